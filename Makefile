@@ -1,0 +1,50 @@
+# Two commands on a fresh machine (Python 3.11 and make): `make report`, then `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+.PHONY: report test notebooks lab data-manifest params benchmark lock clean
+
+$(INSTALLED): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version'
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+## report: build reports/default (index.html, results.json, executed notebooks) with default parameters
+report: $(INSTALLED)
+	$(BIN)/python -m analysis run --out reports/default
+
+## test: unit tests, strict nbval on the committed notebooks, report and browser tests
+test: $(INSTALLED)
+	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+## notebooks: re-execute the committed notebooks in place with default parameters (volatile metadata stripped)
+notebooks: $(INSTALLED)
+	$(BIN)/python -m analysis notebooks
+
+## lab: open the notebooks in JupyterLab
+lab: $(INSTALLED)
+	$(BIN)/jupyter lab notebooks
+
+## data-manifest: record checksums after a deliberate edit of data/
+data-manifest: $(INSTALLED)
+	$(BIN)/python -m analysis data-manifest
+
+## params: list every parameter with unit, default, range and source
+params: $(INSTALLED)
+	$(BIN)/python -m analysis params
+
+## benchmark: Monte Carlo throughput (not a test)
+benchmark: $(INSTALLED)
+	$(BIN)/python benchmarks/bench_montecarlo.py
+
+## lock: recompile requirements.lock from requirements.in (needs the network to PyPI)
+lock: $(INSTALLED)
+	$(BIN)/python -m pip install --quiet pip-tools==7.6.2
+	$(BIN)/pip-compile --quiet --generate-hashes --strip-extras --no-emit-index-url -o requirements.lock requirements.in
+
+clean:
+	rm -rf $(VENV) reports/default

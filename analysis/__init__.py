@@ -1,0 +1,1 @@
+"""Economics of AI accelerators at AWS: data, parameters, models and the report builder."""

@@ -1,0 +1,58 @@
+"""Command line: `python -m analysis run|params|data-manifest|notebooks`.
+
+A user's mistake (bad parameter, bad data file) prints one line and exits with status 2, before any kernel starts.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from analysis import data, params
+from analysis.errors import UserError
+from analysis.notebook_run import NotebookFailed, execute_all, notebook_paths
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__)
+    parser.add_argument("--data-dir", type=Path, help="data folder to use instead of data/ (must hold a manifest)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="execute the notebooks and write a report folder")
+    run.add_argument("--out", type=Path, required=True, help="report folder to write, e.g. reports/high-ai-share")
+    run.add_argument("--set", dest="assignments", action="append", default=[], metavar="NAME=VALUE",
+                     help="override a parameter (repeatable); see `python -m analysis params`")
+    sub.add_parser("params", help="list every parameter with unit, default, allowed range and source")
+    sub.add_parser("data-manifest", help="rewrite data/MANIFEST.sha256 after a deliberate data edit")
+    sub.add_parser("notebooks", help="re-execute the committed notebooks in place with default parameters")
+    return parser
+
+
+def _list_params(dataset) -> None:
+    for p in params.schema(dataset).values():
+        print(f"{p.name:28} default {p.default!s:12} {p.allowed():44} source {p.source_id} ({p.confidence})")
+        print(f"{'':28} {p.description}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "data-manifest":
+            print(f"wrote {data.write_manifest(args.data_dir)}")
+            return 0
+        dataset = data.load_dataset(args.data_dir)
+        if args.command == "params":
+            _list_params(dataset)
+        elif args.command == "notebooks":
+            execute_all([(p, p, {}) for p in notebook_paths()], data_dir=dataset.directory)
+        elif args.command == "run":
+            from analysis import report
+            values = params.resolve(params.parse_assignments(args.assignments), dataset)
+            out = report.build(args.out, values, params.schema(dataset), dataset)
+            print(f"wrote {out}/index.html, results.json and notebooks/")
+        return 0
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_status
+    except NotebookFailed as exc:
+        print(f"error: notebook failed: {exc}", file=sys.stderr)
+        return 1

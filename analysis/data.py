@@ -1,0 +1,285 @@
+"""The one data loader: every table in data/ is checksummed, schema-validated and cross-checked on load.
+
+`load_dataset()` returns a `Dataset` whose tables are pandas DataFrames. A bad file raises
+`DataError` naming the file, line and column, before any number is computed.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+
+from analysis.errors import DataError
+
+PACKAGE_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+MANIFEST = "MANIFEST.sha256"
+DATA_DIR_ENV = "ANALYSIS_DATA_DIR"
+
+CONFIDENCE = ["reported", "estimated", "derived", "assumption"]
+UNITS = ["USD_million", "USD", "USD_per_hour", "fraction", "percent", "TFLOPS", "GB", "GiB", "MB",
+         "TB_per_s", "W", "MW", "kW", "tokens_per_s", "count", "H100e", "years", "hours", "months",
+         "USD_per_kWh", "USD_per_year", "ratio", "date", "quarter", "text"]
+FISCAL_PERIOD = r"^FY\d{4}(Q[1-4])?$"
+QUARTER = r"^\d{4}Q[1-4]$"
+ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
+
+
+def _text(*checks, nullable=False, **kw):
+    return pa.Column(str, checks=list(checks), nullable=nullable, **kw)
+
+
+def _number(*checks, nullable=False):
+    return pa.Column(float, checks=list(checks), coerce=True, nullable=nullable)
+
+
+NON_EMPTY = pa.Check.str_length(min_value=1, error="must not be empty")
+PROVENANCE = {
+    "source_id": _text(NON_EMPTY),
+    "confidence": _text(pa.Check.isin(CONFIDENCE)),
+    "pointer": _text(NON_EMPTY),
+}
+
+
+def _derived_rows_state_formula(df: pd.DataFrame) -> pd.Series:
+    return (df["confidence"] != "derived") | (df["formula"].str.len() > 0)
+
+
+FORMULA_CHECK = pa.Check(_derived_rows_state_formula, element_wise=False,
+                         error="a row with confidence 'derived' must state its formula")
+
+
+@dataclass(frozen=True)
+class Table:
+    """One data file: its schema, the columns that identify a row, and whether rows carry provenance."""
+
+    file: str
+    columns: dict
+    key: tuple
+    provenance: bool = True
+    checks: tuple = ()
+
+    def schema(self) -> pa.DataFrameSchema:
+        columns = dict(self.columns)
+        if self.provenance:
+            columns.update(PROVENANCE)
+        return pa.DataFrameSchema(columns, strict=True, ordered=False, checks=list(self.checks),
+                                  unique=list(self.key), report_duplicates="all")
+
+
+TABLES = {
+    "sources": Table("sources.csv", {
+        "id": _text(pa.Check.str_matches(r"^[a-z0-9][a-z0-9-]*$")),
+        "title": _text(NON_EMPTY), "publisher": _text(), "url": _text(),
+        "date_published": _text(), "date_accessed": _text(pa.Check.str_matches(ISO_DATE)),
+        "licence": _text(NON_EMPTY), "note": _text(),
+    }, key=("id",), provenance=False),
+    "financials": Table("financials.csv", {
+        "company": _text(pa.Check.isin(["Amazon", "AWS", "Alphabet", "Microsoft", "Meta", "Nvidia"])),
+        "metric": _text(pa.Check.isin([
+            "capex_gross", "capex_proceeds", "capex_net", "capex_net_cited", "capex_guidance",
+            "capex_incl_finance_leases", "pe_net_additions", "revenue", "operating_income",
+            "datacenter_revenue"])),
+        "fiscal_period": _text(pa.Check.str_matches(FISCAL_PERIOD)),
+        "period_end": _text(pa.Check.str_matches(ISO_DATE)),
+        "value": _number(pa.Check.in_range(-100_000, 1_000_000)),
+        "unit": _text(pa.Check.isin(["USD_million"])),
+        "formula": _text(), "note": _text(),
+    }, key=("company", "metric", "fiscal_period"), checks=(FORMULA_CHECK,)),
+    "accelerators": Table("accelerators.csv", {
+        "chip_id": _text(NON_EMPTY), "name": _text(NON_EMPTY), "vendor": _text(NON_EMPTY),
+        "family": _text(pa.Check.isin(["nvidia", "amazon", "amd", "other"])),
+    }, key=("chip_id",), provenance=False),
+    "accelerator_specs": Table("accelerator_specs.csv", {
+        "chip_id": _text(NON_EMPTY),
+        "metric": _text(pa.Check.isin(["bf16_dense_tflops", "fp8_dense_tflops", "memory_capacity",
+                                       "memory_bandwidth", "tdp", "price", "process", "launch"])),
+        "value": _number(pa.Check.in_range(0, 1_000_000), nullable=True),
+        "low": _number(pa.Check.in_range(0, 1_000_000), nullable=True),
+        "high": _number(pa.Check.in_range(0, 1_000_000), nullable=True),
+        "unit": _text(), "text": _text(), "as_of": _text(), "formula": _text(), "note": _text(),
+    }, key=("chip_id", "metric", "source_id", "as_of"), checks=(FORMULA_CHECK,)),
+    "measured_throughput": Table("measured_throughput.csv", {
+        "chip_id": _text(NON_EMPTY), "gpu": _text(NON_EMPTY), "metric": _text(NON_EMPTY),
+        "value": _number(pa.Check.gt(0)),
+        "unit": _text(pa.Check.isin(["TFLOPS", "TB_per_s", "W", "tokens_per_s"])),
+        "date": _text(pa.Check.str_matches(ISO_DATE)), "software": _text(),
+    }, key=("chip_id", "metric")),
+    "instances": Table("instances.csv", {
+        "instance_type": _text(pa.Check.str_matches(r"^[a-z0-9-]+\.[a-z0-9]+$")),
+        "chip_id": _text(NON_EMPTY),
+        "accelerator_count": _number(pa.Check.in_range(1, 64)),
+        "price_kind": _text(pa.Check.isin(["on_demand", "on_demand_pre_cut", "on_demand_post_cut",
+                                           "capacity_block"])),
+        "usd_per_hour": _number(pa.Check.in_range(0.01, 1_000)),
+        "price_period": _text(), "note": _text(),
+    }, key=("instance_type", "price_kind")),
+    "epoch_fleet": Table("epoch_fleet.csv", {
+        "owner": _text(NON_EMPTY), "vendor": _text(pa.Check.isin(["Nvidia", "Amazon", "AMD"])),
+        "chip": _text(NON_EMPTY), "quarter": _text(pa.Check.str_matches(QUARTER)),
+        "measure": _text(pa.Check.isin(["h100e", "units", "tdp"])),
+        "median": _number(pa.Check.ge(0)), "p5": _number(pa.Check.ge(0)), "p95": _number(pa.Check.ge(0)),
+        "unit": _text(pa.Check.isin(["H100e", "count", "W"])),
+        "incomplete": _text(pa.Check.isin(["true", "false"])),
+    }, key=("owner", "vendor", "chip", "quarter", "measure"),
+        checks=(pa.Check(lambda d: (d["p5"] <= d["median"]) & (d["median"] <= d["p95"]),
+                         element_wise=False, error="p5 <= median <= p95 must hold"),)),
+    "essay_claims": Table("essay_claims.csv", {
+        "claim_id": _text(pa.Check.str_matches(r"^[a-z0-9-]+$")), "topic": _text(NON_EMPTY),
+        "quote": _text(NON_EMPTY), "figure": _number(nullable=True), "unit": _text(),
+        "period": _text(),
+    }, key=("claim_id",)),
+    "nvidia_customers": Table("nvidia_customers.csv", {
+        "fiscal_period": _text(pa.Check.str_matches(FISCAL_PERIOD)),
+        "period_end": _text(pa.Check.str_matches(ISO_DATE)), "customer_label": _text(NON_EMPTY),
+        "share_of_revenue_pct": _number(pa.Check.in_range(0, 100), nullable=True), "basis": _text(NON_EMPTY),
+    }, key=("fiscal_period", "customer_label", "source_id")),
+    "parameters": Table("parameters.csv", {
+        "name": _text(pa.Check.str_matches(r"^[a-z][a-z0-9_]*$")),
+        "type": _text(pa.Check.isin(["float", "int", "str", "date", "quarter"])),
+        "unit": _text(pa.Check.isin(UNITS)), "default": _text(NON_EMPTY),
+        "min": _number(nullable=True), "max": _number(nullable=True), "choices": _text(),
+        "description": _text(NON_EMPTY), "rationale": _text(NON_EMPTY),
+    }, key=("name",)),
+}
+
+CHIP_TABLES = ("accelerator_specs", "measured_throughput")
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """All validated tables plus the data version (a hash of the manifest)."""
+
+    tables: dict
+    version: str
+    directory: Path
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        return self.tables[name].copy()
+
+    def source(self, source_id: str) -> dict:
+        row = self.tables["sources"].set_index("id").loc[source_id]
+        return {"id": source_id, **row.to_dict()}
+
+
+def data_dir() -> Path:
+    """The data directory: $ANALYSIS_DATA_DIR if set, else the repository's data/."""
+    return Path(os.environ.get(DATA_DIR_ENV, PACKAGE_DATA_DIR)).resolve()
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def write_manifest(directory: Path | None = None) -> Path:
+    """Record the checksum of every CSV in the data directory (run after a deliberate edit)."""
+    directory = Path(directory or data_dir())
+    lines = [f"{_sha256(p)}  {p.name}\n" for p in sorted(directory.glob("*.csv"))]
+    target = directory / MANIFEST
+    target.write_text("".join(lines), encoding="utf-8")
+    return target
+
+
+def verify_manifest(directory: Path) -> str:
+    """Check every data file against the manifest; return the data version (12 hex digits)."""
+    manifest = directory / MANIFEST
+    if not manifest.is_file():
+        raise DataError(f"{manifest}: checksum manifest is missing (run `make data-manifest` after editing data)")
+    text = manifest.read_text(encoding="utf-8")
+    listed = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        digest, _, name = line.partition("  ")
+        if len(digest) != 64 or not name:
+            raise DataError(f"{manifest}, line {number}: expected '<sha256>  <file name>', got {line!r}")
+        listed[name] = digest
+    present = {p.name for p in directory.glob("*.csv")}
+    for name in sorted(present - set(listed)):
+        raise DataError(f"{directory / name}: file is not in {MANIFEST} (run `make data-manifest` after adding data)")
+    for name, digest in listed.items():
+        path = directory / name
+        if not path.is_file():
+            raise DataError(f"{path}: file listed in {MANIFEST} is missing")
+        if _sha256(path) != digest:
+            raise DataError(f"{path}: contents differ from the checksum in {MANIFEST} "
+                            "(the file was edited; review the change, then run `make data-manifest`)")
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
+def _describe_failure(path: Path, failures: pd.DataFrame) -> str:
+    """One line for the first failure: file, line number, column, what was expected and what was found."""
+    structural = failures["check"].isin(["column_in_dataframe", "column_in_schema"])
+    failures = failures.assign(_row=pd.to_numeric(failures["index"], errors="coerce"), _structural=~structural)
+    first = failures.sort_values(["_structural", "_row"], na_position="last", kind="stable").iloc[0]
+    check = str(first["check"])
+    found = first["failure_case"]
+    where = f"{path}"
+    if pd.notna(first["_row"]):
+        where += f", line {int(first['_row']) + 2}"
+    if first["column"] is not None and str(first["column"]) not in ("None", path.stem):
+        where += f", column '{first['column']}'"
+    if check.startswith(("coerce_dtype", "dtype")):
+        return f"{where}: expected a number, got {found!r}"
+    if check == "column_in_dataframe":
+        return f"{where}: required column {found!r} is missing"
+    if check == "column_in_schema":
+        return f"{where}: unexpected column {found!r}"
+    if check == "field_uniqueness" or "unique" in check:
+        return f"{where}: duplicate row for key {found!r} (each key must appear once)"
+    return f"{where}: value {found!r} fails check {check}"
+
+
+def _read_table(directory: Path, name: str) -> pd.DataFrame:
+    table = TABLES[name]
+    path = directory / table.file
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except FileNotFoundError:
+        raise DataError(f"{path}: required data file is missing") from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path}: not a readable CSV file ({str(exc).strip()})") from None
+    schema = table.schema()
+    numeric = [c for c, col in schema.columns.items() if col.dtype.type in (float, "float64") or str(col.dtype) == "float64"]
+    for column in numeric:
+        if column in raw:
+            raw[column] = raw[column].replace("", None)
+    try:
+        return schema.validate(raw, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        raise DataError(_describe_failure(path, exc.failure_cases)) from None
+
+
+def _check_references(directory: Path, tables: dict) -> None:
+    """Every source id resolves; every chip id is a known accelerator."""
+    source_ids = set(tables["sources"]["id"])
+    chip_ids = set(tables["accelerators"]["chip_id"])
+    for name, frame in tables.items():
+        file = directory / TABLES[name].file
+        if "source_id" in frame:
+            for index, value in frame["source_id"].items():
+                if value not in source_ids:
+                    raise DataError(f"{file}, line {index + 2}, column 'source_id': unknown source id {value!r} "
+                                    f"(not in {TABLES['sources'].file})")
+        if name in CHIP_TABLES:
+            for index, value in frame["chip_id"].items():
+                if value not in chip_ids:
+                    raise DataError(f"{file}, line {index + 2}, column 'chip_id': unknown chip id {value!r} "
+                                    f"(not in {TABLES['accelerators'].file})")
+
+
+@lru_cache(maxsize=4)
+def _load(directory: Path, version: str) -> Dataset:
+    tables = {name: _read_table(directory, name) for name in TABLES}
+    _check_references(directory, tables)
+    return Dataset(tables=tables, version=version, directory=directory)
+
+
+def load_dataset(directory: Path | str | None = None) -> Dataset:
+    """Verify checksums, validate every table and return the dataset (cached per data version)."""
+    directory = Path(directory).resolve() if directory else data_dir()
+    if not directory.is_dir():
+        raise DataError(f"{directory}: data directory not found")
+    return _load(directory, verify_manifest(directory))

@@ -1,0 +1,197 @@
+"""Pure finance helpers: AWS as a landlord of accelerators, and a tenant's rent-vs-buy choice.
+
+Every economic assumption is an argument (no defaults, no data loading). Functions accept
+scalars or numpy arrays and broadcast. Cash-flow series are monthly, time on the last axis,
+month 0 holds the purchase; rates passed in are annual effective rates (0.08 = 8 %/yr).
+The only constants are calendar conventions.
+"""
+
+import numpy as np
+import numpy_financial as npf
+import pandas as pd
+
+HOURS_PER_YEAR = 8760.0
+HOURS_PER_MONTH = HOURS_PER_YEAR / 12  # 730 h
+
+_npv = np.vectorize(npf.npv, signature="(),(n)->()")
+_irr = np.vectorize(npf.irr, signature="(n)->()")
+
+
+def capital_recovery_factor(rate, years):
+    """Level annual payment per USD of capex repaid over `years` at annual `rate` (1/yr).
+
+    r(1+r)^n / ((1+r)^n - 1); the limit 1/n at rate 0.
+    """
+    rate, years = np.broadcast_arrays(np.asarray(rate, float), np.asarray(years, float))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        growth = (1.0 + rate) ** years
+        crf = np.where(rate == 0, 1.0 / years, rate * growth / (growth - 1.0))
+    return crf[()]
+
+
+def power_cost_per_hour(board_power_w, server_overhead_fraction, pue, usd_per_kwh):
+    """Electricity cost, USD per accelerator-hour at full draw.
+
+    board_power_w (W) x (1 + server share: CPU, NICs, fans, as a fraction of board power)
+    x PUE (facility W per IT W) x USD/kWh.
+    """
+    kw = np.asarray(board_power_w, float) / 1000.0
+    return kw * (1.0 + np.asarray(server_overhead_fraction)) * pue * usd_per_kwh
+
+
+def landlord_cost_breakdown(capex_per_accel, life_years, cost_of_capital,
+                            power_cost_per_hour, hosting_per_hour):
+    """Landlord cost per accelerator-hour of wall-clock time (USD/h), by component.
+
+    Returns dict with 'capital' (capex x CRF / 8760 h), 'power', 'hosting' and 'total';
+    pass it to pandas.DataFrame / Series for a table.
+    """
+    capital = (np.asarray(capex_per_accel, float)
+               * capital_recovery_factor(cost_of_capital, life_years) / HOURS_PER_YEAR)
+    power = np.asarray(power_cost_per_hour, float)
+    hosting = np.asarray(hosting_per_hour, float)
+    parts = {"capital": capital, "power": power, "hosting": hosting,
+             "total": capital + power + hosting}
+    return {name: value[()] for name, value in parts.items()}
+
+
+def landlord_cost_per_hour(capex_per_accel, life_years, cost_of_capital,
+                           power_cost_per_hour, hosting_per_hour):
+    """Total landlord cost, USD per accelerator-hour of wall-clock time (capital + power + hosting)."""
+    return landlord_cost_breakdown(capex_per_accel, life_years, cost_of_capital,
+                                   power_cost_per_hour, hosting_per_hour)["total"]
+
+
+def monthly_cash_flows(capex_per_accel, monthly_price_per_hour, utilization,
+                       power_cost_per_hour, hosting_per_hour):
+    """Landlord's monthly cash flows per accelerator, USD; shape (..., months + 1).
+
+    Month 0 is -capex. Month t >= 1 is 730 h x (utilization x (price_t - power) - hosting):
+    revenue and power accrue on sold hours only, hosting (space, staff, network) on all hours.
+    `monthly_price_per_hour` (USD per accelerator-hour) has one entry per month of life on
+    its last axis; the other arguments broadcast against its leading axes.
+    """
+    price = np.asarray(monthly_price_per_hour, float)
+    u, power, hosting, capex = (np.asarray(x, float)[..., None] for x in
+                                (utilization, power_cost_per_hour, hosting_per_hour,
+                                 capex_per_accel))
+    operating = HOURS_PER_MONTH * (u * (price - power) - hosting)
+    lead = np.broadcast_shapes(operating.shape[:-1], capex.shape[:-1])
+    operating = np.broadcast_to(operating, lead + operating.shape[-1:])
+    return np.concatenate([np.broadcast_to(-capex, lead + (1,)), operating], axis=-1)
+
+
+def payback_month(cash_flows):
+    """First month index at which cumulative cash >= 0; NaN if never (float, broadcasts)."""
+    paid = np.cumsum(np.asarray(cash_flows, float), axis=-1) >= 0
+    return np.where(paid.any(axis=-1), paid.argmax(axis=-1), np.nan)[()]
+
+
+def monthly_rate(annual_rate):
+    """Monthly rate equivalent to an annual effective rate: (1 + r)^(1/12) - 1."""
+    return (1.0 + np.asarray(annual_rate, float)) ** (1.0 / 12.0) - 1.0
+
+
+def npv_at(annual_rate, cash_flows_monthly):
+    """NPV (USD at month 0) of monthly cash flows discounted at an annual effective rate."""
+    return _npv(monthly_rate(annual_rate), np.asarray(cash_flows_monthly, float))[()]
+
+
+def irr_annual(cash_flows_monthly):
+    """IRR of monthly cash flows, annualized as (1 + m)^12 - 1; NaN when no IRR exists.
+
+    Flows that change sign more than once can have several IRRs; numpy-financial then
+    returns the monthly root closest to zero.
+    """
+    m = _irr(np.asarray(cash_flows_monthly, float))
+    return ((1.0 + m) ** 12 - 1.0)[()]
+
+
+def _linear_root(npv_at_0, npv_at_1):
+    """Root x of the line NPV(x) through NPV(0), NPV(1); inf where NPV does not rise with x."""
+    slope = npv_at_1 - npv_at_0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(slope > 0, -npv_at_0 / slope, np.inf)[()]
+
+
+def breakeven_utilization(capex_per_accel, monthly_price_per_hour, power_cost_per_hour,
+                          hosting_per_hour, cost_of_capital):
+    """Utilization (fraction of hours sold) giving NPV = 0 at `cost_of_capital` (annual).
+
+    Exact: NPV is linear in utilization. Values > 1 mean unreachable; inf when each sold
+    hour does not add value (price <= power on discounted average).
+    """
+    def npv(u):
+        return npv_at(cost_of_capital, monthly_cash_flows(
+            capex_per_accel, monthly_price_per_hour, u, power_cost_per_hour, hosting_per_hour))
+    return _linear_root(npv(0.0), npv(1.0))
+
+
+def breakeven_price_scale(capex_per_accel, monthly_price_per_hour, utilization,
+                          power_cost_per_hour, hosting_per_hour, cost_of_capital):
+    """Multiplier on the whole price path giving NPV = 0 at `cost_of_capital` (annual).
+
+    Exact: NPV is linear in the multiplier. With a flat path of ones this is the break-even
+    price in USD per accelerator-hour. inf when utilization or prices are zero.
+    """
+    price = np.asarray(monthly_price_per_hour, float)
+
+    def npv(scale):
+        return npv_at(cost_of_capital, monthly_cash_flows(
+            capex_per_accel, scale * price, utilization, power_cost_per_hour, hosting_per_hour))
+    return _linear_root(npv(0.0), npv(1.0))
+
+
+def rent_vs_buy_breakeven_months(purchase_price, buy_running_cost_per_month,
+                                 rent_per_hour, utilization):
+    """Months after which owning is cheaper than renting the same useful hours (undiscounted).
+
+    Renting costs rent_per_hour x utilization x 730 h per month; owning costs the purchase
+    up front plus the running cost (power, hosting, support) each month. inf if never.
+    """
+    monthly_saving = (np.asarray(rent_per_hour, float) * utilization * HOURS_PER_MONTH
+                      - buy_running_cost_per_month)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(monthly_saving > 0, purchase_price / monthly_saving, np.inf)[()]
+
+
+def cost_per_useful_hour(system_cost, life_years, cost_of_capital, power_kw, usd_per_kwh,
+                         pue, utilization):
+    """USD per busy hour of one model-serving system (e.g. a GPU server or a rack of SRAM chips).
+
+    Annualized capex is spread over useful hours only (capital per wall hour / utilization);
+    power (system kW at the wall of the IT load x PUE) is drawn while busy. utilization in (0, 1].
+    """
+    u = np.asarray(utilization, float)
+    if np.any((u <= 0) | (u > 1)):
+        raise ValueError("utilization must be in (0, 1]")
+    capital = (np.asarray(system_cost, float)
+               * capital_recovery_factor(cost_of_capital, life_years) / HOURS_PER_YEAR)
+    return (capital / u + np.asarray(power_kw, float) * pue * usd_per_kwh)[()]
+
+
+def usd_per_million_tokens(usd_per_accel_hour, tokens_per_second):
+    """USD per 1e6 tokens for an accelerator costing usd_per_accel_hour and producing tokens_per_second."""
+    tokens_per_hour = np.asarray(tokens_per_second, float) * 3600.0
+    return (np.asarray(usd_per_accel_hour, float) * 1e6 / tokens_per_hour)[()]
+
+
+def implied_licensed_gpus(annual_run_rate_usd, price_per_gpu_year):
+    """Number of GPUs a revenue run rate (USD/yr) pays for at a price per GPU-year (USD)."""
+    return (np.asarray(annual_run_rate_usd, float) / price_per_gpu_year)[()]
+
+
+def irr_grid(capex_per_accel, monthly_price_per_hour, utilizations, price_scales,
+             power_cost_per_hour, hosting_per_hour):
+    """Tidy DataFrame (utilization, price_scale, irr_annual) over a utilization x price grid.
+
+    price_scales multiply the whole monthly price path; one row per grid cell, for a heat map.
+    """
+    u = np.asarray(utilizations, float)
+    s = np.asarray(price_scales, float)
+    prices = s[:, None] * np.asarray(monthly_price_per_hour, float)  # (S, months)
+    flows = monthly_cash_flows(capex_per_accel, prices, u[:, None], power_cost_per_hour,
+                               hosting_per_hour)  # (U, S, months + 1)
+    uu, ss = np.meshgrid(u, s, indexing="ij")
+    return pd.DataFrame({"utilization": uu.ravel(), "price_scale": ss.ravel(),
+                         "irr_annual": np.ravel(irr_annual(flows))})

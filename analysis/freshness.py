@@ -1,0 +1,34 @@
+"""Which data series are stale relative to the report's as-of date (latest point more than two quarters older)."""
+from __future__ import annotations
+
+import pandas as pd
+
+from analysis.data import Dataset
+from analysis.params import quarter_of
+
+MAX_QUARTERS_BEHIND = 2
+
+
+def quarter_index(label: str) -> int:
+    """YYYYQn as a running quarter count, so that differences are numbers of quarters."""
+    return int(label[:4]) * 4 + int(label[-1]) - 1
+
+
+def latest_points(ds: Dataset) -> pd.DataFrame:
+    """The latest quarter of every quarterly series in the data."""
+    fin = ds["financials"]
+    fin = fin[fin["fiscal_period"].str.contains("Q")]
+    fin = fin.assign(series=fin["company"] + " " + fin["metric"], quarter=fin["period_end"].map(quarter_of))
+    fleet = ds["epoch_fleet"]
+    fleet = fleet[fleet["incomplete"] == "false"]
+    fleet = fleet.assign(series="Epoch fleet estimate: Amazon " + fleet["vendor"] + " " + fleet["measure"])
+    both = pd.concat([fin[["series", "quarter"]], fleet[["series", "quarter"]]])
+    return both.groupby("series", as_index=False)["quarter"].max().rename(columns={"quarter": "latest"})
+
+
+def stale_series(ds: Dataset, as_of: str) -> pd.DataFrame:
+    """Series whose latest point is more than MAX_QUARTERS_BEHIND quarters before the as-of quarter."""
+    latest = latest_points(ds)
+    behind = quarter_index(quarter_of(as_of)) - latest["latest"].map(quarter_index)
+    latest = latest.assign(quarters_behind=behind)
+    return latest[latest["quarters_behind"] > MAX_QUARTERS_BEHIND].reset_index(drop=True)

@@ -1,0 +1,69 @@
+"""Executing the report's notebooks with papermill, and keeping executed notebooks byte-stable."""
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import nbformat
+import papermill
+
+from analysis.data import DATA_DIR_ENV
+
+NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+KERNEL = "python3"
+VOLATILE_CELL_KEYS = ("execution", "papermill")
+
+
+class NotebookFailed(Exception):
+    """A notebook raised while executing (a bug or an impossible parameter combination)."""
+
+
+def notebook_paths(directory: Path = NOTEBOOK_DIR) -> list[Path]:
+    """The report's notebooks, in reading order (their names start with a number)."""
+    return sorted(directory.glob("[0-9][0-9]_*.ipynb"))
+
+
+def declared_parameters(path: Path) -> dict:
+    """Names and default values in the notebook's cell tagged `parameters`."""
+    return {name: info["default"] for name, info in papermill.inspect_notebook(str(path)).items()}
+
+
+def strip_volatile(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Drop run timings and timestamps (papermill, iopub) so that reruns are byte-identical; keep tags."""
+    nb.metadata.pop("papermill", None)
+    for cell in nb.cells:
+        for key in VOLATILE_CELL_KEYS:
+            cell.metadata.pop(key, None)
+        cell.metadata.get("tags", []).sort()
+    return nb
+
+
+def write_notebook(nb: nbformat.NotebookNode, path: Path) -> None:
+    nbformat.write(nb, str(path))
+
+
+def execute(source: Path, target: Path, parameters: dict, data_dir: Path | None = None) -> Path:
+    """Run one notebook with papermill (kernel in the notebooks folder), strip volatile metadata, then
+    move the result onto `target` (which may be `source`): a failed run leaves `target` untouched."""
+    if data_dir is not None:
+        os.environ[DATA_DIR_ENV] = str(data_dir)
+    partial = target.with_name(f".{target.stem}.running.ipynb")
+    try:
+        papermill.execute_notebook(str(source), str(partial), parameters=parameters or None, kernel_name=KERNEL,
+                                   cwd=str(source.parent), progress_bar=False, log_output=False)
+        nb = strip_volatile(nbformat.read(str(partial), as_version=4))
+        write_notebook(nb, partial)
+        partial.replace(target)
+    except papermill.PapermillExecutionError as exc:
+        raise NotebookFailed(f"{source.name}: cell {exc.exec_count} raised {exc.ename}: {exc.evalue}") from None
+    finally:
+        partial.unlink(missing_ok=True)
+    return target
+
+
+def execute_all(jobs: list[tuple[Path, Path, dict]], data_dir: Path | None = None, workers: int = 2) -> list[Path]:
+    """Run notebooks in parallel processes (two cores: two workers); results in job order."""
+    with ProcessPoolExecutor(max_workers=max(1, min(workers, len(jobs)))) as pool:
+        futures = [pool.submit(execute, source, target, params, data_dir) for source, target, params in jobs]
+        return [future.result() for future in futures]

@@ -1,0 +1,80 @@
+"""How notebooks show things: charts (static SVG + interactive spec), formatted tables, prose, and the section bundle.
+
+Every output is deterministic, so strict nbval compares the numbers themselves.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+
+import altair as alt
+import pandas as pd
+import vl_convert
+from IPython.display import Markdown, display
+
+CHART_MIMETYPE = "application/vnd.awsaccel.vegalite+json"
+SECTION_MIMETYPE = "application/vnd.awsaccel.section+json"
+UNIT_FORMATS = {
+    "USD_million": lambda v: f"${v:,.0f}M",
+    "USD": lambda v: f"${v:,.0f}",
+    "USD_per_hour": lambda v: f"${v:,.2f}/h",
+    "count": lambda v: f"{v:,.0f}",
+    "MW": lambda v: f"{v:,.0f} MW",
+    "fraction": lambda v: f"{v:.1%}",
+    "percent": lambda v: f"{v:.1f}%",
+    "years": lambda v: f"{v:.2f} years",
+    "months": lambda v: f"{v:.1f} months",
+}
+
+
+def fmt(value, unit: str) -> str:
+    """A value in its unit, formatted for prose and tables."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return "n/a"
+    formatter = UNIT_FORMATS.get(unit)
+    return formatter(value) if formatter else f"{value:,.4g} {unit}"
+
+
+def chart_bundle(chart: alt.TopLevelMixin) -> dict:
+    """Mime bundle of a chart: SVG for notebook readers, the Vega-Lite spec for the interactive report."""
+    spec = chart.to_dict()
+    svg = vl_convert.vegalite_to_svg(spec)
+    digest = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:10]
+    title = spec.get("title", "")
+    title = title.get("text", "") if isinstance(title, dict) else title
+    return {"image/svg+xml": svg, CHART_MIMETYPE: {"id": f"chart-{digest}", "spec": spec},
+            "text/plain": f"<chart {digest}: {title}>"}
+
+
+def show_chart(chart: alt.TopLevelMixin) -> None:
+    """Display a chart in the notebook (and, through the report builder, interactively in the report)."""
+    display(chart_bundle(chart), raw=True)
+
+
+def say(text: str) -> None:
+    """Display prose that quotes computed values."""
+    display(Markdown(text))
+
+
+def table(frame: pd.DataFrame, units: dict[str, str]) -> pd.DataFrame:
+    """A copy of frame with the given columns formatted in their units (for display only)."""
+    out = frame.copy()
+    for column, unit in units.items():
+        out[column] = [fmt(v, unit) for v in out[column]]
+    return out
+
+
+def publish(section: str, results: list[dict], source_ids: set[str]) -> None:
+    """Display the section's headline results and the sources behind them; the report builder collects this."""
+    payload = {"section": section, "results": results, "sources": sorted(source_ids)}
+    lines = [f"{r['label']}: {fmt(r['value'], r['unit'])}" for r in results]
+    lines.append(f"Sources: {len(payload['sources'])}")
+    display({SECTION_MIMETYPE: payload, "text/plain": "\n".join(lines)}, raw=True)
+
+
+def sources_of(*frames: pd.DataFrame) -> set[str]:
+    """Source ids of every row shown or used."""
+    ids = set()
+    for frame in frames:
+        ids.update(frame["source_id"].dropna())
+    return ids

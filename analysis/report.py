@@ -1,0 +1,147 @@
+"""The one report builder: execute the notebooks, then write index.html, results.json and the executed notebooks.
+
+A build goes to a temporary folder beside the target and replaces the target only when complete,
+so a failed run never overwrites a good report.
+"""
+from __future__ import annotations
+
+import html
+import json
+import re
+import shutil
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import jinja2
+import mistune
+import nbformat
+import vl_convert
+
+from analysis import freshness
+from analysis.data import Dataset
+from analysis.notebook_run import declared_parameters, execute_all, notebook_paths
+from analysis.params import Parameter
+from analysis.present import CHART_MIMETYPE, SECTION_MIMETYPE, fmt
+
+TEMPLATES = jinja2.Environment(loader=jinja2.PackageLoader("analysis", "templates"), autoescape=True,
+                               keep_trailing_newline=True)
+MARKDOWN = mistune.create_markdown(plugins=["table"])
+HIDDEN_INPUT_TAGS = {"parameters", "injected-parameters"}
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", re.sub(r"<[^>]+>", "", text).lower()).strip("-")
+
+
+def _markdown(text: str, toc: list, prefix: str) -> str:
+    """Markdown to HTML; h1/h2 headings get ids and enter the table of contents."""
+    def anchor(match):
+        level, inner = match.group(1), match.group(2)
+        ident = f"{prefix}-{_slug(inner)}"
+        if level in ("1", "2"):
+            toc.append({"level": int(level), "id": ident, "text": re.sub(r"<[^>]+>", "", inner)})
+        return f'<h{level} id="{ident}">{inner}</h{level}>'
+    return re.sub(r"<h([1-6])>(.*?)</h\1>", anchor, MARKDOWN(text))
+
+
+def _script_json(payload) -> str:
+    return json.dumps(payload, sort_keys=True).replace("</", "<\\/")
+
+
+def _output_html(output, toc: list, prefix: str, sections: list) -> str:
+    kind = output.get("output_type")
+    if kind == "stream":
+        return f'<pre class="stream">{html.escape(output["text"])}</pre>'
+    if kind == "error":
+        return f'<pre class="error">{html.escape(output["ename"])}: {html.escape(output["evalue"])}</pre>'
+    data = output.get("data", {})
+    if CHART_MIMETYPE in data:
+        chart = data[CHART_MIMETYPE]
+        return (f'<figure class="chart"><div class="vega-chart" id="{chart["id"]}"></div>'
+                f'<script type="application/json" data-chart="{chart["id"]}">{_script_json(chart["spec"])}</script></figure>')
+    if SECTION_MIMETYPE in data:
+        sections.append(data[SECTION_MIMETYPE])
+        return TEMPLATES.get_template("headlines.html.j2").render(section=data[SECTION_MIMETYPE], fmt=fmt)
+    if "text/html" in data:
+        return f'<div class="output-html">{data["text/html"]}</div>'
+    if "text/markdown" in data:
+        return f'<div class="prose">{_markdown(data["text/markdown"], toc, prefix)}</div>'
+    if "image/svg+xml" in data:
+        return f'<div class="output-svg">{data["image/svg+xml"]}</div>'
+    if "text/plain" in data:
+        return f'<pre class="output-text">{html.escape(data["text/plain"])}</pre>'
+    return ""
+
+
+def render_notebook(nb: nbformat.NotebookNode, prefix: str, toc: list, sections: list) -> str:
+    """One notebook as an HTML section: prose, outputs, and code folded away."""
+    parts = []
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            parts.append(f'<div class="prose">{_markdown(cell.source, toc, prefix)}</div>')
+        elif cell.cell_type == "code":
+            tags = set(cell.metadata.get("tags", []))
+            label = "parameters" if tags & HIDDEN_INPUT_TAGS else "code"
+            parts.append(f'<details class="code"><summary>{label}</summary><pre>{html.escape(cell.source)}</pre></details>')
+            parts.extend(_output_html(output, toc, prefix, sections) for output in cell.outputs)
+    return f'<section class="notebook" id="{prefix}">' + "\n".join(parts) + "</section>"
+
+
+def _parameter_rows(schema: dict[str, Parameter], values: dict, used: set[str]) -> list[dict]:
+    return [{"name": name, "value": values[name], "default": p.default, "changed": values[name] != p.default,
+             "unit": p.unit, "description": p.description, "source_id": p.source_id, "confidence": p.confidence}
+            for name, p in schema.items() if name in used]
+
+
+def build(out_dir: Path, values: dict, schema: dict[str, Parameter], dataset: Dataset, title_suffix: str = "") -> Path:
+    """Execute every notebook with `values` and write the report folder atomically."""
+    out_dir = Path(out_dir).resolve()
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    staging.chmod(0o755)
+    try:
+        (staging / "notebooks").mkdir()
+        jobs, used = [], set()
+        for path in notebook_paths():
+            declared = declared_parameters(path)
+            used.update(declared)
+            overrides = {k: values[k] for k in declared if values[k] != schema[k].default}
+            jobs.append((path, staging / "notebooks" / path.name, overrides))
+        with ThreadPoolExecutor(max_workers=1) as side:
+            bundle = side.submit(vl_convert.javascript_bundle)
+            executed = execute_all(jobs, data_dir=dataset.directory)
+            vega_bundle = bundle.result()
+        toc, sections, bodies = [], [], []
+        for path in executed:
+            nb = nbformat.read(str(path), as_version=4)
+            bodies.append(render_notebook(nb, path.stem, toc, sections))
+        source_ids = sorted({sid for s in sections for sid in s["sources"]} |
+                            {schema[name].source_id for name in used})
+        sources = [dataset.source(sid) for sid in source_ids]
+        stale = freshness.stale_series(dataset, values["as_of"])
+        page = TEMPLATES.get_template("report.html.j2").render(
+            title_suffix=title_suffix, as_of=values["as_of"], data_version=dataset.version, toc=toc, bodies=bodies,
+            parameters=_parameter_rows(schema, values, used), sources=sources, stale=stale.to_dict("records"),
+            vega_bundle=vega_bundle.replace("</script", "<\\/script"))
+        (staging / "index.html").write_text(page, encoding="utf-8")
+        results = {"as_of": values["as_of"], "data_version": dataset.version,
+                   "parameters": {name: values[name] for name in sorted(used)},
+                   "results": {s["section"]: {r["key"]: {"label": r["label"], "value": r["value"], "unit": r["unit"]}
+                                              for r in s["results"]} for s in sections},
+                   "sources": source_ids}
+        (staging / "results.json").write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        _replace(staging, out_dir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return out_dir
+
+
+def _replace(staging: Path, target: Path) -> None:
+    """Swap the finished build into place; the previous report survives until the new one is complete."""
+    backup = target.with_name(f".{target.name}.previous")
+    shutil.rmtree(backup, ignore_errors=True)
+    if target.exists():
+        target.rename(backup)
+    staging.rename(target)
+    shutil.rmtree(backup, ignore_errors=True)

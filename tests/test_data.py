@@ -1,0 +1,174 @@
+"""The data layer: schema, checksums, references, freshness, and spot checks against cited sources."""
+import re
+
+import pytest
+
+from analysis import data, freshness
+from analysis.errors import DataError
+from tests.conftest import run_cli
+
+
+@pytest.fixture(scope="module")
+def ds():
+    return data.load_dataset()
+
+
+def _edit(path, old, new, count=1):
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path.name}"
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+def _line_of(path, fragment):
+    return next(i for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if fragment in line)
+
+
+def test_every_table_loads_with_rows(ds):
+    for name, frame in ds.tables.items():
+        assert len(frame) > 0, name
+    assert re.fullmatch(r"[0-9a-f]{12}", ds.version)
+
+
+def test_every_row_names_a_resolvable_source_and_a_confidence(ds):
+    sources = set(ds["sources"]["id"])
+    for name, frame in ds.tables.items():
+        if "source_id" in frame:
+            assert set(frame["source_id"]) <= sources, name
+            assert set(frame["confidence"]) <= set(data.CONFIDENCE), name
+
+
+def test_derived_rows_state_their_formula(ds):
+    for name in ("financials", "accelerator_specs"):
+        frame = ds[name]
+        derived = frame[frame["confidence"] == "derived"]
+        assert (derived["formula"].str.len() > 0).all(), name
+
+
+# --- corrupt-file tests: one per failure kind, each must name file, line and column, exit 2 ------------------
+
+def _assert_cli_refuses(data_dir, fragment):
+    result = run_cli("--data-dir", str(data_dir), "params")
+    assert result.returncode == 2, result.stderr
+    assert fragment in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_non_numeric_cell(data_copy):
+    csv = data_copy / "financials.csv"
+    line = _line_of(csv, "Amazon,capex_gross,FY2023Q3,")
+    _edit(csv, "Amazon,capex_gross,FY2023Q3,2023-09-30,12479,", "Amazon,capex_gross,FY2023Q3,2023-09-30,12.4.79,")
+    data.write_manifest(data_copy)
+    with pytest.raises(DataError, match=rf"financials.csv, line {line}, column 'value': expected a number, got '12.4.79'"):
+        data.load_dataset(data_copy)
+    _assert_cli_refuses(data_copy, f"financials.csv, line {line}, column 'value'")
+
+
+def test_missing_column(data_copy):
+    csv = data_copy / "instances.csv"
+    _edit(csv, "instance_type,chip_id,accelerator_count,price_kind,usd_per_hour,",
+          "instance,chip_id,accelerator_count,price_kind,usd_per_hour,")
+    data.write_manifest(data_copy)
+    with pytest.raises(DataError, match=r"instances.csv.*(required column 'instance_type' is missing|unexpected column 'instance')"):
+        data.load_dataset(data_copy)
+    _assert_cli_refuses(data_copy, "instances.csv")
+
+
+def test_duplicate_period(data_copy):
+    csv = data_copy / "financials.csv"
+    _edit(csv, "Amazon,capex_gross,FY2023Q4,", "Amazon,capex_gross,FY2023Q3,")
+    data.write_manifest(data_copy)
+    with pytest.raises(DataError, match=r"financials.csv, line \d+.*duplicate row"):
+        data.load_dataset(data_copy)
+    _assert_cli_refuses(data_copy, "duplicate row")
+
+
+def test_unknown_source_id(data_copy):
+    csv = data_copy / "instances.csv"
+    line = _line_of(csv, "p5.48xlarge,h100-sxm,8,on_demand_pre_cut")
+    text = csv.read_text(encoding="utf-8").splitlines()
+    fields = text[line - 1].split(",")
+    fields[6] = "no-such-source"
+    text[line - 1] = ",".join(fields)
+    csv.write_text("\n".join(text) + "\n", encoding="utf-8")
+    data.write_manifest(data_copy)
+    with pytest.raises(DataError, match=rf"instances.csv, line {line}, column 'source_id': unknown source id 'no-such-source'"):
+        data.load_dataset(data_copy)
+    _assert_cli_refuses(data_copy, "unknown source id 'no-such-source'")
+
+
+def test_silently_edited_value_is_caught_by_the_manifest(data_copy):
+    _edit(data_copy / "financials.csv", ",12479,", ",12478,")
+    with pytest.raises(DataError, match=r"financials.csv: contents differ from the checksum"):
+        data.load_dataset(data_copy)
+    _assert_cli_refuses(data_copy, "financials.csv: contents differ from the checksum")
+
+
+def test_out_of_vocabulary_and_out_of_range_values(data_copy):
+    _edit(data_copy / "financials.csv", "Amazon,capex_gross,FY2023Q3,2023-09-30,12479,USD_million",
+          "Amazon,capex_gross,FY2023Q3,2023-09-30,12479,EUR_million")
+    data.write_manifest(data_copy)
+    with pytest.raises(DataError, match=r"column 'unit': value 'EUR_million' fails check isin"):
+        data.load_dataset(data_copy)
+
+
+def test_epoch_band_order_is_checked(data_copy):
+    csv = data_copy / "epoch_fleet.csv"
+    _edit(csv, "Amazon,Nvidia,A100,2022Q1,h100e,5639,3345,9665", "Amazon,Nvidia,A100,2022Q1,h100e,5639,7345,9665")
+    data.write_manifest(data_copy)
+    with pytest.raises(DataError, match=r"epoch_fleet.csv.*p5 <= median <= p95"):
+        data.load_dataset(data_copy)
+
+
+def test_unlisted_and_missing_files(data_copy):
+    (data_copy / "extra.csv").write_text("a\n1\n", encoding="utf-8")
+    with pytest.raises(DataError, match="extra.csv: file is not in MANIFEST.sha256"):
+        data.load_dataset(data_copy)
+    (data_copy / "extra.csv").unlink()
+    (data_copy / "sources.csv").unlink()
+    with pytest.raises(DataError, match="sources.csv: file listed in MANIFEST.sha256 is missing"):
+        data.load_dataset(data_copy)
+
+
+# --- freshness ------------------------------------------------------------------------------------------------
+
+def test_freshness_flags_series_more_than_two_quarters_old(ds):
+    stale = freshness.stale_series(ds, "2026-11-26")
+    flagged = set(stale["series"])
+    assert "AWS operating_income" in flagged           # latest 2025Q4: four quarters before 2026Q4
+    assert "Amazon capex_gross" not in flagged          # latest 2026Q2: two quarters before
+    assert freshness.stale_series(ds, "2026-06-30").query("series == 'AWS operating_income'").empty
+
+
+# --- spot checks of loaded values against the sources they cite --------------------------------------------
+
+def _value(ds, company, metric, period):
+    fin = ds["financials"]
+    row = fin[(fin.company == company) & (fin.metric == metric) & (fin.fiscal_period == period)]
+    assert len(row) == 1
+    return row.iloc[0]
+
+
+def test_spot_check_amazon_capex_2023q3(ds):
+    # Amazon Q3 2023 earnings release cash-flow table: "Purchases of property and equipment ... (12,479)", proceeds 1,181
+    assert _value(ds, "Amazon", "capex_gross", "FY2023Q3")["value"] == 12479
+    assert _value(ds, "Amazon", "capex_proceeds", "FY2023Q3")["value"] == 1181
+    assert _value(ds, "Amazon", "capex_net", "FY2023Q3")["value"] == 12479 - 1181
+
+
+def test_spot_check_net_equals_gross_minus_proceeds_everywhere(ds):
+    fin = ds["financials"]
+    amazon = fin[fin.company == "Amazon"].pivot(index="fiscal_period", columns="metric", values="value")
+    both = amazon.dropna(subset=["capex_gross", "capex_proceeds", "capex_net"])
+    assert len(both) >= 18
+    assert (both["capex_gross"] - both["capex_proceeds"] == both["capex_net"]).all()
+
+
+def test_spot_check_instance_prices_and_specs(ds):
+    inst = ds["instances"].set_index(["instance_type", "price_kind"])
+    assert inst.loc[("p5.48xlarge", "on_demand_pre_cut"), "usd_per_hour"] == 98.32   # AWS price list 2024-01..2025-05
+    assert inst.loc[("p5.48xlarge", "on_demand_post_cut"), "usd_per_hour"] == 55.04  # AWS price list 2025-06..
+    specs = ds["accelerator_specs"]
+    h100 = specs[(specs.chip_id == "h100-sxm") & (specs.metric == "bf16_dense_tflops")]
+    assert h100["value"].iloc[0] == 989.4                                           # NVIDIA Hopper: 989.4 dense BF16
+    measured = ds["measured_throughput"].set_index(["chip_id", "metric"])
+    assert measured.loc[("h100-sxm", "gemm_bf16_8192_sustained_20s"), "value"] == 680.612

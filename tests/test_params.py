@@ -1,0 +1,86 @@
+"""The parameter schema: typed, bounded, sourced; bad values refused before any kernel starts."""
+import math
+
+import pytest
+
+from analysis import data, params
+from analysis.errors import ParameterError
+from analysis.notebook_run import declared_parameters, notebook_paths
+from tests.conftest import run_cli
+
+
+@pytest.fixture(scope="module")
+def schema():
+    return params.schema(data.load_dataset())
+
+
+def test_every_parameter_has_unit_range_source_and_rationale(schema):
+    sources = set(data.load_dataset()["sources"]["id"])
+    for p in schema.values():
+        assert p.unit and p.description and p.rationale, p.name
+        assert p.source_id in sources, p.name
+        if p.type in ("float", "int"):
+            assert p.minimum <= p.default <= p.maximum, p.name
+
+
+def test_notebook_parameter_cells_match_the_schema(schema):
+    for path in notebook_paths():
+        declared = declared_parameters(path)
+        assert declared, f"{path.name} has no parameters cell"
+        for name, default in declared.items():
+            assert name in schema, f"{path.name}: '{name}' is not in data/parameters.csv"
+            value = schema[name].coerce(eval(default))  # the cell's literal, e.g. "0.5" or '"2023Q3"'
+            assert value == schema[name].default, f"{path.name}: default of '{name}' differs from the schema"
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "1.5", "-0.1", "abc", "", "True"])
+def test_bad_float_values_are_refused(value):
+    with pytest.raises(ParameterError, match="ai_share"):
+        params.resolve({"ai_share": value})
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, True, None, [0.5]])
+def test_bad_typed_values_are_refused(value):
+    with pytest.raises(ParameterError, match="ai_share"):
+        params.resolve({"ai_share": value})
+
+
+def test_dates_and_quarters_are_checked():
+    assert params.resolve({"focus_quarter": "2024Q2"})["focus_quarter"] == "2024Q2"
+    for bad in ("2024Q5", "24Q1", "2024-Q1"):
+        with pytest.raises(ParameterError, match="focus_quarter"):
+            params.resolve({"focus_quarter": bad})
+    with pytest.raises(ParameterError, match="as_of"):
+        params.resolve({"as_of": "2026-02-30"})
+
+
+def test_unknown_parameter_names_the_known_ones():
+    with pytest.raises(ParameterError, match="unknown parameter 'ai_shar'.*ai_share"):
+        params.resolve({"ai_shar": "0.5"})
+
+
+def test_valid_override_is_typed():
+    assert params.resolve({"ai_share": "0.25"})["ai_share"] == 0.25
+
+
+@pytest.mark.parametrize("assignment, fragment", [
+    ("ai_share=2", "parameter 'ai_share': got '2'; expected a finite number in [0, 1] fraction"),
+    ("ai_share=nan", "parameter 'ai_share': got 'nan'"),
+    ("pue=inf", "parameter 'pue': got 'inf'"),
+    ("utilization=lots", "parameter 'utilization': got 'lots'"),
+    ("no_such=1", "unknown parameter 'no_such'"),
+    ("ai_share", "--set expects key=value"),
+])
+def test_cli_refuses_bad_parameters_with_exit_2_and_writes_nothing(tmp_path, assignment, fragment):
+    out = tmp_path / "report"
+    result = run_cli("run", "--out", str(out), "--set", assignment)
+    assert result.returncode == 2
+    assert fragment in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_cli_lists_parameters():
+    result = run_cli("params")
+    assert result.returncode == 0
+    assert "ai_share" in result.stdout and "essay-amazon-nvidia-entanglement" in result.stdout

@@ -1,0 +1,131 @@
+"""The report builder end to end: structure, offline rendering in a real browser, determinism, atomic writes."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+
+import pytest
+
+from analysis import data, params, report
+from tests.conftest import run_cli
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """The default report, built once for this module."""
+    out = tmp_path_factory.mktemp("reports") / "default"
+    ds = data.load_dataset()
+    report.build(out, params.resolve({}, ds), params.schema(ds), ds)
+    return out
+
+
+def test_report_folder_holds_page_results_and_executed_notebooks(built):
+    assert (built / "index.html").is_file()
+    assert sorted(p.name for p in (built / "notebooks").iterdir()) == ["01_capex.ipynb"]
+    results = json.loads((built / "results.json").read_text())
+    capex = results["results"]["capex"]
+    assert capex["focus_quarter_amazon_capex_gross"] == {"label": "Amazon gross capex, 2023Q3", "unit": "USD_million", "value": 12479.0}
+    assert all({"value", "unit", "label"} <= set(r) for r in capex.values())
+    assert results["data_version"] == data.load_dataset().version
+
+
+def test_page_is_self_contained(built):
+    page = (built / "index.html").read_text(encoding="utf-8")
+    assert page.count("vegaEmbed") >= 1 and page.count("<script>") == 2      # one bundle + one init script
+    assert not re.search(r"<script[^>]+src=", page) and not re.search(r"<link[^>]+href=", page)
+    for cdn in ("cdn.jsdelivr", "unpkg.com", "require.js", "mathjax"):
+        assert cdn not in page.lower()
+
+
+def test_sources_appendix_lists_exactly_the_sources_used(built):
+    page = (built / "index.html").read_text(encoding="utf-8")
+    results = json.loads((built / "results.json").read_text())
+    listed = re.findall(r'<tr id="src-([a-z0-9-]+)">', page)
+    assert sorted(listed) == sorted(results["sources"])
+    assert "amzn-10-q-2023q3" in listed and "essay-amazon-nvidia-entanglement" in listed
+    assert "glenn-k-lockwood-b200-cites-nvidia-hgx-gb200-spe" not in listed   # B200 specs are not used in section 1
+
+
+def test_parameters_and_freshness_are_shown(built):
+    page = (built / "index.html").read_text(encoding="utf-8")
+    assert "<code>ai_share</code>" in page and "Data as of <strong>2026-11-26</strong>" in page
+    assert "AWS operating_income" in page     # stale series are flagged
+
+
+def test_same_inputs_give_byte_identical_reports(built, tmp_path):
+    ds = data.load_dataset()
+    again = report.build(tmp_path / "again", params.resolve({}, ds), params.schema(ds), ds)
+    for name in ("index.html", "results.json", "notebooks/01_capex.ipynb"):
+        assert (again / name).read_bytes() == (built / name).read_bytes(), name
+
+
+def test_default_run_reproduces_the_committed_notebook(built):
+    from tests.conftest import ROOT
+    assert (built / "notebooks/01_capex.ipynb").read_bytes() == (ROOT / "notebooks/01_capex.ipynb").read_bytes()
+
+
+def test_a_failed_run_keeps_the_previous_report(built, tmp_path, data_copy):
+    target = tmp_path / "kept"
+    shutil.copytree(built, target)
+    before = (target / "index.html").read_bytes()
+    result = run_cli("run", "--out", str(target), "--set", "focus_quarter=2019Q1")   # valid value, no data -> notebook fails
+    assert result.returncode == 1 and "notebook failed" in result.stderr and "2019Q1" in result.stderr
+    assert (target / "index.html").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "kept"]        # no temporary folders left behind
+
+
+def test_changed_parameter_changes_results_and_is_marked(tmp_path):
+    out = tmp_path / "high"
+    result = run_cli("run", "--out", str(out), "--set", "ai_share=0.75")
+    assert result.returncode == 0, result.stderr
+    capex = json.loads((out / "results.json").read_text())["results"]["capex"]
+    assert capex["focus_quarter_ai_hardware"]["value"] == pytest.approx(12479 * 0.4711 * 0.75)
+    assert 'class="num changed">0.75<' in (out / "index.html").read_text(encoding="utf-8")
+
+
+# --- the page in a real browser, offline --------------------------------------------------------------------
+
+def _chromium():
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("chromium is required under CI (install Debian's chromium package)")
+        pytest.skip("chromium not found on PATH: install Debian's chromium to run the browser test")
+    return path
+
+
+def test_report_renders_every_chart_offline_without_errors(built):
+    from playwright.sync_api import sync_playwright
+
+    executable = _chromium()
+    blocked, errors = [], []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--no-first-run", "--disable-sync", "--disable-quic"])
+        page = browser.new_page()
+
+        def route(r):
+            if r.request.url.startswith(("file:", "data:")):
+                r.continue_()
+            else:
+                blocked.append(r.request.url)
+                r.abort()
+
+        page.route("**/*", route)
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto((built / "index.html").as_uri(), wait_until="load")
+        containers = page.locator("div.vega-chart")
+        count = containers.count()
+        page.wait_for_function(
+            "n => Array.from(document.querySelectorAll('div.vega-chart')).filter(d => d.querySelector('svg.marks, canvas')).length === n",
+            arg=count, timeout=30_000)
+        rendered = page.evaluate(
+            "Array.from(document.querySelectorAll('div.vega-chart')).map(d => d.querySelectorAll('svg.marks path, svg.marks text, svg.marks line, svg.marks rect').length)")
+        browser.close()
+    assert count >= 5
+    assert all(n > 0 for n in rendered), rendered
+    assert blocked == [] and errors == []
