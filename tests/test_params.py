@@ -83,4 +83,4 @@ def test_cli_refuses_bad_parameters_with_exit_2_and_writes_nothing(tmp_path, ass
 def test_cli_lists_parameters():
     result = run_cli("params")
     assert result.returncode == 0
-    assert "ai_share" in result.stdout and "essay-amazon-nvidia-entanglement" in result.stdout
+    assert "ai_share" in result.stdout and "chipstrat-amazons-nvidia-entanglement" in result.stdout

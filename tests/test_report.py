@@ -44,7 +44,7 @@ def test_sources_appendix_lists_exactly_the_sources_used(built):
     results = json.loads((built / "results.json").read_text())
     listed = re.findall(r'<tr id="src-([a-z0-9-]+)">', page)
     assert sorted(listed) == sorted(results["sources"])
-    assert "amzn-10-q-2023q3" in listed and "essay-amazon-nvidia-entanglement" in listed
+    assert "amzn-10-q-2023q3" in listed and "chipstrat-amazons-nvidia-entanglement" in listed
     assert "glenn-k-lockwood-b200-cites-nvidia-hgx-gb200-spe" not in listed   # B200 specs are not used in section 1
 
 
