@@ -37,7 +37,7 @@ def fmt(value, unit: str) -> str:
 
 def chart_bundle(chart: alt.TopLevelMixin) -> dict:
     """Mime bundle of a chart: SVG for notebook readers, the Vega-Lite spec for the interactive report."""
-    spec = chart.to_dict()
+    spec = chart.configure_legend(orient="bottom", labelLimit=0, columns=2).to_dict()
     svg = vl_convert.vegalite_to_svg(spec)
     digest = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:10]
     title = spec.get("title", "")
@@ -56,12 +56,14 @@ def say(text: str) -> None:
     display(Markdown(text))
 
 
-def table(frame: pd.DataFrame, units: dict[str, str]) -> pd.DataFrame:
-    """A copy of frame with the given columns formatted in their units (for display only)."""
+def table(frame: pd.DataFrame, units: dict[str, str], labels: dict[str, str] | None = None) -> None:
+    """Display frame with the given columns formatted in their units and renamed by `labels` (no index column)."""
     out = frame.copy()
     for column, unit in units.items():
         out[column] = [fmt(v, unit) for v in out[column]]
-    return out
+    out = out.rename(columns=labels or {})
+    display({"text/html": out.to_html(index=False, border=0, classes="data", na_rep="n/a"),
+             "text/plain": out.to_string(index=False, na_rep="n/a")}, raw=True)
 
 
 def publish(section: str, results: list[dict], source_ids: set[str]) -> None:

@@ -81,7 +81,7 @@ def test_changed_parameter_changes_results_and_is_marked(tmp_path):
     result = run_cli("run", "--out", str(out), "--set", "ai_share=0.75")
     assert result.returncode == 0, result.stderr
     capex = json.loads((out / "results.json").read_text())["results"]["capex"]
-    assert capex["focus_quarter_ai_hardware"]["value"] == pytest.approx(12479 * 0.4711 * 0.75)
+    assert capex["focus_quarter_ai_hardware"]["value"] == pytest.approx(12479 * 0.5139 * 0.75)
     assert 'class="num changed">0.75<' in (out / "index.html").read_text(encoding="utf-8")
 
 
