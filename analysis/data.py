@@ -143,8 +143,17 @@ TABLES = {
         "type": _text(pa.Check.isin(["float", "int", "str", "date", "quarter"])),
         "unit": _text(pa.Check.isin(UNITS)), "default": _text(NON_EMPTY),
         "min": _number(nullable=True), "max": _number(nullable=True), "choices": _text(),
+        "low": _number(nullable=True), "high": _number(nullable=True),
+        "distribution": _text(pa.Check.isin(["fixed", "lognormal", "beta", "normal"])),
         "description": _text(NON_EMPTY), "rationale": _text(NON_EMPTY),
-    }, key=("name",)),
+    }, key=("name",), checks=(
+        pa.Check(lambda d: (d["distribution"] == "fixed") | (d["low"].notna() & d["high"].notna() & (d["low"] < d["high"])),
+                 element_wise=False, error="an uncertain parameter (distribution other than 'fixed') needs low < high"),
+        pa.Check(lambda d: d["low"].isna() | d["min"].isna() | (d["low"] >= d["min"]), element_wise=False,
+                 error="low must not be below min"),
+        pa.Check(lambda d: d["high"].isna() | d["max"].isna() | (d["high"] <= d["max"]), element_wise=False,
+                 error="high must not be above max"),
+    )),
 }
 
 CHIP_TABLES = ("accelerator_specs", "measured_throughput")

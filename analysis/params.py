@@ -14,6 +14,10 @@ from analysis.data import Dataset, load_dataset
 from analysis.errors import ParameterError
 
 QUARTER_PATTERN = re.compile(r"^(\d{4})Q([1-4])$")
+#: Rules across parameters: (names, test on their values, what is expected).
+CONSTRAINTS = (
+    (("on_demand_usage_share", "capacity_block_usage_share"), lambda a, b: a + b <= 1, "their sum must not exceed 1"),
+)
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,9 @@ class Parameter:
     rationale: str
     source_id: str
     confidence: str
+    low: float | None = None
+    high: float | None = None
+    distribution: str = "fixed"
 
     def allowed(self) -> str:
         """Human-readable statement of the allowed values."""
@@ -88,7 +95,8 @@ def schema(dataset: Dataset | None = None) -> dict[str, Parameter]:
     for row in table.itertuples(index=False):
         choices = tuple(c for c in row.choices.split("|") if c)
         param = Parameter(row.name, row.type, row.unit, None, _parse_bound(row.min), _parse_bound(row.max),
-                          choices, row.description, row.rationale, row.source_id, row.confidence)
+                          choices, row.description, row.rationale, row.source_id, row.confidence,
+                          _parse_bound(row.low), _parse_bound(row.high), row.distribution)
         try:
             default = param.coerce(row.default)
         except ParameterError as exc:
@@ -105,6 +113,10 @@ def resolve(overrides: dict | None = None, dataset: Dataset | None = None) -> di
         if name not in params:
             raise ParameterError(f"unknown parameter '{name}'; known parameters: {', '.join(sorted(params))}")
         values[name] = params[name].coerce(value)
+    for names, holds, expected in CONSTRAINTS:
+        if not holds(*(values[n] for n in names)):
+            shown = ", ".join(f"{n}={values[n]!r}" for n in names)
+            raise ParameterError(f"parameters {shown}: {expected}")
     return values
 
 
