@@ -8,7 +8,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from analysis import data, params
+from analysis import data, params, scenarios
 from analysis.errors import UserError
 from analysis.notebook_run import NotebookFailed, execute_all, notebook_paths
 
@@ -19,9 +19,11 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="execute the notebooks and write a report folder")
     run.add_argument("--out", type=Path, required=True, help="report folder to write, e.g. reports/high-ai-share")
+    run.add_argument("--scenario", help="start from a named scenario in scenarios/ (see `python -m analysis scenarios`)")
     run.add_argument("--set", dest="assignments", action="append", default=[], metavar="NAME=VALUE",
-                     help="override a parameter (repeatable); see `python -m analysis params`")
+                     help="override a parameter (repeatable, applied after --scenario); see `python -m analysis params`")
     sub.add_parser("params", help="list every parameter with unit, default, allowed range and source")
+    sub.add_parser("scenarios", help="list the named scenarios with their values and reasons")
     sub.add_parser("data-manifest", help="rewrite data/MANIFEST.sha256 after a deliberate data edit")
     sub.add_parser("notebooks", help="re-execute the committed notebooks in place with default parameters")
     return parser
@@ -44,10 +46,21 @@ def main(argv: list[str] | None = None) -> int:
             _list_params(dataset)
         elif args.command == "notebooks":
             execute_all([(p, p, {}) for p in notebook_paths()], data_dir=dataset.directory)
+        elif args.command == "scenarios":
+            for name in scenarios.names():
+                scenario = scenarios.load(name)
+                scenarios.resolve_scenario(name, dataset)
+                print(f"{name}: {scenario['description']}")
+                for key, value in scenario["values"].items():
+                    print(f"    {key} = {value!r}: {scenario['reasons'][key]}")
         elif args.command == "run":
             from analysis import report
-            values = params.resolve(params.parse_assignments(args.assignments), dataset)
-            out = report.build(args.out, values, params.schema(dataset), dataset)
+            overrides = scenarios.load(args.scenario)["values"] if args.scenario else {}
+            if args.scenario:
+                scenarios.resolve_scenario(args.scenario, dataset)
+            overrides.update(params.parse_assignments(args.assignments))
+            values = params.resolve(overrides, dataset)
+            out = report.build(args.out, values, params.schema(dataset), dataset, scenario=args.scenario)
             print(f"wrote {out}/index.html, results.json and notebooks/")
         return 0
     except UserError as exc:

@@ -97,7 +97,8 @@ TABLES = {
     "accelerator_specs": Table("accelerator_specs.csv", {
         "chip_id": _text(NON_EMPTY),
         "metric": _text(pa.Check.isin(["bf16_dense_tflops", "fp8_dense_tflops", "memory_capacity",
-                                       "memory_bandwidth", "tdp", "price", "process", "launch"])),
+                                       "memory_bandwidth", "tdp", "price", "process", "launch",
+                                       "bundled_software"])),
         "value": _number(pa.Check.in_range(0, 1_000_000), nullable=True),
         "low": _number(pa.Check.in_range(0, 1_000_000), nullable=True),
         "high": _number(pa.Check.in_range(0, 1_000_000), nullable=True),

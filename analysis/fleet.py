@@ -1,4 +1,5 @@
-"""Epoch AI's estimates of Amazon's accelerator fleet: additions per quarter and per year, by vendor."""
+"""Epoch AI's estimates of Amazon's accelerator fleet: additions per quarter and per year, by vendor and chip,
+and what they cost (units x price per chip and year)."""
 from __future__ import annotations
 
 import pandas as pd
@@ -6,6 +7,9 @@ import pandas as pd
 from analysis.data import Dataset
 
 BANDS = ["median", "p5", "p95"]
+EPOCH_SOURCE = "epoch-ai-chip-counts"
+#: Epoch's chip labels -> chip_id of the price rows that apply; Amazon's own chips use the Trainium unit cost.
+EPOCH_PRICE_CHIP = {"A100": "a100-sxm-80", "H100/H200": "h100-sxm", "B200": "b200", "B300": "b300"}
 
 
 def additions(ds: Dataset, measure: str, by: str = "vendor", complete_only: bool = True) -> pd.DataFrame:
@@ -26,3 +30,53 @@ def yearly(quarterly: pd.DataFrame, by: str = "vendor") -> pd.DataFrame:
     """Quarterly additions summed to calendar years."""
     frame = quarterly.assign(year=quarterly["quarter"].str[:4].astype(int))
     return frame.groupby(["year", by], as_index=False)[BANDS].sum()
+
+
+def chip_additions(ds: Dataset, measure: str) -> pd.DataFrame:
+    """Quarterly additions of `measure` by Epoch chip label, with the chip's vendor."""
+    vendors = ds["epoch_fleet"][["chip", "vendor"]].drop_duplicates()
+    return additions(ds, measure, by="chip").merge(vendors, on="chip", how="left")
+
+
+def unit_prices(ds: Dataset, trainium_unit_cost_usd: float) -> pd.DataFrame:
+    """Price per chip and calendar year: Epoch's yearly rows for Nvidia chips, the Trainium cost for Amazon's."""
+    s = ds["accelerator_specs"]
+    rows = s[(s["metric"] == "price") & (s["source_id"] == EPOCH_SOURCE) & s["as_of"].str.fullmatch(r"\d{4}")]
+    nvidia = [rows[rows["chip_id"] == cid].assign(chip=label) for label, cid in EPOCH_PRICE_CHIP.items()]
+    nvidia = pd.concat(nvidia).assign(year=lambda d: d["as_of"].astype(int)).rename(columns={"value": "usd"})
+    fleet_rows = ds["epoch_fleet"]
+    own = fleet_rows.loc[fleet_rows["vendor"] == "Amazon", ["chip"]].drop_duplicates()
+    years = pd.DataFrame({"year": sorted(fleet_rows["quarter"].str[:4].astype(int).unique())})
+    own = own.merge(years, how="cross").assign(usd=trainium_unit_cost_usd, source_id=None)
+    return pd.concat([nvidia[["chip", "year", "usd", "source_id"]], own], ignore_index=True)
+
+
+def spend_by_chip(units: pd.DataFrame, prices: pd.DataFrame) -> pd.DataFrame:
+    """Spend (USD) = units (median, p5, p95) x the chip's price in the quarter's year; a missing price raises."""
+    frame = units.assign(year=units["quarter"].str[:4].astype(int)).merge(
+        prices[["chip", "year", "usd"]], on=["chip", "year"], how="left")
+    missing = frame.loc[frame["usd"].isna(), ["chip", "year"]].drop_duplicates()
+    if len(missing):
+        raise KeyError(f"no unit price for {missing.to_records(index=False).tolist()}")
+    return frame.assign(**{b: frame[b] * frame["usd"] for b in BANDS})
+
+
+def vendor_shares(spend: pd.DataFrame, compute: pd.DataFrame) -> pd.DataFrame:
+    """Per year in which Epoch covers every vendor: Nvidia's share of Amazon's accelerator spend and of its
+    compute (H100e), and USD per H100e by vendor. Inputs are tidy (year, vendor, median).
+
+    Epoch has no Trainium estimates before 2024, so earlier years are left out rather than shown as 100% Nvidia.
+    """
+    s = spend.pivot_table(index="year", columns="vendor", values="median", aggfunc="sum").dropna()
+    c = compute.pivot_table(index="year", columns="vendor", values="median", aggfunc="sum").dropna()
+    out = pd.DataFrame({"spend_usd": s.sum(axis=1), "nvidia_spend_share": s["Nvidia"] / s.sum(axis=1),
+                        "nvidia_compute_share": c["Nvidia"] / c.sum(axis=1)})
+    for vendor in s.columns:
+        out[f"usd_per_h100e_{vendor.lower()}"] = s[vendor] / c[vendor]
+    return out.reset_index()
+
+
+def spend_and_compute(ds: Dataset, trainium_unit_cost_usd: float) -> pd.DataFrame:
+    """`vendor_shares` over Epoch's complete quarters."""
+    spend = spend_by_chip(chip_additions(ds, "units"), unit_prices(ds, trainium_unit_cost_usd))
+    return vendor_shares(yearly(spend), yearly(additions(ds, "h100e")))

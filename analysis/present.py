@@ -16,6 +16,9 @@ CHART_MIMETYPE = "application/vnd.awsaccel.vegalite+json"
 SECTION_MIMETYPE = "application/vnd.awsaccel.section+json"
 UNIT_FORMATS = {
     "USD_million": lambda v: f"${v:,.0f}M",
+    "USD_billion": lambda v: f"${v:,.1f}B",
+    "number": lambda v: f"{v:.4g}" if abs(v) < 1e4 else f"{v:,.0f}",
+    "year": lambda v: f"{v:.0f}",
     "USD": lambda v: f"${v:,.0f}",
     "USD_per_hour": lambda v: f"${v:,.2f}/h",
     "count": lambda v: f"{v:,.0f}",

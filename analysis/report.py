@@ -94,7 +94,7 @@ def _parameter_rows(schema: dict[str, Parameter], values: dict, used: set[str]) 
             for name, p in schema.items() if name in used]
 
 
-def build(out_dir: Path, values: dict, schema: dict[str, Parameter], dataset: Dataset, title_suffix: str = "") -> Path:
+def build(out_dir: Path, values: dict, schema: dict[str, Parameter], dataset: Dataset, scenario: str | None = None) -> Path:
     """Execute every notebook with `values` and write the report folder atomically."""
     out_dir = Path(out_dir).resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -121,11 +121,11 @@ def build(out_dir: Path, values: dict, schema: dict[str, Parameter], dataset: Da
         sources = [dataset.source(sid) for sid in source_ids]
         stale = freshness.stale_series(dataset, values["as_of"])
         page = TEMPLATES.get_template("report.html.j2").render(
-            title_suffix=title_suffix, as_of=values["as_of"], data_version=dataset.version, toc=toc, bodies=bodies,
+            title_suffix=f" — scenario {scenario}" if scenario else "", as_of=values["as_of"], data_version=dataset.version, toc=toc, bodies=bodies,
             parameters=_parameter_rows(schema, values, used), sources=sources, stale=stale.to_dict("records"),
             vega_bundle=vega_bundle.replace("</script", "<\\/script"))
         (staging / "index.html").write_text(page, encoding="utf-8")
-        results = {"as_of": values["as_of"], "data_version": dataset.version,
+        results = {"as_of": values["as_of"], "data_version": dataset.version, "scenario": scenario,
                    "parameters": {name: values[name] for name in sorted(used)},
                    "results": {s["section"]: {r["key"]: {"label": r["label"], "value": r["value"], "unit": r["unit"]}
                                               for r in s["results"]} for s in sections},

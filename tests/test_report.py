@@ -9,6 +9,7 @@ import shutil
 import pytest
 
 from analysis import data, params, report
+from analysis.notebook_run import notebook_paths
 from tests.conftest import run_cli
 
 
@@ -23,7 +24,8 @@ def built(tmp_path_factory):
 
 def test_report_folder_holds_page_results_and_executed_notebooks(built):
     assert (built / "index.html").is_file()
-    assert sorted(p.name for p in (built / "notebooks").iterdir()) == ["01_capex.ipynb"]
+    names = sorted(p.name for p in (built / "notebooks").iterdir())
+    assert names == [p.name for p in notebook_paths()] and {"01_capex.ipynb", "02_portfolio.ipynb"} <= set(names)
     results = json.loads((built / "results.json").read_text())
     capex = results["results"]["capex"]
     assert capex["focus_quarter_amazon_capex_gross"] == {"label": "Amazon gross capex, 2023Q3", "unit": "USD_million", "value": 12479.0}
@@ -45,7 +47,7 @@ def test_sources_appendix_lists_exactly_the_sources_used(built):
     listed = re.findall(r'<tr id="src-([a-z0-9-]+)">', page)
     assert sorted(listed) == sorted(results["sources"])
     assert "amzn-10-q-2023q3" in listed and "chipstrat-amazons-nvidia-entanglement" in listed
-    assert "glenn-k-lockwood-b200-cites-nvidia-hgx-gb200-spe" not in listed   # B200 specs are not used in section 1
+    assert "yobitel-knowledge-base-intel-gaudi-2" not in listed   # Gaudi 2 rows are used by no section
 
 
 def test_parameters_and_freshness_are_shown(built):
@@ -57,13 +59,14 @@ def test_parameters_and_freshness_are_shown(built):
 def test_same_inputs_give_byte_identical_reports(built, tmp_path):
     ds = data.load_dataset()
     again = report.build(tmp_path / "again", params.resolve({}, ds), params.schema(ds), ds)
-    for name in ("index.html", "results.json", "notebooks/01_capex.ipynb"):
+    for name in ("index.html", "results.json", *(f"notebooks/{p.name}" for p in notebook_paths())):
         assert (again / name).read_bytes() == (built / name).read_bytes(), name
 
 
 def test_default_run_reproduces_the_committed_notebook(built):
     from tests.conftest import ROOT
-    assert (built / "notebooks/01_capex.ipynb").read_bytes() == (ROOT / "notebooks/01_capex.ipynb").read_bytes()
+    for path in notebook_paths():
+        assert (built / "notebooks" / path.name).read_bytes() == path.read_bytes(), path.name
 
 
 def test_a_failed_run_keeps_the_previous_report(built, tmp_path, data_copy):
