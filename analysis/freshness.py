@@ -21,7 +21,8 @@ def latest_points(ds: Dataset) -> pd.DataFrame:
     fin = fin.assign(series=fin["company"] + " " + fin["metric"], quarter=fin["period_end"].map(quarter_of))
     fleet = ds["epoch_fleet"]
     fleet = fleet[fleet["incomplete"] == "false"]
-    fleet = fleet.assign(series="Epoch fleet estimate: Amazon " + fleet["vendor"] + " " + fleet["measure"])
+    chips = fleet["vendor"].replace({"Amazon": "Trainium", "Nvidia": "Nvidia GPUs"})
+    fleet = fleet.assign(series="Epoch AI estimate of Amazon's " + chips + " additions (" + fleet["measure"] + ")")
     both = pd.concat([fin[["series", "quarter"]], fleet[["series", "quarter"]]])
     return both.groupby("series", as_index=False)["quarter"].max().rename(columns={"quarter": "latest"})
 

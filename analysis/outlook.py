@@ -163,14 +163,15 @@ def hindcast(ds: Dataset, p: dict, result: dict, years=(2024, 2025)) -> pd.DataF
     observed = observed_shares(ds, p)
     pct = result["percentiles"]
     rows = []
-    for metric, label, truth in (("capex", "Amazon gross capex (USD billion)", actual_capex),
-                                 ("compute_share_trainium", "Trainium share of compute added", observed["trainium_compute_share"]),
-                                 ("spend_share_trainium", "Trainium share of accelerator spend", observed["trainium_spend_share"])):
+    for metric, label, unit, truth in (
+            ("capex", "Amazon gross capex", "USD_billion", actual_capex),
+            ("compute_share_trainium", "Trainium share of compute added", "fraction", observed["trainium_compute_share"]),
+            ("spend_share_trainium", "Trainium share of accelerator spend", "fraction", observed["trainium_spend_share"])):
         band = _years(pct, metric, years)
         for year in years:
             predicted = float(result["deterministic"].loc[year, metric])
             actual = float(truth.loc[year])
-            rows.append({"quantity": label, "year": year, "projected": predicted, "p5": band.loc[year, "p5"],
+            rows.append({"quantity": label, "unit": unit, "year": year, "projected": predicted, "p5": band.loc[year, "p5"],
                          "p95": band.loc[year, "p95"], "actual": actual, "error": predicted - actual,
                          "inside_p5_p95": bool(band.loc[year, "p5"] <= actual <= band.loc[year, "p95"])})
     return pd.DataFrame(rows)

@@ -5,6 +5,7 @@ Every output is deterministic, so strict nbval compares the numbers themselves.
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 
 import altair as alt
@@ -60,13 +61,24 @@ def say(text: str) -> None:
 
 
 def table(frame: pd.DataFrame, units: dict[str, str], labels: dict[str, str] | None = None) -> None:
-    """Display frame with the given columns formatted in their units and renamed by `labels` (no index column)."""
+    """Display frame with the given columns formatted in their units and renamed by `labels` (no index column).
+
+    A unit of "row" formats that column by the frame's own `unit` column (for tables that mix units by row).
+    Formatted and numeric columns are right-aligned, text left-aligned.
+    """
     out = frame.copy()
     for column, unit in units.items():
-        out[column] = [fmt(v, unit) for v in out[column]]
+        row_units = out["unit"] if unit == "row" else [unit] * len(out)
+        out[column] = [fmt(v, u) for v, u in zip(out[column], row_units)]
+    numeric = set(units) | {c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])}
     out = out.rename(columns=labels or {})
-    display({"text/html": out.to_html(index=False, border=0, classes="data", na_rep="n/a"),
-             "text/plain": out.to_string(index=False, na_rep="n/a")}, raw=True)
+    numeric = {(labels or {}).get(c, c) for c in numeric}
+    out = out.fillna("n/a").astype(str)
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in out.columns)
+    body = "".join("<tr>" + "".join(f'<td class="{"num" if c in numeric else "text"}">{html.escape(v)}</td>'
+                                    for c, v in row.items()) + "</tr>" for _, row in out.iterrows())
+    display({"text/html": f'<table class="data"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>',
+             "text/plain": out.to_string(index=False)}, raw=True)
 
 
 def publish(section: str, results: list[dict], source_ids: set[str]) -> None:

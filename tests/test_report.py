@@ -79,13 +79,21 @@ def test_a_failed_run_keeps_the_previous_report(built, tmp_path, data_copy):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "kept"]        # no temporary folders left behind
 
 
-def test_changed_parameter_changes_results_and_is_marked(tmp_path):
-    out = tmp_path / "high"
-    result = run_cli("run", "--out", str(out), "--set", "ai_share=0.75")
+def test_scenario_with_an_override_changes_results_and_is_marked(tmp_path):
+    out = tmp_path / "essay"
+    result = run_cli("run", "--out", str(out), "--scenario", "essay-2024", "--set", "ai_share=0.75")
     assert result.returncode == 0, result.stderr
-    capex = json.loads((out / "results.json").read_text())["results"]["capex"]
-    assert capex["focus_quarter_ai_hardware"]["value"] == pytest.approx(12479 * 0.5139 * 0.75)
-    assert 'class="num changed">0.75<' in (out / "index.html").read_text(encoding="utf-8")
+    results = json.loads((out / "results.json").read_text())
+    assert results["scenario"] == "essay-2024" and results["parameters"]["capex_actuals_through"] == 2023
+    assert results["parameters"]["ai_share"] == 0.75                     # --set applies on top of the scenario
+    assert results["results"]["capex"]["focus_quarter_ai_hardware"]["value"] == pytest.approx(12479 * 0.5139 * 0.75)
+    from analysis import outlook, scenarios
+    ds = data.load_dataset()
+    p = params.resolve({**scenarios.load("essay-2024")["values"], "ai_share": 0.75}, ds)
+    expected = outlook.run(ds, p, params.schema(ds))["summary"]["nvidia_revenue_2024_2026"]
+    assert results["results"]["erosion"]["nvidia_revenue_2024_2026"]["value"] == pytest.approx(expected)
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert "scenario essay-2024" in page and 'class="num changed">0.75<' in page
 
 
 # --- the page in a real browser, offline --------------------------------------------------------------------
