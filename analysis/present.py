@@ -15,13 +15,18 @@ from IPython.display import Markdown, display
 
 CHART_MIMETYPE = "application/vnd.awsaccel.vegalite+json"
 SECTION_MIMETYPE = "application/vnd.awsaccel.section+json"
+def _money(template: str):
+    """Formatter for a money unit: the sign goes before the dollar sign (-$22.4B, not $-22.4B)."""
+    return lambda v: ("-" if v < 0 else "") + template.format(abs(v))
+
+
 UNIT_FORMATS = {
-    "USD_million": lambda v: f"${v:,.0f}M",
-    "USD_billion": lambda v: f"${v:,.1f}B",
+    "USD_million": _money("${:,.0f}M"),
+    "USD_billion": _money("${:,.1f}B"),
     "number": lambda v: f"{v:.4g}" if abs(v) < 1e4 else f"{v:,.0f}",
     "year": lambda v: f"{v:.0f}",
-    "USD": lambda v: f"${v:,.0f}",
-    "USD_per_hour": lambda v: f"${v:,.2f}/h",
+    "USD": _money("${:,.0f}"),
+    "USD_per_hour": _money("${:,.2f}/h"),
     "count": lambda v: f"{v:,.0f}",
     "MW": lambda v: f"{v:,.0f} MW",
     "fraction": lambda v: f"{v:.1%}",
