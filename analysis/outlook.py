@@ -34,10 +34,11 @@ def observed_shares(ds: Dataset, p: dict) -> pd.DataFrame:
                          "trainium_spend_share": 1 - shares["nvidia_spend_share"]})
 
 
-def cost_per_h100e(ds: Dataset, p: dict, year: int = 2025) -> dict[str, float]:
-    """USD per H100e of compute bought from each vendor: Nvidia and Trainium from Epoch's units x prices in `year`,
-    AMD from the MI300X street price over its dense BF16 relative to the H100's, others relative to Nvidia."""
-    shares = fleet.spend_and_compute(ds, p["trainium_unit_cost_usd"]).set_index("year").loc[year]
+def cost_per_h100e(ds: Dataset, p: dict) -> dict[str, float]:
+    """USD per H100e of compute bought from each vendor: Nvidia and Trainium from Epoch's units x prices in the
+    latest year Epoch covers, AMD from the MI300X street price over its dense BF16 relative to the H100's, others
+    relative to Nvidia."""
+    shares = fleet.spend_and_compute(ds, p["trainium_unit_cost_usd"]).iloc[-1]
     specs = ds["accelerator_specs"]
 
     def first(chip, metric):  # the first row of a chip's metric (files list the primary figure first)
