@@ -11,14 +11,34 @@ def _base(frame: pd.DataFrame, title: str, source_note: str) -> alt.Chart:
     return alt.Chart(frame, title=alt.TitleParams(title, subtitle=[source_note], anchor="start")).properties(width=WIDTH)
 
 
-def quarterly_lines(frame: pd.DataFrame, y_title: str, color: str, title: str, source_note: str) -> alt.Chart:
-    """Lines over calendar quarters, one per value of `color`."""
-    return _base(frame, title, source_note).mark_line(point=True).encode(
-        x=alt.X("quarter:O", title="Calendar quarter"),
-        y=alt.Y("value:Q", title=y_title),
-        color=alt.Color(f"{color}:N", title=None),
-        tooltip=["quarter:O", f"{color}:N", alt.Tooltip("value:Q", format=",.0f")],
-    )
+def _titled_layer(*layers: alt.Chart, title: str, source_note: str) -> alt.LayerChart:
+    """Layers under one title and source note (the layered counterpart of `_base`)."""
+    return alt.layer(*layers, title=alt.TitleParams(title, subtitle=[source_note], anchor="start")).properties(width=WIDTH)
+
+
+def _period_lines(frame: pd.DataFrame, period: str, period_title: str, y: str, y_title: str, color: str, title: str,
+                  source_note: str, dash: str | None, y_format: str) -> alt.Chart:
+    """Lines over an ordinal time axis, one per `color` (and optionally dashed by `dash`)."""
+    encoding = dict(x=alt.X(f"{period}:O", title=period_title),
+                    y=alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=y_format)),
+                    color=alt.Color(f"{color}:N", title=None),
+                    tooltip=[f"{period}:O", f"{color}:N", alt.Tooltip(f"{y}:Q", format=y_format)])
+    if dash:
+        encoding["strokeDash"] = alt.StrokeDash(f"{dash}:N", title=None)
+        encoding["tooltip"].append(f"{dash}:N")
+    return _base(frame, title, source_note).mark_line(point=True).encode(**encoding)
+
+
+def quarterly_lines(frame: pd.DataFrame, y_title: str, color: str, title: str, source_note: str,
+                    y_format: str = ",.0f") -> alt.Chart:
+    """Lines of `value` over calendar quarters, one per value of `color`."""
+    return _period_lines(frame, "quarter", "Calendar quarter", "value", y_title, color, title, source_note, None, y_format)
+
+
+def year_lines(frame: pd.DataFrame, y: str, y_title: str, color: str, title: str, source_note: str,
+               dash: str | None = None, y_format: str = ",.1f") -> alt.Chart:
+    """Lines of `y` over calendar years, one per `color` (and optionally dashed by `dash`)."""
+    return _period_lines(frame, "year", "Calendar year", y, y_title, color, title, source_note, dash, y_format)
 
 
 def funnel_bars(frame: pd.DataFrame, title: str, source_note: str) -> alt.Chart:
@@ -32,25 +52,15 @@ def funnel_bars(frame: pd.DataFrame, title: str, source_note: str) -> alt.Chart:
     )
 
 
-def bars_over_quarters(frame: pd.DataFrame, y: str, y_title: str, title: str, source_note: str,
-                       band: tuple[str, str] | None = None) -> alt.LayerChart | alt.Chart:
-    """Bars of `y` per quarter, with an optional p5-p95 error band for comparison."""
-    bars = _base(frame, title, source_note).mark_bar(opacity=0.7).encode(
+def bars_over_quarters(frame: pd.DataFrame, y: str, y_title: str, title: str, source_note: str) -> alt.Chart:
+    """Bars of `y` per quarter, one colour per `series`."""
+    return _base(frame, title, source_note).mark_bar(opacity=0.7).encode(
         x=alt.X("quarter:O", title="Calendar quarter"), y=alt.Y(f"{y}:Q", title=y_title),
         color=alt.Color("series:N", title=None),
         tooltip=["quarter:O", "series:N", alt.Tooltip(f"{y}:Q", format=",.0f")])
-    if band is None:
-        return bars
-    rule = alt.Chart(frame).mark_rule().encode(x="quarter:O", y=f"{band[0]}:Q", y2=f"{band[1]}:Q")
-    return alt.layer(bars, rule)
 
 
 # --- Section 2: portfolio -----------------------------------------------------------------------------------
-
-def _titled_layer(*layers: alt.Chart, title: str, source_note: str) -> alt.LayerChart:
-    """Layers under one title and source note (the layered counterpart of `_base`)."""
-    return alt.layer(*layers, title=alt.TitleParams(title, subtitle=[source_note], anchor="start")).properties(width=WIDTH)
-
 
 def grouped_bars(frame: pd.DataFrame, x: str, x_title: str, y: str, y_title: str, group: str, title: str,
                  source_note: str, band: tuple[str, str] | None = None, y_format: str = ",.0f") -> alt.LayerChart | alt.Chart:
@@ -104,37 +114,25 @@ def xy_lines(frame: pd.DataFrame, x: str, x_title: str, y: str, y_title: str, co
 
 def fan(band: pd.DataFrame, line: pd.DataFrame, y_title: str, title: str, source_note: str) -> alt.LayerChart:
     """p5-p95 band and p50 line per year (columns year, p5, p50, p95) with a deterministic line (year, value)."""
-    base = _base(band, title, source_note)
+    base = alt.Chart(band)
     area = base.mark_area(opacity=0.25).encode(
         x=alt.X("year:O", title="Calendar year"), y=alt.Y("p5:Q", title=y_title), y2="p95:Q",
         tooltip=["year:O", alt.Tooltip("p5:Q", format=",.1f"), alt.Tooltip("p50:Q", format=",.1f"), alt.Tooltip("p95:Q", format=",.1f")])
     median = base.mark_line(strokeDash=[4, 3]).encode(x="year:O", y="p50:Q")
     point = alt.Chart(line).mark_line(point=True, color="black").encode(
         x="year:O", y="value:Q", tooltip=["year:O", alt.Tooltip("value:Q", format=",.1f")])
-    return alt.layer(area, median, point)
-
-
-def year_lines(frame: pd.DataFrame, y: str, y_title: str, color: str, title: str, source_note: str,
-               dash: str | None = None, y_format: str = ",.1f") -> alt.Chart:
-    """Lines over calendar years, one per `color` (and optionally dashed by `dash`)."""
-    encoding = dict(x=alt.X("year:O", title="Calendar year"), y=alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=y_format)),
-                    color=alt.Color(f"{color}:N", title=None),
-                    tooltip=["year:O", f"{color}:N", alt.Tooltip(f"{y}:Q", format=y_format)])
-    if dash:
-        encoding["strokeDash"] = alt.StrokeDash(f"{dash}:N", title=None)
-        encoding["tooltip"].append(f"{dash}:N")
-    return _base(frame, title, source_note).mark_line(point=True).encode(**encoding)
+    return _titled_layer(area, median, point, title=title, source_note=source_note)
 
 
 def tornado(frame: pd.DataFrame, x_title: str, title: str, source_note: str) -> alt.LayerChart:
     """Horizontal bars from the outcome at each input's p10 to its p90, widest first, with the base value."""
     order = list(frame["input"])
-    bars = _base(frame, title, source_note).mark_bar().encode(
+    bars = alt.Chart(frame).mark_bar().encode(
         y=alt.Y("input:N", sort=order, title=None), x=alt.X("outcome_low:Q", title=x_title), x2="outcome_high:Q",
         tooltip=["input:N", alt.Tooltip("value_low:Q", format=",.3g"), alt.Tooltip("value_high:Q", format=",.3g"),
                  alt.Tooltip("outcome_low:Q", format=",.1f"), alt.Tooltip("outcome_high:Q", format=",.1f")])
     rule = alt.Chart(frame).mark_rule(color="black").encode(x="base:Q")
-    return alt.layer(bars, rule)
+    return _titled_layer(bars, rule, title=title, source_note=source_note)
 
 
 def sobol(frame: pd.DataFrame, title: str, source_note: str) -> alt.LayerChart:
@@ -143,9 +141,9 @@ def sobol(frame: pd.DataFrame, title: str, source_note: str) -> alt.LayerChart:
                       frame.assign(index="first-order (S1)", value=frame["S1"], conf=frame["S1_conf"])])
     long = long.assign(lo=long["value"] - long["conf"], hi=long["value"] + long["conf"])[["input", "index", "value", "lo", "hi"]]
     order = list(frame["input"])
-    base = _base(long, title, source_note)
+    base = alt.Chart(long)
     bars = base.mark_bar().encode(y=alt.Y("input:N", sort=order, title=None), yOffset="index:N",
                                   x=alt.X("value:Q", title="Share of output variance"), color=alt.Color("index:N", title=None),
                                   tooltip=["input:N", "index:N", alt.Tooltip("value:Q", format=".3f")])
     errors = base.mark_rule().encode(y=alt.Y("input:N", sort=order), yOffset="index:N", x="lo:Q", x2="hi:Q")
-    return alt.layer(bars, errors)
+    return _titled_layer(bars, errors, title=title, source_note=source_note)

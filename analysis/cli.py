@@ -55,9 +55,10 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"    {key} = {value!r}: {scenario['reasons'][key]}")
         elif args.command == "run":
             from analysis import report
-            overrides = scenarios.load(args.scenario)["values"] if args.scenario else {}
+            overrides = {}
             if args.scenario:
-                scenarios.resolve_scenario(args.scenario, dataset)
+                scenarios.resolve_scenario(args.scenario, dataset)  # validates the file, naming it in any error
+                overrides = scenarios.load(args.scenario)["values"]
             overrides.update(params.parse_assignments(args.assignments))
             values = params.resolve(overrides, dataset)
             out = report.build(args.out, values, params.schema(dataset), dataset, scenario=args.scenario)

@@ -15,6 +15,8 @@ from IPython.display import Markdown, display
 
 CHART_MIMETYPE = "application/vnd.awsaccel.vegalite+json"
 SECTION_MIMETYPE = "application/vnd.awsaccel.section+json"
+
+
 def _money(template: str):
     """Formatter for a money unit: the sign goes before the dollar sign (-$22.4B, not $-22.4B)."""
     return lambda v: ("-" if v < 0 else "") + template.format(abs(v))
