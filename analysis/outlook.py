@@ -276,3 +276,15 @@ def headlines(result: dict) -> list[dict]:
                       "value": year_or_none(row["p50"]), "unit": "year",
                       "p5": year_or_none(row["p5"]), "p95": year_or_none(row["p95"])})
     return items
+
+
+def observed_asic_share_range(ds: Dataset, p: dict, schema: dict[str, Parameter]) -> pd.DataFrame:
+    """The ASIC share of the observed years' spend at the Trainium unit cost's sourced low, its value and its high:
+    how far the observed share depends on the one price no source reports."""
+    cost = schema["trainium_unit_cost_usd"]
+    columns = {}
+    for label, value in (("at_low_cost", cost.low), ("central", p["trainium_unit_cost_usd"]), ("at_high_cost", cost.high)):
+        model = build_model(ds, {**p, "trainium_unit_cost_usd": value}, schema)
+        n = len(model.observed.years)
+        columns[label] = erosion.evaluate(model)["asic_spend_share"][0, :n]
+    return pd.DataFrame({"year": model.observed.years, **columns}).dropna()
