@@ -221,10 +221,11 @@ def scenario_table(ds: Dataset, scenario_params: dict[str, dict], schema: dict[s
 
 
 def hindcast(ds: Dataset, essay_p: dict, base_p: dict, schema: dict[str, Parameter], years=(2024, 2025)) -> pd.DataFrame:
-    """The February-2024 view (a run with `observed_through` = 2023) for 2024-2025 beside what was observed: capex,
-    accelerator spend, Nvidia revenue from AWS, Trainium's compute share and the ASIC share of spend."""
+    """The February-2024 view (a run with `observed_through` = 2023) for 2024-2025 beside what was observed (`base_p`
+    with every observable year observed): capex, accelerator spend, Nvidia revenue from AWS, Trainium's compute share
+    and the ASIC share of spend."""
     essay = run(ds, essay_p, schema, sensitivity=False)
-    truth = build_model(ds, base_p, schema)
+    truth = build_model(ds, {**base_p, "observed_through": int(schema["observed_through"].maximum)}, schema)
     observed = erosion.evaluate(truth)
     obs_years = list(truth.years)
     rows = []
