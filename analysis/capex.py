@@ -86,6 +86,19 @@ def funnel(ds: Dataset, p: dict) -> pd.DataFrame:
     return ai_funnel(gross, fleet.quarterly_mix(ds, p), p)
 
 
+def epoch_cross_check(ds: Dataset, f: pd.DataFrame) -> pd.DataFrame:
+    """Per quarter both cover: the funnel's implied accelerators, Epoch AI's median units (Nvidia + Trainium,
+    complete quarters) and their ratio."""
+    epoch = fleet.additions(ds, "units").groupby("quarter")["median"].sum()
+    out = pd.DataFrame({"implied": f["accelerators"], "epoch_median": epoch}).dropna()
+    return out.assign(ratio=out["implied"] / out["epoch_median"])
+
+
+def ai_share_sensitivity(ds: Dataset, p: dict, shares) -> pd.DataFrame:
+    """The focus quarter's funnel at each `ai_share` in `shares` (other parameters as in `p`)."""
+    return pd.DataFrame([{**funnel(ds, {**p, "ai_share": s}).loc[p["focus_quarter"]], "ai_share": s} for s in shares])
+
+
 def essay_check(ds: Dataset, p: dict) -> pd.DataFrame:
     """The essay's capex claims for the focus quarter set against reported figures and the funnel's defaults."""
     claims = ds["essay_claims"].set_index("claim_id")

@@ -259,18 +259,27 @@ def history_decline(ds: Dataset, through_year: int | None = None) -> float:
 
 
 def aws_segment_margin(ds: Dataset) -> pd.DataFrame:
-    """AWS operating income / net sales per calendar year with four reported quarters, and the latest four
-    quarters with both figures (`period` names each)."""
+    """AWS operating income / net sales per calendar year with four reported quarters, then the latest four
+    quarters with both figures unless they are that last year (`period` names each)."""
     q = capex.wide(capex.amazon_quarterly(ds))[["aws_revenue", "aws_operating_income"]].dropna()
     years = q.groupby(q.index.str[:4]).agg(["sum", "count"])
     full = years[years[("aws_revenue", "count")] == 4]
     rows = [{"period": y, "revenue": r[("aws_revenue", "sum")], "operating_income": r[("aws_operating_income", "sum")]}
             for y, r in full.iterrows()]
     last4 = q.iloc[-4:]
-    rows.append({"period": f"four quarters to {last4.index[-1]}", "revenue": last4["aws_revenue"].sum(),
-                 "operating_income": last4["aws_operating_income"].sum()})
+    if not last4.index[-1].endswith("Q4"):
+        rows.append({"period": f"four quarters to {last4.index[-1]}", "revenue": last4["aws_revenue"].sum(),
+                     "operating_income": last4["aws_operating_income"].sum()})
     out = pd.DataFrame(rows)
     return out.assign(margin=out["operating_income"] / out["revenue"])
+
+
+def price_paths(cases: list[Landlord]) -> pd.DataFrame:
+    """Tidy monthly price paths over each case's life: case, year (decimal, mid-month), on-demand list and
+    blended revenue per sold GPU-hour."""
+    return pd.concat([pd.DataFrame({"case": L.label, "year": L.months.year + (L.months.month - 0.5) / 12,
+                                    "on_demand": L.on_demand, "price": L.price}).iloc[:L.life_months] for L in cases],
+                     ignore_index=True)
 
 
 def irr_heatmap(L: Landlord) -> pd.DataFrame:

@@ -99,3 +99,16 @@ def test_headlines_follow_the_funnel(ds):
     f = capex.funnel(ds, p)
     assert results["latest_four_quarters_accelerators"]["value"] == pytest.approx(f["accelerators"].iloc[-4:].sum())
     assert all(r["unit"] for r in results.values())
+
+
+def test_cross_check_and_sensitivity_follow_the_funnel(ds):
+    p = params.resolve({}, ds)
+    f = capex.funnel(ds, p)
+    check = capex.epoch_cross_check(ds, f)
+    epoch = ds["epoch_fleet"]
+    rows = epoch[(epoch["quarter"] == "2024Q2") & (epoch["measure"] == "units") & (epoch["owner"] == "Amazon")]
+    assert check.loc["2024Q2", "epoch_median"] == rows["median"].sum()
+    assert check.loc["2024Q2", "ratio"] == pytest.approx(f.loc["2024Q2", "accelerators"] / rows["median"].sum())
+    assert "2026Q2" not in check.index                                   # Epoch has no complete 2026Q2
+    grid = capex.ai_share_sensitivity(ds, p, [0.25, 0.5]).set_index("ai_share")
+    assert grid.loc[0.5, "accelerators"] == pytest.approx(2 * grid.loc[0.25, "accelerators"])
