@@ -150,7 +150,7 @@ TABLES = {
         "unit": _text(pa.Check.isin(UNITS)), "default": _text(NON_EMPTY),
         "min": _number(nullable=True), "max": _number(nullable=True), "choices": _text(),
         "low": _number(nullable=True), "high": _number(nullable=True),
-        "distribution": _text(pa.Check.isin(["fixed", "lognormal", "beta", "normal"])),
+        "distribution": _text(pa.Check.isin(["fixed", "normal", "lognormal", "logitnormal"])),
         "description": _text(NON_EMPTY), "rationale": _text(NON_EMPTY),
     }, key=("name",), checks=(
         pa.Check(lambda d: (d["distribution"] == "fixed") | (d["low"].notna() & d["high"].notna() & (d["low"] < d["high"])),
@@ -159,7 +159,27 @@ TABLES = {
                  error="low must not be below min"),
         pa.Check(lambda d: d["high"].isna() | d["max"].isna() | (d["high"] <= d["max"]), element_wise=False,
                  error="high must not be above max"),
+        pa.Check(lambda d: (d["distribution"] == "fixed")
+                 | ((d["low"] <= pd.to_numeric(d["default"], errors="coerce"))
+                    & (pd.to_numeric(d["default"], errors="coerce") <= d["high"])),
+                 element_wise=False, error="an uncertain parameter's default (its median) must lie in [low, high]"),
     )),
+    "vendors": Table("vendors.csv", {
+        "vendor_id": _text(pa.Check.str_matches(r"^[a-z][a-z0-9]*$")), "label": _text(NON_EMPTY),
+        "kind": _text(pa.Check.isin(["gpu", "asic"])), "role": _text(pa.Check.isin(["incumbent", "challenger"])),
+        "epoch_vendor": _text(pa.Check.isin(["", "Nvidia", "Amazon", "AMD"])),
+    }, key=("vendor_id",), checks=(
+        pa.Check(lambda d: (d["role"] == "incumbent").sum() == 1, element_wise=False,
+                 error="exactly one vendor must have role 'incumbent'"),)),
+    "capex_outlook": Table("capex_outlook.csv", {
+        "vintage": _text(pa.Check.str_matches(r"^(current|\d{4}-\d{2})$")),
+        "year": _number(pa.Check.in_range(2000, 2100)),
+        "growth": _number(pa.Check.in_range(0.2, 5)), "low": _number(pa.Check.in_range(0.2, 5)),
+        "high": _number(pa.Check.in_range(0.2, 5)), "formula": _text(),
+    }, key=("vintage", "year"), checks=(
+        FORMULA_CHECK,
+        pa.Check(lambda d: (d["low"] <= d["growth"]) & (d["growth"] <= d["high"]), element_wise=False,
+                 error="low <= growth <= high must hold"),)),
 }
 
 CHIP_TABLES = ("accelerator_specs", "measured_throughput", "rental_prices")

@@ -55,13 +55,6 @@ def landlord_cost_breakdown(capex_per_accel, life_years, cost_of_capital,
     return {name: value[()] for name, value in parts.items()}
 
 
-def landlord_cost_per_hour(capex_per_accel, life_years, cost_of_capital,
-                           power_cost_per_hour, hosting_per_hour):
-    """Total landlord cost, USD per accelerator-hour of wall-clock time (capital + power + hosting)."""
-    return landlord_cost_breakdown(capex_per_accel, life_years, cost_of_capital,
-                                   power_cost_per_hour, hosting_per_hour)["total"]
-
-
 def monthly_cash_flows(capex_per_accel, monthly_price_per_hour, utilization,
                        power_cost_per_hour, hosting_per_hour, residual_fraction=0.0, life_months=None):
     """Landlord's monthly cash flows per accelerator, USD; shape (..., months + 1).

@@ -43,8 +43,10 @@ def chip_additions(ds: Dataset, measure: str) -> pd.DataFrame:
     return additions(ds, measure, by="chip").merge(vendors, on="chip", how="left")
 
 
-def unit_prices(ds: Dataset, trainium_unit_cost_usd: float) -> pd.DataFrame:
-    """Price per chip and calendar year: Epoch's yearly rows for Nvidia chips, the Trainium cost for Amazon's."""
+def unit_prices(ds: Dataset, trainium_unit_cost_usd: float,
+                trainium_range: tuple[float, float] | None = None) -> pd.DataFrame:
+    """Price per chip and calendar year (`usd`, with its `low`-`high` range): Epoch's yearly rows for Nvidia chips,
+    the Trainium cost (and `trainium_range`, default the point value) for Amazon's."""
     s = ds["accelerator_specs"]
     rows = s[(s["metric"] == "price") & (s["source_id"] == EPOCH_SOURCE) & s["as_of"].str.fullmatch(r"\d{4}")]
     nvidia = [rows[rows["chip_id"] == cid].assign(chip=label) for label, cid in EPOCH_PRICE_CHIP.items()]
@@ -52,8 +54,9 @@ def unit_prices(ds: Dataset, trainium_unit_cost_usd: float) -> pd.DataFrame:
     fleet_rows = ds["epoch_fleet"]
     own = fleet_rows.loc[fleet_rows["vendor"] == "Amazon", ["chip"]].drop_duplicates()
     years = pd.DataFrame({"year": sorted(fleet_rows["quarter"].str[:4].astype(int).unique())})
-    own = own.merge(years, how="cross").assign(usd=trainium_unit_cost_usd, source_id=None)
-    return pd.concat([nvidia[["chip", "year", "usd", "source_id"]], own], ignore_index=True)
+    low, high = trainium_range or (trainium_unit_cost_usd, trainium_unit_cost_usd)
+    own = own.merge(years, how="cross").assign(usd=trainium_unit_cost_usd, low=low, high=high, source_id=None)
+    return pd.concat([nvidia[["chip", "year", "usd", "low", "high", "source_id"]], own], ignore_index=True)
 
 
 def spend_by_chip(units: pd.DataFrame, prices: pd.DataFrame) -> pd.DataFrame:
