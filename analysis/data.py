@@ -129,6 +129,11 @@ TABLES = {
     }, key=("owner", "vendor", "chip", "quarter", "measure"),
         checks=(pa.Check(lambda d: (d["p5"] <= d["median"]) & (d["median"] <= d["p95"]),
                          element_wise=False, error="p5 <= median <= p95 must hold"),)),
+    "rental_prices": Table("rental_prices.csv", {
+        "chip_id": _text(NON_EMPTY), "month": _text(pa.Check.str_matches(r"^\d{4}-\d{2}$")),
+        "series": _text(NON_EMPTY), "usd_per_hour": _number(pa.Check.in_range(0.01, 100)),
+        "unit": _text(pa.Check.isin(["USD_per_hour"])), "note": _text(),
+    }, key=("chip_id", "month", "series")),
     "essay_claims": Table("essay_claims.csv", {
         "claim_id": _text(pa.Check.str_matches(r"^[a-z0-9-]+$")), "topic": _text(NON_EMPTY),
         "quote": _text(NON_EMPTY), "figure": _number(nullable=True), "unit": _text(),
@@ -177,7 +182,7 @@ TABLES = {
                  error="low <= growth <= high must hold"),)),
 }
 
-CHIP_TABLES = ("accelerator_specs", "measured_throughput")
+CHIP_TABLES = ("accelerator_specs", "measured_throughput", "rental_prices")
 
 
 @dataclass(frozen=True)
