@@ -27,6 +27,13 @@ UNITS = ["USD_million", "USD", "USD_per_hour", "fraction", "percent", "TFLOPS", 
 FISCAL_PERIOD = r"^FY\d{4}(Q[1-4])?$"
 QUARTER = r"^\d{4}Q[1-4]$"
 ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
+PARTIAL_DATE = r"^\d{4}(-\d{2}(-\d{2})?)?$"
+VERDICTS = ["supported", "partly supported", "contradicted", "unverifiable", "too early"]
+CLAIM_TYPES = ["quantitative", "dated", "attributed", "predictive"]
+EVIDENCE_SEPARATOR = ";"
+# A digit that does not continue a word (H100, GB200 are fine; $5, 2023, 1.6x are not): explanation texts
+# beside computed results must not hand-type numbers.
+STANDALONE_NUMBER = r"(?<![A-Za-z0-9])\d"
 
 
 def _text(*checks, nullable=False, **kw):
@@ -51,6 +58,15 @@ def _derived_rows_state_formula(df: pd.DataFrame) -> pd.Series:
 
 FORMULA_CHECK = pa.Check(_derived_rows_state_formula, element_wise=False,
                          error="a row with confidence 'derived' must state its formula")
+
+
+def evidence_ids(cell: str) -> list[str]:
+    """The source ids listed in a claim's `evidence` cell ('id-a;id-b')."""
+    return [part.strip() for part in cell.split(EVIDENCE_SEPARATOR)]
+
+
+def _value_has_unit(df: pd.DataFrame) -> pd.Series:
+    return df["value"].isna() | df["unit"].isin(UNITS)
 
 
 @dataclass(frozen=True)
@@ -135,10 +151,30 @@ TABLES = {
         "unit": _text(pa.Check.isin(["USD_per_hour"])), "note": _text(),
     }, key=("chip_id", "month", "series")),
     "essay_claims": Table("essay_claims.csv", {
-        "claim_id": _text(pa.Check.str_matches(r"^[a-z0-9-]+$")), "topic": _text(NON_EMPTY),
-        "quote": _text(NON_EMPTY), "figure": _number(nullable=True), "unit": _text(),
-        "period": _text(),
+        "claim_id": _text(pa.Check.str_matches(r"^[a-z0-9-]+$")),
+        "paragraph": pa.Column(int, checks=[pa.Check.ge(1)], coerce=True), "topic": _text(NON_EMPTY),
+        "claim_type": _text(pa.Check.isin(CLAIM_TYPES)), "quote": _text(NON_EMPTY),
+        "figure": _number(nullable=True), "unit": _text(), "period": _text(),
+        "finding": _text(NON_EMPTY),
+        "evidence": _text(pa.Check.str_matches(r"^[a-z0-9][a-z0-9-]*(;[a-z0-9][a-z0-9-]*)*$")),
+        "verdict": _text(pa.Check.isin(VERDICTS)), "reason": _text(NON_EMPTY),
     }, key=("claim_id",)),
+    "cross_checks": Table("cross_checks.csv", {
+        "check_id": _text(pa.Check.str_matches(r"^[a-z0-9-]+$")), "description": _text(NON_EMPTY),
+        "published_value": _number(pa.Check.gt(0)), "unit": _text(pa.Check.isin(UNITS)),
+        "measures": _text(NON_EMPTY),
+        "compares_with": _text(pa.Check.str_matches(r"^[a-z][a-z0-9_]*$")),
+        "why_they_differ": _text(NON_EMPTY, pa.Check(lambda s: ~s.str.contains(STANDALONE_NUMBER, regex=True),
+                                                     error="must not contain hand-typed numbers")),
+        "formula": _text(),
+    }, key=("check_id",), checks=(FORMULA_CHECK,)),
+    "events": Table("events.csv", {
+        "event_id": _text(pa.Check.str_matches(r"^[a-z0-9-]+$")),
+        "date": _text(pa.Check.str_matches(PARTIAL_DATE), pa.Check.ge("2024-02", error="events start in February 2024")),
+        "category": _text(pa.Check.isin(["capex", "trainium", "nvidia_at_aws", "pricing", "anthropic"])),
+        "description": _text(NON_EMPTY), "value": _number(nullable=True), "unit": _text(), "formula": _text(),
+    }, key=("event_id",), checks=(FORMULA_CHECK, pa.Check(_value_has_unit, element_wise=False,
+                                                           error="a row with a value needs a unit from the vocabulary"))),
     "nvidia_customers": Table("nvidia_customers.csv", {
         "fiscal_period": _text(pa.Check.str_matches(FISCAL_PERIOD)),
         "period_end": _text(pa.Check.str_matches(ISO_DATE)), "customer_label": _text(NON_EMPTY),
@@ -288,7 +324,7 @@ def _read_table(directory: Path, name: str) -> pd.DataFrame:
 
 
 def _check_references(directory: Path, tables: dict) -> None:
-    """Every source id resolves; every chip id is a known accelerator."""
+    """Every source id (and every id in a claim's evidence) resolves; every chip id is a known accelerator."""
     source_ids = set(tables["sources"]["id"])
     chip_ids = set(tables["accelerators"]["chip_id"])
     for name, frame in tables.items():
@@ -298,6 +334,12 @@ def _check_references(directory: Path, tables: dict) -> None:
                 if value not in source_ids:
                     raise DataError(f"{file}, line {index + 2}, column 'source_id': unknown source id {value!r} "
                                     f"(not in {TABLES['sources'].file})")
+        if "evidence" in frame:
+            for index, cell in frame["evidence"].items():
+                for value in evidence_ids(cell):
+                    if value not in source_ids:
+                        raise DataError(f"{file}, line {index + 2}, column 'evidence': unknown source id {value!r} "
+                                        f"(not in {TABLES['sources'].file})")
         if name in CHIP_TABLES:
             for index, value in frame["chip_id"].items():
                 if value not in chip_ids:
