@@ -34,7 +34,7 @@ HIDDEN_INPUT_TAGS = {"parameters", "injected-parameters"}
 
 
 def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", re.sub(r"<[^>]+>", "", text).lower()).strip("-")
+    return re.sub(r"[^a-z0-9]+", "-", re.sub(r"<[^>]+>|['’]", "", text).lower()).strip("-")
 
 
 def _markdown(text: str, toc: list, prefix: str) -> str:
