@@ -137,8 +137,8 @@ def render_notebook(nb: nbformat.NotebookNode, prefix: str, toc: list, sections:
 
 
 def _parameter_rows(schema: dict[str, Parameter], values: dict, used: set[str]) -> list[dict]:
-    return [{"name": name, "value": values[name], "default": p.default, "changed": values[name] != p.default,
-             "unit": unit_label(p.unit), "description": p.description, "source_id": p.source_id, "confidence": p.confidence}
+    return [{"name": name, "label": p.title, "value": values[name], "default": p.default,
+             "changed": values[name] != p.default, "unit": unit_label(p.unit), "description": p.description, "source_id": p.source_id, "confidence": p.confidence}
             for name, p in schema.items() if name in used]
 
 

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import csv
+import html
 import json
 import re
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -54,13 +56,33 @@ def test_sources_appendix_lists_exactly_the_sources_used(built):
 def test_parameters_and_freshness_are_shown(built):
     page = (built / "index.html").read_text(encoding="utf-8")
     assert "<code>ai_share</code>" in page and "Data as of <strong>2026-11-26</strong>" in page
+    schema = params.schema()
+    for name in json.loads((built / "results.json").read_text())["parameters"]:
+        assert f"<td>{html.escape(schema[name].label)}<br><code>{name}</code></td>" in page, name
+    assert page.index('id="parameters"') > page.index('id="sources"')        # an appendix after the sources
     assert "AWS operating_income" in page     # stale series are flagged
+
+
+def test_every_parameter_has_a_short_distinct_label():
+    labels = [p.label for p in params.schema().values()]
+    assert all(0 < len(label) <= 45 for label in labels) and len(set(labels)) == len(labels)
+
+
+def test_data_index_lists_every_chart_once_with_its_file(built):
+    page = (built / "index.html").read_text(encoding="utf-8")
+    index = list(csv.DictReader((built / "data" / "index.csv").open(encoding="utf-8")))
+    assert len(index) == page.count('<figure class="chart">') >= 5
+    assert len({row["id"] for row in index}) == len(index)
+    assert sorted(p.name for p in (built / "data").iterdir()) == sorted(["index.csv", *(Path(r["file"]).name for r in index)])
+    assert all(row["description"] and f'href="{row["file"]}"' in page for row in index)
 
 
 def test_same_inputs_give_byte_identical_reports(built, tmp_path):
     ds = data.load_dataset()
     again = report.build(tmp_path / "again", params.resolve({}, ds), params.schema(ds), ds)
-    for name in ("index.html", "results.json", *(f"notebooks/{p.name}" for p in notebook_paths())):
+    files = sorted(str(p.relative_to(built)) for p in built.rglob("*") if p.is_file())
+    assert files == sorted(str(p.relative_to(again)) for p in again.rglob("*") if p.is_file())
+    for name in files:
         assert (again / name).read_bytes() == (built / name).read_bytes(), name
 
 
