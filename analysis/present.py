@@ -125,14 +125,11 @@ def chart_data(spec: dict) -> tuple[list[str], list[list]]:
     for mark, _, name in _views(spec):
         if name is not None:
             first_use.setdefault(name, mark)
-    if len(first_use) == 1:
-        parts = [(None, spec["datasets"][next(iter(first_use))])]
-    else:
-        parts = [(f"{mark} {i}", spec["datasets"][name]) for i, (name, mark) in enumerate(first_use.items(), 1)]
-    columns = ([] if parts[0][0] is None else ["layer"]) + list(dict.fromkeys(k for _, rows in parts for r in rows for k in r))
-    rows = [[layer] * (layer is not None) + [r.get(c) for c in columns[layer is not None:]] for layer, records in parts
-            for r in records]
-    return columns, rows
+    layered = len(first_use) > 1
+    parts = [(f"{mark} {i}", spec["datasets"][name]) for i, (name, mark) in enumerate(first_use.items(), 1)]
+    fields = list(dict.fromkeys(key for _, records in parts for record in records for key in record))
+    rows = [([layer] if layered else []) + [record.get(f) for f in fields] for layer, records in parts for record in records]
+    return (["layer", *fields] if layered else fields), rows
 
 
 CHART_KINDS = {"line": "Line chart", "bar": "Bar chart", "rect": "Heat map", "area": "Band chart", "point": "Dot chart"}
@@ -148,13 +145,14 @@ def _d3(value, pattern: str | None) -> str:
     return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
 
 
-def _channel_phrase(channel: dict, rows: list[dict]) -> str:
+def _channel_phrase(channel: dict, rows: list[dict], end_field: str | None = None) -> str:
     """A channel's title with its range or values in the data: "USD bn (1.2 to 30.4)", "Calendar year (2022 to
-    2030)", "metric (gross, net)"; a channel titled None (an untitled legend) shows its values only."""
+    2030)", "metric (gross, net)"; a channel titled None (an untitled legend) shows its values only. A quantitative
+    range spans `end_field` too (the x2/y2 end of bars and bands)."""
     field = channel.get("field")
     title = channel.get("title", field)
     if channel.get("type") == "quantitative":
-        values = [r[f] for r in rows for f in (field, channel.get("_end")) if f and isinstance(r.get(f), (int, float))]
+        values = [r[f] for r in rows for f in (field, end_field) if f and isinstance(r.get(f), (int, float))]
         pattern = channel.get("format") or channel.get("axis", {}).get("format") or channel.get("legend", {}).get("format")
         shown = f"{_d3(min(values), pattern)} to {_d3(max(values), pattern)}" if values else ""
     else:
@@ -170,14 +168,14 @@ def _channel_phrase(channel: dict, rows: list[dict]) -> str:
 
 def describe(spec: dict) -> str:
     """A text alternative for a chart spec: kind, measured quantity and its range, axes, series, and source note."""
-    views = list(_views(spec))
-    mark, enc, name = next(v for v in views if "x" in v[1] and "y" in v[1])
+    mark, enc, name = next(view for view in _views(spec) if {"x", "y"} <= set(view[1]))
     rows = spec.get("datasets", {}).get(name, [])
-    channels = {k: {**v, "_end": enc.get(k + "2", {}).get("field")} for k, v in enc.items() if isinstance(v, dict)}
+    channels = {k: v for k, v in enc.items() if isinstance(v, dict)}
     quantitative = [k for k in ("y", "x", "color") if channels.get(k, {}).get("type") == "quantitative"]
     measure = quantitative[0] if quantitative else "y"
     others = [k for k in ("x", "y") if k != measure]
-    text = (f"{CHART_KINDS.get(mark, mark.capitalize() + ' chart')} of {_channel_phrase(channels[measure], rows)} by "
+    measured = _channel_phrase(channels[measure], rows, enc.get(measure + "2", {}).get("field"))
+    text = (f"{CHART_KINDS.get(mark, mark.capitalize() + ' chart')} of {measured} by "
             + " and ".join(_channel_phrase(channels[k], rows) for k in others))
     series = [channels[k] for k in ("color", "strokeDash") if k in channels and k != measure]
     if series:

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import csv
-import html
 import json
 import re
 import shutil
 from pathlib import Path
 
 import pytest
+from markupsafe import escape
 
 from analysis import data, params, report
 from analysis.notebook_run import notebook_paths
@@ -58,7 +58,7 @@ def test_parameters_and_freshness_are_shown(built):
     assert "<code>ai_share</code>" in page and "Data as of <strong>2026-11-26</strong>" in page
     schema = params.schema()
     for name in json.loads((built / "results.json").read_text())["parameters"]:
-        assert f"<td>{html.escape(schema[name].label)}<br><code>{name}</code></td>" in page, name
+        assert f"<td>{escape(schema[name].label)}<br><code>{name}</code></td>" in page, name
     assert page.index('id="parameters"') > page.index('id="sources"')        # an appendix after the sources
     assert "AWS operating_income" in page     # stale series are flagged
 
