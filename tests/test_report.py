@@ -60,7 +60,7 @@ def test_parameters_and_freshness_are_shown(built):
     for name in json.loads((built / "results.json").read_text())["parameters"]:
         assert f"<td>{escape(schema[name].label)}<br><code>{name}</code></td>" in page, name
     assert page.index('id="parameters"') > page.index('id="sources"')        # an appendix after the sources
-    assert "AWS operating_income" in page     # stale series are flagged
+    assert "AWS operating income" in page     # stale series are flagged
 
 
 def test_every_parameter_has_a_short_distinct_label():
