@@ -1,4 +1,5 @@
-"""An executed notebook opened in JupyterLab as a fresh clone would be (untrusted, offline): every chart is drawn."""
+"""Where people read the executed notebooks: JupyterLab, opened as from a fresh clone (untrusted, offline), and static
+HTML that shows only images. Every chart is drawn in both."""
 from __future__ import annotations
 
 import json
@@ -92,4 +93,13 @@ def test_every_chart_renders_in_jupyterlab_untrusted_and_offline(lab):
     assert expected >= 5
     assert rendered == expected and as_text == 0
     assert trusted == 0
-    assert offline.blocked == []
+    assert offline.blocked == [] and offline.errors == []
+
+
+def test_static_html_export_shows_every_chart_as_an_image():
+    """Viewers that show only images (nbconvert's HTML, code hosts' previews) fall back to each chart's PNG."""
+    from nbconvert import HTMLExporter
+
+    notebook = max(notebook_paths(), key=_charts)
+    body, _ = HTMLExporter().from_filename(str(notebook))
+    assert body.count('src="data:image/png;base64,') == _charts(notebook) >= 5
