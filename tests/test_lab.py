@@ -18,6 +18,7 @@ import pytest
 from analysis.notebook_run import notebook_paths
 from analysis.present import VEGALITE_MIMETYPE
 from tests.browser import chromium, offline_page
+from tests.conftest import ROOT
 
 TOKEN = "test-token-not-secret"
 
@@ -103,3 +104,9 @@ def test_static_html_export_shows_every_chart_as_an_image():
     notebook = max(notebook_paths(), key=_charts)
     body, _ = HTMLExporter().from_filename(str(notebook))
     assert body.count('src="data:image/png;base64,') == _charts(notebook) >= 5
+
+
+def test_make_lab_starts_jupyterlab_as_root_too():
+    """Containers run as root, and jupyter lab refuses root without --allow-root (as the fixture above runs it)."""
+    commands = subprocess.run(["make", "-n", "lab"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert "jupyter lab --allow-root notebooks" in commands
