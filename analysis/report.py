@@ -122,8 +122,11 @@ def write_downloads(downloads: list, folder: Path) -> None:
     (folder / "index.csv").write_text(_csv(["id", "title", "description", "file"], index), encoding="utf-8")
 
 
-def render_notebook(nb: nbformat.NotebookNode, prefix: str, toc: list, sections: list, downloads: list) -> str:
-    """One notebook as an HTML section: prose, outputs, and code folded away."""
+def render_notebook(nb: nbformat.NotebookNode, prefix: str, toc: list, sections: list,
+                    downloads: list | None = None) -> str:
+    """One notebook as an HTML section: prose, outputs, and code folded away; charts and data tables are added to
+    `downloads` (the files the report writes to data/)."""
+    downloads = [] if downloads is None else downloads
     parts = []
     for cell in nb.cells:
         if cell.cell_type == "markdown":
