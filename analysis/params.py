@@ -141,3 +141,10 @@ def quarter_of(date: str) -> str:
     """Calendar quarter label YYYYQn of an ISO date."""
     day = dt.date.fromisoformat(date)
     return f"{day.year}Q{(day.month - 1) // 3 + 1}"
+
+
+def resolve_declared(namespace: dict, dataset: Dataset | None = None) -> dict:
+    """The validated parameter set of a notebook: every schema parameter defined in `namespace` (the notebook's
+    globals after its `parameters` cell) overrides its default, through the same checks as the CLI."""
+    names = schema(dataset)
+    return resolve({name: namespace[name] for name in names if name in namespace}, dataset)

@@ -107,7 +107,7 @@ def test_scenario_with_an_override_changes_results_and_is_marked(tmp_path):
     result = run_cli("run", "--out", str(out), "--scenario", "essay-2024", "--set", "ai_share=0.75")
     assert result.returncode == 0, result.stderr
     results = json.loads((out / "results.json").read_text())
-    assert results["scenario"] == "essay-2024" and results["parameters"]["capex_actuals_through"] == 2023
+    assert results["scenario"] == "essay-2024" and results["parameters"]["observed_through"] == 2023
     assert results["parameters"]["ai_share"] == 0.75                     # --set applies on top of the scenario
     assert results["results"]["capex"]["focus_quarter_ai_hardware"]["value"] == pytest.approx(12479 * 0.5139 * 0.75)
     from analysis import outlook, scenarios
