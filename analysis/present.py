@@ -132,6 +132,7 @@ def chart_data(spec: dict) -> tuple[list[str], list[list]]:
     return (["layer", *fields] if layered else fields), rows
 
 
+SERIES_CHANNELS = {"color": "Series", "strokeDash": "Line styles"}
 CHART_KINDS = {"line": "Line chart", "bar": "Bar chart", "rect": "Heat map", "area": "Band chart", "point": "Dot chart"}
 
 
@@ -142,6 +143,8 @@ def _d3(value, pattern: str | None) -> str:
             return format(value, pattern.replace("~", ""))
         except (TypeError, ValueError):
             pass
+    if float(value).is_integer() and abs(value) < 10_000:
+        return str(int(value))                                    # counts and years: 2023, not 2,023
     return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
 
 
@@ -160,7 +163,8 @@ def _channel_phrase(channel: dict, rows: list[dict], end_field: str | None = Non
         if channel.get("type") == "ordinal" and len(values) > 2:
             shown = f"{values[0]} to {values[-1]}"
         else:
-            shown = ", ".join(map(str, values[:6])) + (f" and {len(values) - 6} more" if len(values) > 6 else "")
+            separator = "; " if any("," in str(v) for v in values) else ", "
+            shown = separator.join(map(str, values[:6])) + (f" and {len(values) - 6} more" if len(values) > 6 else "")
     if title is None:
         return shown
     return f"{title} ({shown})" if shown else title
@@ -177,9 +181,9 @@ def describe(spec: dict) -> str:
     measured = _channel_phrase(channels[measure], rows, enc.get(measure + "2", {}).get("field"))
     text = (f"{CHART_KINDS.get(mark, mark.capitalize() + ' chart')} of {measured} by "
             + " and ".join(_channel_phrase(channels[k], rows) for k in others))
-    series = [channels[k] for k in ("color", "strokeDash") if k in channels and k != measure]
-    if series:
-        text += "; series: " + "; ".join(_channel_phrase(c, rows) for c in series)
+    for key, name in SERIES_CHANNELS.items():
+        if key in channels and key != measure:
+            text += f". {name}: {_channel_phrase(channels[key], rows)}"
     title = spec.get("title")
     notes = title.get("subtitle", []) if isinstance(title, dict) else []
     return ". ".join([text, *notes]) + "."

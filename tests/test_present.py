@@ -52,9 +52,15 @@ def test_description_states_axes_ranges_series_and_source():
     text = present.chart_bundle(_line(frame))[present.VEGALITE_MIMETYPE]["description"]
     low, high = f"{frame['share'].min():.0%}", f"{frame['share'].max():.0%}"
     assert text.startswith(f"Line chart of Share of spend ({low} to {high}) by Calendar year (2024 to 2026)")
-    assert "A, B" in text and text.endswith("Source: test.")
+    assert ". Series: A, B." in text and text.endswith("Source: test.")
     written = present.chart_bundle(_line(frame), description="B overtakes A.")[present.VEGALITE_MIMETYPE]["description"]
     assert written == "B overtakes A. " + text
+
+
+def test_description_reads_years_plainly_and_separates_values_that_hold_commas():
+    frame = pd.DataFrame({"year": [2023, 2026], "usd": [1.5, 2.5], "case": ["bought, launch", "bought, cut"]})
+    text = present.describe(alt.Chart(frame).mark_line().encode(x="year:Q", y="usd:Q", color="case:N").to_dict())
+    assert text == "Line chart of usd (1.5 to 2.5) by year (2023 to 2026). Series: case (bought, launch; bought, cut)."
 
 
 def test_chart_data_is_the_plotted_rows_with_a_layer_column_for_several_datasets():
