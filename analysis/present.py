@@ -136,15 +136,18 @@ SERIES_CHANNELS = {"color": "Series", "strokeDash": "Line styles"}
 CHART_KINDS = {"line": "Line chart", "bar": "Bar chart", "rect": "Heat map", "area": "Band chart", "point": "Dot chart"}
 
 
-def _d3(value, pattern: str | None) -> str:
-    """A number in the chart's own d3 format where Python reads it the same way (",.0f", ".0%", ",.3~g")."""
+def _d3(value, pattern: str | None, field: str = "") -> str:
+    """A number in the chart's own d3 format where Python reads it the same way (",.0f", ".0%", ",.3~g"); years
+    (a field named like "year") to a tenth, without a thousands separator."""
     if pattern:
         try:
             return format(value, pattern.replace("~", ""))
         except (TypeError, ValueError):
             pass
+    if "year" in field.lower():
+        return f"{value:.1f}".removesuffix(".0")
     if float(value).is_integer() and abs(value) < 10_000:
-        return str(int(value))                                    # counts and years: 2023, not 2,023
+        return str(int(value))
     return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
 
 
@@ -157,7 +160,7 @@ def _channel_phrase(channel: dict, rows: list[dict], end_field: str | None = Non
     if channel.get("type") == "quantitative":
         values = [r[f] for r in rows for f in (field, end_field) if f and isinstance(r.get(f), (int, float))]
         pattern = channel.get("format") or channel.get("axis", {}).get("format") or channel.get("legend", {}).get("format")
-        shown = f"{_d3(min(values), pattern)} to {_d3(max(values), pattern)}" if values else ""
+        shown = f"{_d3(min(values), pattern, field)} to {_d3(max(values), pattern, field)}" if values else ""
     else:
         values = list(dict.fromkeys(r.get(field) for r in rows if r.get(field) is not None))
         if channel.get("type") == "ordinal" and len(values) > 2:

@@ -58,9 +58,9 @@ def test_description_states_axes_ranges_series_and_source():
 
 
 def test_description_reads_years_plainly_and_separates_values_that_hold_commas():
-    frame = pd.DataFrame({"year": [2023, 2026], "usd": [1.5, 2.5], "case": ["bought, launch", "bought, cut"]})
+    frame = pd.DataFrame({"year": [2023.25, 2026], "usd": [1.5, 2500], "case": ["bought, launch", "bought, cut"]})
     text = present.describe(alt.Chart(frame).mark_line().encode(x="year:Q", y="usd:Q", color="case:N").to_dict())
-    assert text == "Line chart of usd (1.5 to 2.5) by year (2023 to 2026). Series: case (bought, launch; bought, cut)."
+    assert text == "Line chart of usd (1.5 to 2500) by year (2023.2 to 2026). Series: case (bought, launch; bought, cut)."
 
 
 def test_chart_data_is_the_plotted_rows_with_a_layer_column_for_several_datasets():
