@@ -187,7 +187,7 @@ TABLES = {
         "min": _number(nullable=True), "max": _number(nullable=True), "choices": _text(),
         "low": _number(nullable=True), "high": _number(nullable=True),
         "distribution": _text(pa.Check.isin(["fixed", "normal", "lognormal", "logitnormal"])),
-        "description": _text(NON_EMPTY), "rationale": _text(NON_EMPTY),
+        "description": _text(NON_EMPTY), "rationale": _text(NON_EMPTY), "label": _text(),
     }, key=("name",), checks=(
         pa.Check(lambda d: (d["distribution"] == "fixed") | (d["low"].notna() & d["high"].notna() & (d["low"] < d["high"])),
                  element_wise=False, error="an uncertain parameter (distribution other than 'fixed') needs low < high"),

@@ -38,6 +38,12 @@ class Parameter:
     low: float | None = None
     high: float | None = None
     distribution: str = "fixed"
+    label: str = ""
+
+    @property
+    def title(self) -> str:
+        """A short human name for tables and charts (the `label` column; the name where none is given)."""
+        return self.label or self.name
 
     def allowed(self) -> str:
         """Human-readable statement of the allowed values."""
@@ -96,7 +102,7 @@ def schema(dataset: Dataset | None = None) -> dict[str, Parameter]:
         choices = tuple(c for c in row.choices.split("|") if c)
         param = Parameter(row.name, row.type, row.unit, None, _parse_bound(row.min), _parse_bound(row.max),
                           choices, row.description, row.rationale, row.source_id, row.confidence,
-                          _parse_bound(row.low), _parse_bound(row.high), row.distribution)
+                          _parse_bound(row.low), _parse_bound(row.high), row.distribution, row.label)
         try:
             default = param.coerce(row.default)
         except ParameterError as exc:
