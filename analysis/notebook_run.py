@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -62,8 +63,30 @@ def execute(source: Path, target: Path, parameters: dict, data_dir: Path | None 
     return target
 
 
+def _exit(signum, frame):
+    raise SystemExit(128 + signum)
+
+
+def _worker_signals() -> None:
+    """In a worker: Ctrl-C is left to the parent, which stops the workers with SIGTERM; SIGTERM unwinds quietly
+    (SystemExit, no traceback) so that papermill shuts its kernel down."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _exit)
+
+
 def execute_all(jobs: list[tuple[Path, Path, dict]], data_dir: Path | None = None, workers: int = 2) -> list[Path]:
-    """Run notebooks in parallel processes (two cores: two workers); results in job order."""
-    with ProcessPoolExecutor(max_workers=max(1, min(workers, len(jobs)))) as pool:
+    """Run notebooks in parallel processes (two cores: two workers); results in job order.
+
+    If one job fails or the caller is interrupted, the other workers are stopped rather than awaited."""
+    pool = ProcessPoolExecutor(max_workers=max(1, min(workers, len(jobs))), initializer=_worker_signals)
+    try:
         futures = [pool.submit(execute, source, target, params, data_dir) for source, target, params in jobs]
         return [future.result() for future in futures]
+    except BaseException:
+        processes = list((pool._processes or {}).values())   # no public way to stop running workers in 3.11
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        raise
+    finally:
+        pool.shutdown(wait=True)
