@@ -7,7 +7,12 @@ through `python -m analysis` to prove the real process behaves the same.
 """
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -331,3 +336,42 @@ def test_subprocess_refuses_an_empty_data_file_and_an_unmarked_out(world):
     result = run_cli("run", "--out", str(world / "notes"))
     assert result.returncode == 2 and "no .aws-accelerators-report marker" in result.stderr
     assert (world / "notes" / "important.txt").read_text() == "do not delete\n"
+
+
+# --- faults in a real build: a signal while kernels run ----------------------------------------------------------
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
+def test_a_signal_during_a_build_keeps_the_previous_report_and_leaves_nothing(world, signum):
+    target = world / "reports" / "previous"
+    before = _tree(world)
+    process = subprocess.Popen([sys.executable, "-m", "analysis", "run", "--out", str(target)], cwd=ROOT,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while not list(target.parent.glob(".previous.build-*/notebooks/.*.running.ipynb")):   # kernels are running
+        assert process.poll() is None and time.monotonic() < deadline, "the build never started a notebook"
+        time.sleep(0.2)
+    os.killpg(process.pid, signum) if signum == signal.SIGINT else process.send_signal(signum)  # Ctrl-C: whole group
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err
+    errors = [line for line in err.splitlines() if line.startswith("error:")]
+    assert errors == ["error: interrupted; any previous report is left as it was"] and "Traceback" not in err, err
+    assert _tree(world) == before | {"reports/.previous.lock": b""}
+
+
+def test_after_a_sigkill_the_report_survives_and_the_next_build_cleans_up(world):
+    target = world / "reports" / "previous"
+    before = _tree(target)
+    process = subprocess.Popen([sys.executable, "-m", "analysis", "run", "--out", str(target)], cwd=ROOT,
+                               stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while not list(target.parent.glob(".previous.build-*/notebooks/.*.running.ipynb")):
+        assert process.poll() is None and time.monotonic() < deadline, "the build never started a notebook"
+        time.sleep(0.2)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=60)
+    assert _tree(target) == before
+    assert list(target.parent.glob(".previous.build-*"))                  # what a SIGKILL leaves behind ...
+    with pytest.raises(RuntimeError), outdir.claim(target) as staging:  # ... the next build removes
+        assert [p.name for p in target.parent.glob(".previous.build-*")] == [staging.name]
+        raise RuntimeError("stop before the swap")
+    assert sorted(p.name for p in target.parent.iterdir()) == [".previous.lock", "previous"]
