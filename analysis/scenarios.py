@@ -68,7 +68,7 @@ def _parse(path: Path):
                 if isinstance(token, kind):
                     raise ParameterError(f"{path}, line {token.start_mark.line + 1}: {what} is not allowed "
                                          "in a scenario file (write each value out)")
-        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_UniqueKeyLoader)      # a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f", line {mark.line + 1}" if mark else ""

@@ -8,9 +8,9 @@ import shutil
 
 import pytest
 
-from analysis import data, params, report
+from analysis import data, params, report, scenarios
 from analysis.notebook_run import notebook_paths
-from tests.conftest import run_cli
+from tests.conftest import DATA, ROOT, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +64,6 @@ def test_same_inputs_give_byte_identical_reports(built, tmp_path):
 
 
 def test_default_run_reproduces_the_committed_notebook(built):
-    from tests.conftest import ROOT
     for path in notebook_paths():
         assert (built / "notebooks" / path.name).read_bytes() == path.read_bytes(), path.name
 
@@ -179,8 +178,6 @@ def _set_cell(path, key_column, key, column, value):
 def hostile(tmp_path_factory):
     """A report built from data and scenarios whose text is hostile: markup, a markdown image to a local address,
     a heading line (as a cell's start), a javascript: link, and a javascript: source URL."""
-    from tests.conftest import DATA, ROOT
-    from analysis import scenarios
     root = tmp_path_factory.mktemp("hostile")
     data_dir, scenario_dir = root / "data", root / "scenarios"
     shutil.copytree(DATA, data_dir)
