@@ -1,6 +1,8 @@
 """Executing the report's notebooks with papermill, and keeping executed notebooks byte-stable."""
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
 import signal
 from concurrent.futures import ProcessPoolExecutor
@@ -14,6 +16,7 @@ from analysis.data import DATA_DIR_ENV
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 KERNEL = "python3"
 VOLATILE_CELL_KEYS = ("execution", "papermill")
+PR_SET_PDEATHSIG = 1
 
 
 class NotebookFailed(Exception):
@@ -69,9 +72,12 @@ def _exit(signum, frame):
 
 def _worker_signals() -> None:
     """In a worker: Ctrl-C is left to the parent, which stops the workers with SIGTERM; SIGTERM unwinds quietly
-    (SystemExit, no traceback) so that papermill shuts its kernel down."""
+    (SystemExit, no traceback) so that papermill shuts its kernel down; and on Linux a parent killed outright
+    (SIGKILL) sends its workers SIGTERM too, rather than leaving them to finish an abandoned build."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _exit)
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def execute_all(jobs: list[tuple[Path, Path, dict]], data_dir: Path | None = None, workers: int = 2) -> list[Path]:

@@ -359,6 +359,7 @@ def test_a_signal_during_a_build_keeps_the_previous_report_and_leaves_nothing(wo
 
 
 def test_after_a_sigkill_the_report_survives_and_the_next_build_cleans_up(world):
+    import psutil
     target = world / "reports" / "previous"
     before = _tree(target)
     process = subprocess.Popen([sys.executable, "-m", "analysis", "run", "--out", str(target)], cwd=ROOT,
@@ -367,8 +368,11 @@ def test_after_a_sigkill_the_report_survives_and_the_next_build_cleans_up(world)
     while not list(target.parent.glob(".previous.build-*/notebooks/.*.running.ipynb")):
         assert process.poll() is None and time.monotonic() < deadline, "the build never started a notebook"
         time.sleep(0.2)
-    os.killpg(process.pid, signal.SIGKILL)
+    workers = psutil.Process(process.pid).children(recursive=True)
+    process.kill()                                                        # the main process only
     process.wait(timeout=60)
+    gone, alive = psutil.wait_procs(workers, timeout=60)                  # workers and kernels follow it
+    assert alive == [], alive
     assert _tree(target) == before
     assert list(target.parent.glob(".previous.build-*"))                  # what a SIGKILL leaves behind ...
     with pytest.raises(RuntimeError), outdir.claim(target) as staging:  # ... the next build removes
