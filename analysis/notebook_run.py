@@ -67,13 +67,13 @@ def execute(source: Path, target: Path, parameters: dict, data_dir: Path | None 
 
 
 def _exit(signum, frame):
-    raise SystemExit(128 + signum)
+    os._exit(128 + signum)      # at once, no traceback; the kernel sees its parent go and exits (JPY_PARENT_PID)
 
 
 def _worker_signals() -> None:
-    """In a worker: Ctrl-C is left to the parent, which stops the workers with SIGTERM; SIGTERM unwinds quietly
-    (SystemExit, no traceback) so that papermill shuts its kernel down; and on Linux a parent killed outright
-    (SIGKILL) sends its workers SIGTERM too, rather than leaving them to finish an abandoned build."""
+    """In a worker: Ctrl-C is left to the parent, which stops the workers with SIGTERM; SIGTERM ends the worker at
+    once (its kernel follows); and on Linux a parent killed outright (SIGKILL) sends its workers SIGTERM too,
+    rather than leaving them to finish an abandoned build."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _exit)
     with contextlib.suppress(OSError, AttributeError):
