@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from analysis import cli, data, outdir, report, scenarios
-from tests.conftest import DATA, ROOT, run_cli
+from tests.conftest import FROZEN, ROOT, run_cli
 
 
 def _tree(root: Path) -> dict[str, bytes | None]:
@@ -37,7 +37,7 @@ def world(tmp_path, monkeypatch):
     (tmp_path / "notes").mkdir()
     (tmp_path / "notes" / "important.txt").write_text("do not delete\n")
     shutil.copytree(ROOT / "scenarios", tmp_path / "scenarios")
-    shutil.copytree(DATA, tmp_path / "data")
+    shutil.copytree(FROZEN, tmp_path / "data")
     monkeypatch.setenv(scenarios.SCENARIO_DIR_ENV, str(tmp_path / "scenarios"))
 
     def no_kernels(*args, **kwargs):
@@ -221,7 +221,7 @@ def test_a_byte_order_mark_in_a_csv_is_accepted(world):
     f = world / "data" / "essay_claims.csv"
     f.write_bytes(b"\xef\xbb\xbf" + f.read_bytes())
     data.write_manifest(world / "data")
-    assert data.load_dataset(world / "data")["essay_claims"].equals(data.load_dataset(DATA)["essay_claims"])
+    assert data.load_dataset(world / "data")["essay_claims"].equals(data.load_dataset(FROZEN)["essay_claims"])
 
 
 # --- paths (--out) ---------------------------------------------------------------------------------------------
