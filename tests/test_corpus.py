@@ -7,6 +7,7 @@ through `python -m analysis` to prove the real process behaves the same.
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -379,3 +380,37 @@ def test_after_a_sigkill_the_report_survives_and_the_next_build_cleans_up(world)
         assert [p.name for p in target.parent.glob(".previous.build-*")] == [staging.name]
         raise RuntimeError("stop before the swap")
     assert sorted(p.name for p in target.parent.iterdir()) == [".previous.lock", "previous"]
+
+
+# --- hostile strings: how data text reaches the page (the built page is checked in test_report.py) --------------
+
+@pytest.mark.parametrize("text, absent", [
+    ("# Injected heading", "<h1"),
+    ("Title\n=====", "<h1"),
+    ("![pixel](http://127.0.0.1:9/pixel.png)", "<img"),
+    ("<img src=x onerror=alert(1)>", "<img"),
+    ("<script>alert(1)</script>", "<script"),
+    ("[click](javascript:alert(1))", "<a "),
+    ("<http://127.0.0.1:9/>", "<a "),
+    ("[ref]\n\n[ref]: http://127.0.0.1:9/", "<a "),
+    ("- item", "<li"),
+    ("> quote", "<blockquote"),
+])
+def test_prose_from_code_renders_data_text_as_text(text, absent):
+    rendered = report.PROSE(text)
+    assert absent not in rendered and rendered.startswith("<p>"), rendered
+
+
+@pytest.mark.parametrize("url, linked", [
+    ("https://example.org/a?b=c", True), ("HTTP://example.org", True), ("javascript:alert(1)", False),
+    (" javascript:alert(1)", False), ("data:text/html,<script>alert(1)</script>", False), ("file:///etc/passwd", False),
+    ("//example.org", False), ("https://example.org/a b", False),
+])
+def test_sources_link_only_to_http_urls(url, linked):
+    assert (report._linkable({"url": url})["url"] == url) is linked
+
+
+def test_chart_data_cannot_close_its_script_element():
+    payload = report._script_json({"title": "</script><script>alert(1)</script><!--", "x": "a & b > c"})
+    assert "<" not in payload and ">" not in payload and "&" not in payload
+    assert json.loads(payload) == {"title": "</script><script>alert(1)</script><!--", "x": "a & b > c"}
