@@ -18,8 +18,9 @@ $(INSTALLED): requirements.lock pyproject.toml
 report: $(INSTALLED)
 	$(BIN)/python -m analysis run --out reports/default
 
-## test: unit tests, strict nbval on the committed notebooks, report and browser tests
+## test: lint (ruff), unit tests, strict nbval on the committed notebooks, report and browser tests
 test: $(INSTALLED)
+	$(BIN)/ruff check analysis tests benchmarks notebooks
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 ## notebooks: re-execute the committed notebooks in place with default parameters (volatile metadata stripped)

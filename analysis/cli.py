@@ -1,6 +1,8 @@
 """Command line: `python -m analysis run|params|data-manifest|notebooks`.
 
-A user's mistake (bad parameter, bad data file) prints one line and exits with status 2, before any kernel starts.
+A user's mistake (bad parameter, scenario or data file, an --out path that is not a report folder) prints one line
+and exits with status 2, before any kernel starts. Ctrl-C or SIGTERM prints one line and exits with status 130,
+leaving any previous report in place.
 """
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from analysis import data, params, scenarios
+from analysis import data, outdir, params, scenarios
 from analysis.errors import UserError
 from analysis.notebook_run import NotebookFailed, execute_all, notebook_paths
 
@@ -41,27 +43,28 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "data-manifest":
             print(f"wrote {data.write_manifest(args.data_dir)}")
             return 0
+        if args.command == "run":       # before any other work
+            out = outdir.check(args.out, protected=(args.data_dir or data.data_dir(),))
         dataset = data.load_dataset(args.data_dir)
         if args.command == "params":
             _list_params(dataset)
         elif args.command == "notebooks":
             execute_all([(p, p, {}) for p in notebook_paths()], data_dir=dataset.directory)
         elif args.command == "scenarios":
+            scenarios.check_all(dataset)
             for name in scenarios.names():
                 scenario = scenarios.load(name)
-                scenarios.resolve_scenario(name, dataset)
                 print(f"{name}: {scenario['description']}")
                 for key, value in scenario["values"].items():
                     print(f"    {key} = {value!r}: {scenario['reasons'][key]}")
         elif args.command == "run":
             from analysis import report
-            overrides = {}
-            if args.scenario:
-                scenarios.resolve_scenario(args.scenario, dataset)  # validates the file, naming it in any error
-                overrides = scenarios.load(args.scenario)["values"]
-            overrides.update(params.parse_assignments(args.assignments))
+            assignments = params.parse_assignments(args.assignments)
+            scenarios.check_all(dataset)        # notebook 03 runs every scenario, whichever one is chosen here
+            overrides = scenarios.load(args.scenario)["values"] if args.scenario else {}
+            overrides.update(assignments)
             values = params.resolve(overrides, dataset)
-            out = report.build(args.out, values, params.schema(dataset), dataset, scenario=args.scenario)
+            out = report.build(out, values, params.schema(dataset), dataset, scenario=args.scenario)
             print(f"wrote {out}/index.html, results.json and notebooks/")
         return 0
     except UserError as exc:
@@ -70,3 +73,6 @@ def main(argv: list[str] | None = None) -> int:
     except NotebookFailed as exc:
         print(f"error: notebook failed: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("error: interrupted; any previous report is left as it was", file=sys.stderr)
+        return 130

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -34,6 +35,11 @@ EVIDENCE_SEPARATOR = ";"
 # A digit that does not continue a word (H100, GB200 are fine; $5, 2023, 1.6x are not): explanation texts
 # beside computed results must not hand-type numbers.
 STANDALONE_NUMBER = r"(?<![A-Za-z0-9])\d"
+#: Longest text cell accepted (the longest in the data is under 300 characters).
+MAX_TEXT = 1000
+#: A manifest entry: a plain file name in the data folder, never a path.
+FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\.csv", re.ASCII)
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _text(*checks, nullable=False, **kw):
@@ -246,10 +252,21 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _csv_files(directory: Path) -> list[Path]:
+    """The data files in `directory`; anything named *.csv that is not a regular file is a DataError."""
+    files = sorted(directory.glob("*.csv"))
+    for path in files:
+        if path.is_symlink() or not path.is_file():
+            raise DataError(f"{path}: not a regular file (a data file must be a plain CSV file in {directory})")
+    return files
+
+
 def write_manifest(directory: Path | None = None) -> Path:
     """Record the checksum of every CSV in the data directory (run after a deliberate edit)."""
     directory = Path(directory or data_dir())
-    lines = [f"{_sha256(p)}  {p.name}\n" for p in sorted(directory.glob("*.csv"))]
+    if not directory.is_dir():
+        raise DataError(f"{directory}: data directory not found")
+    lines = [f"{_sha256(p)}  {p.name}\n" for p in _csv_files(directory)]
     target = directory / MANIFEST
     target.write_text("".join(lines), encoding="utf-8")
     return target
@@ -260,14 +277,22 @@ def verify_manifest(directory: Path) -> str:
     manifest = directory / MANIFEST
     if not manifest.is_file():
         raise DataError(f"{manifest}: checksum manifest is missing (run `make data-manifest` after editing data)")
-    text = manifest.read_text(encoding="utf-8")
+    try:
+        text = manifest.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{manifest}: not UTF-8 text (byte {exc.start}); run `make data-manifest` to rewrite it") from None
     listed = {}
     for number, line in enumerate(text.splitlines(), start=1):
         digest, _, name = line.partition("  ")
-        if len(digest) != 64 or not name:
-            raise DataError(f"{manifest}, line {number}: expected '<sha256>  <file name>', got {line!r}")
+        if not re.fullmatch(r"[0-9a-f]{64}", digest) or not name:
+            raise DataError(f"{manifest}, line {number}: expected '<sha256>  <file name>', got {shorten(line)}")
+        if not FILE_NAME.fullmatch(name):
+            raise DataError(f"{manifest}, line {number}: {shorten(name)} is not a CSV file name in the data folder "
+                            "(entries are plain names, never paths)")
+        if name in listed:
+            raise DataError(f"{manifest}, line {number}: {name} is listed twice")
         listed[name] = digest
-    present = {p.name for p in directory.glob("*.csv")}
+    present = {p.name for p in _csv_files(directory)}
     for name in sorted(present - set(listed)):
         raise DataError(f"{directory / name}: file is not in {MANIFEST} (run `make data-manifest` after adding data)")
     for name, digest in listed.items():
@@ -278,6 +303,12 @@ def verify_manifest(directory: Path) -> str:
             raise DataError(f"{path}: contents differ from the checksum in {MANIFEST} "
                             "(the file was edited; review the change, then run `make data-manifest`)")
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
+def shorten(value, limit: int = 60) -> str:
+    """repr(value), cut to `limit` characters, for error messages that must stay one short line."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
 
 
 def _describe_failure(path: Path, failures: pd.DataFrame) -> str:
@@ -303,15 +334,36 @@ def _describe_failure(path: Path, failures: pd.DataFrame) -> str:
     return f"{where}: value {found!r} fails check {check}"
 
 
+def _check_text(path: Path, raw: pd.DataFrame) -> None:
+    """Text cells are single lines of bounded length (they reach the report as plain text)."""
+    for column in raw.columns:
+        if CONTROL_CHARACTERS.search(column) or len(column) > MAX_TEXT:
+            raise DataError(f"{path}: column name {shorten(column)} holds a control character or is too long")
+        for index, value in raw[column].items():
+            if len(value) > MAX_TEXT:
+                raise DataError(f"{path}, line {index + 2}, column '{column}': text of {len(value)} characters "
+                                f"(at most {MAX_TEXT})")
+            if CONTROL_CHARACTERS.search(value):
+                raise DataError(f"{path}, line {index + 2}, column '{column}': holds a line break or control "
+                                "character (cells are one line of text)")
+
+
 def _read_table(directory: Path, name: str) -> pd.DataFrame:
     table = TABLES[name]
     path = directory / table.file
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    try:  # utf-8-sig: a byte-order mark, if any, is dropped; any other non-UTF-8 byte is refused
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", encoding_errors="strict")
     except FileNotFoundError:
         raise DataError(f"{path}: required data file is missing") from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise DataError(f"{path}: not a readable CSV file ({str(exc).strip()})") from None
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{path}: file is empty (expected a header line and data rows)") from None
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    except pd.errors.ParserError as exc:
+        raise DataError(f"{path}: not a readable CSV file ({shorten(str(exc).strip(), 120)})") from None
+    if raw.empty:
+        raise DataError(f"{path}: has a header but no data rows")
+    _check_text(path, raw)
     schema = table.schema()
     numeric = [c for c, col in schema.columns.items() if col.dtype.type in (float, "float64") or str(col.dtype) == "float64"]
     for column in numeric:

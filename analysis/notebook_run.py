@@ -1,7 +1,10 @@
 """Executing the report's notebooks with papermill, and keeping executed notebooks byte-stable."""
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
+import signal
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -13,6 +16,7 @@ from analysis.data import DATA_DIR_ENV
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 KERNEL = "python3"
 VOLATILE_CELL_KEYS = ("execution", "papermill")
+PR_SET_PDEATHSIG = 1
 
 
 class NotebookFailed(Exception):
@@ -62,8 +66,33 @@ def execute(source: Path, target: Path, parameters: dict, data_dir: Path | None 
     return target
 
 
+def _exit(signum, frame):
+    os._exit(128 + signum)      # at once, no traceback; the kernel sees its parent go and exits (JPY_PARENT_PID)
+
+
+def _worker_signals() -> None:
+    """In a worker: Ctrl-C is left to the parent, which stops the workers with SIGTERM; SIGTERM ends the worker at
+    once (its kernel follows); and on Linux a parent killed outright (SIGKILL) sends its workers SIGTERM too,
+    rather than leaving them to finish an abandoned build."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _exit)
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 def execute_all(jobs: list[tuple[Path, Path, dict]], data_dir: Path | None = None, workers: int = 2) -> list[Path]:
-    """Run notebooks in parallel processes (two cores: two workers); results in job order."""
-    with ProcessPoolExecutor(max_workers=max(1, min(workers, len(jobs)))) as pool:
+    """Run notebooks in parallel processes (two cores: two workers); results in job order.
+
+    If one job fails or the caller is interrupted, the other workers are stopped rather than awaited."""
+    pool = ProcessPoolExecutor(max_workers=max(1, min(workers, len(jobs))), initializer=_worker_signals)
+    try:
         futures = [pool.submit(execute, source, target, params, data_dir) for source, target, params in jobs]
         return [future.result() for future in futures]
+    except BaseException:
+        processes = list((pool._processes or {}).values())   # no public way to stop running workers in 3.11
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        raise
+    finally:
+        pool.shutdown(wait=True)

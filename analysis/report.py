@@ -1,7 +1,11 @@
 """The one report builder: execute the notebooks, then write index.html, results.json and the executed notebooks.
 
-A build goes to a temporary folder beside the target and replaces the target only when complete,
-so a failed run never overwrites a good report.
+A build goes to a staging folder beside the target and replaces the target only when complete (`analysis.outdir`),
+so a failed or interrupted run never overwrites a good report.
+
+Text from data, parameters and scenarios is inert in the page: templates escape it, notebook prose printed by code
+(`say`, which interpolates data) is rendered by PROSE, which knows only paragraphs, emphasis and code (no headings,
+links, images or HTML), and sources link only to http(s) URLs.
 """
 from __future__ import annotations
 
@@ -10,8 +14,6 @@ import html
 import io
 import json
 import re
-import shutil
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -20,7 +22,7 @@ import mistune
 import nbformat
 import vl_convert
 
-from analysis import freshness
+from analysis import freshness, outdir
 from analysis.data import Dataset
 from analysis.notebook_run import declared_parameters, execute_all, notebook_paths
 from analysis.params import Parameter
@@ -30,6 +32,10 @@ from analysis.present import (SECTION_MIMETYPE, TABLE_MIMETYPE, VEGALITE_MIMETYP
 TEMPLATES = jinja2.Environment(loader=jinja2.PackageLoader("analysis", "templates"), autoescape=True,
                                keep_trailing_newline=True)
 MARKDOWN = mistune.create_markdown(plugins=["table"])
+PROSE = mistune.create_markdown(escape=True)
+PROSE.block.rules = ["blank_line"]                    # everything else is a paragraph
+PROSE.inline.rules = ["escape", "codespan", "emphasis", "linebreak", "softbreak"]
+LINKABLE_URL = re.compile(r"https?://[^\s]+", re.IGNORECASE)
 HIDDEN_INPUT_TAGS = {"parameters", "injected-parameters"}
 
 
@@ -49,7 +55,8 @@ def _markdown(text: str, toc: list, prefix: str) -> str:
 
 
 def _script_json(payload) -> str:
-    return json.dumps(payload, sort_keys=True).replace("</", "<\\/")
+    """JSON that cannot end or alter the <script> element holding it (every <, > and & as a JSON escape)."""
+    return json.dumps(payload, sort_keys=True).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def _download(downloads: list, ident: str, title: str, description: str, columns: list, rows: list) -> dict:
@@ -98,7 +105,7 @@ def _output_html(output, toc: list, prefix: str, sections: list, downloads: list
     if "text/html" in data:
         return f'<div class="output-html">{data["text/html"]}</div>'
     if "text/markdown" in data:
-        return f'<div class="prose">{_markdown(data["text/markdown"], toc, prefix)}</div>'
+        return f'<div class="prose">{PROSE(data["text/markdown"])}</div>'
     if "text/plain" in data:
         return f'<pre class="output-text">{html.escape(data["text/plain"])}</pre>'
     return ""
@@ -139,6 +146,11 @@ def render_notebook(nb: nbformat.NotebookNode, prefix: str, toc: list, sections:
     return f'<section class="notebook" id="{prefix}">' + "\n".join(parts) + "</section>"
 
 
+def _linkable(source: dict) -> dict:
+    """A source for the page: its URL is kept as a link only if it is an http(s) address."""
+    return {**source, "url": source["url"] if LINKABLE_URL.fullmatch(source["url"]) else ""}
+
+
 def _parameter_rows(schema: dict[str, Parameter], values: dict, used: set[str]) -> list[dict]:
     return [{"name": name, "label": p.title, "value": values[name], "default": p.default,
              "changed": values[name] != p.default, "unit": unit_label(p.unit), "description": p.description, "source_id": p.source_id, "confidence": p.confidence}
@@ -146,12 +158,9 @@ def _parameter_rows(schema: dict[str, Parameter], values: dict, used: set[str]) 
 
 
 def build(out_dir: Path, values: dict, schema: dict[str, Parameter], dataset: Dataset, scenario: str | None = None) -> Path:
-    """Execute every notebook with `values` and write the report folder atomically."""
-    out_dir = Path(out_dir).resolve()
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    staging.chmod(0o755)
-    try:
+    """Execute every notebook with `values` and write the report folder atomically (see `outdir`)."""
+    out_dir = outdir.check(out_dir, protected=(dataset.directory,))
+    with outdir.claim(out_dir) as staging:
         (staging / "notebooks").mkdir()
         jobs, used = [], set()
         for path in notebook_paths():
@@ -169,7 +178,7 @@ def build(out_dir: Path, values: dict, schema: dict[str, Parameter], dataset: Da
             bodies.append(render_notebook(nb, path.stem, toc, sections, downloads))
         source_ids = sorted({sid for s in sections for sid in s["sources"]} |
                             {schema[name].source_id for name in used})
-        sources = [dataset.source(sid) for sid in source_ids]
+        sources = [_linkable(dataset.source(sid)) for sid in source_ids]
         stale = freshness.stale_series(dataset, values["as_of"])
         page = TEMPLATES.get_template("report.html.j2").render(
             title_suffix=f" — scenario {scenario}" if scenario else "", as_of=values["as_of"], data_version=dataset.version, toc=toc, bodies=bodies,
@@ -184,17 +193,4 @@ def build(out_dir: Path, values: dict, schema: dict[str, Parameter], dataset: Da
                                               for r in s["results"]} for s in sections},
                    "sources": source_ids}
         (staging / "results.json").write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        _replace(staging, out_dir)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     return out_dir
-
-
-def _replace(staging: Path, target: Path) -> None:
-    """Swap the finished build into place; the previous report survives until the new one is complete."""
-    backup = target.with_name(f".{target.name}.previous")
-    shutil.rmtree(backup, ignore_errors=True)
-    if target.exists():
-        target.rename(backup)
-    staging.rename(target)
-    shutil.rmtree(backup, ignore_errors=True)

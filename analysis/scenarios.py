@@ -4,49 +4,116 @@
     values:
       trainium_ceiling: {value: 0.75, why: "..."}
 
-Every value goes through the parameter schema; a bad file stops the run with exit status 2.
+Every value goes through the parameter schema; a bad file stops the run with exit status 2. Files are read
+strictly: UTF-8 (a byte-order mark is dropped), at most MAX_BYTES, plain YAML (no anchors, aliases or tags,
+no key given twice), and a scenario's name is a name, never a path. $ANALYSIS_SCENARIO_DIR, if set, replaces
+scenarios/ (tests use it; kernels inherit it).
 """
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 
 import yaml
 
-from analysis.data import Dataset
+from analysis.data import Dataset, shorten
 from analysis.errors import ParameterError
 from analysis.params import resolve
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+SCENARIO_DIR_ENV = "ANALYSIS_SCENARIO_DIR"
+NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,63}", re.ASCII)
+MAX_BYTES = 64 * 1024
+MAX_TEXT = 500
+FORBIDDEN_TOKENS = {yaml.AnchorToken: "an anchor (&)", yaml.AliasToken: "an alias (*)", yaml.TagToken: "a tag (!)"}
 
 
-def names(directory: Path = SCENARIO_DIR) -> list[str]:
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a mapping key given twice (plain YAML keeps the last one silently)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, str):
+                raise yaml.constructor.ConstructorError(None, None, f"key {shorten(key)} is not text", key_node.start_mark)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(None, None, f"key '{key}' appears twice", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
+def scenario_dir() -> Path:
+    """The scenarios folder: $ANALYSIS_SCENARIO_DIR if set, else the repository's scenarios/."""
+    return Path(os.environ.get(SCENARIO_DIR_ENV, SCENARIO_DIR))
+
+
+def names(directory: Path | None = None) -> list[str]:
     """Scenario names (file stems), sorted."""
-    return sorted(p.stem for p in directory.glob("*.yaml"))
+    return sorted(p.stem for p in (directory or scenario_dir()).glob("*.yaml"))
 
 
-def load(name: str, directory: Path = SCENARIO_DIR) -> dict:
+def _parse(path: Path):
+    raw = path.read_bytes()
+    if len(raw) > MAX_BYTES:
+        raise ParameterError(f"{path}: {len(raw)} bytes; a scenario file holds at most {MAX_BYTES}")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ParameterError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            for kind, what in FORBIDDEN_TOKENS.items():
+                if isinstance(token, kind):
+                    raise ParameterError(f"{path}, line {token.start_mark.line + 1}: {what} is not allowed "
+                                         "in a scenario file (write each value out)")
+        return yaml.load(text, Loader=_UniqueKeyLoader)      # a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f", line {mark.line + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ParameterError(f"{path}{where}: not valid YAML ({problem})") from None
+
+
+def _text(value) -> bool:
+    return isinstance(value, str) and 0 < len(value.strip()) <= MAX_TEXT and "\n" not in value.strip()
+
+
+def load(name: str, directory: Path | None = None) -> dict:
     """A scenario's description, raw values and reasons; structural errors raise ParameterError."""
+    directory = directory or scenario_dir()
+    if not isinstance(name, str) or not NAME.fullmatch(name):
+        raise ParameterError(f"scenario {shorten(name)}: a scenario is named by lower-case letters, digits and '-' "
+                             f"(a file in scenarios/, not a path); known scenarios: {', '.join(names(directory))}")
     path = directory / f"{name}.yaml"
     if not path.is_file():
         raise ParameterError(f"unknown scenario '{name}'; known scenarios: {', '.join(names(directory))}")
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ParameterError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("description"), str) or not isinstance(doc.get("values"), dict):
-        raise ParameterError(f"{path}: expected a mapping with 'description' (text) and 'values' (a mapping)")
+    doc = _parse(path)
+    if not isinstance(doc, dict) or set(doc) != {"description", "values"} or not _text(doc["description"]) \
+            or not isinstance(doc["values"], dict):
+        raise ParameterError(f"{path}: expected exactly 'description' (one line of text) and 'values' (a mapping)")
     values, reasons = {}, {}
     for key, entry in doc["values"].items():
-        if not isinstance(entry, dict) or set(entry) != {"value", "why"} or not str(entry["why"]).strip():
-            raise ParameterError(f"{path}: value '{key}' must be {{value: ..., why: \"a one-line reason\"}}")
-        values[key], reasons[key] = entry["value"], str(entry["why"]).strip()
-    return {"name": name, "description": doc["description"], "values": values, "reasons": reasons, "path": path}
+        if not isinstance(entry, dict) or set(entry) != {"value", "why"} or not _text(entry["why"]) \
+                or not isinstance(entry["value"], (str, int, float)):
+            raise ParameterError(f"{path}: value {shorten(key)} must be {{value: <number or text>, "
+                                 f"why: \"a one-line reason\"}}")
+        values[key], reasons[key] = entry["value"], entry["why"].strip()
+    return {"name": name, "description": doc["description"].strip(), "values": values, "reasons": reasons,
+            "path": path}
 
 
-def resolve_scenario(name: str, dataset: Dataset | None = None, directory: Path = SCENARIO_DIR) -> dict:
+def resolve_scenario(name: str, dataset: Dataset | None = None, directory: Path | None = None) -> dict:
     """The full parameter set of a scenario (defaults overridden by its values), validated by the schema."""
     scenario = load(name, directory)
     try:
         return resolve(scenario["values"], dataset)
     except ParameterError as exc:
         raise ParameterError(f"{scenario['path']}: {exc}") from None
+
+
+def check_all(dataset: Dataset | None = None, directory: Path | None = None) -> None:
+    """Validate every scenario file (the erosion notebook runs them all, whichever one the report starts from)."""
+    for name in names(directory):
+        resolve_scenario(name, dataset, directory)

@@ -1,4 +1,5 @@
-"""Shared fixtures: a writable copy of data/, and a helper that runs the CLI as a user would."""
+"""Shared fixtures: writable copies of data/ and of the frozen fixture dataset, and a helper that runs the CLI as a
+user would."""
 from __future__ import annotations
 
 import os
@@ -11,6 +12,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
+#: A small dataset cut from data/ once and frozen: tests that need known rows and values use it, so that they do not
+#: change when data/ is updated (tests/fixtures/README.md).
+FROZEN = ROOT / "tests" / "fixtures" / "data"
 
 
 @pytest.fixture
@@ -18,6 +22,14 @@ def data_copy(tmp_path: Path) -> Path:
     """A private copy of data/ that a test may corrupt."""
     target = tmp_path / "data"
     shutil.copytree(DATA, target)
+    return target
+
+
+@pytest.fixture
+def frozen_copy(tmp_path: Path) -> Path:
+    """A private copy of the frozen fixture dataset that a test may corrupt."""
+    target = tmp_path / "frozen"
+    shutil.copytree(FROZEN, target)
     return target
 
 

@@ -1,11 +1,12 @@
 """The data layer: schema, checksums, references, freshness, and spot checks against cited sources."""
 import re
 
+import pandas as pd
 import pytest
 
 from analysis import data, freshness
 from analysis.errors import DataError
-from tests.conftest import run_cli
+from tests.conftest import FROZEN, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -29,22 +30,7 @@ def test_every_table_loads_with_rows(ds):
     assert re.fullmatch(r"[0-9a-f]{12}", ds.version)
 
 
-def test_every_row_names_a_resolvable_source_and_a_confidence(ds):
-    sources = set(ds["sources"]["id"])
-    for name, frame in ds.tables.items():
-        if "source_id" in frame:
-            assert set(frame["source_id"]) <= sources, name
-            assert set(frame["confidence"]) <= set(data.CONFIDENCE), name
-
-
-def test_derived_rows_state_their_formula(ds):
-    for name in ("financials", "accelerator_specs"):
-        frame = ds[name]
-        derived = frame[frame["confidence"] == "derived"]
-        assert (derived["formula"].str.len() > 0).all(), name
-
-
-# --- corrupt-file tests: one per failure kind, each must name file, line and column, exit 2 ------------------
+# --- corrupt-file tests on the frozen fixture: one per failure kind, each must name file, line and column, exit 2
 
 def _assert_cli_refuses(data_dir, fragment):
     result = run_cli("--data-dir", str(data_dir), "params")
@@ -53,85 +39,103 @@ def _assert_cli_refuses(data_dir, fragment):
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
-def test_non_numeric_cell(data_copy):
-    csv = data_copy / "financials.csv"
+def test_non_numeric_cell(frozen_copy):
+    csv = frozen_copy / "financials.csv"
     line = _line_of(csv, "Amazon,capex_gross,FY2023Q3,")
     _edit(csv, "Amazon,capex_gross,FY2023Q3,2023-09-30,12479,", "Amazon,capex_gross,FY2023Q3,2023-09-30,12.4.79,")
-    data.write_manifest(data_copy)
+    data.write_manifest(frozen_copy)
     with pytest.raises(DataError, match=rf"financials.csv, line {line}, column 'value': expected a number, got '12.4.79'"):
-        data.load_dataset(data_copy)
-    _assert_cli_refuses(data_copy, f"financials.csv, line {line}, column 'value'")
+        data.load_dataset(frozen_copy)
+    _assert_cli_refuses(frozen_copy, f"financials.csv, line {line}, column 'value'")
 
 
-def test_missing_column(data_copy):
-    csv = data_copy / "instances.csv"
+def test_missing_column(frozen_copy):
+    csv = frozen_copy / "instances.csv"
     _edit(csv, "instance_type,chip_id,accelerator_count,price_kind,usd_per_hour,",
           "instance,chip_id,accelerator_count,price_kind,usd_per_hour,")
-    data.write_manifest(data_copy)
+    data.write_manifest(frozen_copy)
     with pytest.raises(DataError, match=r"instances.csv.*(required column 'instance_type' is missing|unexpected column 'instance')"):
-        data.load_dataset(data_copy)
-    _assert_cli_refuses(data_copy, "instances.csv")
+        data.load_dataset(frozen_copy)
+    _assert_cli_refuses(frozen_copy, "instances.csv")
 
 
-def test_duplicate_period(data_copy):
-    csv = data_copy / "financials.csv"
+def test_duplicate_period(frozen_copy):
+    csv = frozen_copy / "financials.csv"
     _edit(csv, "Amazon,capex_gross,FY2023Q4,", "Amazon,capex_gross,FY2023Q3,")
-    data.write_manifest(data_copy)
+    data.write_manifest(frozen_copy)
     with pytest.raises(DataError, match=r"financials.csv, line \d+.*duplicate row"):
-        data.load_dataset(data_copy)
-    _assert_cli_refuses(data_copy, "duplicate row")
+        data.load_dataset(frozen_copy)
+    _assert_cli_refuses(frozen_copy, "duplicate row")
 
 
-def test_unknown_source_id(data_copy):
-    csv = data_copy / "instances.csv"
+def test_unknown_source_id(frozen_copy):
+    csv = frozen_copy / "instances.csv"
     line = _line_of(csv, "p5.48xlarge,h100-sxm,8,on_demand_pre_cut")
     text = csv.read_text(encoding="utf-8").splitlines()
     fields = text[line - 1].split(",")
     fields[6] = "no-such-source"
     text[line - 1] = ",".join(fields)
     csv.write_text("\n".join(text) + "\n", encoding="utf-8")
-    data.write_manifest(data_copy)
+    data.write_manifest(frozen_copy)
     with pytest.raises(DataError, match=rf"instances.csv, line {line}, column 'source_id': unknown source id 'no-such-source'"):
-        data.load_dataset(data_copy)
-    _assert_cli_refuses(data_copy, "unknown source id 'no-such-source'")
+        data.load_dataset(frozen_copy)
+    _assert_cli_refuses(frozen_copy, "unknown source id 'no-such-source'")
 
 
-def test_silently_edited_value_is_caught_by_the_manifest(data_copy):
-    _edit(data_copy / "financials.csv", ",12479,", ",12478,")
+def test_silently_edited_value_is_caught_by_the_manifest(frozen_copy):
+    _edit(frozen_copy / "financials.csv", ",12479,", ",12478,")
     with pytest.raises(DataError, match=r"financials.csv: contents differ from the checksum"):
-        data.load_dataset(data_copy)
-    _assert_cli_refuses(data_copy, "financials.csv: contents differ from the checksum")
+        data.load_dataset(frozen_copy)
+    _assert_cli_refuses(frozen_copy, "financials.csv: contents differ from the checksum")
 
 
-def test_out_of_vocabulary_and_out_of_range_values(data_copy):
-    _edit(data_copy / "financials.csv", "Amazon,capex_gross,FY2023Q3,2023-09-30,12479,USD_million",
+def test_out_of_vocabulary_and_out_of_range_values(frozen_copy):
+    _edit(frozen_copy / "financials.csv", "Amazon,capex_gross,FY2023Q3,2023-09-30,12479,USD_million",
           "Amazon,capex_gross,FY2023Q3,2023-09-30,12479,EUR_million")
-    data.write_manifest(data_copy)
+    data.write_manifest(frozen_copy)
     with pytest.raises(DataError, match=r"column 'unit': value 'EUR_million' fails check isin"):
-        data.load_dataset(data_copy)
+        data.load_dataset(frozen_copy)
 
 
-def test_epoch_band_order_is_checked(data_copy):
-    csv = data_copy / "epoch_fleet.csv"
+def test_a_derived_row_must_state_its_formula(frozen_copy):
+    path = frozen_copy / "financials.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame.loc[frame.index[frame["confidence"] == "derived"][0], "formula"] = ""
+    frame.to_csv(path, index=False)
+    data.write_manifest(frozen_copy)
+    with pytest.raises(DataError, match=r"financials.csv.*a row with confidence 'derived' must state its formula"):
+        data.load_dataset(frozen_copy)
+
+
+def test_an_unknown_confidence_is_refused(frozen_copy):
+    _edit(frozen_copy / "essay_claims.csv", ",reported,", ",certain,")
+    data.write_manifest(frozen_copy)
+    with pytest.raises(DataError, match=r"essay_claims.csv, line \d+, column 'confidence': value 'certain'"):
+        data.load_dataset(frozen_copy)
+
+
+def test_epoch_band_order_is_checked(frozen_copy):
+    csv = frozen_copy / "epoch_fleet.csv"
     _edit(csv, "Amazon,Nvidia,A100,2022Q1,h100e,5639,3345,9665", "Amazon,Nvidia,A100,2022Q1,h100e,5639,7345,9665")
-    data.write_manifest(data_copy)
+    data.write_manifest(frozen_copy)
     with pytest.raises(DataError, match=r"epoch_fleet.csv.*p5 <= median <= p95"):
-        data.load_dataset(data_copy)
+        data.load_dataset(frozen_copy)
 
 
-def test_unlisted_and_missing_files(data_copy):
-    (data_copy / "extra.csv").write_text("a\n1\n", encoding="utf-8")
+def test_unlisted_and_missing_files(frozen_copy):
+    (frozen_copy / "extra.csv").write_text("a\n1\n", encoding="utf-8")
     with pytest.raises(DataError, match="extra.csv: file is not in MANIFEST.sha256"):
-        data.load_dataset(data_copy)
-    (data_copy / "extra.csv").unlink()
-    (data_copy / "sources.csv").unlink()
+        data.load_dataset(frozen_copy)
+    (frozen_copy / "extra.csv").unlink()
+    (frozen_copy / "sources.csv").unlink()
     with pytest.raises(DataError, match="sources.csv: file listed in MANIFEST.sha256 is missing"):
-        data.load_dataset(data_copy)
+        data.load_dataset(frozen_copy)
 
 
 # --- freshness ------------------------------------------------------------------------------------------------
 
-def test_freshness_flags_series_more_than_two_quarters_old(ds):
+def test_freshness_flags_series_more_than_two_quarters_old():
+    ds = data.load_dataset(FROZEN)
     stale = freshness.stale_series(ds, "2026-11-26")
     flagged = set(stale["series"])
     assert "AWS operating income" in flagged           # latest 2025Q4: four quarters before 2026Q4

@@ -1,4 +1,6 @@
-"""The parameter schema: typed, bounded, sourced; bad values refused before any kernel starts."""
+"""The parameter schema: typed, bounded, sourced; bad values refused before any kernel starts
+(the CLI side of every refusal is in test_corpus.py)."""
+import ast
 import math
 
 import pytest
@@ -29,7 +31,7 @@ def test_notebook_parameter_cells_match_the_schema(schema):
         assert declared, f"{path.name} has no parameters cell"
         for name, default in declared.items():
             assert name in schema, f"{path.name}: '{name}' is not in data/parameters.csv"
-            value = schema[name].coerce(eval(default))  # the cell's literal, e.g. "0.5" or '"2023Q3"'
+            value = schema[name].coerce(ast.literal_eval(default))  # the cell's literal, e.g. "0.5" or '"2023Q3"'
             assert value == schema[name].default, f"{path.name}: default of '{name}' differs from the schema"
 
 
@@ -61,23 +63,6 @@ def test_unknown_parameter_names_the_known_ones():
 
 def test_valid_override_is_typed():
     assert params.resolve({"ai_share": "0.25"})["ai_share"] == 0.25
-
-
-@pytest.mark.parametrize("assignment, fragment", [
-    ("ai_share=2", "parameter 'ai_share': got '2'; expected a finite number in [0, 1] fraction"),
-    ("ai_share=nan", "parameter 'ai_share': got 'nan'"),
-    ("pue=inf", "parameter 'pue': got 'inf'"),
-    ("utilization=lots", "parameter 'utilization': got 'lots'"),
-    ("no_such=1", "unknown parameter 'no_such'"),
-    ("ai_share", "--set expects key=value"),
-])
-def test_cli_refuses_bad_parameters_with_exit_2_and_writes_nothing(tmp_path, assignment, fragment):
-    out = tmp_path / "report"
-    result = run_cli("run", "--out", str(out), "--set", assignment)
-    assert result.returncode == 2
-    assert fragment in result.stderr
-    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
-    assert not out.exists() and list(tmp_path.iterdir()) == []
 
 
 def test_cli_lists_parameters():

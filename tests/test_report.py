@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from markupsafe import escape
 
-from analysis import data, params, report
+from analysis import data, outdir, params, report, scenarios
 from analysis.notebook_run import notebook_paths
 from tests.browser import offline_page
-from tests.conftest import run_cli
+from tests.conftest import DATA, ROOT, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -25,13 +25,21 @@ def built(tmp_path_factory):
     return out
 
 
+def _amazon_capex_gross(ds, quarter: str) -> float:
+    """The input row itself (financials.csv), so that the test does not hand-copy a number from the live data."""
+    fin = ds["financials"]
+    row = fin[(fin["company"] == "Amazon") & (fin["metric"] == "capex_gross") & (fin["fiscal_period"] == f"FY{quarter}")]
+    return float(row["value"].iloc[0])
+
+
 def test_report_folder_holds_page_results_and_executed_notebooks(built):
-    assert (built / "index.html").is_file()
+    assert (built / "index.html").is_file() and (built / outdir.MARKER).is_file()
     names = sorted(p.name for p in (built / "notebooks").iterdir())
     assert names == [p.name for p in notebook_paths()] and {"01_capex.ipynb", "02_portfolio.ipynb"} <= set(names)
     results = json.loads((built / "results.json").read_text())
     capex = results["results"]["capex"]
-    assert capex["focus_quarter_amazon_capex_gross"] == {"label": "Amazon gross capex, 2023Q3", "unit": "USD_million", "value": 12479.0}
+    gross = _amazon_capex_gross(data.load_dataset(), "2023Q3")
+    assert capex["focus_quarter_amazon_capex_gross"] == {"label": "Amazon gross capex, 2023Q3", "unit": "USD_million", "value": gross}
     assert all({"value", "unit", "label"} <= set(r) for r in capex.values())
     assert results["data_version"] == data.load_dataset().version
 
@@ -87,19 +95,24 @@ def test_same_inputs_give_byte_identical_reports(built, tmp_path):
 
 
 def test_default_run_reproduces_the_committed_notebook(built):
-    from tests.conftest import ROOT
     for path in notebook_paths():
         assert (built / "notebooks" / path.name).read_bytes() == path.read_bytes(), path.name
 
 
-def test_a_failed_run_keeps_the_previous_report(built, tmp_path, data_copy):
+def test_a_failed_run_keeps_the_previous_report(built, tmp_path, monkeypatch, capsys):
+    from analysis import cli
+    from analysis.notebook_run import NotebookFailed
+
+    def failing(*args, **kwargs):      # every input is validated first, so a failure here is a bug in a notebook
+        raise NotebookFailed("01_capex.ipynb: cell 3 raised KeyError: '2019Q1'")
+    monkeypatch.setattr(report, "execute_all", failing)
     target = tmp_path / "kept"
     shutil.copytree(built, target)
-    before = (target / "index.html").read_bytes()
-    result = run_cli("run", "--out", str(target), "--set", "focus_quarter=2019Q1")   # valid value, no data -> notebook fails
-    assert result.returncode == 1 and "notebook failed" in result.stderr and "2019Q1" in result.stderr
-    assert (target / "index.html").read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "kept"]        # no temporary folders left behind
+    before = {p: p.read_bytes() for p in target.rglob("*") if p.is_file()}
+    assert cli.main(["run", "--out", str(target)]) == 1
+    assert capsys.readouterr().err == "error: notebook failed: 01_capex.ipynb: cell 3 raised KeyError: '2019Q1'\n"
+    assert {p: p.read_bytes() for p in target.rglob("*") if p.is_file()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".kept.lock", "kept"]   # no staging folder left behind
 
 
 def test_scenario_with_an_override_changes_results_and_is_marked(tmp_path):
@@ -109,7 +122,9 @@ def test_scenario_with_an_override_changes_results_and_is_marked(tmp_path):
     results = json.loads((out / "results.json").read_text())
     assert results["scenario"] == "essay-2024" and results["parameters"]["observed_through"] == 2023
     assert results["parameters"]["ai_share"] == 0.75                     # --set applies on top of the scenario
-    assert results["results"]["capex"]["focus_quarter_ai_hardware"]["value"] == pytest.approx(12479 * 0.5139 * 0.75)
+    ds = data.load_dataset()
+    expected_ai_hardware = _amazon_capex_gross(ds, "2023Q3") * params.schema(ds)["aws_capex_share"].default * 0.75
+    assert results["results"]["capex"]["focus_quarter_ai_hardware"]["value"] == pytest.approx(expected_ai_hardware)
     from analysis import outlook, scenarios
     ds = data.load_dataset()
     p = params.resolve({**scenarios.load("essay-2024")["values"], "ai_share": 0.75}, ds)
@@ -169,3 +184,106 @@ def test_report_prints_to_pdf_with_whole_charts_and_the_appendix(built):
     assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page[^s]", pdf)) > 1
     assert overflow == 0 and appendix_height > 0 and code_shown == 0
     assert offline.blocked == [] and offline.errors == []
+def _open_offline(page_path, script: str, arg=None):
+    """Open a report page in headless chromium with every non-file request blocked; return (blocked requests,
+    console and page errors, dialogs opened, what `script` evaluates to once the charts have rendered)."""
+    from playwright.sync_api import sync_playwright
+
+    executable = _chromium()
+    blocked, errors, dialogs = [], [], []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--no-first-run", "--disable-sync", "--disable-quic"])
+        page = browser.new_page()
+
+        def route(r):
+            if r.request.url.startswith(("file:", "data:")):
+                r.continue_()
+            else:
+                blocked.append(r.request.url)
+                r.abort()
+
+        page.route("**/*", route)
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.goto(page_path.as_uri(), wait_until="load")
+        page.wait_for_function(
+            "() => Array.from(document.querySelectorAll('div.vega-chart')).every(d => d.querySelector('svg.marks, canvas'))",
+            timeout=30_000)
+        result = page.evaluate(script, arg)
+        browser.close()
+    return blocked, errors, dialogs, result
+
+
+# --- hostile data: every string from data/ and scenarios/ is inert text in the page -------------------------------
+
+HOSTILE = {
+    "markup": "<script>alert('markup')</script><img src=x onerror=alert('img')>",
+    "image": "![pixel](http://127.0.0.1:9/pixel.png)",
+    "heading": "# Injected heading",
+    "link": "[click](javascript:alert('link'))",
+}
+HOSTILE_TEXT = " ".join(HOSTILE.values())
+
+
+def _set_cell(path, key_column, key, column, value):
+    """Set `column` to `value` in the rows of a data file whose `key_column` is `key`."""
+    import pandas as pd
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    assert (frame[key_column] == key).any(), key
+    frame.loc[frame[key_column] == key, column] = value
+    frame.to_csv(path, index=False)
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    """A report built from data and scenarios whose text is hostile: markup, a markdown image to a local address,
+    a heading line (as a cell's start), a javascript: link, and a javascript: source URL."""
+    root = tmp_path_factory.mktemp("hostile")
+    data_dir, scenario_dir = root / "data", root / "scenarios"
+    shutil.copytree(DATA, data_dir)
+    shutil.copytree(ROOT / "scenarios", scenario_dir)
+    _set_cell(data_dir / "essay_claims.csv", "claim_id", "bottom-line", "quote", f"{HOSTILE['heading']} {HOSTILE_TEXT}")
+    _set_cell(data_dir / "measured_throughput.csv", "gpu", "NVIDIA H100 80GB HBM3", "gpu", HOSTILE_TEXT)
+    _set_cell(data_dir / "parameters.csv", "name", "nvaie_run_rate_usd_million", "rationale", HOSTILE_TEXT)
+    _set_cell(data_dir / "parameters.csv", "name", "ai_share", "description", HOSTILE_TEXT)
+    _set_cell(data_dir / "sources.csv", "id", "chipstrat-amazons-nvidia-entanglement", "url", "javascript:alert('url')")
+    _set_cell(data_dir / "sources.csv", "id", "chipstrat-amazons-nvidia-entanglement", "title", HOSTILE_TEXT)
+    _set_cell(data_dir / "sources.csv", "id", "amzn-fy25-10k", "note", HOSTILE_TEXT)
+    base = scenario_dir / "base.yaml"
+    lines = base.read_text(encoding="utf-8").splitlines(keepends=True)
+    assert lines[0].startswith("description: ")
+    base.write_text("".join([f"description: {json.dumps(HOSTILE_TEXT)}\n", *lines[1:]]), encoding="utf-8")
+    data.write_manifest(data_dir)
+    ds = data.load_dataset(data_dir)
+    assert ds["measured_throughput"]["gpu"].iloc[0] == HOSTILE_TEXT                 # the notebook shows row 0
+    os.environ[scenarios.SCENARIO_DIR_ENV] = str(scenario_dir)
+    try:
+        assert HOSTILE_TEXT in scenarios.load("base")["description"]
+        return report.build(root / "report", params.resolve({}, ds), params.schema(ds), ds)
+    finally:
+        del os.environ[scenarios.SCENARIO_DIR_ENV]
+
+
+def test_hostile_text_is_inert_in_the_page(hostile):
+    page = (hostile / "index.html").read_text(encoding="utf-8")
+    markup = re.sub(r"<script\b[^>]*>.*?</script>", "", page, flags=re.S)     # the page without script bodies
+    assert not re.search(r"<(img|h[1-6])\b[^>]*>[^<]*(pixel|Injected)", markup)
+    assert not re.search(r"""(href|src)\s*=\s*["']?\s*(javascript|http://127)""", markup, re.I)
+    assert "<img" not in markup and "&lt;img src=x onerror=alert(" in markup              # escaped, not an element
+    assert markup.count("![pixel](http://127.0.0.1:9/pixel.png)") >= 4              # shown literally, as text
+
+
+def test_hostile_report_makes_no_request_opens_no_dialog_and_injects_no_element(hostile):
+    blocked, errors, dialogs, found = _open_offline(hostile / "index.html", """() => ({
+        images: document.querySelectorAll('img').length,
+        scripts: document.querySelectorAll('script:not([type="application/json"])').length,
+        jsLinks: document.querySelectorAll('a[href^="javascript"]').length,
+        injected: Array.from(document.querySelectorAll('h1, h2, h3, h4, h5, h6, nav a'))
+            .filter(e => e.textContent.includes('Injected')).length,
+        shown: document.body.innerText.split('![pixel](http://127.0.0.1:9/pixel.png)').length - 1})""")
+    assert blocked == [] and errors == [] and dialogs == []
+    assert found["images"] == 0 and found["scripts"] == 2 and found["jsLinks"] == 0 and found["injected"] == 0
+    assert found["shown"] >= 4, found                # the hostile text is there, as plain text

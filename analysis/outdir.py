@@ -1,0 +1,145 @@
+"""The report folder (`--out`): which paths may be written, and how a build replaces one without losing it.
+
+- A folder is replaced only if it is new, empty, or carries MARKER (a report this tool built); files, the
+  filesystem root, the repository and the project's own folders are refused before any work starts.
+- A build writes into a staging folder `.NAME.build-XXXXXXXX` beside NAME, then swaps it in with one atomic
+  `renameat2(RENAME_EXCHANGE)`, so NAME always holds the old or the new report, whatever kills the process.
+- `.NAME.lock` serializes builds into one folder; the next build removes what an interrupted one left behind.
+"""
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import errno
+import fcntl
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+from analysis.errors import UserError
+
+MARKER = ".aws-accelerators-report"
+REPOSITORY = Path(__file__).resolve().parent.parent
+#: Folders of the project that no report may replace or live in.
+PROJECT_FOLDERS = tuple(REPOSITORY / name for name in (".git", "analysis", "data", "notebooks", "scenarios", "tests"))
+STAGING_INFIX = ".build-"
+PREVIOUS_SUFFIX = ".previous"
+_AT_FDCWD, _RENAME_EXCHANGE = -100, 2
+
+
+class OutError(UserError):
+    """An --out path that the tool must not (or cannot) write."""
+
+
+def _refuse(out: Path, why: str) -> OutError:
+    return OutError(f"--out {out}: {why}; nothing was written")
+
+
+def check(out: Path, protected: tuple[Path, ...] = ()) -> Path:
+    """The absolute report folder for `out`, or OutError if writing there could destroy what this tool did not write."""
+    out = Path(out)
+    if out.is_symlink():
+        raise _refuse(out, "is a symbolic link; give the folder itself")
+    target = out.resolve()
+    if target == target.parent:
+        raise _refuse(out, "is the filesystem root")
+    protected = (*PROJECT_FOLDERS, *(Path(p).resolve() for p in protected))
+    for folder in (REPOSITORY, *protected):
+        if target == folder or target in folder.parents:
+            raise _refuse(out, f"would replace {folder}, which holds files this tool did not write")
+    for folder in protected:
+        if folder in target.parents:
+            raise _refuse(out, f"lies inside {folder}, which holds the project's own files")
+    if target.exists():
+        if not target.is_dir():
+            raise _refuse(out, "is a file, not a report folder")
+        if not (target / MARKER).is_file() and any(target.iterdir()):
+            raise _refuse(out, f"is a folder that this tool did not write (no {MARKER} marker); "
+                               "give a new or empty folder, or a report built earlier")
+    existing = next(p for p in (target, *target.parents) if p.exists())
+    if not existing.is_dir():
+        raise _refuse(out, f"{existing} is a file, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise _refuse(out, f"folder {existing} is not writable")
+    return target
+
+
+def _staging_pattern(target: Path) -> re.Pattern:
+    return re.compile(re.escape(f".{target.name}{STAGING_INFIX}") + r"[a-z0-9_]{8}")
+
+
+def recover(target: Path) -> None:
+    """Undo what an interrupted build left beside `target`: bring back a report caught between the two renames of
+    the fallback swap, then remove staging folders (the lock holder calls this, so none of them is in use)."""
+    previous = target.with_name(f".{target.name}{PREVIOUS_SUFFIX}")
+    if previous.is_dir() and not target.exists():
+        previous.rename(target)
+    shutil.rmtree(previous, ignore_errors=True)
+    pattern = _staging_pattern(target)
+    for entry in target.parent.iterdir():
+        if pattern.fullmatch(entry.name) and entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths (Linux renameat2); False where the system or filesystem cannot."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(b))
+
+
+def swap_in(staging: Path, target: Path) -> None:
+    """Put the finished build at `target`; the old report (if any) ends in `staging` for removal."""
+    if not target.exists():
+        staging.rename(target)
+        return
+    if not _exchange(staging, target):      # two renames; `recover` repairs a kill between them
+        previous = target.with_name(f".{target.name}{PREVIOUS_SUFFIX}")
+        target.rename(previous)
+        staging.rename(target)
+        previous.rename(staging)
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _locked(target: Path):
+    lock_path = target.with_name(f".{target.name}.lock")
+    with open(lock_path, "a+", encoding="utf-8") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise OutError(f"--out {target}: another build into this folder is running (lock {lock_path.name}); "
+                           "nothing was written") from None
+        yield
+
+
+@contextlib.contextmanager
+def claim(target: Path):
+    """Lock `target`, clean leftovers, and yield an empty staging folder; on success the staging folder (with the
+    marker) replaces `target`, on any failure it is removed and `target` is untouched."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        stack = contextlib.ExitStack()
+        stack.enter_context(_locked(target))
+    except OSError as exc:
+        raise _refuse(target, f"cannot write there ({exc.strerror})") from None
+    with stack:
+        recover(target)
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}{STAGING_INFIX}", dir=target.parent))
+        try:
+            staging.chmod(0o755)
+            (staging / MARKER).write_text("A report folder written by `python -m analysis run`; "
+                                          "a later run may replace it.\n", encoding="utf-8")
+            yield staging
+            swap_in(staging, target)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)

@@ -1,0 +1,74 @@
+"""A value the schema accepts must build: each numeric parameter at its min, its max and just inside each bound,
+through the models of every section whose notebook declares it (not just through the schema).
+
+`compute_sections` is the one place that knows the sections' model functions: repoint it when their APIs change.
+"""
+from __future__ import annotations
+
+import warnings
+
+import pytest
+
+from analysis import capex, data, freshness, outlook, params, portfolio
+from analysis.errors import ParameterError
+from analysis.notebook_run import declared_parameters, notebook_paths
+
+DS = data.load_dataset()
+SCHEMA = params.schema(DS)
+#: Small Monte Carlo and Sobol samples: the sweep checks that a value builds, not the size of the bands.
+FAST = {"mc_draws": 1000, "sobol_base_samples": 64}
+
+
+def compute_sections(sections: set[str], p: dict, grids: bool = True) -> None:
+    """Run the model functions behind each named section (notebook stem) with parameters `p` (`grids`: also the
+    slower sensitivity grids)."""
+    if "01_capex" in sections:
+        capex.headline_results(DS, p)
+        capex.essay_check(DS, p)
+        freshness.stale_series(DS, p["as_of"])
+    if "02_portfolio" in sections:
+        portfolio.headline_results(DS, p)
+        if grids:
+            portfolio.irr_heatmap(portfolio.landlord(DS, p), p)
+    if "03_asic_erosion" in sections:
+        result = outlook.run(DS, {**p, **{k: min(v, p[k]) for k, v in FAST.items()}}, SCHEMA)
+        outlook.hindcast(DS, p, result)
+
+
+def _sections_using(name: str) -> set[str]:
+    return {path.stem for path in notebook_paths() if name in declared_parameters(path)}
+
+
+def _edge_values(p: params.Parameter) -> list:
+    step = 1 if p.type == "int" else (p.maximum - p.minimum) * 1e-6
+    return sorted({p.minimum, min(p.minimum + step, p.maximum), max(p.maximum - step, p.minimum), p.maximum})
+
+
+NUMERIC = [name for name, p in SCHEMA.items() if p.type in ("float", "int")]
+
+
+@pytest.mark.parametrize("name", NUMERIC)
+def test_every_accepted_edge_value_builds(name):
+    sections = _sections_using(name)
+    assert sections, f"'{name}' is declared by no notebook"
+    tried = 0
+    for value in _edge_values(SCHEMA[name]):
+        try:
+            p = params.resolve({name: value}, DS)
+        except ParameterError:
+            continue                    # refused up front (a rule across parameters): fine
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RuntimeWarning)     # a division by zero would print into the report
+            compute_sections(sections, p, grids=value in (SCHEMA[name].minimum, SCHEMA[name].maximum))
+        tried += 1
+    assert tried >= 2, f"'{name}': the schema accepts hardly any of its own range"
+
+
+@pytest.mark.parametrize("name, values", [
+    ("as_of", ["0001-01-01", "9999-12-31"]),
+    ("focus_quarter", [params.DATA_RULES[0][1](DS)[0], params.DATA_RULES[0][1](DS)[-1]]),
+    ("gpu_purchase_quarter", ["0001Q1", "9999Q4"]),
+])
+def test_date_and_quarter_extremes_build(name, values):
+    for value in values:
+        compute_sections(_sections_using(name), params.resolve({name: value}, DS))
