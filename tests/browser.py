@@ -23,14 +23,15 @@ def chromium() -> str:
 
 
 class Offline:
-    """What a page did: requests it was refused (`blocked`) and console/page errors (`errors`)."""
+    """What a page did: requests it was refused (`blocked`), console/page errors (`errors`) and the messages of
+    dialogs it opened (`dialogs`, each dismissed)."""
 
     def __init__(self, page, allowed: tuple[str, ...]):
-        self.page, self.blocked, self.errors = page, [], []
+        self.page, self.allowed, self.blocked, self.errors, self.dialogs = page, allowed, [], [], []
         page.route("**/*", self._route)
         page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.allowed = allowed
+        page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
 
     def _route(self, route):
         if route.request.url.startswith(self.allowed):

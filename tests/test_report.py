@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -187,34 +188,13 @@ def test_report_prints_to_pdf_with_whole_charts_and_the_appendix(built):
 def _open_offline(page_path, script: str, arg=None):
     """Open a report page in headless chromium with every non-file request blocked; return (blocked requests,
     console and page errors, dialogs opened, what `script` evaluates to once the charts have rendered)."""
-    from playwright.sync_api import sync_playwright
-
-    executable = _chromium()
-    blocked, errors, dialogs = [], [], []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=executable, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--no-first-run", "--disable-sync", "--disable-quic"])
-        page = browser.new_page()
-
-        def route(r):
-            if r.request.url.startswith(("file:", "data:")):
-                r.continue_()
-            else:
-                blocked.append(r.request.url)
-                r.abort()
-
-        page.route("**/*", route)
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-        page.goto(page_path.as_uri(), wait_until="load")
-        page.wait_for_function(
+    with offline_page() as offline:
+        offline.page.goto(page_path.as_uri(), wait_until="load")
+        offline.page.wait_for_function(
             "() => Array.from(document.querySelectorAll('div.vega-chart')).every(d => d.querySelector('svg.marks, canvas'))",
             timeout=30_000)
-        result = page.evaluate(script, arg)
-        browser.close()
-    return blocked, errors, dialogs, result
+        result = offline.page.evaluate(script, arg)
+    return offline.blocked, offline.errors, offline.dialogs, result
 
 
 # --- hostile data: every string from data/ and scenarios/ is inert text in the page -------------------------------
