@@ -34,9 +34,17 @@ def _quarters_with_amazon_capex(dataset: Dataset) -> list[str]:
     return sorted({quarter_of(day) for day in rows["period_end"]})
 
 
+def _quarters_with_an_h100_price(dataset: Dataset) -> list[str]:
+    """Quarters of the years with an Epoch AI H100 price (the landlord's purchase cost)."""
+    specs = dataset["accelerator_specs"]
+    rows = specs[(specs["chip_id"] == "h100-sxm") & (specs["metric"] == "price") & (specs["source_id"] == "epoch-ai-chip-counts")]
+    return [f"{year}Q{q}" for year in sorted(rows["as_of"]) for q in range(1, 5)]
+
+
 #: Rules between a parameter and the data: (name, its allowed values in a dataset, what they are).
 DATA_RULES = (
     ("focus_quarter", _quarters_with_amazon_capex, "a quarter with Amazon gross capex in financials.csv"),
+    ("gpu_purchase_quarter", _quarters_with_an_h100_price, "a quarter of a year with an Epoch AI H100 price in accelerator_specs.csv"),
 )
 
 

@@ -77,7 +77,7 @@ def test_every_accepted_edge_value_builds(name):
 @pytest.mark.parametrize("name, values", [
     ("as_of", ["0001-01-01", "9999-12-31"]),
     ("focus_quarter", [params.DATA_RULES[0][1](DS)[0], params.DATA_RULES[0][1](DS)[-1]]),
-    ("gpu_purchase_quarter", ["0001Q1", "9999Q4"]),
+    ("gpu_purchase_quarter", [params.DATA_RULES[1][1](DS)[0], params.DATA_RULES[1][1](DS)[-1]]),
 ])
 def test_date_and_quarter_extremes_build(name, values):
     for value in values:
