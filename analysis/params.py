@@ -194,3 +194,12 @@ def resolve_declared(namespace: dict, dataset: Dataset | None = None) -> dict:
     globals after its `parameters` cell) overrides its default, through the same checks as the CLI."""
     names = schema(dataset)
     return resolve({name: namespace[name] for name in names if name in namespace}, dataset)
+
+
+def describe(schema: dict[str, Parameter], declared_by: dict[str, list[str]]) -> list[dict]:
+    """The schema as plain data for tools (`params --format json`), in schema order; `declared_by` maps a parameter
+    to the notebooks that declare it. Missing bounds and ranges are null, choices a (possibly empty) list."""
+    return [{"name": p.name, "type": p.type, "unit": p.unit, "default": p.default, "min": p.minimum, "max": p.maximum,
+             "choices": list(p.choices), "low": p.low, "high": p.high, "distribution": p.distribution,
+             "label": p.title, "description": p.description, "rationale": p.rationale, "source": p.source_id,
+             "confidence": p.confidence, "notebooks": declared_by.get(p.name, [])} for p in schema.values()]
