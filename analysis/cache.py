@@ -16,7 +16,6 @@ in its metadata all agree; anything else counts as a miss (and the bad entry is 
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
 import json
 import os
 import sys
@@ -53,8 +52,10 @@ def _tree_digest(directory: Path, pattern: str) -> str:
 
 @cache
 def environment_digest() -> str:
-    """SHA-256 over the Python version and the installed distributions (name and version)."""
-    dists = sorted(f"{d.metadata['Name']}=={d.version}" for d in importlib.metadata.distributions())
+    """SHA-256 over the Python version and the installed distributions: the names of the `*.dist-info` folders on
+    sys.path, which carry name and version (no metadata file is read: well under a millisecond)."""
+    dists = sorted(entry.name for folder in map(Path, sys.path) if folder.is_dir()
+                   for entry in os.scandir(folder) if entry.name.endswith(".dist-info"))
     return hashlib.sha256("\n".join([sys.version, *dists]).encode()).hexdigest()
 
 
