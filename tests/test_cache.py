@@ -213,3 +213,11 @@ def test_importing_analysis_keeps_jsonschema_from_compiling_iri_grammars():
     probe = "import analysis, jsonschema, nbformat, altair, sys; print('rfc3987_syntax' in sys.modules and sys.modules['rfc3987_syntax'] is not None)"
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_a_report_cannot_be_written_into_the_cache(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv(cache.CACHE_DIR_ENV, str(tmp_path / "cache"))
+    (tmp_path / "cache").mkdir()
+    assert cli.main(["run", "--out", str(tmp_path / "cache" / "report")]) == 2
+    assert f"lies inside {tmp_path / 'cache'}" in capsys.readouterr().err
+    assert list((tmp_path / "cache").iterdir()) == []
