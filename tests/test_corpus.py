@@ -312,6 +312,14 @@ def test_a_failed_build_leaves_the_report_and_no_staging(world):
     assert sorted(p.name for p in target.parent.iterdir()) == [".previous.lock", "previous"]
 
 
+def test_output_piped_into_a_reader_that_stops_is_not_a_traceback():
+    process = subprocess.Popen([sys.executable, "-m", "analysis", "params"], cwd=ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    process.stdout.close()                      # like `| head -0`: the reader is gone before anything is written
+    err = process.stderr.read()
+    assert process.wait(timeout=60) == 1 and err == "", err
+
+
 # --- the real process, one case per category -------------------------------------------------------------------
 
 def test_subprocess_refuses_a_huge_number_with_one_line(world):
