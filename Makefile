@@ -27,9 +27,9 @@ test: $(INSTALLED)
 notebooks: $(INSTALLED)
 	$(BIN)/python -m analysis notebooks
 
-## lab: open the notebooks in JupyterLab
+## lab: open the notebooks in JupyterLab (--allow-root: containers run as root)
 lab: $(INSTALLED)
-	$(BIN)/jupyter lab notebooks
+	$(BIN)/jupyter lab --allow-root notebooks
 
 ## data-manifest: record checksums after a deliberate edit of data/
 data-manifest: $(INSTALLED)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from analysis import fleet
 from analysis.data import Dataset
 from analysis.params import quarter_of
 
@@ -39,23 +40,39 @@ def peer_capex(ds: Dataset) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def ai_funnel(capex_gross: pd.Series, p: dict) -> pd.DataFrame:
-    """From Amazon gross capex (USD million, per quarter) to accelerators, power and rental capacity.
+def mix_by_quarter(mix: pd.DataFrame) -> pd.DataFrame:
+    """Unit-weighted means per quarter of a chip mix (fleet.quarterly_mix): all-in capex, board power and rent
+    per accelerator; each is sum over chips of unit_share x the chip's value."""
+    cols = ["all_in_usd", "power_w", "rent_usd_per_hour"]
+    weighted = mix[cols].mul(mix["unit_share"], axis=0).assign(quarter=mix["quarter"])
+    return weighted.groupby("quarter")[cols].sum()
+
+
+def ai_funnel(capex_gross: pd.Series, mix: pd.DataFrame, p: dict) -> pd.DataFrame:
+    """From Amazon gross capex (USD million, per quarter) to accelerators, power and rental capacity, with each
+    quarter's accelerator mix (quarters after the mix's last quarter use that last mix: `mix_quarter`).
 
     AWS capex = capex x aws_capex_share; AI hardware = AWS capex x ai_share;
-    accelerators = AI hardware / accelerator_price_usd;
-    power (MW) = accelerators x accelerator_power_w x (1 + server_overhead_fraction) x pue / 1e6;
-    annual rental capacity (USD million) = accelerators x 8760 h x utilization x rental_usd_per_gpu_hour / 1e6.
+    accelerators = AI hardware / mean all-in capex per accelerator of the quarter's mix;
+    power (MW) = accelerators x mean board power (W) x (1 + server_overhead_fraction) x pue / 1e6;
+    annual rental capacity (USD million) = accelerators x 8760 h x utilization x mean on-demand rent / 1e6.
     """
+    per_q = mix_by_quarter(mix)
+    covered = per_q.index
+    mix_quarter = pd.Series([q if q in covered else (covered[-1] if q > covered[-1] else None)
+                             for q in capex_gross.index], index=capex_gross.index)
+    unit = per_q.reindex(mix_quarter.to_numpy()).set_axis(capex_gross.index)
     aws_capex = capex_gross * p["aws_capex_share"]
     ai_hardware = aws_capex * p["ai_share"]
-    accelerators = ai_hardware * 1e6 / p["accelerator_price_usd"]
-    power_mw = accelerators * p["accelerator_power_w"] * (1 + p["server_overhead_fraction"]) * p["pue"] / 1e6
-    rental = accelerators * HOURS_PER_YEAR * p["utilization"] * p["rental_usd_per_gpu_hour"] / 1e6
+    accelerators = ai_hardware * 1e6 / unit["all_in_usd"]
+    power_mw = accelerators * unit["power_w"] * (1 + p["server_overhead_fraction"]) * p["pue"] / 1e6
+    rental = accelerators * HOURS_PER_YEAR * p["utilization"] * unit["rent_usd_per_hour"] / 1e6
     return pd.DataFrame({
         "capex_gross": capex_gross,
         "aws_capex": aws_capex,
         "ai_hardware": ai_hardware,
+        "mix_quarter": mix_quarter,
+        "all_in_usd": unit["all_in_usd"],
         "accelerators": accelerators,
         "power_mw": power_mw,
         "annual_rental_capacity": rental,
@@ -63,38 +80,58 @@ def ai_funnel(capex_gross: pd.Series, p: dict) -> pd.DataFrame:
     })
 
 
+def funnel(ds: Dataset, p: dict) -> pd.DataFrame:
+    """`ai_funnel` over every quarter of Amazon's reported gross capex, with Epoch AI's chip mix."""
+    gross = wide(amazon_quarterly(ds))["capex_gross"].dropna()
+    return ai_funnel(gross, fleet.quarterly_mix(ds, p), p)
+
+
+def epoch_cross_check(ds: Dataset, f: pd.DataFrame) -> pd.DataFrame:
+    """Per quarter both cover: the funnel's implied accelerators, Epoch AI's median units (Nvidia + Trainium,
+    complete quarters) and their ratio."""
+    epoch = fleet.additions(ds, "units").groupby("quarter")["median"].sum()
+    out = pd.DataFrame({"implied": f["accelerators"], "epoch_median": epoch}).dropna()
+    return out.assign(ratio=out["implied"] / out["epoch_median"])
+
+
+def ai_share_sensitivity(ds: Dataset, p: dict, shares) -> pd.DataFrame:
+    """The focus quarter's funnel at each `ai_share` in `shares` (other parameters as in `p`)."""
+    return pd.DataFrame([{**funnel(ds, {**p, "ai_share": s}).loc[p["focus_quarter"]], "ai_share": s} for s in shares])
+
+
 def essay_check(ds: Dataset, p: dict) -> pd.DataFrame:
     """The essay's capex claims for the focus quarter set against reported figures and the funnel's defaults."""
     claims = ds["essay_claims"].set_index("claim_id")
-    amazon = wide(amazon_quarterly(ds))
+    f = funnel(ds, p)
     quarter = p["focus_quarter"]
-    if quarter not in amazon.index:
-        raise KeyError(f"focus_quarter {quarter} has no Amazon capex data (available: {amazon.index[0]}..{amazon.index[-1]})")
-    gross = amazon.loc[quarter, "capex_gross"]
-    funnel = ai_funnel(pd.Series([gross]), p).iloc[0]
+    if quarter not in f.index:
+        raise KeyError(f"focus_quarter {quarter} has no Amazon capex data (available: {f.index[0]}..{f.index[-1]})")
+    row = f.loc[quarter]
     essay_aws, essay_ai = claims.loc["aws-capex-q3-2023", "figure"], claims.loc["aws-ai-capex-q3-2023", "figure"]
     return pd.DataFrame([
-        {"item": "Amazon gross capex (reported)", "essay": None, "this report": gross},
-        {"item": "AWS capex", "essay": essay_aws, "this report": funnel["aws_capex"]},
-        {"item": "AI hardware capex", "essay": essay_ai, "this report": funnel["ai_hardware"]},
-        {"item": "AWS share of Amazon capex", "essay": essay_aws / gross, "this report": p["aws_capex_share"]},
+        {"item": "Amazon gross capex (reported)", "essay": None, "this report": row["capex_gross"]},
+        {"item": "AWS capex", "essay": essay_aws, "this report": row["aws_capex"]},
+        {"item": "AI hardware capex", "essay": essay_ai, "this report": row["ai_hardware"]},
+        {"item": "AWS share of Amazon capex", "essay": essay_aws / row["capex_gross"], "this report": p["aws_capex_share"]},
     ]).set_index("item")
 
 
 def headline_results(ds: Dataset, p: dict) -> list[dict]:
     """Headline numbers of the capex section (value and unit each)."""
-    amazon = wide(amazon_quarterly(ds))
-    focus = ai_funnel(amazon.loc[[p["focus_quarter"]], "capex_gross"], p).iloc[0]
-    latest_q = amazon["capex_gross"].dropna().index[-1]
-    last4 = amazon["capex_gross"].dropna().iloc[-4:]
-    latest = ai_funnel(pd.Series([last4.sum()]), p).iloc[0]
+    f = funnel(ds, p)
+    if p["focus_quarter"] not in f.index:
+        raise KeyError(f"focus_quarter {p['focus_quarter']} has no Amazon capex data")
+    focus, q = f.loc[p["focus_quarter"]], p["focus_quarter"]
+    last4 = f.iloc[-4:]
+    latest_q = f.index[-1]
     return [
-        {"key": "focus_quarter_amazon_capex_gross", "label": f"Amazon gross capex, {p['focus_quarter']}", "value": float(focus["capex_gross"]), "unit": "USD_million"},
-        {"key": "focus_quarter_ai_hardware", "label": f"AI hardware capex, {p['focus_quarter']}", "value": float(focus["ai_hardware"]), "unit": "USD_million"},
-        {"key": "focus_quarter_accelerators", "label": f"Accelerators bought, {p['focus_quarter']}", "value": float(focus["accelerators"]), "unit": "count"},
-        {"key": "focus_quarter_power_mw", "label": f"Facility power of those accelerators, {p['focus_quarter']}", "value": float(focus["power_mw"]), "unit": "MW"},
-        {"key": "focus_quarter_annual_rental_capacity", "label": f"Annual rental revenue capacity of {p['focus_quarter']} purchases", "value": float(focus["annual_rental_capacity"]), "unit": "USD_million"},
-        {"key": "latest_four_quarters_capex_gross", "label": f"Amazon gross capex, four quarters to {latest_q}", "value": float(last4.sum()), "unit": "USD_million"},
-        {"key": "latest_four_quarters_accelerators", "label": f"Implied accelerators bought, four quarters to {latest_q}", "value": float(latest["accelerators"]), "unit": "count"},
-        {"key": "latest_four_quarters_power_mw", "label": f"Implied facility power added, four quarters to {latest_q}", "value": float(latest["power_mw"]), "unit": "MW"},
+        {"key": "focus_quarter_amazon_capex_gross", "label": f"Amazon gross capex, {q}", "value": float(focus["capex_gross"]), "unit": "USD_million"},
+        {"key": "focus_quarter_ai_hardware", "label": f"AI hardware capex, {q}", "value": float(focus["ai_hardware"]), "unit": "USD_million"},
+        {"key": "focus_quarter_all_in_usd", "label": f"Mean all-in capex per accelerator of the {q} mix", "value": float(focus["all_in_usd"]), "unit": "USD"},
+        {"key": "focus_quarter_accelerators", "label": f"Accelerators bought, {q}", "value": float(focus["accelerators"]), "unit": "count"},
+        {"key": "focus_quarter_power_mw", "label": f"Facility power of those accelerators, {q}", "value": float(focus["power_mw"]), "unit": "MW"},
+        {"key": "focus_quarter_annual_rental_capacity", "label": f"Annual rental revenue capacity of {q} purchases", "value": float(focus["annual_rental_capacity"]), "unit": "USD_million"},
+        {"key": "latest_four_quarters_capex_gross", "label": f"Amazon gross capex, four quarters to {latest_q}", "value": float(last4["capex_gross"].sum()), "unit": "USD_million"},
+        {"key": "latest_four_quarters_accelerators", "label": f"Implied accelerators bought, four quarters to {latest_q}", "value": float(last4["accelerators"].sum()), "unit": "count"},
+        {"key": "latest_four_quarters_power_mw", "label": f"Implied facility power added, four quarters to {latest_q}", "value": float(last4["power_mw"].sum()), "unit": "MW"},
     ]

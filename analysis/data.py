@@ -28,6 +28,13 @@ UNITS = ["USD_million", "USD", "USD_per_hour", "fraction", "percent", "TFLOPS", 
 FISCAL_PERIOD = r"^FY\d{4}(Q[1-4])?$"
 QUARTER = r"^\d{4}Q[1-4]$"
 ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
+PARTIAL_DATE = r"^\d{4}(-\d{2}(-\d{2})?)?$"
+VERDICTS = ["supported", "partly supported", "contradicted", "unverifiable", "too early"]
+CLAIM_TYPES = ["quantitative", "dated", "attributed", "predictive"]
+EVIDENCE_SEPARATOR = ";"
+# A digit that does not continue a word (H100, GB200 are fine; $5, 2023, 1.6x are not): explanation texts
+# beside computed results must not hand-type numbers.
+STANDALONE_NUMBER = r"(?<![A-Za-z0-9])\d"
 #: Longest text cell accepted (the longest in the data is under 300 characters).
 MAX_TEXT = 1000
 #: A manifest entry: a plain file name in the data folder, never a path.
@@ -57,6 +64,15 @@ def _derived_rows_state_formula(df: pd.DataFrame) -> pd.Series:
 
 FORMULA_CHECK = pa.Check(_derived_rows_state_formula, element_wise=False,
                          error="a row with confidence 'derived' must state its formula")
+
+
+def evidence_ids(cell: str) -> list[str]:
+    """The source ids listed in a claim's `evidence` cell ('id-a;id-b')."""
+    return [part.strip() for part in cell.split(EVIDENCE_SEPARATOR)]
+
+
+def _value_has_unit(df: pd.DataFrame) -> pd.Series:
+    return df["value"].isna() | df["unit"].isin(UNITS)
 
 
 @dataclass(frozen=True)
@@ -135,11 +151,36 @@ TABLES = {
     }, key=("owner", "vendor", "chip", "quarter", "measure"),
         checks=(pa.Check(lambda d: (d["p5"] <= d["median"]) & (d["median"] <= d["p95"]),
                          element_wise=False, error="p5 <= median <= p95 must hold"),)),
+    "rental_prices": Table("rental_prices.csv", {
+        "chip_id": _text(NON_EMPTY), "month": _text(pa.Check.str_matches(r"^\d{4}-\d{2}$")),
+        "series": _text(NON_EMPTY), "usd_per_hour": _number(pa.Check.in_range(0.01, 100)),
+        "unit": _text(pa.Check.isin(["USD_per_hour"])), "note": _text(),
+    }, key=("chip_id", "month", "series")),
     "essay_claims": Table("essay_claims.csv", {
-        "claim_id": _text(pa.Check.str_matches(r"^[a-z0-9-]+$")), "topic": _text(NON_EMPTY),
-        "quote": _text(NON_EMPTY), "figure": _number(nullable=True), "unit": _text(),
-        "period": _text(),
+        "claim_id": _text(pa.Check.str_matches(r"^[a-z0-9-]+$")),
+        "paragraph": pa.Column(int, checks=[pa.Check.ge(1)], coerce=True), "topic": _text(NON_EMPTY),
+        "claim_type": _text(pa.Check.isin(CLAIM_TYPES)), "quote": _text(NON_EMPTY),
+        "figure": _number(nullable=True), "unit": _text(), "period": _text(),
+        "finding": _text(NON_EMPTY),
+        "evidence": _text(pa.Check.str_matches(r"^[a-z0-9][a-z0-9-]*(;[a-z0-9][a-z0-9-]*)*$")),
+        "verdict": _text(pa.Check.isin(VERDICTS)), "reason": _text(NON_EMPTY),
     }, key=("claim_id",)),
+    "cross_checks": Table("cross_checks.csv", {
+        "check_id": _text(pa.Check.str_matches(r"^[a-z0-9-]+$")), "description": _text(NON_EMPTY),
+        "published_value": _number(pa.Check.gt(0)), "unit": _text(pa.Check.isin(UNITS)),
+        "measures": _text(NON_EMPTY),
+        "compares_with": _text(pa.Check.str_matches(r"^[a-z][a-z0-9_]*$")),
+        "why_they_differ": _text(NON_EMPTY, pa.Check(lambda s: ~s.str.contains(STANDALONE_NUMBER, regex=True),
+                                                     error="must not contain hand-typed numbers")),
+        "formula": _text(),
+    }, key=("check_id",), checks=(FORMULA_CHECK,)),
+    "events": Table("events.csv", {
+        "event_id": _text(pa.Check.str_matches(r"^[a-z0-9-]+$")),
+        "date": _text(pa.Check.str_matches(PARTIAL_DATE), pa.Check.ge("2024-02", error="events start in February 2024")),
+        "category": _text(pa.Check.isin(["capex", "trainium", "nvidia_at_aws", "pricing", "anthropic"])),
+        "description": _text(NON_EMPTY), "value": _number(nullable=True), "unit": _text(), "formula": _text(),
+    }, key=("event_id",), checks=(FORMULA_CHECK, pa.Check(_value_has_unit, element_wise=False,
+                                                           error="a row with a value needs a unit from the vocabulary"))),
     "nvidia_customers": Table("nvidia_customers.csv", {
         "fiscal_period": _text(pa.Check.str_matches(FISCAL_PERIOD)),
         "period_end": _text(pa.Check.str_matches(ISO_DATE)), "customer_label": _text(NON_EMPTY),
@@ -151,8 +192,8 @@ TABLES = {
         "unit": _text(pa.Check.isin(UNITS)), "default": _text(NON_EMPTY),
         "min": _number(nullable=True), "max": _number(nullable=True), "choices": _text(),
         "low": _number(nullable=True), "high": _number(nullable=True),
-        "distribution": _text(pa.Check.isin(["fixed", "lognormal", "beta", "normal"])),
-        "description": _text(NON_EMPTY), "rationale": _text(NON_EMPTY),
+        "distribution": _text(pa.Check.isin(["fixed", "normal", "lognormal", "logitnormal"])),
+        "description": _text(NON_EMPTY), "rationale": _text(NON_EMPTY), "label": _text(),
     }, key=("name",), checks=(
         pa.Check(lambda d: (d["distribution"] == "fixed") | (d["low"].notna() & d["high"].notna() & (d["low"] < d["high"])),
                  element_wise=False, error="an uncertain parameter (distribution other than 'fixed') needs low < high"),
@@ -160,10 +201,30 @@ TABLES = {
                  error="low must not be below min"),
         pa.Check(lambda d: d["high"].isna() | d["max"].isna() | (d["high"] <= d["max"]), element_wise=False,
                  error="high must not be above max"),
+        pa.Check(lambda d: (d["distribution"] == "fixed")
+                 | ((d["low"] <= pd.to_numeric(d["default"], errors="coerce"))
+                    & (pd.to_numeric(d["default"], errors="coerce") <= d["high"])),
+                 element_wise=False, error="an uncertain parameter's default (its median) must lie in [low, high]"),
     )),
+    "vendors": Table("vendors.csv", {
+        "vendor_id": _text(pa.Check.str_matches(r"^[a-z][a-z0-9]*$")), "label": _text(NON_EMPTY),
+        "kind": _text(pa.Check.isin(["gpu", "asic"])), "role": _text(pa.Check.isin(["incumbent", "challenger"])),
+        "epoch_vendor": _text(pa.Check.isin(["", "Nvidia", "Amazon", "AMD"])),
+    }, key=("vendor_id",), checks=(
+        pa.Check(lambda d: (d["role"] == "incumbent").sum() == 1, element_wise=False,
+                 error="exactly one vendor must have role 'incumbent'"),)),
+    "capex_outlook": Table("capex_outlook.csv", {
+        "vintage": _text(pa.Check.str_matches(r"^(current|\d{4}-\d{2})$")),
+        "year": _number(pa.Check.in_range(2000, 2100)),
+        "growth": _number(pa.Check.in_range(0.2, 5)), "low": _number(pa.Check.in_range(0.2, 5)),
+        "high": _number(pa.Check.in_range(0.2, 5)), "formula": _text(),
+    }, key=("vintage", "year"), checks=(
+        FORMULA_CHECK,
+        pa.Check(lambda d: (d["low"] <= d["growth"]) & (d["growth"] <= d["high"]), element_wise=False,
+                 error="low <= growth <= high must hold"),)),
 }
 
-CHIP_TABLES = ("accelerator_specs", "measured_throughput")
+CHIP_TABLES = ("accelerator_specs", "measured_throughput", "rental_prices")
 
 
 @dataclass(frozen=True)
@@ -315,7 +376,7 @@ def _read_table(directory: Path, name: str) -> pd.DataFrame:
 
 
 def _check_references(directory: Path, tables: dict) -> None:
-    """Every source id resolves; every chip id is a known accelerator."""
+    """Every source id (and every id in a claim's evidence) resolves; every chip id is a known accelerator."""
     source_ids = set(tables["sources"]["id"])
     chip_ids = set(tables["accelerators"]["chip_id"])
     for name, frame in tables.items():
@@ -325,6 +386,12 @@ def _check_references(directory: Path, tables: dict) -> None:
                 if value not in source_ids:
                     raise DataError(f"{file}, line {index + 2}, column 'source_id': unknown source id {value!r} "
                                     f"(not in {TABLES['sources'].file})")
+        if "evidence" in frame:
+            for index, cell in frame["evidence"].items():
+                for value in evidence_ids(cell):
+                    if value not in source_ids:
+                        raise DataError(f"{file}, line {index + 2}, column 'evidence': unknown source id {value!r} "
+                                        f"(not in {TABLES['sources'].file})")
         if name in CHIP_TABLES:
             for index, value in frame["chip_id"].items():
                 if value not in chip_ids:

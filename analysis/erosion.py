@@ -1,111 +1,98 @@
-"""Nvidia vs challengers in AWS accelerator spend: logistic substitution, spend paths, Monte Carlo, sensitivity.
+"""Nvidia vs challengers in AWS accelerator spend: observed years as data, a forecast for the years after.
 
-Model (pure computation; every assumption is an argument, nothing is loaded or defaulted):
+Pure computation; every input is an argument (analysis.outlook builds them from data/ and the parameters).
 
-* Compute shares. Each challenger c in CHALLENGERS takes a Fisher-Pry logistic share of Amazon's annual
-  H100-equivalent (H100e) accelerator additions, s_c(t) = K_c / (1 + exp(-ln(81) (t - m_c) / T_c)), with K the
-  ceiling, m the midpoint year (s = K/2) and T the takeover time (years from 10% to 90% of K). Nvidia gets the
-  remainder. If a draw's ceilings sum to more than 1 they are all scaled down by that sum (so independent priors
-  stay valid); hence every share is in [0, 1] and the four shares sum to 1 in every year and draw.
-* Dollar shares. spend_v is proportional to s_v * cost_v, cost_v = $ per H100e of compute bought from vendor v
-  (only cost ratios matter).
-* Spend. capex = reported values for past years, then the last one times the running product of the gross growth
-  factors capex_t / capex_{t-1}. Accelerator spend = capex * AI share of capex * accelerator share of AI capex
-  (both constant over the horizon). Nvidia revenue from AWS = accelerator spend * Nvidia dollar share.
-* Counterfactual. Without challengers the same accelerator budget would go to Nvidia: counterfactual Nvidia
-  revenue = accelerator spend, erosion = accelerator spend - Nvidia revenue = challenger spend. (Buying the same
-  compute at Nvidia's price instead would need a bigger budget than the capex inputs imply.)
-* Uncertainty. An uncertain input is a scipy frozen distribution (helpers `lognormal`, `lognormal_from_interval`,
-  `beta`; e.g. scipy.stats.norm for midpoint years). Draws use a Gaussian copula: correlated standard normals ->
-  norm.cdf -> each input's ppf. The deterministic run is the same core, `evaluate`, at the inputs' medians.
+* Time convention. A year's share is the share of that calendar year's additions (the sum of its quarters). Smooth
+  curves are evaluated at mid-year, t = year + 0.5, and the last observed year anchors them at its own mid-year.
+* Observed years (`Observed`): capex, spend and compute by vendor are data. Every draw carries them unchanged; their
+  uncertainty is the data's own band, reported beside the model, never re-drawn.
+* Forecast years, per draw:
+  - capex_t = capex_{t-1} x growth_t; accelerator spend_t = capex_t x accelerator_share_of_capex;
+  - compute share of challenger v: a logistic move from its share in the last observed year, s0, towards its
+    long-run share K (`<v>_ceiling`), half done at `<v>_midpoint`, `<v>_takeover` years from 10% to 90% of a full
+    logistic:  s(t) = s0 + (K - s0) (R(t) - R(t0)) / (1 - R(t0)),  R(t) = expit(ln81 (t - m) / T).
+    The path starts exactly at the observed share (continuity with the data) and may rise or fall. Nvidia takes
+    the rest; if the challengers' shares sum above 1 in a year, they are scaled to sum to 1;
+  - spend share: compute share x `<v>_cost_ratio` (cost per H100e relative to Nvidia), normalized;
+  - Nvidia revenue from AWS = accelerator spend x Nvidia spend share; erosion = accelerator spend - Nvidia revenue
+    (the counterfactual: the same budget, all spent on Nvidia).
+* Central estimate: the model at the inputs' medians (`medians`). Uncertainty: each forecast input's distribution
+  (analysis.uncertainty) sampled independently; thresholds are reported as probabilities over the draws.
 """
-
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import sobol as sobol_sample
-from scipy import optimize, special, stats
+from scipy import special
 
 LN81 = np.log(81.0)
-CHALLENGERS = ("trainium", "amd", "other")
-VENDORS = ("nvidia", *CHALLENGERS)
+MID_YEAR = 0.5
 NEAR_TERM = (2024, 2026)
 LONG_TERM = (2027, 2030)
+FORECAST_WINDOW = (2026, 2030)  # the years no current estimate covers
 THRESHOLDS = (0.25, 0.50)
+THRESHOLD_YEARS = (2026, 2027, 2028, 2030)
 PERCENTILES = (5, 50, 95)
-_PATH_FIELDS = ("capex_actual", "capex_growth")
+CHALLENGER_INPUTS = ("ceiling", "midpoint", "takeover", "cost_ratio")
 
 Params = Mapping[str, "np.typing.ArrayLike"]
-Model = Callable[[dict[str, np.ndarray]], np.ndarray]
-Dist = stats.distributions.rv_frozen  # a frozen scipy distribution
+ModelFn = Callable[[dict[str, np.ndarray]], np.ndarray]
 
 
 @dataclass(frozen=True)
-class ErosionInputs:
-    """Point values of the named inputs. Ceilings and the two capex shares are fractions in [0, 1]; midpoints are
-    calendar years; takeovers are years; costs are $ per H100e (any common unit); capex is $bn."""
+class Vendor:
+    id: str
+    label: str
+    kind: str  # "gpu" or "asic"
 
-    trainium_ceiling: float
-    trainium_midpoint: float
-    trainium_takeover: float
-    trainium_cost_per_h100e: float
-    amd_ceiling: float
-    amd_midpoint: float
-    amd_takeover: float
-    amd_cost_per_h100e: float
-    other_ceiling: float
-    other_midpoint: float
-    other_takeover: float
-    other_cost_per_h100e: float
-    nvidia_cost_per_h100e: float
-    ai_share_of_capex: float
-    accelerator_share_of_ai_capex: float
-    capex_actual: Mapping[int, float]  # reported Amazon capex by year (fixed data, never sampled)
-    capex_growth: Mapping[int, float]  # gross factor capex_t / capex_{t-1} for each projected year
+
+@dataclass(frozen=True)
+class Observed:
+    """Observed years: Amazon capex (USD bn) and, per vendor id, accelerator spend (USD bn) and compute (H100e).
+    NaN marks a vendor the data do not cover in a year."""
+
+    years: tuple[int, ...]
+    capex: np.ndarray
+    spend: Mapping[str, np.ndarray]
+    compute: Mapping[str, np.ndarray]
+
+
+@dataclass(frozen=True)
+class Model:
+    """Everything the forecast needs besides the uncertain inputs: vendors (the incumbent first), the observed years,
+    the forecast years and the point value of every forecast input (`capex_growth_<year>`,
+    `accelerator_share_of_capex`, `<challenger>_<ceiling|midpoint|takeover|cost_ratio>`)."""
+
+    vendors: tuple[Vendor, ...]
+    observed: Observed
+    forecast_years: tuple[int, ...]
+    point: Mapping[str, float]
 
     def __post_init__(self):
-        years = [*sorted(self.capex_actual), *sorted(self.capex_growth)]
-        if not self.capex_actual or not self.capex_growth or years != list(range(years[0], years[0] + len(years))):
-            raise ValueError("capex_actual then capex_growth must cover consecutive years, both non-empty")
+        years = [*self.observed.years, *self.forecast_years]
+        if not self.observed.years or years != list(range(years[0], years[0] + len(years))):
+            raise ValueError("observed then forecast years must be consecutive, observed non-empty")
+        missing = {f"capex_growth_{y}" for y in self.forecast_years} | {"accelerator_share_of_capex"} | {
+            f"{v.id}_{name}" for v in self.challengers for name in CHALLENGER_INPUTS}
+        if missing - set(self.point):
+            raise ValueError(f"point values missing: {sorted(missing - set(self.point))}")
 
     @property
     def years(self) -> np.ndarray:
-        return np.array([*sorted(self.capex_actual), *sorted(self.capex_growth)])
+        return np.array([*self.observed.years, *self.forecast_years])
 
-    def scalars(self) -> dict[str, float]:
-        """All sampleable inputs by name; growth factors are named capex_growth_<year>."""
-        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in _PATH_FIELDS}
-        return out | {f"capex_growth_{y}": g for y, g in sorted(self.capex_growth.items())}
+    @property
+    def incumbent(self) -> Vendor:
+        return self.vendors[0]
 
-
-def lognormal(median: float, sigma: float) -> Dist:
-    """Log-normal with the given median and log-space standard deviation."""
-    return stats.lognorm(s=sigma, scale=median)
-
-
-def lognormal_from_interval(p5: float, p95: float) -> Dist:
-    """Log-normal with the given 5th and 95th percentiles (median = their geometric mean)."""
-    return lognormal(np.sqrt(p5 * p95), np.log(p95 / p5) / (2 * stats.norm.ppf(0.95)))
-
-
-def beta(mean: float, concentration: float) -> Dist:
-    """Beta with the given mean and concentration a + b (larger = tighter)."""
-    return stats.beta(mean * concentration, (1 - mean) * concentration)
-
-
-def medians(specs: Mapping[str, Dist]) -> dict[str, float]:
-    """The median of each named distribution: the point at which the deterministic run evaluates the core."""
-    return {name: float(dist.median()) for name, dist in specs.items()}
-
-
-def logistic_share(t, ceiling, midpoint, takeover):
-    """Fisher-Pry share: ceiling/2 at the midpoint, 10% / 90% of the ceiling at midpoint -/+ takeover/2."""
-    return ceiling * special.expit(LN81 * (np.asarray(t, float) - midpoint) / takeover)
+    @property
+    def challengers(self) -> tuple[Vendor, ...]:
+        return self.vendors[1:]
 
 
 def _col(p: Params, name: str, lo: float = -np.inf, hi: float = np.inf, positive: bool = False) -> np.ndarray:
@@ -116,106 +103,148 @@ def _col(p: Params, name: str, lo: float = -np.inf, hi: float = np.inf, positive
     return x
 
 
-def compute_shares(years, p: Params) -> dict[str, np.ndarray]:
-    """Vendor shares of annual H100e additions, each (draws, years); ceilings summing above 1 are rescaled."""
-    ceilings = [_col(p, f"{c}_ceiling", 0.0, 1.0) for c in CHALLENGERS]
-    scale = 1.0 / np.maximum(sum(ceilings), 1.0)
-    shares = {
-        c: logistic_share(years, k * scale, _col(p, f"{c}_midpoint"), _col(p, f"{c}_takeover", positive=True))
-        for c, k in zip(CHALLENGERS, ceilings)
-    }
-    return {"nvidia": np.maximum(1.0 - sum(shares.values()), 0.0), **shares}
+def observed_shares(observed: Observed, vendors: tuple[Vendor, ...], weights: Mapping[str, np.ndarray]) -> dict:
+    """Each vendor's share of `weights` (spend or compute) per observed year; NaN where any vendor is not covered."""
+    stacked = np.vstack([weights[v.id] for v in vendors])
+    total = stacked.sum(axis=0)  # NaN if any vendor is NaN
+    return {v.id: stacked[i] / total for i, v in enumerate(vendors)}
 
 
-def spend_shares(compute: Mapping[str, np.ndarray], p: Params) -> dict[str, np.ndarray]:
-    """Dollar shares: compute share times cost per H100e, normalized over vendors."""
-    weights = {v: compute[v] * _col(p, f"{v}_cost_per_h100e", positive=True) for v in VENDORS}
-    total = sum(weights.values())
-    return {v: w / total for v, w in weights.items()}
+def anchor_shares(model: Model) -> dict[str, float]:
+    """Each challenger's compute share in the last observed year (0 where the data do not cover it)."""
+    shares = observed_shares(model.observed, model.vendors, model.observed.compute)
+    return {v.id: float(np.nan_to_num(shares[v.id][-1])) for v in model.challengers}
 
 
-def capex_path(inputs: ErosionInputs, p: Params) -> np.ndarray:
-    """Capex per year, (draws, years): reported values, then compounded gross growth factors."""
-    actual = np.array([inputs.capex_actual[y] for y in sorted(inputs.capex_actual)], dtype=float)
-    factors = [_col(p, f"capex_growth_{y}", positive=True) for y in sorted(inputs.capex_growth)]
-    growth = np.hstack(np.broadcast_arrays(*factors))
-    projected = actual[-1] * np.cumprod(growth, axis=1)
-    return np.hstack([np.broadcast_to(actual, (len(projected), len(actual))), projected])
+def logistic_move(t, start: float, ceiling, midpoint, takeover, t0: float) -> np.ndarray:
+    """Share at times t (> t0) moving from `start` at t0 towards `ceiling` along a logistic with this midpoint and
+    takeover; computed in log space so that a move already far along stays finite."""
+    z = LN81 * (np.asarray(t, float) - midpoint) / takeover
+    z0 = LN81 * (t0 - midpoint) / takeover
+    progress = -np.expm1(special.log_expit(-z) - special.log_expit(-z0))  # (R(t) - R(t0)) / (1 - R(t0))
+    return start + (ceiling - start) * progress
 
 
-def evaluate(inputs: ErosionInputs, overrides: Params | None = None) -> dict[str, np.ndarray]:
-    """Core model. Per-year paths, each (draws, years); `overrides` replace named scalars by values or 1-D draws."""
-    p = inputs.scalars()
+def forecast_compute_shares(model: Model, p: Params) -> dict[str, np.ndarray]:
+    """Vendor compute shares in the forecast years, each (draws, forecast years)."""
+    t = np.array(model.forecast_years, float) + MID_YEAR
+    t0 = model.observed.years[-1] + MID_YEAR
+    anchor = anchor_shares(model)
+    shares = {v.id: logistic_move(t, anchor[v.id], _col(p, f"{v.id}_ceiling", 0.0, 1.0), _col(p, f"{v.id}_midpoint"),
+                                  _col(p, f"{v.id}_takeover", positive=True), t0)
+              for v in model.challengers}
+    scale = 1.0 / np.maximum(sum(shares.values()), 1.0)
+    shares = {v: s * scale for v, s in shares.items()}
+    return {model.incumbent.id: 1.0 - sum(shares.values()), **shares}
+
+
+def evaluate(model: Model, overrides: Params | None = None) -> dict[str, np.ndarray]:
+    """Per-year paths over observed + forecast years, each (draws, years). `overrides` replace named forecast
+    inputs by values or 1-D draws; observed years are the data in every draw."""
+    p = dict(model.point)
     unknown = set(overrides or {}) - set(p)
     if unknown:
         raise KeyError(f"unknown inputs: {sorted(unknown)}")
     p.update(overrides or {})
-    compute = compute_shares(inputs.years, p)
-    spend = spend_shares(compute, p)
-    capex = capex_path(inputs, p)
-    accelerator = capex * _col(p, "ai_share_of_capex", 0.0, 1.0) * _col(p, "accelerator_share_of_ai_capex", 0.0, 1.0)
-    nvidia = accelerator * spend["nvidia"]
-    erosion = accelerator - nvidia  # counterfactual Nvidia revenue = accelerator spend (same budget, all Nvidia)
-    paths = {
-        "capex": capex,
-        "accelerator_spend": accelerator,
-        "nvidia_revenue": nvidia,
-        "erosion": erosion,
-        "cumulative_erosion": np.cumsum(erosion, axis=1),
-        **{f"compute_share_{v}": s for v, s in compute.items()},
-        **{f"spend_share_{v}": s for v, s in spend.items()},
-    }
-    return dict(zip(paths, np.broadcast_arrays(*paths.values())))
+    obs = model.observed
+    growth = np.hstack(np.broadcast_arrays(*[_col(p, f"capex_growth_{y}", positive=True) for y in model.forecast_years]))
+    capex_f = obs.capex[-1] * np.cumprod(growth, axis=1)
+    accel_f = capex_f * _col(p, "accelerator_share_of_capex", 0.0, 1.0)
+    compute_f = forecast_compute_shares(model, p)
+    cost = {model.incumbent.id: np.ones((1, 1)),
+            **{v.id: _col(p, f"{v.id}_cost_ratio", positive=True) for v in model.challengers}}
+    weights = {v: s * cost[v] for v, s in compute_f.items()}
+    spend_f = {v: w / sum(weights.values()) for v, w in weights.items()}
+
+    compute_o = observed_shares(obs, model.vendors, obs.compute)
+    spend_o = observed_shares(obs, model.vendors, obs.spend)
+    accel_o = np.nansum(np.vstack([obs.spend[v.id] for v in model.vendors]), axis=0)
+    draws = np.broadcast_shapes(accel_f.shape, *(s.shape for s in spend_f.values()))[0]
+
+    def join(observed_row, forecast):
+        return np.hstack([np.broadcast_to(np.asarray(observed_row, float), (draws, len(obs.years))),
+                          np.broadcast_to(forecast, (draws, len(model.forecast_years)))])
+
+    nvidia = model.incumbent.id
+    paths = {"capex": join(obs.capex, capex_f), "accelerator_spend": join(accel_o, accel_f)}
+    paths["nvidia_revenue"] = join(obs.spend[nvidia], accel_f * spend_f[nvidia])
+    for v in model.vendors:
+        paths[f"compute_share_{v.id}"] = join(compute_o[v.id], compute_f[v.id])
+        paths[f"spend_share_{v.id}"] = join(spend_o[v.id], spend_f[v.id])
+    paths["nvidia_spend_share"] = paths[f"spend_share_{nvidia}"]
+    asics = [v.id for v in model.vendors if v.kind == "asic"]
+    paths["asic_spend_share"] = sum(paths[f"spend_share_{v}"] for v in asics)
+    paths["erosion"] = paths["accelerator_spend"] * (1.0 - paths[f"spend_share_{nvidia}"])
+    paths["cumulative_erosion"] = np.nancumsum(paths["erosion"], axis=1)
+    return paths
 
 
-def outcomes(paths: Mapping[str, np.ndarray], years, near=NEAR_TERM, long=LONG_TERM) -> dict[str, np.ndarray]:
-    """Scalar outcomes per draw: window sums, final Nvidia spend share, first year challengers pass each threshold
-    (NaN if never)."""
+def medians(specs: Mapping) -> dict[str, float]:
+    """The median of each input's distribution: where the central estimate evaluates the model."""
+    return {name: float(dist.median()) for name, dist in specs.items()}
+
+
+def window_sum(paths: Mapping[str, np.ndarray], years, metric: str, lo: int, hi: int) -> np.ndarray:
+    """Sum of `metric` over the years lo..hi, per draw."""
     years = np.asarray(years)
+    mask = (years >= lo) & (years <= hi)
+    if mask.sum() != hi - lo + 1:
+        raise ValueError(f"window {lo}-{hi} is not inside the horizon")
+    return paths[metric][:, mask].sum(axis=1)
 
-    def window(metric: str, lo: int, hi: int) -> np.ndarray:
-        mask = (years >= lo) & (years <= hi)
-        if mask.sum() != hi - lo + 1:
-            raise ValueError(f"window {lo}-{hi} is not inside the horizon")
-        return paths[metric][:, mask].sum(axis=1)
 
+def first_year_above(paths: Mapping[str, np.ndarray], years, threshold: float, metric: str = "asic_spend_share") -> np.ndarray:
+    """Per draw, the first year in which `metric` exceeds `threshold` (NaN if never, or where undefined)."""
+    hit = np.nan_to_num(paths[metric], nan=-np.inf) > threshold
+    return np.where(hit.any(axis=1), np.asarray(years)[hit.argmax(axis=1)], np.nan)
+
+
+def outcomes(paths: Mapping[str, np.ndarray], years, windows=(NEAR_TERM, LONG_TERM, (NEAR_TERM[0], LONG_TERM[1]),
+                                                                 FORECAST_WINDOW)) -> dict[str, np.ndarray]:
+    """Scalar outcomes per draw: window sums of Nvidia revenue and erosion, ASIC spend share over each window, the
+    final Nvidia spend share and the first year ASICs pass each threshold (NaN = not by the last year)."""
+    years = np.asarray(years)
     out = {}
-    for metric in ("nvidia_revenue", "erosion"):
-        for lo, hi in (near, long, (near[0], long[1])):
-            out[f"{metric}_{lo}_{hi}"] = window(metric, lo, hi)
-    out[f"nvidia_spend_share_{years[-1]}"] = paths["spend_share_nvidia"][:, -1]
+    for lo, hi in windows:
+        for metric in ("nvidia_revenue", "erosion", "accelerator_spend"):
+            out[f"{metric}_{lo}_{hi}"] = window_sum(paths, years, metric, lo, hi)
+        asic = sum(window_sum(paths, years, "accelerator_spend", y, y) * paths["asic_spend_share"][:, years == y][:, 0]
+                   for y in range(lo, hi + 1))
+        out[f"asic_spend_share_{lo}_{hi}"] = asic / out[f"accelerator_spend_{lo}_{hi}"]
+    out[f"nvidia_spend_share_{years[-1]}"] = paths["nvidia_spend_share"][:, -1]
     for threshold in THRESHOLDS:
-        hit = 1.0 - paths["spend_share_nvidia"] >= threshold
-        first = np.where(hit.any(axis=1), years[hit.argmax(axis=1)], np.nan)
-        out[f"first_year_challengers_{round(threshold * 100)}pct"] = first
+        out[f"first_year_asic_{round(threshold * 100)}pct"] = first_year_above(paths, years, threshold)
     return out
 
 
-def run_deterministic(inputs: ErosionInputs, specs: Mapping[str, Dist]) -> tuple[pd.DataFrame, dict]:
-    """The core at the medians of `specs` (other inputs as given): table by year, scalar outcomes (None = never)."""
-    paths = evaluate(inputs, medians(specs))
-    table = pd.DataFrame({k: v[0] for k, v in paths.items()}, index=pd.Index(inputs.years, name="year"))
-    summary = {k: None if np.isnan(v[0]) else float(v[0]) for k, v in outcomes(paths, inputs.years).items()}
-    return table, summary
+def threshold_table(paths: Mapping[str, np.ndarray], years, thresholds=THRESHOLDS, report_years=THRESHOLD_YEARS) -> pd.DataFrame:
+    """P(ASIC share of accelerator spend > threshold) per report year, over the draws: columns threshold, year,
+    probability."""
+    years = np.asarray(years)
+    share = paths["asic_spend_share"]
+    rows = [{"threshold": t, "year": y, "probability": float(np.mean(np.nan_to_num(share[:, years == y][:, 0], nan=-1) > t))}
+            for t in thresholds for y in report_years]
+    return pd.DataFrame(rows)
 
 
-def sample_inputs(specs: Mapping[str, Dist], n_draws: int, seed: int,
-                  correlations: Mapping[tuple[str, str], float] | None = None) -> dict[str, np.ndarray]:
-    """Draws of each named input through a Gaussian copula with the given pairwise normal-score correlations."""
-    names = list(specs)
-    corr = np.eye(len(names))
-    for (a, b), r in (correlations or {}).items():
-        if a == b or a not in specs or b not in specs:
-            raise ValueError(f"bad correlation pair {(a, b)}")
-        i, j = names.index(a), names.index(b)
-        corr[i, j] = corr[j, i] = r
-    try:
-        chol = np.linalg.cholesky(corr)
-    except np.linalg.LinAlgError as err:
-        raise ValueError("correlation matrix is not positive definite") from err
+def crossing_table(paths: Mapping[str, np.ndarray], years, thresholds=THRESHOLDS) -> pd.DataFrame:
+    """The year ASICs first pass each threshold of spend: p5/p50/p95 over the draws, with 'never by the last year'
+    counted as later than every year (so a percentile may be +inf), and the share of draws that pass."""
+    rows = []
+    for t in thresholds:
+        first = first_year_above(paths, years, t)
+        ordered = np.where(np.isnan(first), np.inf, first)
+        q = np.percentile(ordered, PERCENTILES, method="inverted_cdf")
+        rows.append({"threshold": t, **{f"p{p}": float(v) for p, v in zip(PERCENTILES, q)},
+                     "share_passing": float(np.mean(~np.isnan(first)))})
+    return pd.DataFrame(rows)
+
+
+def sample_inputs(specs: Mapping, n_draws: int, seed: int) -> dict[str, np.ndarray]:
+    """Independent draws of each named input (inverse-CDF sampling with a fixed seed)."""
     rng = np.random.Generator(np.random.PCG64(seed))
-    u = stats.norm.cdf(rng.standard_normal((n_draws, len(names))) @ chol.T)
-    return {name: specs[name].ppf(u[:, j]) for j, name in enumerate(names)}
+    u = rng.random((n_draws, len(specs)))
+    return {name: dist.ppf(u[:, j]) for j, (name, dist) in enumerate(specs.items())}
 
 
 def percentile_table(paths: Mapping[str, np.ndarray], years) -> pd.DataFrame:
@@ -237,26 +266,20 @@ def outcome_table(outs: Mapping[str, np.ndarray]) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index", columns=columns).rename_axis("outcome").reset_index()
 
 
-def monte_carlo(inputs: ErosionInputs, specs: Mapping[str, Dist], n_draws: int, seed: int,
-                correlations: Mapping[tuple[str, str], float] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Vectorized Monte Carlo: (per-year percentile table, scalar-outcome table)."""
-    paths = evaluate(inputs, sample_inputs(specs, n_draws, seed, correlations))
-    return percentile_table(paths, inputs.years), outcome_table(outcomes(paths, inputs.years))
-
-
-def outcome_model(inputs: ErosionInputs, outcome: str) -> Model:
+def outcome_model(model: Model, outcome: str) -> ModelFn:
     """A scalar outcome (a key of `outcomes`) as a function of named input arrays, for `tornado` and `sobol_indices`."""
-    return lambda params: outcomes(evaluate(inputs, params), inputs.years)[outcome]
+    return lambda params: outcomes(evaluate(model, params), model.years)[outcome]
 
 
-def tornado(model: Model, specs: Mapping[str, Dist], low: float = 0.10, high: float = 0.90) -> pd.DataFrame:
-    """One-at-a-time swings: each input at its `low` and `high` quantile, others at their medians; widest first."""
+def tornado(model_fn: ModelFn, specs: Mapping, low: float = 0.10, high: float = 0.90) -> pd.DataFrame:
+    """One-at-a-time swings: each input at its `low` and `high` quantile, others at their medians; widest first.
+    The base (last row of the evaluation) is the central estimate."""
     names = list(specs)
     k = len(names)
-    params = {n: np.full(2 * k + 1, specs[n].median()) for n in names}  # last row: all at medians
+    params = {n: np.full(2 * k + 1, specs[n].median()) for n in names}
     for i, n in enumerate(names):
         params[n][2 * i], params[n][2 * i + 1] = specs[n].ppf(low), specs[n].ppf(high)
-    y = np.asarray(model(params), dtype=float)
+    y = np.asarray(model_fn(params), dtype=float)
     table = pd.DataFrame({
         "input": names,
         "value_low": [params[n][2 * i] for i, n in enumerate(names)],
@@ -269,48 +292,13 @@ def tornado(model: Model, specs: Mapping[str, Dist], low: float = 0.10, high: fl
     return table.sort_values("swing", ascending=False, kind="stable", ignore_index=True)
 
 
-def sobol_indices(model: Model, specs: Mapping[str, Dist], n_base: int, seed: int) -> pd.DataFrame:
-    """First-order and total Sobol indices with 95% CI half-widths, highest ST first. Inputs are sampled
-    independently (correlations are ignored); `n_base` should be a power of 2; cost n_base * (inputs + 2) runs."""
+def sobol_indices(model_fn: ModelFn, specs: Mapping, n_base: int, seed: int) -> pd.DataFrame:
+    """First-order and total Sobol indices with 95% CI half-widths, highest ST first (`n_base` a power of 2;
+    cost n_base x (inputs + 2) model runs)."""
     names = list(specs)
     problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
     u = np.clip(sobol_sample.sample(problem, n_base, calc_second_order=False, seed=seed), 1e-12, 1 - 1e-12)
-    y = np.asarray(model({n: specs[n].ppf(u[:, j]) for j, n in enumerate(names)}), dtype=float)
+    y = np.asarray(model_fn({n: specs[n].ppf(u[:, j]) for j, n in enumerate(names)}), dtype=float)
     res = sobol_analyze.analyze(problem, y, calc_second_order=False, seed=seed)
     table = pd.DataFrame({"input": names, **{key: res[key] for key in ("S1", "S1_conf", "ST", "ST_conf")}})
     return table.sort_values("ST", ascending=False, ignore_index=True)
-
-
-@dataclass(frozen=True)
-class LogisticFit:
-    ceiling: float
-    midpoint: float
-    takeover: float
-    residuals: np.ndarray  # observed - fitted share, per observation
-
-
-def fit_logistic(years, observed_share, *, ceiling: float | None = None,
-                 ceiling_bounds: tuple[float, float] | None = None) -> LogisticFit:
-    """Least-squares midpoint and takeover; the ceiling is fixed (`ceiling`) or fitted within `ceiling_bounds`."""
-    t, s = np.asarray(years, dtype=float), np.asarray(observed_share, dtype=float)
-    if (ceiling is None) == (ceiling_bounds is None):
-        raise ValueError("give exactly one of ceiling (fixed) or ceiling_bounds (fitted)")
-    fit_ceiling = ceiling is None
-    if t.shape != s.shape or t.ndim != 1 or t.size < 2 + fit_ceiling:
-        raise ValueError("years and shares must be matching 1-D arrays with one point per fitted parameter")
-    k0 = float(np.mean(ceiling_bounds)) if fit_ceiling else float(ceiling)
-    # Start from a straight line through the logit of s / k0 (takeover capped at 100 years for flat data).
-    x = special.logit(np.clip(s / k0, 1e-3, 1 - 1e-3))
-    slope = max(np.polyfit(t, x, 1)[0], LN81 / 100)
-    start = [t.mean() - x.mean() / slope, LN81 / slope] + ([k0] if fit_ceiling else [])
-    lower = [-np.inf, 1e-6] + ([ceiling_bounds[0]] if fit_ceiling else [])
-    upper = [np.inf, np.inf] + ([ceiling_bounds[1]] if fit_ceiling else [])
-
-    def residuals(theta):
-        return logistic_share(t, theta[2] if fit_ceiling else k0, theta[0], theta[1]) - s
-
-    sol = optimize.least_squares(residuals, start, bounds=(lower, upper), x_scale="jac", xtol=1e-12, ftol=1e-12)
-    if not sol.success:
-        raise RuntimeError(f"logistic fit failed: {sol.message}")
-    midpoint, takeover = sol.x[:2]
-    return LogisticFit(float(sol.x[2]) if fit_ceiling else k0, float(midpoint), float(takeover), -sol.fun)

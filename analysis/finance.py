@@ -55,30 +55,55 @@ def landlord_cost_breakdown(capex_per_accel, life_years, cost_of_capital,
     return {name: value[()] for name, value in parts.items()}
 
 
-def landlord_cost_per_hour(capex_per_accel, life_years, cost_of_capital,
-                           power_cost_per_hour, hosting_per_hour):
-    """Total landlord cost, USD per accelerator-hour of wall-clock time (capital + power + hosting)."""
-    return landlord_cost_breakdown(capex_per_accel, life_years, cost_of_capital,
-                                   power_cost_per_hour, hosting_per_hour)["total"]
-
-
 def monthly_cash_flows(capex_per_accel, monthly_price_per_hour, utilization,
-                       power_cost_per_hour, hosting_per_hour):
+                       power_cost_per_hour, hosting_per_hour, residual_fraction=0.0, life_months=None):
     """Landlord's monthly cash flows per accelerator, USD; shape (..., months + 1).
 
-    Month 0 is -capex. Month t >= 1 is 730 h x (utilization x (price_t - power) - hosting):
-    revenue and power accrue on sold hours only, hosting (space, staff, network) on all hours.
-    `monthly_price_per_hour` (USD per accelerator-hour) has one entry per month of life on
-    its last axis; the other arguments broadcast against its leading axes.
+    Month 0 is -capex. Month t = 1..life is 730 h x (utilization x (price_t - power) - hosting):
+    revenue and power accrue on sold hours only, hosting (space, staff, network) on all hours; month
+    `life` also receives residual_fraction x capex (resale at the end of life). Months after `life`
+    are zero, so lives of different lengths share one array. `monthly_price_per_hour` (USD per
+    accelerator-hour) has one entry per month on its last axis (at least max(life) of them); the
+    other arguments broadcast against its leading axes; life_months=None means the whole path.
     """
     price = np.asarray(monthly_price_per_hour, float)
-    u, power, hosting, capex = (np.asarray(x, float)[..., None] for x in
-                                (utilization, power_cost_per_hour, hosting_per_hour,
-                                 capex_per_accel))
-    operating = HOURS_PER_MONTH * (u * (price - power) - hosting)
+    u, power, hosting, capex, residual = (np.asarray(x, float)[..., None] for x in
+                                          (utilization, power_cost_per_hour, hosting_per_hour,
+                                           capex_per_accel, residual_fraction))
+    t = np.arange(1, price.shape[-1] + 1)
+    life = t[-1] if life_months is None else np.asarray(life_months)[..., None]
+    if np.any(life > t[-1]):
+        raise ValueError(f"price path has {t[-1]} months, shorter than the life ({np.max(life)} months)")
+    operating = (np.where(t <= life, HOURS_PER_MONTH * (u * (price - power) - hosting), 0.0)
+                 + np.where(t == life, residual * capex, 0.0))
     lead = np.broadcast_shapes(operating.shape[:-1], capex.shape[:-1])
     operating = np.broadcast_to(operating, lead + operating.shape[-1:])
     return np.concatenate([np.broadcast_to(-capex, lead + (1,)), operating], axis=-1)
+
+
+def decline_factors(months_after, annual_decline):
+    """Price multiplier (1 - annual_decline)^(months / 12) for months after a start; 1 at and before it."""
+    months = np.maximum(np.asarray(months_after, float), 0.0)
+    return ((1.0 - np.asarray(annual_decline, float)) ** (months / 12.0))[()]
+
+
+def fitted_annual_decline(years, prices):
+    """Annual rate of decline of a log-linear least-squares fit ln(price) = a + b x years: 1 - exp(b)."""
+    slope = np.polyfit(np.asarray(years, float), np.log(np.asarray(prices, float)), 1)[0]
+    return float(1.0 - np.exp(slope))
+
+
+def accounting_margin(price_per_sold_hour, utilization, capex_per_accel, residual_fraction, life_years,
+                      power_cost_per_hour, hosting_per_hour):
+    """Operating margin per sold accelerator-hour, as a segment report would show it (no cost of capital).
+
+    1 - cost / price, cost per sold hour = (straight-line depreciation capex x (1 - residual) /
+    (life x 8760 h) + hosting) / utilization + power.
+    """
+    depreciation = (np.asarray(capex_per_accel, float) * (1.0 - np.asarray(residual_fraction, float))
+                    / (np.asarray(life_years, float) * HOURS_PER_YEAR))
+    cost = (depreciation + hosting_per_hour) / np.asarray(utilization, float) + power_cost_per_hour
+    return (1.0 - cost / np.asarray(price_per_sold_hour, float))[()]
 
 
 def payback_month(cash_flows):
@@ -115,7 +140,7 @@ def _linear_root(npv_at_0, npv_at_1):
 
 
 def breakeven_utilization(capex_per_accel, monthly_price_per_hour, power_cost_per_hour,
-                          hosting_per_hour, cost_of_capital):
+                          hosting_per_hour, cost_of_capital, residual_fraction=0.0, life_months=None):
     """Utilization (fraction of hours sold) giving NPV = 0 at `cost_of_capital` (annual).
 
     Exact: NPV is linear in utilization. Values > 1 mean unreachable; inf when each sold
@@ -123,12 +148,14 @@ def breakeven_utilization(capex_per_accel, monthly_price_per_hour, power_cost_pe
     """
     def npv(u):
         return npv_at(cost_of_capital, monthly_cash_flows(
-            capex_per_accel, monthly_price_per_hour, u, power_cost_per_hour, hosting_per_hour))
+            capex_per_accel, monthly_price_per_hour, u, power_cost_per_hour, hosting_per_hour,
+            residual_fraction, life_months))
     return _linear_root(npv(0.0), npv(1.0))
 
 
 def breakeven_price_scale(capex_per_accel, monthly_price_per_hour, utilization,
-                          power_cost_per_hour, hosting_per_hour, cost_of_capital):
+                          power_cost_per_hour, hosting_per_hour, cost_of_capital,
+                          residual_fraction=0.0, life_months=None):
     """Multiplier on the whole price path giving NPV = 0 at `cost_of_capital` (annual).
 
     Exact: NPV is linear in the multiplier. With a flat path of ones this is the break-even
@@ -138,7 +165,8 @@ def breakeven_price_scale(capex_per_accel, monthly_price_per_hour, utilization,
 
     def npv(scale):
         return npv_at(cost_of_capital, monthly_cash_flows(
-            capex_per_accel, scale * price, utilization, power_cost_per_hour, hosting_per_hour))
+            capex_per_accel, scale * price, utilization, power_cost_per_hour, hosting_per_hour,
+            residual_fraction, life_months))
     return _linear_root(npv(0.0), npv(1.0))
 
 
@@ -181,17 +209,19 @@ def implied_licensed_gpus(annual_run_rate_usd, price_per_gpu_year):
     return (np.asarray(annual_run_rate_usd, float) / price_per_gpu_year)[()]
 
 
-def irr_grid(capex_per_accel, monthly_price_per_hour, utilizations, price_scales,
-             power_cost_per_hour, hosting_per_hour):
-    """Tidy DataFrame (utilization, price_scale, irr_annual) over a utilization x price grid.
+def landlord_grid(capex_per_accel, monthly_price_per_hour, power_cost_per_hour, hosting_per_hour,
+                  cost_of_capital, utilizations, price_scales, residual_fractions, life_years):
+    """Tidy DataFrame over the full utilization x price-scale x residual x life (years) grid: one row per cell
+    with npv (USD at month 0, at `cost_of_capital`), irr_annual and payback_month.
 
-    price_scales multiply the whole monthly price path; one row per grid cell, for a heat map.
+    price_scales multiply the whole monthly price path, which must cover the longest life. One vectorized
+    cash-flow array of shape (U, S, R, N, months + 1) serves every cell (precomputed what-if tables).
     """
-    u = np.asarray(utilizations, float)
-    s = np.asarray(price_scales, float)
-    prices = s[:, None] * np.asarray(monthly_price_per_hour, float)  # (S, months)
-    flows = monthly_cash_flows(capex_per_accel, prices, u[:, None], power_cost_per_hour,
-                               hosting_per_hour)  # (U, S, months + 1)
-    uu, ss = np.meshgrid(u, s, indexing="ij")
-    return pd.DataFrame({"utilization": uu.ravel(), "price_scale": ss.ravel(),
-                         "irr_annual": np.ravel(irr_annual(flows))})
+    axes = [np.asarray(a, float) for a in (utilizations, price_scales, residual_fractions, life_years)]
+    u, s, r, n = np.meshgrid(*axes, indexing="ij")
+    prices = s[..., None] * np.asarray(monthly_price_per_hour, float)
+    flows = monthly_cash_flows(capex_per_accel, prices, u, power_cost_per_hour, hosting_per_hour,
+                               r, np.rint(12 * n).astype(int))
+    return pd.DataFrame({"utilization": u.ravel(), "price_scale": s.ravel(), "residual_fraction": r.ravel(),
+                         "life_years": n.ravel(), "npv": np.ravel(npv_at(cost_of_capital, flows)),
+                         "irr_annual": np.ravel(irr_annual(flows)), "payback_month": np.ravel(payback_month(flows))})

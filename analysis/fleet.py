@@ -2,6 +2,8 @@
 and what they cost (units x price per chip and year)."""
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from analysis.data import Dataset
@@ -10,6 +12,9 @@ BANDS = ["median", "p5", "p95"]
 EPOCH_SOURCE = "epoch-ai-chip-counts"
 #: Epoch's chip labels -> chip_id of the price rows that apply; Amazon's own chips use the Trainium unit cost.
 EPOCH_PRICE_CHIP = {"A100": "a100-sxm-80", "H100/H200": "h100-sxm", "B200": "b200", "B300": "b300"}
+#: Epoch's chip labels -> the 8/16-accelerator AWS instance whose on-demand price is that chip's rent.
+EPOCH_RENT_INSTANCE = {"A100": "p4d.24xlarge", "H100/H200": "p5.48xlarge", "B200": "p6-b200.48xlarge",
+                       "B300": "p6-b300.48xlarge", "Trainium1": "trn1.32xlarge", "Trainium2": "trn2.48xlarge"}
 
 
 def additions(ds: Dataset, measure: str, by: str = "vendor", complete_only: bool = True) -> pd.DataFrame:
@@ -38,8 +43,10 @@ def chip_additions(ds: Dataset, measure: str) -> pd.DataFrame:
     return additions(ds, measure, by="chip").merge(vendors, on="chip", how="left")
 
 
-def unit_prices(ds: Dataset, trainium_unit_cost_usd: float) -> pd.DataFrame:
-    """Price per chip and calendar year: Epoch's yearly rows for Nvidia chips, the Trainium cost for Amazon's."""
+def unit_prices(ds: Dataset, trainium_unit_cost_usd: float,
+                trainium_range: tuple[float, float] | None = None) -> pd.DataFrame:
+    """Price per chip and calendar year (`usd`, with its `low`-`high` range): Epoch's yearly rows for Nvidia chips,
+    the Trainium cost (and `trainium_range`, default the point value) for Amazon's."""
     s = ds["accelerator_specs"]
     rows = s[(s["metric"] == "price") & (s["source_id"] == EPOCH_SOURCE) & s["as_of"].str.fullmatch(r"\d{4}")]
     nvidia = [rows[rows["chip_id"] == cid].assign(chip=label) for label, cid in EPOCH_PRICE_CHIP.items()]
@@ -47,8 +54,9 @@ def unit_prices(ds: Dataset, trainium_unit_cost_usd: float) -> pd.DataFrame:
     fleet_rows = ds["epoch_fleet"]
     own = fleet_rows.loc[fleet_rows["vendor"] == "Amazon", ["chip"]].drop_duplicates()
     years = pd.DataFrame({"year": sorted(fleet_rows["quarter"].str[:4].astype(int).unique())})
-    own = own.merge(years, how="cross").assign(usd=trainium_unit_cost_usd, source_id=None)
-    return pd.concat([nvidia[["chip", "year", "usd", "source_id"]], own], ignore_index=True)
+    low, high = trainium_range or (trainium_unit_cost_usd, trainium_unit_cost_usd)
+    own = own.merge(years, how="cross").assign(usd=trainium_unit_cost_usd, low=low, high=high, source_id=None)
+    return pd.concat([nvidia[["chip", "year", "usd", "low", "high", "source_id"]], own], ignore_index=True)
 
 
 def spend_by_chip(units: pd.DataFrame, prices: pd.DataFrame) -> pd.DataFrame:
@@ -80,3 +88,48 @@ def spend_and_compute(ds: Dataset, trainium_unit_cost_usd: float) -> pd.DataFram
     """`vendor_shares` over Epoch's complete quarters."""
     spend = spend_by_chip(chip_additions(ds, "units"), unit_prices(ds, trainium_unit_cost_usd))
     return vendor_shares(yearly(spend), yearly(additions(ds, "h100e")))
+
+
+def all_in_capex(chip_price_usd, p: dict):
+    """Capex per accelerator with its share of the server and the cluster network (USD):
+    chip price / accelerator_share_of_ai_hardware / (1 - network_share_of_cluster_capex)."""
+    return chip_price_usd / p["accelerator_share_of_ai_hardware"] / (1 - p["network_share_of_cluster_capex"])
+
+
+def first_month(price_period: str) -> pd.Period:
+    """First YYYY-MM in an instance row's `price_period` text (e.g. 'price lists 2025-06 .. 2026-07')."""
+    return pd.Period(re.search(r"\d{4}-\d{2}", price_period).group(0), freq="M")
+
+
+def last_month(price_period: str) -> pd.Period:
+    """Last YYYY-MM in an instance row's `price_period` text."""
+    return pd.Period(re.findall(r"\d{4}-\d{2}", price_period)[-1], freq="M")
+
+
+def on_demand_in_force(ds: Dataset, instance_type: str, month: pd.Period) -> float:
+    """On-demand list price per accelerator-hour of `instance_type` in `month`: the post-cut price from the first
+    month of its price period, the pre-cut price before it; an instance with one on-demand price keeps it."""
+    inst = ds["instances"]
+    rows = inst[inst["instance_type"] == instance_type].set_index("price_kind")
+    per_accel = rows["usd_per_hour"] / rows["accelerator_count"]
+    if "on_demand_post_cut" in rows.index:
+        cut = first_month(rows.loc["on_demand_post_cut", "price_period"])
+        return float(per_accel["on_demand_post_cut" if month >= cut else "on_demand_pre_cut"])
+    return float(per_accel["on_demand"])
+
+
+def quarterly_mix(ds: Dataset, p: dict) -> pd.DataFrame:
+    """Amazon's accelerator mix per complete Epoch quarter, one row per (quarter, chip): `unit_share` of the
+    quarter's units (Epoch median), `chip_price_usd` (Epoch's price for the year; Trainium: the parameter),
+    `all_in_usd` (all_in_capex), `power_w` (Epoch's TDP / units) and `rent_usd_per_hour` (on-demand list
+    price per accelerator in force in the quarter's first month, from EPOCH_RENT_INSTANCE)."""
+    units = chip_additions(ds, "units")
+    tdp = chip_additions(ds, "tdp").set_index(["quarter", "chip"])["median"]
+    units = units.assign(unit_share=units["median"] / units.groupby("quarter")["median"].transform("sum"),
+                         power_w=tdp.loc[list(zip(units["quarter"], units["chip"]))].to_numpy() / units["median"])
+    frame = spend_by_chip(units, unit_prices(ds, p["trainium_unit_cost_usd"]))
+    frame = frame.assign(chip_price_usd=frame["usd"], all_in_usd=all_in_capex(frame["usd"], p))
+    frame["rent_usd_per_hour"] = [on_demand_in_force(ds, EPOCH_RENT_INSTANCE[c], pd.Period(q, freq="Q").asfreq("M", how="start"))
+                                  for q, c in zip(frame["quarter"], frame["chip"])]
+    return frame[["quarter", "chip", "vendor", "unit_share", "chip_price_usd", "all_in_usd", "power_w",
+                  "rent_usd_per_hour"]].reset_index(drop=True)

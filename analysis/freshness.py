@@ -18,7 +18,8 @@ def latest_points(ds: Dataset) -> pd.DataFrame:
     """The latest quarter of every quarterly series in the data."""
     fin = ds["financials"]
     fin = fin[fin["fiscal_period"].str.contains("Q")]
-    fin = fin.assign(series=fin["company"] + " " + fin["metric"], quarter=fin["period_end"].map(quarter_of))
+    fin = fin.assign(series=fin["company"] + " " + fin["metric"].str.replace("_", " "),     # "AWS operating income"
+                     quarter=fin["period_end"].map(quarter_of))
     fleet = ds["epoch_fleet"]
     fleet = fleet[fleet["incomplete"] == "false"]
     chips = fleet["vendor"].replace({"Amazon": "Trainium", "Nvidia": "Nvidia GPUs"})

@@ -1,22 +1,23 @@
-"""Section 3: Nvidia's share of AWS accelerator spend to 2030 — inputs from data and parameters, scenarios,
-Monte Carlo, sensitivity and the hindcast of the essay's February-2024 view. The model itself is analysis.erosion.
+"""Section 3: Nvidia's share of AWS accelerator spend to 2030, calibrated on what was observed.
+
+The pipeline, used by the notebook, the tests and the benchmark alike:
+data + parameters -> `build_model` (observed years from Epoch AI x chip prices, forecast inputs) ->
+`input_distributions` (sourced p5/p95, value = median) -> `run` (central estimate, Monte Carlo, threshold
+probabilities, tornado, Sobol) -> tables for the report (`by_year`, `headlines`, `spend_check`, `hindcast`).
+The model itself is analysis.erosion.
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
 
-from analysis import erosion, fleet
+from analysis import erosion, fleet, uncertainty
 from analysis.capex import amazon_quarterly, wide
 from analysis.data import Dataset
 from analysis.params import Parameter
 
-LATE_YEARS = (2028, 2029, 2030)
-Z95 = stats.norm.ppf(0.95)
-#: Model inputs that come straight from parameters of the same name.
-SAME_NAME = ("trainium_ceiling", "trainium_midpoint", "trainium_takeover", "amd_ceiling", "amd_midpoint",
-             "amd_takeover", "other_ceiling", "other_midpoint", "other_takeover")
+BILLION = 1e9
+SENSITIVITY_OUTCOME = "nvidia_revenue_{}_{}".format(*erosion.FORECAST_WINDOW)
 
 
 def annual_capex(ds: Dataset) -> pd.Series:
@@ -26,153 +27,265 @@ def annual_capex(ds: Dataset) -> pd.Series:
     return years.sum()[years.count() == 4]
 
 
-def observed_shares(ds: Dataset, p: dict) -> pd.DataFrame:
-    """Trainium's share of Amazon's yearly additions by compute (H100e) and by estimated spend, from Epoch
-    (years in which Epoch covers both vendors: it has no Trainium estimates before 2024)."""
-    shares = fleet.spend_and_compute(ds, p["trainium_unit_cost_usd"]).set_index("year")
-    return pd.DataFrame({"trainium_compute_share": 1 - shares["nvidia_compute_share"],
-                         "trainium_spend_share": 1 - shares["nvidia_spend_share"]})
+def vendors(ds: Dataset) -> tuple[erosion.Vendor, ...]:
+    """Vendors from data/vendors.csv, the incumbent first."""
+    table = ds["vendors"].sort_values("role", key=lambda r: r != "incumbent", kind="stable")
+    return tuple(erosion.Vendor(r.vendor_id, r.label, r.kind) for r in table.itertuples())
 
 
-def cost_per_h100e(ds: Dataset, p: dict) -> dict[str, float]:
-    """USD per H100e of compute bought from each vendor: Nvidia and Trainium from Epoch's units x prices in the
-    latest year Epoch covers, AMD from the MI300X street price over its dense BF16 relative to the H100's, others
-    relative to Nvidia."""
-    shares = fleet.spend_and_compute(ds, p["trainium_unit_cost_usd"]).iloc[-1]
-    specs = ds["accelerator_specs"]
-
-    def first(chip, metric):  # the first row of a chip's metric (files list the primary figure first)
-        return float(specs[(specs["chip_id"] == chip) & (specs["metric"] == metric)]["value"].iloc[0])
-    nvidia = float(shares["usd_per_h100e_nvidia"])
-    amd = first("mi300x", "price") / (first("mi300x", "bf16_dense_tflops") / first("h100-sxm", "bf16_dense_tflops"))
-    return {"nvidia": nvidia, "trainium": float(shares["usd_per_h100e_amazon"]), "amd": amd,
-            "other": nvidia * p["other_cost_relative_to_nvidia"]}
-
-
-def quarterly_trainium_share(ds: Dataset) -> pd.Series:
-    """Trainium's share of Amazon's H100e additions per quarter (quarters where Epoch covers both vendors)."""
-    q = fleet.additions(ds, "h100e").pivot(index="quarter", columns="vendor", values="median").dropna()
-    return q["Amazon"] / (q["Amazon"] + q["Nvidia"])
-
-
-def fit_trainium(ds: Dataset) -> erosion.LogisticFit:
-    """Logistic fit (free ceiling in [0.2, 1]) of Trainium's quarterly compute share; time = mid-quarter year."""
-    share = quarterly_trainium_share(ds)
-    t = np.array([int(q[:4]) + (int(q[-1]) - 0.5) / 4 for q in share.index])
-    return erosion.fit_logistic(t, share.to_numpy(), ceiling_bounds=(0.2, 1.0))
-
-
-def model_inputs(ds: Dataset, p: dict) -> erosion.ErosionInputs:
-    """The erosion model's inputs for one parameter set."""
-    capex = annual_capex(ds) / 1e3  # USD billion
-    actual = {int(y): float(v) for y, v in capex.items() if y <= p["capex_actuals_through"]}
-    growth_by_year = {2024: p["capex_growth_2024"], 2025: p["capex_growth_2025"], 2026: p["capex_growth_2026"],
-                      2027: p["capex_growth_2027"], **{y: p["capex_growth_late"] for y in LATE_YEARS}}
-    growth = {y: g for y, g in growth_by_year.items() if y > max(actual)}
-    costs = cost_per_h100e(ds, p)
-    return erosion.ErosionInputs(
-        **{name: p[name] for name in SAME_NAME},
-        **{f"{v}_cost_per_h100e": costs[v] for v in erosion.VENDORS},
-        ai_share_of_capex=p["aws_capex_share_outlook"] * p["ai_share"],
-        accelerator_share_of_ai_capex=p["accelerator_share_of_ai_hardware"],
-        capex_actual=actual, capex_growth=growth)
+def observed_purchases(ds: Dataset, p: dict, schema: dict[str, Parameter]) -> pd.DataFrame:
+    """Amazon's accelerator purchases per complete year and vendor, from Epoch AI's unit estimates: units, H100e
+    and spend (USD bn) with p5/p95. Spend p5 = units p5 x each chip's low price, p95 = units p95 x its high price,
+    summed over chips (a conservative band). A vendor Epoch has no Amazon rows for counts as zero; a vendor with rows
+    only from some year on (Trainium from 2024) is missing (NaN) before."""
+    cost = schema["trainium_unit_cost_usd"]
+    value = p["trainium_unit_cost_usd"]
+    prices = fleet.unit_prices(ds, value, (min(cost.low, value), max(cost.high, value)))
+    units = fleet.yearly(fleet.chip_additions(ds, "units"), by="chip")
+    compute = fleet.yearly(fleet.chip_additions(ds, "h100e"), by="chip")
+    chips = ds["epoch_fleet"][["chip", "vendor"]].drop_duplicates()
+    frame = units.merge(prices, on=["chip", "year"], how="left").merge(chips, on="chip")
+    if frame["usd"].isna().any():
+        raise KeyError(f"no unit price for {frame.loc[frame['usd'].isna(), ['chip', 'year']].values.tolist()}")
+    frame = frame.assign(spend=frame["median"] * frame["usd"] / BILLION, spend_p5=frame["p5"] * frame["low"] / BILLION,
+                         spend_p95=frame["p95"] * frame["high"] / BILLION)
+    frame = frame.merge(compute.rename(columns={"median": "h100e"})[["chip", "year", "h100e"]], on=["chip", "year"])
+    by_vendor = frame.groupby(["year", "vendor"])[["median", "h100e", "spend", "spend_p5", "spend_p95"]].sum()
+    years = sorted(frame["year"].unique())
+    rows = []
+    for v in ds["vendors"].itertuples():
+        epoch_years = by_vendor.xs(v.epoch_vendor, level="vendor").index if v.epoch_vendor in frame["vendor"].values else []
+        for year in years:
+            if year in epoch_years:
+                r = by_vendor.loc[(year, v.epoch_vendor)]
+                rows.append({"year": year, "vendor": v.vendor_id, "units": r["median"], "h100e": r["h100e"],
+                             "spend": r["spend"], "spend_p5": r["spend_p5"], "spend_p95": r["spend_p95"]})
+            else:
+                zero = len(epoch_years) == 0  # no Amazon rows at all: the source says zero
+                rows.append({"year": year, "vendor": v.vendor_id, **dict.fromkeys(
+                    ("units", "h100e", "spend", "spend_p5", "spend_p95"), 0.0 if zero else np.nan)})
+    return pd.DataFrame(rows)
 
 
-def _distribution(param: Parameter, center: float) -> stats.distributions.rv_frozen:
-    """The parameter's uncertainty: the spread of its schema interval (low-high = p5-p95), centred on `center`."""
-    if param.distribution == "lognormal":
-        return erosion.lognormal(center, np.log(param.high / param.low) / (2 * Z95))
-    if param.distribution == "normal":
-        return stats.norm(center, (param.high - param.low) / (2 * Z95))
-    width = min(param.high - param.low, 0.9 * min(center, 1 - center) * 2)  # beta: mean = center, p95 - p5 = width
-
-    def gap(log_concentration):
-        d = erosion.beta(center, np.exp(log_concentration))
-        return d.ppf(0.95) - d.ppf(0.05) - width
-    return erosion.beta(center, np.exp(optimize.brentq(gap, np.log(2.5), np.log(1e7))))
+def observed_years(ds: Dataset, p: dict) -> list[int]:
+    """Years with reported capex and Epoch estimates, up to `observed_through`."""
+    capex = annual_capex(ds)
+    epoch = fleet.yearly(fleet.additions(ds, "units"))["year"].unique()
+    return [int(y) for y in capex.index if y in epoch and y <= p["observed_through"]]
 
 
-def _growth_parameter(year: int) -> str:
-    return "capex_growth_late" if year in LATE_YEARS else f"capex_growth_{year}"
+def calibration(ds: Dataset, p: dict, schema: dict[str, Parameter]) -> pd.DataFrame:
+    """Per observed year: Amazon capex, accelerator purchases (median, p5, p95; USD bn), their share of capex
+    (accelerator spend / gross capex), USD per H100e by vendor and Trainium's cost ratio to Nvidia. The last year
+    gives the defaults of `accelerator_share_of_capex` (and its p5/p95) and `trainium_cost_ratio`."""
+    purchases = observed_purchases(ds, p, schema)
+    capex = annual_capex(ds) / 1e3
+    total = purchases.groupby("year")[["spend", "spend_p5", "spend_p95"]].sum(min_count=1)
+    table = total.assign(capex=capex.reindex(total.index)).dropna(subset=["capex"])
+    for column in ("spend", "spend_p5", "spend_p95"):
+        table[f"share_of_capex{column[5:]}"] = table[column] / table["capex"]
+    per = purchases.pivot(index="year", columns="vendor", values=["spend", "h100e"])
+    table["usd_per_h100e_nvidia"] = per[("spend", "nvidia")] / per[("h100e", "nvidia")] * BILLION
+    table["usd_per_h100e_trainium"] = per[("spend", "trainium")] / per[("h100e", "trainium")] * BILLION
+    table["trainium_cost_ratio"] = table["usd_per_h100e_trainium"] / table["usd_per_h100e_nvidia"]
+    return table.reset_index()
 
 
-def uncertain_parameters(inputs: erosion.ErosionInputs, p: dict, schema: dict[str, Parameter]) -> dict:
-    """Distributions of the uncertain parameters the model uses, centred on this parameter set's values.
-    Growth factors are drawn per projected year (capex_growth_<year>), the late years from capex_growth_late."""
-    names = [n for n in (*SAME_NAME, "aws_capex_share_outlook", "ai_share", "accelerator_share_of_ai_hardware",
-                         "trainium_unit_cost_usd") if schema[n].distribution != "fixed"]
-    specs = {n: _distribution(schema[n], p[n]) for n in names}
-    for year in inputs.capex_growth:
-        source = _growth_parameter(year)
-        specs[f"capex_growth_{year}"] = _distribution(schema[source], p[source])
+def build_model(ds: Dataset, p: dict, schema: dict[str, Parameter]) -> erosion.Model:
+    """The erosion model for one parameter set: observed years from data, point values of the forecast inputs."""
+    years = observed_years(ds, p)
+    purchases = observed_purchases(ds, p, schema)
+    purchases = purchases[purchases["year"].isin(years)]
+    vs = vendors(ds)
+    spend = {v.id: purchases[purchases["vendor"] == v.id].set_index("year").loc[years, "spend"].to_numpy() for v in vs}
+    compute = {v.id: purchases[purchases["vendor"] == v.id].set_index("year").loc[years, "h100e"].to_numpy() for v in vs}
+    observed = erosion.Observed(tuple(years), (annual_capex(ds) / 1e3).loc[years].to_numpy(), spend, compute)
+    outlook = capex_outlook(ds, p, years[-1])
+    point = {f"capex_growth_{int(r.year)}": r.growth for r in outlook.itertuples()}
+    point["accelerator_share_of_capex"] = p["accelerator_share_of_capex"]
+    point.update({f"{v.id}_{name}": p[f"{v.id}_{name}"] for v in vs[1:] for name in erosion.CHALLENGER_INPUTS})
+    return erosion.Model(vs, observed, tuple(int(y) for y in outlook["year"]), point)
+
+
+def capex_outlook(ds: Dataset, p: dict, last_observed: int) -> pd.DataFrame:
+    """Growth factors (with low/high) of each forecast year from data/capex_outlook.csv, in the chosen vintage,
+    times `capex_growth_scale`."""
+    table = ds["capex_outlook"]
+    table = table[(table["vintage"] == p["capex_outlook_vintage"]) & (table["year"] > last_observed)].sort_values("year")
+    scale = p["capex_growth_scale"]
+    return table.assign(growth=table["growth"] * scale, low=table["low"] * scale, high=table["high"] * scale)
+
+
+def input_distributions(ds: Dataset, p: dict, schema: dict[str, Parameter], model: erosion.Model) -> dict:
+    """The forecast inputs' distributions: each capex growth factor from its outlook row, and every uncertain
+    parameter the model uses, with value = median and sourced low/high = p5/p95 (analysis.uncertainty)."""
+    specs = {f"capex_growth_{int(r.year)}": uncertainty.SplitDistribution(r.growth, r.low, r.high, "lognormal")
+             for r in capex_outlook(ds, p, model.observed.years[-1]).itertuples()}
+    for name in model.point:
+        param = schema.get(name)
+        if param is not None and param.distribution != "fixed":
+            specs[name] = uncertainty.for_parameter(p[name], param.default, param.low, param.high, param.distribution)
     return specs
 
 
-def to_model(inputs: erosion.ErosionInputs, p: dict, draws: dict) -> dict:
-    """Parameter draws (by parameter name) -> overrides of the model's inputs."""
-    def value(name):
-        return draws.get(name, p[name])
-    overrides = {n: draws[n] for n in draws if n in SAME_NAME or n.startswith("capex_growth_")}
-    overrides["ai_share_of_capex"] = np.asarray(value("aws_capex_share_outlook")) * value("ai_share")
-    overrides["accelerator_share_of_ai_capex"] = value("accelerator_share_of_ai_hardware")
-    overrides["trainium_cost_per_h100e"] = inputs.trainium_cost_per_h100e * np.asarray(value("trainium_unit_cost_usd")) / p["trainium_unit_cost_usd"]
-    return overrides
+def run(ds: Dataset, p: dict, schema: dict[str, Parameter], sensitivity: bool = True) -> dict:
+    """Central estimate (the model at the inputs' medians), Monte Carlo percentiles and outcomes, threshold
+    probabilities and crossing years, and (if `sensitivity`) tornado and Sobol ranking of Nvidia's 2026-2030
+    revenue from AWS."""
+    model = build_model(ds, p, schema)
+    specs = input_distributions(ds, p, schema, model)
+    central_paths = erosion.evaluate(model, erosion.medians(specs))
+    central = pd.DataFrame({k: v[0] for k, v in central_paths.items()}, index=pd.Index(model.years, name="year"))
+    summary = {k: None if np.isnan(v[0]) else float(v[0]) for k, v in erosion.outcomes(central_paths, model.years).items()}
+    paths = erosion.evaluate(model, erosion.sample_inputs(specs, p["mc_draws"], p["random_seed"]))
+    result = {"model": model, "specs": specs, "central": central, "summary": summary,
+              "percentiles": erosion.percentile_table(paths, model.years),
+              "outcomes": erosion.outcome_table(erosion.outcomes(paths, model.years)),
+              "thresholds": erosion.threshold_table(paths, model.years),
+              "crossings": erosion.crossing_table(paths, model.years)}
+    if sensitivity:
+        model_fn = erosion.outcome_model(model, SENSITIVITY_OUTCOME)
+        result["tornado"] = erosion.tornado(model_fn, specs)
+        result["sobol"] = erosion.sobol_indices(model_fn, specs, p["sobol_base_samples"], p["random_seed"])
+    return result
 
 
-def _years(table: pd.DataFrame, metric: str, years) -> pd.Series:
-    return table[table["metric"] == metric].set_index("year").loc[list(years)]
-
-
-def run(ds: Dataset, p: dict, schema: dict[str, Parameter], sensitivity_outcome: str = "nvidia_revenue_2024_2030") -> dict:
-    """Deterministic paths, Monte Carlo percentiles, tornado and Sobol ranking for one parameter set."""
-    inputs = model_inputs(ds, p)
-    specs = uncertain_parameters(inputs, p, schema)
-    paths = erosion.evaluate(inputs)
-    deterministic = pd.DataFrame({k: v[0] for k, v in paths.items()}, index=pd.Index(inputs.years, name="year"))
-    summary = {k: None if np.isnan(v[0]) else float(v[0]) for k, v in erosion.outcomes(paths, inputs.years).items()}
-    correlations = {("trainium_ceiling", "trainium_midpoint"): p["corr_trainium_ceiling_midpoint"]} \
-        if {"trainium_ceiling", "trainium_midpoint"} <= set(specs) else None
-    draws = erosion.sample_inputs(specs, p["mc_draws"], p["random_seed"], correlations)
-    mc_paths = erosion.evaluate(inputs, to_model(inputs, p, draws))
-    percentiles = erosion.percentile_table(mc_paths, inputs.years)
-    outcome_table = erosion.outcome_table(erosion.outcomes(mc_paths, inputs.years))
-
-    def model(params):
-        return erosion.outcomes(erosion.evaluate(inputs, to_model(inputs, p, params)), inputs.years)[sensitivity_outcome]
-    return {"inputs": inputs, "specs": specs, "deterministic": deterministic, "summary": summary,
-            "percentiles": percentiles, "outcomes": outcome_table,
-            "tornado": erosion.tornado(model, specs),
-            "sobol": erosion.sobol_indices(model, specs, p["sobol_base_samples"], p["random_seed"])}
-
-
-def scenario_runs(ds: Dataset, scenario_params: dict[str, dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Deterministic runs of named scenarios: (headline outcomes, one row each; yearly paths, tidy)."""
-    rows, paths_by_year = [], []
-    for name, p in scenario_params.items():
-        inputs = model_inputs(ds, p)
-        paths = erosion.evaluate(inputs)
-        rows.append({"scenario": name, **{k: float(v[0]) for k, v in erosion.outcomes(paths, inputs.years).items()}})
-        paths_by_year.append(pd.DataFrame({"scenario": name, "year": inputs.years,
-                                           **{k: paths[k][0] for k in ("nvidia_revenue", "erosion", "spend_share_nvidia",
-                                                                       "compute_share_nvidia")}}))
-    return pd.DataFrame(rows), pd.concat(paths_by_year, ignore_index=True)
-
-
-def hindcast(ds: Dataset, p: dict, result: dict, years=(2024, 2025)) -> pd.DataFrame:
-    """A run's 2024-2025 path (median and p5-p95) beside what happened: capex, Trainium compute and spend shares."""
-    actual_capex = annual_capex(ds) / 1e3
-    observed = observed_shares(ds, p)
+def _band(result: dict, metric: str) -> pd.DataFrame:
     pct = result["percentiles"]
+    return pct[pct["metric"] == metric].set_index("year")[["p5", "p50", "p95"]]
+
+
+def by_year(result: dict) -> pd.DataFrame:
+    """One row per year (observed and forecast): the central estimate with p5/p50/p95 of Nvidia revenue and the ASIC
+    spend share (the machine-readable outlook, `erosion_by_year.csv`)."""
+    c = result["central"]
+    observed = set(result["model"].observed.years)
+    table = pd.DataFrame({
+        "year": c.index, "observed": [y in observed for y in c.index],
+        "accelerator_spend_usd_b": c["accelerator_spend"].to_numpy(), "nvidia_revenue_usd_b": c["nvidia_revenue"].to_numpy(),
+        "nvidia_spend_share": c["nvidia_spend_share"].to_numpy(), "asic_spend_share": c["asic_spend_share"].to_numpy(),
+        "trainium_compute_share": c["compute_share_trainium"].to_numpy()})
+    for metric, column in (("nvidia_revenue", "nvidia_revenue_usd_b"), ("asic_spend_share", "asic_spend_share")):
+        band = _band(result, metric)
+        for q in ("p5", "p50", "p95"):
+            table[f"{column}_{q}"] = band[q].to_numpy()
+    return table
+
+
+def nvidia_datacenter_by_year(ds: Dataset) -> pd.Series:
+    """Nvidia's Data Center revenue per calendar year (USD bn): each fiscal quarter assigned to the calendar quarter
+    containing its end date minus 45 days (Nvidia's quarters end about a month after calendar quarters)."""
+    f = ds["financials"]
+    dc = f[(f["company"] == "Nvidia") & (f["metric"] == "datacenter_revenue")]
+    year = (pd.to_datetime(dc["period_end"]) - pd.Timedelta(days=45)).dt.year
+    grouped = dc.assign(year=year.to_numpy()).groupby("year")["value"]
+    return (grouped.sum()[grouped.count() == 4] / 1e3).rename("nvidia_datacenter_revenue")
+
+
+def spend_check(ds: Dataset, p: dict, schema: dict[str, Parameter], result: dict) -> pd.DataFrame:
+    """Per observed year: the model's accelerator spend and Nvidia revenue beside Epoch's band for them and Nvidia's
+    Data Center revenue (Amazon's implied share of it)."""
+    purchases = observed_purchases(ds, p, schema)
+    band = purchases.groupby("year")[["spend_p5", "spend_p95"]].sum(min_count=1)
+    nv = purchases[purchases["vendor"] == "nvidia"].set_index("year")
+    c = result["central"]
+    years = list(result["model"].observed.years)
+    dc = nvidia_datacenter_by_year(ds).reindex(years)
+    return pd.DataFrame({
+        "year": years, "model_accelerator_spend": c.loc[years, "accelerator_spend"].to_numpy(),
+        "epoch_p5": band.loc[years, "spend_p5"].to_numpy(), "epoch_p95": band.loc[years, "spend_p95"].to_numpy(),
+        "model_nvidia_revenue": c.loc[years, "nvidia_revenue"].to_numpy(),
+        "nvidia_p5": nv.loc[years, "spend_p5"].to_numpy(), "nvidia_p95": nv.loc[years, "spend_p95"].to_numpy(),
+        "nvidia_datacenter_revenue": dc.to_numpy(),
+        "amazon_share_of_nvidia_dc": c.loc[years, "nvidia_revenue"].to_numpy() / dc.to_numpy()})
+
+
+def scenario_table(ds: Dataset, scenario_params: dict[str, dict], schema: dict[str, Parameter]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Each named scenario's central estimate and threshold probabilities: (one row per scenario; yearly central
+    paths, tidy)."""
+    rows, yearly = [], []
+    for name, p in scenario_params.items():
+        result = run(ds, p, schema, sensitivity=False)
+        s = result["summary"]
+        probs = result["thresholds"].set_index(["threshold", "year"])["probability"]
+        crossings = result["crossings"].set_index("threshold")
+        rows.append({"scenario": name, **{k: s[k] for k in ("nvidia_revenue_2024_2026", "nvidia_revenue_2027_2030",
+                                                             "asic_spend_share_2024_2026", "asic_spend_share_2027_2030",
+                                                             "nvidia_spend_share_2030")},
+                     **{f"p_asic_above_{round(t * 100)}pct_{y}": probs[(t, y)] for t in erosion.THRESHOLDS for y in (2027, 2030)},
+                     **{f"median_year_asic_{round(t * 100)}pct": crossings.loc[t, "p50"] for t in erosion.THRESHOLDS}})
+        c = result["central"]
+        yearly.append(pd.DataFrame({"scenario": name, "year": c.index, "nvidia_revenue": c["nvidia_revenue"].to_numpy(),
+                                    "asic_spend_share": c["asic_spend_share"].to_numpy()}))
+    return pd.DataFrame(rows), pd.concat(yearly, ignore_index=True)
+
+
+def hindcast(ds: Dataset, essay_p: dict, base_p: dict, schema: dict[str, Parameter], years=(2024, 2025)) -> pd.DataFrame:
+    """The February-2024 view (a run with `observed_through` = 2023) for 2024-2025 beside what was observed (`base_p`
+    with every observable year observed): capex, accelerator spend, Nvidia revenue from AWS, Trainium's compute share
+    and the ASIC share of spend."""
+    essay = run(ds, essay_p, schema, sensitivity=False)
+    truth = build_model(ds, {**base_p, "observed_through": int(schema["observed_through"].maximum)}, schema)
+    observed = erosion.evaluate(truth)
+    obs_years = list(truth.years)
     rows = []
-    for metric, label, unit, truth in (
-            ("capex", "Amazon gross capex", "USD_billion", actual_capex),
-            ("compute_share_trainium", "Trainium share of compute added", "fraction", observed["trainium_compute_share"]),
-            ("spend_share_trainium", "Trainium share of accelerator spend", "fraction", observed["trainium_spend_share"])):
-        band = _years(pct, metric, years)
+    for metric, label, unit in (("capex", "Amazon gross capex", "USD_billion"),
+                                ("accelerator_spend", "Accelerator purchases", "USD_billion"),
+                                ("nvidia_revenue", "Nvidia revenue from AWS", "USD_billion"),
+                                ("compute_share_trainium", "Trainium share of compute added", "fraction"),
+                                ("asic_spend_share", "ASIC share of accelerator spend", "fraction")):
+        band = _band(essay, metric)
         for year in years:
-            predicted = float(result["deterministic"].loc[year, metric])
-            actual = float(truth.loc[year])
-            rows.append({"quantity": label, "unit": unit, "year": year, "projected": predicted, "p5": band.loc[year, "p5"],
-                         "p95": band.loc[year, "p95"], "actual": actual, "error": predicted - actual,
-                         "inside_p5_p95": bool(band.loc[year, "p5"] <= actual <= band.loc[year, "p95"])})
+            projected = float(essay["central"].loc[year, metric])
+            actual = float(observed[metric][0, obs_years.index(year)])
+            rows.append({"quantity": label, "unit": unit, "year": year, "projected": projected,
+                         "p5": band.loc[year, "p5"], "p95": band.loc[year, "p95"], "actual": actual,
+                         "error": projected - actual, "inside_p5_p95": bool(band.loc[year, "p5"] <= actual <= band.loc[year, "p95"])})
     return pd.DataFrame(rows)
+
+
+def headlines(result: dict) -> list[dict]:
+    """Section 3's headline results (central estimate; Monte Carlo p5-p95 where it applies)."""
+    s = result["summary"]
+    mc = result["outcomes"].set_index("outcome")
+    probs = result["thresholds"].set_index(["threshold", "year"])["probability"]
+    crossings = result["crossings"].set_index("threshold")
+
+    def item(key, label, value, unit, band=None):
+        out = {"key": key, "label": label, "value": value, "unit": unit}
+        if band is not None:
+            out.update(p5=float(mc.loc[band, "p5"]), p95=float(mc.loc[band, "p95"]))
+        return out
+
+    def year_or_none(x):
+        return None if not np.isfinite(x) else float(x)
+
+    items = [
+        item("nvidia_revenue_2024_2026", "Nvidia revenue from AWS, 2024-2026", s["nvidia_revenue_2024_2026"], "USD_billion", "nvidia_revenue_2024_2026"),
+        item("nvidia_revenue_2027_2030", "Nvidia revenue from AWS, 2027-2030", s["nvidia_revenue_2027_2030"], "USD_billion", "nvidia_revenue_2027_2030"),
+        item("erosion_2024_2026", "Erosion vs no-ASIC counterfactual, 2024-2026", s["erosion_2024_2026"], "USD_billion", "erosion_2024_2026"),
+        item("erosion_2027_2030", "Erosion vs no-ASIC counterfactual, 2027-2030", s["erosion_2027_2030"], "USD_billion", "erosion_2027_2030"),
+        item("asic_share_of_spend_2024_2026", "ASIC share of accelerator spend, 2024-2026", s["asic_spend_share_2024_2026"], "fraction", "asic_spend_share_2024_2026"),
+        item("asic_share_of_spend_2027_2030", "ASIC share of accelerator spend, 2027-2030", s["asic_spend_share_2027_2030"], "fraction", "asic_spend_share_2027_2030"),
+        item("nvidia_spend_share_2030", "Nvidia share of AWS accelerator spend, 2030", s["nvidia_spend_share_2030"], "fraction", "nvidia_spend_share_2030"),
+    ]
+    for (t, y), prob in probs.items():
+        items.append(item(f"p_asic_above_{round(t * 100)}pct_{y}", f"P(ASIC share of spend > {t:.0%} in {y})", float(prob), "fraction"))
+    for t, row in crossings.iterrows():
+        pct = round(t * 100)
+        items.append({"key": f"median_year_asic_{pct}pct", "label": f"Median year ASICs pass {pct}% of spend (none = not by 2030)",
+                      "value": year_or_none(row["p50"]), "unit": "year",
+                      "p5": year_or_none(row["p5"]), "p95": year_or_none(row["p95"])})
+    return items
+
+
+def observed_asic_share_range(ds: Dataset, p: dict, schema: dict[str, Parameter]) -> pd.DataFrame:
+    """The ASIC share of the observed years' spend at the Trainium unit cost's sourced low, its value and its high:
+    how far the observed share depends on the one price no source reports."""
+    cost = schema["trainium_unit_cost_usd"]
+    columns = {}
+    for label, value in (("at_low_cost", cost.low), ("central", p["trainium_unit_cost_usd"]), ("at_high_cost", cost.high)):
+        model = build_model(ds, {**p, "trainium_unit_cost_usd": value}, schema)
+        n = len(model.observed.years)
+        columns[label] = erosion.evaluate(model)["asic_spend_share"][0, :n]
+    return pd.DataFrame({"year": model.observed.years, **columns}).dropna()

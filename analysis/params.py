@@ -38,10 +38,6 @@ def _quarters_with_amazon_capex(dataset: Dataset) -> list[str]:
 DATA_RULES = (
     ("focus_quarter", _quarters_with_amazon_capex, "a quarter with Amazon gross capex in financials.csv"),
 )
-#: The Monte Carlo centres a beta distribution on the value of every parameter whose distribution is `beta`
-#: (analysis.outlook); nearer than this to 0 or 1 no beta has the schema's p5-p95 width, so the schema's range
-#: for such a parameter is narrowed to [BETA_MARGIN, 1 - BETA_MARGIN].
-BETA_MARGIN = 0.01
 
 
 @dataclass(frozen=True)
@@ -62,6 +58,12 @@ class Parameter:
     low: float | None = None
     high: float | None = None
     distribution: str = "fixed"
+    label: str = ""
+
+    @property
+    def title(self) -> str:
+        """A short human name for tables and charts (the `label` column; the name where none is given)."""
+        return self.label or self.name
 
     def allowed(self) -> str:
         """Human-readable statement of the allowed values."""
@@ -124,10 +126,7 @@ def schema(dataset: Dataset | None = None) -> dict[str, Parameter]:
         choices = tuple(c for c in row.choices.split("|") if c)
         param = Parameter(row.name, row.type, row.unit, None, _parse_bound(row.min), _parse_bound(row.max),
                           choices, row.description, row.rationale, row.source_id, row.confidence,
-                          _parse_bound(row.low), _parse_bound(row.high), row.distribution)
-        if param.distribution == "beta" and param.minimum is not None and param.maximum is not None:
-            param = Parameter(**{**param.__dict__, "minimum": max(param.minimum, BETA_MARGIN),
-                                 "maximum": min(param.maximum, 1 - BETA_MARGIN)})
+                          _parse_bound(row.low), _parse_bound(row.high), row.distribution, row.label)
         if row.type in ("float", "int") and (param.minimum is None or param.maximum is None
                                              or not param.minimum <= param.maximum):
             raise DataError(f"{where}, line {line}: parameter '{row.name}' of type {row.type} needs min <= max")
@@ -180,3 +179,10 @@ def quarter_of(date: str) -> str:
     """Calendar quarter label YYYYQn of an ISO date."""
     day = dt.date.fromisoformat(date)
     return f"{day.year:04d}Q{(day.month - 1) // 3 + 1}"
+
+
+def resolve_declared(namespace: dict, dataset: Dataset | None = None) -> dict:
+    """The validated parameter set of a notebook: every schema parameter defined in `namespace` (the notebook's
+    globals after its `parameters` cell) overrides its default, through the same checks as the CLI."""
+    names = schema(dataset)
+    return resolve({name: namespace[name] for name in names if name in namespace}, dataset)

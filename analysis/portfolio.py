@@ -6,13 +6,12 @@ Every figure comes from `data/` or from a parameter dict `p` (from `params.resol
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from analysis import finance, fleet
+from analysis import capex, finance, fleet, params
 from analysis.data import Dataset
 
 TO_GB = {"GB": 1.0, "GiB": 2**30 / 1e9, "MB": 1e-3}
@@ -26,6 +25,7 @@ SUSTAINED_GEMM = "gemm_bf16_8192_sustained_20s"
 GEMM_POWER = "board_power_during_gemm_median"
 DECODE_PROXY = r"^decode_proxy_7b_batch(\d+)$"
 LANDLORD_INSTANCE = "p5.48xlarge"          # 8 x H100 SXM, the essay's DGX-class server
+LANDLORD_CHIP = "H100/H200"                # Epoch's label for the H100 price rows
 UTILIZATION_GRID = np.round(np.arange(1, 11) / 10, 2)          # display grid of the IRR heat map
 PRICE_SCALE_GRID = np.round(np.arange(4, 21) / 10, 2)
 SYSTEM_UTILIZATION_GRID = np.round(np.geomspace(0.05, 1.0, 14), 3)  # utilization from 1 down to 0.05
@@ -85,19 +85,24 @@ def portfolio_table(ds: Dataset) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class Landlord:
-    """One H100 bought by AWS: USD per GPU, USD per GPU-hour, and on-demand / capacity-block prices per GPU-hour."""
+    """One H100 bought by AWS to rent from month `start`: USD per GPU, USD per GPU-hour, its monthly price path."""
 
-    capex: float
+    label: str
+    start: pd.Period                 # first month of rent (month 1 of life); the capex is paid just before it
+    capex: float                     # all-in: Epoch's H100 price for the year, grossed up for server and network
     power: float                     # electricity per sold hour (full draw, incl. server overhead and PUE)
     hosting: float                   # space, cooling, staff per hour, every hour
     cost_of_capital: float
     utilization: float
     life_years: int
-    months: pd.PeriodIndex           # calendar month of each month of life, t = 1..n
-    cut: pd.Period                   # first month of the post-cut on-demand price
-    on_demand_pre: float
-    on_demand_post: float
-    capacity_block: float
+    residual_fraction: float
+    months: pd.PeriodIndex           # calendar month of each month of the price path (longer than any life)
+    on_demand: np.ndarray            # p5 on-demand list price per GPU-hour in each month (observed, then declining)
+    price: np.ndarray                # blended revenue per sold GPU-hour in each month
+
+    @property
+    def life_months(self) -> int:
+        return 12 * self.life_years
 
 
 def gpus_per_server(ds: Dataset) -> int:
@@ -105,11 +110,27 @@ def gpus_per_server(ds: Dataset) -> int:
     return int(inst.loc[inst["instance_type"] == LANDLORD_INSTANCE, "accelerator_count"].iloc[0])
 
 
+def _p5_row(ds: Dataset, kind: str) -> pd.Series:
+    inst = ds["instances"].set_index(["instance_type", "price_kind"])
+    return inst.loc[(LANDLORD_INSTANCE, kind)]
+
+
 def price_cut_month(ds: Dataset) -> pd.Period:
     """First month of the post-cut price list of the landlord's instance (from its `price_period`)."""
-    inst = ds["instances"].set_index(["instance_type", "price_kind"])
-    period = inst.loc[(LANDLORD_INSTANCE, "on_demand_post_cut"), "price_period"]
-    return pd.Period(re.search(r"\d{4}-\d{2}", period).group(0), freq="M")
+    return fleet.first_month(_p5_row(ds, "on_demand_post_cut")["price_period"])
+
+
+def last_observed_month(ds: Dataset) -> pd.Period:
+    """Last month of the landlord's instance's observed post-cut price list; the price path declines after it."""
+    return fleet.last_month(_p5_row(ds, "on_demand_post_cut")["price_period"])
+
+
+def p5_rates(ds: Dataset) -> dict[str, float]:
+    """The landlord's instance per GPU-hour: on-demand before and after the cut, and Capacity Blocks."""
+    n = gpus_per_server(ds)
+    return {"on-demand, pre-cut": _p5_row(ds, "on_demand_pre_cut")["usd_per_hour"] / n,
+            "on-demand, post-cut": _p5_row(ds, "on_demand_post_cut")["usd_per_hour"] / n,
+            "Capacity Blocks": _p5_row(ds, "capacity_block")["usd_per_hour"] / n}
 
 
 def it_kw_per_gpu(ds: Dataset, p: dict) -> float:
@@ -117,21 +138,24 @@ def it_kw_per_gpu(ds: Dataset, p: dict) -> float:
     return measured(ds, "h100-sxm", GEMM_POWER) * (1 + p["server_overhead_fraction"]) / 1000
 
 
-def landlord(ds: Dataset, p: dict) -> Landlord:
-    """The landlord's inputs: capex = price / (1 - network share), measured power, hosting per kW, p5 prices."""
-    inst = ds["instances"]
-    rows = inst[inst["instance_type"] == LANDLORD_INSTANCE].set_index("price_kind")["usd_per_hour"]
-    n = gpus_per_server(ds)
-    power = finance.power_cost_per_hour(measured(ds, "h100-sxm", GEMM_POWER), p["server_overhead_fraction"],
-                                        p["pue"], p["electricity_usd_per_kwh"])
-    start = pd.Period(p["gpu_purchase_quarter"], freq="Q").asfreq("M", how="start")
-    return Landlord(capex=p["accelerator_price_usd"] / (1 - p["network_share_of_cluster_capex"]),
-                    power=float(power), hosting=it_kw_per_gpu(ds, p) * p["hosting_usd_per_kw_month"]
-                    / finance.HOURS_PER_MONTH, cost_of_capital=p["cost_of_capital"], utilization=p["utilization"],
-                    life_years=p["depreciation_life_years"],
-                    months=pd.period_range(start, periods=12 * p["depreciation_life_years"], freq="M"),
-                    cut=price_cut_month(ds), on_demand_pre=rows["on_demand_pre_cut"] / n,
-                    on_demand_post=rows["on_demand_post_cut"] / n, capacity_block=rows["capacity_block"] / n)
+def power_per_hour(ds: Dataset, p: dict) -> float:
+    """Electricity per H100-hour at the measured GEMM draw (incl. server overhead and PUE)."""
+    return float(finance.power_cost_per_hour(measured(ds, "h100-sxm", GEMM_POWER), p["server_overhead_fraction"],
+                                             p["pue"], p["electricity_usd_per_kwh"]))
+
+
+def hosting_per_hour(ds: Dataset, p: dict) -> float:
+    """Hosting per H100 per wall-clock hour: IT kW x the colocation rate per kW-month / 730 h."""
+    return it_kw_per_gpu(ds, p) * p["hosting_usd_per_kw_month"] / finance.HOURS_PER_MONTH
+
+
+def h100_price(ds: Dataset, year: int) -> float:
+    """Epoch AI's H100 price for a calendar year (accelerator_specs.csv); a year without a row raises."""
+    prices = fleet.unit_prices(ds, 0.0).set_index(["chip", "year"])["usd"]
+    key = (LANDLORD_CHIP, year)
+    if key not in prices.index:
+        raise KeyError(f"no Epoch H100 price for {year} (years: {sorted(prices.xs(LANDLORD_CHIP).index)})")
+    return float(prices[key])
 
 
 def blended_price(on_demand, capacity_block: float, p: dict):
@@ -142,27 +166,37 @@ def blended_price(on_demand, capacity_block: float, p: dict):
             * capacity_block + committed * np.asarray(on_demand, float) * (1 - p["committed_discount"]))
 
 
-def on_demand_path(L: Landlord, variable_from: pd.Period, price_after: float) -> np.ndarray:
-    """Monthly on-demand price per GPU-hour: the pre-cut price before `variable_from`, `price_after` from then on."""
-    return np.where(L.months < variable_from, L.on_demand_pre, price_after)
+def landlord(ds: Dataset, p: dict, start: pd.Period, label: str) -> Landlord:
+    """An H100 renting from month `start`: capex = fleet.all_in_capex(Epoch's H100 price for that year); power and
+    hosting from the measured draw; price path = p5's observed list prices (pre-cut before the cut month,
+    post-cut from it) to the last observed month, then x (1 - rental_price_decline_per_year) per year, blended
+    over the contract mix. The path covers the longest life the parameter schema allows."""
+    longest = int(params.schema(ds)["depreciation_life_years"].maximum)
+    months = pd.period_range(start, periods=12 * longest, freq="M")
+    cut, last = price_cut_month(ds), last_observed_month(ds)
+    rates = p5_rates(ds)
+    listed = np.where(months < cut, rates["on-demand, pre-cut"], rates["on-demand, post-cut"])
+    decline = finance.decline_factors(np.array([(m - last).n for m in months]), p["rental_price_decline_per_year"])
+    return Landlord(label=label, start=start, capex=float(fleet.all_in_capex(h100_price(ds, start.year), p)),
+                    power=power_per_hour(ds, p), hosting=hosting_per_hour(ds, p), cost_of_capital=p["cost_of_capital"],
+                    utilization=p["utilization"], life_years=p["depreciation_life_years"],
+                    residual_fraction=p["residual_value_fraction"], months=months, on_demand=listed * decline,
+                    price=blended_price(listed, rates["Capacity Blocks"], p) * decline)
 
 
-def scenario_paths(L: Landlord, p: dict) -> dict[str, np.ndarray]:
-    """Blended monthly price paths: pre-cut prices for the whole life (counterfactual) and the actual path."""
-    return {"before the cut": blended_price(on_demand_path(L, L.months[-1] + 1, L.on_demand_pre), L.capacity_block, p),
-            "after the cut": blended_price(on_demand_path(L, L.cut, L.on_demand_post), L.capacity_block, p)}
+def landlord_cases(ds: Dataset, p: dict) -> list[Landlord]:
+    """The reader's two questions: an H100 bought in `gpu_purchase_quarter` at launch prices, and one bought in
+    the month of the June-2025 price cut at that year's price, renting at post-cut prices."""
+    launch = pd.Period(p["gpu_purchase_quarter"], freq="Q").asfreq("M", how="start")
+    cut = price_cut_month(ds)
+    return [landlord(ds, p, launch, f"bought {p['gpu_purchase_quarter']} (launch prices)"),
+            landlord(ds, p, cut, f"bought at the {cut} cut (post-cut prices)")]
 
 
-def _flows(L: Landlord, price) -> np.ndarray:
-    return finance.monthly_cash_flows(L.capex, price, L.utilization, L.power, L.hosting)
-
-
-def breakeven_on_demand_price(L: Landlord, p: dict, variable_from: pd.Period) -> float:
-    """On-demand list price per GPU-hour from `variable_from` to the end of life at which NPV = 0 (earlier
-    months keep the pre-cut price). Exact: NPV is linear in that price; inf if a higher price adds no value."""
-    npv0, npv1 = (finance.npv_at(L.cost_of_capital, _flows(L, blended_price(on_demand_path(L, variable_from, x),
-                                                                            L.capacity_block, p))) for x in (0.0, 1.0))
-    return float(-npv0 / (npv1 - npv0)) if npv1 > npv0 else float("inf")
+def flows(L: Landlord) -> np.ndarray:
+    """The landlord's monthly cash flows over its life, residual value in the last month."""
+    return finance.monthly_cash_flows(L.capex, L.price, L.utilization, L.power, L.hosting, L.residual_fraction,
+                                      L.life_months)
 
 
 def cost_per_gpu_hour(L: Landlord) -> pd.DataFrame:
@@ -174,33 +208,90 @@ def cost_per_gpu_hour(L: Landlord) -> pd.DataFrame:
         [sold, pd.Series({"total": sold.sum()})]).astype(float)}).rename_axis("component").reset_index()
 
 
-def landlord_outcomes(L: Landlord, p: dict) -> pd.DataFrame:
-    """Payback month, NPV, IRR and break-evens, before the cut (pre-cut prices for the whole life) and after it.
-
-    `breakeven_price_scale` multiplies the whole price path to NPV = 0; `breakeven_mean_price` is the mean revenue
-    per sold GPU-hour of that scaled path; `breakeven_on_demand_price` is the on-demand price that would break even
-    over the whole life (before) or from the cut on, with the months before the cut as they were (after).
-    """
+def landlord_outcomes(cases: list[Landlord]) -> pd.DataFrame:
+    """Per case: capex, mean revenue per sold hour over the life, payback month, NPV, IRR, break-even utilization
+    and price scale (multiplier on the whole path giving NPV = 0), and the accounting operating margin per sold
+    GPU-hour at the mean price (straight-line depreciation net of residual, no cost of capital)."""
     rows = []
-    for scenario, price in scenario_paths(L, p).items():
-        flows = _flows(L, price)
-        scale = float(finance.breakeven_price_scale(L.capex, price, L.utilization, L.power, L.hosting,
-                                                    L.cost_of_capital))
-        rows.append({"scenario": scenario, "mean_price": float(price.mean()),
-                     "payback_month": float(finance.payback_month(flows)),
-                     "npv": float(finance.npv_at(L.cost_of_capital, flows)), "irr": float(finance.irr_annual(flows)),
+    for L in cases:
+        cf, life = flows(L), L.life_months
+        mean_price = float(L.price[:life].mean())
+        rows.append({"case": L.label, "start": str(L.start), "capex": L.capex, "life_years": L.life_years,
+                     "mean_price": mean_price, "payback_month": float(finance.payback_month(cf)),
+                     "npv": float(finance.npv_at(L.cost_of_capital, cf)), "irr": float(finance.irr_annual(cf)),
                      "breakeven_utilization": float(finance.breakeven_utilization(
-                         L.capex, price, L.power, L.hosting, L.cost_of_capital)),
-                     "breakeven_price_scale": scale, "breakeven_mean_price": scale * float(price.mean()),
-                     "breakeven_on_demand_price": breakeven_on_demand_price(
-                         L, p, L.months[0] if scenario == "before the cut" else L.cut)})
+                         L.capex, L.price, L.power, L.hosting, L.cost_of_capital, L.residual_fraction, life)),
+                     "breakeven_price_scale": float(finance.breakeven_price_scale(
+                         L.capex, L.price, L.utilization, L.power, L.hosting, L.cost_of_capital, L.residual_fraction,
+                         life)),
+                     "operating_margin": float(finance.accounting_margin(
+                         mean_price, L.utilization, L.capex, L.residual_fraction, L.life_years, L.power, L.hosting))})
     return pd.DataFrame(rows)
 
 
-def irr_heatmap(L: Landlord, p: dict) -> pd.DataFrame:
-    """IRR of the actual (after-cut) price path over the utilization x price-scale display grid."""
-    return finance.irr_grid(L.capex, scenario_paths(L, p)["after the cut"], UTILIZATION_GRID, PRICE_SCALE_GRID,
-                            L.power, L.hosting)
+def landlord_variants(ds: Dataset, p: dict) -> pd.DataFrame:
+    """`landlord_outcomes` of both cases for each price path (declining at the parameter, flat) and each life
+    (the parameter's sourced low and high: 5 and 6 years)."""
+    life = params.schema(ds)["depreciation_life_years"]
+    frames = []
+    for path, decline in (("declining", p["rental_price_decline_per_year"]), ("flat", 0.0)):
+        for years in sorted({int(life.low), int(life.high)}):
+            q = {**p, "rental_price_decline_per_year": decline, "depreciation_life_years": years}
+            frames.append(landlord_outcomes(landlord_cases(ds, q)).assign(price_path=path))
+    return pd.concat(frames, ignore_index=True)
+
+
+def rental_history(ds: Dataset) -> pd.DataFrame:
+    """Public H100 rental prices (rental_prices.csv) with `year` = decimal year at mid-month."""
+    h = ds["rental_prices"]
+    h = h[h["chip_id"] == "h100-sxm"]
+    month = pd.PeriodIndex(h["month"], freq="M")
+    return h.assign(year=month.year + (month.month - 0.5) / 12).sort_values(["month", "series"]).reset_index(drop=True)
+
+
+def history_decline(ds: Dataset, through_year: int | None = None) -> float:
+    """Annual decline fitted to the rental-price history (finance.fitted_annual_decline), optionally only the
+    points up to `through_year`; the parameter rental_price_decline_per_year's default and high."""
+    h = rental_history(ds)
+    if through_year is not None:
+        h = h[h["year"] < through_year + 1]
+    return finance.fitted_annual_decline(h["year"], h["usd_per_hour"])
+
+
+def aws_segment_margin(ds: Dataset) -> pd.DataFrame:
+    """AWS operating income / net sales per calendar year with four reported quarters, then the latest four
+    quarters with both figures unless they are that last year (`period` names each)."""
+    q = capex.wide(capex.amazon_quarterly(ds))[["aws_revenue", "aws_operating_income"]].dropna()
+    years = q.groupby(q.index.str[:4]).agg(["sum", "count"])
+    full = years[years[("aws_revenue", "count")] == 4]
+    rows = [{"period": y, "revenue": r[("aws_revenue", "sum")], "operating_income": r[("aws_operating_income", "sum")]}
+            for y, r in full.iterrows()]
+    last4 = q.iloc[-4:]
+    if not last4.index[-1].endswith("Q4"):
+        rows.append({"period": f"four quarters to {last4.index[-1]}", "revenue": last4["aws_revenue"].sum(),
+                     "operating_income": last4["aws_operating_income"].sum()})
+    out = pd.DataFrame(rows)
+    return out.assign(margin=out["operating_income"] / out["revenue"])
+
+
+def price_paths(cases: list[Landlord]) -> pd.DataFrame:
+    """Tidy monthly price paths over each case's life: case, year (decimal, mid-month), on-demand list and
+    blended revenue per sold GPU-hour."""
+    return pd.concat([pd.DataFrame({"case": L.label, "year": L.months.year + (L.months.month - 0.5) / 12,
+                                    "on_demand": L.on_demand, "price": L.price}).iloc[:L.life_months] for L in cases],
+                     ignore_index=True)
+
+
+def irr_heatmap(L: Landlord) -> pd.DataFrame:
+    """IRR of one case over the utilization x price-scale display grid, at its residual value and life."""
+    return what_if_grid(L, UTILIZATION_GRID, PRICE_SCALE_GRID, [L.residual_fraction], [L.life_years])
+
+
+def what_if_grid(L: Landlord, utilizations, price_scales, residual_fractions, life_years) -> pd.DataFrame:
+    """NPV, IRR and payback of one case over a utilization x price-scale x residual x life grid
+    (finance.landlord_grid on the case's price path)."""
+    return finance.landlord_grid(L.capex, L.price, L.power, L.hosting, L.cost_of_capital, utilizations, price_scales,
+                                 residual_fractions, life_years)
 
 
 # --- 4. the tenant; 5. system size --------------------------------------------------------------------------
@@ -212,15 +303,14 @@ def tenant_rent_vs_buy(ds: Dataset, p: dict, utilization) -> pd.DataFrame:
     and PUE), hosting of their IT load (every hour) and server_support_usd_per_year / 12. `months_of_rent_for_price`
     is the try-before-you-buy reading: months of renting (at utilization) that cost as much as the server.
     """
-    L, n, u = landlord(ds, p), gpus_per_server(ds), np.atleast_1d(np.asarray(utilization, float))
-    running = n * (L.power * u + L.hosting) * finance.HOURS_PER_MONTH + p["server_support_usd_per_year"] / 12
+    n, u = gpus_per_server(ds), np.atleast_1d(np.asarray(utilization, float))
+    running = (n * (power_per_hour(ds, p) * u + hosting_per_hour(ds, p)) * finance.HOURS_PER_MONTH
+               + p["server_support_usd_per_year"] / 12)
     purchase = n * p["accelerator_price_usd"]
-    options = {"on-demand, pre-cut": L.on_demand_pre, "on-demand, post-cut": L.on_demand_post,
-               "Capacity Blocks": L.capacity_block}
     frames = [pd.DataFrame({"utilization": u, "option": name, "rent_per_hour": n * rate,
                             "breakeven_months": finance.rent_vs_buy_breakeven_months(purchase, running, n * rate, u),
                             "months_of_rent_for_price": purchase / (n * rate * u * finance.HOURS_PER_MONTH)})
-              for name, rate in options.items()]
+              for name, rate in p5_rates(ds).items()]
     return pd.concat(frames, ignore_index=True)
 
 
@@ -272,32 +362,35 @@ def nvaie(p: dict, rent_per_gpu_hour: dict[str, float]) -> dict:
 
 def headline_results(ds: Dataset, p: dict) -> list[dict]:
     """Headline numbers of the portfolio section (value and unit each)."""
-    L = landlord(ds, p)
-    cost = cost_per_gpu_hour(L).set_index("component")
-    out = landlord_outcomes(L, p).set_index("scenario")
+    cases = landlord_cases(ds, p)
+    out = landlord_outcomes(cases)
+    cost = cost_per_gpu_hour(cases[-1]).set_index("component")
+    aws = aws_segment_margin(ds).iloc[-1]
     tenant = tenant_rent_vs_buy(ds, p, p["utilization"]).set_index("option")
     shares = fleet.spend_and_compute(ds, p["trainium_unit_cost_usd"]).iloc[-1]
     year = int(shares["year"])
     groq = system_cost_per_useful_hour(ds, p, p["utilization"]).iloc[0]
     h100 = portfolio_table(ds).query("instance_type == @LANDLORD_INSTANCE").iloc[0]
-    lic = nvaie(p, {"post": L.on_demand_post})
+    lic = nvaie(p, {"post": p5_rates(ds)["on-demand, post-cut"]})
     u = f"{p['utilization']:.0%} utilization"
     results = [
-        ("aws_cost_per_h100_hour", "AWS's cost per H100-hour at full use (capital, power, hosting)",
+        ("aws_cost_per_h100_hour", f"AWS's cost per H100-hour at full use, {cases[-1].label}",
          cost.loc["total", "full_use"], "USD_per_hour"),
-        ("aws_cost_per_sold_h100_hour", f"AWS's cost per sold H100-hour at {u}", cost.loc["total", "per_sold_hour"],
-         "USD_per_hour")]
-    for scenario, tag in (("before the cut", "before_cut"), ("after the cut", "after_cut")):
-        row = out.loc[scenario]
+        ("aws_cost_per_sold_h100_hour", f"AWS's cost per sold H100-hour at {u}, {cases[-1].label}",
+         cost.loc["total", "per_sold_hour"], "USD_per_hour")]
+    for tag, (_, row) in zip(("bought_2023", "bought_at_cut"), out.iterrows()):
+        case = row["case"]
         results += [
-            (f"payback_month_{tag}", f"Landlord payback month, {scenario}", row["payback_month"], "months"),
-            (f"npv_{tag}", f"Landlord NPV per H100, {scenario}", row["npv"], "USD"),
-            (f"irr_{tag}", f"Landlord IRR per year, {scenario}", row["irr"], "fraction"),
-            (f"breakeven_utilization_{tag}", f"Break-even utilization, {scenario}", row["breakeven_utilization"],
+            (f"capex_per_h100_{tag}", f"All-in capex per H100, {case}", row["capex"], "USD"),
+            (f"payback_month_{tag}", f"Landlord payback month, {case}", row["payback_month"], "months"),
+            (f"npv_{tag}", f"Landlord NPV per H100, {case}", row["npv"], "USD"),
+            (f"irr_{tag}", f"Landlord IRR per year, {case}", row["irr"], "fraction"),
+            (f"breakeven_utilization_{tag}", f"Break-even utilization, {case}", row["breakeven_utilization"],
              "fraction"),
-            (f"breakeven_price_{tag}", f"Break-even mean revenue per sold H100-hour, {scenario}",
-             row["breakeven_mean_price"], "USD_per_hour")]
+            (f"operating_margin_{tag}", f"Operating margin per sold H100-hour, {case}", row["operating_margin"],
+             "fraction")]
     results += [
+        ("aws_segment_operating_margin", f"AWS segment operating margin, {aws['period']}", aws["margin"], "fraction"),
         ("tenant_breakeven_months_pre_cut", f"Tenant: months until buying beats renting p5 pre-cut, {u}",
          tenant.loc["on-demand, pre-cut", "breakeven_months"], "months"),
         ("tenant_breakeven_months_post_cut", f"Tenant: months until buying beats renting p5 post-cut, {u}",

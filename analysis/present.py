@@ -1,21 +1,31 @@
-"""How notebooks show things: charts (static SVG + interactive spec), formatted tables, prose, and the section bundle.
+"""How notebooks show things: charts (interactive Vega-Lite + PNG fallback), formatted tables, prose, data tables
+for download, and the section bundle.
 
 Every output is deterministic, so strict nbval compares the numbers themselves.
 """
 from __future__ import annotations
 
-import hashlib
+import base64
 import html
-import json
+import io
+import re
 
 import altair as alt
+import numpy as np
 import pandas as pd
 import vl_convert
 from IPython.display import Markdown, display
+from PIL import Image
 
-CHART_MIMETYPE = "application/vnd.awsaccel.vegalite+json"
+# JupyterLab 4.6 draws this standard mimetype in untrusted notebooks with its built-in Vega-Lite 5 renderer; altair's
+# specs declare Vega-Lite 6, whose schema URL that renderer would warn about. Static viewers fall back to the PNG.
+VEGALITE_MIMETYPE = "application/vnd.vegalite.v5+json"
+VEGALITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
+PNG_SCALE = 1
+PNG_COLORS = 64          # a palette PNG is about a tenth of the size of vl-convert's RGBA one
 SECTION_MIMETYPE = "application/vnd.awsaccel.section+json"
-
+TABLE_MIMETYPE = "application/vnd.awsaccel.table+json"
+TABLE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
 
 def _money(template: str):
     """Formatter for a money unit: the sign goes before the dollar sign (-$22.4B, not $-22.4B)."""
@@ -38,28 +48,148 @@ UNIT_FORMATS = {
 }
 
 
+UNIT_LABELS = {
+    "USD_million": "USD m", "USD_billion": "USD bn", "USD_per_hour": "USD/hour", "USD_per_kWh": "USD/kWh",
+    "USD_per_year": "USD/year", "fraction": "share (0-1)", "percent": "%", "TFLOPS": "TFLOP/s", "TB_per_s": "TB/s",
+    "tokens_per_s": "tokens/s", "H100e": "H100-equivalents",
+}
+
+
+def unit_label(unit: str) -> str:
+    """The human label of a unit code (USD_billion -> USD bn); codes that read well already stay as they are."""
+    return UNIT_LABELS.get(unit, unit)
+
+
 def fmt(value, unit: str) -> str:
     """A value in its unit, formatted for prose and tables."""
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return "n/a"
+    if isinstance(value, bool):
+        return yes_no(value)
     formatter = UNIT_FORMATS.get(unit)
-    return formatter(value) if formatter else f"{value:,.4g} {unit}"
+    return formatter(value) if formatter else f"{value:,.4g} {unit_label(unit)}"
 
 
-def chart_bundle(chart: alt.TopLevelMixin) -> dict:
-    """Mime bundle of a chart: SVG for notebook readers, the Vega-Lite spec for the interactive report."""
+def yes_no(value) -> str:
+    """A boolean for readers."""
+    return "yes" if value else "no"
+
+
+def chart_bundle(chart: alt.TopLevelMixin, description: str | None = None) -> dict:
+    """Mime bundle of a chart: the Vega-Lite spec (JupyterLab and the report draw it), a PNG for static viewers, and
+    a text description (also the spec's `description`, which Vega exposes as the chart's ARIA label)."""
     spec = chart.configure_legend(orient="bottom", labelLimit=0, columns=2).to_dict()
-    svg = vl_convert.vegalite_to_svg(spec)
-    digest = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:10]
+    spec["description"] = " ".join(filter(None, [description or spec.get("description"), describe(spec)]))
+    png = png_of(spec)
+    spec["$schema"] = VEGALITE_SCHEMA
+    return {VEGALITE_MIMETYPE: spec, "image/png": base64.b64encode(png).decode("ascii"),
+            "text/plain": f"Chart: {chart_title(spec)}. {spec['description']}"}
+
+
+def show_chart(chart: alt.TopLevelMixin, description: str | None = None) -> None:
+    """Display a chart in the notebook (and, through the report builder, interactively in the report).
+
+    `description` is an optional sentence on what the chart shows; a summary of its axes, series and ranges follows.
+    """
+    display(chart_bundle(chart, description), raw=True)
+
+
+def png_of(spec: dict) -> bytes:
+    """A chart as a palette PNG (no timestamps or other metadata: the same spec gives the same bytes)."""
+    image = Image.open(io.BytesIO(vl_convert.vegalite_to_png(spec, scale=PNG_SCALE)))
+    buffer = io.BytesIO()
+    image.quantize(colors=PNG_COLORS, method=Image.Quantize.FASTOCTREE).save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def chart_title(spec: dict) -> str:
+    """The title text of a chart spec."""
     title = spec.get("title", "")
-    title = title.get("text", "") if isinstance(title, dict) else title
-    return {"image/svg+xml": svg, CHART_MIMETYPE: {"id": f"chart-{digest}", "spec": spec},
-            "text/plain": f"<chart {digest}: {title}>"}
+    return title.get("text", "") if isinstance(title, dict) else title
 
 
-def show_chart(chart: alt.TopLevelMixin) -> None:
-    """Display a chart in the notebook (and, through the report builder, interactively in the report)."""
-    display(chart_bundle(chart), raw=True)
+def _views(spec: dict, data: str | None = None):
+    """(mark type, encoding, dataset name) of every single view of a (possibly layered) spec, in drawing order."""
+    data = spec.get("data", {}).get("name", data)
+    if "layer" in spec:
+        for layer in spec["layer"]:
+            yield from _views(layer, data)
+    else:
+        mark = spec["mark"]
+        yield (mark["type"] if isinstance(mark, dict) else mark), spec.get("encoding", {}), data
+
+
+def chart_data(spec: dict) -> tuple[list[str], list[list]]:
+    """The data behind a chart as columns and rows; data of several layers gets a leading `layer` column."""
+    first_use = {}
+    for mark, _, name in _views(spec):
+        if name is not None:
+            first_use.setdefault(name, mark)
+    layered = len(first_use) > 1
+    parts = [(f"{mark} {i}", spec["datasets"][name]) for i, (name, mark) in enumerate(first_use.items(), 1)]
+    fields = list(dict.fromkeys(key for _, records in parts for record in records for key in record))
+    rows = [([layer] if layered else []) + [record.get(f) for f in fields] for layer, records in parts for record in records]
+    return (["layer", *fields] if layered else fields), rows
+
+
+SERIES_CHANNELS = {"color": "Series", "strokeDash": "Line styles"}
+CHART_KINDS = {"line": "Line chart", "bar": "Bar chart", "rect": "Heat map", "area": "Band chart", "point": "Dot chart"}
+
+
+def _d3(value, pattern: str | None, field: str = "") -> str:
+    """A number in the chart's own d3 format where Python reads it the same way (",.0f", ".0%", ",.3~g"); years
+    (a field named like "year") to a tenth, without a thousands separator."""
+    if pattern:
+        try:
+            return format(value, pattern.replace("~", ""))
+        except (TypeError, ValueError):
+            pass
+    if "year" in field.lower():
+        return f"{value:.1f}".removesuffix(".0")
+    if float(value).is_integer() and abs(value) < 10_000:
+        return str(int(value))
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+
+
+def _channel_phrase(channel: dict, rows: list[dict], end_field: str | None = None) -> str:
+    """A channel's title with its range or values in the data: "USD bn (1.2 to 30.4)", "Calendar year (2022 to
+    2030)", "metric (gross, net)"; a channel titled None (an untitled legend) shows its values only. A quantitative
+    range spans `end_field` too (the x2/y2 end of bars and bands)."""
+    field = channel.get("field")
+    title = channel.get("title", field)
+    if channel.get("type") == "quantitative":
+        values = [r[f] for r in rows for f in (field, end_field) if f and isinstance(r.get(f), (int, float))]
+        pattern = channel.get("format") or channel.get("axis", {}).get("format") or channel.get("legend", {}).get("format")
+        shown = f"{_d3(min(values), pattern, field)} to {_d3(max(values), pattern, field)}" if values else ""
+    else:
+        values = list(dict.fromkeys(r.get(field) for r in rows if r.get(field) is not None))
+        if channel.get("type") == "ordinal" and len(values) > 2:
+            shown = f"{values[0]} to {values[-1]}"
+        else:
+            separator = "; " if any("," in str(v) for v in values) else ", "
+            shown = separator.join(map(str, values[:6])) + (f" and {len(values) - 6} more" if len(values) > 6 else "")
+    if title is None:
+        return shown
+    return f"{title} ({shown})" if shown else title
+
+
+def describe(spec: dict) -> str:
+    """A text alternative for a chart spec: kind, measured quantity and its range, axes, series, and source note."""
+    mark, enc, name = next(view for view in _views(spec) if {"x", "y"} <= set(view[1]))
+    rows = spec.get("datasets", {}).get(name, [])
+    channels = {k: v for k, v in enc.items() if isinstance(v, dict)}
+    quantitative = [k for k in ("y", "x", "color") if channels.get(k, {}).get("type") == "quantitative"]
+    measure = quantitative[0] if quantitative else "y"
+    others = [k for k in ("x", "y") if k != measure]
+    measured = _channel_phrase(channels[measure], rows, enc.get(measure + "2", {}).get("field"))
+    text = (f"{CHART_KINDS.get(mark, mark.capitalize() + ' chart')} of {measured} by "
+            + " and ".join(_channel_phrase(channels[k], rows) for k in others))
+    for key, name in SERIES_CHANNELS.items():
+        if key in channels and key != measure:
+            text += f". {name}: {_channel_phrase(channels[key], rows)}"
+    title = spec.get("title")
+    notes = title.get("subtitle", []) if isinstance(title, dict) else []
+    return ". ".join([text, *notes]) + "."
 
 
 def say(text: str) -> None:
@@ -70,14 +200,20 @@ def say(text: str) -> None:
 def table(frame: pd.DataFrame, units: dict[str, str], labels: dict[str, str] | None = None) -> None:
     """Display frame with the given columns formatted in their units and renamed by `labels` (no index column).
 
-    A unit of "row" formats that column by the frame's own `unit` column (for tables that mix units by row).
-    Formatted and numeric columns are right-aligned, text left-aligned.
+    A unit of "row" formats that column by the frame's own `unit` column (for tables that mix units by row); that
+    column shows human unit labels, and booleans show as yes/no. Formatted and numeric columns are right-aligned,
+    text left-aligned.
     """
     out = frame.copy()
     for column, unit in units.items():
         row_units = out["unit"] if unit == "row" else [unit] * len(out)
         out[column] = [fmt(v, u) for v, u in zip(out[column], row_units)]
-    numeric = set(units) | {c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])}
+    for column in out.columns:
+        out[column] = [yes_no(v) if isinstance(v, (bool, np.bool_)) else v for v in out[column]]
+    if "unit" in out.columns:
+        out["unit"] = [unit_label(u) if isinstance(u, str) else u for u in out["unit"]]
+    numeric = set(units) | {c for c in frame.columns
+                            if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])}
     out = out.rename(columns=labels or {})
     numeric = {(labels or {}).get(c, c) for c in numeric}
     out = out.fillna("n/a").astype(str)
@@ -102,3 +238,24 @@ def sources_of(*frames: pd.DataFrame) -> set[str]:
     for frame in frames:
         ids.update(frame["source_id"].dropna())
     return ids
+
+
+def publish_table(name: str, frame: pd.DataFrame, description: str, title: str | None = None) -> None:
+    """Publish a named data table: the report writes it to data/NAME.csv and lists it in data/index.csv (title
+    defaults to the name in words)."""
+    if not TABLE_NAME.fullmatch(name):
+        raise ValueError(f"data table name {name!r}: use lower-case letters, digits, '_' and '-'")
+    values = frame.astype(object).where(frame.notna(), None)
+    payload = {"name": name, "title": title or name.replace("_", " ").capitalize(), "description": description,
+               "columns": [str(c) for c in frame.columns],
+               "rows": [[_plain(v) for v in row] for row in values.itertuples(index=False)]}
+    display({TABLE_MIMETYPE: payload,
+             "text/plain": f"Data table {name}.csv ({len(frame)} rows x {len(frame.columns)} columns): {description}"},
+            raw=True)
+
+
+def _plain(value):
+    """A cell as a JSON value (numpy scalars to Python, timestamps to ISO text)."""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value.item() if hasattr(value, "item") else value

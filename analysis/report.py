@@ -9,7 +9,9 @@ links, images or HTML), and sources link only to http(s) URLs.
 """
 from __future__ import annotations
 
+import csv
 import html
+import io
 import json
 import re
 from concurrent.futures import ThreadPoolExecutor
@@ -24,7 +26,8 @@ from analysis import freshness, outdir
 from analysis.data import Dataset
 from analysis.notebook_run import declared_parameters, execute_all, notebook_paths
 from analysis.params import Parameter
-from analysis.present import CHART_MIMETYPE, SECTION_MIMETYPE, fmt
+from analysis.present import (SECTION_MIMETYPE, TABLE_MIMETYPE, VEGALITE_MIMETYPE, chart_data, chart_title, fmt,
+                              unit_label)
 
 TEMPLATES = jinja2.Environment(loader=jinja2.PackageLoader("analysis", "templates"), autoescape=True,
                                keep_trailing_newline=True)
@@ -37,7 +40,7 @@ HIDDEN_INPUT_TAGS = {"parameters", "injected-parameters"}
 
 
 def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", re.sub(r"<[^>]+>", "", text).lower()).strip("-")
+    return re.sub(r"[^a-z0-9]+", "-", re.sub(r"<[^>]+>|['’]", "", text).lower()).strip("-")
 
 
 def _markdown(text: str, toc: list, prefix: str) -> str:
@@ -56,17 +59,46 @@ def _script_json(payload) -> str:
     return json.dumps(payload, sort_keys=True).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def _output_html(output, toc: list, prefix: str, sections: list) -> str:
+def _download(downloads: list, ident: str, title: str, description: str, columns: list, rows: list) -> dict:
+    """Register a data file of the page (data/ID.csv); ids are unique in page order."""
+    taken = {d["id"] for d in downloads}
+    unique, n = ident, 1
+    while unique in taken:
+        n += 1
+        unique = f"{ident}-{n}"
+    entry = {"id": unique, "title": title, "description": description, "file": f"data/{unique}.csv",
+             "columns": columns, "rows": rows}
+    downloads.append(entry)
+    return entry
+
+
+def _chart_html(spec: dict, downloads: list) -> str:
+    """An interactive chart with its description and a link to its data."""
+    columns, rows = chart_data(spec)
+    entry = _download(downloads, _slug(chart_title(spec)) or "chart", chart_title(spec), spec["description"], columns, rows)
+    embed = {k: v for k, v in spec.items() if k != "$schema"}     # the page's own Vega-Lite version draws it
+    return (f'<figure class="chart"><div class="vega-chart" id="chart-{entry["id"]}"></div>'
+            f'<script type="application/json" data-chart="chart-{entry["id"]}">{_script_json(embed)}</script>'
+            f'<figcaption>{html.escape(spec["description"])} <a class="csv" href="{entry["file"]}">Data (CSV)</a>'
+            f'</figcaption></figure>')
+
+
+def _output_html(output, toc: list, prefix: str, sections: list, downloads: list) -> str:
     kind = output.get("output_type")
     if kind == "stream":
         return f'<pre class="stream">{html.escape(output["text"])}</pre>'
     if kind == "error":
         return f'<pre class="error">{html.escape(output["ename"])}: {html.escape(output["evalue"])}</pre>'
     data = output.get("data", {})
-    if CHART_MIMETYPE in data:
-        chart = data[CHART_MIMETYPE]
-        return (f'<figure class="chart"><div class="vega-chart" id="{chart["id"]}"></div>'
-                f'<script type="application/json" data-chart="{chart["id"]}">{_script_json(chart["spec"])}</script></figure>')
+    if VEGALITE_MIMETYPE in data:
+        return _chart_html(data[VEGALITE_MIMETYPE], downloads)
+    if TABLE_MIMETYPE in data:
+        table = data[TABLE_MIMETYPE]
+        if any(d["id"] == table["name"] for d in downloads):
+            raise ValueError(f"data table {table['name']!r}: the name is already taken")
+        entry = _download(downloads, table["name"], table["title"], table["description"], table["columns"], table["rows"])
+        return (f'<p class="download">Data table <a class="csv" href="{entry["file"]}">{html.escape(entry["id"])}.csv</a>: '
+                f'{html.escape(table["description"])}</p>')
     if SECTION_MIMETYPE in data:
         sections.append(data[SECTION_MIMETYPE])
         return TEMPLATES.get_template("headlines.html.j2").render(section=data[SECTION_MIMETYPE], fmt=fmt)
@@ -74,15 +106,34 @@ def _output_html(output, toc: list, prefix: str, sections: list) -> str:
         return f'<div class="output-html">{data["text/html"]}</div>'
     if "text/markdown" in data:
         return f'<div class="prose">{PROSE(data["text/markdown"])}</div>'
-    if "image/svg+xml" in data:
-        return f'<div class="output-svg">{data["image/svg+xml"]}</div>'
     if "text/plain" in data:
         return f'<pre class="output-text">{html.escape(data["text/plain"])}</pre>'
     return ""
 
 
-def render_notebook(nb: nbformat.NotebookNode, prefix: str, toc: list, sections: list) -> str:
-    """One notebook as an HTML section: prose, outputs, and code folded away."""
+def _csv(columns: list, rows: list) -> str:
+    """CSV text (header row, "\n" line ends, empty cells for missing values): the same input gives the same bytes."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows([["" if v is None else v for v in row] for row in rows])
+    return buffer.getvalue()
+
+
+def write_downloads(downloads: list, folder: Path) -> None:
+    """Write every chart's and data table's CSV, and data/index.csv listing them (id, title, description, file)."""
+    folder.mkdir()
+    for entry in downloads:
+        (folder / f"{entry['id']}.csv").write_text(_csv(entry["columns"], entry["rows"]), encoding="utf-8")
+    index = [[d["id"], d["title"], d["description"], d["file"]] for d in downloads]
+    (folder / "index.csv").write_text(_csv(["id", "title", "description", "file"], index), encoding="utf-8")
+
+
+def render_notebook(nb: nbformat.NotebookNode, prefix: str, toc: list, sections: list,
+                    downloads: list | None = None) -> str:
+    """One notebook as an HTML section: prose, outputs, and code folded away; charts and data tables are added to
+    `downloads` (the files the report writes to data/)."""
+    downloads = [] if downloads is None else downloads
     parts = []
     for cell in nb.cells:
         if cell.cell_type == "markdown":
@@ -91,7 +142,7 @@ def render_notebook(nb: nbformat.NotebookNode, prefix: str, toc: list, sections:
             tags = set(cell.metadata.get("tags", []))
             label = "parameters" if tags & HIDDEN_INPUT_TAGS else "code"
             parts.append(f'<details class="code"><summary>{label}</summary><pre>{html.escape(cell.source)}</pre></details>')
-            parts.extend(_output_html(output, toc, prefix, sections) for output in cell.outputs)
+            parts.extend(_output_html(output, toc, prefix, sections, downloads) for output in cell.outputs)
     return f'<section class="notebook" id="{prefix}">' + "\n".join(parts) + "</section>"
 
 
@@ -101,8 +152,8 @@ def _linkable(source: dict) -> dict:
 
 
 def _parameter_rows(schema: dict[str, Parameter], values: dict, used: set[str]) -> list[dict]:
-    return [{"name": name, "value": values[name], "default": p.default, "changed": values[name] != p.default,
-             "unit": p.unit, "description": p.description, "source_id": p.source_id, "confidence": p.confidence}
+    return [{"name": name, "label": p.title, "value": values[name], "default": p.default,
+             "changed": values[name] != p.default, "unit": unit_label(p.unit), "description": p.description, "source_id": p.source_id, "confidence": p.confidence}
             for name, p in schema.items() if name in used]
 
 
@@ -121,10 +172,10 @@ def build(out_dir: Path, values: dict, schema: dict[str, Parameter], dataset: Da
             bundle = side.submit(vl_convert.javascript_bundle)
             executed = execute_all(jobs, data_dir=dataset.directory)
             vega_bundle = bundle.result()
-        toc, sections, bodies = [], [], []
+        toc, sections, bodies, downloads = [], [], [], []
         for path in executed:
             nb = nbformat.read(str(path), as_version=4)
-            bodies.append(render_notebook(nb, path.stem, toc, sections))
+            bodies.append(render_notebook(nb, path.stem, toc, sections, downloads))
         source_ids = sorted({sid for s in sections for sid in s["sources"]} |
                             {schema[name].source_id for name in used})
         sources = [_linkable(dataset.source(sid)) for sid in source_ids]
@@ -132,8 +183,10 @@ def build(out_dir: Path, values: dict, schema: dict[str, Parameter], dataset: Da
         page = TEMPLATES.get_template("report.html.j2").render(
             title_suffix=f" — scenario {scenario}" if scenario else "", as_of=values["as_of"], data_version=dataset.version, toc=toc, bodies=bodies,
             parameters=_parameter_rows(schema, values, used), sources=sources, stale=stale.to_dict("records"),
+            downloads=downloads,
             vega_bundle=vega_bundle.replace("</script", "<\\/script"))
         (staging / "index.html").write_text(page, encoding="utf-8")
+        write_downloads(downloads, staging / "data")
         results = {"as_of": values["as_of"], "data_version": dataset.version, "scenario": scenario,
                    "parameters": {name: values[name] for name in sorted(used)},
                    "results": {s["section"]: {r["key"]: {"label": r["label"], "value": r["value"], "unit": r["unit"]}

@@ -2,7 +2,7 @@
 import pandas as pd
 import pytest
 
-from analysis import capex, data, params
+from analysis import capex, data, fleet, params
 
 
 @pytest.fixture(scope="module")
@@ -10,12 +10,19 @@ def ds():
     return data.load_dataset()
 
 
-P = {"aws_capex_share": 0.5, "ai_share": 0.4, "accelerator_price_usd": 40_000.0, "accelerator_power_w": 1_000.0,
-     "server_overhead_fraction": 0.5, "pue": 1.2, "rental_usd_per_gpu_hour": 10.0, "utilization": 0.5}
+P = {"aws_capex_share": 0.5, "ai_share": 0.4, "server_overhead_fraction": 0.5, "pue": 1.2, "utilization": 0.5}
 
 
-def test_funnel_by_hand():
-    row = capex.ai_funnel(pd.Series([10_000.0]), P).iloc[0]
+def mix(rows):
+    """A chip mix as fleet.quarterly_mix returns it: (quarter, chip, unit_share, all_in_usd, power_w, rent)."""
+    return pd.DataFrame(rows, columns=["quarter", "chip", "unit_share", "all_in_usd", "power_w", "rent_usd_per_hour"])
+
+
+H100_ONLY = mix([("2023Q3", "H100/H200", 1.0, 40_000.0, 1_000.0, 10.0)])
+
+
+def test_a_quarter_with_only_h100_is_the_single_chip_arithmetic():
+    row = capex.ai_funnel(pd.Series([10_000.0], index=["2023Q3"]), H100_ONLY, P).iloc[0]
     assert row["aws_capex"] == pytest.approx(5_000)            # 10,000 x 0.5
     assert row["ai_hardware"] == pytest.approx(2_000)          # 5,000 x 0.4
     assert row["accelerators"] == pytest.approx(50_000)        # 2,000e6 / 40,000
@@ -24,12 +31,41 @@ def test_funnel_by_hand():
     assert row["rental_payback_years"] == pytest.approx(2_000 / 2_190)
 
 
-def test_funnel_scales_linearly_and_monotonically():
-    base = capex.ai_funnel(pd.Series([1_000.0, 2_000.0]), P)
+def test_the_mix_changes_the_count_power_and_rent():
+    # half H100 at 40,000 / 1 kW / 10 USD, half a cheap chip at 10,000 / 0.5 kW / 2 USD: mean 25,000, 750 W, 6 USD
+    both = mix([("2023Q3", "H100/H200", 0.5, 40_000.0, 1_000.0, 10.0), ("2023Q3", "T", 0.5, 10_000.0, 500.0, 2.0)])
+    row = capex.ai_funnel(pd.Series([10_000.0], index=["2023Q3"]), both, P).iloc[0]
+    assert row["all_in_usd"] == pytest.approx(25_000)
+    assert row["accelerators"] == pytest.approx(80_000)        # 2,000e6 / 25,000
+    assert row["power_mw"] == pytest.approx(80_000 * 0.75 * 1.5 * 1.2 / 1e3)
+    assert row["annual_rental_capacity"] == pytest.approx(80_000 * 8_760 * 0.5 * 6 / 1e6)
+
+
+def test_quarters_after_the_mix_use_its_last_quarter():
+    two = pd.concat([H100_ONLY, mix([("2023Q4", "T", 1.0, 10_000.0, 500.0, 2.0)])])
+    out = capex.ai_funnel(pd.Series([1_000.0, 1_000.0, 1_000.0], index=["2023Q3", "2023Q4", "2024Q1"]), two, P)
+    assert list(out["mix_quarter"]) == ["2023Q3", "2023Q4", "2023Q4"]
+    assert out.loc["2024Q1", "accelerators"] == pytest.approx(out.loc["2023Q4", "accelerators"])
+    assert out.loc["2023Q3", "accelerators"] == pytest.approx(out.loc["2023Q4", "accelerators"] / 4)
+
+
+def test_funnel_scales_linearly():
+    base = capex.ai_funnel(pd.Series([1_000.0, 2_000.0], index=["2023Q3", "2023Q3"]), H100_ONLY, P)
     assert base["accelerators"].iloc[1] == pytest.approx(2 * base["accelerators"].iloc[0])
-    dearer = capex.ai_funnel(pd.Series([1_000.0]), {**P, "accelerator_price_usd": 80_000.0}).iloc[0]
-    assert dearer["accelerators"] == pytest.approx(base["accelerators"].iloc[0] / 2)
-    assert dearer["rental_payback_years"] > base["rental_payback_years"].iloc[0]
+
+
+def test_real_mix_by_hand(ds):
+    p = params.resolve({}, ds)
+    m = fleet.quarterly_mix(ds, p).set_index(["quarter", "chip"])
+    assert m.groupby("quarter")["unit_share"].sum().to_numpy() == pytest.approx(1.0)
+    # Epoch's 2023 H100 price 34,641 / 0.61 / (1 - 0.19); units and TDP from the epoch_fleet.csv rows
+    h = m.loc[("2023Q3", "H100/H200")]
+    assert h["all_in_usd"] == pytest.approx(34_641 / 0.61 / 0.81)
+    assert h["power_w"] == pytest.approx(700, abs=1)
+    assert m.loc[("2025Q2", "H100/H200"), "rent_usd_per_hour"] == pytest.approx(98.32 / 8)   # April: pre-cut
+    assert m.loc[("2025Q3", "H100/H200"), "rent_usd_per_hour"] == pytest.approx(55.04 / 8)   # July: post-cut
+    assert m.loc[("2025Q3", "Trainium2"), "all_in_usd"] == pytest.approx(4_000 / 0.61 / 0.81)
+    assert m.loc[("2025Q3", "Trainium2"), "rent_usd_per_hour"] == pytest.approx(35.7608 / 16)
 
 
 def test_essay_check_uses_reported_q3_2023_capex(ds):
@@ -55,5 +91,24 @@ def test_quarterly_series_are_complete_from_2022(ds):
 def test_headlines_follow_the_funnel(ds):
     p = params.resolve({}, ds)
     results = {r["key"]: r for r in capex.headline_results(ds, p)}
-    assert results["focus_quarter_accelerators"]["value"] == pytest.approx(12_479e6 * p["aws_capex_share"] * p["ai_share"] / p["accelerator_price_usd"])
+    m = fleet.quarterly_mix(ds, p)
+    q = m[m["quarter"] == "2023Q3"]
+    mean_all_in = (q["unit_share"] * q["all_in_usd"]).sum()
+    assert results["focus_quarter_accelerators"]["value"] == pytest.approx(
+        12_479e6 * p["aws_capex_share"] * p["ai_share"] / mean_all_in)
+    f = capex.funnel(ds, p)
+    assert results["latest_four_quarters_accelerators"]["value"] == pytest.approx(f["accelerators"].iloc[-4:].sum())
     assert all(r["unit"] for r in results.values())
+
+
+def test_cross_check_and_sensitivity_follow_the_funnel(ds):
+    p = params.resolve({}, ds)
+    f = capex.funnel(ds, p)
+    check = capex.epoch_cross_check(ds, f)
+    epoch = ds["epoch_fleet"]
+    rows = epoch[(epoch["quarter"] == "2024Q2") & (epoch["measure"] == "units") & (epoch["owner"] == "Amazon")]
+    assert check.loc["2024Q2", "epoch_median"] == rows["median"].sum()
+    assert check.loc["2024Q2", "ratio"] == pytest.approx(f.loc["2024Q2", "accelerators"] / rows["median"].sum())
+    assert "2026Q2" not in check.index                                   # Epoch has no complete 2026Q2
+    grid = capex.ai_share_sensitivity(ds, p, [0.25, 0.5]).set_index("ai_share")
+    assert grid.loc[0.5, "accelerators"] == pytest.approx(2 * grid.loc[0.25, "accelerators"])

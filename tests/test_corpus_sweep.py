@@ -9,7 +9,7 @@ import warnings
 
 import pytest
 
-from analysis import capex, data, freshness, outlook, params, portfolio
+from analysis import capex, crosscheck, data, freshness, outlook, params, portfolio, summary
 from analysis.errors import ParameterError
 from analysis.notebook_run import declared_parameters, notebook_paths
 
@@ -29,10 +29,20 @@ def compute_sections(sections: set[str], p: dict, grids: bool = True) -> None:
     if "02_portfolio" in sections:
         portfolio.headline_results(DS, p)
         if grids:
-            portfolio.irr_heatmap(portfolio.landlord(DS, p), p)
-    if "03_asic_erosion" in sections:
-        result = outlook.run(DS, {**p, **{k: min(v, p[k]) for k, v in FAST.items()}}, SCHEMA)
-        outlook.hindcast(DS, p, result)
+            for case in portfolio.landlord_cases(DS, p):
+                portfolio.irr_heatmap(case)
+            portfolio.landlord_variants(DS, p)
+    if sections & {"00_summary", "03_asic_erosion", "04_claims_and_checks"}:
+        q = {**p, **{k: min(v, p[k]) for k, v in FAST.items()}}
+        result = outlook.run(DS, q, SCHEMA, sensitivity="03_asic_erosion" in sections)
+        if "03_asic_erosion" in sections:
+            outlook.hindcast(DS, {**q, "observed_through": 2023, "capex_outlook_vintage": "2024-02"}, q, SCHEMA)
+            outlook.spend_check(DS, q, SCHEMA, result)
+            outlook.by_year(result)
+        if "00_summary" in sections:
+            summary.answer(summary.key_findings(DS, q, SCHEMA, result))
+        if "04_claims_and_checks" in sections:
+            crosscheck.panel(DS["cross_checks"], crosscheck.our_values(DS, q, SCHEMA, result))
 
 
 def _sections_using(name: str) -> set[str]:

@@ -138,9 +138,9 @@ def test_freshness_flags_series_more_than_two_quarters_old():
     ds = data.load_dataset(FROZEN)
     stale = freshness.stale_series(ds, "2026-11-26")
     flagged = set(stale["series"])
-    assert "AWS operating_income" in flagged           # latest 2025Q4: four quarters before 2026Q4
-    assert "Amazon capex_gross" not in flagged          # latest 2026Q2: two quarters before
-    assert freshness.stale_series(ds, "2026-06-30").query("series == 'AWS operating_income'").empty
+    assert "AWS operating income" in flagged           # latest 2025Q4: four quarters before 2026Q4
+    assert "Amazon capex gross" not in flagged          # latest 2026Q2: two quarters before
+    assert freshness.stale_series(ds, "2026-06-30").query("series == 'AWS operating income'").empty
 
 
 # --- spot checks of loaded values against the sources they cite --------------------------------------------

@@ -1,295 +1,165 @@
-"""Tests for analysis.erosion. The numbers below are test fixtures, not the report's assumptions."""
-
-from dataclasses import replace
-
+"""The erosion model on small synthetic inputs: observed years fixed, logistic moves, shares, spend identities,
+thresholds, central estimate, sensitivity tools."""
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import example, given, settings
-from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
 from scipy import stats
 
 from analysis import erosion as e
+from analysis.uncertainty import SplitDistribution
 
-YEARS = np.arange(2022, 2031)
-
-
-@pytest.fixture
-def inputs():
-    return e.ErosionInputs(
-        trainium_ceiling=0.4, trainium_midpoint=2027.0, trainium_takeover=6.0, trainium_cost_per_h100e=0.6,
-        amd_ceiling=0.1, amd_midpoint=2028.0, amd_takeover=5.0, amd_cost_per_h100e=0.8,
-        other_ceiling=0.05, other_midpoint=2029.0, other_takeover=6.0, other_cost_per_h100e=0.9,
-        nvidia_cost_per_h100e=1.0, ai_share_of_capex=0.5, accelerator_share_of_ai_capex=0.5,
-        capex_actual={2022: 60.0, 2023: 50.0, 2024: 80.0, 2025: 120.0},
-        capex_growth={2026: 1.4, 2027: 1.1, 2028: 1.05, 2029: 1.05, 2030: 1.03},
-    )
+VENDORS = (e.Vendor("nvidia", "Nvidia", "gpu"), e.Vendor("asic1", "ASIC one", "asic"), e.Vendor("gpu2", "GPU two", "gpu"))
+OBSERVED = e.Observed(years=(2023, 2024, 2025), capex=np.array([50.0, 80.0, 100.0]),
+                      spend={"nvidia": np.array([4.0, 6.0, 8.0]), "asic1": np.array([np.nan, 1.0, 2.0]),
+                             "gpu2": np.array([0.0, 0.0, 0.0])},
+                      compute={"nvidia": np.array([100.0, 150.0, 200.0]), "asic1": np.array([np.nan, 50.0, 100.0]),
+                               "gpu2": np.array([0.0, 0.0, 0.0])})
+POINT = {"capex_growth_2026": 1.2, "capex_growth_2027": 1.1, "capex_growth_2028": 1.0, "capex_growth_2029": 1.0, "capex_growth_2030": 1.05,
+         "accelerator_share_of_capex": 0.1,
+         "asic1_ceiling": 0.6, "asic1_midpoint": 2027.0, "asic1_takeover": 3.0, "asic1_cost_ratio": 0.5,
+         "gpu2_ceiling": 0.1, "gpu2_midpoint": 2028.0, "gpu2_takeover": 4.0, "gpu2_cost_ratio": 0.8}
 
 
 @pytest.fixture
-def specs():
-    return {
-        "trainium_ceiling": e.beta(0.4, 60), "trainium_midpoint": stats.norm(2027, 1.0),
-        "trainium_takeover": e.lognormal_from_interval(4.0, 9.0), "trainium_cost_per_h100e": e.lognormal(0.6, 0.15),
-        "amd_ceiling": e.beta(0.1, 80), "amd_midpoint": stats.norm(2028, 1.0),
-        "nvidia_cost_per_h100e": e.lognormal(1.0, 0.1), "ai_share_of_capex": e.beta(0.5, 100),
-        "accelerator_share_of_ai_capex": e.beta(0.5, 100), "capex_growth_2026": e.lognormal(1.4, 0.1),
-        "capex_growth_2027": e.lognormal(1.1, 0.08),
-    }
+def model():
+    return e.Model(VENDORS, OBSERVED, (2026, 2027, 2028, 2029, 2030), dict(POINT))
 
 
-# --- logistic -----------------------------------------------------------------------------------------------
-
-def test_logistic_is_half_ceiling_at_midpoint_and_10_90_percent_at_half_takeover():
-    k, m, T = 0.37, 2027.3, 5.5
-    assert e.logistic_share(m, k, m, T) == pytest.approx(k / 2, rel=1e-12)
-    assert e.logistic_share(m - T / 2, k, m, T) == pytest.approx(0.1 * k, rel=1e-12)
-    assert e.logistic_share(m + T / 2, k, m, T) == pytest.approx(0.9 * k, rel=1e-12)
-
-
-def _draws(n, lo, hi):
-    return hnp.arrays(float, n, elements=st.floats(lo, hi))
+@pytest.fixture
+def draws():
+    rng = np.random.default_rng(7)
+    n = 500
+    return {"asic1_ceiling": rng.uniform(0, 1, n), "asic1_midpoint": rng.uniform(2020, 2035, n),
+            "asic1_takeover": rng.uniform(0.2, 10, n), "gpu2_ceiling": rng.uniform(0, 1, n),
+            "gpu2_midpoint": rng.uniform(2020, 2035, n), "asic1_cost_ratio": rng.uniform(0.1, 2, n),
+            "capex_growth_2026": rng.uniform(0.5, 2, n), "accelerator_share_of_capex": rng.uniform(0, 0.5, n)}
 
 
-@st.composite
-def share_params(draw):
-    n = draw(st.integers(1, 20))
-    p = {}
-    for c in e.CHALLENGERS:
-        p[f"{c}_ceiling"] = draw(_draws(n, 0.0, 1.0))  # sums of ceilings up to 3 exercise the rescaling
-        p[f"{c}_midpoint"] = draw(_draws(n, 1990.0, 2070.0))
-        p[f"{c}_takeover"] = draw(_draws(n, 0.05, 60.0))
-    for v in e.VENDORS:
-        p[f"{v}_cost_per_h100e"] = draw(_draws(n, 1e-3, 1e3))
-    return p
+def test_logistic_move_starts_at_the_observed_share_and_tends_to_the_ceiling():
+    t0 = 2025.5
+    for start, ceiling in ((0.3, 0.6), (0.6, 0.2), (0.0, 0.4)):
+        path = e.logistic_move(np.array([t0, 2027.0, 2040.0, 2100.0]), start, ceiling, 2027.0, 2.0, t0)
+        assert path[0] == pytest.approx(start)
+        assert path[-1] == pytest.approx(ceiling)
+        assert np.all(np.diff(path) * np.sign(ceiling - start) >= 0)      # monotone towards the ceiling
+    # Half of a full logistic at the midpoint: (0.5 - R(t0)) / (1 - R(t0)) of the way.
+    r0 = 1 / (1 + np.exp(-np.log(81) * (t0 - 2027.0) / 2.0))
+    mid = e.logistic_move(2027.0, 0.3, 0.6, 2027.0, 2.0, t0)
+    assert mid == pytest.approx(0.3 + 0.3 * (0.5 - r0) / (1 - r0))
 
 
-# Rescaled ceilings that sum to 1 + 1 ulp in floating point, fully saturated: Nvidia's remainder must not go negative.
-SATURATED = {**{f"{c}_ceiling": np.array([k]) for c, k in zip(e.CHALLENGERS, [0.7214883401940817, 0.5253543224757259,
-                                                                              0.31024187555895566])},
-             **{f"{c}_midpoint": np.array([1990.0]) for c in e.CHALLENGERS},
-             **{f"{c}_takeover": np.array([0.05]) for c in e.CHALLENGERS},
-             **{f"{v}_cost_per_h100e": np.array([1.0]) for v in e.VENDORS}}
+def test_a_move_long_past_its_midpoint_stays_finite():
+    path = e.logistic_move(np.array([2026.5, 2030.5]), 0.4, 0.5, 1990.0, 0.1, 2025.5)
+    assert np.all(np.isfinite(path)) and path[-1] == pytest.approx(0.5)
 
 
-@settings(max_examples=300, deadline=None)
-@given(share_params())
-@example(SATURATED)
-def test_shares_in_unit_interval_and_sum_to_one_every_year_and_draw(p):
-    compute = e.compute_shares(YEARS, p)
-    spend = e.spend_shares(compute, p)
-    n = len(p["amd_ceiling"])
-    for shares in (compute, spend):
-        stacked = np.stack(list(shares.values()))
-        assert stacked.shape == (len(e.VENDORS), n, len(YEARS))
-        assert np.all((stacked >= 0) & (stacked <= 1))
-        np.testing.assert_allclose(stacked.sum(axis=0), 1.0, rtol=0, atol=1e-12)
+def test_observed_years_are_the_data_in_every_draw(model, draws):
+    paths = e.evaluate(model, draws)
+    n_obs = len(OBSERVED.years)
+    np.testing.assert_array_equal(paths["capex"][:, :n_obs], np.broadcast_to(OBSERVED.capex, (500, n_obs)))
+    np.testing.assert_array_equal(paths["nvidia_revenue"][:, :n_obs], np.broadcast_to(OBSERVED.spend["nvidia"], (500, n_obs)))
+    np.testing.assert_allclose(paths["compute_share_asic1"][:, 2], 100 / 300)
+    assert np.isnan(paths["compute_share_asic1"][:, 0]).all()             # not covered in 2023: unknown, not zero
+    np.testing.assert_allclose(paths["accelerator_spend"][:, 1], 7.0)      # covered vendors summed
 
 
-def test_ceilings_summing_above_one_are_rescaled_proportionally():
-    p = {"trainium_ceiling": 0.9, "amd_ceiling": 0.6, "other_ceiling": 0.0,
-         **{f"{c}_midpoint": 2000.0 for c in e.CHALLENGERS}, **{f"{c}_takeover": 1.0 for c in e.CHALLENGERS}}
-    shares = e.compute_shares([2100.0], p)  # far past the midpoints: every challenger at its (rescaled) ceiling
-    assert shares["trainium"][0, 0] == pytest.approx(0.6)
-    assert shares["amd"][0, 0] == pytest.approx(0.4)
-    assert shares["nvidia"][0, 0] == pytest.approx(0.0, abs=1e-12)
+def test_shares_in_unit_interval_and_sum_to_one_in_every_forecast_year_and_draw(model, draws):
+    paths = e.evaluate(model, draws)
+    for kind in ("compute_share", "spend_share"):
+        shares = np.stack([paths[f"{kind}_{v.id}"][:, 3:] for v in VENDORS])
+        assert np.all((shares >= -1e-12) & (shares <= 1 + 1e-12))
+        np.testing.assert_allclose(shares.sum(axis=0), 1.0)
 
 
-@pytest.mark.parametrize("challenger", e.CHALLENGERS)
-def test_earlier_midpoint_lowers_nvidia_spend_share_every_year(inputs, challenger):
-    name = f"{challenger}_midpoint"
-    base = e.evaluate(inputs)["spend_share_nvidia"]
-    earlier = e.evaluate(inputs, {name: getattr(inputs, name) - 1.0})["spend_share_nvidia"]
-    assert np.all(earlier < base)
+def test_the_forecast_continues_from_the_last_observed_share_at_mid_year(model):
+    p = e.evaluate(model)
+    t = 2026 + e.MID_YEAR
+    expected = e.logistic_move(t, 100 / 300, 0.6, 2027.0, 3.0, 2025 + e.MID_YEAR)
+    assert p["compute_share_asic1"][0, 3] == pytest.approx(expected)
 
 
-@pytest.mark.parametrize("challenger", e.CHALLENGERS)
-def test_faster_takeover_lowers_nvidia_share_after_the_midpoint_and_raises_it_before(inputs, challenger):
-    # A steeper logistic is *lower* before its midpoint, so "faster takeover => lower Nvidia share" holds only after it.
-    midpoint, takeover = getattr(inputs, f"{challenger}_midpoint"), getattr(inputs, f"{challenger}_takeover")
-    base = e.evaluate(inputs)["spend_share_nvidia"][0]
-    faster = e.evaluate(inputs, {f"{challenger}_takeover": takeover / 2})["spend_share_nvidia"][0]
-    assert np.all(faster[YEARS > midpoint] < base[YEARS > midpoint])
-    assert np.all(faster[YEARS < midpoint] > base[YEARS < midpoint])
+def test_challenger_shares_above_one_are_scaled_to_sum_to_one(model):
+    p = e.evaluate(model, {"asic1_ceiling": 0.9, "gpu2_ceiling": 0.9, "asic1_midpoint": 2000.0, "gpu2_midpoint": 2000.0,
+                           "asic1_takeover": 0.2, "gpu2_takeover": 0.2})
+    np.testing.assert_allclose(p["compute_share_nvidia"][0, 3:], 0.0, atol=1e-9)
+    np.testing.assert_allclose(p["compute_share_asic1"][0, -1], 0.5)
 
 
-@settings(max_examples=200, deadline=None)
-@given(share_params(), st.floats(0.01, 10.0))
-def test_earlier_midpoint_never_raises_nvidia_spend_share(p, shift):
-    base = e.spend_shares(e.compute_shares(YEARS, p), p)["nvidia"]
-    q = {**p, "trainium_midpoint": p["trainium_midpoint"] - shift}
-    assert np.all(e.spend_shares(e.compute_shares(YEARS, q), q)["nvidia"] <= base + 1e-12)
+def test_spend_identities_in_forecast_years(model):
+    p = e.evaluate(model)
+    np.testing.assert_allclose(p["capex"][0, 3:], 100 * np.cumprod([1.2, 1.1, 1.0, 1.0, 1.05]))
+    np.testing.assert_allclose(p["accelerator_spend"][0, 3:], p["capex"][0, 3:] * 0.1)
+    np.testing.assert_allclose(p["nvidia_revenue"][:, 1:] + p["erosion"][:, 1:], p["accelerator_spend"][:, 1:])
+    assert np.isnan(p["erosion"][0, 0])          # a year the data do not split by vendor has no erosion figure
+    np.testing.assert_allclose(p["asic_spend_share"][0, 3:], p["spend_share_asic1"][0, 3:])  # gpu2 is not an ASIC
 
 
-def test_cheaper_challenger_lowers_its_dollar_share_relative_to_its_compute_share(inputs):
-    def ratio(cost):
-        paths = e.evaluate(inputs, {"trainium_cost_per_h100e": cost})
-        return paths["spend_share_trainium"] / paths["compute_share_trainium"]
-
-    assert np.all(ratio(0.5) < ratio(0.7))
-    assert np.all(ratio(0.5) < 1.0)  # cheaper than every rival per H100e => dollar share below compute share
-    assert np.all(ratio(2.0) > 1.0)  # dearer than every rival => dollar share above compute share
-    paths = e.evaluate(inputs)  # ratio = own cost / compute-weighted average cost
-    average = sum(paths[f"compute_share_{v}"] * getattr(inputs, f"{v}_cost_per_h100e") for v in e.VENDORS)
-    np.testing.assert_allclose(ratio(inputs.trainium_cost_per_h100e), inputs.trainium_cost_per_h100e / average)
+def test_equal_costs_give_spend_shares_equal_to_compute_shares_and_cheaper_chips_less(model):
+    same = e.evaluate(model, {"asic1_cost_ratio": 1.0, "gpu2_cost_ratio": 1.0})
+    np.testing.assert_allclose(same["spend_share_asic1"][0, 3:], same["compute_share_asic1"][0, 3:])
+    cheap = e.evaluate(model)
+    assert np.all(cheap["spend_share_asic1"][0, 3:] < cheap["compute_share_asic1"][0, 3:])
 
 
-def test_equal_costs_make_dollar_shares_equal_compute_shares(inputs):
-    same = {f"{v}_cost_per_h100e": 2.0 for v in e.VENDORS}
-    paths = e.evaluate(inputs, same)
-    for v in e.VENDORS:
-        np.testing.assert_allclose(paths[f"spend_share_{v}"], paths[f"compute_share_{v}"], rtol=1e-12)
+def test_a_higher_ceiling_lowers_nvidia_spend_share_in_every_forecast_year(model):
+    low, high = (e.evaluate(model, {"asic1_ceiling": k})["nvidia_spend_share"][0, 3:] for k in (0.4, 0.8))
+    assert np.all(high < low)
 
 
-# --- fit ----------------------------------------------------------------------------------------------------
-
-def test_fit_recovers_midpoint_and_takeover_with_fixed_ceiling():
-    years = np.arange(2018, 2026)
-    observed = e.logistic_share(years, 0.4, 2027.5, 6.0)
-    fit = e.fit_logistic(years, observed, ceiling=0.4)
-    assert (fit.ceiling, fit.midpoint, fit.takeover) == pytest.approx((0.4, 2027.5, 6.0), rel=1e-6)
-    np.testing.assert_allclose(fit.residuals, 0.0, atol=1e-9)
-
-
-def test_fit_recovers_ceiling_within_bounds_and_reports_residuals():
-    years = np.arange(2015, 2036)
-    truth = e.logistic_share(years, 0.35, 2026.0, 8.0)
-    noise = np.random.default_rng(0).normal(0, 0.002, years.size)
-    fit = e.fit_logistic(years, truth + noise, ceiling_bounds=(0.05, 0.9))
-    assert fit.ceiling == pytest.approx(0.35, abs=0.01)
-    assert fit.midpoint == pytest.approx(2026.0, abs=0.3)
-    assert fit.takeover == pytest.approx(8.0, abs=0.5)
-    fitted = e.logistic_share(years, fit.ceiling, fit.midpoint, fit.takeover)
-    np.testing.assert_allclose(fit.residuals, truth + noise - fitted, atol=1e-12)
-
-
-def test_fit_rejects_ambiguous_ceiling_and_too_few_points():
-    with pytest.raises(ValueError):
-        e.fit_logistic([2022, 2023, 2024], [0.01, 0.02, 0.04], ceiling=0.4, ceiling_bounds=(0.1, 0.9))
-    with pytest.raises(ValueError):
-        e.fit_logistic([2022, 2023, 2024], [0.01, 0.02, 0.04])
-    with pytest.raises(ValueError):
-        e.fit_logistic([2022, 2023], [0.01, 0.02], ceiling_bounds=(0.1, 0.9))
-
-
-# --- spend trajectory ---------------------------------------------------------------------------------------
-
-def test_spend_identities(inputs):
-    paths = e.evaluate(inputs)
-    capex = paths["capex"][0]
-    np.testing.assert_allclose(capex[:4], [60.0, 50.0, 80.0, 120.0])
-    np.testing.assert_allclose(capex[4:], 120.0 * np.cumprod([1.4, 1.1, 1.05, 1.05, 1.03]))
-    np.testing.assert_allclose(paths["accelerator_spend"], paths["capex"] * 0.25)
-    np.testing.assert_allclose(paths["nvidia_revenue"], paths["accelerator_spend"] * paths["spend_share_nvidia"])
-    challengers = sum(paths[f"spend_share_{c}"] for c in e.CHALLENGERS) * paths["accelerator_spend"]
-    np.testing.assert_allclose(paths["erosion"], challengers)
-    np.testing.assert_allclose(paths["cumulative_erosion"], np.cumsum(paths["erosion"], axis=1))
-
-
-def test_window_sums_and_thresholds(inputs):
-    paths = e.evaluate(inputs)
-    out = e.outcomes(paths, inputs.years)
-    nv = paths["nvidia_revenue"][0]
-    assert out["nvidia_revenue_2024_2026"][0] == pytest.approx(nv[2:5].sum())
-    assert out["nvidia_revenue_2027_2030"][0] == pytest.approx(nv[5:].sum())
-    assert out["nvidia_revenue_2024_2030"][0] == pytest.approx(nv[2:].sum())
-    challenger = 1 - paths["spend_share_nvidia"][0]
-    first = inputs.years[np.argmax(challenger >= 0.25)]
-    assert challenger.max() >= 0.25 and out["first_year_challengers_25pct"][0] == first
-    assert challenger[inputs.years < first].max() < 0.25
-
-
-def test_threshold_never_crossed_is_nan_in_draws_and_none_in_deterministic_run(inputs):
-    small = replace(inputs, trainium_ceiling=0.1, amd_ceiling=0.05, other_ceiling=0.05)
-    assert np.isnan(e.outcomes(e.evaluate(small), small.years)["first_year_challengers_25pct"][0])
-    _, summary = e.run_deterministic(small, {})
-    assert summary["first_year_challengers_25pct"] is None and summary["first_year_challengers_50pct"] is None
-
-
-def test_invalid_inputs_are_rejected(inputs):
+@pytest.mark.parametrize("name, value", [("asic1_ceiling", 1.5), ("asic1_takeover", 0.0), ("capex_growth_2027", -1.0),
+                                         ("accelerator_share_of_capex", np.nan), ("asic1_cost_ratio", 0.0)])
+def test_invalid_inputs_are_rejected(model, name, value):
+    with pytest.raises(ValueError, match=name):
+        e.evaluate(model, {name: value})
     with pytest.raises(KeyError):
-        e.evaluate(inputs, {"trainium_cieling": 0.3})
-    for name, bad in [("trainium_ceiling", 1.2), ("amd_takeover", 0.0), ("nvidia_cost_per_h100e", -1.0),
-                      ("ai_share_of_capex", np.nan), ("capex_growth_2027", 0.0)]:
-        with pytest.raises(ValueError):
-            e.evaluate(inputs, {name: bad})
-    with pytest.raises(ValueError):
-        replace(inputs, capex_growth={2027: 1.1})
+        e.evaluate(model, {"no_such_input": 1.0})
 
 
-# --- Monte Carlo --------------------------------------------------------------------------------------------
-
-def test_deterministic_run_is_the_core_at_the_medians(inputs, specs):
-    table, _ = e.run_deterministic(inputs, specs)
-    paths = e.evaluate(inputs, e.medians(specs))
-    for metric, values in paths.items():
-        np.testing.assert_array_equal(table[metric].to_numpy(), values[0])
+def test_model_requires_consecutive_years_and_every_point_value():
+    with pytest.raises(ValueError, match="consecutive"):
+        e.Model(VENDORS, OBSERVED, (2027, 2028), dict(POINT))
+    with pytest.raises(ValueError, match="gpu2_takeover"):
+        e.Model(VENDORS, OBSERVED, (2026, 2027, 2028, 2029, 2030), {k: v for k, v in POINT.items() if k != "gpu2_takeover"})
 
 
-def test_mc_median_equals_deterministic_for_a_single_monotone_input(inputs):
-    # The median is equivariant under monotone maps, so only sampling error (~0.1% here) separates them.
-    specs = {"capex_growth_2026": e.lognormal(1.4, 0.1)}
-    table, _ = e.run_deterministic(inputs, specs)
-    per_year, _ = e.monte_carlo(inputs, specs, 20_000, 7)
-    p50 = per_year[per_year.metric == "nvidia_revenue"].set_index("year")["p50"]
-    np.testing.assert_allclose(p50.to_numpy(), table["nvidia_revenue"].to_numpy(), rtol=5e-3)
+def test_threshold_probabilities_and_crossing_years(model):
+    ceilings = np.array([0.0, 0.0, 0.95, 0.95])   # two draws stay low, two pass 50% of spend
+    paths = e.evaluate(model, {"asic1_ceiling": ceilings, "asic1_midpoint": np.full(4, 2026.0), "asic1_cost_ratio": np.ones(4)})
+    share = paths["asic_spend_share"]
+    table = e.threshold_table(paths, model.years, thresholds=(0.5,), report_years=(2030,))
+    assert table["probability"].iloc[0] == np.mean(share[:, -1] > 0.5) == 0.5
+    crossing = e.crossing_table(paths, model.years, thresholds=(0.5,)).iloc[0]
+    assert crossing["share_passing"] == 0.5 and crossing["p95"] == np.inf and crossing["p5"] <= 2030
+    first = e.first_year_above(paths, model.years, 0.5)
+    assert np.isnan(first[:2]).all() and (first[2:] >= 2026).all()
 
 
-def test_mc_median_close_to_deterministic_run(inputs, specs):
-    # With many inputs the median of a nonlinear output is not the output at the median inputs; for these
-    # spreads the gap is below 2 points of share and 4% of spend.
-    table, _ = e.run_deterministic(inputs, specs)
-    per_year, _ = e.monte_carlo(inputs, specs, 20_000, 11)
-    p50 = per_year.pivot(index="year", columns="metric", values="p50")
-    np.testing.assert_allclose(p50["spend_share_nvidia"], table["spend_share_nvidia"], atol=0.02)
-    np.testing.assert_allclose(p50["accelerator_spend"], table["accelerator_spend"], rtol=0.04)
-    np.testing.assert_allclose(p50["nvidia_revenue"], table["nvidia_revenue"], rtol=0.04)
-    assert (per_year.p5 <= per_year.p50).all() and (per_year.p50 <= per_year.p95).all()
+def test_window_sums_cover_exactly_their_years(model):
+    p = e.evaluate(model)
+    assert e.window_sum(p, model.years, "capex", 2026, 2027)[0] == pytest.approx(120 + 132)
+    with pytest.raises(ValueError, match="not inside"):
+        e.window_sum(p, model.years, "capex", 2026, 2031)
 
 
-def test_percentile_table_is_tidy(inputs, specs):
-    per_year, outs = e.monte_carlo(inputs, specs, 2_000, 1)
-    assert list(per_year.columns) == ["metric", "year", "p5", "p50", "p95"]
-    assert len(per_year) == per_year.metric.nunique() * len(YEARS)
-    assert set(per_year.year) == set(YEARS)
-    assert list(outs.columns) == ["outcome", "p5", "p50", "p95", "share_defined"]
-    assert outs.share_defined.between(0, 1).all()
+def test_central_estimate_is_the_model_at_the_medians_and_the_tornado_base(model):
+    specs = {"asic1_ceiling": SplitDistribution(0.6, 0.4, 0.8, "logitnormal"),
+             "capex_growth_2026": SplitDistribution(1.2, 1.0, 1.5, "lognormal")}
+    fn = e.outcome_model(model, "nvidia_revenue_2026_2030")
+    base = e.tornado(fn, specs)["base"].iloc[0]
+    central = e.outcomes(e.evaluate(model, e.medians(specs)), model.years)["nvidia_revenue_2026_2030"][0]
+    assert base == central == e.outcomes(e.evaluate(model), model.years)["nvidia_revenue_2026_2030"][0]
 
 
-def test_same_seed_is_byte_identical_and_different_seed_differs(inputs, specs):
-    corr = {("trainium_ceiling", "trainium_midpoint"): -0.5}
-    a = e.monte_carlo(inputs, specs, 10_000, 42, corr)
-    b = e.monte_carlo(inputs, specs, 10_000, 42, corr)
-    c = e.monte_carlo(inputs, specs, 10_000, 43, corr)
-    assert a[0].to_csv() == b[0].to_csv() and a[1].to_csv() == b[1].to_csv()
-    assert a[0].to_csv() != c[0].to_csv()
+def test_same_seed_is_byte_identical_and_another_seed_differs():
+    specs = {"a": SplitDistribution(1.0, 0.5, 3.0, "lognormal"), "b": SplitDistribution(0.3, 0.1, 0.5, "logitnormal")}
+    one, two, other = (e.sample_inputs(specs, 1000, s) for s in (5, 5, 6))
+    assert all(np.array_equal(one[k], two[k]) for k in specs)
+    assert not np.array_equal(one["a"], other["a"])
 
 
-def test_marginals_and_copula_correlation():
-    specs = {"x": e.lognormal_from_interval(2.0, 8.0), "y": e.beta(0.3, 20), "z": stats.norm(2027, 2)}
-    draws = e.sample_inputs(specs, 100_000, 5, {("x", "y"): 0.6, ("y", "z"): -0.4})
-    assert np.percentile(draws["x"], [5, 50, 95]) == pytest.approx([2.0, 4.0, 8.0], rel=0.01)  # ~3.5 s.e.
-    assert draws["y"].mean() == pytest.approx(0.3, abs=0.003)
-    scores = {k: stats.norm.ppf(specs[k].cdf(v)) for k, v in draws.items()}
-    for z in scores.values():  # normal scores are standard normal (s.e. of the sd is ~0.002)
-        assert (z.mean(), z.std()) == pytest.approx((0.0, 1.0), abs=0.01)
-    assert np.corrcoef(scores["x"], scores["y"])[0, 1] == pytest.approx(0.6, abs=0.01)
-    assert np.corrcoef(scores["y"], scores["z"])[0, 1] == pytest.approx(-0.4, abs=0.01)
-    assert np.corrcoef(scores["x"], scores["z"])[0, 1] == pytest.approx(0.0, abs=0.01)
+# --- sensitivity tools ----------------------------------------------------------------------------------------
 
-
-def test_non_positive_definite_correlations_are_rejected():
-    specs = {k: stats.norm() for k in "abc"}
-    with pytest.raises(ValueError):
-        e.sample_inputs(specs, 10, 0, {("a", "b"): 0.9, ("b", "c"): 0.9, ("a", "c"): -0.9})
-    with pytest.raises(ValueError):
-        e.sample_inputs(specs, 10, 0, {("a", "d"): 0.5})
-
-
-# --- sensitivity --------------------------------------------------------------------------------------------
-
-UNIFORM = e.beta(0.5, 2.0)  # Beta(1, 1)
+UNIFORM = stats.uniform(0, 1)
 
 
 def test_sobol_ranks_dominant_input_first_with_known_indices():
@@ -312,12 +182,9 @@ def test_tornado_swings_on_a_linear_model():
     np.testing.assert_allclose(table.base, 0.25)
 
 
-def test_erosion_sensitivity_end_to_end(inputs, specs):
-    model = e.outcome_model(inputs, "nvidia_revenue_2024_2030")
-    swings = e.tornado(model, specs)
-    assert swings.swing.is_monotonic_decreasing and len(swings) == len(specs)
-    base = e.outcomes(e.evaluate(inputs, e.medians(specs)), inputs.years)["nvidia_revenue_2024_2030"][0]
-    np.testing.assert_allclose(swings.base, base)
-    sobol = e.sobol_indices(model, specs, 512, 0)
-    assert isinstance(sobol, pd.DataFrame) and sobol.ST.is_monotonic_decreasing
-    assert set(sobol.input) == set(specs)
+def test_percentile_table_is_tidy(model, draws):
+    table = e.percentile_table(e.evaluate(model, draws), model.years)
+    assert list(table.columns) == ["metric", "year", "p5", "p50", "p95"]
+    defined = table.dropna()
+    assert (defined["p5"] <= defined["p50"]).all() and (defined["p50"] <= defined["p95"]).all()
+    assert isinstance(table, pd.DataFrame) and set(table["year"]) == set(model.years)

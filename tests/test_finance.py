@@ -56,9 +56,8 @@ def test_landlord_cost_by_hand():
     parts = f.landlord_cost_breakdown(35_040, 4, 0.0, 0.1, 0.2)
     assert parts["capital"] == pytest.approx(1.0)
     assert parts["total"] == pytest.approx(1.3)
-    assert f.landlord_cost_per_hour(35_040, 4, 0.0, 0.1, 0.2) == pytest.approx(1.3)
     # 8 %, 5 years: 25,000 x 0.250456 / 8760
-    assert f.landlord_cost_per_hour(25_000, 5, 0.08, 0.0, 0.0) == pytest.approx(
+    assert f.landlord_cost_breakdown(25_000, 5, 0.08, 0.0, 0.0)["total"] == pytest.approx(
         25_000 * 0.250456 / 8760, rel=1e-5)
 
 
@@ -225,14 +224,78 @@ def test_rent_vs_buy_months_fall_as_utilization_rises(price, running, rent, lo, 
         assert at_hi < at_lo
 
 
+# --- residual value, life, price decline, margin ---------------------------------------------
+
+def test_residual_raises_npv_by_its_discounted_amount():
+    price = np.full(36, 3.0)
+    base = f.monthly_cash_flows(10_000, price, 0.7, 0.1, 0.2)
+    resale = f.monthly_cash_flows(10_000, price, 0.7, 0.1, 0.2, residual_fraction=0.15)
+    np.testing.assert_allclose(resale - base, [0] * 36 + [1_500])
+    m = 1.08 ** (1 / 12) - 1
+    assert f.npv_at(0.08, resale) - f.npv_at(0.08, base) == pytest.approx(1_500 / (1 + m) ** 36)
+
+
+def test_life_truncates_a_longer_path():
+    price = np.arange(1.0, 25.0)
+    short = f.monthly_cash_flows(1_000, price[:12], 0.5, 0.2, 0.1, 0.1)
+    cut = f.monthly_cash_flows(1_000, price, 0.5, 0.2, 0.1, 0.1, life_months=12)
+    np.testing.assert_allclose(cut[:13], short)
+    assert (cut[13:] == 0).all()
+    assert f.irr_annual(cut) == pytest.approx(f.irr_annual(short))
+    assert f.payback_month(cut) == f.payback_month(short)
+    lives = f.monthly_cash_flows(1_000, price, 0.5, 0.2, 0.1, 0.0, life_months=np.array([6, 24]))
+    assert lives.shape == (2, 25) and (lives[0, 7:] == 0).all() and (lives[1] != 0).all()
+
+
+def test_life_longer_than_the_path_is_refused():
+    with pytest.raises(ValueError, match="12 months"):
+        f.monthly_cash_flows(1_000, np.ones(12), 0.5, 0.0, 0.0, life_months=13)
+
+
+def test_decline_factors_by_hand():
+    np.testing.assert_allclose(f.decline_factors([-3, 0, 6, 12, 24], 0.19), [1, 1, 0.9, 0.81, 0.6561])
+    np.testing.assert_allclose(f.decline_factors([5, 50], 0.0), [1, 1])
+
+
+def test_declining_path_pays_back_later_and_is_worth_less():
+    # flat: 730 x (1 x (2 - 0) - 0) = 1,460 a month against 14,600 -> paid back in month 10
+    flat = f.monthly_cash_flows(14_600, np.full(36, 2.0), 1.0, 0.0, 0.0)
+    assert f.payback_month(flat) == 10
+    falling = f.monthly_cash_flows(14_600, 2.0 * f.decline_factors(np.arange(36), 0.5), 1.0, 0.0, 0.0)
+    assert f.payback_month(falling) > 10
+    assert f.npv_at(0.08, falling) < f.npv_at(0.08, flat) and f.irr_annual(falling) < f.irr_annual(flat)
+
+
+def test_fitted_decline_by_hand():
+    # a price that halves every year declines 50 % a year, whatever the start and the sampling
+    assert f.fitted_annual_decline([2023.0, 2023.5, 2025.0], [8.0, 8.0 * 0.5 ** 0.5, 2.0]) == pytest.approx(0.5)
+    assert f.fitted_annual_decline([2023, 2024], [3.0, 3.0]) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_accounting_margin_by_hand():
+    # capex 43,800 over 5 years, no residual = 1 USD per wall hour; / 0.5 utilization = 2 per sold hour;
+    # hosting 0.25 / 0.5 = 0.5; power 0.5: cost 3 per sold hour against a price of 4 -> margin 0.25
+    assert f.accounting_margin(4.0, 0.5, 43_800, 0.0, 5, 0.5, 0.25) == pytest.approx(0.25)
+    # a residual of 0.5 halves depreciation: cost 2 -> margin 0.5
+    assert f.accounting_margin(4.0, 0.5, 43_800, 0.5, 5, 0.5, 0.25) == pytest.approx(0.5)
+
+
 # --- grid --------------------------------------------------------------------------------
 
-def test_irr_grid_matches_pointwise_and_is_monotone():
-    price = np.full(36, 2.0)
-    grid = f.irr_grid(10_000, price, [0.5, 0.7, 0.9], [0.8, 1.0, 1.2], 0.1, 0.2)
-    assert list(grid.columns) == ["utilization", "price_scale", "irr_annual"]
-    assert len(grid) == 9
-    row = grid[(grid.utilization == 0.7) & (grid.price_scale == 1.2)].irr_annual.item()
-    assert row == pytest.approx(f.irr_annual(f.monthly_cash_flows(10_000, 1.2 * price, 0.7, 0.1, 0.2)))
-    table = grid.pivot(index="utilization", columns="price_scale", values="irr_annual").to_numpy()
+def test_landlord_grid_matches_pointwise_and_is_monotone():
+    price = np.full(72, 2.0)
+    grid = f.landlord_grid(10_000, price, 0.1, 0.2, 0.08, [0.5, 0.7, 0.9], [0.8, 1.0, 1.2], [0.0, 0.2], [5, 6])
+    assert list(grid.columns) == ["utilization", "price_scale", "residual_fraction", "life_years", "npv",
+                                  "irr_annual", "payback_month"]
+    assert len(grid) == 3 * 3 * 2 * 2
+    row = grid.query("utilization == 0.7 and price_scale == 1.2 and residual_fraction == 0.2 and life_years == 5")
+    flows = f.monthly_cash_flows(10_000, 1.2 * price[:60], 0.7, 0.1, 0.2, 0.2)
+    assert row["irr_annual"].item() == pytest.approx(f.irr_annual(flows))
+    assert row["npv"].item() == pytest.approx(f.npv_at(0.08, flows))
+    assert row["payback_month"].item() == f.payback_month(flows)
+    at = grid.query("residual_fraction == 0 and life_years == 6")
+    table = at.pivot(index="utilization", columns="price_scale", values="irr_annual").to_numpy()
     assert np.all(np.diff(table, axis=0) > 0) and np.all(np.diff(table, axis=1) > 0)
+    by = grid.set_index(["utilization", "price_scale", "residual_fraction", "life_years"])["npv"]
+    assert (by.xs(0.2, level="residual_fraction") > by.xs(0.0, level="residual_fraction")).all()
+    assert (by.xs(6, level="life_years") > by.xs(5, level="life_years")).all()

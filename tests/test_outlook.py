@@ -1,5 +1,9 @@
-"""Section 3 wiring: inputs from data and parameters, scenarios, Monte Carlo properties, hindcast."""
+"""Section 3 wiring on the real data: observed years as data, calibration, vendors as data, central estimate,
+scenarios and the hindcast."""
+import shutil
+
 import numpy as np
+import pandas as pd
 import pytest
 
 from analysis import data, erosion, outlook, params, scenarios
@@ -19,7 +23,7 @@ def schema(ds):
 
 @pytest.fixture(scope="module")
 def base(ds, schema):
-    p = params.resolve({"mc_draws": "4000", "sobol_base_samples": "256"}, ds)
+    p = params.resolve({"mc_draws": "20000", "sobol_base_samples": "256"}, ds)
     return p, outlook.run(ds, p, schema)
 
 
@@ -30,82 +34,141 @@ def test_annual_capex_sums_reported_quarters(ds):
     assert 2026 not in capex.index          # only two quarters of 2026 are reported
 
 
-def test_default_trainium_parameters_are_the_fit_to_epoch(ds, schema):
-    fit = outlook.fit_trainium(ds)
-    assert schema["trainium_ceiling"].default == pytest.approx(fit.ceiling, abs=0.001)
-    assert schema["trainium_midpoint"].default == pytest.approx(fit.midpoint, abs=0.01)
-    assert schema["trainium_takeover"].default == pytest.approx(fit.takeover, abs=0.01)
-
-
-def test_cost_per_h100e_by_hand(ds):
+def test_observed_purchases_price_epoch_units_chip_by_chip(ds, schema):
     p = params.resolve({}, ds)
-    fleet_rows = ds["epoch_fleet"]
-    y2025 = fleet_rows[fleet_rows["quarter"].str.startswith("2025")].groupby(["chip", "measure"])["median"].sum()
-    price = {"B200": 36742, "B300": 36742, "H100/H200": 23238}     # Epoch's 2025 geometric means (accelerator_specs.csv)
-    nvidia = sum(y2025[(c, "units")] * price[c] for c in price)
-    nvidia_h100e = sum(y2025[(c, "h100e")] for c in price)
-    costs = outlook.cost_per_h100e(ds, p)
-    assert costs["nvidia"] == pytest.approx(nvidia / nvidia_h100e)
-    assert costs["trainium"] == pytest.approx(4000 * y2025[("Trainium2", "units")] / y2025[("Trainium2", "h100e")])
-    assert costs["trainium"] < costs["nvidia"]
+    purchases = outlook.observed_purchases(ds, p, schema).set_index(["year", "vendor"])
+    fleet = ds["epoch_fleet"]
+    units = fleet[(fleet["measure"] == "units") & fleet["quarter"].str.startswith("2023")].groupby("chip")["median"].sum()
+    prices = ds["accelerator_specs"].query("metric == 'price' and source_id == 'epoch-ai-chip-counts' and as_of == '2023'")
+    price = prices.set_index("chip_id")["value"]
+    expected = (units["A100"] * price["a100-sxm-80"] + units["H100/H200"] * price["h100-sxm"]) / 1e9
+    assert purchases.loc[(2023, "nvidia"), "spend"] == pytest.approx(expected)
+    assert np.isnan(purchases.loc[(2023, "trainium"), "spend"])          # Epoch has no Trainium rows before 2024
+    assert purchases.loc[(2025, "amd"), "spend"] == 0.0                  # Epoch lists no AMD at Amazon: zero
+    trn = fleet[(fleet["measure"] == "units") & (fleet["vendor"] == "Amazon") & fleet["quarter"].str.startswith("2025")]
+    assert purchases.loc[(2025, "trainium"), "spend"] == pytest.approx(trn["median"].sum() * p["trainium_unit_cost_usd"] / 1e9)
+    assert purchases.loc[(2025, "trainium"), "spend_p95"] == pytest.approx(trn["p95"].sum() * schema["trainium_unit_cost_usd"].high / 1e9)
 
 
-def test_model_inputs_follow_the_actuals_cutoff(ds):
-    p = params.resolve({"capex_actuals_through": "2023"}, ds)
-    inputs = outlook.model_inputs(ds, p)
-    assert sorted(inputs.capex_actual) == [2022, 2023]
-    assert inputs.capex_growth[2024] == p["capex_growth_2024"] and inputs.capex_growth[2030] == p["capex_growth_late"]
-    assert inputs.ai_share_of_capex == pytest.approx(p["aws_capex_share_outlook"] * p["ai_share"])
-
-
-def test_shares_sum_to_one_in_every_year_and_draw(ds, base):
+def test_observed_years_reproduce_the_data_in_every_draw(ds, schema, base):
     p, result = base
-    inputs = result["inputs"]
-    draws = erosion.sample_inputs(result["specs"], 2000, 7)
-    paths = erosion.evaluate(inputs, outlook.to_model(inputs, p, draws))
-    for kind in ("compute", "spend"):
-        total = sum(paths[f"{kind}_share_{v}"] for v in erosion.VENDORS)
-        np.testing.assert_allclose(total, 1.0, atol=1e-12)
+    model = result["model"]
+    assert model.observed.years == (2022, 2023, 2024, 2025) and model.forecast_years == (2026, 2027, 2028, 2029, 2030)
+    paths = erosion.evaluate(model, erosion.sample_inputs(result["specs"], 2000, 3))
+    purchases = outlook.observed_purchases(ds, p, schema)
+    nvidia = purchases[purchases["vendor"] == "nvidia"].set_index("year")["spend"]
+    for i, year in enumerate(model.observed.years):
+        assert np.all(paths["nvidia_revenue"][:, i] == nvidia[year])
+        assert np.all(paths["capex"][:, i] == outlook.annual_capex(ds)[year] / 1e3)
+    pct = result["percentiles"].set_index(["metric", "year"])
+    for year in model.observed.years:
+        row = pct.loc[("nvidia_revenue", year)]
+        assert row["p5"] == row["p50"] == row["p95"] == nvidia[year]  # no band from draws on observed years
 
 
-def test_monte_carlo_median_is_close_to_the_deterministic_run(base):
-    _, result = base
+def test_observed_year_spend_lies_inside_epochs_band(ds, schema, base):
+    p, result = base
+    check = outlook.spend_check(ds, p, schema, result)
+    assert list(check["year"]) == [2022, 2023, 2024, 2025]
+    assert ((check["epoch_p5"] <= check["model_accelerator_spend"]) & (check["model_accelerator_spend"] <= check["epoch_p95"])).all()
+    assert ((check["nvidia_p5"] <= check["model_nvidia_revenue"]) & (check["model_nvidia_revenue"] <= check["nvidia_p95"])).all()
+    assert check["amazon_share_of_nvidia_dc"].between(0, 1).all()
+
+
+def test_nvidia_datacenter_revenue_is_calendarized_by_quarter_end(ds):
+    f = ds["financials"].query("company == 'Nvidia' and metric == 'datacenter_revenue'").set_index("fiscal_period")["value"]
+    by_year = outlook.nvidia_datacenter_by_year(ds)
+    assert by_year[2024] == pytest.approx(sum(f[f"FY2025Q{q}"] for q in range(1, 5)) / 1e3)   # Feb 2024 - Jan 2025
+    assert by_year[2022] == pytest.approx(sum(f[f"FY2023Q{q}"] for q in range(1, 5)) / 1e3)
+
+
+def test_calibrated_defaults_equal_the_last_observed_year(ds, schema):
+    cal = outlook.calibration(ds, params.resolve({}, ds), schema).set_index("year").loc[2025]
+    assert schema["accelerator_share_of_capex"].default == pytest.approx(cal["share_of_capex"], abs=5e-5)
+    assert schema["accelerator_share_of_capex"].low == pytest.approx(cal["share_of_capex_p5"], abs=5e-5)
+    assert schema["accelerator_share_of_capex"].high == pytest.approx(cal["share_of_capex_p95"], abs=5e-5)
+    assert schema["trainium_cost_ratio"].default == pytest.approx(cal["trainium_cost_ratio"], abs=5e-5)
+    scale = np.array([schema["trainium_unit_cost_usd"].low, schema["trainium_unit_cost_usd"].high]) / schema["trainium_unit_cost_usd"].default
+    np.testing.assert_allclose([schema["trainium_cost_ratio"].low, schema["trainium_cost_ratio"].high],
+                               cal["trainium_cost_ratio"] * scale, atol=5e-4)
+
+
+def test_one_time_convention_annual_sums_and_mid_year_curves(ds, schema, base):
+    p, result = base
+    fleet = ds["epoch_fleet"].query("measure == 'h100e' and quarter.str.startswith('2025')")
+    trn, nv = (fleet[fleet["vendor"] == v]["median"].sum() for v in ("Amazon", "Nvidia"))
+    central = result["central"]
+    assert central.loc[2025, "compute_share_trainium"] == pytest.approx(trn / (trn + nv))   # calendar-year additions
+    expected_2026 = erosion.logistic_move(2026 + erosion.MID_YEAR, trn / (trn + nv), p["trainium_ceiling"],
+                                          p["trainium_midpoint"], p["trainium_takeover"], 2025 + erosion.MID_YEAR)
+    assert central.loc[2026, "compute_share_trainium"] == pytest.approx(expected_2026)
+
+
+def test_central_estimate_is_one_definition_everywhere(ds, schema, base):
+    p, result = base
+    s = result["summary"]
+    assert result["tornado"]["base"].iloc[0] == pytest.approx(s[outlook.SENSITIVITY_OUTCOME], rel=1e-12)
+    heads = {h["key"]: h for h in outlook.headlines(result)}
+    assert heads["nvidia_revenue_2027_2030"]["value"] == s["nvidia_revenue_2027_2030"]
+    by_year = outlook.by_year(result).set_index("year")
+    assert by_year.loc[2030, "nvidia_spend_share"] == s["nvidia_spend_share_2030"]
+    # The Monte Carlo median of a sum of skewed products is not the model at the medians; it stays close.
     mc = result["outcomes"].set_index("outcome")
-    det = result["summary"]
-    assert mc.loc["nvidia_revenue_2024_2030", "p50"] == pytest.approx(det["nvidia_revenue_2024_2030"], rel=0.06)
-    assert mc.loc["nvidia_spend_share_2030", "p50"] == pytest.approx(det["nvidia_spend_share_2030"], abs=0.03)
+    for key in ("nvidia_revenue_2024_2026", "nvidia_revenue_2027_2030", "asic_spend_share_2027_2030"):
+        assert mc.loc[key, "p50"] == pytest.approx(s[key], rel=0.10), key
+        assert mc.loc[key, "p5"] < s[key] < mc.loc[key, "p95"]
 
 
-def test_same_seed_is_byte_identical_and_another_seed_differs(ds, schema):
-    p = params.resolve({"mc_draws": "2000", "sobol_base_samples": "64"}, ds)
-    a, b = outlook.run(ds, p, schema), outlook.run(ds, p, schema)
-    assert a["percentiles"].to_csv() == b["percentiles"].to_csv()
-    assert a["sobol"].to_csv() == b["sobol"].to_csv()
-    c = outlook.run(ds, {**p, "random_seed": 1}, schema)
-    assert a["percentiles"].to_csv() != c["percentiles"].to_csv()
+def test_shares_sum_to_one_in_every_year_and_draw(base):
+    p, result = base
+    model = result["model"]
+    paths = erosion.evaluate(model, erosion.sample_inputs(result["specs"], 3000, 9))
+    for kind in ("compute_share", "spend_share"):
+        total = sum(paths[f"{kind}_{v.id}"] for v in model.vendors)
+        np.testing.assert_allclose(total[:, 2:], 1.0)                    # every year Epoch covers every vendor
 
 
-def test_a_higher_trainium_ceiling_lowers_nvidia_spend_share_every_year(ds):
-    low = outlook.model_inputs(ds, params.resolve({"trainium_ceiling": "0.4"}, ds))
-    high = outlook.model_inputs(ds, params.resolve({"trainium_ceiling": "0.6"}, ds))
-    lo, hi = erosion.evaluate(low)["spend_share_nvidia"][0], erosion.evaluate(high)["spend_share_nvidia"][0]
-    assert np.all(hi <= lo) and np.any(hi < lo)
+def test_threshold_probabilities_are_reported_by_year(base):
+    p, result = base
+    table = result["thresholds"]
+    assert set(table["year"]) == {2026, 2027, 2028, 2030} and set(table["threshold"]) == {0.25, 0.5}
+    for t in (0.25, 0.5):
+        assert table[table["threshold"] == t]["probability"].between(0, 1).all()
+    probs = table.set_index(["threshold", "year"])["probability"]
+    assert all(probs[(0.5, y)] <= probs[(0.25, y)] for y in (2026, 2027, 2028, 2030))
 
 
-def test_cheaper_trainium_takes_less_spend_for_the_same_compute(ds):
-    cheap = erosion.evaluate(outlook.model_inputs(ds, params.resolve({"trainium_unit_cost_usd": "3000"}, ds)))
-    dear = erosion.evaluate(outlook.model_inputs(ds, params.resolve({"trainium_unit_cost_usd": "6000"}, ds)))
-    np.testing.assert_allclose(cheap["compute_share_trainium"], dear["compute_share_trainium"])
-    assert np.all(cheap["spend_share_trainium"][0, 3:] < dear["spend_share_trainium"][0, 3:])
-    assert np.all(cheap["spend_share_trainium"][0, 3:] < cheap["compute_share_trainium"][0, 3:])
+def test_by_year_table_has_the_promised_columns(base):
+    p, result = base
+    table = outlook.by_year(result)
+    assert list(table["year"]) == list(range(2022, 2031))
+    assert list(table["observed"]) == [True] * 4 + [False] * 5
+    for column in ("accelerator_spend_usd_b", "nvidia_revenue_usd_b", "nvidia_spend_share", "asic_spend_share",
+                   "trainium_compute_share", *(f"{c}_{q}" for c in ("nvidia_revenue_usd_b", "asic_spend_share")
+                                               for q in ("p5", "p50", "p95"))):
+        assert column in table
+    forecast = table[~table["observed"]]
+    assert (forecast["nvidia_revenue_usd_b_p5"] < forecast["nvidia_revenue_usd_b_p95"]).all()
 
 
-def test_tornado_and_sobol_rank_the_inputs(base):
-    _, result = base
-    tornado, sobol = result["tornado"], result["sobol"]
-    assert list(tornado["swing"]) == sorted(tornado["swing"], reverse=True)
-    assert set(sobol["input"]) == set(result["specs"])
-    assert sobol["ST"].iloc[0] >= sobol["ST"].iloc[-1]
+def test_a_new_challenger_is_a_data_row_plus_parameters(tmp_path):
+    copy = tmp_path / "data"
+    shutil.copytree(data.PACKAGE_DATA_DIR, copy)
+    with open(copy / "vendors.csv", "a", encoding="utf-8") as f:
+        f.write("newchip,New chip,asic,challenger,,project-assumption,assumption,test row\n")
+    rows = "".join(f"newchip_{name},float,{unit},{value},{lo},{hi},,,,fixed,d,r,project-assumption,assumption,p\n"
+                   for name, unit, value, lo, hi in (("ceiling", "fraction", 0.2, 0, 1), ("midpoint", "years", 2027, 2015, 2040),
+                                                     ("takeover", "years", 2, 0.1, 30), ("cost_ratio", "ratio", 0.5, 0.05, 3)))
+    with open(copy / "parameters.csv", "a", encoding="utf-8") as f:
+        f.write(rows)
+    data.write_manifest(copy)
+    ds = data.load_dataset(copy)
+    schema, p = params.schema(ds), params.resolve({"mc_draws": 1000}, ds)
+    result = outlook.run(ds, p, schema, sensitivity=False)
+    c = result["central"]
+    assert c.loc[2030, "compute_share_newchip"] > 0.1 and c.loc[2025, "compute_share_newchip"] == 0
+    baseline = outlook.run(data.load_dataset(), params.resolve({"mc_draws": 1000}), params.schema(), sensitivity=False)
+    assert c.loc[2030, "asic_spend_share"] > baseline["central"].loc[2030, "asic_spend_share"]
 
 
 def test_every_scenario_file_resolves_with_a_reason_per_value(ds):
@@ -118,6 +181,13 @@ def test_every_scenario_file_resolves_with_a_reason_per_value(ds):
 
 def test_base_scenario_is_the_default_parameter_set(ds):
     assert scenarios.resolve_scenario("base", ds) == params.resolve({}, ds)
+
+
+def test_scenarios_order_as_their_names_say(ds, schema):
+    runs = {n: scenarios.resolve_scenario(n, ds) for n in ("base", "nvidia-holds", "asic-surge")}
+    table, _ = outlook.scenario_table(ds, {n: {**p, "mc_draws": 2000} for n, p in runs.items()}, schema)
+    share = table.set_index("scenario")["asic_spend_share_2027_2030"]
+    assert share["nvidia-holds"] < share["base"] < share["asic-surge"]
 
 
 def test_bad_scenario_files_are_refused_with_the_file_named(tmp_path, ds):
@@ -138,12 +208,16 @@ def test_cli_refuses_an_unknown_scenario(tmp_path):
     assert "Traceback" not in result.stderr and not (tmp_path / "r").exists()
 
 
-def test_hindcast_reports_errors_and_band_membership(ds, schema):
-    p = params.resolve({**scenarios.load("essay-2024")["values"], "mc_draws": 2000, "sobol_base_samples": 64}, ds)
-    hind = outlook.hindcast(ds, p, outlook.run(ds, p, schema))
-    assert len(hind) == 6
+def test_hindcast_uses_only_the_february_2024_view_and_scores_it_against_2024_2025(ds, schema):
+    essay = params.resolve({**scenarios.load("essay-2024")["values"], "mc_draws": 2000}, ds)
+    assert essay["observed_through"] == 2023 and essay["capex_outlook_vintage"] == "2024-02"
+    hind = outlook.hindcast(ds, essay, params.resolve({}, ds), schema)
+    assert len(hind) == 10 and set(hind["year"]) == {2024, 2025}
     np.testing.assert_allclose(hind["error"], hind["projected"] - hind["actual"])
-    assert list(hind["inside_p5_p95"]) == [bool(a) for a in (hind["p5"] <= hind["actual"]) & (hind["actual"] <= hind["p95"])]
-    capex = hind[hind["quantity"].str.startswith("Amazon")].set_index("year")
+    capex = hind[hind["quantity"] == "Amazon gross capex"].set_index("year")
+    growth = ds["capex_outlook"].query("vintage == '2024-02'").set_index("year")["growth"]
+    assert capex.loc[2024, "projected"] == pytest.approx(52.729 * growth[2024])
     assert capex.loc[2025, "actual"] == pytest.approx(131.819)
-    assert capex.loc[2024, "projected"] == pytest.approx(52.729 * 1.15)
+    trn = hind[hind["quantity"] == "Trainium share of compute added"].set_index("year")
+    assert trn.loc[2025, "actual"] > trn.loc[2025, "projected"]
+    assert isinstance(hind, pd.DataFrame)

@@ -104,24 +104,37 @@ def test_real_data_nvidia_spend_share_exceeds_compute_share_once_trainium_arrive
 
 # --- 3. the landlord --------------------------------------------------------------------------------------
 
-def test_landlord_inputs_by_hand(ds, p):
-    L = pf.landlord(ds, p)
-    assert L.capex == pytest.approx(37_500 / (1 - 0.19))
-    assert L.power == pytest.approx(POWER_H)
-    assert L.hosting == pytest.approx(HOSTING_H)
-    assert (L.on_demand_pre, L.on_demand_post, L.capacity_block) == pytest.approx((P5_PRE / 8, P5_POST / 8, P5_CB / 8))
-    assert str(L.months[0]) == "2023-07" and len(L.months) == 72 and str(L.months[-1]) == "2029-06"
+CAPEX_2023 = 34_641 / 0.61 / (1 - 0.19)          # Epoch's 2023 H100 price, / accelerator share, / (1 - network)
+CAPEX_2025 = 23_238 / 0.61 / (1 - 0.19)
 
 
-def test_price_path_switches_at_2025_06(ds, p):
-    L = pf.landlord(ds, p)
-    assert str(pf.price_cut_month(ds)) == "2025-06"
-    path = pf.on_demand_path(L, L.cut, L.on_demand_post)
-    # 2023-07 .. 2025-05 is 23 months at the pre-cut price, then 49 months post-cut
-    assert (path[:23] == P5_PRE / 8).all() and (path[23:] == P5_POST / 8).all()
-    paths = pf.scenario_paths(L, p)
-    assert (paths["before the cut"] == paths["before the cut"][0]).all()
-    assert paths["after the cut"][22] == paths["before the cut"][22] > paths["after the cut"][23]
+def blend(on_demand, p):
+    """Revenue per sold hour by hand: 30 % on-demand, 10 % Capacity Blocks, 60 % committed at 41 % off."""
+    return 0.3 * on_demand + 0.1 * P5_CB / 8 + 0.6 * on_demand * (1 - 0.41)
+
+
+def test_landlord_cases_by_hand(ds, p):
+    launch, cut = pf.landlord_cases(ds, p)
+    assert (launch.capex, cut.capex) == pytest.approx((CAPEX_2023, CAPEX_2025))
+    assert (str(launch.start), str(cut.start)) == ("2023-07", "2025-06")
+    assert launch.power == pytest.approx(POWER_H) and launch.hosting == pytest.approx(HOSTING_H)
+    assert launch.life_months == 60 and launch.residual_fraction == 0.1
+    assert len(launch.months) == 120                              # the longest life the schema allows
+
+
+def test_price_path_observed_then_declining(ds, p):
+    launch, cut = pf.landlord_cases(ds, p)
+    d = p["rental_price_decline_per_year"]
+    # 2023-07 .. 2025-05: 23 months pre-cut; 2025-06 .. 2026-07 (last observed list): 14 months post-cut
+    assert launch.on_demand[:23] == pytest.approx(np.full(23, P5_PRE / 8))
+    assert launch.on_demand[23:37] == pytest.approx(np.full(14, P5_POST / 8))
+    assert launch.on_demand[37] == pytest.approx(P5_POST / 8 * (1 - d) ** (1 / 12))       # 2026-08
+    assert launch.on_demand[48] == pytest.approx(P5_POST / 8 * (1 - d) ** 1)              # 2027-07
+    assert launch.price[0] == pytest.approx(blend(P5_PRE / 8, p))
+    assert launch.price[48] == pytest.approx(blend(P5_POST / 8, p) * (1 - d))
+    assert cut.on_demand[:14] == pytest.approx(np.full(14, P5_POST / 8))
+    flat = pf.landlord_cases(ds, {**p, "rental_price_decline_per_year": 0.0})[1]
+    assert flat.price == pytest.approx(np.full(120, blend(P5_POST / 8, p)))
 
 
 def test_blended_price_by_hand():
@@ -132,48 +145,89 @@ def test_blended_price_by_hand():
 
 
 def test_cost_per_gpu_hour_by_hand(ds, p):
-    cost = pf.cost_per_gpu_hour(pf.landlord(ds, p)).set_index("component")
-    capital = 37_500 / 0.81 * crf(0.083, 6) / 8760
+    cost = pf.cost_per_gpu_hour(pf.landlord_cases(ds, p)[1]).set_index("component")
+    capital = CAPEX_2025 * crf(0.083, 5) / 8760
     assert cost.loc["capital", "full_use"] == pytest.approx(capital)
     assert cost.loc["total", "full_use"] == pytest.approx(capital + POWER_H + HOSTING_H)
     assert cost.loc["total", "per_sold_hour"] == pytest.approx((capital + HOSTING_H) / 0.7 + POWER_H)
 
 
-def test_outcomes_hold_together(ds, p):
-    L = pf.landlord(ds, p)
-    out = pf.landlord_outcomes(L, p).set_index("scenario")
-    before, after = out.loc["before the cut"], out.loc["after the cut"]
-    assert after["irr"] < before["irr"] and after["npv"] < before["npv"]
-    assert after["breakeven_utilization"] > before["breakeven_utilization"]
-    # the flat break-even on-demand price, put back into the counterfactual path, gives NPV = 0
-    flat = pf.blended_price(np.full(len(L.months), before["breakeven_on_demand_price"]), L.capacity_block, p)
-    flows = finance.monthly_cash_flows(L.capex, flat, L.utilization, L.power, L.hosting)
-    assert finance.npv_at(L.cost_of_capital, flows) == pytest.approx(0, abs=1e-6)
-    # the post-cut break-even price, with the pre-cut months as they were, also gives NPV = 0
-    path = pf.blended_price(pf.on_demand_path(L, L.cut, after["breakeven_on_demand_price"]), L.capacity_block, p)
-    flows = finance.monthly_cash_flows(L.capex, path, L.utilization, L.power, L.hosting)
-    assert finance.npv_at(L.cost_of_capital, flows) == pytest.approx(0, abs=1e-6)
-    assert before["breakeven_mean_price"] == pytest.approx(before["breakeven_price_scale"] * before["mean_price"])
+def test_outcomes_by_hand(ds, p):
+    """NPV, IRR and payback of the case bought at the cut, from flows built here from the hand inputs."""
+    cut = pf.landlord_cases(ds, p)[1]
+    d, months = p["rental_price_decline_per_year"], np.arange(60)
+    price = blend(P5_POST / 8, p) * np.where(months < 14, 1.0, (1 - d) ** ((months - 13) / 12))
+    monthly = 730 * (0.7 * (price - POWER_H) - HOSTING_H)
+    flows = np.concatenate([[-CAPEX_2025], monthly])
+    flows[-1] += 0.1 * CAPEX_2025
+    row = pf.landlord_outcomes([cut]).iloc[0]
+    m = 1.083 ** (1 / 12) - 1
+    assert row["npv"] == pytest.approx(sum(c / (1 + m) ** t for t, c in enumerate(flows)))
+    assert row["payback_month"] == int(np.argmax(np.cumsum(flows) >= 0))
+    assert row["irr"] == pytest.approx(finance.irr_annual(flows))
+    assert row["mean_price"] == pytest.approx(price.mean())
+    depreciation = CAPEX_2025 * 0.9 / (5 * 8760)
+    assert row["operating_margin"] == pytest.approx(1 - ((depreciation + HOSTING_H) / 0.7 + POWER_H) / price.mean())
 
 
-@pytest.mark.parametrize("utilization", [0.3, 0.5, 0.9])
-@pytest.mark.parametrize("quarter", ["2023Q3", "2024Q2"])
-def test_irr_after_the_cut_is_below_before(ds, p, utilization, quarter):
-    L = pf.landlord(ds, {**p, "utilization": utilization, "gpu_purchase_quarter": quarter})
-    out = pf.landlord_outcomes(L, p).set_index("scenario")["irr"]
-    assert out["after the cut"] < out["before the cut"]
+def test_residual_raises_npv_by_its_discounted_amount(ds, p):
+    with_r, without = (pf.landlord_outcomes(pf.landlord_cases(ds, {**p, "residual_value_fraction": r})).set_index("case")
+                       for r in (0.2, 0.0))
+    m = 1.083 ** (1 / 12) - 1
+    np.testing.assert_allclose(with_r["npv"] - without["npv"],
+                               0.2 * np.array([CAPEX_2023, CAPEX_2025]) / (1 + m) ** 60)
 
 
-def test_breakeven_utilization_rises_with_capex(ds, p):
-    be = [pf.landlord_outcomes(pf.landlord(ds, {**p, "accelerator_price_usd": price}), p)
-          .set_index("scenario").loc["after the cut", "breakeven_utilization"] for price in (20_000.0, 37_500.0, 60_000.0)]
-    assert be[0] < be[1] < be[2]
+def test_variants_declining_path_and_shorter_life_are_worth_less(ds, p):
+    v = pf.landlord_variants(ds, p).set_index(["case", "price_path", "life_years"])
+    assert sorted(v.index.get_level_values("life_years").unique()) == [5, 6]
+    for case in v.index.get_level_values("case").unique():
+        assert v.loc[(case, "declining", 5), "npv"] < v.loc[(case, "flat", 5), "npv"]
+        assert v.loc[(case, "declining", 5), "payback_month"] >= v.loc[(case, "flat", 5), "payback_month"]
+        assert v.loc[(case, "flat", 5), "npv"] < v.loc[(case, "flat", 6), "npv"]
+    default = pf.landlord_outcomes(pf.landlord_cases(ds, p)).set_index("case")
+    for case, row in default.iterrows():
+        assert v.loc[(case, "declining", 5), "npv"] == pytest.approx(row["npv"])
 
 
-def test_irr_heatmap_covers_the_grid_and_rises_with_price(ds, p):
-    grid = pf.irr_heatmap(pf.landlord(ds, p), p)
-    assert len(grid) == len(pf.UTILIZATION_GRID) * len(pf.PRICE_SCALE_GRID)
-    at_u = grid[grid["utilization"] == 0.7].sort_values("price_scale")["irr_annual"].dropna()
+def test_bought_at_the_cut_earns_less_than_at_launch(ds, p):
+    launch, cut = pf.landlord_outcomes(pf.landlord_cases(ds, p))[["irr", "breakeven_utilization"]].to_numpy()
+    assert cut[0] < launch[0] and cut[1] > launch[1]
+
+
+def test_decline_parameter_is_the_fit_to_the_history(ds):
+    schema = params.schema(ds)["rental_price_decline_per_year"]
+    assert schema.default == pytest.approx(pf.history_decline(ds), abs=5e-5)
+    assert schema.high == pytest.approx(pf.history_decline(ds, through_year=2025), abs=5e-5)
+    h = pf.rental_history(ds)
+    assert h["year"].iloc[0] == pytest.approx(2023 + 2.5 / 12)               # 2023-03 at mid-month
+    assert (h["usd_per_hour"] > 0).all() and h["month"].is_monotonic_increasing
+
+
+def test_aws_segment_margin_by_hand(ds):
+    fin = ds["financials"]
+    aws = fin[(fin["company"] == "AWS") & fin["fiscal_period"].str.match(r"FY2024Q[1-4]$")]
+    revenue = aws.loc[aws["metric"] == "revenue", "value"].sum()
+    income = aws.loc[aws["metric"] == "operating_income", "value"].sum()
+    out = pf.aws_segment_margin(ds).set_index("period")
+    assert out.loc["2024", "margin"] == pytest.approx(income / revenue)
+    q = pf.capex.wide(pf.capex.amazon_quarterly(ds))[["aws_revenue", "aws_operating_income"]].dropna()
+    last = q.index[-1]
+    assert out.index[-1] == (last[:4] if last.endswith("Q4") else f"four quarters to {last}")
+    assert out["margin"].iloc[-1] == pytest.approx(q["aws_operating_income"].iloc[-4:].sum() / q["aws_revenue"].iloc[-4:].sum())
+
+
+def test_what_if_grid_covers_every_axis(ds, p):
+    cut = pf.landlord_cases(ds, p)[1]
+    grid = pf.what_if_grid(cut, [0.5, 0.9], [0.8, 1.0], [0.0, 0.1], [5, 6])
+    assert len(grid) == 16
+    here = grid.query(
+        "utilization == 0.9 and price_scale == 1.0 and residual_fraction == 0.1 and life_years == 5")
+    same = pf.landlord_outcomes([pf.landlord_cases(ds, {**p, "utilization": 0.9})[1]]).iloc[0]
+    assert here["npv"].item() == pytest.approx(same["npv"]) and here["irr_annual"].item() == pytest.approx(same["irr"])
+    heat = pf.irr_heatmap(cut)
+    assert len(heat) == len(pf.UTILIZATION_GRID) * len(pf.PRICE_SCALE_GRID)
+    at_u = heat[heat["utilization"] == 0.7].sort_values("price_scale")["irr_annual"].dropna()
     assert at_u.is_monotonic_increasing
 
 
@@ -192,8 +246,8 @@ def test_tenant_breakeven_by_hand(ds, p):
 
 def test_system_cost_per_useful_hour_by_hand(ds, p):
     s = pf.system_cost_per_useful_hour(ds, p, [0.25, 1.0]).set_index("utilization")
-    groq = 576 * 20_000 * crf(0.083, 6) / 8760
-    gpu = 300_000 * crf(0.083, 6) / 8760
+    groq = 576 * 20_000 * crf(0.083, 5) / 8760
+    gpu = 300_000 * crf(0.083, 5) / 8760
     assert s.loc[1.0, "groq_system"] == pytest.approx(groq + 576 * 0.3 * 1.15 * 0.0892)
     assert s.loc[0.25, "gpu_server"] == pytest.approx(gpu / 0.25 + 8 * KW_IT * 1.15 * 0.0892)
     assert s.loc[0.25, "groq_advantage_needed"] == pytest.approx(s.loc[0.25, "groq_system"] / s.loc[0.25, "gpu_server"])
@@ -226,8 +280,9 @@ def test_headline_keys_reach_the_report(ds, p):
     """The committed notebook (which test_report checks a fresh build reproduces byte for byte) publishes the
     section, and the report renderer collects exactly these headline results from it."""
     expected = {r["key"]: r for r in pf.headline_results(ds, p)}
-    assert {"aws_cost_per_h100_hour", "payback_month_before_cut", "irr_after_cut", "breakeven_utilization_after_cut",
-            "tenant_breakeven_months_post_cut", "nvidia_spend_share_latest_year"} <= set(expected)
+    assert {"aws_cost_per_h100_hour", "payback_month_bought_2023", "irr_bought_at_cut", "npv_bought_at_cut",
+            "operating_margin_bought_at_cut", "aws_segment_operating_margin", "tenant_breakeven_months_post_cut",
+            "nvidia_spend_share_latest_year"} <= set(expected)
     nb = nbformat.read(str(ROOT / "notebooks" / "02_portfolio.ipynb"), as_version=4)
     sections = []
     report.render_notebook(nb, "02_portfolio", [], sections)

@@ -1,15 +1,19 @@
 """The report builder end to end: structure, offline rendering in a real browser, determinism, atomic writes."""
 from __future__ import annotations
 
+import csv
 import json
 import os
 import re
 import shutil
+from pathlib import Path
 
 import pytest
+from markupsafe import escape
 
 from analysis import data, outdir, params, report, scenarios
 from analysis.notebook_run import notebook_paths
+from tests.browser import offline_page
 from tests.conftest import DATA, ROOT, run_cli
 
 
@@ -61,13 +65,33 @@ def test_sources_appendix_lists_exactly_the_sources_used(built):
 def test_parameters_and_freshness_are_shown(built):
     page = (built / "index.html").read_text(encoding="utf-8")
     assert "<code>ai_share</code>" in page and "Data as of <strong>2026-11-26</strong>" in page
-    assert "AWS operating_income" in page     # stale series are flagged
+    schema = params.schema()
+    for name in json.loads((built / "results.json").read_text())["parameters"]:
+        assert f"<td>{escape(schema[name].label)}<br><code>{name}</code></td>" in page, name
+    assert page.index('id="parameters"') > page.index('id="sources"')        # an appendix after the sources
+    assert "AWS operating income" in page     # stale series are flagged
+
+
+def test_every_parameter_has_a_short_distinct_label():
+    labels = [p.label for p in params.schema().values()]
+    assert all(0 < len(label) <= 45 for label in labels) and len(set(labels)) == len(labels)
+
+
+def test_data_index_lists_every_chart_once_with_its_file(built):
+    page = (built / "index.html").read_text(encoding="utf-8")
+    index = list(csv.DictReader((built / "data" / "index.csv").open(encoding="utf-8")))
+    assert len(index) == page.count('<figure class="chart">') >= 5
+    assert len({row["id"] for row in index}) == len(index)
+    assert sorted(p.name for p in (built / "data").iterdir()) == sorted(["index.csv", *(Path(r["file"]).name for r in index)])
+    assert all(row["description"] and f'href="{row["file"]}"' in page for row in index)
 
 
 def test_same_inputs_give_byte_identical_reports(built, tmp_path):
     ds = data.load_dataset()
     again = report.build(tmp_path / "again", params.resolve({}, ds), params.schema(ds), ds)
-    for name in ("index.html", "results.json", *(f"notebooks/{p.name}" for p in notebook_paths())):
+    files = sorted(str(p.relative_to(built)) for p in built.rglob("*") if p.is_file())
+    assert files == sorted(str(p.relative_to(again)) for p in again.rglob("*") if p.is_file())
+    for name in files:
         assert (again / name).read_bytes() == (built / name).read_bytes(), name
 
 
@@ -97,7 +121,7 @@ def test_scenario_with_an_override_changes_results_and_is_marked(tmp_path):
     result = run_cli("run", "--out", str(out), "--scenario", "essay-2024", "--set", "ai_share=0.75")
     assert result.returncode == 0, result.stderr
     results = json.loads((out / "results.json").read_text())
-    assert results["scenario"] == "essay-2024" and results["parameters"]["capex_actuals_through"] == 2023
+    assert results["scenario"] == "essay-2024" and results["parameters"]["observed_through"] == 2023
     assert results["parameters"]["ai_share"] == 0.75                     # --set applies on top of the scenario
     ds = data.load_dataset()
     expected_ai_hardware = _amazon_capex_gross(ds, "2023Q3") * params.schema(ds)["aws_capex_share"].default * 0.75
@@ -113,55 +137,64 @@ def test_scenario_with_an_override_changes_results_and_is_marked(tmp_path):
 
 # --- the page in a real browser, offline --------------------------------------------------------------------
 
-def _chromium():
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if path is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("chromium is required under CI (install Debian's chromium package)")
-        pytest.skip("chromium not found on PATH: install Debian's chromium to run the browser test")
-    return path
+RENDERED = "Array.from(document.querySelectorAll('div.vega-chart')).filter(d => d.querySelector('svg.marks, canvas')).length"
 
 
+def _open_report(offline, built):
+    offline.page.goto((built / "index.html").as_uri(), wait_until="load")
+    count = offline.page.locator("div.vega-chart").count()
+    offline.page.wait_for_function(f"n => {RENDERED} === n", arg=count, timeout=30_000)
+    return count
+
+
+def test_report_renders_every_chart_offline_with_a_description_and_its_data(built):
+    with offline_page() as offline:
+        count = _open_report(offline, built)
+        marks = offline.page.evaluate(
+            "Array.from(document.querySelectorAll('div.vega-chart')).map(d => d.querySelectorAll('svg.marks path, svg.marks text, svg.marks line, svg.marks rect').length)")
+        figures = offline.page.evaluate("""Array.from(document.querySelectorAll('figure.chart')).map(f => ({
+            aria: f.querySelector('.vega-chart').getAttribute('aria-label'),
+            caption: f.querySelector('figcaption').childNodes[0].textContent.trim(),
+            href: f.querySelector('figcaption a.csv').getAttribute('href')}))""")
+        order = offline.page.evaluate(
+            "Array.from(document.querySelectorAll('body > section, body > details')).map(e => e.id)")
+        appendix_open = offline.page.evaluate("document.querySelector('details#parameters').open")
+    assert count >= 5 and len(figures) == count
+    assert all(n > 0 for n in marks), marks
+    assert offline.blocked == [] and offline.errors == []
+    index = {row["file"]: row for row in csv.DictReader((built / "data" / "index.csv").open(encoding="utf-8"))}
+    for figure in figures:
+        assert len(figure["caption"]) > 40 and figure["aria"] == figure["caption"]    # Vega's ARIA label = caption
+        data_file = built / figure["href"]
+        assert data_file.is_file() and len(data_file.read_text(encoding="utf-8").splitlines()) > 1, figure["href"]
+        assert index[figure["href"]]["description"] == figure["caption"]
+    assert order[0] == notebook_paths()[0].stem                       # the first notebook (the summary) opens the page
+    assert order[-1] == "parameters" and appendix_open is False      # parameters: a collapsed appendix at the end
+
+
+def test_report_prints_to_pdf_with_whole_charts_and_the_appendix(built):
+    with offline_page(viewport={"width": 700, "height": 1000}) as offline:    # about A4's width less 12 mm margins
+        _open_report(offline, built)
+        offline.page.emulate_media(media="print")
+        overflow = offline.page.evaluate("""Array.from(document.querySelectorAll('figure.chart svg.marks'))
+            .filter(s => s.getBoundingClientRect().right > document.documentElement.clientWidth + 1).length""")
+        appendix_height = offline.page.evaluate("document.querySelector('details#parameters table').getBoundingClientRect().height")
+        code_shown = offline.page.evaluate(
+            "Array.from(document.querySelectorAll('details.code')).filter(d => d.getBoundingClientRect().height > 0).length")
+        pdf = offline.page.pdf(format="A4", print_background=True)
+    assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page[^s]", pdf)) > 1
+    assert overflow == 0 and appendix_height > 0 and code_shown == 0
+    assert offline.blocked == [] and offline.errors == []
 def _open_offline(page_path, script: str, arg=None):
     """Open a report page in headless chromium with every non-file request blocked; return (blocked requests,
     console and page errors, dialogs opened, what `script` evaluates to once the charts have rendered)."""
-    from playwright.sync_api import sync_playwright
-
-    executable = _chromium()
-    blocked, errors, dialogs = [], [], []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=executable, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--no-first-run", "--disable-sync", "--disable-quic"])
-        page = browser.new_page()
-
-        def route(r):
-            if r.request.url.startswith(("file:", "data:")):
-                r.continue_()
-            else:
-                blocked.append(r.request.url)
-                r.abort()
-
-        page.route("**/*", route)
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-        page.goto(page_path.as_uri(), wait_until="load")
-        page.wait_for_function(
+    with offline_page() as offline:
+        offline.page.goto(page_path.as_uri(), wait_until="load")
+        offline.page.wait_for_function(
             "() => Array.from(document.querySelectorAll('div.vega-chart')).every(d => d.querySelector('svg.marks, canvas'))",
             timeout=30_000)
-        result = page.evaluate(script, arg)
-        browser.close()
-    return blocked, errors, dialogs, result
-
-
-def test_report_renders_every_chart_offline_without_errors(built):
-    blocked, errors, _, rendered = _open_offline(built / "index.html", """() =>
-        Array.from(document.querySelectorAll('div.vega-chart')).map(d =>
-            d.querySelectorAll('svg.marks path, svg.marks text, svg.marks line, svg.marks rect').length)""")
-    assert len(rendered) >= 5
-    assert all(n > 0 for n in rendered), rendered
-    assert blocked == [] and errors == []
+        result = offline.page.evaluate(script, arg)
+    return offline.blocked, offline.errors, offline.dialogs, result
 
 
 # --- hostile data: every string from data/ and scenarios/ is inert text in the page -------------------------------

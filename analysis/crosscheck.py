@@ -1,0 +1,81 @@
+"""Cross-check panel: the report's numbers beside published third-party figures (data/cross_checks.csv)."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+
+def panel(published: pd.DataFrame, ours: Mapping[str, float]) -> pd.DataFrame:
+    """One row per published figure: our value for the metric it `compares_with`, theirs, the ratio
+    ours/theirs, the fold difference (ratio or its inverse, whichever is at least 1) and why they differ.
+
+    Every `compares_with` key needs a value of ours and every key of ours must match a row: a typo
+    fails loudly instead of dropping a comparison. Pass a subset of rows to compare fewer figures.
+    """
+    keys = set(published["compares_with"])
+    unknown, missing = sorted(set(ours) - keys), sorted(keys - set(ours))
+    if unknown:
+        raise KeyError(f"no published figure compares with {unknown}")
+    if missing:
+        raise KeyError(f"no value of ours for {missing}")
+    values = published["compares_with"].map(ours).astype(float)
+    bad = published.loc[~(np.isfinite(values) & (values > 0)), "compares_with"].tolist()
+    if bad:
+        raise ValueError(f"our values must be finite and positive to form a ratio: {bad}")
+    ratio = values / published["published_value"]
+    return pd.DataFrame({
+        "check_id": published["check_id"], "description": published["description"],
+        "compares_with": published["compares_with"], "unit": published["unit"],
+        "ours": values, "theirs": published["published_value"], "ratio": ratio,
+        "fold": np.maximum(ratio, 1 / ratio), "why_they_differ": published["why_they_differ"],
+        "source_id": published["source_id"],
+    }).reset_index(drop=True)
+
+
+def largest_disagreement(table: pd.DataFrame) -> pd.Series:
+    """The panel row whose two figures are furthest apart (largest fold difference)."""
+    return table.loc[table["fold"].idxmax()]
+
+
+FOUR_YEARS_MONTHS = 48
+#: Sequoia's rule: $1 of GPU spend needs $1 more of energy and buildings, and the end user a 50% gross margin.
+SEQUOIA_ENERGY_AND_BUILDINGS = 2.0
+SEQUOIA_END_USER_MARGIN = 2.0
+
+
+def our_values(ds, p: dict, schema: dict, result: dict) -> dict[str, float]:
+    """The report's figure for each `compares_with` key of data/cross_checks.csv, computed by the section
+    pipelines (`result` = section 3's `outlook.run`). Landlord figures use the first case (bought at launch
+    prices) unless the published figure is dated at another time, as each line says."""
+    from analysis import fleet, finance, outlook, portfolio  # the sections this panel draws on
+
+    launch, at_cut = portfolio.landlord_cases(ds, p)
+    revenue_4y = float(finance.HOURS_PER_MONTH * launch.utilization * launch.price[:FOUR_YEARS_MONTHS].sum())
+    gpu_price = portfolio.h100_price(ds, launch.start.year)
+    cut = portfolio.landlord_outcomes([at_cut]).iloc[0]
+    life_revenue = finance.HOURS_PER_MONTH * at_cut.utilization * at_cut.price[:at_cut.life_months].sum()
+    rates = portfolio.p5_rates(ds)
+    central = result["central"]
+    purchases = outlook.observed_purchases(ds, p, schema)
+    last = result["model"].observed.years[-1]
+    return {
+        # Nvidia's claim: rent earned over four years per dollar of Nvidia hardware (the GPU price alone).
+        "rental_revenue_per_hardware_dollar_4y": revenue_4y / gpu_price,
+        # Sequoia's arithmetic applied to Amazon: its latest observed accelerator spend x 2 x 2 (USD million).
+        "ai_revenue_needed_usd_million": float(central.loc[last, "accelerator_spend"]) * 1e3
+        * SEQUOIA_ENERGY_AND_BUILDINGS * SEQUOIA_END_USER_MARGIN,
+        # Revenue the landlord needs over the life (break-even price path) per dollar of GPU, bought at the cut.
+        "revenue_needed_per_gpu_dollar": float(cut["breakeven_price_scale"] * life_revenue / portfolio.h100_price(ds, at_cut.start.year)),
+        "aws_cost_per_h100_hour": float(portfolio.cost_per_gpu_hour(at_cut).set_index("component").loc["total", "full_use"]),
+        "breakeven_price_after_cut": float(cut["breakeven_price_scale"] * cut["mean_price"]),
+        # The published cost sheet is dated August 2024: the all-in capex at Epoch's 2024 H100 price.
+        "capex_per_h100_usd": float(fleet.all_in_capex(portfolio.h100_price(ds, 2024), p)),
+        "landlord_mean_price_before_cut": float(portfolio.blended_price(rates["on-demand, pre-cut"], rates["Capacity Blocks"], p)),
+        "rental_revenue_per_h100_4y": revenue_4y,
+        "asic_share_of_amazon_spend_2026": float(central.loc[2026, "asic_spend_share"]),
+        "trainium_compute_share_2024": float(central.loc[2024, "compute_share_trainium"]),
+        "trainium_compute_share_2025": float(central.loc[2025, "compute_share_trainium"]),
+        "amazon_accelerators_added_2025": float(purchases.query("year == 2025")["units"].sum()),
+    }

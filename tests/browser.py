@@ -1,0 +1,55 @@
+"""Headless Debian chromium for the browser tests: offline (every request outside the allowed prefixes is aborted and
+counted), console errors and page errors collected."""
+from __future__ import annotations
+
+import os
+import shutil
+from contextlib import contextmanager
+
+import pytest
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-sync", "--disable-quic"]
+
+
+def chromium() -> str:
+    """Path of Debian's chromium; missing fails under CI=true and skips otherwise."""
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("chromium is required under CI (install Debian's chromium package)")
+        pytest.skip("chromium not found on PATH: install Debian's chromium to run the browser test")
+    return path
+
+
+class Offline:
+    """What a page did: requests it was refused (`blocked`), console/page errors (`errors`) and the messages of
+    dialogs it opened (`dialogs`, each dismissed)."""
+
+    def __init__(self, page, allowed: tuple[str, ...]):
+        self.page, self.allowed, self.blocked, self.errors, self.dialogs = page, allowed, [], [], []
+        page.route("**/*", self._route)
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+
+    def _route(self, route):
+        if route.request.url.startswith(self.allowed):
+            route.continue_()
+        else:
+            self.blocked.append(route.request.url)
+            route.abort()
+
+
+@contextmanager
+def offline_page(allowed: tuple[str, ...] = ("file:", "data:"), **context_options):
+    """A fresh headless chromium page that may load only URLs starting with `allowed`."""
+    from playwright.sync_api import sync_playwright
+
+    executable = chromium()
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield Offline(browser.new_page(**context_options), allowed)
+        finally:
+            browser.close()

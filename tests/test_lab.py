@@ -1,0 +1,112 @@
+"""Where people read the executed notebooks: JupyterLab, opened as from a fresh clone (untrusted, offline), and static
+HTML that shows only images. Every chart is drawn in both."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from analysis.notebook_run import notebook_paths
+from analysis.present import VEGALITE_MIMETYPE
+from tests.browser import chromium, offline_page
+from tests.conftest import ROOT
+
+TOKEN = "test-token-not-secret"
+
+
+def _charts(path: Path) -> int:
+    nb = nbformat.read(str(path), as_version=4)
+    return sum(VEGALITE_MIMETYPE in out.get("data", {}) for cell in nb.cells if cell.cell_type == "code"
+               for out in cell.outputs)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def lab(tmp_path):
+    """JupyterLab on a free local port with private config, data and settings folders (nothing trusted: the notary
+    database is in memory), serving a copy of the committed notebook with the most charts."""
+    chromium()                                    # skip (or fail under CI) before starting a server
+    notebook = max(notebook_paths(), key=_charts)
+    work = tmp_path / "work"
+    work.mkdir()
+    shutil.copy(notebook, work / notebook.name)
+    settings = tmp_path / "settings" / "@jupyterlab" / "notebook-extension"
+    settings.mkdir(parents=True)
+    # Draw every cell, not only those in view, so that all outputs can be inspected without scrolling.
+    (settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
+    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "config"), "JUPYTER_DATA_DIR": str(tmp_path / "data"),
+           "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"), "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "settings"),
+           "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces")}
+    port = _free_port()
+    log = (tmp_path / "lab.log").open("w")
+    server = subprocess.Popen(
+        [str(Path(sys.executable).with_name("jupyter")), "lab", "--allow-root", "--no-browser", "--ip=127.0.0.1",
+         f"--port={port}", f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={work}",
+         "--NotebookNotary.db_file=:memory:", "--LabApp.news_url=None",
+         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+        env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/api/status?token={TOKEN}", timeout=2)
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail("jupyter lab did not start: " + (tmp_path / "lab.log").read_text()[-2000:])
+                time.sleep(0.3)
+        yield base, notebook
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+
+
+def test_every_chart_renders_in_jupyterlab_untrusted_and_offline(lab):
+    base, notebook = lab
+    expected = _charts(notebook)
+    with offline_page(allowed=(base, "data:", "blob:"), viewport={"width": 1400, "height": 1000}) as offline:
+        offline.page.goto(f"{base}/lab/tree/{notebook.name}?token={TOKEN}")
+        drawn = ".jp-RenderedVegaCommon5"
+        offline.page.wait_for_function(
+            f"n => Array.from(document.querySelectorAll('{drawn}')).filter(o => o.querySelector('canvas, svg')).length >= n",
+            arg=expected, timeout=90_000)
+        rendered = offline.page.evaluate(
+            f"Array.from(document.querySelectorAll('{drawn}')).filter(o => o.querySelector('canvas, svg')).length")
+        as_text = offline.page.evaluate(
+            "Array.from(document.querySelectorAll('.jp-RenderedText')).filter(o => o.innerText.startsWith('Chart: ')).length")
+        trusted = offline.page.evaluate("document.querySelectorAll('.jp-OutputArea-output.jp-mod-trusted').length")
+    assert expected >= 5
+    assert rendered == expected and as_text == 0
+    assert trusted == 0
+    assert offline.blocked == [] and offline.errors == []
+
+
+def test_static_html_export_shows_every_chart_as_an_image():
+    """Viewers that show only images (nbconvert's HTML, code hosts' previews) fall back to each chart's PNG."""
+    from nbconvert import HTMLExporter
+
+    notebook = max(notebook_paths(), key=_charts)
+    body, _ = HTMLExporter().from_filename(str(notebook))
+    assert body.count('src="data:image/png;base64,') == _charts(notebook) >= 5
+
+
+def test_make_lab_starts_jupyterlab_as_root_too():
+    """Containers run as root, and jupyter lab refuses root without --allow-root (as the fixture above runs it)."""
+    commands = subprocess.run(["make", "-n", "lab"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert "jupyter lab --allow-root notebooks" in commands

@@ -1,0 +1,187 @@
+"""Claims ledger, cross-check figures and dated events: data rules (a corrupt row per rule), consistency with
+the data they derive from, verdict counts and the cross-check panel."""
+import math
+import re
+
+import pandas as pd
+import pytest
+
+from analysis import crosscheck, data, ledger
+from analysis.errors import DataError
+from tests.test_data import _assert_cli_refuses, _edit, _line_of
+
+
+@pytest.fixture(scope="module")
+def ds():
+    return data.load_dataset()
+
+
+# --- the ledger as committed ----------------------------------------------------------------------------------
+
+def test_every_claim_has_a_verdict_a_reason_and_resolving_evidence(ds):
+    claims = ds["essay_claims"]
+    sources = set(ds["sources"]["id"])
+    assert len(claims) >= 25
+    for _, row in claims.iterrows():
+        assert row["verdict"] in data.VERDICTS, row["claim_id"]
+        assert row["reason"].strip() and row["finding"].strip(), row["claim_id"]
+        ids = data.evidence_ids(row["evidence"])
+        assert ids and set(ids) <= sources, row["claim_id"]
+
+
+def test_claim_pointer_names_its_paragraph(ds):
+    for _, row in ds["essay_claims"].iterrows():
+        assert row["pointer"].startswith(f"¶{row['paragraph']},"), row["claim_id"]
+
+
+def test_the_issue_named_claims_are_in_the_ledger(ds):
+    quotes = " ".join(ds["essay_claims"]["quote"])
+    for fragment in ("GlobalFoundries’ 12nm in 2020", "raised $100M in 2023", "14nm transistors (GlobalFoundries)",
+                     "Alchip", "Inferentia was announced in 2019", "4Q23 earnings call",
+                     "every successive chip", "not so much in the near-term", "sooner than AI ASIC startups"):
+        assert fragment in quotes, fragment
+
+
+# --- derived rows agree with the rows they are computed from ------------------------------------------------
+
+def _epoch_year(ds, year):
+    fleet = ds["epoch_fleet"]
+    return fleet[(fleet["owner"] == "Amazon") & fleet["quarter"].str.startswith(str(year))]
+
+
+@pytest.mark.parametrize("year", [2024, 2025])
+def test_epoch_trainium_share_rows_match_epoch_fleet(ds, year):
+    h100e = _epoch_year(ds, year).query("measure == 'h100e'")
+    share = h100e.loc[h100e["vendor"] == "Amazon", "median"].sum() / h100e["median"].sum()
+    published = ds["cross_checks"].set_index("check_id").loc[f"epoch-trainium-share-{year}", "published_value"]
+    assert published == pytest.approx(share, abs=5e-5)
+
+
+def test_epoch_unit_count_row_matches_epoch_fleet(ds):
+    units = _epoch_year(ds, 2025).query("measure == 'units'")["median"].sum()
+    assert ds["cross_checks"].set_index("check_id").loc["epoch-amazon-units-2025", "published_value"] == units
+
+
+@pytest.mark.parametrize("event_id, year", [("capex-2024", "FY2024"), ("capex-2025", "FY2025")])
+def test_capex_events_match_quarterly_financials(ds, event_id, year):
+    fin = ds["financials"]
+    quarters = fin[(fin["company"] == "Amazon") & (fin["metric"] == "capex_gross")
+                   & fin["fiscal_period"].str.fullmatch(rf"{year}Q[1-4]")]
+    assert len(quarters) == 4
+    assert ds["events"].set_index("event_id").loc[event_id, "value"] == quarters["value"].sum()
+
+
+def test_price_cut_event_matches_instance_prices(ds):
+    p5 = ds["instances"].set_index(["instance_type", "price_kind"])["usd_per_hour"]
+    cut = 1 - p5[("p5.48xlarge", "on_demand_post_cut")] / p5[("p5.48xlarge", "on_demand_pre_cut")]
+    assert ds["events"].set_index("event_id").loc["gpu-price-cut", "value"] == pytest.approx(cut, abs=5e-5)
+
+
+def test_events_are_dated_since_february_2024_in_order(ds):
+    dates = ds["events"]["date"]
+    assert (dates >= "2024-02").all()
+    assert list(dates) == sorted(dates)
+
+
+# --- a corrupt row per rule: one line naming file, line and column, exit status 2 ----------------------------
+
+CLAIM = "e01-thesis,2,thesis,predictive,"
+CORRUPT = [
+    ("essay_claims.csv", ",supported,Every year since", ",right,Every year since", "column 'verdict'"),
+    ("essay_claims.csv", CLAIM, "e01-thesis,2,thesis,prophecy,", "column 'claim_type'"),
+    ("essay_claims.csv", CLAIM, "e01-thesis,0,thesis,predictive,", "column 'paragraph'"),
+    ("essay_claims.csv", "supported,Every year since the essay AWS bought and launched new Nvidia GPUs while Trainium also grew.,",
+     "supported,,", "column 'reason'"),
+    ("essay_claims.csv", "nvda-aws-1m-gpu-deal;openai-aws-38b-2025;", "nvda-aws-1m-gpu-deal; openai-aws-38b-2025;",
+     "column 'evidence'"),
+    ("essay_claims.csv", "nvda-aws-1m-gpu-deal;openai-aws-38b-2025;", "nvda-aws-1m-gpu-deal;no-such-source;",
+     "column 'evidence': unknown source id 'no-such-source'"),
+    ("cross_checks.csv", "is a sales argument:", "is a sales argument worth $5:", "column 'why_they_differ'"),
+    ("cross_checks.csv", "nvidia-rental-multiple,Nvidia: $1 of GPU hardware rents out for ~$5 over four years,5,ratio",
+     "nvidia-rental-multiple,Nvidia: $1 of GPU hardware rents out for ~$5 over four years,0,ratio", "column 'published_value'"),
+    ("cross_checks.csv", "over four years,5,ratio,", "over four years,5,times,", "column 'unit'"),
+    ("cross_checks.csv", "rental_revenue_per_hardware_dollar_4y", "Rental-revenue", "column 'compares_with'"),
+    ("cross_checks.csv", ",2 (energy and data center) x 2 (end-user gross margin) = 4", ",", "must state its formula"),
+    ("events.csv", "anthropic-4b-complete,2024-03-27,", "anthropic-4b-complete,2023-03-27,", "column 'date'"),
+    ("events.csv", "anthropic-4b-complete,2024-03-27,", "anthropic-4b-complete,27/03/2024,", "column 'date'"),
+    ("events.csv", "2024-03-27,anthropic,", "2024-03-27,gossip,", "column 'category'"),
+    ("events.csv", ",2750,USD_million,", ",2750,,", "a row with a value needs a unit"),
+    ("events.csv", "sum of financials.csv Amazon capex_gross FY2024Q1..FY2024Q4", "", "must state its formula"),
+]
+
+
+@pytest.mark.parametrize("file, old, new, fragment", CORRUPT, ids=[f"{c[0]}:{c[3]}" for c in CORRUPT])
+def test_corrupt_row_is_refused(data_copy, file, old, new, fragment):
+    path = data_copy / file
+    line = _line_of(path, old)
+    _edit(path, old, new)
+    data.write_manifest(data_copy)
+    with pytest.raises(DataError) as raised:
+        data.load_dataset(data_copy)
+    message = str(raised.value)
+    assert file in message and fragment in message, message
+    if "column" in fragment:
+        assert f"line {line}," in message, message
+    _assert_cli_refuses(data_copy, file)
+
+
+# --- verdict counts ---------------------------------------------------------------------------------------------
+
+def test_verdict_counts_keep_the_fixed_order_and_zeros():
+    claims = pd.DataFrame({"verdict": ["contradicted", "supported", "supported", "too early"]})
+    counts = ledger.verdict_counts(claims)
+    assert list(counts.index) == data.VERDICTS
+    assert counts.to_dict() == {"supported": 2, "partly supported": 0, "contradicted": 1, "unverifiable": 0,
+                                "too early": 1}
+
+
+def test_verdict_counts_refuse_an_unknown_verdict():
+    with pytest.raises(ValueError, match="probably"):
+        ledger.verdict_counts(pd.DataFrame({"verdict": ["supported", "probably"]}))
+
+
+def test_verdict_counts_of_the_ledger_add_up(ds):
+    counts = ledger.verdict_counts(ds["essay_claims"])
+    assert counts.sum() == len(ds["essay_claims"])
+    assert (counts > 0).sum() >= 3
+
+
+# --- cross-check panel ----------------------------------------------------------------------------------------
+
+PUBLISHED = pd.DataFrame({
+    "check_id": ["a", "b"], "description": ["A", "B"], "published_value": [5.0, 4.0], "unit": ["ratio", "USD"],
+    "compares_with": ["key_a", "key_b"], "why_they_differ": ["Different scope.", "Different prices."],
+    "source_id": ["s1", "s2"]})
+
+
+def test_panel_sets_ours_beside_theirs():
+    table = crosscheck.panel(PUBLISHED, {"key_a": 10.0, "key_b": 1.0})
+    assert table["ratio"].tolist() == [2.0, 0.25]
+    assert table["fold"].tolist() == [2.0, 4.0]
+    assert table["why_they_differ"].tolist() == ["Different scope.", "Different prices."]
+    assert crosscheck.largest_disagreement(table)["check_id"] == "b"
+
+
+@pytest.mark.parametrize("ours, error, fragment", [
+    ({"key_a": 1.0}, KeyError, "key_b"),
+    ({"key_a": 1.0, "key_b": 1.0, "key_c": 1.0}, KeyError, "key_c"),
+    ({"key_a": 1.0, "key_b": math.nan}, ValueError, "key_b"),
+    ({"key_a": 0.0, "key_b": 1.0}, ValueError, "key_a"),
+])
+def test_panel_refuses_missing_unknown_or_unusable_values(ours, error, fragment):
+    with pytest.raises(error, match=fragment):
+        crosscheck.panel(PUBLISHED, ours)
+
+
+def test_panel_accepts_the_committed_figures(ds):
+    published = ds["cross_checks"]
+    table = crosscheck.panel(published, {key: 1.0 for key in published["compares_with"]})
+    assert len(table) == len(published) >= 6
+    assert not table["why_they_differ"].str.contains(data.STANDALONE_NUMBER, regex=True).any()
+    assert (table["theirs"] == published["published_value"].to_numpy()).all()
+
+
+def test_standalone_number_rule_allows_chip_names_only():
+    rule = re.compile(data.STANDALONE_NUMBER)
+    assert not rule.search("H100, GB200 NVL72 and P6-B200 differ")
+    assert rule.search("about 2.5 times") and rule.search("costs $5") and rule.search("in 2024")

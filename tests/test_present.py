@@ -1,0 +1,117 @@
+"""Notebook outputs: chart bundles (Vega-Lite v5 + PNG + description), chart data, tables for readers, data tables."""
+from __future__ import annotations
+
+import base64
+import csv
+import io
+
+import altair as alt
+import nbformat
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from analysis import present, report
+
+
+@pytest.fixture
+def shown(monkeypatch):
+    """Everything the present module displays, in order."""
+    outputs = []
+    monkeypatch.setattr(present, "display", lambda obj, raw=False: outputs.append(obj))
+    return outputs
+
+
+def _shares() -> pd.DataFrame:
+    return pd.DataFrame({"year": [2024, 2025, 2026, 2024, 2025, 2026], "vendor": ["A"] * 3 + ["B"] * 3,
+                         "share": [0.125, 0.25, 0.5, 0.875, 0.75, 0.5]})
+
+
+def _line(frame: pd.DataFrame) -> alt.Chart:
+    return alt.Chart(frame, title=alt.TitleParams("Shares", subtitle=["Source: test"])).mark_line().encode(
+        x=alt.X("year:O", title="Calendar year"), y=alt.Y("share:Q", title="Share of spend", axis=alt.Axis(format=".0%")),
+        color=alt.Color("vendor:N", title=None))
+
+
+def test_chart_bundle_is_standard_vega_lite_with_a_png_and_a_description():
+    bundle = present.chart_bundle(_line(_shares()))
+    spec = bundle[present.VEGALITE_MIMETYPE]
+    assert set(bundle) == {"application/vnd.vegalite.v5+json", "image/png", "text/plain"}
+    assert spec["$schema"].endswith("/vega-lite/v5.json")
+    nbformat.validate(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "x", outputs=[nbformat.v4.new_output("display_data", data=bundle)])]))
+    image = Image.open(io.BytesIO(base64.b64decode(bundle["image/png"])))
+    assert image.format == "PNG" and min(image.size) > 100
+    assert present.chart_bundle(_line(_shares()))["image/png"] == bundle["image/png"]     # deterministic bytes
+    assert spec["description"] in bundle["text/plain"] and "Shares" in bundle["text/plain"]
+
+
+def test_description_states_axes_ranges_series_and_source():
+    frame = _shares()
+    text = present.chart_bundle(_line(frame))[present.VEGALITE_MIMETYPE]["description"]
+    low, high = f"{frame['share'].min():.0%}", f"{frame['share'].max():.0%}"
+    assert text.startswith(f"Line chart of Share of spend ({low} to {high}) by Calendar year (2024 to 2026)")
+    assert ". Series: A, B." in text and text.endswith("Source: test.")
+    written = present.chart_bundle(_line(frame), description="B overtakes A.")[present.VEGALITE_MIMETYPE]["description"]
+    assert written == "B overtakes A. " + text
+
+
+def test_description_reads_years_plainly_and_separates_values_that_hold_commas():
+    frame = pd.DataFrame({"year": [2023.25, 2026], "usd": [1.5, 2500], "case": ["bought, launch", "bought, cut"]})
+    text = present.describe(alt.Chart(frame).mark_line().encode(x="year:Q", y="usd:Q", color="case:N").to_dict())
+    assert text == "Line chart of usd (1.5 to 2500) by year (2023.2 to 2026). Series: case (bought, launch; bought, cut)."
+
+
+def test_chart_data_is_the_plotted_rows_with_a_layer_column_for_several_datasets():
+    frame = _shares()
+    spec = _line(frame).to_dict()
+    columns, rows = present.chart_data(spec)
+    assert pd.DataFrame(rows, columns=columns)[list(frame.columns)].equals(frame)
+    rule = alt.Chart(pd.DataFrame({"y": [0.6]})).mark_rule().encode(y="y:Q")
+    columns, rows = present.chart_data(alt.layer(_line(frame), rule).to_dict())
+    assert columns[0] == "layer" and len(rows) == len(frame) + 1
+    assert [r[0] for r in rows] == ["line 1"] * len(frame) + ["rule 2"]
+
+
+def test_table_shows_yes_no_and_unit_labels(shown):
+    frame = pd.DataFrame({"quantity": ["capex", "share"], "value": [1.5, 0.25], "unit": ["USD_billion", "fraction"],
+                          "inside": [True, np.False_]})
+    present.table(frame, {"value": "row"}, {"inside": "Inside?"})
+    html = shown[0]["text/html"]
+    assert "$1.5B" in html and "25.0%" in html
+    assert ">yes<" in html and ">no<" in html and "True" not in html and "False" not in html
+    assert ">USD bn<" in html and "USD_billion" not in html and ">share (0-1)<" in html
+
+
+def test_fmt_uses_unit_labels_for_units_without_a_format():
+    assert present.fmt(0.0892, "USD_per_kWh") == "0.0892 USD/kWh"
+    assert present.fmt(True, "fraction") == "yes"
+
+
+def test_publish_table_carries_rows_and_rejects_bad_names(shown):
+    frame = pd.DataFrame({"year": np.array([2024, 2025]), "erosion": [1.25, np.nan]})
+    present.publish_table("erosion_by_year", frame, "Erosion per year.")
+    payload = shown[0][present.TABLE_MIMETYPE]
+    assert payload["columns"] == ["year", "erosion"] and payload["rows"] == [[2024, 1.25], [2025, None]]
+    assert type(payload["rows"][0][0]) is int and payload["title"] == "Erosion by year"
+    with pytest.raises(ValueError, match="Bad Name"):
+        present.publish_table("Bad Name", frame, "x")
+
+
+def test_report_writes_a_csv_per_chart_and_table_and_an_index(tmp_path, shown):
+    present.show_chart(_line(_shares()))
+    present.show_chart(_line(_shares()))                          # the same title twice: ids stay unique
+    present.publish_table("erosion_by_year", pd.DataFrame({"year": [2024], "erosion": [1.5]}), "Erosion per year.")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x", outputs=[
+        nbformat.v4.new_output("display_data", data=out) for out in shown])])
+    downloads = []
+    page = report.render_notebook(nb, "00_test", [], [], downloads)
+    report.write_downloads(downloads, tmp_path / "data")
+    index = list(csv.DictReader((tmp_path / "data" / "index.csv").open(encoding="utf-8")))
+    assert [r["file"] for r in index] == ["data/shares.csv", "data/shares-2.csv", "data/erosion_by_year.csv"]
+    assert all(f'href="{r["file"]}"' in page for r in index)
+    assert (tmp_path / "data" / "erosion_by_year.csv").read_text(encoding="utf-8") == "year,erosion\n2024,1.5\n"
+    plotted = pd.read_csv(tmp_path / "data" / "shares.csv")
+    assert plotted[["year", "vendor", "share"]].equals(_shares())
+    assert index[0]["description"] == shown[0][present.VEGALITE_MIMETYPE]["description"]

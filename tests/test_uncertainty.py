@@ -1,0 +1,64 @@
+"""Uncertain inputs: value = median, sourced low/high = p5/p95, exactly and empirically."""
+import numpy as np
+import pytest
+
+from analysis import data, erosion, outlook, params
+from analysis.uncertainty import SplitDistribution, for_parameter
+
+KINDS = [("normal", 2027.0, 2026.0, 2029.0), ("lognormal", 3.0, 1.0, 6.0), ("logitnormal", 0.45, 0.3, 0.7)]
+
+
+@pytest.mark.parametrize("kind, median, low, high", KINDS)
+def test_split_distribution_hits_its_three_quantiles_exactly(kind, median, low, high):
+    d = SplitDistribution(median, low, high, kind)
+    np.testing.assert_allclose(d.ppf([0.05, 0.5, 0.95]), [low, median, high], rtol=1e-12)
+    assert d.median() == median
+    x = d.ppf(np.linspace(0.001, 0.999, 999))
+    assert np.all(np.diff(x) > 0)                                  # a proper, increasing quantile function
+
+
+def test_an_asymmetric_range_stays_asymmetric():
+    d = SplitDistribution(1.34, 1.0, 1.386, "lognormal")          # capex growth 2027: long lower tail
+    draws = d.ppf(np.random.default_rng(0).random(200_000))
+    assert np.percentile(draws, 5) == pytest.approx(1.0, abs=0.005)
+    assert np.percentile(draws, 95) == pytest.approx(1.386, abs=0.005)
+    assert np.median(draws) == pytest.approx(1.34, abs=0.003)
+
+
+def test_a_value_inside_the_range_keeps_it_and_a_value_outside_moves_it():
+    inside = for_parameter(0.6, 0.45, 0.3, 0.7, "logitnormal")
+    assert (inside.p5, inside.center, inside.p95) == (0.3, 0.6, 0.7)
+    outside = for_parameter(0.9, 0.45, 0.3, 0.7, "logitnormal")
+    assert outside.p5 < 0.9 < outside.p95 < 1
+    logit = np.log(np.array([outside.p5, 0.9, outside.p95]) / (1 - np.array([outside.p5, 0.9, outside.p95])))
+    base = np.log(np.array([0.3, 0.45, 0.7]) / (1 - np.array([0.3, 0.45, 0.7])))
+    np.testing.assert_allclose(np.diff(logit), np.diff(base))       # same widths in log-odds
+
+
+@pytest.mark.parametrize("value, kind", [(0.0, "logitnormal"), (1.0, "logitnormal"), (0.0, "lognormal")])
+def test_a_value_on_the_edge_of_its_space_has_no_spread(value, kind):
+    d = for_parameter(value, 0.45, 0.3, 0.7, kind)
+    np.testing.assert_array_equal(d.ppf([0.01, 0.5, 0.99]), value)
+
+
+def test_every_sampled_input_honours_its_sourced_p5_p95():
+    """The empirical 5th/95th percentiles of every Monte Carlo input equal its sourced low/high (parameters.csv) or
+    its capex-outlook row (capex_outlook.csv), and its median the default."""
+    ds = data.load_dataset()
+    schema, p = params.schema(ds), params.resolve({}, ds)
+    model = outlook.build_model(ds, p, schema)
+    specs = outlook.input_distributions(ds, p, schema, model)
+    draws = erosion.sample_inputs(specs, 100_000, 1)
+    table = ds["capex_outlook"].set_index(["vintage", "year"])
+    checked = 0
+    for name, x in draws.items():
+        if name.startswith("capex_growth_"):
+            row = table.loc[("current", int(name.rsplit("_", 1)[1]))]
+            expected = (row["low"], row["growth"], row["high"])
+        else:
+            expected = (schema[name].low, schema[name].default, schema[name].high)
+        got = np.percentile(x, [5, 50, 95])
+        np.testing.assert_allclose(got, expected, rtol=0.01, err_msg=name)
+        checked += 1
+    uncertain = {n for n, s in schema.items() if s.distribution != "fixed" and n in model.point}
+    assert uncertain <= set(draws) and checked == len(specs) >= 9
