@@ -34,9 +34,18 @@ def _quarters_with_amazon_capex(dataset: Dataset) -> list[str]:
     return sorted({quarter_of(day) for day in rows["period_end"]})
 
 
+def _quarters_with_an_h100_price(dataset: Dataset) -> list[str]:
+    from analysis import fleet, portfolio      # imported here: portfolio imports this module
+    prices = fleet.unit_prices(dataset, 0.0)
+    years = sorted(prices.loc[prices["chip"] == portfolio.LANDLORD_CHIP, "year"].unique())
+    return [f"{year:04d}Q{quarter}" for year in years for quarter in range(1, 5)]
+
+
 #: Rules between a parameter and the data: (name, its allowed values in a dataset, what they are).
 DATA_RULES = (
     ("focus_quarter", _quarters_with_amazon_capex, "a quarter with Amazon gross capex in financials.csv"),
+    ("gpu_purchase_quarter", _quarters_with_an_h100_price,
+     "a quarter of a year with an Epoch AI H100 price in accelerator_specs.csv (the landlord buys at that price)"),
 )
 
 
