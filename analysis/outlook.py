@@ -150,6 +150,14 @@ def run(ds: Dataset, p: dict, schema: dict[str, Parameter], sensitivity: bool = 
     return result
 
 
+def observed_run(ds: Dataset, p: dict, schema: dict[str, Parameter]) -> dict:
+    """What happened: the model with every observable year observed (whatever `observed_through` says), evaluated
+    once — {"model", "central"} like `run`, without forecast draws."""
+    model = build_model(ds, {**p, "observed_through": int(schema["observed_through"].maximum)}, schema)
+    paths = erosion.evaluate(model)
+    return {"model": model, "central": pd.DataFrame({k: v[0] for k, v in paths.items()}, index=pd.Index(model.years, name="year"))}
+
+
 def _band(result: dict, metric: str) -> pd.DataFrame:
     pct = result["percentiles"]
     return pct[pct["metric"] == metric].set_index("year")[["p5", "p50", "p95"]]
@@ -225,9 +233,7 @@ def hindcast(ds: Dataset, essay_p: dict, base_p: dict, schema: dict[str, Paramet
     with every observable year observed): capex, accelerator spend, Nvidia revenue from AWS, Trainium's compute share
     and the ASIC share of spend."""
     essay = run(ds, essay_p, schema, sensitivity=False)
-    truth = build_model(ds, {**base_p, "observed_through": int(schema["observed_through"].maximum)}, schema)
-    observed = erosion.evaluate(truth)
-    obs_years = list(truth.years)
+    truth = observed_run(ds, base_p, schema)["central"]
     rows = []
     for metric, label, unit in (("capex", "Amazon gross capex", "USD_billion"),
                                 ("accelerator_spend", "Accelerator purchases", "USD_billion"),
@@ -237,7 +243,7 @@ def hindcast(ds: Dataset, essay_p: dict, base_p: dict, schema: dict[str, Paramet
         band = _band(essay, metric)
         for year in years:
             projected = float(essay["central"].loc[year, metric])
-            actual = float(observed[metric][0, obs_years.index(year)])
+            actual = float(truth.loc[year, metric])
             rows.append({"quantity": label, "unit": unit, "year": year, "projected": projected,
                          "p5": band.loc[year, "p5"], "p95": band.loc[year, "p95"], "actual": actual,
                          "error": projected - actual, "inside_p5_p95": bool(band.loc[year, "p5"] <= actual <= band.loc[year, "p95"])})

@@ -35,17 +35,16 @@ def _quarters_with_amazon_capex(dataset: Dataset) -> list[str]:
 
 
 def _quarters_with_an_h100_price(dataset: Dataset) -> list[str]:
-    from analysis import fleet, portfolio      # imported here: portfolio imports this module
-    prices = fleet.unit_prices(dataset, 0.0)
-    years = sorted(prices.loc[prices["chip"] == portfolio.LANDLORD_CHIP, "year"].unique())
-    return [f"{year:04d}Q{quarter}" for year in years for quarter in range(1, 5)]
+    """Quarters of the years with an Epoch AI H100 price (the landlord's purchase cost)."""
+    specs = dataset["accelerator_specs"]
+    rows = specs[(specs["chip_id"] == "h100-sxm") & (specs["metric"] == "price") & (specs["source_id"] == "epoch-ai-chip-counts")]
+    return [f"{year}Q{q}" for year in sorted(rows["as_of"]) for q in range(1, 5)]
 
 
 #: Rules between a parameter and the data: (name, its allowed values in a dataset, what they are).
 DATA_RULES = (
     ("focus_quarter", _quarters_with_amazon_capex, "a quarter with Amazon gross capex in financials.csv"),
-    ("gpu_purchase_quarter", _quarters_with_an_h100_price,
-     "a quarter of a year with an Epoch AI H100 price in accelerator_specs.csv (the landlord buys at that price)"),
+    ("gpu_purchase_quarter", _quarters_with_an_h100_price, "a quarter of a year with an Epoch AI H100 price in accelerator_specs.csv"),
 )
 
 
@@ -190,8 +189,12 @@ def quarter_of(date: str) -> str:
     return f"{day.year:04d}Q{(day.month - 1) // 3 + 1}"
 
 
+def declared_names(namespace: dict, dataset: Dataset | None = None) -> list[str]:
+    """The schema parameters defined in `namespace` (a notebook's globals after its `parameters` cell)."""
+    return [name for name in schema(dataset) if name in namespace]
+
+
 def resolve_declared(namespace: dict, dataset: Dataset | None = None) -> dict:
     """The validated parameter set of a notebook: every schema parameter defined in `namespace` (the notebook's
     globals after its `parameters` cell) overrides its default, through the same checks as the CLI."""
-    names = schema(dataset)
-    return resolve({name: namespace[name] for name in names if name in namespace}, dataset)
+    return resolve({name: namespace[name] for name in declared_names(namespace, dataset)}, dataset)

@@ -189,7 +189,7 @@ def build(out_dir: Path, values: dict, schema: dict[str, Parameter], dataset: Da
         write_downloads(downloads, staging / "data")
         results = {"as_of": values["as_of"], "data_version": dataset.version, "scenario": scenario,
                    "parameters": {name: values[name] for name in sorted(used)},
-                   "results": {s["section"]: {r["key"]: {"label": r["label"], "value": r["value"], "unit": r["unit"]}
+                   "results": {s["section"]: {r["key"]: {k: r[k] for k in ("label", "value", "unit", "p5", "p95") if k in r}
                                               for r in s["results"]} for s in sections},
                    "sources": source_ids}
         (staging / "results.json").write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")

@@ -17,14 +17,17 @@ ESSAY_ANSWER = "Yes, but not so much in the near-term."
 
 
 def key_findings(ds: Dataset, p: dict, schema: dict[str, Parameter], result: dict) -> list[dict]:
-    """Headline items (key, label, value, unit, optional p5/p95 or low/high range) from section 3's run `result`."""
+    """Headline items (key, label, value, unit, optional p5/p95 or range): what happened from every observed year
+    (whatever the run's `observed_through`), the outlook from section 3's run `result`."""
     heads = {h["key"]: h for h in outlook.headlines(result)}
-    central = result["central"]
-    observed = result["model"].observed.years
+    truth = {**p, "observed_through": int(schema["observed_through"].maximum)}   # what happened: every observed year
+    truth_result = outlook.observed_run(ds, p, schema)
+    central = truth_result["central"]
+    observed = truth_result["model"].observed.years
     last = observed[-1]
-    check = outlook.spend_check(ds, p, schema, result).set_index("year")
-    cal = outlook.calibration(ds, p, schema).set_index("year")
-    asic = outlook.observed_asic_share_range(ds, p, schema).set_index("year")
+    check = outlook.spend_check(ds, truth, schema, truth_result).set_index("year")
+    cal = outlook.calibration(ds, truth, schema).set_index("year")
+    asic = outlook.observed_asic_share_range(ds, truth, schema).set_index("year")
     first = ESSAY_BASE_YEAR if ESSAY_BASE_YEAR in observed else observed[0]
     return [
         {"key": "nvidia_revenue_observed_first", "year": first, "label": f"Nvidia revenue from AWS, {first} (observed)",

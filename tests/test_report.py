@@ -267,3 +267,36 @@ def test_hostile_report_makes_no_request_opens_no_dialog_and_injects_no_element(
     assert blocked == [] and errors == [] and dialogs == []
     assert found["images"] == 0 and found["scripts"] == 2 and found["jsLinks"] == 0 and found["injected"] == 0
     assert found["shown"] >= 4, found                # the hostile text is there, as plain text
+
+
+# --- the summary's numbers come from results.json --------------------------------------------------------------
+
+NUMBER = re.compile(r"(?<![A-Za-z0-9.\-])-?\$?\d[\d,]*(?:\.\d+)?(?:[BM%]|/h)?(?![A-Za-z0-9])")
+
+
+def _numbers_not_in(text: str, items: dict) -> list[str]:
+    """Numbers in `text` that are neither a formatted value/p5/p95 of a results.json item nor a calendar year."""
+    from analysis.present import fmt
+    allowed = {fmt(item[k], item["unit"]) for item in items.values() for k in ("value", "p5", "p95") if k in item}
+    return [n for n in NUMBER.findall(text) if n not in allowed and not re.fullmatch(r"(19|20)\d\d", n)]
+
+
+def test_every_number_in_the_summary_comes_from_results_json(built):
+    import nbformat
+    results = json.loads((built / "results.json").read_text())["results"]["summary"]
+    nb = nbformat.read(str(built / "notebooks" / "00_summary.ipynb"), as_version=4)
+    prose = [o["data"]["text/markdown"] for c in nb.cells if c.cell_type == "code" for o in c.outputs
+             if "text/markdown" in o.get("data", {})]
+    answer = prose[0]
+    found = NUMBER.findall(answer)
+    assert len(found) >= 12, found                       # the answer quotes its numbers ...
+    assert _numbers_not_in(answer, results) == []        # ... and each one is in results.json
+    # A number changed by hand is caught:
+    edited = answer.replace(found[-1], "99.9%", 1) if found[-1].endswith("%") else answer.replace(found[-1], "$99.9B", 1)
+    assert _numbers_not_in(edited, results) != []
+    # and the summary's items are the computed findings of the same parameters
+    from analysis import outlook, summary
+    ds = data.load_dataset()
+    p, schema = params.resolve({}, ds), params.schema(ds)
+    computed = summary.key_findings(ds, p, schema, outlook.run(ds, p, schema, sensitivity=False))
+    assert {f["key"]: f["value"] for f in computed} == pytest.approx({k: v["value"] for k, v in results.items()})
