@@ -353,7 +353,7 @@ def test_subprocess_refuses_an_empty_data_file_and_an_unmarked_out(world):
 def test_a_signal_during_a_build_keeps_the_previous_report_and_leaves_nothing(world, signum):
     target = world / "reports" / "previous"
     before = _tree(world)
-    process = subprocess.Popen([sys.executable, "-m", "analysis", "run", "--out", str(target)], cwd=ROOT,
+    process = subprocess.Popen([sys.executable, "-m", "analysis", "run", "--out", str(target), "--no-cache"], cwd=ROOT,
                                stderr=subprocess.PIPE, text=True, start_new_session=True)
     deadline = time.monotonic() + 120
     while not list(target.parent.glob(".previous.build-*/notebooks/.*.running.ipynb")):   # kernels are running
@@ -371,7 +371,7 @@ def test_after_a_sigkill_the_report_survives_and_the_next_build_cleans_up(world)
     import psutil
     target = world / "reports" / "previous"
     before = _tree(target)
-    process = subprocess.Popen([sys.executable, "-m", "analysis", "run", "--out", str(target)], cwd=ROOT,
+    process = subprocess.Popen([sys.executable, "-m", "analysis", "run", "--out", str(target), "--no-cache"], cwd=ROOT,
                                stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 120
     while not list(target.parent.glob(".previous.build-*/notebooks/.*.running.ipynb")):
