@@ -8,7 +8,10 @@ from __future__ import annotations
 import base64
 import html
 import io
+import math
 import re
+import shlex
+from collections.abc import Callable
 
 import altair as alt
 import numpy as np
@@ -25,6 +28,8 @@ PNG_SCALE = 1
 PNG_COLORS = 64          # a palette PNG is about a tenth of the size of vl-convert's RGBA one
 SECTION_MIMETYPE = "application/vnd.awsaccel.section+json"
 TABLE_MIMETYPE = "application/vnd.awsaccel.table+json"
+WHAT_IF_MIMETYPE = "application/vnd.awsaccel.whatif+json"
+WHAT_IF_OUT = "reports/what-if"
 TABLE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
 
 def _money(template: str):
@@ -259,3 +264,48 @@ def _plain(value):
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return value.item() if hasattr(value, "item") else value
+
+
+def _set_text(value) -> str:
+    return shlex.quote(str(value))
+
+
+def publish_what_if(name: str, title: str, description: str, axes: dict[str, list], schema: dict, values: dict,
+                    points: pd.DataFrame, outputs: dict[str, tuple[str, str]], x: str,
+                    chart_of: Callable[[pd.DataFrame], alt.TopLevelMixin], lines: pd.DataFrame | None = None,
+                    series: str | None = None) -> None:
+    """Publish a what-if grid computed by the model: the report shows one control per parameter in `axes` (its
+    grid values), the `outputs` (column: (label, unit)) of the selected grid point (one row per `series` value),
+    a chart and the `--set` line that rebuilds the view as a full report. The page only looks grid points up.
+
+    `points` has one row per grid point (and series value); `lines` (default: `points`) holds the chart's rows,
+    shown where every control but the chart's `x` field matches; `chart_of(lines at the run's values)` draws
+    them. `values` is the run's parameter set: controls start at its values, and its other differences from the
+    defaults enter the `--set` line."""
+    if not TABLE_NAME.fullmatch(name):
+        raise ValueError(f"what-if name {name!r}: use lower-case letters, digits, '_' and '-'")
+    own = lines is None
+    lines = points if own else lines
+    match = [n for n in axes if n != x]
+    initial = lines[(lines[match] == pd.Series({n: values[n] for n in match})).all(axis=1)]
+    spec = chart_of(initial).to_dict()
+    spec["description"] = " ".join(filter(None, [spec.get("description"), describe(spec)]))
+    controls = [{"name": n, "label": schema[n].title, "unit": unit_label(schema[n].unit), "values": list(v),
+                 "labels": [fmt(value, schema[n].unit) for value in v], "set": [_set_text(value) for value in v],
+                 "default": schema[n].default, "value": values[n]} for n, v in axes.items()]
+
+    def records(frame):     # JSON has no NaN or infinity: those become null (shown as n/a)
+        return [{k: None if isinstance(v, float) and not math.isfinite(v) else v
+                 for k, v in ((k, _plain(v)) for k, v in row.items())} for row in frame.to_dict("records")]
+
+    rows = [{**row, "text": {c: fmt(row[c], unit) for c, (_, unit) in outputs.items()}} for row in records(points)]
+    base = [f"--set {n}={_set_text(v)}" for n, v in sorted(values.items())
+            if n in schema and n not in axes and v != schema[n].default]
+    payload = {"name": name, "title": title, "description": description, "controls": controls, "series": series,
+               "columns": [str(c) for c in points.columns],
+               "outputs": [{"column": c, "label": label, "unit": unit} for c, (label, unit) in outputs.items()],
+               "rows": rows, "lines": None if own else records(lines), "x": x, "chart": spec,
+               "command": " ".join([f"python -m analysis run --out {WHAT_IF_OUT}", *base])}
+    display({WHAT_IF_MIMETYPE: payload,
+             "text/plain": f"What-if: {title}. Controls: {', '.join(axes)}; {len(points)} grid rows computed by the "
+                           "model (interactive in the report, index.html)."}, raw=True)
