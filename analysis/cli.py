@@ -1,4 +1,4 @@
-"""Command line: `python -m analysis run|params|data-manifest|notebooks`.
+"""Command line: `python -m analysis run|compare|params|scenarios|data-manifest|notebooks`.
 
 A user's mistake (bad parameter, scenario or data file, an --out path that is not a report folder) prints one line
 and exits with status 2, before any kernel starts. Ctrl-C or SIGTERM prints one line and exits with status 130,
@@ -24,6 +24,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--scenario", help="start from a named scenario in scenarios/ (see `python -m analysis scenarios`)")
     run.add_argument("--set", dest="assignments", action="append", default=[], metavar="NAME=VALUE",
                      help="override a parameter (repeatable, applied after --scenario); see `python -m analysis params`")
+    compare = sub.add_parser("compare", help="one page comparing report folders, explaining each headline difference")
+    compare.add_argument("runs", nargs="+", type=Path, metavar="REPORT", help="report folders (the first is the baseline)")
+    compare.add_argument("--out", type=Path, required=True, help="folder to write the comparison to, e.g. reports/compare")
     sub.add_parser("params", help="list every parameter with unit, default, allowed range and source")
     sub.add_parser("scenarios", help="list the named scenarios with their values and reasons")
     sub.add_parser("data-manifest", help="rewrite data/MANIFEST.sha256 after a deliberate data edit")
@@ -57,6 +60,10 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{name}: {scenario['description']}")
                 for key, value in scenario["values"].items():
                     print(f"    {key} = {value!r}: {scenario['reasons'][key]}")
+        elif args.command == "compare":
+            from analysis import compare
+            out = compare.build(args.runs, args.out, dataset)
+            print(f"wrote {out}/index.html and compare.json")
         elif args.command == "run":
             from analysis import report
             assignments = params.parse_assignments(args.assignments)

@@ -83,12 +83,19 @@ def yes_no(value) -> str:
 def chart_bundle(chart: alt.TopLevelMixin, description: str | None = None) -> dict:
     """Mime bundle of a chart: the Vega-Lite spec (JupyterLab and the report draw it), a PNG for static viewers, and
     a text description (also the spec's `description`, which Vega exposes as the chart's ARIA label)."""
-    spec = chart.configure_legend(orient="bottom", labelLimit=0, columns=2).to_dict()
-    spec["description"] = " ".join(filter(None, [description or spec.get("description"), describe(spec)]))
+    spec = chart_spec(chart, description)
     png = png_of(spec)
     spec["$schema"] = VEGALITE_SCHEMA
     return {VEGALITE_MIMETYPE: spec, "image/png": base64.b64encode(png).decode("ascii"),
             "text/plain": f"Chart: {chart_title(spec)}. {spec['description']}"}
+
+
+def chart_spec(chart: alt.TopLevelMixin, description: str | None = None) -> dict:
+    """A chart's Vega-Lite spec with the report's legend style and a text description (`description`, then a
+    summary of its axes, series and ranges)."""
+    spec = chart.configure_legend(orient="bottom", labelLimit=0, columns=2).to_dict()
+    spec["description"] = " ".join(filter(None, [description or spec.get("description"), describe(spec)]))
+    return spec
 
 
 def show_chart(chart: alt.TopLevelMixin, description: str | None = None) -> None:
@@ -288,8 +295,7 @@ def publish_what_if(name: str, title: str, description: str, axes: dict[str, lis
     lines = points if own else lines
     match = [n for n in axes if n != x]
     initial = lines[(lines[match] == pd.Series({n: values[n] for n in match})).all(axis=1)]
-    spec = chart_of(initial).to_dict()
-    spec["description"] = " ".join(filter(None, [spec.get("description"), describe(spec)]))
+    spec = chart_spec(chart_of(initial))
     controls = [{"name": n, "label": schema[n].title, "unit": unit_label(schema[n].unit), "values": list(v),
                  "labels": [fmt(value, schema[n].unit) for value in v], "set": [_set_text(value) for value in v],
                  "default": schema[n].default, "value": values[n]} for n, v in axes.items()]
