@@ -30,6 +30,7 @@ SECTION_MIMETYPE = "application/vnd.awsaccel.section+json"
 TABLE_MIMETYPE = "application/vnd.awsaccel.table+json"
 WHAT_IF_MIMETYPE = "application/vnd.awsaccel.whatif+json"
 WHAT_IF_OUT = "reports/what-if"
+CHART_DIGITS = 6         # significant digits of a what-if chart's points (its numbers shown are formatted in Python)
 TABLE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
 
 def _money(template: str):
@@ -288,7 +289,8 @@ def publish_what_if(name: str, title: str, description: str, axes: dict[str, lis
     `points` has one row per grid point (and series value); `lines` (default: `points`) holds the chart's rows,
     shown where every control but the chart's `x` field matches; `chart_of(lines at the run's values)` draws
     them. `values` is the run's parameter set: controls start at its values, and its other differences from the
-    defaults enter the `--set` line."""
+    defaults enter the `--set` line. The payload is compact: `rows` are lists (the `columns` of `points`, then the
+    formatted text of each output), `lines` columns and rows."""
     if not TABLE_NAME.fullmatch(name):
         raise ValueError(f"what-if name {name!r}: use lower-case letters, digits, '_' and '-'")
     own = lines is None
@@ -300,17 +302,20 @@ def publish_what_if(name: str, title: str, description: str, axes: dict[str, lis
                  "labels": [fmt(value, schema[n].unit) for value in v], "set": [_set_text(value) for value in v],
                  "default": schema[n].default, "value": values[n]} for n, v in axes.items()]
 
-    def records(frame):     # JSON has no NaN or infinity: those become null (shown as n/a)
-        return [{k: None if isinstance(v, float) and not math.isfinite(v) else v
-                 for k, v in ((k, _plain(v)) for k, v in row.items())} for row in frame.to_dict("records")]
+    def cells(frame, digits=None):   # rows as lists; JSON has no NaN or infinity: those become null (shown n/a)
+        return [[None if isinstance(v, float) and not math.isfinite(v) else
+                 float(f"{v:.{digits}g}") if digits and isinstance(v, float) else v for v in map(_plain, row)]
+                for row in frame.itertuples(index=False)]
 
-    rows = [{**row, "text": {c: fmt(row[c], unit) for c, (_, unit) in outputs.items()}} for row in records(points)]
+    texts = [[fmt(v, unit) for v in points[c]] for c, (_, unit) in outputs.items()]
+    rows = [row + [t[i] for t in texts] for i, row in enumerate(cells(points))]
     base = [f"--set {n}={_set_text(v)}" for n, v in sorted(values.items())
             if n in schema and n not in axes and v != schema[n].default]
     payload = {"name": name, "title": title, "description": description, "controls": controls, "series": series,
                "columns": [str(c) for c in points.columns],
                "outputs": [{"column": c, "label": label, "unit": unit} for c, (label, unit) in outputs.items()],
-               "rows": rows, "lines": None if own else records(lines), "x": x, "chart": spec,
+               "rows": rows, "x": x, "chart": spec,
+               "lines": None if own else {"columns": [str(c) for c in lines.columns], "rows": cells(lines, CHART_DIGITS)},
                "command": " ".join([f"python -m analysis run --out {WHAT_IF_OUT}", *base])}
     display({WHAT_IF_MIMETYPE: payload,
              "text/plain": f"What-if: {title}. Controls: {', '.join(axes)}; {len(points)} grid rows computed by the "

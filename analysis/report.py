@@ -89,7 +89,7 @@ def _what_if_html(payload: dict, downloads: list) -> str:
     data file."""
     columns = payload["columns"]
     entry = _download(downloads, f"what-if-{payload['name']}", payload["title"], payload["description"], columns,
-                      [[r[c] for c in columns] for r in payload["rows"]])
+                      [r[:len(columns)] for r in payload["rows"]])
     start = [c["values"].index(c["value"]) for c in payload["controls"]]
     return TEMPLATES.get_template("whatif.html.j2").render(w=payload, ident=entry["id"], file=entry["file"],
                                                             start=start, payload=markupsafe.Markup(_script_json(payload)))

@@ -8,7 +8,16 @@ document.querySelectorAll("script[data-chart]").forEach(function (node) {
 // looks them up (no formula), and writes text with textContent only.
 document.querySelectorAll("section[data-what-if]").forEach(function (box) {
   var w = JSON.parse(box.querySelector("script[data-what-if-payload]").textContent);
-  var lines = w.lines || w.rows;
+  function records(columns, rows) {
+    return rows.map(function (row) {
+      var record = {};
+      columns.forEach(function (c, i) { record[c] = row[i]; });
+      record.text = row.slice(columns.length);
+      return record;
+    });
+  }
+  var points = records(w.columns, w.rows);
+  var lines = w.lines ? records(w.lines.columns, w.lines.rows) : points;
   var inputs = Array.prototype.slice.call(box.querySelectorAll("input[data-control]"));
   function cell(row, text, kind) {
     var td = document.createElement("td");
@@ -29,10 +38,10 @@ document.querySelectorAll("section[data-what-if]").forEach(function (box) {
     }
     var body = box.querySelector("tbody.what-if-values");
     body.textContent = "";
-    w.rows.filter(function (r) { return matches(r, null); }).forEach(function (r) {
+    points.filter(function (r) { return matches(r, null); }).forEach(function (r) {
       var tr = document.createElement("tr");
       if (w.series) { cell(tr, r[w.series], "text"); }
-      w.outputs.forEach(function (o) { cell(tr, r.text[o.column], "num"); });
+      r.text.forEach(function (text) { cell(tr, text, "num"); });
       body.appendChild(tr);
     });
     box.querySelector("code.set-line").textContent = command.join(" ");
