@@ -85,11 +85,11 @@ def _chart_html(spec: dict, downloads: list) -> str:
 
 
 def _what_if_html(payload: dict, downloads: list) -> str:
-    """A what-if box (controls, the selected grid point's numbers, a chart, the `--set` line); its grid is also a
-    data file."""
+    """A what-if box (controls, the selected grid point's numbers, a chart, the `--set` line); its grid is the
+    chart's data file."""
     columns = payload["columns"]
-    entry = _download(downloads, f"what-if-{payload['name']}", payload["title"], payload["description"], columns,
-                      [r[:len(columns)] for r in payload["rows"]])
+    entry = _download(downloads, f"what-if-{payload['name']}", payload["title"], payload["chart"]["description"],
+                      columns, [r[:len(columns)] for r in payload["rows"]])
     start = [c["values"].index(c["value"]) for c in payload["controls"]]
     return TEMPLATES.get_template("whatif.html.j2").render(w=payload, ident=entry["id"], file=entry["file"],
                                                             start=start, payload=markupsafe.Markup(_script_json(payload)))
