@@ -189,11 +189,15 @@ def quarter_of(date: str) -> str:
     return f"{day.year:04d}Q{(day.month - 1) // 3 + 1}"
 
 
+def declared_names(namespace: dict, dataset: Dataset | None = None) -> list[str]:
+    """The schema parameters defined in `namespace` (a notebook's globals after its `parameters` cell)."""
+    return [name for name in schema(dataset) if name in namespace]
+
+
 def resolve_declared(namespace: dict, dataset: Dataset | None = None) -> dict:
     """The validated parameter set of a notebook: every schema parameter defined in `namespace` (the notebook's
     globals after its `parameters` cell) overrides its default, through the same checks as the CLI."""
-    names = schema(dataset)
-    return resolve({name: namespace[name] for name in names if name in namespace}, dataset)
+    return resolve({name: namespace[name] for name in declared_names(namespace, dataset)}, dataset)
 
 
 def what_if_values(param: Parameter, value, n: int = 5, points=None) -> list:

@@ -6,6 +6,8 @@ Every figure comes from `data/` or from a parameter dict `p` (from `params.resol
 """
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -407,6 +409,12 @@ def headline_results(ds: Dataset, p: dict) -> list[dict]:
          lic["licensed_gpus"], "count"),
         ("nvaie_share_of_post_cut_rent", "NVAIE licence per GPU-hour / p5 post-cut rent per GPU-hour",
          lic["share_of_rent"]["post"], "fraction")]
+    tokens = token_costs(ds, gpu_hour_prices(ds, cost.loc["total", "per_sold_hour"]))
+    for row in tokens[tokens["batch"] == tokens["batch"].max()].itertuples():
+        slug = re.sub(r"[^a-z0-9]+", "_", f"{row.chip_id} {row.basis}".lower()).strip("_")
+        results.append((f"usd_per_million_tokens_{slug}_batch{row.batch}",
+                        f"USD per million tokens (decode proxy, batch {row.batch}), {row.chip_id}, {row.basis}",
+                        row.usd_per_million_tokens, "USD_per_million_tokens"))
     return [{"key": k, "label": label, "value": float(v), "unit": unit} for k, label, v, unit in results]
 
 

@@ -51,13 +51,15 @@ UNIT_FORMATS = {
     "percent": lambda v: f"{v:.1f}%",
     "years": lambda v: f"{v:.2f} years",
     "months": lambda v: f"{v:.1f} months",
+    "USD_per_million_tokens": _money("${:,.3f} per million tokens"),
+    "text": str,
 }
 
 
 UNIT_LABELS = {
     "USD_million": "USD m", "USD_billion": "USD bn", "USD_per_hour": "USD/hour", "USD_per_kWh": "USD/kWh",
     "USD_per_year": "USD/year", "fraction": "share (0-1)", "percent": "%", "TFLOPS": "TFLOP/s", "TB_per_s": "TB/s",
-    "tokens_per_s": "tokens/s", "H100e": "H100-equivalents",
+    "tokens_per_s": "tokens/s", "H100e": "H100-equivalents", "USD_per_million_tokens": "USD per million tokens",
 }
 
 

@@ -69,3 +69,19 @@ def test_cli_lists_parameters():
     result = run_cli("params")
     assert result.returncode == 0
     assert "ai_share" in result.stdout and "chipstrat-amazons-nvidia-entanglement" in result.stdout
+
+
+def test_a_notebook_run_directly_validates_its_parameters_like_the_cli(tmp_path):
+    """papermill straight on a notebook: the setup cell's params.resolve_declared refuses a bad value with the
+    CLI's own one-line message."""
+    import papermill
+
+    from analysis.notebook_run import NOTEBOOK_DIR
+    cli = run_cli("run", "--out", str(tmp_path / "r"), "--set", "trainium_ceiling=2")
+    assert cli.returncode == 2
+    message = cli.stderr.strip().removeprefix("error: ")
+    with pytest.raises(papermill.PapermillExecutionError) as caught:
+        papermill.execute_notebook(str(NOTEBOOK_DIR / "03_asic_erosion.ipynb"), str(tmp_path / "out.ipynb"),
+                                   parameters={"trainium_ceiling": 2}, kernel_name="python3", cwd=str(NOTEBOOK_DIR),
+                                   progress_bar=False)
+    assert caught.value.ename == "ParameterError" and caught.value.evalue == message
