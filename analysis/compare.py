@@ -276,7 +276,7 @@ def build(paths: list[Path], out: Path, dataset: Dataset) -> Path:
     schema = params.schema(dataset)
     names = differing_parameters(runs)
     headlines = headline_table(runs)
-    attributions = [attribute(dataset, schema, runs[0], b, names) for b in runs[1:]]
+    attributions = [attribute(dataset, schema, runs[0], b, differing_parameters([runs[0], b])) for b in runs[1:]]
     with outdir.claim(out) as staging:
         downloads = []
         figures = _charts(runs, downloads)
