@@ -8,7 +8,8 @@ two half-normals joined at the median, in a space chosen by the parameter's kind
 * `logitnormal`: its log-odds (shares in (0, 1)).
 
 So p5 = low, p50 = value and p95 = high hold exactly, whatever the asymmetry of the sourced range: nothing is
-re-centred away from its sources. Only a value set outside its sourced range (a scenario or `--set`) moves the range:
+re-centred away from its sources. Only a value set on the edge of or outside its sourced range (a scenario or `--set`)
+moves the range:
 the interval keeps its widths on each side (in the transformed space) and travels with the value.
 A value on the edge of its space (a share of exactly 0 or 1, a cost of 0) has no spread: it is fixed.
 """
@@ -59,9 +60,10 @@ class SplitDistribution:
 
 
 def for_parameter(value: float, default: float, low: float, high: float, kind: str) -> SplitDistribution:
-    """The distribution of an uncertain parameter set to `value`. Inside its sourced range [low, high] the range is
-    kept as p5-p95; outside it, the range moves with the value, keeping its widths in the transformed space."""
-    if low < value < high or value in (low, high):
+    """The distribution of an uncertain parameter set to `value`. Strictly inside its sourced range the range is kept
+    as p5-p95; on its edge or outside it, the range moves with the value, keeping its widths in the transformed space
+    (so a scenario that sets a value at the sourced low does not become a one-sided distribution)."""
+    if low < value < high:
         return SplitDistribution(value, low, high, kind)
     forward, back = TRANSFORMS[kind]
     with np.errstate(divide="ignore"):

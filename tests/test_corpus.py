@@ -82,6 +82,7 @@ PARAMETER_CASES = [
     ("=0.5", "--set expects key=value"),
     ("ai_share=1.5", "parameter 'ai_share': got '1.5'"),
     ("trainium_ceiling=-0.1", "parameter 'trainium_ceiling'"),
+    ("gpu_purchase_quarter=2019Q1", "parameter 'gpu_purchase_quarter': got '2019Q1'; expected a quarter of a year with"),
     ("nvaie_usd_per_gpu_year=0", "nvaie_usd_per_gpu_year=0.0: must be above 0"),
     (f"mc_draws={LONG}", "parameter 'mc_draws'"),
     ("mc_draws=" + "1" * 5000, "(5002 characters)"),              # the value is not echoed in full
@@ -194,7 +195,7 @@ DATA_CASES = [   # (id, corrupt the copy, rewrite the manifest, culprit)
     ("manifest-missing", lambda d: (d / data.MANIFEST).unlink(), False, "checksum manifest is missing"),
     ("directory-named-csv", lambda d: (d / "x.csv").mkdir(), False, "x.csv: not a regular file"),
     ("float-parameter-without-min", _parameter_row_without_min, True,
-     "parameters.csv, line 12: parameter 'utilization' of type float needs min <= max"),
+     "parameters.csv, line 9: parameter 'utilization' of type float needs min <= max"),
     ("line-break-in-cell", lambda d: _append_cell(d, "bottom-line,", '"bottom-line\n# Injected",'), True,
      "column 'claim_id': holds a line break"),
     ("overlong-cell", lambda d: _append_cell(d, "bottom-line,", "bottom-line" + "x" * 1200 + ","), True, "text of 1211 characters"),
@@ -309,6 +310,14 @@ def test_a_failed_build_leaves_the_report_and_no_staging(world):
         raise RuntimeError("notebook failed")
     assert _tree(target) == old
     assert sorted(p.name for p in target.parent.iterdir()) == [".previous.lock", "previous"]
+
+
+def test_output_piped_into_a_reader_that_stops_is_not_a_traceback():
+    process = subprocess.Popen([sys.executable, "-m", "analysis", "params"], cwd=ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    process.stdout.close()                      # like `| head -0`: the reader is gone before anything is written
+    err = process.stderr.read()
+    assert process.wait(timeout=60) == 1 and err == "", err
 
 
 # --- the real process, one case per category -------------------------------------------------------------------

@@ -9,7 +9,7 @@ import warnings
 
 import pytest
 
-from analysis import capex, crosscheck, data, freshness, outlook, params, portfolio, summary
+from analysis import capex, crosscheck, data, freshness, outlook, params, portfolio, scenarios, summary
 from analysis.errors import ParameterError
 from analysis.notebook_run import declared_parameters, notebook_paths
 
@@ -76,9 +76,15 @@ def test_every_accepted_edge_value_builds(name):
 
 @pytest.mark.parametrize("name, values", [
     ("as_of", ["0001-01-01", "9999-12-31"]),
-    ("focus_quarter", [params.DATA_RULES[0][1](DS)[0], params.DATA_RULES[0][1](DS)[-1]]),
-    ("gpu_purchase_quarter", [params.DATA_RULES[1][1](DS)[0], params.DATA_RULES[1][1](DS)[-1]]),
+    *((name, [allowed(DS)[0], allowed(DS)[-1]]) for name, allowed, _ in params.DATA_RULES),
 ])
 def test_date_and_quarter_extremes_build(name, values):
     for value in values:
         compute_sections(_sections_using(name), params.resolve({name: value}, DS))
+
+
+@pytest.mark.parametrize("name", scenarios.names())
+def test_every_named_scenario_builds(name):
+    """Notebook 03 runs every scenario and `--scenario NAME` runs all sections with it: each must build."""
+    sections = {path.stem for path in notebook_paths()}
+    compute_sections(sections, scenarios.resolve_scenario(name, DS), grids=False)

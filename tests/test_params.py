@@ -84,4 +84,7 @@ def test_a_notebook_run_directly_validates_its_parameters_like_the_cli(tmp_path)
         papermill.execute_notebook(str(NOTEBOOK_DIR / "03_asic_erosion.ipynb"), str(tmp_path / "out.ipynb"),
                                    parameters={"trainium_ceiling": 2}, kernel_name="python3", cwd=str(NOTEBOOK_DIR),
                                    progress_bar=False)
-    assert caught.value.ename == "ParameterError" and caught.value.evalue == message
+    with pytest.raises(ParameterError) as direct:
+        params.resolve({"trainium_ceiling": 2})
+    assert caught.value.ename == "ParameterError" and caught.value.evalue == str(direct.value)
+    assert message == str(direct.value).replace("got 2;", "got '2';")      # the CLI's --set value is text

@@ -35,6 +35,11 @@ def test_a_value_inside_the_range_keeps_it_and_a_value_outside_moves_it():
     np.testing.assert_allclose(np.diff(logit), np.diff(base))       # same widths in log-odds
 
 
+def test_a_value_on_the_sourced_edge_gets_a_two_sided_range():
+    d = for_parameter(0.3, 0.45, 0.3, 0.7, "logitnormal")
+    assert d.p5 < 0.3 < d.p95 < 0.7
+
+
 @pytest.mark.parametrize("value, kind", [(0.0, "logitnormal"), (1.0, "logitnormal"), (0.0, "lognormal")])
 def test_a_value_on_the_edge_of_its_space_has_no_spread(value, kind):
     d = for_parameter(value, 0.45, 0.3, 0.7, kind)
