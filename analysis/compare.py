@@ -31,6 +31,7 @@ from analysis.report import TEMPLATES, _chart_html, write_downloads
 ATTRIBUTED = {"summary": "00_summary.ipynb", "portfolio": "02_portfolio.ipynb", "erosion": "03_asic_erosion.ipynb"}
 RESULTS = "results.json"
 BY_YEAR = Path("data") / "erosion_by_year.csv"
+BY_YEAR_COLUMNS = ("nvidia_revenue_usd_b", "asic_spend_share")     # the columns charted per run
 LANDLORD_KEYS = {"npv": ("NPV per H100", "USD"), "irr": ("IRR per year", "fraction")}
 LANDLORD_CASES = {"bought_2023": "bought at launch", "bought_at_cut": "bought at the price cut"}
 TOLERANCE = 1e-9                     # relative: below it two values count as equal
@@ -65,8 +66,21 @@ def load_run(path: Path) -> Run:
         results = json.loads(results_file.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, ValueError):
         raise CompareError(f"compare: {results_file} is not valid JSON; rebuild that report") from None
-    if not isinstance(results, dict) or not {"data_version", "parameters", "results"} <= set(results):
-        raise CompareError(f"compare: {results_file} lacks data_version, parameters or results; rebuild that report")
+    def item_ok(item):
+        return isinstance(item, dict) and {"label", "value", "unit"} <= set(item)
+    if not isinstance(results, dict) or not {"data_version", "parameters", "results"} <= set(results) \
+            or not isinstance(results["parameters"], dict) or not isinstance(results["results"], dict) \
+            or not all(isinstance(s, dict) and all(map(item_ok, s.values())) for s in results["results"].values()):
+        raise CompareError(f"compare: {results_file} is not a report's results (data_version, parameters, results "
+                           "with label, value and unit per item); rebuild that report")
+    by_year = path / BY_YEAR
+    if by_year.is_file():
+        try:
+            header = set(pd.read_csv(by_year, nrows=0).columns)
+        except (UnicodeDecodeError, ValueError):
+            header = set()
+        if not {"year", *BY_YEAR_COLUMNS} <= header:
+            raise CompareError(f"compare: {by_year} is not a report's erosion table; rebuild that report")
     return Run(path.name, path, results)
 
 
@@ -112,15 +126,19 @@ def same(a, b) -> bool:
 
 
 def fmt_change(value, unit: str) -> str:
-    """A difference in its unit with its sign: +$1.2B, -3.4 pp (shares), +0.5 years."""
+    """A difference in its unit with its sign: +$1.2B, -3.4 pp (shares), +0.5 years; one that rounds to zero has
+    no sign."""
     if value is None:
         return "n/a"
-    sign = "-" if value < 0 else "+"
     if unit in ("fraction", "percent"):
-        return f"{sign}{abs(value) * (100 if unit == 'fraction' else 1):.1f} pp"
-    if unit == "year":
-        return f"{sign}{abs(value):.1f} years"
-    return sign + fmt(abs(value), unit)
+        text = f"{abs(value) * (100 if unit == 'fraction' else 1):.1f} pp"
+    elif unit == "year":
+        text = f"{abs(value):.1f} years"
+    else:
+        text = fmt(abs(value), unit)
+    if not any(c in "123456789" for c in text):      # rounds to zero: no sign
+        return text
+    return ("-" if value < 0 else "+") + text
 
 
 def headline_table(runs: list[Run]) -> list[dict]:

@@ -70,6 +70,11 @@ def test_bad_input_exits_2_with_one_line(tmp_path, runs):
     marker_only.mkdir()
     (marker_only / outdir.MARKER).write_text("x")
     _fails(run_cli("compare", str(a), str(marker_only), "--out", out), "marker-only", "not a report folder")
+    bad_results = tmp_path / "bad-results"
+    bad_results.mkdir()
+    (bad_results / outdir.MARKER).write_text("x")
+    (bad_results / "results.json").write_text(json.dumps({"data_version": "x", "parameters": {}, "results": {"s": {"k": 1}}}))
+    _fails(run_cli("compare", str(a), str(bad_results), "--out", out), "bad-results", "not a report's results")
     _fails(run_cli("compare", str(a), "--out", out), "at least two", "got 1")
     _fails(run_cli("compare", str(a), str(b), "--out", str(a)), "one of the reports being compared")
     assert not (tmp_path / "cmp").exists()
@@ -133,6 +138,7 @@ def test_fmt_change_signs_and_units():
     assert compare.fmt_change(-2.5, "USD_billion") == "-$2.5B"
     assert compare.fmt_change(0.034, "fraction") == "+3.4 pp"
     assert compare.fmt_change(None, "fraction") == "n/a"
+    assert compare.fmt_change(-0.00001, "fraction") == "0.0 pp"
 
 
 @pytest.fixture(scope="module")
