@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: report test notebooks lab data-manifest params benchmark lock clean compare-scenarios
+.PHONY: report test notebooks lab data-manifest params benchmark benchmark-build lock clean compare-scenarios
 
 $(INSTALLED): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,10 +50,14 @@ params: $(INSTALLED)
 benchmark: $(INSTALLED)
 	$(BIN)/python benchmarks/bench_montecarlo.py
 
+## benchmark-build: time the build (empty cache, one parameter changed, unchanged) against papermill + nbconvert
+benchmark-build: $(INSTALLED)
+	$(BIN)/python benchmarks/bench_build.py
+
 ## lock: recompile requirements.lock from requirements.in (needs the network to PyPI)
 lock: $(INSTALLED)
 	$(BIN)/python -m pip install --quiet pip-tools==7.6.2
 	$(BIN)/pip-compile --quiet --generate-hashes --strip-extras --no-emit-index-url -o requirements.lock requirements.in
 
 clean:
-	rm -rf $(VENV) reports/default
+	rm -rf $(VENV) reports/default .cache

@@ -1,4 +1,4 @@
-"""Command line: `python -m analysis run|compare|params|scenarios|data-manifest|notebooks`.
+"""Command line: `python -m analysis run|compare|params|scenarios|data-manifest|notebooks` (each takes --help).
 
 A user's mistake (bad parameter, scenario or data file, an --out path that is not a report folder) prints one line
 and exits with status 2, before any kernel starts. Ctrl-C or SIGTERM prints one line and exits with status 130,
@@ -7,34 +7,59 @@ leaving any previous report in place.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
-from analysis import data, outdir, params, scenarios
+from analysis import cache, data, outdir, params, scenarios
 from analysis.errors import UserError
-from analysis.notebook_run import NotebookFailed, execute_all, notebook_paths
+from analysis.notebook_run import NotebookFailed, declared_parameters, execute_all, notebook_paths
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__)
     parser.add_argument("--data-dir", type=Path, help="data folder to use instead of data/ (must hold a manifest)")
     sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="execute the notebooks and write a report folder")
+    def command(name: str, summary: str, details: str = "") -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=summary, description=f"{summary[0].upper()}{summary[1:]}. {details}".strip())
+    run = command("run", "execute the notebooks and write a report folder",
+                  "Parameters are applied in order: defaults, --scenario, --params, then each --set. A notebook whose "
+                  f"inputs are unchanged is reused from the execution cache (${cache.CACHE_DIR_ENV}, else "
+                  ".cache/notebooks/ in the repository).")
     run.add_argument("--out", type=Path, required=True, help="report folder to write, e.g. reports/high-ai-share")
     run.add_argument("--scenario", help="start from a named scenario in scenarios/ (see `python -m analysis scenarios`)")
+    run.add_argument("--params", type=Path, metavar="FILE.yaml",
+                     help="parameter values from a file in the scenario format (applied after --scenario)")
     run.add_argument("--set", dest="assignments", action="append", default=[], metavar="NAME=VALUE",
-                     help="override a parameter (repeatable, applied after --scenario); see `python -m analysis params`")
-    compare = sub.add_parser("compare", help="one page comparing report folders, explaining each headline difference")
+                     help="override a parameter (repeatable, applied last); see `python -m analysis params`")
+    run.add_argument("--no-cache", dest="use_cache", action="store_false",
+                     help="execute every notebook even if the cache holds it (the cache is refreshed)")
+    compare = command("compare", "one page comparing report folders, explaining each headline difference")
     compare.add_argument("runs", nargs="+", type=Path, metavar="REPORT", help="report folders (the first is the baseline)")
     compare.add_argument("--out", type=Path, required=True, help="folder to write the comparison to, e.g. reports/compare")
-    sub.add_parser("params", help="list every parameter with unit, default, allowed range and source")
-    sub.add_parser("scenarios", help="list the named scenarios with their values and reasons")
-    sub.add_parser("data-manifest", help="rewrite data/MANIFEST.sha256 after a deliberate data edit")
-    sub.add_parser("notebooks", help="re-execute the committed notebooks in place with default parameters")
+    listing = command("params", "list every parameter with unit, default, allowed range and source")
+    listing.add_argument("--format", choices=("text", "json"), default="text",
+                         help="json: one object per parameter, with the notebooks that declare it (for tools)")
+    command("scenarios", "list the named scenarios with their values and reasons")
+    command("data-manifest", "rewrite data/MANIFEST.sha256 after a deliberate data edit")
+    command("notebooks", "re-execute the committed notebooks in place with default parameters")
     return parser
 
 
-def _list_params(dataset) -> None:
+def _progress(line: str) -> None:
+    """One line per notebook on stderr, only on a terminal (tests and CI logs stay clean)."""
+    if sys.stderr.isatty():
+        print(line, file=sys.stderr, flush=True)
+
+
+def _list_params(dataset, form: str) -> None:
+    if form == "json":
+        declared_by = {}
+        for path in notebook_paths():
+            for name in declared_parameters(path):
+                declared_by.setdefault(name, []).append(path.name)
+        print(json.dumps({"parameters": params.describe(params.schema(dataset), declared_by)}, indent=2))
+        return
     for p in params.schema(dataset).values():
         print(f"{p.name:28} default {p.default!s:12} {p.allowed():44} source {p.source_id} ({p.confidence})")
         print(f"{'':28} {p.description}")
@@ -47,12 +72,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"wrote {data.write_manifest(args.data_dir)}")
             return 0
         if args.command == "run":       # before any other work
-            out = outdir.check(args.out, protected=(args.data_dir or data.data_dir(),))
+            out = outdir.check(args.out, protected=(args.data_dir or data.data_dir(), cache.cache_dir()))
         dataset = data.load_dataset(args.data_dir)
         if args.command == "params":
-            _list_params(dataset)
+            _list_params(dataset, args.format)
         elif args.command == "notebooks":
-            execute_all([(p, p, {}) for p in notebook_paths()], data_dir=dataset.directory)
+            execute_all([(p, p, {}, None) for p in notebook_paths()], data_dir=dataset.directory)
         elif args.command == "scenarios":
             scenarios.check_all(dataset)
             for name in scenarios.names():
@@ -69,9 +94,12 @@ def main(argv: list[str] | None = None) -> int:
             assignments = params.parse_assignments(args.assignments)
             scenarios.check_all(dataset)        # notebook 03 runs every scenario, whichever one is chosen here
             overrides = scenarios.load(args.scenario)["values"] if args.scenario else {}
+            if args.params:
+                overrides.update(scenarios.params_file(args.params, dataset))
             overrides.update(assignments)
             values = params.resolve(overrides, dataset)
-            out = report.build(out, values, params.schema(dataset), dataset, scenario=args.scenario)
+            out = report.build(out, values, params.schema(dataset), dataset, scenario=args.scenario,
+                               use_cache=args.use_cache, progress=_progress)
             print(f"wrote {out}/index.html, results.json and notebooks/")
         return 0
     except UserError as exc:

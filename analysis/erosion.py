@@ -26,8 +26,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from SALib.analyze import sobol as sobol_analyze
-from SALib.sample import sobol as sobol_sample
 from scipy import special
 
 LN81 = np.log(81.0)
@@ -295,6 +293,8 @@ def tornado(model_fn: ModelFn, specs: Mapping, low: float = 0.10, high: float = 
 def sobol_indices(model_fn: ModelFn, specs: Mapping, n_base: int, seed: int) -> pd.DataFrame:
     """First-order and total Sobol indices with 95% CI half-widths, highest ST first (`n_base` a power of 2;
     cost n_base x (inputs + 2) model runs)."""
+    from SALib.analyze import sobol as sobol_analyze     # here, not at the top: SALib imports scipy.stats (1-2 s),
+    from SALib.sample import sobol as sobol_sample       # which only the notebook that ranks inputs needs
     names = list(specs)
     problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
     u = np.clip(sobol_sample.sample(problem, n_base, calc_second_order=False, seed=seed), 1e-12, 1 - 1e-12)

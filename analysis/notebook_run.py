@@ -5,12 +5,14 @@ import contextlib
 import ctypes
 import os
 import signal
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import nbformat
 import papermill
 
+from analysis.cache import record_key
 from analysis.data import DATA_DIR_ENV
 
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
@@ -47,9 +49,10 @@ def write_notebook(nb: nbformat.NotebookNode, path: Path) -> None:
     nbformat.write(nb, str(path))
 
 
-def execute(source: Path, target: Path, parameters: dict, data_dir: Path | None = None) -> Path:
-    """Run one notebook with papermill (kernel in the notebooks folder), strip volatile metadata, then
-    move the result onto `target` (which may be `source`): a failed run leaves `target` untouched."""
+def execute(source: Path, target: Path, parameters: dict, cache_key: str | None = None,
+            data_dir: Path | None = None) -> Path:
+    """Run one notebook with papermill (kernel in the notebooks folder), strip volatile metadata, record the cache
+    key (if any), then move the result onto `target` (which may be `source`): a failed run leaves `target` untouched."""
     if data_dir is not None:
         os.environ[DATA_DIR_ENV] = str(data_dir)
     partial = target.with_name(f".{target.stem}.running.ipynb")
@@ -57,7 +60,7 @@ def execute(source: Path, target: Path, parameters: dict, data_dir: Path | None 
         papermill.execute_notebook(str(source), str(partial), parameters=parameters or None, kernel_name=KERNEL,
                                    cwd=str(source.parent), progress_bar=False, log_output=False)
         nb = strip_volatile(nbformat.read(str(partial), as_version=4))
-        write_notebook(nb, partial)
+        write_notebook(record_key(nb, cache_key) if cache_key else nb, partial)
         partial.replace(target)
     except papermill.PapermillExecutionError as exc:
         raise NotebookFailed(f"{source.name}: cell {exc.exec_count} raised {exc.ename}: {exc.evalue}") from None
@@ -80,13 +83,32 @@ def _worker_signals() -> None:
         ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
-def execute_all(jobs: list[tuple[Path, Path, dict]], data_dir: Path | None = None, workers: int = 2) -> list[Path]:
-    """Run notebooks in parallel processes (two cores: two workers); results in job order.
+def _notify(on_done: Callable[[Path], None], source: Path) -> Callable:
+    def callback(future):
+        if not future.cancelled() and future.exception() is None:
+            on_done(source)
+    return callback
+
+
+def execute_all(jobs: list[tuple[Path, Path, dict, str | None]], data_dir: Path | None = None, workers: int = 2,
+                on_done: Callable[[Path], None] | None = None, meanwhile: Callable[[], None] | None = None) -> list[Path]:
+    """Run notebooks (source, target, parameters, cache key) in parallel processes (two cores: two workers); results
+    in job order; `on_done(source)` is called as each one finishes, and `meanwhile()` in this process while they run.
 
     If one job fails or the caller is interrupted, the other workers are stopped rather than awaited."""
+    if not jobs:
+        if meanwhile:
+            meanwhile()
+        return []
     pool = ProcessPoolExecutor(max_workers=max(1, min(workers, len(jobs))), initializer=_worker_signals)
     try:
-        futures = [pool.submit(execute, source, target, params, data_dir) for source, target, params in jobs]
+        futures = []
+        for source, target, params, key in jobs:
+            futures.append(pool.submit(execute, source, target, params, key, data_dir))
+            if on_done:
+                futures[-1].add_done_callback(_notify(on_done, source))
+        if meanwhile:
+            meanwhile()
         return [future.result() for future in futures]
     except BaseException:
         processes = list((pool._processes or {}).values())   # no public way to stop running workers in 3.11

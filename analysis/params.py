@@ -208,3 +208,10 @@ def what_if_values(param: Parameter, value, n: int = 5, points=None) -> list:
         lo, hi = (param.low, param.high) if param.low is not None else (param.minimum, param.maximum)
         points = range(math.ceil(lo), math.floor(hi) + 1) if param.type == "int" else [lo + (hi - lo) * i / (n - 1) for i in range(n)]
     return sorted({param.coerce(round(float(v), 4)) for v in points} | {value})
+def describe(schema: dict[str, Parameter], declared_by: dict[str, list[str]]) -> list[dict]:
+    """The schema as plain data for tools (`params --format json`), in schema order; `declared_by` maps a parameter
+    to the notebooks that declare it. Missing bounds and ranges are null, choices a (possibly empty) list."""
+    return [{"name": p.name, "type": p.type, "unit": p.unit, "default": p.default, "min": p.minimum, "max": p.maximum,
+             "choices": list(p.choices), "low": p.low, "high": p.high, "distribution": p.distribution,
+             "label": p.title, "description": p.description, "rationale": p.rationale, "source": p.source_id,
+             "confidence": p.confidence, "notebooks": declared_by.get(p.name, [])} for p in schema.values()]

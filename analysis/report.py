@@ -12,18 +12,19 @@ from __future__ import annotations
 import csv
 import html
 import io
+import itertools
 import json
 import re
-from concurrent.futures import ThreadPoolExecutor
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import jinja2
 import markupsafe
 import mistune
 import nbformat
-import vl_convert
 
-from analysis import freshness, outdir
+from analysis import cache, freshness, outdir
 from analysis.data import Dataset
 from analysis.notebook_run import declared_parameters, execute_all, notebook_paths
 from analysis.params import Parameter
@@ -171,21 +172,45 @@ def _parameter_rows(schema: dict[str, Parameter], values: dict, used: set[str]) 
             for name, p in schema.items() if name in used]
 
 
-def build(out_dir: Path, values: dict, schema: dict[str, Parameter], dataset: Dataset, scenario: str | None = None) -> Path:
-    """Execute every notebook with `values` and write the report folder atomically (see `outdir`)."""
-    out_dir = outdir.check(out_dir, protected=(dataset.directory,))
+def _run_notebooks(folder: Path, values: dict, schema: dict[str, Parameter], dataset: Dataset, use_cache: bool,
+                   progress: Callable[[str], None], meanwhile: Callable[[], None]) -> tuple[list[Path], dict[str, str], set[str]]:
+    """Execute every notebook into `folder`, or copy it from the cache when its key is stored there (`analysis.cache`);
+    every execution is stored; `meanwhile()` runs while the kernels do. Returns the executed notebooks in reading
+    order, their cache keys and the parameters they declare."""
+    code, scenario_files = cache.code_digest(), cache.scenarios_digest()
+    paths, jobs, keys, used = notebook_paths(), [], {}, set()
+    started, finished = time.monotonic(), itertools.count(1)
+
+    def done(path: Path, how: str) -> None:
+        progress(f"[{next(finished)}/{len(paths)}] {path.name} {how} ({time.monotonic() - started:.1f} s)")
+    for path in paths:
+        declared = declared_parameters(path)
+        used.update(declared)
+        target = folder / path.name
+        keys[path.name] = key = cache.notebook_key(path, {k: values[k] for k in declared}, dataset.version, code,
+                                                   scenario_files)
+        stored = cache.load(key) if use_cache else None
+        if stored is None:
+            jobs.append((path, target, {k: values[k] for k in declared if values[k] != schema[k].default}, key))
+        else:
+            target.write_bytes(stored)
+            done(path, "reused from the cache")
+    execute_all(jobs, data_dir=dataset.directory, on_done=lambda path: done(path, "executed"), meanwhile=meanwhile)
+    for _, target, _, key in jobs:
+        cache.store(key, target.read_bytes())
+    return [folder / path.name for path in paths], keys, used
+
+
+def build(out_dir: Path, values: dict, schema: dict[str, Parameter], dataset: Dataset, scenario: str | None = None,
+          use_cache: bool = True, progress: Callable[[str], None] = lambda line: None) -> Path:
+    """Run every notebook with `values` (reusing cached executions unless `use_cache` is false) and write the report
+    folder atomically (see `outdir`); `progress` receives one line per notebook."""
+    out_dir = outdir.check(out_dir, protected=(dataset.directory, cache.cache_dir()))
     with outdir.claim(out_dir) as staging:
         (staging / "notebooks").mkdir()
-        jobs, used = [], set()
-        for path in notebook_paths():
-            declared = declared_parameters(path)
-            used.update(declared)
-            overrides = {k: values[k] for k in declared if values[k] != schema[k].default}
-            jobs.append((path, staging / "notebooks" / path.name, overrides))
-        with ThreadPoolExecutor(max_workers=1) as side:
-            bundle = side.submit(vl_convert.javascript_bundle)
-            executed = execute_all(jobs, data_dir=dataset.directory)
-            vega_bundle = bundle.result()
+        bundle = []         # vl-convert holds the GIL while it builds the bundle: build it here, not in a thread
+        executed, keys, used = _run_notebooks(staging / "notebooks", values, schema, dataset, use_cache, progress,
+                                              meanwhile=lambda: bundle.append(cache.vega_bundle()))
         toc, sections, bodies, downloads = [], [], [], []
         for path in executed:
             nb = nbformat.read(str(path), as_version=4)
@@ -198,13 +223,14 @@ def build(out_dir: Path, values: dict, schema: dict[str, Parameter], dataset: Da
             title_suffix=f" — scenario {scenario}" if scenario else "", as_of=values["as_of"], data_version=dataset.version, toc=toc, bodies=bodies,
             parameters=_parameter_rows(schema, values, used), sources=sources, stale=stale.to_dict("records"),
             downloads=downloads,
-            vega_bundle=vega_bundle.replace("</script", "<\\/script"))
+            vega_bundle=bundle[0].replace("</script", "<\\/script"))
         (staging / "index.html").write_text(page, encoding="utf-8")
         write_downloads(downloads, staging / "data")
         results = {"as_of": values["as_of"], "data_version": dataset.version, "scenario": scenario,
                    "parameters": {name: values[name] for name in sorted(used)},
                    "results": {s["section"]: {r["key"]: {k: r[k] for k in ("label", "value", "unit", "p5", "p95") if k in r}
                                               for r in s["results"]} for s in sections},
-                   "sources": source_ids}
+                   "sources": source_ids,
+                   "notebooks": {name: {"cache_key": key} for name, key in keys.items()}}
         (staging / "results.json").write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return out_dir

@@ -89,6 +89,11 @@ def load(name: str, directory: Path | None = None) -> dict:
     path = directory / f"{name}.yaml"
     if not path.is_file():
         raise ParameterError(f"unknown scenario '{name}'; known scenarios: {', '.join(names(directory))}")
+    return {"name": name, **load_file(path)}
+
+
+def load_file(path: Path) -> dict:
+    """The description, raw values and reasons of a file in the scenario format (a scenario, or `run --params`)."""
     doc = _parse(path)
     if not isinstance(doc, dict) or set(doc) != {"description", "values"} or not _text(doc["description"]) \
             or not isinstance(doc["values"], dict):
@@ -100,17 +105,32 @@ def load(name: str, directory: Path | None = None) -> dict:
             raise ParameterError(f"{path}: value {shorten(key)} must be {{value: <number or text>, "
                                  f"why: \"a one-line reason\"}}")
         values[key], reasons[key] = entry["value"], entry["why"].strip()
-    return {"name": name, "description": doc["description"].strip(), "values": values, "reasons": reasons,
-            "path": path}
+    return {"description": doc["description"].strip(), "values": values, "reasons": reasons, "path": path}
+
+
+def params_file(path: Path, dataset: Dataset | None = None) -> dict:
+    """The raw values of a parameter file given to `run --params` (the scenario format), checked like a scenario:
+    a missing file, bad YAML, a bad structure or a value the schema refuses raises ParameterError naming the file."""
+    if not path.is_file():
+        raise ParameterError(f"--params {path}: no such file")
+    try:
+        loaded = load_file(path)
+    except OSError as exc:
+        raise ParameterError(f"--params {path}: cannot be read ({exc.strerror})") from None
+    _validated(loaded, dataset)
+    return loaded["values"]
+
+
+def _validated(loaded: dict, dataset: Dataset | None) -> dict:
+    try:
+        return resolve(loaded["values"], dataset)
+    except ParameterError as exc:
+        raise ParameterError(f"{loaded['path']}: {exc}") from None
 
 
 def resolve_scenario(name: str, dataset: Dataset | None = None, directory: Path | None = None) -> dict:
     """The full parameter set of a scenario (defaults overridden by its values), validated by the schema."""
-    scenario = load(name, directory)
-    try:
-        return resolve(scenario["values"], dataset)
-    except ParameterError as exc:
-        raise ParameterError(f"{scenario['path']}: {exc}") from None
+    return _validated(load(name, directory), dataset)
 
 
 def check_all(dataset: Dataset | None = None, directory: Path | None = None) -> None:

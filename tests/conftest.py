@@ -33,6 +33,13 @@ def frozen_copy(tmp_path: Path) -> Path:
     return target
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_cache(tmp_path_factory):
+    """Every test session (each xdist worker) gets its own empty execution cache, never the repository's."""
+    from analysis.cache import CACHE_DIR_ENV
+    os.environ[CACHE_DIR_ENV] = str(tmp_path_factory.mktemp("execution-cache"))
+
+
 def run_cli(*args: str, env: dict | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     """Run `python -m analysis ARGS` in a fresh process."""
     full_env = {**os.environ, **(env or {})}

@@ -1,0 +1,121 @@
+"""Command-line options for tools and files: `run --params FILE.yaml`, `params --format json`, `--help` everywhere."""
+from __future__ import annotations
+
+import json
+import math
+
+import papermill
+import pytest
+
+from analysis import cli, params, report, scenarios
+from analysis.notebook_run import notebook_paths
+from tests.conftest import run_cli
+
+REASON = 'why: "a test value"'
+
+
+@pytest.fixture
+def captured(monkeypatch):
+    """The parameter values `run` would build with (no kernels start)."""
+    seen = {}
+
+    def build(out, values, *args, **kwargs):
+        seen.update(values)
+        return out
+    monkeypatch.setattr(report, "build", build)
+    return seen
+
+
+def _file(tmp_path, values: dict, name: str = "mine.yaml"):
+    path = tmp_path / name
+    lines = [f"  {key}: {{value: {value}, {REASON}}}" for key, value in values.items()]
+    path.write_text("description: My assumptions for a test.\nvalues:\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_params_file_sits_between_the_scenario_and_set(tmp_path, captured):
+    scenario = scenarios.load("asic-surge")["values"]
+    name = next(iter(scenario))                          # a value the scenario sets
+    other = "utilization"                                # one the scenario leaves at its default
+    assert other not in scenario
+    p, q = params.schema()[name], params.schema()[other]
+    from_file = _file(tmp_path, {name: (p.minimum + p.maximum) / 2, other: (q.minimum + q.maximum) / 2})
+    out = str(tmp_path / "r")
+    assert cli.main(["run", "--out", out, "--scenario", "asic-surge", "--params", str(from_file)]) == 0
+    assert captured[name] == (p.minimum + p.maximum) / 2 and captured[other] == (q.minimum + q.maximum) / 2
+    rest = [k for k in scenario if k != name]
+    assert all(captured[k] == params.schema()[k].coerce(scenario[k]) for k in rest)     # the scenario still applies
+    assert cli.main(["run", "--out", out, "--scenario", "asic-surge", "--params", str(from_file),
+                     "--set", f"{other}={q.maximum}"]) == 0
+    assert captured[other] == q.maximum and captured[name] == (p.minimum + p.maximum) / 2
+
+
+@pytest.mark.parametrize("content, culprit", [
+    (None, "no such file"),
+    ("description: x\nvalues:\n  ai_share: {value: 7, " + REASON + "}\n", "parameter 'ai_share'"),
+    ("description: x\nvalues:\n  ai_shar: {value: 0.5, " + REASON + "}\n", "unknown parameter 'ai_shar'"),
+    ("description: x\nvalues:\n  ai_share: 0.5\n", "value 'ai_share' must be {value:"),
+    ("description: x\nvalues: [1, 2\n", "not valid YAML"),
+    ("values: &a {}\ndescription: x\n", "an anchor (&) is not allowed"),
+])
+def test_bad_params_files_are_refused_in_one_line_naming_the_file(tmp_path, captured, capsys, content, culprit):
+    path = tmp_path / "mine.yaml"
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+    assert cli.main(["run", "--out", str(tmp_path / "r"), "--params", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: ") and str(path) in err and culprit in err, err
+    assert captured == {} and not (tmp_path / "r").exists()
+
+
+def test_a_params_file_uses_the_scenario_checks(tmp_path, captured, capsys):
+    """Same file, same message, whether it is a scenario or a --params file."""
+    bad = "description: x\nvalues:\n  pue: {value: 0, " + REASON + "}\n"
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "scenarios" / "bad.yaml").write_text(bad, encoding="utf-8")
+    (tmp_path / "bad.yaml").write_text(bad, encoding="utf-8")
+    with pytest.raises(params.ParameterError) as as_scenario:
+        scenarios.resolve_scenario("bad", directory=tmp_path / "scenarios")
+    assert cli.main(["run", "--out", str(tmp_path / "r"), "--params", str(tmp_path / "bad.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert err == f"error: {str(as_scenario.value).replace(str(tmp_path / 'scenarios'), str(tmp_path))}\n"
+
+
+def test_params_json_lists_every_parameter_with_the_notebooks_that_declare_it():
+    result = run_cli("params", "--format", "json")
+    assert result.returncode == 0 and result.stderr == ""
+    listed = json.loads(result.stdout)["parameters"]
+    schema = params.schema()
+    assert [row["name"] for row in listed] == list(schema)
+    declared = {path.name: papermill.inspect_notebook(str(path)) for path in notebook_paths()}
+    for row in listed:
+        p = schema[row["name"]]
+        assert set(row) == {"name", "type", "unit", "default", "min", "max", "choices", "low", "high", "distribution",
+                            "label", "description", "rationale", "source", "confidence", "notebooks"}
+        assert row["notebooks"] == [nb for nb, names in declared.items() if row["name"] in names]
+        assert (row["default"], row["source"], row["confidence"], row["unit"]) == \
+               (p.default, p.source_id, p.confidence, p.unit)
+        for key, value in (("min", p.minimum), ("max", p.maximum), ("low", p.low), ("high", p.high)):
+            assert row[key] == value or (row[key] is None and (value is None or math.isnan(value)))
+    assert any(len(row["notebooks"]) > 1 for row in listed) and any(row["choices"] for row in listed)
+
+
+def test_params_rejects_an_unknown_format():
+    result = run_cli("params", "--format", "xml")
+    assert result.returncode == 2 and "invalid choice: 'xml'" in result.stderr
+
+
+@pytest.mark.parametrize("command", sorted(cli._parser()._subparsers._group_actions[0].choices))
+def test_every_command_has_help(command, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main([command, "--help"])
+    out = capsys.readouterr().out
+    assert exit_.value.code == 0 and out.startswith(f"usage: python -m analysis {command}")
+    assert len(out.splitlines()) >= 4      # a description, not only the usage line
+
+
+def test_run_help_states_the_order_of_parameter_sources(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["run", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "--scenario, --params, then each --set" in out and "--no-cache" in out
