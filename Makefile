@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: report test notebooks lab data-manifest params benchmark benchmark-build lock clean
+.PHONY: report test notebooks lab data-manifest params benchmark benchmark-build lock clean compare-scenarios
 
 $(INSTALLED): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,6 +17,13 @@ $(INSTALLED): requirements.lock pyproject.toml
 ## report: build reports/default (index.html, results.json, executed notebooks) with default parameters
 report: $(INSTALLED)
 	$(BIN)/python -m analysis run --out reports/default
+
+SCENARIOS := base essay-2024 nvidia-holds asic-surge
+
+## compare-scenarios: build the four named scenarios (reports/scenario-NAME) and their comparison (reports/compare-scenarios)
+compare-scenarios: $(INSTALLED)
+	for s in $(SCENARIOS); do $(BIN)/python -m analysis run --scenario $$s --out reports/scenario-$$s || exit $$?; done
+	$(BIN)/python -m analysis compare $(SCENARIOS:%=reports/scenario-%) --out reports/compare-scenarios
 
 ## test: lint (ruff), unit tests, strict nbval on the committed notebooks, report and browser tests
 test: $(INSTALLED)

@@ -1,4 +1,4 @@
-"""Command line: `python -m analysis run|params|scenarios|data-manifest|notebooks` (each takes --help).
+"""Command line: `python -m analysis run|compare|params|scenarios|data-manifest|notebooks` (each takes --help).
 
 A user's mistake (bad parameter, scenario or data file, an --out path that is not a report folder) prints one line
 and exits with status 2, before any kernel starts. Ctrl-C or SIGTERM prints one line and exits with status 130,
@@ -34,6 +34,9 @@ def _parser() -> argparse.ArgumentParser:
                      help="override a parameter (repeatable, applied last); see `python -m analysis params`")
     run.add_argument("--no-cache", dest="use_cache", action="store_false",
                      help="execute every notebook even if the cache holds it (the cache is refreshed)")
+    compare = command("compare", "one page comparing report folders, explaining each headline difference")
+    compare.add_argument("runs", nargs="+", type=Path, metavar="REPORT", help="report folders (the first is the baseline)")
+    compare.add_argument("--out", type=Path, required=True, help="folder to write the comparison to, e.g. reports/compare")
     listing = command("params", "list every parameter with unit, default, allowed range and source")
     listing.add_argument("--format", choices=("text", "json"), default="text",
                          help="json: one object per parameter, with the notebooks that declare it (for tools)")
@@ -82,6 +85,10 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{name}: {scenario['description']}")
                 for key, value in scenario["values"].items():
                     print(f"    {key} = {value!r}: {scenario['reasons'][key]}")
+        elif args.command == "compare":
+            from analysis import compare
+            out = compare.build(args.runs, args.out, dataset)
+            print(f"wrote {out}/index.html and compare.json")
         elif args.command == "run":
             from analysis import report
             assignments = params.parse_assignments(args.assignments)

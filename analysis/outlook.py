@@ -8,13 +8,15 @@ The model itself is analysis.erosion.
 """
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 
 from analysis import erosion, fleet, uncertainty
 from analysis.capex import amazon_quarterly, wide
 from analysis.data import Dataset
-from analysis.params import Parameter
+from analysis.params import Parameter, what_if_values
 
 BILLION = 1e9
 SENSITIVITY_OUTCOME = "nvidia_revenue_{}_{}".format(*erosion.FORECAST_WINDOW)
@@ -295,3 +297,35 @@ def observed_asic_share_range(ds: Dataset, p: dict, schema: dict[str, Parameter]
         n = len(model.observed.years)
         columns[label] = erosion.evaluate(model)["asic_spend_share"][0, :n]
     return pd.DataFrame({"year": model.observed.years, **columns}).dropna()
+
+WHAT_IF_STEPS = {"trainium_ceiling": 5, "accelerator_share_of_capex": 5, "capex_growth_scale": 7}  # grid points
+
+
+def what_if_axes(schema: dict[str, Parameter], p: dict) -> dict[str, list]:
+    """The what-if grid's values per control, over each parameter's sourced (else allowed) range, with the run's
+    own value."""
+    return {name: what_if_values(schema[name], p[name], steps) for name, steps in WHAT_IF_STEPS.items()}
+
+
+def what_if(ds: Dataset, p: dict, schema: dict[str, Parameter], axes: dict[str, list]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The central estimate (as in `run`: every other input at its median) over every combination of the parameter
+    values in `axes`: (one row per grid point with Nvidia's revenue from AWS and the ASIC share of spend in
+    2027-2030; one row per grid point and year with Nvidia's revenue). A name that is a forecast input of the model
+    is varied in one vectorized evaluation; any other (e.g. capex_growth_scale) rebuilds the model per value."""
+    model = build_model(ds, p, schema)
+    inputs = [n for n in axes if n in model.point]
+    rebuilt = [n for n in axes if n not in model.point]
+    combos = list(itertools.product(*(axes[n] for n in inputs)))
+    varied = {n: np.array([c[i] for c in combos], float) for i, n in enumerate(inputs)}
+    points, lines = [], []
+    for outer in itertools.product(*(axes[n] for n in rebuilt)):
+        q = {**p, **dict(zip(rebuilt, outer))}
+        model = build_model(ds, q, schema)
+        paths = erosion.evaluate(model, {**erosion.medians(input_distributions(ds, q, schema, model)), **varied})
+        outs = erosion.outcomes(paths, model.years)
+        grid = pd.DataFrame({**dict(zip(rebuilt, outer)), **varied})[list(axes)]
+        points.append(grid.assign(nvidia_revenue_2027_2030=outs["nvidia_revenue_2027_2030"],
+                                  asic_spend_share_2027_2030=outs["asic_spend_share_2027_2030"]))
+        revenue = paths["nvidia_revenue"]
+        lines.append(pd.concat([grid.assign(year=y, nvidia_revenue=revenue[:, i]) for i, y in enumerate(model.years)]))
+    return pd.concat(points, ignore_index=True), pd.concat(lines, ignore_index=True)

@@ -200,6 +200,14 @@ def resolve_declared(namespace: dict, dataset: Dataset | None = None) -> dict:
     return resolve({name: namespace[name] for name in declared_names(namespace, dataset)}, dataset)
 
 
+def what_if_values(param: Parameter, value, n: int = 5, points=None) -> list:
+    """The values of one what-if control: `points` if given, else `n` evenly spaced over the parameter's sourced
+    low-high range (its allowed range if it has none; every integer in it for an integer), plus the run's own
+    `value`; sorted, rounded to 4 decimals, in the parameter's type (each a valid `--set` value)."""
+    if points is None:
+        lo, hi = (param.low, param.high) if param.low is not None else (param.minimum, param.maximum)
+        points = range(math.ceil(lo), math.floor(hi) + 1) if param.type == "int" else [lo + (hi - lo) * i / (n - 1) for i in range(n)]
+    return sorted({param.coerce(round(float(v), 4)) for v in points} | {value})
 def describe(schema: dict[str, Parameter], declared_by: dict[str, list[str]]) -> list[dict]:
     """The schema as plain data for tools (`params --format json`), in schema order; `declared_by` maps a parameter
     to the notebooks that declare it. Missing bounds and ranges are null, choices a (possibly empty) list."""

@@ -416,3 +416,31 @@ def headline_results(ds: Dataset, p: dict) -> list[dict]:
                         f"USD per million tokens (decode proxy, batch {row.batch}), {row.chip_id}, {row.basis}",
                         row.usd_per_million_tokens, "USD_per_million_tokens"))
     return [{"key": k, "label": label, "value": float(v), "unit": unit} for k, label, v, unit in results]
+
+
+# --- 9. what-if grid for the report page ----------------------------------------------------------------------
+
+WHAT_IF_AXES = ("utilization", "rental_price_decline_per_year", "residual_value_fraction", "depreciation_life_years")
+WHAT_IF_STEPS = {"rental_price_decline_per_year": 5, "residual_value_fraction": 4}    # grid points over the range
+
+
+def what_if_axes(schema: dict[str, params.Parameter], p: dict) -> dict[str, list]:
+    """The what-if grid's values per control: utilization on the display grid, the others over their sourced
+    ranges (params.what_if_values), each with the run's own value."""
+    return {name: params.what_if_values(schema[name], p[name], WHAT_IF_STEPS.get(name, 5),
+                                        UTILIZATION_GRID if name == "utilization" else None) for name in WHAT_IF_AXES}
+
+
+def what_if(ds: Dataset, p: dict, axes: dict[str, list]) -> pd.DataFrame:
+    """NPV, IRR and payback of both landlord cases over every combination of the values in `axes` (one list per
+    name in WHAT_IF_AXES): one price path per decline, the rest vectorized (finance.landlord_grid)."""
+    frames = []
+    for decline in axes["rental_price_decline_per_year"]:
+        for L in landlord_cases(ds, {**p, "rental_price_decline_per_year": decline}):
+            grid = what_if_grid(L, axes["utilization"], [1.0], axes["residual_value_fraction"],
+                                axes["depreciation_life_years"])
+            frames.append(grid.drop(columns="price_scale").assign(
+                case=L.label, rental_price_decline_per_year=decline, life_years=grid["life_years"].astype(int)))
+    out = pd.concat(frames, ignore_index=True).rename(columns={"residual_fraction": "residual_value_fraction",
+                                                               "life_years": "depreciation_life_years"})
+    return out[["case", *WHAT_IF_AXES, "npv", "irr_annual", "payback_month"]]

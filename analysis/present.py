@@ -8,7 +8,10 @@ from __future__ import annotations
 import base64
 import html
 import io
+import math
 import re
+import shlex
+from collections.abc import Callable
 
 import altair as alt
 import numpy as np
@@ -25,6 +28,9 @@ PNG_SCALE = 1
 PNG_COLORS = 64          # a palette PNG is about a tenth of the size of vl-convert's RGBA one
 SECTION_MIMETYPE = "application/vnd.awsaccel.section+json"
 TABLE_MIMETYPE = "application/vnd.awsaccel.table+json"
+WHAT_IF_MIMETYPE = "application/vnd.awsaccel.whatif+json"
+WHAT_IF_OUT = "reports/what-if"
+CHART_DIGITS = 6         # significant digits of a what-if chart's points (its numbers shown are formatted in Python)
 TABLE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
 
 def _money(template: str):
@@ -80,12 +86,19 @@ def yes_no(value) -> str:
 def chart_bundle(chart: alt.TopLevelMixin, description: str | None = None) -> dict:
     """Mime bundle of a chart: the Vega-Lite spec (JupyterLab and the report draw it), a PNG for static viewers, and
     a text description (also the spec's `description`, which Vega exposes as the chart's ARIA label)."""
-    spec = chart.configure_legend(orient="bottom", labelLimit=0, columns=2).to_dict()
-    spec["description"] = " ".join(filter(None, [description or spec.get("description"), describe(spec)]))
+    spec = chart_spec(chart, description)
     png = png_of(spec)
     spec["$schema"] = VEGALITE_SCHEMA
     return {VEGALITE_MIMETYPE: spec, "image/png": base64.b64encode(png).decode("ascii"),
             "text/plain": f"Chart: {chart_title(spec)}. {spec['description']}"}
+
+
+def chart_spec(chart: alt.TopLevelMixin, description: str | None = None) -> dict:
+    """A chart's Vega-Lite spec with the report's legend style and a text description (`description`, then a
+    summary of its axes, series and ranges)."""
+    spec = chart.configure_legend(orient="bottom", labelLimit=0, columns=2).to_dict()
+    spec["description"] = " ".join(filter(None, [description or spec.get("description"), describe(spec)]))
+    return spec
 
 
 def show_chart(chart: alt.TopLevelMixin, description: str | None = None) -> None:
@@ -261,3 +274,51 @@ def _plain(value):
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return value.item() if hasattr(value, "item") else value
+
+
+def _set_text(value) -> str:
+    return shlex.quote(str(value))
+
+
+def publish_what_if(name: str, title: str, description: str, axes: dict[str, list], schema: dict, values: dict,
+                    points: pd.DataFrame, outputs: dict[str, tuple[str, str]], x: str,
+                    chart_of: Callable[[pd.DataFrame], alt.TopLevelMixin], lines: pd.DataFrame | None = None,
+                    series: str | None = None) -> None:
+    """Publish a what-if grid computed by the model: the report shows one control per parameter in `axes` (its
+    grid values), the `outputs` (column: (label, unit)) of the selected grid point (one row per `series` value),
+    a chart and the `--set` line that rebuilds the view as a full report. The page only looks grid points up.
+
+    `points` has one row per grid point (and series value); `lines` (default: `points`) holds the chart's rows,
+    shown where every control but the chart's `x` field matches; `chart_of(lines at the run's values)` draws
+    them. `values` is the run's parameter set: controls start at its values, and its other differences from the
+    defaults enter the `--set` line. The payload is compact: `rows` are lists (the `columns` of `points`, then the
+    formatted text of each output), `lines` columns and rows."""
+    if not TABLE_NAME.fullmatch(name):
+        raise ValueError(f"what-if name {name!r}: use lower-case letters, digits, '_' and '-'")
+    own = lines is None
+    lines = points if own else lines
+    match = [n for n in axes if n != x]
+    initial = lines[(lines[match] == pd.Series({n: values[n] for n in match})).all(axis=1)]
+    spec = chart_spec(chart_of(initial))
+    controls = [{"name": n, "label": schema[n].title, "unit": unit_label(schema[n].unit), "values": list(v),
+                 "labels": [fmt(value, schema[n].unit) for value in v], "set": [_set_text(value) for value in v],
+                 "default": schema[n].default, "value": values[n]} for n, v in axes.items()]
+
+    def cells(frame, digits=None):   # rows as lists; JSON has no NaN or infinity: those become null (shown n/a)
+        return [[None if isinstance(v, float) and not math.isfinite(v) else
+                 float(f"{v:.{digits}g}") if digits and isinstance(v, float) else v for v in map(_plain, row)]
+                for row in frame.itertuples(index=False)]
+
+    texts = [[fmt(v, unit) for v in points[c]] for c, (_, unit) in outputs.items()]
+    rows = [row + [t[i] for t in texts] for i, row in enumerate(cells(points))]
+    base = [f"--set {n}={_set_text(v)}" for n, v in sorted(values.items())
+            if n in schema and n not in axes and v != schema[n].default]
+    payload = {"name": name, "title": title, "description": description, "controls": controls, "series": series,
+               "columns": [str(c) for c in points.columns],
+               "outputs": [{"column": c, "label": label, "unit": unit} for c, (label, unit) in outputs.items()],
+               "rows": rows, "x": x, "chart": spec,
+               "lines": None if own else {"columns": [str(c) for c in lines.columns], "rows": cells(lines, CHART_DIGITS)},
+               "command": " ".join([f"python -m analysis run --out {WHAT_IF_OUT}", *base])}
+    display({WHAT_IF_MIMETYPE: payload,
+             "text/plain": f"What-if: {title}. Controls: {', '.join(axes)}; {len(points)} grid rows computed by the "
+                           "model (interactive in the report, index.html)."}, raw=True)

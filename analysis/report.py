@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import jinja2
+import markupsafe
 import mistune
 import nbformat
 
@@ -27,8 +28,8 @@ from analysis import cache, freshness, outdir
 from analysis.data import Dataset
 from analysis.notebook_run import declared_parameters, execute_all, notebook_paths
 from analysis.params import Parameter
-from analysis.present import (SECTION_MIMETYPE, TABLE_MIMETYPE, VEGALITE_MIMETYPE, chart_data, chart_title, fmt,
-                              unit_label)
+from analysis.present import (SECTION_MIMETYPE, TABLE_MIMETYPE, VEGALITE_MIMETYPE, WHAT_IF_MIMETYPE, chart_data,
+                              chart_title, fmt, unit_label)
 
 TEMPLATES = jinja2.Environment(loader=jinja2.PackageLoader("analysis", "templates"), autoescape=True,
                                keep_trailing_newline=True)
@@ -84,6 +85,17 @@ def _chart_html(spec: dict, downloads: list) -> str:
             f'</figcaption></figure>')
 
 
+def _what_if_html(payload: dict, downloads: list) -> str:
+    """A what-if box (controls, the selected grid point's numbers, a chart, the `--set` line); its grid is the
+    chart's data file."""
+    columns = payload["columns"]
+    entry = _download(downloads, f"what-if-{payload['name']}", payload["title"], payload["chart"]["description"],
+                      columns, [r[:len(columns)] for r in payload["rows"]])
+    start = [c["values"].index(c["value"]) for c in payload["controls"]]
+    return TEMPLATES.get_template("whatif.html.j2").render(w=payload, ident=entry["id"], file=entry["file"],
+                                                            start=start, payload=markupsafe.Markup(_script_json(payload)))
+
+
 def _output_html(output, toc: list, prefix: str, sections: list, downloads: list) -> str:
     kind = output.get("output_type")
     if kind == "stream":
@@ -100,6 +112,8 @@ def _output_html(output, toc: list, prefix: str, sections: list, downloads: list
         entry = _download(downloads, table["name"], table["title"], table["description"], table["columns"], table["rows"])
         return (f'<p class="download">Data table <a class="csv" href="{entry["file"]}">{html.escape(entry["id"])}.csv</a>: '
                 f'{html.escape(table["description"])}</p>')
+    if WHAT_IF_MIMETYPE in data:
+        return _what_if_html(data[WHAT_IF_MIMETYPE], downloads)
     if SECTION_MIMETYPE in data:
         sections.append(data[SECTION_MIMETYPE])
         return TEMPLATES.get_template("headlines.html.j2").render(section=data[SECTION_MIMETYPE], fmt=fmt)

@@ -1,0 +1,320 @@
+"""Comparing report runs: `python -m analysis compare reports/A reports/B [...] --out reports/NAME`.
+
+One offline page (and compare.json) with the parameters that differ, every headline number side by side with its
+difference from the first run, key charts overlaid per run, and an explanation of each headline difference: the
+change attributed to each differing parameter, swapped one at a time from the first run's value to the other run's
+(recomputed in-process with the section functions), plus the interaction left over.
+
+Attributed sections (ATTRIBUTED) are those whose headline numbers a section function recomputes: `summary`
+(summary.key_findings), `portfolio` (portfolio.headline_results) and `erosion` (outlook.run + headlines, with the
+run's own mc_draws and random_seed). Each is evaluated with the parameters its notebook declares, as the report
+build does. Other sections are compared but not attributed.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import vl_convert
+
+from analysis import charts, outdir, outlook, params, portfolio, summary
+from analysis.data import Dataset
+from analysis.errors import ParameterError, UserError
+from analysis.notebook_run import NOTEBOOK_DIR, declared_parameters
+from analysis.present import chart_spec, fmt, unit_label
+from analysis.report import TEMPLATES, _chart_html, write_downloads
+
+#: Sections whose headline numbers are recomputed in-process, and the notebook that declares their parameters.
+ATTRIBUTED = {"summary": "00_summary.ipynb", "portfolio": "02_portfolio.ipynb", "erosion": "03_asic_erosion.ipynb"}
+RESULTS = "results.json"
+BY_YEAR = Path("data") / "erosion_by_year.csv"
+BY_YEAR_COLUMNS = ("nvidia_revenue_usd_b", "asic_spend_share")     # the columns charted per run
+LANDLORD_KEYS = {"npv": ("NPV per H100", "USD"), "irr": ("IRR per year", "fraction")}
+LANDLORD_CASES = {"bought_2023": "bought at launch", "bought_at_cut": "bought at the price cut"}
+TOLERANCE = 1e-9                     # relative: below it two values count as equal
+
+
+class CompareError(UserError):
+    """Input that `compare` cannot use (exit status 2)."""
+
+
+@dataclass(frozen=True)
+class Run:
+    """One report folder: its name (the folder's name), path and results.json."""
+
+    name: str
+    path: Path
+    results: dict
+
+    @property
+    def parameters(self) -> dict:
+        return self.results["parameters"]
+
+
+def load_run(path: Path) -> Run:
+    """A report folder built by `python -m analysis run`; anything else raises CompareError."""
+    if not path.is_dir():
+        raise CompareError(f"compare: {path}: no such folder")
+    results_file = path / RESULTS
+    if not (path / outdir.MARKER).is_file() or not results_file.is_file():
+        raise CompareError(f"compare: {path} is not a report folder (no {outdir.MARKER} marker or {RESULTS}); "
+                           "build one with `python -m analysis run --out PATH`")
+    try:
+        results = json.loads(results_file.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise CompareError(f"compare: {results_file} is not valid JSON; rebuild that report") from None
+    def item_ok(item):
+        return isinstance(item, dict) and {"label", "value", "unit"} <= set(item)
+    if not isinstance(results, dict) or not {"data_version", "parameters", "results"} <= set(results) \
+            or not isinstance(results["parameters"], dict) or not isinstance(results["results"], dict) \
+            or not all(isinstance(s, dict) and all(map(item_ok, s.values())) for s in results["results"].values()):
+        raise CompareError(f"compare: {results_file} is not a report's results (data_version, parameters, results "
+                           "with label, value and unit per item); rebuild that report")
+    by_year = path / BY_YEAR
+    if by_year.is_file():
+        try:
+            header = set(pd.read_csv(by_year, nrows=0).columns)
+        except (UnicodeDecodeError, ValueError):
+            header = set()
+        if not {"year", *BY_YEAR_COLUMNS} <= header:
+            raise CompareError(f"compare: {by_year} is not a report's erosion table; rebuild that report")
+    return Run(path.name, path, results)
+
+
+def load_runs(paths: list[Path], dataset: Dataset) -> list[Run]:
+    """At least two report folders, with distinct names, built on the data version in use now."""
+    if len(paths) < 2:
+        raise CompareError(f"compare needs at least two report folders, got {len(paths)}")
+    runs = [load_run(p) for p in paths]
+    names = [r.name for r in runs]
+    if len(set(names)) < len(names):
+        raise CompareError(f"compare: two report folders have the same name ({', '.join(names)}); give distinct folders")
+    versions = {r.name: r.results["data_version"] for r in runs}
+    if len(set(versions.values())) > 1:
+        shown = "; ".join(f"{n}: {v}" for n, v in versions.items())
+        raise CompareError(f"compare: the runs were built on different data versions ({shown}); their differences "
+                           "would mix data and parameters, so rebuild them on the same data")
+    if runs[0].results["data_version"] != dataset.version:
+        raise CompareError(f"compare: the runs were built on data version {runs[0].results['data_version']}, but data/ "
+                           f"is now {dataset.version}; rebuild them so that the attribution uses their data")
+    return runs
+
+
+def differing_parameters(runs: list[Run]) -> list[str]:
+    """Names of the parameters whose values are not the same in every run, sorted."""
+    names = sorted(set().union(*(r.parameters for r in runs)))
+    return [n for n in names if len({json.dumps(r.parameters.get(n)) for r in runs}) > 1]
+
+
+def _number(value) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) else None
+
+
+def difference(a, b) -> float | None:
+    """b - a, or None when either is not a number."""
+    a, b = _number(a), _number(b)
+    return None if a is None or b is None else b - a
+
+
+def same(a, b) -> bool:
+    """Equal, or numbers equal within the relative TOLERANCE."""
+    d = difference(a, b)
+    return a == b if d is None else abs(d) <= TOLERANCE * max(1.0, abs(a), abs(b))
+
+
+def fmt_change(value, unit: str) -> str:
+    """A difference in its unit with its sign: +$1.2B, -3.4 pp (shares), +0.5 years; one that rounds to zero has
+    no sign."""
+    if value is None:
+        return "n/a"
+    if unit in ("fraction", "percent"):
+        text = f"{abs(value) * (100 if unit == 'fraction' else 1):.1f} pp"
+    elif unit == "year":
+        text = f"{abs(value):.1f} years"
+    else:
+        text = fmt(abs(value), unit)
+    if not any(c in "123456789" for c in text):      # rounds to zero: no sign
+        return text
+    return ("-" if value < 0 else "+") + text
+
+
+def headline_table(runs: list[Run]) -> list[dict]:
+    """Every headline number of every section (in the first run's order, then any others): label, unit, the value
+    in each run and its difference from the first run."""
+    keys = list(dict.fromkeys((s, k) for r in runs for s, items in r.results["results"].items() for k in items))
+    rows = []
+    for section, key in keys:
+        items = [r.results["results"].get(section, {}).get(key) for r in runs]
+        known = next(i for i in items if i is not None)
+        values = [None if i is None else i["value"] for i in items]
+        rows.append({"section": section, "key": key, "label": known["label"], "unit": known["unit"], "values": values,
+                     "changes": [difference(values[0], v) for v in values[1:]],
+                     "differs": any(not same(values[0], v) for v in values[1:])})
+    return rows
+
+
+# --- attribution ---------------------------------------------------------------------------------------------
+
+def section_parameters() -> dict[str, set[str]]:
+    """The parameters each attributed section's notebook declares (the only ones its report run could change)."""
+    return {section: set(declared_parameters(NOTEBOOK_DIR / notebook)) for section, notebook in ATTRIBUTED.items()}
+
+
+def section_values(ds: Dataset, schema: dict, run_values: dict, declared: dict[str, set[str]],
+                   sections=tuple(ATTRIBUTED)) -> dict[str, dict]:
+    """Headline values of the attributed `sections` for one parameter set, each section evaluated with the
+    parameters its notebook declares (the others at their defaults, as in a report build)."""
+    def resolved(section):
+        return params.resolve({n: v for n, v in run_values.items() if n in declared[section]}, ds)
+
+    def outlook_run(section):
+        return outlook.run(ds, resolved(section), schema, sensitivity=False)
+    functions = {"erosion": lambda: outlook.headlines(outlook_run("erosion")),
+                 "summary": lambda: summary.key_findings(ds, resolved("summary"), schema, outlook_run("summary")),
+                 "portfolio": lambda: portfolio.headline_results(ds, resolved("portfolio"))}
+    return {section: {i["key"]: i["value"] for i in functions[section]()} for section in sections}
+
+
+def attribute(ds: Dataset, schema: dict, a: Run, b: Run, names: list[str]) -> dict:
+    """Why b's headline numbers differ from a's: the change from swapping each parameter in `names` alone from a's
+    value to b's, and the interaction (total change minus the sum of the single swaps), per attributed section
+    and key. A swap that the schema refuses alone (e.g. a constraint between two parameters) is reported, not
+    computed; `elsewhere` names differing parameters that no attributed section uses. `check` lists keys whose recomputed values differ from those stored in the reports."""
+    declared = section_parameters()
+    base = section_values(ds, schema, a.parameters, declared)
+    target = section_values(ds, schema, b.parameters, declared)
+    swaps, refused, elsewhere = {}, {}, []
+    for name in names:
+        if not any(name in d for d in declared.values()):
+            elsewhere.append(name)
+            continue
+        try:
+            uses = [s for s in ATTRIBUTED if name in declared[s]]     # other sections keep a's values
+            swaps[name] = {**base, **section_values(ds, schema, {**a.parameters, name: b.parameters.get(name)},
+                                                    declared, uses)}
+        except ParameterError as exc:
+            refused[name] = str(exc)
+    explained = {}
+    check = []
+    for section in ATTRIBUTED:
+        for key, start in base[section].items():
+            end = target[section].get(key)
+            for run, value in ((a, start), (b, end)):
+                stored = run.results["results"].get(section, {}).get(key, {}).get("value")
+                if not same(stored, value):
+                    check.append(f"{run.name}: {section}.{key}")
+            total = difference(start, end)
+            parts = {n: difference(start, s[section].get(key)) for n, s in swaps.items()}
+            known = [v for v in parts.values() if v is not None]
+            interaction = None if total is None or len(known) < len(parts) or refused else total - sum(known)
+            explained[f"{section}.{key}"] = {"total": total, "parameters": parts, "interaction": interaction}
+    return {"a": a.name, "b": b.name, "parameters": list(swaps), "refused": refused, "elsewhere": elsewhere,
+            "explained": explained,
+            "check": check}
+
+
+def explanation_rows(headlines: list[dict], attribution: dict, index: int) -> list[dict]:
+    """Rows of the explanation table of one pair: every attributed headline number that differs, its change,
+    the part of each parameter, the interaction, and the parameter with the largest part."""
+    rows = []
+    for h in headlines:
+        key = f"{h['section']}.{h['key']}"
+        found = attribution["explained"].get(key)
+        if found is None or same(h["values"][0], h["values"][index]):
+            continue
+        parts = found["parameters"]
+        moved = {n: v for n, v in parts.items() if v is not None and not same(0.0, v)}
+        lead = max(moved, key=lambda n: abs(moved[n])) if moved else None
+        rows.append({"label": h["label"], "key": key, "a": fmt(h["values"][0], h["unit"]),
+                     "b": fmt(h["values"][index], h["unit"]), "total": fmt_change(found["total"], h["unit"]),
+                     "parts": [fmt_change(parts[n], h["unit"]) if n in moved else ("n/a" if parts[n] is None else "0")
+                               for n in attribution["parameters"]],
+                     "interaction": fmt_change(found["interaction"], h["unit"]) if found["interaction"] is not None
+                     and not same(0.0, found["interaction"]) else ("n/a" if found["interaction"] is None else "0"),
+                     "lead": lead})
+    return rows
+
+
+# --- charts --------------------------------------------------------------------------------------------------
+
+def erosion_by_year(runs: list[Run]) -> pd.DataFrame:
+    """Each run's data/erosion_by_year.csv with a `run` column (runs without one are left out)."""
+    frames = [pd.read_csv(r.path / BY_YEAR).assign(run=r.name) for r in runs if (r.path / BY_YEAR).is_file()]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def landlord_outcomes(runs: list[Run]) -> pd.DataFrame:
+    """NPV and IRR of the landlord cases in each run's results.json (section portfolio)."""
+    rows = []
+    for r in runs:
+        found = r.results["results"].get("portfolio", {})
+        for tag, case in LANDLORD_CASES.items():
+            row = {"run": r.name, "case": case}
+            for metric in LANDLORD_KEYS:
+                item = found.get(f"{metric}_{tag}")
+                row[metric] = None if item is None else item["value"]
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _charts(runs: list[Run], downloads: list) -> list[str]:
+    note = "Each run's data/erosion_by_year.csv (central estimate; observed years from Epoch AI x prices)"
+    figures = []
+    by_year = erosion_by_year(runs)
+    if len(by_year):
+        for column, title, y_title, y_format in (
+                ("nvidia_revenue_usd_b", "Nvidia revenue from AWS by year, each run", "USD billion per year", ",.1f"),
+                ("asic_spend_share", "ASIC share of AWS accelerator spend by year, each run", "Share of spend", ".0%")):
+            chart = charts.year_lines(by_year[["year", "run", column]], column, y_title, "run", title, note, y_format=y_format)
+            figures.append(_chart_html(chart_spec(chart), downloads))
+    landlord = landlord_outcomes(runs)
+    for metric, (label, unit) in LANDLORD_KEYS.items():
+        frame = landlord[["case", "run", metric]].dropna()
+        if len(frame):
+            chart = charts.grouped_bars(frame, "case", "Landlord case (H100)", metric, f"{label} ({unit_label(unit)})", "run",
+                                        f"Landlord {label}, each case and run", "Each run's results.json (section portfolio)",
+                                        y_format=".0%" if unit == "fraction" else ",.0f")
+            figures.append(_chart_html(chart_spec(chart), downloads))
+    return figures
+
+
+# --- the page ------------------------------------------------------------------------------------------------
+
+def build(paths: list[Path], out: Path, dataset: Dataset) -> Path:
+    """Write the comparison of the report folders `paths` to `out` (index.html, compare.json, data/ CSVs),
+    atomically like a report (analysis.outdir)."""
+    out = outdir.check(out, protected=(dataset.directory,))
+    resolved = {p.resolve() for p in paths if p.exists()}
+    if out.resolve() in resolved:
+        raise CompareError(f"--out {out}: is one of the reports being compared; nothing was written")
+    runs = load_runs(paths, dataset)
+    schema = params.schema(dataset)
+    names = differing_parameters(runs)
+    headlines = headline_table(runs)
+    attributions = [attribute(dataset, schema, runs[0], b, differing_parameters([runs[0], b])) for b in runs[1:]]
+    with outdir.claim(out) as staging:
+        downloads = []
+        figures = _charts(runs, downloads)
+        pairs = [{"attribution": at, "rows": explanation_rows(headlines, at, i + 1),
+                  "titles": {n: schema[n].title if n in schema else n for n in at["parameters"]}}
+                 for i, at in enumerate(attributions)]
+        page = TEMPLATES.get_template("compare.html.j2").render(
+            runs=runs, data_version=dataset.version, parameters=[
+                {"name": n, "label": schema[n].title if n in schema else n,
+                 "unit": unit_label(schema[n].unit) if n in schema else "",
+                 "default": schema[n].default if n in schema else None,
+                 "values": [r.parameters.get(n) for r in runs]} for n in names],
+            headlines=headlines, fmt=fmt, fmt_change=fmt_change, figures=figures, pairs=pairs,
+            attributed=list(ATTRIBUTED), downloads=downloads,
+            vega_bundle=vl_convert.javascript_bundle().replace("</script", "<\\/script"))
+        (staging / "index.html").write_text(page, encoding="utf-8")
+        write_downloads(downloads, staging / "data")
+        summary_json = {"runs": [{"name": r.name, "scenario": r.results.get("scenario")} for r in runs],
+                        "data_version": dataset.version, "differing_parameters": names,
+                        "headlines": headlines, "attribution": attributions}
+        (staging / "compare.json").write_text(json.dumps(summary_json, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return out
+

@@ -1,0 +1,178 @@
+"""`python -m analysis compare`: bad input, the attribution of each headline difference, and the offline page.
+
+Report folders are made here from the section functions themselves (what a report's notebooks publish), which
+takes seconds instead of a full build per run.
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from analysis import compare, data, outdir, outlook, params, portfolio, summary
+from analysis.notebook_run import NOTEBOOK_DIR, declared_parameters, notebook_paths
+from tests.browser import offline_page
+from tests.conftest import run_cli
+
+
+@pytest.fixture(scope="module")
+def ds():
+    return data.load_dataset()
+
+
+def make_run(folder: Path, ds, overrides: dict, version: str | None = None) -> Path:
+    """A report folder as `run` writes it (marker, results.json, data/erosion_by_year.csv), from the sections'
+    functions at `overrides`."""
+    schema = params.schema(ds)
+    p = params.resolve(overrides, ds)
+    result = outlook.run(ds, p, schema, sensitivity=False)
+    sections = {"erosion": outlook.headlines(result), "summary": summary.key_findings(ds, p, schema, result),
+                "portfolio": portfolio.headline_results(ds, p)}
+    used = set().union(*(declared_parameters(path) for path in notebook_paths()))
+    results = {"as_of": p["as_of"], "data_version": version or ds.version, "scenario": None,
+               "parameters": {n: p[n] for n in sorted(used)},
+               "results": {s: {i["key"]: {k: i[k] for k in ("label", "value", "unit")} for i in items}
+                           for s, items in sections.items()}}
+    (folder / "data").mkdir(parents=True)
+    (folder / outdir.MARKER).write_text("test\n")
+    (folder / "results.json").write_text(json.dumps(results))
+    outlook.by_year(result).to_csv(folder / "data" / "erosion_by_year.csv", index=False)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory, ds):
+    """A: the defaults; B: two erosion inputs and one landlord input changed."""
+    root = tmp_path_factory.mktemp("runs")
+    a = make_run(root / "A", ds, {})
+    b = make_run(root / "B", ds, {"trainium_ceiling": 0.7, "accelerator_share_of_capex": 0.2, "utilization": 0.5})
+    return a, b
+
+
+def _fails(result, *words):
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    for word in words:
+        assert word in lines[0], lines[0]
+
+
+def test_bad_input_exits_2_with_one_line(tmp_path, runs):
+    a, b = runs
+    out = str(tmp_path / "cmp")
+    _fails(run_cli("compare", str(a), str(tmp_path / "missing"), "--out", out), "missing", "no such folder")
+    unrelated = tmp_path / "unrelated"
+    unrelated.mkdir()
+    _fails(run_cli("compare", str(a), str(unrelated), "--out", out), "unrelated", "not a report folder")
+    marker_only = tmp_path / "marker-only"
+    marker_only.mkdir()
+    (marker_only / outdir.MARKER).write_text("x")
+    _fails(run_cli("compare", str(a), str(marker_only), "--out", out), "marker-only", "not a report folder")
+    bad_results = tmp_path / "bad-results"
+    bad_results.mkdir()
+    (bad_results / outdir.MARKER).write_text("x")
+    (bad_results / "results.json").write_text(json.dumps({"data_version": "x", "parameters": {}, "results": {"s": {"k": 1}}}))
+    _fails(run_cli("compare", str(a), str(bad_results), "--out", out), "bad-results", "not a report's results")
+    _fails(run_cli("compare", str(a), "--out", out), "at least two", "got 1")
+    _fails(run_cli("compare", str(a), str(b), "--out", str(a)), "one of the reports being compared")
+    assert not (tmp_path / "cmp").exists()
+
+
+def test_runs_on_different_data_versions_are_refused(tmp_path, runs, ds):
+    other = tmp_path / "other"
+    other.mkdir()
+    for item in runs[1].iterdir():
+        (other / item.name).symlink_to(item)
+    results = json.loads((runs[1] / "results.json").read_text())
+    (other / "results.json").unlink()
+    (other / "results.json").write_text(json.dumps({**results, "data_version": "0" * 16}))
+    result = run_cli("compare", str(runs[0]), str(other), "--out", str(tmp_path / "cmp"))
+    _fails(result, "different data versions", ds.version, "0" * 16)
+
+
+def test_differing_parameters_are_exactly_the_changed_ones(runs):
+    loaded = [compare.load_run(r) for r in runs]
+    assert compare.differing_parameters(loaded) == ["accelerator_share_of_capex", "trainium_ceiling", "utilization"]
+
+
+def test_each_part_is_the_change_from_swapping_that_parameter_alone(runs, ds):
+    schema = params.schema(ds)
+    a, b = (compare.load_run(r) for r in runs)
+    names = compare.differing_parameters([a, b])
+    at = compare.attribute(ds, schema, a, b, names)
+    assert at["check"] == [] and at["refused"] == {}
+    defaults = params.resolve({}, ds)
+    base = outlook.run(ds, defaults, schema, sensitivity=False)["summary"]["nvidia_revenue_2027_2030"]
+    for name in ("trainium_ceiling", "accelerator_share_of_capex"):
+        alone = outlook.run(ds, params.resolve({name: b.parameters[name]}, ds), schema, sensitivity=False)
+        part = at["explained"]["erosion.nvidia_revenue_2027_2030"]["parameters"][name]
+        assert part == pytest.approx(alone["summary"]["nvidia_revenue_2027_2030"] - base) and part != 0
+    # utilization is no input of the outlook, but moves the landlord's NPV
+    assert at["explained"]["erosion.nvidia_revenue_2027_2030"]["parameters"]["utilization"] == 0
+    npv = at["explained"]["portfolio.npv_bought_at_cut"]
+    assert npv["parameters"]["utilization"] < 0 and npv["parameters"]["trainium_ceiling"] == 0
+    for found in at["explained"].values():      # parts + interaction add up to the change between the reports
+        if found["total"] is not None:
+            assert sum(found["parameters"].values()) + found["interaction"] == pytest.approx(found["total"], abs=1e-9)
+    stored = json.loads((runs[1] / "results.json").read_text())["results"]["erosion"]["nvidia_revenue_2027_2030"]["value"]
+    first = json.loads((runs[0] / "results.json").read_text())["results"]["erosion"]["nvidia_revenue_2027_2030"]["value"]
+    assert at["explained"]["erosion.nvidia_revenue_2027_2030"]["total"] == pytest.approx(stored - first)
+
+
+def test_one_parameter_leaves_no_interaction_and_an_edited_report_is_flagged(tmp_path, runs, ds):
+    b = tmp_path / "B"
+    make_run(b, ds, {"trainium_ceiling": 0.6})
+    results = json.loads((b / "results.json").read_text())
+    results["results"]["portfolio"]["irr_bought_2023"]["value"] += 0.01
+    (b / "results.json").write_text(json.dumps(results))
+    a, b = compare.load_run(runs[0]), compare.load_run(b)
+    at = compare.attribute(ds, params.schema(ds), a, b, compare.differing_parameters([a, b]))
+    assert at["parameters"] == ["trainium_ceiling"]
+    assert all(abs(f["interaction"]) <= 1e-9 * max(1, abs(f["total"])) for f in at["explained"].values() if f["total"] is not None)
+    assert at["check"] == ["B: portfolio.irr_bought_2023"]
+
+
+def test_fmt_change_signs_and_units():
+    assert compare.fmt_change(-2.5, "USD_billion") == "-$2.5B"
+    assert compare.fmt_change(0.034, "fraction") == "+3.4 pp"
+    assert compare.fmt_change(None, "fraction") == "n/a"
+    assert compare.fmt_change(-0.00001, "fraction") == "0.0 pp"
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory, runs):
+    out = tmp_path_factory.mktemp("compare") / "cmp"
+    result = run_cli("compare", *map(str, runs), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def test_page_shows_parameters_numbers_and_explanations(page, runs):
+    html = (page / "index.html").read_text(encoding="utf-8")
+    saved = json.loads((page / "compare.json").read_text())
+    assert saved["differing_parameters"] == ["accelerator_share_of_capex", "trainium_ceiling", "utilization"]
+    assert "<code>trainium_ceiling</code>" in html and "Why the numbers differ" in html
+    explained = saved["attribution"][0]["explained"]["erosion.nvidia_revenue_2027_2030"]
+    assert compare.fmt_change(explained["total"], "USD_billion") in html
+    assert compare.fmt_change(explained["parameters"]["trainium_ceiling"], "USD_billion") in html
+    assert not re.search(r"<script[^>]+src=", html) and "cdn." not in html.lower()
+    listed = (page / "data" / "index.csv").read_text()
+    assert "Nvidia revenue from AWS by year, each run" in listed and "Landlord NPV per H100" in listed
+
+
+def test_page_renders_offline_with_every_chart(page):
+    with offline_page() as off:
+        off.page.goto((page / "index.html").as_uri())
+        off.page.wait_for_function("document.querySelectorAll('.vega-chart svg.marks').length === "
+                                   "document.querySelectorAll('.vega-chart').length", timeout=30000)
+        charts = off.page.eval_on_selector_all(".vega-chart svg.marks", "nodes => nodes.length")
+        assert charts == 4
+        assert off.errors == [] and off.blocked == []
+
+
+def test_section_parameters_come_from_the_notebooks():
+    declared = compare.section_parameters()
+    assert declared["portfolio"] == set(declared_parameters(NOTEBOOK_DIR / "02_portfolio.ipynb"))
+    assert "utilization" in declared["portfolio"] and "utilization" not in declared["erosion"]

@@ -1,0 +1,125 @@
+"""What-if grids: each grid point equals the full model at those parameter values, and the report page's controls
+show exactly those values (offline, in chromium), with a `--set` line that reproduces them."""
+from __future__ import annotations
+
+import shlex
+
+import nbformat
+import pytest
+import vl_convert
+
+from analysis import data, outlook, params, portfolio, report
+from analysis.notebook_run import NOTEBOOK_DIR
+from analysis.present import fmt
+from tests.browser import offline_page
+
+
+@pytest.fixture(scope="module")
+def ds():
+    return data.load_dataset()
+
+
+@pytest.fixture(scope="module")
+def schema(ds):
+    return params.schema(ds)
+
+
+@pytest.fixture(scope="module")
+def defaults(ds):
+    return params.resolve({}, ds)
+
+
+def test_control_values_hold_the_run_value_in_range_and_type(schema):
+    life = params.what_if_values(schema["depreciation_life_years"], 8)
+    assert life == [5, 6, 8] and all(isinstance(v, int) for v in life)
+    ceiling = params.what_if_values(schema["trainium_ceiling"], 0.45)
+    assert ceiling == sorted(ceiling) and 0.45 in ceiling and ceiling[0] == schema["trainium_ceiling"].low
+    scale = params.what_if_values(schema["capex_growth_scale"], 1.1, n=3)     # no sourced range: its allowed range
+    assert scale == [schema["capex_growth_scale"].minimum, 1.1, 1.25, schema["capex_growth_scale"].maximum]
+
+
+def test_landlord_grid_points_equal_the_full_pipeline(ds, schema, defaults):
+    axes = portfolio.what_if_axes(schema, defaults)
+    grid = portfolio.what_if(ds, defaults, axes)
+    assert len(grid) == 2 * len(axes["utilization"]) * len(axes["rental_price_decline_per_year"]) \
+        * len(axes["residual_value_fraction"]) * len(axes["depreciation_life_years"])
+    for point in ({}, {"utilization": 0.3, "rental_price_decline_per_year": axes["rental_price_decline_per_year"][-1],
+                       "residual_value_fraction": 0.3, "depreciation_life_years": 6}):
+        p = {**defaults, **point}
+        cases = portfolio.landlord_outcomes(portfolio.landlord_cases(ds, params.resolve(point, ds)))
+        rows = grid[(grid[list(portfolio.WHAT_IF_AXES)] == [p[n] for n in portfolio.WHAT_IF_AXES]).all(axis=1)]
+        assert list(rows["case"]) == list(cases["case"])
+        assert rows["npv"].to_numpy() == pytest.approx(cases["npv"].to_numpy(), nan_ok=True)
+        assert rows["irr_annual"].to_numpy() == pytest.approx(cases["irr"].to_numpy(), nan_ok=True)
+        assert rows["payback_month"].to_numpy() == pytest.approx(cases["payback_month"].to_numpy(), nan_ok=True)
+
+
+def test_erosion_grid_points_equal_the_central_estimate_of_a_run(ds, schema, defaults):
+    axes = outlook.what_if_axes(schema, defaults)
+    points, lines = outlook.what_if(ds, defaults, schema, axes)
+    assert len(points) == len(axes["trainium_ceiling"]) * len(axes["accelerator_share_of_capex"]) * len(axes["capex_growth_scale"])
+    for point in ({}, {"trainium_ceiling": 0.6, "accelerator_share_of_capex": axes["accelerator_share_of_capex"][0],
+                       "capex_growth_scale": 1.5}):
+        p = params.resolve({**point, "mc_draws": 1000}, ds)
+        result = outlook.run(ds, p, schema, sensitivity=False)
+        match = (points[list(axes)] == [p[n] for n in axes]).all(axis=1)
+        row = points[match].iloc[0]
+        assert row["nvidia_revenue_2027_2030"] == pytest.approx(result["summary"]["nvidia_revenue_2027_2030"])
+        assert row["asic_spend_share_2027_2030"] == pytest.approx(result["summary"]["asic_spend_share_2027_2030"])
+        path = lines[(lines[list(axes)] == [p[n] for n in axes]).all(axis=1)].set_index("year")["nvidia_revenue"]
+        assert path.to_numpy() == pytest.approx(result["central"]["nvidia_revenue"].to_numpy())
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory):
+    """A page of the committed (executed) notebooks 02 and 03, rendered as the report renders them."""
+    toc, sections, downloads = [], [], []
+    bodies = [report.render_notebook(nbformat.read(str(NOTEBOOK_DIR / name), as_version=4), name[:2], toc, sections,
+                                     downloads) for name in ("02_portfolio.ipynb", "03_asic_erosion.ipynb")]
+    html = report.TEMPLATES.get_template("report.html.j2").render(
+        title_suffix="", as_of="", data_version="", toc=toc, bodies=bodies, parameters=[], sources=[], stale=[],
+        downloads=downloads, vega_bundle=vl_convert.javascript_bundle().replace("</script", "<\\/script"))
+    path = tmp_path_factory.mktemp("what-if") / "index.html"
+    path.write_text(html, encoding="utf-8")
+    return path
+
+
+def _move(box, control: str, value) -> dict:
+    """Set one control to `value` (a grid value) and return what the box shows: its rows and the --set line."""
+    values = box.evaluate("(b, name) => JSON.parse(b.querySelector('script[data-what-if-payload]').textContent)"
+                          ".controls.find(c => c.name === name).values", control)
+    box.eval_on_selector(f"input[data-control='{control}']",
+                         "(e, k) => { e.value = k; e.dispatchEvent(new Event('input')); }", values.index(value))
+    rows = box.eval_on_selector_all("tbody.what-if-values tr", "rows => rows.map(r => [...r.cells].map(c => c.textContent))")
+    return {"rows": rows, "command": box.eval_on_selector("code.set-line", "e => e.textContent")}
+
+
+def _set_values(command: str, ds) -> dict:
+    """The parameter set a --set line asks for, through the CLI's own parsing and validation."""
+    words = shlex.split(command)
+    return params.resolve(params.parse_assignments([w for prev, w in zip(words, words[1:]) if prev == "--set"]), ds)
+
+
+def test_moving_a_control_shows_the_python_value_of_that_grid_point(page, ds, schema):
+    with offline_page() as off:
+        off.page.goto(page.as_uri())
+        off.page.wait_for_function("document.querySelectorAll('.what-if-chart svg.marks').length === 2", timeout=30000)
+        landlord = off.page.query_selector("section[data-what-if='what-if-landlord']")
+        _move(landlord, "utilization", 0.4)
+        shown = _move(landlord, "depreciation_life_years", 6)
+        p = _set_values(shown["command"], ds)
+        assert (p["utilization"], p["depreciation_life_years"]) == (0.4, 6)
+        expected = portfolio.landlord_outcomes(portfolio.landlord_cases(ds, p))
+        assert shown["rows"] == [[r.case, fmt(r.npv, "USD"), fmt(r.irr, "fraction"), fmt(r.payback_month, "months")]
+                                 for r in expected.itertuples()]
+
+        erosion = off.page.query_selector("section[data-what-if='what-if-erosion']")
+        _move(erosion, "trainium_ceiling", 0.6)
+        shown = _move(erosion, "capex_growth_scale", 1.5)
+        p = _set_values(shown["command"], ds)
+        assert (p["trainium_ceiling"], p["capex_growth_scale"]) == (0.6, 1.5)
+        summary = outlook.run(ds, {**p, "mc_draws": 1000}, schema, sensitivity=False)["summary"]
+        assert shown["rows"] == [[fmt(summary["nvidia_revenue_2027_2030"], "USD_billion"),
+                                  fmt(summary["asic_spend_share_2027_2030"], "fraction")]]
+        off.page.wait_for_timeout(500)
+        assert off.errors == [] and off.blocked == []
