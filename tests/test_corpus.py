@@ -354,7 +354,9 @@ def test_a_signal_during_a_build_keeps_the_previous_report_and_leaves_nothing(wo
     target = world / "reports" / "previous"
     before = _tree(world)
     process = subprocess.Popen([sys.executable, "-m", "analysis", "run", "--out", str(target), "--no-cache"], cwd=ROOT,
-                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+                               stderr=subprocess.PIPE, text=True, start_new_session=True,
+                               # a shell's background job starts with Ctrl-C ignored; the user's terminal does not
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     while not list(target.parent.glob(".previous.build-*/notebooks/.*.running.ipynb")):   # kernels are running
         assert process.poll() is None and time.monotonic() < deadline, "the build never started a notebook"
