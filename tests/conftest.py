@@ -45,3 +45,16 @@ def run_cli(*args: str, env: dict | None = None, cwd: Path = ROOT) -> subprocess
     full_env = {**os.environ, **(env or {})}
     return subprocess.run([sys.executable, "-m", "analysis", *args], capture_output=True, text=True,
                           env=full_env, cwd=cwd, timeout=600)
+
+
+@pytest.fixture(scope="session")
+def ds():
+    """The repository's dataset, loaded and validated once."""
+    from analysis import data
+    return data.load_dataset()
+
+
+@pytest.fixture(scope="session")
+def schema(ds):
+    from analysis import params
+    return params.schema(ds)

@@ -12,16 +12,6 @@ from tests.conftest import run_cli
 
 
 @pytest.fixture(scope="module")
-def ds():
-    return data.load_dataset()
-
-
-@pytest.fixture(scope="module")
-def schema(ds):
-    return params.schema(ds)
-
-
-@pytest.fixture(scope="module")
 def base(ds, schema):
     p = params.resolve({"mc_draws": "20000", "sobol_base_samples": "256"}, ds)
     return p, outlook.run(ds, p, schema)

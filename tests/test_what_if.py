@@ -8,20 +8,10 @@ import nbformat
 import pytest
 import vl_convert
 
-from analysis import data, outlook, params, portfolio, report
+from analysis import outlook, params, portfolio, report
 from analysis.notebook_run import NOTEBOOK_DIR
 from analysis.present import fmt
 from tests.browser import offline_page
-
-
-@pytest.fixture(scope="module")
-def ds():
-    return data.load_dataset()
-
-
-@pytest.fixture(scope="module")
-def schema(ds):
-    return params.schema(ds)
 
 
 @pytest.fixture(scope="module")
