@@ -60,13 +60,16 @@ def unit_prices(ds: Dataset, trainium_unit_cost_usd: float,
 
 
 def spend_by_chip(units: pd.DataFrame, prices: pd.DataFrame) -> pd.DataFrame:
-    """Spend (USD) = units (median, p5, p95) x the chip's price in the quarter's year; a missing price raises."""
+    """Spend (USD) = units x the chip's price in the quarter's year: median units x `usd`; p5 units x `low` and p95
+    units x `high` where the prices carry a range (else x `usd`). A missing price raises."""
+    ranged = [c for c in ("low", "high") if c in prices]
     frame = units.assign(year=units["quarter"].str[:4].astype(int)).merge(
-        prices[["chip", "year", "usd"]], on=["chip", "year"], how="left")
+        prices[["chip", "year", "usd", *ranged]], on=["chip", "year"], how="left")
     missing = frame.loc[frame["usd"].isna(), ["chip", "year"]].drop_duplicates()
     if len(missing):
         raise KeyError(f"no unit price for {missing.to_records(index=False).tolist()}")
-    return frame.assign(**{b: frame[b] * frame["usd"] for b in BANDS})
+    return frame.assign(median=frame["median"] * frame["usd"], p5=frame["p5"] * frame.get("low", frame["usd"]),
+                        p95=frame["p95"] * frame.get("high", frame["usd"]))
 
 
 def vendor_shares(spend: pd.DataFrame, compute: pd.DataFrame) -> pd.DataFrame:

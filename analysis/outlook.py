@@ -43,15 +43,14 @@ def observed_purchases(ds: Dataset, p: dict, schema: dict[str, Parameter]) -> pd
     cost = schema["trainium_unit_cost_usd"]
     value = p["trainium_unit_cost_usd"]
     prices = fleet.unit_prices(ds, value, (min(cost.low, value), max(cost.high, value)))
+    spend = fleet.yearly(fleet.spend_by_chip(fleet.chip_additions(ds, "units"), prices), by="chip")
     units = fleet.yearly(fleet.chip_additions(ds, "units"), by="chip")
     compute = fleet.yearly(fleet.chip_additions(ds, "h100e"), by="chip")
     chips = ds["epoch_fleet"][["chip", "vendor"]].drop_duplicates()
-    frame = units.merge(prices, on=["chip", "year"], how="left").merge(chips, on="chip")
-    if frame["usd"].isna().any():
-        raise KeyError(f"no unit price for {frame.loc[frame['usd'].isna(), ['chip', 'year']].values.tolist()}")
-    frame = frame.assign(spend=frame["median"] * frame["usd"] / BILLION, spend_p5=frame["p5"] * frame["low"] / BILLION,
-                         spend_p95=frame["p95"] * frame["high"] / BILLION)
-    frame = frame.merge(compute.rename(columns={"median": "h100e"})[["chip", "year", "h100e"]], on=["chip", "year"])
+    frame = (units.merge(chips, on="chip")
+             .merge(spend.rename(columns={"median": "spend", "p5": "spend_p5", "p95": "spend_p95"}), on=["chip", "year"])
+             .merge(compute.rename(columns={"median": "h100e"})[["chip", "year", "h100e"]], on=["chip", "year"]))
+    frame[["spend", "spend_p5", "spend_p95"]] /= BILLION
     by_vendor = frame.groupby(["year", "vendor"])[["median", "h100e", "spend", "spend_p5", "spend_p95"]].sum()
     years = sorted(frame["year"].unique())
     rows = []
@@ -130,6 +129,11 @@ def input_distributions(ds: Dataset, p: dict, schema: dict[str, Parameter], mode
     return specs
 
 
+def _table(model: erosion.Model, paths: dict) -> pd.DataFrame:
+    """One evaluation's paths (first draw) as a table by year."""
+    return pd.DataFrame({k: v[0] for k, v in paths.items()}, index=pd.Index(model.years, name="year"))
+
+
 def run(ds: Dataset, p: dict, schema: dict[str, Parameter], sensitivity: bool = True) -> dict:
     """Central estimate (the model at the inputs' medians), Monte Carlo percentiles and outcomes, threshold
     probabilities and crossing years, and (if `sensitivity`) tornado and Sobol ranking of Nvidia's 2026-2030
@@ -137,7 +141,7 @@ def run(ds: Dataset, p: dict, schema: dict[str, Parameter], sensitivity: bool = 
     model = build_model(ds, p, schema)
     specs = input_distributions(ds, p, schema, model)
     central_paths = erosion.evaluate(model, erosion.medians(specs))
-    central = pd.DataFrame({k: v[0] for k, v in central_paths.items()}, index=pd.Index(model.years, name="year"))
+    central = _table(model, central_paths)
     summary = {k: None if np.isnan(v[0]) else float(v[0]) for k, v in erosion.outcomes(central_paths, model.years).items()}
     paths = erosion.evaluate(model, erosion.sample_inputs(specs, p["mc_draws"], p["random_seed"]))
     result = {"model": model, "specs": specs, "central": central, "summary": summary,
@@ -156,8 +160,7 @@ def observed_run(ds: Dataset, p: dict, schema: dict[str, Parameter]) -> dict:
     """What happened: the model with every observable year observed (whatever `observed_through` says), evaluated
     once — {"model", "central"} like `run`, without forecast draws."""
     model = build_model(ds, {**p, "observed_through": int(schema["observed_through"].maximum)}, schema)
-    paths = erosion.evaluate(model)
-    return {"model": model, "central": pd.DataFrame({k: v[0] for k, v in paths.items()}, index=pd.Index(model.years, name="year"))}
+    return {"model": model, "central": _table(model, erosion.evaluate(model))}
 
 
 def _band(result: dict, metric: str) -> pd.DataFrame:

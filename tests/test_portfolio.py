@@ -70,6 +70,13 @@ def test_spend_share_by_hand_on_a_tiny_frame():
     assert row["usd_per_h100e_amazon"] == pytest.approx(10_000) and row["usd_per_h100e_nvidia"] == pytest.approx(20_000)
 
 
+def test_a_price_range_prices_the_unit_band_at_its_ends():
+    units = pd.DataFrame({"quarter": ["2025Q1"], "chip": ["X"], "vendor": ["Nvidia"], "median": [6.0], "p5": [5.0], "p95": [7.0]})
+    prices = pd.DataFrame({"chip": ["X"], "year": [2025], "usd": [20_000.0], "low": [15_000.0], "high": [30_000.0]})
+    row = fleet.spend_by_chip(units, prices).iloc[0]
+    assert (row["p5"], row["median"], row["p95"]) == (5 * 15_000, 6 * 20_000, 7 * 30_000)
+
+
 def test_a_chip_without_a_price_raises():
     units = pd.DataFrame({"quarter": ["2024Q1"], "chip": ["X"], "vendor": ["Nvidia"], "median": [1.0], "p5": [1.0], "p95": [1.0]})
     with pytest.raises(KeyError, match="X"):
