@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "params":
             _list_params(dataset, args.format)
         elif args.command == "notebooks":
-            execute_all([(p, p, {}, None) for p in notebook_paths()], data_dir=dataset.directory)
+            execute_all([(p, p, {}, None) for p in notebook_paths()], dataset=dataset)
         elif args.command == "scenarios":
             scenarios.check_all(dataset)
             for name in scenarios.names():

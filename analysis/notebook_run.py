@@ -5,20 +5,26 @@ import contextlib
 import ctypes
 import os
 import signal
+import tempfile
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import nbformat
 import papermill
+from traitlets.config import Config
 
 from analysis.cache import record_key
-from analysis.data import DATA_DIR_ENV
+from analysis.data import DATA_DIR_ENV, SNAPSHOT_ENV, Dataset, write_snapshot
 
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 KERNEL = "python3"
 VOLATILE_CELL_KEYS = ("execution", "papermill")
 PR_SET_PDEATHSIG = 1
+# Kernels log only critical errors: each one would otherwise warn on the terminal that it talks to papermill over
+# localhost TCP (Jupyter's default; messages are signed with the key in its private connection file), and log an
+# error when jupyter_client interrupts it before shutting it down. Errors in cells reach papermill, not this log.
+KERNEL_CONFIG = Config({"NotebookClient": {"extra_arguments": ["--IPKernelApp.log_level=CRITICAL"]}})
 
 
 class NotebookFailed(Exception):
@@ -49,16 +55,16 @@ def write_notebook(nb: nbformat.NotebookNode, path: Path) -> None:
     nbformat.write(nb, str(path))
 
 
-def execute(source: Path, target: Path, parameters: dict, cache_key: str | None = None,
-            data_dir: Path | None = None) -> Path:
+def execute(source: Path, target: Path, parameters: dict, cache_key: str | None = None) -> Path:
     """Run one notebook with papermill (kernel in the notebooks folder), strip volatile metadata, record the cache
-    key (if any), then move the result onto `target` (which may be `source`): a failed run leaves `target` untouched."""
-    if data_dir is not None:
-        os.environ[DATA_DIR_ENV] = str(data_dir)
+    key (if any), then move the result onto `target` (which may be `source`): a failed run leaves `target` untouched.
+
+    The notebook is written once, when it has run (papermill would rewrite it after every cell)."""
     partial = target.with_name(f".{target.stem}.running.ipynb")
     try:
         papermill.execute_notebook(str(source), str(partial), parameters=parameters or None, kernel_name=KERNEL,
-                                   cwd=str(source.parent), progress_bar=False, log_output=False)
+                                   cwd=str(source.parent), progress_bar=False, log_output=False,
+                                   request_save_on_cell_execute=False, config=KERNEL_CONFIG)
         nb = strip_volatile(nbformat.read(str(partial), as_version=4))
         write_notebook(record_key(nb, cache_key) if cache_key else nb, partial)
         partial.replace(target)
@@ -73,10 +79,12 @@ def _exit(signum, frame):
     os._exit(128 + signum)      # at once, no traceback; the kernel sees its parent go and exits (JPY_PARENT_PID)
 
 
-def _worker_signals() -> None:
-    """In a worker: Ctrl-C is left to the parent, which stops the workers with SIGTERM; SIGTERM ends the worker at
-    once (its kernel follows); and on Linux a parent killed outright (SIGKILL) sends its workers SIGTERM too,
-    rather than leaving them to finish an abandoned build."""
+def _worker_setup(environment: dict[str, str]) -> None:
+    """In a worker: the kernels it starts inherit `environment` (data folder, validated snapshot). Ctrl-C is left to
+    the parent, which stops the workers with SIGTERM; SIGTERM ends the worker at once (its kernel follows); and on
+    Linux a parent killed outright (SIGKILL) sends its workers SIGTERM too, rather than leaving them to finish an
+    abandoned build."""
+    os.environ.update(environment)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _exit)
     with contextlib.suppress(OSError, AttributeError):
@@ -90,31 +98,40 @@ def _notify(on_done: Callable[[Path], None], source: Path) -> Callable:
     return callback
 
 
-def execute_all(jobs: list[tuple[Path, Path, dict, str | None]], data_dir: Path | None = None, workers: int = 2,
+def execute_all(jobs: list[tuple[Path, Path, dict, str | None]], dataset: Dataset | None = None, workers: int = 2,
                 on_done: Callable[[Path], None] | None = None, meanwhile: Callable[[], None] | None = None) -> list[Path]:
     """Run notebooks (source, target, parameters, cache key) in parallel processes (two cores: two workers); results
     in job order; `on_done(source)` is called as each one finishes, and `meanwhile()` in this process while they run.
 
-    If one job fails or the caller is interrupted, the other workers are stopped rather than awaited."""
+    With a `dataset`, the kernels read its folder and, rather than each validating it again, a snapshot of it
+    written once into a private temporary folder (removed with the build). If one job fails or the caller is
+    interrupted, the other workers are stopped rather than awaited."""
     if not jobs:
         if meanwhile:
             meanwhile()
         return []
-    pool = ProcessPoolExecutor(max_workers=max(1, min(workers, len(jobs))), initializer=_worker_signals)
-    try:
-        futures = []
-        for source, target, params, key in jobs:
-            futures.append(pool.submit(execute, source, target, params, key, data_dir))
-            if on_done:
-                futures[-1].add_done_callback(_notify(on_done, source))
-        if meanwhile:
-            meanwhile()
-        return [future.result() for future in futures]
-    except BaseException:
-        processes = list((pool._processes or {}).values())   # no public way to stop running workers in 3.11
-        pool.shutdown(wait=False, cancel_futures=True)
-        for process in processes:
-            process.terminate()
-        raise
-    finally:
-        pool.shutdown(wait=True)
+    with tempfile.TemporaryDirectory(prefix="analysis-build-") as private:
+        environment = {}
+        if dataset is not None:
+            snapshot = Path(private) / "dataset.pickle"
+            write_snapshot(dataset, snapshot)
+            environment = {DATA_DIR_ENV: str(dataset.directory), SNAPSHOT_ENV: str(snapshot)}
+        pool = ProcessPoolExecutor(max_workers=max(1, min(workers, len(jobs))), initializer=_worker_setup,
+                                   initargs=(environment,))
+        try:
+            futures = []
+            for source, target, params, key in jobs:
+                futures.append(pool.submit(execute, source, target, params, key))
+                if on_done:
+                    futures[-1].add_done_callback(_notify(on_done, source))
+            if meanwhile:
+                meanwhile()
+            return [future.result() for future in futures]
+        except BaseException:
+            processes = list((pool._processes or {}).values())   # no public way to stop running workers in 3.11
+            pool.shutdown(wait=False, cancel_futures=True)
+            for process in processes:
+                process.terminate()
+            raise
+        finally:
+            pool.shutdown(wait=True)

@@ -195,7 +195,7 @@ def _run_notebooks(folder: Path, values: dict, schema: dict[str, Parameter], dat
         else:
             target.write_bytes(stored)
             done(path, "reused from the cache")
-    execute_all(jobs, data_dir=dataset.directory, on_done=lambda path: done(path, "executed"), meanwhile=meanwhile)
+    execute_all(jobs, dataset=dataset, on_done=lambda path: done(path, "executed"), meanwhile=meanwhile)
     for _, target, _, key in jobs:
         cache.store(key, target.read_bytes())
     return [folder / path.name for path in paths], keys, used

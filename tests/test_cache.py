@@ -23,7 +23,7 @@ from tests.conftest import ROOT
 
 def _stand_in(executed: list[str]):
     """An `execute_all` that records each notebook it is asked to run and writes the source with the cache key."""
-    def execute_all(jobs, data_dir=None, workers=2, on_done=None, meanwhile=None):
+    def execute_all(jobs, dataset=None, workers=2, on_done=None, meanwhile=None):
         for source, target, _parameters, key in jobs:
             executed.append(source.name)
             nbformat.write(cache.record_key(nbformat.read(str(source), as_version=4), key), str(target))

@@ -1,12 +1,15 @@
 """The data layer: schema, checksums, references, freshness, and spot checks against cited sources."""
+import os
 import re
+import subprocess
+import sys
 
 import pandas as pd
 import pytest
 
 from analysis import data, freshness
 from analysis.errors import DataError
-from tests.conftest import FROZEN, run_cli
+from tests.conftest import FROZEN, ROOT, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -176,3 +179,48 @@ def test_spot_check_instance_prices_and_specs(ds):
     assert h100["value"].iloc[0] == 989.4                                           # NVIDIA Hopper: 989.4 dense BF16
     measured = ds["measured_throughput"].set_index(["chip_id", "metric"])
     assert measured.loc[("h100-sxm", "gemm_bf16_8192_sustained_20s"), "value"] == 680.612
+
+
+# --- the build's validated snapshot (its kernels read it instead of validating the same files again)
+
+def _load_fresh(monkeypatch, directory, snapshot=None):
+    """load_dataset in this process as a kernel of a build would run it (no dataset cached yet)."""
+    if snapshot is None:
+        monkeypatch.delenv(data.SNAPSHOT_ENV, raising=False)
+    else:
+        monkeypatch.setenv(data.SNAPSHOT_ENV, str(snapshot))
+    data._load.cache_clear()
+    try:
+        return data.load_dataset(directory)
+    finally:
+        data._load.cache_clear()
+
+
+def test_a_snapshot_of_the_same_files_is_read_instead_of_validating(monkeypatch, frozen_copy, tmp_path):
+    validated = _load_fresh(monkeypatch, frozen_copy)
+    marked = data.Dataset(tables={**validated.tables, "sources": validated.tables["sources"].head(1)},
+                          version=validated.version, directory=validated.directory)
+    data.write_snapshot(marked, tmp_path / "snapshot.pickle")
+    loaded = _load_fresh(monkeypatch, frozen_copy, tmp_path / "snapshot.pickle")
+    assert len(loaded.tables["sources"]) == 1 < len(validated.tables["sources"])      # it came from the snapshot
+    assert loaded.version == validated.version and loaded.directory == frozen_copy.resolve()
+
+
+def test_a_snapshot_of_other_files_or_none_is_ignored(monkeypatch, frozen_copy, tmp_path):
+    validated = _load_fresh(monkeypatch, frozen_copy)
+    data.write_snapshot(validated, tmp_path / "snapshot.pickle")
+    _edit(frozen_copy / "vendors.csv", "gpu", "GPU")                                     # an edit after the snapshot
+    data.write_manifest(frozen_copy)
+    with pytest.raises(DataError, match="vendors.csv, line 2, column 'kind'"):          # validated, not read
+        _load_fresh(monkeypatch, frozen_copy, tmp_path / "snapshot.pickle")
+    assert _load_fresh(monkeypatch, FROZEN, tmp_path / "gone.pickle").version == validated.version   # no snapshot
+
+
+def test_a_kernel_reading_the_snapshot_does_not_import_pandera(ds, tmp_path):
+    data.write_snapshot(ds, tmp_path / "snapshot.pickle")
+    probe = "import sys; from analysis import data; data.load_dataset(); print('pandera' in sys.modules)"
+    plain = {k: v for k, v in os.environ.items() if k != data.SNAPSHOT_ENV}
+    for env, imported in (({data.SNAPSHOT_ENV: str(tmp_path / "snapshot.pickle")}, "False"), ({}, "True")):
+        result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT,
+                                env={**plain, **env})
+        assert result.stdout.strip() == imported, result.stderr
