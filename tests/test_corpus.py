@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 from analysis import cli, data, outdir, report, scenarios
@@ -349,6 +350,25 @@ def test_subprocess_refuses_an_empty_data_file_and_an_unmarked_out(world):
 
 # --- faults in a real build: a signal while kernels run ----------------------------------------------------------
 
+def _kernels_of(pid: int) -> list[psutil.Process]:
+    """The Jupyter kernels among a process's descendants."""
+    kernels = []
+    for child in psutil.Process(pid).children(recursive=True):
+        try:
+            if "ipykernel_launcher" in child.cmdline():
+                kernels.append(child)
+        except psutil.Error:        # gone meanwhile
+            pass
+    return kernels
+
+
+def _wait_for_kernels(process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 120
+    while not _kernels_of(process.pid):
+        assert process.poll() is None and time.monotonic() < deadline, "the build never started a kernel"
+        time.sleep(0.1)
+
+
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
 def test_a_signal_during_a_build_keeps_the_previous_report_and_leaves_nothing(world, signum):
     target = world / "reports" / "previous"
@@ -357,10 +377,7 @@ def test_a_signal_during_a_build_keeps_the_previous_report_and_leaves_nothing(wo
                                stderr=subprocess.PIPE, text=True, start_new_session=True,
                                # a shell's background job starts with Ctrl-C ignored; the user's terminal does not
                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    deadline = time.monotonic() + 120
-    while not list(target.parent.glob(".previous.build-*/notebooks/.*.running.ipynb")):   # kernels are running
-        assert process.poll() is None and time.monotonic() < deadline, "the build never started a notebook"
-        time.sleep(0.2)
+    _wait_for_kernels(process)
     os.killpg(process.pid, signum) if signum == signal.SIGINT else process.send_signal(signum)  # Ctrl-C: whole group
     _, err = process.communicate(timeout=120)
     assert process.returncode == 130, err
@@ -370,15 +387,11 @@ def test_a_signal_during_a_build_keeps_the_previous_report_and_leaves_nothing(wo
 
 
 def test_after_a_sigkill_the_report_survives_and_the_next_build_cleans_up(world):
-    import psutil
     target = world / "reports" / "previous"
     before = _tree(target)
     process = subprocess.Popen([sys.executable, "-m", "analysis", "run", "--out", str(target), "--no-cache"], cwd=ROOT,
                                stderr=subprocess.DEVNULL, start_new_session=True)
-    deadline = time.monotonic() + 120
-    while not list(target.parent.glob(".previous.build-*/notebooks/.*.running.ipynb")):
-        assert process.poll() is None and time.monotonic() < deadline, "the build never started a notebook"
-        time.sleep(0.2)
+    _wait_for_kernels(process)
     workers = psutil.Process(process.pid).children(recursive=True)
     process.kill()                                                        # the main process only
     process.wait(timeout=60)

@@ -1,0 +1,44 @@
+"""The notebook runner: a worker runs its notebooks in one kernel, each in a new session; a failure stops it."""
+from __future__ import annotations
+
+import nbformat
+import pytest
+
+from analysis import notebook_run
+from analysis.notebook_run import NotebookFailed, execute_all
+
+PROBE = "print(os.getpid(), 'x' in globals(), 'colorsys' in sys.modules)"   # kernel, variables left, modules kept
+
+
+def _notebook(folder, name, cells):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code) for code in cells])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = folder / name
+    nbformat.write(nb, str(path))
+    return path
+
+
+def _outputs(path):
+    nb = nbformat.read(str(path), as_version=4)
+    return [(c.execution_count, "".join(o.get("text", "") for o in c.outputs).split()) for c in nb.cells]
+
+
+def test_one_worker_runs_its_notebooks_in_one_kernel_each_in_a_new_session(tmp_path):
+    first = _notebook(tmp_path, "a.ipynb", ["import os, sys", PROBE, "import colorsys\nx = 1", PROBE])
+    second = _notebook(tmp_path, "b.ipynb", ["import os, sys", PROBE])
+    execute_all([(first, first, {}, None), (second, second, {}, None)], workers=1)
+    a, b = _outputs(first), _outputs(second)
+    pid = a[1][1][0]
+    assert a[1][1] == [pid, "False", "False"] and a[3][1] == [pid, "True", "True"]
+    assert b == [(1, []), (2, [pid, "False", "True"])]      # same kernel, counts from 1, no variable, modules kept
+
+
+def test_a_failed_notebook_is_not_written_and_its_kernel_is_not_reused(tmp_path):
+    failing = _notebook(tmp_path, "a.ipynb", ["x = 1", "raise ValueError('bad input')"])
+    before = failing.read_bytes()
+    try:
+        with pytest.raises(NotebookFailed, match="a.ipynb: cell 2 raised ValueError: bad input"):
+            notebook_run.execute(failing, failing, {})
+        assert failing.read_bytes() == before and notebook_run._worker_kernel is None
+    finally:
+        notebook_run._stop_kernel()
