@@ -36,7 +36,7 @@ def test_pyproject_pins_match_the_lock_and_the_installed_versions():
 def test_environment_yml_matches_pyproject_and_parses_as_conda_specs():
     env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
     specs = [s for s in env["dependencies"] if isinstance(s, str)]
-    parsed = {MatchSpec(s).name.normalized: s for s in specs}
+    parsed = {MatchSpec(s).name.normalized.replace("_", "-"): s for s in specs}   # conda: jupyter_client; PyPI: jupyter-client
     assert "python=3.11" in specs
     for name, pinned in _pyproject_pins().items():
         spec = MatchSpec(parsed[name])
