@@ -34,6 +34,8 @@ CACHE_DIR_ENV = "ANALYSIS_CACHE_DIR"
 #: Where the key is recorded in an executed notebook's metadata.
 METADATA_KEY = "analysis"
 FORMAT = 1      # bump when the key's recipe or the entry layout changes
+#: Where the Vega bundle is kept: beside the installed packages (see `vega_bundle`).
+BUNDLE_DIR = Path(sys.prefix) / "share" / "aws-accelerators"
 
 
 def cache_dir() -> Path:
@@ -137,9 +139,10 @@ def store(key: str, body: bytes, directory: Path | None = None) -> None:
 
 
 def vega_bundle(directory: Path | None = None) -> str:
-    """vl-convert's vega + vega-lite + vega-embed bundle (about 0.9 MB, several seconds to build), kept in the cache
-    folder per vl-convert version."""
-    path = (directory or cache_dir()) / f"vega-bundle-vl-convert-{vl_convert.__version__}.js"
+    """vl-convert's vega + vega-lite + vega-embed bundle, which every page embeds (about 0.9 MB, about 2 s of CPU
+    to build). It depends on the vl-convert version alone, so it belongs to the installed environment: it is kept
+    in BUNDLE_DIR (built by `make` at install, else by the first build that needs it)."""
+    path = (directory or BUNDLE_DIR) / f"vega-bundle-vl-convert-{vl_convert.__version__}.js"
     body = _read_verified(path)
     if body is None:
         body = vl_convert.javascript_bundle().encode("utf-8")

@@ -18,14 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import vl_convert
 
 from analysis import charts, outdir, outlook, params, portfolio, summary
 from analysis.data import Dataset
 from analysis.errors import ParameterError, UserError
 from analysis.notebook_run import NOTEBOOK_DIR, declared_parameters
 from analysis.present import chart_spec, fmt, unit_label
-from analysis.report import TEMPLATES, _chart_html, write_downloads
+from analysis.report import TEMPLATES, _chart_html, vega_script, write_downloads
 
 #: Sections whose headline numbers are recomputed in-process, and the notebook that declares their parameters.
 ATTRIBUTED = {"summary": "00_summary.ipynb", "portfolio": "02_portfolio.ipynb", "erosion": "03_asic_erosion.ipynb"}
@@ -309,7 +308,7 @@ def build(paths: list[Path], out: Path, dataset: Dataset) -> Path:
                  "values": [r.parameters.get(n) for r in runs]} for n in names],
             headlines=headlines, fmt=fmt, fmt_change=fmt_change, figures=figures, pairs=pairs,
             attributed=list(ATTRIBUTED), downloads=downloads,
-            vega_bundle=vl_convert.javascript_bundle().replace("</script", "<\\/script"))
+            vega_bundle=vega_script())
         (staging / "index.html").write_text(page, encoding="utf-8")
         write_downloads(downloads, staging / "data")
         summary_json = {"runs": [{"name": r.name, "scenario": r.results.get("scenario")} for r in runs],

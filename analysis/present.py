@@ -12,13 +12,16 @@ import math
 import re
 import shlex
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-import altair as alt
 import numpy as np
 import pandas as pd
 import vl_convert
 from IPython.display import Markdown, display
 from PIL import Image
+
+if TYPE_CHECKING:       # the report builder formats numbers with this module without loading altair
+    import altair as alt
 
 # JupyterLab 4.6 draws this standard mimetype in untrusted notebooks with its built-in Vega-Lite 5 renderer; altair's
 # specs declare Vega-Lite 6, whose schema URL that renderer would warn about. Static viewers fall back to the PNG.

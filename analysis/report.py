@@ -61,6 +61,11 @@ def _script_json(payload) -> str:
     return json.dumps(payload, sort_keys=True).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+def vega_script() -> str:
+    """The Vega bundle as the text of a page's <script> element (no "</script" inside it)."""
+    return cache.vega_bundle().replace("</script", "<\\/script")
+
+
 def _download(downloads: list, ident: str, title: str, description: str, columns: list, rows: list) -> dict:
     """Register a data file of the page (data/ID.csv); ids are unique in page order."""
     taken = {d["id"] for d in downloads}
@@ -210,7 +215,7 @@ def build(out_dir: Path, values: dict, schema: dict[str, Parameter], dataset: Da
         (staging / "notebooks").mkdir()
         bundle = []         # vl-convert holds the GIL while it builds the bundle: build it here, not in a thread
         executed, keys, used = _run_notebooks(staging / "notebooks", values, schema, dataset, use_cache, progress,
-                                              meanwhile=lambda: bundle.append(cache.vega_bundle()))
+                                              meanwhile=lambda: bundle.append(vega_script()))
         toc, sections, bodies, downloads = [], [], [], []
         for path in executed:
             nb = nbformat.read(str(path), as_version=4)
@@ -223,7 +228,7 @@ def build(out_dir: Path, values: dict, schema: dict[str, Parameter], dataset: Da
             title_suffix=f" — scenario {scenario}" if scenario else "", as_of=values["as_of"], data_version=dataset.version, toc=toc, bodies=bodies,
             parameters=_parameter_rows(schema, values, used), sources=sources, stale=stale.to_dict("records"),
             downloads=downloads,
-            vega_bundle=bundle[0].replace("</script", "<\\/script"))
+            vega_bundle=bundle[0])
         (staging / "index.html").write_text(page, encoding="utf-8")
         write_downloads(downloads, staging / "data")
         results = {"as_of": values["as_of"], "data_version": dataset.version, "scenario": scenario,

@@ -6,7 +6,6 @@ import shlex
 
 import nbformat
 import pytest
-import vl_convert
 
 from analysis import outlook, params, portfolio, report
 from analysis.notebook_run import NOTEBOOK_DIR
@@ -68,7 +67,7 @@ def page(tmp_path_factory):
                                      downloads) for name in ("02_portfolio.ipynb", "03_asic_erosion.ipynb")]
     html = report.TEMPLATES.get_template("report.html.j2").render(
         title_suffix="", as_of="", data_version="", toc=toc, bodies=bodies, parameters=[], sources=[], stale=[],
-        downloads=downloads, vega_bundle=vl_convert.javascript_bundle().replace("</script", "<\\/script"))
+        downloads=downloads, vega_bundle=report.vega_script())
     path = tmp_path_factory.mktemp("what-if") / "index.html"
     path.write_text(html, encoding="utf-8")
     return path
