@@ -158,22 +158,28 @@ def run(ds: Dataset, p: dict, schema: dict[str, Parameter], sensitivity: bool = 
     """Central estimate (the model at the inputs' medians), Monte Carlo percentiles and outcomes, threshold
     probabilities and crossing years, and (if `sensitivity`) tornado and Sobol ranking of Nvidia's 2026-2030
     revenue from AWS."""
+    result = _forecast(ds, p, schema)
+    if sensitivity:
+        model_fn = erosion.outcome_model(result["model"], SENSITIVITY_OUTCOME)
+        result["tornado"] = erosion.tornado(model_fn, result["specs"])
+        result["sobol"] = erosion.sobol_indices(model_fn, result["specs"], p["sobol_base_samples"], p["random_seed"])
+    return result
+
+
+@per_dataset
+def _forecast(ds: Dataset, p: dict, schema: dict[str, Parameter]) -> dict:
+    """`run` without the sensitivity analysis, once per parameter set (a scenario table and a hindcast repeat runs)."""
     model = build_model(ds, p, schema)
     specs = input_distributions(ds, p, schema, model)
     central_paths = erosion.evaluate(model, erosion.medians(specs))
     central = _table(model, central_paths)
     summary = {k: None if np.isnan(v[0]) else float(v[0]) for k, v in erosion.outcomes(central_paths, model.years).items()}
     paths = erosion.evaluate(model, erosion.sample_inputs(specs, p["mc_draws"], p["random_seed"]))
-    result = {"model": model, "specs": specs, "central": central, "summary": summary,
-              "percentiles": erosion.percentile_table(paths, model.years),
-              "outcomes": erosion.outcome_table(erosion.outcomes(paths, model.years)),
-              "thresholds": erosion.threshold_table(paths, model.years),
-              "crossings": erosion.crossing_table(paths, model.years)}
-    if sensitivity:
-        model_fn = erosion.outcome_model(model, SENSITIVITY_OUTCOME)
-        result["tornado"] = erosion.tornado(model_fn, specs)
-        result["sobol"] = erosion.sobol_indices(model_fn, specs, p["sobol_base_samples"], p["random_seed"])
-    return result
+    return {"model": model, "specs": specs, "central": central, "summary": summary,
+            "percentiles": erosion.percentile_table(paths, model.years),
+            "outcomes": erosion.outcome_table(erosion.outcomes(paths, model.years)),
+            "thresholds": erosion.threshold_table(paths, model.years),
+            "crossings": erosion.crossing_table(paths, model.years)}
 
 
 def observed_run(ds: Dataset, p: dict, schema: dict[str, Parameter]) -> dict:
