@@ -5,6 +5,7 @@ import pandas as pd
 
 from analysis import fleet
 from analysis.data import Dataset
+from analysis.memo import per_dataset
 from analysis.params import quarter_of
 
 HOURS_PER_YEAR = 8760
@@ -21,6 +22,7 @@ def quarterly(ds: Dataset, company: str, metrics: list[str]) -> pd.DataFrame:
         ["metric", "quarter"], kind="stable").reset_index(drop=True)
 
 
+@per_dataset
 def amazon_quarterly(ds: Dataset) -> pd.DataFrame:
     """Amazon gross capex, proceeds, net capex and AWS revenue / operating income, one row per quarter."""
     amazon = quarterly(ds, "Amazon", ["capex_gross", "capex_proceeds", "capex_net"])

@@ -13,7 +13,6 @@ import pandas as pd
 HOURS_PER_YEAR = 8760.0
 HOURS_PER_MONTH = HOURS_PER_YEAR / 12  # 730 h
 
-_npv = np.vectorize(npf.npv, signature="(),(n)->()")
 _irr = np.vectorize(npf.irr, signature="(n)->()")
 
 
@@ -118,8 +117,11 @@ def monthly_rate(annual_rate):
 
 
 def npv_at(annual_rate, cash_flows_monthly):
-    """NPV (USD at month 0) of monthly cash flows discounted at an annual effective rate."""
-    return _npv(monthly_rate(annual_rate), np.asarray(cash_flows_monthly, float))[()]
+    """NPV (USD at month 0) of monthly cash flows discounted at an annual effective rate: numpy-financial's npv
+    arithmetic, vectorized over the leading axes."""
+    flows = np.asarray(cash_flows_monthly, float)
+    rate = monthly_rate(annual_rate)[..., None]
+    return (flows / (1 + rate) ** np.arange(flows.shape[-1])).sum(axis=-1)[()]
 
 
 def irr_annual(cash_flows_monthly):

@@ -7,6 +7,7 @@ import re
 import pandas as pd
 
 from analysis.data import Dataset
+from analysis.memo import per_dataset
 
 BANDS = ["median", "p5", "p95"]
 EPOCH_SOURCE = "epoch-ai-chip-counts"
@@ -15,8 +16,10 @@ EPOCH_PRICE_CHIP = {"A100": "a100-sxm-80", "H100/H200": "h100-sxm", "B200": "b20
 #: Epoch's chip labels -> the 8/16-accelerator AWS instance whose on-demand price is that chip's rent.
 EPOCH_RENT_INSTANCE = {"A100": "p4d.24xlarge", "H100/H200": "p5.48xlarge", "B200": "p6-b200.48xlarge",
                        "B300": "p6-b300.48xlarge", "Trainium1": "trn1.32xlarge", "Trainium2": "trn2.48xlarge"}
+MIX_COLUMNS = ["quarter", "chip", "vendor", "unit_share", "chip_price_usd", "all_in_usd", "power_w", "rent_usd_per_hour"]
 
 
+@per_dataset
 def additions(ds: Dataset, measure: str, by: str = "vendor", complete_only: bool = True) -> pd.DataFrame:
     """Quarterly additions of `measure` (units, h100e or tdp) summed over chips within `by`.
 
@@ -37,6 +40,7 @@ def yearly(quarterly: pd.DataFrame, by: str = "vendor") -> pd.DataFrame:
     return frame.groupby(["year", by], as_index=False)[BANDS].sum()
 
 
+@per_dataset
 def chip_additions(ds: Dataset, measure: str) -> pd.DataFrame:
     """Quarterly additions of `measure` by Epoch chip label, with the chip's vendor."""
     vendors = ds["epoch_fleet"][["chip", "vendor"]].drop_duplicates()
@@ -47,16 +51,28 @@ def unit_prices(ds: Dataset, trainium_unit_cost_usd: float,
                 trainium_range: tuple[float, float] | None = None) -> pd.DataFrame:
     """Price per chip and calendar year (`usd`, with its `low`-`high` range): Epoch's yearly rows for Nvidia chips,
     the Trainium cost (and `trainium_range`, default the point value) for Amazon's."""
+    low, high = trainium_range or (trainium_unit_cost_usd, trainium_unit_cost_usd)
+    own = _own_chip_years(ds).assign(usd=trainium_unit_cost_usd, low=low, high=high, source_id=None)
+    return pd.concat([_epoch_prices(ds), own], ignore_index=True)
+
+
+@per_dataset
+def _epoch_prices(ds: Dataset) -> pd.DataFrame:
+    """Epoch AI's yearly price rows of the chips in EPOCH_PRICE_CHIP: chip, year, usd, low, high, source_id."""
     s = ds["accelerator_specs"]
     rows = s[(s["metric"] == "price") & (s["source_id"] == EPOCH_SOURCE) & s["as_of"].str.fullmatch(r"\d{4}")]
     nvidia = [rows[rows["chip_id"] == cid].assign(chip=label) for label, cid in EPOCH_PRICE_CHIP.items()]
     nvidia = pd.concat(nvidia).assign(year=lambda d: d["as_of"].astype(int)).rename(columns={"value": "usd"})
+    return nvidia[["chip", "year", "usd", "low", "high", "source_id"]]
+
+
+@per_dataset
+def _own_chip_years(ds: Dataset) -> pd.DataFrame:
+    """Every (chip, year) of Amazon's own chips over the years of Epoch's estimates."""
     fleet_rows = ds["epoch_fleet"]
     own = fleet_rows.loc[fleet_rows["vendor"] == "Amazon", ["chip"]].drop_duplicates()
     years = pd.DataFrame({"year": sorted(fleet_rows["quarter"].str[:4].astype(int).unique())})
-    low, high = trainium_range or (trainium_unit_cost_usd, trainium_unit_cost_usd)
-    own = own.merge(years, how="cross").assign(usd=trainium_unit_cost_usd, low=low, high=high, source_id=None)
-    return pd.concat([nvidia[["chip", "year", "usd", "low", "high", "source_id"]], own], ignore_index=True)
+    return own.merge(years, how="cross")
 
 
 def spend_by_chip(units: pd.DataFrame, prices: pd.DataFrame) -> pd.DataFrame:
@@ -112,13 +128,21 @@ def last_month(price_period: str) -> pd.Period:
 def on_demand_in_force(ds: Dataset, instance_type: str, month: pd.Period) -> float:
     """On-demand list price per accelerator-hour of `instance_type` in `month`: the post-cut price from the first
     month of its price period, the pre-cut price before it; an instance with one on-demand price keeps it."""
+    cut, before, after = _on_demand_prices(ds, instance_type)
+    return after if cut is not None and month >= cut else before
+
+
+@per_dataset
+def _on_demand_prices(ds: Dataset, instance_type: str) -> tuple[pd.Period | None, float, float]:
+    """(first month of the post-cut price or None, price per accelerator-hour before it, price from it) of
+    `instance_type`; an instance with one on-demand price has it on both sides."""
     inst = ds["instances"]
     rows = inst[inst["instance_type"] == instance_type].set_index("price_kind")
     per_accel = rows["usd_per_hour"] / rows["accelerator_count"]
     if "on_demand_post_cut" in rows.index:
         cut = first_month(rows.loc["on_demand_post_cut", "price_period"])
-        return float(per_accel["on_demand_post_cut" if month >= cut else "on_demand_pre_cut"])
-    return float(per_accel["on_demand"])
+        return cut, float(per_accel["on_demand_pre_cut"]), float(per_accel["on_demand_post_cut"])
+    return None, float(per_accel["on_demand"]), float(per_accel["on_demand"])
 
 
 def quarterly_mix(ds: Dataset, p: dict) -> pd.DataFrame:
@@ -126,13 +150,19 @@ def quarterly_mix(ds: Dataset, p: dict) -> pd.DataFrame:
     quarter's units (Epoch median), `chip_price_usd` (Epoch's price for the year; Trainium: the parameter),
     `all_in_usd` (all_in_capex), `power_w` (Epoch's TDP / units) and `rent_usd_per_hour` (on-demand list
     price per accelerator in force in the quarter's first month, from EPOCH_RENT_INSTANCE)."""
+    mix = _chip_mix(ds, p["trainium_unit_cost_usd"])
+    return mix.assign(all_in_usd=all_in_capex(mix["chip_price_usd"], p))[MIX_COLUMNS]
+
+
+@per_dataset
+def _chip_mix(ds: Dataset, trainium_unit_cost_usd: float) -> pd.DataFrame:
+    """`quarterly_mix` but `all_in_usd`: everything that depends on the data and the Trainium unit cost only."""
     units = chip_additions(ds, "units")
     tdp = chip_additions(ds, "tdp").set_index(["quarter", "chip"])["median"]
     units = units.assign(unit_share=units["median"] / units.groupby("quarter")["median"].transform("sum"),
                          power_w=tdp.loc[list(zip(units["quarter"], units["chip"]))].to_numpy() / units["median"])
-    frame = spend_by_chip(units, unit_prices(ds, p["trainium_unit_cost_usd"]))
-    frame = frame.assign(chip_price_usd=frame["usd"], all_in_usd=all_in_capex(frame["usd"], p))
+    frame = spend_by_chip(units, unit_prices(ds, trainium_unit_cost_usd))
+    frame = frame.assign(chip_price_usd=frame["usd"])
     frame["rent_usd_per_hour"] = [on_demand_in_force(ds, EPOCH_RENT_INSTANCE[c], pd.Period(q, freq="Q").asfreq("M", how="start"))
                                   for q, c in zip(frame["quarter"], frame["chip"])]
-    return frame[["quarter", "chip", "vendor", "unit_share", "chip_price_usd", "all_in_usd", "power_w",
-                  "rent_usd_per_hour"]].reset_index(drop=True)
+    return frame.reset_index(drop=True)

@@ -16,12 +16,14 @@ import pandas as pd
 from analysis import erosion, fleet, uncertainty
 from analysis.capex import amazon_quarterly, wide
 from analysis.data import Dataset
+from analysis.memo import per_dataset
 from analysis.params import Parameter, what_if_values
 
 BILLION = 1e9
 SENSITIVITY_OUTCOME = "nvidia_revenue_{}_{}".format(*erosion.FORECAST_WINDOW)
 
 
+@per_dataset
 def annual_capex(ds: Dataset) -> pd.Series:
     """Amazon gross capex per complete calendar year (USD million)."""
     gross = wide(amazon_quarterly(ds))["capex_gross"].dropna()
@@ -29,6 +31,7 @@ def annual_capex(ds: Dataset) -> pd.Series:
     return years.sum()[years.count() == 4]
 
 
+@per_dataset
 def vendors(ds: Dataset) -> tuple[erosion.Vendor, ...]:
     """Vendors from data/vendors.csv, the incumbent first."""
     table = ds["vendors"].sort_values("role", key=lambda r: r != "incumbent", kind="stable")
@@ -42,7 +45,13 @@ def observed_purchases(ds: Dataset, p: dict, schema: dict[str, Parameter]) -> pd
     only from some year on (Trainium from 2024) is missing (NaN) before."""
     cost = schema["trainium_unit_cost_usd"]
     value = p["trainium_unit_cost_usd"]
-    prices = fleet.unit_prices(ds, value, (min(cost.low, value), max(cost.high, value)))
+    return _purchases(ds, value, (min(cost.low, value), max(cost.high, value)))
+
+
+@per_dataset
+def _purchases(ds: Dataset, trainium_unit_cost_usd: float, trainium_range: tuple[float, float]) -> pd.DataFrame:
+    """`observed_purchases` at a Trainium unit cost and its range (the only parameters it reads)."""
+    prices = fleet.unit_prices(ds, trainium_unit_cost_usd, trainium_range)
     spend = fleet.yearly(fleet.spend_by_chip(fleet.chip_additions(ds, "units"), prices), by="chip")
     units = fleet.yearly(fleet.chip_additions(ds, "units"), by="chip")
     compute = fleet.yearly(fleet.chip_additions(ds, "h100e"), by="chip")
@@ -70,9 +79,15 @@ def observed_purchases(ds: Dataset, p: dict, schema: dict[str, Parameter]) -> pd
 
 def observed_years(ds: Dataset, p: dict) -> list[int]:
     """Years with reported capex and Epoch estimates, up to `observed_through`."""
+    return [y for y in observable_years(ds) if y <= p["observed_through"]]
+
+
+@per_dataset
+def observable_years(ds: Dataset) -> list[int]:
+    """Years with reported capex and Epoch estimates."""
     capex = annual_capex(ds)
     epoch = fleet.yearly(fleet.additions(ds, "units"))["year"].unique()
-    return [int(y) for y in capex.index if y in epoch and y <= p["observed_through"]]
+    return [int(y) for y in capex.index if y in epoch]
 
 
 def calibration(ds: Dataset, p: dict, schema: dict[str, Parameter]) -> pd.DataFrame:
@@ -95,11 +110,10 @@ def calibration(ds: Dataset, p: dict, schema: dict[str, Parameter]) -> pd.DataFr
 def build_model(ds: Dataset, p: dict, schema: dict[str, Parameter]) -> erosion.Model:
     """The erosion model for one parameter set: observed years from data, point values of the forecast inputs."""
     years = observed_years(ds, p)
-    purchases = observed_purchases(ds, p, schema)
-    purchases = purchases[purchases["year"].isin(years)]
+    purchases = observed_purchases(ds, p, schema).pivot(index="year", columns="vendor").loc[years]
     vs = vendors(ds)
-    spend = {v.id: purchases[purchases["vendor"] == v.id].set_index("year").loc[years, "spend"].to_numpy() for v in vs}
-    compute = {v.id: purchases[purchases["vendor"] == v.id].set_index("year").loc[years, "h100e"].to_numpy() for v in vs}
+    spend = {v.id: purchases[("spend", v.id)].to_numpy() for v in vs}
+    compute = {v.id: purchases[("h100e", v.id)].to_numpy() for v in vs}
     observed = erosion.Observed(tuple(years), (annual_capex(ds) / 1e3).loc[years].to_numpy(), spend, compute)
     outlook = capex_outlook(ds, p, years[-1])
     point = {f"capex_growth_{int(r.year)}": r.growth for r in outlook.itertuples()}
@@ -111,10 +125,16 @@ def build_model(ds: Dataset, p: dict, schema: dict[str, Parameter]) -> erosion.M
 def capex_outlook(ds: Dataset, p: dict, last_observed: int) -> pd.DataFrame:
     """Growth factors (with low/high) of each forecast year from data/capex_outlook.csv, in the chosen vintage,
     times `capex_growth_scale`."""
-    table = ds["capex_outlook"]
-    table = table[(table["vintage"] == p["capex_outlook_vintage"]) & (table["year"] > last_observed)].sort_values("year")
+    table = _outlook_rows(ds, p["capex_outlook_vintage"], last_observed)
     scale = p["capex_growth_scale"]
     return table.assign(growth=table["growth"] * scale, low=table["low"] * scale, high=table["high"] * scale)
+
+
+@per_dataset
+def _outlook_rows(ds: Dataset, vintage: str, last_observed: int) -> pd.DataFrame:
+    """The rows of data/capex_outlook.csv in `vintage` after `last_observed`, by year."""
+    table = ds["capex_outlook"]
+    return table[(table["vintage"] == vintage) & (table["year"] > last_observed)].sort_values("year")
 
 
 def input_distributions(ds: Dataset, p: dict, schema: dict[str, Parameter], model: erosion.Model) -> dict:
@@ -138,22 +158,28 @@ def run(ds: Dataset, p: dict, schema: dict[str, Parameter], sensitivity: bool = 
     """Central estimate (the model at the inputs' medians), Monte Carlo percentiles and outcomes, threshold
     probabilities and crossing years, and (if `sensitivity`) tornado and Sobol ranking of Nvidia's 2026-2030
     revenue from AWS."""
+    result = _forecast(ds, p, schema)
+    if sensitivity:
+        model_fn = erosion.outcome_model(result["model"], SENSITIVITY_OUTCOME)
+        result["tornado"] = erosion.tornado(model_fn, result["specs"])
+        result["sobol"] = erosion.sobol_indices(model_fn, result["specs"], p["sobol_base_samples"], p["random_seed"])
+    return result
+
+
+@per_dataset
+def _forecast(ds: Dataset, p: dict, schema: dict[str, Parameter]) -> dict:
+    """`run` without the sensitivity analysis, once per parameter set (a scenario table and a hindcast repeat runs)."""
     model = build_model(ds, p, schema)
     specs = input_distributions(ds, p, schema, model)
     central_paths = erosion.evaluate(model, erosion.medians(specs))
     central = _table(model, central_paths)
     summary = {k: None if np.isnan(v[0]) else float(v[0]) for k, v in erosion.outcomes(central_paths, model.years).items()}
     paths = erosion.evaluate(model, erosion.sample_inputs(specs, p["mc_draws"], p["random_seed"]))
-    result = {"model": model, "specs": specs, "central": central, "summary": summary,
-              "percentiles": erosion.percentile_table(paths, model.years),
-              "outcomes": erosion.outcome_table(erosion.outcomes(paths, model.years)),
-              "thresholds": erosion.threshold_table(paths, model.years),
-              "crossings": erosion.crossing_table(paths, model.years)}
-    if sensitivity:
-        model_fn = erosion.outcome_model(model, SENSITIVITY_OUTCOME)
-        result["tornado"] = erosion.tornado(model_fn, specs)
-        result["sobol"] = erosion.sobol_indices(model_fn, specs, p["sobol_base_samples"], p["random_seed"])
-    return result
+    return {"model": model, "specs": specs, "central": central, "summary": summary,
+            "percentiles": erosion.percentile_table(paths, model.years),
+            "outcomes": erosion.outcome_table(erosion.outcomes(paths, model.years)),
+            "thresholds": erosion.threshold_table(paths, model.years),
+            "crossings": erosion.crossing_table(paths, model.years)}
 
 
 def observed_run(ds: Dataset, p: dict, schema: dict[str, Parameter]) -> dict:

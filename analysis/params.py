@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from analysis.data import Dataset, load_dataset, shorten
 from analysis.errors import DataError, ParameterError
+from analysis.memo import per_dataset
 
 QUARTER_PATTERN = re.compile(r"(\d{4})Q([1-4])", re.ASCII)
 DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
@@ -126,7 +127,11 @@ def _parse_bound(value) -> float | None:
 
 def schema(dataset: Dataset | None = None) -> dict[str, Parameter]:
     """All parameters by name, read from data/parameters.csv."""
-    dataset = dataset or load_dataset()
+    return _schema(dataset or load_dataset())
+
+
+@per_dataset
+def _schema(dataset: Dataset) -> dict[str, Parameter]:
     table = dataset["parameters"]
     where = dataset.directory / "parameters.csv"
     params = {}

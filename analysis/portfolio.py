@@ -15,6 +15,7 @@ import pandas as pd
 
 from analysis import capex, finance, fleet, params
 from analysis.data import Dataset
+from analysis.memo import per_dataset
 
 TO_GB = {"GB": 1.0, "GiB": 2**30 / 1e9, "MB": 1e-3}
 PRICE_KINDS = ["on_demand_pre_cut", "on_demand_post_cut", "on_demand", "capacity_block"]
@@ -46,6 +47,7 @@ def spec_rows(ds: Dataset, chips) -> pd.DataFrame:
     return s.assign(value=s["value"] * factor, unit=s["unit"].where(~memory, "GB"))
 
 
+@per_dataset
 def measured(ds: Dataset, chip_id: str, metric: str) -> float:
     """One measured figure (measured_throughput.csv)."""
     m = ds["measured_throughput"].set_index(["chip_id", "metric"])
@@ -107,11 +109,13 @@ class Landlord:
         return 12 * self.life_years
 
 
+@per_dataset
 def gpus_per_server(ds: Dataset) -> int:
     inst = ds["instances"]
     return int(inst.loc[inst["instance_type"] == LANDLORD_INSTANCE, "accelerator_count"].iloc[0])
 
 
+@per_dataset
 def _p5_row(ds: Dataset, kind: str) -> pd.Series:
     inst = ds["instances"].set_index(["instance_type", "price_kind"])
     return inst.loc[(LANDLORD_INSTANCE, kind)]
@@ -151,6 +155,7 @@ def hosting_per_hour(ds: Dataset, p: dict) -> float:
     return it_kw_per_gpu(ds, p) * p["hosting_usd_per_kw_month"] / finance.HOURS_PER_MONTH
 
 
+@per_dataset
 def h100_price(ds: Dataset, year: int) -> float:
     """Epoch AI's H100 price for a calendar year (accelerator_specs.csv); a year without a row raises."""
     prices = fleet.unit_prices(ds, 0.0).set_index(["chip", "year"])["usd"]
@@ -178,7 +183,7 @@ def landlord(ds: Dataset, p: dict, start: pd.Period, label: str) -> Landlord:
     cut, last = price_cut_month(ds), last_observed_month(ds)
     rates = p5_rates(ds)
     listed = np.where(months < cut, rates["on-demand, pre-cut"], rates["on-demand, post-cut"])
-    decline = finance.decline_factors(np.array([(m - last).n for m in months]), p["rental_price_decline_per_year"])
+    decline = finance.decline_factors(np.arange(len(months)) + (months[0] - last).n, p["rental_price_decline_per_year"])
     return Landlord(label=label, start=start, capex=float(fleet.all_in_capex(h100_price(ds, start.year), p)),
                     power=power_per_hour(ds, p), hosting=hosting_per_hour(ds, p), cost_of_capital=p["cost_of_capital"],
                     utilization=p["utilization"], life_years=p["depreciation_life_years"],

@@ -1,0 +1,66 @@
+"""Memoizing data-only intermediate results (chip additions, prices, capex per year, ...) per dataset.
+
+A result is remembered per Dataset object, by identity: a Dataset is frozen and hands out copies of its tables, so
+one object always holds the same data, and two datasets (even with equal versions) never share a result. It is
+forgotten with the dataset. Other arguments are part of the key with their types (1, 1.0 and True differ, as do
+0.0 and -0.0), dicts such as a parameter set or schema with every item. Every call returns its own deep copy, so a
+caller may change what it gets.
+"""
+from __future__ import annotations
+
+import copy
+import dataclasses
+import functools
+import inspect
+import weakref
+from collections.abc import Callable
+
+from analysis.data import Dataset
+
+#: id(dataset) -> (weak reference to it, its memo {(function, argument key): result}).
+_MEMOS: dict[int, tuple[weakref.ref, dict]] = {}
+
+
+def _memo_of(ds: Dataset) -> dict:
+    """The memo of one Dataset object, created on first use and dropped when the object is collected."""
+    key = id(ds)
+    entry = _MEMOS.get(key)
+    if entry is None or entry[0]() is not ds:
+        def forget(ref: weakref.ref, key: int = key) -> None:
+            if _MEMOS.get(key, (None,))[0] is ref:
+                del _MEMOS[key]
+        entry = _MEMOS[key] = (weakref.ref(ds, forget), {})
+    return entry[1]
+
+
+def _key(value):
+    """A hashable key for an argument that tells apart values a function may treat differently: types are part of
+    it, floats are compared by repr, and tuples, dicts (in order) and dataclasses item by item."""
+    if isinstance(value, tuple):
+        return (tuple, *map(_key, value))
+    if isinstance(value, dict):
+        return (dict, *((_key(k), _key(v)) for k, v in value.items()))
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return (type(value), *(_key(getattr(value, f.name)) for f in dataclasses.fields(value)))
+    return (type(value), repr(value) if isinstance(value, float) else value)
+
+
+def per_dataset(fn: Callable) -> Callable:
+    """Decorator for `fn(ds, ...)` whose result depends only on the Dataset `ds` and its other (hashable) arguments:
+    computed once per dataset and argument values (defaults filled in), a deep copy returned on every call."""
+    signature = inspect.signature(fn)
+
+    @functools.wraps(fn)
+    def remembered(*args, **kwargs):
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        ds, *others = bound.arguments.values()
+        if not isinstance(ds, Dataset):     # a stand-in (a test's table dict, say) may change: computed every time
+            return fn(*bound.args, **bound.kwargs)
+        memo = _memo_of(ds)
+        key = (fn, *map(_key, others))
+        if key not in memo:
+            memo[key] = fn(*bound.args, **bound.kwargs)
+        return copy.deepcopy(memo[key])
+
+    return remembered

@@ -1,0 +1,72 @@
+"""Per-dataset memoization: one result per dataset object and argument values, never shared between datasets,
+a private copy for every caller, forgotten with the dataset."""
+import gc
+
+import pandas as pd
+
+from analysis import data, fleet, memo, outlook
+from tests.conftest import FROZEN
+
+
+def counting(calls: list):
+    """A memoized function that records each computation and returns its argument's type and repr."""
+    @memo.per_dataset
+    def describe(ds, value, scale=1.0):
+        calls.append(value)
+        return pd.DataFrame({"type": [type(value).__name__], "repr": [repr(value)], "scale": [scale]})
+    return describe
+
+
+def test_same_dataset_and_arguments_compute_once(ds):
+    calls = []
+    describe = counting(calls)
+    first = describe(ds, 2.0)
+    assert describe(ds, 2.0).equals(first) and describe(ds, value=2.0, scale=1.0).equals(first)
+    assert calls == [2.0]
+
+
+def test_arguments_that_compare_equal_but_differ_are_told_apart(ds):
+    calls = []
+    describe = counting(calls)
+    values = [1, 1.0, True, 0.0, -0.0, (1, 2), (1.0, 2)]
+    results = [describe(ds, v)["repr"].iloc[0] for v in values]
+    assert results == [repr(v) for v in values] and len(calls) == len(values)
+
+
+def test_a_caller_may_change_its_copy(ds):
+    first = fleet.chip_additions(ds, "units")
+    first.loc[:, "median"] = -1.0
+    again = fleet.chip_additions(ds, "units")
+    assert (again["median"] >= 0).all()
+    assert again.equals(fleet.chip_additions.__wrapped__(ds, "units"))
+
+
+def test_datasets_never_share_results(ds):
+    frozen = data.load_dataset(FROZEN)
+    for one in (ds, frozen):
+        assert outlook.annual_capex(one).equals(outlook.annual_capex.__wrapped__(one))
+    # Same version and directory, other tables: a different object, so a different result.
+    fleet_rows = ds["epoch_fleet"]
+    edited = data.Dataset({**ds.tables, "epoch_fleet": fleet_rows.assign(median=fleet_rows["median"] * 2)},
+                          ds.version, ds.directory)
+    doubled = fleet.chip_additions(edited, "units")
+    assert (doubled["median"] == 2 * fleet.chip_additions(ds, "units")["median"]).all()
+
+
+def test_results_are_forgotten_with_the_dataset(ds):
+    copy_of_ds = data.Dataset(dict(ds.tables), ds.version, ds.directory)
+    fleet.chip_additions(copy_of_ds, "units")
+    key = id(copy_of_ds)
+    assert key in memo._MEMOS
+    del copy_of_ds
+    gc.collect()
+    assert key not in memo._MEMOS
+
+
+def test_a_stand_in_for_a_dataset_is_computed_every_time(ds):
+    calls = []
+    describe = counting(calls)
+    tables = dict(ds.tables)
+    describe(tables, 1.0)
+    describe(tables, 1.0)
+    assert calls == [1.0, 1.0]
