@@ -26,6 +26,8 @@ from pathlib import Path
 import nbformat
 import vl_convert
 
+from analysis import data
+from analysis.data import Dataset
 from analysis.scenarios import scenario_dir
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -136,6 +138,23 @@ def load(key: str, directory: Path | None = None) -> bytes | None:
 def store(key: str, body: bytes, directory: Path | None = None) -> None:
     """Save an executed notebook under `key`."""
     _write_atomic(_entry(key, directory), body)
+
+
+def validated_dataset(directory: Path | str | None = None, use_cache: bool = True) -> Dataset:
+    """`data.load_dataset`, with the validated tables kept in the cache folder per data version and code digest
+    (`dataset-<version>-<code>.pickle`, an entry like a notebook's): unchanged files are validated once. Checksums
+    are verified on every call; `use_cache=False` validates again (and refreshes the entry)."""
+    directory = Path(directory).resolve() if directory else data.data_dir()
+    if not directory.is_dir():
+        return data.load_dataset(directory)             # its error names the folder
+    version = data.verify_manifest(directory)
+    path = cache_dir() / f"dataset-{version}-{code_digest()}.pickle"
+    body = _read_verified(path) if use_cache else None
+    dataset = data.from_snapshot(body, version, directory) if body is not None else None
+    if dataset is None:
+        dataset = data.load_dataset(directory)
+        _write_atomic(path, data.snapshot(dataset))
+    return dataset
 
 
 def vega_bundle(directory: Path | None = None) -> str:

@@ -134,36 +134,33 @@ def shorten(value, limit: int = 60) -> str:
     return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
 
 
-def write_snapshot(dataset: Dataset, path: Path) -> None:
-    """Save a validated dataset for the kernels of one report build (see `load_dataset`)."""
-    with open(path, "wb") as handle:
-        pickle.dump({"version": dataset.version, "tables": dataset.tables}, handle, protocol=pickle.HIGHEST_PROTOCOL)
+def snapshot(dataset: Dataset) -> bytes:
+    """A validated dataset as bytes (pickle): a report build hands it to its kernels, and the execution cache keeps
+    one per data version and code (`analysis.cache.validated_dataset`), so the same files are validated once."""
+    return pickle.dumps({"version": dataset.version, "tables": dataset.tables}, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _snapshot(directory: Path, version: str) -> Dataset | None:
-    """The build's validated snapshot ($ANALYSIS_DATA_SNAPSHOT) if it holds these very files (the data version is
-    the hash of the manifest, which pins every file), else None.
+def from_snapshot(body: bytes, version: str, directory: Path) -> Dataset | None:
+    """The dataset in a snapshot if it holds these very files (`version`, the hash of the manifest, pins every
+    file), else None. Only snapshots this package wrote are read (a build's private folder, the cache)."""
+    saved = pickle.loads(body)
+    return Dataset(tables=saved["tables"], version=version, directory=directory) if saved["version"] == version else None
 
-    The report builder validates the data once, writes the snapshot into a private temporary folder for the
-    duration of the build and points its kernels at it; each kernel has still verified every file's checksum."""
+
+def _build_snapshot(directory: Path, version: str) -> Dataset | None:
+    """In a kernel of a report build: the build's snapshot ($ANALYSIS_DATA_SNAPSHOT), if it holds these files."""
     path = os.environ.get(SNAPSHOT_ENV)
-    if not path:
-        return None
     try:
-        with open(path, "rb") as handle:
-            saved = pickle.load(handle)
+        return from_snapshot(Path(path).read_bytes(), version, directory) if path else None
     except OSError:
         return None
-    if saved["version"] != version:
-        return None
-    return Dataset(tables=saved["tables"], version=version, directory=directory)
 
 
 @lru_cache(maxsize=4)
 def _load(directory: Path, version: str) -> Dataset:
-    snapshot = _snapshot(directory, version)
-    if snapshot is not None:
-        return snapshot
+    from_build = _build_snapshot(directory, version)
+    if from_build is not None:
+        return from_build
     from analysis import tables     # pandera is imported only when a folder is validated
     return Dataset(tables=tables.validate(directory), version=version, directory=directory)
 

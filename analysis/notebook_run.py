@@ -21,7 +21,7 @@ from jupyter_core.utils import run_sync
 from traitlets import List
 
 from analysis.cache import record_key
-from analysis.data import DATA_DIR_ENV, SNAPSHOT_ENV, Dataset, write_snapshot
+from analysis.data import DATA_DIR_ENV, SNAPSHOT_ENV, Dataset, snapshot
 
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 KERNEL = "python3"
@@ -189,9 +189,9 @@ def execute_all(jobs: list[tuple[Path, Path, dict, str | None]], dataset: Datase
     with tempfile.TemporaryDirectory(prefix="analysis-build-") as private:
         environment = {}
         if dataset is not None:
-            snapshot = Path(private) / "dataset.pickle"
-            write_snapshot(dataset, snapshot)
-            environment = {DATA_DIR_ENV: str(dataset.directory), SNAPSHOT_ENV: str(snapshot)}
+            handed_over = Path(private) / "dataset.pickle"
+            handed_over.write_bytes(snapshot(dataset))
+            environment = {DATA_DIR_ENV: str(dataset.directory), SNAPSHOT_ENV: str(handed_over)}
         pool = ProcessPoolExecutor(max_workers=max(1, min(workers, len(jobs))), initializer=_worker_setup,
                                    initargs=(environment,))
         try:

@@ -200,7 +200,7 @@ def test_a_snapshot_of_the_same_files_is_read_instead_of_validating(monkeypatch,
     validated = _load_fresh(monkeypatch, frozen_copy)
     marked = data.Dataset(tables={**validated.tables, "sources": validated.tables["sources"].head(1)},
                           version=validated.version, directory=validated.directory)
-    data.write_snapshot(marked, tmp_path / "snapshot.pickle")
+    (tmp_path / "snapshot.pickle").write_bytes(data.snapshot(marked))
     loaded = _load_fresh(monkeypatch, frozen_copy, tmp_path / "snapshot.pickle")
     assert len(loaded.tables["sources"]) == 1 < len(validated.tables["sources"])      # it came from the snapshot
     assert loaded.version == validated.version and loaded.directory == frozen_copy.resolve()
@@ -208,7 +208,7 @@ def test_a_snapshot_of_the_same_files_is_read_instead_of_validating(monkeypatch,
 
 def test_a_snapshot_of_other_files_or_none_is_ignored(monkeypatch, frozen_copy, tmp_path):
     validated = _load_fresh(monkeypatch, frozen_copy)
-    data.write_snapshot(validated, tmp_path / "snapshot.pickle")
+    (tmp_path / "snapshot.pickle").write_bytes(data.snapshot(validated))
     _edit(frozen_copy / "vendors.csv", "gpu", "GPU")                                     # an edit after the snapshot
     data.write_manifest(frozen_copy)
     with pytest.raises(DataError, match="vendors.csv, line 2, column 'kind'"):          # validated, not read
@@ -217,7 +217,7 @@ def test_a_snapshot_of_other_files_or_none_is_ignored(monkeypatch, frozen_copy, 
 
 
 def test_a_kernel_reading_the_snapshot_does_not_import_pandera(ds, tmp_path):
-    data.write_snapshot(ds, tmp_path / "snapshot.pickle")
+    (tmp_path / "snapshot.pickle").write_bytes(data.snapshot(ds))
     probe = "import sys; from analysis import data; data.load_dataset(); print('pandera' in sys.modules)"
     plain = {k: v for k, v in os.environ.items() if k != data.SNAPSHOT_ENV}
     for env, imported in (({data.SNAPSHOT_ENV: str(tmp_path / "snapshot.pickle")}, "False"), ({}, "True")):
