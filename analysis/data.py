@@ -10,7 +10,7 @@ import os
 import pickle
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -62,8 +62,12 @@ class Dataset:
         return self.tables[name].copy()
 
     def source(self, source_id: str) -> dict:
-        row = self.tables["sources"].set_index("id").loc[source_id]
-        return {"id": source_id, **row.to_dict()}
+        """One row of sources.csv as a dict (KeyError for an unknown id)."""
+        return dict(self._sources[source_id])
+
+    @cached_property
+    def _sources(self) -> dict[str, dict]:
+        return {row["id"]: row for row in self.tables["sources"].to_dict("records")}
 
 
 def data_dir() -> Path:
