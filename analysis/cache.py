@@ -12,6 +12,9 @@ An entry is one file `<key>.ipynb` in the cache folder ($ANALYSIS_CACHE_DIR, els
 repository): a first line with the SHA-256 of the rest, then the executed notebook's bytes. It is written to a
 temporary file and renamed into place, and read back only if the checksum, the notebook format and the key recorded
 in its metadata all agree; anything else counts as a miss (and the bad entry is removed).
+
+The cache folder also keeps the validated data tables per data version and code (`validated_dataset`), in the same
+entry format. The Vega bundle every page embeds is kept in the environment instead (`vega_bundle`).
 """
 from __future__ import annotations
 
