@@ -45,6 +45,11 @@ def _value_has_unit(df: pd.DataFrame) -> pd.Series:
     return df["value"].isna() | df["unit"].isin(UNITS)
 
 
+def _post_cut_price_has_its_pre_cut_price(df: pd.DataFrame) -> pd.Series:
+    with_pre_cut = df.loc[df["price_kind"] == "on_demand_pre_cut", "instance_type"]
+    return (df["price_kind"] != "on_demand_post_cut") | df["instance_type"].isin(with_pre_cut)
+
+
 @dataclass(frozen=True)
 class Table:
     """One data file: its schema, the columns that identify a row, and whether rows carry provenance."""
@@ -110,7 +115,9 @@ TABLES = {
                                            "capacity_block"])),
         "usd_per_hour": _number(pa.Check.in_range(0.01, 1_000)),
         "price_period": _text(), "note": _text(),
-    }, key=("instance_type", "price_kind")),
+    }, key=("instance_type", "price_kind"), checks=(
+        pa.Check(_post_cut_price_has_its_pre_cut_price, element_wise=False,
+                 error="an on_demand_post_cut price needs the same instance's on_demand_pre_cut price"),)),
     "epoch_fleet": Table("epoch_fleet.csv", {
         "owner": _text(NON_EMPTY), "vendor": _text(pa.Check.isin(["Nvidia", "Amazon", "AMD"])),
         "chip": _text(NON_EMPTY), "quarter": _text(pa.Check.str_matches(QUARTER)),

@@ -52,6 +52,17 @@ def test_non_numeric_cell(frozen_copy):
     _assert_cli_refuses(frozen_copy, f"financials.csv, line {line}, column 'value'")
 
 
+def test_a_post_cut_price_without_its_pre_cut_price(frozen_copy):
+    csv = frozen_copy / "instances.csv"
+    line = _line_of(csv, "p5.48xlarge,h100-sxm,8,on_demand_post_cut,")
+    _edit(csv, "p5.48xlarge,h100-sxm,8,on_demand_pre_cut,", "p5.48xlarge,h100-sxm,8,on_demand,")
+    data.write_manifest(frozen_copy)
+    with pytest.raises(DataError, match=rf"instances.csv, line {line}, column 'instance_type': value 'p5.48xlarge' "
+                                        "fails check an on_demand_post_cut price needs the same instance's "
+                                        "on_demand_pre_cut price"):
+        data.load_dataset(frozen_copy)
+
+
 def test_missing_column(frozen_copy):
     csv = frozen_copy / "instances.csv"
     _edit(csv, "instance_type,chip_id,accelerator_count,price_kind,usd_per_hour,",
