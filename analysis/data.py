@@ -1,7 +1,9 @@
 """The one data loader: every table in data/ is checksummed, schema-validated and cross-checked on load.
 
 `load_dataset()` returns a `Dataset` whose tables are pandas DataFrames. A bad file raises
-`DataError` naming the file, line and column, before any number is computed.
+`DataError` naming the file, line and column, before any number is computed. The schemas and checks live in
+`analysis.tables`; a validated dataset can be handed on as a snapshot (`snapshot`, `from_snapshot`), so that a
+report build validates the same files once.
 """
 from __future__ import annotations
 
@@ -46,8 +48,6 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 def evidence_ids(cell: str) -> list[str]:
     """The source ids listed in a claim's `evidence` cell ('id-a;id-b')."""
     return [part.strip() for part in cell.split(EVIDENCE_SEPARATOR)]
-
-
 
 
 @dataclass(frozen=True)
