@@ -1,0 +1,46 @@
+"""Scores of a forecast against what happened (scoringrules does the arithmetic).
+
+* `crps_draws`: continuous ranked probability score of Monte Carlo draws (lower is better; in the outcome's unit;
+  equals the absolute error for a point forecast).
+* `crps_quantiles`: the same from a set of quantiles (a locked release keeps quantiles, not draws).
+* `interval_score`: weighted interval score of a median and central intervals (Bracher et al. 2021).
+* `brier`: Brier score of a probability for an event (0 = sure and right, 1 = sure and wrong).
+* `covers`: whether a central interval holds the outcome.
+"""
+from __future__ import annotations
+
+import numpy as np
+import scoringrules as sr
+
+
+def crps_draws(draws, outcome: float) -> float:
+    """CRPS of the empirical distribution of `draws` (the 'fair' estimator, unbiased for the distribution drawn
+    from) at `outcome`."""
+    x = np.asarray(draws, dtype=float)
+    x = x[np.isfinite(x)]
+    if not x.size or not np.isfinite(outcome):
+        raise ValueError("CRPS needs finite draws and a finite outcome")
+    return float(sr.crps_ensemble(float(outcome), x, estimator="fair"))
+
+
+def crps_quantiles(levels, values, outcome: float) -> float:
+    """CRPS approximated from quantiles `values` at probability `levels` (the pinball-loss average)."""
+    return float(sr.crps_quantile(float(outcome), np.asarray(values, float), np.asarray(levels, float)))
+
+
+def interval_score(median: float, lower, upper, alpha, outcome: float) -> float:
+    """Weighted interval score of a median and central (1 - alpha) intervals [lower, upper] (arrays, one per alpha)."""
+    return float(sr.weighted_interval_score(float(outcome), float(median), np.atleast_1d(np.asarray(lower, float)),
+                                            np.atleast_1d(np.asarray(upper, float)), np.atleast_1d(np.asarray(alpha, float))))
+
+
+def brier(probability: float, happened: bool) -> float:
+    """Brier score of `probability` given to an event that did (True) or did not happen."""
+    if not 0.0 <= probability <= 1.0:
+        raise ValueError(f"probability {probability} outside [0, 1]")
+    return float(sr.brier_score(int(bool(happened)), float(probability)))
+
+
+def covers(lower: float, upper: float, outcome: float) -> bool:
+    """True when lower <= outcome <= upper."""
+    return bool(lower <= outcome <= upper)
