@@ -4,20 +4,27 @@ Pure computation; every input is an argument (analysis.outlook builds them from 
 
 * Time convention. A year's share is the share of that calendar year's additions (the sum of its quarters). Smooth
   curves are evaluated at mid-year, t = year + 0.5, and the last observed year anchors them at its own mid-year.
-* Observed years (`Observed`): capex, spend and compute by vendor are data. Every draw carries them unchanged; their
-  uncertainty is the data's own band, reported beside the model, never re-drawn.
-* Forecast years, per draw:
-  - capex_t = capex_{t-1} x growth_t; accelerator spend_t = capex_t x accelerator_share_of_capex;
+* Observed years (`Observed`): capex (filings) is exact; spend and compute by vendor are draws of the data
+  (analysis.observed: Epoch AI's unit band x chip prices), row 0 being the central estimate. The input
+  `observed_data` (an `ObservedIndex`) picks a row per draw, so each draw's past is one realisation of the data.
+* Forecast years, per draw, calibrated on that draw's last observed year (the forecast starts where its past ends):
+  - capex_t = capex_{t-1} x growth_t; accelerator spend_t = capex_t x (the draw's last observed share of capex that
+    bought chips) x `accelerator_share_change`;
   - compute share of challenger v: a logistic move from its share in the last observed year, s0, towards its
     long-run share K (`<v>_ceiling`), half done at `<v>_midpoint`, `<v>_takeover` years from 10% to 90% of a full
     logistic:  s(t) = s0 + (K - s0) (R(t) - R(t0)) / (1 - R(t0)),  R(t) = expit(ln81 (t - m) / T).
     The path starts exactly at the observed share (continuity with the data) and may rise or fall. Nvidia takes
     the rest; if the challengers' shares sum above 1 in a year, they are scaled to sum to 1;
-  - spend share: compute share x `<v>_cost_ratio` (cost per H100e relative to Nvidia), normalized;
-  - Nvidia revenue from AWS = accelerator spend x Nvidia spend share; erosion = accelerator spend - Nvidia revenue
-    (the counterfactual: the same budget, all spent on Nvidia).
-* Central estimate: the model at the inputs' medians (`medians`). Uncertainty: each forecast input's distribution
-  (analysis.uncertainty) sampled independently; thresholds are reported as probabilities over the draws.
+  - spend share: compute share x cost per H100e relative to Nvidia, normalized. The cost ratio is the draw's own
+    observed ratio in the last year the data cover the vendor (so a chip's price moves past and future alike);
+    `<v>_cost_ratio` only for a vendor no observed year covers;
+  - Nvidia revenue from AWS = accelerator spend x Nvidia spend share.
+* Erosion on two bases: same budget (`erosion` = accelerator spend - Nvidia revenue: the challengers' dollars, as if
+  spent on Nvidia) and same compute (`erosion_same_compute`: the challengers' H100e priced at Nvidia's cost per H100e,
+  what Nvidia would have sold had that compute been bought from it).
+* Central estimate: the model at the inputs' medians (`medians`; the observed data at Epoch's medians). Uncertainty:
+  each input's distribution sampled independently; thresholds are reported as probabilities over the draws, for
+  observed and forecast years alike.
 """
 from __future__ import annotations
 
@@ -34,9 +41,9 @@ NEAR_TERM = (2024, 2026)
 LONG_TERM = (2027, 2030)
 FORECAST_WINDOW = (2026, 2030)  # the years no current estimate covers
 THRESHOLDS = (0.25, 0.50)
-THRESHOLD_YEARS = (2026, 2027, 2028, 2030)
 PERCENTILES = (5, 50, 95)
 CHALLENGER_INPUTS = ("ceiling", "midpoint", "takeover", "cost_ratio")
+OBSERVED_INPUT = "observed_data"
 
 Params = Mapping[str, "np.typing.ArrayLike"]
 ModelFn = Callable[[dict[str, np.ndarray]], np.ndarray]
@@ -51,13 +58,34 @@ class Vendor:
 
 @dataclass(frozen=True)
 class Observed:
-    """Observed years: Amazon capex (USD bn) and, per vendor id, accelerator spend (USD bn) and compute (H100e).
-    NaN marks a vendor the data do not cover in a year."""
+    """Observed years: Amazon capex (USD bn, years) and, per vendor id, accelerator spend (USD bn) and compute (H100e)
+    as arrays (1 + draws, years) whose row 0 is the central estimate. NaN marks a vendor the data do not cover in a
+    year."""
 
     years: tuple[int, ...]
     capex: np.ndarray
     spend: Mapping[str, np.ndarray]
     compute: Mapping[str, np.ndarray]
+
+    @property
+    def rows(self) -> int:
+        return next(iter(self.spend.values())).shape[0]
+
+
+@dataclass(frozen=True)
+class ObservedIndex:
+    """The distribution of the `observed_data` input: which row of `Observed` a draw uses. Its median is row 0 (the
+    central estimate); `ppf(u)` picks among rows 1..n in the order given by `order` (rows sorted by a summary of the
+    data, so that low u means a low past, as a tornado needs)."""
+
+    order: tuple[int, ...]
+
+    def ppf(self, u) -> np.ndarray:
+        u = np.clip(np.asarray(u, dtype=float), 0.0, np.nextafter(1.0, 0.0))
+        return np.asarray(self.order)[(u * len(self.order)).astype(int)].astype(float)
+
+    def median(self) -> float:
+        return 0.0
 
 
 @dataclass(frozen=True)
@@ -75,10 +103,11 @@ class Model:
         years = [*self.observed.years, *self.forecast_years]
         if not self.observed.years or years != list(range(years[0], years[0] + len(years))):
             raise ValueError("observed then forecast years must be consecutive, observed non-empty")
-        missing = {f"capex_growth_{y}" for y in self.forecast_years} | {"accelerator_share_of_capex"} | {
-            f"{v.id}_{name}" for v in self.challengers for name in CHALLENGER_INPUTS}
-        if missing - set(self.point):
-            raise ValueError(f"point values missing: {sorted(missing - set(self.point))}")
+        needed = {f"capex_growth_{y}" for y in self.forecast_years} | {"accelerator_share_change", OBSERVED_INPUT} | {
+            f"{v.id}_{name}" for v in self.challengers for name in CHALLENGER_INPUTS
+            if name != "cost_ratio" or v.id not in self.calibrated_cost}
+        if needed - set(self.point):
+            raise ValueError(f"point values missing: {sorted(needed - set(self.point))}")
 
     @property
     def years(self) -> np.ndarray:
@@ -92,6 +121,21 @@ class Model:
     def challengers(self) -> tuple[Vendor, ...]:
         return self.vendors[1:]
 
+    @property
+    def calibrated_cost(self) -> dict[str, int]:
+        return calibrated_cost(self.observed, self.challengers)
+
+
+def calibrated_cost(observed: Observed, challengers: tuple[Vendor, ...]) -> dict[str, int]:
+    """Challenger id -> index of the last observed year whose central estimate covers it with compute > 0: its cost
+    ratio comes from that year of each draw."""
+    out = {}
+    for v in challengers:
+        covered = np.flatnonzero(np.nan_to_num(observed.compute[v.id][0]) > 0)
+        if covered.size:
+            out[v.id] = int(covered[-1])
+    return out
+
 
 def _col(p: Params, name: str, lo: float = -np.inf, hi: float = np.inf, positive: bool = False) -> np.ndarray:
     """Input `name` as a (draws, 1) column, checked to lie in [lo, hi] (or to be > 0)."""
@@ -101,17 +145,10 @@ def _col(p: Params, name: str, lo: float = -np.inf, hi: float = np.inf, positive
     return x
 
 
-def observed_shares(observed: Observed, vendors: tuple[Vendor, ...], weights: Mapping[str, np.ndarray]) -> dict:
-    """Each vendor's share of `weights` (spend or compute) per observed year; NaN where any vendor is not covered."""
-    stacked = np.vstack([weights[v.id] for v in vendors])
-    total = stacked.sum(axis=0)  # NaN if any vendor is NaN
-    return {v.id: stacked[i] / total for i, v in enumerate(vendors)}
-
-
-def anchor_shares(model: Model) -> dict[str, float]:
-    """Each challenger's compute share in the last observed year (0 where the data do not cover it)."""
-    shares = observed_shares(model.observed, model.vendors, model.observed.compute)
-    return {v.id: float(np.nan_to_num(shares[v.id][-1])) for v in model.challengers}
+def observed_shares(weights: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Each vendor's share of `weights` (spend or compute, arrays of one shape); NaN where any vendor is not covered."""
+    total = sum(weights.values())  # NaN if any vendor is NaN
+    return {v: w / total for v, w in weights.items()}
 
 
 def logistic_move(t, start: float, ceiling, midpoint, takeover, t0: float) -> np.ndarray:
@@ -123,11 +160,11 @@ def logistic_move(t, start: float, ceiling, midpoint, takeover, t0: float) -> np
     return start + (ceiling - start) * progress
 
 
-def forecast_compute_shares(model: Model, p: Params) -> dict[str, np.ndarray]:
-    """Vendor compute shares in the forecast years, each (draws, forecast years)."""
+def forecast_compute_shares(model: Model, p: Params, anchor: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Vendor compute shares in the forecast years, each (draws, forecast years), each challenger moving from its
+    `anchor` share (draws, 1) in the last observed year."""
     t = np.array(model.forecast_years, float) + MID_YEAR
     t0 = model.observed.years[-1] + MID_YEAR
-    anchor = anchor_shares(model)
     shares = {v.id: logistic_move(t, anchor[v.id], _col(p, f"{v.id}_ceiling", 0.0, 1.0), _col(p, f"{v.id}_midpoint"),
                                   _col(p, f"{v.id}_takeover", positive=True), t0)
               for v in model.challengers}
@@ -136,43 +173,70 @@ def forecast_compute_shares(model: Model, p: Params) -> dict[str, np.ndarray]:
     return {model.incumbent.id: 1.0 - sum(shares.values()), **shares}
 
 
+def _observed_rows(model: Model, p: Params) -> np.ndarray:
+    """The observed-data row of each draw, as a (draws,) integer array."""
+    x = np.reshape(np.asarray(p[OBSERVED_INPUT], dtype=float), -1)
+    rows = x.astype(int)
+    if not np.all((rows == x) & (rows >= 0) & (rows < model.observed.rows)):
+        raise ValueError(f"{OBSERVED_INPUT} out of range")
+    return rows
+
+
 def evaluate(model: Model, overrides: Params | None = None) -> dict[str, np.ndarray]:
-    """Per-year paths over observed + forecast years, each (draws, years). `overrides` replace named forecast
-    inputs by values or 1-D draws; observed years are the data in every draw."""
+    """Per-year paths over observed + forecast years, each (draws, years). `overrides` replace named inputs by values
+    or 1-D draws; `observed_data` picks each draw's row of the observed data, and the forecast is calibrated on it."""
     p = dict(model.point)
     unknown = set(overrides or {}) - set(p)
     if unknown:
         raise KeyError(f"unknown inputs: {sorted(unknown)}")
     p.update(overrides or {})
     obs = model.observed
+    rows = _observed_rows(model, p)
+    spend_o = {v.id: obs.spend[v.id][rows] for v in model.vendors}            # (draws, observed years)
+    compute_o = {v.id: obs.compute[v.id][rows] for v in model.vendors}
+    accel_o = np.nansum(np.stack(list(spend_o.values())), axis=0)
+    compute_share_o = observed_shares(compute_o)
+    spend_share_o = observed_shares(spend_o)
+    nvidia = model.incumbent.id
+    nvidia_cost = spend_o[nvidia] / compute_o[nvidia]                           # USD bn per H100e, per year
+
     growth = np.hstack(np.broadcast_arrays(*[_col(p, f"capex_growth_{y}", positive=True) for y in model.forecast_years]))
     capex_f = obs.capex[-1] * np.cumprod(growth, axis=1)
-    accel_f = capex_f * _col(p, "accelerator_share_of_capex", 0.0, 1.0)
-    compute_f = forecast_compute_shares(model, p)
-    cost = {model.incumbent.id: np.ones((1, 1)),
-            **{v.id: _col(p, f"{v.id}_cost_ratio", positive=True) for v in model.challengers}}
+    share_of_capex = (accel_o[:, -1] / obs.capex[-1])[:, None] * _col(p, "accelerator_share_change", positive=True)
+    if not np.all(share_of_capex <= 1.0):
+        raise ValueError("accelerator_share_change puts more than all of capex into chips")
+    accel_f = capex_f * share_of_capex
+    anchor = {v.id: np.nan_to_num(compute_share_o[v.id][:, -1:]) for v in model.challengers}
+    compute_f = forecast_compute_shares(model, p, anchor)
+    calibrated = model.calibrated_cost
+    cost = {nvidia: np.ones((1, 1))}
+    for v in model.challengers:
+        if v.id in calibrated:
+            j = calibrated[v.id]
+            cost[v.id] = (spend_o[v.id][:, j] / compute_o[v.id][:, j] / nvidia_cost[:, j])[:, None]
+        else:
+            cost[v.id] = _col(p, f"{v.id}_cost_ratio", positive=True)
     weights = {v: s * cost[v] for v, s in compute_f.items()}
     spend_f = {v: w / sum(weights.values()) for v, w in weights.items()}
+    draws = np.broadcast_shapes(accel_f.shape, rows[:, None].shape, *(s.shape for s in spend_f.values()))[0]
 
-    compute_o = observed_shares(obs, model.vendors, obs.compute)
-    spend_o = observed_shares(obs, model.vendors, obs.spend)
-    accel_o = np.nansum(np.vstack([obs.spend[v.id] for v in model.vendors]), axis=0)
-    draws = np.broadcast_shapes(accel_f.shape, *(s.shape for s in spend_f.values()))[0]
-
-    def join(observed_row, forecast):
-        return np.hstack([np.broadcast_to(np.asarray(observed_row, float), (draws, len(obs.years))),
+    def join(observed, forecast):
+        return np.hstack([np.broadcast_to(observed, (draws, len(obs.years))),
                           np.broadcast_to(forecast, (draws, len(model.forecast_years)))])
 
-    nvidia = model.incumbent.id
     paths = {"capex": join(obs.capex, capex_f), "accelerator_spend": join(accel_o, accel_f)}
-    paths["nvidia_revenue"] = join(obs.spend[nvidia], accel_f * spend_f[nvidia])
+    paths["nvidia_revenue"] = join(spend_o[nvidia], accel_f * spend_f[nvidia])
     for v in model.vendors:
-        paths[f"compute_share_{v.id}"] = join(compute_o[v.id], compute_f[v.id])
-        paths[f"spend_share_{v.id}"] = join(spend_o[v.id], spend_f[v.id])
+        paths[f"compute_share_{v.id}"] = join(compute_share_o[v.id], compute_f[v.id])
+        paths[f"spend_share_{v.id}"] = join(spend_share_o[v.id], spend_f[v.id])
     paths["nvidia_spend_share"] = paths[f"spend_share_{nvidia}"]
     asics = [v.id for v in model.vendors if v.kind == "asic"]
     paths["asic_spend_share"] = sum(paths[f"spend_share_{v}"] for v in asics)
+    paths["asic_compute_share"] = sum(paths[f"compute_share_{v}"] for v in asics)
     paths["erosion"] = paths["accelerator_spend"] * (1.0 - paths[f"spend_share_{nvidia}"])
+    same_compute_o = np.nansum(np.stack([compute_o[v.id] * nvidia_cost for v in model.challengers]), axis=0)
+    same_compute_f = sum(accel_f * spend_f[v.id] / cost[v.id] for v in model.challengers)
+    paths["erosion_same_compute"] = join(same_compute_o, same_compute_f)
     paths["cumulative_erosion"] = np.nancumsum(paths["erosion"], axis=1)
     return paths
 
@@ -191,50 +255,56 @@ def window_sum(paths: Mapping[str, np.ndarray], years, metric: str, lo: int, hi:
     return paths[metric][:, mask].sum(axis=1)
 
 
-def first_year_above(paths: Mapping[str, np.ndarray], years, threshold: float, metric: str = "asic_spend_share") -> np.ndarray:
-    """Per draw, the first year in which `metric` exceeds `threshold` (NaN if never, or where undefined)."""
-    hit = np.nan_to_num(paths[metric], nan=-np.inf) > threshold
-    return np.where(hit.any(axis=1), np.asarray(years)[hit.argmax(axis=1)], np.nan)
+def year_stays_above(paths: Mapping[str, np.ndarray], years, threshold: float, metric: str = "asic_spend_share") -> np.ndarray:
+    """Per draw, the first year from which `metric` exceeds `threshold` in every later year of the horizon (NaN if it
+    is not above in the last year). A year where `metric` is undefined counts as not above."""
+    above = np.nan_to_num(paths[metric], nan=-np.inf) > threshold
+    stays = np.flip(np.logical_and.accumulate(np.flip(above, axis=1), axis=1), axis=1)
+    return np.where(stays[:, -1], np.asarray(years)[stays.argmax(axis=1)], np.nan)
 
 
 def outcomes(paths: Mapping[str, np.ndarray], years, windows=(NEAR_TERM, LONG_TERM, (NEAR_TERM[0], LONG_TERM[1]),
                                                                  FORECAST_WINDOW)) -> dict[str, np.ndarray]:
-    """Scalar outcomes per draw: window sums of Nvidia revenue and erosion, ASIC spend share over each window, the
-    final Nvidia spend share and the first year ASICs pass each threshold (NaN = not by the last year)."""
+    """Scalar outcomes per draw: window sums of Nvidia revenue, erosion on both bases and accelerator spend, the ASIC
+    spend share over each window, the final Nvidia spend share and the year from which ASICs stay above each threshold
+    (NaN = not above in the last year)."""
     years = np.asarray(years)
     out = {}
     for lo, hi in windows:
-        for metric in ("nvidia_revenue", "erosion", "accelerator_spend"):
+        for metric in ("nvidia_revenue", "erosion", "erosion_same_compute", "accelerator_spend"):
             out[f"{metric}_{lo}_{hi}"] = window_sum(paths, years, metric, lo, hi)
         asic = sum(window_sum(paths, years, "accelerator_spend", y, y) * paths["asic_spend_share"][:, years == y][:, 0]
                    for y in range(lo, hi + 1))
         out[f"asic_spend_share_{lo}_{hi}"] = asic / out[f"accelerator_spend_{lo}_{hi}"]
     out[f"nvidia_spend_share_{years[-1]}"] = paths["nvidia_spend_share"][:, -1]
     for threshold in THRESHOLDS:
-        out[f"first_year_asic_{round(threshold * 100)}pct"] = first_year_above(paths, years, threshold)
+        out[f"year_asic_stays_above_{round(threshold * 100)}pct"] = year_stays_above(paths, years, threshold)
     return out
 
 
-def threshold_table(paths: Mapping[str, np.ndarray], years, thresholds=THRESHOLDS, report_years=THRESHOLD_YEARS) -> pd.DataFrame:
-    """P(ASIC share of accelerator spend > threshold) per report year, over the draws: columns threshold, year,
-    probability."""
+def threshold_table(paths: Mapping[str, np.ndarray], years, thresholds=THRESHOLDS) -> pd.DataFrame:
+    """P(ASIC share of accelerator spend > threshold) in every year, observed and forecast, over the draws: columns
+    threshold, year, probability (NaN where the share is undefined in every draw)."""
     years = np.asarray(years)
     share = paths["asic_spend_share"]
-    rows = [{"threshold": t, "year": y, "probability": float(np.mean(np.nan_to_num(share[:, years == y][:, 0], nan=-1) > t))}
-            for t in thresholds for y in report_years]
+    defined = ~np.isnan(share)
+    rows = [{"threshold": t, "year": int(y),
+             "probability": float(np.mean(share[defined[:, i], i] > t)) if defined[:, i].any() else np.nan}
+            for t in thresholds for i, y in enumerate(years)]
     return pd.DataFrame(rows)
 
 
-def crossing_table(paths: Mapping[str, np.ndarray], years, thresholds=THRESHOLDS) -> pd.DataFrame:
-    """The year ASICs first pass each threshold of spend: p5/p50/p95 over the draws, with 'never by the last year'
-    counted as later than every year (so a percentile may be +inf), and the share of draws that pass."""
+def stays_above_table(paths: Mapping[str, np.ndarray], years, thresholds=THRESHOLDS) -> pd.DataFrame:
+    """The year from which ASICs stay above each threshold of spend through the last year: p5/p50/p95 over the
+    draws, with 'not above in the last year' counted as later than every year (so a percentile may be +inf), and the
+    share of draws in which that never happens."""
     rows = []
     for t in thresholds:
-        first = first_year_above(paths, years, t)
-        ordered = np.where(np.isnan(first), np.inf, first)
+        year = year_stays_above(paths, years, t)
+        ordered = np.where(np.isnan(year), np.inf, year)
         q = np.percentile(ordered, PERCENTILES, method="inverted_cdf")
         rows.append({"threshold": t, **{f"p{p}": float(v) for p, v in zip(PERCENTILES, q)},
-                     "share_passing": float(np.mean(~np.isnan(first)))})
+                     "share_never": float(np.mean(np.isnan(year)))})
     return pd.DataFrame(rows)
 
 

@@ -1,10 +1,10 @@
 """Section 3: Nvidia's share of AWS accelerator spend to 2030, calibrated on what was observed.
 
 The pipeline, used by the notebook, the tests and the benchmark alike:
-data + parameters -> `build_model` (observed years from Epoch AI x chip prices, forecast inputs) ->
-`input_distributions` (sourced p5/p95, value = median) -> `run` (central estimate, Monte Carlo, threshold
-probabilities, tornado, Sobol) -> tables for the report (`by_year`, `headlines`, `spend_check`, `hindcast`).
-The model itself is analysis.erosion.
+data + parameters -> `build_model` (observed years as draws of Epoch AI's units x chip prices, analysis.observed;
+forecast inputs) -> `input_distributions` (sourced p5/p95, value = median; the observed data as one input) -> `run`
+(central estimate, Monte Carlo, threshold probabilities, tornado, Sobol) -> tables for the report (`by_year`,
+`headlines`, `spend_check`, `hindcast`). The model itself is analysis.erosion.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import itertools
 import numpy as np
 import pandas as pd
 
-from analysis import erosion, fleet, uncertainty
+from analysis import erosion, fleet, observed, scenarios, scoring, uncertainty
 from analysis.capex import amazon_quarterly, wide
 from analysis.data import Dataset
 from analysis.memo import per_dataset
@@ -38,42 +38,27 @@ def vendors(ds: Dataset) -> tuple[erosion.Vendor, ...]:
     return tuple(erosion.Vendor(r.vendor_id, r.label, r.kind) for r in table.itertuples())
 
 
-def observed_purchases(ds: Dataset, p: dict, schema: dict[str, Parameter]) -> pd.DataFrame:
-    """Amazon's accelerator purchases per complete year and vendor, from Epoch AI's unit estimates: units, H100e
-    and spend (USD bn) with p5/p95. Spend p5 = units p5 x each chip's low price, p95 = units p95 x its high price,
-    summed over chips (a conservative band). A vendor Epoch has no Amazon rows for counts as zero; a vendor with rows
-    only from some year on (Trainium from 2024) is missing (NaN) before."""
-    cost = schema["trainium_unit_cost_usd"]
-    value = p["trainium_unit_cost_usd"]
-    return _purchases(ds, value, (min(cost.low, value), max(cost.high, value)))
+def purchase_draws(ds: Dataset, p: dict) -> observed.Purchases:
+    """The central estimate and draws of Amazon's purchases per vendor and year at the run's Trainium unit cost."""
+    return observed.draws(ds, float(p["trainium_unit_cost_usd"]), int(p["random_seed"]))
 
 
-@per_dataset
-def _purchases(ds: Dataset, trainium_unit_cost_usd: float, trainium_range: tuple[float, float]) -> pd.DataFrame:
-    """`observed_purchases` at a Trainium unit cost and its range (the only parameters it reads)."""
-    prices = fleet.unit_prices(ds, trainium_unit_cost_usd, trainium_range)
-    spend = fleet.yearly(fleet.spend_by_chip(fleet.chip_additions(ds, "units"), prices), by="chip")
-    units = fleet.yearly(fleet.chip_additions(ds, "units"), by="chip")
-    compute = fleet.yearly(fleet.chip_additions(ds, "h100e"), by="chip")
-    chips = ds["epoch_fleet"][["chip", "vendor"]].drop_duplicates()
-    frame = (units.merge(chips, on="chip")
-             .merge(spend.rename(columns={"median": "spend", "p5": "spend_p5", "p95": "spend_p95"}), on=["chip", "year"])
-             .merge(compute.rename(columns={"median": "h100e"})[["chip", "year", "h100e"]], on=["chip", "year"]))
-    frame[["spend", "spend_p5", "spend_p95"]] /= BILLION
-    by_vendor = frame.groupby(["year", "vendor"])[["median", "h100e", "spend", "spend_p5", "spend_p95"]].sum()
-    years = sorted(frame["year"].unique())
+def observed_purchases(ds: Dataset, p: dict) -> pd.DataFrame:
+    """Amazon's accelerator purchases per complete year and vendor, from Epoch AI's unit estimates: units and H100e
+    (Epoch's medians) and spend (USD bn): the central estimate with the 5th and 95th percentiles of the draws
+    (analysis.observed). A vendor Epoch has no Amazon rows for counts as zero; a vendor with rows only from some year
+    on (Trainium from 2024) is missing (NaN) before."""
+    draws = purchase_draws(ds, p)
+    units = fleet.yearly(fleet.chip_additions(ds, "units"), by="vendor").pivot(index="year", columns="vendor", values="median")
     rows = []
     for v in ds["vendors"].itertuples():
-        epoch_years = by_vendor.xs(v.epoch_vendor, level="vendor").index if v.epoch_vendor in frame["vendor"].values else []
-        for year in years:
-            if year in epoch_years:
-                r = by_vendor.loc[(year, v.epoch_vendor)]
-                rows.append({"year": year, "vendor": v.vendor_id, "units": r["median"], "h100e": r["h100e"],
-                             "spend": r["spend"], "spend_p5": r["spend_p5"], "spend_p95": r["spend_p95"]})
-            else:
-                zero = len(epoch_years) == 0  # no Amazon rows at all: the source says zero
-                rows.append({"year": year, "vendor": v.vendor_id, **dict.fromkeys(
-                    ("units", "h100e", "spend", "spend_p5", "spend_p95"), 0.0 if zero else np.nan)})
+        spend = observed.band(draws.spend[v.vendor_id])
+        for j, year in enumerate(draws.years):
+            n = units[v.epoch_vendor].get(year, np.nan) if v.epoch_vendor in units else 0.0
+            covered = not np.isnan(draws.spend[v.vendor_id][0, j])
+            rows.append({"year": year, "vendor": v.vendor_id, "units": n if covered else np.nan,
+                         "h100e": draws.compute[v.vendor_id][0, j], "spend": spend["central"][j],
+                         "spend_p5": spend["p5"][j], "spend_p95": spend["p95"][j]})
     return pd.DataFrame(rows)
 
 
@@ -90,36 +75,41 @@ def observable_years(ds: Dataset) -> list[int]:
     return [int(y) for y in capex.index if y in epoch]
 
 
-def calibration(ds: Dataset, p: dict, schema: dict[str, Parameter]) -> pd.DataFrame:
-    """Per observed year: Amazon capex, accelerator purchases (median, p5, p95; USD bn), their share of capex
-    (accelerator spend / gross capex), USD per H100e by vendor and Trainium's cost ratio to Nvidia. The last year
-    gives the defaults of `accelerator_share_of_capex` (and its p5/p95) and `trainium_cost_ratio`."""
-    purchases = observed_purchases(ds, p, schema)
-    capex = annual_capex(ds) / 1e3
-    total = purchases.groupby("year")[["spend", "spend_p5", "spend_p95"]].sum(min_count=1)
-    table = total.assign(capex=capex.reindex(total.index)).dropna(subset=["capex"])
-    for column in ("spend", "spend_p5", "spend_p95"):
-        table[f"share_of_capex{column[5:]}"] = table[column] / table["capex"]
-    per = purchases.pivot(index="year", columns="vendor", values=["spend", "h100e"])
-    table["usd_per_h100e_nvidia"] = per[("spend", "nvidia")] / per[("h100e", "nvidia")] * BILLION
-    table["usd_per_h100e_trainium"] = per[("spend", "trainium")] / per[("h100e", "trainium")] * BILLION
-    table["trainium_cost_ratio"] = table["usd_per_h100e_trainium"] / table["usd_per_h100e_nvidia"]
-    return table.reset_index()
+def calibration(ds: Dataset, p: dict) -> pd.DataFrame:
+    """Per observed year: Amazon capex, accelerator purchases (USD bn) and their share of capex, USD per H100e of
+    Nvidia and of Trainium and Trainium's cost ratio to Nvidia — each the central estimate with the draws' 5th and
+    95th percentiles. Each draw's last observed year is where its forecast starts (analysis.erosion)."""
+    draws = purchase_draws(ds, p)
+    years = list(draws.years)
+    capex = (annual_capex(ds) / 1e3).reindex(years).to_numpy()
+    total = np.nansum(np.stack(list(draws.spend.values())), axis=0)
+    nvidia = draws.spend["nvidia"] / draws.compute["nvidia"] * BILLION
+    trainium = draws.spend["trainium"] / draws.compute["trainium"] * BILLION
+    table = pd.DataFrame({"year": years, "capex": capex})
+    for name, values in (("spend", total), ("share_of_capex", total / capex), ("usd_per_h100e_nvidia", nvidia),
+                         ("usd_per_h100e_trainium", trainium), ("trainium_cost_ratio", trainium / nvidia)):
+        b = observed.band(values)
+        table[name], table[f"{name}_p5"], table[f"{name}_p95"] = b["central"], b["p5"], b["p95"]
+    return table.dropna(subset=["capex"]).reset_index(drop=True)
 
 
 def build_model(ds: Dataset, p: dict, schema: dict[str, Parameter]) -> erosion.Model:
-    """The erosion model for one parameter set: observed years from data, point values of the forecast inputs."""
+    """The erosion model for one parameter set: observed years as the data's central estimate and draws, point
+    values of the forecast inputs (a challenger's cost ratio only where no observed year covers it)."""
     years = observed_years(ds, p)
-    purchases = observed_purchases(ds, p, schema).pivot(index="year", columns="vendor").loc[years]
+    draws = purchase_draws(ds, p)
+    cols = [draws.years.index(y) for y in years]
     vs = vendors(ds)
-    spend = {v.id: purchases[("spend", v.id)].to_numpy() for v in vs}
-    compute = {v.id: purchases[("h100e", v.id)].to_numpy() for v in vs}
-    observed = erosion.Observed(tuple(years), (annual_capex(ds) / 1e3).loc[years].to_numpy(), spend, compute)
+    obs = erosion.Observed(tuple(years), (annual_capex(ds) / 1e3).loc[years].to_numpy(),
+                           {v.id: draws.spend[v.id][:, cols] for v in vs}, {v.id: draws.compute[v.id][:, cols] for v in vs})
     outlook = capex_outlook(ds, p, years[-1])
     point = {f"capex_growth_{int(r.year)}": r.growth for r in outlook.itertuples()}
-    point["accelerator_share_of_capex"] = p["accelerator_share_of_capex"]
-    point.update({f"{v.id}_{name}": p[f"{v.id}_{name}"] for v in vs[1:] for name in erosion.CHALLENGER_INPUTS})
-    return erosion.Model(vs, observed, tuple(int(y) for y in outlook["year"]), point)
+    point["accelerator_share_change"] = p["accelerator_share_change"]
+    point[erosion.OBSERVED_INPUT] = 0.0
+    calibrated = erosion.calibrated_cost(obs, vs[1:])
+    point.update({f"{v.id}_{name}": p[f"{v.id}_{name}"] for v in vs[1:] for name in erosion.CHALLENGER_INPUTS
+                  if name != "cost_ratio" or v.id not in calibrated})
+    return erosion.Model(vs, obs, tuple(int(y) for y in outlook["year"]), point)
 
 
 def capex_outlook(ds: Dataset, p: dict, last_observed: int) -> pd.DataFrame:
@@ -138,10 +128,13 @@ def _outlook_rows(ds: Dataset, vintage: str, last_observed: int) -> pd.DataFrame
 
 
 def input_distributions(ds: Dataset, p: dict, schema: dict[str, Parameter], model: erosion.Model) -> dict:
-    """The forecast inputs' distributions: each capex growth factor from its outlook row, and every uncertain
-    parameter the model uses, with value = median and sourced low/high = p5/p95 (analysis.uncertainty)."""
-    specs = {f"capex_growth_{int(r.year)}": uncertainty.SplitDistribution(r.growth, r.low, r.high, "lognormal")
-             for r in capex_outlook(ds, p, model.observed.years[-1]).itertuples()}
+    """The inputs' distributions: the observed data (its draws, ordered by the last observed year's accelerator
+    spend), each capex growth factor from its outlook row, and every uncertain parameter the model uses, with value =
+    median and sourced low/high = p5/p95 (analysis.uncertainty)."""
+    last_spend = np.nansum(np.stack([s[1:, -1] for s in model.observed.spend.values()]), axis=0)
+    specs = {erosion.OBSERVED_INPUT: erosion.ObservedIndex(tuple(int(i) + 1 for i in np.argsort(last_spend, kind="stable")))}
+    specs.update({f"capex_growth_{int(r.year)}": uncertainty.SplitDistribution(r.growth, r.low, r.high, "lognormal")
+                  for r in capex_outlook(ds, p, model.observed.years[-1]).itertuples()})
     for name in model.point:
         param = schema.get(name)
         if param is not None and param.distribution != "fixed":
@@ -156,14 +149,19 @@ def _table(model: erosion.Model, paths: dict) -> pd.DataFrame:
 
 def run(ds: Dataset, p: dict, schema: dict[str, Parameter], sensitivity: bool = True) -> dict:
     """Central estimate (the model at the inputs' medians), Monte Carlo percentiles and outcomes, threshold
-    probabilities and crossing years, and (if `sensitivity`) tornado and Sobol ranking of Nvidia's 2026-2030
-    revenue from AWS."""
+    probabilities per year and 'stays above' years, and (if `sensitivity`) tornado and Sobol ranking of Nvidia's
+    2026-2030 revenue from AWS."""
     result = _forecast(ds, p, schema)
     if sensitivity:
         model_fn = erosion.outcome_model(result["model"], SENSITIVITY_OUTCOME)
         result["tornado"] = erosion.tornado(model_fn, result["specs"])
         result["sobol"] = erosion.sobol_indices(model_fn, result["specs"], p["sobol_base_samples"], p["random_seed"])
     return result
+
+
+#: Per-year paths kept as draws in a run's result (for scoring a forecast against outcomes).
+SCORED_METRICS = ("capex", "accelerator_spend", "nvidia_revenue", "compute_share_trainium", "asic_spend_share",
+                  "asic_compute_share")
 
 
 @per_dataset
@@ -179,12 +177,13 @@ def _forecast(ds: Dataset, p: dict, schema: dict[str, Parameter]) -> dict:
             "percentiles": erosion.percentile_table(paths, model.years),
             "outcomes": erosion.outcome_table(erosion.outcomes(paths, model.years)),
             "thresholds": erosion.threshold_table(paths, model.years),
-            "crossings": erosion.crossing_table(paths, model.years)}
+            "stays_above": erosion.stays_above_table(paths, model.years),
+            "draws": {m: paths[m] for m in SCORED_METRICS}}
 
 
 def observed_run(ds: Dataset, p: dict, schema: dict[str, Parameter]) -> dict:
-    """What happened: the model with every observable year observed (whatever `observed_through` says), evaluated
-    once — {"model", "central"} like `run`, without forecast draws."""
+    """What happened: the model with every observable year observed (whatever `observed_through` says) at the data's
+    central estimate — {"model", "central"} like `run`, without forecast draws."""
     model = build_model(ds, {**p, "observed_through": int(schema["observed_through"].maximum)}, schema)
     return {"model": model, "central": _table(model, erosion.evaluate(model))}
 
@@ -195,19 +194,26 @@ def _band(result: dict, metric: str) -> pd.DataFrame:
 
 
 def by_year(result: dict) -> pd.DataFrame:
-    """One row per year (observed and forecast): the central estimate with p5/p50/p95 of Nvidia revenue and the ASIC
-    spend share (the machine-readable outlook, `erosion_by_year.csv`)."""
+    """One row per year (observed and forecast): the central estimate with p5/p50/p95 over the draws (observed years
+    carry the data's own band) of Nvidia revenue, the ASIC spend share and the ASIC compute share, and P(ASIC share of
+    spend > 25% / 50%) — the machine-readable outlook, `erosion_by_year.csv`."""
     c = result["central"]
-    observed = set(result["model"].observed.years)
+    observed_years = set(result["model"].observed.years)
     table = pd.DataFrame({
-        "year": c.index, "observed": [y in observed for y in c.index],
+        "year": c.index, "observed": [y in observed_years for y in c.index],
         "accelerator_spend_usd_b": c["accelerator_spend"].to_numpy(), "nvidia_revenue_usd_b": c["nvidia_revenue"].to_numpy(),
         "nvidia_spend_share": c["nvidia_spend_share"].to_numpy(), "asic_spend_share": c["asic_spend_share"].to_numpy(),
-        "trainium_compute_share": c["compute_share_trainium"].to_numpy()})
-    for metric, column in (("nvidia_revenue", "nvidia_revenue_usd_b"), ("asic_spend_share", "asic_spend_share")):
+        "asic_compute_share": c["asic_compute_share"].to_numpy(),
+        "trainium_compute_share": c["compute_share_trainium"].to_numpy(),
+        "erosion_same_budget_usd_b": c["erosion"].to_numpy(), "erosion_same_compute_usd_b": c["erosion_same_compute"].to_numpy()})
+    for metric, column in (("nvidia_revenue", "nvidia_revenue_usd_b"), ("asic_spend_share", "asic_spend_share"),
+                           ("asic_compute_share", "asic_compute_share")):
         band = _band(result, metric)
         for q in ("p5", "p50", "p95"):
             table[f"{column}_{q}"] = band[q].to_numpy()
+    probs = result["thresholds"].pivot(index="year", columns="threshold", values="probability")
+    for t in erosion.THRESHOLDS:
+        table[f"p_asic_spend_share_above_{round(t * 100)}pct"] = probs[t].reindex(c.index).to_numpy()
     return table
 
 
@@ -222,21 +228,30 @@ def nvidia_datacenter_by_year(ds: Dataset) -> pd.Series:
 
 
 def spend_check(ds: Dataset, p: dict, schema: dict[str, Parameter], result: dict) -> pd.DataFrame:
-    """Per observed year: the model's accelerator spend and Nvidia revenue beside Epoch's band for them and Nvidia's
-    Data Center revenue (Amazon's implied share of it)."""
-    purchases = observed_purchases(ds, p, schema)
-    band = purchases.groupby("year")[["spend_p5", "spend_p95"]].sum(min_count=1)
-    nv = purchases[purchases["vendor"] == "nvidia"].set_index("year")
-    c = result["central"]
+    """Per observed year: the model's accelerator spend and Nvidia revenue (central, with the draws' 5th-95th
+    percentiles) beside the widest band Epoch's figures allow (p5 units x low prices to p95 units x high prices,
+    summed over chips) and Nvidia's Data Center revenue (Amazon's implied share of it)."""
+    prices = fleet.unit_prices(ds, p["trainium_unit_cost_usd"])
+    spend = fleet.spend_by_chip(fleet.chip_additions(ds, "units"), prices)
+    widest = fleet.yearly(spend, by="vendor").set_index(["year", "vendor"])[["p5", "p95"]] / BILLION
+    total = widest.groupby("year").sum()
+    nv = widest.xs("Nvidia", level="vendor")
     years = list(result["model"].observed.years)
+    c = result["central"]
+    band = {m: _band(result, m) for m in ("accelerator_spend", "nvidia_revenue")} if "percentiles" in result else None
     dc = nvidia_datacenter_by_year(ds).reindex(years)
-    return pd.DataFrame({
+    table = pd.DataFrame({
         "year": years, "model_accelerator_spend": c.loc[years, "accelerator_spend"].to_numpy(),
-        "epoch_p5": band.loc[years, "spend_p5"].to_numpy(), "epoch_p95": band.loc[years, "spend_p95"].to_numpy(),
+        "epoch_p5": total.loc[years, "p5"].to_numpy(), "epoch_p95": total.loc[years, "p95"].to_numpy(),
         "model_nvidia_revenue": c.loc[years, "nvidia_revenue"].to_numpy(),
-        "nvidia_p5": nv.loc[years, "spend_p5"].to_numpy(), "nvidia_p95": nv.loc[years, "spend_p95"].to_numpy(),
+        "nvidia_p5": nv.loc[years, "p5"].to_numpy(), "nvidia_p95": nv.loc[years, "p95"].to_numpy(),
         "nvidia_datacenter_revenue": dc.to_numpy(),
         "amazon_share_of_nvidia_dc": c.loc[years, "nvidia_revenue"].to_numpy() / dc.to_numpy()})
+    if band is not None:
+        for m, column in (("accelerator_spend", "model_accelerator_spend"), ("nvidia_revenue", "model_nvidia_revenue")):
+            table[f"{column}_p5"] = band[m].loc[years, "p5"].to_numpy()
+            table[f"{column}_p95"] = band[m].loc[years, "p95"].to_numpy()
+    return table
 
 
 def scenario_table(ds: Dataset, scenario_params: dict[str, dict], schema: dict[str, Parameter]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -247,38 +262,83 @@ def scenario_table(ds: Dataset, scenario_params: dict[str, dict], schema: dict[s
         result = run(ds, p, schema, sensitivity=False)
         s = result["summary"]
         probs = result["thresholds"].set_index(["threshold", "year"])["probability"]
-        crossings = result["crossings"].set_index("threshold")
+        stays = result["stays_above"].set_index("threshold")
         rows.append({"scenario": name, **{k: s[k] for k in ("nvidia_revenue_2024_2026", "nvidia_revenue_2027_2030",
                                                              "asic_spend_share_2024_2026", "asic_spend_share_2027_2030",
                                                              "nvidia_spend_share_2030")},
                      **{f"p_asic_above_{round(t * 100)}pct_{y}": probs[(t, y)] for t in erosion.THRESHOLDS for y in (2027, 2030)},
-                     **{f"median_year_asic_{round(t * 100)}pct": crossings.loc[t, "p50"] for t in erosion.THRESHOLDS}})
+                     **{f"median_year_asic_stays_above_{round(t * 100)}pct": stays.loc[t, "p50"] for t in erosion.THRESHOLDS}})
         c = result["central"]
         yearly.append(pd.DataFrame({"scenario": name, "year": c.index, "nvidia_revenue": c["nvidia_revenue"].to_numpy(),
                                     "asic_spend_share": c["asic_spend_share"].to_numpy()}))
     return pd.DataFrame(rows), pd.concat(yearly, ignore_index=True)
 
 
-def hindcast(ds: Dataset, essay_p: dict, base_p: dict, schema: dict[str, Parameter], years=(2024, 2025)) -> pd.DataFrame:
-    """The February-2024 view (a run with `observed_through` = 2023) for 2024-2025 beside what was observed (`base_p`
-    with every observable year observed): capex, accelerator spend, Nvidia revenue from AWS, Trainium's compute share
-    and the ASIC share of spend."""
-    essay = run(ds, essay_p, schema, sensitivity=False)
+HINDCAST_QUANTITIES = (("capex", "Amazon gross capex", "USD_billion"),
+                       ("accelerator_spend", "Accelerator purchases", "USD_billion"),
+                       ("nvidia_revenue", "Nvidia revenue from AWS", "USD_billion"),
+                       ("compute_share_trainium", "Trainium share of compute added", "fraction"),
+                       ("asic_spend_share", "ASIC share of accelerator spend", "fraction"))
+
+
+def hindcast_origins(ds: Dataset, schema: dict[str, Parameter]) -> dict[int, dict]:
+    """Rolling origins: for each observable year before the last with a capex outlook of the February after it
+    (data/capex_outlook.csv vintage 'YYYY-02'), the parameter set of a forecast made then. Only what was knowable:
+    data through the origin year, that February's capex outlook, and the challenger inputs of the essay-2024
+    scenario (February 2024: the latest sourced view of Trainium's long-run share); the model's own calibration
+    (`accelerator_share_change` at its default) rather than the essay's capex split."""
+    vintages = set(ds["capex_outlook"]["vintage"])
+    knowable = scenarios.resolve_scenario("essay-2024", ds)
+    years = observable_years(ds)
+    return {y: {**knowable, "observed_through": y, "capex_outlook_vintage": f"{y + 1}-02",
+                "accelerator_share_change": schema["accelerator_share_change"].default}
+            for y in years[:-1] if f"{y + 1}-02" in vintages}
+
+
+def hindcast(ds: Dataset, base_p: dict, schema: dict[str, Parameter]) -> pd.DataFrame:
+    """Rolling-origin hindcast: each origin's forecast (`hindcast_origins`) of every later observed year, beside what
+    was observed (`base_p` with every observable year observed, at the data's central estimate): the forecast
+    (central estimate), its p5-p95 over the draws, the outcome, the error, whether the interval held it and the CRPS
+    of the draws (analysis.scoring; in the quantity's unit, lower is better)."""
     truth = observed_run(ds, base_p, schema)["central"]
     rows = []
-    for metric, label, unit in (("capex", "Amazon gross capex", "USD_billion"),
-                                ("accelerator_spend", "Accelerator purchases", "USD_billion"),
-                                ("nvidia_revenue", "Nvidia revenue from AWS", "USD_billion"),
-                                ("compute_share_trainium", "Trainium share of compute added", "fraction"),
-                                ("asic_spend_share", "ASIC share of accelerator spend", "fraction")):
-        band = _band(essay, metric)
-        for year in years:
-            projected = float(essay["central"].loc[year, metric])
-            actual = float(truth.loc[year, metric])
-            rows.append({"quantity": label, "unit": unit, "year": year, "projected": projected,
-                         "p5": band.loc[year, "p5"], "p95": band.loc[year, "p95"], "actual": actual,
-                         "error": projected - actual, "inside_p5_p95": bool(band.loc[year, "p5"] <= actual <= band.loc[year, "p95"])})
+    for origin, p in hindcast_origins(ds, schema).items():
+        result = run(ds, p, schema, sensitivity=False)
+        years = list(result["model"].years)
+        for metric, label, unit in HINDCAST_QUANTITIES:
+            band = _band(result, metric)
+            for year in (y for y in truth.index if y > origin):
+                outcome = float(truth.loc[year, metric])
+                draws = result["draws"][metric][:, years.index(year)]
+                if np.isnan(outcome) or np.isnan(draws).all():
+                    continue
+                forecast = float(result["central"].loc[year, metric])
+                rows.append({"origin": origin, "quantity": label, "metric": metric, "unit": unit, "year": int(year),
+                             "horizon": int(year - origin), "forecast": forecast, "p5": float(band.loc[year, "p5"]),
+                             "p95": float(band.loc[year, "p95"]), "outcome": outcome, "error": forecast - outcome,
+                             "inside_p5_p95": scoring.covers(band.loc[year, "p5"], band.loc[year, "p95"], outcome),
+                             "crps": scoring.crps_draws(draws, outcome)})
     return pd.DataFrame(rows)
+
+
+def hindcast_results(hind: pd.DataFrame) -> list[dict]:
+    """The hindcast as headline items for results.json: coverage of the p5-p95 intervals per origin and overall, and
+    every row's forecast, interval, outcome, error and CRPS."""
+    items = [{"key": "hindcast_coverage", "label": "Hindcast: share of outcomes inside the forecast's p5-p95, all origins",
+              "value": float(hind["inside_p5_p95"].mean()), "unit": "fraction"}]
+    for origin, rows in hind.groupby("origin"):
+        items.append({"key": f"hindcast_{origin}_coverage", "label": f"Hindcast from end-{origin}: share of outcomes inside p5-p95",
+                      "value": float(rows["inside_p5_p95"].mean()), "unit": "fraction"})
+    for r in hind.itertuples():
+        key = f"hindcast_{r.origin}_{r.metric}_{r.year}"
+        items.append({"key": key, "label": f"Hindcast from end-{r.origin}: {r.quantity}, {r.year}", "value": r.forecast,
+                      "unit": r.unit, "p5": r.p5, "p95": r.p95, "outcome": r.outcome, "error": r.error,
+                      "inside_p5_p95": bool(r.inside_p5_p95), "crps": r.crps})
+    return items
+
+
+def _year_or_none(x) -> float | None:
+    return None if x is None or not np.isfinite(x) else float(x)
 
 
 def headlines(result: dict) -> list[dict]:
@@ -286,7 +346,8 @@ def headlines(result: dict) -> list[dict]:
     s = result["summary"]
     mc = result["outcomes"].set_index("outcome")
     probs = result["thresholds"].set_index(["threshold", "year"])["probability"]
-    crossings = result["crossings"].set_index("threshold")
+    stays = result["stays_above"].set_index("threshold")
+    last = int(result["model"].years[-1])
 
     def item(key, label, value, unit, band=None):
         out = {"key": key, "label": label, "value": value, "unit": unit}
@@ -294,31 +355,34 @@ def headlines(result: dict) -> list[dict]:
             out.update(p5=float(mc.loc[band, "p5"]), p95=float(mc.loc[band, "p95"]))
         return out
 
-    def year_or_none(x):
-        return None if not np.isfinite(x) else float(x)
-
     items = [
-        item("nvidia_revenue_2024_2026", "Nvidia revenue from AWS, 2024-2026", s["nvidia_revenue_2024_2026"], "USD_billion", "nvidia_revenue_2024_2026"),
-        item("nvidia_revenue_2027_2030", "Nvidia revenue from AWS, 2027-2030", s["nvidia_revenue_2027_2030"], "USD_billion", "nvidia_revenue_2027_2030"),
-        item("erosion_2024_2026", "Erosion vs no-ASIC counterfactual, 2024-2026", s["erosion_2024_2026"], "USD_billion", "erosion_2024_2026"),
-        item("erosion_2027_2030", "Erosion vs no-ASIC counterfactual, 2027-2030", s["erosion_2027_2030"], "USD_billion", "erosion_2027_2030"),
+        item("nvidia_revenue_2024_2026", "Nvidia revenue from AWS, total 2024-2026", s["nvidia_revenue_2024_2026"], "USD_billion", "nvidia_revenue_2024_2026"),
+        item("nvidia_revenue_2027_2030", "Nvidia revenue from AWS, total 2027-2030", s["nvidia_revenue_2027_2030"], "USD_billion", "nvidia_revenue_2027_2030"),
+        item("erosion_2024_2026", "Erosion, same budget (ASIC dollars that could have gone to Nvidia), total 2024-2026", s["erosion_2024_2026"], "USD_billion", "erosion_2024_2026"),
+        item("erosion_2027_2030", "Erosion, same budget (ASIC dollars that could have gone to Nvidia), total 2027-2030", s["erosion_2027_2030"], "USD_billion", "erosion_2027_2030"),
+        item("erosion_same_compute_2024_2026", "Erosion, same compute (ASIC compute priced at Nvidia's cost), total 2024-2026", s["erosion_same_compute_2024_2026"], "USD_billion", "erosion_same_compute_2024_2026"),
+        item("erosion_same_compute_2027_2030", "Erosion, same compute (ASIC compute priced at Nvidia's cost), total 2027-2030", s["erosion_same_compute_2027_2030"], "USD_billion", "erosion_same_compute_2027_2030"),
         item("asic_share_of_spend_2024_2026", "ASIC share of accelerator spend, 2024-2026", s["asic_spend_share_2024_2026"], "fraction", "asic_spend_share_2024_2026"),
         item("asic_share_of_spend_2027_2030", "ASIC share of accelerator spend, 2027-2030", s["asic_spend_share_2027_2030"], "fraction", "asic_spend_share_2027_2030"),
-        item("nvidia_spend_share_2030", "Nvidia share of AWS accelerator spend, 2030", s["nvidia_spend_share_2030"], "fraction", "nvidia_spend_share_2030"),
+        item(f"nvidia_spend_share_{last}", f"Nvidia share of AWS accelerator spend, {last}", s[f"nvidia_spend_share_{last}"], "fraction", f"nvidia_spend_share_{last}"),
     ]
     for (t, y), prob in probs.items():
-        items.append(item(f"p_asic_above_{round(t * 100)}pct_{y}", f"P(ASIC share of spend > {t:.0%} in {y})", float(prob), "fraction"))
-    for t, row in crossings.iterrows():
+        items.append(item(f"p_asic_above_{round(t * 100)}pct_{y}", f"P(ASIC share of spend > {t:.0%} in {y})",
+                          None if np.isnan(prob) else float(prob), "fraction"))
+    for t, row in stays.iterrows():
         pct = round(t * 100)
-        items.append({"key": f"median_year_asic_{pct}pct", "label": f"Median year ASICs pass {pct}% of spend (none = not by 2030)",
-                      "value": year_or_none(row["p50"]), "unit": "year",
-                      "p5": year_or_none(row["p5"]), "p95": year_or_none(row["p95"])})
+        items.append({"key": f"year_asic_stays_above_{pct}pct",
+                      "label": f"Median first year from which ASICs stay above {pct}% of spend through {last} (none = not above in {last})",
+                      "value": _year_or_none(row["p50"]), "unit": "year",
+                      "p5": _year_or_none(row["p5"]), "p95": _year_or_none(row["p95"])})
+        items.append(item(f"share_never_stays_above_{pct}pct", f"Share of draws in which ASICs are not above {pct}% of spend in {last}",
+                          float(row["share_never"]), "fraction"))
     return items
 
 
 def observed_asic_share_range(ds: Dataset, p: dict, schema: dict[str, Parameter]) -> pd.DataFrame:
-    """The ASIC share of the observed years' spend at the Trainium unit cost's sourced low, its value and its high:
-    how far the observed share depends on the one price no source reports."""
+    """The ASIC share of the observed years' spend (central estimate) at the Trainium unit cost's sensitivity low,
+    its value and its high: how far the observed share depends on the one price no primary source reports."""
     cost = schema["trainium_unit_cost_usd"]
     columns = {}
     for label, value in (("at_low_cost", cost.low), ("central", p["trainium_unit_cost_usd"]), ("at_high_cost", cost.high)):
@@ -327,7 +391,7 @@ def observed_asic_share_range(ds: Dataset, p: dict, schema: dict[str, Parameter]
         columns[label] = erosion.evaluate(model)["asic_spend_share"][0, :n]
     return pd.DataFrame({"year": model.observed.years, **columns}).dropna()
 
-WHAT_IF_STEPS = {"trainium_ceiling": 5, "accelerator_share_of_capex": 5, "capex_growth_scale": 7}  # grid points
+WHAT_IF_STEPS = {"trainium_ceiling": 5, "accelerator_share_change": 5, "capex_growth_scale": 7}  # grid points
 
 
 def what_if_axes(schema: dict[str, Parameter], p: dict) -> dict[str, list]:

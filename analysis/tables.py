@@ -128,6 +128,14 @@ TABLES = {
     }, key=("owner", "vendor", "chip", "quarter", "measure"),
         checks=(pa.Check(lambda d: (d["p5"] <= d["median"]) & (d["median"] <= d["p95"]),
                          element_wise=False, error="p5 <= median <= p95 must hold"),)),
+    "epoch_cumulative": Table("epoch_cumulative.csv", {
+        "owner": _text(NON_EMPTY), "vendor": _text(pa.Check.isin(["Nvidia", "Amazon", "AMD"])),
+        "through_quarter": _text(pa.Check.str_matches(QUARTER)), "measure": _text(pa.Check.isin(["units"])),
+        "median": _number(pa.Check.gt(0)), "p5": _number(pa.Check.gt(0)), "p95": _number(pa.Check.gt(0)),
+        "unit": _text(pa.Check.isin(["count"])),
+    }, key=("owner", "vendor", "through_quarter", "measure"),
+        checks=(pa.Check(lambda d: (d["p5"] <= d["median"]) & (d["median"] <= d["p95"]),
+                         element_wise=False, error="p5 <= median <= p95 must hold"),)),
     "rental_prices": Table("rental_prices.csv", {
         "chip_id": _text(NON_EMPTY), "month": _text(pa.Check.str_matches(r"^\d{4}-\d{2}$")),
         "series": _text(NON_EMPTY), "usd_per_hour": _number(pa.Check.in_range(0.01, 100)),

@@ -1,0 +1,137 @@
+"""Amazon's observed accelerator purchases as uncertain data: Monte Carlo draws of Epoch AI's unit estimates and the
+chips' prices, per vendor and calendar year.
+
+Observed years are measured, not modelled, but the measurement is an estimate with a band. One draw:
+
+* Units of each (chip, quarter): a split lognormal through Epoch's p5 / median / p95 (analysis.uncertainty), driven by
+  z = sqrt(rho_v) Z_v + sqrt(1 - rho_v) e: one common factor Z_v per vendor and an independent e per row. Epoch's
+  quarterly errors are neither independent nor identical; `unit_correlation` fits rho_v so that the draws' sum over
+  all quarters reproduces Epoch's own band of the cumulative total (data/epoch_cumulative.csv).
+* Price of each Nvidia chip: a split lognormal through Epoch's yearly low / high (as p5 / p95), one draw per chip used
+  in every year (Epoch samples a chip's price once and reuses it across quarters).
+* Amazon's own chips: the sourced unit cost `trainium_unit_cost_usd`, a point value (its range is a sensitivity band,
+  shown separately by analysis.outlook.observed_asic_share_range).
+* H100e of a row = its units x Epoch's median H100e per unit for that row.
+
+Row 0 of every array is the central estimate (every input at its median: Epoch's medians, the price rows' values);
+rows 1..n are draws. Complete quarters only.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analysis import fleet
+from analysis.data import Dataset
+from analysis.memo import per_dataset
+from analysis.uncertainty import Z95
+
+#: Draws of the observed data kept per dataset; the forecast's draws pick from them (analysis.erosion.ObservedIndex).
+POOL_SIZE = 10_000
+#: Candidate correlations for the fit (the draws' band of the cumulative sum against Epoch's).
+RHO_GRID = np.round(np.linspace(0.0, 1.0, 21), 2)
+FIT_DRAWS = 4_000
+FIT_SEED = 20260422   # the date of the Epoch export: any fixed value gives a reproducible fit
+
+
+@dataclass(frozen=True)
+class Purchases:
+    """Per vendor id, arrays (1 + draws, years): spend (USD bn) and compute added (H100e); NaN where the data do not
+    cover a vendor in a year. Row 0 is the central estimate."""
+
+    years: tuple[int, ...]
+    spend: dict[str, np.ndarray]
+    compute: dict[str, np.ndarray]
+
+
+@per_dataset
+def _unit_rows(ds: Dataset) -> pd.DataFrame:
+    """Amazon's complete (chip, quarter) unit rows with year, vendor, H100e per unit and the band in log space."""
+    units = fleet.chip_additions(ds, "units")
+    h100e = fleet.chip_additions(ds, "h100e").set_index(["quarter", "chip"])["median"]
+    rows = units.assign(year=units["quarter"].str[:4].astype(int),
+                        h100e_per_unit=h100e.loc[list(zip(units["quarter"], units["chip"]))].to_numpy() / units["median"])
+    return rows.reset_index(drop=True)
+
+
+def _split_lognormal(median, p5, p95, z) -> np.ndarray:
+    """Quantiles of split lognormals (p5 / median / p95 given, broadcast) at standard-normal scores z."""
+    mid = np.log(median)
+    sigma = np.where(z < 0, (mid - np.log(p5)) / Z95, (np.log(p95) - mid) / Z95)
+    return np.exp(mid + z * sigma)
+
+
+def _unit_draws(rows: pd.DataFrame, rho: dict[str, float], rng: np.random.Generator, n: int) -> np.ndarray:
+    """(n, rows) unit draws, one common factor per vendor with correlation rho[vendor]."""
+    z = rng.standard_normal((n, len(rows)))
+    vendor = rows["vendor"].to_numpy()
+    for v, r in rho.items():
+        common = rng.standard_normal((n, 1))
+        cols = vendor == v
+        z[:, cols] = np.sqrt(r) * common + np.sqrt(1.0 - r) * z[:, cols]
+    return _split_lognormal(rows["median"].to_numpy(), rows["p5"].to_numpy(), rows["p95"].to_numpy(), z)
+
+
+@per_dataset
+def unit_correlation(ds: Dataset) -> dict[str, float]:
+    """Per Epoch vendor label with a cumulative band in data/epoch_cumulative.csv: the correlation rho (on a 0.05
+    grid) whose draws' 5th-95th percentile of the summed units is closest, in log space, to Epoch's band of the
+    cumulative total. A vendor without a cumulative row gets rho = 1 (errors fully shared: the widest band)."""
+    rows = _unit_rows(ds)
+    cumulative = ds["epoch_cumulative"]
+    fitted = {}
+    for vendor in rows["vendor"].unique():
+        target = cumulative[(cumulative["owner"] == "Amazon") & (cumulative["vendor"] == vendor)]
+        if target.empty:
+            fitted[vendor] = 1.0
+            continue
+        t = target.iloc[0]
+        sub = rows[(rows["vendor"] == vendor) & (rows["quarter"] <= t["through_quarter"])].reset_index(drop=True)
+        errors = []
+        for rho in RHO_GRID:
+            total = _unit_draws(sub, {vendor: rho}, np.random.default_rng(FIT_SEED), FIT_DRAWS).sum(axis=1)
+            p5, p95 = np.percentile(total, [5, 95])
+            errors.append(np.log(p5 / t["p5"]) ** 2 + np.log(p95 / t["p95"]) ** 2)
+        fitted[vendor] = float(RHO_GRID[int(np.argmin(errors))])
+    return fitted
+
+
+@per_dataset
+def draws(ds: Dataset, trainium_unit_cost_usd: float, seed: int, n: int = POOL_SIZE) -> Purchases:
+    """The central estimate and `n` draws of Amazon's purchases per vendor (data/vendors.csv) and year."""
+    rows = _unit_rows(ds)
+    rng = np.random.default_rng([seed, 1])
+    units = np.vstack([rows["median"].to_numpy()[None, :], _unit_draws(rows, unit_correlation(ds), rng, n)])
+    prices = fleet.unit_prices(ds, trainium_unit_cost_usd)
+    priced = rows[["chip", "year"]].merge(prices, on=["chip", "year"], how="left")
+    if priced["usd"].isna().any():
+        raise KeyError(f"no unit price for {priced.loc[priced['usd'].isna(), ['chip', 'year']].drop_duplicates().values.tolist()}")
+    chips = sorted(rows["chip"].unique())
+    chip_z = np.vstack([np.zeros((1, len(chips))), rng.standard_normal((n, len(chips)))])
+    z = chip_z[:, [chips.index(c) for c in rows["chip"]]]
+    low = priced["low"].fillna(priced["usd"]).to_numpy()
+    high = priced["high"].fillna(priced["usd"]).to_numpy()
+    price = _split_lognormal(priced["usd"].to_numpy(), low, high, z)
+    spend = units * price / 1e9
+    compute = units * rows["h100e_per_unit"].to_numpy()
+    years = tuple(sorted(int(y) for y in rows["year"].unique()))
+    out_spend, out_compute = {}, {}
+    for v in ds["vendors"].itertuples():
+        mine = (rows["vendor"] == v.epoch_vendor).to_numpy()
+        covered = set(rows.loc[mine, "year"])
+        s = np.full((n + 1, len(years)), 0.0 if not covered else np.nan)
+        c = s.copy()
+        for j, year in enumerate(years):
+            cols = mine & (rows["year"] == year).to_numpy()
+            if year in covered:
+                s[:, j] = spend[:, cols].sum(axis=1)
+                c[:, j] = compute[:, cols].sum(axis=1)
+        out_spend[v.vendor_id], out_compute[v.vendor_id] = s, c
+    return Purchases(years, out_spend, out_compute)
+
+
+def band(values: np.ndarray) -> dict[str, np.ndarray]:
+    """Central (row 0) and the draws' 5th and 95th percentiles, per column."""
+    return {"central": values[0], "p5": np.percentile(values[1:], 5, axis=0), "p95": np.percentile(values[1:], 95, axis=0)}
