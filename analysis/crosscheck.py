@@ -58,7 +58,7 @@ def our_values(ds, p: dict, schema: dict, result: dict) -> dict[str, float]:
     life_revenue = finance.HOURS_PER_MONTH * at_cut.utilization * at_cut.price[:at_cut.life_months].sum()
     rates = portfolio.p5_rates(ds)
     central = result["central"]
-    purchases = outlook.observed_purchases(ds, p, schema)
+    purchases = outlook.observed_purchases(ds, p)
     last = result["model"].observed.years[-1]
     return {
         # Nvidia's claim: rent earned over four years per dollar of Nvidia hardware (the GPU price alone).

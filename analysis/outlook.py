@@ -62,6 +62,23 @@ def observed_purchases(ds: Dataset, p: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def observed_shares(ds: Dataset, p: dict) -> pd.DataFrame:
+    """Per observed year: Trainium's share of the compute Amazon added and the ASIC share of its accelerator spend and
+    compute — the central estimate with the draws' 5th and 95th percentiles (NaN where the data do not cover every
+    vendor)."""
+    draws = purchase_draws(ds, p)
+    kinds = dict(zip(ds["vendors"]["vendor_id"], ds["vendors"]["kind"]))
+    spend = erosion.observed_shares(draws.spend)
+    compute = erosion.observed_shares(draws.compute)
+    table = pd.DataFrame({"year": list(draws.years)})
+    for name, values in (("trainium_compute_share", compute["trainium"]),
+                         ("asic_spend_share", sum(s for v, s in spend.items() if kinds[v] == "asic")),
+                         ("asic_compute_share", sum(s for v, s in compute.items() if kinds[v] == "asic"))):
+        b = observed.band(values)
+        table[name], table[f"{name}_p5"], table[f"{name}_p95"] = b["central"], b["p5"], b["p95"]
+    return table
+
+
 def observed_years(ds: Dataset, p: dict) -> list[int]:
     """Years with reported capex and Epoch estimates, up to `observed_through`."""
     return [y for y in observable_years(ds) if y <= p["observed_through"]]
@@ -300,14 +317,15 @@ def hindcast(ds: Dataset, base_p: dict, schema: dict[str, Parameter]) -> pd.Data
     was observed (`base_p` with every observable year observed, at the data's central estimate): the forecast
     (central estimate), its p5-p95 over the draws, the outcome, the error, whether the interval held it and the CRPS
     of the draws (analysis.scoring; in the quantity's unit, lower is better)."""
-    truth = observed_run(ds, base_p, schema)["central"]
+    truth_run = observed_run(ds, base_p, schema)
+    truth, outcome_years = truth_run["central"], truth_run["model"].observed.years
     rows = []
     for origin, p in hindcast_origins(ds, schema).items():
         result = run(ds, p, schema, sensitivity=False)
         years = list(result["model"].years)
         for metric, label, unit in HINDCAST_QUANTITIES:
             band = _band(result, metric)
-            for year in (y for y in truth.index if y > origin):
+            for year in (y for y in outcome_years if y > origin):
                 outcome = float(truth.loc[year, metric])
                 draws = result["draws"][metric][:, years.index(year)]
                 if np.isnan(outcome) or np.isnan(draws).all():

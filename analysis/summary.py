@@ -18,29 +18,38 @@ ESSAY_ANSWER = "Yes, but not so much in the near-term."
 
 def key_findings(ds: Dataset, p: dict, schema: dict[str, Parameter], result: dict) -> list[dict]:
     """Headline items (key, label, value, unit, optional p5/p95 or range): what happened from every observed year
-    (whatever the run's `observed_through`), the outlook from section 3's run `result`."""
+    (whatever the run's `observed_through`; central estimate with the data's own 5th-95th percentiles), the outlook
+    from section 3's run `result`."""
     heads = {h["key"]: h for h in outlook.headlines(result)}
     truth = {**p, "observed_through": int(schema["observed_through"].maximum)}   # what happened: every observed year
     truth_result = outlook.observed_run(ds, p, schema)
     central = truth_result["central"]
     observed = truth_result["model"].observed.years
     last = observed[-1]
+    bought = outlook.observed_purchases(ds, truth).set_index(["vendor", "year"])
+    shares = outlook.observed_shares(ds, truth).set_index("year")
     check = outlook.spend_check(ds, truth, schema, truth_result).set_index("year")
-    cal = outlook.calibration(ds, truth, schema).set_index("year")
-    asic = outlook.observed_asic_share_range(ds, truth, schema).set_index("year")
+    cal = outlook.calibration(ds, truth).set_index("year")
+    price_range = outlook.observed_asic_share_range(ds, truth, schema).set_index("year")
     first = ESSAY_BASE_YEAR if ESSAY_BASE_YEAR in observed else observed[0]
+
+    def nvidia(year):
+        row = bought.loc[("nvidia", year)]
+        return {"value": float(row["spend"]), "unit": "USD_billion", "p5": float(row["spend_p5"]), "p95": float(row["spend_p95"])}
+
     return [
-        {"key": "nvidia_revenue_observed_first", "year": first, "label": f"Nvidia revenue from AWS, {first} (observed)",
-         "value": float(central.loc[first, "nvidia_revenue"]), "unit": "USD_billion",
-         "p5": float(check.loc[first, "nvidia_p5"]), "p95": float(check.loc[first, "nvidia_p95"])},
-        {"key": "nvidia_revenue_observed_last", "year": last, "label": f"Nvidia revenue from AWS, {last} (observed)",
-         "value": float(central.loc[last, "nvidia_revenue"]), "unit": "USD_billion",
-         "p5": float(check.loc[last, "nvidia_p5"]), "p95": float(check.loc[last, "nvidia_p95"])},
+        {"key": "nvidia_revenue_observed_first", "year": first, "label": f"Nvidia revenue from AWS, {first} (observed)", **nvidia(first)},
+        {"key": "nvidia_revenue_observed_last", "year": last, "label": f"Nvidia revenue from AWS, {last} (observed)", **nvidia(last)},
         {"key": "trainium_compute_share_observed_last", "year": last, "label": f"Trainium share of the compute Amazon added, {last} (observed)",
-         "value": float(central.loc[last, "compute_share_trainium"]), "unit": "fraction"},
-        {"key": "asic_spend_share_observed_last", "year": last, "label": f"ASIC share of Amazon's accelerator spend, {last} (observed; range over the Trainium unit cost)",
-         "value": float(asic.loc[last, "central"]), "unit": "fraction",
-         "p5": float(asic.loc[last, "at_low_cost"]), "p95": float(asic.loc[last, "at_high_cost"])},
+         "value": float(central.loc[last, "compute_share_trainium"]), "unit": "fraction",
+         "p5": float(shares.loc[last, "trainium_compute_share_p5"]), "p95": float(shares.loc[last, "trainium_compute_share_p95"])},
+        {"key": "asic_spend_share_observed_last", "year": last, "label": f"ASIC share of Amazon's accelerator spend, {last} (observed)",
+         "value": float(central.loc[last, "asic_spend_share"]), "unit": "fraction",
+         "p5": float(shares.loc[last, "asic_spend_share_p5"]), "p95": float(shares.loc[last, "asic_spend_share_p95"])},
+        {"key": "asic_spend_share_observed_last_price_range", "year": last,
+         "label": f"ASIC share of Amazon's accelerator spend, {last}, across the Trainium unit cost's sensitivity band",
+         "value": float(price_range.loc[last, "central"]), "unit": "fraction",
+         "p5": float(price_range.loc[last, "at_low_cost"]), "p95": float(price_range.loc[last, "at_high_cost"])},
         {"key": "amazon_share_of_nvidia_dc_observed_last", "year": last, "label": f"Amazon's share of Nvidia's Data Center revenue, {last}",
          "value": float(check.loc[last, "amazon_share_of_nvidia_dc"]), "unit": "fraction"},
         {"key": "accelerator_share_of_capex_observed_last", "year": last, "label": f"Share of Amazon's capex that bought accelerator chips, {last}",
@@ -73,8 +82,8 @@ def answer(findings: list[dict]) -> str:
         f"**{ESSAY_QUESTION}** The essay ({ESSAY_DATE}): *\"{ESSAY_ANSWER}\"* "
         f"What happened since: {near}, from {_interval(first)} in {first['year']} to {_interval(last)} in {last['year']} "
         f"(Epoch AI's unit estimates × chip prices, p5–p95 in brackets), while Trainium took {fmt(trn['value'], 'fraction')} of the "
-        f"compute Amazon added in {last['year']} but {_interval(asic)} of the accelerator spend (the range spans the unsourced "
-        "Trainium unit cost), because a unit of Trainium compute costs less. The risk arrived in compute share sooner than the essay expected, and not yet in Nvidia's dollars. "
+        f"compute Amazon added in {last['year']} but {_interval(asic)} of the accelerator spend (5th–95th percentile of the data's "
+        "own uncertainty), because a unit of Trainium compute costs less. The risk arrived in compute share sooner than the essay expected, and not yet in Nvidia's dollars. "
         f"Looking ahead, the central estimate puts Nvidia's revenue from AWS in 2027–2030 at {_interval(f['nvidia_revenue_2027_2030'])}, "
         f"with ASICs taking {_interval(f['asic_share_of_spend_2027_2030'])} of the spend. Whether ASICs hold more than a quarter "
         f"of AWS's accelerator spend in 2030 is {risk} (probability {fmt(p25, 'fraction')}); a majority by 2030 is {majority} "
