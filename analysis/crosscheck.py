@@ -71,7 +71,7 @@ def our_values(ds, p: dict, schema: dict, result: dict) -> dict[str, float]:
         "aws_cost_per_h100_hour": float(portfolio.cost_per_gpu_hour(at_cut).set_index("component").loc["total", "full_use"]),
         "breakeven_price_after_cut": float(cut["breakeven_price_scale"] * cut["mean_price"]),
         # The published cost sheet is dated August 2024: the all-in capex at Epoch's 2024 H100 price.
-        "capex_per_h100_usd": float(fleet.all_in_capex(portfolio.h100_price(ds, 2024), p)),
+        "capex_per_h100_usd": float(fleet.all_in_capex(ds, portfolio.h100_price(ds, 2024), p)),
         "landlord_mean_price_before_cut": float(portfolio.blended_price(rates["on-demand, pre-cut"], rates["Capacity Blocks"], p)),
         "rental_revenue_per_h100_4y": revenue_4y,
         "asic_share_of_amazon_spend_2026": float(central.loc[2026, "asic_spend_share"]),

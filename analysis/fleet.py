@@ -109,10 +109,28 @@ def spend_and_compute(ds: Dataset, trainium_unit_cost_usd: float) -> pd.DataFram
     return vendor_shares(yearly(spend), yearly(additions(ds, "h100e")))
 
 
-def all_in_capex(chip_price_usd, p: dict):
-    """Capex per accelerator with its share of the server and the cluster network (USD):
-    chip price / accelerator_share_of_ai_hardware / (1 - network_share_of_cluster_capex)."""
-    return chip_price_usd / p["accelerator_share_of_ai_hardware"] / (1 - p["network_share_of_cluster_capex"])
+#: The server price sources price 2023 systems (SemiAnalysis, May 2023; the essay, early 2024), 8 GPUs each.
+SERVER_PRICE_YEAR = 2023
+GPUS_PER_H100_SERVER = 8
+
+
+def server_factor(ds: Dataset, p: dict) -> float:
+    """Cost of a server per accelerator over the chip's price, from one sourced price: an 8-GPU H100 server
+    (`h100_server_price_usd`) / 8 over Epoch AI's H100 price of the same year. Applied to every chip's price."""
+    return p["h100_server_price_usd"] / GPUS_PER_H100_SERVER / _epoch_price(ds, "H100/H200", SERVER_PRICE_YEAR)
+
+
+def all_in_capex(ds: Dataset, chip_price_usd, p: dict):
+    """Capex per accelerator with its share of the server and of the cluster network, each added once (USD):
+    chip price x server_factor / (1 - network_share_of_cluster_capex)."""
+    return chip_price_usd * server_factor(ds, p) / (1 - p["network_share_of_cluster_capex"])
+
+
+@per_dataset
+def _epoch_price(ds: Dataset, chip: str, year: int) -> float:
+    """Epoch AI's price of an Epoch chip label in a year."""
+    prices = _epoch_prices(ds).set_index(["chip", "year"])["usd"]
+    return float(prices[(chip, year)])
 
 
 def first_month(price_period: str) -> pd.Period:
@@ -151,7 +169,7 @@ def quarterly_mix(ds: Dataset, p: dict) -> pd.DataFrame:
     `all_in_usd` (all_in_capex), `power_w` (Epoch's TDP / units) and `rent_usd_per_hour` (on-demand list
     price per accelerator in force in the quarter's first month, from EPOCH_RENT_INSTANCE)."""
     mix = _chip_mix(ds, p["trainium_unit_cost_usd"])
-    return mix.assign(all_in_usd=all_in_capex(mix["chip_price_usd"], p))[MIX_COLUMNS]
+    return mix.assign(all_in_usd=all_in_capex(ds, mix["chip_price_usd"], p))[MIX_COLUMNS]
 
 
 @per_dataset

@@ -184,7 +184,7 @@ def landlord(ds: Dataset, p: dict, start: pd.Period, label: str) -> Landlord:
     rates = p5_rates(ds)
     listed = np.where(months < cut, rates["on-demand, pre-cut"], rates["on-demand, post-cut"])
     decline = finance.decline_factors(np.arange(len(months)) + (months[0] - last).n, p["rental_price_decline_per_year"])
-    return Landlord(label=label, start=start, capex=float(fleet.all_in_capex(h100_price(ds, start.year), p)),
+    return Landlord(label=label, start=start, capex=float(fleet.all_in_capex(ds, h100_price(ds, start.year), p)),
                     power=power_per_hour(ds, p), hosting=hosting_per_hour(ds, p), cost_of_capital=p["cost_of_capital"],
                     utilization=p["utilization"], life_years=p["depreciation_life_years"],
                     residual_fraction=p["residual_value_fraction"], months=months, on_demand=listed * decline,
@@ -306,14 +306,14 @@ def what_if_grid(L: Landlord, utilizations, price_scales, residual_fractions, li
 def tenant_rent_vs_buy(ds: Dataset, p: dict, utilization) -> pd.DataFrame:
     """Months after which buying an 8-GPU server beats renting p5 (pre-cut, post-cut, Capacity Blocks).
 
-    Buying: gpus x accelerator_price_usd up front; per month the GPUs' power at utilization (incl. server overhead
+    Buying: the 8-GPU server (h100_server_price_usd, the one server price of the report) up front; per month the GPUs' power at utilization (incl. server overhead
     and PUE), hosting of their IT load (every hour) and server_support_usd_per_year / 12. `months_of_rent_for_price`
     is the try-before-you-buy reading: months of renting (at utilization) that cost as much as the server.
     """
     n, u = gpus_per_server(ds), np.atleast_1d(np.asarray(utilization, float))
     running = (n * (power_per_hour(ds, p) * u + hosting_per_hour(ds, p)) * finance.HOURS_PER_MONTH
                + p["server_support_usd_per_year"] / 12)
-    purchase = n * p["accelerator_price_usd"]
+    purchase = p["h100_server_price_usd"]
     frames = [pd.DataFrame({"utilization": u, "option": name, "rent_per_hour": n * rate,
                             "breakeven_months": finance.rent_vs_buy_breakeven_months(purchase, running, n * rate, u),
                             "months_of_rent_for_price": purchase / (n * rate * u * finance.HOURS_PER_MONTH)})
@@ -327,7 +327,7 @@ def system_cost_per_useful_hour(ds: Dataset, p: dict, utilization) -> pd.DataFra
     n, u = gpus_per_server(ds), np.atleast_1d(np.asarray(utilization, float))
     common = dict(life_years=p["depreciation_life_years"], cost_of_capital=p["cost_of_capital"],
                   usd_per_kwh=p["electricity_usd_per_kwh"], pue=p["pue"], utilization=u)
-    gpu = finance.cost_per_useful_hour(n * p["accelerator_price_usd"], power_kw=n * it_kw_per_gpu(ds, p), **common)
+    gpu = finance.cost_per_useful_hour(p["h100_server_price_usd"], power_kw=n * it_kw_per_gpu(ds, p), **common)
     groq = finance.cost_per_useful_hour(p["groq_chips_per_model"] * p["groq_chip_price_usd"],
                                         power_kw=p["groq_chips_per_model"] * p["groq_chip_power_w"] / 1000, **common)
     return pd.DataFrame({"utilization": u, "gpu_server": gpu, "groq_system": groq, "groq_advantage_needed": groq / gpu})

@@ -1,5 +1,6 @@
-"""The erosion model on small synthetic inputs: observed years fixed, logistic moves, shares, spend identities,
-thresholds, central estimate, sensitivity tools."""
+"""The erosion model on small synthetic inputs: observed years as data rows (central + draws), calibration inside
+each draw, logistic moves, shares, spend identities, thresholds, 'stays above' years, central estimate, sensitivity
+tools."""
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,15 +10,19 @@ from analysis import erosion as e
 from analysis.uncertainty import SplitDistribution
 
 VENDORS = (e.Vendor("nvidia", "Nvidia", "gpu"), e.Vendor("asic1", "ASIC one", "asic"), e.Vendor("gpu2", "GPU two", "gpu"))
+# Row 0 is the central estimate, rows 1-2 two draws of the data.
 OBSERVED = e.Observed(years=(2023, 2024, 2025), capex=np.array([50.0, 80.0, 100.0]),
-                      spend={"nvidia": np.array([4.0, 6.0, 8.0]), "asic1": np.array([np.nan, 1.0, 2.0]),
-                             "gpu2": np.array([0.0, 0.0, 0.0])},
-                      compute={"nvidia": np.array([100.0, 150.0, 200.0]), "asic1": np.array([np.nan, 50.0, 100.0]),
-                               "gpu2": np.array([0.0, 0.0, 0.0])})
+                      spend={"nvidia": np.array([[4.0, 6.0, 8.0], [3.0, 5.0, 6.0], [5.0, 7.0, 10.0]]),
+                             "asic1": np.array([[np.nan, 1.0, 2.0], [np.nan, 1.5, 3.0], [np.nan, 0.5, 1.0]]),
+                             "gpu2": np.zeros((3, 3))},
+                      compute={"nvidia": np.array([[100.0, 150.0, 200.0], [90.0, 140.0, 180.0], [110.0, 160.0, 220.0]]),
+                               "asic1": np.array([[np.nan, 50.0, 100.0], [np.nan, 60.0, 120.0], [np.nan, 40.0, 90.0]]),
+                               "gpu2": np.zeros((3, 3))})
 POINT = {"capex_growth_2026": 1.2, "capex_growth_2027": 1.1, "capex_growth_2028": 1.0, "capex_growth_2029": 1.0, "capex_growth_2030": 1.05,
-         "accelerator_share_of_capex": 0.1,
-         "asic1_ceiling": 0.6, "asic1_midpoint": 2027.0, "asic1_takeover": 3.0, "asic1_cost_ratio": 0.5,
+         "accelerator_share_change": 1.0, "observed_data": 0.0,
+         "asic1_ceiling": 0.6, "asic1_midpoint": 2027.0, "asic1_takeover": 3.0,
          "gpu2_ceiling": 0.1, "gpu2_midpoint": 2028.0, "gpu2_takeover": 4.0, "gpu2_cost_ratio": 0.8}
+ASIC1_COST = (2.0 / 100.0) / (8.0 / 200.0)   # central 2025: asic1's USD per H100e over Nvidia's = 0.5
 
 
 @pytest.fixture
@@ -31,8 +36,8 @@ def draws():
     n = 500
     return {"asic1_ceiling": rng.uniform(0, 1, n), "asic1_midpoint": rng.uniform(2020, 2035, n),
             "asic1_takeover": rng.uniform(0.2, 10, n), "gpu2_ceiling": rng.uniform(0, 1, n),
-            "gpu2_midpoint": rng.uniform(2020, 2035, n), "asic1_cost_ratio": rng.uniform(0.1, 2, n),
-            "capex_growth_2026": rng.uniform(0.5, 2, n), "accelerator_share_of_capex": rng.uniform(0, 0.5, n)}
+            "gpu2_midpoint": rng.uniform(2020, 2035, n), "gpu2_cost_ratio": rng.uniform(0.1, 2, n),
+            "capex_growth_2026": rng.uniform(0.5, 2, n), "accelerator_share_change": rng.uniform(0.5, 2, n)}
 
 
 def test_logistic_move_starts_at_the_observed_share_and_tends_to_the_ceiling():
@@ -53,11 +58,13 @@ def test_a_move_long_past_its_midpoint_stays_finite():
     assert np.all(np.isfinite(path)) and path[-1] == pytest.approx(0.5)
 
 
-def test_observed_years_are_the_data_in_every_draw(model, draws):
+def test_observed_years_are_the_chosen_row_of_the_data_in_every_draw(model, draws):
     paths = e.evaluate(model, draws)
     n_obs = len(OBSERVED.years)
     np.testing.assert_array_equal(paths["capex"][:, :n_obs], np.broadcast_to(OBSERVED.capex, (500, n_obs)))
-    np.testing.assert_array_equal(paths["nvidia_revenue"][:, :n_obs], np.broadcast_to(OBSERVED.spend["nvidia"], (500, n_obs)))
+    np.testing.assert_array_equal(paths["nvidia_revenue"][:, :n_obs], np.broadcast_to(OBSERVED.spend["nvidia"][0], (500, n_obs)))
+    rows = e.evaluate(model, {**draws, "observed_data": np.tile([0.0, 1.0], 250)})["nvidia_revenue"][:, :n_obs]
+    np.testing.assert_array_equal(rows[1::2], np.broadcast_to(OBSERVED.spend["nvidia"][1], (250, n_obs)))
     np.testing.assert_allclose(paths["compute_share_asic1"][:, 2], 100 / 300)
     assert np.isnan(paths["compute_share_asic1"][:, 0]).all()             # not covered in 2023: unknown, not zero
     np.testing.assert_allclose(paths["accelerator_spend"][:, 1], 7.0)      # covered vendors summed
@@ -88,17 +95,41 @@ def test_challenger_shares_above_one_are_scaled_to_sum_to_one(model):
 def test_spend_identities_in_forecast_years(model):
     p = e.evaluate(model)
     np.testing.assert_allclose(p["capex"][0, 3:], 100 * np.cumprod([1.2, 1.1, 1.0, 1.0, 1.05]))
-    np.testing.assert_allclose(p["accelerator_spend"][0, 3:], p["capex"][0, 3:] * 0.1)
+    np.testing.assert_allclose(p["accelerator_spend"][0, 3:], p["capex"][0, 3:] * 0.1)   # 2025: 10 of 100 on chips
     np.testing.assert_allclose(p["nvidia_revenue"][:, 1:] + p["erosion"][:, 1:], p["accelerator_spend"][:, 1:])
     assert np.isnan(p["erosion"][0, 0])          # a year the data do not split by vendor has no erosion figure
     np.testing.assert_allclose(p["asic_spend_share"][0, 3:], p["spend_share_asic1"][0, 3:])  # gpu2 is not an ASIC
 
 
-def test_equal_costs_give_spend_shares_equal_to_compute_shares_and_cheaper_chips_less(model):
-    same = e.evaluate(model, {"asic1_cost_ratio": 1.0, "gpu2_cost_ratio": 1.0})
-    np.testing.assert_allclose(same["spend_share_asic1"][0, 3:], same["compute_share_asic1"][0, 3:])
-    cheap = e.evaluate(model)
-    assert np.all(cheap["spend_share_asic1"][0, 3:] < cheap["compute_share_asic1"][0, 3:])
+def test_spend_shares_weight_compute_shares_by_each_draws_observed_cost_ratio(model):
+    p = e.evaluate(model)
+    weights = {"nvidia": p["compute_share_nvidia"][0, 3:], "asic1": p["compute_share_asic1"][0, 3:] * ASIC1_COST,
+               "gpu2": p["compute_share_gpu2"][0, 3:] * 0.8}
+    np.testing.assert_allclose(p["spend_share_asic1"][0, 3:], weights["asic1"] / sum(weights.values()))
+    assert np.all(p["spend_share_asic1"][0, 3:] < p["compute_share_asic1"][0, 3:])        # cheaper compute, fewer dollars
+
+
+def test_each_draw_continues_from_its_own_past(model):
+    """The forecast of draw k starts from row k of the data: its share of capex on chips, its compute shares and its
+    cost ratio (no jump at the boundary)."""
+    p = e.evaluate(model, {"observed_data": np.array([0.0, 1.0, 2.0])})
+    last = np.array([[8.0 + 2.0, 6.0 + 3.0, 10.0 + 1.0]]).T / 100.0            # each row's 2025 accelerator share of capex
+    np.testing.assert_allclose(p["accelerator_spend"][:, 3], 120.0 * last[:, 0])
+    ratios = np.array([(2 / 100) / (8 / 200), (3 / 120) / (6 / 180), (1 / 90) / (10 / 220)])
+    share = p["compute_share_asic1"][:, 3]
+    weights = share * ratios
+    np.testing.assert_allclose(p["spend_share_asic1"][:, 3],
+                               weights / (weights + p["compute_share_nvidia"][:, 3] + p["compute_share_gpu2"][:, 3] * 0.8))
+    np.testing.assert_allclose(p["compute_share_asic1"][:, 3], [e.logistic_move(2026.5, s, 0.6, 2027.0, 3.0, 2025.5)
+                                                                for s in (100 / 300, 120 / 300, 90 / 310)])
+
+
+def test_erosion_on_the_same_compute_prices_challenger_compute_at_nvidias_cost(model):
+    p = e.evaluate(model)
+    assert p["erosion_same_compute"][0, 1] == pytest.approx(50.0 * 6.0 / 150.0)            # 2024: asic1 H100e x Nvidia's USD per H100e
+    forecast = p["accelerator_spend"][0, 3:] * (p["spend_share_asic1"][0, 3:] / ASIC1_COST + p["spend_share_gpu2"][0, 3:] / 0.8)
+    np.testing.assert_allclose(p["erosion_same_compute"][0, 3:], forecast)
+    assert np.all(p["erosion_same_compute"][0, 1:] > p["erosion"][0, 1:])                   # cheaper compute: more of it
 
 
 def test_a_higher_ceiling_lowers_nvidia_spend_share_in_every_forecast_year(model):
@@ -107,12 +138,15 @@ def test_a_higher_ceiling_lowers_nvidia_spend_share_in_every_forecast_year(model
 
 
 @pytest.mark.parametrize("name, value", [("asic1_ceiling", 1.5), ("asic1_takeover", 0.0), ("capex_growth_2027", -1.0),
-                                         ("accelerator_share_of_capex", np.nan), ("asic1_cost_ratio", 0.0)])
+                                         ("accelerator_share_change", np.nan), ("gpu2_cost_ratio", 0.0),
+                                         ("observed_data", 3.0), ("observed_data", 0.5), ("accelerator_share_change", 11.0)])
 def test_invalid_inputs_are_rejected(model, name, value):
     with pytest.raises(ValueError, match=name):
         e.evaluate(model, {name: value})
     with pytest.raises(KeyError):
         e.evaluate(model, {"no_such_input": 1.0})
+    with pytest.raises(KeyError):
+        e.evaluate(model, {"asic1_cost_ratio": 1.0})      # calibrated from the data: not an input
 
 
 def test_model_requires_consecutive_years_and_every_point_value():
@@ -122,16 +156,33 @@ def test_model_requires_consecutive_years_and_every_point_value():
         e.Model(VENDORS, OBSERVED, (2026, 2027, 2028, 2029, 2030), {k: v for k, v in POINT.items() if k != "gpu2_takeover"})
 
 
-def test_threshold_probabilities_and_crossing_years(model):
-    ceilings = np.array([0.0, 0.0, 0.95, 0.95])   # two draws stay low, two pass 50% of spend
-    paths = e.evaluate(model, {"asic1_ceiling": ceilings, "asic1_midpoint": np.full(4, 2026.0), "asic1_cost_ratio": np.ones(4)})
+def test_threshold_probabilities_cover_every_year_and_stays_above_is_not_first_above(model):
+    ceilings = np.array([0.0, 0.0, 0.95, 0.95])   # two draws fall back, two pass 50% of spend
+    paths = e.evaluate(model, {"asic1_ceiling": ceilings, "asic1_midpoint": np.full(4, 2026.0)})
     share = paths["asic_spend_share"]
-    table = e.threshold_table(paths, model.years, thresholds=(0.5,), report_years=(2030,))
-    assert table["probability"].iloc[0] == np.mean(share[:, -1] > 0.5) == 0.5
-    crossing = e.crossing_table(paths, model.years, thresholds=(0.5,)).iloc[0]
-    assert crossing["share_passing"] == 0.5 and crossing["p95"] == np.inf and crossing["p5"] <= 2030
-    first = e.first_year_above(paths, model.years, 0.5)
-    assert np.isnan(first[:2]).all() and (first[2:] >= 2026).all()
+    table = e.threshold_table(paths, model.years, thresholds=(0.5,)).set_index("year")["probability"]
+    assert list(table.index) == list(model.years)
+    assert np.isnan(table[2023])                                     # the data do not split 2023 by vendor
+    assert table[2030] == np.mean(share[:, -1] > 0.5) == 0.5
+    stays = e.stays_above_table(paths, model.years, thresholds=(0.5,)).iloc[0]
+    assert stays["share_never"] == 0.5 and stays["p95"] == np.inf and stays["p5"] <= 2030
+    year = e.year_stays_above(paths, model.years, 0.5)
+    assert np.isnan(year[:2]).all() and (year[2:] >= 2026).all()
+
+
+def test_a_one_year_blip_is_not_a_crossing():
+    years = np.arange(2024, 2031)
+    share = np.array([[0.30, 0.20, 0.22, 0.26, 0.27, 0.28, 0.30],     # above in 2024, below, then above from 2027
+                      [0.30, 0.20, 0.20, 0.20, 0.20, 0.20, 0.20],     # a blip only: never stays above
+                      [np.nan, 0.26, 0.27, 0.28, 0.29, 0.30, 0.31]])  # undefined first year, above from 2025
+    year = e.year_stays_above({"asic_spend_share": share}, years, 0.25)
+    assert year[0] == 2027 and np.isnan(year[1]) and year[2] == 2025
+
+
+def test_observed_index_orders_draws_and_its_median_is_the_central_row():
+    dist = e.ObservedIndex((3, 1, 2))
+    assert dist.median() == 0.0
+    np.testing.assert_array_equal(dist.ppf([0.0, 0.34, 0.99, 1.0]), [3.0, 1.0, 2.0, 2.0])
 
 
 def test_window_sums_cover_exactly_their_years(model):
@@ -143,7 +194,7 @@ def test_window_sums_cover_exactly_their_years(model):
 
 def test_central_estimate_is_the_model_at_the_medians_and_the_tornado_base(model):
     specs = {"asic1_ceiling": SplitDistribution(0.6, 0.4, 0.8, "logitnormal"),
-             "capex_growth_2026": SplitDistribution(1.2, 1.0, 1.5, "lognormal")}
+             "capex_growth_2026": SplitDistribution(1.2, 1.0, 1.5, "lognormal"), "observed_data": e.ObservedIndex((1, 2))}
     fn = e.outcome_model(model, "nvidia_revenue_2026_2030")
     base = e.tornado(fn, specs)["base"].iloc[0]
     central = e.outcomes(e.evaluate(model, e.medians(specs)), model.years)["nvidia_revenue_2026_2030"][0]
