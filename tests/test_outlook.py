@@ -24,45 +24,65 @@ def test_annual_capex_sums_reported_quarters(ds):
     assert 2026 not in capex.index          # only two quarters of 2026 are reported
 
 
-def test_observed_purchases_price_epoch_units_chip_by_chip(ds, schema):
+def test_observed_purchases_price_epoch_units_chip_by_chip(ds):
     p = params.resolve({}, ds)
-    purchases = outlook.observed_purchases(ds, p, schema).set_index(["year", "vendor"])
+    purchases = outlook.observed_purchases(ds, p).set_index(["year", "vendor"])
     fleet = ds["epoch_fleet"]
     units = fleet[(fleet["measure"] == "units") & fleet["quarter"].str.startswith("2023")].groupby("chip")["median"].sum()
     prices = ds["accelerator_specs"].query("metric == 'price' and source_id == 'epoch-ai-chip-counts' and as_of == '2023'")
     price = prices.set_index("chip_id")["value"]
     expected = (units["A100"] * price["a100-sxm-80"] + units["H100/H200"] * price["h100-sxm"]) / 1e9
-    assert purchases.loc[(2023, "nvidia"), "spend"] == pytest.approx(expected)
+    assert purchases.loc[(2023, "nvidia"), "spend"] == pytest.approx(expected)     # the central estimate: medians
     assert np.isnan(purchases.loc[(2023, "trainium"), "spend"])          # Epoch has no Trainium rows before 2024
     assert purchases.loc[(2025, "amd"), "spend"] == 0.0                  # Epoch lists no AMD at Amazon: zero
     trn = fleet[(fleet["measure"] == "units") & (fleet["vendor"] == "Amazon") & fleet["quarter"].str.startswith("2025")]
     assert purchases.loc[(2025, "trainium"), "spend"] == pytest.approx(trn["median"].sum() * p["trainium_unit_cost_usd"] / 1e9)
-    assert purchases.loc[(2025, "trainium"), "spend_p95"] == pytest.approx(trn["p95"].sum() * schema["trainium_unit_cost_usd"].high / 1e9)
+    # The draws' band is non-zero and narrower than Epoch's widest (every chip's p95 units together).
+    assert purchases.loc[(2025, "trainium"), "spend_p5"] < purchases.loc[(2025, "trainium"), "spend"] \
+        < purchases.loc[(2025, "trainium"), "spend_p95"] < trn["p95"].sum() * p["trainium_unit_cost_usd"] / 1e9
 
 
-def test_observed_years_reproduce_the_data_in_every_draw(ds, schema, base):
+def test_observed_years_carry_the_datas_own_band_and_the_central_row_is_epochs_median(ds, schema, base):
     p, result = base
     model = result["model"]
     assert model.observed.years == (2022, 2023, 2024, 2025) and model.forecast_years == (2026, 2027, 2028, 2029, 2030)
-    paths = erosion.evaluate(model, erosion.sample_inputs(result["specs"], 2000, 3))
-    purchases = outlook.observed_purchases(ds, p, schema)
-    nvidia = purchases[purchases["vendor"] == "nvidia"].set_index("year")["spend"]
-    for i, year in enumerate(model.observed.years):
-        assert np.all(paths["nvidia_revenue"][:, i] == nvidia[year])
-        assert np.all(paths["capex"][:, i] == outlook.annual_capex(ds)[year] / 1e3)
+    nvidia = outlook.observed_purchases(ds, p).query("vendor == 'nvidia'").set_index("year")
+    central = result["central"]
     pct = result["percentiles"].set_index(["metric", "year"])
     for year in model.observed.years:
+        assert central.loc[year, "nvidia_revenue"] == pytest.approx(nvidia.loc[year, "spend"])
+        assert central.loc[year, "capex"] == outlook.annual_capex(ds)[year] / 1e3
         row = pct.loc[("nvidia_revenue", year)]
-        assert row["p5"] == row["p50"] == row["p95"] == nvidia[year]  # no band from draws on observed years
+        assert row["p5"] < central.loc[year, "nvidia_revenue"] < row["p95"]          # a band, never re-estimated
+        capex = pct.loc[("capex", year)]
+        assert capex["p5"] == capex["p95"] == central.loc[year, "capex"]            # filings: exact
+    for year in (2024, 2025):
+        row = pct.loc[("asic_spend_share", year)]
+        assert row["p5"] < central.loc[year, "asic_spend_share"] < row["p95"]
 
 
-def test_observed_year_spend_lies_inside_epochs_band(ds, schema, base):
+def test_observed_year_bands_lie_inside_epochs_widest_band(ds, schema, base):
     p, result = base
     check = outlook.spend_check(ds, p, schema, result)
     assert list(check["year"]) == [2022, 2023, 2024, 2025]
-    assert ((check["epoch_p5"] <= check["model_accelerator_spend"]) & (check["model_accelerator_spend"] <= check["epoch_p95"])).all()
-    assert ((check["nvidia_p5"] <= check["model_nvidia_revenue"]) & (check["model_nvidia_revenue"] <= check["nvidia_p95"])).all()
+    assert ((check["epoch_p5"] <= check["model_accelerator_spend_p5"]) & (check["model_accelerator_spend_p95"] <= check["epoch_p95"])).all()
+    assert ((check["nvidia_p5"] <= check["model_nvidia_revenue_p5"]) & (check["model_nvidia_revenue_p95"] <= check["nvidia_p95"])).all()
+    assert (check["model_nvidia_revenue_p5"] < check["model_nvidia_revenue_p95"]).all()
     assert check["amazon_share_of_nvidia_dc"].between(0, 1).all()
+
+
+def test_the_draws_reproduce_epochs_band_of_the_cumulative_total(ds):
+    """The correlation of the unit draws is fitted to Epoch's own band of the sum of all quarters."""
+    from analysis import observed
+    rows = ds["epoch_cumulative"].set_index("vendor")
+    units = observed._unit_rows(ds)
+    assert 0.0 < observed.unit_correlation(ds)["Nvidia"] < 1.0 and 0.0 < observed.unit_correlation(ds)["Amazon"] < 1.0
+    rng = np.random.default_rng(5)
+    for vendor in ("Nvidia", "Amazon"):
+        sub = units[units["vendor"] == vendor].reset_index(drop=True)
+        total = observed._unit_draws(sub, observed.unit_correlation(ds), rng, 20_000).sum(axis=1)
+        p5, p95 = np.percentile(total, [5, 95])
+        assert p5 == pytest.approx(rows.loc[vendor, "p5"], rel=0.05) and p95 == pytest.approx(rows.loc[vendor, "p95"], rel=0.05)
 
 
 def test_nvidia_datacenter_revenue_is_calendarized_by_quarter_end(ds):
@@ -72,15 +92,32 @@ def test_nvidia_datacenter_revenue_is_calendarized_by_quarter_end(ds):
     assert by_year[2022] == pytest.approx(sum(f[f"FY2023Q{q}"] for q in range(1, 5)) / 1e3)
 
 
-def test_calibrated_defaults_equal_the_last_observed_year(ds, schema):
-    cal = outlook.calibration(ds, params.resolve({}, ds), schema).set_index("year").loc[2025]
-    assert schema["accelerator_share_of_capex"].default == pytest.approx(cal["share_of_capex"], abs=5e-5)
-    assert schema["accelerator_share_of_capex"].low == pytest.approx(cal["share_of_capex_p5"], abs=5e-5)
-    assert schema["accelerator_share_of_capex"].high == pytest.approx(cal["share_of_capex_p95"], abs=5e-5)
-    assert schema["trainium_cost_ratio"].default == pytest.approx(cal["trainium_cost_ratio"], abs=5e-5)
-    scale = np.array([schema["trainium_unit_cost_usd"].low, schema["trainium_unit_cost_usd"].high]) / schema["trainium_unit_cost_usd"].default
-    np.testing.assert_allclose([schema["trainium_cost_ratio"].low, schema["trainium_cost_ratio"].high],
-                               cal["trainium_cost_ratio"] * scale, atol=5e-4)
+def test_each_draw_forecast_starts_where_its_past_ends(ds, schema, base):
+    """Per draw, the first forecast year's accelerator spend is capex growth x the draw's own last observed share of
+    capex: the 2026 band sits above the 2025 band (capex guidance +52%), never below it."""
+    p, result = base
+    pct = result["percentiles"].set_index(["metric", "year"])
+    assert pct.loc[("nvidia_revenue", 2026), "p5"] >= pct.loc[("nvidia_revenue", 2025), "p5"]
+    assert pct.loc[("accelerator_spend", 2026), "p5"] > pct.loc[("accelerator_spend", 2025), "p5"]
+    model = result["model"]
+    row = 7
+    paths = erosion.evaluate(model, {"observed_data": float(row)})
+    last = sum(np.nan_to_num(model.observed.spend[v.id][row, -1]) for v in model.vendors)
+    growth = model.point["capex_growth_2026"]
+    assert paths["accelerator_spend"][0, 4] == pytest.approx(model.observed.capex[-1] * growth * last / model.observed.capex[-1])
+
+
+def test_the_trainium_price_moves_observed_and_forecast_shares_together(ds, schema):
+    """One parameter prices Trainium in the observed years and, through each draw's last observed cost ratio, in the
+    forecast: from $3,000 to $6,000 the 2025 and 2026 ASIC shares rise together, with no step at the boundary."""
+    shares = {}
+    for cost in (3000.0, 4000.0, 6000.0):
+        p = params.resolve({"trainium_unit_cost_usd": cost, "mc_draws": 1000}, ds)
+        shares[cost] = outlook.run(ds, p, schema, sensitivity=False)["central"]["asic_spend_share"]
+    assert shares[3000.0][2025] < shares[4000.0][2025] < shares[6000.0][2025]
+    assert shares[3000.0][2026] < shares[4000.0][2026] < shares[6000.0][2026]
+    for cost, share in shares.items():
+        assert abs(share[2026] - share[2025]) < 0.03, cost                     # no jump between 2025 and 2026
 
 
 def test_one_time_convention_annual_sums_and_mid_year_curves(ds, schema, base):
@@ -118,14 +155,21 @@ def test_shares_sum_to_one_in_every_year_and_draw(base):
         np.testing.assert_allclose(total[:, 2:], 1.0)                    # every year Epoch covers every vendor
 
 
-def test_threshold_probabilities_are_reported_by_year(base):
+def test_threshold_probabilities_are_reported_for_every_year(base):
     p, result = base
     table = result["thresholds"]
-    assert set(table["year"]) == {2026, 2027, 2028, 2030} and set(table["threshold"]) == {0.25, 0.5}
-    for t in (0.25, 0.5):
-        assert table[table["threshold"] == t]["probability"].between(0, 1).all()
+    assert set(table["year"]) == set(range(2022, 2031)) and set(table["threshold"]) == {0.25, 0.5}
     probs = table.set_index(["threshold", "year"])["probability"]
-    assert all(probs[(0.5, y)] <= probs[(0.25, y)] for y in (2026, 2027, 2028, 2030))
+    assert np.isnan(probs[(0.25, 2023)])                    # no Trainium estimate before 2024: not a number, not 0
+    defined = table.dropna()
+    assert defined["probability"].between(0, 1).all()
+    assert all(probs[(0.5, y)] <= probs[(0.25, y)] for y in range(2024, 2031))
+    assert 0 < probs[(0.25, 2024)] < 1                      # an observed year is uncertain too
+    heads = {h["key"]: h for h in outlook.headlines(result)}
+    assert heads["p_asic_above_25pct_2022"]["value"] is None
+    stays = heads["year_asic_stays_above_25pct"]
+    assert heads["share_never_stays_above_25pct"]["value"] == pytest.approx(1 - probs[(0.25, 2030)])
+    assert not (stays["p5"] is not None and stays["p5"] == stays["p95"])    # no p5 = p95 unless certain
 
 
 def test_by_year_table_has_the_promised_columns(base):
@@ -134,11 +178,12 @@ def test_by_year_table_has_the_promised_columns(base):
     assert list(table["year"]) == list(range(2022, 2031))
     assert list(table["observed"]) == [True] * 4 + [False] * 5
     for column in ("accelerator_spend_usd_b", "nvidia_revenue_usd_b", "nvidia_spend_share", "asic_spend_share",
-                   "trainium_compute_share", *(f"{c}_{q}" for c in ("nvidia_revenue_usd_b", "asic_spend_share")
-                                               for q in ("p5", "p50", "p95"))):
+                   "asic_compute_share", "trainium_compute_share", "erosion_same_budget_usd_b", "erosion_same_compute_usd_b",
+                   "p_asic_spend_share_above_25pct", "p_asic_spend_share_above_50pct",
+                   *(f"{c}_{q}" for c in ("nvidia_revenue_usd_b", "asic_spend_share", "asic_compute_share")
+                     for q in ("p5", "p50", "p95"))):
         assert column in table
-    forecast = table[~table["observed"]]
-    assert (forecast["nvidia_revenue_usd_b_p5"] < forecast["nvidia_revenue_usd_b_p95"]).all()
+    assert (table["nvidia_revenue_usd_b_p5"] < table["nvidia_revenue_usd_b_p95"]).all()     # observed years too
 
 
 def test_a_new_challenger_is_a_data_row_plus_parameters(tmp_path):
@@ -198,16 +243,24 @@ def test_cli_refuses_an_unknown_scenario(tmp_path):
     assert "Traceback" not in result.stderr and not (tmp_path / "r").exists()
 
 
-def test_hindcast_uses_only_the_february_2024_view_and_scores_it_against_2024_2025(ds, schema):
-    essay = params.resolve({**scenarios.load("essay-2024")["values"], "mc_draws": 2000}, ds)
-    assert essay["observed_through"] == 2023 and essay["capex_outlook_vintage"] == "2024-02"
-    hind = outlook.hindcast(ds, essay, params.resolve({}, ds), schema)
-    assert len(hind) == 10 and set(hind["year"]) == {2024, 2025}
-    np.testing.assert_allclose(hind["error"], hind["projected"] - hind["actual"])
-    capex = hind[hind["quantity"] == "Amazon gross capex"].set_index("year")
+def test_rolling_origin_hindcast_uses_only_what_was_knowable_and_scores_it(ds, schema):
+    origins = outlook.hindcast_origins(ds, schema)
+    assert set(origins) == {2023, 2024}
+    assert origins[2023]["capex_outlook_vintage"] == "2024-02" and origins[2024]["capex_outlook_vintage"] == "2025-02"
+    hind = outlook.hindcast(ds, params.resolve({}, ds), schema)
+    assert set(hind["origin"]) == {2023, 2024}
+    assert (hind["year"] > hind["origin"]).all() and hind["year"].max() == 2025       # outcomes are observed years only
+    np.testing.assert_allclose(hind["error"], hind["forecast"] - hind["outcome"])
+    assert (hind["inside_p5_p95"] == ((hind["p5"] <= hind["outcome"]) & (hind["outcome"] <= hind["p95"]))).all()
+    assert (hind["crps"] >= 0).all()
+    capex = hind[(hind["metric"] == "capex")].set_index(["origin", "year"])
     growth = ds["capex_outlook"].query("vintage == '2024-02'").set_index("year")["growth"]
-    assert capex.loc[2024, "projected"] == pytest.approx(52.729 * growth[2024])
-    assert capex.loc[2025, "actual"] == pytest.approx(131.819)
-    trn = hind[hind["quantity"] == "Trainium share of compute added"].set_index("year")
-    assert trn.loc[2025, "actual"] > trn.loc[2025, "projected"]
-    assert isinstance(hind, pd.DataFrame)
+    assert capex.loc[(2023, 2024), "forecast"] == pytest.approx(52.729 * growth[2024])
+    assert capex.loc[(2023, 2025), "outcome"] == pytest.approx(131.819)
+    miss = capex.loc[(2023, 2025)]                     # a miss: the CRPS of a forecast far from the outcome is large
+    assert not miss["inside_p5_p95"] and miss["crps"] > 0.5 * abs(miss["error"])
+    items = {i["key"]: i for i in outlook.hindcast_results(hind)}
+    assert items["hindcast_coverage"]["value"] == pytest.approx(hind["inside_p5_p95"].mean())
+    assert items["hindcast_2023_capex_2025"]["outcome"] == pytest.approx(131.819)
+
+
