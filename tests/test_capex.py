@@ -58,13 +58,16 @@ def test_real_mix_by_hand(ds):
     p = params.resolve({}, ds)
     m = fleet.quarterly_mix(ds, p).set_index(["quarter", "chip"])
     assert m.groupby("quarter")["unit_share"].sum().to_numpy() == pytest.approx(1.0)
-    # Epoch's 2023 H100 price 34,641 / 0.61 / (1 - 0.19); units and TDP from the epoch_fleet.csv rows
+    # One server price: an 8-GPU H100 server sqrt(270,000 x 300,000) / 8 per GPU in 2023, / (1 - 0.19) for the network;
+    # other chips scaled by their price relative to Epoch's 2023 H100 price 34,641. Units and TDP from epoch_fleet.csv.
+    server_factor = (270_000 * 300_000) ** 0.5 / 8 / 34_641
     h = m.loc[("2023Q3", "H100/H200")]
-    assert h["all_in_usd"] == pytest.approx(34_641 / 0.61 / 0.81)
+    assert h["all_in_usd"] == pytest.approx((270_000 * 300_000) ** 0.5 / 8 / 0.81, rel=1e-5)
+    assert 270_000 <= h["all_in_usd"] * 0.81 * 8 <= 300_000                  # inside the sourced server-price band
     assert h["power_w"] == pytest.approx(700, abs=1)
     assert m.loc[("2025Q2", "H100/H200"), "rent_usd_per_hour"] == pytest.approx(98.32 / 8)   # April: pre-cut
     assert m.loc[("2025Q3", "H100/H200"), "rent_usd_per_hour"] == pytest.approx(55.04 / 8)   # July: post-cut
-    assert m.loc[("2025Q3", "Trainium2"), "all_in_usd"] == pytest.approx(4_000 / 0.61 / 0.81)
+    assert m.loc[("2025Q3", "Trainium2"), "all_in_usd"] == pytest.approx(4_000 * server_factor / 0.81, rel=1e-5)
     assert m.loc[("2025Q3", "Trainium2"), "rent_usd_per_hour"] == pytest.approx(35.7608 / 16)
 
 

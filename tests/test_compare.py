@@ -47,7 +47,7 @@ def runs(tmp_path_factory, ds):
     """A: the defaults; B: two erosion inputs and one landlord input changed."""
     root = tmp_path_factory.mktemp("runs")
     a = make_run(root / "A", ds, {})
-    b = make_run(root / "B", ds, {"trainium_ceiling": 0.7, "accelerator_share_of_capex": 0.2, "utilization": 0.5})
+    b = make_run(root / "B", ds, {"trainium_ceiling": 0.7, "accelerator_share_change": 1.2, "utilization": 0.5})
     return a, b
 
 
@@ -94,7 +94,7 @@ def test_runs_on_different_data_versions_are_refused(tmp_path, runs, ds):
 
 def test_differing_parameters_are_exactly_the_changed_ones(runs):
     loaded = [compare.load_run(r) for r in runs]
-    assert compare.differing_parameters(loaded) == ["accelerator_share_of_capex", "trainium_ceiling", "utilization"]
+    assert compare.differing_parameters(loaded) == ["accelerator_share_change", "trainium_ceiling", "utilization"]
 
 
 def test_each_part_is_the_change_from_swapping_that_parameter_alone(runs, ds):
@@ -105,7 +105,7 @@ def test_each_part_is_the_change_from_swapping_that_parameter_alone(runs, ds):
     assert at["check"] == [] and at["refused"] == {}
     defaults = params.resolve({}, ds)
     base = outlook.run(ds, defaults, schema, sensitivity=False)["summary"]["nvidia_revenue_2027_2030"]
-    for name in ("trainium_ceiling", "accelerator_share_of_capex"):
+    for name in ("trainium_ceiling", "accelerator_share_change"):
         alone = outlook.run(ds, params.resolve({name: b.parameters[name]}, ds), schema, sensitivity=False)
         part = at["explained"]["erosion.nvidia_revenue_2027_2030"]["parameters"][name]
         assert part == pytest.approx(alone["summary"]["nvidia_revenue_2027_2030"] - base) and part != 0
@@ -152,7 +152,7 @@ def page(tmp_path_factory, runs):
 def test_page_shows_parameters_numbers_and_explanations(page, runs):
     html = (page / "index.html").read_text(encoding="utf-8")
     saved = json.loads((page / "compare.json").read_text())
-    assert saved["differing_parameters"] == ["accelerator_share_of_capex", "trainium_ceiling", "utilization"]
+    assert saved["differing_parameters"] == ["accelerator_share_change", "trainium_ceiling", "utilization"]
     assert "<code>trainium_ceiling</code>" in html and "Why the numbers differ" in html
     explained = saved["attribution"][0]["explained"]["erosion.nvidia_revenue_2027_2030"]
     assert compare.fmt_change(explained["total"], "USD_billion") in html

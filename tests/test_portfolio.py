@@ -111,8 +111,9 @@ def test_real_data_nvidia_spend_share_exceeds_compute_share_once_trainium_arrive
 
 # --- 3. the landlord --------------------------------------------------------------------------------------
 
-CAPEX_2023 = 34_641 / 0.61 / (1 - 0.19)          # Epoch's 2023 H100 price, / accelerator share, / (1 - network)
-CAPEX_2025 = 23_238 / 0.61 / (1 - 0.19)
+SERVER = 284_605                                  # the one server price: sqrt(270,000 x 300,000), 8 x H100, 2023
+CAPEX_2023 = SERVER / 8 / (1 - 0.19)               # a 2023 H100's share of the server, / (1 - network)
+CAPEX_2025 = 23_238 * (SERVER / 8 / 34_641) / (1 - 0.19)   # Epoch's 2025 H100 price x the 2023 server factor
 
 
 def blend(on_demand, p):
@@ -244,9 +245,9 @@ def test_tenant_breakeven_by_hand(ds, p):
     t = pf.tenant_rent_vs_buy(ds, p, [0.5, 1.0]).set_index(["option", "utilization"])
     for u in (0.5, 1.0):
         running = 8 * (POWER_H * u + HOSTING_H) * 730 + 39_800 / 12
-        assert t.loc[("on-demand, pre-cut", u), "breakeven_months"] == pytest.approx(300_000 / (P5_PRE * u * 730 - running))
-        assert t.loc[("Capacity Blocks", u), "breakeven_months"] == pytest.approx(300_000 / (P5_CB * u * 730 - running))
-        assert t.loc[("on-demand, post-cut", u), "months_of_rent_for_price"] == pytest.approx(300_000 / (P5_POST * u * 730))
+        assert t.loc[("on-demand, pre-cut", u), "breakeven_months"] == pytest.approx(SERVER / (P5_PRE * u * 730 - running))
+        assert t.loc[("Capacity Blocks", u), "breakeven_months"] == pytest.approx(SERVER / (P5_CB * u * 730 - running))
+        assert t.loc[("on-demand, post-cut", u), "months_of_rent_for_price"] == pytest.approx(SERVER / (P5_POST * u * 730))
     months = t.xs("on-demand, post-cut")["breakeven_months"]
     assert months[0.5] > months[1.0]                              # lower utilization: renting stays cheaper longer
 
@@ -254,7 +255,7 @@ def test_tenant_breakeven_by_hand(ds, p):
 def test_system_cost_per_useful_hour_by_hand(ds, p):
     s = pf.system_cost_per_useful_hour(ds, p, [0.25, 1.0]).set_index("utilization")
     groq = 576 * 20_000 * crf(0.083, 5) / 8760
-    gpu = 300_000 * crf(0.083, 5) / 8760
+    gpu = SERVER * crf(0.083, 5) / 8760
     assert s.loc[1.0, "groq_system"] == pytest.approx(groq + 576 * 0.3 * 1.15 * 0.0892)
     assert s.loc[0.25, "gpu_server"] == pytest.approx(gpu / 0.25 + 8 * KW_IT * 1.15 * 0.0892)
     assert s.loc[0.25, "groq_advantage_needed"] == pytest.approx(s.loc[0.25, "groq_system"] / s.loc[0.25, "gpu_server"])

@@ -46,8 +46,8 @@ def test_landlord_grid_points_equal_the_full_pipeline(ds, schema, defaults):
 def test_erosion_grid_points_equal_the_central_estimate_of_a_run(ds, schema, defaults):
     axes = outlook.what_if_axes(schema, defaults)
     points, lines = outlook.what_if(ds, defaults, schema, axes)
-    assert len(points) == len(axes["trainium_ceiling"]) * len(axes["accelerator_share_of_capex"]) * len(axes["capex_growth_scale"])
-    for point in ({}, {"trainium_ceiling": 0.6, "accelerator_share_of_capex": axes["accelerator_share_of_capex"][0],
+    assert len(points) == len(axes["trainium_ceiling"]) * len(axes["accelerator_share_change"]) * len(axes["capex_growth_scale"])
+    for point in ({}, {"trainium_ceiling": 0.6, "accelerator_share_change": axes["accelerator_share_change"][0],
                        "capex_growth_scale": 1.5}):
         p = params.resolve({**point, "mc_draws": 1000}, ds)
         result = outlook.run(ds, p, schema, sensitivity=False)
