@@ -155,6 +155,7 @@ TABLES = {
         "published_value": _number(pa.Check.gt(0)), "unit": _text(pa.Check.isin(UNITS)),
         "measures": _text(NON_EMPTY),
         "compares_with": _text(pa.Check.str_matches(r"^[a-z][a-z0-9_]*$")),
+        "basis": _text(pa.Check.isin(["independent", "consistency", "not comparable"])),
         "why_they_differ": _text(NON_EMPTY, pa.Check(lambda s: ~s.str.contains(STANDALONE_NUMBER, regex=True),
                                                      error="must not contain hand-typed numbers")),
         "formula": _text(),
