@@ -96,7 +96,7 @@ CORRUPT = [
      "column 'evidence'"),
     ("essay_claims.csv", "nvda-aws-1m-gpu-deal;openai-aws-38b-2025;", "nvda-aws-1m-gpu-deal;no-such-source;",
      "column 'evidence': unknown source id 'no-such-source'"),
-    ("cross_checks.csv", "is a sales argument:", "is a sales argument worth $5:", "column 'why_they_differ'"),
+    ("cross_checks.csv", "is a sales argument at", "is a sales argument worth $5 at", "column 'why_they_differ'"),
     ("cross_checks.csv", "nvidia-rental-multiple,Nvidia: $1 of GPU hardware rents out for ~$5 over four years,5,ratio",
      "nvidia-rental-multiple,Nvidia: $1 of GPU hardware rents out for ~$5 over four years,0,ratio", "column 'published_value'"),
     ("cross_checks.csv", "over four years,5,ratio,", "over four years,5,times,", "column 'unit'"),
