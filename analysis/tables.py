@@ -138,7 +138,8 @@ TABLES = {
                          element_wise=False, error="p5 <= median <= p95 must hold"),)),
     "rental_prices": Table("rental_prices.csv", {
         "chip_id": _text(NON_EMPTY), "month": _text(pa.Check.str_matches(r"^\d{4}-\d{2}$")),
-        "series": _text(NON_EMPTY), "usd_per_hour": _number(pa.Check.in_range(0.01, 100)),
+        "series": _text(NON_EMPTY), "basis": _text(pa.Check.isin(["market", "contract", "hyperscaler list"])),
+        "usd_per_hour": _number(pa.Check.in_range(0.01, 100)),
         "unit": _text(pa.Check.isin(["USD_per_hour"])), "note": _text(),
     }, key=("chip_id", "month", "series")),
     "essay_claims": Table("essay_claims.csv", {
