@@ -114,9 +114,22 @@ def show_chart(chart: alt.TopLevelMixin, description: str | None = None) -> None
 
 def png_of(spec: dict) -> bytes:
     """A chart as a palette PNG (no timestamps or other metadata: the same spec gives the same bytes)."""
-    image = Image.open(io.BytesIO(vl_convert.vegalite_to_png(spec, scale=PNG_SCALE)))
+    image = Image.open(io.BytesIO(vl_convert.vegalite_to_png(spec, scale=PNG_SCALE))).convert("RGBA")
+    return palette_png(image.quantize(colors=PNG_COLORS, method=Image.Quantize.FASTOCTREE))
+
+
+def palette_png(image: Image.Image) -> bytes:
+    """An image's pixels as a palette PNG whose bytes depend on the pixels alone: the palette holds exactly the colours
+    used, sorted by (R, G, B, A), so two images that show the same pixels through palettes in another order (as the
+    quantizer can return them) give the same bytes; no metadata, a fixed compression level."""
+    pixels = np.asarray(image.convert("RGBA")).reshape(-1, 4)
+    colours, index = np.unique(pixels, axis=0, return_inverse=True)
+    if len(colours) > 256:
+        raise ValueError(f"{len(colours)} colours do not fit a PNG palette")
+    out = Image.fromarray(index.reshape(image.height, image.width).astype(np.uint8), mode="P")
+    out.putpalette(colours[:, :3].astype(np.uint8).tobytes(), rawmode="RGB")
     buffer = io.BytesIO()
-    image.quantize(colors=PNG_COLORS, method=Image.Quantize.FASTOCTREE).save(buffer, format="PNG", optimize=True)
+    out.save(buffer, format="PNG", compress_level=9, transparency=colours[:, 3].astype(np.uint8).tobytes())
     return buffer.getvalue()
 
 
