@@ -1,6 +1,12 @@
 var EMBED_OPTIONS = {mode: "vega-lite", renderer: "svg", actions: false};
+// Charts take the width of their container (the notebooks' fixed width is for JupyterLab and the PNG).
+function fitted(spec) {
+  spec.width = "container";
+  spec.autosize = {type: "fit-x", contains: "padding"};
+  return spec;
+}
 document.querySelectorAll("script[data-chart]").forEach(function (node) {
-  var spec = JSON.parse(node.textContent);
+  var spec = fitted(JSON.parse(node.textContent));
   vegaEmbed("#" + node.getAttribute("data-chart"), spec, EMBED_OPTIONS)
     .catch(function (error) { console.error("chart " + node.getAttribute("data-chart") + ": " + error); });
 });
@@ -45,11 +51,20 @@ document.querySelectorAll("section[data-what-if]").forEach(function (box) {
       body.appendChild(tr);
     });
     box.querySelector("code.set-line").textContent = command.join(" ");
-    var spec = JSON.parse(JSON.stringify(w.chart));
+    var spec = fitted(JSON.parse(JSON.stringify(w.chart)));
     spec.datasets[spec.data.name] = lines.filter(function (r) { return matches(r, w.x); });
     vegaEmbed(box.querySelector(".what-if-chart"), spec, EMBED_OPTIONS)
       .catch(function (error) { console.error("what-if " + w.name + ": " + error); });
   }
   inputs.forEach(function (input) { input.addEventListener("input", update); });
   update();
+});
+
+// Code cells are folded away; one button shows or hides all of them.
+document.querySelectorAll("button.show-code").forEach(function (button) {
+  button.addEventListener("click", function () {
+    var shown = document.body.classList.toggle("show-code");
+    button.setAttribute("aria-pressed", String(shown));
+    button.textContent = shown ? "Hide code" : "Show code";
+  });
 });
