@@ -33,8 +33,12 @@ SECTION_MIMETYPE = "application/vnd.awsaccel.section+json"
 TABLE_MIMETYPE = "application/vnd.awsaccel.table+json"
 WHAT_IF_MIMETYPE = "application/vnd.awsaccel.whatif+json"
 WHAT_IF_OUT = "reports/what-if"
+#: Okabe & Ito's colour-blind-safe palette, blue first: every categorical colour of every chart (no red-green pair).
+CATEGORY_COLOURS = ["#0072B2", "#E69F00", "#56B4E9", "#D55E00", "#009E73", "#CC79A7", "#F0E442", "#000000"]
+CHART_HEIGHT = 240
 CHART_DIGITS = 6         # significant digits of a what-if chart's points (its numbers shown are formatted in Python)
 TABLE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
+UNESCAPED_DOLLAR = re.compile(r"(?<!\\)\$")
 
 def _money(template: str):
     """Formatter for a money unit: the sign goes before the dollar sign (-$22.4B, not $-22.4B)."""
@@ -99,7 +103,8 @@ def chart_bundle(chart: alt.TopLevelMixin, description: str | None = None) -> di
 def chart_spec(chart: alt.TopLevelMixin, description: str | None = None) -> dict:
     """A chart's Vega-Lite spec with the report's legend style and a text description (`description`, then a
     summary of its axes, series and ranges)."""
-    spec = chart.configure_legend(orient="bottom", labelLimit=0, columns=2).to_dict()
+    spec = (chart.configure_legend(orient="bottom", labelLimit=0, columns=2)
+            .configure_range(category=CATEGORY_COLOURS).configure_view(continuousHeight=CHART_HEIGHT).to_dict())
     spec["description"] = " ".join(filter(None, [description or spec.get("description"), describe(spec)]))
     return spec
 
@@ -143,6 +148,12 @@ def chart_title(spec: dict) -> str:
     """The title text of a chart spec."""
     title = spec.get("title", "")
     return title.get("text", "") if isinstance(title, dict) else title
+
+
+def chart_subtitle(spec: dict) -> list[str]:
+    """The subtitle lines of a chart spec (what it shows, its source)."""
+    title = spec.get("title")
+    return list(title.get("subtitle", [])) if isinstance(title, dict) else []
 
 
 def _views(spec: dict, data: str | None = None):
@@ -224,14 +235,18 @@ def describe(spec: dict) -> str:
     for key, name in SERIES_CHANNELS.items():
         if key in channels and key != measure:
             text += f". {name}: {_channel_phrase(channels[key], rows)}"
-    title = spec.get("title")
-    notes = title.get("subtitle", []) if isinstance(title, dict) else []
-    return ". ".join([text, *notes]) + "."
+    return ". ".join(filter(None, [chart_title(spec), text, *chart_subtitle(spec)])) + "."
 
 
 def say(text: str) -> None:
-    """Display prose that quotes computed values."""
-    display(Markdown(text))
+    """Display prose that quotes computed values. Dollar signs are escaped, so that JupyterLab (which typesets
+    markdown with MathJax) shows money, not maths: "$3.2B ($2.0B–$5.1B)" would otherwise render as a formula."""
+    display(Markdown(no_maths(text)))
+
+
+def no_maths(text: str) -> str:
+    """Markdown with every unescaped dollar sign escaped (\\$), which markdown renderers show as a dollar sign."""
+    return UNESCAPED_DOLLAR.sub(r"\\$", text)
 
 
 def table(frame: pd.DataFrame, units: dict[str, str], labels: dict[str, str] | None = None) -> None:
@@ -257,7 +272,7 @@ def table(frame: pd.DataFrame, units: dict[str, str], labels: dict[str, str] | N
     head = "".join(f"<th>{html.escape(c)}</th>" for c in out.columns)
     body = "".join("<tr>" + "".join(f'<td class="{"num" if c in numeric else "text"}">{html.escape(v)}</td>'
                                     for c, v in row.items()) + "</tr>" for _, row in out.iterrows())
-    display({"text/html": f'<table class="data"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>',
+    display({"text/html": f'<table class="data tex2jax_ignore"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>',
              "text/plain": out.to_string(index=False)}, raw=True)
 
 
