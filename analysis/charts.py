@@ -46,7 +46,7 @@ def _x_axis(field: str, title: str, kind: str, **scale) -> alt.X:
 
 def trend(frame: pd.DataFrame, x: str, y: str, color: str, y_title: str, y_format: str, x_format: str | None = None) -> str:
     """The takeaway of lines: how the series that ends highest moved from its first to its last point."""
-    rows = frame.dropna(subset=[y]).sort_values(x, kind="stable").reset_index(drop=True)
+    rows = frame.reset_index(drop=True).dropna(subset=[y]).sort_values(x, kind="stable", ignore_index=True)
     ends = rows.groupby(color, sort=False).tail(1)
     top = ends.loc[ends[y].idxmax()]
     series = rows[rows[color] == top[color]]

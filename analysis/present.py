@@ -306,6 +306,23 @@ def publish_table(name: str, frame: pd.DataFrame, description: str, title: str |
             raw=True)
 
 
+def payback_text(months: float, life_years: float) -> str:
+    """A payback month for readers: "not within life" when it is missing or not before the end of the life."""
+    if months is None or not math.isfinite(months) or months >= life_years * 12:
+        return "not within life"
+    return fmt(months, "months")
+
+
+def fixed_y_domain(spec: dict, lines: pd.DataFrame) -> dict:
+    """`spec` with its y scale fixed to the range of its y field over every row of `lines` (the whole grid)."""
+    view = next(v for v in [spec, *spec.get("layer", [])] if "y" in v.get("encoding", {}))
+    y = view["encoding"]["y"]
+    values = pd.to_numeric(lines[y["field"]], errors="coerce")
+    values = values[np.isfinite(values)]
+    y["scale"] = {**y.get("scale", {}), "domain": [float(values.min()), float(values.max())], "nice": True, "zero": False}
+    return spec
+
+
 def _plain(value):
     """A cell as a JSON value (numpy scalars to Python, timestamps to ISO text)."""
     if hasattr(value, "isoformat"):
@@ -320,7 +337,7 @@ def _set_text(value) -> str:
 def publish_what_if(name: str, title: str, description: str, axes: dict[str, list], schema: dict, values: dict,
                     points: pd.DataFrame, outputs: dict[str, tuple[str, str]], x: str,
                     chart_of: Callable[[pd.DataFrame], alt.TopLevelMixin], lines: pd.DataFrame | None = None,
-                    series: str | None = None) -> None:
+                    series: str | None = None, within_life: dict[str, str] | None = None) -> None:
     """Publish a what-if grid computed by the model: the report shows one control per parameter in `axes` (its
     grid values), the `outputs` (column: (label, unit)) of the selected grid point (one row per `series` value),
     a chart and the `--set` line that rebuilds the view as a full report. The page only looks grid points up.
@@ -328,16 +345,20 @@ def publish_what_if(name: str, title: str, description: str, axes: dict[str, lis
     `points` has one row per grid point (and series value); `lines` (default: `points`) holds the chart's rows,
     shown where every control but the chart's `x` field matches; `chart_of(lines at the run's values)` draws
     them. `values` is the run's parameter set: controls start at its values, and its other differences from the
-    defaults enter the `--set` line. The payload is compact: `rows` are lists (the `columns` of `points`, then the
-    formatted text of each output), `lines` columns and rows."""
+    defaults enter the `--set` line. `within_life` maps an output in months (a payback) to the column of `points`
+    holding the asset's life in years: a value missing or not before the end of life reads "not within life". The
+    chart's y axis is fixed over the whole grid, so that moving a control moves the line, not the axis. The payload
+    is compact: `rows` are lists (the `columns` of `points`, then the formatted text of each output), `lines`
+    columns and rows."""
     if not TABLE_NAME.fullmatch(name):
         raise ValueError(f"what-if name {name!r}: use lower-case letters, digits, '_' and '-'")
     own = lines is None
     lines = points if own else lines
     match = [n for n in axes if n != x]
     initial = lines[(lines[match] == pd.Series({n: values[n] for n in match})).all(axis=1)]
-    spec = chart_spec(chart_of(initial))
-    controls = [{"name": n, "label": schema[n].title, "unit": unit_label(schema[n].unit), "values": list(v),
+    spec = fixed_y_domain(chart_spec(chart_of(initial)), lines)
+    controls = [{"name": n, "label": schema[n].title, "unit": "" if schema[n].unit in UNIT_FORMATS else unit_label(schema[n].unit),
+                 "values": list(v),
                  "labels": [fmt(value, schema[n].unit) for value in v], "set": [_set_text(value) for value in v],
                  "default": schema[n].default, "value": values[n]} for n, v in axes.items()]
 
@@ -346,7 +367,10 @@ def publish_what_if(name: str, title: str, description: str, axes: dict[str, lis
                  float(f"{v:.{digits}g}") if digits and isinstance(v, float) else v for v in map(_plain, row)]
                 for row in frame.itertuples(index=False)]
 
-    texts = [[fmt(v, unit) for v in points[c]] for c, (_, unit) in outputs.items()]
+    life = within_life or {}
+    texts = [[payback_text(v, years) if c in life else fmt(v, unit)
+              for v, years in zip(points[c], points[life[c]] if c in life else points[c])]
+             for c, (_, unit) in outputs.items()]
     rows = [row + [t[i] for t in texts] for i, row in enumerate(cells(points))]
     base = [f"--set {n}={_set_text(v)}" for n, v in sorted(values.items())
             if n in schema and n not in axes and v != schema[n].default]

@@ -105,8 +105,9 @@ def _chart_html(spec: dict, downloads: list) -> str:
             + "".join(f'<span>{html.escape(n)}</span>' for n in notes) + '</p>'
             f'<div class="vega-chart" id="chart-{entry["id"]}"></div>'
             f'<script type="application/json" data-chart="chart-{entry["id"]}">{_script_json(embed)}</script>'
-            f'<figcaption>{html.escape(spec["description"])} <a class="csv" href="{entry["file"]}">Data (CSV)</a>'
-            f'</figcaption></figure>')
+            f'<figcaption><details><summary>Description and data</summary><span class="description">'
+            f'{html.escape(spec["description"])}</span> <a class="csv" href="{entry["file"]}">Data (CSV)</a>'
+            f'</details></figcaption></figure>')
 
 
 def _what_if_html(payload: dict, downloads: list) -> str:
