@@ -14,10 +14,11 @@ import shlex
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+import mistune
 import numpy as np
 import pandas as pd
 import vl_convert
-from IPython.display import Markdown, display
+from IPython.display import display
 from PIL import Image
 
 if TYPE_CHECKING:       # the report builder formats numbers with this module without loading altair
@@ -35,10 +36,15 @@ WHAT_IF_MIMETYPE = "application/vnd.awsaccel.whatif+json"
 WHAT_IF_OUT = "reports/what-if"
 #: Okabe & Ito's colour-blind-safe palette, blue first: every categorical colour of every chart (no red-green pair).
 CATEGORY_COLOURS = ["#0072B2", "#E69F00", "#56B4E9", "#D55E00", "#009E73", "#CC79A7", "#F0E442", "#000000"]
-CHART_HEIGHT = 240
+CHART_HEIGHT = 200
 CHART_DIGITS = 6         # significant digits of a what-if chart's points (its numbers shown are formatted in Python)
 TABLE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
 UNESCAPED_DOLLAR = re.compile(r"(?<!\\)\$")
+NO_MATHS = "mathjax_ignore tex2jax_ignore"     # the classes MathJax 3 and 2 skip
+#: Markdown for prose that interpolates data: paragraphs, emphasis and code only (no headings, links, images or HTML).
+PROSE = mistune.create_markdown(escape=True)
+PROSE.block.rules = ["blank_line"]                    # everything else is a paragraph
+PROSE.inline.rules = ["escape", "codespan", "emphasis", "linebreak", "softbreak"]
 
 def _money(template: str):
     """Formatter for a money unit: the sign goes before the dollar sign (-$22.4B, not $-22.4B)."""
@@ -97,7 +103,7 @@ def chart_bundle(chart: alt.TopLevelMixin, description: str | None = None) -> di
     png = png_of(spec)
     spec["$schema"] = VEGALITE_SCHEMA
     return {VEGALITE_MIMETYPE: spec, "image/png": base64.b64encode(png).decode("ascii"),
-            "text/plain": f"Chart: {chart_title(spec)}. {spec['description']}"}
+            "text/plain": f"Chart: {spec['description']}"}
 
 
 def chart_spec(chart: alt.TopLevelMixin, description: str | None = None) -> dict:
@@ -239,9 +245,11 @@ def describe(spec: dict) -> str:
 
 
 def say(text: str) -> None:
-    """Display prose that quotes computed values. Dollar signs are escaped, so that JupyterLab (which typesets
-    markdown with MathJax) shows money, not maths: "$3.2B ($2.0B–$5.1B)" would otherwise render as a formula."""
-    display(Markdown(no_maths(text)))
+    """Display prose that quotes computed values. JupyterLab typesets markdown and HTML outputs with MathJax, so
+    "$3.2B ($2.0B–$5.1B)" would render as a formula: it is shown from HTML that MathJax is told to leave alone
+    (PROSE's safe subset of markdown), with the markdown (dollars escaped) for the report and other viewers."""
+    markdown = no_maths(text)
+    display({"text/html": f'<div class="{NO_MATHS}">{PROSE(markdown)}</div>', "text/markdown": markdown}, raw=True)
 
 
 def no_maths(text: str) -> str:
@@ -272,7 +280,7 @@ def table(frame: pd.DataFrame, units: dict[str, str], labels: dict[str, str] | N
     head = "".join(f"<th>{html.escape(c)}</th>" for c in out.columns)
     body = "".join("<tr>" + "".join(f'<td class="{"num" if c in numeric else "text"}">{html.escape(v)}</td>'
                                     for c, v in row.items()) + "</tr>" for _, row in out.iterrows())
-    display({"text/html": f'<table class="data tex2jax_ignore"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>',
+    display({"text/html": f'<table class="data {NO_MATHS}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>',
              "text/plain": out.to_string(index=False)}, raw=True)
 
 

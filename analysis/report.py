@@ -30,17 +30,14 @@ from analysis.data import Dataset
 from analysis.notebook_run import declared_parameters, execute_all, notebook_paths
 from analysis.params import Parameter
 from analysis.present import (SECTION_MIMETYPE, TABLE_MIMETYPE, VEGALITE_MIMETYPE, WHAT_IF_MIMETYPE, chart_data,
-                              chart_subtitle, chart_title, fmt, svg_of, unit_label)
+                              PROSE, chart_subtitle, chart_title, fmt, svg_of, unit_label)
 
 TEMPLATES = jinja2.Environment(loader=jinja2.PackageLoader("analysis", "templates"), autoescape=True,
                                keep_trailing_newline=True)
 MARKDOWN = mistune.create_markdown(plugins=["table"])
-PROSE = mistune.create_markdown(escape=True)
-PROSE.block.rules = ["blank_line"]                    # everything else is a paragraph
-PROSE.inline.rules = ["escape", "codespan", "emphasis", "linebreak", "softbreak"]
 LINKABLE_URL = re.compile(r"https?://[^\s]+", re.IGNORECASE)
 HIDDEN_INPUT_TAGS = {"parameters", "injected-parameters"}
-LONG_TABLE_ROWS = 10        # a table with more rows moves to the appendix, leaving a link in its place
+LONG_TABLE_ROWS = 8        # a table with more rows moves to the appendix, leaving a link in its place
 
 
 @dataclass
@@ -146,6 +143,8 @@ def _output_html(output, prefix: str, page: Page, heading: str) -> str:
     if SECTION_MIMETYPE in data:
         page.sections.append(data[SECTION_MIMETYPE])
         return ""                                   # every section's headline numbers are in an appendix
+    if "text/markdown" in data:                 # prose (`say`) carries HTML for JupyterLab too: the page renders it itself
+        return f'<div class="prose">{PROSE(data["text/markdown"])}</div>'
     if "text/html" in data:
         rows = _table_rows(data["text/html"])
         if rows > LONG_TABLE_ROWS:
@@ -154,8 +153,6 @@ def _output_html(output, prefix: str, page: Page, heading: str) -> str:
             return (f'<p class="moved">Table ({rows} rows): <a href="#{ident}">{html.escape(heading)}</a>, '
                     'in the appendix of long tables.</p>')
         return f'<div class="output-html">{data["text/html"]}</div>'
-    if "text/markdown" in data:
-        return f'<div class="prose">{PROSE(data["text/markdown"])}</div>'
     if "text/plain" in data:
         return f'<pre class="output-text">{html.escape(data["text/plain"])}</pre>'
     return ""
