@@ -201,7 +201,8 @@ def fan(band: pd.DataFrame, line: pd.DataFrame, y_title: str, title: str, source
     ).transform_calculate(what="'central estimate'")
     last, final = line.set_index("year").loc[last_observed, "value"], line.set_index("year").loc[end, "value"]
     final_band = band.set_index("year").loc[end]
-    takeaway = (f"{_value(last, y_format)} in {last_observed} (observed), {_value(final, y_format)} forecast for {end} "
+    subject = f"{title.split(':')[0]}: " if ":" in title else ""
+    takeaway = (f"{subject}{_value(last, y_format)} in {last_observed} (observed), {_value(final, y_format)} forecast for {end} "
                 f"(5th–95th percentile {_value(final_band['p5'], y_format)}–{_value(final_band['p95'], y_format)}; {y_title})")
     return _titled_layer(shade, boundary, area, central, labels, takeaway=takeaway, title=title, source_note=source_note)
 

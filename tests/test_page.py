@@ -182,9 +182,14 @@ def test_every_chart_has_a_takeaway_title_above_what_it_shows_and_its_source():
 
 def test_no_year_prints_as_a_number_and_no_chart_uses_a_red_green_scheme():
     for name, spec in _specs():
+        years = [channel for view in _views(spec) for channel in view.get("encoding", {}).values()
+                 if isinstance(channel, dict) and channel.get("type") == "quantitative" and (
+                     channel.get("field") == "year" or str(channel.get("title", "")).lower().startswith(("year", "calendar year")))]
+        formats = {c["axis"].get("format") for c in years if isinstance(c.get("axis"), dict)}
+        assert not years or formats == {"d"}, (name, years)       # layers share the axis that one of them formats
         svg = vl_convert.vegalite_to_svg({k: v for k, v in spec.items() if k != "$schema"})
         labels = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
-        assert not [t for t in labels if re.fullmatch(r"2,0\d\d(\.\d+)?|20\d\d\.0", t.strip())], (name, chart_title(spec))
+        assert not [t for t in labels if re.fullmatch(r"2,0\d\d\.\d+|20\d\d\.0", t.strip())], (name, chart_title(spec))
         assert spec["config"]["range"]["category"] == CATEGORY_COLOURS
         schemes = [v["encoding"]["color"].get("scale", {}).get("scheme", "") for v in _views(spec)
                    if "color" in v.get("encoding", {})]
