@@ -47,7 +47,7 @@ def runs(tmp_path_factory, ds):
     """A: the defaults; B: two erosion inputs and one landlord input changed."""
     root = tmp_path_factory.mktemp("runs")
     a = make_run(root / "A", ds, {})
-    b = make_run(root / "B", ds, {"trainium_ceiling": 0.7, "accelerator_share_of_capex": 0.2, "utilization": 0.5})
+    b = make_run(root / "B", ds, {"trainium_ceiling": 0.7, "accelerator_share_change": 1.2, "utilization": 0.5})
     return a, b
 
 
@@ -94,7 +94,7 @@ def test_runs_on_different_data_versions_are_refused(tmp_path, runs, ds):
 
 def test_differing_parameters_are_exactly_the_changed_ones(runs):
     loaded = [compare.load_run(r) for r in runs]
-    assert compare.differing_parameters(loaded) == ["accelerator_share_of_capex", "trainium_ceiling", "utilization"]
+    assert compare.differing_parameters(loaded) == ["accelerator_share_change", "trainium_ceiling", "utilization"]
 
 
 def test_each_part_is_the_change_from_swapping_that_parameter_alone(runs, ds):
@@ -105,7 +105,7 @@ def test_each_part_is_the_change_from_swapping_that_parameter_alone(runs, ds):
     assert at["check"] == [] and at["refused"] == {}
     defaults = params.resolve({}, ds)
     base = outlook.run(ds, defaults, schema, sensitivity=False)["summary"]["nvidia_revenue_2027_2030"]
-    for name in ("trainium_ceiling", "accelerator_share_of_capex"):
+    for name in ("trainium_ceiling", "accelerator_share_change"):
         alone = outlook.run(ds, params.resolve({name: b.parameters[name]}, ds), schema, sensitivity=False)
         part = at["explained"]["erosion.nvidia_revenue_2027_2030"]["parameters"][name]
         assert part == pytest.approx(alone["summary"]["nvidia_revenue_2027_2030"] - base) and part != 0
@@ -152,7 +152,7 @@ def page(tmp_path_factory, runs):
 def test_page_shows_parameters_numbers_and_explanations(page, runs):
     html = (page / "index.html").read_text(encoding="utf-8")
     saved = json.loads((page / "compare.json").read_text())
-    assert saved["differing_parameters"] == ["accelerator_share_of_capex", "trainium_ceiling", "utilization"]
+    assert saved["differing_parameters"] == ["accelerator_share_change", "trainium_ceiling", "utilization"]
     assert "<code>trainium_ceiling</code>" in html and "Why the numbers differ" in html
     explained = saved["attribution"][0]["explained"]["erosion.nvidia_revenue_2027_2030"]
     assert compare.fmt_change(explained["total"], "USD_billion") in html
@@ -170,6 +170,25 @@ def test_page_renders_offline_with_every_chart(page):
         charts = off.page.eval_on_selector_all(".vega-chart svg.marks", "nodes => nodes.length")
         assert charts == 4
         assert off.errors == [] and off.blocked == []
+
+
+def test_attribution_is_readable_without_sideways_scroll_at_desktop_width(page):
+    with offline_page(viewport={"width": 1366, "height": 768}) as off:
+        off.page.goto((page / "index.html").as_uri())
+        found = off.page.evaluate("""() => ({
+            tables: document.querySelectorAll('#why table.explain-one').length,
+            cut: Array.from(document.querySelectorAll('#why table.explain-one td, #why table.explain-one caption'))
+                .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth).length,
+            wide: Array.from(document.querySelectorAll('#why *')).filter(e => e.scrollWidth > e.clientWidth + 1
+                && getComputedStyle(e).overflowX !== 'visible').length,
+            page: document.documentElement.scrollWidth})""")
+    assert found["tables"] >= 2 and found["cut"] == 0 and found["wide"] == 0 and found["page"] <= 1366, found
+
+
+def test_a_label_that_names_a_run_value_reads_the_same_for_every_run():
+    labels = ["Margin per sold GPU-hour at 70.0% utilization, 2023Q3 case", "Margin per sold GPU-hour at 50.0% utilization, 2023Q3 case"]
+    assert compare.shared_label(labels) == "Margin per sold GPU-hour at … (differs by run) utilization, 2023Q3 case"
+    assert compare.shared_label(labels[:1] * 2) == labels[0]
 
 
 def test_section_parameters_come_from_the_notebooks():
