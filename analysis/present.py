@@ -156,6 +156,13 @@ def chart_title(spec: dict) -> str:
     return title.get("text", "") if isinstance(title, dict) else title
 
 
+def chart_name(spec: dict) -> str:
+    """What a chart shows, in a few words (its data file is named after it): under a takeaway title (analysis.charts)
+    the first subtitle line, else the title."""
+    notes = chart_subtitle(spec)
+    return notes[0] if len(notes) >= 2 else chart_title(spec)
+
+
 def chart_subtitle(spec: dict) -> list[str]:
     """The subtitle lines of a chart spec (what it shows, its source)."""
     title = spec.get("title")

@@ -30,7 +30,7 @@ from analysis.data import Dataset
 from analysis.notebook_run import declared_parameters, execute_all, notebook_paths
 from analysis.params import Parameter
 from analysis.present import (SECTION_MIMETYPE, TABLE_MIMETYPE, VEGALITE_MIMETYPE, WHAT_IF_MIMETYPE, chart_data,
-                              PROSE, chart_subtitle, chart_title, fmt, svg_of, unit_label)
+                              PROSE, chart_name, chart_subtitle, chart_title, fmt, svg_of, unit_label)
 
 TEMPLATES = jinja2.Environment(loader=jinja2.PackageLoader("analysis", "templates"), autoescape=True,
                                keep_trailing_newline=True)
@@ -94,8 +94,7 @@ def _chart_html(spec: dict, downloads: list) -> str:
     """An interactive chart under its takeaway (HTML text, which wraps on any screen), with its description and a
     link to its data; the data file is named after what the chart shows (the first subtitle line)."""
     columns, rows = chart_data(spec)
-    notes = chart_subtitle(spec)
-    name = notes[0] if notes else chart_title(spec)
+    name, notes = chart_name(spec), chart_subtitle(spec)
     entry = _download(downloads, _slug(name) or "chart", name, spec["description"], columns, rows)
     embed = {k: v for k, v in spec.items() if k not in ("$schema", "title")}    # the page's own Vega-Lite draws it
     return (f'<figure class="chart"><p class="chart-title"><strong>{html.escape(chart_title(spec))}</strong>'

@@ -52,7 +52,7 @@ def test_description_states_axes_ranges_series_and_source():
     frame = _shares()
     text = present.chart_bundle(_line(frame))[present.VEGALITE_MIMETYPE]["description"]
     low, high = f"{frame['share'].min():.0%}", f"{frame['share'].max():.0%}"
-    assert text.startswith(f"Line chart of Share of spend ({low} to {high}) by Calendar year (2024 to 2026)")
+    assert text.startswith(f"Shares. Line chart of Share of spend ({low} to {high}) by Calendar year (2024 to 2026)")
     assert ". Series: A, B." in text and text.endswith("Source: test.")
     written = present.chart_bundle(_line(frame), description="B overtakes A.")[present.VEGALITE_MIMETYPE]["description"]
     assert written == "B overtakes A. " + text
@@ -145,3 +145,15 @@ def test_chart_images_are_the_same_bytes_in_a_fresh_process():
             for _ in range(2)]
     here = hashlib.sha256(present.png_of(present.chart_spec(_line(_shares())))).hexdigest()
     assert runs == [here, here]
+
+
+def test_payback_reads_not_within_life_when_not_before_the_end_of_the_life():
+    assert present.payback_text(71.0, 6) == present.fmt(71.0, "months")
+    assert present.payback_text(72.0, 6) == present.payback_text(float("nan"), 6) == "not within life"
+
+
+def test_prose_is_html_that_mathjax_skips_and_markdown_with_escaped_dollars(shown):
+    present.say("From $3.2B ($2.4B–$4.3B) to *more*.")
+    html, markdown = shown[0]["text/html"], shown[0]["text/markdown"]
+    assert markdown == "From \\$3.2B (\\$2.4B–\\$4.3B) to *more*."
+    assert html == f'<div class="{present.NO_MATHS}"><p>From $3.2B ($2.4B–$4.3B) to <em>more</em>.</p>\n</div>'
