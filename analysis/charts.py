@@ -17,7 +17,10 @@ OBSERVED, FORECAST = "observed", "forecast"
 
 
 def _value(value: float, y_format: str) -> str:
-    """A value in a chart's d3 format (the formats used here are valid Python format specs once '~' is dropped)."""
+    """A value in a chart's d3 format (the formats used here are valid Python format specs once '~' is dropped);
+    a general ("g") format reads as whole numbers from 100 up and three significant digits below (no exponents)."""
+    if y_format.endswith("g"):
+        return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
     return format(value, y_format.replace("~", ""))
 
 
@@ -45,10 +48,11 @@ def _x_axis(field: str, title: str, kind: str, **scale) -> alt.X:
 
 
 def trend(frame: pd.DataFrame, x: str, y: str, color: str, y_title: str, y_format: str, x_format: str | None = None) -> str:
-    """The takeaway of lines: how the series that ends highest moved from its first to its last point."""
+    """The takeaway of lines: how the longest series (of those, the one that ends highest) moved from its first to
+    its last point."""
     rows = frame.reset_index(drop=True).dropna(subset=[y]).sort_values(x, kind="stable", ignore_index=True)
-    ends = rows.groupby(color, sort=False).tail(1)
-    top = ends.loc[ends[y].idxmax()]
+    ends = rows.groupby(color, sort=False).tail(1).assign(points=lambda e: e[color].map(rows[color].value_counts()))
+    top = ends.sort_values(["points", y], ascending=False, kind="stable").iloc[0]
     series = rows[rows[color] == top[color]]
     first, last = series.iloc[0], series.iloc[-1]
     verb = "rose" if last[y] > first[y] else "fell" if last[y] < first[y] else "held"
@@ -76,7 +80,8 @@ def _period_lines(frame: pd.DataFrame, period: str, period_title: str, y: str, y
     if dash:
         encoding["strokeDash"] = alt.StrokeDash(f"{dash}:N", title=None, legend=alt.Legend(**LINE_LEGEND))
         encoding["tooltip"].append(f"{dash}:N")
-    takeaway = trend(frame, period, y, color, y_title, y_format)
+    lines = frame if dash is None else frame.assign(line=frame[color].astype(str) + ", " + frame[dash].astype(str))
+    takeaway = trend(lines, period, y, color if dash is None else "line", y_title, y_format)
     return _base(frame, takeaway, title, source_note).mark_line(point=True).encode(**encoding)
 
 
@@ -162,7 +167,9 @@ def xy_lines(frame: pd.DataFrame, x: str, x_title: str, y: str, y_title: str, co
     if dash is not None:
         enc["strokeDash"] = alt.StrokeDash(f"{dash}:N", title=None, legend=alt.Legend(**LINE_LEGEND))
         enc["tooltip"].append(f"{dash}:N")
-    takeaway = trend(frame, x, y, color, y_title, ",.3~g", x_format=".1f" if _is_year(x, x_title) else ",.3~g")
+    lines = frame if dash is None else frame.assign(line=frame[color].astype(str) + ", " + frame[dash].astype(str))
+    takeaway = trend(lines, x, y, color if dash is None else "line", y_title, ",.3~g",
+                     x_format=".1f" if _is_year(x, x_title) else ",.3~g")
     lines = (_base(frame, takeaway, title, source_note) if rule_y is None else alt.Chart(frame)).mark_line(point=True).encode(**enc)
     if rule_y is None:
         return lines
