@@ -14,6 +14,8 @@ WIDTH = 640
 DIVERGING_SCHEME = "blueorange"     # colour-blind safe (no red-green)
 LINE_LEGEND = {"symbolType": "stroke", "symbolStrokeWidth": 2.5, "symbolSize": 400}   # shows each line's dash
 OBSERVED, FORECAST = "observed", "forecast"
+#: Lines of successive series get thinner, so that a line drawn over another where they coincide leaves it visible.
+STROKES = alt.Scale(range=[5, 3, 1.6])
 
 
 def _value(value: float, y_format: str) -> str:
@@ -76,6 +78,7 @@ def _period_lines(frame: pd.DataFrame, period: str, period_title: str, y: str, y
     encoding = dict(x=alt.X(f"{period}:O", title=period_title, axis=alt.Axis(labelAngle=0, labelOverlap=True)),
                     y=alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=y_format)),
                     color=alt.Color(f"{color}:N", title=None, legend=alt.Legend(**LINE_LEGEND)),
+                    strokeWidth=alt.StrokeWidth(f"{color}:N", scale=STROKES, legend=None),
                     tooltip=[f"{period}:O", f"{color}:N", alt.Tooltip(f"{y}:Q", format=y_format)])
     if dash:
         encoding["strokeDash"] = alt.StrokeDash(f"{dash}:N", title=None, legend=alt.Legend(**LINE_LEGEND))
@@ -163,6 +166,7 @@ def xy_lines(frame: pd.DataFrame, x: str, x_title: str, y: str, y_title: str, co
         return alt.Scale(type="log", nice=False) if log else alt.Undefined
     enc = dict(x=_x_axis(x, x_title, "Q", scale=scale(log_x)), y=alt.Y(f"{y}:Q", title=y_title, scale=scale(log_y)),
                color=alt.Color(f"{color}:N", title=None, sort=None, legend=alt.Legend(**LINE_LEGEND)),
+               strokeWidth=alt.StrokeWidth(f"{color}:N", scale=STROKES, sort=None, legend=None),
                tooltip=[alt.Tooltip(f"{x}:Q", format=",.3~g"), f"{color}:N", alt.Tooltip(f"{y}:Q", format=",.3~g")])
     if dash is not None:
         enc["strokeDash"] = alt.StrokeDash(f"{dash}:N", title=None, legend=alt.Legend(**LINE_LEGEND))
@@ -223,7 +227,8 @@ def tornado(frame: pd.DataFrame, x_title: str, title: str, source_note: str) -> 
                 f"{_value(top['outcome_high'], ',.1f')} between its 10th and 90th percentiles ({x_title})")
     bars = alt.Chart(frame).mark_bar().encode(
         y=alt.Y("input:N", sort=order, title=None, axis=alt.Axis(labelLimit=260)),
-        x=alt.X("outcome_low:Q", title=f"{x_title} (input at its 10th to 90th percentile)"), x2="outcome_high:Q",
+        x=alt.X("outcome_low:Q", title=f"{x_title} (bars: input at its 10th to 90th percentile; line: all at median)"),
+        x2="outcome_high:Q",
         tooltip=["input:N", alt.Tooltip("value_low:Q", format=",.3g"), alt.Tooltip("value_high:Q", format=",.3g"),
                  alt.Tooltip("outcome_low:Q", format=",.1f"), alt.Tooltip("outcome_high:Q", format=",.1f")])
     rule = alt.Chart(frame).mark_rule(color="black").encode(x="base:Q")
