@@ -206,3 +206,26 @@ def test_every_dashed_or_layered_distinction_has_a_legend_that_shows_the_dash():
             mark = view.get("mark", {})
             if (mark if isinstance(mark, str) else mark.get("type")) == "line" and "field" in color:
                 assert color.get("legend", {}) is not None, name
+
+
+def _results(quarter: float, half: float, stays: float | None, before: float = 3.2, now: float = 14.8) -> dict:
+    money = {"unit": "USD_billion", "p5": 1.0, "p95": 20.0}
+    return {"summary": {
+        "nvidia_revenue_observed_first": {"label": "Nvidia revenue from AWS, 2023 (observed)", "value": before, **money},
+        "nvidia_revenue_observed_last": {"label": "Nvidia revenue from AWS, 2025 (observed)", "value": now, **money},
+        "asic_spend_share_observed_last": {"label": "ASIC share of spend, 2025 (observed)", "value": 0.2, "unit": "fraction"},
+        "p_asic_above_25pct_2030": {"label": "P(ASIC share of spend > 25% in 2030)", "value": quarter, "unit": "fraction"},
+        "p_asic_above_50pct_2030": {"label": "P(ASIC share of spend > 50% in 2030)", "value": half, "unit": "fraction"}},
+        "erosion": {
+        "year_asic_stays_above_25pct": {"label": "Median first year ... through 2030", "value": stays, "unit": "year"},
+        "share_never_stays_above_25pct": {"label": "Share of draws not above 25% in 2030", "value": 1 - quarter, "unit": "fraction"}}}
+
+
+def test_the_verdict_answers_at_risk_and_when_from_the_numbers():
+    coin = front.verdict(_results(0.49, 0.03, None))
+    assert coin["headline"] == "Yes, but not yet in dollars"
+    assert "grew from $3.2B in 2023 to $14.8B in 2025" in coin["risk"]
+    assert coin["when"].startswith("When: ASICs holding more than a quarter of the spend in 2030 is about as likely as not")
+    soon = front.verdict(_results(0.9, 0.4, 2027.0, now=2.0))
+    assert soon["headline"] == "Yes" and "fell from" in soon["risk"] and "from 2027 on" in soon["when"]
+    assert front.verdict(_results(0.05, 0.0, None))["headline"] == "Not much before 2030"
