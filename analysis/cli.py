@@ -19,7 +19,6 @@ from analysis.notebook_run import NotebookFailed, declared_parameters, execute_a
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__)
     parser.add_argument("--data-dir", type=Path, help="data folder to use instead of data/ (must hold a manifest)")
-    parser.set_defaults(use_cache=True)     # only `run` offers --no-cache
     sub = parser.add_subparsers(dest="command", required=True)
     def command(name: str, summary: str, details: str = "") -> argparse.ArgumentParser:
         return sub.add_parser(name, help=summary, description=f"{summary[0].upper()}{summary[1:]}. {details}".strip())
@@ -73,8 +72,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"wrote {data.write_manifest(args.data_dir)}")
             return 0
         if args.command == "run":       # before any other work
-            out = outdir.check(args.out, protected=(args.data_dir or data.data_dir(), cache.cache_dir()))
-        dataset = cache.validated_dataset(args.data_dir, use_cache=args.use_cache)
+            out = outdir.check(args.out, protected=(args.data_dir or data.data_dir(), cache.configured_dir()))
+        dataset = data.load_dataset(args.data_dir)
         if args.command == "params":
             _list_params(dataset, args.format)
         elif args.command == "notebooks":

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import charts, outdir, outlook, params, portfolio, summary
+from analysis import cache, charts, outdir, outlook, params, portfolio, summary
 from analysis.data import Dataset
 from analysis.errors import ParameterError, UserError
 from analysis.notebook_run import NOTEBOOK_DIR, declared_parameters
@@ -285,7 +285,7 @@ def _charts(runs: list[Run], downloads: list) -> list[str]:
 def build(paths: list[Path], out: Path, dataset: Dataset) -> Path:
     """Write the comparison of the report folders `paths` to `out` (index.html, compare.json, data/ CSVs),
     atomically like a report (analysis.outdir)."""
-    out = outdir.check(out, protected=(dataset.directory,))
+    out = outdir.check(out, protected=(dataset.directory, cache.configured_dir()))
     resolved = {p.resolve() for p in paths if p.exists()}
     if out.resolve() in resolved:
         raise CompareError(f"--out {out}: is one of the reports being compared; nothing was written")

@@ -45,7 +45,7 @@ def check(out: Path, protected: tuple[Path, ...] = ()) -> Path:
     target = out.resolve()
     if target == target.parent:
         raise _refuse(out, "is the filesystem root")
-    protected = (*PROJECT_FOLDERS, *(Path(p).resolve() for p in protected))
+    protected = (*PROJECT_FOLDERS, *(Path(p).resolve() for p in protected if p))
     for folder in (REPOSITORY, *protected):
         if target == folder or target in folder.parents:
             raise _refuse(out, f"would replace {folder}, which holds files this tool did not write")

@@ -29,7 +29,7 @@ from analysis.data import Dataset
 from analysis.notebook_run import declared_parameters, execute_all, notebook_paths
 from analysis.params import Parameter
 from analysis.present import (SECTION_MIMETYPE, TABLE_MIMETYPE, VEGALITE_MIMETYPE, WHAT_IF_MIMETYPE, chart_data,
-                              chart_title, fmt, unit_label)
+                              chart_title, emitted, fmt, unit_label)
 
 TEMPLATES = jinja2.Environment(loader=jinja2.PackageLoader("analysis", "templates"), autoescape=True,
                                keep_trailing_newline=True)
@@ -102,12 +102,12 @@ def _what_if_html(payload: dict, downloads: list) -> str:
 
 
 def _output_html(output, toc: list, prefix: str, sections: list, downloads: list) -> str:
-    kind = output.get("output_type")
-    if kind == "stream":
+    """An output as HTML; only the kinds `present` emits are shown (`present.emitted`), any other as nothing."""
+    if not emitted(output):
+        return ""
+    if output["output_type"] == "stream":
         return f'<pre class="stream">{html.escape(output["text"])}</pre>'
-    if kind == "error":
-        return f'<pre class="error">{html.escape(output["ename"])}: {html.escape(output["evalue"])}</pre>'
-    data = output.get("data", {})
+    data = output["data"]
     if VEGALITE_MIMETYPE in data:
         return _chart_html(data[VEGALITE_MIMETYPE], downloads)
     if TABLE_MIMETYPE in data:
@@ -126,9 +126,7 @@ def _output_html(output, toc: list, prefix: str, sections: list, downloads: list
         return f'<div class="output-html">{data["text/html"]}</div>'
     if "text/markdown" in data:
         return f'<div class="prose">{PROSE(data["text/markdown"])}</div>'
-    if "text/plain" in data:
-        return f'<pre class="output-text">{html.escape(data["text/plain"])}</pre>'
-    return ""
+    return f'<pre class="output-text">{html.escape(data["text/plain"])}</pre>'
 
 
 def _csv(columns: list, rows: list) -> str:
@@ -210,7 +208,7 @@ def build(out_dir: Path, values: dict, schema: dict[str, Parameter], dataset: Da
           use_cache: bool = True, progress: Callable[[str], None] = lambda line: None) -> Path:
     """Run every notebook with `values` (reusing cached executions unless `use_cache` is false) and write the report
     folder atomically (see `outdir`); `progress` receives one line per notebook."""
-    out_dir = outdir.check(out_dir, protected=(dataset.directory, cache.cache_dir()))
+    out_dir = outdir.check(out_dir, protected=(dataset.directory, cache.configured_dir()))
     with outdir.claim(out_dir) as staging:
         (staging / "notebooks").mkdir()
         bundle = []         # vl-convert holds the GIL while it builds the bundle: build it here, not in a thread
