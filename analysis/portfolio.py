@@ -434,7 +434,7 @@ def _undefined(key: str) -> str:
 
 def pays_back(month: float) -> str:
     """How a landlord case pays back, for prose: "pays back in month 32", or that it does not within its life."""
-    return f"pays back in month {month:.0f}" if math.isfinite(month) else f"does not pay back ({NOT_WITHIN_LIFE})"
+    return f"pays back in month {month:.0f}" if math.isfinite(month) else "does not pay back within its life"
 
 
 # --- 9. what-if grid for the report page ----------------------------------------------------------------------
