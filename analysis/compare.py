@@ -24,7 +24,7 @@ from analysis.data import Dataset
 from analysis.errors import ParameterError, UserError
 from analysis.notebook_run import NOTEBOOK_DIR, declared_parameters
 from analysis.present import chart_spec, fmt, unit_label
-from analysis.report import TEMPLATES, _chart_html, vega_script, write_downloads
+from analysis.report import TEMPLATES, _chart_html, page_assets, vega_script, write_downloads
 
 #: Sections whose headline numbers are recomputed in-process, and the notebook that declares their parameters.
 ATTRIBUTED = {"summary": "00_summary.ipynb", "portfolio": "02_portfolio.ipynb", "erosion": "03_asic_erosion.ipynb"}
@@ -308,7 +308,7 @@ def build(paths: list[Path], out: Path, dataset: Dataset) -> Path:
                  "values": [r.parameters.get(n) for r in runs]} for n in names],
             headlines=headlines, fmt=fmt, fmt_change=fmt_change, figures=figures, pairs=pairs,
             attributed=list(ATTRIBUTED), downloads=downloads,
-            vega_bundle=vega_script())
+            assets=page_assets(vega_script()))
         (staging / "index.html").write_text(page, encoding="utf-8")
         write_downloads(downloads, staging / "data")
         summary_json = {"runs": [{"name": r.name, "scenario": r.results.get("scenario")} for r in runs],

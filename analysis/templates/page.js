@@ -1,4 +1,7 @@
-var EMBED_OPTIONS = {mode: "vega-lite", renderer: "svg", actions: false};
+// No style sheet injected by vega-embed or vega-tooltip (the page's Content-Security-Policy admits only its own,
+// page.css, which carries the few rules they need).
+var EMBED_OPTIONS = {mode: "vega-lite", renderer: "svg", actions: false, defaultStyle: false,
+                     tooltip: {disableDefaultStyle: true}};
 document.querySelectorAll("script[data-chart]").forEach(function (node) {
   var spec = JSON.parse(node.textContent);
   vegaEmbed("#" + node.getAttribute("data-chart"), spec, EMBED_OPTIONS)
