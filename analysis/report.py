@@ -41,6 +41,8 @@ PROSE.block.rules = ["blank_line"]                    # everything else is a par
 PROSE.inline.rules = ["escape", "codespan", "emphasis", "linebreak", "softbreak"]
 LINKABLE_URL = re.compile(r"https?://[^\s]+", re.IGNORECASE)
 HIDDEN_INPUT_TAGS = {"parameters", "injected-parameters"}
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")       # what spreadsheets evaluate at the start of a cell
+PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
 def _slug(text: str) -> str:
@@ -148,12 +150,22 @@ def _output_html(output, toc: list, prefix: str, sections: list, downloads: list
     return f'<pre class="output-text">{html.escape(data["text/plain"])}</pre>'
 
 
+def inert_cell(value):
+    """A CSV cell no spreadsheet evaluates (OWASP's CSV-injection rule): text beginning with = + - @, tab or CR gets
+    a leading ', unless it is a plain number; numbers and other text stay as they are, missing values are empty."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
 def _csv(columns: list, rows: list) -> str:
-    """CSV text (header row, "\n" line ends, empty cells for missing values): the same input gives the same bytes."""
+    """CSV text (header row, "\n" line ends, every cell `inert_cell`): the same input gives the same bytes."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    writer.writerows([["" if v is None else v for v in row] for row in rows])
+    writer.writerow(map(inert_cell, columns))
+    writer.writerows([map(inert_cell, row) for row in rows])
     return buffer.getvalue()
 
 

@@ -277,6 +277,8 @@ def test_the_next_build_removes_leftovers_of_killed_builds(world):
     target = world / "reports" / "previous"
     for name in (".previous.build-abcd1234", ".previous.build-zz_9yy00"):
         (target.parent / name / "notebooks").mkdir(parents=True)
+        (target.parent / name / outdir.MARKER).write_text(f"{outdir.MARKER_TEXT}build {name[-8:]}\n")
+    (target.parent / ".previous.build-empty000").mkdir()            # killed before its marker was written
     (target.parent / ".previous.b.build-abcd1234").mkdir()            # a sibling report's staging: not ours
     with outdir.claim(target) as staging:
         (staging / "index.html").write_text("new\n")
@@ -287,6 +289,7 @@ def test_the_next_build_removes_leftovers_of_killed_builds(world):
 
 def test_a_kill_between_the_two_renames_loses_nothing(world):
     target = world / "reports" / "previous"
+    (target / outdir.MARKER).write_text(f"{outdir.MARKER_TEXT}build abcd1234\n")
     old = _tree(target)
     target.rename(target.with_name(".previous.previous"))              # what the fallback swap leaves if killed here
     assert not target.exists()
