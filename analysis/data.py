@@ -131,6 +131,13 @@ def verify_manifest(directory: Path) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
 
+def read_bounded(path: Path, limit: int) -> bytes | None:
+    """The bytes of the file at `path`, or None if it holds more than `limit` (never reads more than limit + 1)."""
+    with open(path, "rb") as handle:
+        raw = handle.read(limit + 1)
+    return None if len(raw) > limit else raw
+
+
 def shorten(value, limit: int = 60) -> str:
     """repr(value), cut to `limit` characters, for error messages that must stay one short line."""
     text = repr(value)
