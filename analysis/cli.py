@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from analysis import cache, data, outdir, params, scenarios
-from analysis.errors import UserError
+from analysis.errors import UserError, report_interrupt
 from analysis.notebook_run import NotebookFailed, declared_parameters, execute_all, notebook_paths
 
 
@@ -109,5 +109,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: notebook failed: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("error: interrupted; any previous report is left as it was", file=sys.stderr)
+        report_interrupt()
         return 130
+    except BrokenPipeError:
+        raise                           # stdout's reader is gone: nothing to report (see __main__)
+    except OSError as exc:              # a full disk, a folder removed under the build, ...
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"error: {exc.strerror or exc}{where}; any previous report is left as it was", file=sys.stderr)
+        return 1
+    except ImportError as exc:          # a broken environment (e.g. vl-convert missing): `make` reinstalls it
+        print(f"error: {exc}; run `make report` to reinstall the environment", file=sys.stderr)
+        return 1

@@ -25,7 +25,7 @@ from analysis.data import Dataset, shorten
 from analysis.errors import ParameterError, UserError
 from analysis.notebook_run import NOTEBOOK_DIR, declared_parameters
 from analysis.present import chart_spec, fmt, unit_label
-from analysis.report import TEMPLATES, _chart_html, page_assets, vega_script, write_downloads
+from analysis.report import TEMPLATES, _chart_html, page_assets, strict_json, vega_script, write_downloads
 
 #: Sections whose headline numbers are recomputed in-process, and the notebook that declares their parameters.
 ATTRIBUTED = {"summary": "00_summary.ipynb", "portfolio": "02_portfolio.ipynb", "erosion": "03_asic_erosion.ipynb"}
@@ -362,6 +362,6 @@ def build(paths: list[Path], out: Path, dataset: Dataset) -> Path:
         summary_json = {"runs": [{"name": r.name, "scenario": r.results.get("scenario")} for r in runs],
                         "data_version": dataset.version, "differing_parameters": names,
                         "headlines": headlines, "attribution": attributions}
-        (staging / "compare.json").write_text(json.dumps(summary_json, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        (staging / "compare.json").write_text(strict_json(summary_json), encoding="utf-8")
     return out
 

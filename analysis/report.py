@@ -16,6 +16,7 @@ import html
 import io
 import itertools
 import json
+import math
 import re
 import time
 from collections.abc import Callable
@@ -63,6 +64,17 @@ def _markdown(text: str, toc: list, prefix: str) -> str:
 def _script_json(payload) -> str:
     """JSON that cannot end or alter the <script> element holding it (every <, > and & as a JSON escape)."""
     return json.dumps(payload, sort_keys=True).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def strict_json(payload) -> str:
+    """Indented JSON that any parser reads: NaN and infinities (which JSON has not) become null."""
+    def plain(value):
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        return [plain(v) for v in value] if isinstance(value, (list, tuple)) else value
+    return json.dumps(plain(payload), indent=2, sort_keys=True, allow_nan=False) + "\n"
 
 
 def vega_script() -> str:
@@ -266,5 +278,5 @@ def build(out_dir: Path, values: dict, schema: dict[str, Parameter], dataset: Da
                                               for r in s["results"]} for s in sections},
                    "sources": source_ids,
                    "notebooks": {name: {"cache_key": key} for name, key in keys.items()}}
-        (staging / "results.json").write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        (staging / "results.json").write_text(strict_json(results), encoding="utf-8")
     return out_dir
