@@ -34,6 +34,7 @@ from pathlib import Path
 
 import nbformat
 
+from analysis.errors import warn
 from analysis.present import emitted
 from analysis.scenarios import scenario_dir
 
@@ -83,11 +84,6 @@ def _refusal(folder: Path | None) -> str | None:
     if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
         return f"is writable by other users (mode {stat.S_IMODE(info.st_mode):o}), who could plant entries in it"
     return None
-
-
-def warn(message: str) -> None:
-    """A one-line warning on stderr (a fault that does not stop the build)."""
-    print(f"warning: {message}", file=sys.stderr, flush=True)
 
 
 def _tree_digest(directory: Path, pattern: str) -> str:

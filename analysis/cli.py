@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from analysis import cache, data, outdir, params, scenarios
-from analysis.errors import UserError, report_interrupt
+from analysis.errors import UserError, report_interrupt, warn
 from analysis.notebook_run import NotebookFailed, declared_parameters, execute_all, notebook_paths
 
 
@@ -52,6 +52,20 @@ def _progress(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
 
 
+#: Above these estimates a command says first how long and how much memory its Monte Carlo work will take.
+HEAVY_SECONDS, HEAVY_BYTES = 30, 2e9
+
+
+def heavy(values: dict, runs: int, sensitivity: bool = True) -> None:
+    """Warn when `runs` outlook runs at `values` (mc_draws, sobol_base_samples) would take long or much memory."""
+    from analysis import outlook
+    seconds, memory = outlook.cost(values, sensitivity)
+    if seconds * runs > HEAVY_SECONDS or memory > HEAVY_BYTES:
+        warn(f"mc_draws={values['mc_draws']} and sobol_base_samples={values['sobol_base_samples']}: the Monte Carlo "
+             f"work takes about {seconds * runs:.0f} s of CPU and {memory / 1e9:.1f} GB of memory at a time "
+             f"(estimated); lower them for a quicker run")
+
+
 def _list_params(dataset, form: str) -> None:
     if form == "json":
         declared_by = {}
@@ -87,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"    {key} = {value!r}: {scenario['reasons'][key]}")
         elif args.command == "compare":
             from analysis import compare
-            out = compare.build(args.runs, args.out, dataset)
+            out = compare.build(args.runs, args.out, dataset, progress=_progress, before=heavy)
             print(f"wrote {out}/index.html and compare.json")
         elif args.command == "run":
             from analysis import report
@@ -98,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
                 overrides.update(scenarios.params_file(args.params, dataset))
             overrides.update(assignments)
             values = params.resolve(overrides, dataset)
+            heavy(values, runs=sum("mc_draws" in declared_parameters(path) for path in notebook_paths()))
             out = report.build(out, values, params.schema(dataset), dataset, scenario=args.scenario,
                                use_cache=args.use_cache, progress=_progress)
             print(f"wrote {out}/index.html, results.json and notebooks/")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -225,7 +226,8 @@ def section_values(ds: Dataset, schema: dict, run_values: dict, declared: dict[s
     return {section: {i["key"]: i["value"] for i in functions[section]()} for section in sections}
 
 
-def attribute(ds: Dataset, schema: dict, a: Run, b: Run, names: list[str]) -> dict:
+def attribute(ds: Dataset, schema: dict, a: Run, b: Run, names: list[str],
+              progress: Callable[[str], None] = lambda line: None) -> dict:
     """Why b's headline numbers differ from a's: the change from swapping each parameter in `names` alone from a's
     value to b's, and the interaction (total change minus the sum of the single swaps), per attributed section
     and key. A swap that the schema refuses alone (e.g. a constraint between two parameters) is reported, not
@@ -234,7 +236,8 @@ def attribute(ds: Dataset, schema: dict, a: Run, b: Run, names: list[str]) -> di
     base = section_values(ds, schema, a.parameters, declared)
     target = section_values(ds, schema, b.parameters, declared)
     swaps, refused, elsewhere = {}, {}, []
-    for name in names:
+    for number, name in enumerate(names, 1):
+        progress(f"{b.name}: [{number}/{len(names)}] swapping {name}")
         if not any(name in d for d in declared.values()):
             elsewhere.append(name)
             continue
@@ -330,9 +333,11 @@ def _charts(runs: list[Run], downloads: list) -> list[str]:
 
 # --- the page ------------------------------------------------------------------------------------------------
 
-def build(paths: list[Path], out: Path, dataset: Dataset) -> Path:
+def build(paths: list[Path], out: Path, dataset: Dataset, progress: Callable[[str], None] = lambda line: None,
+          before: Callable[..., None] = lambda values, runs, sensitivity: None) -> Path:
     """Write the comparison of the report folders `paths` to `out` (index.html, compare.json, data/ CSVs),
-    atomically like a report (analysis.outdir)."""
+    atomically like a report (analysis.outdir). `before(values, runs, sensitivity)` is told the heaviest Monte
+    Carlo work ahead (the outlook runs the attribution recomputes); `progress` gets one line per swap."""
     out = outdir.check(out, protected=(dataset.directory, cache.configured_dir()))
     resolved = {p.resolve() for p in paths if p.exists()}
     if out.resolve() in resolved:
@@ -341,7 +346,11 @@ def build(paths: list[Path], out: Path, dataset: Dataset) -> Path:
     schema = params.schema(dataset)
     names = differing_parameters(runs)
     headlines = headline_table(runs)
-    attributions = [attribute(dataset, schema, runs[0], b, differing_parameters([runs[0], b])) for b in runs[1:]]
+    compared = [(b, differing_parameters([runs[0], b])) for b in runs[1:]]
+    heaviest = max((r.parameters for r in runs), key=lambda v: _number(v.get("mc_draws")) or 0)
+    before(params.resolve({k: heaviest[k] for k in ("mc_draws", "sobol_base_samples") if k in heaviest}, dataset),
+           runs=sum(2 * (len(names) + 2) for _, names in compared), sensitivity=False)
+    attributions = [attribute(dataset, schema, runs[0], b, names, progress) for b, names in compared]
     with outdir.claim(out) as staging:
         downloads = []
         figures = _charts(runs, downloads)

@@ -25,3 +25,8 @@ def report_interrupt() -> None:
     if not _reported:
         _reported.append(True)
         print("error: interrupted; any previous report is left as it was", file=sys.stderr, flush=True)
+
+
+def warn(message: str) -> None:
+    """A one-line warning on stderr: something the user should know that does not stop the command."""
+    print(f"warning: {message}", file=sys.stderr, flush=True)
