@@ -130,7 +130,8 @@ def main(argv: list[str] | None = None) -> int:
         raise                           # stdout's reader is gone: nothing to report (see __main__)
     except OSError as exc:              # a full disk, a folder removed under the build, ...
         where = f" ({exc.filename})" if exc.filename else ""
-        print(f"error: {exc.strerror or exc}{where}; any previous report is left as it was", file=sys.stderr)
+        kept = "; any previous report is left as it was" if args.command in ("run", "compare") else ""
+        print(f"error: {exc.strerror or exc}{where}{kept}", file=sys.stderr)
         return 1
     except ImportError as exc:          # a broken environment (e.g. vl-convert missing): `make` reinstalls it
         print(f"error: {exc}; run `make report` to reinstall the environment", file=sys.stderr)

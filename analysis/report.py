@@ -164,12 +164,13 @@ def _output_html(output, toc: list, prefix: str, sections: list, downloads: list
 
 def inert_cell(value):
     """A CSV cell no spreadsheet evaluates (OWASP's CSV-injection rule): text beginning with = + - @, tab or CR gets
-    a leading ', unless it is a plain number; numbers and other text stay as they are, missing values are empty."""
+    a leading ', unless it is a plain number; numbers and other text stay as they are, missing values are empty. A
+    CR inside text becomes a line feed (which the writer quotes; a bare CR would end the row)."""
     if value is None:
         return ""
     if isinstance(value, str) and value.startswith(FORMULA_START) and not PLAIN_NUMBER.fullmatch(value):
-        return "'" + value
-    return value
+        value = "'" + value
+    return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
 
 
 def _csv(columns: list, rows: list) -> str:
