@@ -5,9 +5,9 @@
 - A build writes into a staging folder `.NAME.build-XXXXXXXX` beside NAME, then swaps it in with one atomic
   `renameat2(RENAME_EXCHANGE)`, so NAME always holds the old or the new report, whatever kills the process.
 - `.NAME.lock` (opened without following a symbolic link) serializes builds into one folder; the next build removes
-  what an interrupted one left behind, and only that: a leftover is removed only if it carries MARKER with its own
-  build id (a folder someone else put there under such a name stays), and the target is checked again just before
-  the swap.
+  what an interrupted one left behind, and only that: a staging folder is removed only if its MARKER names its own
+  build id, `.NAME.previous` only if it carries a finished report's MARKER (a folder someone else put there under
+  such a name stays), and the target is checked again just before the swap.
 """
 from __future__ import annotations
 
@@ -87,17 +87,16 @@ def _staging_pattern(target: Path) -> re.Pattern:
 
 
 def _built_here(folder: Path, build_id: str | None = None) -> bool:
-    """Whether `folder` (not a link) carries this tool's marker with a build id (`build_id`, if given)."""
+    """Whether `folder` (not a link) carries this tool's marker: a finished report's, or (with `build_id`) the
+    marker of the staging folder of that build."""
     marker = folder / MARKER
     if folder.is_symlink() or not folder.is_dir() or marker.is_symlink() or not marker.is_file():
         return False
     try:
-        lines = marker.read_text(encoding="utf-8")[:1000].splitlines()
+        text = marker.read_text(encoding="utf-8")[:1000]
     except (OSError, UnicodeDecodeError):
         return False
-    return len(lines) == 2 and lines[0] == MARKER_TEXT.strip() and (
-        re.fullmatch(f"build [a-z0-9_]{{{BUILD_ID}}}", lines[1]) is not None if build_id is None
-        else lines[1] == f"build {build_id}")
+    return text == MARKER_TEXT + (f"build {build_id}\n" if build_id else "")
 
 
 def recover(target: Path) -> None:
@@ -185,9 +184,10 @@ def claim(target: Path):
         staging = Path(tempfile.mkdtemp(prefix=prefix, dir=target.parent))
         try:
             staging.chmod(0o755)
-            build_id = staging.name.removeprefix(prefix)
-            (staging / MARKER).write_text(f"{MARKER_TEXT}build {build_id}\n", encoding="utf-8")
+            (staging / MARKER).write_text(f"{MARKER_TEXT}build {staging.name.removeprefix(prefix)}\n",
+                                          encoding="utf-8")
             yield staging
+            (staging / MARKER).write_text(MARKER_TEXT, encoding="utf-8")      # a finished report: no build id
             swap_in(staging, target)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
