@@ -193,7 +193,7 @@ def execute_all(jobs: list[tuple[Path, Path, dict, str | None]], dataset: Datase
     with tempfile.TemporaryDirectory(prefix="analysis-build-") as private:
         environment = {}
         if dataset is not None:
-            handed_over = Path(private) / "dataset.pickle"
+            handed_over = Path(private) / "dataset.arrow"
             handed_over.write_bytes(snapshot(dataset))
             environment = {DATA_DIR_ENV: str(dataset.directory), SNAPSHOT_ENV: str(handed_over)}
         pool = ProcessPoolExecutor(max_workers=max(1, min(workers, len(jobs))), initializer=_worker_setup,
