@@ -276,8 +276,8 @@ def _read_table(directory: Path, name: str) -> pd.DataFrame:
     for column in [c for c, col in schema.columns.items() if str(col.dtype) in ("float64", "int64") and c in raw]:
         for index, value in raw[column].items():
             if value and not ASCII_NUMBER.fullmatch(value):
-                raise DataError(f"{path}, line {index + 2}, column '{column}': {shorten(value)} is not a number "
-                                "in ASCII digits (e.g. 1250 or 0.5 or 1e-3)")
+                raise DataError(f"{path}, line {index + 2}, column '{column}': expected a number, got "
+                                f"{shorten(value)} (ASCII digits, e.g. 1250, 0.5 or 1e-3)")
     for column in numeric:
         if column in raw:
             raw[column] = raw[column].replace("", None)

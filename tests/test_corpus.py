@@ -203,7 +203,7 @@ DATA_CASES = [   # (id, corrupt the copy, rewrite the manifest, culprit)
     ("unlisted-file", lambda d: (d / "extra.csv").write_text("a\n1\n"), False, "extra.csv: file is not in MANIFEST.sha256"),
     ("edited-without-manifest", lambda d: _append_cell(d, "bottom-line,", "bottom-lines,"), False, "contents differ"),
     ("arabic-indic-digits", lambda d: _append_cell(d, "bottom-line,60,", "bottom-line,\u0666\u0660,"), True,
-     "column 'paragraph': '\u0666\u0660' is not a number in ASCII digits"),
+     "column 'paragraph': expected a number, got '\u0666\u0660' (ASCII digits"),
     ("whitespace-only-cell", lambda d: _append_cell(d, "bottom-line,60,thesis,", "bottom-line,60,   ,"), True,
      "line 5, column 'topic': holds only spaces"),
 ]
