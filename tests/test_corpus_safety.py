@@ -286,6 +286,11 @@ def test_compare_json_is_strict_json(hostile_compare):
     json.loads((hostile_compare[0] / "compare.json").read_text(), parse_constant=refuse)
 
 
+def test_json_outputs_hold_no_nan_or_infinity():
+    assert report.strict_json({"a": float("nan"), "b": [float("inf"), -float("inf"), 1.5], "c": {"d": None}}) == \
+        json.dumps({"a": None, "b": [None, None, 1.5], "c": {"d": None}}, indent=2, sort_keys=True) + "\n"
+
+
 def test_compare_tells_its_progress_one_line_per_swap(hostile_compare):
     assert hostile_compare[1] == ["@SUM(1+1): [1/2] swapping trainium_ceiling", "@SUM(1+1): [2/2] swapping utilization"]
 
@@ -426,12 +431,15 @@ def test_stdout_on_a_full_device_is_one_line_and_status_1():
     _one_line(result.stderr, "error: No space left on device")
 
 
-def test_without_vl_convert_the_listing_commands_still_work(tmp_path):
+def test_without_vl_convert_the_listing_commands_work_and_run_says_one_line(tmp_path):
     (tmp_path / "vl_convert.py").write_text("raise ImportError('vl_convert is broken')\n")
     env = {"PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])}
     for command in (["params"], ["scenarios"]):
         result = run_cli(*command, env=env)
         assert result.returncode == 0 and result.stderr == "", result.stderr
+    result = run_cli("run", "--out", str(tmp_path / "r"), "--no-cache", env=env)
+    assert result.returncode == 1 and not (tmp_path / "r").exists()
+    _one_line(result.stderr, "vl_convert is broken", "make report")
 
 
 def _tiny_notebook(folder: Path, source: str) -> Path:
