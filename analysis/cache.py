@@ -82,7 +82,8 @@ def _refusal(folder: Path | None) -> str | None:
     if info.st_uid != os.getuid():
         return "belongs to another user, who could plant entries in it"
     if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-        return f"is writable by other users (mode {stat.S_IMODE(info.st_mode):o}), who could plant entries in it"
+        return (f"is writable by other users (mode {stat.S_IMODE(info.st_mode):o}), who could plant entries in it "
+                "(`chmod go-w` it, or delete it)")
     return None
 
 
