@@ -56,14 +56,16 @@ def _progress(line: str) -> None:
 HEAVY_SECONDS, HEAVY_BYTES = 30, 2e9
 
 
-def heavy(values: dict, runs: int, sensitivity: bool = True) -> None:
-    """Warn when `runs` outlook runs at `values` (mc_draws, sobol_base_samples) would take long or much memory."""
+def heavy(values: dict, runs: int, sensitive: int = 0) -> None:
+    """Warn when `runs` outlook runs at `values` (mc_draws, sobol_base_samples), `sensitive` of them with the Sobol
+    analysis, would take long or much memory (`outlook.cost`)."""
     from analysis import outlook
-    seconds, memory = outlook.cost(values, sensitivity)
-    if seconds * runs > HEAVY_SECONDS or memory > HEAVY_BYTES:
+    (plain, plain_memory), (full, full_memory) = outlook.cost(values, False), outlook.cost(values, True)
+    seconds, memory = runs * plain + sensitive * (full - plain), full_memory if sensitive else plain_memory
+    if seconds > HEAVY_SECONDS or memory > HEAVY_BYTES:
         warn(f"mc_draws={values['mc_draws']} and sobol_base_samples={values['sobol_base_samples']}: the Monte Carlo "
-             f"work takes about {seconds * runs:.0f} s of CPU and {memory / 1e9:.1f} GB of memory at a time "
-             f"(estimated); lower them for a quicker run")
+             f"work takes about {seconds:.0f} s of CPU and {memory / 1e9:.1f} GB of memory at a time (estimated); "
+             "lower them for a quicker run")
 
 
 def _list_params(dataset, form: str) -> None:
@@ -112,7 +114,9 @@ def main(argv: list[str] | None = None) -> int:
                 overrides.update(scenarios.params_file(args.params, dataset))
             overrides.update(assignments)
             values = params.resolve(overrides, dataset)
-            heavy(values, runs=sum("mc_draws" in declared_parameters(path) for path in notebook_paths()))
+            declared = [declared_parameters(path) for path in notebook_paths()]
+            heavy(values, runs=sum("mc_draws" in d for d in declared),
+                  sensitive=sum("sobol_base_samples" in d for d in declared))
             out = report.build(out, values, params.schema(dataset), dataset, scenario=args.scenario,
                                use_cache=args.use_cache, progress=_progress)
             print(f"wrote {out}/index.html, results.json and notebooks/")

@@ -334,10 +334,10 @@ def _charts(runs: list[Run], downloads: list) -> list[str]:
 # --- the page ------------------------------------------------------------------------------------------------
 
 def build(paths: list[Path], out: Path, dataset: Dataset, progress: Callable[[str], None] = lambda line: None,
-          before: Callable[..., None] = lambda values, runs, sensitivity: None) -> Path:
+          before: Callable[[dict, int], None] = lambda values, runs: None) -> Path:
     """Write the comparison of the report folders `paths` to `out` (index.html, compare.json, data/ CSVs),
-    atomically like a report (analysis.outdir). `before(values, runs, sensitivity)` is told the heaviest Monte
-    Carlo work ahead (the outlook runs the attribution recomputes); `progress` gets one line per swap."""
+    atomically like a report (analysis.outdir). `before(values, runs)` is told the Monte Carlo work ahead (the
+    outlook runs the attribution recomputes, at the heaviest run's values); `progress` gets one line per swap."""
     out = outdir.check(out, protected=(dataset.directory, cache.configured_dir()))
     resolved = {p.resolve() for p in paths if p.exists()}
     if out.resolve() in resolved:
@@ -349,7 +349,7 @@ def build(paths: list[Path], out: Path, dataset: Dataset, progress: Callable[[st
     compared = [(b, differing_parameters([runs[0], b])) for b in runs[1:]]
     heaviest = max((r.parameters for r in runs), key=lambda v: _number(v.get("mc_draws")) or 0)
     before(params.resolve({k: heaviest[k] for k in ("mc_draws", "sobol_base_samples") if k in heaviest}, dataset),
-           runs=sum(2 * (len(names) + 2) for _, names in compared), sensitivity=False)
+           sum(2 * (len(names) + 2) for _, names in compared))
     attributions = [attribute(dataset, schema, runs[0], b, names, progress) for b, names in compared]
     with outdir.claim(out) as staging:
         downloads = []
