@@ -2,20 +2,40 @@ import os
 import signal
 import sys
 
+from analysis.errors import report_interrupt
+
+_signalled = []
+
 
 def _terminate(signum, frame):
-    raise KeyboardInterrupt     # unwind like Ctrl-C: staging folders are removed, the old report stays
+    """The first Ctrl-C or SIGTERM unwinds like Ctrl-C (staging folders are removed, the old report stays); a second
+    one ends the process at once, with the same line and status (the next build removes what is left)."""
+    if _signalled:
+        report_interrupt()
+        os._exit(130)
+    _signalled.append(signum)
+    raise KeyboardInterrupt
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so that the interpreter's last flush of an unwritable stdout says nothing."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 signal.signal(signal.SIGTERM, _terminate)
+signal.signal(signal.SIGINT, _terminate)
 try:
     from analysis.cli import main
     status = main()
     sys.stdout.flush()
 except KeyboardInterrupt:       # during start-up, before main() handles it
-    print("error: interrupted; any previous report is left as it was", file=sys.stderr)
+    report_interrupt()
     status = 130
 except BrokenPipeError:         # output piped into a command that stopped reading (`| head`): not an error to report
-    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    _quiet_stdout()
+    status = 1
+except OSError as exc:          # stdout on a full disk or /dev/full
+    print(f"error: cannot write the output ({exc.strerror})", file=sys.stderr)
+    _quiet_stdout()
     status = 1
 sys.exit(status)

@@ -10,27 +10,32 @@ The key of a notebook is a SHA-256 over everything its execution reads:
 
 An entry is one file `<key>.ipynb` in the cache folder ($ANALYSIS_CACHE_DIR, else .cache/notebooks/ in the
 repository): a first line with the SHA-256 of the rest, then the executed notebook's bytes. It is written to a
-temporary file and renamed into place, and read back only if the checksum, the notebook format and the key recorded
-in its metadata all agree; anything else counts as a miss (and the bad entry is removed).
+temporary file and renamed into place, and read back only if the checksum, the notebook format, the key recorded
+in its metadata and every output (only the kinds `analysis.present` emits, `present.emitted`) all pass; anything
+else counts as a miss (and the bad entry is removed). Entries are data, never code: nothing is unpickled.
 
-The cache folder also keeps the validated data tables per data version and code (`validated_dataset`), in the same
-entry format. The Vega bundle every page embeds is kept in the environment instead (`vega_bundle`).
+Whoever can write the cache folder can change what the next build shows, so the folder is created 0700 and used only
+if it is a folder owned by this user and writable by no one else. A folder that fails this, or any other cache
+fault (a file in its place, a read-only location, a full disk), costs a one-line warning on stderr: the build goes
+on without the cache, never fails because of it. The Vega bundle every page embeds is kept in the environment
+instead (`vega_bundle`).
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import stat
 import sys
 import tempfile
 from functools import cache
 from pathlib import Path
 
 import nbformat
-import vl_convert
 
-from analysis import data
-from analysis.data import Dataset
+from analysis.errors import warn
+from analysis.present import emitted
 from analysis.scenarios import scenario_dir
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -43,9 +48,43 @@ FORMAT = 1      # bump when the key's recipe or the entry layout changes
 BUNDLE_DIR = Path(sys.prefix) / "share" / "aws-accelerators"
 
 
-def cache_dir() -> Path:
-    """The cache folder: $ANALYSIS_CACHE_DIR if set, else .cache/notebooks/ in the repository."""
-    return Path(os.environ.get(CACHE_DIR_ENV, CACHE_DIR))
+def configured_dir() -> Path | None:
+    """The cache folder asked for: $ANALYSIS_CACHE_DIR if set (None if set but empty), else .cache/notebooks/."""
+    configured = os.environ.get(CACHE_DIR_ENV)
+    return CACHE_DIR if configured is None else Path(configured) if configured else None
+
+
+def cache_dir() -> Path | None:
+    """The cache folder if it is safe to use (`_refusal`), else None after a one-line warning on stderr."""
+    return _checked(configured_dir())
+
+
+@cache
+def _checked(folder: Path | None) -> Path | None:
+    why = _refusal(folder)
+    if why is None:
+        return folder
+    warn(f"execution cache {'$' + CACHE_DIR_ENV if folder is None else folder}: {why}; building without the cache")
+    return None
+
+
+def _refusal(folder: Path | None) -> str | None:
+    """Why `folder` must not hold the cache (None: it may); creates it (0700) if missing."""
+    if folder is None:
+        return "is set but empty"
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = folder.stat()
+    except OSError as exc:
+        return f"cannot be created ({exc.strerror})"
+    if not stat.S_ISDIR(info.st_mode):
+        return "is not a folder"
+    if info.st_uid != os.getuid():
+        return "belongs to another user, who could plant entries in it"
+    if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        return (f"is writable by other users (mode {stat.S_IMODE(info.st_mode):o}), who could plant entries in it "
+                "(`chmod go-w` it, or delete it)")
+    return None
 
 
 def _tree_digest(directory: Path, pattern: str) -> str:
@@ -89,8 +128,9 @@ def record_key(nb: nbformat.NotebookNode, key: str) -> nbformat.NotebookNode:
     return nb
 
 
-def _entry(key: str, directory: Path | None) -> Path:
-    return (directory or cache_dir()) / f"{key}.ipynb"
+def _entry(key: str, directory: Path | None) -> Path | None:
+    folder = directory or cache_dir()
+    return None if folder is None else folder / f"{key}.ipynb"
 
 
 def _read_verified(path: Path) -> bytes | None:
@@ -116,54 +156,49 @@ def _write_atomic(path: Path, body: bytes) -> None:
                 os.fsync(handle.fileno())
             os.replace(partial, path)
         finally:
-            Path(partial).unlink(missing_ok=True)
-    except OSError:
-        pass
+            with contextlib.suppress(OSError):
+                Path(partial).unlink(missing_ok=True)
+    except OSError as exc:
+        _write_failed(path.parent, exc.strerror)
+
+
+@cache
+def _write_failed(folder: Path, why: str) -> None:
+    warn(f"cannot write to the cache folder {folder} ({why}); the build goes on without storing its results there")
 
 
 def load(key: str, directory: Path | None = None) -> bytes | None:
-    """The executed notebook's bytes stored under `key`, or None if absent or not verifiably intact (checksum,
-    notebook format and the key in its metadata); a bad entry is removed."""
+    """The executed notebook's bytes stored under `key`, or None if absent or not verifiably intact and inert
+    (checksum, notebook format, the key in its metadata, only outputs `present` emits); a bad entry is removed."""
     path = _entry(key, directory)
-    body = _read_verified(path)
+    body = _read_verified(path) if path else None
     try:
         nb = nbformat.reads(body.decode("utf-8"), as_version=4) if body is not None else None
         if nb is not None:
             nbformat.validate(nb)
     except (UnicodeDecodeError, ValueError, nbformat.ValidationError):
         nb = None
-    if nb is None or nb.metadata.get(METADATA_KEY, {}).get("cache_key") != key:
-        path.unlink(missing_ok=True)
+    if nb is None or nb.metadata.get(METADATA_KEY, {}).get("cache_key") != key or \
+            not all(emitted(output) for cell in nb.cells if cell.cell_type == "code" for output in cell.outputs):
+        if path:
+            with contextlib.suppress(OSError):
+                path.unlink(missing_ok=True)
         return None
     return body
 
 
 def store(key: str, body: bytes, directory: Path | None = None) -> None:
-    """Save an executed notebook under `key`."""
-    _write_atomic(_entry(key, directory), body)
-
-
-def validated_dataset(directory: Path | str | None = None, use_cache: bool = True) -> Dataset:
-    """`data.load_dataset`, with the validated tables kept in the cache folder per data version and code digest
-    (`dataset-<version>-<code>.pickle`, an entry like a notebook's): unchanged files are validated once. Checksums
-    are verified on every call; `use_cache=False` validates again (and refreshes the entry)."""
-    directory = Path(directory).resolve() if directory else data.data_dir()
-    if not directory.is_dir():
-        return data.load_dataset(directory)             # its error names the folder
-    version = data.verify_manifest(directory)
-    path = cache_dir() / f"dataset-{version}-{code_digest()}.pickle"
-    body = _read_verified(path) if use_cache else None
-    dataset = data.from_snapshot(body, version, directory) if body is not None else None
-    if dataset is None:
-        dataset = data.load_dataset(directory)
-        _write_atomic(path, data.snapshot(dataset))
-    return dataset
+    """Save an executed notebook under `key` (nothing if the cache is not usable)."""
+    path = _entry(key, directory)
+    if path:
+        _write_atomic(path, body)
 
 
 def vega_bundle(directory: Path | None = None) -> str:
     """vl-convert's vega + vega-lite + vega-embed bundle, which every page embeds (about 0.9 MB, about 2 s of CPU
     to build). It depends on the vl-convert version alone, so it belongs to the installed environment: it is kept
     in BUNDLE_DIR (built by `make` at install, else by the first build that needs it)."""
+    import vl_convert       # only pages need it: every other command works without vl-convert
     path = (directory or BUNDLE_DIR) / f"vega-bundle-vl-convert-{vl_convert.__version__}.js"
     body = _read_verified(path)
     if body is None:

@@ -12,14 +12,13 @@ import sys
 from pathlib import Path
 
 from analysis import cache, data, outdir, params, scenarios
-from analysis.errors import UserError
+from analysis.errors import UserError, report_interrupt, warn
 from analysis.notebook_run import NotebookFailed, declared_parameters, execute_all, notebook_paths
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__)
     parser.add_argument("--data-dir", type=Path, help="data folder to use instead of data/ (must hold a manifest)")
-    parser.set_defaults(use_cache=True)     # only `run` offers --no-cache
     sub = parser.add_subparsers(dest="command", required=True)
     def command(name: str, summary: str, details: str = "") -> argparse.ArgumentParser:
         return sub.add_parser(name, help=summary, description=f"{summary[0].upper()}{summary[1:]}. {details}".strip())
@@ -53,6 +52,22 @@ def _progress(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
 
 
+#: Above these estimates a command says first how long and how much memory its Monte Carlo work will take.
+HEAVY_SECONDS, HEAVY_BYTES = 30, 2e9
+
+
+def heavy(values: dict, runs: int, sensitive: int = 0) -> None:
+    """Warn when `runs` outlook runs at `values` (mc_draws, sobol_base_samples), `sensitive` of them with the Sobol
+    analysis, would take long or much memory (`outlook.cost`)."""
+    from analysis import outlook
+    (plain, plain_memory), (full, full_memory) = outlook.cost(values, False), outlook.cost(values, True)
+    seconds, memory = runs * plain + sensitive * (full - plain), full_memory if sensitive else plain_memory
+    if seconds > HEAVY_SECONDS or memory > HEAVY_BYTES:
+        warn(f"mc_draws={values['mc_draws']} and sobol_base_samples={values['sobol_base_samples']}: the Monte Carlo "
+             f"work takes about {seconds:.0f} s of CPU and {memory / 1e9:.1f} GB of memory at a time (estimated); "
+             "lower them for a quicker run")
+
+
 def _list_params(dataset, form: str) -> None:
     if form == "json":
         declared_by = {}
@@ -73,8 +88,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"wrote {data.write_manifest(args.data_dir)}")
             return 0
         if args.command == "run":       # before any other work
-            out = outdir.check(args.out, protected=(args.data_dir or data.data_dir(), cache.cache_dir()))
-        dataset = cache.validated_dataset(args.data_dir, use_cache=args.use_cache)
+            out = outdir.check(args.out, protected=(args.data_dir or data.data_dir(), cache.configured_dir()))
+        dataset = data.load_dataset(args.data_dir)
         if args.command == "params":
             _list_params(dataset, args.format)
         elif args.command == "notebooks":
@@ -88,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"    {key} = {value!r}: {scenario['reasons'][key]}")
         elif args.command == "compare":
             from analysis import compare
-            out = compare.build(args.runs, args.out, dataset)
+            out = compare.build(args.runs, args.out, dataset, progress=_progress, before=heavy)
             print(f"wrote {out}/index.html and compare.json")
         elif args.command == "run":
             from analysis import report
@@ -99,6 +114,9 @@ def main(argv: list[str] | None = None) -> int:
                 overrides.update(scenarios.params_file(args.params, dataset))
             overrides.update(assignments)
             values = params.resolve(overrides, dataset)
+            declared = [declared_parameters(path) for path in notebook_paths()]
+            heavy(values, runs=sum("mc_draws" in d for d in declared),
+                  sensitive=sum("sobol_base_samples" in d for d in declared))
             out = report.build(out, values, params.schema(dataset), dataset, scenario=args.scenario,
                                use_cache=args.use_cache, progress=_progress)
             print(f"wrote {out}/index.html, results.json and notebooks/")
@@ -110,5 +128,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: notebook failed: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("error: interrupted; any previous report is left as it was", file=sys.stderr)
+        report_interrupt()
         return 130
+    except BrokenPipeError:
+        raise                           # stdout's reader is gone: nothing to report (see __main__)
+    except OSError as exc:              # a full disk, a folder removed under the build, ...
+        where = f" ({exc.filename})" if exc.filename else ""
+        kept = "; any previous report is left as it was" if args.command in ("run", "compare") else ""
+        print(f"error: {exc.strerror or exc}{where}{kept}", file=sys.stderr)
+        return 1
+    except ImportError as exc:          # a broken environment (e.g. vl-convert missing): `make` reinstalls it
+        print(f"error: {exc}; run `make report` to reinstall the environment", file=sys.stderr)
+        return 1

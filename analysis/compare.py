@@ -12,20 +12,22 @@ build does. Other sections are compared but not attributed.
 """
 from __future__ import annotations
 
+import io
 import json
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from analysis import charts, outdir, outlook, params, portfolio, summary
-from analysis.data import Dataset
+from analysis import cache, charts, data, outdir, outlook, params, portfolio, summary
+from analysis.data import Dataset, shorten
 from analysis.errors import ParameterError, UserError
 from analysis.notebook_run import NOTEBOOK_DIR, declared_parameters
 from analysis.present import chart_spec, fmt, unit_label
-from analysis.report import TEMPLATES, _chart_html, vega_script, write_downloads
+from analysis.report import TEMPLATES, _chart_html, page_assets, strict_json, vega_script, write_downloads
 
 #: Sections whose headline numbers are recomputed in-process, and the notebook that declares their parameters.
 ATTRIBUTED = {"summary": "00_summary.ipynb", "portfolio": "02_portfolio.ipynb", "erosion": "03_asic_erosion.ipynb"}
@@ -35,6 +37,8 @@ BY_YEAR_COLUMNS = ("nvidia_revenue_usd_b", "asic_spend_share")     # the columns
 LANDLORD_KEYS = {"npv": ("NPV per H100", "USD"), "irr": ("IRR per year", "fraction")}
 LANDLORD_CASES = {"bought_2023": "bought at launch", "bought_at_cut": "bought at the price cut"}
 TOLERANCE = 1e-9                     # relative: below it two values count as equal
+MAX_INPUT_BYTES = 4 * 1024 * 1024    # a report's results.json or erosion table (each is a few KB)
+MAX_YEARS = 200                      # rows of an erosion table
 
 
 class CompareError(UserError):
@@ -43,15 +47,72 @@ class CompareError(UserError):
 
 @dataclass(frozen=True)
 class Run:
-    """One report folder: its name (the folder's name), path and results.json."""
+    """One report folder: its name (the folder's name), path, results.json and erosion table (None if it has none)."""
 
     name: str
     path: Path
     results: dict
+    by_year: pd.DataFrame | None
 
     @property
     def parameters(self) -> dict:
         return self.results["parameters"]
+
+
+def _scalar_ok(value, text: bool = True) -> bool:
+    """None, a finite number that a float holds, or (if `text`) a string."""
+    return value is None or (text and isinstance(value, str)) or isinstance(value, bool) or _number(value) is not None
+
+
+def _item_ok(item) -> bool:
+    return isinstance(item, dict) and {"label", "value", "unit"} <= set(item) and isinstance(item["label"], str) \
+        and isinstance(item["unit"], str) and _scalar_ok(item["value"], text=item["unit"] == "text") \
+        and all(_scalar_ok(item.get(k), text=False) for k in ("p5", "p95"))
+
+
+def _read_results(path: Path) -> dict:
+    """A report's results.json, checked for the shape compare reads; CompareError otherwise."""
+    raw = data.read_bounded(path, MAX_INPUT_BYTES)
+    if raw is None:
+        raise CompareError(f"compare: {path} holds more than {MAX_INPUT_BYTES} bytes; not a report's results")
+    try:
+        results = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise CompareError(f"compare: {path} is not valid JSON (or nests too deep); rebuild that report") from None
+    if not isinstance(results, dict) or not {"data_version", "parameters", "results"} <= set(results) \
+            or not isinstance(results["data_version"], str) or not isinstance(results["parameters"], dict) \
+            or not isinstance(results["results"], dict):
+        raise CompareError(f"compare: {path} is not a report's results (data_version, parameters, results); "
+                           "rebuild that report")
+    for name, value in results["parameters"].items():
+        if not _scalar_ok(value):
+            raise CompareError(f"compare: {path} is not a report's results (parameter {shorten(name)} holds "
+                               f"{shorten(value)}, not a value a parameter takes); rebuild that report")
+    for section, items in results["results"].items():
+        for key, item in (items.items() if isinstance(items, dict) else [("", None)]):
+            if not _item_ok(item):
+                raise CompareError(f"compare: {path} is not a report's results (results {shorten(section, 40)}, "
+                                   f"{shorten(key, 40)} needs a label, a unit, and a number or null as value, p5 and "
+                                   "p95); rebuild that report")
+    return results
+
+
+def _read_by_year(path: Path) -> pd.DataFrame | None:
+    """A report's erosion table (year and BY_YEAR_COLUMNS, numbers only), None if absent; CompareError if it is not
+    one."""
+    if not path.is_file():
+        return None
+    raw = data.read_bounded(path, MAX_INPUT_BYTES)
+    try:
+        frame = pd.read_csv(io.StringIO(raw.decode("utf-8")))[["year", *BY_YEAR_COLUMNS]] if raw else None
+        numeric = frame is not None and len(frame) <= MAX_YEARS and all(     # empty cells are missing values
+            pd.api.types.is_numeric_dtype(frame[c]) and not frame[c].abs().eq(math.inf).any() for c in frame)
+    except (UnicodeDecodeError, ValueError, KeyError, pd.errors.ParserError):
+        numeric = False
+    if not numeric:
+        raise CompareError(f"compare: {path} is not a report's erosion table (UTF-8 CSV, at most {MAX_YEARS} years, "
+                           f"numbers in year, {', '.join(BY_YEAR_COLUMNS)}); rebuild that report")
+    return frame
 
 
 def load_run(path: Path) -> Run:
@@ -62,26 +123,7 @@ def load_run(path: Path) -> Run:
     if not (path / outdir.MARKER).is_file() or not results_file.is_file():
         raise CompareError(f"compare: {path} is not a report folder (no {outdir.MARKER} marker or {RESULTS}); "
                            "build one with `python -m analysis run --out PATH`")
-    try:
-        results = json.loads(results_file.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise CompareError(f"compare: {results_file} is not valid JSON; rebuild that report") from None
-    def item_ok(item):
-        return isinstance(item, dict) and {"label", "value", "unit"} <= set(item)
-    if not isinstance(results, dict) or not {"data_version", "parameters", "results"} <= set(results) \
-            or not isinstance(results["parameters"], dict) or not isinstance(results["results"], dict) \
-            or not all(isinstance(s, dict) and all(map(item_ok, s.values())) for s in results["results"].values()):
-        raise CompareError(f"compare: {results_file} is not a report's results (data_version, parameters, results "
-                           "with label, value and unit per item); rebuild that report")
-    by_year = path / BY_YEAR
-    if by_year.is_file():
-        try:
-            header = set(pd.read_csv(by_year, nrows=0).columns)
-        except (UnicodeDecodeError, ValueError):
-            header = set()
-        if not {"year", *BY_YEAR_COLUMNS} <= header:
-            raise CompareError(f"compare: {by_year} is not a report's erosion table; rebuild that report")
-    return Run(path.name, path, results)
+    return Run(path.name, path, _read_results(results_file), _read_by_year(path / BY_YEAR))
 
 
 def load_runs(paths: list[Path], dataset: Dataset) -> list[Run]:
@@ -110,7 +152,14 @@ def differing_parameters(runs: list[Run]) -> list[str]:
 
 
 def _number(value) -> float | None:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) else None
+    """A finite number as a float, else None (text, lists, booleans, NaN, and integers too large for a float)."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def difference(a, b) -> float | None:
@@ -190,7 +239,8 @@ def section_values(ds: Dataset, schema: dict, run_values: dict, declared: dict[s
     return {section: {i["key"]: i["value"] for i in functions[section]()} for section in sections}
 
 
-def attribute(ds: Dataset, schema: dict, a: Run, b: Run, names: list[str]) -> dict:
+def attribute(ds: Dataset, schema: dict, a: Run, b: Run, names: list[str],
+              progress: Callable[[str], None] = lambda line: None) -> dict:
     """Why b's headline numbers differ from a's: the change from swapping each parameter in `names` alone from a's
     value to b's, and the interaction (total change minus the sum of the single swaps), per attributed section
     and key. A swap that the schema refuses alone (e.g. a constraint between two parameters) is reported, not
@@ -199,7 +249,8 @@ def attribute(ds: Dataset, schema: dict, a: Run, b: Run, names: list[str]) -> di
     base = section_values(ds, schema, a.parameters, declared)
     target = section_values(ds, schema, b.parameters, declared)
     swaps, refused, elsewhere = {}, {}, []
-    for name in names:
+    for number, name in enumerate(names, 1):
+        progress(f"{b.name}: [{number}/{len(names)}] swapping {name}")
         if not any(name in d for d in declared.values()):
             elsewhere.append(name)
             continue
@@ -254,7 +305,7 @@ def explanation_rows(headlines: list[dict], attribution: dict, index: int) -> li
 
 def erosion_by_year(runs: list[Run]) -> pd.DataFrame:
     """Each run's data/erosion_by_year.csv with a `run` column (runs without one are left out)."""
-    frames = [pd.read_csv(r.path / BY_YEAR).assign(run=r.name) for r in runs if (r.path / BY_YEAR).is_file()]
+    frames = [r.by_year.assign(run=r.name) for r in runs if r.by_year is not None]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
@@ -295,10 +346,12 @@ def _charts(runs: list[Run], downloads: list) -> list[str]:
 
 # --- the page ------------------------------------------------------------------------------------------------
 
-def build(paths: list[Path], out: Path, dataset: Dataset) -> Path:
+def build(paths: list[Path], out: Path, dataset: Dataset, progress: Callable[[str], None] = lambda line: None,
+          before: Callable[[dict, int], None] = lambda values, runs: None) -> Path:
     """Write the comparison of the report folders `paths` to `out` (index.html, compare.json, data/ CSVs),
-    atomically like a report (analysis.outdir)."""
-    out = outdir.check(out, protected=(dataset.directory,))
+    atomically like a report (analysis.outdir). `before(values, runs)` is told the Monte Carlo work ahead (the
+    outlook runs the attribution recomputes, at the heaviest run's values); `progress` gets one line per swap."""
+    out = outdir.check(out, protected=(dataset.directory, cache.configured_dir()))
     resolved = {p.resolve() for p in paths if p.exists()}
     if out.resolve() in resolved:
         raise CompareError(f"--out {out}: is one of the reports being compared; nothing was written")
@@ -306,7 +359,11 @@ def build(paths: list[Path], out: Path, dataset: Dataset) -> Path:
     schema = params.schema(dataset)
     names = differing_parameters(runs)
     headlines = headline_table(runs)
-    attributions = [attribute(dataset, schema, runs[0], b, differing_parameters([runs[0], b])) for b in runs[1:]]
+    compared = [(b, differing_parameters([runs[0], b])) for b in runs[1:]]
+    heaviest = max((r.parameters for r in runs), key=lambda v: _number(v.get("mc_draws")) or 0)
+    before(params.resolve({k: heaviest[k] for k in ("mc_draws", "sobol_base_samples") if k in heaviest}, dataset),
+           sum(2 * (len(names) + 2) for _, names in compared))
+    attributions = [attribute(dataset, schema, runs[0], b, names, progress) for b, names in compared]
     with outdir.claim(out) as staging:
         downloads = []
         figures = _charts(runs, downloads)
@@ -321,12 +378,12 @@ def build(paths: list[Path], out: Path, dataset: Dataset) -> Path:
                  "values": [r.parameters.get(n) for r in runs]} for n in names],
             headlines=headlines, fmt=fmt, fmt_change=fmt_change, figures=figures, pairs=pairs,
             attributed=list(ATTRIBUTED), downloads=downloads,
-            vega_bundle=vega_script())
+            assets=page_assets(vega_script()))
         (staging / "index.html").write_text(page, encoding="utf-8")
         write_downloads(downloads, staging / "data")
         summary_json = {"runs": [{"name": r.name, "scenario": r.results.get("scenario")} for r in runs],
                         "data_version": dataset.version, "differing_parameters": names,
                         "headlines": headlines, "attribution": attributions}
-        (staging / "compare.json").write_text(json.dumps(summary_json, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        (staging / "compare.json").write_text(strict_json(summary_json), encoding="utf-8")
     return out
 

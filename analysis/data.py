@@ -2,14 +2,13 @@
 
 `load_dataset()` returns a `Dataset` whose tables are pandas DataFrames. A bad file raises
 `DataError` naming the file, line and column, before any number is computed. The schemas and checks live in
-`analysis.tables`; a validated dataset can be handed on as a snapshot (`snapshot`, `from_snapshot`), so that a
-report build validates the same files once.
+`analysis.tables`; a validated dataset can be handed on as a snapshot in Arrow's IPC format (`snapshot`,
+`from_snapshot`: data only, never pickle), so that a report build validates the same files once.
 """
 from __future__ import annotations
 
 import hashlib
 import os
-import pickle
 import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -132,23 +131,49 @@ def verify_manifest(directory: Path) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
 
+def read_bounded(path: Path, limit: int) -> bytes | None:
+    """The bytes of the file at `path`, or None if it holds more than `limit` (never reads more than limit + 1)."""
+    with open(path, "rb") as handle:
+        raw = handle.read(limit + 1)
+    return None if len(raw) > limit else raw
+
+
 def shorten(value, limit: int = 60) -> str:
     """repr(value), cut to `limit` characters, for error messages that must stay one short line."""
     text = repr(value)
     return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
 
 
+def _ipc(table) -> bytes:
+    import pyarrow as pa
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
 def snapshot(dataset: Dataset) -> bytes:
-    """A validated dataset as bytes (pickle): a report build hands it to its kernels, and the execution cache keeps
-    one per data version and code (`analysis.cache.validated_dataset`), so the same files are validated once."""
-    return pickle.dumps({"version": dataset.version, "tables": dataset.tables}, protocol=pickle.HIGHEST_PROTOCOL)
+    """A validated dataset as bytes in Arrow's IPC format (data only, never code): a report build hands it to its
+    kernels, so that the same files are validated once per build."""
+    import pyarrow as pa
+    blobs = [_ipc(pa.Table.from_pandas(frame, preserve_index=False)) for frame in dataset.tables.values()]
+    listing = pa.table({"name": list(dataset.tables), "table": pa.array(blobs, pa.large_binary())})
+    return _ipc(listing.replace_schema_metadata({"version": dataset.version}))
 
 
 def from_snapshot(body: bytes, version: str, directory: Path) -> Dataset | None:
     """The dataset in a snapshot if it holds these very files (`version`, the hash of the manifest, pins every
-    file), else None. Only snapshots this package wrote are read (a build's private folder, the cache)."""
-    saved = pickle.loads(body)
-    return Dataset(tables=saved["tables"], version=version, directory=directory) if saved["version"] == version else None
+    file), else None (also for bytes that are not a snapshot)."""
+    import pyarrow as pa
+    try:
+        listing = pa.ipc.open_stream(body).read_all()
+        if (listing.schema.metadata or {}).get(b"version") != version.encode():
+            return None
+        tables = {name: pa.ipc.open_stream(blob).read_all().to_pandas()
+                  for name, blob in zip(listing["name"].to_pylist(), listing["table"].to_pylist())}
+    except (pa.ArrowException, KeyError, TypeError, ValueError):
+        return None
+    return Dataset(tables=tables, version=version, directory=directory)
 
 
 def _build_snapshot(directory: Path, version: str) -> Dataset | None:

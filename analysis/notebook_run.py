@@ -12,6 +12,7 @@ import signal
 import tempfile
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import nbformat
@@ -144,6 +145,9 @@ def execute(source: Path, target: Path, parameters: dict, cache_key: str | None 
         _stop_kernel()
         if isinstance(exc, papermill.PapermillExecutionError):
             raise NotebookFailed(f"{source.name}: cell {exc.exec_count} raised {exc.ename}: {exc.evalue}") from None
+        if isinstance(exc, Exception):      # a dead kernel, a full disk, ...: one line, not a worker's traceback
+            first = (str(exc).strip().splitlines() or [""])[0][:300]
+            raise NotebookFailed(f"{source.name}: {type(exc).__name__}: {first}") from None
         raise
     finally:
         partial.unlink(missing_ok=True)
@@ -189,7 +193,7 @@ def execute_all(jobs: list[tuple[Path, Path, dict, str | None]], dataset: Datase
     with tempfile.TemporaryDirectory(prefix="analysis-build-") as private:
         environment = {}
         if dataset is not None:
-            handed_over = Path(private) / "dataset.pickle"
+            handed_over = Path(private) / "dataset.arrow"
             handed_over.write_bytes(snapshot(dataset))
             environment = {DATA_DIR_ENV: str(dataset.directory), SNAPSHOT_ENV: str(handed_over)}
         pool = ProcessPoolExecutor(max_workers=max(1, min(workers, len(jobs))), initializer=_worker_setup,
@@ -202,7 +206,11 @@ def execute_all(jobs: list[tuple[Path, Path, dict, str | None]], dataset: Datase
                     futures[-1].add_done_callback(_notify(on_done, source))
             if meanwhile:
                 meanwhile()
-            return [future.result() for future in futures]
+            try:
+                return [future.result() for future in futures]
+            except BrokenProcessPool:
+                raise NotebookFailed("a worker process running the notebooks ended abruptly (killed, or out of "
+                                     "memory)") from None
         except BaseException:
             processes = list((pool._processes or {}).values())   # no public way to stop running workers in 3.11
             pool.shutdown(wait=False, cancel_futures=True)

@@ -4,7 +4,10 @@
   filesystem root, the repository and the project's own folders are refused before any work starts.
 - A build writes into a staging folder `.NAME.build-XXXXXXXX` beside NAME, then swaps it in with one atomic
   `renameat2(RENAME_EXCHANGE)`, so NAME always holds the old or the new report, whatever kills the process.
-- `.NAME.lock` serializes builds into one folder; the next build removes what an interrupted one left behind.
+- `.NAME.lock` (opened without following a symbolic link) serializes builds into one folder; the next build removes
+  what an interrupted one left behind, and only that: a staging folder is removed only if its MARKER names its own
+  build id, `.NAME.previous` only if it carries a finished report's MARKER (a folder someone else put there under
+  such a name stays), and the target is checked again just before the swap.
 """
 from __future__ import annotations
 
@@ -21,12 +24,15 @@ from pathlib import Path
 from analysis.errors import UserError
 
 MARKER = ".aws-accelerators-report"
+MARKER_TEXT = "A report folder written by `python -m analysis run`; a later run may replace it.\n"
 REPOSITORY = Path(__file__).resolve().parent.parent
 #: Folders of the project that no report may replace or live in.
 PROJECT_FOLDERS = tuple(REPOSITORY / name for name in (".git", "analysis", "data", "notebooks", "scenarios", "tests"))
 STAGING_INFIX = ".build-"
 PREVIOUS_SUFFIX = ".previous"
 _AT_FDCWD, _RENAME_EXCHANGE = -100, 2
+BUILD_ID = 8                            # characters of the random part of a staging folder's name
+NAME_MAX = 255                          # bytes in a file name (Linux filesystems)
 
 
 class OutError(UserError):
@@ -45,7 +51,7 @@ def check(out: Path, protected: tuple[Path, ...] = ()) -> Path:
     target = out.resolve()
     if target == target.parent:
         raise _refuse(out, "is the filesystem root")
-    protected = (*PROJECT_FOLDERS, *(Path(p).resolve() for p in protected))
+    protected = (*PROJECT_FOLDERS, *(Path(p).resolve() for p in protected if p))
     for folder in (REPOSITORY, *protected):
         if target == folder or target in folder.parents:
             raise _refuse(out, f"would replace {folder}, which holds files this tool did not write")
@@ -55,9 +61,12 @@ def check(out: Path, protected: tuple[Path, ...] = ()) -> Path:
     if target.exists():
         if not target.is_dir():
             raise _refuse(out, "is a file, not a report folder")
-        if not (target / MARKER).is_file() and any(target.iterdir()):
+        if not _replaceable(target):
             raise _refuse(out, f"is a folder that this tool did not write (no {MARKER} marker); "
                                "give a new or empty folder, or a report built earlier")
+    if len(os.fsencode(f".{target.name}{STAGING_INFIX}{'x' * BUILD_ID}")) > NAME_MAX:
+        raise _refuse(out, f"the folder name is too long (a build needs {len(STAGING_INFIX) + BUILD_ID + 1} more "
+                           f"characters beside it, within {NAME_MAX} bytes)")
     existing = next(p for p in (target, *target.parents) if p.exists())
     if not existing.is_dir():
         raise _refuse(out, f"{existing} is a file, not a folder")
@@ -66,21 +75,48 @@ def check(out: Path, protected: tuple[Path, ...] = ()) -> Path:
     return target
 
 
+def _replaceable(target: Path) -> bool:
+    """Whether a build may put its report at `target`: nothing there, an empty folder, or a report (MARKER)."""
+    if target.is_symlink():
+        return False
+    return not target.exists() or target.is_dir() and ((target / MARKER).is_file() or not any(target.iterdir()))
+
+
 def _staging_pattern(target: Path) -> re.Pattern:
-    return re.compile(re.escape(f".{target.name}{STAGING_INFIX}") + r"[a-z0-9_]{8}")
+    return re.compile(re.escape(f".{target.name}{STAGING_INFIX}") + f"([a-z0-9_]{{{BUILD_ID}}})")
+
+
+def _built_here(folder: Path, build_id: str | None = None) -> bool:
+    """Whether `folder` (not a link) carries this tool's marker: a finished report's, or (with `build_id`) the
+    marker of the staging folder of that build."""
+    marker = folder / MARKER
+    if folder.is_symlink() or not folder.is_dir() or marker.is_symlink() or not marker.is_file():
+        return False
+    try:
+        text = marker.read_text(encoding="utf-8")[:1000]
+    except (OSError, UnicodeDecodeError):
+        return False
+    return text == MARKER_TEXT + (f"build {build_id}\n" if build_id else "")
 
 
 def recover(target: Path) -> None:
     """Undo what an interrupted build left beside `target`: bring back a report caught between the two renames of
-    the fallback swap, then remove staging folders (the lock holder calls this, so none of them is in use)."""
+    the fallback swap, then remove staging folders (the lock holder calls this, so none of them is in use). Only
+    folders carrying this tool's marker and their build id are touched (or empty staging folders)."""
     previous = target.with_name(f".{target.name}{PREVIOUS_SUFFIX}")
-    if previous.is_dir() and not target.exists():
-        previous.rename(target)
-    shutil.rmtree(previous, ignore_errors=True)
+    if _built_here(previous):
+        if not target.exists():
+            previous.rename(target)
+        else:
+            shutil.rmtree(previous, ignore_errors=True)
     pattern = _staging_pattern(target)
     for entry in target.parent.iterdir():
-        if pattern.fullmatch(entry.name) and entry.is_dir() and not entry.is_symlink():
+        match = pattern.fullmatch(entry.name)
+        if match and _built_here(entry, match.group(1)):
             shutil.rmtree(entry, ignore_errors=True)
+        elif match and entry.is_dir() and not entry.is_symlink():
+            with contextlib.suppress(OSError):
+                entry.rmdir()                   # empty: killed before its marker was written
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -98,12 +134,17 @@ def _exchange(a: Path, b: Path) -> bool:
 
 
 def swap_in(staging: Path, target: Path) -> None:
-    """Put the finished build at `target`; the old report (if any) ends in `staging` for removal."""
+    """Put the finished build at `target`; the old report (if any) ends in `staging` for removal. The target is
+    checked again first: anything there that this tool did not build stays, and the build is refused."""
+    if not _replaceable(target):
+        raise _refuse(target, "something this tool did not write appeared there during the build")
     if not target.exists():
         staging.rename(target)
         return
+    previous = target.with_name(f".{target.name}{PREVIOUS_SUFFIX}")
     if not _exchange(staging, target):      # two renames; `recover` repairs a kill between them
-        previous = target.with_name(f".{target.name}{PREVIOUS_SUFFIX}")
+        if previous.exists() or previous.is_symlink():
+            raise _refuse(target, f"{previous.name}, which this tool did not write, is in the way")
         target.rename(previous)
         staging.rename(target)
         previous.rename(staging)
@@ -113,7 +154,12 @@ def swap_in(staging: Path, target: Path) -> None:
 @contextlib.contextmanager
 def _locked(target: Path):
     lock_path = target.with_name(f".{target.name}.lock")
-    with open(lock_path, "a+", encoding="utf-8") as lock:
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        why = "is a symbolic link" if exc.errno == errno.ELOOP else f"cannot be opened ({exc.strerror})"
+        raise OutError(f"--out {target}: the lock {lock_path.name} {why}; nothing was written") from None
+    with os.fdopen(fd, "r+", encoding="utf-8") as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -134,12 +180,14 @@ def claim(target: Path):
         raise _refuse(target, f"cannot write there ({exc.strerror})") from None
     with stack:
         recover(target)
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}{STAGING_INFIX}", dir=target.parent))
+        prefix = f".{target.name}{STAGING_INFIX}"
+        staging = Path(tempfile.mkdtemp(prefix=prefix, dir=target.parent))
         try:
             staging.chmod(0o755)
-            (staging / MARKER).write_text("A report folder written by `python -m analysis run`; "
-                                          "a later run may replace it.\n", encoding="utf-8")
+            (staging / MARKER).write_text(f"{MARKER_TEXT}build {staging.name.removeprefix(prefix)}\n",
+                                          encoding="utf-8")
             yield staging
+            (staging / MARKER).write_text(MARKER_TEXT, encoding="utf-8")      # a finished report: no build id
             swap_in(staging, target)
         finally:
             shutil.rmtree(staging, ignore_errors=True)

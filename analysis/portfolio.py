@@ -6,6 +6,7 @@ Every figure comes from `data/` or from a parameter dict `p` (from `params.resol
 """
 from __future__ import annotations
 
+import math
 import re
 
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ SUSTAINED_GEMM = "gemm_bf16_8192_sustained_20s"
 GEMM_POWER = "board_power_during_gemm_median"
 DECODE_PROXY = r"^decode_proxy_7b_batch(\d+)$"
 LANDLORD_INSTANCE = "p5.48xlarge"          # 8 x H100 SXM, the essay's DGX-class server
+NOT_WITHIN_LIFE = "not within life"         # a payback month beyond the asset's life
 LANDLORD_CHIP = "H100/H200"                # Epoch's label for the H100 price rows
 UTILIZATION_GRID = np.round(np.arange(1, 11) / 10, 2)          # display grid of the IRR heat map
 PRICE_SCALE_GRID = np.round(np.arange(4, 21) / 10, 2)
@@ -461,7 +463,19 @@ def headline_results(ds: Dataset, p: dict) -> list[dict]:
         results.append((f"usd_per_million_tokens_{slug}_batch{row.batch}",
                         f"USD per million tokens (decode proxy, batch {row.batch}), {row.chip_id}, {row.basis}",
                         row.usd_per_million_tokens, "USD_per_million_tokens"))
-    return [{"key": k, "label": label, "value": float(v), "unit": unit} for k, label, v, unit in results]
+    return [{"key": k, "label": label, "value": float(v), "unit": unit} if math.isfinite(v) else
+            {"key": k, "label": label, "value": None, "unit": unit, "undefined": _undefined(k)}
+            for k, label, v, unit in results]
+
+
+def _undefined(key: str) -> str:
+    """What an undefined headline means: a payback month beyond the life, a break-even that never comes."""
+    return NOT_WITHIN_LIFE if key.startswith("payback_month") else "never" if "breakeven_months" in key else "n/a"
+
+
+def pays_back(month: float) -> str:
+    """How a landlord case pays back, for prose: "pays back in month 32", or that it does not within its life."""
+    return f"pays back in month {month:.0f}" if math.isfinite(month) else "does not pay back within its life"
 
 
 # --- 9. what-if grid for the report page ----------------------------------------------------------------------

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 import mistune
 import numpy as np
 import pandas as pd
-import vl_convert
 from IPython.display import display
 from PIL import Image
 
@@ -45,6 +44,13 @@ NO_MATHS = "mathjax_ignore tex2jax_ignore"     # the classes MathJax 3 and 2 ski
 PROSE = mistune.create_markdown(escape=True)
 PROSE.block.rules = ["blank_line"]                    # everything else is a paragraph
 PROSE.inline.rules = ["escape", "codespan", "emphasis", "linebreak", "softbreak"]
+#: The display outputs this module emits, by their sets of mimetypes (see `emitted`); prose (`say`) carries no text/plain.
+EMITTED = {frozenset(kinds) | {"text/plain"} for kinds in (
+    {VEGALITE_MIMETYPE, "image/png"}, {"text/html"}, {SECTION_MIMETYPE}, {TABLE_MIMETYPE}, {WHAT_IF_MIMETYPE})} | {
+    frozenset({"text/html", "text/markdown"})}
+#: The only HTML this module emits besides prose (`table`): a table of escaped text cells.
+TABLE_HTML = re.compile(r'<table class="data mathjax_ignore tex2jax_ignore"><thead><tr>(<th>[^<>]*</th>)*</tr></thead><tbody>'
+                        r'(<tr>(<td class="(num|text)">[^<>]*</td>)*</tr>)*</tbody></table>')
 
 def _money(template: str):
     """Formatter for a money unit: the sign goes before the dollar sign (-$22.4B, not $-22.4B)."""
@@ -81,12 +87,32 @@ def unit_label(unit: str) -> str:
     return UNIT_LABELS.get(unit, unit)
 
 
-def fmt(value, unit: str) -> str:
-    """A value in its unit, formatted for prose and tables."""
+def emitted(output) -> bool:
+    """Whether a notebook output is of a kind this module emits (or a plain text stream): the report shows no other
+    output, and the execution cache keeps no notebook holding one (a planted script or style is never shown)."""
+    if output.get("output_type") == "stream":
+        return isinstance(output.get("text"), str)
+    data = output.get("data", {})
+    return (output.get("output_type") == "display_data" and frozenset(data) in EMITTED
+            and all(isinstance(data[kind], str) for kind in ("text/plain", "text/html", "text/markdown") if kind in data)
+            and ("text/html" not in data or _own_html(data)))
+
+
+def _own_html(data: dict) -> bool:
+    """Whether an output's HTML is what `say` (its markdown through PROSE, which escapes any HTML) or `table` writes."""
+    if "text/markdown" in data:
+        return data["text/html"] == f'<div class="{NO_MATHS}">{PROSE(data["text/markdown"])}</div>'
+    return TABLE_HTML.fullmatch(data["text/html"]) is not None
+
+
+def fmt(value, unit: str, undefined: str = "n/a") -> str:
+    """A value in its unit, formatted for prose and tables; `undefined` for None or NaN."""
     if value is None or (isinstance(value, float) and pd.isna(value)):
-        return "n/a"
+        return undefined
     if isinstance(value, bool):
         return yes_no(value)
+    if not isinstance(value, (int, float, np.number)):      # text where a number belongs (a hand-edited input)
+        return str(value)
     formatter = UNIT_FORMATS.get(unit)
     return formatter(value) if formatter else f"{value:,.4g} {unit_label(unit)}"
 
@@ -125,12 +151,14 @@ def show_chart(chart: alt.TopLevelMixin, description: str | None = None) -> None
 
 def png_of(spec: dict) -> bytes:
     """A chart as a palette PNG (no timestamps or other metadata: the same spec gives the same bytes)."""
+    import vl_convert       # imported when a chart is drawn: the CLI's other commands work without it
     image = Image.open(io.BytesIO(vl_convert.vegalite_to_png(spec, scale=PNG_SCALE))).convert("RGBA")
     return palette_png(image.quantize(colors=PNG_COLORS, method=Image.Quantize.FASTOCTREE))
 
 
 def svg_of(spec: dict) -> str:
     """A chart as a static SVG element (for pages without the Vega bundle, such as the one-page brief)."""
+    import vl_convert
     svg = vl_convert.vegalite_to_svg({k: v for k, v in spec.items() if k != "$schema"})
     return svg[svg.index("<svg"):]
 
@@ -293,8 +321,11 @@ def table(frame: pd.DataFrame, units: dict[str, str], labels: dict[str, str] | N
 
 def publish(section: str, results: list[dict], source_ids: set[str]) -> None:
     """Display the section's headline results and the sources behind them; the report builder collects this."""
+    def defined(result):   # JSON has no NaN or infinity: an undefined number is null, shown as its `undefined` text
+        return {k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in result.items()}
+    results = [defined(r) for r in results]
     payload = {"section": section, "results": results, "sources": sorted(source_ids)}
-    lines = [f"{r['label']}: {fmt(r['value'], r['unit'])}" for r in results]
+    lines = [f"{r['label']}: {fmt(r['value'], r['unit'], r.get('undefined', 'n/a'))}" for r in results]
     lines.append(f"Sources: {len(payload['sources'])}")
     display({SECTION_MIMETYPE: payload, "text/plain": "\n".join(lines)}, raw=True)
 

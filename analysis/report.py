@@ -9,11 +9,14 @@ links, images or HTML), and sources link only to http(s) URLs.
 """
 from __future__ import annotations
 
+import base64
 import csv
+import hashlib
 import html
 import io
 import itertools
 import json
+import math
 import re
 import time
 from collections.abc import Callable
@@ -30,13 +33,15 @@ from analysis.data import Dataset
 from analysis.notebook_run import declared_parameters, execute_all, notebook_paths
 from analysis.params import Parameter
 from analysis.present import (SECTION_MIMETYPE, TABLE_MIMETYPE, VEGALITE_MIMETYPE, WHAT_IF_MIMETYPE, chart_data,
-                              PROSE, chart_name, chart_subtitle, chart_title, fmt, svg_of, unit_label)
+                              PROSE, chart_name, chart_subtitle, chart_title, emitted, fmt, svg_of, unit_label)
 
 TEMPLATES = jinja2.Environment(loader=jinja2.PackageLoader("analysis", "templates"), autoescape=True,
                                keep_trailing_newline=True)
 MARKDOWN = mistune.create_markdown(plugins=["table"])
 LINKABLE_URL = re.compile(r"https?://[^\s]+", re.IGNORECASE)
 HIDDEN_INPUT_TAGS = {"parameters", "injected-parameters"}
+#: What results.json keeps of a headline item: its number with interval, and a hindcast row's outcome and scores.
+RESULT_FIELDS = ("label", "value", "unit", "p5", "p95", "text", "outcome", "error", "inside_p5_p95", "crps")
 LONG_TABLE_ROWS = 8        # a table with more rows moves to the appendix, leaving a link in its place
 
 
@@ -50,6 +55,8 @@ class Page:
     tables: list = field(default_factory=list)
     headline_chart: str = ""
     headline_spec: dict = field(default_factory=dict)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")       # what spreadsheets evaluate at the start of a cell
+PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
 def _slug(text: str) -> str:
@@ -72,9 +79,37 @@ def _script_json(payload) -> str:
     return json.dumps(payload, sort_keys=True).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+def strict_json(payload) -> str:
+    """Indented JSON that any parser reads: NaN and infinities (which JSON has not) become null."""
+    def plain(value):
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        return [plain(v) for v in value] if isinstance(value, (list, tuple)) else value
+    return json.dumps(plain(payload), indent=2, sort_keys=True, allow_nan=False) + "\n"
+
+
 def vega_script() -> str:
     """The Vega bundle as the text of a page's <script> element (no "</script" inside it)."""
     return cache.vega_bundle().replace("</script", "<\\/script")
+
+
+def _sha256(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
+
+
+def page_assets(bundle: str) -> dict:
+    """What a page embeds besides its content: its style sheet, its two scripts (the Vega bundle `bundle`, from
+    `vega_script`, and page.js) and a Content-Security-Policy that lets nothing else in. Nothing is fetched
+    (default-src 'none', images only as data: URLs); the style sheet and the scripts apply only if their SHA-256
+    matches, so a <script> or <style> that slipped into the page does nothing; 'unsafe-eval' because Vega compiles
+    its expressions with `new Function` (measured: without it no chart draws)."""
+    style = TEMPLATES.get_template("page.css").render()
+    scripts = [bundle, TEMPLATES.get_template("page.js").render()]
+    policy = (f"default-src 'none'; script-src {' '.join(map(_sha256, scripts))} 'unsafe-eval'; "
+              f"style-src {_sha256(style)}; img-src data:; base-uri 'none'; form-action 'none'")
+    return {"style": style, "scripts": scripts, "policy": policy}
 
 
 def _download(downloads: list, ident: str, title: str, description: str, columns: list, rows: list) -> dict:
@@ -122,12 +157,12 @@ def _table_rows(table_html: str) -> int:
 
 
 def _output_html(output, prefix: str, page: Page, heading: str) -> str:
-    kind = output.get("output_type")
-    if kind == "stream":
+    """An output as HTML; only the kinds `present` emits are shown (`present.emitted`), any other as nothing."""
+    if not emitted(output):
+        return ""
+    if output["output_type"] == "stream":
         return f'<pre class="stream">{html.escape(output["text"])}</pre>'
-    if kind == "error":
-        return f'<pre class="error">{html.escape(output["ename"])}: {html.escape(output["evalue"])}</pre>'
-    data = output.get("data", {})
+    data = output["data"]
     if VEGALITE_MIMETYPE in data:
         return _chart_html(data[VEGALITE_MIMETYPE], page.downloads)
     if TABLE_MIMETYPE in data:
@@ -152,17 +187,26 @@ def _output_html(output, prefix: str, page: Page, heading: str) -> str:
             return (f'<p class="moved">Table ({rows} rows): <a href="#{ident}">{html.escape(heading)}</a>, '
                     'in the appendix of long tables.</p>')
         return f'<div class="output-html">{data["text/html"]}</div>'
-    if "text/plain" in data:
-        return f'<pre class="output-text">{html.escape(data["text/plain"])}</pre>'
-    return ""
+    return f'<pre class="output-text">{html.escape(data["text/plain"])}</pre>'
+
+
+def inert_cell(value):
+    """A CSV cell no spreadsheet evaluates (OWASP's CSV-injection rule): text beginning with = + - @, tab or CR gets
+    a leading ', unless it is a plain number; numbers and other text stay as they are, missing values are empty. A
+    CR inside text becomes a line feed (which the writer quotes; a bare CR would end the row)."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not PLAIN_NUMBER.fullmatch(value):
+        value = "'" + value
+    return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
 
 
 def _csv(columns: list, rows: list) -> str:
-    """CSV text (header row, "\n" line ends, empty cells for missing values): the same input gives the same bytes."""
+    """CSV text (header row, "\n" line ends, every cell `inert_cell`): the same input gives the same bytes."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    writer.writerows([["" if v is None else v for v in row] for row in rows])
+    writer.writerow(map(inert_cell, columns))
+    writer.writerows([map(inert_cell, row) for row in rows])
     return buffer.getvalue()
 
 
@@ -246,7 +290,7 @@ def build(out_dir: Path, values: dict, schema: dict[str, Parameter], dataset: Da
           use_cache: bool = True, progress: Callable[[str], None] = lambda line: None) -> Path:
     """Run every notebook with `values` (reusing cached executions unless `use_cache` is false) and write the report
     folder atomically (see `outdir`); `progress` receives one line per notebook."""
-    out_dir = outdir.check(out_dir, protected=(dataset.directory, cache.cache_dir()))
+    out_dir = outdir.check(out_dir, protected=(dataset.directory, cache.configured_dir()))
     with outdir.claim(out_dir) as staging:
         (staging / "notebooks").mkdir()
         bundle = []         # vl-convert holds the GIL while it builds the bundle: build it here, not in a thread
@@ -266,18 +310,19 @@ def build(out_dir: Path, values: dict, schema: dict[str, Parameter], dataset: Da
         context = dict(title_suffix=f" — scenario {scenario}" if scenario else "", as_of=values["as_of"],
                        data_version=dataset.version, verdict=front.verdict(found), numbers=front.key_numbers(found),
                        values=values, parameters=_parameter_rows(schema, values, used))
+        assets = page_assets(bundle[0])
         (staging / "index.html").write_text(TEMPLATES.get_template("report.html.j2").render(
             **context, headline_chart=page.headline_chart, toc=page.toc, bodies=bodies, tables=page.tables,
             sections=sections, fmt=fmt, sources=sources, stale=stale.to_dict("records"), downloads=downloads,
-            vega_bundle=bundle[0]), encoding="utf-8")
+            assets=assets), encoding="utf-8")
         (staging / "brief.html").write_text(TEMPLATES.get_template("brief.html.j2").render(
             **context, headline_svg=markupsafe.Markup(svg_of(page.headline_spec))), encoding="utf-8")
         write_downloads(downloads, staging / "data")
         results = {"as_of": values["as_of"], "data_version": dataset.version, "scenario": scenario,
                    "parameters": {name: values[name] for name in sorted(used)},
-                   "results": {s["section"]: {r["key"]: {k: r[k] for k in ("label", "value", "unit", "p5", "p95") if k in r}
+                   "results": {s["section"]: {r["key"]: {k: r[k] for k in RESULT_FIELDS if k in r}
                                               for r in s["results"]} for s in sections},
                    "sources": source_ids,
                    "notebooks": {name: {"cache_key": key} for name, key in keys.items()}}
-        (staging / "results.json").write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        (staging / "results.json").write_text(strict_json(results), encoding="utf-8")
     return out_dir

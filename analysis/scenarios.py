@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from analysis.data import Dataset, shorten
+from analysis.data import Dataset, read_bounded, shorten
 from analysis.errors import ParameterError
 from analysis.params import resolve
 
@@ -55,9 +55,9 @@ def names(directory: Path | None = None) -> list[str]:
 
 
 def _parse(path: Path):
-    raw = path.read_bytes()
-    if len(raw) > MAX_BYTES:
-        raise ParameterError(f"{path}: {len(raw)} bytes; a scenario file holds at most {MAX_BYTES}")
+    raw = read_bounded(path, MAX_BYTES)
+    if raw is None:
+        raise ParameterError(f"{path}: {path.stat().st_size} bytes; a scenario file holds at most {MAX_BYTES}")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -5,6 +5,7 @@ read the build's validated snapshot instead (see `analysis.data`) and never impo
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,8 @@ def _number(*checks, nullable=False):
     return pa.Column(float, checks=list(checks), coerce=True, nullable=nullable)
 
 
+#: A number cell: ASCII digits, as `--set` takes them (float() would also take "١٠", " 5 " or "nan").
+ASCII_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", re.ASCII)
 NON_EMPTY = pa.Check.str_length(min_value=1, error="must not be empty")
 PROVENANCE = {
     "source_id": _text(NON_EMPTY),
@@ -249,6 +252,9 @@ def _check_text(path: Path, raw: pd.DataFrame) -> None:
             if CONTROL_CHARACTERS.search(value):
                 raise DataError(f"{path}, line {index + 2}, column '{column}': holds a line break or control "
                                 "character (cells are one line of text)")
+            if value and not value.strip():
+                raise DataError(f"{path}, line {index + 2}, column '{column}': holds only spaces (leave a cell "
+                                "empty or give a value)")
 
 
 def _read_table(directory: Path, name: str) -> pd.DataFrame:
@@ -269,6 +275,11 @@ def _read_table(directory: Path, name: str) -> pd.DataFrame:
     _check_text(path, raw)
     schema = table.schema()
     numeric = [c for c, col in schema.columns.items() if col.dtype.type in (float, "float64") or str(col.dtype) == "float64"]
+    for column in [c for c, col in schema.columns.items() if str(col.dtype) in ("float64", "int64") and c in raw]:
+        for index, value in raw[column].items():
+            if value and not ASCII_NUMBER.fullmatch(value):
+                raise DataError(f"{path}, line {index + 2}, column '{column}': expected a number, got "
+                                f"{shorten(value)} (ASCII digits, e.g. 1250, 0.5 or 1e-3)")
     for column in numeric:
         if column in raw:
             raw[column] = raw[column].replace("", None)

@@ -202,6 +202,10 @@ DATA_CASES = [   # (id, corrupt the copy, rewrite the manifest, culprit)
     ("overlong-cell", lambda d: _append_cell(d, "bottom-line,", "bottom-line" + "x" * 1200 + ","), True, "text of 1211 characters"),
     ("unlisted-file", lambda d: (d / "extra.csv").write_text("a\n1\n"), False, "extra.csv: file is not in MANIFEST.sha256"),
     ("edited-without-manifest", lambda d: _append_cell(d, "bottom-line,", "bottom-lines,"), False, "contents differ"),
+    ("arabic-indic-digits", lambda d: _append_cell(d, "bottom-line,60,", "bottom-line,\u0666\u0660,"), True,
+     "column 'paragraph': expected a number, got '\u0666\u0660' (ASCII digits"),
+    ("whitespace-only-cell", lambda d: _append_cell(d, "bottom-line,60,thesis,", "bottom-line,60,   ,"), True,
+     "line 5, column 'topic': holds only spaces"),
 ]
 
 
@@ -277,6 +281,8 @@ def test_the_next_build_removes_leftovers_of_killed_builds(world):
     target = world / "reports" / "previous"
     for name in (".previous.build-abcd1234", ".previous.build-zz_9yy00"):
         (target.parent / name / "notebooks").mkdir(parents=True)
+        (target.parent / name / outdir.MARKER).write_text(f"{outdir.MARKER_TEXT}build {name[-8:]}\n")
+    (target.parent / ".previous.build-empty000").mkdir()            # killed before its marker was written
     (target.parent / ".previous.b.build-abcd1234").mkdir()            # a sibling report's staging: not ours
     with outdir.claim(target) as staging:
         (staging / "index.html").write_text("new\n")
@@ -287,6 +293,7 @@ def test_the_next_build_removes_leftovers_of_killed_builds(world):
 
 def test_a_kill_between_the_two_renames_loses_nothing(world):
     target = world / "reports" / "previous"
+    (target / outdir.MARKER).write_text(outdir.MARKER_TEXT)
     old = _tree(target)
     target.rename(target.with_name(".previous.previous"))              # what the fallback swap leaves if killed here
     assert not target.exists()

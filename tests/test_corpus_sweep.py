@@ -1,15 +1,22 @@
 """A value the schema accepts must build: each numeric parameter at its min, its max and just inside each bound,
-through the models of every section whose notebook declares it (not just through the schema).
+through the models of every section whose notebook declares it (not just through the schema), and their headline
+numbers through the page's own renderer; every corner of each what-if box's grid (the `run --set` lines the page
+prints) the same way; and one real build where a landlord case never pays back.
 
 `compute_sections` is the one place that knows the sections' model functions: repoint it when their APIs change.
 """
 from __future__ import annotations
 
+import itertools
+import json
+import re
 import warnings
 
+import nbformat
 import pytest
 
-from analysis import capex, crosscheck, data, freshness, outlook, params, portfolio, scenarios, summary
+from analysis import (capex, crosscheck, data, freshness, outlook, params, portfolio, present, report, scenarios,
+                      summary)
 from analysis.errors import ParameterError
 from analysis.notebook_run import declared_parameters, notebook_paths
 
@@ -19,15 +26,18 @@ SCHEMA = params.schema(DS)
 FAST = {"mc_draws": 1000, "sobol_base_samples": 64}
 
 
-def compute_sections(sections: set[str], p: dict, grids: bool = True) -> None:
+def compute_sections(sections: set[str], p: dict, grids: bool = True) -> dict[str, list[dict]]:
     """Run the model functions behind each named section (notebook stem) with parameters `p` (`grids`: also the
-    slower sensitivity grids)."""
+    slower sensitivity grids); return the headline results of the sections that publish them."""
+    headlines = {}
     if "01_capex" in sections:
-        capex.headline_results(DS, p)
+        headlines["capex"] = capex.headline_results(DS, p)
         capex.essay_check(DS, p)
         freshness.stale_series(DS, p["as_of"])
     if "02_portfolio" in sections:
-        portfolio.headline_results(DS, p)
+        headlines["portfolio"] = portfolio.headline_results(DS, p)
+        for _, case in portfolio.landlord_outcomes(portfolio.landlord_cases(DS, p)).iterrows():
+            portfolio.pays_back(case["payback_month"])
         if grids:
             for case in portfolio.landlord_cases(DS, p):
                 portfolio.irr_heatmap(case)
@@ -39,10 +49,28 @@ def compute_sections(sections: set[str], p: dict, grids: bool = True) -> None:
             outlook.hindcast(DS, q, SCHEMA)
             outlook.spend_check(DS, q, SCHEMA, result)
             outlook.by_year(result)
+            headlines["erosion"] = outlook.headlines(result)
         if "00_summary" in sections:
-            summary.answer(summary.key_findings(DS, q, SCHEMA, result))
+            headlines["summary"] = summary.key_findings(DS, q, SCHEMA, result)
+            summary.answer(headlines["summary"])
         if "04_claims_and_checks" in sections:
             crosscheck.panel(DS["cross_checks"], crosscheck.our_values(DS, q, SCHEMA, result))
+    return headlines
+
+
+def render_headlines(headlines: dict[str, list[dict]], monkeypatch) -> str:
+    """The page's HTML for these headline results: published as a notebook does (`present.publish`), through a
+    kernel's JSON, into the report's renderer."""
+    shown = []
+    monkeypatch.setattr(present, "display", lambda bundle, raw: shown.append(bundle))
+    for section, results in headlines.items():
+        present.publish(section, results, set())
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(outputs=[
+        nbformat.v4.new_output("display_data", data=json.loads(json.dumps(b, allow_nan=False))) for b in shown])])
+    sections = []
+    page = report.render_notebook(nb, "sweep", [], sections)
+    assert len(sections) == len(headlines)
+    return page
 
 
 def _sections_using(name: str) -> set[str]:
@@ -58,7 +86,7 @@ NUMERIC = [name for name, p in SCHEMA.items() if p.type in ("float", "int")]
 
 
 @pytest.mark.parametrize("name", NUMERIC)
-def test_every_accepted_edge_value_builds(name):
+def test_every_accepted_edge_value_builds(name, monkeypatch):
     sections = _sections_using(name)
     assert sections, f"'{name}' is declared by no notebook"
     tried = 0
@@ -69,7 +97,8 @@ def test_every_accepted_edge_value_builds(name):
             continue                    # refused up front (a rule across parameters): fine
         with warnings.catch_warnings():
             warnings.simplefilter("error", RuntimeWarning)     # a division by zero would print into the report
-            compute_sections(sections, p, grids=value in (SCHEMA[name].minimum, SCHEMA[name].maximum))
+            headlines = compute_sections(sections, p, grids=value in (SCHEMA[name].minimum, SCHEMA[name].maximum))
+        render_headlines(headlines, monkeypatch)
         tried += 1
     assert tried >= 2, f"'{name}': the schema accepts hardly any of its own range"
 
@@ -88,3 +117,35 @@ def test_every_named_scenario_builds(name):
     """Notebook 03 runs every scenario and `--scenario NAME` runs all sections with it: each must build."""
     sections = {path.stem for path in notebook_paths()}
     compute_sections(sections, scenarios.resolve_scenario(name, DS), grids=False)
+
+
+WHAT_IF_BOXES = {"02_portfolio": portfolio.what_if_axes, "03_asic_erosion": outlook.what_if_axes}
+
+
+@pytest.mark.parametrize("notebook", WHAT_IF_BOXES)
+def test_every_corner_of_a_what_if_box_builds_a_page(notebook, monkeypatch):
+    """Each corner of the grid, as the `--set` line the page prints for it, builds every section that declares the
+    box's parameters, and its headline numbers render."""
+    axes = WHAT_IF_BOXES[notebook](SCHEMA, params.resolve({}, DS))
+    corners = list(itertools.product(*[(values[0], values[-1]) for values in axes.values()]))
+    pages = []
+    for corner in corners:
+        assignments = params.parse_assignments([f"{name}={value}" for name, value in zip(axes, corner)])
+        p = params.resolve(assignments, DS)
+        sections = set().union(*map(_sections_using, axes))
+        pages.append(render_headlines(compute_sections(sections, p, grids=False), monkeypatch))
+        assert not re.search(r"\bnan\b", pages[-1], re.I), corner
+    assert len(corners) == 2 ** len(axes)
+    if notebook == "02_portfolio":      # the low-utilization corners never pay back: the page says so
+        assert any(portfolio.NOT_WITHIN_LIFE in page for page in pages)
+
+
+def test_a_build_where_a_landlord_case_never_pays_back_writes_a_page(tmp_path):
+    """`run --set utilization=0.1` (a value the page's own what-if box offers): payback beyond the life is shown as
+    "not within life", not a traceback."""
+    values = params.resolve({"utilization": 0.1, "rental_price_decline_per_year": 0.9}, DS)
+    out = report.build(tmp_path / "never", values, SCHEMA, DS)
+    results = json.loads((out / "results.json").read_text())["results"]["portfolio"]
+    assert results["payback_month_bought_2023"]["value"] is None
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert page.count(portfolio.NOT_WITHIN_LIFE) >= 2 and "does not pay back within its life" in page

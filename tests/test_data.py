@@ -211,27 +211,27 @@ def test_a_snapshot_of_the_same_files_is_read_instead_of_validating(monkeypatch,
     validated = _load_fresh(monkeypatch, frozen_copy)
     marked = data.Dataset(tables={**validated.tables, "sources": validated.tables["sources"].head(1)},
                           version=validated.version, directory=validated.directory)
-    (tmp_path / "snapshot.pickle").write_bytes(data.snapshot(marked))
-    loaded = _load_fresh(monkeypatch, frozen_copy, tmp_path / "snapshot.pickle")
+    (tmp_path / "snapshot.arrow").write_bytes(data.snapshot(marked))
+    loaded = _load_fresh(monkeypatch, frozen_copy, tmp_path / "snapshot.arrow")
     assert len(loaded.tables["sources"]) == 1 < len(validated.tables["sources"])      # it came from the snapshot
     assert loaded.version == validated.version and loaded.directory == frozen_copy.resolve()
 
 
 def test_a_snapshot_of_other_files_or_none_is_ignored(monkeypatch, frozen_copy, tmp_path):
     validated = _load_fresh(monkeypatch, frozen_copy)
-    (tmp_path / "snapshot.pickle").write_bytes(data.snapshot(validated))
+    (tmp_path / "snapshot.arrow").write_bytes(data.snapshot(validated))
     _edit(frozen_copy / "vendors.csv", "gpu", "GPU")                                     # an edit after the snapshot
     data.write_manifest(frozen_copy)
     with pytest.raises(DataError, match="vendors.csv, line 2, column 'kind'"):          # validated, not read
-        _load_fresh(monkeypatch, frozen_copy, tmp_path / "snapshot.pickle")
-    assert _load_fresh(monkeypatch, FROZEN, tmp_path / "gone.pickle").version == validated.version   # no snapshot
+        _load_fresh(monkeypatch, frozen_copy, tmp_path / "snapshot.arrow")
+    assert _load_fresh(monkeypatch, FROZEN, tmp_path / "gone.arrow").version == validated.version   # no snapshot
 
 
 def test_a_kernel_reading_the_snapshot_does_not_import_pandera(ds, tmp_path):
-    (tmp_path / "snapshot.pickle").write_bytes(data.snapshot(ds))
+    (tmp_path / "snapshot.arrow").write_bytes(data.snapshot(ds))
     probe = "import sys; from analysis import data; data.load_dataset(); print('pandera' in sys.modules)"
     plain = {k: v for k, v in os.environ.items() if k != data.SNAPSHOT_ENV}
-    for env, imported in (({data.SNAPSHOT_ENV: str(tmp_path / "snapshot.pickle")}, "False"), ({}, "True")):
+    for env, imported in (({data.SNAPSHOT_ENV: str(tmp_path / "snapshot.arrow")}, "False"), ({}, "True")):
         result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT,
                                 env={**plain, **env})
         assert result.stdout.strip() == imported, result.stderr

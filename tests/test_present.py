@@ -157,3 +157,14 @@ def test_prose_is_html_that_mathjax_skips_and_markdown_with_escaped_dollars(show
     html, markdown = shown[0]["text/html"], shown[0]["text/markdown"]
     assert markdown == "From \\$3.2B (\\$2.4B–\\$4.3B) to *more*."
     assert html == f'<div class="{present.NO_MATHS}"><p>From $3.2B ($2.4B–$4.3B) to <em>more</em>.</p>\n</div>'
+
+
+def test_every_output_of_the_committed_notebooks_is_one_the_builder_emits():
+    """The report and the execution cache keep only outputs `present.emitted` accepts: every output the notebooks
+    really produce must pass, or the page would silently lose it."""
+    import nbformat
+
+    from analysis.notebook_run import notebook_paths
+    from analysis.present import emitted
+    outputs = [o for path in notebook_paths() for c in nbformat.read(str(path), as_version=4).cells for o in c.get("outputs", [])]
+    assert len(outputs) > 100 and all(emitted(o) for o in outputs)

@@ -181,6 +181,21 @@ def test_report_renders_every_chart_offline_with_a_description_and_its_data(buil
     assert order[-1] == "parameters" and appendix_open is False      # parameters: a collapsed appendix at the end
 
 
+def test_the_content_security_policy_stops_a_script_that_slipped_into_the_page(built, tmp_path):
+    """Whatever reaches the page despite escaping and the output filter, a script, an event handler or a style
+    element does nothing, while every chart still draws (Vega runs under the same policy)."""
+    shutil.copytree(built, tmp_path / "page")
+    page = tmp_path / "page" / "index.html"
+    page.write_text(page.read_text(encoding="utf-8").replace("<body>", "<body><script>document.title = 'PWNED'</script>"
+                    "<img src=x onerror=\"document.title = 'PWNED'\"><style>body { display: none }</style>", 1),
+                    encoding="utf-8")
+    with offline_page() as offline:
+        count = _open_report(offline, page.parent)
+        title, shown = offline.page.title(), offline.page.evaluate("getComputedStyle(document.body).display")
+    assert count >= 5 and "PWNED" not in title and shown != "none"
+    assert len([e for e in offline.errors if "Content Security Policy" in e]) >= 3, offline.errors
+
+
 def test_report_prints_to_pdf_with_whole_charts_and_the_appendix(built):
     with offline_page(viewport={"width": 700, "height": 1000}) as offline:    # about A4's width less 12 mm margins
         _open_report(offline, built)

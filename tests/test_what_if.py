@@ -67,7 +67,7 @@ def page(tmp_path_factory):
                                      downloads) for name in ("02_portfolio.ipynb", "03_asic_erosion.ipynb")]
     html = report.TEMPLATES.get_template("report.html.j2").render(
         title_suffix="", as_of="", data_version="", toc=toc, bodies=bodies, parameters=[], sources=[], stale=[],
-        downloads=downloads, vega_bundle=report.vega_script(), verdict={}, numbers=[], tables=[], sections=[],
+        downloads=downloads, assets=report.page_assets(report.vega_script()), verdict={}, numbers=[], tables=[], sections=[],
         values=params.resolve({}), headline_chart="", fmt=fmt)
     path = tmp_path_factory.mktemp("what-if") / "index.html"
     path.write_text(html, encoding="utf-8")

@@ -1,4 +1,7 @@
-var EMBED_OPTIONS = {mode: "vega-lite", renderer: "svg", actions: false};
+// No style sheet injected by vega-embed or vega-tooltip (the page's Content-Security-Policy admits only its own,
+// page.css, which carries the few rules they need).
+var EMBED_OPTIONS = {mode: "vega-lite", renderer: "svg", actions: false, defaultStyle: false,
+                     tooltip: {disableDefaultStyle: true}};
 // Charts take the width of their container (the notebooks' fixed width is for JupyterLab and the PNG).
 function fitted(spec) {
   spec.width = "container";
