@@ -396,14 +396,18 @@ def headlines(result: dict) -> list[dict]:
         item(f"nvidia_spend_share_{last}", f"Nvidia share of AWS accelerator spend, {last}", s[f"nvidia_spend_share_{last}"], "fraction", f"nvidia_spend_share_{last}"),
     ]
     for (t, y), prob in probs.items():
-        items.append(item(f"p_asic_above_{round(t * 100)}pct_{y}", f"P(ASIC share of spend > {t:.0%} in {y})",
-                          None if np.isnan(prob) else float(prob), "fraction"))
+        entry = item(f"p_asic_above_{round(t * 100)}pct_{y}", f"P(ASIC share of spend > {t:.0%} in {y})",
+                     None if np.isnan(prob) else float(prob), "fraction")
+        if np.isnan(prob):
+            entry["undefined"] = "no estimate (the data do not split this year by vendor)"
+        items.append(entry)
     for t, row in stays.iterrows():
         pct = round(t * 100)
         items.append({"key": f"year_asic_stays_above_{pct}pct",
                       "label": f"Median first year from which ASICs stay above {pct}% of spend through {last} (none = not above in {last})",
                       "value": _year_or_none(row["p50"]), "unit": "year",
-                      "p5": _year_or_none(row["p5"]), "p95": _year_or_none(row["p95"])})
+                      "p5": _year_or_none(row["p5"]), "p95": _year_or_none(row["p95"]),
+                      "undefined": f"not above {pct}% in {last}"})
         items.append(item(f"share_never_stays_above_{pct}pct", f"Share of draws in which ASICs are not above {pct}% of spend in {last}",
                           float(row["share_never"]), "fraction"))
     return items

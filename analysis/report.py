@@ -41,7 +41,7 @@ MARKDOWN = mistune.create_markdown(plugins=["table"])
 LINKABLE_URL = re.compile(r"https?://[^\s]+", re.IGNORECASE)
 HIDDEN_INPUT_TAGS = {"parameters", "injected-parameters"}
 #: What results.json keeps of a headline item: its number with interval, and a hindcast row's outcome and scores.
-RESULT_FIELDS = ("label", "value", "unit", "p5", "p95", "text", "outcome", "error", "inside_p5_p95", "crps")
+RESULT_FIELDS = ("label", "value", "unit", "p5", "p95", "undefined", "outcome", "error", "inside_p5_p95", "crps")
 LONG_TABLE_ROWS = 8        # a table with more rows moves to the appendix, leaving a link in its place
 
 
