@@ -57,6 +57,13 @@ def _parser() -> argparse.ArgumentParser:
                     "Writes track_record.csv, track_record_summary.csv and results.json to --out.")
     score.add_argument("--out", type=Path, required=True, help="folder to write, e.g. reports/track-record")
     score.add_argument("--forecasts-dir", type=Path, default=forecasts.FORECASTS_DIR, help=argparse.SUPPRESS)
+    refresh = command("refresh", "import a newer copy of a source's export into data/, with a reviewed diff",
+                      "Prints rows added, changed (old -> new) and removed; writes nothing without --accept. With "
+                      "it, the new rows must pass validation and the model; then the data file(s), the manifest and "
+                      "data/CHANGELOG.md are updated.")
+    refresh.add_argument("source", choices=("epoch",), help="epoch: Epoch AI's chip-count export (ai-chip-counts)")
+    refresh.add_argument("path", type=Path, metavar="PATH", help="local folder holding the export's CSV files")
+    refresh.add_argument("--accept", action="store_true", help="apply the diff after review")
     listing = command("params", "list every parameter with unit, default, allowed range and source")
     listing.add_argument("--format", choices=("text", "json"), default="text",
                          help="json: one object per parameter, with the notebooks that declare it (for tools)")
@@ -112,6 +119,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "data-manifest":
             print(f"wrote {data.write_manifest(args.data_dir)}")
+            return 0
+        if args.command == "refresh":
+            from analysis import refresh
+            lines, wrote = refresh.refresh(args.path, args.data_dir or data.data_dir(), args.accept)
+            print("\n".join(lines))
+            changed = any(line[:1] in "+~-" for line in lines)
+            print("wrote the data files, MANIFEST.sha256 and CHANGELOG.md" if wrote else
+                  "no change; nothing written" if not changed else "nothing written; review, then rerun with --accept")
             return 0
         if args.command in ("run", "score"):       # before any other work
             out = outdir.check(args.out, protected=(args.data_dir or data.data_dir(), cache.cache_dir()))
