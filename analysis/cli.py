@@ -64,6 +64,13 @@ def _parser() -> argparse.ArgumentParser:
     refresh.add_argument("source", choices=("epoch",), help="epoch: Epoch AI's chip-count export (ai-chip-counts)")
     refresh.add_argument("path", type=Path, metavar="PATH", help="local folder holding the export's CSV files")
     refresh.add_argument("--accept", action="store_true", help="apply the diff after review")
+    sweep = command("sweep", "run a grid or a random sample of parameter sets through the section functions",
+                    "Writes sweep.csv (a row of headline numbers per set), sweep.json, charts/*.svg and index.html "
+                    "to --out. A set that fails is reported in its row; the others run.")
+    sweep.add_argument("grid", type=Path, metavar="GRID.yaml", help="the sweep file (see analysis/sweep.py)")
+    sweep.add_argument("--out", type=Path, required=True, help="folder to write, e.g. reports/sweep-ceiling")
+    sweep.add_argument("--executor", default="local", help="local (a process pool, the default) or dask://HOST:PORT")
+    sweep.add_argument("--workers", type=int, help="local pool size (default: every core)")
     listing = command("params", "list every parameter with unit, default, allowed range and source")
     listing.add_argument("--format", choices=("text", "json"), default="text",
                          help="json: one object per parameter, with the notebooks that declare it (for tools)")
@@ -158,6 +165,11 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "score":
             _score(dataset, out, args.forecasts_dir)
             print(f"wrote {out}/track_record.csv, track_record_summary.csv and results.json")
+        elif args.command == "sweep":
+            from analysis import sweep
+            out, frame = sweep.build(args.grid, args.out, dataset, args.executor, args.workers)
+            failed = int((frame["status"] == "failed").sum())
+            print(f"wrote {out}/sweep.csv ({len(frame)} sets, {failed} failed), sweep.json, charts/ and index.html")
         elif args.command == "run":
             from analysis import report
             scenarios.check_all(dataset)        # notebook 03 runs every scenario, whichever one is chosen here
