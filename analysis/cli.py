@@ -44,6 +44,9 @@ def _parser() -> argparse.ArgumentParser:
     compare = command("compare", "one page comparing report folders, explaining each headline difference")
     compare.add_argument("runs", nargs="+", type=Path, metavar="REPORT", help="report folders (the first is the baseline)")
     compare.add_argument("--out", type=Path, required=True, help="folder to write the comparison to, e.g. reports/compare")
+    compare.add_argument("--data", dest="other_data", type=Path, action="append", default=[], metavar="PATH",
+                         help="data folder of an earlier data version a run was built on (repeatable); its "
+                              "differences are then attributed to the data change and to each parameter")
     release = command("release", "lock the forecast of one parameter set as forecasts/VERSION.csv",
                       "Hub-style long format: quantiles and mean per target and year, probabilities of the binary "
                       "targets. An existing release is never overwritten.")
@@ -154,7 +157,8 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"    {key} = {value!r}: {scenario['reasons'][key]}")
         elif args.command == "compare":
             from analysis import compare
-            out = compare.build(args.runs, args.out, dataset)
+            others = tuple(data.load_dataset(path) for path in args.other_data)
+            out = compare.build(args.runs, args.out, dataset, others)
             print(f"wrote {out}/index.html and compare.json")
         elif args.command == "release":
             values = _values(args, dataset)
