@@ -222,8 +222,10 @@ def run(sweep: Sweep, ds: Dataset, executor: str = "local", workers: int | None 
 
 
 def _run_dask(executor: str, args: tuple, batches: list, sections: tuple[str, ...]) -> list[list[dict]]:
-    import distributed
-
+    try:
+        import distributed
+    except ImportError:
+        raise SweepError(f"--executor {executor}: dask.distributed is not installed (pip install distributed)") from None
     host, port = DASK_ADDRESS.fullmatch(executor).groups()
     try:
         client = distributed.Client(f"tcp://{host}:{port}", timeout="5s", set_as_default=False)
