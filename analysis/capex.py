@@ -50,11 +50,31 @@ def mix_by_quarter(mix: pd.DataFrame) -> pd.DataFrame:
     return weighted.groupby("quarter")[cols].sum()
 
 
-def ai_funnel(capex_gross: pd.Series, mix: pd.DataFrame, p: dict) -> pd.DataFrame:
-    """From Amazon gross capex (USD million, per quarter) to accelerators, power and rental capacity, with each
-    quarter's accelerator mix (quarters after the mix's last quarter use that last mix: `mix_quarter`).
+@per_dataset
+def aws_capex_share_by_year(ds: Dataset) -> pd.Series:
+    """AWS's share of Amazon's capex per fiscal year from the 10-K segment note: AWS's net additions to property and
+    equipment / Amazon's total (both accrual), for every year both are reported."""
+    f = ds["financials"]
+    annual = f[(f["metric"] == "pe_net_additions") & f["fiscal_period"].str.fullmatch(r"FY\d{4}")]
+    table = annual.pivot(index="fiscal_period", columns="company", values="value")
+    share = (table["AWS"] / table["Amazon"]).dropna()
+    return share.set_axis(share.index.str[2:].astype(int)).rename("aws_capex_share")
 
-    AWS capex = capex x aws_capex_share; AI hardware = AWS capex x ai_share;
+
+def aws_share_of_quarters(quarters: pd.Index, by_year: pd.Series) -> pd.Series:
+    """Each quarter's AWS share of capex: its year's filed share; a year before the first filed year takes the first,
+    a year after the last takes the last (`aws_share_year` says which)."""
+    years = quarters.str[:4].astype(int)
+    used = [min(max(y, by_year.index.min()), by_year.index.max()) for y in years]
+    return pd.Series(by_year.loc[used].to_numpy(), index=quarters, name="aws_capex_share"), pd.Series(used, index=quarters)
+
+
+def ai_funnel(capex_gross: pd.Series, mix: pd.DataFrame, aws_share: pd.Series, p: dict) -> pd.DataFrame:
+    """From Amazon gross capex (USD million, per quarter) to accelerators, power and rental capacity, with each
+    quarter's accelerator mix (quarters after the mix's last quarter use that last mix: `mix_quarter`) and AWS's
+    share of capex for the quarter (`aws_share`, per quarter).
+
+    AWS capex = capex x AWS share; AI hardware = AWS capex x ai_share;
     accelerators = AI hardware / mean all-in capex per accelerator of the quarter's mix;
     power (MW) = accelerators x mean board power (W) x (1 + server_overhead_fraction) x pue / 1e6;
     annual rental capacity (USD million) = accelerators x 8760 h x utilization x mean on-demand rent / 1e6.
@@ -64,13 +84,14 @@ def ai_funnel(capex_gross: pd.Series, mix: pd.DataFrame, p: dict) -> pd.DataFram
     mix_quarter = pd.Series([q if q in covered else (covered[-1] if q > covered[-1] else None)
                              for q in capex_gross.index], index=capex_gross.index)
     unit = per_q.reindex(mix_quarter.to_numpy()).set_axis(capex_gross.index)
-    aws_capex = capex_gross * p["aws_capex_share"]
+    aws_capex = capex_gross * aws_share
     ai_hardware = aws_capex * p["ai_share"]
     accelerators = ai_hardware * 1e6 / unit["all_in_usd"]
     power_mw = accelerators * unit["power_w"] * (1 + p["server_overhead_fraction"]) * p["pue"] / 1e6
     rental = accelerators * HOURS_PER_YEAR * p["utilization"] * unit["rent_usd_per_hour"] / 1e6
     return pd.DataFrame({
         "capex_gross": capex_gross,
+        "aws_capex_share": aws_share,
         "aws_capex": aws_capex,
         "ai_hardware": ai_hardware,
         "mix_quarter": mix_quarter,
@@ -83,9 +104,11 @@ def ai_funnel(capex_gross: pd.Series, mix: pd.DataFrame, p: dict) -> pd.DataFram
 
 
 def funnel(ds: Dataset, p: dict) -> pd.DataFrame:
-    """`ai_funnel` over every quarter of Amazon's reported gross capex, with Epoch AI's chip mix."""
+    """`ai_funnel` over every quarter of Amazon's reported gross capex, with Epoch AI's chip mix and AWS's share of
+    capex from the 10-K for the quarter's year (`aws_share_year`: the filed year used)."""
     gross = wide(amazon_quarterly(ds))["capex_gross"].dropna()
-    return ai_funnel(gross, fleet.quarterly_mix(ds, p), p)
+    share, used = aws_share_of_quarters(gross.index, aws_capex_share_by_year(ds))
+    return ai_funnel(gross, fleet.quarterly_mix(ds, p), share, p).assign(aws_share_year=used)
 
 
 def epoch_cross_check(ds: Dataset, f: pd.DataFrame) -> pd.DataFrame:
@@ -114,7 +137,7 @@ def essay_check(ds: Dataset, p: dict) -> pd.DataFrame:
         {"item": "Amazon gross capex (reported)", "essay": None, "this report": row["capex_gross"]},
         {"item": "AWS capex", "essay": essay_aws, "this report": row["aws_capex"]},
         {"item": "AI hardware capex", "essay": essay_ai, "this report": row["ai_hardware"]},
-        {"item": "AWS share of Amazon capex", "essay": essay_aws / row["capex_gross"], "this report": p["aws_capex_share"]},
+        {"item": "AWS share of Amazon capex", "essay": essay_aws / row["capex_gross"], "this report": row["aws_capex_share"]},
     ]).set_index("item")
 
 

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from analysis.present import fmt
+
 
 def panel(published: pd.DataFrame, ours: Mapping[str, float]) -> pd.DataFrame:
     """One row per published figure: our value for the metric it `compares_with`, theirs, the ratio
@@ -29,9 +31,32 @@ def panel(published: pd.DataFrame, ours: Mapping[str, float]) -> pd.DataFrame:
         "check_id": published["check_id"], "description": published["description"],
         "compares_with": published["compares_with"], "unit": published["unit"],
         "ours": values, "theirs": published["published_value"], "ratio": ratio,
-        "fold": np.maximum(ratio, 1 / ratio), "why_they_differ": published["why_they_differ"],
+        "fold": np.maximum(ratio, 1 / ratio), "basis": published["basis"], "why_they_differ": published["why_they_differ"],
         "source_id": published["source_id"],
     }).reset_index(drop=True)
+
+
+AGREEMENT_FOLD = 1.25   # "agree": within 25% either way
+
+
+def agreement(table: pd.DataFrame) -> dict[str, int]:
+    """How many independent, comparable figures agree within 25%, out of how many; consistency checks (compared with
+    the report's own input) and figures of another scope or definition are counted apart, never as agreement."""
+    independent = table[table["basis"] == "independent"]
+    return {"agree": int((independent["fold"] <= AGREEMENT_FOLD).sum()), "independent": len(independent),
+            "consistency": int((table["basis"] == "consistency").sum()),
+            "not_comparable": int((table["basis"] == "not comparable").sum())}
+
+
+def agreement_text(table: pd.DataFrame) -> str:
+    """The panel's verdict in words: agreement among independent figures and the largest independent disagreement."""
+    counts = agreement(table)
+    worst = largest_disagreement(table[table["basis"] == "independent"])
+    return (f"{counts['agree']} of {counts['independent']} independent, comparable figures agree within 25%. "
+            f"{counts['consistency']} rows compare the report with its own input (consistency checks: they agree by "
+            f"construction) and {counts['not_comparable']} differ in scope or definition; both are shown and not counted. "
+            f"The largest independent disagreement: {worst['description']} — ours {fmt(worst['ours'], worst['unit'])} against "
+            f"{fmt(worst['theirs'], worst['unit'])}, {worst['fold']:.1f} times apart. {worst['why_they_differ']}")
 
 
 def largest_disagreement(table: pd.DataFrame) -> pd.Series:
@@ -66,8 +91,10 @@ def our_values(ds, p: dict, schema: dict, result: dict) -> dict[str, float]:
         # Sequoia's arithmetic applied to Amazon: its latest observed accelerator spend x 2 x 2 (USD million).
         "ai_revenue_needed_usd_million": float(central.loc[last, "accelerator_spend"]) * 1e3
         * SEQUOIA_ENERGY_AND_BUILDINGS * SEQUOIA_END_USER_MARGIN,
-        # Revenue the landlord needs over the life (break-even price path) per dollar of GPU, bought at the cut.
-        "revenue_needed_per_gpu_dollar": float(cut["breakeven_price_scale"] * life_revenue / portfolio.h100_price(ds, at_cut.start.year)),
+        # Revenue the landlord needs over the life (break-even price path) per dollar of GPU, bought at the cut, with
+        # Sequoia's end-user margin applied as Cahn does (his x4 includes it).
+        "revenue_needed_per_gpu_dollar": float(cut["breakeven_price_scale"] * life_revenue / portfolio.h100_price(ds, at_cut.start.year))
+        * SEQUOIA_END_USER_MARGIN,
         "aws_cost_per_h100_hour": float(portfolio.cost_per_gpu_hour(at_cut).set_index("component").loc["total", "full_use"]),
         "breakeven_price_after_cut": float(cut["breakeven_price_scale"] * cut["mean_price"]),
         # The published cost sheet is dated August 2024: the all-in capex at Epoch's 2024 H100 price.

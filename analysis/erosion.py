@@ -9,7 +9,7 @@ Pure computation; every input is an argument (analysis.outlook builds them from 
   `observed_data` (an `ObservedIndex`) picks a row per draw, so each draw's past is one realisation of the data.
 * Forecast years, per draw, calibrated on that draw's last observed year (the forecast starts where its past ends):
   - capex_t = capex_{t-1} x growth_t; accelerator spend_t = capex_t x (the draw's last observed share of capex that
-    bought chips) x `accelerator_share_change`;
+    bought chips) x `accelerator_share_change` (at most all of capex);
   - compute share of challenger v: a logistic move from its share in the last observed year, s0, towards its
     long-run share K (`<v>_ceiling`), half done at `<v>_midpoint`, `<v>_takeover` years from 10% to 90% of a full
     logistic:  s(t) = s0 + (K - s0) (R(t) - R(t0)) / (1 - R(t0)),  R(t) = expit(ln81 (t - m) / T).
@@ -202,10 +202,8 @@ def evaluate(model: Model, overrides: Params | None = None) -> dict[str, np.ndar
 
     growth = np.hstack(np.broadcast_arrays(*[_col(p, f"capex_growth_{y}", positive=True) for y in model.forecast_years]))
     capex_f = obs.capex[-1] * np.cumprod(growth, axis=1)
-    share_of_capex = (accel_o[:, -1] / obs.capex[-1])[:, None] * _col(p, "accelerator_share_change", positive=True)
-    if not np.all(share_of_capex <= 1.0):
-        raise ValueError("accelerator_share_change puts more than all of capex into chips")
-    accel_f = capex_f * share_of_capex
+    share_of_capex = np.minimum((accel_o[:, -1] / obs.capex[-1])[:, None] * _col(p, "accelerator_share_change", positive=True), 1.0)
+    accel_f = capex_f * share_of_capex                                         # at most all of capex buys chips
     anchor = {v.id: np.nan_to_num(compute_share_o[v.id][:, -1:]) for v in model.challengers}
     compute_f = forecast_compute_shares(model, p, anchor)
     calibrated = model.calibrated_cost

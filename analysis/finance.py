@@ -86,9 +86,14 @@ def decline_factors(months_after, annual_decline):
     return ((1.0 - np.asarray(annual_decline, float)) ** (months / 12.0))[()]
 
 
-def fitted_annual_decline(years, prices):
-    """Annual rate of decline of a log-linear least-squares fit ln(price) = a + b x years: 1 - exp(b)."""
-    slope = np.polyfit(np.asarray(years, float), np.log(np.asarray(prices, float)), 1)[0]
+def fitted_annual_decline(years, prices, groups=None):
+    """Annual rate of decline of a log-linear least-squares fit ln(price) = a_g + b x years, one level a_g per group
+    (series of different price levels share one slope; no groups = one level): 1 - exp(b)."""
+    t = pd.Series(np.asarray(years, float))
+    y = pd.Series(np.log(np.asarray(prices, float)))
+    g = pd.Series(np.zeros(len(t)) if groups is None else np.asarray(groups))
+    dt, dy = t - t.groupby(g).transform("mean"), y - y.groupby(g).transform("mean")
+    slope = float((dt * dy).sum() / (dt * dt).sum())
     return float(1.0 - np.exp(slope))
 
 

@@ -16,6 +16,7 @@ import pandas as pd
 from analysis import capex, finance, fleet, params
 from analysis.data import Dataset
 from analysis.memo import per_dataset
+from analysis.present import fmt
 
 TO_GB = {"GB": 1.0, "GiB": 2**30 / 1e9, "MB": 1e-3}
 PRICE_KINDS = ["on_demand_pre_cut", "on_demand_post_cut", "on_demand", "capacity_block"]
@@ -248,6 +249,42 @@ def landlord_variants(ds: Dataset, p: dict) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+#: Inputs of the landlord's payback and capital cost that a reader should see move them: the server price (sourced
+#: band), the contract mix and discount (labelled assumptions) and the price decline (flat to the market-wide fit).
+LANDLORD_DRIVERS = ("h100_server_price_usd", "network_share_of_cluster_capex", "on_demand_usage_share",
+                    "capacity_block_usage_share", "committed_discount", "rental_price_decline_per_year", "residual_value_fraction")
+
+
+def landlord_drivers(ds: Dataset, p: dict) -> pd.DataFrame:
+    """One input at a time at its sourced (or assumed) low and high, the others as in `p`: the payback month and the
+    capital cost per GPU-hour at full use of the H100 bought at the cut. Shows which inputs move the landlord's
+    answers and by how much (`confidence` says whether the range is sourced or assumed)."""
+    schema = params.schema(ds)
+    rows = []
+    for name in LANDLORD_DRIVERS:
+        s = schema[name]
+        row = {"input": s.title, "name": name, "confidence": s.confidence, "low": s.low, "high": s.high}
+        for end in ("low", "high"):
+            case = landlord_cases(ds, {**p, name: row[end]})[1]
+            row[f"payback_month_{end}"] = landlord_outcomes([case]).iloc[0]["payback_month"]
+            row[f"capital_per_hour_{end}"] = cost_per_gpu_hour(case).set_index("component").loc["capital", "full_use"]
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def decline_text(ds: Dataset, p: dict) -> str:
+    """What the price-decline fit uses and gives."""
+    h = rental_history(ds)
+    used = h[h["basis"].isin(DECLINE_BASES)]
+    everything = history_decline(ds, tuple(h["basis"].unique()))
+    return (f"A least-squares fit of ln(price) = a + b × year, one level a per basis and one common slope b, to the "
+            f"{len(used)} hyperscaler list and contract prices ({used['month'].iloc[0]} to {used['month'].iloc[-1]}) gives a decline "
+            f"of 1 − e^b = {fmt(history_decline(ds), 'fraction')} a year (`rental_price_decline_per_year` is "
+            f"{fmt(p['rental_price_decline_per_year'], 'fraction')}). Neocloud and marketplace rents are shown but left out: they "
+            f"are not what AWS charges; with them the fit gives {fmt(everything, 'fraction')} (the parameter's high). Flat list "
+            "prices (0) are the low, shown as a case below.")
+
+
 def rental_history(ds: Dataset) -> pd.DataFrame:
     """Public H100 rental prices (rental_prices.csv) with `year` = decimal year at mid-month."""
     h = ds["rental_prices"]
@@ -256,13 +293,17 @@ def rental_history(ds: Dataset) -> pd.DataFrame:
     return h.assign(year=month.year + (month.month - 0.5) / 12).sort_values(["month", "series"]).reset_index(drop=True)
 
 
-def history_decline(ds: Dataset, through_year: int | None = None) -> float:
-    """Annual decline fitted to the rental-price history (finance.fitted_annual_decline), optionally only the
-    points up to `through_year`; the parameter rental_price_decline_per_year's default and high."""
+#: The prices a hyperscaler's own path follows: its list prices and contract prices (not neocloud market rents).
+DECLINE_BASES = ("hyperscaler list", "contract")
+
+
+def history_decline(ds: Dataset, bases: tuple[str, ...] = DECLINE_BASES) -> float:
+    """Annual decline fitted to the rental-price history of the given `bases` (rental_prices.csv column basis), one
+    price level per basis and one common slope (finance.fitted_annual_decline): with the default bases, the
+    parameter rental_price_decline_per_year's default; with every basis, its high (the market-wide fit)."""
     h = rental_history(ds)
-    if through_year is not None:
-        h = h[h["year"] < through_year + 1]
-    return finance.fitted_annual_decline(h["year"], h["usd_per_hour"])
+    h = h[h["basis"].isin(bases)]
+    return finance.fitted_annual_decline(h["year"], h["usd_per_hour"], h["basis"])
 
 
 def aws_segment_margin(ds: Dataset) -> pd.DataFrame:

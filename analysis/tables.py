@@ -138,7 +138,8 @@ TABLES = {
                          element_wise=False, error="p5 <= median <= p95 must hold"),)),
     "rental_prices": Table("rental_prices.csv", {
         "chip_id": _text(NON_EMPTY), "month": _text(pa.Check.str_matches(r"^\d{4}-\d{2}$")),
-        "series": _text(NON_EMPTY), "usd_per_hour": _number(pa.Check.in_range(0.01, 100)),
+        "series": _text(NON_EMPTY), "basis": _text(pa.Check.isin(["market", "contract", "hyperscaler list"])),
+        "usd_per_hour": _number(pa.Check.in_range(0.01, 100)),
         "unit": _text(pa.Check.isin(["USD_per_hour"])), "note": _text(),
     }, key=("chip_id", "month", "series")),
     "essay_claims": Table("essay_claims.csv", {
@@ -155,6 +156,7 @@ TABLES = {
         "published_value": _number(pa.Check.gt(0)), "unit": _text(pa.Check.isin(UNITS)),
         "measures": _text(NON_EMPTY),
         "compares_with": _text(pa.Check.str_matches(r"^[a-z][a-z0-9_]*$")),
+        "basis": _text(pa.Check.isin(["independent", "consistency", "not comparable"])),
         "why_they_differ": _text(NON_EMPTY, pa.Check(lambda s: ~s.str.contains(STANDALONE_NUMBER, regex=True),
                                                      error="must not contain hand-typed numbers")),
         "formula": _text(),

@@ -10,7 +10,12 @@ def ds():
     return data.load_dataset()
 
 
-P = {"aws_capex_share": 0.5, "ai_share": 0.4, "server_overhead_fraction": 0.5, "pue": 1.2, "utilization": 0.5}
+P = {"ai_share": 0.4, "server_overhead_fraction": 0.5, "pue": 1.2, "utilization": 0.5}
+
+
+def _half(quarters):
+    """AWS's share of capex: one half in every quarter."""
+    return pd.Series(0.5, index=quarters)
 
 
 def mix(rows):
@@ -22,7 +27,7 @@ H100_ONLY = mix([("2023Q3", "H100/H200", 1.0, 40_000.0, 1_000.0, 10.0)])
 
 
 def test_a_quarter_with_only_h100_is_the_single_chip_arithmetic():
-    row = capex.ai_funnel(pd.Series([10_000.0], index=["2023Q3"]), H100_ONLY, P).iloc[0]
+    row = capex.ai_funnel(pd.Series([10_000.0], index=["2023Q3"]), H100_ONLY, _half(["2023Q3"]), P).iloc[0]
     assert row["aws_capex"] == pytest.approx(5_000)            # 10,000 x 0.5
     assert row["ai_hardware"] == pytest.approx(2_000)          # 5,000 x 0.4
     assert row["accelerators"] == pytest.approx(50_000)        # 2,000e6 / 40,000
@@ -34,7 +39,7 @@ def test_a_quarter_with_only_h100_is_the_single_chip_arithmetic():
 def test_the_mix_changes_the_count_power_and_rent():
     # half H100 at 40,000 / 1 kW / 10 USD, half a cheap chip at 10,000 / 0.5 kW / 2 USD: mean 25,000, 750 W, 6 USD
     both = mix([("2023Q3", "H100/H200", 0.5, 40_000.0, 1_000.0, 10.0), ("2023Q3", "T", 0.5, 10_000.0, 500.0, 2.0)])
-    row = capex.ai_funnel(pd.Series([10_000.0], index=["2023Q3"]), both, P).iloc[0]
+    row = capex.ai_funnel(pd.Series([10_000.0], index=["2023Q3"]), both, _half(["2023Q3"]), P).iloc[0]
     assert row["all_in_usd"] == pytest.approx(25_000)
     assert row["accelerators"] == pytest.approx(80_000)        # 2,000e6 / 25,000
     assert row["power_mw"] == pytest.approx(80_000 * 0.75 * 1.5 * 1.2 / 1e3)
@@ -43,14 +48,14 @@ def test_the_mix_changes_the_count_power_and_rent():
 
 def test_quarters_after_the_mix_use_its_last_quarter():
     two = pd.concat([H100_ONLY, mix([("2023Q4", "T", 1.0, 10_000.0, 500.0, 2.0)])])
-    out = capex.ai_funnel(pd.Series([1_000.0, 1_000.0, 1_000.0], index=["2023Q3", "2023Q4", "2024Q1"]), two, P)
+    out = capex.ai_funnel(pd.Series([1_000.0, 1_000.0, 1_000.0], index=["2023Q3", "2023Q4", "2024Q1"]), two, _half(["2023Q3", "2023Q4", "2024Q1"]), P)
     assert list(out["mix_quarter"]) == ["2023Q3", "2023Q4", "2023Q4"]
     assert out.loc["2024Q1", "accelerators"] == pytest.approx(out.loc["2023Q4", "accelerators"])
     assert out.loc["2023Q3", "accelerators"] == pytest.approx(out.loc["2023Q4", "accelerators"] / 4)
 
 
 def test_funnel_scales_linearly():
-    base = capex.ai_funnel(pd.Series([1_000.0, 2_000.0], index=["2023Q3", "2023Q3"]), H100_ONLY, P)
+    base = capex.ai_funnel(pd.Series([1_000.0, 2_000.0], index=["2023Q3", "2023Q3"]), H100_ONLY, _half(["2023Q3", "2023Q3"]), P)
     assert base["accelerators"].iloc[1] == pytest.approx(2 * base["accelerators"].iloc[0])
 
 
@@ -72,11 +77,20 @@ def test_real_mix_by_hand(ds):
 
 
 def test_essay_check_uses_reported_q3_2023_capex(ds):
-    check = capex.essay_check(ds, params.resolve({"aws_capex_share": "0.5", "ai_share": "0.5"}, ds))
+    check = capex.essay_check(ds, params.resolve({"ai_share": "0.5"}, ds))
     assert check.loc["Amazon gross capex (reported)", "this report"] == 12_479
-    assert check.loc["AWS capex", "this report"] == pytest.approx(6_239.5)
+    assert check.loc["AWS capex", "this report"] == pytest.approx(12_479 * 24_843 / 48_344)    # FY2023 segment note
     assert check.loc["AI hardware capex", "essay"] == 4_000
     assert check.loc["AWS share of Amazon capex", "essay"] == pytest.approx(8_000 / 12_479)
+
+
+def test_aws_share_of_capex_comes_from_each_years_segment_note(ds):
+    share = capex.aws_capex_share_by_year(ds)
+    assert share.to_dict() == pytest.approx({2023: 24_843 / 48_344, 2024: 53_267 / 85_752, 2025: 96_496 / 142_352})
+    f = capex.funnel(ds, params.resolve({}, ds))
+    assert f.loc["2024Q3", "aws_capex_share"] == pytest.approx(53_267 / 85_752)
+    assert f.loc["2022Q1", "aws_share_year"] == 2023 and f.loc["2026Q2", "aws_share_year"] == 2025   # nearest filed year
+    assert f.loc["2026Q2", "aws_capex"] == pytest.approx(f.loc["2026Q2", "capex_gross"] * 96_496 / 142_352)
 
 
 def test_essay_check_rejects_a_quarter_without_data(ds):
@@ -98,7 +112,7 @@ def test_headlines_follow_the_funnel(ds):
     q = m[m["quarter"] == "2023Q3"]
     mean_all_in = (q["unit_share"] * q["all_in_usd"]).sum()
     assert results["focus_quarter_accelerators"]["value"] == pytest.approx(
-        12_479e6 * p["aws_capex_share"] * p["ai_share"] / mean_all_in)
+        12_479e6 * (24_843 / 48_344) * p["ai_share"] / mean_all_in)
     f = capex.funnel(ds, p)
     assert results["latest_four_quarters_accelerators"]["value"] == pytest.approx(f["accelerators"].iloc[-4:].sum())
     assert all(r["unit"] for r in results.values())

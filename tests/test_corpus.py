@@ -196,7 +196,7 @@ DATA_CASES = [   # (id, corrupt the copy, rewrite the manifest, culprit)
     ("manifest-missing", lambda d: (d / data.MANIFEST).unlink(), False, "checksum manifest is missing"),
     ("directory-named-csv", lambda d: (d / "x.csv").mkdir(), False, "x.csv: not a regular file"),
     ("float-parameter-without-min", _parameter_row_without_min, True,
-     "parameters.csv, line 9: parameter 'utilization' of type float needs min <= max"),
+     "parameters.csv, line 7: parameter 'utilization' of type float needs min <= max"),
     ("line-break-in-cell", lambda d: _append_cell(d, "bottom-line,", '"bottom-line\n# Injected",'), True,
      "column 'claim_id': holds a line break"),
     ("overlong-cell", lambda d: _append_cell(d, "bottom-line,", "bottom-line" + "x" * 1200 + ","), True, "text of 1211 characters"),

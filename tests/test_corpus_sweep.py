@@ -36,7 +36,7 @@ def compute_sections(sections: set[str], p: dict, grids: bool = True) -> None:
         q = {**p, **{k: min(v, p[k]) for k, v in FAST.items()}}
         result = outlook.run(DS, q, SCHEMA, sensitivity="03_asic_erosion" in sections)
         if "03_asic_erosion" in sections:
-            outlook.hindcast(DS, {**q, "observed_through": 2023, "capex_outlook_vintage": "2024-02"}, q, SCHEMA)
+            outlook.hindcast(DS, q, SCHEMA)
             outlook.spend_check(DS, q, SCHEMA, result)
             outlook.by_year(result)
         if "00_summary" in sections:

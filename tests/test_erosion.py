@@ -139,7 +139,7 @@ def test_a_higher_ceiling_lowers_nvidia_spend_share_in_every_forecast_year(model
 
 @pytest.mark.parametrize("name, value", [("asic1_ceiling", 1.5), ("asic1_takeover", 0.0), ("capex_growth_2027", -1.0),
                                          ("accelerator_share_change", np.nan), ("gpu2_cost_ratio", 0.0),
-                                         ("observed_data", 3.0), ("observed_data", 0.5), ("accelerator_share_change", 11.0)])
+                                         ("observed_data", 3.0), ("observed_data", 0.5)])
 def test_invalid_inputs_are_rejected(model, name, value):
     with pytest.raises(ValueError, match=name):
         e.evaluate(model, {name: value})
@@ -168,6 +168,11 @@ def test_threshold_probabilities_cover_every_year_and_stays_above_is_not_first_a
     assert stays["share_never"] == 0.5 and stays["p95"] == np.inf and stays["p5"] <= 2030
     year = e.year_stays_above(paths, model.years, 0.5)
     assert np.isnan(year[:2]).all() and (year[2:] >= 2026).all()
+
+
+def test_the_share_of_capex_on_chips_is_capped_at_all_of_capex(model):
+    p = e.evaluate(model, {"accelerator_share_change": 50.0})
+    np.testing.assert_allclose(p["accelerator_spend"][0, 3:], p["capex"][0, 3:])
 
 
 def test_a_one_year_blip_is_not_a_crossing():

@@ -270,6 +270,10 @@ def test_fitted_decline_by_hand():
     # a price that halves every year declines 50 % a year, whatever the start and the sampling
     assert f.fitted_annual_decline([2023.0, 2023.5, 2025.0], [8.0, 8.0 * 0.5 ** 0.5, 2.0]) == pytest.approx(0.5)
     assert f.fitted_annual_decline([2023, 2024], [3.0, 3.0]) == pytest.approx(0.0, abs=1e-12)
+    # Two series at different levels, each halving per year: one common slope, the level gap does not leak into it.
+    years, prices, groups = [2023, 2024, 2025, 2026], [10.0, 5.0, 1.0, 0.5], ["list", "list", "contract", "contract"]
+    assert f.fitted_annual_decline(years, prices, groups) == pytest.approx(0.5)
+    assert f.fitted_annual_decline(years, prices) > 0.6          # one level: the gap between series reads as decline
 
 
 def test_accounting_margin_by_hand():

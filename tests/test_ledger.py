@@ -96,7 +96,7 @@ CORRUPT = [
      "column 'evidence'"),
     ("essay_claims.csv", "nvda-aws-1m-gpu-deal;openai-aws-38b-2025;", "nvda-aws-1m-gpu-deal;no-such-source;",
      "column 'evidence': unknown source id 'no-such-source'"),
-    ("cross_checks.csv", "is a sales argument:", "is a sales argument worth $5:", "column 'why_they_differ'"),
+    ("cross_checks.csv", "is a sales argument at", "is a sales argument worth $5 at", "column 'why_they_differ'"),
     ("cross_checks.csv", "nvidia-rental-multiple,Nvidia: $1 of GPU hardware rents out for ~$5 over four years,5,ratio",
      "nvidia-rental-multiple,Nvidia: $1 of GPU hardware rents out for ~$5 over four years,0,ratio", "column 'published_value'"),
     ("cross_checks.csv", "over four years,5,ratio,", "over four years,5,times,", "column 'unit'"),
@@ -150,8 +150,8 @@ def test_verdict_counts_of_the_ledger_add_up(ds):
 
 PUBLISHED = pd.DataFrame({
     "check_id": ["a", "b"], "description": ["A", "B"], "published_value": [5.0, 4.0], "unit": ["ratio", "USD"],
-    "compares_with": ["key_a", "key_b"], "why_they_differ": ["Different scope.", "Different prices."],
-    "source_id": ["s1", "s2"]})
+    "compares_with": ["key_a", "key_b"], "basis": ["independent", "independent"],
+    "why_they_differ": ["Different scope.", "Different prices."], "source_id": ["s1", "s2"]})
 
 
 def test_panel_sets_ours_beside_theirs():
@@ -171,6 +171,22 @@ def test_panel_sets_ours_beside_theirs():
 def test_panel_refuses_missing_unknown_or_unusable_values(ours, error, fragment):
     with pytest.raises(error, match=fragment):
         crosscheck.panel(PUBLISHED, ours)
+
+
+def test_consistency_and_incomparable_rows_never_count_as_agreement():
+    published = pd.concat([PUBLISHED, PUBLISHED.assign(check_id=["c", "d"], compares_with=["key_c", "key_d"],
+                                                         basis=["consistency", "not comparable"])], ignore_index=True)
+    table = crosscheck.panel(published, {"key_a": 5.0, "key_b": 1.0, "key_c": 5.0, "key_d": 4.0})
+    assert crosscheck.agreement(table) == {"agree": 1, "independent": 2, "consistency": 1, "not_comparable": 1}
+    text = crosscheck.agreement_text(table)
+    assert text.startswith("1 of 2 independent") and "4.0 times apart" in text
+
+
+def test_the_committed_panel_labels_its_consistency_rows(ds):
+    """A row whose figure the report itself computed from the same source is a consistency check."""
+    rows = ds["cross_checks"].set_index("check_id")
+    assert set(rows.index[rows["basis"] == "consistency"]) == {"epoch-trainium-share-2024", "epoch-trainium-share-2025"}
+    assert rows.loc["trendforce-asic-share-2026", "basis"] == rows.loc["sequoia-600b", "basis"] == "not comparable"
 
 
 def test_panel_accepts_the_committed_figures(ds):

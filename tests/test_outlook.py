@@ -3,7 +3,6 @@ scenarios and the hindcast."""
 import shutil
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from analysis import data, erosion, outlook, params, scenarios

@@ -205,8 +205,10 @@ def test_bought_at_the_cut_earns_less_than_at_launch(ds, p):
 
 def test_decline_parameter_is_the_fit_to_the_history(ds):
     schema = params.schema(ds)["rental_price_decline_per_year"]
-    assert schema.default == pytest.approx(pf.history_decline(ds), abs=5e-5)
-    assert schema.high == pytest.approx(pf.history_decline(ds, through_year=2025), abs=5e-5)
+    assert schema.default == pytest.approx(pf.history_decline(ds), abs=5e-5)                 # list and contract prices
+    assert schema.high == pytest.approx(pf.history_decline(ds, ("market", "contract", "hyperscaler list")), abs=5e-5)
+    assert schema.low == 0.0                                                                  # flat: shown as a case
+    assert pf.DECLINE_BASES == ("hyperscaler list", "contract")
     h = pf.rental_history(ds)
     assert h["year"].iloc[0] == pytest.approx(2023 + 2.5 / 12)               # 2023-03 at mid-month
     assert (h["usd_per_hour"] > 0).all() and h["month"].is_monotonic_increasing

@@ -131,7 +131,7 @@ def test_scenario_with_an_override_changes_results_and_is_marked(tmp_path):
     assert results["scenario"] == "essay-2024" and results["parameters"]["observed_through"] == 2023
     assert results["parameters"]["ai_share"] == 0.75                     # --set applies on top of the scenario
     ds = data.load_dataset()
-    expected_ai_hardware = _amazon_capex_gross(ds, "2023Q3") * params.schema(ds)["aws_capex_share"].default * 0.75
+    expected_ai_hardware = _amazon_capex_gross(ds, "2023Q3") * (24_843 / 48_344) * 0.75
     assert results["results"]["capex"]["focus_quarter_ai_hardware"]["value"] == pytest.approx(expected_ai_hardware)
     from analysis import outlook, scenarios
     ds = data.load_dataset()
@@ -307,3 +307,26 @@ def test_every_number_in_the_summary_comes_from_results_json(built):
     p, schema = params.resolve({}, ds), params.schema(ds)
     computed = summary.key_findings(ds, p, schema, outlook.run(ds, p, schema, sensitivity=False))
     assert {f["key"]: f["value"] for f in computed} == pytest.approx({k: v["value"] for k, v in results.items()})
+
+
+def test_every_result_key_the_ledger_cites_is_in_results_json(built):
+    """A claim's finding that cites 'result key K' points at a number the report publishes."""
+    results = json.loads((built / "results.json").read_text())["results"]
+    keys = {key for section in results.values() for key in section}
+    cited = {k for f in data.load_dataset()["essay_claims"]["finding"] for k in re.findall(r"result key ([a-z0-9_]+)", f)}
+    assert cited and cited <= keys, sorted(cited - keys)
+
+
+def test_results_json_has_every_years_threshold_probabilities_and_no_false_certainty(built):
+    results = json.loads((built / "results.json").read_text())["results"]
+    erosion = results["erosion"]
+    for year in range(2022, 2031):
+        for pct in (25, 50):
+            assert f"p_asic_above_{pct}pct_{year}" in erosion
+    for pct in (25, 50):
+        assert erosion[f"year_asic_stays_above_{pct}pct"]["unit"] == "year"
+        assert 0 <= erosion[f"share_never_stays_above_{pct}pct"]["value"] <= 1
+    for section in results.values():
+        for key, item in section.items():
+            if item.get("p5") is not None:
+                assert item["p5"] != item["p95"], key          # an interval of zero width would claim certainty

@@ -57,6 +57,10 @@ def test_every_sampled_input_honours_its_sourced_p5_p95():
     table = ds["capex_outlook"].set_index(["vintage", "year"])
     checked = 0
     for name, x in draws.items():
+        if name == erosion.OBSERVED_INPUT:          # the data's draws: every row 1..n, none the central row 0
+            assert set(np.unique(x)) <= set(range(1, model.observed.rows)) and len(np.unique(x)) > 0.6 * (model.observed.rows - 1)
+            checked += 1
+            continue
         if name.startswith("capex_growth_"):
             row = table.loc[("current", int(name.rsplit("_", 1)[1]))]
             expected = (row["low"], row["growth"], row["high"])
