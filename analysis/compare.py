@@ -3,7 +3,9 @@
 One offline page (and compare.json) with the parameters that differ, every headline number side by side with its
 difference from the first run, key charts overlaid per run, and an explanation of each headline difference: the
 change attributed to each differing parameter, swapped one at a time from the first run's value to the other run's
-(recomputed in-process with the section functions), plus the interaction left over.
+(recomputed in-process with the section functions), plus the interaction left over. Runs on different data versions
+are compared when each version's data folder is at hand (data/ or `--data PATH`): the data change is then one more
+part, computed first (the first run's parameters on the other run's data).
 
 Attributed sections (ATTRIBUTED) are those whose headline numbers a section function recomputes: `summary`
 (summary.key_findings), `portfolio` (portfolio.headline_results) and `erosion` (outlook.run + headlines, with the
