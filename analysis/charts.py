@@ -1,32 +1,91 @@
-"""Altair figures of the report. Each function takes tidy data and returns a chart with units on its axes."""
+"""Altair figures of the report. Each function takes tidy data and returns a chart with units on its axes.
+
+Every chart's title states its takeaway, computed from the data it draws (the caller's title, what the chart shows,
+becomes the first line under it, the source note the second); calendar years read as years (2025, never 2,025.0);
+a legend tells dashed from solid lines; intervals are 5th–95th percentiles unless the chart says otherwise. Colours
+come from the colour-blind-safe palettes set in `analysis.present.chart_spec`.
+"""
 from __future__ import annotations
 
 import altair as alt
 import pandas as pd
 
 WIDTH = 640
+DIVERGING_SCHEME = "blueorange"     # colour-blind safe (no red-green)
+LINE_LEGEND = {"symbolType": "stroke", "symbolStrokeWidth": 2.5, "symbolSize": 400}   # shows each line's dash
+OBSERVED, FORECAST = "observed", "forecast"
+#: Lines of successive series get thinner, so that a line drawn over another where they coincide leaves it visible.
+STROKES = alt.Scale(range=[5, 3, 1.6])
 
 
-def _base(frame: pd.DataFrame, title: str, source_note: str) -> alt.Chart:
-    return alt.Chart(frame, title=alt.TitleParams(title, subtitle=[source_note], anchor="start")).properties(width=WIDTH)
+def _value(value: float, y_format: str) -> str:
+    """A value in a chart's d3 format (the formats used here are valid Python format specs once '~' is dropped);
+    a general ("g") format reads as whole numbers from 100 up and three significant digits below (no exponents)."""
+    if y_format.endswith("g"):
+        return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+    return format(value, y_format.replace("~", ""))
 
 
-def _titled_layer(*layers: alt.Chart, title: str, source_note: str) -> alt.LayerChart:
-    """Layers under one title and source note (the layered counterpart of `_base`)."""
-    return alt.layer(*layers, title=alt.TitleParams(title, subtitle=[source_note], anchor="start")).properties(width=WIDTH)
+def _titled(title: str | list, descriptive: str, source_note: str) -> alt.TitleParams:
+    return alt.TitleParams(title, subtitle=[descriptive, source_note], anchor="start")
+
+
+def _base(frame: pd.DataFrame, takeaway: str, title: str, source_note: str) -> alt.Chart:
+    return alt.Chart(frame, title=_titled(takeaway, title, source_note)).properties(width=WIDTH)
+
+
+def _titled_layer(*layers: alt.Chart, takeaway: str, title: str, source_note: str) -> alt.LayerChart:
+    """Layers under one takeaway, title and source note (the layered counterpart of `_base`)."""
+    return alt.layer(*layers, title=_titled(takeaway, title, source_note)).properties(width=WIDTH)
+
+
+def _is_year(field: str, title: str) -> bool:
+    return field == "year" or title.lower().startswith(("year", "calendar year"))
+
+
+def _x_axis(field: str, title: str, kind: str, **scale) -> alt.X:
+    """An x channel; a quantitative year axis prints whole years, one tick per year at most."""
+    axis = alt.Axis(format="d", tickMinStep=1) if kind == "Q" and _is_year(field, title) else alt.Undefined
+    return alt.X(f"{field}:{kind}", title=title, axis=axis, **scale)
+
+
+def trend(frame: pd.DataFrame, x: str, y: str, color: str, y_title: str, y_format: str, x_format: str | None = None) -> str:
+    """The takeaway of lines: how the longest series (of those, the one that ends highest) moved from its first to
+    its last point."""
+    rows = frame.reset_index(drop=True).dropna(subset=[y]).sort_values(x, kind="stable", ignore_index=True)
+    ends = rows.groupby(color, sort=False).tail(1).assign(points=lambda e: e[color].map(rows[color].value_counts()))
+    top = ends.sort_values(["points", y], ascending=False, kind="stable").iloc[0]
+    series = rows[rows[color] == top[color]]
+    first, last = series.iloc[0], series.iloc[-1]
+    verb = "rose" if last[y] > first[y] else "fell" if last[y] < first[y] else "held"
+
+    def at(row):
+        return f"in {row[x]}" if x_format is None else f"at {_value(row[x], x_format)}"
+    lead = f"{top[color]}: " if rows[color].nunique() > 1 else ""
+    return (f"{lead}{verb} from {_value(first[y], y_format)} {at(first)} to {_value(last[y], y_format)} {at(last)} "
+            f"({y_title})")
+
+
+def highest(frame: pd.DataFrame, label: str, y: str, y_title: str, y_format: str) -> str:
+    """The takeaway of bars: the highest bar."""
+    top = frame.iloc[frame[y].to_numpy().argmax()]
+    return f"Highest: {top[label]} at {_value(top[y], y_format)} ({y_title})"
 
 
 def _period_lines(frame: pd.DataFrame, period: str, period_title: str, y: str, y_title: str, color: str, title: str,
                   source_note: str, dash: str | None, y_format: str) -> alt.Chart:
     """Lines over an ordinal time axis, one per `color` (and optionally dashed by `dash`)."""
-    encoding = dict(x=alt.X(f"{period}:O", title=period_title),
+    encoding = dict(x=alt.X(f"{period}:O", title=period_title, axis=alt.Axis(labelAngle=0, labelOverlap=True)),
                     y=alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=y_format)),
-                    color=alt.Color(f"{color}:N", title=None),
+                    color=alt.Color(f"{color}:N", title=None, legend=alt.Legend(**LINE_LEGEND)),
+                    strokeWidth=alt.StrokeWidth(f"{color}:N", scale=STROKES, legend=None),
                     tooltip=[f"{period}:O", f"{color}:N", alt.Tooltip(f"{y}:Q", format=y_format)])
     if dash:
-        encoding["strokeDash"] = alt.StrokeDash(f"{dash}:N", title=None)
+        encoding["strokeDash"] = alt.StrokeDash(f"{dash}:N", title=None, legend=alt.Legend(**LINE_LEGEND))
         encoding["tooltip"].append(f"{dash}:N")
-    return _base(frame, title, source_note).mark_line(point=True).encode(**encoding)
+    lines = frame if dash is None else frame.assign(line=frame[color].astype(str) + ", " + frame[dash].astype(str))
+    takeaway = trend(lines, period, y, color if dash is None else "line", y_title, y_format)
+    return _base(frame, takeaway, title, source_note).mark_line(point=True).encode(**encoding)
 
 
 def quarterly_lines(frame: pd.DataFrame, y_title: str, color: str, title: str, source_note: str,
@@ -43,8 +102,9 @@ def year_lines(frame: pd.DataFrame, y: str, y_title: str, color: str, title: str
 
 def funnel_bars(frame: pd.DataFrame, title: str, source_note: str) -> alt.Chart:
     """Horizontal bars comparing the essay's figures with this report's for the same items."""
-    return _base(frame, title, source_note).mark_bar().encode(
-        y=alt.Y("item:N", title=None, sort=None),
+    takeaway = highest(frame.assign(what=frame["item"] + ", " + frame["basis"]), "what", "value", "USD million", ",.0f")
+    return _base(frame, takeaway, title, source_note).mark_bar().encode(
+        y=alt.Y("item:N", title=None, sort=None, axis=alt.Axis(labelLimit=220)),
         x=alt.X("value:Q", title="USD million"),
         color=alt.Color("basis:N", title=None),
         yOffset="basis:N",
@@ -53,10 +113,10 @@ def funnel_bars(frame: pd.DataFrame, title: str, source_note: str) -> alt.Chart:
 
 
 def bars_over_quarters(frame: pd.DataFrame, y: str, y_title: str, title: str, source_note: str) -> alt.Chart:
-    """Bars of `y` per quarter, one colour per `series`."""
-    return _base(frame, title, source_note).mark_bar(opacity=0.7).encode(
-        x=alt.X("quarter:O", title="Calendar quarter"), y=alt.Y(f"{y}:Q", title=y_title),
-        color=alt.Color("series:N", title=None),
+    """Bars of `y` per quarter, side by side per `series`."""
+    return _base(frame, trend(frame, "quarter", y, "series", y_title, ",.0f"), title, source_note).mark_bar().encode(
+        x=alt.X("quarter:O", title="Calendar quarter", axis=alt.Axis(labelAngle=0, labelOverlap=True)),
+        xOffset="series:N", y=alt.Y(f"{y}:Q", title=y_title), color=alt.Color("series:N", title=None),
         tooltip=["quarter:O", "series:N", alt.Tooltip(f"{y}:Q", format=",.0f")])
 
 
@@ -64,31 +124,38 @@ def bars_over_quarters(frame: pd.DataFrame, y: str, y_title: str, title: str, so
 
 def grouped_bars(frame: pd.DataFrame, x: str, x_title: str, y: str, y_title: str, group: str, title: str,
                  source_note: str, band: tuple[str, str] | None = None, y_format: str = ",.0f") -> alt.LayerChart | alt.Chart:
-    """Bars of `y` per `x`, side by side per `group`, with an optional p5-p95 rule per bar."""
-    enc = dict(x=alt.X(f"{x}:O", title=x_title, sort=None), xOffset=alt.XOffset(f"{group}:N", sort=None),
-               color=alt.Color(f"{group}:N", title=None, sort=None))
-    bars = (_base(frame, title, source_note) if band is None else alt.Chart(frame)).mark_bar().encode(
+    """Bars of `y` per `x`, side by side per `group`, with an optional 5th-95th percentile rule per bar."""
+    enc = dict(x=alt.X(f"{x}:O", title=x_title, sort=None, axis=alt.Axis(labelAngle=0, labelOverlap=True, labelLimit=120)),
+               xOffset=alt.XOffset(f"{group}:N", sort=None), color=alt.Color(f"{group}:N", title=None, sort=None))
+    takeaway = highest(frame.assign(what=frame[x].astype(str) + ", " + frame[group].astype(str)), "what", y, y_title, y_format)
+    bars = (_base(frame, takeaway, title, source_note) if band is None else alt.Chart(frame)).mark_bar().encode(
         y=alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=y_format)),
         tooltip=[f"{x}:O", f"{group}:N", alt.Tooltip(f"{y}:Q", format=y_format)], **enc)
     if band is None:
         return bars
-    rule = alt.Chart(frame).mark_rule(color="black").encode(y=f"{band[0]}:Q", y2=f"{band[1]}:Q", **enc)
-    return _titled_layer(bars, rule, title=title, source_note=source_note)
+    rule = alt.Chart(frame).mark_rule(color="black").encode(
+        y=alt.Y(f"{band[0]}:Q", title=y_title), y2=f"{band[1]}:Q",
+        strokeDash=alt.StrokeDash("interval:N", title=None, legend=alt.Legend(**LINE_LEGEND)), **enc
+    ).transform_calculate(interval="'5th–95th percentile'")
+    return _titled_layer(bars, rule, takeaway=takeaway, title=title, source_note=source_note)
 
 
 def irr_heat_map(frame: pd.DataFrame, title: str, source_note: str, mid: float) -> alt.LayerChart:
     """IRR (annual) over utilization x price scale, one labelled rect per cell, colours diverging at `mid` (the
-    cost of capital: green cells earn more than it) on a symlog scale; empty where no IRR exists."""
-    enc = dict(x=alt.X("utilization:O", title="Utilization (share of hours sold)", axis=alt.Axis(format=".0%")),
+    cost of capital: blue cells earn more than it, orange less) on a symlog scale; empty where no IRR exists."""
+    enc = dict(x=alt.X("utilization:O", title="Utilization (share of hours sold)", axis=alt.Axis(format=".0%", labelAngle=0)),
                y=alt.Y("price_scale:O", title="Price path scale (1 = actual prices)", sort="descending"))
+    valid = frame.dropna(subset=["irr_annual"])
+    above = int((valid["irr_annual"] > mid).sum())
+    takeaway = f"The IRR beats the {mid:.1%} cost of capital in {above} of {len(frame)} cases (blue)"
     rect = alt.Chart(frame).mark_rect().encode(
         color=alt.Color("irr_annual:Q", title="IRR per year", legend=alt.Legend(format=".0%"),
-                        scale=alt.Scale(scheme="redyellowgreen", type="symlog", domainMid=mid)),
+                        scale=alt.Scale(scheme=DIVERGING_SCHEME, type="symlog", domainMid=mid, reverse=True)),
         tooltip=[alt.Tooltip("utilization:O", format=".0%"), "price_scale:O", alt.Tooltip("irr_annual:Q", format=".1%")],
         **enc)
     text = alt.Chart(frame).mark_text(fontSize=9).transform_filter("isValid(datum.irr_annual)").encode(
         text=alt.Text("irr_annual:Q", format=".0%"), **enc)
-    return _titled_layer(rect, text, title=title, source_note=source_note)
+    return _titled_layer(rect, text, takeaway=takeaway, title=title, source_note=source_note)
 
 
 def xy_lines(frame: pd.DataFrame, x: str, x_title: str, y: str, y_title: str, color: str, title: str,
@@ -97,53 +164,89 @@ def xy_lines(frame: pd.DataFrame, x: str, x_title: str, y: str, y_title: str, co
     """Lines of `y` over a quantitative `x`, one per `color` (and `dash`); optional horizontal reference rule."""
     def scale(log):
         return alt.Scale(type="log", nice=False) if log else alt.Undefined
-    enc = dict(x=alt.X(f"{x}:Q", title=x_title, scale=scale(log_x)), y=alt.Y(f"{y}:Q", title=y_title, scale=scale(log_y)),
-               color=alt.Color(f"{color}:N", title=None, sort=None),
+    enc = dict(x=_x_axis(x, x_title, "Q", scale=scale(log_x)), y=alt.Y(f"{y}:Q", title=y_title, scale=scale(log_y)),
+               color=alt.Color(f"{color}:N", title=None, sort=None, legend=alt.Legend(**LINE_LEGEND)),
+               strokeWidth=alt.StrokeWidth(f"{color}:N", scale=STROKES, sort=None, legend=None),
                tooltip=[alt.Tooltip(f"{x}:Q", format=",.3~g"), f"{color}:N", alt.Tooltip(f"{y}:Q", format=",.3~g")])
     if dash is not None:
-        enc["strokeDash"] = alt.StrokeDash(f"{dash}:N", title=None)
+        enc["strokeDash"] = alt.StrokeDash(f"{dash}:N", title=None, legend=alt.Legend(**LINE_LEGEND))
         enc["tooltip"].append(f"{dash}:N")
-    lines = (_base(frame, title, source_note) if rule_y is None else alt.Chart(frame)).mark_line(point=True).encode(**enc)
+    lines = frame if dash is None else frame.assign(line=frame[color].astype(str) + ", " + frame[dash].astype(str))
+    takeaway = trend(lines, x, y, color if dash is None else "line", y_title, ",.3~g",
+                     x_format=".1f" if _is_year(x, x_title) else ",.3~g")
+    lines = (_base(frame, takeaway, title, source_note) if rule_y is None else alt.Chart(frame)).mark_line(point=True).encode(**enc)
     if rule_y is None:
         return lines
     rule = alt.Chart(pd.DataFrame({"y": [rule_y]})).mark_rule(strokeDash=[4, 4], color="gray").encode(y="y:Q")
-    return _titled_layer(lines, rule, title=title, source_note=source_note)
+    return _titled_layer(lines, rule, takeaway=takeaway, title=title, source_note=source_note)
 
 
 # --- Section 3: erosion scenarios ----------------------------------------------------------------------------
 
-def fan(band: pd.DataFrame, line: pd.DataFrame, y_title: str, title: str, source_note: str) -> alt.LayerChart:
-    """p5-p95 band and p50 line per year (columns year, p5, p50, p95) with a deterministic line (year, value)."""
-    base = alt.Chart(band)
-    area = base.mark_area(opacity=0.25).encode(
-        x=alt.X("year:O", title="Calendar year"), y=alt.Y("p5:Q", title=y_title), y2="p95:Q",
-        tooltip=["year:O", alt.Tooltip("p5:Q", format=",.1f"), alt.Tooltip("p50:Q", format=",.1f"), alt.Tooltip("p95:Q", format=",.1f")])
-    median = base.mark_line(strokeDash=[4, 3]).encode(x="year:O", y="p50:Q")
-    point = alt.Chart(line).mark_line(point=True, color="black").encode(
-        x="year:O", y="value:Q", tooltip=["year:O", alt.Tooltip("value:Q", format=",.1f")])
-    return _titled_layer(area, median, point, title=title, source_note=source_note)
+def fan(band: pd.DataFrame, line: pd.DataFrame, y_title: str, title: str, source_note: str, last_observed: int,
+        y_format: str = ",.1f") -> alt.LayerChart:
+    """The central estimate (year, value) with its 5th-95th percentile band (year, p5, p95) over observed and
+    forecast years: the forecast years shaded and labelled, a rule where the data end, a legend for line and band."""
+    years = sorted(band["year"])
+    first, end = years[0], years[-1]
+    kinds = pd.DataFrame({"start": [first - 0.5, last_observed + 0.5], "stop": [last_observed + 0.5, end + 0.5],
+                          "mid": [(first + last_observed) / 2, (last_observed + 1 + end) / 2],
+                          "period": [f"{OBSERVED} to {last_observed}", FORECAST]})
+    x = alt.X("year:Q", title="Calendar year", axis=alt.Axis(format="d", tickMinStep=1, grid=False),
+              scale=alt.Scale(domain=[first - 0.5, end + 0.5], nice=False))
+    legend = alt.Legend(**LINE_LEGEND, orient="bottom")
+    key = alt.Scale(domain=["central estimate", "5th–95th percentile"], range=["black", "#56B4E9"])
+    shade = alt.Chart(kinds).transform_filter(f"datum.period == '{FORECAST}'").mark_rect(color="#f0f0f0").encode(
+        x=alt.X("start:Q", scale=alt.Scale(domain=[first - 0.5, end + 0.5], nice=False)), x2="stop:Q")
+    labels = alt.Chart(kinds).mark_text(baseline="top", dy=4, color="#4a5568", fontSize=11).encode(
+        x="mid:Q", y=alt.value(0), text="period:N")
+    boundary = alt.Chart(kinds.iloc[[0]]).mark_rule(strokeDash=[2, 2], color="#4a5568").encode(x="stop:Q")
+    area = alt.Chart(band).mark_area(opacity=0.35).encode(
+        x=x, y=alt.Y("p5:Q", title=y_title), y2="p95:Q",
+        color=alt.Color("what:N", scale=key, title=None, legend=legend),
+        tooltip=[alt.Tooltip("year:Q", format="d"), alt.Tooltip("p5:Q", format=y_format), alt.Tooltip("p95:Q", format=y_format)]
+    ).transform_calculate(what="'5th–95th percentile'")
+    central = alt.Chart(line).mark_line(point=True).encode(
+        x="year:Q", y="value:Q", color=alt.Color("what:N", scale=key, title=None, legend=legend),
+        tooltip=[alt.Tooltip("year:Q", format="d"), alt.Tooltip("value:Q", format=y_format)]
+    ).transform_calculate(what="'central estimate'")
+    last, final = line.set_index("year").loc[last_observed, "value"], line.set_index("year").loc[end, "value"]
+    final_band = band.set_index("year").loc[end]
+    subject = f"{title.split(':')[0]}: " if ":" in title else ""
+    takeaway = (f"{subject}{_value(last, y_format)} in {last_observed} (observed), {_value(final, y_format)} forecast for {end} "
+                f"(5th–95th percentile {_value(final_band['p5'], y_format)}–{_value(final_band['p95'], y_format)}; {y_title})")
+    return _titled_layer(shade, boundary, area, central, labels, takeaway=takeaway, title=title, source_note=source_note)
 
 
 def tornado(frame: pd.DataFrame, x_title: str, title: str, source_note: str) -> alt.LayerChart:
-    """Horizontal bars from the outcome at each input's p10 to its p90, widest first, with the base value."""
+    """Horizontal bars from the outcome at each input's 10th percentile to its 90th (as labelled), widest first,
+    with the base value."""
     order = list(frame["input"])
+    top = frame.iloc[0]
+    takeaway = (f"{top['input']} moves the outcome most: {_value(top['outcome_low'], ',.1f')} to "
+                f"{_value(top['outcome_high'], ',.1f')} between its 10th and 90th percentiles ({x_title})")
     bars = alt.Chart(frame).mark_bar().encode(
-        y=alt.Y("input:N", sort=order, title=None), x=alt.X("outcome_low:Q", title=x_title), x2="outcome_high:Q",
+        y=alt.Y("input:N", sort=order, title=None, axis=alt.Axis(labelLimit=260)),
+        x=alt.X("outcome_low:Q", title=f"{x_title} (bars: input at its 10th to 90th percentile; line: all at median)"),
+        x2="outcome_high:Q",
         tooltip=["input:N", alt.Tooltip("value_low:Q", format=",.3g"), alt.Tooltip("value_high:Q", format=",.3g"),
                  alt.Tooltip("outcome_low:Q", format=",.1f"), alt.Tooltip("outcome_high:Q", format=",.1f")])
     rule = alt.Chart(frame).mark_rule(color="black").encode(x="base:Q")
-    return _titled_layer(bars, rule, title=title, source_note=source_note)
+    return _titled_layer(bars, rule, takeaway=takeaway, title=title, source_note=source_note)
 
 
 def sobol(frame: pd.DataFrame, title: str, source_note: str) -> alt.LayerChart:
-    """Total (ST) and first-order (S1) Sobol indices per input with 95% intervals."""
+    """Total (ST) and first-order (S1) Sobol indices per input with 95% confidence intervals (as labelled)."""
     long = pd.concat([frame.assign(index="total (ST)", value=frame["ST"], conf=frame["ST_conf"]),
                       frame.assign(index="first-order (S1)", value=frame["S1"], conf=frame["S1_conf"])])
     long = long.assign(lo=long["value"] - long["conf"], hi=long["value"] + long["conf"])[["input", "index", "value", "lo", "hi"]]
     order = list(frame["input"])
+    top = frame.iloc[0]
+    takeaway = f"{top['input']} drives most of the uncertainty (total Sobol index {top['ST']:.2f})"
     base = alt.Chart(long)
-    bars = base.mark_bar().encode(y=alt.Y("input:N", sort=order, title=None), yOffset="index:N",
-                                  x=alt.X("value:Q", title="Share of output variance"), color=alt.Color("index:N", title=None),
+    bars = base.mark_bar().encode(y=alt.Y("input:N", sort=order, title=None, axis=alt.Axis(labelLimit=260)), yOffset="index:N",
+                                  x=alt.X("value:Q", title="Share of output variance (lines: 95% confidence interval)"),
+                                  color=alt.Color("index:N", title=None),
                                   tooltip=["input:N", "index:N", alt.Tooltip("value:Q", format=".3f")])
     errors = base.mark_rule().encode(y=alt.Y("input:N", sort=order), yOffset="index:N", x="lo:Q", x2="hi:Q")
-    return _titled_layer(bars, errors, title=title, source_note=source_note)
+    return _titled_layer(bars, errors, takeaway=takeaway, title=title, source_note=source_note)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -144,6 +145,17 @@ def fmt_change(value, unit: str) -> str:
     return ("-" if value < 0 else "+") + text
 
 
+def shared_label(labels: list[str]) -> str:
+    """One label for a headline number across runs: where the runs' labels differ (a parameter's value written into
+    the label, such as "at 70.0% utilization" against "at 50.0% utilization"), the differing words read "…"."""
+    words = [label.split() for label in labels]
+    if all(w == words[0] for w in words):
+        return labels[0]
+    start = len(os.path.commonprefix(words))
+    end = len(os.path.commonprefix([w[start:][::-1] for w in words]))
+    return " ".join([*words[0][:start], "… (differs by run)", *words[0][len(words[0]) - end:]])
+
+
 def headline_table(runs: list[Run]) -> list[dict]:
     """Every headline number of every section (in the first run's order, then any others): label, unit, the value
     in each run and its difference from the first run."""
@@ -153,7 +165,8 @@ def headline_table(runs: list[Run]) -> list[dict]:
         items = [r.results["results"].get(section, {}).get(key) for r in runs]
         known = next(i for i in items if i is not None)
         values = [None if i is None else i["value"] for i in items]
-        rows.append({"section": section, "key": key, "label": known["label"], "unit": known["unit"], "values": values,
+        label = shared_label([i["label"] for i in items if i is not None])
+        rows.append({"section": section, "key": key, "label": label, "unit": known["unit"], "values": values,
                      "changes": [difference(values[0], v) for v in values[1:]],
                      "differs": any(not same(values[0], v) for v in values[1:])})
     return rows

@@ -14,10 +14,11 @@ import shlex
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+import mistune
 import numpy as np
 import pandas as pd
 import vl_convert
-from IPython.display import Markdown, display
+from IPython.display import display
 from PIL import Image
 
 if TYPE_CHECKING:       # the report builder formats numbers with this module without loading altair
@@ -33,8 +34,17 @@ SECTION_MIMETYPE = "application/vnd.awsaccel.section+json"
 TABLE_MIMETYPE = "application/vnd.awsaccel.table+json"
 WHAT_IF_MIMETYPE = "application/vnd.awsaccel.whatif+json"
 WHAT_IF_OUT = "reports/what-if"
+#: Okabe & Ito's colour-blind-safe palette, blue first: every categorical colour of every chart (no red-green pair).
+CATEGORY_COLOURS = ["#0072B2", "#E69F00", "#56B4E9", "#D55E00", "#009E73", "#CC79A7", "#F0E442", "#000000"]
+CHART_HEIGHT = 200
 CHART_DIGITS = 6         # significant digits of a what-if chart's points (its numbers shown are formatted in Python)
 TABLE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
+UNESCAPED_DOLLAR = re.compile(r"(?<!\\)\$")
+NO_MATHS = "mathjax_ignore tex2jax_ignore"     # the classes MathJax 3 and 2 skip
+#: Markdown for prose that interpolates data: paragraphs, emphasis and code only (no headings, links, images or HTML).
+PROSE = mistune.create_markdown(escape=True)
+PROSE.block.rules = ["blank_line"]                    # everything else is a paragraph
+PROSE.inline.rules = ["escape", "codespan", "emphasis", "linebreak", "softbreak"]
 
 def _money(template: str):
     """Formatter for a money unit: the sign goes before the dollar sign (-$22.4B, not $-22.4B)."""
@@ -93,13 +103,14 @@ def chart_bundle(chart: alt.TopLevelMixin, description: str | None = None) -> di
     png = png_of(spec)
     spec["$schema"] = VEGALITE_SCHEMA
     return {VEGALITE_MIMETYPE: spec, "image/png": base64.b64encode(png).decode("ascii"),
-            "text/plain": f"Chart: {chart_title(spec)}. {spec['description']}"}
+            "text/plain": f"Chart: {spec['description']}"}
 
 
 def chart_spec(chart: alt.TopLevelMixin, description: str | None = None) -> dict:
     """A chart's Vega-Lite spec with the report's legend style and a text description (`description`, then a
     summary of its axes, series and ranges)."""
-    spec = chart.configure_legend(orient="bottom", labelLimit=0, columns=2).to_dict()
+    spec = (chart.configure_legend(orient="bottom", labelLimit=0, columns=2)
+            .configure_range(category=CATEGORY_COLOURS).configure_view(continuousHeight=CHART_HEIGHT).to_dict())
     spec["description"] = " ".join(filter(None, [description or spec.get("description"), describe(spec)]))
     return spec
 
@@ -114,9 +125,28 @@ def show_chart(chart: alt.TopLevelMixin, description: str | None = None) -> None
 
 def png_of(spec: dict) -> bytes:
     """A chart as a palette PNG (no timestamps or other metadata: the same spec gives the same bytes)."""
-    image = Image.open(io.BytesIO(vl_convert.vegalite_to_png(spec, scale=PNG_SCALE)))
+    image = Image.open(io.BytesIO(vl_convert.vegalite_to_png(spec, scale=PNG_SCALE))).convert("RGBA")
+    return palette_png(image.quantize(colors=PNG_COLORS, method=Image.Quantize.FASTOCTREE))
+
+
+def svg_of(spec: dict) -> str:
+    """A chart as a static SVG element (for pages without the Vega bundle, such as the one-page brief)."""
+    svg = vl_convert.vegalite_to_svg({k: v for k, v in spec.items() if k != "$schema"})
+    return svg[svg.index("<svg"):]
+
+
+def palette_png(image: Image.Image) -> bytes:
+    """An image's pixels as a palette PNG whose bytes depend on the pixels alone: the palette holds exactly the colours
+    used, sorted by (R, G, B, A), so two images that show the same pixels through palettes in another order (as the
+    quantizer can return them) give the same bytes; no metadata, a fixed compression level."""
+    pixels = np.asarray(image.convert("RGBA")).reshape(-1, 4)
+    colours, index = np.unique(pixels, axis=0, return_inverse=True)
+    if len(colours) > 256:
+        raise ValueError(f"{len(colours)} colours do not fit a PNG palette")
+    out = Image.fromarray(index.reshape(image.height, image.width).astype(np.uint8), mode="P")
+    out.putpalette(colours[:, :3].astype(np.uint8).tobytes(), rawmode="RGB")
     buffer = io.BytesIO()
-    image.quantize(colors=PNG_COLORS, method=Image.Quantize.FASTOCTREE).save(buffer, format="PNG", optimize=True)
+    out.save(buffer, format="PNG", compress_level=9, transparency=colours[:, 3].astype(np.uint8).tobytes())
     return buffer.getvalue()
 
 
@@ -124,6 +154,19 @@ def chart_title(spec: dict) -> str:
     """The title text of a chart spec."""
     title = spec.get("title", "")
     return title.get("text", "") if isinstance(title, dict) else title
+
+
+def chart_name(spec: dict) -> str:
+    """What a chart shows, in a few words (its data file is named after it): under a takeaway title (analysis.charts)
+    the first subtitle line, else the title."""
+    notes = chart_subtitle(spec)
+    return notes[0] if len(notes) >= 2 else chart_title(spec)
+
+
+def chart_subtitle(spec: dict) -> list[str]:
+    """The subtitle lines of a chart spec (what it shows, its source)."""
+    title = spec.get("title")
+    return list(title.get("subtitle", [])) if isinstance(title, dict) else []
 
 
 def _views(spec: dict, data: str | None = None):
@@ -205,14 +248,20 @@ def describe(spec: dict) -> str:
     for key, name in SERIES_CHANNELS.items():
         if key in channels and key != measure:
             text += f". {name}: {_channel_phrase(channels[key], rows)}"
-    title = spec.get("title")
-    notes = title.get("subtitle", []) if isinstance(title, dict) else []
-    return ". ".join([text, *notes]) + "."
+    return ". ".join(filter(None, [chart_title(spec), text, *chart_subtitle(spec)])) + "."
 
 
 def say(text: str) -> None:
-    """Display prose that quotes computed values."""
-    display(Markdown(text))
+    """Display prose that quotes computed values. JupyterLab typesets markdown and HTML outputs with MathJax, so
+    "$3.2B ($2.0B–$5.1B)" would render as a formula: it is shown from HTML that MathJax is told to leave alone
+    (PROSE's safe subset of markdown), with the markdown (dollars escaped) for the report and other viewers."""
+    markdown = no_maths(text)
+    display({"text/html": f'<div class="{NO_MATHS}">{PROSE(markdown)}</div>', "text/markdown": markdown}, raw=True)
+
+
+def no_maths(text: str) -> str:
+    """Markdown with every unescaped dollar sign escaped (\\$), which markdown renderers show as a dollar sign."""
+    return UNESCAPED_DOLLAR.sub(r"\\$", text)
 
 
 def table(frame: pd.DataFrame, units: dict[str, str], labels: dict[str, str] | None = None) -> None:
@@ -238,7 +287,7 @@ def table(frame: pd.DataFrame, units: dict[str, str], labels: dict[str, str] | N
     head = "".join(f"<th>{html.escape(c)}</th>" for c in out.columns)
     body = "".join("<tr>" + "".join(f'<td class="{"num" if c in numeric else "text"}">{html.escape(v)}</td>'
                                     for c, v in row.items()) + "</tr>" for _, row in out.iterrows())
-    display({"text/html": f'<table class="data"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>',
+    display({"text/html": f'<table class="data {NO_MATHS}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>',
              "text/plain": out.to_string(index=False)}, raw=True)
 
 
@@ -272,6 +321,23 @@ def publish_table(name: str, frame: pd.DataFrame, description: str, title: str |
             raw=True)
 
 
+def payback_text(months: float, life_years: float) -> str:
+    """A payback month for readers: "not within life" when it is missing or not before the end of the life."""
+    if months is None or not math.isfinite(months) or months >= life_years * 12:
+        return "not within life"
+    return fmt(months, "months")
+
+
+def fixed_y_domain(spec: dict, lines: pd.DataFrame) -> dict:
+    """`spec` with its y scale fixed to the range of its y field over every row of `lines` (the whole grid)."""
+    view = next(v for v in [spec, *spec.get("layer", [])] if "y" in v.get("encoding", {}))
+    y = view["encoding"]["y"]
+    values = pd.to_numeric(lines[y["field"]], errors="coerce")
+    values = values[np.isfinite(values)]
+    y["scale"] = {**y.get("scale", {}), "domain": [float(values.min()), float(values.max())], "nice": True, "zero": False}
+    return spec
+
+
 def _plain(value):
     """A cell as a JSON value (numpy scalars to Python, timestamps to ISO text)."""
     if hasattr(value, "isoformat"):
@@ -286,7 +352,7 @@ def _set_text(value) -> str:
 def publish_what_if(name: str, title: str, description: str, axes: dict[str, list], schema: dict, values: dict,
                     points: pd.DataFrame, outputs: dict[str, tuple[str, str]], x: str,
                     chart_of: Callable[[pd.DataFrame], alt.TopLevelMixin], lines: pd.DataFrame | None = None,
-                    series: str | None = None) -> None:
+                    series: str | None = None, within_life: dict[str, str] | None = None) -> None:
     """Publish a what-if grid computed by the model: the report shows one control per parameter in `axes` (its
     grid values), the `outputs` (column: (label, unit)) of the selected grid point (one row per `series` value),
     a chart and the `--set` line that rebuilds the view as a full report. The page only looks grid points up.
@@ -294,16 +360,20 @@ def publish_what_if(name: str, title: str, description: str, axes: dict[str, lis
     `points` has one row per grid point (and series value); `lines` (default: `points`) holds the chart's rows,
     shown where every control but the chart's `x` field matches; `chart_of(lines at the run's values)` draws
     them. `values` is the run's parameter set: controls start at its values, and its other differences from the
-    defaults enter the `--set` line. The payload is compact: `rows` are lists (the `columns` of `points`, then the
-    formatted text of each output), `lines` columns and rows."""
+    defaults enter the `--set` line. `within_life` maps an output in months (a payback) to the column of `points`
+    holding the asset's life in years: a value missing or not before the end of life reads "not within life". The
+    chart's y axis is fixed over the whole grid, so that moving a control moves the line, not the axis. The payload
+    is compact: `rows` are lists (the `columns` of `points`, then the formatted text of each output), `lines`
+    columns and rows."""
     if not TABLE_NAME.fullmatch(name):
         raise ValueError(f"what-if name {name!r}: use lower-case letters, digits, '_' and '-'")
     own = lines is None
     lines = points if own else lines
     match = [n for n in axes if n != x]
     initial = lines[(lines[match] == pd.Series({n: values[n] for n in match})).all(axis=1)]
-    spec = chart_spec(chart_of(initial))
-    controls = [{"name": n, "label": schema[n].title, "unit": unit_label(schema[n].unit), "values": list(v),
+    spec = fixed_y_domain(chart_spec(chart_of(initial)), lines)
+    controls = [{"name": n, "label": schema[n].title, "unit": "" if schema[n].unit in UNIT_FORMATS else unit_label(schema[n].unit),
+                 "values": list(v),
                  "labels": [fmt(value, schema[n].unit) for value in v], "set": [_set_text(value) for value in v],
                  "default": schema[n].default, "value": values[n]} for n, v in axes.items()]
 
@@ -312,7 +382,10 @@ def publish_what_if(name: str, title: str, description: str, axes: dict[str, lis
                  float(f"{v:.{digits}g}") if digits and isinstance(v, float) else v for v in map(_plain, row)]
                 for row in frame.itertuples(index=False)]
 
-    texts = [[fmt(v, unit) for v in points[c]] for c, (_, unit) in outputs.items()]
+    life = within_life or {}
+    texts = [[payback_text(v, years) if c in life else fmt(v, unit)
+              for v, years in zip(points[c], points[life[c]] if c in life else points[c])]
+             for c, (_, unit) in outputs.items()]
     rows = [row + [t[i] for t in texts] for i, row in enumerate(cells(points))]
     base = [f"--set {n}={_set_text(v)}" for n, v in sorted(values.items())
             if n in schema and n not in axes and v != schema[n].default]

@@ -17,6 +17,7 @@ import json
 import re
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
@@ -24,21 +25,31 @@ import markupsafe
 import mistune
 import nbformat
 
-from analysis import cache, freshness, outdir
+from analysis import cache, freshness, front, outdir
 from analysis.data import Dataset
 from analysis.notebook_run import declared_parameters, execute_all, notebook_paths
 from analysis.params import Parameter
 from analysis.present import (SECTION_MIMETYPE, TABLE_MIMETYPE, VEGALITE_MIMETYPE, WHAT_IF_MIMETYPE, chart_data,
-                              chart_title, fmt, unit_label)
+                              PROSE, chart_name, chart_subtitle, chart_title, fmt, svg_of, unit_label)
 
 TEMPLATES = jinja2.Environment(loader=jinja2.PackageLoader("analysis", "templates"), autoescape=True,
                                keep_trailing_newline=True)
 MARKDOWN = mistune.create_markdown(plugins=["table"])
-PROSE = mistune.create_markdown(escape=True)
-PROSE.block.rules = ["blank_line"]                    # everything else is a paragraph
-PROSE.inline.rules = ["escape", "codespan", "emphasis", "linebreak", "softbreak"]
 LINKABLE_URL = re.compile(r"https?://[^\s]+", re.IGNORECASE)
 HIDDEN_INPUT_TAGS = {"parameters", "injected-parameters"}
+LONG_TABLE_ROWS = 8        # a table with more rows moves to the appendix, leaving a link in its place
+
+
+@dataclass
+class Page:
+    """What rendering the notebooks collects for the page beside their bodies: table-of-contents entries, the
+    sections' headline results, the data files, the long tables moved to the appendix and the headline chart."""
+    toc: list = field(default_factory=list)
+    sections: list = field(default_factory=list)
+    downloads: list = field(default_factory=list)
+    tables: list = field(default_factory=list)
+    headline_chart: str = ""
+    headline_spec: dict = field(default_factory=dict)
 
 
 def _slug(text: str) -> str:
@@ -52,7 +63,7 @@ def _markdown(text: str, toc: list, prefix: str) -> str:
         ident = f"{prefix}-{_slug(inner)}"
         if level in ("1", "2"):
             toc.append({"level": int(level), "id": ident, "text": re.sub(r"<[^>]+>", "", inner)})
-        return f'<h{level} id="{ident}">{inner}</h{level}>'
+        return f'<h{level} id="{ident}">{inner}<a class="anchor" href="#{ident}" aria-label="Link to this heading">#</a></h{level}>'
     return re.sub(r"<h([1-6])>(.*?)</h\1>", anchor, MARKDOWN(text))
 
 
@@ -80,14 +91,19 @@ def _download(downloads: list, ident: str, title: str, description: str, columns
 
 
 def _chart_html(spec: dict, downloads: list) -> str:
-    """An interactive chart with its description and a link to its data."""
+    """An interactive chart under its takeaway (HTML text, which wraps on any screen), with its description and a
+    link to its data; the data file is named after what the chart shows (the first subtitle line)."""
     columns, rows = chart_data(spec)
-    entry = _download(downloads, _slug(chart_title(spec)) or "chart", chart_title(spec), spec["description"], columns, rows)
-    embed = {k: v for k, v in spec.items() if k != "$schema"}     # the page's own Vega-Lite version draws it
-    return (f'<figure class="chart"><div class="vega-chart" id="chart-{entry["id"]}"></div>'
+    name, notes = chart_name(spec), chart_subtitle(spec)
+    entry = _download(downloads, _slug(name) or "chart", name, spec["description"], columns, rows)
+    embed = {k: v for k, v in spec.items() if k not in ("$schema", "title")}    # the page's own Vega-Lite draws it
+    return (f'<figure class="chart"><p class="chart-title"><strong>{html.escape(chart_title(spec))}</strong>'
+            + "".join(f'<span>{html.escape(n)}</span>' for n in notes) + '</p>'
+            f'<div class="vega-chart" id="chart-{entry["id"]}"></div>'
             f'<script type="application/json" data-chart="chart-{entry["id"]}">{_script_json(embed)}</script>'
-            f'<figcaption>{html.escape(spec["description"])} <a class="csv" href="{entry["file"]}">Data (CSV)</a>'
-            f'</figcaption></figure>')
+            f'<figcaption><details><summary>Description and data</summary><span class="description">'
+            f'{html.escape(spec["description"])}</span> <a class="csv" href="{entry["file"]}">Data (CSV)</a>'
+            f'</details></figcaption></figure>')
 
 
 def _what_if_html(payload: dict, downloads: list) -> str:
@@ -101,7 +117,11 @@ def _what_if_html(payload: dict, downloads: list) -> str:
                                                             start=start, payload=markupsafe.Markup(_script_json(payload)))
 
 
-def _output_html(output, toc: list, prefix: str, sections: list, downloads: list) -> str:
+def _table_rows(table_html: str) -> int:
+    return table_html.count("<tr>") - 1         # less the header row (analysis.present.table writes one <tr> each)
+
+
+def _output_html(output, prefix: str, page: Page, heading: str) -> str:
     kind = output.get("output_type")
     if kind == "stream":
         return f'<pre class="stream">{html.escape(output["text"])}</pre>'
@@ -109,23 +129,29 @@ def _output_html(output, toc: list, prefix: str, sections: list, downloads: list
         return f'<pre class="error">{html.escape(output["ename"])}: {html.escape(output["evalue"])}</pre>'
     data = output.get("data", {})
     if VEGALITE_MIMETYPE in data:
-        return _chart_html(data[VEGALITE_MIMETYPE], downloads)
+        return _chart_html(data[VEGALITE_MIMETYPE], page.downloads)
     if TABLE_MIMETYPE in data:
         table = data[TABLE_MIMETYPE]
-        if any(d["id"] == table["name"] for d in downloads):
+        if any(d["id"] == table["name"] for d in page.downloads):
             raise ValueError(f"data table {table['name']!r}: the name is already taken")
-        entry = _download(downloads, table["name"], table["title"], table["description"], table["columns"], table["rows"])
+        entry = _download(page.downloads, table["name"], table["title"], table["description"], table["columns"], table["rows"])
         return (f'<p class="download">Data table <a class="csv" href="{entry["file"]}">{html.escape(entry["id"])}.csv</a>: '
                 f'{html.escape(table["description"])}</p>')
     if WHAT_IF_MIMETYPE in data:
-        return _what_if_html(data[WHAT_IF_MIMETYPE], downloads)
+        return _what_if_html(data[WHAT_IF_MIMETYPE], page.downloads)
     if SECTION_MIMETYPE in data:
-        sections.append(data[SECTION_MIMETYPE])
-        return TEMPLATES.get_template("headlines.html.j2").render(section=data[SECTION_MIMETYPE], fmt=fmt)
-    if "text/html" in data:
-        return f'<div class="output-html">{data["text/html"]}</div>'
-    if "text/markdown" in data:
+        page.sections.append(data[SECTION_MIMETYPE])
+        return ""                                   # every section's headline numbers are in an appendix
+    if "text/markdown" in data:                 # prose (`say`) carries HTML for JupyterLab too: the page renders it itself
         return f'<div class="prose">{PROSE(data["text/markdown"])}</div>'
+    if "text/html" in data:
+        rows = _table_rows(data["text/html"])
+        if rows > LONG_TABLE_ROWS:
+            ident = f"table-{prefix}-{len(page.tables) + 1}"
+            page.tables.append({"id": ident, "title": heading, "rows": rows, "html": data["text/html"]})
+            return (f'<p class="moved">Table ({rows} rows): <a href="#{ident}">{html.escape(heading)}</a>, '
+                    'in the appendix of long tables.</p>')
+        return f'<div class="output-html">{data["text/html"]}</div>'
     if "text/plain" in data:
         return f'<pre class="output-text">{html.escape(data["text/plain"])}</pre>'
     return ""
@@ -150,19 +176,29 @@ def write_downloads(downloads: list, folder: Path) -> None:
 
 
 def render_notebook(nb: nbformat.NotebookNode, prefix: str, toc: list, sections: list,
-                    downloads: list | None = None) -> str:
+                    downloads: list | None = None, page: Page | None = None, lift_chart: bool = False) -> str:
     """One notebook as an HTML section: prose, outputs, and code folded away; charts and data tables are added to
-    `downloads` (the files the report writes to data/)."""
-    downloads = [] if downloads is None else downloads
-    parts = []
+    `downloads` (the files the report writes to data/), tables longer than LONG_TABLE_ROWS move to `page.tables`
+    (the appendix) and, with `lift_chart`, the first chart moves to `page.headline_chart` (the first screen)."""
+    page = page or Page()
+    page.toc, page.sections = toc, sections
+    page.downloads = [] if downloads is None else downloads
+    parts, heading = [], nb.metadata.get("title", prefix)
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             parts.append(f'<div class="prose">{_markdown(cell.source, toc, prefix)}</div>')
+            headings = re.findall(r"^#{1,3}\s+(.+)$", cell.source, re.M)
+            heading = headings[-1].strip() if headings else heading
         elif cell.cell_type == "code":
             tags = set(cell.metadata.get("tags", []))
             label = "parameters" if tags & HIDDEN_INPUT_TAGS else "code"
             parts.append(f'<details class="code"><summary>{label}</summary><pre>{html.escape(cell.source)}</pre></details>')
-            parts.extend(_output_html(output, toc, prefix, sections, downloads) for output in cell.outputs)
+            for output in cell.outputs:
+                shown = _output_html(output, prefix, page, heading)
+                spec = output.get("data", {}).get(VEGALITE_MIMETYPE)
+                if lift_chart and spec is not None and not page.headline_spec:
+                    page.headline_chart, page.headline_spec, shown = shown, spec, ""
+                parts.append(shown)
     return f'<section class="notebook" id="{prefix}">' + "\n".join(parts) + "</section>"
 
 
@@ -216,20 +252,26 @@ def build(out_dir: Path, values: dict, schema: dict[str, Parameter], dataset: Da
         bundle = []         # vl-convert holds the GIL while it builds the bundle: build it here, not in a thread
         executed, keys, used = _run_notebooks(staging / "notebooks", values, schema, dataset, use_cache, progress,
                                               meanwhile=lambda: bundle.append(vega_script()))
-        toc, sections, bodies, downloads = [], [], [], []
+        page, bodies = Page(), []
         for path in executed:
             nb = nbformat.read(str(path), as_version=4)
-            bodies.append(render_notebook(nb, path.stem, toc, sections, downloads))
+            bodies.append(render_notebook(nb, path.stem, page.toc, page.sections, page.downloads, page,
+                                          lift_chart=path.stem == front.FRONT["chart"]))
+        sections, downloads = page.sections, page.downloads
         source_ids = sorted({sid for s in sections for sid in s["sources"]} |
                             {schema[name].source_id for name in used})
         sources = [_linkable(dataset.source(sid)) for sid in source_ids]
         stale = freshness.stale_series(dataset, values["as_of"])
-        page = TEMPLATES.get_template("report.html.j2").render(
-            title_suffix=f" — scenario {scenario}" if scenario else "", as_of=values["as_of"], data_version=dataset.version, toc=toc, bodies=bodies,
-            parameters=_parameter_rows(schema, values, used), sources=sources, stale=stale.to_dict("records"),
-            downloads=downloads,
-            vega_bundle=bundle[0])
-        (staging / "index.html").write_text(page, encoding="utf-8")
+        found = {s["section"]: {r["key"]: r for r in s["results"]} for s in sections}
+        context = dict(title_suffix=f" — scenario {scenario}" if scenario else "", as_of=values["as_of"],
+                       data_version=dataset.version, verdict=front.verdict(found), numbers=front.key_numbers(found),
+                       values=values, parameters=_parameter_rows(schema, values, used))
+        (staging / "index.html").write_text(TEMPLATES.get_template("report.html.j2").render(
+            **context, headline_chart=page.headline_chart, toc=page.toc, bodies=bodies, tables=page.tables,
+            sections=sections, fmt=fmt, sources=sources, stale=stale.to_dict("records"), downloads=downloads,
+            vega_bundle=bundle[0]), encoding="utf-8")
+        (staging / "brief.html").write_text(TEMPLATES.get_template("brief.html.j2").render(
+            **context, headline_svg=markupsafe.Markup(svg_of(page.headline_spec))), encoding="utf-8")
         write_downloads(downloads, staging / "data")
         results = {"as_of": values["as_of"], "data_version": dataset.version, "scenario": scenario,
                    "parameters": {name: values[name] for name in sorted(used)},

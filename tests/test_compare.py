@@ -172,6 +172,25 @@ def test_page_renders_offline_with_every_chart(page):
         assert off.errors == [] and off.blocked == []
 
 
+def test_attribution_is_readable_without_sideways_scroll_at_desktop_width(page):
+    with offline_page(viewport={"width": 1366, "height": 768}) as off:
+        off.page.goto((page / "index.html").as_uri())
+        found = off.page.evaluate("""() => ({
+            tables: document.querySelectorAll('#why table.explain-one').length,
+            cut: Array.from(document.querySelectorAll('#why table.explain-one td, #why table.explain-one caption'))
+                .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth).length,
+            wide: Array.from(document.querySelectorAll('#why *')).filter(e => e.scrollWidth > e.clientWidth + 1
+                && getComputedStyle(e).overflowX !== 'visible').length,
+            page: document.documentElement.scrollWidth})""")
+    assert found["tables"] >= 2 and found["cut"] == 0 and found["wide"] == 0 and found["page"] <= 1366, found
+
+
+def test_a_label_that_names_a_run_value_reads_the_same_for_every_run():
+    labels = ["Margin per sold GPU-hour at 70.0% utilization, 2023Q3 case", "Margin per sold GPU-hour at 50.0% utilization, 2023Q3 case"]
+    assert compare.shared_label(labels) == "Margin per sold GPU-hour at … (differs by run) utilization, 2023Q3 case"
+    assert compare.shared_label(labels[:1] * 2) == labels[0]
+
+
 def test_section_parameters_come_from_the_notebooks():
     declared = compare.section_parameters()
     assert declared["portfolio"] == set(declared_parameters(NOTEBOOK_DIR / "02_portfolio.ipynb"))

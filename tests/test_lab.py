@@ -38,12 +38,13 @@ def _free_port() -> int:
 @pytest.fixture
 def lab(tmp_path):
     """JupyterLab on a free local port with private config, data and settings folders (nothing trusted: the notary
-    database is in memory), serving a copy of the committed notebook with the most charts."""
+    database is in memory), serving copies of the committed notebooks; yields the one with the most charts."""
     chromium()                                    # skip (or fail under CI) before starting a server
     notebook = max(notebook_paths(), key=_charts)
     work = tmp_path / "work"
     work.mkdir()
-    shutil.copy(notebook, work / notebook.name)
+    for path in notebook_paths():
+        shutil.copy(path, work / path.name)
     settings = tmp_path / "settings" / "@jupyterlab" / "notebook-extension"
     settings.mkdir(parents=True)
     # Draw every cell, not only those in view, so that all outputs can be inspected without scrolling.
@@ -95,6 +96,38 @@ def test_every_chart_renders_in_jupyterlab_untrusted_and_offline(lab):
     assert rendered == expected and as_text == 0
     assert trusted == 0
     assert offline.blocked == [] and offline.errors == []
+
+
+MATHS = "document.querySelectorAll('.MathJax, .MathJax_Display, .MathJax_Preview, mjx-container, .jp-RenderedLatex').length"
+
+
+def test_no_notebook_renders_money_as_maths_in_jupyterlab(lab):
+    """JupyterLab typesets markdown with MathJax: two dollar signs in one block ("$3.2B ($2.0B–$5.1B)") would become
+    a formula. Every notebook is opened and every cell drawn; none holds a typeset formula, and money shows as $."""
+    base, _ = lab
+    with offline_page(allowed=(base, "data:", "blob:"), viewport={"width": 1400, "height": 1000}) as offline:
+        for path in notebook_paths():
+            offline.page.goto(f"{base}/lab/tree/{path.name}?token={TOKEN}")
+            offline.page.wait_for_function(
+                "n => document.querySelectorAll('.jp-Notebook .jp-Cell').length >= n", arg=len(nbformat.read(str(path), as_version=4).cells),
+                timeout=90_000)
+            offline.page.wait_for_timeout(2000)                  # MathJax typesets after the cells are drawn
+            found = offline.page.evaluate(MATHS)
+            dollars = offline.page.evaluate(
+                "Array.from(document.querySelectorAll('.jp-OutputArea-output')).filter(e => /\\$\\d/.test(e.innerText)).length")
+            assert found == 0, path.name
+            if path.stem in ("00_summary", "01_capex"):
+                assert dollars > 0, path.name                    # the money is there, as text
+    assert offline.blocked == []
+
+
+def test_every_notebook_opens_with_a_narrative_then_its_parameters():
+    for path in notebook_paths():
+        cells = nbformat.read(str(path), as_version=4).cells
+        first, second = cells[0], cells[1]
+        assert first.cell_type == "markdown" and first.source.startswith("# "), path.name
+        assert len(first.source.split()) >= 40, path.name        # a paragraph that says what the notebook answers
+        assert second.cell_type == "code" and "parameters" in second.metadata.get("tags", []), path.name
 
 
 def test_static_html_export_shows_every_chart_as_an_image():

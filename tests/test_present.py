@@ -13,6 +13,7 @@ import pytest
 from PIL import Image
 
 from analysis import present, report
+from tests.conftest import ROOT
 
 
 @pytest.fixture
@@ -51,7 +52,7 @@ def test_description_states_axes_ranges_series_and_source():
     frame = _shares()
     text = present.chart_bundle(_line(frame))[present.VEGALITE_MIMETYPE]["description"]
     low, high = f"{frame['share'].min():.0%}", f"{frame['share'].max():.0%}"
-    assert text.startswith(f"Line chart of Share of spend ({low} to {high}) by Calendar year (2024 to 2026)")
+    assert text.startswith(f"Shares. Line chart of Share of spend ({low} to {high}) by Calendar year (2024 to 2026)")
     assert ". Series: A, B." in text and text.endswith("Source: test.")
     written = present.chart_bundle(_line(frame), description="B overtakes A.")[present.VEGALITE_MIMETYPE]["description"]
     assert written == "B overtakes A. " + text
@@ -115,3 +116,44 @@ def test_report_writes_a_csv_per_chart_and_table_and_an_index(tmp_path, shown):
     plotted = pd.read_csv(tmp_path / "data" / "shares.csv")
     assert plotted[["year", "vendor", "share"]].equals(_shares())
     assert index[0]["description"] == shown[0][present.VEGALITE_MIMETYPE]["description"]
+
+
+def test_png_bytes_depend_on_the_pixels_only_not_on_palette_order():
+    """nbval skips image/png, so this is where image determinism is checked: the same pixels through a palette in
+    another order (as the quantizer returned them in two builds) give the same PNG bytes."""
+    png = present.png_of(present.chart_spec(_line(_shares())))
+    image = Image.open(io.BytesIO(png))
+    palette = np.array(image.getpalette(rawmode="RGB")).reshape(-1, 3)
+    alpha = np.frombuffer(image.info["transparency"], dtype=np.uint8)
+    order = np.arange(len(alpha))[::-1]                                     # the same colours, reversed
+    shuffled = Image.fromarray(np.argsort(order).astype(np.uint8)[np.asarray(image)], mode="P")
+    shuffled.putpalette(palette[order].astype(np.uint8).tobytes(), rawmode="RGB")
+    shuffled.info["transparency"] = alpha[order].tobytes()
+    assert np.array_equal(np.asarray(shuffled.convert("RGBA")), np.asarray(image.convert("RGBA")))
+    assert present.palette_png(shuffled) == png
+    assert present.png_of(present.chart_spec(_line(_shares()))) == png       # and a second render is the same bytes
+
+
+def test_chart_images_are_the_same_bytes_in_a_fresh_process():
+    """A chart rendered in another Python process (as each build's kernels are) gives the same PNG bytes."""
+    import hashlib
+    import subprocess
+    import sys
+    script = ("import hashlib, sys; from tests.test_present import _line, _shares; from analysis import present; "
+              "sys.stdout.write(hashlib.sha256(present.png_of(present.chart_spec(_line(_shares())))).hexdigest())")
+    runs = [subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT).stdout
+            for _ in range(2)]
+    here = hashlib.sha256(present.png_of(present.chart_spec(_line(_shares())))).hexdigest()
+    assert runs == [here, here]
+
+
+def test_payback_reads_not_within_life_when_not_before_the_end_of_the_life():
+    assert present.payback_text(71.0, 6) == present.fmt(71.0, "months")
+    assert present.payback_text(72.0, 6) == present.payback_text(float("nan"), 6) == "not within life"
+
+
+def test_prose_is_html_that_mathjax_skips_and_markdown_with_escaped_dollars(shown):
+    present.say("From $3.2B ($2.4B–$4.3B) to *more*.")
+    html, markdown = shown[0]["text/html"], shown[0]["text/markdown"]
+    assert markdown == "From \\$3.2B (\\$2.4B–\\$4.3B) to *more*."
+    assert html == f'<div class="{present.NO_MATHS}"><p>From $3.2B ($2.4B–$4.3B) to <em>more</em>.</p>\n</div>'

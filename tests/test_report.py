@@ -50,7 +50,7 @@ def test_page_is_self_contained(built):
     page = (built / "index.html").read_text(encoding="utf-8")
     assert page.count("vegaEmbed") >= 1 and page.count("<script>") == 2      # one bundle + one init script
     assert not re.search(r"<script[^>]+src=", page) and not re.search(r"<link[^>]+href=", page)
-    for cdn in ("cdn.jsdelivr", "unpkg.com", "require.js", "mathjax"):
+    for cdn in ("cdn.jsdelivr", "unpkg.com", "require.js", "mathjax.js", "tex-mml"):
         assert cdn not in page.lower()
 
 
@@ -159,14 +159,16 @@ def test_report_renders_every_chart_offline_with_a_description_and_its_data(buil
         count = _open_report(offline, built)
         marks = offline.page.evaluate(
             "Array.from(document.querySelectorAll('div.vega-chart')).map(d => d.querySelectorAll('svg.marks path, svg.marks text, svg.marks line, svg.marks rect').length)")
-        figures = offline.page.evaluate("""Array.from(document.querySelectorAll('figure.chart')).map(f => ({
+        figures = offline.page.evaluate("""Array.from(document.querySelectorAll('figure.chart'))
+            .filter(f => !f.closest('.what-if')).map(f => ({
             aria: f.querySelector('.vega-chart').getAttribute('aria-label'),
-            caption: f.querySelector('figcaption').childNodes[0].textContent.trim(),
+            caption: f.querySelector('figcaption .description').textContent.trim(),
             href: f.querySelector('figcaption a.csv').getAttribute('href')}))""")
+        what_ifs = offline.page.evaluate("document.querySelectorAll('.what-if figure.chart').length")
         order = offline.page.evaluate(
-            "Array.from(document.querySelectorAll('body > section, body > details')).map(e => e.id)")
+            "Array.from(document.querySelectorAll('main > section, section.appendices > details')).map(e => e.id)")
         appendix_open = offline.page.evaluate("document.querySelector('details#parameters').open")
-    assert count >= 5 and len(figures) == count
+    assert count >= 5 and len(figures) == count - what_ifs
     assert all(n > 0 for n in marks), marks
     assert offline.blocked == [] and offline.errors == []
     index = {row["file"]: row for row in csv.DictReader((built / "data" / "index.csv").open(encoding="utf-8"))}
@@ -175,7 +177,7 @@ def test_report_renders_every_chart_offline_with_a_description_and_its_data(buil
         data_file = built / figure["href"]
         assert data_file.is_file() and len(data_file.read_text(encoding="utf-8").splitlines()) > 1, figure["href"]
         assert index[figure["href"]]["description"] == figure["caption"]
-    assert order[0] == notebook_paths()[0].stem                       # the first notebook (the summary) opens the page
+    assert order[:3] == ["answer", "how", notebook_paths()[0].stem]   # the answer, the method, then the summary
     assert order[-1] == "parameters" and appendix_open is False      # parameters: a collapsed appendix at the end
 
 
@@ -264,7 +266,8 @@ def test_hostile_text_is_inert_in_the_page(hostile):
 
 
 def test_hostile_report_makes_no_request_opens_no_dialog_and_injects_no_element(hostile):
-    blocked, errors, dialogs, found = _open_offline(hostile / "index.html", """() => ({
+    blocked, errors, dialogs, found = _open_offline(hostile / "index.html", """() => (
+        document.querySelectorAll('details').forEach(d => { d.open = true; }), {
         images: document.querySelectorAll('img').length,
         scripts: document.querySelectorAll('script:not([type="application/json"])').length,
         jsLinks: document.querySelectorAll('a[href^="javascript"]').length,

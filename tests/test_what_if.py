@@ -9,7 +9,7 @@ import pytest
 
 from analysis import outlook, params, portfolio, report
 from analysis.notebook_run import NOTEBOOK_DIR
-from analysis.present import fmt
+from analysis.present import fmt, payback_text
 from tests.browser import offline_page
 
 
@@ -67,7 +67,8 @@ def page(tmp_path_factory):
                                      downloads) for name in ("02_portfolio.ipynb", "03_asic_erosion.ipynb")]
     html = report.TEMPLATES.get_template("report.html.j2").render(
         title_suffix="", as_of="", data_version="", toc=toc, bodies=bodies, parameters=[], sources=[], stale=[],
-        downloads=downloads, vega_bundle=report.vega_script())
+        downloads=downloads, vega_bundle=report.vega_script(), verdict={}, numbers=[], tables=[], sections=[],
+        values=params.resolve({}), headline_chart="", fmt=fmt)
     path = tmp_path_factory.mktemp("what-if") / "index.html"
     path.write_text(html, encoding="utf-8")
     return path
@@ -80,7 +81,16 @@ def _move(box, control: str, value) -> dict:
     box.eval_on_selector(f"input[data-control='{control}']",
                          "(e, k) => { e.value = k; e.dispatchEvent(new Event('input')); }", values.index(value))
     rows = box.eval_on_selector_all("tbody.what-if-values tr", "rows => rows.map(r => [...r.cells].map(c => c.textContent))")
-    return {"rows": rows, "command": box.eval_on_selector("code.set-line", "e => e.textContent")}
+    box.wait_for_selector(".what-if-chart svg.marks")
+    box.evaluate("b => new Promise(done => setTimeout(done, 300))")     # vega-embed redraws asynchronously
+    chart = box.eval_on_selector(".what-if-chart", """c => ({
+        y: Array.from(c.querySelectorAll('g.role-axis')).filter(a => (a.getAttribute('aria-label') || '').includes('Y-axis'))
+            .map(a => Array.from(a.querySelectorAll('text')).map(t => t.textContent).join(' ')).join('|'),
+        dashes: Array.from(c.querySelectorAll('g.mark-line path')).filter(p => p.getAttribute('stroke-dasharray')).length,
+        rules: c.querySelectorAll('g.mark-rule line').length})""")
+    return {"rows": rows, "command": box.eval_on_selector("code.set-line", "e => e.textContent"),
+            "description": box.eval_on_selector(".what-if-description", "e => e.textContent"),
+            "y_axis": chart["y"], "dashes": chart["dashes"], "rules": chart["rules"]}
 
 
 def _set_values(command: str, ds) -> dict:
@@ -99,8 +109,14 @@ def test_moving_a_control_shows_the_python_value_of_that_grid_point(page, ds, sc
         p = _set_values(shown["command"], ds)
         assert (p["utilization"], p["depreciation_life_years"]) == (0.4, 6)
         expected = portfolio.landlord_outcomes(portfolio.landlord_cases(ds, p))
-        assert shown["rows"] == [[r.case, fmt(r.npv, "USD"), fmt(r.irr, "fraction"), fmt(r.payback_month, "months")]
+        assert shown["rows"] == [[r.case, fmt(r.npv, "USD"), fmt(r.irr, "fraction"), payback_text(r.payback_month, 6)]
                                  for r in expected.itertuples()]
+        life = schema["depreciation_life_years"]
+        assert shown["description"].startswith("At ") and f"{life.title} {fmt(6, life.unit)}" in shown["description"]
+        assert all(f"NPV per H100 {fmt(r.npv, 'USD')}" in shown["description"] for r in expected.itertuples())
+        axis = shown["y_axis"]
+        assert _move(landlord, "utilization", 0.7)["y_axis"] == axis            # the axis stays, the line moves
+        assert shown["dashes"] >= 1 and shown["rules"] >= 1                    # default (dashed) and the chosen value
 
         erosion = off.page.query_selector("section[data-what-if='what-if-erosion']")
         _move(erosion, "trainium_ceiling", 0.6)

@@ -1,6 +1,12 @@
 var EMBED_OPTIONS = {mode: "vega-lite", renderer: "svg", actions: false};
+// Charts take the width of their container (the notebooks' fixed width is for JupyterLab and the PNG).
+function fitted(spec) {
+  spec.width = "container";
+  spec.autosize = {type: "fit-x", contains: "padding"};
+  return spec;
+}
 document.querySelectorAll("script[data-chart]").forEach(function (node) {
-  var spec = JSON.parse(node.textContent);
+  var spec = fitted(JSON.parse(node.textContent));
   vegaEmbed("#" + node.getAttribute("data-chart"), spec, EMBED_OPTIONS)
     .catch(function (error) { console.error("chart " + node.getAttribute("data-chart") + ": " + error); });
 });
@@ -25,31 +31,72 @@ document.querySelectorAll("section[data-what-if]").forEach(function (box) {
     td.textContent = text;
     row.appendChild(td);
   }
+  var defaults = {};
+  w.controls.forEach(function (c) { defaults[c.name] = c["default"]; });
+  function matches(row, values, free) {
+    return w.controls.every(function (c) { return c.name === free || row[c.name] === values[c.name]; });
+  }
+  function tagged(rows, setting) {
+    return rows.map(function (r) { var t = Object.assign({}, r); t.setting = setting; return t; });
+  }
+  // The chart: the chosen values' lines (solid) over the defaults' (dashed, the reference), on the y axis fixed in
+  // Python over the whole grid, with a rule at the chosen value when the x axis is itself a control.
+  function chart(chosen) {
+    var spec = fitted(JSON.parse(JSON.stringify(w.chart)));
+    var notes = (spec.title && spec.title.subtitle) || [];
+    delete spec.title;                                  // its takeaway was written for the run's values
+    spec.description = notes.join(". ");
+    var shown = tagged(lines.filter(function (r) { return matches(r, chosen, w.x); }), "chosen values");
+    var reference = tagged(lines.filter(function (r) { return matches(r, defaults, w.x); }), "defaults");
+    spec.datasets[spec.data.name] = shown.concat(reference);
+    spec.encoding.strokeDash = {field: "setting", type: "nominal", title: null,
+      scale: {domain: ["chosen values", "defaults"], range: [[1, 0], [5, 4]]},
+      legend: {symbolType: "stroke", symbolStrokeWidth: 2.5, symbolSize: 400}};
+    var control = w.controls.filter(function (c) { return c.name === w.x; })[0];
+    if (!control) { return spec; }
+    var top = {}, inner = {};
+    Object.keys(spec).forEach(function (k) {
+      (["config", "datasets", "width", "height", "autosize", "description"].indexOf(k) >= 0 ? top : inner)[k] = spec[k];
+    });
+    top.layer = [inner, {data: {values: [{chosen: chosen[w.x]}]}, mark: {type: "rule", color: "#D55E00", strokeWidth: 2},
+                         encoding: {x: {field: "chosen", type: "quantitative"}}}];
+    return top;
+  }
   function update() {
-    var chosen = {}, command = [w.command];
+    var chosen = {}, command = [w.command], said = [];
     w.controls.forEach(function (c, i) {
       var k = +inputs[i].value;
       chosen[c.name] = c.values[k];
       box.querySelector("output[data-for='" + c.name + "']").textContent = c.labels[k];
+      said.push(c.label + " " + c.labels[k]);
       if (c.values[k] !== c["default"]) { command.push("--set " + c.name + "=" + c.set[k]); }
     });
-    function matches(row, free) {
-      return w.controls.every(function (c) { return c.name === free || row[c.name] === chosen[c.name]; });
-    }
     var body = box.querySelector("tbody.what-if-values");
     body.textContent = "";
-    points.filter(function (r) { return matches(r, null); }).forEach(function (r) {
+    var outcomes = [];
+    points.filter(function (r) { return matches(r, chosen, null); }).forEach(function (r) {
       var tr = document.createElement("tr");
       if (w.series) { cell(tr, r[w.series], "text"); }
       r.text.forEach(function (text) { cell(tr, text, "num"); });
       body.appendChild(tr);
+      outcomes.push((w.series ? r[w.series] + ": " : "") + w.outputs.map(function (o, i) {
+        return o.label + " " + r.text[i]; }).join(", "));
     });
     box.querySelector("code.set-line").textContent = command.join(" ");
-    var spec = JSON.parse(JSON.stringify(w.chart));
-    spec.datasets[spec.data.name] = lines.filter(function (r) { return matches(r, w.x); });
-    vegaEmbed(box.querySelector(".what-if-chart"), spec, EMBED_OPTIONS)
+    box.querySelector(".what-if-description").textContent =
+      "At " + said.join(", ") + ": " + outcomes.join("; ") + ". The dashed lines are the defaults.";
+    vegaEmbed(box.querySelector(".what-if-chart"), chart(chosen), EMBED_OPTIONS)
       .catch(function (error) { console.error("what-if " + w.name + ": " + error); });
   }
   inputs.forEach(function (input) { input.addEventListener("input", update); });
   update();
+});
+
+// Code cells are folded away; one button shows or hides all of them.
+document.querySelectorAll("button.show-code").forEach(function (button) {
+  button.addEventListener("click", function () {
+    var shown = document.body.classList.toggle("show-code");
+    button.setAttribute("aria-pressed", String(shown));
+    button.textContent = shown ? "Hide code" : "Show code";
+  });
 });

@@ -1,0 +1,231 @@
+"""The page as a reader meets it: the answer on the first screen, a main body of bounded length on screen and on paper,
+a one-page brief, no sideways scroll on a phone, and charts that explain themselves (tests over every chart spec)."""
+from __future__ import annotations
+
+import re
+
+import nbformat
+import pytest
+import vl_convert
+
+from analysis import data, front, params, report
+from analysis.notebook_run import notebook_paths
+from analysis.present import CATEGORY_COLOURS, VEGALITE_MIMETYPE, chart_subtitle, chart_title
+from tests.browser import offline_page
+
+DESKTOP = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}
+MAX_SCREENS = 40            # main body, at 1366 px
+MAX_PDF_PAGES = 25          # main body, A4
+RENDERED = "() => Array.from(document.querySelectorAll('div.vega-chart')).every(d => d.querySelector('svg.marks, canvas'))"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    out = tmp_path_factory.mktemp("page") / "default"
+    ds = data.load_dataset()
+    report.build(out, params.resolve({}, ds), params.schema(ds), ds)
+    return out
+
+
+def _open(offline, path):
+    offline.page.goto(path.as_uri(), wait_until="load")
+    offline.page.wait_for_function(RENDERED, timeout=60_000)
+
+
+def _pdf_pages(pdf: bytes) -> int:
+    return len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+
+
+# --- the first screen ------------------------------------------------------------------------------------------
+
+def test_first_screen_holds_the_verdict_key_numbers_with_periods_and_the_headline_chart(built):
+    with offline_page(viewport=DESKTOP) as offline:
+        _open(offline, built / "index.html")
+        seen = offline.page.evaluate("""() => {
+            const inside = e => { const r = e.getBoundingClientRect(); return r.height > 0 && r.top >= 0 && r.bottom <= innerHeight; };
+            const numbers = Array.from(document.querySelectorAll('ul.key-numbers li'));
+            return {verdict: inside(document.querySelector('p.verdict')),
+                    verdictText: document.querySelector('p.verdict').innerText,
+                    numbers: numbers.filter(inside).map(li => ({value: li.querySelector('.value').innerText,
+                                                               period: li.querySelector('.period').innerText})),
+                    chart: inside(document.querySelector('section.front div.vega-chart svg.marks')),
+                    meta: document.querySelector('footer').innerText}; }""")
+    assert offline.blocked == [] and offline.errors == []
+    assert seen["verdict"] and seen["chart"], seen
+    assert len(seen["numbers"]) >= 3
+    assert all(re.search(r"\b20\d\d\b", n["period"]) for n in seen["numbers"]), seen["numbers"]
+    assert any(n["period"].startswith("total ") for n in seen["numbers"])
+    assert front.ESSAY_QUESTION in seen["verdictText"] and "When:" in seen["verdictText"]
+    assert "data version" in seen["meta"] and "python -m analysis run" in seen["meta"]        # metadata at the foot
+
+
+def test_every_first_screen_number_is_a_published_result(built):
+    import json
+    results = json.loads((built / "results.json").read_text())["results"]
+    numbers = front.key_numbers(results)
+    assert [n.key for n in numbers] == [key for key, _ in front.FRONT["numbers"]]
+    page = (built / "index.html").read_text(encoding="utf-8")
+    for n in numbers:
+        item = front.lookup(results, n.key)
+        assert str(front.years_of(item)[0]) in n.period                 # the period is read from the label
+        assert f'data-key="{n.key}"' in page and n.value in page
+
+
+def test_a_key_the_build_does_not_publish_stops_the_build_by_name(monkeypatch):
+    monkeypatch.setitem(front.FRONT, "numbers", [("summary.no_such_key", "year")])
+    with pytest.raises(KeyError, match="summary.no_such_key"):
+        front.key_numbers({"summary": {}})
+
+
+def test_periods_and_words_come_from_the_results():
+    item = {"label": "Nvidia revenue from AWS, total 2027-2030", "value": 126.6, "unit": "USD_billion", "p5": 67.9, "p95": 187.8}
+    assert front.period(item, "total") == "total 2027–30"
+    assert front.interval(item) == "5th–95th percentile $67.9B–$187.8B"
+    assert front.period({"label": "P(ASIC share of spend > 25% in 2030)"}, "by") == "in 2030"
+    assert [front.likelihood(p) for p in (0.05, 0.2, 0.5, 0.8, 0.95)] == [
+        "very unlikely", "unlikely", "about as likely as not", "likely", "very likely"]
+    with pytest.raises(ValueError, match="names no year"):
+        front.period({"label": "Share of draws"}, "year")
+
+
+# --- length, on screen and on paper ----------------------------------------------------------------------------
+
+def test_main_body_fits_forty_screens_and_twenty_five_pdf_pages_with_appendices_printed_after(built):
+    with offline_page(viewport=DESKTOP) as offline:
+        _open(offline, built / "index.html")
+        main_bottom = offline.page.evaluate("document.querySelector('main').getBoundingClientRect().bottom + scrollY")
+        nav = offline.page.evaluate("""() => ({sticky: getComputedStyle(document.querySelector('nav.bar')).position,
+            skip: document.querySelector('a.skip').getAttribute('href'),
+            anchors: document.querySelectorAll('main h1 a.anchor, main h2 a.anchor').length,
+            headings: document.querySelectorAll('main h1[id], main h2[id]').length,
+            toTop: document.querySelectorAll('a[href="#top"]').length})""")
+        offline.page.emulate_media(media="print")
+        whole = offline.page.pdf(format="A4", print_background=True)
+        offline.page.add_style_tag(content="section.appendices { display: none !important; }")
+        body = offline.page.pdf(format="A4", print_background=True)
+    screens = main_bottom / DESKTOP["height"]
+    assert screens <= MAX_SCREENS, f"main body is {main_bottom:.0f} px = {screens:.1f} screens"
+    assert _pdf_pages(body) <= MAX_PDF_PAGES, _pdf_pages(body)
+    assert _pdf_pages(whole) > _pdf_pages(body) + 5          # the appendices (sources, parameters, tables) print too
+    assert nav["sticky"] == "sticky" and nav["skip"] == "#answer" and nav["toTop"] >= 2
+    assert nav["anchors"] == nav["headings"] >= 10
+
+
+def test_long_tables_move_to_the_appendix_and_links_reach_them(built):
+    page = (built / "index.html").read_text(encoding="utf-8")
+    main = page[page.index("<main"):page.index("</main>")]
+    for body in re.findall(r'<div class="output-html">(.*?)</div>', main, re.S):
+        assert body.count("<tr>") - 1 <= report.LONG_TABLE_ROWS
+    links = re.findall(r'<p class="moved">Table \((\d+) rows\): <a href="#(table-[^"]+)"', main)
+    assert len(links) >= 3 and all(int(n) > report.LONG_TABLE_ROWS for n, _ in links)
+    appendix = page[page.index('id="long-tables"'):]
+    assert all(f'id="{ident}"' in appendix for _, ident in links)
+
+
+def test_brief_is_one_printed_page_with_the_answer_and_the_method(built):
+    brief = (built / "brief.html").read_text(encoding="utf-8")
+    assert "<script" not in brief and "<svg" in brief and 'class="verdict"' in brief
+    assert len(re.findall(r"<li>", brief[brief.index('class="method"'):])) == 5
+    with offline_page(viewport=DESKTOP) as offline:
+        offline.page.goto((built / "brief.html").as_uri(), wait_until="load")
+        offline.page.emulate_media(media="print")
+        pdf = offline.page.pdf(format="A4", print_background=True)
+    assert offline.blocked == [] and offline.errors == []
+    assert _pdf_pages(pdf) == 1
+
+
+# --- a phone ---------------------------------------------------------------------------------------------------
+
+def test_phone_width_has_no_sideways_page_scroll_and_tables_scroll_inside_with_the_key_column_pinned(built):
+    with offline_page(viewport=PHONE) as offline:
+        _open(offline, built / "index.html")
+        offline.page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+        found = offline.page.evaluate("""() => ({
+            width: document.documentElement.scrollWidth,
+            charts: Array.from(document.querySelectorAll('div.vega-chart svg.marks'))
+                .filter(s => s.getBoundingClientRect().right > innerWidth + 1).length,
+            wideTables: Array.from(document.querySelectorAll('table')).filter(t => t.scrollWidth > innerWidth)
+                .map(t => { const box = t.closest('.output-html, .scroll');
+                            return {boxed: !!box && getComputedStyle(box).overflowX === 'auto',
+                                    pinned: getComputedStyle(t.querySelector('tr > :first-child')).position}; })})""")
+    assert found["width"] <= PHONE["width"], found["width"]
+    assert found["charts"] == 0
+    assert found["wideTables"] and all(t == {"boxed": True, "pinned": "sticky"} for t in found["wideTables"]), found
+
+
+# --- every chart explains itself ---------------------------------------------------------------------------------
+
+def _specs() -> list[tuple[str, dict]]:
+    specs = []
+    for path in notebook_paths():
+        nb = nbformat.read(str(path), as_version=4)
+        specs += [(path.name, out["data"][VEGALITE_MIMETYPE]) for cell in nb.cells if cell.cell_type == "code"
+                  for out in cell.outputs if VEGALITE_MIMETYPE in out.get("data", {})]
+    return specs
+
+
+def _views(spec: dict):
+    yield spec
+    for layer in spec.get("layer", []):
+        yield from _views(layer)
+
+
+def test_every_chart_has_a_takeaway_title_above_what_it_shows_and_its_source():
+    specs = _specs()
+    assert len(specs) >= 20
+    for name, spec in specs:
+        title, notes = chart_title(spec), chart_subtitle(spec)
+        assert re.search(r"\d", title) and len(notes) == 2 and title not in notes, (name, title, notes)
+        assert "analysis." not in " ".join([title, *notes]), (name, notes)        # no code names
+
+
+def test_no_year_prints_as_a_number_and_no_chart_uses_a_red_green_scheme():
+    for name, spec in _specs():
+        years = [channel for view in _views(spec) for channel in view.get("encoding", {}).values()
+                 if isinstance(channel, dict) and channel.get("type") == "quantitative" and (
+                     channel.get("field") == "year" or str(channel.get("title", "")).lower().startswith(("year", "calendar year")))]
+        formats = {c["axis"].get("format") for c in years if isinstance(c.get("axis"), dict)}
+        assert not years or formats == {"d"}, (name, years)       # layers share the axis that one of them formats
+        svg = vl_convert.vegalite_to_svg({k: v for k, v in spec.items() if k != "$schema"})
+        labels = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+        assert not [t for t in labels if re.fullmatch(r"2,0\d\d\.\d+|20\d\d\.0", t.strip())], (name, chart_title(spec))
+        assert spec["config"]["range"]["category"] == CATEGORY_COLOURS
+        schemes = [v["encoding"]["color"].get("scale", {}).get("scheme", "") for v in _views(spec)
+                   if "color" in v.get("encoding", {})]
+        assert not [s for s in schemes if "green" in s and "red" in s], (name, schemes)
+
+
+def test_every_dashed_or_layered_distinction_has_a_legend_that_shows_the_dash():
+    for name, spec in _specs():
+        for view in _views(spec):
+            dash = view.get("encoding", {}).get("strokeDash")
+            if isinstance(dash, dict) and "field" in dash:
+                assert dash.get("legend", {}) is not None and dash["legend"].get("symbolType") == "stroke", name
+            color = view.get("encoding", {}).get("color", {})
+            mark = view.get("mark", {})
+            if (mark if isinstance(mark, str) else mark.get("type")) == "line" and "field" in color:
+                assert color.get("legend", {}) is not None, name
+
+
+def _results(quarter: float, half: float, stays: float | None, before: float = 3.2, now: float = 14.8) -> dict:
+    money = {"unit": "USD_billion", "p5": 1.0, "p95": 20.0}
+    return {"summary": {
+        "nvidia_revenue_observed_first": {"label": "Nvidia revenue from AWS, 2023 (observed)", "value": before, **money},
+        "nvidia_revenue_observed_last": {"label": "Nvidia revenue from AWS, 2025 (observed)", "value": now, **money},
+        "asic_spend_share_observed_last": {"label": "ASIC share of spend, 2025 (observed)", "value": 0.2, "unit": "fraction"},
+        "p_asic_above_25pct_2030": {"label": "P(ASIC share of spend > 25% in 2030)", "value": quarter, "unit": "fraction"},
+        "p_asic_above_50pct_2030": {"label": "P(ASIC share of spend > 50% in 2030)", "value": half, "unit": "fraction"}},
+        "erosion": {
+        "year_asic_stays_above_25pct": {"label": "Median first year ... through 2030", "value": stays, "unit": "year"},
+        "share_never_stays_above_25pct": {"label": "Share of draws not above 25% in 2030", "value": 1 - quarter, "unit": "fraction"}}}
+
+
+def test_the_verdict_answers_at_risk_and_when_from_the_numbers():
+    coin = front.verdict(_results(0.49, 0.03, None))
+    assert coin["headline"] == "Yes, but not yet in dollars"
+    assert "grew from $3.2B in 2023 to $14.8B in 2025" in coin["risk"]
+    assert coin["when"].startswith("When: ASICs holding more than a quarter of the spend in 2030 is about as likely as not")
+    soon = front.verdict(_results(0.9, 0.4, 2027.0, now=2.0))
+    assert soon["headline"] == "Yes" and "fell from" in soon["risk"] and "from 2027 on" in soon["when"]
+    assert front.verdict(_results(0.05, 0.0, None))["headline"] == "Not much before 2030"
