@@ -333,7 +333,7 @@ def track_record(releases: pd.DataFrame, found: dict, outside: dict) -> pd.DataF
 def summary(record: pd.DataFrame) -> pd.DataFrame:
     """Per release and target, over the resolved years: how many, 90% coverage, mean CRPS (or Brier) of the forecast
     and of each baseline (NaN where a baseline has no value)."""
-    resolved = record[record["resolved"]]
+    resolved = record[record["resolved"].astype(bool)]
     rows = []
     for (rel, target), g in resolved.groupby(["release", "target"], sort=True):
         binary = target in BINARY
@@ -371,8 +371,11 @@ def results(record: pd.DataFrame) -> list[dict]:
 
 
 def score(ds: Dataset, schema: dict, folder: Path) -> pd.DataFrame:
-    """The track record of every release in `folder` against data/ now."""
-    return track_record(read_releases(folder), outcomes(ds, schema), outside_views(ds))
+    """The track record of every release in `folder` against data/ now (a folder with no release is refused)."""
+    releases = read_releases(folder)
+    if releases.empty:
+        raise ReleaseError(f"{folder}: no release to score yet (write one with `python -m analysis release VERSION`)")
+    return track_record(releases, outcomes(ds, schema), outside_views(ds))
 
 
 def committed_manifest_lines(repo: Path, folder: str = "forecasts") -> set[str] | None:

@@ -149,6 +149,10 @@ def test_a_binary_target_gets_a_brier_score_and_an_unresolved_one_says_when():
     assert (record["horizon"] >= 1).all()
 
 
+def test_an_empty_track_record_has_an_empty_summary():
+    assert forecasts.summary(forecasts.track_record(_release().iloc[:0], {}, {})).empty
+
+
 def test_the_summary_averages_scores_over_resolved_years():
     record = _record({("amazon_gross_capex", 2026): 30.0, ("amazon_gross_capex", 2027): 40.0})
     s = forecasts.summary(record).set_index("target").loc["amazon_gross_capex"]
@@ -199,8 +203,11 @@ def test_bad_release_input_is_one_line_exit_2_nothing_written(tmp_path, capsys, 
     assert not folder.exists()
 
 
-def test_score_refuses_a_tampered_release_and_a_foreign_out(tmp_path, capsys):
+def test_score_refuses_a_tampered_release_a_foreign_out_and_no_release(tmp_path, capsys):
     folder = tmp_path / "forecasts"
+    assert cli.main(["score", "--out", str(tmp_path / "t"), "--forecasts-dir", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no release to score yet" in err and not (tmp_path / "t").exists()
     forecasts.write_release(_release(), "v1", folder)
     shutil.copy(folder / "v1.csv", folder / "v2.csv")                  # not released through the tool
     assert cli.main(["score", "--out", str(tmp_path / "t"), "--forecasts-dir", str(folder)]) == 2
