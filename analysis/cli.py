@@ -1,4 +1,5 @@
-"""Command line: `python -m analysis run|compare|params|scenarios|data-manifest|notebooks` (each takes --help).
+"""Command line: `python -m analysis run|compare|release|score|refresh|sweep|params|scenarios|data-manifest|notebooks`
+(each takes --help).
 
 A user's mistake (bad parameter, scenario or data file, an --out path that is not a report folder) prints one line
 and exits with status 2, before any kernel starts. Ctrl-C or SIGTERM prints one line and exits with status 130,
@@ -11,9 +12,18 @@ import json
 import sys
 from pathlib import Path
 
-from analysis import cache, data, outdir, params, scenarios
+from analysis import cache, data, forecasts, outdir, params, scenarios
 from analysis.errors import UserError, report_interrupt, warn
 from analysis.notebook_run import NotebookFailed, declared_parameters, execute_all, notebook_paths
+
+
+def _parameter_options(parser: argparse.ArgumentParser) -> None:
+    """--scenario, --params and --set, applied in that order over the defaults."""
+    parser.add_argument("--scenario", help="start from a named scenario in scenarios/ (see `python -m analysis scenarios`)")
+    parser.add_argument("--params", type=Path, metavar="FILE.yaml",
+                        help="parameter values from a file in the scenario format (applied after --scenario)")
+    parser.add_argument("--set", dest="assignments", action="append", default=[], metavar="NAME=VALUE",
+                        help="override a parameter (repeatable, applied last); see `python -m analysis params`")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -27,16 +37,42 @@ def _parser() -> argparse.ArgumentParser:
                   f"inputs are unchanged is reused from the execution cache (${cache.CACHE_DIR_ENV}, else "
                   ".cache/notebooks/ in the repository).")
     run.add_argument("--out", type=Path, required=True, help="report folder to write, e.g. reports/high-ai-share")
-    run.add_argument("--scenario", help="start from a named scenario in scenarios/ (see `python -m analysis scenarios`)")
-    run.add_argument("--params", type=Path, metavar="FILE.yaml",
-                     help="parameter values from a file in the scenario format (applied after --scenario)")
-    run.add_argument("--set", dest="assignments", action="append", default=[], metavar="NAME=VALUE",
-                     help="override a parameter (repeatable, applied last); see `python -m analysis params`")
+    _parameter_options(run)
     run.add_argument("--no-cache", dest="use_cache", action="store_false",
                      help="execute every notebook even if the cache holds it (the cache is refreshed)")
     compare = command("compare", "one page comparing report folders, explaining each headline difference")
     compare.add_argument("runs", nargs="+", type=Path, metavar="REPORT", help="report folders (the first is the baseline)")
     compare.add_argument("--out", type=Path, required=True, help="folder to write the comparison to, e.g. reports/compare")
+    compare.add_argument("--data", dest="other_data", type=Path, action="append", default=[], metavar="PATH",
+                         help="data folder of an earlier data version a run was built on (repeatable); its "
+                              "differences are then attributed to the data change and to each parameter")
+    release = command("release", "lock the forecast of one parameter set as forecasts/VERSION.csv",
+                      "Hub-style long format: quantiles and mean per target and year, probabilities of the binary "
+                      "targets. An existing release is never overwritten.")
+    release.add_argument("version", metavar="VERSION", help="release name, e.g. 2026.12 (lower-case, digits, . _ -)")
+    _parameter_options(release)
+    release.add_argument("--forecast-date", help="the date the forecast stands for (YYYY-MM-DD; default today, UTC)")
+    release.add_argument("--reconstructed", action="store_true",
+                         help="mark the release as reconstructed after the fact (e.g. the essay's early-2024 view)")
+    release.add_argument("--forecasts-dir", type=Path, default=forecasts.FORECASTS_DIR, help=argparse.SUPPRESS)
+    score = command("score", "score every release in forecasts/ against the outcomes data/ now holds",
+                    "Writes track_record.csv, track_record_summary.csv and results.json to --out.")
+    score.add_argument("--out", type=Path, required=True, help="folder to write, e.g. reports/track-record")
+    score.add_argument("--forecasts-dir", type=Path, default=forecasts.FORECASTS_DIR, help=argparse.SUPPRESS)
+    refresh = command("refresh", "import a newer copy of a source's export into data/, with a reviewed diff",
+                      "Prints rows added, changed (old -> new) and removed; writes nothing without --accept. With "
+                      "it, the new rows must pass validation and the model; then the data file(s), the manifest and "
+                      "data/CHANGELOG.md are updated.")
+    refresh.add_argument("source", choices=("epoch",), help="epoch: Epoch AI's chip-count export (ai-chip-counts)")
+    refresh.add_argument("path", type=Path, metavar="PATH", help="local folder holding the export's CSV files")
+    refresh.add_argument("--accept", action="store_true", help="apply the diff after review")
+    sweep = command("sweep", "run a grid or a random sample of parameter sets through the section functions",
+                    "Writes sweep.csv (a row of headline numbers per set), sweep.json, charts/*.svg and index.html "
+                    "to --out. A set that fails is reported in its row; the others run.")
+    sweep.add_argument("grid", type=Path, metavar="GRID.yaml", help="the sweep file (see analysis/sweep.py)")
+    sweep.add_argument("--out", type=Path, required=True, help="folder to write, e.g. reports/sweep-ceiling")
+    sweep.add_argument("--executor", default="local", help="local (a process pool, the default) or dask://HOST:PORT")
+    sweep.add_argument("--workers", type=int, help="local pool size (default: every core)")
     listing = command("params", "list every parameter with unit, default, allowed range and source")
     listing.add_argument("--format", choices=("text", "json"), default="text",
                          help="json: one object per parameter, with the notebooks that declare it (for tools)")
@@ -81,14 +117,47 @@ def _list_params(dataset, form: str) -> None:
         print(f"{'':28} {p.description}")
 
 
+def _values(args, dataset) -> dict:
+    """The parameter set of --scenario, --params and --set over the defaults, checked by the schema."""
+    assignments = params.parse_assignments(args.assignments)
+    overrides = scenarios.load(args.scenario)["values"] if args.scenario else {}
+    if args.params:
+        overrides.update(scenarios.params_file(args.params, dataset))
+    overrides.update(assignments)
+    return params.resolve(overrides, dataset)
+
+
+def _score(dataset, out: Path, folder: Path) -> Path:
+    """Write the track record of every release in `folder` to the report-like folder `out`."""
+    record = forecasts.score(dataset, params.schema(dataset), folder)
+    with outdir.claim(out) as staging:
+        record.to_csv(staging / "track_record.csv", index=False, lineterminator="\n")
+        forecasts.summary(record).to_csv(staging / "track_record_summary.csv", index=False, lineterminator="\n")
+        body = {"data_version": dataset.version, "results": {"track_record": {
+            i["key"]: i for i in forecasts.results(record)}}}
+        (staging / "results.json").write_text(json.dumps(body, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "data-manifest":
             print(f"wrote {data.write_manifest(args.data_dir)}")
             return 0
-        if args.command == "run":       # before any other work
+        if args.command == "refresh":
+            from analysis import refresh
+            lines, wrote = refresh.refresh(args.path, args.data_dir or data.data_dir(), args.accept)
+            print("\n".join(lines))
+            changed = any(line[:1] in "+~-" for line in lines)
+            print("wrote the data files, MANIFEST.sha256 and CHANGELOG.md" if wrote else
+                  "no change; nothing written" if not changed else "nothing written; review, then rerun with --accept")
+            return 0
+        if args.command in ("run", "score"):       # before any other work
             out = outdir.check(args.out, protected=(args.data_dir or data.data_dir(), cache.configured_dir()))
+        if args.command == "release":
+            forecasts.check_new(args.version, args.forecasts_dir)
+            forecast_date = args.forecast_date and forecasts.check_date(args.forecast_date)
         dataset = data.load_dataset(args.data_dir)
         if args.command == "params":
             _list_params(dataset, args.format)
@@ -103,17 +172,27 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"    {key} = {value!r}: {scenario['reasons'][key]}")
         elif args.command == "compare":
             from analysis import compare
-            out = compare.build(args.runs, args.out, dataset, progress=_progress, before=heavy)
+            others = tuple(data.load_dataset(path) for path in args.other_data)
+            out = compare.build(args.runs, args.out, dataset, others, progress=_progress, before=heavy)
             print(f"wrote {out}/index.html and compare.json")
+        elif args.command == "release":
+            values = _values(args, dataset)
+            model_id = (args.scenario or "defaults") + ("+custom" if args.params or args.assignments else "")
+            path = forecasts.release(dataset, values, params.schema(dataset), args.version, args.forecasts_dir,
+                                     model_id, forecast_date, args.reconstructed)
+            print(f"wrote {path}")
+        elif args.command == "score":
+            _score(dataset, out, args.forecasts_dir)
+            print(f"wrote {out}/track_record.csv, track_record_summary.csv and results.json")
+        elif args.command == "sweep":
+            from analysis import sweep
+            out, frame = sweep.build(args.grid, args.out, dataset, args.executor, args.workers)
+            failed = int((frame["status"] == "failed").sum())
+            print(f"wrote {out}/sweep.csv ({len(frame)} sets, {failed} failed), sweep.json, charts/ and index.html")
         elif args.command == "run":
             from analysis import report
-            assignments = params.parse_assignments(args.assignments)
             scenarios.check_all(dataset)        # notebook 03 runs every scenario, whichever one is chosen here
-            overrides = scenarios.load(args.scenario)["values"] if args.scenario else {}
-            if args.params:
-                overrides.update(scenarios.params_file(args.params, dataset))
-            overrides.update(assignments)
-            values = params.resolve(overrides, dataset)
+            values = _values(args, dataset)
             declared = [declared_parameters(path) for path in notebook_paths()]
             heavy(values, runs=sum("mc_draws" in d for d in declared),
                   sensitive=sum("sobol_base_samples" in d for d in declared))

@@ -3,7 +3,9 @@
 One offline page (and compare.json) with the parameters that differ, every headline number side by side with its
 difference from the first run, key charts overlaid per run, and an explanation of each headline difference: the
 change attributed to each differing parameter, swapped one at a time from the first run's value to the other run's
-(recomputed in-process with the section functions), plus the interaction left over.
+(recomputed in-process with the section functions), plus the interaction left over. Runs on different data versions
+are compared when each version's data folder is at hand (data/ or `--data PATH`): the data change is then one more
+part, computed first (the first run's parameters on the other run's data).
 
 Attributed sections (ATTRIBUTED) are those whose headline numbers a section function recomputes: `summary`
 (summary.key_findings), `portfolio` (portfolio.headline_results) and `erosion` (outlook.run + headlines, with the
@@ -126,22 +128,24 @@ def load_run(path: Path) -> Run:
     return Run(path.name, path, _read_results(results_file), _read_by_year(path / BY_YEAR))
 
 
-def load_runs(paths: list[Path], dataset: Dataset) -> list[Run]:
-    """At least two report folders, with distinct names, built on the data version in use now."""
+def load_runs(paths: list[Path], dataset: Dataset, others: tuple[Dataset, ...] = ()) -> list[Run]:
+    """At least two report folders, with distinct names, each built on a data version at hand: data/ (`dataset`)
+    or one of the `others` (data folders of earlier versions, given with --data)."""
     if len(paths) < 2:
         raise CompareError(f"compare needs at least two report folders, got {len(paths)}")
     runs = [load_run(p) for p in paths]
     names = [r.name for r in runs]
     if len(set(names)) < len(names):
         raise CompareError(f"compare: two report folders have the same name ({', '.join(names)}); give distinct folders")
+    at_hand = {dataset.version, *(d.version for d in others)}
     versions = {r.name: r.results["data_version"] for r in runs}
-    if len(set(versions.values())) > 1:
+    missing = [v for v in dict.fromkeys(versions.values()) if v not in at_hand]
+    if missing:
         shown = "; ".join(f"{n}: {v}" for n, v in versions.items())
-        raise CompareError(f"compare: the runs were built on different data versions ({shown}); their differences "
-                           "would mix data and parameters, so rebuild them on the same data")
-    if runs[0].results["data_version"] != dataset.version:
-        raise CompareError(f"compare: the runs were built on data version {runs[0].results['data_version']}, but data/ "
-                           f"is now {dataset.version}; rebuild them so that the attribution uses their data")
+        kind = "different data versions" if len(set(versions.values())) > 1 else f"data version {missing[0]}"
+        raise CompareError(f"compare: the runs were built on {kind} ({shown}), but data/ is {dataset.version} and no "
+                           f"--data folder holds {', '.join(missing)}; give it with --data PATH (e.g. from `git archive "
+                           "COMMIT data | tar -x -C /tmp/old`) or rebuild the runs on the same data")
     return runs
 
 
@@ -239,16 +243,28 @@ def section_values(ds: Dataset, schema: dict, run_values: dict, declared: dict[s
     return {section: {i["key"]: i["value"] for i in functions[section]()} for section in sections}
 
 
-def attribute(ds: Dataset, schema: dict, a: Run, b: Run, names: list[str],
+def attribute(ds: Dataset, schema: dict, a: Run, b: Run, names: list[str], ds_b: Dataset | None = None,
               progress: Callable[[str], None] = lambda line: None) -> dict:
     """Why b's headline numbers differ from a's: the change from swapping each parameter in `names` alone from a's
     value to b's, and the interaction (total change minus the sum of the single swaps), per attributed section
-    and key. A swap that the schema refuses alone (e.g. a constraint between two parameters) is reported, not
-    computed; `elsewhere` names differing parameters that no attributed section uses. `check` lists keys whose recomputed values differ from those stored in the reports."""
+    and key. When b was built on other data (`ds_b`, a's data being `ds`), the data change comes first, as one part
+    (a's parameters on b's data), and each parameter is then swapped on b's data. A swap that the schema refuses
+    alone (e.g. a constraint between two parameters) is reported, not computed; `elsewhere` names differing
+    parameters that no attributed section uses. `check` lists keys whose recomputed values differ from those stored
+    in the reports."""
+    ds_b = ds if ds_b is None else ds_b
+    schema_b = schema if ds_b is ds else params.schema(ds_b)
     declared = section_parameters()
     base = section_values(ds, schema, a.parameters, declared)
-    target = section_values(ds, schema, b.parameters, declared)
-    swaps, refused, elsewhere = {}, {}, []
+    target = section_values(ds_b, schema_b, b.parameters, declared)
+    start, swaps, references, refused, elsewhere = base, {}, {}, {}, []
+    if ds_b.version != ds.version:
+        change = f"data {ds.version} -> {ds_b.version}"
+        try:
+            start = swaps[change] = section_values(ds_b, schema_b, a.parameters, declared)
+            references[change] = base
+        except ParameterError as exc:
+            refused[change] = str(exc)
     for number, name in enumerate(names, 1):
         progress(f"{b.name}: [{number}/{len(names)}] swapping {name}")
         if not any(name in d for d in declared.values()):
@@ -256,25 +272,27 @@ def attribute(ds: Dataset, schema: dict, a: Run, b: Run, names: list[str],
             continue
         try:
             uses = [s for s in ATTRIBUTED if name in declared[s]]     # other sections keep a's values
-            swaps[name] = {**base, **section_values(ds, schema, {**a.parameters, name: b.parameters.get(name)},
-                                                    declared, uses)}
+            swaps[name] = {**start, **section_values(ds_b, schema_b, {**a.parameters, name: b.parameters.get(name)},
+                                                     declared, uses)}
+            references[name] = start
         except ParameterError as exc:
             refused[name] = str(exc)
     explained = {}
     check = []
     for section in ATTRIBUTED:
-        for key, start in base[section].items():
+        for key, first in base[section].items():
             end = target[section].get(key)
-            for run, value in ((a, start), (b, end)):
+            for run, value in ((a, first), (b, end)):
                 stored = run.results["results"].get(section, {}).get(key, {}).get("value")
                 if not same(stored, value):
                     check.append(f"{run.name}: {section}.{key}")
-            total = difference(start, end)
-            parts = {n: difference(start, s[section].get(key)) for n, s in swaps.items()}
+            total = difference(first, end)
+            parts = {n: difference(references[n][section].get(key), s[section].get(key)) for n, s in swaps.items()}
             known = [v for v in parts.values() if v is not None]
             interaction = None if total is None or len(known) < len(parts) or refused else total - sum(known)
             explained[f"{section}.{key}"] = {"total": total, "parameters": parts, "interaction": interaction}
     return {"a": a.name, "b": b.name, "parameters": list(swaps), "refused": refused, "elsewhere": elsewhere,
+            "data": None if ds_b.version == ds.version else {"a": ds.version, "b": ds_b.version},
             "explained": explained,
             "check": check}
 
@@ -346,16 +364,21 @@ def _charts(runs: list[Run], downloads: list) -> list[str]:
 
 # --- the page ------------------------------------------------------------------------------------------------
 
-def build(paths: list[Path], out: Path, dataset: Dataset, progress: Callable[[str], None] = lambda line: None,
+def build(paths: list[Path], out: Path, dataset: Dataset, others: tuple[Dataset, ...] = (),
+          progress: Callable[[str], None] = lambda line: None,
           before: Callable[[dict, int], None] = lambda values, runs: None) -> Path:
     """Write the comparison of the report folders `paths` to `out` (index.html, compare.json, data/ CSVs),
-    atomically like a report (analysis.outdir). `before(values, runs)` is told the Monte Carlo work ahead (the
-    outlook runs the attribution recomputes, at the heaviest run's values); `progress` gets one line per swap."""
+    atomically like a report (analysis.outdir). Runs built on an earlier data version need its data folder among
+    `others`; their differences are then attributed to the data change and to each parameter. `before(values,
+    runs)` is told the Monte Carlo work ahead (the outlook runs the attribution recomputes, at the heaviest run's
+    values); `progress` gets one line per swap."""
     out = outdir.check(out, protected=(dataset.directory, cache.configured_dir()))
     resolved = {p.resolve() for p in paths if p.exists()}
     if out.resolve() in resolved:
         raise CompareError(f"--out {out}: is one of the reports being compared; nothing was written")
-    runs = load_runs(paths, dataset)
+    runs = load_runs(paths, dataset, others)
+    datasets = {**{d.version: d for d in others}, dataset.version: dataset}
+    of = {r.name: datasets[r.results["data_version"]] for r in runs}
     schema = params.schema(dataset)
     names = differing_parameters(runs)
     headlines = headline_table(runs)
@@ -363,7 +386,9 @@ def build(paths: list[Path], out: Path, dataset: Dataset, progress: Callable[[st
     heaviest = max((r.parameters for r in runs), key=lambda v: _number(v.get("mc_draws")) or 0)
     before(params.resolve({k: heaviest[k] for k in ("mc_draws", "sobol_base_samples") if k in heaviest}, dataset),
            sum(2 * (len(names) + 2) for _, names in compared))
-    attributions = [attribute(dataset, schema, runs[0], b, names, progress) for b, names in compared]
+    first = of[runs[0].name]
+    attributions = [attribute(first, params.schema(first), runs[0], b, names, of[b.name], progress)
+                    for b, names in compared]
     with outdir.claim(out) as staging:
         downloads = []
         figures = _charts(runs, downloads)
@@ -371,7 +396,7 @@ def build(paths: list[Path], out: Path, dataset: Dataset, progress: Callable[[st
                   "titles": {n: schema[n].title if n in schema else n for n in at["parameters"]}}
                  for i, at in enumerate(attributions)]
         page = TEMPLATES.get_template("compare.html.j2").render(
-            runs=runs, data_version=dataset.version, parameters=[
+            runs=runs, data_version=", ".join(dict.fromkeys(r.results["data_version"] for r in runs)), parameters=[
                 {"name": n, "label": schema[n].title if n in schema else n,
                  "unit": unit_label(schema[n].unit) if n in schema else "",
                  "default": schema[n].default if n in schema else None,
@@ -381,7 +406,8 @@ def build(paths: list[Path], out: Path, dataset: Dataset, progress: Callable[[st
             assets=page_assets(vega_script()))
         (staging / "index.html").write_text(page, encoding="utf-8")
         write_downloads(downloads, staging / "data")
-        summary_json = {"runs": [{"name": r.name, "scenario": r.results.get("scenario")} for r in runs],
+        summary_json = {"runs": [{"name": r.name, "scenario": r.results.get("scenario"),
+                                  "data_version": r.results["data_version"]} for r in runs],
                         "data_version": dataset.version, "differing_parameters": names,
                         "headlines": headlines, "attribution": attributions}
         (staging / "compare.json").write_text(strict_json(summary_json), encoding="utf-8")

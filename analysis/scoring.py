@@ -29,9 +29,13 @@ def crps_quantiles(levels, values, outcome: float) -> float:
 
 
 def interval_score(median: float, lower, upper, alpha, outcome: float) -> float:
-    """Weighted interval score of a median and central (1 - alpha) intervals [lower, upper] (arrays, one per alpha)."""
-    return float(sr.weighted_interval_score(float(outcome), float(median), np.atleast_1d(np.asarray(lower, float)),
-                                            np.atleast_1d(np.asarray(upper, float)), np.atleast_1d(np.asarray(alpha, float))))
+    """Weighted interval score of a median and central (1 - alpha) intervals [lower, upper] (arrays, one per alpha),
+    with Bracher et al.'s weights (alpha / 2 per interval, 1/2 for the median). scoringrules 0.10's numpy backend adds
+    w_median x the median itself rather than x |outcome - median|, so the median's term is added here."""
+    alpha = np.atleast_1d(np.asarray(alpha, float))
+    intervals = sr.weighted_interval_score(float(outcome), float(median), np.atleast_1d(np.asarray(lower, float)),
+                                           np.atleast_1d(np.asarray(upper, float)), alpha, w_median=0.0)
+    return float(intervals + 0.5 * abs(float(outcome) - float(median)) / (alpha.size + 0.5))
 
 
 def brier(probability: float, happened: bool) -> float:

@@ -119,3 +119,10 @@ def test_run_help_states_the_order_of_parameter_sources(capsys):
         cli.main(["run", "--help"])
     out = " ".join(capsys.readouterr().out.split())
     assert "--scenario, --params, then each --set" in out and "--no-cache" in out
+
+
+@pytest.mark.parametrize("command", sorted(cli._parser()._subparsers._group_actions[0].choices))
+def test_every_command_has_a_row_in_the_readme_commands_table(command):
+    from tests.conftest import ROOT
+    rows = [line for line in (ROOT / "README.md").read_text(encoding="utf-8").splitlines() if line.startswith("| `")]
+    assert any(f"`python -m analysis {command}" in row or f"`make {command}`" in row for row in rows), command

@@ -195,3 +195,41 @@ def test_section_parameters_come_from_the_notebooks():
     declared = compare.section_parameters()
     assert declared["portfolio"] == set(declared_parameters(NOTEBOOK_DIR / "02_portfolio.ipynb"))
     assert "utilization" in declared["portfolio"] and "utilization" not in declared["erosion"]
+
+
+def test_runs_on_two_data_versions_split_into_the_data_change_and_each_parameter(tmp_path, runs, ds, capsys):
+    """A refresh (the fixture's newer Epoch export) between A and B: the data change is one part, each parameter is
+    swapped on B's data, and the parts add up; without the old data folder compare refuses."""
+    import shutil
+
+    from analysis import cli, refresh
+    from tests.conftest import DATA
+    from tests.test_refresh import NEWER
+    new_dir = tmp_path / "data"
+    shutil.copytree(DATA, new_dir)
+    refresh.refresh(NEWER, new_dir, accept=True)
+    new = data.load_dataset(new_dir)
+    b = make_run(tmp_path / "B", new, {"trainium_ceiling": 0.6})
+    a, b_run = compare.load_run(runs[0]), compare.load_run(b)
+    at = compare.attribute(ds, params.schema(ds), a, b_run, compare.differing_parameters([a, b_run]), new)
+    change = f"data {ds.version} -> {new.version}"
+    assert at["parameters"] == [change, "trainium_ceiling"] and at["data"] == {"a": ds.version, "b": new.version}
+    assert at["check"] == [] and at["refused"] == {}
+    key = "erosion.nvidia_revenue_2027_2030"
+    value = {(d.version, c): outlook.run(d, params.resolve({"trainium_ceiling": c}, d), params.schema(d),
+                                         sensitivity=False)["summary"]["nvidia_revenue_2027_2030"]
+             for d in (ds, new) for c in (0.45, 0.6)}
+    parts = at["explained"][key]["parameters"]
+    assert parts[change] == pytest.approx(value[(new.version, 0.45)] - value[(ds.version, 0.45)]) and parts[change] != 0
+    assert parts["trainium_ceiling"] == pytest.approx(value[(new.version, 0.6)] - value[(new.version, 0.45)])
+    for found in at["explained"].values():
+        if found["total"] is not None:
+            assert sum(found["parameters"].values()) + found["interaction"] == pytest.approx(found["total"], abs=1e-9)
+    out = tmp_path / "cmp"
+    assert cli.main(["--data-dir", str(new_dir), "compare", str(runs[0]), str(b), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "different data versions" in err and "--data PATH" in err and not out.exists()
+    assert cli.main(["--data-dir", str(new_dir), "compare", str(runs[0]), str(b), "--out", str(out), "--data", str(DATA)]) == 0
+    written = json.loads((out / "compare.json").read_text())
+    assert written["attribution"][0]["data"] == {"a": ds.version, "b": new.version}
+    assert change.replace(">", "&gt;") in (out / "index.html").read_text()

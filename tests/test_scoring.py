@@ -38,6 +38,15 @@ def test_interval_score_penalises_a_miss():
     assert outside > inside > 0
 
 
+def test_interval_score_of_a_point_forecast_is_the_absolute_error_wherever_it_sits():
+    """Bracher et al. (2021): with all quantiles at one value the WIS is |error|; it does not depend on the level."""
+    alpha = [0.1, 0.2, 0.5]
+    for at in (0.0, 20.0, -300.0):
+        assert scoring.interval_score(at, [at] * 3, [at] * 3, alpha, at + 5.0) == pytest.approx(5.0)
+    assert scoring.interval_score(20.0, [18.0, 19.0], [22.0, 21.0], [0.1, 0.5], 23.0) == pytest.approx(
+        scoring.interval_score(0.0, [-2.0, -1.0], [2.0, 1.0], [0.1, 0.5], 3.0))
+
+
 def test_brier_and_covers():
     assert scoring.brier(1.0, True) == 0.0
     assert scoring.brier(0.3, True) == pytest.approx(0.49)

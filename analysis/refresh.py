@@ -1,0 +1,275 @@
+"""Data refresh with a reviewed diff: `python -m analysis refresh epoch PATH [--accept]`.
+
+PATH is a local folder holding Epoch AI's chip-count export in the layout of its ai-chip-counts repository
+(EXPORT_FILES). Amazon's rows are rebuilt into data/epoch_fleet.csv (per chip, quarter and measure) and
+data/epoch_cumulative.csv (each vendor's cumulative total through its latest complete quarter), with the same
+provenance columns as today. The diff (rows added, changed with old -> new, removed) is printed; nothing is written
+unless `--accept` is given and the new files pass the project's own validation. With it, the two files,
+data/MANIFEST.sha256 and data/CHANGELOG.md (date, source, what changed, which headline numbers moved at the default
+parameters, recomputed in-process like `compare`) are updated.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from analysis import data
+from analysis.errors import UserError
+
+OWNER = "Amazon"
+SOURCE_ID = "epoch-ai-chip-counts"
+CHANGELOG = "CHANGELOG.md"
+#: Export file per (table, vendor): Nvidia first, then Trainium, as in today's files.
+EXPORT_FILES = {"epoch_fleet": ("nvidia_owners_quarters_by_chip.csv", "trainium_owners_quarters_by_chip.csv"),
+                "epoch_cumulative": ("nvidia_owners_cumulative_totals.csv", "trainium_owners_cumulative_totals.csv")}
+#: measure -> (median, p5, p95 columns of the export, unit).
+MEASURES = {"h100e": ("Compute estimate in H100e (median)", "H100e (5th percentile)", "H100e (95th percentile)", "H100e"),
+            "units": ("Number of Units", "Number of Units (5th percentile)", "Number of Units (95th percentile)", "count"),
+            "tdp": ("Total TDP (W)", "Total TDP (W) (5th percentile)", "Total TDP (W) (95th percentile)", "W")}
+CUMULATIVE_MEASURES = ("units",)
+COLUMNS = {"epoch_fleet": ("owner", "vendor", "chip", "quarter", "measure", "median", "p5", "p95", "unit", "incomplete",
+                           "source_id", "confidence", "pointer"),
+           "epoch_cumulative": ("owner", "vendor", "through_quarter", "measure", "median", "p5", "p95", "unit",
+                                "source_id", "confidence", "pointer")}
+KEYS = {"epoch_fleet": ("owner", "vendor", "chip", "quarter", "measure"),
+        "epoch_cumulative": ("owner", "vendor", "through_quarter", "measure")}
+NUMBER = re.compile(r"\d+(\.\d+)?", re.ASCII)
+DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})", re.ASCII)
+GENERATED = re.compile(r"Estimates generated on: ([0-9-]+ [0-9:]+)")
+
+
+class RefreshError(UserError):
+    """An export that cannot be imported (exit status 2)."""
+
+
+@dataclass(frozen=True)
+class Diff:
+    """Per table: rows added and removed (dicts) and changed ((old, new) dict pairs)."""
+
+    added: dict
+    changed: dict
+    removed: dict
+
+    @property
+    def empty(self) -> bool:
+        return not any(v for part in (self.added, self.changed, self.removed) for v in part.values())
+
+
+def _quarter(text: str, where: str) -> str:
+    match = DATE.fullmatch(text.strip())
+    if not match:
+        raise RefreshError(f"{where}: expected a date M/D/YYYY, got {data.shorten(text)}")
+    return f"{match.group(3)}Q{(int(match.group(1)) - 1) // 3 + 1}"
+
+
+def _read(folder: Path, name: str) -> list[tuple[int, dict]]:
+    """Amazon's rows of one export file with their line numbers."""
+    path = folder / name
+    if not path.is_file():
+        raise RefreshError(f"{path}: missing (expected Epoch AI's export files: {', '.join(sum(EXPORT_FILES.values(), ()))})")
+    try:
+        reader = csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig")))
+        rows = [(number, row) for number, row in enumerate(reader, start=2) if row.get("Owner") == OWNER]
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise RefreshError(f"{path}: not a readable UTF-8 CSV file ({exc})") from None
+    return rows
+
+
+def _value(path: Path, number: int, row: dict, column: str) -> str:
+    text = (row.get(column) or "").strip()
+    if not NUMBER.fullmatch(text):
+        raise RefreshError(f"{path}, line {number}, column {column!r}: expected a number, got {data.shorten(text)}")
+    return text
+
+
+def _require(path: Path, row: dict, columns) -> None:
+    for column in columns:
+        if column not in row:
+            raise RefreshError(f"{path}: no column {column!r} (not Epoch AI's export layout)")
+
+
+def fleet_rows(folder: Path) -> list[dict]:
+    """epoch_fleet.csv rows for Amazon, in the export's order (Nvidia, then Trainium), three measures per row."""
+    out = []
+    for name in EXPORT_FILES["epoch_fleet"]:
+        path = folder / name
+        for number, row in _read(folder, name):
+            _require(path, row, ("Name", "Chip manufacturer", "Chip type", "Start date"))
+            quarter = _quarter(row["Start date"], f"{path}, line {number}, column 'Start date'")
+            incomplete = "true" if (row.get("Incomplete") or "").strip() else "false"
+            for measure, (median, p5, p95, unit) in MEASURES.items():
+                _require(path, row, (median, p5, p95))
+                out.append({"owner": OWNER, "vendor": row["Chip manufacturer"].strip(), "chip": row["Chip type"].strip(),
+                            "quarter": quarter, "measure": measure, "median": _value(path, number, row, median),
+                            "p5": _value(path, number, row, p5), "p95": _value(path, number, row, p95), "unit": unit,
+                            "incomplete": incomplete, "source_id": SOURCE_ID, "confidence": "estimated",
+                            "pointer": f"{name}: row '{row['Name'].strip()}'"})
+    return out
+
+
+def cumulative_rows(folder: Path) -> list[dict]:
+    """epoch_cumulative.csv rows for Amazon: each vendor's cumulative units through its latest complete quarter."""
+    out = []
+    for name in EXPORT_FILES["epoch_cumulative"]:
+        path = folder / name
+        complete = [(n, r) for n, r in _read(folder, name) if not (r.get("Incomplete") or "").strip()]
+        if not complete:
+            raise RefreshError(f"{path}: no complete quarter for {OWNER}")
+        number, row = max(complete, key=lambda nr: _quarter(nr[1].get("End date", ""), f"{path}, line {nr[0]}, column 'End date'"))
+        _require(path, row, ("Name", "Chip manufacturer", "Start date", "End date"))
+        start = _quarter(row["Start date"], f"{path}, line {number}, column 'Start date'")
+        for measure in CUMULATIVE_MEASURES:
+            median, p5, p95, unit = MEASURES[measure]
+            _require(path, row, (median, p5, p95))
+            out.append({"owner": OWNER, "vendor": row["Chip manufacturer"].strip(),
+                        "through_quarter": _quarter(row["End date"], f"{path}, line {number}, column 'End date'"),
+                        "measure": measure, "median": _value(path, number, row, median), "p5": _value(path, number, row, p5),
+                        "p95": _value(path, number, row, p95), "unit": unit, "source_id": SOURCE_ID,
+                        "confidence": "estimated", "pointer": f"{name}: row '{row['Name'].strip()}' (from {start})"})
+    return out
+
+
+def import_export(folder: Path) -> dict[str, list[dict]]:
+    """The new rows of both tables from an export folder."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise RefreshError(f"refresh epoch {folder}: not a folder (give a local copy of Epoch AI's export; "
+                           "clone github.com/epoch-research/ai-chip-counts first)")
+    return {"epoch_fleet": fleet_rows(folder), "epoch_cumulative": cumulative_rows(folder)}
+
+
+def generated_on(folder: Path) -> list[str]:
+    """The 'Estimates generated on' stamps of the export files used (as Epoch writes them), without repeats."""
+    stamps = []
+    for name in sum(EXPORT_FILES.values(), ()):
+        for _, row in _read(Path(folder), name):
+            match = GENERATED.search(row.get("Notes") or "")
+            if match and match.group(1) not in stamps:
+                stamps.append(match.group(1))
+    return stamps
+
+
+def read_table(path: Path) -> list[dict]:
+    """A data file's rows as text (what it holds now)."""
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def diff(old: dict[str, list[dict]], new: dict[str, list[dict]]) -> Diff:
+    """Rows added, changed and removed per table, by the table's key."""
+    added, changed, removed = {}, {}, {}
+    for table, key in KEYS.items():
+        before = {tuple(r[k] for k in key): r for r in old[table]}
+        after = {tuple(r[k] for k in key): r for r in new[table]}
+        added[table] = [after[k] for k in after if k not in before]
+        removed[table] = [before[k] for k in before if k not in after]
+        changed[table] = [(before[k], after[k]) for k in after if k in before
+                          and any(before[k].get(c) != after[k][c] for c in COLUMNS[table])]
+    return Diff(added, changed, removed)
+
+
+def _name(row: dict, key: tuple) -> str:
+    return " ".join(row[k] for k in key)
+
+
+def describe(d: Diff) -> list[str]:
+    """The diff for review: a count line per table, then one line per row (+ added, ~ changed old -> new, - removed)."""
+    lines = []
+    for table, key in KEYS.items():
+        lines.append(f"{table}.csv: {len(d.added[table])} added, {len(d.changed[table])} changed, "
+                     f"{len(d.removed[table])} removed")
+        lines += [f"+ {_name(r, key)}: median {r['median']}, p5 {r['p5']}, p95 {r['p95']}" for r in d.added[table]]
+        for old, new in d.changed[table]:
+            moves = [f"{c} {old.get(c)} -> {new[c]}" for c in COLUMNS[table] if old.get(c) != new[c]]
+            lines.append(f"~ {_name(new, key)}: {'; '.join(moves)}")
+        lines += [f"- {_name(r, key)}: median {r['median']}, p5 {r['p5']}, p95 {r['p95']}" for r in d.removed[table]]
+    return lines
+
+
+def _csv_text(table: str, rows: list[dict]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS[table], lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def _g(value) -> str:
+    return f"{value:.6g}" if isinstance(value, float) else repr(value)
+
+
+def headline_moves(old: data.Dataset, new: data.Dataset) -> list[str]:
+    """Headline numbers at the default parameters that differ between two datasets (in-process, as `compare`
+    recomputes them): 'section.key: old -> new (change)'."""
+    from analysis import compare, params
+    declared = compare.section_parameters()
+    values = [compare.section_values(ds, params.schema(ds), params.resolve({}, ds), declared) for ds in (old, new)]
+    lines = []
+    for section, items in values[0].items():
+        for key, before in items.items():
+            after = values[1][section].get(key)
+            if not compare.same(before, after):
+                change = compare.difference(before, after)
+                lines.append(f"{section}.{key}: {_g(before)} -> {_g(after)}" + ("" if change is None else f" ({change:+.4g})"))
+    return lines
+
+
+def refresh(export: Path, directory: Path, accept: bool, today: str | None = None) -> tuple[list[str], bool]:
+    """Import `export` against the data folder `directory`: (the reviewed diff's lines, whether data/ was written).
+    Without `accept`, or with no change, nothing is written; with it, the new files must pass the project's
+    validation (in a scratch copy) before the files, the manifest and the changelog are updated."""
+    directory = Path(directory)
+    old_dataset = data.load_dataset(directory)
+    new = import_export(export)
+    old = {table: read_table(directory / f"{table}.csv") for table in KEYS}
+    d = diff(old, new)
+    lines = describe(d)
+    if d.empty or not accept:
+        return lines, False
+    texts = {table: _csv_text(table, rows) for table, rows in new.items()}
+    with tempfile.TemporaryDirectory(prefix="refresh-") as scratch:
+        trial = Path(scratch) / "data"
+        shutil.copytree(directory, trial)
+        for table, text in texts.items():
+            (trial / f"{table}.csv").write_text(text, encoding="utf-8")
+        data.write_manifest(trial)
+        try:
+            new_dataset = data.load_dataset(trial)
+        except data.DataError as exc:
+            raise RefreshError(f"refresh epoch: the new rows fail validation, nothing was written ({exc})") from None
+        try:
+            moves = headline_moves(old_dataset, new_dataset)
+        except Exception as exc:    # the data are valid, but the report could not be built on them
+            raise RefreshError(f"refresh epoch: the model fails on the new rows ({type(exc).__name__}: "
+                               f"{data.shorten(str(exc), 120)}); nothing was written") from None
+        version = new_dataset.version
+    for table, text in texts.items():
+        staged = directory / f".{table}.csv.refresh"
+        staged.write_text(text, encoding="utf-8")
+        staged.replace(directory / f"{table}.csv")
+    data.write_manifest(directory)
+    entry = changelog_entry(today or dt.datetime.now(dt.UTC).date().isoformat(), export, generated_on(export), lines,
+                            moves, old_dataset.version, version)
+    log = directory / CHANGELOG
+    head = log.read_text(encoding="utf-8") if log.is_file() else "# data/ changelog\n"
+    log.write_text(head.rstrip("\n") + "\n\n" + entry, encoding="utf-8")
+    return lines, True
+
+
+def changelog_entry(date: str, export: Path, stamps: list[str], lines: list[str], moves: list[str],
+                    old_version: str, new_version: str) -> str:
+    """One dated entry of data/CHANGELOG.md."""
+    out = [f"## {date}: Epoch AI chip counts refreshed (`refresh epoch`)", "",
+           f"- Source: {SOURCE_ID}, export folder `{Path(export).name}`"
+           + (f" (estimates generated on {', '.join(stamps)})" if stamps else ""),
+           f"- Data version {old_version} -> {new_version}",
+           "- What changed:", *[f"    - {line}" for line in lines],
+           "- Headline numbers at the default parameters (recomputed in-process, as `compare` does):",
+           *([f"    - {m}" for m in moves] or ["    - none moved"])]
+    return "\n".join(out) + "\n"

@@ -1,0 +1,322 @@
+"""Parameter sweeps: `python -m analysis sweep GRID.yaml --out reports/NAME [--executor local|dask://HOST:PORT]`.
+
+A sweep file (YAML, read as strictly as a scenario file):
+
+    description: one line
+    sections: [erosion]                 # optional: any of analysis.compare.ATTRIBUTED (default: all)
+    fixed: {mc_draws: 2000}             # optional: values every set shares
+    grid:                               # every combination of these values ...
+      trainium_ceiling: [0.3, 0.45, 0.6]
+    sample:                             # ... or n sets drawn uniformly within these ranges (seeded)
+      n: 1000
+      seed: 1
+      ranges: {trainium_ceiling: [0.3, 0.7]}
+    charts: [erosion.nvidia_revenue_2027_2030]      # optional: headline keys charted against each swept parameter
+
+Each set goes through the section functions `compare` uses (`compare.section_values`: each section with the
+parameters its notebook declares), never the notebooks. The result is one table, `sweep.csv` (a row per set: its
+values, status, error, and every headline number as `section.key`), `sweep.json` (the sweep and a summary) and the
+response-surface charts (`charts/*.svg`, shown in `index.html`). A set that fails (e.g. a combination the schema's
+cross-parameter rules refuse) is a row with status `failed` and its error; the others are unaffected.
+
+Sets run in batches, on a local process pool (`--workers`, default every core) or on a Dask cluster
+(`--executor dask://HOST:PORT`; the workers need this package and its dependencies, the validated data travel with
+the tasks). Each set's numbers depend only on the data and its values, so the table is the same whatever the
+executor, the number of workers or the batch size.
+"""
+from __future__ import annotations
+
+import concurrent.futures
+import html
+import itertools
+import json
+import multiprocessing
+import os
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis import compare, data, outdir, params, scenarios
+from analysis.data import Dataset, shorten
+from analysis.errors import ParameterError, UserError
+
+KEYS = {"description", "sections", "fixed", "grid", "sample", "charts"}
+MAX_SETS = 1_000_000
+BATCH = 16                       # sets per task: one dataset object (and its memo) per batch bounds memory
+DEFAULT_CHARTS = ("erosion.nvidia_revenue_2027_2030", "erosion.asic_share_of_spend_2027_2030")
+DASK_ADDRESS = re.compile(r"dask://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\]):(\d{1,5})", re.ASCII)
+
+
+class SweepError(UserError):
+    """A sweep file or executor that cannot be used (exit status 2)."""
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """A checked sweep: its description, sections, the swept parameter names and every set's values (fixed values
+    included), and the headline keys to chart."""
+
+    description: str
+    sections: tuple[str, ...]
+    names: tuple[str, ...]
+    sets: tuple[dict, ...]
+    charts: tuple[str, ...]
+
+
+def _fail(path: Path, what: str) -> SweepError:
+    return SweepError(f"{path}: {what}")
+
+
+def _check_value(path: Path, ds: Dataset, fixed: dict, name, value) -> None:
+    """One swept value, alone with the fixed values, must pass the schema (ranges, types)."""
+    try:
+        params.resolve({**fixed, name: value}, ds)
+    except ParameterError as exc:
+        raise _fail(path, f"{name}: {exc}") from None
+
+
+def _numbers(path: Path, where: str, value) -> list:
+    if not isinstance(value, list) or not value or not all(isinstance(v, (int, float, str)) and not isinstance(v, bool)
+                                                           for v in value):
+        raise _fail(path, f"{where}: expected a non-empty list of values")
+    return value
+
+
+def load(path: Path, ds: Dataset) -> Sweep:
+    """A sweep file, checked before any set runs: structure, names, every swept value against the schema."""
+    path = Path(path)
+    if not path.is_file():
+        raise SweepError(f"sweep {path}: no such file")
+    doc = scenarios._parse(path)
+    if not isinstance(doc, dict) or not isinstance(doc.get("description"), str) or set(doc) - KEYS:
+        unknown = sorted(set(doc) - KEYS) if isinstance(doc, dict) else []
+        raise _fail(path, f"unknown key {unknown[0]!r}" if unknown else
+                    f"expected a mapping with 'description' and one of 'grid' or 'sample' (keys: {', '.join(sorted(KEYS))})")
+    if ("grid" in doc) == ("sample" in doc):
+        raise _fail(path, "give exactly one of 'grid' and 'sample'")
+    sections = doc.get("sections", list(compare.ATTRIBUTED))
+    if not isinstance(sections, list) or not sections or any(s not in compare.ATTRIBUTED for s in sections):
+        raise _fail(path, f"sections: a list of {', '.join(compare.ATTRIBUTED)}")
+    fixed = doc.get("fixed", {})
+    if not isinstance(fixed, dict):
+        raise _fail(path, "fixed: expected a mapping of parameter values")
+    try:
+        params.resolve(fixed, ds)
+    except ParameterError as exc:
+        raise _fail(path, f"fixed: {exc}") from None
+    if "grid" in doc:
+        axes = doc["grid"]
+        if not isinstance(axes, dict) or not axes:
+            raise _fail(path, "grid: expected a mapping of parameter -> list of values")
+        for name, values in axes.items():
+            for value in _numbers(path, f"grid.{name}", values):
+                _check_value(path, ds, fixed, name, value)
+        count = int(np.prod([len(v) for v in axes.values()]))
+        if count > MAX_SETS:
+            raise _fail(path, f"grid: {count} sets; a sweep has at most {MAX_SETS}")
+        combos = itertools.product(*axes.values())
+        sets = tuple({**fixed, **dict(zip(axes, combo))} for combo in combos)
+    else:
+        sets, axes = _sample(path, ds, fixed, doc["sample"])
+    charts = doc.get("charts", [c for c in DEFAULT_CHARTS if c.split(".")[0] in sections])
+    if not isinstance(charts, list) or any(not isinstance(c, str) or c.split(".")[0] not in sections for c in charts):
+        raise _fail(path, "charts: a list of headline keys 'section.key' of the swept sections")
+    return Sweep(doc["description"], tuple(sections), tuple(axes), sets, tuple(charts))
+
+
+def _sample(path: Path, ds: Dataset, fixed: dict, spec) -> tuple[tuple[dict, ...], dict]:
+    """n sets drawn uniformly within each range (integers for int parameters), with a seeded generator."""
+    if not isinstance(spec, dict) or set(spec) != {"n", "seed", "ranges"}:
+        raise _fail(path, "sample: expected exactly n, seed and ranges")
+    n, seed, ranges = spec["n"], spec["seed"], spec["ranges"]
+    if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= MAX_SETS:
+        raise _fail(path, f"sample.n: a whole number of sets from 1 to {MAX_SETS}")
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise _fail(path, "sample.seed: a whole number >= 0")
+    if not isinstance(ranges, dict) or not ranges:
+        raise _fail(path, "sample.ranges: expected a mapping of parameter -> [low, high]")
+    schema = params.schema(ds)
+    rng = np.random.default_rng(seed)
+    columns = {}
+    for name, bounds in ranges.items():
+        if not isinstance(bounds, list) or len(bounds) != 2 or not all(
+                isinstance(b, (int, float)) and not isinstance(b, bool) for b in bounds) or not bounds[0] < bounds[1]:
+            raise _fail(path, f"sample.ranges.{name}: expected [low, high] with low < high")
+        lo, hi = bounds
+        for value in bounds:
+            _check_value(path, ds, fixed, name, value)
+        if schema[name].type == "int":
+            columns[name] = [int(v) for v in rng.integers(int(lo), int(hi) + 1, n)]
+        elif schema[name].type == "float":
+            columns[name] = [float(v) for v in rng.uniform(lo, hi, n)]
+        else:
+            raise _fail(path, f"sample.ranges.{name}: a {schema[name].type} parameter cannot be sampled; use a grid")
+    return tuple({**fixed, **{k: v[i] for k, v in columns.items()}} for i in range(n)), ranges
+
+
+# --- evaluation ----------------------------------------------------------------------------------------------
+
+_DATASETS: dict[str, Dataset] = {}
+
+
+def _dataset(snapshot: bytes, version: str, directory: str) -> Dataset:
+    """The sweep's validated dataset in this worker process (unpickled once per data version)."""
+    if version not in _DATASETS:
+        _DATASETS[version] = data.from_snapshot(snapshot, version, Path(directory))
+    return _DATASETS[version]
+
+
+def evaluate_batch(snapshot: bytes, version: str, directory: str, batch: list[tuple[int, dict]],
+                   sections: tuple[str, ...]) -> list[dict]:
+    """Each set's headline numbers ({"set", "status", "error", "values"}); an exception fails that set only. The
+    batch gets its own Dataset object, so the memo of its parameter sets is dropped with it."""
+    shared = _dataset(snapshot, version, directory)
+    ds = Dataset(shared.tables, shared.version, shared.directory)
+    schema = params.schema(ds)
+    declared = compare.section_parameters()
+    out = []
+    for index, values in batch:
+        try:
+            found = compare.section_values(ds, schema, values, declared, sections)
+            out.append({"set": index, "status": "ok", "error": "",
+                        "values": {f"{s}.{k}": v for s, items in found.items() for k, v in items.items()}})
+        except Exception as exc:          # isolated: reported in the set's row
+            line = (str(exc).splitlines() or [""])[0]
+            out.append({"set": index, "status": "failed", "error": f"{type(exc).__name__}: {shorten(line, 200)[1:-1]}",
+                        "values": {}})
+    return out
+
+
+def _batches(sweep: Sweep, size: int) -> list[list[tuple[int, dict]]]:
+    indexed = list(enumerate(sweep.sets))
+    return [indexed[i:i + size] for i in range(0, len(indexed), size)]
+
+
+def check_executor(executor: str) -> str:
+    """'local' or 'dask://HOST:PORT'."""
+    if executor != "local" and not DASK_ADDRESS.fullmatch(executor):
+        raise SweepError(f"--executor {executor!r}: expected 'local' or 'dask://HOST:PORT'")
+    return executor
+
+
+def run(sweep: Sweep, ds: Dataset, executor: str = "local", workers: int | None = None, batch: int = BATCH) -> list[dict]:
+    """Every set's result, in set order, on the chosen executor."""
+    snapshot = data.snapshot(ds)
+    args = (snapshot, ds.version, str(ds.directory))
+    batches = _batches(sweep, batch)
+    if executor == "local":
+        workers = workers or os.cpu_count() or 1
+        if workers == 1:
+            results = [evaluate_batch(*args, b, sweep.sections) for b in batches]
+        else:
+            context = multiprocessing.get_context("forkserver")
+            with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
+                results = list(pool.map(evaluate_batch, *zip(*[(*args, b, sweep.sections) for b in batches])))
+    else:
+        results = _run_dask(executor, args, batches, sweep.sections)
+    return sorted((row for rows in results for row in rows), key=lambda r: r["set"])
+
+
+def _run_dask(executor: str, args: tuple, batches: list, sections: tuple[str, ...]) -> list[list[dict]]:
+    try:
+        import distributed
+    except ImportError:
+        raise SweepError(f"--executor {executor}: dask.distributed is not installed (pip install distributed)") from None
+    host, port = DASK_ADDRESS.fullmatch(executor).groups()
+    try:
+        client = distributed.Client(f"tcp://{host}:{port}", timeout="5s", set_as_default=False)
+    except (OSError, TimeoutError) as exc:
+        raise SweepError(f"--executor {executor}: cannot connect to a Dask scheduler ({type(exc).__name__})") from None
+    with client:
+        snapshot = client.scatter(args[0], broadcast=True)
+        futures = [client.submit(evaluate_batch, snapshot, *args[1:], b, sections, pure=False) for b in batches]
+        return client.gather(futures)
+
+
+def table(sweep: Sweep, results: list[dict]) -> pd.DataFrame:
+    """One row per set: its swept values, status, error, then every headline number (columns in first-seen order)."""
+    keys = list(dict.fromkeys(k for r in results for k in r["values"]))
+    rows = [{"set": r["set"], **{n: sweep.sets[r["set"]][n] for n in sweep.names}, "status": r["status"],
+             "error": r["error"], **{k: r["values"].get(k) for k in keys}} for r in results]
+    return pd.DataFrame(rows, columns=["set", *sweep.names, "status", "error", *keys])
+
+
+# --- charts and the output folder ----------------------------------------------------------------------------
+
+def response_charts(sweep: Sweep, frame: pd.DataFrame) -> dict[str, dict]:
+    """Vega-Lite specs of the response surfaces: per charted key, its value against each swept parameter (a sample:
+    every set; a grid: the mean over the other parameters), and for a grid of two or more parameters a heat map of
+    the first two."""
+    import altair as alt
+
+    ok = frame[frame["status"] == "ok"]
+    specs = {}
+    for key in sweep.charts:
+        if key not in ok or ok[key].isna().all():
+            continue
+        panels = []
+        for name in sweep.names:
+            sub = ok[[name, key]].dropna()
+            if pd.api.types.is_numeric_dtype(sub[name]) and sub[name].nunique() > 12:
+                panels.append(alt.Chart(sub).mark_circle(size=12, opacity=0.5).encode(
+                    x=alt.X(f"{name}:Q", title=name), y=alt.Y(f"{key}:Q", title=key)).properties(width=220, height=180))
+            else:
+                means = sub.groupby(name, as_index=False)[key].mean()
+                panels.append(alt.Chart(means).mark_line(point=True).encode(
+                    x=alt.X(f"{name}:O", title=name), y=alt.Y(f"{key}:Q", title=f"{key} (mean)")).properties(width=220, height=180))
+        specs[f"{key}-by-parameter"] = alt.hconcat(*panels, title=f"{key} against each swept parameter").to_dict()
+        if len(sweep.names) >= 2 and all(ok[n].nunique() <= 12 for n in sweep.names[:2]):
+            a, b = sweep.names[:2]
+            grid = ok.groupby([a, b], as_index=False)[key].mean()
+            specs[f"{key}-surface"] = alt.Chart(grid, title=f"{key}: {a} x {b} (mean over the others)").mark_rect().encode(
+                x=alt.X(f"{a}:O"), y=alt.Y(f"{b}:O"), color=alt.Color(f"{key}:Q")).to_dict()
+    return specs
+
+
+def _file_name(key: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", key) + ".svg"
+
+
+def write(out: Path, sweep: Sweep, frame: pd.DataFrame, meta: dict) -> Path:
+    """The output folder (atomically, like a report): sweep.csv, sweep.json, charts/*.svg and index.html."""
+    import vl_convert
+
+    specs = response_charts(sweep, frame)
+    failed = frame[frame["status"] == "failed"]
+    with outdir.claim(out) as staging:
+        frame.to_csv(staging / "sweep.csv", index=False, lineterminator="\n")
+        summary = {**meta, "description": sweep.description, "sections": list(sweep.sections),
+                   "parameters": list(sweep.names), "sets": len(frame), "failed": len(failed),
+                   "failures": failed[["set", "error"]].to_dict("records")}
+        (staging / "sweep.json").write_text(json.dumps(summary, indent=2, sort_keys=True, default=str) + "\n",
+                                            encoding="utf-8")
+        (staging / "charts").mkdir()
+        figures = []
+        for name, spec in specs.items():
+            svg = vl_convert.vegalite_to_svg(spec)
+            (staging / "charts" / _file_name(name)).write_text(svg, encoding="utf-8")
+            figures.append(f"<figure>{svg}<figcaption>{html.escape(name)}</figcaption></figure>")
+        page = (f"<!doctype html><html lang=en><meta charset=utf-8><title>Sweep</title>"
+                f"<h1>Sweep: {html.escape(sweep.description)}</h1><p>{len(frame)} parameter sets, {len(failed)} failed; "
+                f"every set's headline numbers in <a href=sweep.csv>sweep.csv</a>.</p>{''.join(figures)}</html>\n")
+        (staging / "index.html").write_text(page, encoding="utf-8")
+    return out
+
+
+def build(grid_file: Path, out: Path, ds: Dataset, executor: str = "local", workers: int | None = None) -> tuple[Path, pd.DataFrame]:
+    """Check everything, run the sweep, write `out`."""
+    out = outdir.check(out, protected=(ds.directory,))
+    check_executor(executor)
+    if workers is not None and workers < 1:
+        raise SweepError(f"--workers {workers}: must be at least 1")
+    sweep = load(grid_file, ds)
+    start = time.perf_counter()
+    frame = table(sweep, run(sweep, ds, executor, workers))
+    seconds = time.perf_counter() - start
+    meta = {"data_version": ds.version, "executor": executor, "seconds": round(seconds, 3),
+            "sets_per_second": round(len(frame) / seconds, 3) if seconds else None}
+    return write(out, sweep, frame, meta), frame

@@ -1,0 +1,221 @@
+"""Locked releases (`release`), the lock on committed forecasts, and the track record (`score`)."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import cli, forecasts, scoring
+from tests.conftest import ROOT
+
+FORECASTS = ROOT / "forecasts"
+
+
+def _draws(n: int = 2000, seed: int = 1) -> forecasts.Draws:
+    """Synthetic draws over 2024-2027 with 2025 the last observed year; the ASIC share is undefined in 2024."""
+    rng = np.random.default_rng(seed)
+    years = (2024, 2025, 2026, 2027)
+    values = {t.name: rng.normal(10.0, 2.0, (n, len(years))) * np.arange(1, 5) for t in forecasts.TARGETS}
+    share = rng.uniform(0.0, 0.6, (n, len(years)))
+    share[:, 0] = np.nan
+    values["asic_share_of_spend"] = share
+    return forecasts.Draws(years, 2025, values)
+
+
+def _release(draws=None, version="v1") -> pd.DataFrame:
+    return forecasts.release_table(draws or _draws(), version, "2026-01-01", "base", "abc", False)
+
+
+def test_a_release_holds_quantiles_mean_and_event_probabilities_from_the_last_observed_year():
+    d = _draws()
+    table = _release(d)
+    assert list(table.columns) == list(forecasts.FORECAST_COLUMNS)
+    assert sorted(table["year"].unique()) == [2025, 2026, 2027]            # horizon 0 = the last observed year on
+    assert (table["horizon"] == table["year"] - 2025).all()
+    spend = table[(table["target"] == "accelerator_spend") & (table["year"] == 2026)]
+    q = spend[spend["output_type"] == "quantile"].set_index("output_type_id")["value"]
+    assert list(q.index) == [f"{x:.2f}" for x in forecasts.QUANTILE_LEVELS] and q.is_monotonic_increasing
+    assert q["0.50"] == pytest.approx(np.median(d.values["accelerator_spend"][:, 2]))
+    assert spend[spend["output_type"] == "mean"]["value"].item() == pytest.approx(d.values["accelerator_spend"][:, 2].mean())
+    event = table[(table["target"] == "asic_share_of_spend_above_25pct") & (table["year"] == 2027)]
+    assert event["output_type"].item() == "pmf" and event["output_type_id"].item() == "true"
+    assert event["value"].item() == pytest.approx(np.mean(d.values["asic_share_of_spend"][:, 3] > 0.25))
+    capex = table[table["target"] == "amazon_gross_capex"]
+    assert set(capex["resolution_date"]) == {"2026-02-15", "2027-02-15", "2028-02-15"}
+    assert capex["resolution_source"].str.contains("financials.csv").all()
+
+
+def test_a_target_undefined_in_every_draw_has_no_rows():
+    d = _draws()
+    d = forecasts.Draws(d.years, 2024, d.values)          # 2024 is now the last observed year, its share undefined
+    table = _release(d)
+    assert not ((table["year"] == 2024) & table["target"].str.startswith("asic_share")).any()
+    assert ((table["year"] == 2024) & (table["target"] == "accelerator_spend")).any()
+
+
+def test_a_release_is_written_once_and_never_overwritten(tmp_path):
+    path = forecasts.write_release(_release(), "v1", tmp_path)
+    body = path.read_bytes()
+    assert forecasts.check_locked(tmp_path) == []
+    with pytest.raises(forecasts.ReleaseError, match="never overwritten"):
+        forecasts.write_release(_release(), "v1", tmp_path)
+    assert path.read_bytes() == body and len(forecasts.manifest_entries(tmp_path)) == 1
+
+
+def test_the_lock_bites_when_a_released_file_is_edited_added_or_removed(tmp_path):
+    forecasts.write_release(_release(), "v1", tmp_path)
+    forecasts.write_release(_release(version="v2"), "v2", tmp_path)
+    edited = tmp_path / "v1.csv"
+    edited.write_text(edited.read_text().replace("base", "edited", 1))
+    assert forecasts.check_locked(tmp_path) == ["v1.csv: changed after its release (checksum differs from MANIFEST.sha256)"]
+    (tmp_path / "v2.csv").unlink()
+    (tmp_path / "stray.csv").write_text("x\n")
+    assert len(forecasts.check_locked(tmp_path)) == 3
+    with pytest.raises(forecasts.ReleaseError):
+        forecasts.read_releases(tmp_path)
+
+
+def test_committed_forecasts_match_their_manifest():
+    """Vacuous while forecasts/ holds no release (or does not exist yet); bites as soon as a released file changes."""
+    assert forecasts.check_locked(FORECASTS) == []
+    listed = forecasts.manifest_entries(FORECASTS)
+    assert all((FORECASTS / name).is_file() for name in listed)
+
+
+def test_every_committed_manifest_line_is_still_in_the_manifest():
+    """Editing a release and its manifest line together is caught by the manifest's git history."""
+    history = forecasts.committed_manifest_lines(ROOT)
+    if history is None:
+        pytest.skip("not a git checkout: no history to compare with")
+    current = set((FORECASTS / forecasts.MANIFEST).read_text().splitlines()) if (FORECASTS / forecasts.MANIFEST).is_file() else set()
+    assert history <= current
+
+
+def test_the_history_check_bites_on_a_rewritten_release(tmp_path):
+    def git(*args):
+        subprocess.run(["git", "-C", str(tmp_path), *args], check=True, capture_output=True)
+    git("init", "-q")
+    git("config", "user.email", "t@example.org")
+    git("config", "user.name", "t")
+    folder = tmp_path / "forecasts"
+    forecasts.write_release(_release(), "v1", folder)
+    git("add", ".")
+    git("commit", "-qm", "release v1")
+    first = set((folder / forecasts.MANIFEST).read_text().splitlines())
+    assert forecasts.committed_manifest_lines(tmp_path) == first
+    (folder / "v1.csv").unlink()
+    (folder / forecasts.MANIFEST).unlink()
+    forecasts.write_release(_release(_draws(seed=2)), "v1", folder)      # rewritten, with a matching manifest
+    git("commit", "-qam", "rewrite v1")
+    assert forecasts.check_locked(folder) == []                          # the folder alone looks fine ...
+    current = set((folder / forecasts.MANIFEST).read_text().splitlines())
+    assert not forecasts.committed_manifest_lines(tmp_path) <= current  # ... the history does not
+    assert forecasts.committed_manifest_lines(tmp_path / "nowhere") is None
+
+
+# --- the track record ------------------------------------------------------------------------------------------
+
+def _record(found, outside=None):
+    return forecasts.track_record(_release(), found, outside or {})
+
+
+def test_a_resolved_quantile_target_is_scored_beside_persistence_and_the_outside_view():
+    table = _release()
+    outcome = 25.0
+    record = forecasts.track_record(table, {("accelerator_spend", 2026): outcome},
+                                    {("accelerator_spend", 2026): {"value": 20.0, "check_id": "x"}})
+    row = record[(record["target"] == "accelerator_spend") & (record["year"] == 2026)].iloc[0]
+    q = table[(table["target"] == "accelerator_spend") & (table["year"] == 2026) & (table["output_type"] == "quantile")]
+    levels, values = q["output_type_id"].astype(float).to_numpy(), q["value"].to_numpy()
+    assert row["resolved"] and row["outcome"] == outcome and row["error"] == pytest.approx(values[3] - outcome)
+    assert row["covered_90"] == (values[0] <= outcome <= values[-1])
+    assert row["crps"] == pytest.approx(scoring.crps_quantiles(levels, values, outcome))
+    start = table[(table["target"] == "accelerator_spend") & (table["horizon"] == 0) & (table["output_type_id"] == "0.50")]
+    assert row["persistence"] == start["value"].item()
+    assert row["persistence_crps"] == pytest.approx(abs(start["value"].item() - outcome))   # a point: |error|
+    assert row["outside_view_crps"] == pytest.approx(5.0) and row["outside_view_wis"] == pytest.approx(5.0)
+
+
+def test_a_binary_target_gets_a_brier_score_and_an_unresolved_one_says_when():
+    record = _record({("asic_share_of_spend", 2026): 0.30})
+    event = record[(record["target"] == "asic_share_of_spend_above_25pct") & (record["year"] == 2026)].iloc[0]
+    assert event["outcome"] == 1.0 and event["brier"] == pytest.approx((1 - event["forecast"]) ** 2)
+    assert event["persistence_brier"] == pytest.approx((1 - event["persistence"]) ** 2)
+    later = record[(record["target"] == "asic_share_of_spend_above_25pct") & (record["year"] == 2027)].iloc[0]
+    assert not later["resolved"] and later["resolves"] == "2028-04-30" and pd.isna(later["brier"])
+    assert (record["horizon"] >= 1).all()
+
+
+def test_an_empty_track_record_has_an_empty_summary():
+    assert forecasts.summary(forecasts.track_record(_release().iloc[:0], {}, {})).empty
+
+
+def test_the_summary_averages_scores_over_resolved_years():
+    record = _record({("amazon_gross_capex", 2026): 30.0, ("amazon_gross_capex", 2027): 40.0})
+    s = forecasts.summary(record).set_index("target").loc["amazon_gross_capex"]
+    rows = record[(record["target"] == "amazon_gross_capex")]
+    assert s["resolved"] == 2 and s["model"] == pytest.approx(rows["crps"].mean())
+    assert s["persistence"] == pytest.approx(rows["persistence_crps"].mean()) and np.isnan(s["outside_view"])
+    keys = {i["key"] for i in forecasts.results(record)}
+    assert "track_v1_amazon_gross_capex_crps" in keys and "track_v1_amazon_gross_capex_2027" in keys
+
+
+def test_outside_views_come_from_cross_checks(ds):
+    views = forecasts.outside_views(ds)
+    assert views[("asic_share_of_spend", 2026)]["check_id"] == "trendforce-asic-share-2026"
+
+
+# --- the commands ----------------------------------------------------------------------------------------------
+
+def test_release_then_score_end_to_end(tmp_path, capsys):
+    folder, out = tmp_path / "forecasts", tmp_path / "track"
+    assert cli.main(["release", "essay-2024", "--scenario", "essay-2024", "--reconstructed",
+                     "--forecast-date", "2024-02-29", "--forecasts-dir", str(folder)]) == 0
+    table = pd.read_csv(folder / "essay-2024.csv")
+    assert set(table["reconstructed"]) == {True} and set(table["model_id"]) == {"essay-2024"}
+    assert table["horizon"].min() == 0 and table.loc[table["horizon"] == 0, "year"].eq(2023).all()
+    assert cli.main(["score", "--out", str(out), "--forecasts-dir", str(folder)]) == 0
+    record = pd.read_csv(out / "track_record.csv")
+    resolved = record[record["resolved"]]
+    assert set(resolved["year"]) == {2024, 2025} and set(record.loc[~record["resolved"], "year"]) == {2026, 2027, 2028, 2029, 2030}
+    assert resolved.loc[~resolved["target"].str.contains("above"), "crps"].notna().all()
+    assert (out / "results.json").is_file() and (out / "track_record_summary.csv").is_file()
+    capsys.readouterr()
+    assert cli.main(["release", "essay-2024", "--scenario", "essay-2024", "--forecasts-dir", str(folder)]) == 2
+    assert "never overwritten" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args, culprit", [
+    (["release", "../up"], "release '../up'"),
+    (["release", "MANIFEST.sha256"], "release 'MANIFEST.sha256'"),
+    (["release", "v1", "--forecast-date", "2024-13-01"], "--forecast-date '2024-13-01'"),
+    (["release", "v1", "--set", "trainium_ceiling=7"], "trainium_ceiling"),
+    (["release", "v1", "--scenario", "nope"], "unknown scenario 'nope'"),
+])
+def test_bad_release_input_is_one_line_exit_2_nothing_written(tmp_path, capsys, args, culprit):
+    folder = tmp_path / "forecasts"
+    assert cli.main([*args, "--forecasts-dir", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: ") and culprit in err, err
+    assert not folder.exists()
+
+
+def test_score_refuses_a_tampered_release_a_foreign_out_and_no_release(tmp_path, capsys):
+    folder = tmp_path / "forecasts"
+    assert cli.main(["score", "--out", str(tmp_path / "t"), "--forecasts-dir", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no release to score yet" in err and not (tmp_path / "t").exists()
+    forecasts.write_release(_release(), "v1", folder)
+    shutil.copy(folder / "v1.csv", folder / "v2.csv")                  # not released through the tool
+    assert cli.main(["score", "--out", str(tmp_path / "t"), "--forecasts-dir", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "v2.csv: not in MANIFEST.sha256" in err and not (tmp_path / "t").exists()
+    (folder / "v2.csv").unlink()
+    foreign = tmp_path / "mine"
+    foreign.mkdir()
+    (foreign / "keep.txt").write_text("x")
+    assert cli.main(["score", "--out", str(foreign), "--forecasts-dir", str(folder)]) == 2
+    assert capsys.readouterr().err.count("\n") == 1 and sorted(p.name for p in foreign.iterdir()) == ["keep.txt"]

@@ -1,0 +1,105 @@
+"""`sweep`: sets through the section functions, the same table on every executor, failures isolated, bad input."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from analysis import cli, compare, params, sweep
+
+GRID = """description: A small grid for tests
+sections: [erosion]
+fixed: {mc_draws: 1000}
+grid:
+  trainium_ceiling: [0.3, 0.6]
+  capex_growth_scale: [0.8, 1.0, 1.2]
+"""
+
+
+def _file(tmp_path, text, name="grid.yaml"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_set_gives_the_numbers_compare_computes_and_batches_do_not_matter(tmp_path, ds):
+    s = sweep.load(_file(tmp_path, GRID), ds)
+    assert len(s.sets) == 6 and s.names == ("trainium_ceiling", "capex_growth_scale")
+    one_by_one = sweep.table(s, sweep.run(s, ds, workers=1, batch=1))
+    together = sweep.table(s, sweep.run(s, ds, workers=1, batch=4))
+    assert one_by_one.equals(together)
+    expected = compare.section_values(ds, params.schema(ds), s.sets[5], compare.section_parameters(), ("erosion",))
+    row = together.iloc[5]
+    assert row["trainium_ceiling"] == 0.6 and row["capex_growth_scale"] == 1.2 and row["status"] == "ok"
+    assert all(row[f"erosion.{k}"] == v if v is not None else pd.isna(row[f"erosion.{k}"])
+               for k, v in expected["erosion"].items())
+
+
+def test_the_table_is_identical_on_a_process_pool_and_on_dask(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    grid = _file(tmp_path, GRID)
+    assert cli.main(["sweep", str(grid), "--out", str(tmp_path / "pool"), "--workers", "2"]) == 0
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, protocol="tcp",
+                                  dashboard_address=None) as cluster:
+        address = cluster.scheduler_address.replace("tcp://", "dask://")
+        assert cli.main(["sweep", str(grid), "--out", str(tmp_path / "dask"), "--executor", address]) == 0
+    pool, dask = ((tmp_path / name / "sweep.csv").read_bytes() for name in ("pool", "dask"))
+    assert pool == dask and pool.count(b"\n") == 7
+    assert sorted(p.name for p in (tmp_path / "pool" / "charts").iterdir()) == [
+        "erosion.asic_share_of_spend_2027_2030-by-parameter.svg", "erosion.asic_share_of_spend_2027_2030-surface.svg",
+        "erosion.nvidia_revenue_2027_2030-by-parameter.svg", "erosion.nvidia_revenue_2027_2030-surface.svg"]
+
+
+def test_a_failing_set_is_reported_and_the_others_run(tmp_path, ds):
+    text = """description: Contract mix, one combination refused by the schema's rule
+sections: [portfolio]
+grid:
+  on_demand_usage_share: [0.3, 0.9]
+  capacity_block_usage_share: [0.05, 0.5]
+"""
+    s = sweep.load(_file(tmp_path, text), ds)
+    frame = sweep.table(s, sweep.run(s, ds, workers=1))
+    assert list(frame["status"]) == ["ok", "ok", "ok", "failed"]
+    assert frame.loc[3, "error"].startswith("ParameterError: ") and "must not exceed 1" in frame.loc[3, "error"]
+    assert frame.loc[:2, "portfolio.npv_bought_2023"].notna().all() and pd.isna(frame.loc[3, "portfolio.npv_bought_2023"])
+
+
+def test_a_sample_is_seeded_and_stays_in_its_ranges(tmp_path, ds):
+    text = """description: A sample
+sections: [erosion]
+sample:
+  n: 50
+  seed: 3
+  ranges: {trainium_ceiling: [0.3, 0.7], trainium_takeover: [2, 9]}
+"""
+    first, again = (sweep.load(_file(tmp_path, text), ds) for _ in range(2))
+    assert first.sets == again.sets and len(first.sets) == 50
+    ceilings = [v["trainium_ceiling"] for v in first.sets]
+    assert all(0.3 <= c <= 0.7 for c in ceilings) and len(set(ceilings)) == 50
+
+
+@pytest.mark.parametrize("text, args, culprit", [
+    (None, [], "no such file"),
+    ("description: x\ngrid: &a {trainium_ceiling: [0.3]}\n", [], "an anchor (&) is not allowed"),
+    ("description: x\ngrid: {trainium_ceiling: [0.3]}\nextra: 1\n", [], "unknown key 'extra'"),
+    ("description: x\ngrid: {trainium_ceiling: [0.3]}\nsample: {n: 1, seed: 1, ranges: {}}\n", [], "exactly one of 'grid' and 'sample'"),
+    ("description: x\ngrid: {trainium_ceiling: [0.3, 7]}\n", [], "trainium_ceiling"),
+    ("description: x\ngrid: {trainium_ceilin: [0.3]}\n", [], "unknown parameter 'trainium_ceilin'"),
+    ("description: x\ngrid: {trainium_ceiling: []}\n", [], "grid.trainium_ceiling: expected a non-empty list"),
+    ("description: x\nsample: {n: 5, seed: 1, ranges: {trainium_ceiling: [0.7, 0.3]}}\n", [], "low < high"),
+    ("description: x\nsample: {n: 0, seed: 1, ranges: {trainium_ceiling: [0.3, 0.7]}}\n", [], "sample.n"),
+    ("description: x\nsample: {n: 5, seed: 1, ranges: {capex_outlook_vintage: [1, 2]}}\n", [], "capex_outlook_vintage"),
+    ("description: x\nsections: [nope]\ngrid: {trainium_ceiling: [0.3]}\n", [], "sections:"),
+    ("description: x\ngrid: {trainium_ceiling: [0.3]}\ncharts: [nope.x]\n", [], "charts:"),
+    ("description: x\ngrid: {trainium_ceiling: [0.3]}\n", ["--executor", "spark://h:1"], "--executor 'spark://h:1'"),
+    ("description: x\ngrid: {trainium_ceiling: [0.3]}\n", ["--workers", "0"], "--workers 0"),
+    ("description: x\ngrid: {trainium_ceiling: [0.3]}\n", ["--executor", "dask://127.0.0.1:9"], "cannot connect"),
+])
+def test_bad_sweep_input_is_one_line_exit_2_nothing_written(tmp_path, capsys, text, args, culprit):
+    path = tmp_path / "grid.yaml"
+    if text is not None:
+        path.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    assert cli.main(["sweep", str(path), "--out", str(out), *args]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: ") and culprit in err, err
+    assert not out.exists()
