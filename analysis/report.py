@@ -13,6 +13,7 @@ import base64
 import csv
 import hashlib
 import html
+import importlib
 import io
 import itertools
 import json
@@ -293,6 +294,7 @@ def build(out_dir: Path, values: dict, schema: dict[str, Parameter], dataset: Da
     out_dir = outdir.check(out_dir, protected=(dataset.directory, cache.configured_dir()))
     with outdir.claim(out_dir) as staging:
         (staging / "notebooks").mkdir()
+        importlib.import_module("vl_convert")    # a broken environment stops here, before any worker or kernel starts
         bundle = []         # vl-convert holds the GIL while it builds the bundle: build it here, not in a thread
         executed, keys, used = _run_notebooks(staging / "notebooks", values, schema, dataset, use_cache, progress,
                                               meanwhile=lambda: bundle.append(vega_script()))
