@@ -36,6 +36,7 @@ import nbformat
 
 from analysis.errors import warn
 from analysis.present import emitted
+from analysis.data import FORECASTS_DIR
 from analysis.scenarios import scenario_dir
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -111,8 +112,9 @@ def code_digest() -> str:
 
 
 def scenarios_digest() -> str:
-    """SHA-256 over the scenario files the notebooks would read."""
-    return _tree_digest(scenario_dir(), "*.yaml")
+    """SHA-256 over the files besides data/ that the notebooks read: the scenarios and the locked forecast releases
+    (section 3 scores them)."""
+    return hashlib.sha256((_tree_digest(scenario_dir(), "*.yaml") + _tree_digest(FORECASTS_DIR, "*")).encode()).hexdigest()
 
 
 def notebook_key(notebook: Path, declared: dict, data_version: str, code: str, scenarios: str) -> str:

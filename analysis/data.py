@@ -19,6 +19,8 @@ import pandas as pd
 from analysis.errors import DataError
 
 PACKAGE_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+#: The locked forecast releases (analysis.forecasts), which section 3 scores.
+FORECASTS_DIR = Path(__file__).resolve().parent.parent / "forecasts"
 MANIFEST = "MANIFEST.sha256"
 DATA_DIR_ENV = "ANALYSIS_DATA_DIR"
 SNAPSHOT_ENV = "ANALYSIS_DATA_SNAPSHOT"

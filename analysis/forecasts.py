@@ -27,11 +27,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis import outlook, params, scoring
+from analysis import data, outlook, params, scoring
 from analysis.data import Dataset
 from analysis.errors import UserError
 
-FORECASTS_DIR = Path(__file__).resolve().parent.parent / "forecasts"
+FORECASTS_DIR = data.FORECASTS_DIR
 MANIFEST = "MANIFEST.sha256"
 VERSION = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}", re.ASCII)
 QUANTILE_LEVELS = (0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95)
@@ -387,3 +387,21 @@ def committed_manifest_lines(repo: Path, folder: str = "forecasts") -> set[str] 
     except (OSError, subprocess.CalledProcessError):
         return None
     return {line[1:] for line in log.splitlines() if line.startswith("+") and not line.startswith("+++")}
+
+
+def summary_text(record: pd.DataFrame) -> str:
+    """The track record in words: per release, how many targets beat persistence on their mean score, and what is
+    still to resolve."""
+    table = summary(record)
+    parts = []
+    for release, rows in table.groupby("release", sort=True):
+        compared = rows.dropna(subset=["persistence"])
+        better = int((compared["model"] < compared["persistence"]).sum())
+        parts.append(f"release {release}: {int(rows['resolved'].sum())} target-years resolved, a lower mean score than "
+                     f"persistence on {better} of {len(compared)} targets where persistence applies")
+    pending = record[~record["resolved"].astype(bool)]
+    text = "Scored against the data at hand — " + "; ".join(parts) + "."
+    if len(pending):
+        text += (f" {len(pending)} forecasts are not resolved yet; the next resolve on "
+                 f"{pending['resolves'].min()} (when the source is expected to report them).")
+    return text

@@ -41,8 +41,10 @@ TEMPLATES = jinja2.Environment(loader=jinja2.PackageLoader("analysis", "template
 MARKDOWN = mistune.create_markdown(plugins=["table"])
 LINKABLE_URL = re.compile(r"https?://[^\s]+", re.IGNORECASE)
 HIDDEN_INPUT_TAGS = {"parameters", "injected-parameters"}
-#: What results.json keeps of a headline item: its number with interval, and a hindcast row's outcome and scores.
-RESULT_FIELDS = ("label", "value", "unit", "p5", "p95", "undefined", "outcome", "error", "inside_p5_p95", "crps")
+#: What results.json keeps of a headline item: its number with interval, and a hindcast or track-record row's outcome
+#: and scores.
+RESULT_FIELDS = ("label", "value", "unit", "p5", "p95", "undefined", "outcome", "error", "inside_p5_p95", "covered_90", "crps",
+                 "wis", "brier", "persistence", "outside_view", "coverage_90", "resolves")
 LONG_TABLE_ROWS = 8        # a table with more rows moves to the appendix, leaving a link in its place
 
 
