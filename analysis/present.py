@@ -156,13 +156,6 @@ def png_of(spec: dict) -> bytes:
     return palette_png(image.quantize(colors=PNG_COLORS, method=Image.Quantize.FASTOCTREE))
 
 
-def svg_of(spec: dict) -> str:
-    """A chart as a static SVG element (for pages without the Vega bundle, such as the one-page brief)."""
-    import vl_convert
-    svg = vl_convert.vegalite_to_svg({k: v for k, v in spec.items() if k != "$schema"})
-    return svg[svg.index("<svg"):]
-
-
 def palette_png(image: Image.Image) -> bytes:
     """An image's pixels as a palette PNG whose bytes depend on the pixels alone: the palette holds exactly the colours
     used, sorted by (R, G, B, A), so two images that show the same pixels through palettes in another order (as the

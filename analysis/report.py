@@ -34,7 +34,7 @@ from analysis.data import Dataset
 from analysis.notebook_run import declared_parameters, execute_all, notebook_paths
 from analysis.params import Parameter
 from analysis.present import (SECTION_MIMETYPE, TABLE_MIMETYPE, VEGALITE_MIMETYPE, WHAT_IF_MIMETYPE, chart_data,
-                              PROSE, chart_name, chart_subtitle, chart_title, emitted, fmt, svg_of, unit_label)
+                              PROSE, chart_name, chart_subtitle, chart_title, emitted, fmt, unit_label)
 
 TEMPLATES = jinja2.Environment(loader=jinja2.PackageLoader("analysis", "templates"), autoescape=True,
                                keep_trailing_newline=True)
@@ -57,7 +57,8 @@ class Page:
     downloads: list = field(default_factory=list)
     tables: list = field(default_factory=list)
     headline_chart: str = ""
-    headline_spec: dict = field(default_factory=dict)
+    headline_png: str = ""        # the headline chart's PNG (base64) from the executed notebook, for the brief
+    headline_text: str = ""       # and its text description
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")       # what spreadsheets evaluate at the start of a cell
 PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
@@ -242,9 +243,10 @@ def render_notebook(nb: nbformat.NotebookNode, prefix: str, toc: list, sections:
             parts.append(f'<details class="code"><summary>{label}</summary><pre>{html.escape(cell.source)}</pre></details>')
             for output in cell.outputs:
                 shown = _output_html(output, prefix, page, heading)
-                spec = output.get("data", {}).get(VEGALITE_MIMETYPE)
-                if lift_chart and spec is not None and not page.headline_spec:
-                    page.headline_chart, page.headline_spec, shown = shown, spec, ""
+                data = output.get("data", {})
+                if lift_chart and VEGALITE_MIMETYPE in data and not page.headline_png:
+                    page.headline_chart, page.headline_png, shown = shown, data["image/png"], ""
+                    page.headline_text = data["text/plain"]
                 parts.append(shown)
     return f'<section class="notebook" id="{prefix}">' + "\n".join(parts) + "</section>"
 
@@ -320,7 +322,7 @@ def build(out_dir: Path, values: dict, schema: dict[str, Parameter], dataset: Da
             sections=sections, fmt=fmt, sources=sources, stale=stale.to_dict("records"), downloads=downloads,
             assets=assets), encoding="utf-8")
         (staging / "brief.html").write_text(TEMPLATES.get_template("brief.html.j2").render(
-            **context, headline_svg=markupsafe.Markup(svg_of(page.headline_spec))), encoding="utf-8")
+            **context, headline_png=page.headline_png, headline_text=page.headline_text), encoding="utf-8")
         write_downloads(downloads, staging / "data")
         results = {"as_of": values["as_of"], "data_version": dataset.version, "scenario": scenario,
                    "parameters": {name: values[name] for name in sorted(used)},
