@@ -111,16 +111,16 @@ def code_digest() -> str:
     return hashlib.sha256(f"{_tree_digest(PACKAGE_DIR, '*')}\0{environment_digest()}".encode()).hexdigest()
 
 
-def scenarios_digest() -> str:
+def inputs_digest() -> str:
     """SHA-256 over the files besides data/ that the notebooks read: the scenarios and the locked forecast releases
     (section 3 scores them)."""
     return hashlib.sha256((_tree_digest(scenario_dir(), "*.yaml") + _tree_digest(FORECASTS_DIR, "*")).encode()).hexdigest()
 
 
-def notebook_key(notebook: Path, declared: dict, data_version: str, code: str, scenarios: str) -> str:
+def notebook_key(notebook: Path, declared: dict, data_version: str, code: str, inputs: str) -> str:
     """The cache key of one notebook run with the parameter values `declared` (name -> value, its own only)."""
     recipe = {"format": FORMAT, "notebook": hashlib.sha256(notebook.read_bytes()).hexdigest(),
-              "parameters": declared, "data_version": data_version, "code": code, "scenarios": scenarios}
+              "parameters": declared, "data_version": data_version, "code": code, "inputs": inputs}
     return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()
 
 

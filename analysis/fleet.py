@@ -47,12 +47,11 @@ def chip_additions(ds: Dataset, measure: str) -> pd.DataFrame:
     return additions(ds, measure, by="chip").merge(vendors, on="chip", how="left")
 
 
-def unit_prices(ds: Dataset, trainium_unit_cost_usd: float,
-                trainium_range: tuple[float, float] | None = None) -> pd.DataFrame:
+def unit_prices(ds: Dataset, trainium_unit_cost_usd: float) -> pd.DataFrame:
     """Price per chip and calendar year (`usd`, with its `low`-`high` range): Epoch's yearly rows for Nvidia chips,
-    the Trainium cost (and `trainium_range`, default the point value) for Amazon's."""
-    low, high = trainium_range or (trainium_unit_cost_usd, trainium_unit_cost_usd)
-    own = _own_chip_years(ds).assign(usd=trainium_unit_cost_usd, low=low, high=high, source_id=None)
+    the Trainium unit cost (a point value: low = high) for Amazon's."""
+    own = _own_chip_years(ds).assign(usd=trainium_unit_cost_usd, low=trainium_unit_cost_usd,
+                                     high=trainium_unit_cost_usd, source_id=None)
     return pd.concat([_epoch_prices(ds), own], ignore_index=True)
 
 

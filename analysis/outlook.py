@@ -62,7 +62,7 @@ def observed_purchases(ds: Dataset, p: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def observed_shares(ds: Dataset, p: dict) -> pd.DataFrame:
+def observed_share_bands(ds: Dataset, p: dict) -> pd.DataFrame:
     """Per observed year: Trainium's share of the compute Amazon added and the ASIC share of its accelerator spend and
     compute — the central estimate with the draws' 5th and 95th percentiles (NaN where the data do not cover every
     vendor)."""

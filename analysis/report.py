@@ -267,7 +267,7 @@ def _run_notebooks(folder: Path, values: dict, schema: dict[str, Parameter], dat
     """Execute every notebook into `folder`, or copy it from the cache when its key is stored there (`analysis.cache`);
     every execution is stored; `meanwhile()` runs while the kernels do. Returns the executed notebooks in reading
     order, their cache keys and the parameters they declare."""
-    code, scenario_files = cache.code_digest(), cache.scenarios_digest()
+    code, inputs = cache.code_digest(), cache.inputs_digest()
     paths, jobs, keys, used = notebook_paths(), [], {}, set()
     started, finished = time.monotonic(), itertools.count(1)
 
@@ -278,7 +278,7 @@ def _run_notebooks(folder: Path, values: dict, schema: dict[str, Parameter], dat
         used.update(declared)
         target = folder / path.name
         keys[path.name] = key = cache.notebook_key(path, {k: values[k] for k in declared}, dataset.version, code,
-                                                   scenario_files)
+                                                   inputs)
         stored = cache.load(key) if use_cache else None
         if stored is None:
             jobs.append((path, target, {k: values[k] for k in declared if values[k] != schema[k].default}, key))

@@ -27,7 +27,7 @@ def key_findings(ds: Dataset, p: dict, schema: dict[str, Parameter], result: dic
     observed = truth_result["model"].observed.years
     last = observed[-1]
     bought = outlook.observed_purchases(ds, truth).set_index(["vendor", "year"])
-    shares = outlook.observed_shares(ds, truth).set_index("year")
+    shares = outlook.observed_share_bands(ds, truth).set_index("year")
     check = outlook.spend_check(ds, truth, schema, truth_result).set_index("year")
     cal = outlook.calibration(ds, truth).set_index("year")
     price_range = outlook.observed_asic_share_range(ds, truth, schema).set_index("year")

@@ -58,3 +58,52 @@ def ds():
 def schema(ds):
     from analysis import params
     return params.schema(ds)
+
+
+def _stand_in(executed: list[str]):
+    """An `execute_all` that records each notebook it is asked to run and writes the source with the cache key."""
+    import nbformat
+
+    from analysis import cache
+
+    def execute_all(jobs, dataset=None, workers=2, on_done=None, meanwhile=None):
+        for source, target, _parameters, key in jobs:
+            executed.append(source.name)
+            nbformat.write(cache.record_key(nbformat.read(str(source), as_version=4), key), str(target))
+            if on_done:
+                on_done(source)
+        if meanwhile:
+            meanwhile()
+        return [target for _, target, _, _ in jobs]
+    return execute_all
+
+
+@pytest.fixture
+def builder(tmp_path, monkeypatch):
+    """build(overrides, dataset) -> names of the notebooks that build executed (`build.last`: its folder); each build
+    goes to a new folder, with a stand-in for the kernels and a cache folder of its own."""
+    from analysis import cache, data, params, report
+    monkeypatch.setenv(cache.CACHE_DIR_ENV, str(tmp_path / "cache"))
+    monkeypatch.setattr(cache, "vega_bundle", lambda: "/* the Vega bundle */")
+    executed: list[str] = []
+    monkeypatch.setattr(report, "execute_all", _stand_in(executed))
+    count = iter(range(1000))
+
+    def build(overrides: dict | None = None, dataset: data.Dataset | None = None, **kwargs) -> list[str]:
+        ds = dataset or data.load_dataset()
+        executed.clear()
+        out = report.build(tmp_path / f"out-{next(count)}", params.resolve(overrides or {}, ds), params.schema(ds),
+                           ds, **kwargs)
+        build.last = out
+        return list(executed)
+    return build
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """The default report, built once for the module that uses it."""
+    from analysis import data, params, report
+    out = tmp_path_factory.mktemp("reports") / "default"
+    ds = data.load_dataset()
+    report.build(out, params.resolve({}, ds), params.schema(ds), ds)
+    return out

@@ -22,31 +22,13 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from analysis import cache, cli, compare, data, notebook_run, outdir, params, report
+from analysis import cache, cli, compare, data, notebook_run, outdir, report
 from analysis.notebook_run import NotebookFailed, notebook_paths
 from tests.conftest import FROZEN, ROOT, run_cli
-from tests.test_cache import _stand_in
 from tests.test_compare import make_run
 from tests.test_corpus import _tree, _wait_for_kernels
 
 ALL = [path.name for path in notebook_paths()]
-
-
-@pytest.fixture
-def builder(tmp_path, monkeypatch):
-    """build(**kwargs) -> the notebooks it executed; the cache folder is tmp_path/cache unless the test sets one."""
-    monkeypatch.setenv(cache.CACHE_DIR_ENV, str(tmp_path / "cache"))
-    monkeypatch.setattr(cache, "vega_bundle", lambda: "/* the Vega bundle */")
-    executed: list[str] = []
-    monkeypatch.setattr(report, "execute_all", _stand_in(executed))
-    ds = data.load_dataset()
-    count = iter(range(1000))
-
-    def build(**kwargs) -> list[str]:
-        executed.clear()
-        build.last = report.build(tmp_path / f"out-{next(count)}", params.resolve({}, ds), params.schema(ds), ds, **kwargs)
-        return list(executed)
-    return build
 
 
 def _entry(body: bytes) -> bytes:

@@ -8,7 +8,7 @@ import nbformat
 import pytest
 import vl_convert
 
-from analysis import data, front, params, report
+from analysis import front, report
 from analysis.notebook_run import notebook_paths
 from analysis.present import CATEGORY_COLOURS, VEGALITE_MIMETYPE, chart_subtitle, chart_title
 from tests.browser import offline_page
@@ -18,14 +18,6 @@ PHONE = {"width": 390, "height": 844}
 MAX_SCREENS = 40            # main body, at 1366 px
 MAX_PDF_PAGES = 25          # main body, A4
 RENDERED = "() => Array.from(document.querySelectorAll('div.vega-chart')).every(d => d.querySelector('svg.marks, canvas'))"
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    out = tmp_path_factory.mktemp("page") / "default"
-    ds = data.load_dataset()
-    report.build(out, params.resolve({}, ds), params.schema(ds), ds)
-    return out
 
 
 def _open(offline, path):

@@ -18,15 +18,6 @@ from tests.browser import offline_page
 from tests.conftest import DATA, ROOT, run_cli
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """The default report, built once for this module."""
-    out = tmp_path_factory.mktemp("reports") / "default"
-    ds = data.load_dataset()
-    report.build(out, params.resolve({}, ds), params.schema(ds), ds)
-    return out
-
-
 def _amazon_capex_gross(ds, quarter: str) -> float:
     """The input row itself (financials.csv), so that the test does not hand-copy a number from the live data."""
     fin = ds["financials"]
