@@ -27,8 +27,10 @@ from pathlib import Path
 
 import vl_convert
 
-from analysis import cache, data, params
-from analysis.notebook_run import KERNEL, declared_parameters, notebook_paths
+from analysis import data
+from analysis.build import cache
+from analysis.data import params
+from analysis.build.runner import KERNEL, declared_parameters, notebook_paths
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent

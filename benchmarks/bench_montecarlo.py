@@ -8,7 +8,9 @@ Run from the repo root: `make benchmark`. Two measurements, best of 5 on this ma
 
 import time
 
-from analysis import data, erosion, outlook, params
+from analysis import data
+from analysis.data import params
+from analysis.models import erosion, outlook
 
 N_DRAWS = 100_000
 REPEATS = 5

@@ -36,7 +36,7 @@ def frozen_copy(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session", autouse=True)
 def private_cache(tmp_path_factory):
     """Every test session (each xdist worker) gets its own empty execution cache, never the repository's."""
-    from analysis.cache import CACHE_DIR_ENV
+    from analysis.build.cache import CACHE_DIR_ENV
     os.environ[CACHE_DIR_ENV] = str(tmp_path_factory.mktemp("execution-cache"))
 
 
@@ -56,7 +56,7 @@ def ds():
 
 @pytest.fixture(scope="session")
 def schema(ds):
-    from analysis import params
+    from analysis.data import params
     return params.schema(ds)
 
 
@@ -64,7 +64,7 @@ def _stand_in(executed: list[str]):
     """An `execute_all` that records each notebook it is asked to run and writes the source with the cache key."""
     import nbformat
 
-    from analysis import cache
+    from analysis.build import cache
 
     def execute_all(jobs, dataset=None, workers=2, on_done=None, meanwhile=None):
         for source, target, _parameters, key in jobs:
@@ -82,7 +82,9 @@ def _stand_in(executed: list[str]):
 def builder(tmp_path, monkeypatch):
     """build(overrides, dataset) -> names of the notebooks that build executed (`build.last`: its folder); each build
     goes to a new folder, with a stand-in for the kernels and a cache folder of its own."""
-    from analysis import cache, data, params, report
+    from analysis import data
+    from analysis.build import cache, report
+    from analysis.data import params
     monkeypatch.setenv(cache.CACHE_DIR_ENV, str(tmp_path / "cache"))
     monkeypatch.setattr(cache, "vega_bundle", lambda: "/* the Vega bundle */")
     executed: list[str] = []
@@ -102,7 +104,9 @@ def builder(tmp_path, monkeypatch):
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     """The default report, built once for the module that uses it."""
-    from analysis import data, params, report
+    from analysis import data
+    from analysis.build import report
+    from analysis.data import params
     out = tmp_path_factory.mktemp("reports") / "default"
     ds = data.load_dataset()
     report.build(out, params.resolve({}, ds), params.schema(ds), ds)

@@ -16,8 +16,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from analysis import cache, cli, data, params, report, scenarios
-from analysis.notebook_run import declared_parameters, notebook_paths
+from analysis import data
+from analysis.build import cache, cli, report
+from analysis.data import params, scenarios
+from analysis.build.runner import declared_parameters, notebook_paths
 from tests.conftest import ROOT
 
 

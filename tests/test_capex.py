@@ -2,7 +2,9 @@
 import pandas as pd
 import pytest
 
-from analysis import capex, data, fleet, params
+from analysis import data
+from analysis.data import params
+from analysis.models import capex, fleet
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,9 @@ import math
 import papermill
 import pytest
 
-from analysis import cli, params, report, scenarios
-from analysis.notebook_run import notebook_paths
+from analysis.build import cli, report
+from analysis.data import params, scenarios
+from analysis.build.runner import notebook_paths
 from tests.conftest import run_cli
 
 REASON = 'why: "a test value"'

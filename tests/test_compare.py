@@ -11,8 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from analysis import compare, data, outdir, outlook, params, portfolio, summary
-from analysis.notebook_run import NOTEBOOK_DIR, declared_parameters, notebook_paths
+from analysis import data
+from analysis.build import compare, outdir
+from analysis.data import params
+from analysis.models import outlook, portfolio
+from analysis.sections import summary
+from analysis.build.runner import NOTEBOOK_DIR, declared_parameters, notebook_paths
 from tests.browser import offline_page
 from tests.conftest import run_cli
 
@@ -202,7 +206,7 @@ def test_runs_on_two_data_versions_split_into_the_data_change_and_each_parameter
     swapped on B's data, and the parts add up; without the old data folder compare refuses."""
     import shutil
 
-    from analysis import cli, refresh
+    from analysis.build import cli, refresh
     from tests.conftest import DATA
     from tests.test_refresh import NEWER
     new_dir = tmp_path / "data"

@@ -19,7 +19,9 @@ from pathlib import Path
 import psutil
 import pytest
 
-from analysis import cli, data, outdir, report, scenarios
+from analysis import data
+from analysis.build import cli, outdir, report
+from analysis.data import scenarios
 from tests.conftest import FROZEN, ROOT, run_cli
 
 

@@ -22,8 +22,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from analysis import cache, cli, compare, data, notebook_run, outdir, report
-from analysis.notebook_run import NotebookFailed, notebook_paths
+from analysis import data
+from analysis.build import cache, cli, compare, runner as notebook_run, outdir, report
+from analysis.build.runner import NotebookFailed, notebook_paths
 from tests.conftest import FROZEN, ROOT, run_cli
 from tests.test_compare import make_run
 from tests.test_corpus import _tree, _wait_for_kernels

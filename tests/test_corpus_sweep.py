@@ -15,10 +15,14 @@ import warnings
 import nbformat
 import pytest
 
-from analysis import (capex, crosscheck, data, freshness, outlook, params, portfolio, present, report, scenarios,
-                      summary)
+from analysis import data
+from analysis.build import report
+from analysis.data import params, scenarios
+from analysis.models import capex, crosscheck, freshness, outlook, portfolio
+from analysis.sections import summary
+from analysis.views import present
 from analysis.errors import ParameterError
-from analysis.notebook_run import declared_parameters, notebook_paths
+from analysis.build.runner import declared_parameters, notebook_paths
 
 DS = data.load_dataset()
 SCHEMA = params.schema(DS)

@@ -7,7 +7,8 @@ import sys
 import pandas as pd
 import pytest
 
-from analysis import data, freshness
+from analysis import data
+from analysis.models import freshness
 from analysis.errors import DataError
 from tests.conftest import FROZEN, ROOT, run_cli
 

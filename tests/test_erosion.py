@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from analysis import erosion as e
-from analysis.uncertainty import SplitDistribution
+from analysis.models import erosion as e
+from analysis.models.uncertainty import SplitDistribution
 
 VENDORS = (e.Vendor("nvidia", "Nvidia", "gpu"), e.Vendor("asic1", "ASIC one", "asic"), e.Vendor("gpu2", "GPU two", "gpu"))
 # Row 0 is the central estimate, rows 1-2 two draws of the data.

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from analysis import finance as f
+from analysis.models import finance as f
 
 settings.register_profile("finance", deadline=None, max_examples=150, database=None)
 settings.load_profile("finance")

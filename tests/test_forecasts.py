@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import cli, forecasts, scoring
+from analysis.build import cli
+from analysis.models import forecasts, scoring
 from tests.conftest import ROOT
 
 FORECASTS = ROOT / "forecasts"

@@ -15,8 +15,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from analysis.notebook_run import notebook_paths
-from analysis.present import VEGALITE_MIMETYPE
+from analysis.build.runner import notebook_paths
+from analysis.views.present import VEGALITE_MIMETYPE
 from tests.browser import chromium, offline_page
 from tests.conftest import ROOT
 

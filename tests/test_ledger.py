@@ -6,7 +6,9 @@ import re
 import pandas as pd
 import pytest
 
-from analysis import crosscheck, data, ledger
+from analysis import data
+from analysis.data import vocab
+from analysis.models import crosscheck, ledger
 from analysis.errors import DataError
 from tests.test_data import _assert_cli_refuses, _edit, _line_of
 
@@ -23,7 +25,7 @@ def test_every_claim_has_a_verdict_a_reason_and_resolving_evidence(ds):
     sources = set(ds["sources"]["id"])
     assert len(claims) >= 25
     for _, row in claims.iterrows():
-        assert row["verdict"] in data.VERDICTS, row["claim_id"]
+        assert row["verdict"] in vocab.VERDICTS, row["claim_id"]
         assert row["reason"].strip() and row["finding"].strip(), row["claim_id"]
         ids = data.evidence_ids(row["evidence"])
         assert ids and set(ids) <= sources, row["claim_id"]
@@ -130,7 +132,7 @@ def test_corrupt_row_is_refused(data_copy, file, old, new, fragment):
 def test_verdict_counts_keep_the_fixed_order_and_zeros():
     claims = pd.DataFrame({"verdict": ["contradicted", "supported", "supported", "too early"]})
     counts = ledger.verdict_counts(claims)
-    assert list(counts.index) == data.VERDICTS
+    assert list(counts.index) == vocab.VERDICTS
     assert counts.to_dict() == {"supported": 2, "partly supported": 0, "contradicted": 1, "unverifiable": 0,
                                 "too early": 1}
 
@@ -193,11 +195,11 @@ def test_panel_accepts_the_committed_figures(ds):
     published = ds["cross_checks"]
     table = crosscheck.panel(published, {key: 1.0 for key in published["compares_with"]})
     assert len(table) == len(published) >= 6
-    assert not table["why_they_differ"].str.contains(data.STANDALONE_NUMBER, regex=True).any()
+    assert not table["why_they_differ"].str.contains(vocab.STANDALONE_NUMBER, regex=True).any()
     assert (table["theirs"] == published["published_value"].to_numpy()).all()
 
 
 def test_standalone_number_rule_allows_chip_names_only():
-    rule = re.compile(data.STANDALONE_NUMBER)
+    rule = re.compile(vocab.STANDALONE_NUMBER)
     assert not rule.search("H100, GB200 NVL72 and P6-B200 differ")
     assert rule.search("about 2.5 times") and rule.search("costs $5") and rule.search("in 2024")

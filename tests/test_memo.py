@@ -4,7 +4,9 @@ import gc
 
 import pandas as pd
 
-from analysis import data, fleet, memo, outlook
+from analysis import data
+from analysis.data import memo
+from analysis.models import fleet, outlook
 from tests.conftest import FROZEN
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from analysis import notebook_run
-from analysis.notebook_run import NotebookFailed, execute_all
+from analysis.build import runner as notebook_run
+from analysis.build.runner import NotebookFailed, execute_all
 
 PROBE = "print(os.getpid(), 'x' in globals(), 'colorsys' in sys.modules)"   # kernel, variables left, modules kept
 

@@ -5,7 +5,9 @@ import shutil
 import numpy as np
 import pytest
 
-from analysis import data, erosion, outlook, params, scenarios
+from analysis import data
+from analysis.data import params, scenarios
+from analysis.models import erosion, outlook
 from analysis.errors import ParameterError
 from tests.conftest import run_cli
 
@@ -72,7 +74,7 @@ def test_observed_year_bands_lie_inside_epochs_widest_band(ds, schema, base):
 
 def test_the_draws_reproduce_epochs_band_of_the_cumulative_total(ds):
     """The correlation of the unit draws is fitted to Epoch's own band of the sum of all quarters."""
-    from analysis import observed
+    from analysis.models import observed
     rows = ds["epoch_cumulative"].set_index("vendor")
     units = observed._unit_rows(ds)
     assert 0.0 < observed.unit_correlation(ds)["Nvidia"] < 1.0 and 0.0 < observed.unit_correlation(ds)["Amazon"] < 1.0

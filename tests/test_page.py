@@ -8,9 +8,9 @@ import nbformat
 import pytest
 import vl_convert
 
-from analysis import front, report
-from analysis.notebook_run import notebook_paths
-from analysis.present import CATEGORY_COLOURS, VEGALITE_MIMETYPE, chart_subtitle, chart_title
+from analysis.build import front, report
+from analysis.build.runner import notebook_paths
+from analysis.views.present import CATEGORY_COLOURS, VEGALITE_MIMETYPE, chart_subtitle, chart_title
 from tests.browser import offline_page
 
 DESKTOP = {"width": 1366, "height": 768}

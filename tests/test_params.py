@@ -5,9 +5,10 @@ import math
 
 import pytest
 
-from analysis import data, params
+from analysis import data
+from analysis.data import params
 from analysis.errors import ParameterError
-from analysis.notebook_run import declared_parameters, notebook_paths
+from analysis.build.runner import declared_parameters, notebook_paths
 from tests.conftest import run_cli
 
 
@@ -76,7 +77,7 @@ def test_a_notebook_run_directly_validates_its_parameters_like_the_cli(tmp_path)
     CLI's own one-line message."""
     import papermill
 
-    from analysis.notebook_run import NOTEBOOK_DIR
+    from analysis.build.runner import NOTEBOOK_DIR
     cli = run_cli("run", "--out", str(tmp_path / "r"), "--set", "trainium_ceiling=2")
     assert cli.returncode == 2
     message = cli.stderr.strip().removeprefix("error: ")

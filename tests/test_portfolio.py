@@ -8,7 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis import data, finance, fleet, params, portfolio as pf, report
+from analysis import data
+from analysis.build import report
+from analysis.data import params
+from analysis.models import finance, fleet, portfolio as pf
 from tests.conftest import ROOT
 
 

@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from analysis import present, report
+from analysis.build import report
+from analysis.views import present
 from tests.conftest import ROOT
 
 
@@ -139,7 +140,7 @@ def test_chart_images_are_the_same_bytes_in_a_fresh_process():
     import hashlib
     import subprocess
     import sys
-    script = ("import hashlib, sys; from tests.test_present import _line, _shares; from analysis import present; "
+    script = ("import hashlib, sys; from tests.test_present import _line, _shares; from analysis.views import present; "
               "sys.stdout.write(hashlib.sha256(present.png_of(present.chart_spec(_line(_shares())))).hexdigest())")
     runs = [subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT).stdout
             for _ in range(2)]
@@ -164,7 +165,7 @@ def test_every_output_of_the_committed_notebooks_is_one_the_builder_emits():
     really produce must pass, or the page would silently lose it."""
     import nbformat
 
-    from analysis.notebook_run import notebook_paths
-    from analysis.present import emitted
+    from analysis.build.runner import notebook_paths
+    from analysis.views.present import emitted
     outputs = [o for path in notebook_paths() for c in nbformat.read(str(path), as_version=4).cells for o in c.get("outputs", [])]
     assert len(outputs) > 50 and all(emitted(o) for o in outputs)

@@ -12,8 +12,10 @@ import nbformat
 import pytest
 from markupsafe import escape
 
-from analysis import cache, data, outdir, params, report, scenarios
-from analysis.notebook_run import notebook_paths
+from analysis import data
+from analysis.build import cache, outdir, report
+from analysis.data import params, scenarios
+from analysis.build.runner import notebook_paths
 from tests.browser import offline_page
 from tests.conftest import DATA, ROOT, run_cli
 
@@ -99,8 +101,8 @@ def test_default_run_reproduces_the_committed_notebook(built):
 
 
 def test_a_failed_run_keeps_the_previous_report(built, tmp_path, monkeypatch, capsys):
-    from analysis import cli
-    from analysis.notebook_run import NotebookFailed
+    from analysis.build import cli
+    from analysis.build.runner import NotebookFailed
 
     def failing(*args, **kwargs):      # every input is validated first, so a failure here is a bug in a notebook
         raise NotebookFailed("01_capex.ipynb: cell 3 raised KeyError: '2019Q1'")
@@ -124,7 +126,8 @@ def test_scenario_with_an_override_changes_results_and_is_marked(tmp_path):
     ds = data.load_dataset()
     expected_ai_hardware = _amazon_capex_gross(ds, "2023Q3") * (24_843 / 48_344) * 0.75
     assert results["results"]["capex"]["focus_quarter_ai_hardware"]["value"] == pytest.approx(expected_ai_hardware)
-    from analysis import outlook, scenarios
+    from analysis.data import scenarios
+    from analysis.models import outlook
     ds = data.load_dataset()
     p = params.resolve({**scenarios.load("essay-2024")["values"], "ai_share": 0.75}, ds)
     expected = outlook.run(ds, p, params.schema(ds))["summary"]["nvidia_revenue_2024_2026"]
@@ -292,7 +295,7 @@ NUMBER = re.compile(r"(?<![A-Za-z0-9.\-])-?\$?\d[\d,]*(?:\.\d+)?(?:[BM%]|/h)?(?!
 
 def _numbers_not_in(text: str, items: dict) -> list[str]:
     """Numbers in `text` that are neither a formatted value/p5/p95 of a results.json item nor a calendar year."""
-    from analysis.present import fmt
+    from analysis.views.present import fmt
     allowed = {fmt(item[k], item["unit"]) for item in items.values() for k in ("value", "p5", "p95") if k in item}
     return [n for n in NUMBER.findall(text) if n not in allowed and not re.fullmatch(r"(19|20)\d\d", n)]
 
@@ -311,7 +314,8 @@ def test_every_number_in_the_summary_comes_from_results_json(built):
     edited = answer.replace(found[-1], "99.9%", 1) if found[-1].endswith("%") else answer.replace(found[-1], "$99.9B", 1)
     assert _numbers_not_in(edited, results) != []
     # and the summary's items are the computed findings of the same parameters
-    from analysis import outlook, summary
+    from analysis.models import outlook
+    from analysis.sections import summary
     ds = data.load_dataset()
     p, schema = params.resolve({}, ds), params.schema(ds)
     computed = summary.key_findings(ds, p, schema, outlook.run(ds, p, schema, sensitivity=False))

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from analysis import scoring
+from analysis.models import scoring
 
 
 def test_crps_of_a_point_forecast_is_the_absolute_error():

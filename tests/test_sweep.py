@@ -4,7 +4,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis import cli, compare, params, sweep
+from analysis.build import cli, compare, sweep
+from analysis.data import params
 
 GRID = """description: A small grid for tests
 sections: [erosion]

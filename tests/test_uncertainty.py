@@ -2,8 +2,10 @@
 import numpy as np
 import pytest
 
-from analysis import data, erosion, outlook, params
-from analysis.uncertainty import SplitDistribution, for_parameter
+from analysis import data
+from analysis.data import params
+from analysis.models import erosion, outlook
+from analysis.models.uncertainty import SplitDistribution, for_parameter
 
 KINDS = [("normal", 2027.0, 2026.0, 2029.0), ("lognormal", 3.0, 1.0, 6.0), ("logitnormal", 0.45, 0.3, 0.7)]
 

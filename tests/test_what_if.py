@@ -7,9 +7,11 @@ import shlex
 import nbformat
 import pytest
 
-from analysis import outlook, params, portfolio, report
-from analysis.notebook_run import NOTEBOOK_DIR
-from analysis.present import fmt, payback_text
+from analysis.build import report
+from analysis.data import params
+from analysis.models import outlook, portfolio
+from analysis.build.runner import NOTEBOOK_DIR
+from analysis.views.present import fmt, payback_text
 from tests.browser import offline_page
 
 

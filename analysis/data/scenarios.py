@@ -19,9 +19,9 @@ import yaml
 
 from analysis.data import Dataset, read_bounded, shorten
 from analysis.errors import ParameterError
-from analysis.params import resolve
+from analysis.data.params import resolve
 
-SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
 SCENARIO_DIR_ENV = "ANALYSIS_SCENARIO_DIR"
 NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,63}", re.ASCII)
 MAX_BYTES = 64 * 1024

@@ -23,10 +23,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis import fleet
+from analysis.models import fleet
 from analysis.data import Dataset
-from analysis.memo import per_dataset
-from analysis.uncertainty import Z95
+from analysis.data.memo import per_dataset
+from analysis.models.uncertainty import Z95
 
 #: Draws of the observed data kept per dataset; the forecast's draws pick from them (analysis.erosion.ObservedIndex).
 POOL_SIZE = 10_000

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from analysis.present import fmt
+from analysis.data.units import fmt
 
 ESSAY_QUESTION = "Is Nvidia's revenue from AWS at risk due to ASICs?"
 

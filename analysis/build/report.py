@@ -29,11 +29,12 @@ import markupsafe
 import mistune
 import nbformat
 
-from analysis import cache, freshness, front, outdir
+from analysis.build import cache, front, outdir
+from analysis.models import freshness
 from analysis.data import Dataset
-from analysis.notebook_run import declared_parameters, execute_all, notebook_paths
-from analysis.params import Parameter
-from analysis.present import (SECTION_MIMETYPE, TABLE_MIMETYPE, VEGALITE_MIMETYPE, WHAT_IF_MIMETYPE, chart_data,
+from analysis.build.runner import declared_parameters, execute_all, notebook_paths
+from analysis.data.params import Parameter
+from analysis.views.present import (SECTION_MIMETYPE, TABLE_MIMETYPE, VEGALITE_MIMETYPE, WHAT_IF_MIMETYPE, chart_data,
                               PROSE, chart_name, chart_subtitle, chart_title, emitted, fmt, unit_label)
 
 TEMPLATES = jinja2.Environment(loader=jinja2.PackageLoader("analysis", "templates"), autoescape=True,

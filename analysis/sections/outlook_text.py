@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis import erosion
-from analysis.params import Parameter
-from analysis.present import fmt
+from analysis.models import erosion
+from analysis.data.params import Parameter
+from analysis.data.units import fmt
 
 OBSERVED_LABEL = "Observed data (Epoch AI units x chip prices)"
 

@@ -27,7 +27,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis import data, outlook, params, scoring
+from analysis import data
+from analysis.data import params
+from analysis.models import outlook, scoring
 from analysis.data import Dataset
 from analysis.errors import UserError
 

@@ -207,7 +207,8 @@ def _g(value) -> str:
 def headline_moves(old: data.Dataset, new: data.Dataset) -> list[str]:
     """Headline numbers at the default parameters that differ between two datasets (in-process, as `compare`
     recomputes them): 'section.key: old -> new (change)'."""
-    from analysis import compare, params
+    from analysis.build import compare
+    from analysis.data import params
     declared = compare.section_parameters()
     values = [compare.section_values(ds, params.schema(ds), params.resolve({}, ds), declared) for ds in (old, new)]
     lines = []

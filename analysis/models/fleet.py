@@ -7,7 +7,7 @@ import re
 import pandas as pd
 
 from analysis.data import Dataset
-from analysis.memo import per_dataset
+from analysis.data.memo import per_dataset
 
 BANDS = ["median", "p5", "p95"]
 EPOCH_SOURCE = "epoch-ai-chip-counts"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from analysis.data import Dataset, load_dataset, shorten
 from analysis.errors import DataError, ParameterError
-from analysis.memo import per_dataset
+from analysis.data.memo import per_dataset
 
 QUARTER_PATTERN = re.compile(r"(\d{4})Q([1-4])", re.ASCII)
 DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)

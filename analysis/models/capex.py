@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis import fleet
+from analysis.models import fleet
 from analysis.data import Dataset
-from analysis.memo import per_dataset
-from analysis.params import quarter_of
+from analysis.data.memo import per_dataset
+from analysis.data.params import quarter_of
 
 HOURS_PER_YEAR = 8760
 #: The cash-flow line comparable across companies ("purchases of property and equipment").

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis import outlook
+from analysis.models import outlook
 from analysis.data import Dataset
-from analysis.params import Parameter
-from analysis.present import fmt
+from analysis.data.params import Parameter
+from analysis.data.units import fmt
 
 ESSAY_DATE = "early 2024"  # sources.csv: chipstrat-amazons-nvidia-entanglement
 ESSAY_BASE_YEAR = 2023      # the last full year before the essay appeared

@@ -12,9 +12,12 @@ import json
 import sys
 from pathlib import Path
 
-from analysis import cache, data, forecasts, outdir, params, scenarios
+from analysis import data
+from analysis.build import cache, outdir
+from analysis.data import params, scenarios
+from analysis.models import forecasts
 from analysis.errors import UserError, report_interrupt, warn
-from analysis.notebook_run import NotebookFailed, declared_parameters, execute_all, notebook_paths
+from analysis.build.runner import NotebookFailed, declared_parameters, execute_all, notebook_paths
 
 
 def _parameter_options(parser: argparse.ArgumentParser) -> None:
@@ -95,7 +98,7 @@ HEAVY_SECONDS, HEAVY_BYTES = 30, 2e9
 def heavy(values: dict, runs: int, sensitive: int = 0) -> None:
     """Warn when `runs` outlook runs at `values` (mc_draws, sobol_base_samples), `sensitive` of them with the Sobol
     analysis, would take long or much memory (`outlook.cost`)."""
-    from analysis import outlook
+    from analysis.models import outlook
     (plain, plain_memory), (full, full_memory) = outlook.cost(values, False), outlook.cost(values, True)
     seconds, memory = runs * plain + sensitive * (full - plain), full_memory if sensitive else plain_memory
     if seconds > HEAVY_SECONDS or memory > HEAVY_BYTES:
@@ -146,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"wrote {data.write_manifest(args.data_dir)}")
             return 0
         if args.command == "refresh":
-            from analysis import refresh
+            from analysis.build import refresh
             lines, wrote = refresh.refresh(args.path, args.data_dir or data.data_dir(), args.accept)
             print("\n".join(lines))
             changed = any(line[:1] in "+~-" for line in lines)
@@ -171,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
                 for key, value in scenario["values"].items():
                     print(f"    {key} = {value!r}: {scenario['reasons'][key]}")
         elif args.command == "compare":
-            from analysis import compare
+            from analysis.build import compare
             others = tuple(data.load_dataset(path) for path in args.other_data)
             out = compare.build(args.runs, args.out, dataset, others, progress=_progress, before=heavy)
             print(f"wrote {out}/index.html and compare.json")
@@ -185,12 +188,12 @@ def main(argv: list[str] | None = None) -> int:
             _score(dataset, out, args.forecasts_dir)
             print(f"wrote {out}/track_record.csv, track_record_summary.csv and results.json")
         elif args.command == "sweep":
-            from analysis import sweep
+            from analysis.build import sweep
             out, frame = sweep.build(args.grid, args.out, dataset, args.executor, args.workers)
             failed = int((frame["status"] == "failed").sum())
             print(f"wrote {out}/sweep.csv ({len(frame)} sets, {failed} failed), sweep.json, charts/ and index.html")
         elif args.command == "run":
-            from analysis import report
+            from analysis.build import report
             scenarios.check_all(dataset)        # notebook 03 runs every scenario, whichever one is chosen here
             values = _values(args, dataset)
             declared = [declared_parameters(path) for path in notebook_paths()]

@@ -35,11 +35,11 @@ from pathlib import Path
 import nbformat
 
 from analysis.errors import warn
-from analysis.present import emitted
+from analysis.views.present import emitted
 from analysis.data import FORECASTS_DIR
-from analysis.scenarios import scenario_dir
+from analysis.data.scenarios import scenario_dir
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
 CACHE_DIR = PACKAGE_DIR.parent / ".cache" / "notebooks"
 CACHE_DIR_ENV = "ANALYSIS_CACHE_DIR"
 #: Where the key is recorded in an executed notebook's metadata.

@@ -12,8 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
-from analysis.data import (CLAIM_TYPES, CONFIDENCE, CONTROL_CHARACTERS, FISCAL_PERIOD, ISO_DATE, MAX_TEXT,
-                           PARTIAL_DATE, QUARTER, STANDALONE_NUMBER, UNITS, VERDICTS, evidence_ids, shorten)
+from analysis.data.vocab import (CLAIM_TYPES, CONFIDENCE, CONTROL_CHARACTERS, FISCAL_PERIOD, ISO_DATE, MAX_TEXT,
+                                 PARTIAL_DATE, QUARTER, STANDALONE_NUMBER, UNITS, VERDICTS, evidence_ids, shorten)
 from analysis.errors import DataError
 
 

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis import capex, finance, fleet, params
+from analysis.data import params
+from analysis.models import capex, finance, fleet
 from analysis.data import Dataset
-from analysis.memo import per_dataset
-from analysis.present import fmt
+from analysis.data.memo import per_dataset
+from analysis.data.units import fmt
 
 TO_GB = {"GB": 1.0, "GiB": 2**30 / 1e9, "MB": 1e-3}
 PRICE_KINDS = ["on_demand_pre_cut", "on_demand_post_cut", "on_demand", "capacity_block"]

@@ -13,11 +13,12 @@ import itertools
 import numpy as np
 import pandas as pd
 
-from analysis import erosion, fleet, observed, scenarios, scoring, uncertainty
-from analysis.capex import amazon_quarterly, wide
+from analysis.data import scenarios
+from analysis.models import erosion, fleet, observed, scoring, uncertainty
+from analysis.models.capex import amazon_quarterly, wide
 from analysis.data import Dataset
-from analysis.memo import per_dataset
-from analysis.params import Parameter, what_if_values
+from analysis.data.memo import per_dataset
+from analysis.data.params import Parameter, what_if_values
 
 BILLION = 1e9
 SENSITIVITY_OUTCOME = "nvidia_revenue_{}_{}".format(*erosion.FORECAST_WINDOW)

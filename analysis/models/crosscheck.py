@@ -6,7 +6,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from analysis.present import fmt
+from analysis.data.units import fmt
 
 
 def panel(published: pd.DataFrame, ours: Mapping[str, float]) -> pd.DataFrame:
@@ -74,7 +74,7 @@ def our_values(ds, p: dict, schema: dict, result: dict) -> dict[str, float]:
     """The report's figure for each `compares_with` key of data/cross_checks.csv, computed by the section
     pipelines (`result` = section 3's `outlook.run`). Landlord figures use the first case (bought at launch
     prices) unless the published figure is dated at another time, as each line says."""
-    from analysis import fleet, finance, outlook, portfolio  # the sections this panel draws on
+    from analysis.models import fleet, finance, outlook, portfolio  # the sections this panel draws on
 
     launch, at_cut = portfolio.landlord_cases(ds, p)
     revenue_4y = float(finance.HOURS_PER_MONTH * launch.utilization * launch.price[:FOUR_YEARS_MONTHS].sum())

@@ -2,7 +2,7 @@
 
 `load_dataset()` returns a `Dataset` whose tables are pandas DataFrames. A bad file raises
 `DataError` naming the file, line and column, before any number is computed. The schemas and checks live in
-`analysis.tables`; a validated dataset can be handed on as a snapshot in Arrow's IPC format (`snapshot`,
+`analysis.data.tables`; a validated dataset can be handed on as a snapshot in Arrow's IPC format (`snapshot`,
 `from_snapshot`: data only, never pickle), so that a report build validates the same files once.
 """
 from __future__ import annotations
@@ -16,39 +16,16 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.data.vocab import FILE_NAME, evidence_ids, shorten  # noqa: F401 (re-exported)
 from analysis.errors import DataError
 
-PACKAGE_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+PACKAGE_DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 #: The locked forecast releases (analysis.forecasts), which section 3 scores.
-FORECASTS_DIR = Path(__file__).resolve().parent.parent / "forecasts"
+FORECASTS_DIR = Path(__file__).resolve().parents[2] / "forecasts"
 MANIFEST = "MANIFEST.sha256"
 DATA_DIR_ENV = "ANALYSIS_DATA_DIR"
 SNAPSHOT_ENV = "ANALYSIS_DATA_SNAPSHOT"
 
-CONFIDENCE = ["reported", "estimated", "derived", "assumption"]
-UNITS = ["USD_million", "USD", "USD_per_hour", "fraction", "percent", "TFLOPS", "GB", "GiB", "MB",
-         "TB_per_s", "W", "MW", "kW", "tokens_per_s", "count", "H100e", "years", "hours", "months",
-         "USD_per_kWh", "USD_per_year", "ratio", "date", "quarter", "text"]
-FISCAL_PERIOD = r"^FY\d{4}(Q[1-4])?$"
-QUARTER = r"^\d{4}Q[1-4]$"
-ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
-PARTIAL_DATE = r"^\d{4}(-\d{2}(-\d{2})?)?$"
-VERDICTS = ["supported", "partly supported", "contradicted", "unverifiable", "too early"]
-CLAIM_TYPES = ["quantitative", "dated", "attributed", "predictive"]
-EVIDENCE_SEPARATOR = ";"
-# A digit that does not continue a word (H100, GB200 are fine; $5, 2023, 1.6x are not): explanation texts
-# beside computed results must not hand-type numbers.
-STANDALONE_NUMBER = r"(?<![A-Za-z0-9])\d"
-#: Longest text cell accepted (the longest in the data is under 300 characters).
-MAX_TEXT = 1000
-#: A manifest entry: a plain file name in the data folder, never a path.
-FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\.csv", re.ASCII)
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def evidence_ids(cell: str) -> list[str]:
-    """The source ids listed in a claim's `evidence` cell ('id-a;id-b')."""
-    return [part.strip() for part in cell.split(EVIDENCE_SEPARATOR)]
 
 
 @dataclass(frozen=True)
@@ -140,12 +117,6 @@ def read_bounded(path: Path, limit: int) -> bytes | None:
     return None if len(raw) > limit else raw
 
 
-def shorten(value, limit: int = 60) -> str:
-    """repr(value), cut to `limit` characters, for error messages that must stay one short line."""
-    text = repr(value)
-    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
-
-
 def _ipc(table) -> bytes:
     import pyarrow as pa
     sink = pa.BufferOutputStream()
@@ -192,7 +163,7 @@ def _load(directory: Path, version: str) -> Dataset:
     from_build = _build_snapshot(directory, version)
     if from_build is not None:
         return from_build
-    from analysis import tables     # pandera is imported only when a folder is validated
+    from analysis.data import tables     # pandera is imported only when a folder is validated
     return Dataset(tables=tables.validate(directory), version=version, directory=directory)
 
 

@@ -24,12 +24,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import cache, charts, data, outdir, outlook, params, portfolio, summary
+from analysis import data
+from analysis.build import cache, outdir
+from analysis.data import params
+from analysis.models import outlook, portfolio
+from analysis.sections import summary
+from analysis.views import charts
 from analysis.data import Dataset, shorten
 from analysis.errors import ParameterError, UserError
-from analysis.notebook_run import NOTEBOOK_DIR, declared_parameters
-from analysis.present import chart_spec, fmt, unit_label
-from analysis.report import TEMPLATES, _chart_html, page_assets, strict_json, vega_script, write_downloads
+from analysis.build.runner import NOTEBOOK_DIR, declared_parameters
+from analysis.data.units import fmt, unit_label
+from analysis.views.present import chart_spec
+from analysis.build.report import TEMPLATES, _chart_html, page_assets, strict_json, vega_script, write_downloads
 
 #: Sections whose headline numbers are recomputed in-process, and the notebook that declares their parameters.
 ATTRIBUTED = {"summary": "00_summary.ipynb", "portfolio": "02_portfolio.ipynb", "erosion": "03_asic_erosion.ipynb"}

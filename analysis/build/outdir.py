@@ -25,7 +25,7 @@ from analysis.errors import UserError
 
 MARKER = ".aws-accelerators-report"
 MARKER_TEXT = "A report folder written by `python -m analysis run`; a later run may replace it.\n"
-REPOSITORY = Path(__file__).resolve().parent.parent
+REPOSITORY = Path(__file__).resolve().parents[2]
 #: Folders of the project that no report may replace or live in.
 PROJECT_FOLDERS = tuple(REPOSITORY / name for name in (".git", "analysis", "data", "notebooks", "scenarios", "tests"))
 STAGING_INFIX = ".build-"

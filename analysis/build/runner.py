@@ -21,10 +21,10 @@ from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 from traitlets import List
 
-from analysis.cache import record_key
+from analysis.build.cache import record_key
 from analysis.data import DATA_DIR_ENV, SNAPSHOT_ENV, Dataset, snapshot
 
-NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 KERNEL = "python3"
 VOLATILE_CELL_KEYS = ("execution", "papermill")
 PR_SET_PDEATHSIG = 1

@@ -40,7 +40,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis import compare, data, outdir, params, scenarios
+from analysis import data
+from analysis.build import compare, outdir
+from analysis.data import params, scenarios
 from analysis.data import Dataset, shorten
 from analysis.errors import ParameterError, UserError
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis.data import Dataset
-from analysis.params import quarter_of
+from analysis.data.params import quarter_of
 
 MAX_QUARTERS_BEHIND = 2
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.data import VERDICTS
+from analysis.data.vocab import VERDICTS
 
 
 def verdict_counts(claims: pd.DataFrame) -> pd.Series:
