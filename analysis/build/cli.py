@@ -17,7 +17,7 @@ from analysis.build import cache, outdir
 from analysis.data import params, scenarios
 from analysis.models import forecasts
 from analysis.errors import UserError, report_interrupt, warn
-from analysis.build.runner import NotebookFailed, declared_parameters, execute_all, notebook_paths
+from analysis.build.runner import NOTEBOOK_DIR, Job, NotebookFailed, execute_all
 
 
 def _parameter_options(parser: argparse.ArgumentParser) -> None:
@@ -109,10 +109,11 @@ def heavy(values: dict, runs: int, sensitive: int = 0) -> None:
 
 def _list_params(dataset, form: str) -> None:
     if form == "json":
-        declared_by = {}
-        for path in notebook_paths():
-            for name in declared_parameters(path):
-                declared_by.setdefault(name, []).append(path.name)
+        from analysis.sections import SECTIONS
+        declared_by: dict[str, list[str]] = {}
+        for section in SECTIONS.values():
+            for name in section.parameter_names(dataset):
+                declared_by.setdefault(name, []).append(section.notebook)
         print(json.dumps({"parameters": params.describe(params.schema(dataset), declared_by)}, indent=2))
         return
     for p in params.schema(dataset).values():
@@ -165,7 +166,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "params":
             _list_params(dataset, args.format)
         elif args.command == "notebooks":
-            execute_all([(p, p, {}, None) for p in notebook_paths()], dataset=dataset)
+            from analysis.sections import SECTIONS
+            execute_all([Job(NOTEBOOK_DIR / s.notebook, NOTEBOOK_DIR / s.notebook, {}, uses_forecast=s.uses_forecast)
+                         for s in SECTIONS.values()], dataset=dataset)
         elif args.command == "scenarios":
             scenarios.check_all(dataset)
             for name in scenarios.names():
@@ -196,9 +199,7 @@ def main(argv: list[str] | None = None) -> int:
             from analysis.build import report
             scenarios.check_all(dataset)        # notebook 03 runs every scenario, whichever one is chosen here
             values = _values(args, dataset)
-            declared = [declared_parameters(path) for path in notebook_paths()]
-            heavy(values, runs=sum("mc_draws" in d for d in declared),
-                  sensitive=sum("sobol_base_samples" in d for d in declared))
+            heavy(values, runs=1, sensitive=1)      # the forecast runs once per build; section 3 adds its sensitivity
             out = report.build(out, values, params.schema(dataset), dataset, scenario=args.scenario,
                                use_cache=args.use_cache, progress=_progress)
             print(f"wrote {out}/index.html, results.json and notebooks/")

@@ -7,10 +7,9 @@ change attributed to each differing parameter, swapped one at a time from the fi
 are compared when each version's data folder is at hand (data/ or `--data PATH`): the data change is then one more
 part, computed first (the first run's parameters on the other run's data).
 
-Attributed sections (ATTRIBUTED) are those whose headline numbers a section function recomputes: `summary`
-(summary.key_findings), `portfolio` (portfolio.headline_results) and `erosion` (outlook.run + headlines, with the
-run's own mc_draws and random_seed). Each is evaluated with the parameters its notebook declares, as the report
-build does. Other sections are compared but not attributed.
+Attributed sections (`analysis.sections.ATTRIBUTED`) are those that declare their headline numbers
+(`Section.headlines`): each is evaluated with the parameters it reads, as the report build does. Other sections are
+compared but not attributed.
 """
 from __future__ import annotations
 
@@ -27,18 +26,14 @@ import pandas as pd
 from analysis import data
 from analysis.build import cache, outdir
 from analysis.data import params
-from analysis.models import outlook, portfolio
-from analysis.sections import summary
+from analysis.sections import ATTRIBUTED
 from analysis.views import charts
 from analysis.data import Dataset, shorten
 from analysis.errors import ParameterError, UserError
-from analysis.build.runner import NOTEBOOK_DIR, declared_parameters
 from analysis.data.units import fmt, unit_label
 from analysis.views.present import chart_spec
 from analysis.build.report import TEMPLATES, _chart_html, page_assets, strict_json, vega_script, write_downloads
 
-#: Sections whose headline numbers are recomputed in-process, and the notebook that declares their parameters.
-ATTRIBUTED = {"summary": "00_summary.ipynb", "portfolio": "02_portfolio.ipynb", "erosion": "03_asic_erosion.ipynb"}
 RESULTS = "results.json"
 BY_YEAR = Path("data") / "erosion_by_year.csv"
 BY_YEAR_COLUMNS = ("nvidia_revenue_usd_b", "asic_spend_share")     # the columns charted per run
@@ -229,24 +224,18 @@ def headline_table(runs: list[Run]) -> list[dict]:
 
 # --- attribution ---------------------------------------------------------------------------------------------
 
-def section_parameters() -> dict[str, set[str]]:
-    """The parameters each attributed section's notebook declares (the only ones its report run could change)."""
-    return {section: set(declared_parameters(NOTEBOOK_DIR / notebook)) for section, notebook in ATTRIBUTED.items()}
+def section_parameters(ds: Dataset) -> dict[str, set[str]]:
+    """The parameters each attributed section reads (the only ones its report run could change)."""
+    return {name: set(section.parameter_names(ds)) for name, section in ATTRIBUTED.items()}
 
 
 def section_values(ds: Dataset, schema: dict, run_values: dict, declared: dict[str, set[str]],
                    sections=tuple(ATTRIBUTED)) -> dict[str, dict]:
     """Headline values of the attributed `sections` for one parameter set, each section evaluated with the
-    parameters its notebook declares (the others at their defaults, as in a report build)."""
-    def resolved(section):
-        return params.resolve({n: v for n, v in run_values.items() if n in declared[section]}, ds)
-
-    def outlook_run(section):
-        return outlook.run(ds, resolved(section), schema, sensitivity=False)
-    functions = {"erosion": lambda: outlook.headlines(outlook_run("erosion")),
-                 "summary": lambda: summary.key_findings(ds, resolved("summary"), schema, outlook_run("summary")),
-                 "portfolio": lambda: portfolio.headline_results(ds, resolved("portfolio"))}
-    return {section: {i["key"]: i["value"] for i in functions[section]()} for section in sections}
+    parameters it reads (the others at their defaults, as in a report build)."""
+    def values_of(name: str) -> dict:
+        return params.resolve({n: v for n, v in run_values.items() if n in declared[name]}, ds)
+    return {name: {i["key"]: i["value"] for i in ATTRIBUTED[name].headlines(ds, values_of(name))} for name in sections}
 
 
 def attribute(ds: Dataset, schema: dict, a: Run, b: Run, names: list[str], ds_b: Dataset | None = None,
@@ -260,7 +249,7 @@ def attribute(ds: Dataset, schema: dict, a: Run, b: Run, names: list[str], ds_b:
     in the reports."""
     ds_b = ds if ds_b is None else ds_b
     schema_b = schema if ds_b is ds else params.schema(ds_b)
-    declared = section_parameters()
+    declared = section_parameters(ds)
     base = section_values(ds, schema, a.parameters, declared)
     target = section_values(ds_b, schema_b, b.parameters, declared)
     start, swaps, references, refused, elsewhere = base, {}, {}, {}, []

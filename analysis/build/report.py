@@ -31,8 +31,9 @@ import nbformat
 
 from analysis.build import cache, front, outdir
 from analysis.models import freshness
+from analysis.sections import SECTIONS
 from analysis.data import Dataset
-from analysis.build.runner import declared_parameters, execute_all, notebook_paths
+from analysis.build.runner import NOTEBOOK_DIR, Job, execute_all
 from analysis.data.params import Parameter
 from analysis.views.present import (SECTION_MIMETYPE, TABLE_MIMETYPE, VEGALITE_MIMETYPE, WHAT_IF_MIMETYPE, chart_data,
                               PROSE, chart_name, chart_subtitle, chart_title, emitted, fmt, unit_label)
@@ -265,31 +266,33 @@ def _parameter_rows(schema: dict[str, Parameter], values: dict, used: set[str]) 
 
 def _run_notebooks(folder: Path, values: dict, schema: dict[str, Parameter], dataset: Dataset, use_cache: bool,
                    progress: Callable[[str], None], meanwhile: Callable[[], None]) -> tuple[list[Path], dict[str, str], set[str]]:
-    """Execute every notebook into `folder`, or copy it from the cache when its key is stored there (`analysis.cache`);
-    every execution is stored; `meanwhile()` runs while the kernels do. Returns the executed notebooks in reading
-    order, their cache keys and the parameters they declare."""
+    """Execute every section's notebook into `folder`, or copy it from the cache when its key is stored there
+    (`analysis.build.cache`); every execution is stored; `meanwhile()` runs while the kernels do. The notebooks of
+    the sections that show the forecast run one after the other in one kernel, which computes the forecast once for
+    them all (`runner.chains`). Returns the executed notebooks in reading order, their cache keys and the parameters
+    the sections read."""
     code, inputs = cache.code_digest(), cache.inputs_digest()
-    paths, jobs, keys, used = notebook_paths(), [], {}, set()
+    jobs, keys, used = [], {}, set()
     started, finished = time.monotonic(), itertools.count(1)
 
     def done(path: Path, how: str) -> None:
-        progress(f"[{next(finished)}/{len(paths)}] {path.name} {how} ({time.monotonic() - started:.1f} s)")
-    for path in paths:
-        declared = declared_parameters(path)
-        used.update(declared)
+        progress(f"[{next(finished)}/{len(SECTIONS)}] {path.name} {how} ({time.monotonic() - started:.1f} s)")
+    for section in SECTIONS.values():
+        path, names = NOTEBOOK_DIR / section.notebook, section.parameter_names(dataset)
+        used.update(names)
         target = folder / path.name
-        keys[path.name] = key = cache.notebook_key(path, {k: values[k] for k in declared}, dataset.version, code,
-                                                   inputs)
+        keys[path.name] = key = cache.notebook_key(path, {k: values[k] for k in names}, dataset.version, code, inputs)
         stored = cache.load(key) if use_cache else None
         if stored is None:
-            jobs.append((path, target, {k: values[k] for k in declared if values[k] != schema[k].default}, key))
+            overrides = {k: values[k] for k in names if values[k] != schema[k].default}
+            jobs.append(Job(path, target, {"overrides": overrides} if overrides else {}, key, section.uses_forecast))
         else:
             target.write_bytes(stored)
             done(path, "reused from the cache")
     execute_all(jobs, dataset=dataset, on_done=lambda path: done(path, "executed"), meanwhile=meanwhile)
-    for _, target, _, key in jobs:
-        cache.store(key, target.read_bytes())
-    return [folder / path.name for path in paths], keys, used
+    for job in jobs:
+        cache.store(job.key, job.target.read_bytes())
+    return [folder / s.notebook for s in SECTIONS.values()], keys, used
 
 
 def build(out_dir: Path, values: dict, schema: dict[str, Parameter], dataset: Dataset, scenario: str | None = None,

@@ -11,6 +11,7 @@ import os
 import signal
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -22,7 +23,7 @@ from jupyter_core.utils import run_sync
 from traitlets import List
 
 from analysis.build.cache import record_key
-from analysis.data import DATA_DIR_ENV, SNAPSHOT_ENV, Dataset, snapshot
+from analysis.data import DATA_DIR_ENV, SNAPSHOT_ENV, Dataset, load_dataset, snapshot
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 KERNEL = "python3"
@@ -45,9 +46,29 @@ def notebook_paths(directory: Path = NOTEBOOK_DIR) -> list[Path]:
     return sorted(directory.glob("[0-9][0-9]_*.ipynb"))
 
 
-def declared_parameters(path: Path) -> dict:
-    """Names and default values in the notebook's cell tagged `parameters`."""
-    return {name: info["default"] for name, info in papermill.inspect_notebook(str(path)).items()}
+def declared_parameters(path: Path, dataset: Dataset | None = None) -> tuple[str, ...]:
+    """The parameters a notebook's section reads (`analysis.sections`)."""
+    from analysis.sections import by_notebook
+    return by_notebook(path.name).parameter_names(dataset or load_dataset())
+
+
+@dataclass(frozen=True)
+class Job:
+    """One notebook to execute: from `source` into `target` with papermill `parameters`, its cache key recorded
+    (if any); `uses_forecast` if its section shows the erosion forecast."""
+    source: Path
+    target: Path
+    parameters: dict
+    key: str | None = None
+    uses_forecast: bool = False
+
+
+def chains(jobs: list[Job]) -> list[list[Job]]:
+    """The jobs as the chains a worker runs one after the other in one kernel: every job that shows the forecast in
+    one chain, first (its kernel computes the forecast once, `outlook.run` remembering it across the kernel's
+    sessions), and every other job alone."""
+    forecast = [job for job in jobs if job.uses_forecast]
+    return ([forecast] if forecast else []) + [[job] for job in jobs if not job.uses_forecast]
 
 
 def strip_volatile(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -171,17 +192,24 @@ def _worker_setup(environment: dict[str, str]) -> None:
         ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
-def _notify(on_done: Callable[[Path], None], source: Path) -> Callable:
+def execute_chain(chain: list[Job]) -> list[Path]:
+    """Run the jobs of one chain in this worker's kernel, one after the other."""
+    return [execute(job.source, job.target, job.parameters, job.key) for job in chain]
+
+
+def _notify(on_done: Callable[[Path], None], chain: list[Job]) -> Callable:
     def callback(future):
         if not future.cancelled() and future.exception() is None:
-            on_done(source)
+            for job in chain:
+                on_done(job.source)
     return callback
 
 
-def execute_all(jobs: list[tuple[Path, Path, dict, str | None]], dataset: Dataset | None = None, workers: int = 2,
+def execute_all(jobs: list[Job], dataset: Dataset | None = None, workers: int = 2,
                 on_done: Callable[[Path], None] | None = None, meanwhile: Callable[[], None] | None = None) -> list[Path]:
-    """Run notebooks (source, target, parameters, cache key) in parallel processes (two cores: two workers); results
-    in job order; `on_done(source)` is called as each one finishes, and `meanwhile()` in this process while they run.
+    """Run notebooks in parallel processes (two cores: two workers), each chain of `chains(jobs)` in one worker;
+    results in job order; `on_done(source)` is called for each job as its chain finishes, and `meanwhile()` in this
+    process while they run.
 
     With a `dataset`, the kernels read its folder and, rather than each validating it again, a snapshot of it
     written once into a private temporary folder (removed with the build). If one job fails or the caller is
@@ -196,21 +224,24 @@ def execute_all(jobs: list[tuple[Path, Path, dict, str | None]], dataset: Datase
             handed_over = Path(private) / "dataset.arrow"
             handed_over.write_bytes(snapshot(dataset))
             environment = {DATA_DIR_ENV: str(dataset.directory), SNAPSHOT_ENV: str(handed_over)}
-        pool = ProcessPoolExecutor(max_workers=max(1, min(workers, len(jobs))), initializer=_worker_setup,
+        planned = chains(jobs)
+        pool = ProcessPoolExecutor(max_workers=max(1, min(workers, len(planned))), initializer=_worker_setup,
                                    initargs=(environment,))
         try:
             futures = []
-            for source, target, params, key in jobs:
-                futures.append(pool.submit(execute, source, target, params, key))
+            for chain in planned:
+                futures.append(pool.submit(execute_chain, chain))
                 if on_done:
-                    futures[-1].add_done_callback(_notify(on_done, source))
+                    futures[-1].add_done_callback(_notify(on_done, chain))
             if meanwhile:
                 meanwhile()
             try:
-                return [future.result() for future in futures]
+                for future in futures:
+                    future.result()
             except BrokenProcessPool:
                 raise NotebookFailed("a worker process running the notebooks ended abruptly (killed, or out of "
                                      "memory)") from None
+            return [job.target for job in jobs]
         except BaseException:
             processes = list((pool._processes or {}).values())   # no public way to stop running workers in 3.11
             pool.shutdown(wait=False, cancel_futures=True)

@@ -179,7 +179,7 @@ def evaluate_batch(snapshot: bytes, version: str, directory: str, batch: list[tu
     shared = _dataset(snapshot, version, directory)
     ds = Dataset(shared.tables, shared.version, shared.directory)
     schema = params.schema(ds)
-    declared = compare.section_parameters()
+    declared = compare.section_parameters(ds)
     out = []
     for index, values in batch:
         try:

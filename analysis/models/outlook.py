@@ -9,6 +9,8 @@ forecast inputs) -> `input_distributions` (sourced p5/p95, value = median; the o
 from __future__ import annotations
 
 import itertools
+import json
+from collections import Counter
 
 import numpy as np
 import pandas as pd
@@ -21,6 +23,13 @@ from analysis.data.memo import per_dataset
 from analysis.data.params import Parameter, what_if_values
 
 BILLION = 1e9
+#: The forecast's own parameters; each challenger vendor of data/vendors.csv adds its VENDOR_PARAMETERS.
+FORECAST_PARAMETERS = ("observed_through", "capex_outlook_vintage", "capex_growth_scale", "accelerator_share_change",
+                       "trainium_unit_cost_usd")
+VENDOR_PARAMETERS = ("ceiling", "midpoint", "takeover", "cost_ratio")
+MONTE_CARLO_PARAMETERS = ("mc_draws", "random_seed")
+#: How often this process ran the forecast's Monte Carlo, per parameter set (JSON of its forecast values).
+MONTE_CARLO_RUNS: Counter[str] = Counter()
 SENSITIVITY_OUTCOME = "nvidia_revenue_{}_{}".format(*erosion.FORECAST_WINDOW)
 
 
@@ -176,11 +185,23 @@ def cost(p: dict, sensitivity: bool = True) -> tuple[float, float]:
     return tuple(sum(RUN_COST[k][i] * (1 if k == "base" else p[k]) for k in parts) for i in (0, 1))
 
 
+def parameters(ds: Dataset) -> tuple[str, ...]:
+    """Every parameter the forecast reads, with the four of each challenger vendor in the data."""
+    return (FORECAST_PARAMETERS + tuple(f"{v.id}_{k}" for v in vendors(ds)[1:] for k in VENDOR_PARAMETERS)
+            + MONTE_CARLO_PARAMETERS)
+
+
+def forecast_values(ds: Dataset, p: dict) -> dict:
+    """The values of the forecast's parameters in the parameter set `p` (the key a forecast is remembered by)."""
+    return {name: p[name] for name in parameters(ds)}
+
+
 def run(ds: Dataset, p: dict, schema: dict[str, Parameter], sensitivity: bool = True) -> dict:
     """Central estimate (the model at the inputs' medians), Monte Carlo percentiles and outcomes, threshold
     probabilities per year and 'stays above' years, and (if `sensitivity`) tornado and Sobol ranking of Nvidia's
-    2026-2030 revenue from AWS."""
-    result = _forecast(ds, p, schema)
+    2026-2030 revenue from AWS. The forecast itself runs once per dataset and forecast values in a process (every
+    section that shows it reads that run)."""
+    result = _forecast(ds, forecast_values(ds, p), schema)
     if sensitivity:
         model_fn = erosion.outcome_model(result["model"], SENSITIVITY_OUTCOME)
         result["tornado"] = erosion.tornado(model_fn, result["specs"])
@@ -195,7 +216,9 @@ SCORED_METRICS = ("capex", "accelerator_spend", "nvidia_revenue", "compute_share
 
 @per_dataset
 def _forecast(ds: Dataset, p: dict, schema: dict[str, Parameter]) -> dict:
-    """`run` without the sensitivity analysis, once per parameter set (a scenario table and a hindcast repeat runs)."""
+    """`run` without the sensitivity analysis, once per forecast parameter set (a scenario table and a hindcast
+    repeat runs)."""
+    MONTE_CARLO_RUNS[json.dumps(p, sort_keys=True)] += 1
     model = build_model(ds, p, schema)
     specs = input_distributions(ds, p, schema, model)
     central_paths = erosion.evaluate(model, erosion.medians(specs))

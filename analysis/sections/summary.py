@@ -2,12 +2,17 @@
 section pipelines (never typed by hand), plus the dated list of what happened since the essay."""
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pandas as pd
 
-from analysis.models import outlook
-from analysis.data import Dataset
+from analysis.data import Dataset, params
 from analysis.data.params import Parameter
 from analysis.data.units import fmt
+from analysis.models import ledger, outlook
+from analysis.sections.base import Section
+from analysis.views import charts
+from analysis.views.exhibits import Collector
 
 ESSAY_DATE = "early 2024"  # sources.csv: chipstrat-amazons-nvidia-entanglement
 ESSAY_BASE_YEAR = 2023      # the last full year before the essay appeared
@@ -95,3 +100,55 @@ def events_since_essay(ds: Dataset) -> pd.DataFrame:
     """What happened since the essay appeared, oldest first (data/events.csv)."""
     events = ds["events"]
     return events[events["date"] >= EVENTS_FROM].sort_values(["date", "event_id"], ignore_index=True)
+
+
+def _setup(v: SimpleNamespace) -> None:
+    v.result = outlook.run(v.ds, v.p, v.schema, sensitivity=False)
+    v.findings = key_findings(v.ds, v.p, v.schema, v.result)
+
+
+def answer_first(v: SimpleNamespace, x: Collector) -> None:
+    x.say(answer(v.findings))
+
+
+def _interval_text(finding: dict) -> str:
+    return f"{fmt(finding['p5'], finding['unit'])} – {fmt(finding['p95'], finding['unit'])}" if "p5" in finding else ""
+
+
+def findings(v: SimpleNamespace, x: Collector) -> None:
+    rows = pd.DataFrame([{"finding": f["label"], "value": fmt(f["value"], f["unit"]), "interval": _interval_text(f)}
+                         for f in v.findings])
+    x.table(rows, {}, {"finding": "Finding", "value": "Central estimate", "interval": "5th–95th percentile (or range)"})
+    pct = v.result["percentiles"]
+    x.chart(charts.fan(pct[pct["metric"] == "nvidia_revenue"], v.result["central"]["nvidia_revenue"].rename("value").reset_index(),
+                       "USD billion per year", "Nvidia revenue from AWS per year: observed, then forecast, with 5th-95th percentiles",
+                       "Sources: Epoch AI ai-chip-counts (MIT) x chip prices; forecast: section 3's model",
+                       last_observed=v.result["model"].observed.years[-1]))
+
+
+def claims(v: SimpleNamespace, x: Collector) -> None:
+    counts = ledger.verdict_counts(v.ds["essay_claims"])
+    x.table(counts.reset_index(), {"claims": "count"}, {"verdict": "Verdict", "claims": "Claims"})
+    x.say(f"{int(counts.sum())} claims: " + ", ".join(f"{n} {verdict}" for verdict, n in counts.items()) + ".")
+
+
+def events(v: SimpleNamespace, x: Collector) -> None:
+    v.events = events = events_since_essay(v.ds)
+    shown = events.assign(figure=[fmt(value, unit) if pd.notna(value) else "" for value, unit in zip(events["value"], events["unit"])])
+    x.table(shown[["date", "description", "figure", "source_id"]], {},
+            {"date": "Date", "description": "What happened", "figure": "Figure", "source_id": "Source"})
+
+
+def headline_results(v: SimpleNamespace, x: Collector) -> None:
+    x.publish("summary", v.findings, {"epoch-ai-chip-counts", "chipstrat-amazons-nvidia-entanglement"} | set(v.events["source_id"])
+              | set(v.ds["essay_claims"]["source_id"]))
+
+
+def headlines(ds: Dataset, p: dict) -> list[dict]:
+    """The key findings alone (what `compare` attributes)."""
+    schema = params.schema(ds)
+    return key_findings(ds, p, schema, outlook.run(ds, p, schema, sensitivity=False))
+
+
+SECTION = Section("summary", "00_summary.ipynb", "Summary", (), (answer_first, findings, claims, events, headline_results),
+                  headlines=headlines, uses_forecast=True, setup=_setup)

@@ -1,0 +1,94 @@
+"""A report section as an object: its declaration (`Section`) and what computing it gives (`SectionResult`).
+
+A section module declares its parameters by name (their defaults live only in data/parameters.csv), the parts it
+shows in reading order, and its headline numbers; its notebook narrates between the parts. The builder, the
+execution cache, `compare` and `sweep` read the same declaration."""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+from analysis import data
+from analysis.data import params
+from analysis.data.params import Parameter
+from analysis.errors import ParameterError
+from analysis.models import outlook
+from analysis.views.exhibits import Collector, Exhibit, Headline, Headlines
+
+Part = Callable[[SimpleNamespace, Collector], None]
+
+
+@dataclass(frozen=True)
+class SectionResult:
+    """A computed section: its parts (name -> exhibits, in reading order), the parameter values it ran with and
+    its published headline groups (results.json section -> Headlines)."""
+    name: str
+    values: Mapping[str, Any]
+    parts: dict[str, list[Exhibit]]
+    published: dict[str, Headlines]
+
+    def __getitem__(self, part: str) -> list[Exhibit]:
+        return self.parts[part]
+
+    @property
+    def headlines(self) -> tuple[Headline, ...]:
+        """The section's own headline results."""
+        return self.published[self.name].items if self.name in self.published else ()
+
+
+@dataclass(frozen=True)
+class Section:
+    """One report section: `parameters` are the names it reads (the only ones a report run passes to its
+    notebook); `display_only` those among them that change what is shown but no headline number; `parts` build
+    its exhibits in order, sharing a namespace (`ds`, `p`, `schema` and what earlier parts leave in it);
+    `headlines(ds, p)` gives its headline numbers alone (for `compare` and `sweep`), if it has any to attribute;
+    `uses_forecast` says that it reads the erosion forecast (which a build computes once for all such sections)."""
+    name: str
+    notebook: str
+    title: str
+    parameters: tuple[str, ...]
+    parts: Sequence[Part]
+    display_only: tuple[str, ...] = ()
+    headlines: Callable[[data.Dataset, Mapping[str, Any]], list[dict[str, Any]]] | None = None
+    uses_forecast: bool = False
+    setup: Callable[[SimpleNamespace], None] = field(default=lambda v: None)
+
+    def parameter_names(self, ds: data.Dataset) -> tuple[str, ...]:
+        """Every parameter this section reads: the forecast's first if it uses the forecast (they depend on the
+        vendors in the data), then its own."""
+        return (outlook.parameters(ds) if self.uses_forecast else ()) + self.parameters
+
+    def values(self, overrides: Mapping[str, Any] | None = None, ds: data.Dataset | None = None) -> dict[str, Any]:
+        """The validated parameter set: defaults with `overrides`, each of which must be one of this section's
+        parameters (a name this section does not read is refused, never silently ignored)."""
+        ds = ds or data.load_dataset()
+        names = self.parameter_names(ds)
+        foreign = [name for name in (overrides or {}) if name not in names]
+        if foreign:
+            raise ParameterError(f"section {self.name} ({self.notebook}) does not read {', '.join(map(repr, foreign))}; "
+                                 f"its parameters are {', '.join(names)}")
+        return params.resolve(dict(overrides or {}), ds)
+
+    def compute(self, ds: data.Dataset, p: Mapping[str, Any]) -> SectionResult:
+        """Every part's exhibits, in order, and the published headline groups."""
+        shared = SimpleNamespace(ds=ds, p=p, schema=params.schema(ds))
+        self.setup(shared)
+        parts, published = {}, {}
+        for part in self.parts:
+            collector = Collector()
+            part(shared, collector)
+            parts[part.__name__] = collector.exhibits
+            published.update({e.section: e for e in collector.exhibits if isinstance(e, Headlines)})
+        return SectionResult(self.name, p, parts, published)
+
+    def run(self, overrides: Mapping[str, Any] | None = None) -> SectionResult:
+        """In a notebook: load the dataset, check `overrides` (the parameters cell) and compute."""
+        ds = data.load_dataset()
+        return self.compute(ds, self.values(overrides, ds))
+
+    def sources(self, ds: data.Dataset) -> set[str]:
+        """The sources of this section's parameters."""
+        schema = params.schema(ds)
+        return {schema[name].source_id for name in self.parameter_names(ds)}

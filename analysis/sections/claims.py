@@ -1,0 +1,54 @@
+"""Section 4: the essay's claims, each with a verdict, and the report's numbers against published figures."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from analysis.models import crosscheck, ledger, outlook
+from analysis.sections.base import Section
+from analysis.views.exhibits import Collector
+
+#: The cross-check panel compares the landlord's and the funnel's numbers too: their parameters, beside the forecast's.
+PARAMETERS = ("h100_server_price_usd", "network_share_of_cluster_capex", "depreciation_life_years",
+              "residual_value_fraction", "rental_price_decline_per_year", "cost_of_capital",
+              "server_overhead_fraction", "pue", "electricity_usd_per_kwh", "hosting_usd_per_kw_month",
+              "gpu_purchase_quarter", "utilization", "on_demand_usage_share", "capacity_block_usage_share",
+              "committed_discount")
+
+
+def _setup(v: SimpleNamespace) -> None:
+    v.claims = v.ds["essay_claims"]
+    v.counts = ledger.verdict_counts(v.claims)
+
+
+def ledger_table(v: SimpleNamespace, x: Collector) -> None:
+    x.say(f"{len(v.claims)} claims — " + ", ".join(f"{verdict}: {n}" for verdict, n in v.counts.items()) + ". ¶ numbers are "
+          "lines of the stored plain-text copy of the essay (the title is ¶1).")
+    x.table(v.claims[["claim_id", "paragraph", "claim_type", "quote", "finding", "verdict", "reason", "evidence"]], {},
+            {"claim_id": "Claim", "paragraph": "¶", "claim_type": "Type", "quote": "The essay says", "finding": "What the data say",
+             "verdict": "Verdict", "reason": "Why", "evidence": "Sources"})
+
+
+def cross_checks(v: SimpleNamespace, x: Collector) -> None:
+    result = outlook.run(v.ds, v.p, v.schema, sensitivity=False)
+    v.panel = panel = crosscheck.panel(v.ds["cross_checks"], crosscheck.our_values(v.ds, v.p, v.schema, result))
+    x.table(panel[["description", "unit", "ours", "theirs", "ratio", "basis", "why_they_differ", "source_id"]],
+            {"ours": "row", "theirs": "row", "ratio": "number"},
+            {"description": "Published figure", "unit": "Unit", "ours": "This report", "theirs": "Published", "ratio": "Ours / theirs",
+             "basis": "Basis", "why_they_differ": "Why they differ", "source_id": "Source"})
+    x.say(crosscheck.agreement_text(panel))
+
+
+def headline_results(v: SimpleNamespace, x: Collector) -> None:
+    claims, panel = v.claims, v.panel
+    x.publish("claims", [
+        *({"key": f"claims_{verdict.replace(' ', '_')}", "label": f"Essay claims judged {verdict}", "value": int(n), "unit": "count"}
+          for verdict, n in v.counts.items()),
+        *({"key": f"verdict_{r.claim_id.replace('-', '_')}", "label": f"¶{r.paragraph} “{r.quote}”", "value": r.verdict, "unit": "text"}
+          for r in claims.itertuples()),
+        *({"key": f"crosscheck_{r.check_id.replace('-', '_')}_ratio", "label": f"Ours / published: {r.description}",
+           "value": float(r.ratio), "unit": "number"} for r in panel.itertuples())],
+        set(claims["source_id"]) | {s for e in claims["evidence"] for s in e.split(";") if s} | set(panel["source_id"]))
+
+
+SECTION = Section("claims", "04_claims_and_checks.ipynb", "Claims and checks", PARAMETERS,
+                  (ledger_table, cross_checks, headline_results), uses_forecast=True, setup=_setup)

@@ -1,0 +1,193 @@
+"""Section 3: ASIC erosion — Nvidia's share of Amazon's accelerator spend, observed to the last complete year and
+forecast to 2030, with its checks, scenarios, sensitivity, hindcast and track record."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pandas as pd
+
+from analysis.data import params, scenarios
+from analysis.models import forecasts, outlook
+from analysis.sections import erosion_text
+from analysis.sections.base import Section
+from analysis.views import charts
+from analysis.views.exhibits import Collector
+
+EPOCH = "Source: Epoch AI ai-chip-counts (MIT) x per-chip prices (accelerator_specs.csv); Amazon 10-K/10-Q capex"
+MODEL = "Model: section 3's forecast; inputs data/parameters.csv, data/capex_outlook.csv, data/vendors.csv"
+#: Sources the section's numbers rest on besides its parameters and the vendor and capex-outlook rows.
+SOURCES = {"epoch-ai-chip-counts", "amzn-fy25-10k", "latitudeds-trainium2-semianalysis"}
+
+
+def _setup(v: SimpleNamespace) -> None:
+    v.result = outlook.run(v.ds, v.p, v.schema)
+    v.model = v.result["model"]
+    v.last_obs = v.model.observed.years[-1]
+
+
+def observed_purchases(v: SimpleNamespace, x: Collector) -> None:
+    ds, P, model = v.ds, v.p, v.model
+    purchases = outlook.observed_purchases(ds, P)
+    labels = pd.DataFrame({"vendor": [m.id for m in model.vendors], "label": [m.label for m in model.vendors]})
+    shown = purchases[purchases["year"] <= v.last_obs].merge(labels)
+    x.table(shown[["year", "label", "units", "h100e", "spend", "spend_p5", "spend_p95"]],
+            {"units": "count", "h100e": "count", "spend": "USD_billion", "spend_p5": "USD_billion", "spend_p95": "USD_billion"},
+            {"year": "Year", "label": "Vendor", "units": "Units added", "h100e": "H100e added", "spend": "Spend (central)",
+             "spend_p5": "Spend, 5th percentile", "spend_p95": "Spend, 95th percentile"})
+    v.calibration = cal = outlook.calibration(ds, P).set_index("year")
+    x.table(cal.reset_index()[["year", "capex", "spend", "share_of_capex", "share_of_capex_p5", "share_of_capex_p95",
+                               "trainium_cost_ratio", "trainium_cost_ratio_p5", "trainium_cost_ratio_p95"]],
+            {"capex": "USD_billion", "spend": "USD_billion", "share_of_capex": "fraction", "share_of_capex_p5": "fraction",
+             "share_of_capex_p95": "fraction", "trainium_cost_ratio": "number", "trainium_cost_ratio_p5": "number",
+             "trainium_cost_ratio_p95": "number"},
+            {"year": "Year", "capex": "Amazon gross capex", "spend": "Accelerator purchases", "share_of_capex": "Share of capex",
+             "share_of_capex_p5": "5th pct", "share_of_capex_p95": "95th pct", "trainium_cost_ratio": "Trainium cost per H100e / Nvidia's",
+             "trainium_cost_ratio_p5": "5th pct", "trainium_cost_ratio_p95": "95th pct"})
+    x.say(erosion_text.calibration(cal, v.last_obs, P, v.schema))
+
+
+def spend_check(v: SimpleNamespace, x: Collector) -> None:
+    check = outlook.spend_check(v.ds, v.p, v.schema, v.result)
+    x.table(check, {c: "USD_billion" for c in check if c.startswith(("model_", "epoch_", "nvidia_"))} | {"amazon_share_of_nvidia_dc": "fraction"},
+            {"year": "Year", "model_accelerator_spend": "Accelerator spend", "model_accelerator_spend_p5": "5th pct",
+             "model_accelerator_spend_p95": "95th pct", "epoch_p5": "Epoch's widest low", "epoch_p95": "Epoch's widest high",
+             "model_nvidia_revenue": "Nvidia revenue from AWS", "model_nvidia_revenue_p5": "5th pct", "model_nvidia_revenue_p95": "95th pct",
+             "nvidia_p5": "Epoch's widest low (Nvidia)", "nvidia_p95": "Epoch's widest high (Nvidia)",
+             "nvidia_datacenter_revenue": "Nvidia Data Center revenue", "amazon_share_of_nvidia_dc": "Amazon's share of it"})
+    series = (("Accelerator purchases", "model_accelerator_spend"), ("of which Nvidia", "model_nvidia_revenue"))
+    bars = pd.concat([check.assign(series=label, value=check[column], lo=check[f"{column}_p5"], hi=check[f"{column}_p95"])
+                      for label, column in series])
+    x.chart(charts.grouped_bars(bars[["year", "series", "value", "lo", "hi"]], "year", "Calendar year", "value", "USD billion",
+                                "series", "Amazon's accelerator purchases: central estimate with the data's 5th-95th percentiles", EPOCH,
+                                band=("lo", "hi"), y_format=",.1f"))
+    x.say(erosion_text.spend_check(check, v.calibration, scenarios.resolve_scenario("essay-2024", v.ds)))
+
+
+def forecast(v: SimpleNamespace, x: Collector) -> None:
+    result, central, last_obs = v.result, v.result["central"], v.last_obs
+    x.table(erosion_text.inputs_table(result["specs"], v.schema), {"p5": "number", "median": "number", "p95": "number"},
+            {"input": "Uncertain input", "p5": "5th percentile (= sourced low)", "median": "Median (= value)",
+             "p95": "95th percentile (= sourced high)", "source": "Source"})
+    v.yearly = yearly = outlook.by_year(result)
+    x.table(yearly[["year", "observed", "nvidia_revenue_usd_b", "nvidia_revenue_usd_b_p5", "nvidia_revenue_usd_b_p95",
+                    "asic_spend_share", "asic_spend_share_p5", "asic_spend_share_p95", "asic_compute_share"]],
+            {"nvidia_revenue_usd_b": "USD_billion", "nvidia_revenue_usd_b_p5": "USD_billion", "nvidia_revenue_usd_b_p95": "USD_billion",
+             "asic_spend_share": "fraction", "asic_spend_share_p5": "fraction", "asic_spend_share_p95": "fraction",
+             "asic_compute_share": "fraction"},
+            {"year": "Year", "observed": "Observed", "nvidia_revenue_usd_b": "Nvidia revenue from AWS",
+             "nvidia_revenue_usd_b_p5": "5th pct", "nvidia_revenue_usd_b_p95": "95th pct", "asic_spend_share": "ASIC share of spend",
+             "asic_spend_share_p5": "5th pct", "asic_spend_share_p95": "95th pct", "asic_compute_share": "ASIC share of compute"})
+    pct = result["percentiles"]
+    x.chart(charts.fan(pct[pct["metric"] == "nvidia_revenue"], central["nvidia_revenue"].rename("value").reset_index(),
+                       "USD billion per year",
+                       f"Nvidia revenue from AWS per year: observed to {last_obs}, then forecast, with 5th-95th percentiles", MODEL,
+                       last_observed=last_obs))
+    shares = pd.concat([pd.DataFrame({"year": central.index, "vendor": m.label, "basis": b, "share": central[f"{k}_share_{m.id}"]})
+                        for m in v.model.vendors[:2] for k, b in (("compute", "share of compute"), ("spend", "share of spend"))])
+    x.chart(charts.year_lines(shares.dropna(), "share", "Share of Amazon's accelerator additions", "vendor",
+                              "Nvidia vs Trainium: compute share and dollar share", MODEL, dash="basis", y_format=".0%"))
+
+
+def _what_if_chart(frame: pd.DataFrame):
+    return charts.year_lines(frame, "nvidia_revenue", "USD billion per year", "series",
+                             "Nvidia revenue from AWS at the chosen values (central estimate)", MODEL)
+
+
+def what_if(v: SimpleNamespace, x: Collector) -> None:
+    axes = outlook.what_if_axes(v.schema, v.p)
+    points, lines = outlook.what_if(v.ds, v.p, v.schema, axes)
+    x.what_if(name="erosion", title="What if: Nvidia's revenue from AWS",
+              description="The central estimate of Nvidia's revenue from AWS and the ASIC share of spend.",
+              axes=axes, schema=v.schema, values=v.p, points=points,
+              outputs={"nvidia_revenue_2027_2030": ("Nvidia revenue from AWS, 2027-2030", "USD_billion"),
+                       "asic_spend_share_2027_2030": ("ASIC share of accelerator spend, 2027-2030", "fraction")},
+              x="year", lines=lines.assign(series="central estimate"), chart_of=_what_if_chart)
+
+
+def thresholds(v: SimpleNamespace, x: Collector) -> None:
+    thr = v.result["thresholds"].pivot(index="year", columns="threshold", values="probability").reset_index()
+    thr.columns = ["year", "p25", "p50"]
+    x.table(thr, {"p25": "fraction", "p50": "fraction"},
+            {"year": "Year", "p25": "P(ASIC share of spend > 25%)", "p50": "P(ASIC share of spend > 50%)"})
+    x.table(erosion_text.stays_above_shown(v.result), {"threshold": "fraction", "share_never": "fraction"},
+            {"threshold": "ASIC share of spend stays above", "p5": "5th pct year", "p50": "Median year", "p95": "95th pct year",
+             "share_never": "Share of draws not above in 2030"})
+    x.say(erosion_text.threshold_text(v.result, outlook.observed_asic_share_range(v.ds, v.p, v.schema), v.schema))
+
+
+SCENARIO_LABELS = {
+    "scenario": "Scenario", "nvidia_revenue_2024_2026": "Nvidia revenue, total 2024-26", "nvidia_revenue_2027_2030": "Nvidia revenue, total 2027-30",
+    "asic_spend_share_2024_2026": "ASIC share 2024-26", "asic_spend_share_2027_2030": "ASIC share 2027-30",
+    "nvidia_spend_share_2030": "Nvidia share 2030", "p_asic_above_25pct_2027": "P(>25%) 2027", "p_asic_above_25pct_2030": "P(>25%) 2030",
+    "p_asic_above_50pct_2027": "P(>50%) 2027", "p_asic_above_50pct_2030": "P(>50%) 2030",
+    "median_year_asic_stays_above_25pct": "Median year from which >25% through 2030",
+    "median_year_asic_stays_above_50pct": "Median year from which >50% through 2030"}
+
+
+def scenario_comparison(v: SimpleNamespace, x: Collector) -> None:
+    scenario_params = {name: scenarios.resolve_scenario(name, v.ds) for name in scenarios.names()}
+    summary, scenario_years = outlook.scenario_table(v.ds, scenario_params, v.schema)
+    descriptions = pd.DataFrame([{"scenario": n, "description": scenarios.load(n)["description"]} for n in scenarios.names()])
+    x.table(descriptions, {}, {"scenario": "Scenario", "description": "What it assumes"})
+    x.table(summary, {c: "USD_billion" for c in summary if c.startswith("nvidia_revenue")}
+            | {c: "fraction" for c in summary if c.startswith(("asic_", "nvidia_spend", "p_asic"))}
+            | {c: "year" for c in summary if c.startswith("median_year")}, SCENARIO_LABELS)
+    x.chart(charts.year_lines(scenario_years, "nvidia_revenue", "USD billion per year", "scenario",
+                              "Nvidia revenue from AWS by scenario (central estimates)", MODEL))
+
+
+def central_estimate(v: SimpleNamespace, x: Collector) -> None:
+    x.say(erosion_text.central_text(v.result))
+
+
+def sensitivity(v: SimpleNamespace, x: Collector) -> None:
+    def title(name):
+        return erosion_text.input_title(name, v.schema)
+    tornado = v.result["tornado"]
+    x.chart(charts.tornado(tornado.assign(input=tornado["input"].map(title)), "Nvidia revenue from AWS 2026-2030, USD billion",
+                           "Tornado: one input at a time (10th to 90th percentile)", MODEL))
+    sob = v.result["sobol"].assign(input=v.result["sobol"]["input"].map(title))
+    x.chart(charts.sobol(sob, "Sobol indices of Nvidia revenue from AWS 2026-2030", MODEL))
+    x.say("Largest total Sobol indices: " + "; ".join(f"{r.input} {r.ST:.2f}" for r in sob.head(5).itertuples()) + ".")
+
+
+def hindcast(v: SimpleNamespace, x: Collector) -> None:
+    v.hindcast = hind = outlook.hindcast(v.ds, v.p, v.schema)
+    x.table(hind.drop(columns=["metric"]), {"forecast": "row", "p5": "row", "p95": "row", "outcome": "row", "error": "row", "crps": "row"},
+            {"origin": "Forecast made after", "quantity": "Quantity", "unit": "Unit", "year": "Year", "horizon": "Years ahead",
+             "forecast": "Forecast (central)", "p5": "5th pct", "p95": "95th pct", "outcome": "Observed", "error": "Forecast - observed",
+             "inside_p5_p95": "Inside 5th-95th?", "crps": "CRPS"})
+    x.say(erosion_text.hindcast_text(hind))
+
+
+def track_record(v: SimpleNamespace, x: Collector) -> None:
+    v.record = record = forecasts.score(v.ds, v.schema, forecasts.FORECASTS_DIR)
+    x.table(forecasts.summary(record), {"coverage_90": "fraction", "model": "number", "persistence": "number", "outside_view": "number"},
+            {"release": "Release", "target": "Target", "resolved": "Years resolved", "coverage_90": "Inside 5th-95th",
+             "score": "Score", "model": "This report", "persistence": "Persistence", "outside_view": "Outside view"})
+    x.say(forecasts.summary_text(record))
+
+
+def headline_results(v: SimpleNamespace, x: Collector) -> None:
+    ds, schema = v.ds, v.schema
+    x.data_table("erosion_by_year", v.yearly, "One row per year 2022-2030: the central estimate with the 5th/50th/95th percentiles of "
+                 "Nvidia's revenue from AWS (USD bn), the ASIC share of spend and of compute (observed years carry the data's own "
+                 "band), and P(ASIC share of spend > 25% / 50%)", title="Erosion outlook by year")
+    x.data_table("hindcast", v.hindcast, "Rolling-origin hindcast: per origin, quantity and year, the forecast, its 5th-95th "
+                 "percentiles, the outcome, the error, coverage and CRPS", title="Hindcast scores")
+    x.publish("track_record", [i for i in forecasts.results(v.record) if i.get("resolved", True)], {"epoch-ai-chip-counts", "amzn-fy25-10k"})
+    used = (set(ds["vendors"]["source_id"]) | set(ds["capex_outlook"]["source_id"])
+            | {schema[n].source_id for n in v.result["specs"] if n in schema} | SOURCES
+            | set(ds["financials"].query("company == 'Nvidia'")["source_id"]))
+    x.publish("erosion", outlook.headlines(v.result) + outlook.hindcast_results(v.hindcast), used)
+
+
+def headlines(ds, p) -> list[dict]:
+    """The forecast's headline numbers alone (what `compare` attributes)."""
+    return outlook.headlines(outlook.run(ds, p, params.schema(ds), sensitivity=False))
+
+
+SECTION = Section("erosion", "03_asic_erosion.ipynb", "ASIC erosion", ("sobol_base_samples",),
+                  (observed_purchases, spend_check, forecast, what_if, thresholds, scenario_comparison, central_estimate,
+                   sensitivity, hindcast, track_record, headline_results),
+                  headlines=headlines, uses_forecast=True, setup=_setup)

@@ -1,0 +1,297 @@
+"""Section 2: AWS's rental portfolio, whom Amazon pays, the landlord's and the tenant's economics, tokens and
+licences."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pandas as pd
+
+from analysis.models import fleet, portfolio
+from analysis.sections.base import Section
+from analysis.views import charts
+from analysis.views.exhibits import Collector
+from analysis.views.present import fmt, sources_of
+
+PARAMETERS = ("h100_server_price_usd", "network_share_of_cluster_capex", "depreciation_life_years",
+              "residual_value_fraction", "rental_price_decline_per_year", "cost_of_capital", "server_overhead_fraction",
+              "pue", "electricity_usd_per_kwh", "hosting_usd_per_kw_month", "gpu_purchase_quarter", "utilization",
+              "on_demand_usage_share", "capacity_block_usage_share", "committed_discount", "server_support_usd_per_year",
+              "tenant_server_life_years", "groq_chips_per_model", "groq_chip_price_usd", "groq_chip_power_w",
+              "nvaie_usd_per_gpu_year", "nvaie_run_rate_usd_million", "trainium_unit_cost_usd")
+LANDLORD_OUTCOME_UNITS = {"capex": "USD", "mean_price": "USD_per_hour", "payback_month": "months", "npv": "USD", "irr": "fraction",
+                          "breakeven_utilization": "fraction", "breakeven_price_scale": "fraction", "operating_margin": "fraction"}
+LANDLORD_OUTCOME_LABELS = {"case": "Case", "start": "First month of rent", "capex": "All-in capex", "life_years": "Life (years)",
+                           "mean_price": "Mean revenue per sold hour", "payback_month": "Payback month", "npv": "NPV per GPU",
+                           "irr": "IRR per year", "breakeven_utilization": "Break-even utilization",
+                           "breakeven_price_scale": "Break-even price scale", "operating_margin": "Operating margin per sold hour",
+                           "price_path": "Price path"}
+
+
+def _setup(v: SimpleNamespace) -> None:
+    v.measured = v.ds["measured_throughput"]
+    v.port = portfolio.portfolio_table(v.ds)
+    v.rates = portfolio.p5_rates(v.ds)
+
+
+def overview(v: SimpleNamespace, x: Collector) -> None:
+    x.say(f"Data version `{v.ds.version}`. Prices are us-east-1 list prices unless a row says otherwise; measured figures "
+          f"are from one {v.measured['gpu'].iloc[0]} and one H200 ({v.measured['software'].iloc[0]}, {v.measured['date'].iloc[0]}).")
+
+
+def instances(v: SimpleNamespace, x: Collector) -> None:
+    port, kinds = v.port, portfolio.PRICE_KINDS
+    v.spec = portfolio.spec_rows(v.ds, port["chip_id"])
+    x.table(port[["instance_type", "accelerator", "accelerator_count", *kinds, *[k + "_per_accel" for k in kinds]]],
+            {**{k: "USD_per_hour" for k in kinds}, **{k + "_per_accel": "USD_per_hour" for k in kinds}, "accelerator_count": "count"},
+            {"instance_type": "Instance", "accelerator": "Accelerator", "accelerator_count": "Count",
+             **{k: f"Instance, {portfolio.PRICE_LABELS[k]}" for k in kinds},
+             **{k + "_per_accel": f"Per accelerator, {portfolio.PRICE_LABELS[k]}" for k in kinds}})
+
+
+def value_per_dollar(v: SimpleNamespace, x: Collector) -> None:
+    port = v.port
+    value_cols = ["tflops_per_usd_hour", "measured_tflops_per_usd_hour", "memory_gb_per_usd_hour", "bandwidth_per_usd_hour"]
+    shown = port[["instance_type", "price_basis", "value_price_per_accel", "bf16_dense_tflops", "measured_tflops",
+                  "measured_share_of_spec", *value_cols]].copy()
+    rounded = ["bf16_dense_tflops", "measured_tflops", *value_cols[:3]]
+    shown[rounded] = shown[rounded].round(1)
+    shown[value_cols[3]] = shown[value_cols[3]].round(3)
+    x.table(shown, {"value_price_per_accel": "USD_per_hour", "measured_share_of_spec": "fraction"},
+            {"instance_type": "Instance", "price_basis": "Price", "value_price_per_accel": "USD per accelerator-hour",
+             "bf16_dense_tflops": "Spec BF16 TFLOP/s", "measured_tflops": "Measured sustained TFLOP/s",
+             "measured_share_of_spec": "Measured / spec", "tflops_per_usd_hour": "Spec TFLOP/s per USD/h",
+             "measured_tflops_per_usd_hour": "Measured TFLOP/s per USD/h", "memory_gb_per_usd_hour": "GB per USD/h",
+             "bandwidth_per_usd_hour": "TB/s per USD/h"})
+    h100 = port.set_index("instance_type").loc[portfolio.LANDLORD_INSTANCE]
+    h200 = port[port["chip_id"] == "h200"].iloc[0]
+    best = port.loc[port["tflops_per_usd_hour"].idxmax()]
+    note = v.ds["instances"].set_index(["instance_type", "price_kind"]).loc[(best["instance_type"], "on_demand"), "note"]
+    x.say(f"On the spec sheet an H100 delivers {h100['bf16_dense_tflops']:,.0f} dense BF16 TFLOP/s; the measured sustained rate "
+          f"was {h100['measured_tflops']:,.0f}, {fmt(h100['measured_share_of_spec'], 'fraction')} of spec "
+          f"(H200: {fmt(h200['measured_share_of_spec'], 'fraction')}). So at the post-cut {fmt(h100['value_price_per_accel'], 'USD_per_hour')} "
+          f"per GPU-hour a dollar-hour rents {h100['tflops_per_usd_hour']:,.0f} TFLOP/s on paper but {h100['measured_tflops_per_usd_hour']:,.0f} "
+          f"in a sustained matrix multiply. Comparisons of spec figures across vendors carry the same caveat: nobody "
+          f"achieves the datasheet number. The most spec TFLOP/s per dollar-hour comes from {best['instance_type']} "
+          f"({best['tflops_per_usd_hour']:,.0f}; {best['accelerator']}), whose price row notes: \"{note}\"")
+    value = port.melt(id_vars="instance_type", value_vars=["tflops_per_usd_hour", "measured_tflops_per_usd_hour"],
+                      var_name="basis", value_name="tflops").dropna().replace(
+        {"tflops_per_usd_hour": "Spec dense BF16", "measured_tflops_per_usd_hour": "Measured sustained BF16 GEMM"})
+    x.chart(charts.grouped_bars(value, "instance_type", "Instance type", "tflops", "BF16 TFLOP/s per USD per accelerator-hour",
+                                "basis", "Compute per dollar-hour of rent",
+                                "Sources: AWS price lists (instances.csv); vendor specs (accelerator_specs.csv); measured H100/H200 GEMM"))
+
+
+ADDITION_MEASURES = {"units": ("accelerators", "Accelerators added per quarter (count)", 1.0),
+                     "h100e": ("H100-equivalents", "H100-equivalents added per quarter (H100e)", 1.0),
+                     "tdp": ("board power (TDP)", "Board power added per quarter (MW)", 1e-6)}
+
+
+def additions(v: SimpleNamespace, x: Collector) -> None:
+    v.added = {}
+    for measure, (name, y_title, factor) in ADDITION_MEASURES.items():
+        frame = v.added[measure] = fleet.additions(v.ds, measure)
+        shown_frame = frame.assign(**{b: frame[b] * factor for b in fleet.BANDS})
+        x.chart(charts.grouped_bars(shown_frame, "quarter", "Calendar quarter", "median", y_title, "vendor",
+                                    f"Amazon's accelerator additions by vendor: {name} (median, 5th–95th percentile)",
+                                    "Source: Epoch AI ai-chip-counts (MIT licence); complete quarters only", band=("p5", "p95")))
+
+
+def spend_and_compute(v: SimpleNamespace, x: Collector) -> None:
+    cost, trainium = v.p["trainium_unit_cost_usd"], v.schema["trainium_unit_cost_usd"]
+    v.prices = fleet.unit_prices(v.ds, cost)
+    shares = fleet.spend_and_compute(v.ds, cost)
+    x.table(shares.assign(spend_usd=shares["spend_usd"] / 1e6),
+            {"spend_usd": "USD_million", "nvidia_spend_share": "fraction", "nvidia_compute_share": "fraction",
+             "usd_per_h100e_amazon": "USD", "usd_per_h100e_nvidia": "USD"},
+            {"year": "Year", "spend_usd": "Accelerator spend (median)", "nvidia_spend_share": "Nvidia share of spend",
+             "nvidia_compute_share": "Nvidia share of compute (H100e)", "usd_per_h100e_amazon": "USD per H100e, Trainium",
+             "usd_per_h100e_nvidia": "USD per H100e, Nvidia"})
+    last = shares.iloc[-1]
+    x.say(f"In {int(last['year'])} Nvidia took {fmt(last['nvidia_spend_share'], 'fraction')} of Amazon's accelerator spend but delivered "
+          f"{fmt(last['nvidia_compute_share'], 'fraction')} of the compute added (in H100-equivalents): a Trainium H100e cost "
+          f"{fmt(last['usd_per_h100e_amazon'], 'USD')} against {fmt(last['usd_per_h100e_nvidia'], 'USD')} for Nvidia's. The cheaper chip takes "
+          f"a larger share of compute than of spend. This rests on `trainium_unit_cost_usd` = {fmt(cost, 'USD')} "
+          f"({trainium.confidence}: {trainium.rationale})")
+    share_long = shares.melt(id_vars="year", value_vars=["nvidia_spend_share", "nvidia_compute_share"], var_name="share",
+                             value_name="value").replace({"nvidia_spend_share": "Share of spend",
+                                                          "nvidia_compute_share": "Share of compute (H100e)"})
+    x.chart(charts.grouped_bars(share_long, "year", "Calendar year", "value", "Nvidia's share (fraction)", "share",
+                                "Nvidia's share of Amazon's accelerator spend and compute",
+                                "Sources: Epoch AI ai-chip-counts (units, H100e, prices); Trainium price: parameter", y_format=".0%"))
+
+
+def landlord(v: SimpleNamespace, x: Collector) -> None:
+    ds, P, rates = v.ds, v.p, v.rates
+    v.history = portfolio.rental_history(ds)
+    x.chart(charts.xy_lines(v.history, "year", "Year", "usd_per_hour", "USD per H100-hour (log)", "series",
+                            "Public H100 rental prices, 2023–2026: AWS list, contract index and market rents",
+                            "Sources: AWS price lists; SemiAnalysis; Latent Space; AIMultiple (rental_prices.csv)", log_y=True))
+    x.say(portfolio.decline_text(ds, P))
+    v.cases = launch, cut = portfolio.landlord_cases(ds, P)
+    cost = pd.concat([portfolio.cost_per_gpu_hour(case).assign(case=case.label) for case in v.cases])
+    x.table(cost[["case", "component", "full_use", "per_sold_hour"]], {"full_use": "USD_per_hour", "per_sold_hour": "USD_per_hour"},
+            {"case": "Case", "component": "Component", "full_use": "Per GPU-hour at full use",
+             "per_sold_hour": f"Per sold GPU-hour at {fmt(P['utilization'], 'fraction')} utilization"})
+    c = v.cut_cost = cost[cost["case"] == cut.label].set_index("component")
+    x.say(f"All-in capex per GPU is {fmt(launch.capex, 'USD')} bought in {launch.start.year} and {fmt(cut.capex, 'USD')} bought in "
+          f"{cut.start.year}. Bought at the cut, over {cut.life_years} years at {fmt(cut.cost_of_capital, 'fraction')} it costs "
+          f"{fmt(c.loc['capital', 'full_use'], 'USD_per_hour')} of capital, {fmt(c.loc['power', 'full_use'], 'USD_per_hour')} of power and "
+          f"{fmt(c.loc['hosting', 'full_use'], 'USD_per_hour')} of hosting per GPU-hour, {fmt(c.loc['total', 'per_sold_hour'], 'USD_per_hour')} per "
+          f"*sold* hour. The p5 rent per GPU was {fmt(rates['on-demand, pre-cut'], 'USD_per_hour')} on demand before the cut, "
+          f"{fmt(rates['on-demand, post-cut'], 'USD_per_hour')} from {portfolio.price_cut_month(ds)} (observed to "
+          f"{portfolio.last_observed_month(ds)}), and {fmt(rates['Capacity Blocks'], 'USD_per_hour')} as a Capacity Block.")
+    x.chart(charts.xy_lines(portfolio.price_paths(v.cases), "year", "Year", "price", "Blended revenue per sold GPU-hour (USD)", "case",
+                            "The H100's price path over its life, each case",
+                            "Sources: AWS price lists (p5.48xlarge); decline fitted to rental_prices.csv; contract mix: parameters"))
+
+
+def landlord_drivers(v: SimpleNamespace, x: Collector) -> None:
+    drivers = portfolio.landlord_drivers(v.ds, v.p)
+    x.table(drivers.drop(columns=["name"]), {"low": "number", "high": "number", "payback_month_low": "months", "payback_month_high": "months",
+                                             "capital_per_hour_low": "USD_per_hour", "capital_per_hour_high": "USD_per_hour"},
+            {"input": "Input (one at a time)", "confidence": "Range is", "low": "Low", "high": "High", "payback_month_low": "Payback at low",
+             "payback_month_high": "Payback at high", "capital_per_hour_low": "Capital per GPU-hour at low",
+             "capital_per_hour_high": "Capital per GPU-hour at high"})
+
+
+def landlord_outcomes(v: SimpleNamespace, x: Collector) -> None:
+    ds, P, cut = v.ds, v.p, v.cases[1]
+    outcomes = portfolio.landlord_outcomes(v.cases)
+    x.table(outcomes, LANDLORD_OUTCOME_UNITS, LANDLORD_OUTCOME_LABELS)
+    a, b = outcomes.iloc[0], outcomes.iloc[1]
+    x.say(f"Bought in {P['gpu_purchase_quarter']} at launch prices, an H100 {portfolio.pays_back(a['payback_month'])} with an IRR of "
+          f"{fmt(a['irr'], 'fraction')} a year and an NPV of {fmt(a['npv'], 'USD')}. Bought at the {portfolio.price_cut_month(ds)} cut "
+          f"and renting at post-cut prices, it {portfolio.pays_back(b['payback_month'])}, with an IRR of {fmt(b['irr'], 'fraction')} "
+          f"and an NPV of {fmt(b['npv'], 'USD')}; break-even utilization is {fmt(b['breakeven_utilization'], 'fraction')} "
+          f"(launch case: {fmt(a['breakeven_utilization'], 'fraction')}), and the whole price path could fall to "
+          f"{fmt(b['breakeven_price_scale'], 'fraction')} of itself before NPV reaches zero. These are list prices and a "
+          f"landlord's direct costs only: private discounts beyond `committed_discount`, spare capacity and AWS's other "
+          f"overheads are not in the data.")
+    variants = portfolio.landlord_variants(ds, P)
+    shown = variants[["case", "price_path", "life_years", "payback_month", "npv", "irr", "breakeven_utilization", "operating_margin"]]
+    x.table(shown, {k: u for k, u in LANDLORD_OUTCOME_UNITS.items() if k in shown}, LANDLORD_OUTCOME_LABELS)
+    life = v.schema["depreciation_life_years"]
+    x.say(f"Flat versus declining prices and a {int(life.low)}- versus {int(life.high)}-year life: {life.rationale}.")
+    aws = portfolio.aws_segment_margin(ds)
+    x.table(aws, {"revenue": "USD_million", "operating_income": "USD_million", "margin": "fraction"},
+            {"period": "AWS segment", "revenue": "Net sales", "operating_income": "Operating income", "margin": "Operating margin"})
+    x.say(f"Margin per sold GPU-hour as a segment report would show it (straight-line depreciation net of residual value, "
+          f"power and hosting; no cost of capital): {fmt(a['operating_margin'], 'fraction')} bought at launch and "
+          f"{fmt(b['operating_margin'], 'fraction')} bought at the cut, against AWS's whole-segment operating margin of "
+          f"{fmt(aws['margin'].iloc[-1], 'fraction')} ({aws['period'].iloc[-1]}). AWS's margin also carries sales, "
+          f"software, networking beyond the cluster and idle capacity that this per-GPU view leaves out.")
+    x.chart(charts.irr_heat_map(portfolio.irr_heatmap(cut), f"Landlord IRR per year, {cut.label}, by utilization and price level",
+                                "Sources: AWS price lists; rental_prices.csv; measured H100 power; parameters (capex, hosting, contract mix)",
+                                mid=P["cost_of_capital"]))
+
+
+def _landlord_chart(frame: pd.DataFrame):
+    return charts.xy_lines(frame, "utilization", "Utilization (share of hours sold)", "npv", "NPV per H100 (USD)",
+                           "case", "Landlord NPV per H100 by utilization, at the chosen price decline, residual and life",
+                           "Computed by the section 2 model for every grid point when the report was built")
+
+
+def landlord_what_if(v: SimpleNamespace, x: Collector) -> None:
+    axes = portfolio.what_if_axes(v.schema, v.p)
+    x.what_if(name="landlord", title="What if: the landlord's H100", description="NPV, IRR and payback month of both landlord cases.",
+              axes=axes, schema=v.schema, values=v.p, points=portfolio.what_if(v.ds, v.p, axes),
+              outputs={"npv": ("NPV per H100", "USD"), "irr_annual": ("IRR per year", "fraction"),
+                       "payback_month": ("Payback month", "months")},
+              x="utilization", series="case", within_life={"payback_month": "depreciation_life_years"}, chart_of=_landlord_chart)
+
+
+def tenant(v: SimpleNamespace, x: Collector) -> None:
+    ds, P = v.ds, v.p
+    options = portfolio.tenant_rent_vs_buy(ds, P, portfolio.UTILIZATION_GRID)
+    finite = options[options["breakeven_months"] < float("inf")]
+    x.chart(charts.xy_lines(finite, "utilization", "Tenant's utilization (share of hours used)", "breakeven_months",
+                            "Months until buying beats renting (log)", "option", "Rent versus buy: break-even month by utilization",
+                            "Sources: AWS price lists (p5.48xlarge); measured H100 power; parameters", log_y=True,
+                            rule_y=P["tenant_server_life_years"] * 12))
+    at_u = portfolio.tenant_rent_vs_buy(ds, P, P["utilization"])
+    x.table(at_u, {"utilization": "fraction", "rent_per_hour": "USD_per_hour", "breakeven_months": "months", "months_of_rent_for_price": "months"},
+            {"utilization": "Utilization", "option": "Rent option", "rent_per_hour": "Rent per server-hour",
+             "breakeven_months": "Buying beats renting after", "months_of_rent_for_price": "Months of rent = server price"})
+    t = at_u.set_index("option")
+    x.say(f"At {fmt(P['utilization'], 'fraction')} utilization, buying beats renting on demand after "
+          f"{fmt(t.loc['on-demand, pre-cut', 'breakeven_months'], 'months')} at pre-cut prices, after "
+          f"{fmt(t.loc['on-demand, post-cut', 'breakeven_months'], 'months')} at post-cut prices and after "
+          f"{fmt(t.loc['Capacity Blocks', 'breakeven_months'], 'months')} against Capacity Blocks. Read the other way (try before you buy), "
+          f"the server's price pays for {fmt(t.loc['on-demand, pre-cut', 'months_of_rent_for_price'], 'months')} of renting before the cut, "
+          f"{fmt(t.loc['on-demand, post-cut', 'months_of_rent_for_price'], 'months')} after it, or "
+          f"{fmt(t.loc['Capacity Blocks', 'months_of_rent_for_price'], 'months')} of Capacity Blocks: the cut gives a tenant "
+          f"{t.loc['on-demand, post-cut', 'months_of_rent_for_price'] / t.loc['on-demand, pre-cut', 'months_of_rent_for_price']:.2f} "
+          f"times as long to experiment before renting has cost as much as buying.")
+
+
+GROQ_INPUTS = ("groq_chips_per_model", "groq_chip_price_usd", "groq_chip_power_w")
+
+
+def system_size(v: SimpleNamespace, x: Collector) -> None:
+    ds, P, schema = v.ds, v.p, v.schema
+    systems = portfolio.system_cost_per_useful_hour(ds, P, portfolio.SYSTEM_UTILIZATION_GRID)
+    long = systems.melt(id_vars="utilization", value_vars=["gpu_server", "groq_system"], var_name="system", value_name="usd").replace(
+        {"gpu_server": f"{portfolio.gpus_per_server(ds)}-GPU H100 server", "groq_system": f"Groq system, {P['groq_chips_per_model']} chips"})
+    x.chart(charts.xy_lines(long, "utilization", "Utilization (log)", "usd", "USD per useful system-hour (log)", "system",
+                            "Cost per useful hour of one model-serving system",
+                            "Sources: parameters (Groq chips, price, power; GPU server price); measured H100 power", log_x=True, log_y=True))
+    x.table(systems, {"utilization": "fraction", "gpu_server": "USD_per_hour", "groq_system": "USD_per_hour", "groq_advantage_needed": "times"},
+            {"utilization": "Utilization", "gpu_server": "GPU server, per useful hour", "groq_system": "Groq system, per useful hour",
+             "groq_advantage_needed": "Throughput advantage needed"})
+    weak = [n for n in GROQ_INPUTS if schema[n].confidence != "reported"]
+    x.say(f"The Groq system costs {fmt(P['groq_chips_per_model'] * P['groq_chip_price_usd'], 'USD')} against "
+          f"{fmt(P['h100_server_price_usd'], 'USD')} for the GPU server, so it must produce "
+          f"{systems['groq_advantage_needed'].iloc[-1]:.1f} times the GPU server's tokens per hour at full use, and "
+          f"{systems['groq_advantage_needed'].iloc[0]:.1f} times at {fmt(systems['utilization'].iloc[0], 'fraction')} utilization, "
+          f"to match its cost per token. Both systems are capital-heavy, so the ratio barely moves with utilization; what "
+          f"utilization changes is the absolute cost of an idle model. Weakly sourced inputs: "
+          + "; ".join(f"`{n}` ({schema[n].confidence}: {schema[n].rationale})" for n in weak)
+          + ". Groq's host servers and networking are not included (no sourced figure), which flatters the Groq system.")
+
+
+def tokens(v: SimpleNamespace, x: Collector) -> None:
+    ds, rates = v.ds, v.rates
+    tokens = portfolio.token_costs(ds, portfolio.gpu_hour_prices(ds, v.cut_cost.loc["total", "per_sold_hour"]))
+    x.chart(charts.xy_lines(tokens, "batch", "Batch size (log)", "usd_per_million_tokens", "USD per million tokens (log)", "basis",
+                            "Cost per million tokens of the decode proxy (dense layers only)",
+                            "Sources: measured H100/H200 decode proxy; AWS price lists; AWS cost: this section", log_x=True, log_y=True,
+                            dash="chip_id"))
+    wide = tokens.pivot_table(index=["chip_id", "basis"], columns="batch", values="usd_per_million_tokens", sort=False)
+    wide.columns = [f"batch {b}" for b in wide.columns]
+    x.table(wide.round(3).reset_index(), {}, {"chip_id": "Chip", "basis": "Price per GPU-hour (USD per million tokens by batch)"})
+    h = tokens[(tokens["chip_id"] == "h100-sxm")].set_index(["basis", "batch"])["usd_per_million_tokens"]
+    batches = sorted(tokens["batch"].unique())
+    pre, post = (f"on-demand, {k}-cut ({portfolio.LANDLORD_INSTANCE})" for k in ("pre", "post"))
+    x.say(f"On an H100 rented on demand, the proxy costs ${h[(pre, batches[0])]:.2f} per million tokens at batch {batches[0]} and "
+          f"${h[(pre, batches[-1])]:.3f} at batch {batches[-1]} before the cut (${h[(post, batches[0])]:.2f} and ${h[(post, batches[-1])]:.3f} "
+          f"after). Batching moves cost per token {h[(pre, batches[0])] / h[(pre, batches[-1])]:.0f}-fold over this range; the cut "
+          f"moved it {rates['on-demand, pre-cut'] / rates['on-demand, post-cut']:.2f}-fold.")
+
+
+def licences(v: SimpleNamespace, x: Collector) -> None:
+    P, rates = v.p, v.rates
+    lic = portfolio.nvaie(P, {"pre-cut": rates["on-demand, pre-cut"], "post-cut": rates["on-demand, post-cut"]})
+    specs = v.ds["accelerator_specs"]
+    v.bundle = specs[specs["metric"] == "bundled_software"]
+    for row in v.bundle.itertuples():
+        x.say(f"Bundled: {row.chip_id} — {row.text} (source `{row.source_id}`: {row.pointer}).")
+    x.say(f"{fmt(P['nvaie_run_rate_usd_million'], 'USD_million')} a year at {fmt(P['nvaie_usd_per_gpu_year'], 'USD')} per GPU-year "
+          f"is {fmt(lic['licensed_gpus'], 'count')} GPUs. Per GPU-hour the licence is {fmt(lic['usd_per_gpu_hour'], 'USD_per_hour')}: "
+          f"{fmt(lic['share_of_rent']['pre-cut'], 'fraction')} of the p5 on-demand rent before the cut and "
+          f"{fmt(lic['share_of_rent']['post-cut'], 'fraction')} after it. The run rate also includes other software (see the "
+          f"parameter's rationale: {v.schema['nvaie_run_rate_usd_million'].rationale}), so the GPU count is an upper bound.")
+
+
+def headline_results(v: SimpleNamespace, x: Collector) -> None:
+    measured = v.measured
+    gemm_rows = measured[measured["metric"].isin([portfolio.SUSTAINED_GEMM, portfolio.GEMM_POWER])
+                         | measured["metric"].str.match(portfolio.DECODE_PROXY)]
+    used = (sources_of(v.ds["instances"], v.spec, gemm_rows, *v.added.values(), v.prices, v.bundle, v.history)
+            | SECTION.sources(v.ds))
+    x.publish("portfolio", portfolio.headline_results(v.ds, v.p), used)
+
+
+SECTION = Section("portfolio", "02_portfolio.ipynb", "Portfolio", PARAMETERS,
+                  (overview, instances, value_per_dollar, additions, spend_and_compute, landlord, landlord_drivers,
+                   landlord_outcomes, landlord_what_if, tenant, system_size, tokens, licences, headline_results),
+                  headlines=portfolio.headline_results, setup=_setup)
