@@ -67,14 +67,14 @@ def _stand_in(executed: list[str]):
     from analysis.build import cache
 
     def execute_all(jobs, dataset=None, workers=2, on_done=None, meanwhile=None):
-        for source, target, _parameters, key in jobs:
-            executed.append(source.name)
-            nbformat.write(cache.record_key(nbformat.read(str(source), as_version=4), key), str(target))
+        for job in jobs:
+            executed.append(job.source.name)
+            nbformat.write(cache.record_key(nbformat.read(str(job.source), as_version=4), job.key), str(job.target))
             if on_done:
-                on_done(source)
+                on_done(job.source)
         if meanwhile:
             meanwhile()
-        return [target for _, target, _, _ in jobs]
+        return [job.target for job in jobs]
     return execute_all
 
 

@@ -4,12 +4,10 @@ from __future__ import annotations
 import json
 import math
 
-import papermill
 import pytest
 
 from analysis.build import cli, report
 from analysis.data import params, scenarios
-from analysis.build.runner import notebook_paths
 from tests.conftest import run_cli
 
 REASON = 'why: "a test value"'
@@ -88,7 +86,8 @@ def test_params_json_lists_every_parameter_with_the_notebooks_that_declare_it():
     listed = json.loads(result.stdout)["parameters"]
     schema = params.schema()
     assert [row["name"] for row in listed] == list(schema)
-    declared = {path.name: papermill.inspect_notebook(str(path)) for path in notebook_paths()}
+    from analysis.sections import SECTIONS
+    declared = {s.notebook: s.parameter_names(params.load_dataset()) for s in SECTIONS.values()}
     for row in listed:
         p = schema[row["name"]]
         assert set(row) == {"name", "type", "unit", "default", "min", "max", "choices", "low", "high", "distribution",

@@ -195,9 +195,10 @@ def test_a_label_that_names_a_run_value_reads_the_same_for_every_run():
     assert compare.shared_label(labels[:1] * 2) == labels[0]
 
 
-def test_section_parameters_come_from_the_notebooks():
-    declared = compare.section_parameters()
+def test_section_parameters_come_from_the_section_registry(ds):
+    declared = compare.section_parameters(ds)
     assert declared["portfolio"] == set(declared_parameters(NOTEBOOK_DIR / "02_portfolio.ipynb"))
+    assert set(declared) == {"summary", "portfolio", "erosion"}
     assert "utilization" in declared["portfolio"] and "utilization" not in declared["erosion"]
 
 

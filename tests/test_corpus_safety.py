@@ -441,7 +441,7 @@ def test_a_killed_kernel_or_worker_is_a_failed_notebook(tmp_path, source, words)
     """Real kernels: the failure reaches the CLI as NotebookFailed (one line, status 1), not a traceback."""
     path = _tiny_notebook(tmp_path, source)
     with pytest.raises(NotebookFailed, match=words) as failed:
-        notebook_run.execute_all([(path, tmp_path / "out.ipynb", {}, None)], workers=1)
+        notebook_run.execute_all([notebook_run.Job(path, tmp_path / "out.ipynb", {})], workers=1)
     assert "\n" not in str(failed.value)
 
 

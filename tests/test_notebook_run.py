@@ -5,7 +5,7 @@ import nbformat
 import pytest
 
 from analysis.build import runner as notebook_run
-from analysis.build.runner import NotebookFailed, execute_all
+from analysis.build.runner import Job, NotebookFailed, execute_all
 
 PROBE = "print(os.getpid(), 'x' in globals(), 'colorsys' in sys.modules)"   # kernel, variables left, modules kept
 
@@ -26,7 +26,7 @@ def _outputs(path):
 def test_one_worker_runs_its_notebooks_in_one_kernel_each_in_a_new_session(tmp_path):
     first = _notebook(tmp_path, "a.ipynb", ["import os, sys", PROBE, "import colorsys\nx = 1", PROBE])
     second = _notebook(tmp_path, "b.ipynb", ["import os, sys", PROBE])
-    execute_all([(first, first, {}, None), (second, second, {}, None)], workers=1)
+    execute_all([Job(first, first, {}), Job(second, second, {})], workers=1)
     a, b = _outputs(first), _outputs(second)
     pid = a[1][1][0]
     assert a[1][1] == [pid, "False", "False"] and a[3][1] == [pid, "True", "True"]

@@ -1,6 +1,5 @@
 """The parameter schema: typed, bounded, sourced; bad values refused before any kernel starts
 (the CLI side of every refusal is in test_corpus.py)."""
-import ast
 import math
 
 import pytest
@@ -8,7 +7,6 @@ import pytest
 from analysis import data
 from analysis.data import params
 from analysis.errors import ParameterError
-from analysis.build.runner import declared_parameters, notebook_paths
 from tests.conftest import run_cli
 
 
@@ -24,16 +22,6 @@ def test_every_parameter_has_unit_range_source_and_rationale(schema):
         assert p.source_id in sources, p.name
         if p.type in ("float", "int"):
             assert p.minimum <= p.default <= p.maximum, p.name
-
-
-def test_notebook_parameter_cells_match_the_schema(schema):
-    for path in notebook_paths():
-        declared = declared_parameters(path)
-        assert declared, f"{path.name} has no parameters cell"
-        for name, default in declared.items():
-            assert name in schema, f"{path.name}: '{name}' is not in data/parameters.csv"
-            value = schema[name].coerce(ast.literal_eval(default))  # the cell's literal, e.g. "0.5" or '"2023Q3"'
-            assert value == schema[name].default, f"{path.name}: default of '{name}' differs from the schema"
 
 
 @pytest.mark.parametrize("value", ["nan", "inf", "-inf", "1.5", "-0.1", "abc", "", "True"])
@@ -73,7 +61,7 @@ def test_cli_lists_parameters():
 
 
 def test_a_notebook_run_directly_validates_its_parameters_like_the_cli(tmp_path):
-    """papermill straight on a notebook: the setup cell's params.resolve_declared refuses a bad value with the
+    """papermill straight on a notebook (-p NAME VALUE): the section refuses a bad value with the
     CLI's own one-line message."""
     import papermill
 

@@ -194,17 +194,6 @@ def quarter_of(date: str) -> str:
     return f"{day.year:04d}Q{(day.month - 1) // 3 + 1}"
 
 
-def declared_names(namespace: dict, dataset: Dataset | None = None) -> list[str]:
-    """The schema parameters defined in `namespace` (a notebook's globals after its `parameters` cell)."""
-    return [name for name in schema(dataset) if name in namespace]
-
-
-def resolve_declared(namespace: dict, dataset: Dataset | None = None) -> dict:
-    """The validated parameter set of a notebook: every schema parameter defined in `namespace` (the notebook's
-    globals after its `parameters` cell) overrides its default, through the same checks as the CLI."""
-    return resolve({name: namespace[name] for name in declared_names(namespace, dataset)}, dataset)
-
-
 def what_if_values(param: Parameter, value, n: int = 5, points=None) -> list:
     """The values of one what-if control: `points` if given, else `n` evenly spaced over the parameter's sourced
     low-high range (its allowed range if it has none; every integer in it for an integer), plus the run's own

@@ -21,6 +21,7 @@ from analysis.models.capex import amazon_quarterly, wide
 from analysis.data import Dataset
 from analysis.data.memo import per_dataset
 from analysis.data.params import Parameter, what_if_values
+from analysis.data.params import schema as parameter_schema
 
 BILLION = 1e9
 #: The forecast's own parameters; each challenger vendor of data/vendors.csv adds its VENDOR_PARAMETERS.
@@ -189,6 +190,23 @@ def parameters(ds: Dataset) -> tuple[str, ...]:
     """Every parameter the forecast reads, with the four of each challenger vendor in the data."""
     return (FORECAST_PARAMETERS + tuple(f"{v.id}_{k}" for v in vendors(ds)[1:] for k in VENDOR_PARAMETERS)
             + MONTE_CARLO_PARAMETERS)
+
+
+def inert_parameters(ds: Dataset) -> dict[str, str]:
+    """The forecast parameters that cannot move the forecast at the defaults, each with the reason: a challenger's
+    path and cost while its default ceiling is 0, and the cost ratio of a challenger the observed years cover
+    (calibrated on them instead)."""
+    schema = parameter_schema(ds)
+    defaults = {name: p.default for name, p in schema.items()}
+    calibrated = build_model(ds, defaults, schema).calibrated_cost
+    inert = {}
+    for v in vendors(ds)[1:]:
+        if defaults[f"{v.id}_ceiling"] == 0:
+            inert |= {f"{v.id}_{k}": f"{v.id}_ceiling is 0 at the defaults: {v.label} takes no share"
+                      for k in VENDOR_PARAMETERS if k != "ceiling"}
+        elif v.id in calibrated:
+            inert[f"{v.id}_cost_ratio"] = f"calibrated on the last observed year, which covers {v.label}"
+    return inert
 
 
 def forecast_values(ds: Dataset, p: dict) -> dict:

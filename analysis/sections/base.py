@@ -12,7 +12,6 @@ from typing import Any
 
 from analysis import data
 from analysis.data import params
-from analysis.data.params import Parameter
 from analysis.errors import ParameterError
 from analysis.models import outlook
 from analysis.views.exhibits import Collector, Exhibit, Headline, Headlines
@@ -41,7 +40,9 @@ class SectionResult:
 @dataclass(frozen=True)
 class Section:
     """One report section: `parameters` are the names it reads (the only ones a report run passes to its
-    notebook); `display_only` those among them that change what is shown but no headline number; `parts` build
+    notebook); `display_only` those among them that change what is shown but no headline number; `inert` those it
+    reads (they feed a model it shares) that cannot change what it shows at the defaults, each with the reason;
+    `parts` build
     its exhibits in order, sharing a namespace (`ds`, `p`, `schema` and what earlier parts leave in it);
     `headlines(ds, p)` gives its headline numbers alone (for `compare` and `sweep`), if it has any to attribute;
     `uses_forecast` says that it reads the erosion forecast (which a build computes once for all such sections)."""
@@ -51,6 +52,7 @@ class Section:
     parameters: tuple[str, ...]
     parts: Sequence[Part]
     display_only: tuple[str, ...] = ()
+    inert: Mapping[str, str] = field(default_factory=dict)
     headlines: Callable[[data.Dataset, Mapping[str, Any]], list[dict[str, Any]]] | None = None
     uses_forecast: bool = False
     setup: Callable[[SimpleNamespace], None] = field(default=lambda v: None)
@@ -59,6 +61,11 @@ class Section:
         """Every parameter this section reads: the forecast's first if it uses the forecast (they depend on the
         vendors in the data), then its own."""
         return (outlook.parameters(ds) if self.uses_forecast else ()) + self.parameters
+
+    def inert_parameters(self, ds: data.Dataset) -> dict[str, str]:
+        """The parameters it reads that cannot change what it shows at the defaults, with the reasons: its own
+        `inert` and, if it shows the forecast, the forecast's (`outlook.inert_parameters`)."""
+        return {**(outlook.inert_parameters(ds) if self.uses_forecast else {}), **self.inert}
 
     def values(self, overrides: Mapping[str, Any] | None = None, ds: data.Dataset | None = None) -> dict[str, Any]:
         """The validated parameter set: defaults with `overrides`, each of which must be one of this section's
@@ -83,10 +90,13 @@ class Section:
             published.update({e.section: e for e in collector.exhibits if isinstance(e, Headlines)})
         return SectionResult(self.name, p, parts, published)
 
-    def run(self, overrides: Mapping[str, Any] | None = None) -> SectionResult:
-        """In a notebook: load the dataset, check `overrides` (the parameters cell) and compute."""
+    def run(self, overrides: Mapping[str, Any] | None = None, namespace: Mapping[str, Any] | None = None) -> SectionResult:
+        """In a notebook: load the dataset, check the parameter values and compute. The values are `overrides` (the
+        parameters cell; papermill -y "overrides: {name: value}") over any parameter bound by name in the notebook's
+        `namespace` (papermill -p NAME VALUE), each checked like the command line's."""
         ds = data.load_dataset()
-        return self.compute(ds, self.values(overrides, ds))
+        named = {name: namespace[name] for name in params.schema(ds) if name in (namespace or {})}
+        return self.compute(ds, self.values({**named, **(overrides or {})}, ds))
 
     def sources(self, ds: data.Dataset) -> set[str]:
         """The sources of this section's parameters."""

@@ -50,5 +50,9 @@ def headline_results(v: SimpleNamespace, x: Collector) -> None:
         set(claims["source_id"]) | {s for e in claims["evidence"] for s in e.split(";") if s} | set(panel["source_id"]))
 
 
+#: The cross-checks read the forecast's central estimate of shares: capex levels and the Monte Carlo do not move them.
+INERT = {name: "the cross-checks read the forecast's central shares, which capex levels and the Monte Carlo do not move"
+         for name in ("capex_outlook_vintage", "capex_growth_scale", "accelerator_share_change", "mc_draws", "random_seed")}
+
 SECTION = Section("claims", "04_claims_and_checks.ipynb", "Claims and checks", PARAMETERS,
-                  (ledger_table, cross_checks, headline_results), uses_forecast=True, setup=_setup)
+                  (ledger_table, cross_checks, headline_results), uses_forecast=True, inert=INERT, setup=_setup)

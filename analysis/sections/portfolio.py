@@ -294,4 +294,4 @@ def headline_results(v: SimpleNamespace, x: Collector) -> None:
 SECTION = Section("portfolio", "02_portfolio.ipynb", "Portfolio", PARAMETERS,
                   (overview, instances, value_per_dollar, additions, spend_and_compute, landlord, landlord_drivers,
                    landlord_outcomes, landlord_what_if, tenant, system_size, tokens, licences, headline_results),
-                  headlines=portfolio.headline_results, setup=_setup)
+                  display_only=("tenant_server_life_years",), headlines=portfolio.headline_results, setup=_setup)

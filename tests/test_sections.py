@@ -1,0 +1,217 @@
+"""The section registry: each section declared once, notebooks that only narrate, parameters that reach their
+section through papermill, and a forecast computed once for every section that shows it."""
+from __future__ import annotations
+
+import ast
+import hashlib
+import io
+import json
+import re
+import tokenize
+from pathlib import Path
+
+import nbformat
+import papermill
+import pytest
+import yaml
+
+from analysis import data
+from analysis.build.runner import Job, chains, notebook_paths
+from analysis.data import params
+from analysis.errors import ParameterError
+from analysis.models import outlook
+from analysis.sections import ATTRIBUTED, SECTIONS, by_notebook
+from analysis.views.exhibits import Chart, DataTable, Headlines, Table, Text, WhatIf
+from tests.conftest import ROOT
+
+MAX_CELL_LINES = 8
+#: Quick Monte Carlo settings for tests that compute sections many times (each within its allowed range).
+QUICK = {"mc_draws": 1000, "sobol_base_samples": 64}
+
+
+def _code_cells(path: Path):
+    nb = nbformat.read(str(path), as_version=4)
+    return [c for c in nb.cells if c.cell_type == "code"]
+
+
+def test_every_notebook_narrates_one_registered_section():
+    assert [s.notebook for s in SECTIONS.values()] == [p.name for p in notebook_paths()]
+    assert len({s.name for s in SECTIONS.values()}) == len(SECTIONS)
+
+
+def test_every_parameter_is_read_by_a_section_and_every_section_parameter_exists(ds, schema):
+    read = {name for s in SECTIONS.values() for name in s.parameter_names(ds)}
+    assert read <= set(schema)
+    assert set(schema) <= read, sorted(set(schema) - read)
+
+
+def test_notebook_cells_narrate_only(ds):
+    """Outside the parameters cell: at most MAX_CELL_LINES lines per code cell and no `if` anywhere."""
+    for path in notebook_paths():
+        for cell in _code_cells(path):
+            tokens = tokenize.generate_tokens(io.StringIO(cell.source).readline)
+            assert not [t for t in tokens if t.type == tokenize.NAME and t.string == "if"], (path.name, cell.source)
+            if "parameters" not in cell.metadata.get("tags", []):
+                assert len(cell.source.splitlines()) <= MAX_CELL_LINES, (path.name, cell.source)
+
+
+def test_parameters_cells_hold_no_default():
+    """A notebook's parameters cell binds only `overrides` to an empty dict: every default is in data/parameters.csv."""
+    for path in notebook_paths():
+        cell = next(c for c in _code_cells(path) if "parameters" in c.metadata.get("tags", []))
+        tree = ast.parse(cell.source)
+        assert [ast.unparse(node) for node in tree.body] == ["overrides = {}"], path.name
+
+
+def _defaults_bound(text: str, p: params.Parameter) -> list[str]:
+    """Where `text` binds the parameter `p` to its default value: `name = value`, `name: value` or `"name": value`,
+    the value a literal number or quoted text equal to the default."""
+    pattern = rf"""(?<![\w.])["']?{re.escape(p.name)}["']?\s*[:=]\s*([-+]?[\d.]+(?:[eE][-+]?\d+)?|'[^'\n]*'|"[^"\n]*")"""
+    found = []
+    for match in re.finditer(pattern, text):
+        literal = match.group(1).strip("'\"")
+        try:
+            if p.coerce(literal) == p.default:
+                found.append(match.group(0))
+        except ParameterError:
+            pass
+    return found
+
+
+def test_each_default_appears_once_in_the_repository(schema):
+    """No code, notebook or scenario binds a parameter to its default: the default is data/parameters.csv's alone."""
+    texts = {str(p.relative_to(ROOT)): p.read_text(encoding="utf-8") for p in (ROOT / "analysis").rglob("*.py")}
+    texts |= {str(p.relative_to(ROOT)): "\n".join(c.source for c in _code_cells(p)) for p in notebook_paths()}
+    texts |= {str(p.relative_to(ROOT)): p.read_text(encoding="utf-8") for p in (ROOT / "scenarios").glob("*.yaml")}
+    found = {(where, hit) for p in schema.values() for where, text in texts.items() for hit in _defaults_bound(text, p)}
+    assert not found
+    base = yaml.safe_load((ROOT / "scenarios" / "base.yaml").read_text(encoding="utf-8"))
+    assert base["values"] == {}, "the base scenario is the defaults: it sets nothing"
+
+
+def test_the_default_rule_would_see_a_default_typed_into_code(schema):
+    p = schema["ai_share"]
+    assert _defaults_bound(f"ai_share = {p.default}\n", p) and _defaults_bound(f'{{"ai_share": {p.default}}}', p)
+    assert _defaults_bound(f"  ai_share: {{value: {p.default}, why: x}}", p) == []       # a scenario's value is nested
+    assert not _defaults_bound("p['ai_share'] * 2\nai_share_x = 1\nai_share = 0.99", p)
+
+
+def test_a_section_refuses_a_parameter_it_does_not_read(ds):
+    with pytest.raises(ParameterError, match=r"section capex \(01_capex.ipynb\) does not read 'trainium_ceiling'"):
+        SECTIONS["capex"].values({"trainium_ceiling": 0.5}, ds)
+
+
+def _other_value(p: params.Parameter, ds):
+    """A valid value of `p` other than its default."""
+    if p.choices:
+        return next(c for c in p.choices if c != p.default)
+    if p.name == "focus_quarter" or p.name == "gpu_purchase_quarter":
+        allowed = [a for name, rule, _ in params.DATA_RULES if name == p.name for a in rule(ds)]
+        return next(q for q in reversed(allowed) if q != p.default)
+    if p.type == "date":
+        return "2026-01-15"
+    low, high = (p.low, p.high) if p.low is not None else (p.minimum, p.maximum)
+    value = high if high != p.default else low
+    return int(value) if p.type == "int" else float(value)
+
+
+def _fingerprint(result) -> str:
+    """A digest of everything a section shows: texts, tables, chart specs, data tables, what-if grids, headlines."""
+    digest = hashlib.sha256()
+    for name, exhibits in result.parts.items():
+        for e in exhibits:
+            if isinstance(e, Text):
+                part = e.markdown
+            elif isinstance(e, (Table, DataTable)):
+                part = e.frame.to_csv()
+            elif isinstance(e, Chart):
+                part = e.chart.to_json()
+            elif isinstance(e, WhatIf):
+                part = e.arguments["points"].to_csv()
+            else:
+                assert isinstance(e, Headlines)
+                part = json.dumps([h.as_dict() for h in e.items], sort_keys=True, default=str)
+            digest.update(f"{name}\0{part}\0".encode())
+    return digest.hexdigest()
+
+
+@pytest.mark.parametrize("name", list(SECTIONS))
+def test_every_section_parameter_reaches_the_section_through_papermill_and_changes_it(name, ds, schema):
+    """For each parameter: papermill injects it into the notebook (-y "overrides: {...}"), the notebook's cells up to
+    the section's run take it, and the section's result changes (or the parameter is declared display-only and
+    changes what is shown but no headline)."""
+    section = SECTIONS[name]
+    nb = nbformat.read(str(ROOT / "notebooks" / section.notebook), as_version=4)
+    nb.metadata["papermill"] = {}
+    quick = {k: v for k, v in QUICK.items() if k in section.parameter_names(ds)}
+
+    def through_papermill(overrides: dict) -> dict:
+        injected = papermill.parameterize.parameterize_notebook(nb, {"overrides": overrides}) if overrides else nb
+        namespace: dict = {}
+        for cell in injected.cells:
+            if cell.cell_type == "code" and {"parameters", "injected-parameters"} & set(cell.metadata.get("tags", [])):
+                exec(cell.source, namespace)
+        return namespace["overrides"]
+
+    base = section.compute(ds, section.values(through_papermill(quick), ds))
+    silent, shown_only = [], []
+    for parameter in section.parameter_names(ds):
+        if parameter in QUICK or parameter in section.inert_parameters(ds):
+            continue
+        overrides = {**quick, parameter: _other_value(schema[parameter], ds)}
+        values = section.values(through_papermill(overrides), ds)
+        assert values[parameter] == overrides[parameter] != schema[parameter].default
+        changed = section.compute(ds, values)
+        if _fingerprint(changed) == _fingerprint(base):
+            silent.append(parameter)
+        elif [h.as_dict() for h in changed.headlines] == [h.as_dict() for h in base.headlines]:
+            shown_only.append(parameter)
+    assert silent == [], f"{name}: {silent} change nothing it shows"
+    assert set(shown_only) == set(section.display_only), f"{name}: these parameters move no headline"
+    inert = section.inert_parameters(ds)
+    assert all(inert.values()) and set(inert) <= set(section.parameter_names(ds))
+
+
+def test_the_forecast_runs_once_for_every_section_that_shows_it(tmp_path):
+    """In one process (a build's forecast kernel), the sections that show the forecast share one Monte Carlo run."""
+    ds = data.load_dataset()
+    ds = data.Dataset(ds.tables, ds.version, ds.directory)       # a Dataset object no earlier test has memoized for
+    showing = [s for s in SECTIONS.values() if s.uses_forecast]
+    assert len(showing) >= 3
+    for section in showing:
+        section.compute(ds, section.values({}, ds))
+    key = json.dumps(outlook.forecast_values(ds, params.resolve({}, ds)), sort_keys=True)
+    before = outlook.MONTE_CARLO_RUNS[key]
+    for section in showing:
+        section.compute(ds, section.values({}, ds))
+    assert outlook.MONTE_CARLO_RUNS[key] == before
+
+
+def test_the_counter_sees_a_forecast_at_new_values():
+    ds = data.load_dataset()
+    values = params.resolve({"trainium_ceiling": 0.31, **QUICK}, ds)
+    key = json.dumps(outlook.forecast_values(ds, values), sort_keys=True)
+    before = outlook.MONTE_CARLO_RUNS[key]
+    outlook.run(ds, values, params.schema(ds), sensitivity=False)
+    outlook.run(ds, {**values, "utilization": 0.4}, params.schema(ds), sensitivity=False)  # not a forecast input
+    assert outlook.MONTE_CARLO_RUNS[key] == before + 1
+
+
+def test_a_build_runs_every_section_that_shows_the_forecast_in_one_kernel():
+    jobs = [Job(Path(s.notebook), Path(s.notebook), {}, None, s.uses_forecast) for s in SECTIONS.values()]
+    planned = chains(jobs)
+    forecast = [chain for chain in planned if any(job.uses_forecast for job in chain)]
+    assert len(forecast) == 1 and {j.source.name for j in forecast[0]} == {s.notebook for s in SECTIONS.values() if s.uses_forecast}
+    assert sorted(j.source.name for chain in planned for j in chain) == sorted(s.notebook for s in SECTIONS.values())
+
+
+def test_attributed_sections_give_their_headlines_alone(ds):
+    for name, section in ATTRIBUTED.items():
+        values = section.values({k: v for k, v in QUICK.items() if k in section.parameter_names(ds)}, ds)
+        alone = section.headlines(ds, values)
+        full = [h.as_dict() for h in section.compute(ds, values).headlines]
+        assert {h["key"]: h["value"] for h in alone}.items() <= {h["key"]: h["value"] for h in full}.items(), name
+
+
+def test_by_notebook_finds_the_section():
+    assert by_notebook("03_asic_erosion.ipynb") is SECTIONS["erosion"]
