@@ -67,7 +67,7 @@ def test_spend_share_by_hand_on_a_tiny_frame():
     spend = fleet.spend_by_chip(units, prices)
     assert list(spend["median"]) == [120_000, 80_000, 120_000] and list(spend["p95"]) == [140_000, 100_000, 160_000]
     compute = pd.DataFrame({"year": [2025, 2025], "vendor": ["Nvidia", "Amazon"], "median": [10.0, 12.0]})
-    row = fleet.vendor_shares(fleet.yearly(spend), compute).iloc[0]
+    row = fleet.vendor_shares(fleet.yearly(spend), compute, "Nvidia").iloc[0]
     assert row["nvidia_spend_share"] == pytest.approx(200_000 / 320_000)
     assert row["nvidia_compute_share"] == pytest.approx(10 / 22)
     assert row["usd_per_h100e_amazon"] == pytest.approx(10_000) and row["usd_per_h100e_nvidia"] == pytest.approx(20_000)
@@ -92,7 +92,7 @@ def test_cheaper_compute_takes_more_compute_share_than_spend_share(nv_usd, am_us
     """Nvidia's spend share exceeds its compute share exactly when Amazon's H100e is cheaper."""
     spend = pd.DataFrame({"year": [2025, 2025], "vendor": ["Nvidia", "Amazon"], "median": [nv_usd * nv_h, am_usd * am_h]})
     compute = pd.DataFrame({"year": [2025, 2025], "vendor": ["Nvidia", "Amazon"], "median": [nv_h, am_h]})
-    row = fleet.vendor_shares(spend, compute).iloc[0]
+    row = fleet.vendor_shares(spend, compute, "Nvidia").iloc[0]
     if am_usd < nv_usd * (1 - 1e-9):
         assert row["nvidia_spend_share"] > row["nvidia_compute_share"]
     elif am_usd > nv_usd * (1 + 1e-9):

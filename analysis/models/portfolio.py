@@ -32,7 +32,6 @@ GEMM_POWER = "board_power_during_gemm_median"
 DECODE_PROXY = r"^decode_proxy_7b_batch(\d+)$"
 LANDLORD_INSTANCE = "p5.48xlarge"          # 8 x H100 SXM, the essay's DGX-class server
 NOT_WITHIN_LIFE = "not within life"         # a payback month beyond the asset's life
-LANDLORD_CHIP = "H100/H200"                # Epoch's label for the H100 price rows
 UTILIZATION_GRID = np.round(np.arange(1, 11) / 10, 2)          # display grid of the IRR heat map
 PRICE_SCALE_GRID = np.round(np.arange(4, 21) / 10, 2)
 SYSTEM_UTILIZATION_GRID = np.round(np.geomspace(0.05, 1.0, 14), 3)  # utilization from 1 down to 0.05
@@ -145,12 +144,12 @@ def p5_rates(ds: Dataset) -> dict[str, float]:
 
 def it_kw_per_gpu(ds: Dataset, p: dict) -> float:
     """kW of IT load per H100: measured median board power during GEMM x (1 + server overhead)."""
-    return measured(ds, "h100-sxm", GEMM_POWER) * (1 + p["server_overhead_fraction"]) / 1000
+    return measured(ds, landlord_chip(ds), GEMM_POWER) * (1 + p["server_overhead_fraction"]) / 1000
 
 
 def power_per_hour(ds: Dataset, p: dict) -> float:
     """Electricity per H100-hour at the measured GEMM draw (incl. server overhead and PUE)."""
-    return float(finance.power_cost_per_hour(measured(ds, "h100-sxm", GEMM_POWER), p["server_overhead_fraction"],
+    return float(finance.power_cost_per_hour(measured(ds, landlord_chip(ds), GEMM_POWER), p["server_overhead_fraction"],
                                              p["pue"], p["electricity_usd_per_kwh"]))
 
 
@@ -160,13 +159,16 @@ def hosting_per_hour(ds: Dataset, p: dict) -> float:
 
 
 @per_dataset
+def landlord_chip(ds: Dataset) -> str:
+    """The chip_id of the landlord's instance (instances.csv)."""
+    inst = ds["instances"]
+    return str(inst.loc[inst["instance_type"] == LANDLORD_INSTANCE, "chip_id"].iloc[0])
+
+
 def h100_price(ds: Dataset, year: int) -> float:
-    """Epoch AI's H100 price for a calendar year (accelerator_specs.csv); a year without a row raises."""
-    prices = fleet.unit_prices(ds, 0.0).set_index(["chip", "year"])["usd"]
-    key = (LANDLORD_CHIP, year)
-    if key not in prices.index:
-        raise KeyError(f"no Epoch H100 price for {year} (years: {sorted(prices.xs(LANDLORD_CHIP).index)})")
-    return float(prices[key])
+    """Epoch AI's price of the landlord's chip (the H100) for a calendar year (accelerator_specs.csv, through its Epoch
+    label in epoch_chips.csv); a year without a row raises."""
+    return fleet.epoch_price(ds, landlord_chip(ds), year)
 
 
 def blended_price(on_demand, capacity_block: float, p: dict):
@@ -291,7 +293,7 @@ def decline_text(ds: Dataset, p: dict) -> str:
 def rental_history(ds: Dataset) -> pd.DataFrame:
     """Public H100 rental prices (rental_prices.csv) with `year` = decimal year at mid-month."""
     h = ds["rental_prices"]
-    h = h[h["chip_id"] == "h100-sxm"]
+    h = h[h["chip_id"] == landlord_chip(ds)]
     month = pd.PeriodIndex(h["month"], freq="M")
     return h.assign(year=month.year + (month.month - 0.5) / 12).sort_values(["month", "series"]).reset_index(drop=True)
 
@@ -386,7 +388,7 @@ def gpu_hour_prices(ds: Dataset, landlord_cost_per_sold_hour: float) -> pd.DataF
     rows = inst[inst["chip_id"].isin(chips) & (inst["accelerator_count"] == gpus_per_server(ds))]
     out = pd.DataFrame({"chip_id": rows["chip_id"], "basis": rows["price_kind"].map(PRICE_LABELS) + " ("
                         + rows["instance_type"] + ")", "usd_per_gpu_hour": rows["usd_per_hour"] / rows["accelerator_count"]})
-    own = pd.DataFrame([{"chip_id": "h100-sxm", "basis": "AWS's cost per sold hour",
+    own = pd.DataFrame([{"chip_id": landlord_chip(ds), "basis": "AWS's cost per sold hour",
                          "usd_per_gpu_hour": landlord_cost_per_sold_hour}])
     return pd.concat([out, own], ignore_index=True)
 
