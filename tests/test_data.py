@@ -154,6 +154,14 @@ def test_epoch_chip_maps_resolve_to_known_chips_and_instances(frozen_copy, old, 
         data.load_dataset(frozen_copy)
 
 
+def test_the_incumbent_vendor_needs_its_epoch_label(frozen_copy):
+    """The incumbent's observed purchases (its share of spend, Epoch's band of its revenue) come from its Epoch rows."""
+    _edit(frozen_copy / "vendors.csv", "nvidia,Nvidia GPUs,gpu,incumbent,Nvidia,", "nvidia,Nvidia GPUs,gpu,incumbent,,")
+    data.write_manifest(frozen_copy)
+    with pytest.raises(DataError, match=r"vendors.csv.*the incumbent needs an epoch_vendor"):
+        data.load_dataset(frozen_copy)
+
+
 def test_unlisted_and_missing_files(frozen_copy):
     (frozen_copy / "extra.csv").write_text("a\n1\n", encoding="utf-8")
     with pytest.raises(DataError, match="extra.csv: file is not in MANIFEST.sha256"):

@@ -202,7 +202,9 @@ TABLES = {
         "epoch_vendor": _text(pa.Check.isin(["", "Nvidia", "Amazon", "AMD"])),
     }, key=("vendor_id",), checks=(
         pa.Check(lambda d: (d["role"] == "incumbent").sum() == 1, element_wise=False,
-                 error="exactly one vendor must have role 'incumbent'"),)),
+                 error="exactly one vendor must have role 'incumbent'"),
+        pa.Check(lambda d: (d["role"] != "incumbent") | (d["epoch_vendor"] != ""), element_wise=False,
+                 error="the incumbent needs an epoch_vendor (its observed purchases)"),)),
     "epoch_chips": Table("epoch_chips.csv", {
         "epoch_chip": _text(NON_EMPTY), "price_chip_id": _text(),
         "rent_instance": _text(pa.Check.str_matches(r"^[a-z0-9-]+\.[a-z0-9]+$")), "note": _text(),
