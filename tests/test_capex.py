@@ -98,6 +98,17 @@ def test_the_chip_maps_are_read_from_the_data(data_copy):
     assert prices[("B300", 2025)] == fleet.unit_prices(ds, 4_000.0).set_index(["chip", "year"])["usd"][("B200", 2025)]
 
 
+def test_rental_capacity_follows_the_landlords_utilization_not_the_tenants(ds):
+    """The funnel's rental capacity is AWS's: it scales with `utilization` (hours sold) and ignores
+    `tenant_utilization` (a tenant's own server)."""
+    base = capex.funnel(ds, params.resolve({}, ds))
+    tenant = capex.funnel(ds, params.resolve({"tenant_utilization": 0.2}, ds))
+    pd.testing.assert_frame_equal(tenant, base)
+    landlord = capex.funnel(ds, params.resolve({"utilization": 0.35}, ds))
+    assert landlord["annual_rental_capacity"].to_numpy() == pytest.approx(base["annual_rental_capacity"].to_numpy() / 2)
+    assert landlord["accelerators"].equals(base["accelerators"])
+
+
 def test_essay_check_uses_reported_q3_2023_capex(ds):
     check = capex.essay_check(ds, params.resolve({"ai_share": "0.5"}, ds))
     assert check.loc["Amazon gross capex (reported)", "this report"] == 12_479

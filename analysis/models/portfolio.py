@@ -100,7 +100,7 @@ class Landlord:
     power: float                     # electricity per sold hour (full draw, incl. server overhead and PUE)
     hosting: float                   # space, cooling, staff per hour, every hour
     cost_of_capital: float
-    utilization: float
+    utilization: float               # AWS's share of hours sold (the parameter `utilization`, the landlord's)
     life_years: int
     residual_fraction: float
     months: pd.PeriodIndex           # calendar month of each month of the price path (longer than any life)
@@ -349,14 +349,17 @@ def what_if_grid(L: Landlord, utilizations, price_scales, residual_fractions, li
 
 # --- 4. the tenant; 5. system size --------------------------------------------------------------------------
 
-def tenant_rent_vs_buy(ds: Dataset, p: dict, utilization) -> pd.DataFrame:
-    """Months after which buying an 8-GPU server beats renting p5 (pre-cut, post-cut, Capacity Blocks).
+def tenant_rent_vs_buy(ds: Dataset, p: dict, utilization=None) -> pd.DataFrame:
+    """Months after which buying an 8-GPU server beats renting p5 (pre-cut, post-cut, Capacity Blocks), at the
+    tenant's utilization of its own server (`utilization`, one value or a grid; default `tenant_utilization`, not the
+    landlord's `utilization`).
 
     Buying: the 8-GPU server (h100_server_price_usd, the one server price of the report) up front; per month the GPUs' power at utilization (incl. server overhead
     and PUE), hosting of their IT load (every hour) and server_support_usd_per_year / 12. `months_of_rent_for_price`
     is the try-before-you-buy reading: months of renting (at utilization) that cost as much as the server.
     """
-    n, u = gpus_per_server(ds), np.atleast_1d(np.asarray(utilization, float))
+    n = gpus_per_server(ds)
+    u = np.atleast_1d(np.asarray(p["tenant_utilization"] if utilization is None else utilization, float))
     running = (n * (power_per_hour(ds, p) * u + hosting_per_hour(ds, p)) * finance.HOURS_PER_MONTH
                + p["server_support_usd_per_year"] / 12)
     purchase = p["h100_server_price_usd"]
@@ -367,10 +370,13 @@ def tenant_rent_vs_buy(ds: Dataset, p: dict, utilization) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def system_cost_per_useful_hour(ds: Dataset, p: dict, utilization) -> pd.DataFrame:
+def system_cost_per_useful_hour(ds: Dataset, p: dict, utilization=None) -> pd.DataFrame:
     """USD per busy hour of one 8-GPU server and of a Groq system holding one 70B model, and the throughput
-    advantage the Groq system needs to match the server's cost per token (ratio of the two)."""
-    n, u = gpus_per_server(ds), np.atleast_1d(np.asarray(utilization, float))
+    advantage the Groq system needs to match the server's cost per token (ratio of the two). Both are systems their
+    owner bought to serve its own model, busy `utilization` of the hours (one value or a grid; default
+    `tenant_utilization`, a self-run system's share of hours in use, not AWS's share of hours sold)."""
+    n = gpus_per_server(ds)
+    u = np.atleast_1d(np.asarray(p["tenant_utilization"] if utilization is None else utilization, float))
     common = dict(life_years=p["depreciation_life_years"], cost_of_capital=p["cost_of_capital"],
                   usd_per_kwh=p["electricity_usd_per_kwh"], pue=p["pue"], utilization=u)
     gpu = finance.cost_per_useful_hour(p["h100_server_price_usd"], power_kw=n * it_kw_per_gpu(ds, p), **common)
@@ -419,13 +425,14 @@ def headline_results(ds: Dataset, p: dict) -> list[dict]:
     out = landlord_outcomes(cases)
     cost = cost_per_gpu_hour(cases[-1]).set_index("component")
     aws = aws_segment_margin(ds).iloc[-1]
-    tenant = tenant_rent_vs_buy(ds, p, p["utilization"]).set_index("option")
+    tenant = tenant_rent_vs_buy(ds, p, p["tenant_utilization"]).set_index("option")
     shares = fleet.spend_and_compute(ds, p["trainium_unit_cost_usd"]).iloc[-1]
     year = int(shares["year"])
-    groq = system_cost_per_useful_hour(ds, p, p["utilization"]).iloc[0]
+    groq = system_cost_per_useful_hour(ds, p, p["tenant_utilization"]).iloc[0]
     h100 = portfolio_table(ds).query("instance_type == @LANDLORD_INSTANCE").iloc[0]
     lic = nvaie(p, {"post": p5_rates(ds)["on-demand, post-cut"]})
-    u = f"{p['utilization']:.0%} utilization"
+    u = f"{p['utilization']:.0%} utilization"                  # the landlord's: AWS's share of hours sold
+    ut = f"{p['tenant_utilization']:.0%} utilization"          # the tenant's own server (and a self-run Groq system)
     results = [
         ("aws_cost_per_h100_hour", f"AWS's cost per H100-hour at full use, {cases[-1].label}",
          cost.loc["total", "full_use"], "USD_per_hour"),
@@ -444,9 +451,9 @@ def headline_results(ds: Dataset, p: dict) -> list[dict]:
              "fraction")]
     results += [
         ("aws_segment_operating_margin", f"AWS segment operating margin, {aws['period']}", aws["margin"], "fraction"),
-        ("tenant_breakeven_months_pre_cut", f"Tenant: months until buying beats renting p5 pre-cut, {u}",
+        ("tenant_breakeven_months_pre_cut", f"Tenant: months until buying beats renting p5 pre-cut, {ut}",
          tenant.loc["on-demand, pre-cut", "breakeven_months"], "months"),
-        ("tenant_breakeven_months_post_cut", f"Tenant: months until buying beats renting p5 post-cut, {u}",
+        ("tenant_breakeven_months_post_cut", f"Tenant: months until buying beats renting p5 post-cut, {ut}",
          tenant.loc["on-demand, post-cut", "breakeven_months"], "months"),
         ("nvidia_spend_share_latest_year", f"Nvidia's share of Amazon's accelerator spend, {year}",
          shares["nvidia_spend_share"], "fraction"),
@@ -454,7 +461,7 @@ def headline_results(ds: Dataset, p: dict) -> list[dict]:
          shares["nvidia_compute_share"], "fraction"),
         ("h100_sustained_share_of_spec", "H100: measured sustained BF16 GEMM / spec dense BF16",
          h100["measured_share_of_spec"], "fraction"),
-        ("groq_advantage_needed", f"Throughput advantage a Groq 70B system needs to match an 8-GPU server, {u}",
+        ("groq_advantage_needed", f"Throughput advantage a Groq 70B system needs to match an 8-GPU server, {ut}",
          groq["groq_advantage_needed"], "times"),
         ("nvaie_implied_licensed_gpus", "GPUs implied by Nvidia's software run rate at the NVAIE price",
          lic["licensed_gpus"], "count"),
