@@ -78,6 +78,37 @@ def test_real_mix_by_hand(ds):
     assert m.loc[("2025Q3", "Trainium2"), "rent_usd_per_hour"] == pytest.approx(35.7608 / 16)
 
 
+def test_the_chip_maps_are_read_from_the_data(data_copy):
+    """Each Epoch chip's price chip and rent instance come from data/epoch_chips.csv: another rent instance for the
+    H100/H200 line changes its rent and nothing else; an Epoch chip priced at another chip's rows takes its prices."""
+    path = data_copy / "epoch_chips.csv"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("H100/H200,h100-sxm,p5.48xlarge,", "H100/H200,h100-sxm,p5en.48xlarge,")
+    text = text.replace("B300,b300,p6-b300.48xlarge,", "B300,b200,p6-b300.48xlarge,")
+    path.write_text(text, encoding="utf-8")
+    data.write_manifest(data_copy)
+    edited, ds = data.load_dataset(data_copy), data.load_dataset()
+    p = params.resolve({}, ds)
+    before = fleet.quarterly_mix(ds, p).set_index(["quarter", "chip"])
+    after = fleet.quarterly_mix(edited, params.resolve({}, edited)).set_index(["quarter", "chip"])
+    assert after.loc[("2025Q3", "H100/H200"), "rent_usd_per_hour"] == pytest.approx(63.296 / 8)       # p5en, not p5
+    assert before.loc[("2025Q3", "H100/H200"), "rent_usd_per_hour"] == pytest.approx(55.04 / 8)
+    assert after.loc[("2025Q3", "H100/H200"), "all_in_usd"] == before.loc[("2025Q3", "H100/H200"), "all_in_usd"]
+    prices = fleet.unit_prices(edited, 4_000.0).set_index(["chip", "year"])["usd"]
+    assert prices[("B300", 2025)] == fleet.unit_prices(ds, 4_000.0).set_index(["chip", "year"])["usd"][("B200", 2025)]
+
+
+def test_rental_capacity_follows_the_landlords_utilization_not_the_tenants(ds):
+    """The funnel's rental capacity is AWS's: it scales with `utilization` (hours sold) and ignores
+    `tenant_utilization` (a tenant's own server)."""
+    base = capex.funnel(ds, params.resolve({}, ds))
+    tenant = capex.funnel(ds, params.resolve({"tenant_utilization": 0.2}, ds))
+    pd.testing.assert_frame_equal(tenant, base)
+    landlord = capex.funnel(ds, params.resolve({"utilization": 0.35}, ds))
+    assert landlord["annual_rental_capacity"].to_numpy() == pytest.approx(base["annual_rental_capacity"].to_numpy() / 2)
+    assert landlord["accelerators"].equals(base["accelerators"])
+
+
 def test_essay_check_uses_reported_q3_2023_capex(ds):
     check = capex.essay_check(ds, params.resolve({"ai_share": "0.5"}, ds))
     assert check.loc["Amazon gross capex (reported)", "this report"] == 12_479

@@ -137,6 +137,31 @@ def test_epoch_band_order_is_checked(frozen_copy):
         data.load_dataset(frozen_copy)
 
 
+@pytest.mark.parametrize("old, new, message", [
+    ("A100,a100-sxm-80,p4d.24xlarge,", "A100,a100-sxm-99,p4d.24xlarge,",
+     r"epoch_chips.csv, line 2, column 'price_chip_id': unknown chip id 'a100-sxm-99'"),
+    ("A100,a100-sxm-80,p4d.24xlarge,", "A100,a100-sxm-80,p4d.99xlarge,",
+     r"epoch_chips.csv, line 2, column 'rent_instance': 'p4d.99xlarge' has no on-demand price in instances.csv"),
+    ("A100,a100-sxm-80,p4d.24xlarge,", "A99,a100-sxm-80,p4d.24xlarge,",
+     r"epoch_fleet.csv, line 2, column 'chip': Epoch chip 'A100' has no row in epoch_chips.csv"),
+])
+def test_epoch_chip_maps_resolve_to_known_chips_and_instances(frozen_copy, old, new, message):
+    """epoch_chips.csv maps each of Epoch's chip labels to the chip whose prices apply and the instance whose rent
+    applies: both must exist, and every chip in Amazon's rows of epoch_fleet.csv needs a row."""
+    _edit(frozen_copy / "epoch_chips.csv", old, new)
+    data.write_manifest(frozen_copy)
+    with pytest.raises(DataError, match=message):
+        data.load_dataset(frozen_copy)
+
+
+def test_the_incumbent_vendor_needs_its_epoch_label(frozen_copy):
+    """The incumbent's observed purchases (its share of spend, Epoch's band of its revenue) come from its Epoch rows."""
+    _edit(frozen_copy / "vendors.csv", "nvidia,Nvidia GPUs,gpu,incumbent,Nvidia,", "nvidia,Nvidia GPUs,gpu,incumbent,,")
+    data.write_manifest(frozen_copy)
+    with pytest.raises(DataError, match=r"vendors.csv.*the incumbent needs an epoch_vendor"):
+        data.load_dataset(frozen_copy)
+
+
 def test_unlisted_and_missing_files(frozen_copy):
     (frozen_copy / "extra.csv").write_text("a\n1\n", encoding="utf-8")
     with pytest.raises(DataError, match="extra.csv: file is not in MANIFEST.sha256"):

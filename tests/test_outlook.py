@@ -207,6 +207,46 @@ def test_a_new_challenger_is_a_data_row_plus_parameters(tmp_path):
     assert c.loc[2030, "asic_spend_share"] > baseline["central"].loc[2030, "asic_spend_share"]
 
 
+NEW_VENDOR = "newco,NewCo accelerators (test),asic,challenger,,project-assumption,assumption,a test vendor added as rows only\n"
+NEW_PARAMETERS = (("ceiling", "fraction", 0.0, 0, 1), ("midpoint", "years", 2028.0, 2015, 2040),
+                  ("takeover", "years", 3.0, 0.1, 30), ("cost_ratio", "ratio", 0.6, 0.05, 3))
+
+
+def test_a_new_challenger_is_rows_only_and_its_ceiling_takes_share_from_nvidia(data_copy, ds):
+    """A challenger added as data only (a vendors.csv row and its four parameters rows, no code change) is in the
+    model and in every section-3 table; at a zero ceiling it changes nothing, and raising its ceiling lowers Nvidia's
+    forecast share of spend in every forecast year (and leaves the observed years alone)."""
+    with open(data_copy / "vendors.csv", "a", encoding="utf-8") as f:
+        f.write(NEW_VENDOR)
+    with open(data_copy / "parameters.csv", "a", encoding="utf-8") as f:
+        f.writelines(f"newco_{name},float,{unit},{value},{lo},{hi},,,,fixed,NewCo's {name} (test),A test row,"
+                     f"project-assumption,assumption,named assumption,NewCo {name}\n" for name, unit, value, lo, hi in NEW_PARAMETERS)
+    data.write_manifest(data_copy)
+    copy = data.load_dataset(data_copy)
+    schema = params.schema(copy)
+    low, high = (params.resolve({"mc_draws": 2000, "newco_ceiling": c}, copy) for c in (0.0, 0.3))
+    assert [v.id for v in outlook.build_model(copy, low, schema).vendors] == ["nvidia", "trainium", "amd", "other", "newco"]
+    at_zero, raised = (outlook.run(copy, q, schema, sensitivity=False) for q in (low, high))
+    without = outlook.run(ds, params.resolve({"mc_draws": 2000}, ds), params.schema(ds), sensitivity=False)
+    assert np.allclose(at_zero["central"]["nvidia_spend_share"], without["central"]["nvidia_spend_share"], equal_nan=True)
+    model = raised["model"]
+    observed_years, forecast_years = list(model.observed.years), list(model.forecast_years)
+    nvidia = raised["central"]["nvidia_spend_share"], at_zero["central"]["nvidia_spend_share"]
+    assert (nvidia[0].loc[forecast_years] < nvidia[1].loc[forecast_years]).all()
+    assert np.allclose(nvidia[0].loc[observed_years], nvidia[1].loc[observed_years], equal_nan=True)
+    assert (raised["central"].loc[forecast_years, "compute_share_newco"] > 0).all()
+    assert raised["summary"]["nvidia_revenue_2027_2030"] < at_zero["summary"]["nvidia_revenue_2027_2030"]
+    assert raised["summary"]["asic_spend_share_2027_2030"] > at_zero["summary"]["asic_spend_share_2027_2030"]
+    # The section's tables take the vendor in: no observed purchases (no Epoch label), and no observed cost ratio.
+    bought = outlook.observed_purchases(copy, high).query("vendor == 'newco'")
+    assert list(bought["year"]) == observed_years and (bought["spend"] == 0).all()
+    assert "newco_cost_ratio" not in outlook.calibration(copy, high) and "newco_compute_share" not in outlook.observed_share_bands(copy, high)
+    assert list(outlook.spend_check(copy, high, schema, raised)["year"]) == observed_years
+    assert outlook.by_year(raised)["nvidia_spend_share"].iloc[-1] < outlook.by_year(at_zero)["nvidia_spend_share"].iloc[-1]
+    headline = {h["key"]: h["value"] for h in outlook.headlines(raised)}
+    assert headline[f"nvidia_spend_share_{forecast_years[-1]}"] == pytest.approx(nvidia[0].loc[forecast_years[-1]])
+
+
 def test_every_scenario_file_resolves_with_a_reason_per_value(ds):
     assert {"essay-2024", "base", "nvidia-holds", "asic-surge"} <= set(scenarios.names())
     for name in scenarios.names():

@@ -67,7 +67,7 @@ def test_spend_share_by_hand_on_a_tiny_frame():
     spend = fleet.spend_by_chip(units, prices)
     assert list(spend["median"]) == [120_000, 80_000, 120_000] and list(spend["p95"]) == [140_000, 100_000, 160_000]
     compute = pd.DataFrame({"year": [2025, 2025], "vendor": ["Nvidia", "Amazon"], "median": [10.0, 12.0]})
-    row = fleet.vendor_shares(fleet.yearly(spend), compute).iloc[0]
+    row = fleet.vendor_shares(fleet.yearly(spend), compute, "Nvidia").iloc[0]
     assert row["nvidia_spend_share"] == pytest.approx(200_000 / 320_000)
     assert row["nvidia_compute_share"] == pytest.approx(10 / 22)
     assert row["usd_per_h100e_amazon"] == pytest.approx(10_000) and row["usd_per_h100e_nvidia"] == pytest.approx(20_000)
@@ -92,7 +92,7 @@ def test_cheaper_compute_takes_more_compute_share_than_spend_share(nv_usd, am_us
     """Nvidia's spend share exceeds its compute share exactly when Amazon's H100e is cheaper."""
     spend = pd.DataFrame({"year": [2025, 2025], "vendor": ["Nvidia", "Amazon"], "median": [nv_usd * nv_h, am_usd * am_h]})
     compute = pd.DataFrame({"year": [2025, 2025], "vendor": ["Nvidia", "Amazon"], "median": [nv_h, am_h]})
-    row = fleet.vendor_shares(spend, compute).iloc[0]
+    row = fleet.vendor_shares(spend, compute, "Nvidia").iloc[0]
     if am_usd < nv_usd * (1 - 1e-9):
         assert row["nvidia_spend_share"] > row["nvidia_compute_share"]
     elif am_usd > nv_usd * (1 + 1e-9):
@@ -264,6 +264,45 @@ def test_system_cost_per_useful_hour_by_hand(ds, p):
     assert s.loc[1.0, "groq_system"] == pytest.approx(groq + 576 * 0.3 * 1.15 * 0.0892)
     assert s.loc[0.25, "gpu_server"] == pytest.approx(gpu / 0.25 + 8 * KW_IT * 1.15 * 0.0892)
     assert s.loc[0.25, "groq_advantage_needed"] == pytest.approx(s.loc[0.25, "groq_system"] / s.loc[0.25, "gpu_server"])
+
+
+LANDLORD_KEYS = ("aws_cost_per_sold_h100_hour", "npv_", "irr_", "payback_month_", "breakeven_utilization_",
+                 "operating_margin_")
+TENANT_KEYS = ("tenant_breakeven_months_", "groq_advantage_needed")
+
+
+def _split(items):
+    """Headline values (label included) by who they belong to: the landlord, the tenant (and a self-run system)."""
+    return ({i["key"]: (i["label"], i["value"]) for i in items if i["key"].startswith(LANDLORD_KEYS)},
+            {i["key"]: (i["label"], i["value"]) for i in items if i["key"].startswith(TENANT_KEYS)})
+
+
+def test_tenant_utilization_moves_only_the_tenant_and_utilization_only_the_landlord(ds, p):
+    """Two parameters: `utilization` is AWS's share of hours sold (landlord NPV, IRR, payback, cost per sold hour),
+    `tenant_utilization` the share of hours a tenant's own server is in use (rent versus buy, a self-run Groq or GPU
+    system). Each moves its own results and none of the other's."""
+    assert p["tenant_utilization"] == 0.54 and p["utilization"] == 0.7
+    landlord, tenant = _split(pf.headline_results(ds, p))
+    assert len(landlord) == 11 and len(tenant) == 3
+    cases = pf.landlord_outcomes(pf.landlord_cases(ds, p))
+    # The tenant's parameter: the landlord's NPV and IRR (and every landlord headline) stay; the tenant's move.
+    q = params.resolve({"tenant_utilization": 0.3}, ds)
+    landlord_q, tenant_q = _split(pf.headline_results(ds, q))
+    assert landlord_q == landlord
+    pd.testing.assert_frame_equal(pf.landlord_outcomes(pf.landlord_cases(ds, q)), cases)
+    assert all(tenant_q[k][1] != tenant[k][1] for k in tenant)
+    assert tenant_q["tenant_breakeven_months_post_cut"][1] > tenant["tenant_breakeven_months_post_cut"][1]
+    assert pf.tenant_rent_vs_buy(ds, q).equals(pf.tenant_rent_vs_buy(ds, p, 0.3))        # the default is the tenant's
+    assert pf.system_cost_per_useful_hour(ds, q).equals(pf.system_cost_per_useful_hour(ds, p, 0.3))
+    # The landlord's parameter: the landlord's NPV falls with fewer hours sold; the tenant's results stay.
+    r = params.resolve({"utilization": 0.4}, ds)
+    landlord_r, tenant_r = _split(pf.headline_results(ds, r))
+    assert tenant_r == tenant
+    assert pf.tenant_rent_vs_buy(ds, r).equals(pf.tenant_rent_vs_buy(ds, p))
+    assert pf.system_cost_per_useful_hour(ds, r).equals(pf.system_cost_per_useful_hour(ds, p))
+    lower = pf.landlord_outcomes(pf.landlord_cases(ds, r))
+    assert (lower["npv"] < cases["npv"]).all() and (lower["irr"] < cases["irr"]).all()
+    assert landlord_r["npv_bought_at_cut"][1] < landlord["npv_bought_at_cut"][1]
 
 
 # --- 6. tokens; 7. NVAIE ----------------------------------------------------------------------------------

@@ -202,7 +202,13 @@ TABLES = {
         "epoch_vendor": _text(pa.Check.isin(["", "Nvidia", "Amazon", "AMD"])),
     }, key=("vendor_id",), checks=(
         pa.Check(lambda d: (d["role"] == "incumbent").sum() == 1, element_wise=False,
-                 error="exactly one vendor must have role 'incumbent'"),)),
+                 error="exactly one vendor must have role 'incumbent'"),
+        pa.Check(lambda d: (d["role"] != "incumbent") | (d["epoch_vendor"] != ""), element_wise=False,
+                 error="the incumbent needs an epoch_vendor (its observed purchases)"),)),
+    "epoch_chips": Table("epoch_chips.csv", {
+        "epoch_chip": _text(NON_EMPTY), "price_chip_id": _text(),
+        "rent_instance": _text(pa.Check.str_matches(r"^[a-z0-9-]+\.[a-z0-9]+$")), "note": _text(),
+    }, key=("epoch_chip",)),
     "capex_outlook": Table("capex_outlook.csv", {
         "vintage": _text(pa.Check.str_matches(r"^(current|\d{4}-\d{2})$")),
         "year": _number(pa.Check.in_range(2000, 2100)),
@@ -313,8 +319,31 @@ def _check_references(directory: Path, tables: dict) -> None:
                                     f"(not in {TABLES['accelerators'].file})")
 
 
+def _check_epoch_chips(directory: Path, tables: dict) -> None:
+    """Each Epoch AI chip label of Amazon's rows in epoch_fleet.csv has a row in epoch_chips.csv, whose price chip (if
+    any) is a known accelerator and whose rent instance has an on-demand price in instances.csv."""
+    file = directory / TABLES["epoch_chips"].file
+    chips = tables["epoch_chips"]
+    chip_ids = set(tables["accelerators"]["chip_id"])
+    inst = tables["instances"]
+    on_demand = set(inst.loc[inst["price_kind"].isin(["on_demand", "on_demand_pre_cut"]), "instance_type"])
+    for index, row in chips.iterrows():
+        if row["price_chip_id"] and row["price_chip_id"] not in chip_ids:
+            raise DataError(f"{file}, line {index + 2}, column 'price_chip_id': unknown chip id {row['price_chip_id']!r} "
+                            f"(not in {TABLES['accelerators'].file})")
+        if row["rent_instance"] not in on_demand:
+            raise DataError(f"{file}, line {index + 2}, column 'rent_instance': {row['rent_instance']!r} has no on-demand "
+                            f"price in {TABLES['instances'].file}")
+    fleet, mapped = tables["epoch_fleet"], set(chips["epoch_chip"])
+    for index, value in fleet.loc[fleet["owner"] == "Amazon", "chip"].items():
+        if value not in mapped:
+            raise DataError(f"{directory / TABLES['epoch_fleet'].file}, line {index + 2}, column 'chip': Epoch chip "
+                            f"{value!r} has no row in {TABLES['epoch_chips'].file} (its price chip and rent instance)")
+
+
 def validate(directory: Path) -> dict[str, pd.DataFrame]:
     """Read and validate every table of the data folder, then check the ids that tables share."""
     tables = {name: _read_table(directory, name) for name in TABLES}
     _check_references(directory, tables)
+    _check_epoch_chips(directory, tables)
     return tables

@@ -77,7 +77,8 @@ def ai_funnel(capex_gross: pd.Series, mix: pd.DataFrame, aws_share: pd.Series, p
     AWS capex = capex x AWS share; AI hardware = AWS capex x ai_share;
     accelerators = AI hardware / mean all-in capex per accelerator of the quarter's mix;
     power (MW) = accelerators x mean board power (W) x (1 + server_overhead_fraction) x pue / 1e6;
-    annual rental capacity (USD million) = accelerators x 8760 h x utilization x mean on-demand rent / 1e6.
+    annual rental capacity (USD million) = accelerators x 8760 h x utilization x mean on-demand rent / 1e6, where
+    `utilization` is the landlord's (AWS's share of hours sold), never a tenant's (`tenant_utilization`).
     """
     per_q = mix_by_quarter(mix)
     covered = per_q.index

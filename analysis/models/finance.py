@@ -179,7 +179,8 @@ def breakeven_price_scale(capex_per_accel, monthly_price_per_hour, utilization,
 
 def rent_vs_buy_breakeven_months(purchase_price, buy_running_cost_per_month,
                                  rent_per_hour, utilization):
-    """Months after which owning is cheaper than renting the same useful hours (undiscounted).
+    """Months after which owning is cheaper than renting the same useful hours (undiscounted), at the tenant's
+    utilization of its own server (the share of hours it has work for).
 
     Renting costs rent_per_hour x utilization x 730 h per month; owning costs the purchase
     up front plus the running cost (power, hosting, support) each month. inf if never.

@@ -11,12 +11,22 @@ from analysis.data.memo import per_dataset
 
 BANDS = ["median", "p5", "p95"]
 EPOCH_SOURCE = "epoch-ai-chip-counts"
-#: Epoch's chip labels -> chip_id of the price rows that apply; Amazon's own chips use the Trainium unit cost.
-EPOCH_PRICE_CHIP = {"A100": "a100-sxm-80", "H100/H200": "h100-sxm", "B200": "b200", "B300": "b300"}
-#: Epoch's chip labels -> the 8/16-accelerator AWS instance whose on-demand price is that chip's rent.
-EPOCH_RENT_INSTANCE = {"A100": "p4d.24xlarge", "H100/H200": "p5.48xlarge", "B200": "p6-b200.48xlarge",
-                       "B300": "p6-b300.48xlarge", "Trainium1": "trn1.32xlarge", "Trainium2": "trn2.48xlarge"}
 MIX_COLUMNS = ["quarter", "chip", "vendor", "unit_share", "chip_price_usd", "all_in_usd", "power_w", "rent_usd_per_hour"]
+
+
+@per_dataset
+def epoch_chips(ds: Dataset) -> pd.DataFrame:
+    """data/epoch_chips.csv indexed by Epoch's chip label: `price_chip_id` (the chip_id whose Epoch AI price rows price
+    it; empty for Amazon's own chips, priced at the Trainium unit cost) and `rent_instance` (the AWS instance whose
+    on-demand price per accelerator is its rent)."""
+    return ds["epoch_chips"].set_index("epoch_chip")
+
+
+@per_dataset
+def incumbent_epoch_vendor(ds: Dataset) -> str:
+    """The vendor label in epoch_fleet.csv of the incumbent (data/vendors.csv, role 'incumbent')."""
+    vendors = ds["vendors"]
+    return str(vendors.loc[vendors["role"] == "incumbent", "epoch_vendor"].iloc[0])
 
 
 @per_dataset
@@ -48,8 +58,8 @@ def chip_additions(ds: Dataset, measure: str) -> pd.DataFrame:
 
 
 def unit_prices(ds: Dataset, trainium_unit_cost_usd: float) -> pd.DataFrame:
-    """Price per chip and calendar year (`usd`, with its `low`-`high` range): Epoch's yearly rows for Nvidia chips,
-    the Trainium unit cost (a point value: low = high) for Amazon's."""
+    """Price per chip and calendar year (`usd`, with its `low`-`high` range): Epoch's yearly rows for the chips with a
+    price chip in epoch_chips.csv, the Trainium unit cost (a point value: low = high) for Amazon's own (none)."""
     own = _own_chip_years(ds).assign(usd=trainium_unit_cost_usd, low=trainium_unit_cost_usd,
                                      high=trainium_unit_cost_usd, source_id=None)
     return pd.concat([_epoch_prices(ds), own], ignore_index=True)
@@ -57,19 +67,23 @@ def unit_prices(ds: Dataset, trainium_unit_cost_usd: float) -> pd.DataFrame:
 
 @per_dataset
 def _epoch_prices(ds: Dataset) -> pd.DataFrame:
-    """Epoch AI's yearly price rows of the chips in EPOCH_PRICE_CHIP: chip, year, usd, low, high, source_id."""
+    """Epoch AI's yearly price rows of each Epoch chip with a price chip (epoch_chips.csv `price_chip_id`): chip, year,
+    usd, low, high, source_id."""
     s = ds["accelerator_specs"]
     rows = s[(s["metric"] == "price") & (s["source_id"] == EPOCH_SOURCE) & s["as_of"].str.fullmatch(r"\d{4}")]
-    nvidia = [rows[rows["chip_id"] == cid].assign(chip=label) for label, cid in EPOCH_PRICE_CHIP.items()]
-    nvidia = pd.concat(nvidia).assign(year=lambda d: d["as_of"].astype(int)).rename(columns={"value": "usd"})
-    return nvidia[["chip", "year", "usd", "low", "high", "source_id"]]
+    priced = epoch_chips(ds)["price_chip_id"]
+    sold = [rows[rows["chip_id"] == cid].assign(chip=label) for label, cid in priced[priced != ""].items()]
+    sold = pd.concat(sold).assign(year=lambda d: d["as_of"].astype(int)).rename(columns={"value": "usd"})
+    return sold[["chip", "year", "usd", "low", "high", "source_id"]]
 
 
 @per_dataset
 def _own_chip_years(ds: Dataset) -> pd.DataFrame:
-    """Every (chip, year) of Amazon's own chips over the years of Epoch's estimates."""
+    """Every (chip, year) of Amazon's own chips (no price chip in epoch_chips.csv) over the years of Epoch's
+    estimates."""
     fleet_rows = ds["epoch_fleet"]
-    own = fleet_rows.loc[fleet_rows["vendor"] == "Amazon", ["chip"]].drop_duplicates()
+    priced = epoch_chips(ds)["price_chip_id"]
+    own = fleet_rows.loc[fleet_rows["chip"].isin(priced.index[priced == ""]), ["chip"]].drop_duplicates()
     years = pd.DataFrame({"year": sorted(fleet_rows["quarter"].str[:4].astype(int).unique())})
     return own.merge(years, how="cross")
 
@@ -87,16 +101,17 @@ def spend_by_chip(units: pd.DataFrame, prices: pd.DataFrame) -> pd.DataFrame:
                         p95=frame["p95"] * frame.get("high", frame["usd"]))
 
 
-def vendor_shares(spend: pd.DataFrame, compute: pd.DataFrame) -> pd.DataFrame:
+def vendor_shares(spend: pd.DataFrame, compute: pd.DataFrame, incumbent: str) -> pd.DataFrame:
     """Per year in which Epoch covers every vendor: Nvidia's share of Amazon's accelerator spend and of its
     compute (H100e), and USD per H100e by vendor. Inputs are tidy (year, vendor, median).
 
     Epoch has no Trainium estimates before 2024, so earlier years are left out rather than shown as 100% Nvidia.
+    `incumbent` is the incumbent's vendor label in the inputs (`incumbent_epoch_vendor`: Nvidia).
     """
     s = spend.pivot_table(index="year", columns="vendor", values="median", aggfunc="sum").dropna()
     c = compute.pivot_table(index="year", columns="vendor", values="median", aggfunc="sum").dropna()
-    out = pd.DataFrame({"spend_usd": s.sum(axis=1), "nvidia_spend_share": s["Nvidia"] / s.sum(axis=1),
-                        "nvidia_compute_share": c["Nvidia"] / c.sum(axis=1)})
+    out = pd.DataFrame({"spend_usd": s.sum(axis=1), "nvidia_spend_share": s[incumbent] / s.sum(axis=1),
+                        "nvidia_compute_share": c[incumbent] / c.sum(axis=1)})
     for vendor in s.columns:
         out[f"usd_per_h100e_{vendor.lower()}"] = s[vendor] / c[vendor]
     return out.reset_index()
@@ -105,7 +120,7 @@ def vendor_shares(spend: pd.DataFrame, compute: pd.DataFrame) -> pd.DataFrame:
 def spend_and_compute(ds: Dataset, trainium_unit_cost_usd: float) -> pd.DataFrame:
     """`vendor_shares` over Epoch's complete quarters."""
     spend = spend_by_chip(chip_additions(ds, "units"), unit_prices(ds, trainium_unit_cost_usd))
-    return vendor_shares(yearly(spend), yearly(additions(ds, "h100e")))
+    return vendor_shares(yearly(spend), yearly(additions(ds, "h100e")), incumbent_epoch_vendor(ds))
 
 
 #: The server price sources price 2023 systems (SemiAnalysis, May 2023; the essay, early 2024), 8 GPUs each.
@@ -113,10 +128,14 @@ SERVER_PRICE_YEAR = 2023
 GPUS_PER_H100_SERVER = 8
 
 
+#: The chip of the one sourced server price (`h100_server_price_usd`: an 8 x H100 SXM server).
+SERVER_PRICE_CHIP = "h100-sxm"
+
+
 def server_factor(ds: Dataset, p: dict) -> float:
     """Cost of a server per accelerator over the chip's price, from one sourced price: an 8-GPU H100 server
     (`h100_server_price_usd`) / 8 over Epoch AI's H100 price of the same year. Applied to every chip's price."""
-    return p["h100_server_price_usd"] / GPUS_PER_H100_SERVER / _epoch_price(ds, "H100/H200", SERVER_PRICE_YEAR)
+    return p["h100_server_price_usd"] / GPUS_PER_H100_SERVER / epoch_price(ds, SERVER_PRICE_CHIP, SERVER_PRICE_YEAR)
 
 
 def all_in_capex(ds: Dataset, chip_price_usd, p: dict):
@@ -125,11 +144,21 @@ def all_in_capex(ds: Dataset, chip_price_usd, p: dict):
     return chip_price_usd * server_factor(ds, p) / (1 - p["network_share_of_cluster_capex"])
 
 
+def epoch_label(ds: Dataset, chip_id: str) -> str:
+    """The Epoch chip label priced by `chip_id`'s price rows (epoch_chips.csv; the first if several)."""
+    priced = epoch_chips(ds)["price_chip_id"]
+    return str(priced.index[priced == chip_id][0])
+
+
 @per_dataset
-def _epoch_price(ds: Dataset, chip: str, year: int) -> float:
-    """Epoch AI's price of an Epoch chip label in a year."""
+def epoch_price(ds: Dataset, chip_id: str, year: int) -> float:
+    """Epoch AI's price of a chip (by chip_id, through its Epoch label) in a year; a year without a row raises
+    KeyError naming the years there are."""
+    label = epoch_label(ds, chip_id)
     prices = _epoch_prices(ds).set_index(["chip", "year"])["usd"]
-    return float(prices[(chip, year)])
+    if (label, year) not in prices.index:
+        raise KeyError(f"no Epoch price of {chip_id} for {year} (years: {sorted(prices.xs(label).index)})")
+    return float(prices[(label, year)])
 
 
 def first_month(price_period: str) -> pd.Period:
@@ -166,7 +195,7 @@ def quarterly_mix(ds: Dataset, p: dict) -> pd.DataFrame:
     """Amazon's accelerator mix per complete Epoch quarter, one row per (quarter, chip): `unit_share` of the
     quarter's units (Epoch median), `chip_price_usd` (Epoch's price for the year; Trainium: the parameter),
     `all_in_usd` (all_in_capex), `power_w` (Epoch's TDP / units) and `rent_usd_per_hour` (on-demand list
-    price per accelerator in force in the quarter's first month, from EPOCH_RENT_INSTANCE)."""
+    price per accelerator in force in the quarter's first month, of the chip's `rent_instance` in epoch_chips.csv)."""
     mix = _chip_mix(ds, p["trainium_unit_cost_usd"])
     return mix.assign(all_in_usd=all_in_capex(ds, mix["chip_price_usd"], p))[MIX_COLUMNS]
 
@@ -180,6 +209,7 @@ def _chip_mix(ds: Dataset, trainium_unit_cost_usd: float) -> pd.DataFrame:
                          power_w=tdp.loc[list(zip(units["quarter"], units["chip"]))].to_numpy() / units["median"])
     frame = spend_by_chip(units, unit_prices(ds, trainium_unit_cost_usd))
     frame = frame.assign(chip_price_usd=frame["usd"])
-    frame["rent_usd_per_hour"] = [on_demand_in_force(ds, EPOCH_RENT_INSTANCE[c], pd.Period(q, freq="Q").asfreq("M", how="start"))
+    rent = epoch_chips(ds)["rent_instance"]
+    frame["rent_usd_per_hour"] = [on_demand_in_force(ds, rent[c], pd.Period(q, freq="Q").asfreq("M", how="start"))
                                   for q, c in zip(frame["quarter"], frame["chip"])]
     return frame.reset_index(drop=True)

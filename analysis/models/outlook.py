@@ -54,6 +54,12 @@ def purchase_draws(ds: Dataset, p: dict) -> observed.Purchases:
     return observed.draws(ds, float(p["trainium_unit_cost_usd"]), int(p["random_seed"]))
 
 
+def bought_challengers(vs: tuple[erosion.Vendor, ...], draws: observed.Purchases) -> list[str]:
+    """The challengers (ids, in vendors.csv order) the data observe Amazon buying: compute > 0 in some observed year
+    of the central estimate (Trainium; not AMD, which Epoch AI lists no Amazon rows for, nor a vendor without data)."""
+    return [v.id for v in vs[1:] if (np.nan_to_num(draws.compute[v.id][0]) > 0).any()]
+
+
 def observed_purchases(ds: Dataset, p: dict) -> pd.DataFrame:
     """Amazon's accelerator purchases per complete year and vendor, from Epoch AI's unit estimates: units and H100e
     (Epoch's medians) and spend (USD bn): the central estimate with the 5th and 95th percentiles of the draws
@@ -74,17 +80,18 @@ def observed_purchases(ds: Dataset, p: dict) -> pd.DataFrame:
 
 
 def observed_share_bands(ds: Dataset, p: dict) -> pd.DataFrame:
-    """Per observed year: Trainium's share of the compute Amazon added and the ASIC share of its accelerator spend and
-    compute — the central estimate with the draws' 5th and 95th percentiles (NaN where the data do not cover every
-    vendor)."""
+    """Per observed year: the share of the compute Amazon added of each challenger the data observe it buying
+    (`<vendor>_compute_share`: Trainium's) and the ASIC share of its accelerator spend and compute — the central
+    estimate with the draws' 5th and 95th percentiles (NaN where the data do not cover every vendor)."""
     draws = purchase_draws(ds, p)
-    kinds = dict(zip(ds["vendors"]["vendor_id"], ds["vendors"]["kind"]))
+    vs = vendors(ds)
     spend = erosion.observed_shares(draws.spend)
     compute = erosion.observed_shares(draws.compute)
+    asics = [v.id for v in vs if v.kind == "asic"]
     table = pd.DataFrame({"year": list(draws.years)})
-    for name, values in (("trainium_compute_share", compute["trainium"]),
-                         ("asic_spend_share", sum(s for v, s in spend.items() if kinds[v] == "asic")),
-                         ("asic_compute_share", sum(s for v, s in compute.items() if kinds[v] == "asic"))):
+    for name, values in ((*((f"{v}_compute_share", compute[v]) for v in bought_challengers(vs, draws)),
+                          ("asic_spend_share", sum(spend[v] for v in asics)),
+                          ("asic_compute_share", sum(compute[v] for v in asics)))):
         b = observed.band(values)
         table[name], table[f"{name}_p5"], table[f"{name}_p95"] = b["central"], b["p5"], b["p95"]
     return table
@@ -104,18 +111,21 @@ def observable_years(ds: Dataset) -> list[int]:
 
 
 def calibration(ds: Dataset, p: dict) -> pd.DataFrame:
-    """Per observed year: Amazon capex, accelerator purchases (USD bn) and their share of capex, USD per H100e of
-    Nvidia and of Trainium and Trainium's cost ratio to Nvidia — each the central estimate with the draws' 5th and
-    95th percentiles. Each draw's last observed year is where its forecast starts (analysis.erosion)."""
+    """Per observed year: Amazon capex, accelerator purchases (USD bn) and their share of capex, USD per H100e of the
+    incumbent (Nvidia) and of each challenger the data observe buying (compute > 0 in some year: Trainium), and each
+    such challenger's cost ratio to the incumbent (`<vendor>_cost_ratio`) — each the central estimate with the draws'
+    5th and 95th percentiles. Each draw's last observed year is where its forecast starts (analysis.erosion)."""
     draws = purchase_draws(ds, p)
     years = list(draws.years)
     capex = (annual_capex(ds) / 1e3).reindex(years).to_numpy()
     total = np.nansum(np.stack(list(draws.spend.values())), axis=0)
-    nvidia = draws.spend["nvidia"] / draws.compute["nvidia"] * BILLION
-    trainium = draws.spend["trainium"] / draws.compute["trainium"] * BILLION
+    vs = vendors(ds)
+    incumbent, bought = vs[0], bought_challengers(vs, draws)
+    cost = {v: draws.spend[v] / draws.compute[v] * BILLION for v in (incumbent.id, *bought)}
     table = pd.DataFrame({"year": years, "capex": capex})
-    for name, values in (("spend", total), ("share_of_capex", total / capex), ("usd_per_h100e_nvidia", nvidia),
-                         ("usd_per_h100e_trainium", trainium), ("trainium_cost_ratio", trainium / nvidia)):
+    for name, values in (("spend", total), ("share_of_capex", total / capex),
+                         *((f"usd_per_h100e_{v}", cost[v]) for v in (incumbent.id, *bought)),
+                         *((f"{v}_cost_ratio", cost[v] / cost[incumbent.id]) for v in bought)):
         b = observed.band(values)
         table[name], table[f"{name}_p5"], table[f"{name}_p95"] = b["central"], b["p5"], b["p95"]
     return table.dropna(subset=["capex"]).reset_index(drop=True)
@@ -300,12 +310,12 @@ def nvidia_datacenter_by_year(ds: Dataset) -> pd.Series:
 def spend_check(ds: Dataset, p: dict, schema: dict[str, Parameter], result: dict) -> pd.DataFrame:
     """Per observed year: the model's accelerator spend and Nvidia revenue (central, with the draws' 5th-95th
     percentiles) beside the widest band Epoch's figures allow (p5 units x low prices to p95 units x high prices,
-    summed over chips) and Nvidia's Data Center revenue (Amazon's implied share of it)."""
+    summed over chips; `nvidia_*` the incumbent's own) and Nvidia's Data Center revenue (Amazon's implied share of it)."""
     prices = fleet.unit_prices(ds, p["trainium_unit_cost_usd"])
     spend = fleet.spend_by_chip(fleet.chip_additions(ds, "units"), prices)
     widest = fleet.yearly(spend, by="vendor").set_index(["year", "vendor"])[["p5", "p95"]] / BILLION
     total = widest.groupby("year").sum()
-    nv = widest.xs("Nvidia", level="vendor")
+    nv = widest.xs(fleet.incumbent_epoch_vendor(ds), level="vendor")
     years = list(result["model"].observed.years)
     c = result["central"]
     band = {m: _band(result, m) for m in ("accelerator_spend", "nvidia_revenue")} if "percentiles" in result else None

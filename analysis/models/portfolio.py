@@ -32,7 +32,6 @@ GEMM_POWER = "board_power_during_gemm_median"
 DECODE_PROXY = r"^decode_proxy_7b_batch(\d+)$"
 LANDLORD_INSTANCE = "p5.48xlarge"          # 8 x H100 SXM, the essay's DGX-class server
 NOT_WITHIN_LIFE = "not within life"         # a payback month beyond the asset's life
-LANDLORD_CHIP = "H100/H200"                # Epoch's label for the H100 price rows
 UTILIZATION_GRID = np.round(np.arange(1, 11) / 10, 2)          # display grid of the IRR heat map
 PRICE_SCALE_GRID = np.round(np.arange(4, 21) / 10, 2)
 SYSTEM_UTILIZATION_GRID = np.round(np.geomspace(0.05, 1.0, 14), 3)  # utilization from 1 down to 0.05
@@ -101,7 +100,7 @@ class Landlord:
     power: float                     # electricity per sold hour (full draw, incl. server overhead and PUE)
     hosting: float                   # space, cooling, staff per hour, every hour
     cost_of_capital: float
-    utilization: float
+    utilization: float               # AWS's share of hours sold (the parameter `utilization`, the landlord's)
     life_years: int
     residual_fraction: float
     months: pd.PeriodIndex           # calendar month of each month of the price path (longer than any life)
@@ -145,12 +144,12 @@ def p5_rates(ds: Dataset) -> dict[str, float]:
 
 def it_kw_per_gpu(ds: Dataset, p: dict) -> float:
     """kW of IT load per H100: measured median board power during GEMM x (1 + server overhead)."""
-    return measured(ds, "h100-sxm", GEMM_POWER) * (1 + p["server_overhead_fraction"]) / 1000
+    return measured(ds, landlord_chip(ds), GEMM_POWER) * (1 + p["server_overhead_fraction"]) / 1000
 
 
 def power_per_hour(ds: Dataset, p: dict) -> float:
     """Electricity per H100-hour at the measured GEMM draw (incl. server overhead and PUE)."""
-    return float(finance.power_cost_per_hour(measured(ds, "h100-sxm", GEMM_POWER), p["server_overhead_fraction"],
+    return float(finance.power_cost_per_hour(measured(ds, landlord_chip(ds), GEMM_POWER), p["server_overhead_fraction"],
                                              p["pue"], p["electricity_usd_per_kwh"]))
 
 
@@ -160,13 +159,16 @@ def hosting_per_hour(ds: Dataset, p: dict) -> float:
 
 
 @per_dataset
+def landlord_chip(ds: Dataset) -> str:
+    """The chip_id of the landlord's instance (instances.csv)."""
+    inst = ds["instances"]
+    return str(inst.loc[inst["instance_type"] == LANDLORD_INSTANCE, "chip_id"].iloc[0])
+
+
 def h100_price(ds: Dataset, year: int) -> float:
-    """Epoch AI's H100 price for a calendar year (accelerator_specs.csv); a year without a row raises."""
-    prices = fleet.unit_prices(ds, 0.0).set_index(["chip", "year"])["usd"]
-    key = (LANDLORD_CHIP, year)
-    if key not in prices.index:
-        raise KeyError(f"no Epoch H100 price for {year} (years: {sorted(prices.xs(LANDLORD_CHIP).index)})")
-    return float(prices[key])
+    """Epoch AI's price of the landlord's chip (the H100) for a calendar year (accelerator_specs.csv, through its Epoch
+    label in epoch_chips.csv); a year without a row raises."""
+    return fleet.epoch_price(ds, landlord_chip(ds), year)
 
 
 def blended_price(on_demand, capacity_block: float, p: dict):
@@ -291,7 +293,7 @@ def decline_text(ds: Dataset, p: dict) -> str:
 def rental_history(ds: Dataset) -> pd.DataFrame:
     """Public H100 rental prices (rental_prices.csv) with `year` = decimal year at mid-month."""
     h = ds["rental_prices"]
-    h = h[h["chip_id"] == "h100-sxm"]
+    h = h[h["chip_id"] == landlord_chip(ds)]
     month = pd.PeriodIndex(h["month"], freq="M")
     return h.assign(year=month.year + (month.month - 0.5) / 12).sort_values(["month", "series"]).reset_index(drop=True)
 
@@ -347,14 +349,17 @@ def what_if_grid(L: Landlord, utilizations, price_scales, residual_fractions, li
 
 # --- 4. the tenant; 5. system size --------------------------------------------------------------------------
 
-def tenant_rent_vs_buy(ds: Dataset, p: dict, utilization) -> pd.DataFrame:
-    """Months after which buying an 8-GPU server beats renting p5 (pre-cut, post-cut, Capacity Blocks).
+def tenant_rent_vs_buy(ds: Dataset, p: dict, utilization=None) -> pd.DataFrame:
+    """Months after which buying an 8-GPU server beats renting p5 (pre-cut, post-cut, Capacity Blocks), at the
+    tenant's utilization of its own server (`utilization`, one value or a grid; default `tenant_utilization`, not the
+    landlord's `utilization`).
 
     Buying: the 8-GPU server (h100_server_price_usd, the one server price of the report) up front; per month the GPUs' power at utilization (incl. server overhead
     and PUE), hosting of their IT load (every hour) and server_support_usd_per_year / 12. `months_of_rent_for_price`
     is the try-before-you-buy reading: months of renting (at utilization) that cost as much as the server.
     """
-    n, u = gpus_per_server(ds), np.atleast_1d(np.asarray(utilization, float))
+    n = gpus_per_server(ds)
+    u = np.atleast_1d(np.asarray(p["tenant_utilization"] if utilization is None else utilization, float))
     running = (n * (power_per_hour(ds, p) * u + hosting_per_hour(ds, p)) * finance.HOURS_PER_MONTH
                + p["server_support_usd_per_year"] / 12)
     purchase = p["h100_server_price_usd"]
@@ -365,10 +370,13 @@ def tenant_rent_vs_buy(ds: Dataset, p: dict, utilization) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def system_cost_per_useful_hour(ds: Dataset, p: dict, utilization) -> pd.DataFrame:
+def system_cost_per_useful_hour(ds: Dataset, p: dict, utilization=None) -> pd.DataFrame:
     """USD per busy hour of one 8-GPU server and of a Groq system holding one 70B model, and the throughput
-    advantage the Groq system needs to match the server's cost per token (ratio of the two)."""
-    n, u = gpus_per_server(ds), np.atleast_1d(np.asarray(utilization, float))
+    advantage the Groq system needs to match the server's cost per token (ratio of the two). Both are systems their
+    owner bought to serve its own model, busy `utilization` of the hours (one value or a grid; default
+    `tenant_utilization`, a self-run system's share of hours in use, not AWS's share of hours sold)."""
+    n = gpus_per_server(ds)
+    u = np.atleast_1d(np.asarray(p["tenant_utilization"] if utilization is None else utilization, float))
     common = dict(life_years=p["depreciation_life_years"], cost_of_capital=p["cost_of_capital"],
                   usd_per_kwh=p["electricity_usd_per_kwh"], pue=p["pue"], utilization=u)
     gpu = finance.cost_per_useful_hour(p["h100_server_price_usd"], power_kw=n * it_kw_per_gpu(ds, p), **common)
@@ -386,7 +394,7 @@ def gpu_hour_prices(ds: Dataset, landlord_cost_per_sold_hour: float) -> pd.DataF
     rows = inst[inst["chip_id"].isin(chips) & (inst["accelerator_count"] == gpus_per_server(ds))]
     out = pd.DataFrame({"chip_id": rows["chip_id"], "basis": rows["price_kind"].map(PRICE_LABELS) + " ("
                         + rows["instance_type"] + ")", "usd_per_gpu_hour": rows["usd_per_hour"] / rows["accelerator_count"]})
-    own = pd.DataFrame([{"chip_id": "h100-sxm", "basis": "AWS's cost per sold hour",
+    own = pd.DataFrame([{"chip_id": landlord_chip(ds), "basis": "AWS's cost per sold hour",
                          "usd_per_gpu_hour": landlord_cost_per_sold_hour}])
     return pd.concat([out, own], ignore_index=True)
 
@@ -417,13 +425,14 @@ def headline_results(ds: Dataset, p: dict) -> list[dict]:
     out = landlord_outcomes(cases)
     cost = cost_per_gpu_hour(cases[-1]).set_index("component")
     aws = aws_segment_margin(ds).iloc[-1]
-    tenant = tenant_rent_vs_buy(ds, p, p["utilization"]).set_index("option")
+    tenant = tenant_rent_vs_buy(ds, p, p["tenant_utilization"]).set_index("option")
     shares = fleet.spend_and_compute(ds, p["trainium_unit_cost_usd"]).iloc[-1]
     year = int(shares["year"])
-    groq = system_cost_per_useful_hour(ds, p, p["utilization"]).iloc[0]
+    groq = system_cost_per_useful_hour(ds, p, p["tenant_utilization"]).iloc[0]
     h100 = portfolio_table(ds).query("instance_type == @LANDLORD_INSTANCE").iloc[0]
     lic = nvaie(p, {"post": p5_rates(ds)["on-demand, post-cut"]})
-    u = f"{p['utilization']:.0%} utilization"
+    u = f"{p['utilization']:.0%} utilization"                  # the landlord's: AWS's share of hours sold
+    ut = f"{p['tenant_utilization']:.0%} utilization"          # the tenant's own server (and a self-run Groq system)
     results = [
         ("aws_cost_per_h100_hour", f"AWS's cost per H100-hour at full use, {cases[-1].label}",
          cost.loc["total", "full_use"], "USD_per_hour"),
@@ -442,9 +451,9 @@ def headline_results(ds: Dataset, p: dict) -> list[dict]:
              "fraction")]
     results += [
         ("aws_segment_operating_margin", f"AWS segment operating margin, {aws['period']}", aws["margin"], "fraction"),
-        ("tenant_breakeven_months_pre_cut", f"Tenant: months until buying beats renting p5 pre-cut, {u}",
+        ("tenant_breakeven_months_pre_cut", f"Tenant: months until buying beats renting p5 pre-cut, {ut}",
          tenant.loc["on-demand, pre-cut", "breakeven_months"], "months"),
-        ("tenant_breakeven_months_post_cut", f"Tenant: months until buying beats renting p5 post-cut, {u}",
+        ("tenant_breakeven_months_post_cut", f"Tenant: months until buying beats renting p5 post-cut, {ut}",
          tenant.loc["on-demand, post-cut", "breakeven_months"], "months"),
         ("nvidia_spend_share_latest_year", f"Nvidia's share of Amazon's accelerator spend, {year}",
          shares["nvidia_spend_share"], "fraction"),
@@ -452,7 +461,7 @@ def headline_results(ds: Dataset, p: dict) -> list[dict]:
          shares["nvidia_compute_share"], "fraction"),
         ("h100_sustained_share_of_spec", "H100: measured sustained BF16 GEMM / spec dense BF16",
          h100["measured_share_of_spec"], "fraction"),
-        ("groq_advantage_needed", f"Throughput advantage a Groq 70B system needs to match an 8-GPU server, {u}",
+        ("groq_advantage_needed", f"Throughput advantage a Groq 70B system needs to match an 8-GPU server, {ut}",
          groq["groq_advantage_needed"], "times"),
         ("nvaie_implied_licensed_gpus", "GPUs implied by Nvidia's software run rate at the NVAIE price",
          lic["licensed_gpus"], "count"),
