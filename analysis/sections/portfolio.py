@@ -16,7 +16,7 @@ PARAMETERS = ("h100_server_price_usd", "network_share_of_cluster_capex", "deprec
               "residual_value_fraction", "rental_price_decline_per_year", "cost_of_capital", "server_overhead_fraction",
               "pue", "electricity_usd_per_kwh", "hosting_usd_per_kw_month", "gpu_purchase_quarter", "utilization",
               "on_demand_usage_share", "capacity_block_usage_share", "committed_discount", "server_support_usd_per_year",
-              "tenant_server_life_years", "groq_chips_per_model", "groq_chip_price_usd", "groq_chip_power_w",
+              "tenant_server_life_years", "tenant_utilization", "groq_chips_per_model", "groq_chip_price_usd", "groq_chip_power_w",
               "nvaie_usd_per_gpu_year", "nvaie_run_rate_usd_million", "trainium_unit_cost_usd")
 LANDLORD_OUTCOME_UNITS = {"capex": "USD", "mean_price": "USD_per_hour", "payback_month": "months", "npv": "USD", "irr": "fraction",
                           "breakeven_utilization": "fraction", "breakeven_price_scale": "fraction", "operating_margin": "fraction"}
@@ -208,12 +208,12 @@ def tenant(v: SimpleNamespace, x: Collector) -> None:
                             "Months until buying beats renting (log)", "option", "Rent versus buy: break-even month by utilization",
                             "Sources: AWS price lists (p5.48xlarge); measured H100 power; parameters", log_y=True,
                             rule_y=P["tenant_server_life_years"] * 12))
-    at_u = portfolio.tenant_rent_vs_buy(ds, P, P["utilization"])
+    at_u = portfolio.tenant_rent_vs_buy(ds, P, P["tenant_utilization"])
     x.table(at_u, {"utilization": "fraction", "rent_per_hour": "USD_per_hour", "breakeven_months": "months", "months_of_rent_for_price": "months"},
             {"utilization": "Utilization", "option": "Rent option", "rent_per_hour": "Rent per server-hour",
              "breakeven_months": "Buying beats renting after", "months_of_rent_for_price": "Months of rent = server price"})
     t = at_u.set_index("option")
-    x.say(f"At {fmt(P['utilization'], 'fraction')} utilization, buying beats renting on demand after "
+    x.say(f"At {fmt(P['tenant_utilization'], 'fraction')} utilization, buying beats renting on demand after "
           f"{fmt(t.loc['on-demand, pre-cut', 'breakeven_months'], 'months')} at pre-cut prices, after "
           f"{fmt(t.loc['on-demand, post-cut', 'breakeven_months'], 'months')} at post-cut prices and after "
           f"{fmt(t.loc['Capacity Blocks', 'breakeven_months'], 'months')} against Capacity Blocks. Read the other way (try before you buy), "
