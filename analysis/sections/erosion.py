@@ -8,7 +8,7 @@ import pandas as pd
 
 from analysis.data import params, scenarios
 from analysis.models import forecasts, outlook
-from analysis.sections import erosion_text
+import analysis.sections.erosion_text as erosion_text
 from analysis.sections.base import Section
 from analysis.views import charts
 from analysis.views.exhibits import Collector
