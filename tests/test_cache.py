@@ -56,7 +56,7 @@ def test_a_declared_parameter_invalidates_only_the_notebooks_that_declare_it(bui
 def test_a_changed_notebook_source_invalidates_that_notebook(builder, tmp_path, monkeypatch):
     copies = tmp_path / "notebooks"
     shutil.copytree(ROOT / "notebooks", copies)
-    monkeypatch.setattr(report, "notebook_paths", lambda: sorted(copies.glob("[0-9][0-9]_*.ipynb")))
+    monkeypatch.setattr(report, "NOTEBOOK_DIR", copies)
     builder()
     edited = copies / ALL[1]
     nb = nbformat.read(str(edited), as_version=4)

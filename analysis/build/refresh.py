@@ -209,7 +209,7 @@ def headline_moves(old: data.Dataset, new: data.Dataset) -> list[str]:
     recomputes them): 'section.key: old -> new (change)'."""
     from analysis.build import compare
     from analysis.data import params
-    declared = compare.section_parameters()
+    declared = compare.section_parameters(new)
     values = [compare.section_values(ds, params.schema(ds), params.resolve({}, ds), declared) for ds in (old, new)]
     lines = []
     for section, items in values[0].items():
