@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: report test notebooks lab data-manifest params benchmark benchmark-build lock clean compare-scenarios
+.PHONY: report test notebooks lab data-manifest params parameter-types benchmark benchmark-build lock clean compare-scenarios
 
 $(INSTALLED): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ data-manifest: $(INSTALLED)
 ## params: list every parameter with unit, default, range and source
 params: $(INSTALLED)
 	$(BIN)/python -m analysis params
+
+## parameter-types: rewrite analysis/data/parameter_types.py (the typed fields of Params) after a deliberate edit of data/parameters.csv
+parameter-types: $(INSTALLED)
+	$(BIN)/python -m analysis params --format python --write
 
 ## benchmark: Monte Carlo throughput (not a test)
 benchmark: $(INSTALLED)

@@ -77,8 +77,11 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--executor", default="local", help="local (a process pool, the default) or dask://HOST:PORT")
     sweep.add_argument("--workers", type=int, help="local pool size (default: every core)")
     listing = command("params", "list every parameter with unit, default, allowed range and source")
-    listing.add_argument("--format", choices=("text", "json"), default="text",
-                         help="json: one object per parameter, with the notebooks that declare it (for tools)")
+    listing.add_argument("--format", choices=("text", "json", "python"), default="text",
+                         help="json: one object per parameter, with the notebooks that declare it (for tools); python: "
+                              "the typed fields of analysis/data/parameter_types.py (types only, no defaults)")
+    listing.add_argument("--write", action="store_true",
+                         help="with --format python: write analysis/data/parameter_types.py rather than print it")
     command("scenarios", "list the named scenarios with their values and reasons")
     command("data-manifest", "rewrite data/MANIFEST.sha256 after a deliberate data edit")
     command("notebooks", "re-execute the committed notebooks in place with default parameters")
@@ -107,7 +110,15 @@ def heavy(values: dict, runs: int, sensitive: int = 0) -> None:
              "lower them for a quicker run")
 
 
-def _list_params(dataset, form: str) -> None:
+def _list_params(dataset, form: str, write: bool = False) -> None:
+    if write and form != "python":
+        raise UserError("params --write: only with --format python")
+    if form == "python":
+        if write:
+            print(f"wrote {params.write_types(params.schema(dataset))}")
+        else:
+            print(params.types_module(params.schema(dataset)), end="")
+        return
     if form == "json":
         declared_by = {}
         for path in notebook_paths():
@@ -163,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
             forecast_date = args.forecast_date and forecasts.check_date(args.forecast_date)
         dataset = data.load_dataset(args.data_dir)
         if args.command == "params":
-            _list_params(dataset, args.format)
+            _list_params(dataset, args.format, args.write)
         elif args.command == "notebooks":
             execute_all([(p, p, {}, None) for p in notebook_paths()], dataset=dataset)
         elif args.command == "scenarios":
