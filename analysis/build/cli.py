@@ -98,14 +98,14 @@ def _progress(line: str) -> None:
 HEAVY_SECONDS, HEAVY_BYTES = 30, 2e9
 
 
-def heavy(values: dict, runs: int, sensitive: int = 0) -> None:
+def heavy(values: params.Params, runs: int, sensitive: int = 0) -> None:
     """Warn when `runs` outlook runs at `values` (mc_draws, sobol_base_samples), `sensitive` of them with the Sobol
     analysis, would take long or much memory (`outlook.cost`)."""
     from analysis.models import outlook
     (plain, plain_memory), (full, full_memory) = outlook.cost(values, False), outlook.cost(values, True)
     seconds, memory = runs * plain + sensitive * (full - plain), full_memory if sensitive else plain_memory
     if seconds > HEAVY_SECONDS or memory > HEAVY_BYTES:
-        warn(f"mc_draws={values['mc_draws']} and sobol_base_samples={values['sobol_base_samples']}: the Monte Carlo "
+        warn(f"mc_draws={values.mc_draws} and sobol_base_samples={values.sobol_base_samples}: the Monte Carlo "
              f"work takes about {seconds:.0f} s of CPU and {memory / 1e9:.1f} GB of memory at a time (estimated); "
              "lower them for a quicker run")
 
@@ -131,7 +131,7 @@ def _list_params(dataset, form: str, write: bool = False) -> None:
         print(f"{'':28} {p.description}")
 
 
-def _values(args, dataset) -> dict:
+def _values(args, dataset) -> params.Params:
     """The parameter set of --scenario, --params and --set over the defaults, checked by the schema."""
     assignments = params.parse_assignments(args.assignments)
     overrides = scenarios.load(args.scenario)["values"] if args.scenario else {}

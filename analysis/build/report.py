@@ -33,7 +33,7 @@ from analysis.build import cache, front, outdir
 from analysis.models import freshness
 from analysis.data import Dataset
 from analysis.build.runner import declared_parameters, execute_all, notebook_paths
-from analysis.data.params import Parameter
+from analysis.data.params import Parameter, Params
 from analysis.views.present import (SECTION_MIMETYPE, TABLE_MIMETYPE, VEGALITE_MIMETYPE, WHAT_IF_MIMETYPE, chart_data,
                               PROSE, chart_name, chart_subtitle, chart_title, emitted, fmt, unit_label)
 
@@ -257,13 +257,13 @@ def _linkable(source: dict) -> dict:
     return {**source, "url": source["url"] if LINKABLE_URL.fullmatch(source["url"]) else ""}
 
 
-def _parameter_rows(schema: dict[str, Parameter], values: dict, used: set[str]) -> list[dict]:
+def _parameter_rows(schema: dict[str, Parameter], values: Params, used: set[str]) -> list[dict]:
     return [{"name": name, "label": p.title, "value": values[name], "default": p.default,
              "changed": values[name] != p.default, "unit": unit_label(p.unit), "description": p.description, "source_id": p.source_id, "confidence": p.confidence}
             for name, p in schema.items() if name in used]
 
 
-def _run_notebooks(folder: Path, values: dict, schema: dict[str, Parameter], dataset: Dataset, use_cache: bool,
+def _run_notebooks(folder: Path, values: Params, schema: dict[str, Parameter], dataset: Dataset, use_cache: bool,
                    progress: Callable[[str], None], meanwhile: Callable[[], None]) -> tuple[list[Path], dict[str, str], set[str]]:
     """Execute every notebook into `folder`, or copy it from the cache when its key is stored there (`analysis.cache`);
     every execution is stored; `meanwhile()` runs while the kernels do. Returns the executed notebooks in reading
@@ -292,7 +292,7 @@ def _run_notebooks(folder: Path, values: dict, schema: dict[str, Parameter], dat
     return [folder / path.name for path in paths], keys, used
 
 
-def build(out_dir: Path, values: dict, schema: dict[str, Parameter], dataset: Dataset, scenario: str | None = None,
+def build(out_dir: Path, values: Params, schema: dict[str, Parameter], dataset: Dataset, scenario: str | None = None,
           use_cache: bool = True, progress: Callable[[str], None] = lambda line: None) -> Path:
     """Run every notebook with `values` (reusing cached executions unless `use_cache` is false) and write the report
     folder atomically (see `outdir`); `progress` receives one line per notebook."""
@@ -312,9 +312,9 @@ def build(out_dir: Path, values: dict, schema: dict[str, Parameter], dataset: Da
         source_ids = sorted({sid for s in sections for sid in s["sources"]} |
                             {schema[name].source_id for name in used})
         sources = [_linkable(dataset.source(sid)) for sid in source_ids]
-        stale = freshness.stale_series(dataset, values["as_of"])
+        stale = freshness.stale_series(dataset, values.as_of)
         found = {s["section"]: {r["key"]: r for r in s["results"]} for s in sections}
-        context = dict(title_suffix=f" — scenario {scenario}" if scenario else "", as_of=values["as_of"],
+        context = dict(title_suffix=f" — scenario {scenario}" if scenario else "", as_of=values.as_of,
                        data_version=dataset.version, verdict=front.verdict(found), numbers=front.key_numbers(found),
                        values=values, parameters=_parameter_rows(schema, values, used))
         assets = page_assets(bundle[0])
@@ -325,7 +325,7 @@ def build(out_dir: Path, values: dict, schema: dict[str, Parameter], dataset: Da
         (staging / "brief.html").write_text(TEMPLATES.get_template("brief.html.j2").render(
             **context, headline_png=page.headline_png, headline_text=page.headline_text), encoding="utf-8")
         write_downloads(downloads, staging / "data")
-        results = {"as_of": values["as_of"], "data_version": dataset.version, "scenario": scenario,
+        results = {"as_of": values.as_of, "data_version": dataset.version, "scenario": scenario,
                    "parameters": {name: values[name] for name in sorted(used)},
                    "results": {s["section"]: {r["key"]: {k: r[k] for k in RESULT_FIELDS if k in r}
                                               for r in s["results"]} for s in sections},

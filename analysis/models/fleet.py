@@ -8,6 +8,7 @@ import pandas as pd
 
 from analysis.data import Dataset
 from analysis.data.memo import per_dataset
+from analysis.data.params import Params
 
 BANDS = ["median", "p5", "p95"]
 EPOCH_SOURCE = "epoch-ai-chip-counts"
@@ -113,16 +114,16 @@ SERVER_PRICE_YEAR = 2023
 GPUS_PER_H100_SERVER = 8
 
 
-def server_factor(ds: Dataset, p: dict) -> float:
+def server_factor(ds: Dataset, p: Params) -> float:
     """Cost of a server per accelerator over the chip's price, from one sourced price: an 8-GPU H100 server
     (`h100_server_price_usd`) / 8 over Epoch AI's H100 price of the same year. Applied to every chip's price."""
-    return p["h100_server_price_usd"] / GPUS_PER_H100_SERVER / _epoch_price(ds, "H100/H200", SERVER_PRICE_YEAR)
+    return p.h100_server_price_usd / GPUS_PER_H100_SERVER / _epoch_price(ds, "H100/H200", SERVER_PRICE_YEAR)
 
 
-def all_in_capex(ds: Dataset, chip_price_usd, p: dict):
+def all_in_capex(ds: Dataset, chip_price_usd, p: Params):
     """Capex per accelerator with its share of the server and of the cluster network, each added once (USD):
     chip price x server_factor / (1 - network_share_of_cluster_capex)."""
-    return chip_price_usd * server_factor(ds, p) / (1 - p["network_share_of_cluster_capex"])
+    return chip_price_usd * server_factor(ds, p) / (1 - p.network_share_of_cluster_capex)
 
 
 @per_dataset
@@ -162,12 +163,12 @@ def _on_demand_prices(ds: Dataset, instance_type: str) -> tuple[pd.Period | None
     return None, float(per_accel["on_demand"]), float(per_accel["on_demand"])
 
 
-def quarterly_mix(ds: Dataset, p: dict) -> pd.DataFrame:
+def quarterly_mix(ds: Dataset, p: Params) -> pd.DataFrame:
     """Amazon's accelerator mix per complete Epoch quarter, one row per (quarter, chip): `unit_share` of the
     quarter's units (Epoch median), `chip_price_usd` (Epoch's price for the year; Trainium: the parameter),
     `all_in_usd` (all_in_capex), `power_w` (Epoch's TDP / units) and `rent_usd_per_hour` (on-demand list
     price per accelerator in force in the quarter's first month, from EPOCH_RENT_INSTANCE)."""
-    mix = _chip_mix(ds, p["trainium_unit_cost_usd"])
+    mix = _chip_mix(ds, p.trainium_unit_cost_usd)
     return mix.assign(all_in_usd=all_in_capex(ds, mix["chip_price_usd"], p))[MIX_COLUMNS]
 
 

@@ -83,7 +83,7 @@ class Draws:
     values: dict[str, np.ndarray]
 
 
-def forecast_draws(ds: Dataset, p: dict, schema: dict) -> Draws:
+def forecast_draws(ds: Dataset, p: params.Params, schema: dict) -> Draws:
     """The model's draws of every target for one parameter set (the one call into the forecast model)."""
     result = outlook.run(ds, p, schema, sensitivity=False)
     model = result["model"]
@@ -209,7 +209,7 @@ def write_release(table: pd.DataFrame, version: str, folder: Path) -> Path:
     return target
 
 
-def release(ds: Dataset, p: dict, schema: dict, version: str, folder: Path, model_id: str,
+def release(ds: Dataset, p: params.Params, schema: dict, version: str, folder: Path, model_id: str,
             forecast_date: str | None = None, reconstructed: bool = False) -> Path:
     """Compute and lock release `version` of parameter set `p` (checked before any computing)."""
     check_new(version, folder)
