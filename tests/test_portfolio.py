@@ -148,6 +148,15 @@ def test_price_path_observed_then_declining(ds, p):
     assert flat.price == pytest.approx(np.full(120, blend(P5_POST / 8, p)))
 
 
+def test_landlord_drivers_vary_one_input_whatever_the_others_are(ds):
+    """Each driver at its low and high with the others as set, even where the pair breaks a rule across parameters
+    (here the on-demand share's high, 0.6, plus a Capacity Block share of 0.5): the table is built, not refused."""
+    p = params.resolve({"capacity_block_usage_share": 0.5}, ds)
+    drivers = pf.landlord_drivers(ds, p).set_index("name")
+    assert list(drivers.index) == list(pf.LANDLORD_DRIVERS) and drivers.loc["on_demand_usage_share", "high"] == 0.6
+    assert drivers[["payback_month_low", "capital_per_hour_high"]].notna().all().all()
+
+
 def test_blended_price_by_hand(ds):
     p = params.resolve({"on_demand_usage_share": 0.3, "capacity_block_usage_share": 0.1, "committed_discount": 0.41}, ds)
     # 0.3 x 10 + 0.1 x 4 + 0.6 x 10 x 0.59

@@ -6,6 +6,7 @@ Every figure comes from `data/` or from a parameter set `p` (a `params.Params`, 
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 
@@ -269,7 +270,9 @@ def landlord_drivers(ds: Dataset, p: Params) -> pd.DataFrame:
         s = schema[name]
         row = {"input": s.title, "name": name, "confidence": s.confidence, "low": s.low, "high": s.high}
         for end in ("low", "high"):
-            case = landlord_cases(ds, p.replace(**{name: row[end]}))[1]
+            # Unchecked on purpose (dataclasses.replace, not Params.replace): each input at its low or high whatever
+            # the others are, e.g. an on-demand share whose sum with the run's Capacity Block share exceeds 1.
+            case = landlord_cases(ds, dataclasses.replace(p, **{name: row[end]}))[1]
             row[f"payback_month_{end}"] = landlord_outcomes([case]).iloc[0]["payback_month"]
             row[f"capital_per_hour_{end}"] = cost_per_gpu_hour(case).set_index("component").loc["capital", "full_use"]
         rows.append(row)
