@@ -15,10 +15,10 @@ import math
 import os
 import re
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from analysis.data import Dataset, load_dataset, shorten
 from analysis.data.memo import per_dataset
@@ -151,8 +151,9 @@ def schema(dataset: Dataset | None = None) -> dict[str, Parameter]:
 def _schema(dataset: Dataset) -> dict[str, Parameter]:
     table = dataset["parameters"]
     where = dataset.directory / "parameters.csv"
-    params = {}
-    for line, row in enumerate(table.itertuples(index=False), start=2):
+    params: dict[str, Parameter] = {}
+    rows = cast(Iterable[Any], table.itertuples(index=False))      # columns checked on load (analysis.data.tables)
+    for line, row in enumerate(rows, start=2):
         choices = tuple(c for c in row.choices.split("|") if c)
         param = Parameter(row.name, row.type, row.unit, None, _parse_bound(row.min), _parse_bound(row.max),
                           choices, row.description, row.rationale, row.source_id, row.confidence,
@@ -218,7 +219,8 @@ class Params(ParameterFields, Mapping[str, Value]):
         if missing:
             raise DataError(f"parameters.csv: no parameter {', '.join(missing)}, which analysis/data/parameter_types.py "
                             f"declares (after a deliberate edit of the schema, run `{TYPES_COMMAND}`)")
-        made = cls(**{name: values[name] for name in _FIELDS})
+        fields: dict[str, Any] = {name: values[name] for name in _FIELDS}     # validated: each of its field's type
+        made = cls(**fields)
         object.__setattr__(made, "_extra", {k: v for k, v in values.items() if k not in _FIELD_SET})
         object.__setattr__(made, "_rules", rules)
         return made
@@ -328,6 +330,8 @@ def what_if_values(param: Parameter, value, n: int = 5, points=None) -> list:
     `value`; sorted, rounded to 4 decimals, in the parameter's type (each a valid `--set` value)."""
     if points is None:
         lo, hi = (param.low, param.high) if param.low is not None else (param.minimum, param.maximum)
+        if lo is None or hi is None:
+            raise ValueError(f"parameter '{param.name}' is not a number: it has no range for what-if values")
         points = range(math.ceil(lo), math.floor(hi) + 1) if param.type == "int" else [lo + (hi - lo) * i / (n - 1) for i in range(n)]
     return sorted({param.coerce(round(float(v), 4)) for v in points} | {value})
 
