@@ -1,6 +1,8 @@
 """Amazon's capex and the AI-hardware funnel: capex -> AI dollars -> accelerators -> megawatts -> rental capacity."""
 from __future__ import annotations
 
+from typing import cast
+
 import pandas as pd
 
 from analysis.models import fleet
@@ -61,7 +63,7 @@ def aws_capex_share_by_year(ds: Dataset) -> pd.Series:
     return share.set_axis(share.index.str[2:].astype(int)).rename("aws_capex_share")
 
 
-def aws_share_of_quarters(quarters: pd.Index, by_year: pd.Series) -> pd.Series:
+def aws_share_of_quarters(quarters: pd.Index, by_year: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Each quarter's AWS share of capex: its year's filed share; a year before the first filed year takes the first,
     a year after the last takes the last (`aws_share_year` says which)."""
     years = quarters.str[:4].astype(int)
@@ -131,8 +133,9 @@ def essay_check(ds: Dataset, p: Params) -> pd.DataFrame:
     quarter = p.focus_quarter
     if quarter not in f.index:
         raise KeyError(f"focus_quarter {quarter} has no Amazon capex data (available: {f.index[0]}..{f.index[-1]})")
-    row = f.loc[quarter]
-    essay_aws, essay_ai = claims.loc["aws-capex-q3-2023", "figure"], claims.loc["aws-ai-capex-q3-2023", "figure"]
+    row = cast(pd.Series, f.loc[quarter])                  # one row: a quarter appears once
+    essay_aws = cast(float, claims.loc["aws-capex-q3-2023", "figure"])
+    essay_ai = cast(float, claims.loc["aws-ai-capex-q3-2023", "figure"])
     return pd.DataFrame([
         {"item": "Amazon gross capex (reported)", "essay": None, "this report": row["capex_gross"]},
         {"item": "AWS capex", "essay": essay_aws, "this report": row["aws_capex"]},
@@ -146,7 +149,7 @@ def headline_results(ds: Dataset, p: Params) -> list[dict]:
     f = funnel(ds, p)
     if p.focus_quarter not in f.index:
         raise KeyError(f"focus_quarter {p.focus_quarter} has no Amazon capex data")
-    focus, q = f.loc[p.focus_quarter], p.focus_quarter
+    focus, q = cast(pd.Series, f.loc[p.focus_quarter]), p.focus_quarter
     last4 = f.iloc[-4:]
     latest_q = f.index[-1]
     return [

@@ -3,6 +3,7 @@ and what they cost (units x price per chip and year)."""
 from __future__ import annotations
 
 import re
+from typing import cast
 
 import pandas as pd
 
@@ -61,8 +62,8 @@ def _epoch_prices(ds: Dataset) -> pd.DataFrame:
     """Epoch AI's yearly price rows of the chips in EPOCH_PRICE_CHIP: chip, year, usd, low, high, source_id."""
     s = ds["accelerator_specs"]
     rows = s[(s["metric"] == "price") & (s["source_id"] == EPOCH_SOURCE) & s["as_of"].str.fullmatch(r"\d{4}")]
-    nvidia = [rows[rows["chip_id"] == cid].assign(chip=label) for label, cid in EPOCH_PRICE_CHIP.items()]
-    nvidia = pd.concat(nvidia).assign(year=lambda d: d["as_of"].astype(int)).rename(columns={"value": "usd"})
+    per_chip = [rows[rows["chip_id"] == cid].assign(chip=label) for label, cid in EPOCH_PRICE_CHIP.items()]
+    nvidia = pd.concat(per_chip).assign(year=lambda d: d["as_of"].astype(int)).rename(columns={"value": "usd"})
     return nvidia[["chip", "year", "usd", "low", "high", "source_id"]]
 
 
@@ -135,7 +136,10 @@ def _epoch_price(ds: Dataset, chip: str, year: int) -> float:
 
 def first_month(price_period: str) -> pd.Period:
     """First YYYY-MM in an instance row's `price_period` text (e.g. 'price lists 2025-06 .. 2026-07')."""
-    return pd.Period(re.search(r"\d{4}-\d{2}", price_period).group(0), freq="M")
+    found = re.search(r"\d{4}-\d{2}", price_period)
+    if found is None:
+        raise ValueError(f"price period {price_period!r} names no month YYYY-MM")
+    return pd.Period(found.group(0), freq="M")
 
 
 def last_month(price_period: str) -> pd.Period:
@@ -158,7 +162,7 @@ def _on_demand_prices(ds: Dataset, instance_type: str) -> tuple[pd.Period | None
     rows = inst[inst["instance_type"] == instance_type].set_index("price_kind")
     per_accel = rows["usd_per_hour"] / rows["accelerator_count"]
     if "on_demand_post_cut" in rows.index:
-        cut = first_month(rows.loc["on_demand_post_cut", "price_period"])
+        cut = first_month(cast(str, rows.loc["on_demand_post_cut", "price_period"]))
         return cut, float(per_accel["on_demand_pre_cut"]), float(per_accel["on_demand_post_cut"])
     return None, float(per_accel["on_demand"]), float(per_accel["on_demand"])
 

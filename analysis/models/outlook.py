@@ -9,6 +9,8 @@ forecast inputs) -> `input_distributions` (sourced p5/p95, value = median; the o
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -22,6 +24,9 @@ from analysis.data.params import Parameter, Params, as_params, what_if_values
 
 BILLION = 1e9
 SENSITIVITY_OUTCOME = "nvidia_revenue_{}_{}".format(*erosion.FORECAST_WINDOW)
+#: pandas-stubs types the fields of an `itertuples()` row as any scalar; the tables' columns are checked on load
+#: (analysis.data.tables), so rows are read as Any.
+Rows = Iterable[Any]
 
 
 @per_dataset
@@ -36,7 +41,7 @@ def annual_capex(ds: Dataset) -> pd.Series:
 def vendors(ds: Dataset) -> tuple[erosion.Vendor, ...]:
     """Vendors from data/vendors.csv, the incumbent first."""
     table = ds["vendors"].sort_values("role", key=lambda r: r != "incumbent", kind="stable")
-    return tuple(erosion.Vendor(r.vendor_id, r.label, r.kind) for r in table.itertuples())
+    return tuple(erosion.Vendor(r.vendor_id, r.label, r.kind) for r in cast(Rows, table.itertuples()))
 
 
 def purchase_draws(ds: Dataset, p: Params) -> observed.Purchases:
@@ -53,7 +58,7 @@ def observed_purchases(ds: Dataset, p: Params) -> pd.DataFrame:
     draws = purchase_draws(ds, p)
     units = fleet.yearly(fleet.chip_additions(ds, "units"), by="vendor").pivot(index="year", columns="vendor", values="median")
     rows = []
-    for v in ds["vendors"].itertuples():
+    for v in cast(Rows, ds["vendors"].itertuples()):
         spend = observed.band(draws.spend[v.vendor_id])
         for j, year in enumerate(draws.years):
             n = units[v.epoch_vendor].get(year, np.nan) if v.epoch_vendor in units else 0.0
@@ -74,9 +79,10 @@ def observed_share_bands(ds: Dataset, p: Params) -> pd.DataFrame:
     spend = erosion.observed_shares(draws.spend)
     compute = erosion.observed_shares(draws.compute)
     table = pd.DataFrame({"year": list(draws.years)})
-    for name, values in (("trainium_compute_share", compute["trainium"]),
-                         ("asic_spend_share", sum(s for v, s in spend.items() if kinds[v] == "asic")),
-                         ("asic_compute_share", sum(s for v, s in compute.items() if kinds[v] == "asic"))):
+    asic_spend = cast(np.ndarray, sum(s for v, s in spend.items() if kinds[v] == "asic"))     # data/vendors.csv has ASICs
+    asic_compute = cast(np.ndarray, sum(s for v, s in compute.items() if kinds[v] == "asic"))
+    for name, values in (("trainium_compute_share", compute["trainium"]), ("asic_spend_share", asic_spend),
+                         ("asic_compute_share", asic_compute)):
         b = observed.band(values)
         table[name], table[f"{name}_p5"], table[f"{name}_p95"] = b["central"], b["p5"], b["p95"]
     return table
@@ -124,11 +130,11 @@ def build_model(ds: Dataset, p: Params, schema: dict[str, Parameter]) -> erosion
     obs = erosion.Observed(tuple(years), (annual_capex(ds) / 1e3).loc[years].to_numpy(),
                            {v.id: draws.spend[v.id][:, cols] for v in vs}, {v.id: draws.compute[v.id][:, cols] for v in vs})
     outlook = capex_outlook(ds, p, years[-1])
-    point = {f"capex_growth_{int(r.year)}": r.growth for r in outlook.itertuples()}
+    point: dict[str, float] = {f"capex_growth_{int(r.year)}": r.growth for r in cast(Rows, outlook.itertuples())}
     point["accelerator_share_change"] = p.accelerator_share_change
     point[erosion.OBSERVED_INPUT] = 0.0
     calibrated = erosion.calibrated_cost(obs, vs[1:])
-    point.update({f"{v.id}_{name}": p[f"{v.id}_{name}"] for v in vs[1:] for name in erosion.CHALLENGER_INPUTS
+    point.update({f"{v.id}_{name}": cast(float, p[f"{v.id}_{name}"]) for v in vs[1:] for name in erosion.CHALLENGER_INPUTS
                   if name != "cost_ratio" or v.id not in calibrated})
     return erosion.Model(vs, obs, tuple(int(y) for y in outlook["year"]), point)
 
@@ -153,13 +159,16 @@ def input_distributions(ds: Dataset, p: Params, schema: dict[str, Parameter], mo
     spend), each capex growth factor from its outlook row, and every uncertain parameter the model uses, with value =
     median and sourced low/high = p5/p95 (analysis.uncertainty)."""
     last_spend = np.nansum(np.stack([s[1:, -1] for s in model.observed.spend.values()]), axis=0)
-    specs = {erosion.OBSERVED_INPUT: erosion.ObservedIndex(tuple(int(i) + 1 for i in np.argsort(last_spend, kind="stable")))}
+    specs: dict[str, erosion.ObservedIndex | uncertainty.SplitDistribution] = {
+        erosion.OBSERVED_INPUT: erosion.ObservedIndex(tuple(int(i) + 1 for i in np.argsort(last_spend, kind="stable")))}
     specs.update({f"capex_growth_{int(r.year)}": uncertainty.SplitDistribution(r.growth, r.low, r.high, "lognormal")
-                  for r in capex_outlook(ds, p, model.observed.years[-1]).itertuples()})
+                  for r in cast(Rows, capex_outlook(ds, p, model.observed.years[-1]).itertuples())})
     for name in model.point:
         param = schema.get(name)
         if param is not None and param.distribution != "fixed":
-            specs[name] = uncertainty.for_parameter(p[name], param.default, param.low, param.high, param.distribution)
+            # An uncertain parameter is a number with a sourced low < high (analysis.data.tables checks both).
+            low, high = cast(float, param.low), cast(float, param.high)
+            specs[name] = uncertainty.for_parameter(cast(float, p[name]), param.default, low, high, param.distribution)
     return specs
 
 
@@ -176,7 +185,9 @@ RUN_COST = {"base": (1.3, 250e6), "mc_draws": (23 / 1e6, 3.4e9 / 1e6), "sobol_ba
 def cost(p: Params, sensitivity: bool = True) -> tuple[float, float]:
     """About how long (s) and how much memory (bytes) one `run` with parameters `p` takes (RUN_COST)."""
     parts = ["base", "mc_draws", *(["sobol_base_samples"] if sensitivity else [])]
-    return tuple(sum(RUN_COST[k][i] * (1 if k == "base" else p[k]) for k in parts) for i in (0, 1))
+    counts = {"base": 1, "mc_draws": p.mc_draws, "sobol_base_samples": p.sobol_base_samples}
+    seconds, memory = (sum(RUN_COST[k][i] * counts[k] for k in parts) for i in (0, 1))
+    return seconds, memory
 
 
 def run(ds: Dataset, p: Params, schema: dict[str, Parameter], sensitivity: bool = True) -> dict:
@@ -216,7 +227,8 @@ def _forecast(ds: Dataset, p: Params, schema: dict[str, Parameter]) -> dict:
 def observed_run(ds: Dataset, p: Params, schema: dict[str, Parameter]) -> dict:
     """What happened: the model with every observable year observed (whatever `observed_through` says) at the data's
     central estimate — {"model", "central"} like `run`, without forecast draws."""
-    model = build_model(ds, p.replace(observed_through=int(schema["observed_through"].maximum)), schema)
+    last = int(cast(float, schema["observed_through"].maximum))       # an int parameter: its bounds are set
+    model = build_model(ds, p.replace(observed_through=last), schema)
     return {"model": model, "central": _table(model, erosion.evaluate(model))}
 
 

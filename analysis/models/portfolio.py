@@ -9,8 +9,8 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-
 from dataclasses import dataclass
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -57,7 +57,7 @@ def spec_rows(ds: Dataset, chips) -> pd.DataFrame:
 def measured(ds: Dataset, chip_id: str, metric: str) -> float:
     """One measured figure (measured_throughput.csv)."""
     m = ds["measured_throughput"].set_index(["chip_id", "metric"])
-    return float(m.loc[(chip_id, metric), "value"])
+    return float(cast(float, m.loc[(chip_id, metric), "value"]))
 
 
 def portfolio_table(ds: Dataset) -> pd.DataFrame:
@@ -124,7 +124,7 @@ def gpus_per_server(ds: Dataset) -> int:
 @per_dataset
 def _p5_row(ds: Dataset, kind: str) -> pd.Series:
     inst = ds["instances"].set_index(["instance_type", "price_kind"])
-    return inst.loc[(LANDLORD_INSTANCE, kind)]
+    return cast(pd.Series, inst.loc[(LANDLORD_INSTANCE, kind)])     # one row per instance and price kind
 
 
 def price_cut_month(ds: Dataset) -> pd.Period:
@@ -184,7 +184,7 @@ def landlord(ds: Dataset, p: Params, start: pd.Period, label: str) -> Landlord:
     hosting from the measured draw; price path = p5's observed list prices (pre-cut before the cut month,
     post-cut from it) to the last observed month, then x (1 - rental_price_decline_per_year) per year, blended
     over the contract mix. The path covers the longest life the parameter schema allows."""
-    longest = int(params.schema(ds)["depreciation_life_years"].maximum)
+    longest = int(cast(float, params.schema(ds)["depreciation_life_years"].maximum))   # an int parameter has bounds
     months = pd.period_range(start, periods=12 * longest, freq="M")
     cut, last = price_cut_month(ds), last_observed_month(ds)
     rates = p5_rates(ds)
@@ -248,7 +248,7 @@ def landlord_variants(ds: Dataset, p: Params) -> pd.DataFrame:
     life = params.schema(ds)["depreciation_life_years"]
     frames = []
     for path, decline in (("declining", p.rental_price_decline_per_year), ("flat", 0.0)):
-        for years in sorted({int(life.low), int(life.high)}):
+        for years in sorted({int(cast(float, life.low)), int(cast(float, life.high))}):     # its sourced range
             q = p.replace(rental_price_decline_per_year=decline, depreciation_life_years=years)
             frames.append(landlord_outcomes(landlord_cases(ds, q)).assign(price_path=path))
     return pd.concat(frames, ignore_index=True)
@@ -268,7 +268,7 @@ def landlord_drivers(ds: Dataset, p: Params) -> pd.DataFrame:
     rows = []
     for name in LANDLORD_DRIVERS:
         s = schema[name]
-        row = {"input": s.title, "name": name, "confidence": s.confidence, "low": s.low, "high": s.high}
+        row: dict[str, Any] = {"input": s.title, "name": name, "confidence": s.confidence, "low": s.low, "high": s.high}
         for end in ("low", "high"):
             # Unchecked on purpose (dataclasses.replace, not Params.replace): each input at its low or high whatever
             # the others are, e.g. an on-demand share whose sum with the run's Capacity Block share exceeds 1.
@@ -428,7 +428,7 @@ def headline_results(ds: Dataset, p: Params) -> list[dict]:
     h100 = portfolio_table(ds).query("instance_type == @LANDLORD_INSTANCE").iloc[0]
     lic = nvaie(p, {"post": p5_rates(ds)["on-demand, post-cut"]})
     u = f"{p.utilization:.0%} utilization"
-    results = [
+    results: list[tuple[str, str, Any, str]] = [          # values: numbers read from the tables above
         ("aws_cost_per_h100_hour", f"AWS's cost per H100-hour at full use, {cases[-1].label}",
          cost.loc["total", "full_use"], "USD_per_hour"),
         ("aws_cost_per_sold_h100_hour", f"AWS's cost per sold H100-hour at {u}, {cases[-1].label}",
@@ -462,7 +462,7 @@ def headline_results(ds: Dataset, p: Params) -> list[dict]:
          lic["licensed_gpus"], "count"),
         ("nvaie_share_of_post_cut_rent", "NVAIE licence per GPU-hour / p5 post-cut rent per GPU-hour",
          lic["share_of_rent"]["post"], "fraction")]
-    tokens = token_costs(ds, gpu_hour_prices(ds, cost.loc["total", "per_sold_hour"]))
+    tokens = token_costs(ds, gpu_hour_prices(ds, cast(float, cost.loc["total", "per_sold_hour"])))
     for row in tokens[tokens["batch"] == tokens["batch"].max()].itertuples():
         slug = re.sub(r"[^a-z0-9]+", "_", f"{row.chip_id} {row.basis}".lower()).strip("_")
         results.append((f"usd_per_million_tokens_{slug}_batch{row.batch}",
