@@ -120,7 +120,7 @@ def _list_params(dataset, form: str, write: bool = False) -> None:
             print(params.types_module(params.schema(dataset)), end="")
         return
     if form == "json":
-        declared_by = {}
+        declared_by: dict[str, list[str]] = {}
         for path in notebook_paths():
             for name in declared_parameters(path):
                 declared_by.setdefault(name, []).append(path.name)

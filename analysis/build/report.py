@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import jinja2
 import markupsafe
@@ -76,7 +77,7 @@ def _markdown(text: str, toc: list, prefix: str) -> str:
         if level in ("1", "2"):
             toc.append({"level": int(level), "id": ident, "text": re.sub(r"<[^>]+>", "", inner)})
         return f'<h{level} id="{ident}">{inner}<a class="anchor" href="#{ident}" aria-label="Link to this heading">#</a></h{level}>'
-    return re.sub(r"<h([1-6])>(.*?)</h\1>", anchor, MARKDOWN(text))
+    return re.sub(r"<h([1-6])>(.*?)</h\1>", anchor, cast(str, MARKDOWN(text)))     # the HTML renderer gives text
 
 
 def _script_json(payload) -> str:
@@ -269,7 +270,10 @@ def _run_notebooks(folder: Path, values: Params, schema: dict[str, Parameter], d
     every execution is stored; `meanwhile()` runs while the kernels do. Returns the executed notebooks in reading
     order, their cache keys and the parameters they declare."""
     code, inputs = cache.code_digest(), cache.inputs_digest()
-    paths, jobs, keys, used = notebook_paths(), [], {}, set()
+    paths = notebook_paths()
+    jobs: list[tuple[Path, Path, dict, str]] = []
+    keys: dict[str, str] = {}
+    used: set[str] = set()
     started, finished = time.monotonic(), itertools.count(1)
 
     def done(path: Path, how: str) -> None:

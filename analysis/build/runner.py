@@ -10,10 +10,11 @@ import multiprocessing.util
 import os
 import signal
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import papermill
@@ -73,7 +74,7 @@ class _WorkerKernel(AsyncKernelManager):
     Papermill opens a client per notebook; all clients share the kernel's session identity, so each is closed
     before the next opens (`close_clients`)."""
 
-    clients = List()
+    clients: List[Any] = List()
 
     def client(self, **kwargs):
         kc = super().client(**kwargs)
@@ -178,7 +179,7 @@ def _notify(on_done: Callable[[Path], None], source: Path) -> Callable:
     return callback
 
 
-def execute_all(jobs: list[tuple[Path, Path, dict, str | None]], dataset: Dataset | None = None, workers: int = 2,
+def execute_all(jobs: Sequence[tuple[Path, Path, dict, str | None]], dataset: Dataset | None = None, workers: int = 2,
                 on_done: Callable[[Path], None] | None = None, meanwhile: Callable[[], None] | None = None) -> list[Path]:
     """Run notebooks (source, target, parameters, cache key) in parallel processes (two cores: two workers); results
     in job order; `on_done(source)` is called as each one finishes, and `meanwhile()` in this process while they run.
