@@ -27,9 +27,10 @@ compare-scenarios: $(INSTALLED)
 	for s in $(SCENARIOS); do $(BIN)/python -m analysis run --scenario $$s --out reports/scenario-$$s || exit $$?; done
 	$(BIN)/python -m analysis compare $(SCENARIOS:%=reports/scenario-%) --out reports/compare-scenarios
 
-## test: lint (ruff), unit tests, strict nbval on the committed notebooks, report and browser tests
+## test: lint (ruff), type check (mypy, configured in pyproject.toml), unit tests, strict nbval on the committed notebooks, report and browser tests
 test: $(INSTALLED)
 	$(BIN)/ruff check analysis tests benchmarks notebooks
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 ## notebooks: re-execute the committed notebooks in place with default parameters (volatile metadata stripped)
