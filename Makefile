@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: report test notebooks lab data-manifest params benchmark benchmark-build lock clean compare-scenarios
+.PHONY: report test notebooks lab data-manifest params parameter-types benchmark benchmark-build lock clean compare-scenarios
 
 $(INSTALLED): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,9 +27,10 @@ compare-scenarios: $(INSTALLED)
 	for s in $(SCENARIOS); do $(BIN)/python -m analysis run --scenario $$s --out reports/scenario-$$s || exit $$?; done
 	$(BIN)/python -m analysis compare $(SCENARIOS:%=reports/scenario-%) --out reports/compare-scenarios
 
-## test: lint (ruff), unit tests, strict nbval on the committed notebooks, report and browser tests
+## test: lint (ruff), type check (mypy, configured in pyproject.toml), unit tests, strict nbval on the committed notebooks, report and browser tests
 test: $(INSTALLED)
 	$(BIN)/ruff check analysis tests benchmarks notebooks
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 ## notebooks: re-execute the committed notebooks in place with default parameters (volatile metadata stripped)
@@ -47,6 +48,10 @@ data-manifest: $(INSTALLED)
 ## params: list every parameter with unit, default, range and source
 params: $(INSTALLED)
 	$(BIN)/python -m analysis params
+
+## parameter-types: rewrite analysis/data/parameter_types.py (the typed fields of Params) after a deliberate edit of data/parameters.csv
+parameter-types: $(INSTALLED)
+	$(BIN)/python -m analysis params --format python --write
 
 ## benchmark: Monte Carlo throughput (not a test)
 benchmark: $(INSTALLED)

@@ -4,7 +4,7 @@ import sys
 
 from analysis.errors import report_interrupt
 
-_signalled = []
+_signalled: list[int] = []
 
 
 def _terminate(signum, frame):

@@ -17,7 +17,7 @@ class DataError(UserError):
     """A data file that is missing, edited without a new manifest, or fails its schema."""
 
 
-_reported = []
+_reported: list[bool] = []
 
 
 def report_interrupt() -> None:

@@ -47,7 +47,7 @@ def compute_sections(sections: set[str], p: dict, grids: bool = True) -> dict[st
                 portfolio.irr_heatmap(case)
             portfolio.landlord_variants(DS, p)
     if sections & {"00_summary", "03_asic_erosion", "04_claims_and_checks"}:
-        q = {**p, **{k: min(v, p[k]) for k, v in FAST.items()}}
+        q = p.replace(**{k: min(v, p[k]) for k, v in FAST.items()})
         result = outlook.run(DS, q, SCHEMA, sensitivity="03_asic_erosion" in sections)
         if "03_asic_erosion" in sections:
             outlook.hindcast(DS, q, SCHEMA)

@@ -261,7 +261,7 @@ def test_base_scenario_is_the_default_parameter_set(ds):
 
 def test_scenarios_order_as_their_names_say(ds, schema):
     runs = {n: scenarios.resolve_scenario(n, ds) for n in ("base", "nvidia-holds", "asic-surge")}
-    table, _ = outlook.scenario_table(ds, {n: {**p, "mc_draws": 2000} for n, p in runs.items()}, schema)
+    table, _ = outlook.scenario_table(ds, {n: p.replace(mc_draws=2000) for n, p in runs.items()}, schema)
     share = table.set_index("scenario")["asic_spend_share_2027_2030"]
     assert share["nvidia-holds"] < share["base"] < share["asic-surge"]
 

@@ -144,12 +144,21 @@ def test_price_path_observed_then_declining(ds, p):
     assert launch.price[0] == pytest.approx(blend(P5_PRE / 8, p))
     assert launch.price[48] == pytest.approx(blend(P5_POST / 8, p) * (1 - d))
     assert cut.on_demand[:14] == pytest.approx(np.full(14, P5_POST / 8))
-    flat = pf.landlord_cases(ds, {**p, "rental_price_decline_per_year": 0.0})[1]
+    flat = pf.landlord_cases(ds, p.replace(rental_price_decline_per_year=0.0))[1]
     assert flat.price == pytest.approx(np.full(120, blend(P5_POST / 8, p)))
 
 
-def test_blended_price_by_hand():
-    p = {"on_demand_usage_share": 0.3, "capacity_block_usage_share": 0.1, "committed_discount": 0.41}
+def test_landlord_drivers_vary_one_input_whatever_the_others_are(ds):
+    """Each driver at its low and high with the others as set, even where the pair breaks a rule across parameters
+    (here the on-demand share's high, 0.6, plus a Capacity Block share of 0.5): the table is built, not refused."""
+    p = params.resolve({"capacity_block_usage_share": 0.5}, ds)
+    drivers = pf.landlord_drivers(ds, p).set_index("name")
+    assert list(drivers.index) == list(pf.LANDLORD_DRIVERS) and drivers.loc["on_demand_usage_share", "high"] == 0.6
+    assert drivers[["payback_month_low", "capital_per_hour_high"]].notna().all().all()
+
+
+def test_blended_price_by_hand(ds):
+    p = params.resolve({"on_demand_usage_share": 0.3, "capacity_block_usage_share": 0.1, "committed_discount": 0.41}, ds)
     # 0.3 x 10 + 0.1 x 4 + 0.6 x 10 x 0.59
     assert pf.blended_price(10.0, 4.0, p) == pytest.approx(6.94)
     np.testing.assert_allclose(pf.blended_price(np.array([10.0, 0.0]), 4.0, p), [6.94, 0.4])
@@ -182,7 +191,7 @@ def test_outcomes_by_hand(ds, p):
 
 
 def test_residual_raises_npv_by_its_discounted_amount(ds, p):
-    with_r, without = (pf.landlord_outcomes(pf.landlord_cases(ds, {**p, "residual_value_fraction": r})).set_index("case")
+    with_r, without = (pf.landlord_outcomes(pf.landlord_cases(ds, p.replace(residual_value_fraction=r))).set_index("case")
                        for r in (0.2, 0.0))
     m = 1.083 ** (1 / 12) - 1
     np.testing.assert_allclose(with_r["npv"] - without["npv"],
@@ -236,7 +245,7 @@ def test_what_if_grid_covers_every_axis(ds, p):
     assert len(grid) == 16
     here = grid.query(
         "utilization == 0.9 and price_scale == 1.0 and residual_fraction == 0.1 and life_years == 5")
-    same = pf.landlord_outcomes([pf.landlord_cases(ds, {**p, "utilization": 0.9})[1]]).iloc[0]
+    same = pf.landlord_outcomes([pf.landlord_cases(ds, p.replace(utilization=0.9))[1]]).iloc[0]
     assert here["npv"].item() == pytest.approx(same["npv"]) and here["irr_annual"].item() == pytest.approx(same["irr"])
     heat = pf.irr_heatmap(cut)
     assert len(heat) == len(pf.UTILIZATION_GRID) * len(pf.PRICE_SCALE_GRID)

@@ -36,7 +36,7 @@ def test_landlord_grid_points_equal_the_full_pipeline(ds, schema, defaults):
         * len(axes["residual_value_fraction"]) * len(axes["depreciation_life_years"])
     for point in ({}, {"utilization": 0.3, "rental_price_decline_per_year": axes["rental_price_decline_per_year"][-1],
                        "residual_value_fraction": 0.3, "depreciation_life_years": 6}):
-        p = {**defaults, **point}
+        p = defaults.replace(**point)
         cases = portfolio.landlord_outcomes(portfolio.landlord_cases(ds, params.resolve(point, ds)))
         rows = grid[(grid[list(portfolio.WHAT_IF_AXES)] == [p[n] for n in portfolio.WHAT_IF_AXES]).all(axis=1)]
         assert list(rows["case"]) == list(cases["case"])
@@ -125,7 +125,7 @@ def test_moving_a_control_shows_the_python_value_of_that_grid_point(page, ds, sc
         shown = _move(erosion, "capex_growth_scale", 1.5)
         p = _set_values(shown["command"], ds)
         assert (p["trainium_ceiling"], p["capex_growth_scale"]) == (0.6, 1.5)
-        summary = outlook.run(ds, {**p, "mc_draws": 1000}, schema, sensitivity=False)["summary"]
+        summary = outlook.run(ds, p.replace(mc_draws=1000), schema, sensitivity=False)["summary"]
         assert shown["rows"] == [[fmt(summary["nvidia_revenue_2027_2030"], "USD_billion"),
                                   fmt(summary["asic_spend_share_2027_2030"], "fraction")]]
         off.page.wait_for_timeout(500)

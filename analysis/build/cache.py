@@ -201,9 +201,11 @@ def vega_bundle(directory: Path | None = None) -> str:
     to build). It depends on the vl-convert version alone, so it belongs to the installed environment: it is kept
     in BUNDLE_DIR (built by `make` at install, else by the first build that needs it)."""
     import vl_convert       # only pages need it: every other command works without vl-convert
-    path = (directory or BUNDLE_DIR) / f"vega-bundle-vl-convert-{vl_convert.__version__}.js"
+    version = vl_convert.__version__  # type: ignore[attr-defined]  # set by the compiled module; its stub omits it
+    path = (directory or BUNDLE_DIR) / f"vega-bundle-vl-convert-{version}.js"
     body = _read_verified(path)
     if body is None:
-        body = vl_convert.javascript_bundle().encode("utf-8")
+        # The stub makes `snippet` required; the compiled function defaults it (to the globals vegaEmbed, vegaLite, vega).
+        body = vl_convert.javascript_bundle().encode("utf-8")  # type: ignore[call-arg]
         _write_atomic(path, body)
     return body.decode("utf-8")

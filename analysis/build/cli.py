@@ -77,8 +77,11 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--executor", default="local", help="local (a process pool, the default) or dask://HOST:PORT")
     sweep.add_argument("--workers", type=int, help="local pool size (default: every core)")
     listing = command("params", "list every parameter with unit, default, allowed range and source")
-    listing.add_argument("--format", choices=("text", "json"), default="text",
-                         help="json: one object per parameter, with the notebooks that declare it (for tools)")
+    listing.add_argument("--format", choices=("text", "json", "python"), default="text",
+                         help="json: one object per parameter, with the notebooks that declare it (for tools); python: "
+                              "the typed fields of analysis/data/parameter_types.py (types only, no defaults)")
+    listing.add_argument("--write", action="store_true",
+                         help="with --format python: write analysis/data/parameter_types.py rather than print it")
     command("scenarios", "list the named scenarios with their values and reasons")
     command("data-manifest", "rewrite data/MANIFEST.sha256 after a deliberate data edit")
     command("notebooks", "re-execute the committed notebooks in place with default parameters")
@@ -95,19 +98,27 @@ def _progress(line: str) -> None:
 HEAVY_SECONDS, HEAVY_BYTES = 30, 2e9
 
 
-def heavy(values: dict, runs: int, sensitive: int = 0) -> None:
+def heavy(values: params.Params, runs: int, sensitive: int = 0) -> None:
     """Warn when `runs` outlook runs at `values` (mc_draws, sobol_base_samples), `sensitive` of them with the Sobol
     analysis, would take long or much memory (`outlook.cost`)."""
     from analysis.models import outlook
     (plain, plain_memory), (full, full_memory) = outlook.cost(values, False), outlook.cost(values, True)
     seconds, memory = runs * plain + sensitive * (full - plain), full_memory if sensitive else plain_memory
     if seconds > HEAVY_SECONDS or memory > HEAVY_BYTES:
-        warn(f"mc_draws={values['mc_draws']} and sobol_base_samples={values['sobol_base_samples']}: the Monte Carlo "
+        warn(f"mc_draws={values.mc_draws} and sobol_base_samples={values.sobol_base_samples}: the Monte Carlo "
              f"work takes about {seconds:.0f} s of CPU and {memory / 1e9:.1f} GB of memory at a time (estimated); "
              "lower them for a quicker run")
 
 
-def _list_params(dataset, form: str) -> None:
+def _list_params(dataset, form: str, write: bool = False) -> None:
+    if write and form != "python":
+        raise UserError("params --write: only with --format python")
+    if form == "python":
+        if write:
+            print(f"wrote {params.write_types(params.schema(dataset))}")
+        else:
+            print(params.types_module(params.schema(dataset)), end="")
+        return
     if form == "json":
         from analysis.sections import SECTIONS
         declared_by: dict[str, list[str]] = {}
@@ -121,7 +132,7 @@ def _list_params(dataset, form: str) -> None:
         print(f"{'':28} {p.description}")
 
 
-def _values(args, dataset) -> dict:
+def _values(args, dataset) -> params.Params:
     """The parameter set of --scenario, --params and --set over the defaults, checked by the schema."""
     assignments = params.parse_assignments(args.assignments)
     overrides = scenarios.load(args.scenario)["values"] if args.scenario else {}
@@ -164,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
             forecast_date = args.forecast_date and forecasts.check_date(args.forecast_date)
         dataset = data.load_dataset(args.data_dir)
         if args.command == "params":
-            _list_params(dataset, args.format)
+            _list_params(dataset, args.format, args.write)
         elif args.command == "notebooks":
             from analysis.sections import SECTIONS
             execute_all([Job(NOTEBOOK_DIR / s.notebook, NOTEBOOK_DIR / s.notebook, {}, uses_forecast=s.uses_forecast)

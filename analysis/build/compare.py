@@ -17,9 +17,10 @@ import io
 import json
 import math
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -229,13 +230,17 @@ def section_parameters(ds: Dataset) -> dict[str, set[str]]:
     return {name: set(section.parameter_names(ds)) for name, section in ATTRIBUTED.items()}
 
 
-def section_values(ds: Dataset, schema: dict, run_values: dict, declared: dict[str, set[str]],
+def section_values(ds: Dataset, schema: dict, run_values: Mapping[str, Any], declared: dict[str, set[str]],
                    sections=tuple(ATTRIBUTED)) -> dict[str, dict]:
     """Headline values of the attributed `sections` for one parameter set, each section evaluated with the
     parameters it reads (the others at their defaults, as in a report build)."""
-    def values_of(name: str) -> dict:
+    def values_of(name: str) -> params.Params:
         return params.resolve({n: v for n, v in run_values.items() if n in declared[name]}, ds)
-    return {name: {i["key"]: i["value"] for i in ATTRIBUTED[name].headlines(ds, values_of(name))} for name in sections}
+    def headlines(name: str) -> list[dict]:
+        compute = ATTRIBUTED[name].headlines
+        assert compute is not None          # ATTRIBUTED holds the sections that declare their headlines
+        return compute(ds, values_of(name))
+    return {name: {i["key"]: i["value"] for i in headlines(name)} for name in sections}
 
 
 def attribute(ds: Dataset, schema: dict, a: Run, b: Run, names: list[str], ds_b: Dataset | None = None,
@@ -328,7 +333,7 @@ def landlord_outcomes(runs: list[Run]) -> pd.DataFrame:
     for r in runs:
         found = r.results["results"].get("portfolio", {})
         for tag, case in LANDLORD_CASES.items():
-            row = {"run": r.name, "case": case}
+            row: dict[str, Any] = {"run": r.name, "case": case}
             for metric in LANDLORD_KEYS:
                 item = found.get(f"{metric}_{tag}")
                 row[metric] = None if item is None else item["value"]
@@ -350,10 +355,10 @@ def _charts(runs: list[Run], downloads: list) -> list[str]:
     for metric, (label, unit) in LANDLORD_KEYS.items():
         frame = landlord[["case", "run", metric]].dropna()
         if len(frame):
-            chart = charts.grouped_bars(frame, "case", "Landlord case (H100)", metric, f"{label} ({unit_label(unit)})", "run",
-                                        f"Landlord {label}, each case and run", "Each run's results.json (section portfolio)",
-                                        y_format=".0%" if unit == "fraction" else ",.0f")
-            figures.append(_chart_html(chart_spec(chart), downloads))
+            bars = charts.grouped_bars(frame, "case", "Landlord case (H100)", metric, f"{label} ({unit_label(unit)})", "run",
+                                       f"Landlord {label}, each case and run", "Each run's results.json (section portfolio)",
+                                       y_format=".0%" if unit == "fraction" else ",.0f")
+            figures.append(_chart_html(chart_spec(bars), downloads))
     return figures
 
 
@@ -361,7 +366,7 @@ def _charts(runs: list[Run], downloads: list) -> list[str]:
 
 def build(paths: list[Path], out: Path, dataset: Dataset, others: tuple[Dataset, ...] = (),
           progress: Callable[[str], None] = lambda line: None,
-          before: Callable[[dict, int], None] = lambda values, runs: None) -> Path:
+          before: Callable[[params.Params, int], None] = lambda values, runs: None) -> Path:
     """Write the comparison of the report folders `paths` to `out` (index.html, compare.json, data/ CSVs),
     atomically like a report (analysis.outdir). Runs built on an earlier data version need its data folder among
     `others`; their differences are then attributed to the data change and to each parameter. `before(values,
@@ -385,7 +390,7 @@ def build(paths: list[Path], out: Path, dataset: Dataset, others: tuple[Dataset,
     attributions = [attribute(first, params.schema(first), runs[0], b, names, of[b.name], progress)
                     for b, names in compared]
     with outdir.claim(out) as staging:
-        downloads = []
+        downloads: list[dict] = []
         figures = _charts(runs, downloads)
         pairs = [{"attribution": at, "rows": explanation_rows(headlines, at, i + 1),
                   "titles": {n: schema[n].title if n in schema else n for n in at["parameters"]}}

@@ -9,16 +9,25 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TypedDict
 
 from analysis.data.units import fmt
 
 ESSAY_QUESTION = "Is Nvidia's revenue from AWS at risk due to ASICs?"
 
+
+class Front(TypedDict):
+    """The shape of FRONT."""
+    verdict: dict[str, str]
+    numbers: list[tuple[str, str]]
+    chart: str
+
+
 #: The first screen, declared once. `verdict` names the result behind each role of the verdict sentence;
 #: `numbers` are the key numbers shown, in order, each with how its period reads ("year": in one year; "total": a
 #: sum over the years in its label; "span": a share of the spend over those years; "by": a probability for the
 #: year in its label); `chart` is the notebook whose first chart is the headline chart.
-FRONT = {
+FRONT: Front = {
     "verdict": {
         "before": "summary.nvidia_revenue_observed_first",     # Nvidia's revenue from AWS, first observed year shown
         "now": "summary.nvidia_revenue_observed_last",         # ... and last observed year

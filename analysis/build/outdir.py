@@ -43,19 +43,20 @@ def _refuse(out: Path, why: str) -> OutError:
     return OutError(f"--out {out}: {why}; nothing was written")
 
 
-def check(out: Path, protected: tuple[Path, ...] = ()) -> Path:
-    """The absolute report folder for `out`, or OutError if writing there could destroy what this tool did not write."""
+def check(out: Path, protected: tuple[Path | None, ...] = ()) -> Path:
+    """The absolute report folder for `out`, or OutError if writing there could destroy what this tool did not write
+    (`protected`: more folders to keep, None for one that is not configured)."""
     out = Path(out)
     if out.is_symlink():
         raise _refuse(out, "is a symbolic link; give the folder itself")
     target = out.resolve()
     if target == target.parent:
         raise _refuse(out, "is the filesystem root")
-    protected = (*PROJECT_FOLDERS, *(Path(p).resolve() for p in protected if p))
-    for folder in (REPOSITORY, *protected):
+    kept = (*PROJECT_FOLDERS, *(Path(p).resolve() for p in protected if p))
+    for folder in (REPOSITORY, *kept):
         if target == folder or target in folder.parents:
             raise _refuse(out, f"would replace {folder}, which holds files this tool did not write")
-    for folder in protected:
+    for folder in kept:
         if folder in target.parents:
             raise _refuse(out, f"lies inside {folder}, which holds the project's own files")
     if target.exists():

@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import jinja2
 import markupsafe
@@ -34,7 +35,7 @@ from analysis.models import freshness
 from analysis.sections import SECTIONS
 from analysis.data import Dataset
 from analysis.build.runner import NOTEBOOK_DIR, Job, execute_all
-from analysis.data.params import Parameter
+from analysis.data.params import Parameter, Params
 from analysis.views.present import (SECTION_MIMETYPE, TABLE_MIMETYPE, VEGALITE_MIMETYPE, WHAT_IF_MIMETYPE, chart_data,
                               PROSE, chart_name, chart_subtitle, chart_title, emitted, fmt, unit_label)
 
@@ -77,7 +78,7 @@ def _markdown(text: str, toc: list, prefix: str) -> str:
         if level in ("1", "2"):
             toc.append({"level": int(level), "id": ident, "text": re.sub(r"<[^>]+>", "", inner)})
         return f'<h{level} id="{ident}">{inner}<a class="anchor" href="#{ident}" aria-label="Link to this heading">#</a></h{level}>'
-    return re.sub(r"<h([1-6])>(.*?)</h\1>", anchor, MARKDOWN(text))
+    return re.sub(r"<h([1-6])>(.*?)</h\1>", anchor, cast(str, MARKDOWN(text)))     # the HTML renderer gives text
 
 
 def _script_json(payload) -> str:
@@ -258,13 +259,13 @@ def _linkable(source: dict) -> dict:
     return {**source, "url": source["url"] if LINKABLE_URL.fullmatch(source["url"]) else ""}
 
 
-def _parameter_rows(schema: dict[str, Parameter], values: dict, used: set[str]) -> list[dict]:
+def _parameter_rows(schema: dict[str, Parameter], values: Params, used: set[str]) -> list[dict]:
     return [{"name": name, "label": p.title, "value": values[name], "default": p.default,
              "changed": values[name] != p.default, "unit": unit_label(p.unit), "description": p.description, "source_id": p.source_id, "confidence": p.confidence}
             for name, p in schema.items() if name in used]
 
 
-def _run_notebooks(folder: Path, values: dict, schema: dict[str, Parameter], dataset: Dataset, use_cache: bool,
+def _run_notebooks(folder: Path, values: Params, schema: dict[str, Parameter], dataset: Dataset, use_cache: bool,
                    progress: Callable[[str], None], meanwhile: Callable[[], None]) -> tuple[list[Path], dict[str, str], set[str]]:
     """Execute every section's notebook into `folder`, or copy it from the cache when its key is stored there
     (`analysis.build.cache`); every execution is stored; `meanwhile()` runs while the kernels do. The notebooks of
@@ -272,7 +273,9 @@ def _run_notebooks(folder: Path, values: dict, schema: dict[str, Parameter], dat
     them all (`runner.chains`). Returns the executed notebooks in reading order, their cache keys and the parameters
     the sections read."""
     code, inputs = cache.code_digest(), cache.inputs_digest()
-    jobs, keys, used = [], {}, set()
+    jobs: list[Job] = []
+    keys: dict[str, str] = {}
+    used: set[str] = set()
     started, finished = time.monotonic(), itertools.count(1)
 
     def done(path: Path, how: str) -> None:
@@ -291,11 +294,12 @@ def _run_notebooks(folder: Path, values: dict, schema: dict[str, Parameter], dat
             done(path, "reused from the cache")
     execute_all(jobs, dataset=dataset, on_done=lambda path: done(path, "executed"), meanwhile=meanwhile)
     for job in jobs:
-        cache.store(job.key, job.target.read_bytes())
+        if job.key:
+            cache.store(job.key, job.target.read_bytes())
     return [folder / s.notebook for s in SECTIONS.values()], keys, used
 
 
-def build(out_dir: Path, values: dict, schema: dict[str, Parameter], dataset: Dataset, scenario: str | None = None,
+def build(out_dir: Path, values: Params, schema: dict[str, Parameter], dataset: Dataset, scenario: str | None = None,
           use_cache: bool = True, progress: Callable[[str], None] = lambda line: None) -> Path:
     """Run every notebook with `values` (reusing cached executions unless `use_cache` is false) and write the report
     folder atomically (see `outdir`); `progress` receives one line per notebook."""
@@ -315,9 +319,9 @@ def build(out_dir: Path, values: dict, schema: dict[str, Parameter], dataset: Da
         source_ids = sorted({sid for s in sections for sid in s["sources"]} |
                             {schema[name].source_id for name in used})
         sources = [_linkable(dataset.source(sid)) for sid in source_ids]
-        stale = freshness.stale_series(dataset, values["as_of"])
+        stale = freshness.stale_series(dataset, values.as_of)
         found = {s["section"]: {r["key"]: r for r in s["results"]} for s in sections}
-        context = dict(title_suffix=f" — scenario {scenario}" if scenario else "", as_of=values["as_of"],
+        context = dict(title_suffix=f" — scenario {scenario}" if scenario else "", as_of=values.as_of,
                        data_version=dataset.version, verdict=front.verdict(found), numbers=front.key_numbers(found),
                        values=values, parameters=_parameter_rows(schema, values, used))
         assets = page_assets(bundle[0])
@@ -328,7 +332,7 @@ def build(out_dir: Path, values: dict, schema: dict[str, Parameter], dataset: Da
         (staging / "brief.html").write_text(TEMPLATES.get_template("brief.html.j2").render(
             **context, headline_png=page.headline_png, headline_text=page.headline_text), encoding="utf-8")
         write_downloads(downloads, staging / "data")
-        results = {"as_of": values["as_of"], "data_version": dataset.version, "scenario": scenario,
+        results = {"as_of": values.as_of, "data_version": dataset.version, "scenario": scenario,
                    "parameters": {name: values[name] for name in sorted(used)},
                    "results": {s["section"]: {r["key"]: {k: r[k] for k in RESULT_FIELDS if k in r}
                                               for r in s["results"]} for s in sections},

@@ -10,11 +10,12 @@ import multiprocessing.util
 import os
 import signal
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import papermill
@@ -63,7 +64,7 @@ class Job:
     uses_forecast: bool = False
 
 
-def chains(jobs: list[Job]) -> list[list[Job]]:
+def chains(jobs: Sequence[Job]) -> list[list[Job]]:
     """The jobs as the chains a worker runs one after the other in one kernel: every job that shows the forecast in
     one chain, first (its kernel computes the forecast once, `outlook.run` remembering it across the kernel's
     sessions), and every other job alone."""
@@ -94,7 +95,7 @@ class _WorkerKernel(AsyncKernelManager):
     Papermill opens a client per notebook; all clients share the kernel's session identity, so each is closed
     before the next opens (`close_clients`)."""
 
-    clients = List()
+    clients: List[Any] = List()
 
     def client(self, **kwargs):
         kc = super().client(**kwargs)
@@ -205,7 +206,7 @@ def _notify(on_done: Callable[[Path], None], chain: list[Job]) -> Callable:
     return callback
 
 
-def execute_all(jobs: list[Job], dataset: Dataset | None = None, workers: int = 2,
+def execute_all(jobs: Sequence[Job], dataset: Dataset | None = None, workers: int = 2,
                 on_done: Callable[[Path], None] | None = None, meanwhile: Callable[[], None] | None = None) -> list[Path]:
     """Run notebooks in parallel processes (two cores: two workers), each chain of `chains(jobs)` in one worker;
     results in job order; `on_done(source)` is called for each job as its chain finishes, and `meanwhile()` in this

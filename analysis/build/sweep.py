@@ -143,7 +143,7 @@ def _sample(path: Path, ds: Dataset, fixed: dict, spec) -> tuple[tuple[dict, ...
         raise _fail(path, "sample.ranges: expected a mapping of parameter -> [low, high]")
     schema = params.schema(ds)
     rng = np.random.default_rng(seed)
-    columns = {}
+    columns: dict[str, list[int] | list[float]] = {}
     for name, bounds in ranges.items():
         if not isinstance(bounds, list) or len(bounds) != 2 or not all(
                 isinstance(b, (int, float)) and not isinstance(b, bool) for b in bounds) or not bounds[0] < bounds[1]:
@@ -168,7 +168,10 @@ _DATASETS: dict[str, Dataset] = {}
 def _dataset(snapshot: bytes, version: str, directory: str) -> Dataset:
     """The sweep's validated dataset in this worker process (unpickled once per data version)."""
     if version not in _DATASETS:
-        _DATASETS[version] = data.from_snapshot(snapshot, version, Path(directory))
+        found = data.from_snapshot(snapshot, version, Path(directory))
+        if found is None:
+            raise ValueError(f"the sweep's data snapshot does not hold data version {version}")
+        _DATASETS[version] = found
     return _DATASETS[version]
 
 
@@ -228,7 +231,10 @@ def _run_dask(executor: str, args: tuple, batches: list, sections: tuple[str, ..
         import distributed
     except ImportError:
         raise SweepError(f"--executor {executor}: dask.distributed is not installed (pip install distributed)") from None
-    host, port = DASK_ADDRESS.fullmatch(executor).groups()
+    address = DASK_ADDRESS.fullmatch(executor)
+    if address is None:
+        raise SweepError(f"--executor {executor!r}: expected 'local' or 'dask://HOST:PORT'")
+    host, port = address.groups()
     try:
         client = distributed.Client(f"tcp://{host}:{port}", timeout="5s", set_as_default=False)
     except (OSError, TimeoutError) as exc:

@@ -3,7 +3,7 @@
 A result is remembered per Dataset object, by identity: a Dataset is frozen and hands out copies of its tables, so
 one object always holds the same data, and two datasets (even with equal versions) never share a result. It is
 forgotten with the dataset. Other arguments are part of the key with their types (1, 1.0 and True differ, as do
-0.0 and -0.0), dicts such as a parameter set or schema with every item. Every call returns its own deep copy, so a
+0.0 and -0.0), mappings such as a parameter set or schema with every item. Every call returns its own deep copy, so a
 caller may change what it gets.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ import dataclasses
 import functools
 import inspect
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from analysis.data import Dataset
 
@@ -35,11 +35,12 @@ def _memo_of(ds: Dataset) -> dict:
 
 def _key(value):
     """A hashable key for an argument that tells apart values a function may treat differently: types are part of
-    it, floats are compared by repr, and tuples, dicts (in order) and dataclasses item by item."""
+    it, floats are compared by repr, and tuples, mappings (in order; a Params too, with every parameter) and
+    dataclasses item by item."""
     if isinstance(value, tuple):
         return (tuple, *map(_key, value))
-    if isinstance(value, dict):
-        return (dict, *((_key(k), _key(v)) for k, v in value.items()))
+    if isinstance(value, Mapping):
+        return (type(value), *((_key(k), _key(v)) for k, v in value.items()))
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return (type(value), *(_key(getattr(value, f.name)) for f in dataclasses.fields(value)))
     return (type(value), repr(value) if isinstance(value, float) else value)

@@ -1,19 +1,36 @@
 """The one parameter schema: every assumption is a named, typed, bounded parameter with a source.
 
 The schema lives in data/parameters.csv (validated and checksummed like every data file).
-Notebooks, the CLI and scenario files all go through `resolve()`.
+Notebooks, the CLI and scenario files all go through `resolve()`, which returns a `Params`: every parameter as a
+typed attribute (`p.ai_share`), generated from the schema into analysis/data/parameter_types.py (`types_module`;
+types only, every default stays in the CSV), and a read-only mapping (`p["ai_share"]`, `dict(p)`).
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
+import keyword
 import math
+import os
 import re
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
 
 from analysis.data import Dataset, load_dataset, shorten
-from analysis.errors import DataError, ParameterError
 from analysis.data.memo import per_dataset
+from analysis.data.parameter_types import ParameterFields
+from analysis.errors import DataError, ParameterError
+
+#: A parameter's value: float and int parameters are numbers, date, quarter and str parameters text.
+Value = float | int | str
+#: The Python type of each schema type (data/parameters.csv column `type`).
+PYTHON_TYPES = {"float": "float", "int": "int", "str": "str", "date": "str", "quarter": "str"}
+TYPES_FILE = Path(__file__).with_name("parameter_types.py")
+TYPES_COMMAND = "python -m analysis params --format python --write"
 
 QUARTER_PATTERN = re.compile(r"(\d{4})Q([1-4])", re.ASCII)
 DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
@@ -56,7 +73,7 @@ class Parameter:
     name: str
     type: str
     unit: str
-    default: object
+    default: Any             # the parameter's type (Value) once read; see `_schema`
     minimum: float | None
     maximum: float | None
     choices: tuple
@@ -134,8 +151,9 @@ def schema(dataset: Dataset | None = None) -> dict[str, Parameter]:
 def _schema(dataset: Dataset) -> dict[str, Parameter]:
     table = dataset["parameters"]
     where = dataset.directory / "parameters.csv"
-    params = {}
-    for line, row in enumerate(table.itertuples(index=False), start=2):
+    params: dict[str, Parameter] = {}
+    rows = cast(Iterable[Any], table.itertuples(index=False))      # columns checked on load (analysis.data.tables)
+    for line, row in enumerate(rows, start=2):
         choices = tuple(c for c in row.choices.split("|") if c)
         param = Parameter(row.name, row.type, row.unit, None, _parse_bound(row.min), _parse_bound(row.max),
                           choices, row.description, row.rationale, row.source_id, row.confidence,
@@ -151,27 +169,128 @@ def _schema(dataset: Dataset) -> dict[str, Parameter]:
     return params
 
 
-def resolve(overrides: dict | None = None, dataset: Dataset | None = None) -> dict:
+@dataclass(frozen=True)
+class Rules:
+    """What a parameter set is checked against: a dataset's schema and the values its data allow the parameters of
+    DATA_RULES (so that `Params.replace` checks a change as `resolve` does, without the dataset)."""
+
+    schema: dict[str, Parameter]
+    allowed: dict[str, list[str]]
+
+    def resolve(self, overrides: Mapping[Any, object], base: Mapping[str, Value] | None = None) -> Params:
+        """`base` (else the defaults) updated with validated overrides; an unknown name or a bad value raises
+        ParameterError."""
+        values: dict[str, Value] = dict(base) if base is not None else {n: p.default for n, p in self.schema.items()}
+        for name, value in overrides.items():
+            if name not in self.schema:
+                close = difflib.get_close_matches(str(name), self.schema, n=3)
+                hint = f"did you mean {', '.join(close)}? " if close else ""
+                raise ParameterError(f"unknown parameter {shorten(name)}; {hint}`python -m analysis params` lists them all")
+            values[name] = self.schema[name].coerce(value)
+        for names, holds, expected in CONSTRAINTS:
+            if not holds(*(values[n] for n in names)):
+                shown = ", ".join(f"{n}={values[n]!r}" for n in names)
+                raise ParameterError(f"parameter{'s' if len(names) > 1 else ''} {shown}: {expected}")
+        for name, _, what in DATA_RULES:
+            allowed = self.allowed[name]
+            if values[name] not in allowed:
+                span = f"{allowed[0]} to {allowed[-1]}" if allowed else "there is none"
+                raise ParameterError(f"parameter '{name}': got {values[name]!r}; expected {what} ({span})")
+        return Params._of(values, self)
+
+
+#: Names a parameter cannot have as an attribute of Params (its methods, Python keywords).
+RESERVED = frozenset(dir(Mapping)) | {"replace", "_of", "_extra", "_rules"}
+_FIELDS = tuple(f.name for f in dataclasses.fields(ParameterFields))
+_FIELD_SET = frozenset(_FIELDS)
+
+
+class Params(ParameterFields, Mapping[str, Value]):
+    """A validated parameter set, from `resolve`: each parameter of data/parameters.csv a typed, read-only attribute
+    (`p.ai_share`; the fields of analysis/data/parameter_types.py), and the whole set a read-only mapping name ->
+    value (`p["ai_share"]`, `dict(p)`, `{**p}`, iteration and `len` in schema order, `==` as mappings). A parameter
+    that a dataset adds beyond the generated fields (a new vendor's, say) is in the mapping only. `replace(**changes)`
+    is a new Params with the changes checked as `resolve` checks overrides."""
+
+    @classmethod
+    def _of(cls, values: Mapping[str, Value], rules: Rules | None = None) -> Params:
+        """The Params of already validated `values` (every generated field, and any extra parameter)."""
+        missing = [name for name in _FIELDS if name not in values]
+        if missing:
+            raise DataError(f"parameters.csv: no parameter {', '.join(missing)}, which analysis/data/parameter_types.py "
+                            f"declares (after a deliberate edit of the schema, run `{TYPES_COMMAND}`)")
+        fields: dict[str, Any] = {name: values[name] for name in _FIELDS}     # validated: each of its field's type
+        made = cls(**fields)
+        object.__setattr__(made, "_extra", {k: v for k, v in values.items() if k not in _FIELD_SET})
+        object.__setattr__(made, "_rules", rules)
+        return made
+
+    def _extras(self) -> dict[str, Value]:
+        return self.__dict__.get("_extra", {})
+
+    def __getitem__(self, name: str) -> Value:
+        if name in _FIELD_SET:
+            return getattr(self, name)
+        return self._extras()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from _FIELDS
+        yield from self._extras()
+
+    def __len__(self) -> int:
+        return len(_FIELDS) + len(self._extras())
+
+    def __contains__(self, name: object) -> bool:
+        return name in _FIELD_SET or name in self._extras()
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Mapping):
+            return NotImplemented
+        return dict(self.items()) == dict(other.items())
+
+    def __hash__(self) -> int:
+        return hash(tuple(self.items()))
+
+    def __repr__(self) -> str:
+        return f"Params({', '.join(f'{k}={v!r}' for k, v in self.items())})"
+
+    def __copy__(self) -> Params:
+        return self                 # immutable
+
+    def __deepcopy__(self, memo: dict) -> Params:
+        return self
+
+    def replace(self, **changes: object) -> Params:
+        """A new Params with `changes` (name=value), each checked and typed by the schema, then every rule across
+        parameters and with the data, as `resolve` checks overrides: ParameterError otherwise."""
+        rules = self.__dict__.get("_rules") or _rules(load_dataset())
+        return rules.resolve(changes, base=self)
+
+
+@per_dataset
+def _data_rule_values(dataset: Dataset) -> dict[str, list[str]]:
+    return {name: allowed_in(dataset) for name, allowed_in, _ in DATA_RULES}
+
+
+def _rules(dataset: Dataset) -> Rules:
+    table = schema(dataset)
+    for name, field in ((f.name, f.type) for f in dataclasses.fields(ParameterFields)):
+        if name in table and PYTHON_TYPES[table[name].type] != field:
+            raise DataError(f"{dataset.directory / 'parameters.csv'}: parameter '{name}' is of type {table[name].type}, "
+                            f"but analysis/data/parameter_types.py declares {field} (after a deliberate edit of the "
+                            f"schema, run `{TYPES_COMMAND}`)")
+    return Rules(table, _data_rule_values(dataset))
+
+
+def resolve(overrides: Mapping[Any, object] | None = None, dataset: Dataset | None = None) -> Params:
     """Defaults updated with validated overrides; an unknown name or a bad value raises ParameterError."""
-    dataset = dataset or load_dataset()
-    params = schema(dataset)
-    values = {name: p.default for name, p in params.items()}
-    for name, value in (overrides or {}).items():
-        if name not in params:
-            close = difflib.get_close_matches(str(name), params, n=3)
-            hint = f"did you mean {', '.join(close)}? " if close else ""
-            raise ParameterError(f"unknown parameter {shorten(name)}; {hint}`python -m analysis params` lists them all")
-        values[name] = params[name].coerce(value)
-    for names, holds, expected in CONSTRAINTS:
-        if not holds(*(values[n] for n in names)):
-            shown = ", ".join(f"{n}={values[n]!r}" for n in names)
-            raise ParameterError(f"parameter{'s' if len(names) > 1 else ''} {shown}: {expected}")
-    for name, allowed_in, what in DATA_RULES:
-        allowed = allowed_in(dataset)
-        if values[name] not in allowed:
-            span = f"{allowed[0]} to {allowed[-1]}" if allowed else "there is none"
-            raise ParameterError(f"parameter '{name}': got {values[name]!r}; expected {what} ({span})")
-    return values
+    return _rules(dataset or load_dataset()).resolve(overrides or {})
+
+
+def as_params(values: Mapping[str, Value], dataset: Dataset) -> Params:
+    """`values` itself if it is a Params; else a plain mapping of a whole parameter set (such as `{**p, name: value}`)
+    checked and typed by `resolve` on `dataset`. For callers that do not pass a Params yet (analysis/sections)."""
+    return values if isinstance(values, Params) else resolve(values, dataset)
 
 
 def parse_assignments(assignments: list[str]) -> dict[str, str]:
@@ -200,8 +319,12 @@ def what_if_values(param: Parameter, value, n: int = 5, points=None) -> list:
     `value`; sorted, rounded to 4 decimals, in the parameter's type (each a valid `--set` value)."""
     if points is None:
         lo, hi = (param.low, param.high) if param.low is not None else (param.minimum, param.maximum)
+        if lo is None or hi is None:
+            raise ValueError(f"parameter '{param.name}' is not a number: it has no range for what-if values")
         points = range(math.ceil(lo), math.floor(hi) + 1) if param.type == "int" else [lo + (hi - lo) * i / (n - 1) for i in range(n)]
     return sorted({param.coerce(round(float(v), 4)) for v in points} | {value})
+
+
 def describe(schema: dict[str, Parameter], declared_by: dict[str, list[str]]) -> list[dict]:
     """The schema as plain data for tools (`params --format json`), in schema order; `declared_by` maps a parameter
     to the notebooks that declare it. Missing bounds and ranges are null, choices a (possibly empty) list."""
@@ -209,3 +332,43 @@ def describe(schema: dict[str, Parameter], declared_by: dict[str, list[str]]) ->
              "choices": list(p.choices), "low": p.low, "high": p.high, "distribution": p.distribution,
              "label": p.title, "description": p.description, "rationale": p.rationale, "source": p.source_id,
              "confidence": p.confidence, "notebooks": declared_by.get(p.name, [])} for p in schema.values()]
+
+
+def types_module(schema: dict[str, Parameter]) -> str:
+    """The text of analysis/data/parameter_types.py: one typed field per parameter of `schema`, in schema order, with
+    its unit; no value (defaults, bounds and sources stay in data/parameters.csv)."""
+    for p in schema.values():
+        if not p.name.isidentifier() or keyword.iskeyword(p.name) or p.name in RESERVED:
+            raise DataError(f"parameters.csv: parameter '{p.name}' cannot be an attribute of Params (a Python keyword "
+                            "or a name Params uses itself); rename it")
+    fields = "".join(f"    {p.name}: {PYTHON_TYPES[p.type]}  # {p.unit}\n" for p in schema.values())
+    return (f'''"""The parameters of data/parameters.csv with their Python types: the fields of `analysis.data.params.Params`.
+
+Generated from the schema by `{TYPES_COMMAND}` (do not edit; tests/test_params.py
+checks that it matches data/parameters.csv). Types only: every default, bound and source lives in
+data/parameters.csv.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, eq=False)
+class ParameterFields:
+    """One field per parameter, in the order of data/parameters.csv (comment: its unit)."""
+
+{fields}''')
+
+
+def write_types(schema: dict[str, Parameter], path: Path = TYPES_FILE) -> Path:
+    """Write `types_module(schema)` to `path` atomically (a failed run leaves the old file)."""
+    text = types_module(schema)
+    fd, partial = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.replace(partial, path)
+    except BaseException:
+        Path(partial).unlink(missing_ok=True)
+        raise
+    return path

@@ -19,7 +19,7 @@ import yaml
 
 from analysis.data import Dataset, read_bounded, shorten
 from analysis.errors import ParameterError
-from analysis.data.params import resolve
+from analysis.data.params import Params, resolve
 
 SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
 SCENARIO_DIR_ENV = "ANALYSIS_SCENARIO_DIR"
@@ -121,14 +121,14 @@ def params_file(path: Path, dataset: Dataset | None = None) -> dict:
     return loaded["values"]
 
 
-def _validated(loaded: dict, dataset: Dataset | None) -> dict:
+def _validated(loaded: dict, dataset: Dataset | None) -> Params:
     try:
         return resolve(loaded["values"], dataset)
     except ParameterError as exc:
         raise ParameterError(f"{loaded['path']}: {exc}") from None
 
 
-def resolve_scenario(name: str, dataset: Dataset | None = None, directory: Path | None = None) -> dict:
+def resolve_scenario(name: str, dataset: Dataset | None = None, directory: Path | None = None) -> Params:
     """The full parameter set of a scenario (defaults overridden by its values), validated by the schema."""
     return _validated(load(name, directory), dataset)
 

@@ -6,8 +6,10 @@ read the build's validated snapshot instead (see `analysis.data`) and never impo
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 import pandera.pandas as pa
@@ -251,7 +253,8 @@ def _check_text(path: Path, raw: pd.DataFrame) -> None:
     for column in raw.columns:
         if CONTROL_CHARACTERS.search(column) or len(column) > MAX_TEXT:
             raise DataError(f"{path}: column name {shorten(column)} holds a control character or is too long")
-        for index, value in raw[column].items():
+        # Read as text (dtype=str, no NA values) with the default index: line = index + 2.
+        for index, value in cast(Iterable[tuple[int, str]], raw[column].items()):
             if len(value) > MAX_TEXT:
                 raise DataError(f"{path}, line {index + 2}, column '{column}': text of {len(value)} characters "
                                 f"(at most {MAX_TEXT})")

@@ -1,12 +1,14 @@
 """Amazon's capex and the AI-hardware funnel: capex -> AI dollars -> accelerators -> megawatts -> rental capacity."""
 from __future__ import annotations
 
+from typing import cast
+
 import pandas as pd
 
 from analysis.models import fleet
 from analysis.data import Dataset
 from analysis.data.memo import per_dataset
-from analysis.data.params import quarter_of
+from analysis.data.params import Params, quarter_of
 
 HOURS_PER_YEAR = 8760
 #: The cash-flow line comparable across companies ("purchases of property and equipment").
@@ -61,7 +63,7 @@ def aws_capex_share_by_year(ds: Dataset) -> pd.Series:
     return share.set_axis(share.index.str[2:].astype(int)).rename("aws_capex_share")
 
 
-def aws_share_of_quarters(quarters: pd.Index, by_year: pd.Series) -> pd.Series:
+def aws_share_of_quarters(quarters: pd.Index, by_year: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Each quarter's AWS share of capex: its year's filed share; a year before the first filed year takes the first,
     a year after the last takes the last (`aws_share_year` says which)."""
     years = quarters.str[:4].astype(int)
@@ -69,7 +71,7 @@ def aws_share_of_quarters(quarters: pd.Index, by_year: pd.Series) -> pd.Series:
     return pd.Series(by_year.loc[used].to_numpy(), index=quarters, name="aws_capex_share"), pd.Series(used, index=quarters)
 
 
-def ai_funnel(capex_gross: pd.Series, mix: pd.DataFrame, aws_share: pd.Series, p: dict) -> pd.DataFrame:
+def ai_funnel(capex_gross: pd.Series, mix: pd.DataFrame, aws_share: pd.Series, p: Params) -> pd.DataFrame:
     """From Amazon gross capex (USD million, per quarter) to accelerators, power and rental capacity, with each
     quarter's accelerator mix (quarters after the mix's last quarter use that last mix: `mix_quarter`) and AWS's
     share of capex for the quarter (`aws_share`, per quarter).
@@ -86,10 +88,10 @@ def ai_funnel(capex_gross: pd.Series, mix: pd.DataFrame, aws_share: pd.Series, p
                              for q in capex_gross.index], index=capex_gross.index)
     unit = per_q.reindex(mix_quarter.to_numpy()).set_axis(capex_gross.index)
     aws_capex = capex_gross * aws_share
-    ai_hardware = aws_capex * p["ai_share"]
+    ai_hardware = aws_capex * p.ai_share
     accelerators = ai_hardware * 1e6 / unit["all_in_usd"]
-    power_mw = accelerators * unit["power_w"] * (1 + p["server_overhead_fraction"]) * p["pue"] / 1e6
-    rental = accelerators * HOURS_PER_YEAR * p["utilization"] * unit["rent_usd_per_hour"] / 1e6
+    power_mw = accelerators * unit["power_w"] * (1 + p.server_overhead_fraction) * p.pue / 1e6
+    rental = accelerators * HOURS_PER_YEAR * p.utilization * unit["rent_usd_per_hour"] / 1e6
     return pd.DataFrame({
         "capex_gross": capex_gross,
         "aws_capex_share": aws_share,
@@ -104,7 +106,7 @@ def ai_funnel(capex_gross: pd.Series, mix: pd.DataFrame, aws_share: pd.Series, p
     })
 
 
-def funnel(ds: Dataset, p: dict) -> pd.DataFrame:
+def funnel(ds: Dataset, p: Params) -> pd.DataFrame:
     """`ai_funnel` over every quarter of Amazon's reported gross capex, with Epoch AI's chip mix and AWS's share of
     capex from the 10-K for the quarter's year (`aws_share_year`: the filed year used)."""
     gross = wide(amazon_quarterly(ds))["capex_gross"].dropna()
@@ -120,20 +122,21 @@ def epoch_cross_check(ds: Dataset, f: pd.DataFrame) -> pd.DataFrame:
     return out.assign(ratio=out["implied"] / out["epoch_median"])
 
 
-def ai_share_sensitivity(ds: Dataset, p: dict, shares) -> pd.DataFrame:
+def ai_share_sensitivity(ds: Dataset, p: Params, shares) -> pd.DataFrame:
     """The focus quarter's funnel at each `ai_share` in `shares` (other parameters as in `p`)."""
-    return pd.DataFrame([{**funnel(ds, {**p, "ai_share": s}).loc[p["focus_quarter"]], "ai_share": s} for s in shares])
+    return pd.DataFrame([{**funnel(ds, p.replace(ai_share=s)).loc[p.focus_quarter], "ai_share": s} for s in shares])
 
 
-def essay_check(ds: Dataset, p: dict) -> pd.DataFrame:
+def essay_check(ds: Dataset, p: Params) -> pd.DataFrame:
     """The essay's capex claims for the focus quarter set against reported figures and the funnel's defaults."""
     claims = ds["essay_claims"].set_index("claim_id")
     f = funnel(ds, p)
-    quarter = p["focus_quarter"]
+    quarter = p.focus_quarter
     if quarter not in f.index:
         raise KeyError(f"focus_quarter {quarter} has no Amazon capex data (available: {f.index[0]}..{f.index[-1]})")
-    row = f.loc[quarter]
-    essay_aws, essay_ai = claims.loc["aws-capex-q3-2023", "figure"], claims.loc["aws-ai-capex-q3-2023", "figure"]
+    row = cast(pd.Series, f.loc[quarter])                  # one row: a quarter appears once
+    essay_aws = cast(float, claims.loc["aws-capex-q3-2023", "figure"])
+    essay_ai = cast(float, claims.loc["aws-ai-capex-q3-2023", "figure"])
     return pd.DataFrame([
         {"item": "Amazon gross capex (reported)", "essay": None, "this report": row["capex_gross"]},
         {"item": "AWS capex", "essay": essay_aws, "this report": row["aws_capex"]},
@@ -142,12 +145,12 @@ def essay_check(ds: Dataset, p: dict) -> pd.DataFrame:
     ]).set_index("item")
 
 
-def headline_results(ds: Dataset, p: dict) -> list[dict]:
+def headline_results(ds: Dataset, p: Params) -> list[dict]:
     """Headline numbers of the capex section (value and unit each)."""
     f = funnel(ds, p)
-    if p["focus_quarter"] not in f.index:
-        raise KeyError(f"focus_quarter {p['focus_quarter']} has no Amazon capex data")
-    focus, q = f.loc[p["focus_quarter"]], p["focus_quarter"]
+    if p.focus_quarter not in f.index:
+        raise KeyError(f"focus_quarter {p.focus_quarter} has no Amazon capex data")
+    focus, q = cast(pd.Series, f.loc[p.focus_quarter]), p.focus_quarter
     last4 = f.iloc[-4:]
     latest_q = f.index[-1]
     return [

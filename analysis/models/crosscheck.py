@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import cast
 
 import numpy as np
 import pandas as pd
 
+from analysis.data.params import Params
 from analysis.data.units import fmt
 
 
@@ -61,7 +63,7 @@ def agreement_text(table: pd.DataFrame) -> str:
 
 def largest_disagreement(table: pd.DataFrame) -> pd.Series:
     """The panel row whose two figures are furthest apart (largest fold difference)."""
-    return table.loc[table["fold"].idxmax()]
+    return cast(pd.Series, table.loc[cast(int, table["fold"].idxmax())])   # one row: the panel's rows are numbered
 
 
 FOUR_YEARS_MONTHS = 48
@@ -70,7 +72,7 @@ SEQUOIA_ENERGY_AND_BUILDINGS = 2.0
 SEQUOIA_END_USER_MARGIN = 2.0
 
 
-def our_values(ds, p: dict, schema: dict, result: dict) -> dict[str, float]:
+def our_values(ds, p: Params, schema: dict, result: dict) -> dict[str, float]:
     """The report's figure for each `compares_with` key of data/cross_checks.csv, computed by the section
     pipelines (`result` = section 3's `outlook.run`). Landlord figures use the first case (bought at launch
     prices) unless the published figure is dated at another time, as each line says."""
@@ -95,7 +97,7 @@ def our_values(ds, p: dict, schema: dict, result: dict) -> dict[str, float]:
         # Sequoia's end-user margin applied as Cahn does (his x4 includes it).
         "revenue_needed_per_gpu_dollar": float(cut["breakeven_price_scale"] * life_revenue / portfolio.h100_price(ds, at_cut.start.year))
         * SEQUOIA_END_USER_MARGIN,
-        "aws_cost_per_h100_hour": float(portfolio.cost_per_gpu_hour(at_cut).set_index("component").loc["total", "full_use"]),
+        "aws_cost_per_h100_hour": float(cast(float, portfolio.cost_per_gpu_hour(at_cut).set_index("component").loc["total", "full_use"])),
         "breakeven_price_after_cut": float(cut["breakeven_price_scale"] * cut["mean_price"]),
         # The published cost sheet is dated August 2024: the all-in capex at Epoch's 2024 H100 price.
         "capex_per_h100_usd": float(fleet.all_in_capex(ds, portfolio.h100_price(ds, 2024), p)),

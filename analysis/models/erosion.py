@@ -151,7 +151,7 @@ def observed_shares(weights: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {v: w / total for v, w in weights.items()}
 
 
-def logistic_move(t, start: float, ceiling, midpoint, takeover, t0: float) -> np.ndarray:
+def logistic_move(t, start: float | np.ndarray, ceiling, midpoint, takeover, t0: float) -> np.ndarray:
     """Share at times t (> t0) moving from `start` at t0 towards `ceiling` along a logistic with this midpoint and
     takeover; computed in log space so that a move already far along stays finite."""
     z = LN81 * (np.asarray(t, float) - midpoint) / takeover
@@ -160,7 +160,7 @@ def logistic_move(t, start: float, ceiling, midpoint, takeover, t0: float) -> np
     return start + (ceiling - start) * progress
 
 
-def forecast_compute_shares(model: Model, p: Params, anchor: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+def forecast_compute_shares(model: Model, p: Params, anchor: Mapping[str, np.ndarray]) -> dict[str, np.ndarray | float]:
     """Vendor compute shares in the forecast years, each (draws, forecast years), each challenger moving from its
     `anchor` share (draws, 1) in the last observed year."""
     t = np.array(model.forecast_years, float) + MID_YEAR
@@ -185,7 +185,7 @@ def _observed_rows(model: Model, p: Params) -> np.ndarray:
 def evaluate(model: Model, overrides: Params | None = None) -> dict[str, np.ndarray]:
     """Per-year paths over observed + forecast years, each (draws, years). `overrides` replace named inputs by values
     or 1-D draws; `observed_data` picks each draw's row of the observed data, and the forecast is calibrated on it."""
-    p = dict(model.point)
+    p: dict[str, np.typing.ArrayLike] = dict(model.point)
     unknown = set(overrides or {}) - set(p)
     if unknown:
         raise KeyError(f"unknown inputs: {sorted(unknown)}")

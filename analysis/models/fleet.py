@@ -3,11 +3,13 @@ and what they cost (units x price per chip and year)."""
 from __future__ import annotations
 
 import re
+from typing import cast
 
 import pandas as pd
 
 from analysis.data import Dataset
 from analysis.data.memo import per_dataset
+from analysis.data.params import Params
 
 BANDS = ["median", "p5", "p95"]
 EPOCH_SOURCE = "epoch-ai-chip-counts"
@@ -132,16 +134,16 @@ GPUS_PER_H100_SERVER = 8
 SERVER_PRICE_CHIP = "h100-sxm"
 
 
-def server_factor(ds: Dataset, p: dict) -> float:
+def server_factor(ds: Dataset, p: Params) -> float:
     """Cost of a server per accelerator over the chip's price, from one sourced price: an 8-GPU H100 server
     (`h100_server_price_usd`) / 8 over Epoch AI's H100 price of the same year. Applied to every chip's price."""
-    return p["h100_server_price_usd"] / GPUS_PER_H100_SERVER / epoch_price(ds, SERVER_PRICE_CHIP, SERVER_PRICE_YEAR)
+    return p.h100_server_price_usd / GPUS_PER_H100_SERVER / epoch_price(ds, SERVER_PRICE_CHIP, SERVER_PRICE_YEAR)
 
 
-def all_in_capex(ds: Dataset, chip_price_usd, p: dict):
+def all_in_capex(ds: Dataset, chip_price_usd, p: Params):
     """Capex per accelerator with its share of the server and of the cluster network, each added once (USD):
     chip price x server_factor / (1 - network_share_of_cluster_capex)."""
-    return chip_price_usd * server_factor(ds, p) / (1 - p["network_share_of_cluster_capex"])
+    return chip_price_usd * server_factor(ds, p) / (1 - p.network_share_of_cluster_capex)
 
 
 def epoch_label(ds: Dataset, chip_id: str) -> str:
@@ -163,7 +165,10 @@ def epoch_price(ds: Dataset, chip_id: str, year: int) -> float:
 
 def first_month(price_period: str) -> pd.Period:
     """First YYYY-MM in an instance row's `price_period` text (e.g. 'price lists 2025-06 .. 2026-07')."""
-    return pd.Period(re.search(r"\d{4}-\d{2}", price_period).group(0), freq="M")
+    found = re.search(r"\d{4}-\d{2}", price_period)
+    if found is None:
+        raise ValueError(f"price period {price_period!r} names no month YYYY-MM")
+    return pd.Period(found.group(0), freq="M")
 
 
 def last_month(price_period: str) -> pd.Period:
@@ -186,17 +191,17 @@ def _on_demand_prices(ds: Dataset, instance_type: str) -> tuple[pd.Period | None
     rows = inst[inst["instance_type"] == instance_type].set_index("price_kind")
     per_accel = rows["usd_per_hour"] / rows["accelerator_count"]
     if "on_demand_post_cut" in rows.index:
-        cut = first_month(rows.loc["on_demand_post_cut", "price_period"])
+        cut = first_month(cast(str, rows.loc["on_demand_post_cut", "price_period"]))
         return cut, float(per_accel["on_demand_pre_cut"]), float(per_accel["on_demand_post_cut"])
     return None, float(per_accel["on_demand"]), float(per_accel["on_demand"])
 
 
-def quarterly_mix(ds: Dataset, p: dict) -> pd.DataFrame:
+def quarterly_mix(ds: Dataset, p: Params) -> pd.DataFrame:
     """Amazon's accelerator mix per complete Epoch quarter, one row per (quarter, chip): `unit_share` of the
     quarter's units (Epoch median), `chip_price_usd` (Epoch's price for the year; Trainium: the parameter),
     `all_in_usd` (all_in_capex), `power_w` (Epoch's TDP / units) and `rent_usd_per_hour` (on-demand list
     price per accelerator in force in the quarter's first month, of the chip's `rent_instance` in epoch_chips.csv)."""
-    mix = _chip_mix(ds, p["trainium_unit_cost_usd"])
+    mix = _chip_mix(ds, p.trainium_unit_cost_usd)
     return mix.assign(all_in_usd=all_in_capex(ds, mix["chip_price_usd"], p))[MIX_COLUMNS]
 
 

@@ -21,8 +21,10 @@ import hashlib
 import math
 import re
 import subprocess
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -83,7 +85,7 @@ class Draws:
     values: dict[str, np.ndarray]
 
 
-def forecast_draws(ds: Dataset, p: dict, schema: dict) -> Draws:
+def forecast_draws(ds: Dataset, p: params.Params, schema: dict) -> Draws:
     """The model's draws of every target for one parameter set (the one call into the forecast model)."""
     result = outlook.run(ds, p, schema, sensitivity=False)
     model = result["model"]
@@ -209,7 +211,7 @@ def write_release(table: pd.DataFrame, version: str, folder: Path) -> Path:
     return target
 
 
-def release(ds: Dataset, p: dict, schema: dict, version: str, folder: Path, model_id: str,
+def release(ds: Dataset, p: params.Params, schema: dict, version: str, folder: Path, model_id: str,
             forecast_date: str | None = None, reconstructed: bool = False) -> Path:
     """Compute and lock release `version` of parameter set `p` (checked before any computing)."""
     check_new(version, folder)
@@ -258,7 +260,7 @@ def outside_views(ds: Dataset) -> dict[tuple[str, int], dict]:
     found = {}
     for target, pattern in OUTSIDE_VIEWS.items():
         regex = re.compile(re.escape(pattern).replace(re.escape("{year}"), r"(\d{4})"))
-        for row in checks.itertuples():
+        for row in cast(Iterable[Any], checks.itertuples()):        # columns checked on load (analysis.data.tables)
             match = regex.fullmatch(str(row.compares_with))
             if match:
                 found[(target, int(match.group(1)))] = {"value": float(row.published_value), "check_id": row.check_id}
@@ -283,7 +285,8 @@ def track_record(releases: pd.DataFrame, found: dict, outside: dict) -> pd.DataF
     probability), the outcome if known (else when it is expected), error, 90% coverage, CRPS/WIS or Brier, and the
     same scores of persistence and of the outside view."""
     rows = []
-    for (rel, target, year), group in releases.groupby(["release", "target", "year"], sort=True):
+    groups = cast(Iterable[tuple[tuple[str, str, int], pd.DataFrame]], releases.groupby(["release", "target", "year"], sort=True))
+    for (rel, target, year), group in groups:
         first = group.iloc[0]
         horizon = int(first["horizon"])
         if horizon < 1:
@@ -358,17 +361,17 @@ def _plain(value):
 
 def results(record: pd.DataFrame) -> list[dict]:
     """The track record as results.json items (key, label, value, unit, and each row's scores)."""
-    items = []
-    for r in summary(record).itertuples():
+    items: list[dict] = []
+    for r in cast(Iterable[Any], summary(record).itertuples()):
         base = f"track_{r.release}_{r.target}"
         items.append({"key": f"{base}_{r.score}", "label": f"Track record, release {r.release}: {r.target}, mean "
                       f"{r.score.upper()} over {r.resolved} resolved years (persistence, outside view beside it)",
                       "value": r.model, "unit": "score", "persistence": _plain(r.persistence),
                       "outside_view": _plain(r.outside_view), "coverage_90": _plain(r.coverage_90)})
-    for r in record.to_dict("records"):
-        items.append({"key": f"track_{r['release']}_{r['target']}_{r['year']}",
-                      "label": f"Release {r['release']}: {r['target']}, {r['year']}", "value": _plain(r["forecast"]),
-                      "unit": r["unit"], **{k: _plain(v) for k, v in r.items() if k not in ("forecast", "unit")}})
+    for rec in record.to_dict("records"):
+        items.append({"key": f"track_{rec['release']}_{rec['target']}_{rec['year']}",
+                      "label": f"Release {rec['release']}: {rec['target']}, {rec['year']}", "value": _plain(rec["forecast"]),
+                      "unit": rec["unit"], **{k: _plain(v) for k, v in rec.items() if k not in ("forecast", "unit")}})
     return items
 
 

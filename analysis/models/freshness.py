@@ -1,6 +1,8 @@
 """Which data series are stale relative to the report's as-of date (latest point more than two quarters older)."""
 from __future__ import annotations
 
+from typing import cast
+
 import pandas as pd
 
 from analysis.data import Dataset
@@ -25,7 +27,8 @@ def latest_points(ds: Dataset) -> pd.DataFrame:
     chips = fleet["vendor"].replace({"Amazon": "Trainium", "Nvidia": "Nvidia GPUs"})
     fleet = fleet.assign(series="Epoch AI estimate of Amazon's " + chips + " additions (" + fleet["measure"] + ")")
     both = pd.concat([fin[["series", "quarter"]], fleet[["series", "quarter"]]])
-    return both.groupby("series", as_index=False)["quarter"].max().rename(columns={"quarter": "latest"})
+    latest = cast(pd.DataFrame, both.groupby("series", as_index=False)["quarter"].max())   # as_index=False: a frame
+    return latest.rename(columns={"quarter": "latest"})
 
 
 def stale_series(ds: Dataset, as_of: str) -> pd.DataFrame:

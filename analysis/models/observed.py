@@ -19,6 +19,7 @@ rows 1..n are draws. Complete quarters only.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -117,7 +118,8 @@ def draws(ds: Dataset, trainium_unit_cost_usd: float, seed: int, n: int = POOL_S
     spend = units * price / 1e9
     compute = units * rows["h100e_per_unit"].to_numpy()
     years = tuple(sorted(int(y) for y in rows["year"].unique()))
-    out_spend, out_compute = {}, {}
+    out_spend: dict[str, np.ndarray] = {}
+    out_compute: dict[str, np.ndarray] = {}
     for v in ds["vendors"].itertuples():
         mine = (rows["vendor"] == v.epoch_vendor).to_numpy()
         covered = set(rows.loc[mine, "year"])
@@ -128,7 +130,7 @@ def draws(ds: Dataset, trainium_unit_cost_usd: float, seed: int, n: int = POOL_S
             if year in covered:
                 s[:, j] = spend[:, cols].sum(axis=1)
                 c[:, j] = compute[:, cols].sum(axis=1)
-        out_spend[v.vendor_id], out_compute[v.vendor_id] = s, c
+        out_spend[cast(str, v.vendor_id)], out_compute[cast(str, v.vendor_id)] = s, c
     return Purchases(years, out_spend, out_compute)
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import itertools
 import json
 from collections import Counter
+from collections.abc import Iterable
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -20,7 +22,7 @@ from analysis.models import erosion, fleet, observed, scoring, uncertainty
 from analysis.models.capex import amazon_quarterly, wide
 from analysis.data import Dataset
 from analysis.data.memo import per_dataset
-from analysis.data.params import Parameter, what_if_values
+from analysis.data.params import Parameter, Params, as_params, what_if_values
 from analysis.data.params import schema as parameter_schema
 
 BILLION = 1e9
@@ -32,6 +34,9 @@ MONTE_CARLO_PARAMETERS = ("mc_draws", "random_seed")
 #: How often this process ran the forecast's Monte Carlo, per parameter set (JSON of its forecast values).
 MONTE_CARLO_RUNS: Counter[str] = Counter()
 SENSITIVITY_OUTCOME = "nvidia_revenue_{}_{}".format(*erosion.FORECAST_WINDOW)
+#: pandas-stubs types the fields of an `itertuples()` row as any scalar; the tables' columns are checked on load
+#: (analysis.data.tables), so rows are read as Any.
+Rows = Iterable[Any]
 
 
 @per_dataset
@@ -46,12 +51,12 @@ def annual_capex(ds: Dataset) -> pd.Series:
 def vendors(ds: Dataset) -> tuple[erosion.Vendor, ...]:
     """Vendors from data/vendors.csv, the incumbent first."""
     table = ds["vendors"].sort_values("role", key=lambda r: r != "incumbent", kind="stable")
-    return tuple(erosion.Vendor(r.vendor_id, r.label, r.kind) for r in table.itertuples())
+    return tuple(erosion.Vendor(r.vendor_id, r.label, r.kind) for r in cast(Rows, table.itertuples()))
 
 
-def purchase_draws(ds: Dataset, p: dict) -> observed.Purchases:
+def purchase_draws(ds: Dataset, p: Params) -> observed.Purchases:
     """The central estimate and draws of Amazon's purchases per vendor and year at the run's Trainium unit cost."""
-    return observed.draws(ds, float(p["trainium_unit_cost_usd"]), int(p["random_seed"]))
+    return observed.draws(ds, float(p.trainium_unit_cost_usd), int(p.random_seed))
 
 
 def bought_challengers(vs: tuple[erosion.Vendor, ...], draws: observed.Purchases) -> list[str]:
@@ -60,15 +65,16 @@ def bought_challengers(vs: tuple[erosion.Vendor, ...], draws: observed.Purchases
     return [v.id for v in vs[1:] if (np.nan_to_num(draws.compute[v.id][0]) > 0).any()]
 
 
-def observed_purchases(ds: Dataset, p: dict) -> pd.DataFrame:
+def observed_purchases(ds: Dataset, p: Params) -> pd.DataFrame:
     """Amazon's accelerator purchases per complete year and vendor, from Epoch AI's unit estimates: units and H100e
     (Epoch's medians) and spend (USD bn): the central estimate with the 5th and 95th percentiles of the draws
     (analysis.observed). A vendor Epoch has no Amazon rows for counts as zero; a vendor with rows only from some year
     on (Trainium from 2024) is missing (NaN) before."""
+    p = as_params(p, ds)        # analysis/sections/summary.py passes a plain dict for now
     draws = purchase_draws(ds, p)
     units = fleet.yearly(fleet.chip_additions(ds, "units"), by="vendor").pivot(index="year", columns="vendor", values="median")
     rows = []
-    for v in ds["vendors"].itertuples():
+    for v in cast(Rows, ds["vendors"].itertuples()):
         spend = observed.band(draws.spend[v.vendor_id])
         for j, year in enumerate(draws.years):
             n = units[v.epoch_vendor].get(year, np.nan) if v.epoch_vendor in units else 0.0
@@ -79,10 +85,11 @@ def observed_purchases(ds: Dataset, p: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def observed_share_bands(ds: Dataset, p: dict) -> pd.DataFrame:
+def observed_share_bands(ds: Dataset, p: Params) -> pd.DataFrame:
     """Per observed year: the share of the compute Amazon added of each challenger the data observe it buying
     (`<vendor>_compute_share`: Trainium's) and the ASIC share of its accelerator spend and compute — the central
     estimate with the draws' 5th and 95th percentiles (NaN where the data do not cover every vendor)."""
+    p = as_params(p, ds)        # a plain dict (a section's values) is accepted
     draws = purchase_draws(ds, p)
     vs = vendors(ds)
     spend = erosion.observed_shares(draws.spend)
@@ -90,16 +97,16 @@ def observed_share_bands(ds: Dataset, p: dict) -> pd.DataFrame:
     asics = [v.id for v in vs if v.kind == "asic"]
     table = pd.DataFrame({"year": list(draws.years)})
     for name, values in ((*((f"{v}_compute_share", compute[v]) for v in bought_challengers(vs, draws)),
-                          ("asic_spend_share", sum(spend[v] for v in asics)),
-                          ("asic_compute_share", sum(compute[v] for v in asics)))):
+                          ("asic_spend_share", cast(np.ndarray, sum(spend[v] for v in asics))),
+                          ("asic_compute_share", cast(np.ndarray, sum(compute[v] for v in asics))))):
         b = observed.band(values)
         table[name], table[f"{name}_p5"], table[f"{name}_p95"] = b["central"], b["p5"], b["p95"]
     return table
 
 
-def observed_years(ds: Dataset, p: dict) -> list[int]:
+def observed_years(ds: Dataset, p: Params) -> list[int]:
     """Years with reported capex and Epoch estimates, up to `observed_through`."""
-    return [y for y in observable_years(ds) if y <= p["observed_through"]]
+    return [y for y in observable_years(ds) if y <= p.observed_through]
 
 
 @per_dataset
@@ -110,11 +117,12 @@ def observable_years(ds: Dataset) -> list[int]:
     return [int(y) for y in capex.index if y in epoch]
 
 
-def calibration(ds: Dataset, p: dict) -> pd.DataFrame:
+def calibration(ds: Dataset, p: Params) -> pd.DataFrame:
     """Per observed year: Amazon capex, accelerator purchases (USD bn) and their share of capex, USD per H100e of the
     incumbent (Nvidia) and of each challenger the data observe buying (compute > 0 in some year: Trainium), and each
     such challenger's cost ratio to the incumbent (`<vendor>_cost_ratio`) — each the central estimate with the draws'
     5th and 95th percentiles. Each draw's last observed year is where its forecast starts (analysis.erosion)."""
+    p = as_params(p, ds)        # a plain dict (a section's values) is accepted
     draws = purchase_draws(ds, p)
     years = list(draws.years)
     capex = (annual_capex(ds) / 1e3).reindex(years).to_numpy()
@@ -131,7 +139,7 @@ def calibration(ds: Dataset, p: dict) -> pd.DataFrame:
     return table.dropna(subset=["capex"]).reset_index(drop=True)
 
 
-def build_model(ds: Dataset, p: dict, schema: dict[str, Parameter]) -> erosion.Model:
+def build_model(ds: Dataset, p: Params, schema: dict[str, Parameter]) -> erosion.Model:
     """The erosion model for one parameter set: observed years as the data's central estimate and draws, point
     values of the forecast inputs (a challenger's cost ratio only where no observed year covers it)."""
     years = observed_years(ds, p)
@@ -141,20 +149,20 @@ def build_model(ds: Dataset, p: dict, schema: dict[str, Parameter]) -> erosion.M
     obs = erosion.Observed(tuple(years), (annual_capex(ds) / 1e3).loc[years].to_numpy(),
                            {v.id: draws.spend[v.id][:, cols] for v in vs}, {v.id: draws.compute[v.id][:, cols] for v in vs})
     outlook = capex_outlook(ds, p, years[-1])
-    point = {f"capex_growth_{int(r.year)}": r.growth for r in outlook.itertuples()}
-    point["accelerator_share_change"] = p["accelerator_share_change"]
+    point: dict[str, float] = {f"capex_growth_{int(r.year)}": r.growth for r in cast(Rows, outlook.itertuples())}
+    point["accelerator_share_change"] = p.accelerator_share_change
     point[erosion.OBSERVED_INPUT] = 0.0
     calibrated = erosion.calibrated_cost(obs, vs[1:])
-    point.update({f"{v.id}_{name}": p[f"{v.id}_{name}"] for v in vs[1:] for name in erosion.CHALLENGER_INPUTS
+    point.update({f"{v.id}_{name}": cast(float, p[f"{v.id}_{name}"]) for v in vs[1:] for name in erosion.CHALLENGER_INPUTS
                   if name != "cost_ratio" or v.id not in calibrated})
     return erosion.Model(vs, obs, tuple(int(y) for y in outlook["year"]), point)
 
 
-def capex_outlook(ds: Dataset, p: dict, last_observed: int) -> pd.DataFrame:
+def capex_outlook(ds: Dataset, p: Params, last_observed: int) -> pd.DataFrame:
     """Growth factors (with low/high) of each forecast year from data/capex_outlook.csv, in the chosen vintage,
     times `capex_growth_scale`."""
-    table = _outlook_rows(ds, p["capex_outlook_vintage"], last_observed)
-    scale = p["capex_growth_scale"]
+    table = _outlook_rows(ds, p.capex_outlook_vintage, last_observed)
+    scale = p.capex_growth_scale
     return table.assign(growth=table["growth"] * scale, low=table["low"] * scale, high=table["high"] * scale)
 
 
@@ -165,18 +173,21 @@ def _outlook_rows(ds: Dataset, vintage: str, last_observed: int) -> pd.DataFrame
     return table[(table["vintage"] == vintage) & (table["year"] > last_observed)].sort_values("year")
 
 
-def input_distributions(ds: Dataset, p: dict, schema: dict[str, Parameter], model: erosion.Model) -> dict:
+def input_distributions(ds: Dataset, p: Params, schema: dict[str, Parameter], model: erosion.Model) -> dict:
     """The inputs' distributions: the observed data (its draws, ordered by the last observed year's accelerator
     spend), each capex growth factor from its outlook row, and every uncertain parameter the model uses, with value =
     median and sourced low/high = p5/p95 (analysis.uncertainty)."""
     last_spend = np.nansum(np.stack([s[1:, -1] for s in model.observed.spend.values()]), axis=0)
-    specs = {erosion.OBSERVED_INPUT: erosion.ObservedIndex(tuple(int(i) + 1 for i in np.argsort(last_spend, kind="stable")))}
+    specs: dict[str, erosion.ObservedIndex | uncertainty.SplitDistribution] = {
+        erosion.OBSERVED_INPUT: erosion.ObservedIndex(tuple(int(i) + 1 for i in np.argsort(last_spend, kind="stable")))}
     specs.update({f"capex_growth_{int(r.year)}": uncertainty.SplitDistribution(r.growth, r.low, r.high, "lognormal")
-                  for r in capex_outlook(ds, p, model.observed.years[-1]).itertuples()})
+                  for r in cast(Rows, capex_outlook(ds, p, model.observed.years[-1]).itertuples())})
     for name in model.point:
         param = schema.get(name)
         if param is not None and param.distribution != "fixed":
-            specs[name] = uncertainty.for_parameter(p[name], param.default, param.low, param.high, param.distribution)
+            # An uncertain parameter is a number with a sourced low < high (analysis.data.tables checks both).
+            low, high = cast(float, param.low), cast(float, param.high)
+            specs[name] = uncertainty.for_parameter(cast(float, p[name]), param.default, low, high, param.distribution)
     return specs
 
 
@@ -190,10 +201,12 @@ def _table(model: erosion.Model, paths: dict) -> pd.DataFrame:
 RUN_COST = {"base": (1.3, 250e6), "mc_draws": (23 / 1e6, 3.4e9 / 1e6), "sobol_base_samples": (18 / 65536, 2.1e9 / 65536)}
 
 
-def cost(p: dict, sensitivity: bool = True) -> tuple[float, float]:
+def cost(p: Params, sensitivity: bool = True) -> tuple[float, float]:
     """About how long (s) and how much memory (bytes) one `run` with parameters `p` takes (RUN_COST)."""
     parts = ["base", "mc_draws", *(["sobol_base_samples"] if sensitivity else [])]
-    return tuple(sum(RUN_COST[k][i] * (1 if k == "base" else p[k]) for k in parts) for i in (0, 1))
+    counts = {"base": 1, "mc_draws": p.mc_draws, "sobol_base_samples": p.sobol_base_samples}
+    seconds, memory = (sum(RUN_COST[k][i] * counts[k] for k in parts) for i in (0, 1))
+    return seconds, memory
 
 
 def parameters(ds: Dataset) -> tuple[str, ...]:
@@ -207,9 +220,9 @@ def inert_parameters(ds: Dataset) -> dict[str, str]:
     path and cost while its default ceiling is 0, and the cost ratio of a challenger the observed years cover
     (calibrated on them instead)."""
     schema = parameter_schema(ds)
-    defaults = {name: p.default for name, p in schema.items()}
+    defaults = as_params({name: p.default for name, p in schema.items()}, ds)
     calibrated = build_model(ds, defaults, schema).calibrated_cost
-    inert = {}
+    inert: dict[str, str] = {}
     for v in vendors(ds)[1:]:
         if defaults[f"{v.id}_ceiling"] == 0:
             inert |= {f"{v.id}_{k}": f"{v.id}_ceiling is 0 at the defaults: {v.label} takes no share"
@@ -219,12 +232,12 @@ def inert_parameters(ds: Dataset) -> dict[str, str]:
     return inert
 
 
-def forecast_values(ds: Dataset, p: dict) -> dict:
+def forecast_values(ds: Dataset, p: Params | dict) -> dict:
     """The values of the forecast's parameters in the parameter set `p` (the key a forecast is remembered by)."""
     return {name: p[name] for name in parameters(ds)}
 
 
-def run(ds: Dataset, p: dict, schema: dict[str, Parameter], sensitivity: bool = True) -> dict:
+def run(ds: Dataset, p: Params, schema: dict[str, Parameter], sensitivity: bool = True) -> dict:
     """Central estimate (the model at the inputs' medians), Monte Carlo percentiles and outcomes, threshold
     probabilities per year and 'stays above' years, and (if `sensitivity`) tornado and Sobol ranking of Nvidia's
     2026-2030 revenue from AWS. The forecast itself runs once per dataset and forecast values in a process (every
@@ -233,7 +246,7 @@ def run(ds: Dataset, p: dict, schema: dict[str, Parameter], sensitivity: bool = 
     if sensitivity:
         model_fn = erosion.outcome_model(result["model"], SENSITIVITY_OUTCOME)
         result["tornado"] = erosion.tornado(model_fn, result["specs"])
-        result["sobol"] = erosion.sobol_indices(model_fn, result["specs"], p["sobol_base_samples"], p["random_seed"])
+        result["sobol"] = erosion.sobol_indices(model_fn, result["specs"], p.sobol_base_samples, p.random_seed)
     return result
 
 
@@ -243,16 +256,17 @@ SCORED_METRICS = ("capex", "accelerator_spend", "nvidia_revenue", "compute_share
 
 
 @per_dataset
-def _forecast(ds: Dataset, p: dict, schema: dict[str, Parameter]) -> dict:
+def _forecast(ds: Dataset, p: Params, schema: dict[str, Parameter]) -> dict:
     """`run` without the sensitivity analysis, once per forecast parameter set (a scenario table and a hindcast
     repeat runs)."""
-    MONTE_CARLO_RUNS[json.dumps(p, sort_keys=True)] += 1
+    MONTE_CARLO_RUNS[json.dumps(dict(p), sort_keys=True)] += 1
+    p = as_params(p, ds)        # the forecast's values (the memo's key), the others at their defaults
     model = build_model(ds, p, schema)
     specs = input_distributions(ds, p, schema, model)
     central_paths = erosion.evaluate(model, erosion.medians(specs))
     central = _table(model, central_paths)
     summary = {k: None if np.isnan(v[0]) else float(v[0]) for k, v in erosion.outcomes(central_paths, model.years).items()}
-    paths = erosion.evaluate(model, erosion.sample_inputs(specs, p["mc_draws"], p["random_seed"]))
+    paths = erosion.evaluate(model, erosion.sample_inputs(specs, p.mc_draws, p.random_seed))
     return {"model": model, "specs": specs, "central": central, "summary": summary,
             "percentiles": erosion.percentile_table(paths, model.years),
             "outcomes": erosion.outcome_table(erosion.outcomes(paths, model.years)),
@@ -261,10 +275,11 @@ def _forecast(ds: Dataset, p: dict, schema: dict[str, Parameter]) -> dict:
             "draws": {m: paths[m] for m in SCORED_METRICS}}
 
 
-def observed_run(ds: Dataset, p: dict, schema: dict[str, Parameter]) -> dict:
+def observed_run(ds: Dataset, p: Params, schema: dict[str, Parameter]) -> dict:
     """What happened: the model with every observable year observed (whatever `observed_through` says) at the data's
     central estimate — {"model", "central"} like `run`, without forecast draws."""
-    model = build_model(ds, {**p, "observed_through": int(schema["observed_through"].maximum)}, schema)
+    last = int(cast(float, schema["observed_through"].maximum))       # an int parameter: its bounds are set
+    model = build_model(ds, p.replace(observed_through=last), schema)
     return {"model": model, "central": _table(model, erosion.evaluate(model))}
 
 
@@ -307,11 +322,12 @@ def nvidia_datacenter_by_year(ds: Dataset) -> pd.Series:
     return (grouped.sum()[grouped.count() == 4] / 1e3).rename("nvidia_datacenter_revenue")
 
 
-def spend_check(ds: Dataset, p: dict, schema: dict[str, Parameter], result: dict) -> pd.DataFrame:
+def spend_check(ds: Dataset, p: Params, schema: dict[str, Parameter], result: dict) -> pd.DataFrame:
     """Per observed year: the model's accelerator spend and Nvidia revenue (central, with the draws' 5th-95th
     percentiles) beside the widest band Epoch's figures allow (p5 units x low prices to p95 units x high prices,
     summed over chips; `nvidia_*` the incumbent's own) and Nvidia's Data Center revenue (Amazon's implied share of it)."""
-    prices = fleet.unit_prices(ds, p["trainium_unit_cost_usd"])
+    p = as_params(p, ds)        # a plain dict (a section's values) is accepted
+    prices = fleet.unit_prices(ds, p.trainium_unit_cost_usd)
     spend = fleet.spend_by_chip(fleet.chip_additions(ds, "units"), prices)
     widest = fleet.yearly(spend, by="vendor").set_index(["year", "vendor"])[["p5", "p95"]] / BILLION
     total = widest.groupby("year").sum()
@@ -334,7 +350,7 @@ def spend_check(ds: Dataset, p: dict, schema: dict[str, Parameter], result: dict
     return table
 
 
-def scenario_table(ds: Dataset, scenario_params: dict[str, dict], schema: dict[str, Parameter]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def scenario_table(ds: Dataset, scenario_params: dict[str, Params], schema: dict[str, Parameter]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Each named scenario's central estimate and threshold probabilities: (one row per scenario; yearly central
     paths, tidy)."""
     rows, yearly = [], []
@@ -361,7 +377,7 @@ HINDCAST_QUANTITIES = (("capex", "Amazon gross capex", "USD_billion"),
                        ("asic_spend_share", "ASIC share of accelerator spend", "fraction"))
 
 
-def hindcast_origins(ds: Dataset, schema: dict[str, Parameter]) -> dict[int, dict]:
+def hindcast_origins(ds: Dataset, schema: dict[str, Parameter]) -> dict[int, Params]:
     """Rolling origins: for each observable year before the last with a capex outlook of the February after it
     (data/capex_outlook.csv vintage 'YYYY-02'), the parameter set of a forecast made then. Only what was knowable:
     data through the origin year, that February's capex outlook, and the challenger inputs of the essay-2024
@@ -370,12 +386,12 @@ def hindcast_origins(ds: Dataset, schema: dict[str, Parameter]) -> dict[int, dic
     vintages = set(ds["capex_outlook"]["vintage"])
     knowable = scenarios.resolve_scenario("essay-2024", ds)
     years = observable_years(ds)
-    return {y: {**knowable, "observed_through": y, "capex_outlook_vintage": f"{y + 1}-02",
-                "accelerator_share_change": schema["accelerator_share_change"].default}
+    return {y: knowable.replace(observed_through=y, capex_outlook_vintage=f"{y + 1}-02",
+                                accelerator_share_change=schema["accelerator_share_change"].default)
             for y in years[:-1] if f"{y + 1}-02" in vintages}
 
 
-def hindcast(ds: Dataset, base_p: dict, schema: dict[str, Parameter]) -> pd.DataFrame:
+def hindcast(ds: Dataset, base_p: Params, schema: dict[str, Parameter]) -> pd.DataFrame:
     """Rolling-origin hindcast: each origin's forecast (`hindcast_origins`) of every later observed year, beside what
     was observed (`base_p` with every observable year observed, at the data's central estimate): the forecast
     (central estimate), its p5-p95 over the draws, the outcome, the error, whether the interval held it and the CRPS
@@ -465,13 +481,14 @@ def headlines(result: dict) -> list[dict]:
     return items
 
 
-def observed_asic_share_range(ds: Dataset, p: dict, schema: dict[str, Parameter]) -> pd.DataFrame:
+def observed_asic_share_range(ds: Dataset, p: Params, schema: dict[str, Parameter]) -> pd.DataFrame:
     """The ASIC share of the observed years' spend (central estimate) at the Trainium unit cost's sensitivity low,
     its value and its high: how far the observed share depends on the one price no primary source reports."""
+    p = as_params(p, ds)        # analysis/sections/summary.py passes a plain dict for now
     cost = schema["trainium_unit_cost_usd"]
     columns = {}
-    for label, value in (("at_low_cost", cost.low), ("central", p["trainium_unit_cost_usd"]), ("at_high_cost", cost.high)):
-        model = build_model(ds, {**p, "trainium_unit_cost_usd": value}, schema)
+    for label, value in (("at_low_cost", cost.low), ("central", p.trainium_unit_cost_usd), ("at_high_cost", cost.high)):
+        model = build_model(ds, p.replace(trainium_unit_cost_usd=value), schema)
         n = len(model.observed.years)
         columns[label] = erosion.evaluate(model)["asic_spend_share"][0, :n]
     return pd.DataFrame({"year": model.observed.years, **columns}).dropna()
@@ -479,13 +496,13 @@ def observed_asic_share_range(ds: Dataset, p: dict, schema: dict[str, Parameter]
 WHAT_IF_STEPS = {"trainium_ceiling": 5, "accelerator_share_change": 5, "capex_growth_scale": 7}  # grid points
 
 
-def what_if_axes(schema: dict[str, Parameter], p: dict) -> dict[str, list]:
+def what_if_axes(schema: dict[str, Parameter], p: Params) -> dict[str, list]:
     """The what-if grid's values per control, over each parameter's sourced (else allowed) range, with the run's
     own value."""
     return {name: what_if_values(schema[name], p[name], steps) for name, steps in WHAT_IF_STEPS.items()}
 
 
-def what_if(ds: Dataset, p: dict, schema: dict[str, Parameter], axes: dict[str, list]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def what_if(ds: Dataset, p: Params, schema: dict[str, Parameter], axes: dict[str, list]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The central estimate (as in `run`: every other input at its median) over every combination of the parameter
     values in `axes`: (one row per grid point with Nvidia's revenue from AWS and the ASIC share of spend in
     2027-2030; one row per grid point and year with Nvidia's revenue). A name that is a forecast input of the model
@@ -497,7 +514,7 @@ def what_if(ds: Dataset, p: dict, schema: dict[str, Parameter], axes: dict[str, 
     varied = {n: np.array([c[i] for c in combos], float) for i, n in enumerate(inputs)}
     points, lines = [], []
     for outer in itertools.product(*(axes[n] for n in rebuilt)):
-        q = {**p, **dict(zip(rebuilt, outer))}
+        q = p.replace(**dict(zip(rebuilt, outer)))
         model = build_model(ds, q, schema)
         paths = erosion.evaluate(model, {**erosion.medians(input_distributions(ds, q, schema, model)), **varied})
         outs = erosion.outcomes(paths, model.years)

@@ -1,15 +1,16 @@
 """Section 2, AWS as a landlord: the accelerator portfolio, what Amazon spends on whom, the economics of renting
 out an H100 (landlord) and of renting versus buying one (tenant), system size, tokens, and Nvidia's software.
 
-Every figure comes from `data/` or from a parameter dict `p` (from `params.resolve`); the finance is
+Every figure comes from `data/` or from a parameter set `p` (a `params.Params`, from `params.resolve`); the finance is
 `analysis.finance`. The constants below are unit conversions, data labels and display grids, not assumptions.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
-
 from dataclasses import dataclass
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,7 @@ from analysis.data import params
 from analysis.models import capex, finance, fleet
 from analysis.data import Dataset
 from analysis.data.memo import per_dataset
+from analysis.data.params import Params
 from analysis.data.units import fmt
 
 TO_GB = {"GB": 1.0, "GiB": 2**30 / 1e9, "MB": 1e-3}
@@ -54,7 +56,7 @@ def spec_rows(ds: Dataset, chips) -> pd.DataFrame:
 def measured(ds: Dataset, chip_id: str, metric: str) -> float:
     """One measured figure (measured_throughput.csv)."""
     m = ds["measured_throughput"].set_index(["chip_id", "metric"])
-    return float(m.loc[(chip_id, metric), "value"])
+    return float(cast(float, m.loc[(chip_id, metric), "value"]))
 
 
 def portfolio_table(ds: Dataset) -> pd.DataFrame:
@@ -121,7 +123,7 @@ def gpus_per_server(ds: Dataset) -> int:
 @per_dataset
 def _p5_row(ds: Dataset, kind: str) -> pd.Series:
     inst = ds["instances"].set_index(["instance_type", "price_kind"])
-    return inst.loc[(LANDLORD_INSTANCE, kind)]
+    return cast(pd.Series, inst.loc[(LANDLORD_INSTANCE, kind)])     # one row per instance and price kind
 
 
 def price_cut_month(ds: Dataset) -> pd.Period:
@@ -142,20 +144,20 @@ def p5_rates(ds: Dataset) -> dict[str, float]:
             "Capacity Blocks": _p5_row(ds, "capacity_block")["usd_per_hour"] / n}
 
 
-def it_kw_per_gpu(ds: Dataset, p: dict) -> float:
+def it_kw_per_gpu(ds: Dataset, p: Params) -> float:
     """kW of IT load per H100: measured median board power during GEMM x (1 + server overhead)."""
-    return measured(ds, landlord_chip(ds), GEMM_POWER) * (1 + p["server_overhead_fraction"]) / 1000
+    return measured(ds, landlord_chip(ds), GEMM_POWER) * (1 + p.server_overhead_fraction) / 1000
 
 
-def power_per_hour(ds: Dataset, p: dict) -> float:
+def power_per_hour(ds: Dataset, p: Params) -> float:
     """Electricity per H100-hour at the measured GEMM draw (incl. server overhead and PUE)."""
-    return float(finance.power_cost_per_hour(measured(ds, landlord_chip(ds), GEMM_POWER), p["server_overhead_fraction"],
-                                             p["pue"], p["electricity_usd_per_kwh"]))
+    return float(finance.power_cost_per_hour(measured(ds, landlord_chip(ds), GEMM_POWER), p.server_overhead_fraction,
+                                             p.pue, p.electricity_usd_per_kwh))
 
 
-def hosting_per_hour(ds: Dataset, p: dict) -> float:
+def hosting_per_hour(ds: Dataset, p: Params) -> float:
     """Hosting per H100 per wall-clock hour: IT kW x the colocation rate per kW-month / 730 h."""
-    return it_kw_per_gpu(ds, p) * p["hosting_usd_per_kw_month"] / finance.HOURS_PER_MONTH
+    return it_kw_per_gpu(ds, p) * p.hosting_usd_per_kw_month / finance.HOURS_PER_MONTH
 
 
 @per_dataset
@@ -171,38 +173,38 @@ def h100_price(ds: Dataset, year: int) -> float:
     return fleet.epoch_price(ds, landlord_chip(ds), year)
 
 
-def blended_price(on_demand, capacity_block: float, p: dict):
+def blended_price(on_demand, capacity_block: float, p: Params):
     """Revenue per rented GPU-hour: on-demand share x on-demand + capacity-block share x capacity-block rate
     + the rest (committed use) x on-demand x (1 - committed discount)."""
-    committed = 1 - p["on_demand_usage_share"] - p["capacity_block_usage_share"]
-    return (p["on_demand_usage_share"] * np.asarray(on_demand, float) + p["capacity_block_usage_share"]
-            * capacity_block + committed * np.asarray(on_demand, float) * (1 - p["committed_discount"]))
+    committed = 1 - p.on_demand_usage_share - p.capacity_block_usage_share
+    return (p.on_demand_usage_share * np.asarray(on_demand, float) + p.capacity_block_usage_share
+            * capacity_block + committed * np.asarray(on_demand, float) * (1 - p.committed_discount))
 
 
-def landlord(ds: Dataset, p: dict, start: pd.Period, label: str) -> Landlord:
+def landlord(ds: Dataset, p: Params, start: pd.Period, label: str) -> Landlord:
     """An H100 renting from month `start`: capex = fleet.all_in_capex(Epoch's H100 price for that year); power and
     hosting from the measured draw; price path = p5's observed list prices (pre-cut before the cut month,
     post-cut from it) to the last observed month, then x (1 - rental_price_decline_per_year) per year, blended
     over the contract mix. The path covers the longest life the parameter schema allows."""
-    longest = int(params.schema(ds)["depreciation_life_years"].maximum)
+    longest = int(cast(float, params.schema(ds)["depreciation_life_years"].maximum))   # an int parameter has bounds
     months = pd.period_range(start, periods=12 * longest, freq="M")
     cut, last = price_cut_month(ds), last_observed_month(ds)
     rates = p5_rates(ds)
     listed = np.where(months < cut, rates["on-demand, pre-cut"], rates["on-demand, post-cut"])
-    decline = finance.decline_factors(np.arange(len(months)) + (months[0] - last).n, p["rental_price_decline_per_year"])
+    decline = finance.decline_factors(np.arange(len(months)) + (months[0] - last).n, p.rental_price_decline_per_year)
     return Landlord(label=label, start=start, capex=float(fleet.all_in_capex(ds, h100_price(ds, start.year), p)),
-                    power=power_per_hour(ds, p), hosting=hosting_per_hour(ds, p), cost_of_capital=p["cost_of_capital"],
-                    utilization=p["utilization"], life_years=p["depreciation_life_years"],
-                    residual_fraction=p["residual_value_fraction"], months=months, on_demand=listed * decline,
+                    power=power_per_hour(ds, p), hosting=hosting_per_hour(ds, p), cost_of_capital=p.cost_of_capital,
+                    utilization=p.utilization, life_years=p.depreciation_life_years,
+                    residual_fraction=p.residual_value_fraction, months=months, on_demand=listed * decline,
                     price=blended_price(listed, rates["Capacity Blocks"], p) * decline)
 
 
-def landlord_cases(ds: Dataset, p: dict) -> list[Landlord]:
+def landlord_cases(ds: Dataset, p: Params) -> list[Landlord]:
     """The reader's two questions: an H100 bought in `gpu_purchase_quarter` at launch prices, and one bought in
     the month of the June-2025 price cut at that year's price, renting at post-cut prices."""
-    launch = pd.Period(p["gpu_purchase_quarter"], freq="Q").asfreq("M", how="start")
+    launch = pd.Period(p.gpu_purchase_quarter, freq="Q").asfreq("M", how="start")
     cut = price_cut_month(ds)
-    return [landlord(ds, p, launch, f"bought {p['gpu_purchase_quarter']} (launch prices)"),
+    return [landlord(ds, p, launch, f"bought {p.gpu_purchase_quarter} (launch prices)"),
             landlord(ds, p, cut, f"bought at the {cut} cut (post-cut prices)")]
 
 
@@ -242,14 +244,14 @@ def landlord_outcomes(cases: list[Landlord]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def landlord_variants(ds: Dataset, p: dict) -> pd.DataFrame:
+def landlord_variants(ds: Dataset, p: Params) -> pd.DataFrame:
     """`landlord_outcomes` of both cases for each price path (declining at the parameter, flat) and each life
     (the parameter's sourced low and high: 5 and 6 years)."""
     life = params.schema(ds)["depreciation_life_years"]
     frames = []
-    for path, decline in (("declining", p["rental_price_decline_per_year"]), ("flat", 0.0)):
-        for years in sorted({int(life.low), int(life.high)}):
-            q = {**p, "rental_price_decline_per_year": decline, "depreciation_life_years": years}
+    for path, decline in (("declining", p.rental_price_decline_per_year), ("flat", 0.0)):
+        for years in sorted({int(cast(float, life.low)), int(cast(float, life.high))}):     # its sourced range
+            q = p.replace(rental_price_decline_per_year=decline, depreciation_life_years=years)
             frames.append(landlord_outcomes(landlord_cases(ds, q)).assign(price_path=path))
     return pd.concat(frames, ignore_index=True)
 
@@ -260,7 +262,7 @@ LANDLORD_DRIVERS = ("h100_server_price_usd", "network_share_of_cluster_capex", "
                     "capacity_block_usage_share", "committed_discount", "rental_price_decline_per_year", "residual_value_fraction")
 
 
-def landlord_drivers(ds: Dataset, p: dict) -> pd.DataFrame:
+def landlord_drivers(ds: Dataset, p: Params) -> pd.DataFrame:
     """One input at a time at its sourced (or assumed) low and high, the others as in `p`: the payback month and the
     capital cost per GPU-hour at full use of the H100 bought at the cut. Shows which inputs move the landlord's
     answers and by how much (`confidence` says whether the range is sourced or assumed)."""
@@ -268,16 +270,18 @@ def landlord_drivers(ds: Dataset, p: dict) -> pd.DataFrame:
     rows = []
     for name in LANDLORD_DRIVERS:
         s = schema[name]
-        row = {"input": s.title, "name": name, "confidence": s.confidence, "low": s.low, "high": s.high}
+        row: dict[str, Any] = {"input": s.title, "name": name, "confidence": s.confidence, "low": s.low, "high": s.high}
         for end in ("low", "high"):
-            case = landlord_cases(ds, {**p, name: row[end]})[1]
+            # Unchecked on purpose (dataclasses.replace, not Params.replace): each input at its low or high whatever
+            # the others are, e.g. an on-demand share whose sum with the run's Capacity Block share exceeds 1.
+            case = landlord_cases(ds, dataclasses.replace(p, **{name: row[end]}))[1]
             row[f"payback_month_{end}"] = landlord_outcomes([case]).iloc[0]["payback_month"]
             row[f"capital_per_hour_{end}"] = cost_per_gpu_hour(case).set_index("component").loc["capital", "full_use"]
         rows.append(row)
     return pd.DataFrame(rows)
 
 
-def decline_text(ds: Dataset, p: dict) -> str:
+def decline_text(ds: Dataset, p: Params) -> str:
     """What the price-decline fit uses and gives."""
     h = rental_history(ds)
     used = h[h["basis"].isin(DECLINE_BASES)]
@@ -285,7 +289,7 @@ def decline_text(ds: Dataset, p: dict) -> str:
     return (f"A least-squares fit of ln(price) = a + b × year, one level a per basis and one common slope b, to the "
             f"{len(used)} hyperscaler list and contract prices ({used['month'].iloc[0]} to {used['month'].iloc[-1]}) gives a decline "
             f"of 1 − e^b = {fmt(history_decline(ds), 'fraction')} a year (`rental_price_decline_per_year` is "
-            f"{fmt(p['rental_price_decline_per_year'], 'fraction')}). Neocloud and marketplace rents are shown but left out: they "
+            f"{fmt(p.rental_price_decline_per_year, 'fraction')}). Neocloud and marketplace rents are shown but left out: they "
             f"are not what AWS charges; with them the fit gives {fmt(everything, 'fraction')} (the parameter's high). Flat list "
             "prices (0) are the low, shown as a case below.")
 
@@ -349,7 +353,7 @@ def what_if_grid(L: Landlord, utilizations, price_scales, residual_fractions, li
 
 # --- 4. the tenant; 5. system size --------------------------------------------------------------------------
 
-def tenant_rent_vs_buy(ds: Dataset, p: dict, utilization=None) -> pd.DataFrame:
+def tenant_rent_vs_buy(ds: Dataset, p: Params, utilization=None) -> pd.DataFrame:
     """Months after which buying an 8-GPU server beats renting p5 (pre-cut, post-cut, Capacity Blocks), at the
     tenant's utilization of its own server (`utilization`, one value or a grid; default `tenant_utilization`, not the
     landlord's `utilization`).
@@ -361,8 +365,8 @@ def tenant_rent_vs_buy(ds: Dataset, p: dict, utilization=None) -> pd.DataFrame:
     n = gpus_per_server(ds)
     u = np.atleast_1d(np.asarray(p["tenant_utilization"] if utilization is None else utilization, float))
     running = (n * (power_per_hour(ds, p) * u + hosting_per_hour(ds, p)) * finance.HOURS_PER_MONTH
-               + p["server_support_usd_per_year"] / 12)
-    purchase = p["h100_server_price_usd"]
+               + p.server_support_usd_per_year / 12)
+    purchase = p.h100_server_price_usd
     frames = [pd.DataFrame({"utilization": u, "option": name, "rent_per_hour": n * rate,
                             "breakeven_months": finance.rent_vs_buy_breakeven_months(purchase, running, n * rate, u),
                             "months_of_rent_for_price": purchase / (n * rate * u * finance.HOURS_PER_MONTH)})
@@ -370,18 +374,18 @@ def tenant_rent_vs_buy(ds: Dataset, p: dict, utilization=None) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def system_cost_per_useful_hour(ds: Dataset, p: dict, utilization=None) -> pd.DataFrame:
+def system_cost_per_useful_hour(ds: Dataset, p: Params, utilization=None) -> pd.DataFrame:
     """USD per busy hour of one 8-GPU server and of a Groq system holding one 70B model, and the throughput
     advantage the Groq system needs to match the server's cost per token (ratio of the two). Both are systems their
     owner bought to serve its own model, busy `utilization` of the hours (one value or a grid; default
     `tenant_utilization`, a self-run system's share of hours in use, not AWS's share of hours sold)."""
     n = gpus_per_server(ds)
-    u = np.atleast_1d(np.asarray(p["tenant_utilization"] if utilization is None else utilization, float))
-    common = dict(life_years=p["depreciation_life_years"], cost_of_capital=p["cost_of_capital"],
-                  usd_per_kwh=p["electricity_usd_per_kwh"], pue=p["pue"], utilization=u)
-    gpu = finance.cost_per_useful_hour(p["h100_server_price_usd"], power_kw=n * it_kw_per_gpu(ds, p), **common)
-    groq = finance.cost_per_useful_hour(p["groq_chips_per_model"] * p["groq_chip_price_usd"],
-                                        power_kw=p["groq_chips_per_model"] * p["groq_chip_power_w"] / 1000, **common)
+    u = np.atleast_1d(np.asarray(p.tenant_utilization if utilization is None else utilization, float))
+    common = dict(life_years=p.depreciation_life_years, cost_of_capital=p.cost_of_capital,
+                  usd_per_kwh=p.electricity_usd_per_kwh, pue=p.pue, utilization=u)
+    gpu = finance.cost_per_useful_hour(p.h100_server_price_usd, power_kw=n * it_kw_per_gpu(ds, p), **common)
+    groq = finance.cost_per_useful_hour(p.groq_chips_per_model * p.groq_chip_price_usd,
+                                        power_kw=p.groq_chips_per_model * p.groq_chip_power_w / 1000, **common)
     return pd.DataFrame({"utilization": u, "gpu_server": gpu, "groq_system": groq, "groq_advantage_needed": groq / gpu})
 
 
@@ -409,31 +413,31 @@ def token_costs(ds: Dataset, prices: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["chip_id", "basis", "batch"], kind="stable").reset_index(drop=True)
 
 
-def nvaie(p: dict, rent_per_gpu_hour: dict[str, float]) -> dict:
+def nvaie(p: Params, rent_per_gpu_hour: dict[str, float]) -> dict:
     """Implied licensed GPUs (run rate / price per GPU-year) and the licence per GPU-hour as a share of rents."""
-    per_hour = p["nvaie_usd_per_gpu_year"] / finance.HOURS_PER_YEAR
-    return {"licensed_gpus": float(finance.implied_licensed_gpus(p["nvaie_run_rate_usd_million"] * 1e6,
-                                                                  p["nvaie_usd_per_gpu_year"])),
+    per_hour = p.nvaie_usd_per_gpu_year / finance.HOURS_PER_YEAR
+    return {"licensed_gpus": float(finance.implied_licensed_gpus(p.nvaie_run_rate_usd_million * 1e6,
+                                                                  p.nvaie_usd_per_gpu_year)),
             "usd_per_gpu_hour": per_hour, "share_of_rent": {k: per_hour / v for k, v in rent_per_gpu_hour.items()}}
 
 
 # --- 8. headline results ------------------------------------------------------------------------------------
 
-def headline_results(ds: Dataset, p: dict) -> list[dict]:
+def headline_results(ds: Dataset, p: Params) -> list[dict]:
     """Headline numbers of the portfolio section (value and unit each)."""
     cases = landlord_cases(ds, p)
     out = landlord_outcomes(cases)
     cost = cost_per_gpu_hour(cases[-1]).set_index("component")
     aws = aws_segment_margin(ds).iloc[-1]
-    tenant = tenant_rent_vs_buy(ds, p, p["tenant_utilization"]).set_index("option")
-    shares = fleet.spend_and_compute(ds, p["trainium_unit_cost_usd"]).iloc[-1]
+    tenant = tenant_rent_vs_buy(ds, p, p.tenant_utilization).set_index("option")
+    shares = fleet.spend_and_compute(ds, p.trainium_unit_cost_usd).iloc[-1]
     year = int(shares["year"])
-    groq = system_cost_per_useful_hour(ds, p, p["tenant_utilization"]).iloc[0]
+    groq = system_cost_per_useful_hour(ds, p, p.tenant_utilization).iloc[0]
     h100 = portfolio_table(ds).query("instance_type == @LANDLORD_INSTANCE").iloc[0]
     lic = nvaie(p, {"post": p5_rates(ds)["on-demand, post-cut"]})
-    u = f"{p['utilization']:.0%} utilization"                  # the landlord's: AWS's share of hours sold
-    ut = f"{p['tenant_utilization']:.0%} utilization"          # the tenant's own server (and a self-run Groq system)
-    results = [
+    u = f"{p.utilization:.0%} utilization"                  # the landlord's: AWS's share of hours sold
+    ut = f"{p.tenant_utilization:.0%} utilization"          # the tenant's own server (and a self-run Groq system)
+    results: list[tuple[str, str, Any, str]] = [          # values: numbers read from the tables above
         ("aws_cost_per_h100_hour", f"AWS's cost per H100-hour at full use, {cases[-1].label}",
          cost.loc["total", "full_use"], "USD_per_hour"),
         ("aws_cost_per_sold_h100_hour", f"AWS's cost per sold H100-hour at {u}, {cases[-1].label}",
@@ -467,7 +471,7 @@ def headline_results(ds: Dataset, p: dict) -> list[dict]:
          lic["licensed_gpus"], "count"),
         ("nvaie_share_of_post_cut_rent", "NVAIE licence per GPU-hour / p5 post-cut rent per GPU-hour",
          lic["share_of_rent"]["post"], "fraction")]
-    tokens = token_costs(ds, gpu_hour_prices(ds, cost.loc["total", "per_sold_hour"]))
+    tokens = token_costs(ds, gpu_hour_prices(ds, cast(float, cost.loc["total", "per_sold_hour"])))
     for row in tokens[tokens["batch"] == tokens["batch"].max()].itertuples():
         slug = re.sub(r"[^a-z0-9]+", "_", f"{row.chip_id} {row.basis}".lower()).strip("_")
         results.append((f"usd_per_million_tokens_{slug}_batch{row.batch}",
@@ -494,19 +498,19 @@ WHAT_IF_AXES = ("utilization", "rental_price_decline_per_year", "residual_value_
 WHAT_IF_STEPS = {"rental_price_decline_per_year": 5, "residual_value_fraction": 4}    # grid points over the range
 
 
-def what_if_axes(schema: dict[str, params.Parameter], p: dict) -> dict[str, list]:
+def what_if_axes(schema: dict[str, params.Parameter], p: Params) -> dict[str, list]:
     """The what-if grid's values per control: utilization on the display grid, the others over their sourced
     ranges (params.what_if_values), each with the run's own value."""
     return {name: params.what_if_values(schema[name], p[name], WHAT_IF_STEPS.get(name, 5),
                                         UTILIZATION_GRID if name == "utilization" else None) for name in WHAT_IF_AXES}
 
 
-def what_if(ds: Dataset, p: dict, axes: dict[str, list]) -> pd.DataFrame:
+def what_if(ds: Dataset, p: Params, axes: dict[str, list]) -> pd.DataFrame:
     """NPV, IRR and payback of both landlord cases over every combination of the values in `axes` (one list per
     name in WHAT_IF_AXES): one price path per decline, the rest vectorized (finance.landlord_grid)."""
     frames = []
     for decline in axes["rental_price_decline_per_year"]:
-        for L in landlord_cases(ds, {**p, "rental_price_decline_per_year": decline}):
+        for L in landlord_cases(ds, p.replace(rental_price_decline_per_year=decline)):
             grid = what_if_grid(L, axes["utilization"], [1.0], axes["residual_value_fraction"],
                                 axes["depreciation_life_years"])
             frames.append(grid.drop(columns="price_scale").assign(

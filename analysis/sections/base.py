@@ -12,6 +12,7 @@ from typing import Any
 
 from analysis import data
 from analysis.data import params
+from analysis.data.params import Params
 from analysis.errors import ParameterError
 from analysis.models import outlook
 from analysis.views.exhibits import Collector, Exhibit, Headline, Headlines
@@ -53,7 +54,7 @@ class Section:
     parts: Sequence[Part]
     display_only: tuple[str, ...] = ()
     inert: Mapping[str, str] = field(default_factory=dict)
-    headlines: Callable[[data.Dataset, Mapping[str, Any]], list[dict[str, Any]]] | None = None
+    headlines: Callable[[data.Dataset, Params], list[dict[str, Any]]] | None = None
     uses_forecast: bool = False
     setup: Callable[[SimpleNamespace], None] = field(default=lambda v: None)
 
@@ -67,7 +68,7 @@ class Section:
         `inert` and, if it shows the forecast, the forecast's (`outlook.inert_parameters`)."""
         return {**(outlook.inert_parameters(ds) if self.uses_forecast else {}), **self.inert}
 
-    def values(self, overrides: Mapping[str, Any] | None = None, ds: data.Dataset | None = None) -> dict[str, Any]:
+    def values(self, overrides: Mapping[str, Any] | None = None, ds: data.Dataset | None = None) -> Params:
         """The validated parameter set: defaults with `overrides`, each of which must be one of this section's
         parameters (a name this section does not read is refused, never silently ignored)."""
         ds = ds or data.load_dataset()
@@ -78,7 +79,7 @@ class Section:
                                  f"its parameters are {', '.join(names)}")
         return params.resolve(dict(overrides or {}), ds)
 
-    def compute(self, ds: data.Dataset, p: Mapping[str, Any]) -> SectionResult:
+    def compute(self, ds: data.Dataset, p: Params) -> SectionResult:
         """Every part's exhibits, in order, and the published headline groups."""
         shared = SimpleNamespace(ds=ds, p=p, schema=params.schema(ds))
         self.setup(shared)
@@ -95,7 +96,8 @@ class Section:
         parameters cell; papermill -y "overrides: {name: value}") over any parameter bound by name in the notebook's
         `namespace` (papermill -p NAME VALUE), each checked like the command line's."""
         ds = data.load_dataset()
-        named = {name: namespace[name] for name in params.schema(ds) if name in (namespace or {})}
+        namespace = namespace or {}
+        named = {name: namespace[name] for name in params.schema(ds) if name in namespace}
         return self.compute(ds, self.values({**named, **(overrides or {})}, ds))
 
     def sources(self, ds: data.Dataset) -> set[str]:

@@ -6,7 +6,9 @@ from types import SimpleNamespace
 
 import pandas as pd
 
+from analysis import data
 from analysis.data import params, scenarios
+from analysis.data.params import Params
 from analysis.models import forecasts, outlook
 import analysis.sections.erosion_text as erosion_text
 from analysis.sections.base import Section
@@ -48,7 +50,7 @@ def observed_purchases(v: SimpleNamespace, x: Collector) -> None:
 
 def spend_check(v: SimpleNamespace, x: Collector) -> None:
     check = outlook.spend_check(v.ds, v.p, v.schema, v.result)
-    x.table(check, {c: "USD_billion" for c in check if c.startswith(("model_", "epoch_", "nvidia_"))} | {"amazon_share_of_nvidia_dc": "fraction"},
+    x.table(check, {c: "USD_billion" for c in map(str, check) if c.startswith(("model_", "epoch_", "nvidia_"))} | {"amazon_share_of_nvidia_dc": "fraction"},
             {"year": "Year", "model_accelerator_spend": "Accelerator spend", "model_accelerator_spend_p5": "5th pct",
              "model_accelerator_spend_p95": "95th pct", "epoch_p5": "Epoch's widest low", "epoch_p95": "Epoch's widest high",
              "model_nvidia_revenue": "Nvidia revenue from AWS", "model_nvidia_revenue_p5": "5th pct", "model_nvidia_revenue_p95": "95th pct",
@@ -129,9 +131,10 @@ def scenario_comparison(v: SimpleNamespace, x: Collector) -> None:
     summary, scenario_years = outlook.scenario_table(v.ds, scenario_params, v.schema)
     descriptions = pd.DataFrame([{"scenario": n, "description": scenarios.load(n)["description"]} for n in scenarios.names()])
     x.table(descriptions, {}, {"scenario": "Scenario", "description": "What it assumes"})
-    x.table(summary, {c: "USD_billion" for c in summary if c.startswith("nvidia_revenue")}
-            | {c: "fraction" for c in summary if c.startswith(("asic_", "nvidia_spend", "p_asic"))}
-            | {c: "year" for c in summary if c.startswith("median_year")}, SCENARIO_LABELS)
+    columns = [str(c) for c in summary]
+    x.table(summary, {c: "USD_billion" for c in columns if c.startswith("nvidia_revenue")}
+            | {c: "fraction" for c in columns if c.startswith(("asic_", "nvidia_spend", "p_asic"))}
+            | {c: "year" for c in columns if c.startswith("median_year")}, SCENARIO_LABELS)
     x.chart(charts.year_lines(scenario_years, "nvidia_revenue", "USD billion per year", "scenario",
                               "Nvidia revenue from AWS by scenario (central estimates)", MODEL))
 
@@ -182,7 +185,7 @@ def headline_results(v: SimpleNamespace, x: Collector) -> None:
     x.publish("erosion", outlook.headlines(v.result) + outlook.hindcast_results(v.hindcast), used)
 
 
-def headlines(ds, p) -> list[dict]:
+def headlines(ds: data.Dataset, p: Params) -> list[dict]:
     """The forecast's headline numbers alone (what `compare` attributes)."""
     return outlook.headlines(outlook.run(ds, p, params.schema(ds), sensitivity=False))
 

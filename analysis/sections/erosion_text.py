@@ -2,6 +2,9 @@
 section's results (analysis.outlook) so that it is tested here rather than written in the notebook."""
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -54,7 +57,7 @@ def calibration(cal: pd.DataFrame, last: int, p: dict, schema: dict[str, Paramet
             f"({fmt(p['trainium_unit_cost_usd'], 'USD')}) moves past and future shares together.")
 
 
-def spend_check(check: pd.DataFrame, cal: pd.DataFrame, essay: dict) -> str:
+def spend_check(check: pd.DataFrame, cal: pd.DataFrame, essay: Mapping[str, Any]) -> str:
     """The observed spend against Nvidia's Data Center revenue and the essay's capex split."""
     last = int(check["year"].iloc[-1])
     row = check.set_index("year").loc[last]
@@ -134,7 +137,7 @@ def hindcast_text(hind: pd.DataFrame) -> str:
     if len(misses):
         worst = misses.assign(rel=(misses["error"] / misses["outcome"]).abs()).sort_values("rel", ascending=False).head(3)
         text += " Misses, largest first: " + "; ".join(
-            f"{r.quantity} {r.year} from end-{r.origin}: {fmt(r.forecast, r.unit)} forecast against {fmt(r.outcome, r.unit)}"
+            f"{r.quantity} {r.year} from end-{r.origin}: {fmt(r.forecast, str(r.unit))} forecast against {fmt(r.outcome, str(r.unit))}"
             for r in worst.itertuples()) + "."
         if "Trainium share of compute added" in set(misses["quantity"]):
             text += (" Trainium's ramp was faster than the essay-era view of its long-run share allowed, and the end-2023 origin "

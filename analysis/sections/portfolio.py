@@ -213,6 +213,7 @@ def tenant(v: SimpleNamespace, x: Collector) -> None:
             {"utilization": "Utilization", "option": "Rent option", "rent_per_hour": "Rent per server-hour",
              "breakeven_months": "Buying beats renting after", "months_of_rent_for_price": "Months of rent = server price"})
     t = at_u.set_index("option")
+    months = t["months_of_rent_for_price"].astype(float)
     x.say(f"At {fmt(P['tenant_utilization'], 'fraction')} utilization, buying beats renting on demand after "
           f"{fmt(t.loc['on-demand, pre-cut', 'breakeven_months'], 'months')} at pre-cut prices, after "
           f"{fmt(t.loc['on-demand, post-cut', 'breakeven_months'], 'months')} at post-cut prices and after "
@@ -220,7 +221,7 @@ def tenant(v: SimpleNamespace, x: Collector) -> None:
           f"the server's price pays for {fmt(t.loc['on-demand, pre-cut', 'months_of_rent_for_price'], 'months')} of renting before the cut, "
           f"{fmt(t.loc['on-demand, post-cut', 'months_of_rent_for_price'], 'months')} after it, or "
           f"{fmt(t.loc['Capacity Blocks', 'months_of_rent_for_price'], 'months')} of Capacity Blocks: the cut gives a tenant "
-          f"{t.loc['on-demand, post-cut', 'months_of_rent_for_price'] / t.loc['on-demand, pre-cut', 'months_of_rent_for_price']:.2f} "
+          f"{months['on-demand, post-cut'] / months['on-demand, pre-cut']:.2f} "
           f"times as long to experiment before renting has cost as much as buying.")
 
 

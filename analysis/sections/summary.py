@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pandas as pd
 
 from analysis.data import Dataset, params
-from analysis.data.params import Parameter
+from analysis.data.params import Parameter, Params, as_params
 from analysis.data.units import fmt
 from analysis.models import ledger, outlook
 from analysis.sections.base import Section
@@ -21,12 +21,12 @@ ESSAY_QUESTION = "Is Nvidia's revenue from AWS at risk due to ASICs?"
 ESSAY_ANSWER = "Yes, but not so much in the near-term."
 
 
-def key_findings(ds: Dataset, p: dict, schema: dict[str, Parameter], result: dict) -> list[dict]:
+def key_findings(ds: Dataset, p: Params, schema: dict[str, Parameter], result: dict) -> list[dict]:
     """Headline items (key, label, value, unit, optional p5/p95 or range): what happened from every observed year
     (whatever the run's `observed_through`; central estimate with the data's own 5th-95th percentiles), the outlook
     from section 3's run `result`."""
     heads = {h["key"]: h for h in outlook.headlines(result)}
-    truth = {**p, "observed_through": int(schema["observed_through"].maximum)}   # what happened: every observed year
+    truth = as_params({**p, "observed_through": int(schema["observed_through"].maximum or 0)}, ds)   # every observed year
     truth_result = outlook.observed_run(ds, p, schema)
     central = truth_result["central"]
     observed = truth_result["model"].observed.years
@@ -144,7 +144,7 @@ def headline_results(v: SimpleNamespace, x: Collector) -> None:
               | set(v.ds["essay_claims"]["source_id"]))
 
 
-def headlines(ds: Dataset, p: dict) -> list[dict]:
+def headlines(ds: Dataset, p: Params) -> list[dict]:
     """The key findings alone (what `compare` attributes)."""
     schema = params.schema(ds)
     return key_findings(ds, p, schema, outlook.run(ds, p, schema, sensitivity=False))

@@ -7,12 +7,14 @@ come from the colour-blind-safe palettes set in `analysis.present.chart_spec`.
 """
 from __future__ import annotations
 
+from typing import Any, Final, cast
+
 import altair as alt
 import pandas as pd
 
 WIDTH = 640
-DIVERGING_SCHEME = "blueorange"     # colour-blind safe (no red-green)
-LINE_LEGEND = {"symbolType": "stroke", "symbolStrokeWidth": 2.5, "symbolSize": 400}   # shows each line's dash
+DIVERGING_SCHEME: Final = "blueorange"     # colour-blind safe (no red-green)
+LINE_LEGEND: dict[str, Any] = {"symbolType": "stroke", "symbolStrokeWidth": 2.5, "symbolSize": 400}   # shows each line's dash
 OBSERVED, FORECAST = "observed", "forecast"
 #: Lines of successive series get thinner, so that a line drawn over another where they coincide leaves it visible.
 STROKES = alt.Scale(range=[5, 3, 1.6])
@@ -36,7 +38,9 @@ def _base(frame: pd.DataFrame, takeaway: str, title: str, source_note: str) -> a
 
 def _titled_layer(*layers: alt.Chart, takeaway: str, title: str, source_note: str) -> alt.LayerChart:
     """Layers under one takeaway, title and source note (the layered counterpart of `_base`)."""
-    return alt.layer(*layers, title=_titled(takeaway, title, source_note)).properties(width=WIDTH)
+    # alt.layer returns a FacetChart only when every layer has the same facet channel; no layer here has one.
+    layered = cast(alt.LayerChart, alt.layer(*layers, title=_titled(takeaway, title, source_note)))
+    return layered.properties(width=WIDTH)
 
 
 def _is_year(field: str, title: str) -> bool:
@@ -75,6 +79,7 @@ def highest(frame: pd.DataFrame, label: str, y: str, y_title: str, y_format: str
 def _period_lines(frame: pd.DataFrame, period: str, period_title: str, y: str, y_title: str, color: str, title: str,
                   source_note: str, dash: str | None, y_format: str) -> alt.Chart:
     """Lines over an ordinal time axis, one per `color` (and optionally dashed by `dash`)."""
+    encoding: dict[str, Any]
     encoding = dict(x=alt.X(f"{period}:O", title=period_title, axis=alt.Axis(labelAngle=0, labelOverlap=True)),
                     y=alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=y_format)),
                     color=alt.Color(f"{color}:N", title=None, legend=alt.Legend(**LINE_LEGEND)),
@@ -164,6 +169,7 @@ def xy_lines(frame: pd.DataFrame, x: str, x_title: str, y: str, y_title: str, co
     """Lines of `y` over a quantitative `x`, one per `color` (and `dash`); optional horizontal reference rule."""
     def scale(log):
         return alt.Scale(type="log", nice=False) if log else alt.Undefined
+    enc: dict[str, Any]
     enc = dict(x=_x_axis(x, x_title, "Q", scale=scale(log_x)), y=alt.Y(f"{y}:Q", title=y_title, scale=scale(log_y)),
                color=alt.Color(f"{color}:N", title=None, sort=None, legend=alt.Legend(**LINE_LEGEND)),
                strokeWidth=alt.StrokeWidth(f"{color}:N", scale=STROKES, sort=None, legend=None),
@@ -210,7 +216,8 @@ def fan(band: pd.DataFrame, line: pd.DataFrame, y_title: str, title: str, source
         x="year:Q", y="value:Q", color=alt.Color("what:N", scale=key, title=None, legend=legend),
         tooltip=[alt.Tooltip("year:Q", format="d"), alt.Tooltip("value:Q", format=y_format)]
     ).transform_calculate(what="'central estimate'")
-    last, final = line.set_index("year").loc[last_observed, "value"], line.set_index("year").loc[end, "value"]
+    last = cast(float, line.set_index("year").loc[last_observed, "value"])     # a number: one row per year
+    final = cast(float, line.set_index("year").loc[end, "value"])
     final_band = band.set_index("year").loc[end]
     subject = f"{title.split(':')[0]}: " if ":" in title else ""
     takeaway = (f"{subject}{_value(last, y_format)} in {last_observed} (observed), {_value(final, y_format)} forecast for {end} "

@@ -153,7 +153,7 @@ def _views(spec: dict, data: str | None = None):
 
 def chart_data(spec: dict) -> tuple[list[str], list[list]]:
     """The data behind a chart as columns and rows; data of several layers gets a leading `layer` column."""
-    first_use = {}
+    first_use: dict[str, str] = {}
     for mark, _, name in _views(spec):
         if name is not None:
             first_use.setdefault(name, mark)
@@ -192,7 +192,7 @@ def _channel_phrase(channel: dict, rows: list[dict], end_field: str | None = Non
     if channel.get("type") == "quantitative":
         values = [r[f] for r in rows for f in (field, end_field) if f and isinstance(r.get(f), (int, float))]
         pattern = channel.get("format") or channel.get("axis", {}).get("format") or channel.get("legend", {}).get("format")
-        shown = f"{_d3(min(values), pattern, field)} to {_d3(max(values), pattern, field)}" if values else ""
+        shown = f"{_d3(min(values), pattern, field or '')} to {_d3(max(values), pattern, field or '')}" if values else ""
     else:
         values = list(dict.fromkeys(r.get(field) for r in rows if r.get(field) is not None))
         if channel.get("type") == "ordinal" and len(values) > 2:
@@ -275,7 +275,7 @@ def publish(section: str, results: list[dict], source_ids: set[str]) -> None:
 
 def sources_of(*frames: pd.DataFrame) -> set[str]:
     """Source ids of every row shown or used."""
-    ids = set()
+    ids: set[str] = set()
     for frame in frames:
         ids.update(frame["source_id"].dropna())
     return ids
@@ -342,7 +342,8 @@ def publish_what_if(name: str, title: str, description: str, axes: dict[str, lis
     if not TABLE_NAME.fullmatch(name):
         raise ValueError(f"what-if name {name!r}: use lower-case letters, digits, '_' and '-'")
     own = lines is None
-    lines = points if own else lines
+    if lines is None:
+        lines = points
     match = [n for n in axes if n != x]
     initial = lines[(lines[match] == pd.Series({n: values[n] for n in match})).all(axis=1)]
     spec = fixed_y_domain(chart_spec(chart_of(initial)), lines)
