@@ -25,6 +25,8 @@ from analysis.data.units import UNIT_FORMATS, fmt, unit_label, yes_no
 if TYPE_CHECKING:       # the report builder formats numbers with this module without loading altair
     import altair as alt
 
+    from analysis.data.params import Params
+
 # JupyterLab 4.6 draws this standard mimetype in untrusted notebooks with its built-in Vega-Lite 5 renderer; altair's
 # specs declare Vega-Lite 6, whose schema URL that renderer would warn about. Static viewers fall back to the PNG.
 VEGALITE_MIMETYPE = "application/vnd.vegalite.v5+json"
@@ -323,7 +325,7 @@ def _set_text(value) -> str:
     return shlex.quote(str(value))
 
 
-def publish_what_if(name: str, title: str, description: str, axes: dict[str, list], schema: dict, values: dict,
+def publish_what_if(name: str, title: str, description: str, axes: dict[str, list], schema: dict, values: Params,
                     points: pd.DataFrame, outputs: dict[str, tuple[str, str]], x: str,
                     chart_of: Callable[[pd.DataFrame], alt.TopLevelMixin], lines: pd.DataFrame | None = None,
                     series: str | None = None, within_life: dict[str, str] | None = None) -> None:
