@@ -83,10 +83,10 @@ def builder(tmp_path, monkeypatch):
     """build(overrides, dataset) -> names of the notebooks that build executed (`build.last`: its folder); each build
     goes to a new folder, with a stand-in for the kernels and a cache folder of its own."""
     from analysis import data
-    from analysis.build import cache, report
+    from analysis.build import cache, page, report
     from analysis.data import params
     monkeypatch.setenv(cache.CACHE_DIR_ENV, str(tmp_path / "cache"))
-    monkeypatch.setattr(cache, "vega_bundle", lambda: "/* the Vega bundle */")
+    monkeypatch.setattr(page, "vega_bundle", lambda: "/* the Vega bundle */")
     executed: list[str] = []
     monkeypatch.setattr(report, "execute_all", _stand_in(executed))
     count = iter(range(1000))

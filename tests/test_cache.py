@@ -17,7 +17,7 @@ import nbformat
 import pytest
 
 from analysis import data
-from analysis.build import cache, cli, report
+from analysis.build import cache, cli, page, report
 from analysis.data import params, scenarios
 from analysis.build.runner import declared_parameters, notebook_paths
 from tests.conftest import ROOT
@@ -157,10 +157,10 @@ def test_the_vega_bundle_is_kept_and_a_corrupt_copy_rebuilt(tmp_path, monkeypatc
     calls = []
     import vl_convert
     monkeypatch.setattr(vl_convert, "javascript_bundle", lambda: calls.append(1) or "var vega = 1;")
-    assert cache.vega_bundle(tmp_path) == cache.vega_bundle(tmp_path) == "var vega = 1;" and len(calls) == 1
+    assert page.vega_bundle(tmp_path) == page.vega_bundle(tmp_path) == "var vega = 1;" and len(calls) == 1
     (stored,) = tmp_path.glob("vega-bundle-*.js")
     stored.write_bytes(stored.read_bytes()[:-3])
-    assert cache.vega_bundle(tmp_path) == "var vega = 1;" and len(calls) == 2
+    assert page.vega_bundle(tmp_path) == "var vega = 1;" and len(calls) == 2
 
 
 def test_a_cached_build_is_byte_identical_to_a_fresh_one(tmp_path, monkeypatch):

@@ -20,7 +20,7 @@ import psutil
 import pytest
 
 from analysis import data
-from analysis.build import cli, outdir, report
+from analysis.build import cli, outdir, page, report
 from analysis.data import scenarios
 from tests.conftest import FROZEN, ROOT, run_cli
 
@@ -439,10 +439,10 @@ def test_prose_from_code_renders_data_text_as_text(text, absent):
     ("//example.org", False), ("https://example.org/a b", False),
 ])
 def test_sources_link_only_to_http_urls(url, linked):
-    assert (report._linkable({"url": url})["url"] == url) is linked
+    assert (page.linkable({"url": url})["url"] == url) is linked
 
 
 def test_chart_data_cannot_close_its_script_element():
-    payload = report._script_json({"title": "</script><script>alert(1)</script><!--", "x": "a & b > c"})
+    payload = page.script_json({"title": "</script><script>alert(1)</script><!--", "x": "a & b > c"})
     assert "<" not in payload and ">" not in payload and "&" not in payload
     assert json.loads(payload) == {"title": "</script><script>alert(1)</script><!--", "x": "a & b > c"}

@@ -23,7 +23,8 @@ import nbformat
 import pytest
 
 from analysis import data
-from analysis.build import cache, cli, compare, runner as notebook_run, outdir, report
+from analysis.build import cache, cli, compare, outdir, page, report
+from analysis.build import runner as notebook_run
 from analysis.build.runner import NotebookFailed, notebook_paths
 from tests.conftest import FROZEN, ROOT, run_cli
 from tests.test_compare import make_run
@@ -222,7 +223,7 @@ def _cells(folder: Path) -> list[str]:
 
 
 def _formulas(cells: list[str]) -> list[str]:
-    return [c for c in cells if c.startswith(report.FORMULA_START) and not report.PLAIN_NUMBER.fullmatch(c)]
+    return [c for c in cells if c.startswith(page.FORMULA_START) and not page.PLAIN_NUMBER.fullmatch(c)]
 
 
 def test_report_csvs_neutralise_formulas_and_keep_numbers_exact(tmp_path):
@@ -233,7 +234,7 @@ def test_report_csvs_neutralise_formulas_and_keep_numbers_exact(tmp_path):
                               "text/plain": "x"})])])
     downloads = []
     report.render_notebook(nb, "nb", [], [], downloads)
-    report.write_downloads(downloads, tmp_path / "data")
+    page.write_downloads(downloads, tmp_path / "data")
     assert _formulas(_cells(tmp_path / "data")) == []
     back = list(csv.reader((tmp_path / "data" / "hostile.csv").open(encoding="utf-8", newline="")))
     assert [r[0] for r in back[1:]] == ["'" + p.replace("\r", "\n") for p in PAYLOADS] and back[0][0] == "'=label"
@@ -270,7 +271,7 @@ def test_compare_json_is_strict_json(hostile_compare):
 
 
 def test_json_outputs_hold_no_nan_or_infinity():
-    assert report.strict_json({"a": float("nan"), "b": [float("inf"), -float("inf"), 1.5], "c": {"d": None}}) == \
+    assert page.strict_json({"a": float("nan"), "b": [float("inf"), -float("inf"), 1.5], "c": {"d": None}}) == \
         json.dumps({"a": None, "b": [None, None, 1.5], "c": {"d": None}}, indent=2, sort_keys=True) + "\n"
 
 

@@ -16,7 +16,7 @@ import nbformat
 import pytest
 
 from analysis import data
-from analysis.build import report
+from analysis.build import page, report
 from analysis.data import params, scenarios
 from analysis.models import capex, crosscheck, freshness, outlook, portfolio
 from analysis.sections import summary
@@ -74,7 +74,7 @@ def render_headlines(headlines: dict[str, list[dict]], monkeypatch) -> str:
     sections = []
     report.render_notebook(nb, "sweep", [], sections)
     assert len(sections) == len(headlines)
-    template = report.TEMPLATES.get_template("headlines.html.j2")      # the page's appendix of headline numbers
+    template = page.TEMPLATES.get_template("headlines.html.j2")      # the page's appendix of headline numbers
     return "".join(template.render(section=s, fmt=present.fmt) for s in sections)
 
 

@@ -109,7 +109,7 @@ def test_report_writes_a_csv_per_chart_and_table_and_an_index(tmp_path, shown):
         nbformat.v4.new_output("display_data", data=out) for out in shown])])
     downloads = []
     page = report.render_notebook(nb, "00_test", [], [], downloads)
-    report.write_downloads(downloads, tmp_path / "data")
+    page.write_downloads(downloads, tmp_path / "data")
     index = list(csv.DictReader((tmp_path / "data" / "index.csv").open(encoding="utf-8")))
     assert [r["file"] for r in index] == ["data/shares.csv", "data/shares-2.csv", "data/erosion_by_year.csv"]
     assert all(f'href="{r["file"]}"' in page for r in index)

@@ -7,6 +7,7 @@ import shlex
 import nbformat
 import pytest
 
+from analysis.build import page as page_module
 from analysis.build import report
 from analysis.data import params
 from analysis.models import outlook, portfolio
@@ -67,9 +68,9 @@ def page(tmp_path_factory):
     toc, sections, downloads = [], [], []
     bodies = [report.render_notebook(nbformat.read(str(NOTEBOOK_DIR / name), as_version=4), name[:2], toc, sections,
                                      downloads) for name in ("02_portfolio.ipynb", "03_asic_erosion.ipynb")]
-    html = report.TEMPLATES.get_template("report.html.j2").render(
+    html = page_module.TEMPLATES.get_template("report.html.j2").render(
         title_suffix="", as_of="", data_version="", toc=toc, bodies=bodies, parameters=[], sources=[], stale=[],
-        downloads=downloads, assets=report.page_assets(report.vega_script()), verdict={}, numbers=[], tables=[], sections=[],
+        downloads=downloads, assets=page_module.page_assets(page_module.vega_script()), verdict={}, numbers=[], tables=[], sections=[],
         values=params.resolve({}), headline_chart="", fmt=fmt)
     path = tmp_path_factory.mktemp("what-if") / "index.html"
     path.write_text(html, encoding="utf-8")

@@ -17,8 +17,8 @@ else counts as a miss (and the bad entry is removed). Entries are data, never co
 Whoever can write the cache folder can change what the next build shows, so the folder is created 0700 and used only
 if it is a folder owned by this user and writable by no one else. A folder that fails this, or any other cache
 fault (a file in its place, a read-only location, a full disk), costs a one-line warning on stderr: the build goes
-on without the cache, never fails because of it. The Vega bundle every page embeds is kept in the environment
-instead (`vega_bundle`).
+on without the cache, never fails because of it. (The Vega bundle every page embeds is kept in the environment:
+`analysis.build.page.vega_bundle`.)
 """
 from __future__ import annotations
 
@@ -28,12 +28,12 @@ import json
 import os
 import stat
 import sys
-import tempfile
 from functools import cache
 from pathlib import Path
 
 import nbformat
 
+from analysis.build.checked_file import read_verified, write_atomic
 from analysis.errors import warn
 from analysis.views.present import emitted
 from analysis.data import FORECASTS_DIR
@@ -45,8 +45,6 @@ CACHE_DIR_ENV = "ANALYSIS_CACHE_DIR"
 #: Where the key is recorded in an executed notebook's metadata.
 METADATA_KEY = "analysis"
 FORMAT = 1      # bump when the key's recipe or the entry layout changes
-#: Where the Vega bundle is kept: beside the installed packages (see `vega_bundle`).
-BUNDLE_DIR = Path(sys.prefix) / "share" / "aws-accelerators"
 
 
 def configured_dir() -> Path | None:
@@ -135,45 +133,11 @@ def _entry(key: str, directory: Path | None) -> Path | None:
     return None if folder is None else folder / f"{key}.ipynb"
 
 
-def _read_verified(path: Path) -> bytes | None:
-    """The body of an entry whose first line is the SHA-256 of the rest, or None (absent, partial or corrupt)."""
-    try:
-        raw = path.read_bytes()
-    except OSError:
-        return None
-    checksum, sep, body = raw.partition(b"\n")
-    return body if sep and checksum == hashlib.sha256(body).hexdigest().encode("ascii") else None
-
-
-def _write_atomic(path: Path, body: bytes) -> None:
-    """Write an entry (checksum line, then `body`) to a temporary file and rename it into place; a failure to write
-    the cache never fails a build."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, partial = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(hashlib.sha256(body).hexdigest().encode("ascii") + b"\n" + body)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(partial, path)
-        finally:
-            with contextlib.suppress(OSError):
-                Path(partial).unlink(missing_ok=True)
-    except OSError as exc:
-        _write_failed(path.parent, exc.strerror)
-
-
-@cache
-def _write_failed(folder: Path, why: str) -> None:
-    warn(f"cannot write to the cache folder {folder} ({why}); the build goes on without storing its results there")
-
-
 def load(key: str, directory: Path | None = None) -> bytes | None:
     """The executed notebook's bytes stored under `key`, or None if absent or not verifiably intact and inert
     (checksum, notebook format, the key in its metadata, only outputs `present` emits); a bad entry is removed."""
     path = _entry(key, directory)
-    body = _read_verified(path) if path else None
+    body = read_verified(path) if path else None
     try:
         nb = nbformat.reads(body.decode("utf-8"), as_version=4) if body is not None else None
         if nb is not None:
@@ -193,19 +157,4 @@ def store(key: str, body: bytes, directory: Path | None = None) -> None:
     """Save an executed notebook under `key` (nothing if the cache is not usable)."""
     path = _entry(key, directory)
     if path:
-        _write_atomic(path, body)
-
-
-def vega_bundle(directory: Path | None = None) -> str:
-    """vl-convert's vega + vega-lite + vega-embed bundle, which every page embeds (about 0.9 MB, about 2 s of CPU
-    to build). It depends on the vl-convert version alone, so it belongs to the installed environment: it is kept
-    in BUNDLE_DIR (built by `make` at install, else by the first build that needs it)."""
-    import vl_convert       # only pages need it: every other command works without vl-convert
-    version = vl_convert.__version__  # type: ignore[attr-defined]  # set by the compiled module; its stub omits it
-    path = (directory or BUNDLE_DIR) / f"vega-bundle-vl-convert-{version}.js"
-    body = _read_verified(path)
-    if body is None:
-        # The stub makes `snippet` required; the compiled function defaults it (to the globals vegaEmbed, vegaLite, vega).
-        body = vl_convert.javascript_bundle().encode("utf-8")  # type: ignore[call-arg]
-        _write_atomic(path, body)
-    return body.decode("utf-8")
+        write_atomic(path, body)

@@ -33,7 +33,7 @@ from analysis.data import Dataset, shorten
 from analysis.errors import ParameterError, UserError
 from analysis.data.units import fmt, unit_label
 from analysis.views.present import chart_spec
-from analysis.build.report import TEMPLATES, _chart_html, page_assets, strict_json, vega_script, write_downloads
+from analysis.build.page import TEMPLATES, chart_html, page_assets, strict_json, vega_script, write_downloads
 
 RESULTS = "results.json"
 BY_YEAR = Path("data") / "erosion_by_year.csv"
@@ -350,7 +350,7 @@ def _charts(runs: list[Run], downloads: list) -> list[str]:
                 ("nvidia_revenue_usd_b", "Nvidia revenue from AWS by year, each run", "USD billion per year", ",.1f"),
                 ("asic_spend_share", "ASIC share of AWS accelerator spend by year, each run", "Share of spend", ".0%")):
             chart = charts.year_lines(by_year[["year", "run", column]], column, y_title, "run", title, note, y_format=y_format)
-            figures.append(_chart_html(chart_spec(chart), downloads))
+            figures.append(chart_html(chart_spec(chart), downloads))
     landlord = landlord_outcomes(runs)
     for metric, (label, unit) in LANDLORD_KEYS.items():
         frame = landlord[["case", "run", metric]].dropna()
@@ -358,7 +358,7 @@ def _charts(runs: list[Run], downloads: list) -> list[str]:
             bars = charts.grouped_bars(frame, "case", "Landlord case (H100)", metric, f"{label} ({unit_label(unit)})", "run",
                                        f"Landlord {label}, each case and run", "Each run's results.json (section portfolio)",
                                        y_format=".0%" if unit == "fraction" else ",.0f")
-            figures.append(_chart_html(chart_spec(bars), downloads))
+            figures.append(chart_html(chart_spec(bars), downloads))
     return figures
 
 

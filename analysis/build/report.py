@@ -9,15 +9,9 @@ links, images or HTML), and sources link only to http(s) URLs.
 """
 from __future__ import annotations
 
-import base64
-import csv
-import hashlib
 import html
 import importlib
-import io
 import itertools
-import json
-import math
 import re
 import time
 from collections.abc import Callable
@@ -25,24 +19,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
 
-import jinja2
-import markupsafe
 import mistune
 import nbformat
 
 from analysis.build import cache, front, outdir
+from analysis.build.page import (TEMPLATES, chart_html, linkable, page_assets, register_download, slug, strict_json,
+                                 vega_script, what_if_html, write_downloads)
 from analysis.models import freshness
 from analysis.sections import SECTIONS
 from analysis.data import Dataset
 from analysis.build.runner import NOTEBOOK_DIR, Job, execute_all
 from analysis.data.params import Parameter, Params
-from analysis.views.present import (SECTION_MIMETYPE, TABLE_MIMETYPE, VEGALITE_MIMETYPE, WHAT_IF_MIMETYPE, chart_data,
-                              PROSE, chart_name, chart_subtitle, chart_title, emitted, fmt, unit_label)
+from analysis.views.present import (SECTION_MIMETYPE, TABLE_MIMETYPE, VEGALITE_MIMETYPE, WHAT_IF_MIMETYPE, PROSE, emitted, fmt, unit_label)
 
-TEMPLATES = jinja2.Environment(loader=jinja2.PackageLoader("analysis", "templates"), autoescape=True,
-                               keep_trailing_newline=True)
 MARKDOWN = mistune.create_markdown(plugins=["table"])
-LINKABLE_URL = re.compile(r"https?://[^\s]+", re.IGNORECASE)
 HIDDEN_INPUT_TAGS = {"parameters", "injected-parameters"}
 #: What results.json keeps of a headline item: its number with interval, and a hindcast or track-record row's outcome
 #: and scores.
@@ -62,101 +52,15 @@ class Page:
     headline_chart: str = ""
     headline_png: str = ""        # the headline chart's PNG (base64) from the executed notebook, for the brief
     headline_text: str = ""       # and its text description
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")       # what spreadsheets evaluate at the start of a cell
-PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", re.sub(r"<[^>]+>|['’]", "", text).lower()).strip("-")
-
-
 def _markdown(text: str, toc: list, prefix: str) -> str:
     """Markdown to HTML; h1/h2 headings get ids and enter the table of contents."""
     def anchor(match):
         level, inner = match.group(1), match.group(2)
-        ident = f"{prefix}-{_slug(inner)}"
+        ident = f"{prefix}-{slug(inner)}"
         if level in ("1", "2"):
             toc.append({"level": int(level), "id": ident, "text": re.sub(r"<[^>]+>", "", inner)})
         return f'<h{level} id="{ident}">{inner}<a class="anchor" href="#{ident}" aria-label="Link to this heading">#</a></h{level}>'
     return re.sub(r"<h([1-6])>(.*?)</h\1>", anchor, cast(str, MARKDOWN(text)))     # the HTML renderer gives text
-
-
-def _script_json(payload) -> str:
-    """JSON that cannot end or alter the <script> element holding it (every <, > and & as a JSON escape)."""
-    return json.dumps(payload, sort_keys=True).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
-def strict_json(payload) -> str:
-    """Indented JSON that any parser reads: NaN and infinities (which JSON has not) become null."""
-    def plain(value):
-        if isinstance(value, float) and not math.isfinite(value):
-            return None
-        if isinstance(value, dict):
-            return {k: plain(v) for k, v in value.items()}
-        return [plain(v) for v in value] if isinstance(value, (list, tuple)) else value
-    return json.dumps(plain(payload), indent=2, sort_keys=True, allow_nan=False) + "\n"
-
-
-def vega_script() -> str:
-    """The Vega bundle as the text of a page's <script> element (no "</script" inside it)."""
-    return cache.vega_bundle().replace("</script", "<\\/script")
-
-
-def _sha256(text: str) -> str:
-    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
-
-
-def page_assets(bundle: str) -> dict:
-    """What a page embeds besides its content: its style sheet, its two scripts (the Vega bundle `bundle`, from
-    `vega_script`, and page.js) and a Content-Security-Policy that lets nothing else in. Nothing is fetched
-    (default-src 'none', images only as data: URLs); the style sheet and the scripts apply only if their SHA-256
-    matches, so a <script> or <style> that slipped into the page does nothing; 'unsafe-eval' because Vega compiles
-    its expressions with `new Function` (measured: without it no chart draws)."""
-    style = TEMPLATES.get_template("page.css").render()
-    scripts = [bundle, TEMPLATES.get_template("page.js").render()]
-    policy = (f"default-src 'none'; script-src {' '.join(map(_sha256, scripts))} 'unsafe-eval'; "
-              f"style-src {_sha256(style)}; img-src data:; base-uri 'none'; form-action 'none'")
-    return {"style": style, "scripts": scripts, "policy": policy}
-
-
-def _download(downloads: list, ident: str, title: str, description: str, columns: list, rows: list) -> dict:
-    """Register a data file of the page (data/ID.csv); ids are unique in page order."""
-    taken = {d["id"] for d in downloads}
-    unique, n = ident, 1
-    while unique in taken:
-        n += 1
-        unique = f"{ident}-{n}"
-    entry = {"id": unique, "title": title, "description": description, "file": f"data/{unique}.csv",
-             "columns": columns, "rows": rows}
-    downloads.append(entry)
-    return entry
-
-
-def _chart_html(spec: dict, downloads: list) -> str:
-    """An interactive chart under its takeaway (HTML text, which wraps on any screen), with its description and a
-    link to its data; the data file is named after what the chart shows (the first subtitle line)."""
-    columns, rows = chart_data(spec)
-    name, notes = chart_name(spec), chart_subtitle(spec)
-    entry = _download(downloads, _slug(name) or "chart", name, spec["description"], columns, rows)
-    embed = {k: v for k, v in spec.items() if k not in ("$schema", "title")}    # the page's own Vega-Lite draws it
-    return (f'<figure class="chart"><p class="chart-title"><strong>{html.escape(chart_title(spec))}</strong>'
-            + "".join(f'<span>{html.escape(n)}</span>' for n in notes) + '</p>'
-            f'<div class="vega-chart" id="chart-{entry["id"]}"></div>'
-            f'<script type="application/json" data-chart="chart-{entry["id"]}">{_script_json(embed)}</script>'
-            f'<figcaption><details><summary>Description and data</summary><span class="description">'
-            f'{html.escape(spec["description"])}</span> <a class="csv" href="{entry["file"]}">Data (CSV)</a>'
-            f'</details></figcaption></figure>')
-
-
-def _what_if_html(payload: dict, downloads: list) -> str:
-    """A what-if box (controls, the selected grid point's numbers, a chart, the `--set` line); its grid is the
-    chart's data file."""
-    columns = payload["columns"]
-    entry = _download(downloads, f"what-if-{payload['name']}", payload["title"], payload["chart"]["description"],
-                      columns, [r[:len(columns)] for r in payload["rows"]])
-    start = [c["values"].index(c["value"]) for c in payload["controls"]]
-    return TEMPLATES.get_template("whatif.html.j2").render(w=payload, ident=entry["id"], file=entry["file"],
-                                                            start=start, payload=markupsafe.Markup(_script_json(payload)))
 
 
 def _table_rows(table_html: str) -> int:
@@ -171,16 +75,16 @@ def _output_html(output, prefix: str, page: Page, heading: str) -> str:
         return f'<pre class="stream">{html.escape(output["text"])}</pre>'
     data = output["data"]
     if VEGALITE_MIMETYPE in data:
-        return _chart_html(data[VEGALITE_MIMETYPE], page.downloads)
+        return chart_html(data[VEGALITE_MIMETYPE], page.downloads)
     if TABLE_MIMETYPE in data:
         table = data[TABLE_MIMETYPE]
         if any(d["id"] == table["name"] for d in page.downloads):
             raise ValueError(f"data table {table['name']!r}: the name is already taken")
-        entry = _download(page.downloads, table["name"], table["title"], table["description"], table["columns"], table["rows"])
+        entry = register_download(page.downloads, table["name"], table["title"], table["description"], table["columns"], table["rows"])
         return (f'<p class="download">Data table <a class="csv" href="{entry["file"]}">{html.escape(entry["id"])}.csv</a>: '
                 f'{html.escape(table["description"])}</p>')
     if WHAT_IF_MIMETYPE in data:
-        return _what_if_html(data[WHAT_IF_MIMETYPE], page.downloads)
+        return what_if_html(data[WHAT_IF_MIMETYPE], page.downloads)
     if SECTION_MIMETYPE in data:
         page.sections.append(data[SECTION_MIMETYPE])
         return ""                                   # every section's headline numbers are in an appendix
@@ -195,35 +99,6 @@ def _output_html(output, prefix: str, page: Page, heading: str) -> str:
                     'in the appendix of long tables.</p>')
         return f'<div class="output-html">{data["text/html"]}</div>'
     return f'<pre class="output-text">{html.escape(data["text/plain"])}</pre>'
-
-
-def inert_cell(value):
-    """A CSV cell no spreadsheet evaluates (OWASP's CSV-injection rule): text beginning with = + - @, tab or CR gets
-    a leading ', unless it is a plain number; numbers and other text stay as they are, missing values are empty. A
-    CR inside text becomes a line feed (which the writer quotes; a bare CR would end the row)."""
-    if value is None:
-        return ""
-    if isinstance(value, str) and value.startswith(FORMULA_START) and not PLAIN_NUMBER.fullmatch(value):
-        value = "'" + value
-    return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
-
-
-def _csv(columns: list, rows: list) -> str:
-    """CSV text (header row, "\n" line ends, every cell `inert_cell`): the same input gives the same bytes."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(map(inert_cell, columns))
-    writer.writerows([map(inert_cell, row) for row in rows])
-    return buffer.getvalue()
-
-
-def write_downloads(downloads: list, folder: Path) -> None:
-    """Write every chart's and data table's CSV, and data/index.csv listing them (id, title, description, file)."""
-    folder.mkdir()
-    for entry in downloads:
-        (folder / f"{entry['id']}.csv").write_text(_csv(entry["columns"], entry["rows"]), encoding="utf-8")
-    index = [[d["id"], d["title"], d["description"], d["file"]] for d in downloads]
-    (folder / "index.csv").write_text(_csv(["id", "title", "description", "file"], index), encoding="utf-8")
 
 
 def render_notebook(nb: nbformat.NotebookNode, prefix: str, toc: list, sections: list,
@@ -252,11 +127,6 @@ def render_notebook(nb: nbformat.NotebookNode, prefix: str, toc: list, sections:
                     page.headline_text = data["text/plain"]
                 parts.append(shown)
     return f'<section class="notebook" id="{prefix}">' + "\n".join(parts) + "</section>"
-
-
-def _linkable(source: dict) -> dict:
-    """A source for the page: its URL is kept as a link only if it is an http(s) address."""
-    return {**source, "url": source["url"] if LINKABLE_URL.fullmatch(source["url"]) else ""}
 
 
 def _parameter_rows(schema: dict[str, Parameter], values: Params, used: set[str]) -> list[dict]:
@@ -318,7 +188,7 @@ def build(out_dir: Path, values: Params, schema: dict[str, Parameter], dataset: 
         sections, downloads = page.sections, page.downloads
         source_ids = sorted({sid for s in sections for sid in s["sources"]} |
                             {schema[name].source_id for name in used})
-        sources = [_linkable(dataset.source(sid)) for sid in source_ids]
+        sources = [linkable(dataset.source(sid)) for sid in source_ids]
         stale = freshness.stale_series(dataset, values.as_of)
         found = {s["section"]: {r["key"]: r for r in s["results"]} for s in sections}
         context = dict(title_suffix=f" — scenario {scenario}" if scenario else "", as_of=values.as_of,
