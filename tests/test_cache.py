@@ -6,7 +6,6 @@ they can observe which notebooks a build executes; one test runs real kernels an
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import shutil
 import subprocess
@@ -14,10 +13,9 @@ import sys
 from pathlib import Path
 
 import nbformat
-import pytest
 
 from analysis import data
-from analysis.build import cache, cli, page, report
+from analysis.build import cache, cli, report
 from analysis.data import params, scenarios
 from analysis.build.runner import declared_parameters, notebook_paths
 from tests.conftest import ROOT
@@ -141,26 +139,6 @@ def test_progress_has_one_line_per_notebook(builder):
     declaring = {path.name for path in notebook_paths() if "utilization" in declared_parameters(path)}
     assert {line.split()[1] for line in lines if " executed " in line} == declaring
     assert {line.split()[1] for line in lines if " reused from the cache " in line} == set(ALL) - declaring
-
-
-@pytest.mark.parametrize("terminal", [True, False])
-def test_progress_goes_to_stderr_only_on_a_terminal(monkeypatch, terminal):
-    class Stream(io.StringIO):
-        def isatty(self):
-            return terminal
-    monkeypatch.setattr(cli.sys, "stderr", Stream())
-    cli._progress("[1/5] 00_summary.ipynb executed (1.0 s)")
-    assert cli.sys.stderr.getvalue() == ("[1/5] 00_summary.ipynb executed (1.0 s)\n" if terminal else "")
-
-
-def test_the_vega_bundle_is_kept_and_a_corrupt_copy_rebuilt(tmp_path, monkeypatch):
-    calls = []
-    import vl_convert
-    monkeypatch.setattr(vl_convert, "javascript_bundle", lambda: calls.append(1) or "var vega = 1;")
-    assert page.vega_bundle(tmp_path) == page.vega_bundle(tmp_path) == "var vega = 1;" and len(calls) == 1
-    (stored,) = tmp_path.glob("vega-bundle-*.js")
-    stored.write_bytes(stored.read_bytes()[:-3])
-    assert page.vega_bundle(tmp_path) == "var vega = 1;" and len(calls) == 2
 
 
 def test_a_cached_build_is_byte_identical_to_a_fresh_one(tmp_path, monkeypatch):

@@ -1,6 +1,7 @@
 """Command-line options for tools and files: `run --params FILE.yaml`, `params --format json`, `--help` everywhere."""
 from __future__ import annotations
 
+import io
 import json
 import math
 
@@ -126,3 +127,13 @@ def test_every_command_has_a_row_in_the_readme_commands_table(command):
     from tests.conftest import ROOT
     rows = [line for line in (ROOT / "README.md").read_text(encoding="utf-8").splitlines() if line.startswith("| `")]
     assert any(f"`python -m analysis {command}" in row or f"`make {command}`" in row for row in rows), command
+
+
+@pytest.mark.parametrize("terminal", [True, False])
+def test_progress_goes_to_stderr_only_on_a_terminal(monkeypatch, terminal):
+    class Stream(io.StringIO):
+        def isatty(self):
+            return terminal
+    monkeypatch.setattr(cli.sys, "stderr", Stream())
+    cli._progress("[1/5] 00_summary.ipynb executed (1.0 s)")
+    assert cli.sys.stderr.getvalue() == ("[1/5] 00_summary.ipynb executed (1.0 s)\n" if terminal else "")

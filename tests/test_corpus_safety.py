@@ -23,7 +23,7 @@ import nbformat
 import pytest
 
 from analysis import data
-from analysis.build import cache, cli, compare, outdir, page, report
+from analysis.build import cache, checked_file, cli, compare, outdir, page, report
 from analysis.build import runner as notebook_run
 from analysis.build.runner import NotebookFailed, notebook_paths
 from tests.conftest import FROZEN, ROOT, run_cli
@@ -162,7 +162,7 @@ def test_a_read_only_cache_warns_once_and_the_build_goes_on(builder, monkeypatch
     def read_only(*args, **kwargs):
         raise OSError(errno.EROFS, "Read-only file system")
     builder()
-    monkeypatch.setattr(cache.tempfile, "mkstemp", read_only)
+    monkeypatch.setattr(checked_file.tempfile, "mkstemp", read_only)
     monkeypatch.setattr(cache.Path, "unlink", read_only)
     entries = sorted(p.name for p in (tmp_path / "cache").iterdir())
     (tmp_path / "cache" / entries[0]).write_bytes(b"torn")        # a bad entry it cannot remove

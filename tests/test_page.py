@@ -1,5 +1,6 @@
-"""The page as a reader meets it: the answer on the first screen, a main body of bounded length on screen and on paper,
-a one-page brief, no sideways scroll on a phone, and charts that explain themselves (tests over every chart spec)."""
+"""The page (analysis.build.page, and the reports built with it) as a reader meets it: the answer on the first
+screen, a main body of bounded length on screen and on paper, a one-page brief, no sideways scroll on a phone,
+charts that explain themselves (tests over every chart spec), and the Vega bundle every page embeds."""
 from __future__ import annotations
 
 import re
@@ -8,7 +9,7 @@ import nbformat
 import pytest
 import vl_convert
 
-from analysis.build import front, report
+from analysis.build import front, page, report
 from analysis.build.runner import notebook_paths
 from analysis.views.present import CATEGORY_COLOURS, VEGALITE_MIMETYPE, chart_subtitle, chart_title
 from tests.browser import offline_page
@@ -221,3 +222,13 @@ def test_the_verdict_answers_at_risk_and_when_from_the_numbers():
     soon = front.verdict(_results(0.9, 0.4, 2027.0, now=2.0))
     assert soon["headline"] == "Yes" and "fell from" in soon["risk"] and "from 2027 on" in soon["when"]
     assert front.verdict(_results(0.05, 0.0, None))["headline"] == "Not much before 2030"
+
+
+def test_the_vega_bundle_is_kept_and_a_corrupt_copy_rebuilt(tmp_path, monkeypatch):
+    calls = []
+    import vl_convert
+    monkeypatch.setattr(vl_convert, "javascript_bundle", lambda: calls.append(1) or "var vega = 1;")
+    assert page.vega_bundle(tmp_path) == page.vega_bundle(tmp_path) == "var vega = 1;" and len(calls) == 1
+    (stored,) = tmp_path.glob("vega-bundle-*.js")
+    stored.write_bytes(stored.read_bytes()[:-3])
+    assert page.vega_bundle(tmp_path) == "var vega = 1;" and len(calls) == 2

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from analysis.build import report
+from analysis.build import page, report
 from analysis.views import present
 from tests.conftest import ROOT
 
@@ -108,11 +108,11 @@ def test_report_writes_a_csv_per_chart_and_table_and_an_index(tmp_path, shown):
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x", outputs=[
         nbformat.v4.new_output("display_data", data=out) for out in shown])])
     downloads = []
-    page = report.render_notebook(nb, "00_test", [], [], downloads)
+    body = report.render_notebook(nb, "00_test", [], [], downloads)
     page.write_downloads(downloads, tmp_path / "data")
     index = list(csv.DictReader((tmp_path / "data" / "index.csv").open(encoding="utf-8")))
     assert [r["file"] for r in index] == ["data/shares.csv", "data/shares-2.csv", "data/erosion_by_year.csv"]
-    assert all(f'href="{r["file"]}"' in page for r in index)
+    assert all(f'href="{r["file"]}"' in body for r in index)
     assert (tmp_path / "data" / "erosion_by_year.csv").read_text(encoding="utf-8") == "year,erosion\n2024,1.5\n"
     plotted = pd.read_csv(tmp_path / "data" / "shares.csv")
     assert plotted[["year", "vendor", "share"]].equals(_shares())
