@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from analysis import data
-from analysis.build import compare, outdir
+from analysis.build import attribution, compare, outdir
 from analysis.data import params
 from analysis.models import outlook, portfolio
 from analysis.sections import summary
@@ -105,7 +105,7 @@ def test_each_part_is_the_change_from_swapping_that_parameter_alone(runs, ds):
     schema = params.schema(ds)
     a, b = (compare.load_run(r) for r in runs)
     names = compare.differing_parameters([a, b])
-    at = compare.attribute(ds, schema, a, b, names)
+    at = attribution.attribute(ds, schema, a, b, names)
     assert at["check"] == [] and at["refused"] == {}
     defaults = params.resolve({}, ds)
     base = outlook.run(ds, defaults, schema, sensitivity=False)["summary"]["nvidia_revenue_2027_2030"]
@@ -132,7 +132,7 @@ def test_one_parameter_leaves_no_interaction_and_an_edited_report_is_flagged(tmp
     results["results"]["portfolio"]["irr_bought_2023"]["value"] += 0.01
     (b / "results.json").write_text(json.dumps(results))
     a, b = compare.load_run(runs[0]), compare.load_run(b)
-    at = compare.attribute(ds, params.schema(ds), a, b, compare.differing_parameters([a, b]))
+    at = attribution.attribute(ds, params.schema(ds), a, b, compare.differing_parameters([a, b]))
     assert at["parameters"] == ["trainium_ceiling"]
     assert all(abs(f["interaction"]) <= 1e-9 * max(1, abs(f["total"])) for f in at["explained"].values() if f["total"] is not None)
     assert at["check"] == ["B: portfolio.irr_bought_2023"]
@@ -196,7 +196,7 @@ def test_a_label_that_names_a_run_value_reads_the_same_for_every_run():
 
 
 def test_section_parameters_come_from_the_section_registry(ds):
-    declared = compare.section_parameters(ds)
+    declared = attribution.section_parameters(ds)
     assert declared["portfolio"] == set(declared_parameters(NOTEBOOK_DIR / "02_portfolio.ipynb"))
     assert set(declared) == {"summary", "portfolio", "erosion"}
     assert "utilization" in declared["portfolio"] and "utilization" not in declared["erosion"]
@@ -216,7 +216,7 @@ def test_runs_on_two_data_versions_split_into_the_data_change_and_each_parameter
     new = data.load_dataset(new_dir)
     b = make_run(tmp_path / "B", new, {"trainium_ceiling": 0.6})
     a, b_run = compare.load_run(runs[0]), compare.load_run(b)
-    at = compare.attribute(ds, params.schema(ds), a, b_run, compare.differing_parameters([a, b_run]), new)
+    at = attribution.attribute(ds, params.schema(ds), a, b_run, compare.differing_parameters([a, b_run]), new)
     change = f"data {ds.version} -> {new.version}"
     assert at["parameters"] == [change, "trainium_ceiling"] and at["data"] == {"a": ds.version, "b": new.version}
     assert at["check"] == [] and at["refused"] == {}

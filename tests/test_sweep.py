@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis.build import cli, compare, sweep
+from analysis.build import attribution, cli, sweep
 from analysis.data import params
 
 GRID = """description: A small grid for tests
@@ -28,7 +28,7 @@ def test_a_set_gives_the_numbers_compare_computes_and_batches_do_not_matter(tmp_
     one_by_one = sweep.table(s, sweep.run(s, ds, workers=1, batch=1))
     together = sweep.table(s, sweep.run(s, ds, workers=1, batch=4))
     assert one_by_one.equals(together)
-    expected = compare.section_values(ds, params.schema(ds), s.sets[5], compare.section_parameters(ds), ("erosion",))
+    expected = attribution.section_values(ds, params.schema(ds), s.sets[5], attribution.section_parameters(ds), ("erosion",))
     row = together.iloc[5]
     assert row["trainium_ceiling"] == 0.6 and row["capex_growth_scale"] == 1.2 and row["status"] == "ok"
     assert all(row[f"erosion.{k}"] == v if v is not None else pd.isna(row[f"erosion.{k}"])

@@ -17,7 +17,7 @@ import io
 import json
 import math
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,10 +27,10 @@ import pandas as pd
 from analysis import data
 from analysis.build import cache, outdir
 from analysis.data import params
-from analysis.sections import ATTRIBUTED
+from analysis.build.attribution import ATTRIBUTED, as_number, attribute, difference, same
 from analysis.views import charts
 from analysis.data import Dataset, shorten
-from analysis.errors import ParameterError, UserError
+from analysis.errors import UserError
 from analysis.data.units import fmt, unit_label
 from analysis.views.present import chart_spec
 from analysis.build.page import TEMPLATES, chart_html, page_assets, strict_json, vega_script, write_downloads
@@ -40,7 +40,6 @@ BY_YEAR = Path("data") / "erosion_by_year.csv"
 BY_YEAR_COLUMNS = ("nvidia_revenue_usd_b", "asic_spend_share")     # the columns charted per run
 LANDLORD_KEYS = {"npv": ("NPV per H100", "USD"), "irr": ("IRR per year", "fraction")}
 LANDLORD_CASES = {"bought_2023": "bought at launch", "bought_at_cut": "bought at the price cut"}
-TOLERANCE = 1e-9                     # relative: below it two values count as equal
 MAX_INPUT_BYTES = 4 * 1024 * 1024    # a report's results.json or erosion table (each is a few KB)
 MAX_YEARS = 200                      # rows of an erosion table
 
@@ -65,7 +64,7 @@ class Run:
 
 def _scalar_ok(value, text: bool = True) -> bool:
     """None, a finite number that a float holds, or (if `text`) a string."""
-    return value is None or (text and isinstance(value, str)) or isinstance(value, bool) or _number(value) is not None
+    return value is None or (text and isinstance(value, str)) or isinstance(value, bool) or as_number(value) is not None
 
 
 def _item_ok(item) -> bool:
@@ -157,29 +156,6 @@ def differing_parameters(runs: list[Run]) -> list[str]:
     return [n for n in names if len({json.dumps(r.parameters.get(n)) for r in runs}) > 1]
 
 
-def _number(value) -> float | None:
-    """A finite number as a float, else None (text, lists, booleans, NaN, and integers too large for a float)."""
-    if not isinstance(value, (int, float)) or isinstance(value, bool):
-        return None
-    try:
-        number = float(value)
-    except OverflowError:
-        return None
-    return number if math.isfinite(number) else None
-
-
-def difference(a, b) -> float | None:
-    """b - a, or None when either is not a number."""
-    a, b = _number(a), _number(b)
-    return None if a is None or b is None else b - a
-
-
-def same(a, b) -> bool:
-    """Equal, or numbers equal within the relative TOLERANCE."""
-    d = difference(a, b)
-    return a == b if d is None else abs(d) <= TOLERANCE * max(1.0, abs(a), abs(b))
-
-
 def fmt_change(value, unit: str) -> str:
     """A difference in its unit with its sign: +$1.2B, -3.4 pp (shares), +0.5 years; one that rounds to zero has
     no sign."""
@@ -221,80 +197,6 @@ def headline_table(runs: list[Run]) -> list[dict]:
                      "changes": [difference(values[0], v) for v in values[1:]],
                      "differs": any(not same(values[0], v) for v in values[1:])})
     return rows
-
-
-# --- attribution ---------------------------------------------------------------------------------------------
-
-def section_parameters(ds: Dataset) -> dict[str, set[str]]:
-    """The parameters each attributed section reads (the only ones its report run could change)."""
-    return {name: set(section.parameter_names(ds)) for name, section in ATTRIBUTED.items()}
-
-
-def section_values(ds: Dataset, schema: dict, run_values: Mapping[str, Any], declared: dict[str, set[str]],
-                   sections=tuple(ATTRIBUTED)) -> dict[str, dict]:
-    """Headline values of the attributed `sections` for one parameter set, each section evaluated with the
-    parameters it reads (the others at their defaults, as in a report build)."""
-    def values_of(name: str) -> params.Params:
-        return params.resolve({n: v for n, v in run_values.items() if n in declared[name]}, ds)
-    def headlines(name: str) -> list[dict]:
-        compute = ATTRIBUTED[name].headlines
-        assert compute is not None          # ATTRIBUTED holds the sections that declare their headlines
-        return compute(ds, values_of(name))
-    return {name: {i["key"]: i["value"] for i in headlines(name)} for name in sections}
-
-
-def attribute(ds: Dataset, schema: dict, a: Run, b: Run, names: list[str], ds_b: Dataset | None = None,
-              progress: Callable[[str], None] = lambda line: None) -> dict:
-    """Why b's headline numbers differ from a's: the change from swapping each parameter in `names` alone from a's
-    value to b's, and the interaction (total change minus the sum of the single swaps), per attributed section
-    and key. When b was built on other data (`ds_b`, a's data being `ds`), the data change comes first, as one part
-    (a's parameters on b's data), and each parameter is then swapped on b's data. A swap that the schema refuses
-    alone (e.g. a constraint between two parameters) is reported, not computed; `elsewhere` names differing
-    parameters that no attributed section uses. `check` lists keys whose recomputed values differ from those stored
-    in the reports."""
-    ds_b = ds if ds_b is None else ds_b
-    schema_b = schema if ds_b is ds else params.schema(ds_b)
-    declared = section_parameters(ds)
-    base = section_values(ds, schema, a.parameters, declared)
-    target = section_values(ds_b, schema_b, b.parameters, declared)
-    start, swaps, references, refused, elsewhere = base, {}, {}, {}, []
-    if ds_b.version != ds.version:
-        change = f"data {ds.version} -> {ds_b.version}"
-        try:
-            start = swaps[change] = section_values(ds_b, schema_b, a.parameters, declared)
-            references[change] = base
-        except ParameterError as exc:
-            refused[change] = str(exc)
-    for number, name in enumerate(names, 1):
-        progress(f"{b.name}: [{number}/{len(names)}] swapping {name}")
-        if not any(name in d for d in declared.values()):
-            elsewhere.append(name)
-            continue
-        try:
-            uses = [s for s in ATTRIBUTED if name in declared[s]]     # other sections keep a's values
-            swaps[name] = {**start, **section_values(ds_b, schema_b, {**a.parameters, name: b.parameters.get(name)},
-                                                     declared, uses)}
-            references[name] = start
-        except ParameterError as exc:
-            refused[name] = str(exc)
-    explained = {}
-    check = []
-    for section in ATTRIBUTED:
-        for key, first in base[section].items():
-            end = target[section].get(key)
-            for run, value in ((a, first), (b, end)):
-                stored = run.results["results"].get(section, {}).get(key, {}).get("value")
-                if not same(stored, value):
-                    check.append(f"{run.name}: {section}.{key}")
-            total = difference(first, end)
-            parts = {n: difference(references[n][section].get(key), s[section].get(key)) for n, s in swaps.items()}
-            known = [v for v in parts.values() if v is not None]
-            interaction = None if total is None or len(known) < len(parts) or refused else total - sum(known)
-            explained[f"{section}.{key}"] = {"total": total, "parameters": parts, "interaction": interaction}
-    return {"a": a.name, "b": b.name, "parameters": list(swaps), "refused": refused, "elsewhere": elsewhere,
-            "data": None if ds_b.version == ds.version else {"a": ds.version, "b": ds_b.version},
-            "explained": explained,
-            "check": check}
 
 
 def explanation_rows(headlines: list[dict], attribution: dict, index: int) -> list[dict]:
@@ -383,7 +285,7 @@ def build(paths: list[Path], out: Path, dataset: Dataset, others: tuple[Dataset,
     names = differing_parameters(runs)
     headlines = headline_table(runs)
     compared = [(b, differing_parameters([runs[0], b])) for b in runs[1:]]
-    heaviest = max((r.parameters for r in runs), key=lambda v: _number(v.get("mc_draws")) or 0)
+    heaviest = max((r.parameters for r in runs), key=lambda v: as_number(v.get("mc_draws")) or 0)
     before(params.resolve({k: heaviest[k] for k in ("mc_draws", "sobol_base_samples") if k in heaviest}, dataset),
            sum(2 * (len(names) + 2) for _, names in compared))
     first = of[runs[0].name]

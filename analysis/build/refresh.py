@@ -207,16 +207,16 @@ def _g(value) -> str:
 def headline_moves(old: data.Dataset, new: data.Dataset) -> list[str]:
     """Headline numbers at the default parameters that differ between two datasets (in-process, as `compare`
     recomputes them): 'section.key: old -> new (change)'."""
-    from analysis.build import compare
+    from analysis.build import attribution
     from analysis.data import params
-    declared = compare.section_parameters(new)
-    values = [compare.section_values(ds, params.schema(ds), params.resolve({}, ds), declared) for ds in (old, new)]
+    declared = attribution.section_parameters(new)
+    values = [attribution.section_values(ds, params.schema(ds), params.resolve({}, ds), declared) for ds in (old, new)]
     lines = []
     for section, items in values[0].items():
         for key, before in items.items():
             after = values[1][section].get(key)
-            if not compare.same(before, after):
-                change = compare.difference(before, after)
+            if not attribution.same(before, after):
+                change = attribution.difference(before, after)
                 lines.append(f"{section}.{key}: {_g(before)} -> {_g(after)}" + ("" if change is None else f" ({change:+.4g})"))
     return lines
 

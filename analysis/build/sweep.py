@@ -3,7 +3,7 @@
 A sweep file (YAML, read as strictly as a scenario file):
 
     description: one line
-    sections: [erosion]                 # optional: any of analysis.compare.ATTRIBUTED (default: all)
+    sections: [erosion]                 # optional: any of analysis.sections.ATTRIBUTED (default: all)
     fixed: {mc_draws: 2000}             # optional: values every set shares
     grid:                               # every combination of these values ...
       trainium_ceiling: [0.3, 0.45, 0.6]
@@ -13,7 +13,7 @@ A sweep file (YAML, read as strictly as a scenario file):
       ranges: {trainium_ceiling: [0.3, 0.7]}
     charts: [erosion.nvidia_revenue_2027_2030]      # optional: headline keys charted against each swept parameter
 
-Each set goes through the section functions `compare` uses (`compare.section_values`: each section with the
+Each set goes through the section functions `compare` uses (`attribution.section_values`: each section with the
 parameters its notebook declares), never the notebooks. The result is one table, `sweep.csv` (a row per set: its
 values, status, error, and every headline number as `section.key`), `sweep.json` (the sweep and a summary) and the
 response-surface charts (`charts/*.svg`, shown in `index.html`). A set that fails (e.g. a combination the schema's
@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import data
-from analysis.build import compare, outdir
+from analysis.build import attribution, outdir
 from analysis.data import params, scenarios
 from analysis.data import Dataset, shorten
 from analysis.errors import ParameterError, UserError
@@ -100,9 +100,9 @@ def load(path: Path, ds: Dataset) -> Sweep:
                     f"expected a mapping with 'description' and one of 'grid' or 'sample' (keys: {', '.join(sorted(KEYS))})")
     if ("grid" in doc) == ("sample" in doc):
         raise _fail(path, "give exactly one of 'grid' and 'sample'")
-    sections = doc.get("sections", list(compare.ATTRIBUTED))
-    if not isinstance(sections, list) or not sections or any(s not in compare.ATTRIBUTED for s in sections):
-        raise _fail(path, f"sections: a list of {', '.join(compare.ATTRIBUTED)}")
+    sections = doc.get("sections", list(attribution.ATTRIBUTED))
+    if not isinstance(sections, list) or not sections or any(s not in attribution.ATTRIBUTED for s in sections):
+        raise _fail(path, f"sections: a list of {', '.join(attribution.ATTRIBUTED)}")
     fixed = doc.get("fixed", {})
     if not isinstance(fixed, dict):
         raise _fail(path, "fixed: expected a mapping of parameter values")
@@ -182,11 +182,11 @@ def evaluate_batch(snapshot: bytes, version: str, directory: str, batch: list[tu
     shared = _dataset(snapshot, version, directory)
     ds = Dataset(shared.tables, shared.version, shared.directory)
     schema = params.schema(ds)
-    declared = compare.section_parameters(ds)
+    declared = attribution.section_parameters(ds)
     out = []
     for index, values in batch:
         try:
-            found = compare.section_values(ds, schema, values, declared, sections)
+            found = attribution.section_values(ds, schema, values, declared, sections)
             out.append({"set": index, "status": "ok", "error": "",
                         "values": {f"{s}.{k}": v for s, items in found.items() for k, v in items.items()}})
         except Exception as exc:          # isolated: reported in the set's row
