@@ -2,7 +2,7 @@
 
 The key of a notebook is a SHA-256 over everything its execution reads:
 - the notebook file's bytes;
-- the values of the parameters it declares (a parameter it does not declare cannot change it);
+- the values of the parameters its section reads (`analysis.sections`: a parameter it does not read cannot change it);
 - the data version (the hash of data/MANIFEST.sha256, which pins every data file);
 - the scenario files (notebook 03 runs every scenario);
 - the `analysis` package: every file under analysis/ except caches (.py modules and templates), so any code change

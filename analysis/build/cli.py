@@ -78,7 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--workers", type=int, help="local pool size (default: every core)")
     listing = command("params", "list every parameter with unit, default, allowed range and source")
     listing.add_argument("--format", choices=("text", "json", "python"), default="text",
-                         help="json: one object per parameter, with the notebooks that declare it (for tools); python: "
+                         help="json: one object per parameter, with the notebooks whose section reads it (for tools); python: "
                               "the typed fields of analysis/data/parameter_types.py (types only, no defaults)")
     listing.add_argument("--write", action="store_true",
                          help="with --format python: write analysis/data/parameter_types.py rather than print it")
