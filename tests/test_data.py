@@ -24,6 +24,13 @@ def _edit(path, old, new, count=1):
     path.write_text(text.replace(old, new, count), encoding="utf-8")
 
 
+def _load_refuses(folder, pattern):
+    """After a deliberate edit (the manifest rewritten), loading `folder` raises a DataError matching `pattern`."""
+    data.write_manifest(folder)
+    with pytest.raises(DataError, match=pattern):
+        data.load_dataset(folder)
+
+
 def _line_of(path, fragment):
     return next(i for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if fragment in line)
 
@@ -47,9 +54,7 @@ def test_non_numeric_cell(frozen_copy):
     csv = frozen_copy / "financials.csv"
     line = _line_of(csv, "Amazon,capex_gross,FY2023Q3,")
     _edit(csv, "Amazon,capex_gross,FY2023Q3,2023-09-30,12479,", "Amazon,capex_gross,FY2023Q3,2023-09-30,12.4.79,")
-    data.write_manifest(frozen_copy)
-    with pytest.raises(DataError, match=rf"financials.csv, line {line}, column 'value': expected a number, got '12.4.79'"):
-        data.load_dataset(frozen_copy)
+    _load_refuses(frozen_copy, rf"financials.csv, line {line}, column 'value': expected a number, got '12.4.79'")
     _assert_cli_refuses(frozen_copy, f"financials.csv, line {line}, column 'value'")
 
 
@@ -68,18 +73,14 @@ def test_missing_column(frozen_copy):
     csv = frozen_copy / "instances.csv"
     _edit(csv, "instance_type,chip_id,accelerator_count,price_kind,usd_per_hour,",
           "instance,chip_id,accelerator_count,price_kind,usd_per_hour,")
-    data.write_manifest(frozen_copy)
-    with pytest.raises(DataError, match=r"instances.csv.*(required column 'instance_type' is missing|unexpected column 'instance')"):
-        data.load_dataset(frozen_copy)
+    _load_refuses(frozen_copy, r"instances.csv.*(required column 'instance_type' is missing|unexpected column 'instance')")
     _assert_cli_refuses(frozen_copy, "instances.csv")
 
 
 def test_duplicate_period(frozen_copy):
     csv = frozen_copy / "financials.csv"
     _edit(csv, "Amazon,capex_gross,FY2023Q4,", "Amazon,capex_gross,FY2023Q3,")
-    data.write_manifest(frozen_copy)
-    with pytest.raises(DataError, match=r"financials.csv, line \d+.*duplicate row"):
-        data.load_dataset(frozen_copy)
+    _load_refuses(frozen_copy, r"financials.csv, line \d+.*duplicate row")
     _assert_cli_refuses(frozen_copy, "duplicate row")
 
 
@@ -91,9 +92,7 @@ def test_unknown_source_id(frozen_copy):
     fields[6] = "no-such-source"
     text[line - 1] = ",".join(fields)
     csv.write_text("\n".join(text) + "\n", encoding="utf-8")
-    data.write_manifest(frozen_copy)
-    with pytest.raises(DataError, match=rf"instances.csv, line {line}, column 'source_id': unknown source id 'no-such-source'"):
-        data.load_dataset(frozen_copy)
+    _load_refuses(frozen_copy, rf"instances.csv, line {line}, column 'source_id': unknown source id 'no-such-source'")
     _assert_cli_refuses(frozen_copy, "unknown source id 'no-such-source'")
 
 
@@ -107,9 +106,7 @@ def test_silently_edited_value_is_caught_by_the_manifest(frozen_copy):
 def test_out_of_vocabulary_and_out_of_range_values(frozen_copy):
     _edit(frozen_copy / "financials.csv", "Amazon,capex_gross,FY2023Q3,2023-09-30,12479,USD_million",
           "Amazon,capex_gross,FY2023Q3,2023-09-30,12479,EUR_million")
-    data.write_manifest(frozen_copy)
-    with pytest.raises(DataError, match=r"column 'unit': value 'EUR_million' fails check isin"):
-        data.load_dataset(frozen_copy)
+    _load_refuses(frozen_copy, r"column 'unit': value 'EUR_million' fails check isin")
 
 
 def test_a_derived_row_must_state_its_formula(frozen_copy):
@@ -117,24 +114,18 @@ def test_a_derived_row_must_state_its_formula(frozen_copy):
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     frame.loc[frame.index[frame["confidence"] == "derived"][0], "formula"] = ""
     frame.to_csv(path, index=False)
-    data.write_manifest(frozen_copy)
-    with pytest.raises(DataError, match=r"financials.csv.*a row with confidence 'derived' must state its formula"):
-        data.load_dataset(frozen_copy)
+    _load_refuses(frozen_copy, r"financials.csv.*a row with confidence 'derived' must state its formula")
 
 
 def test_an_unknown_confidence_is_refused(frozen_copy):
     _edit(frozen_copy / "essay_claims.csv", ",reported,", ",certain,")
-    data.write_manifest(frozen_copy)
-    with pytest.raises(DataError, match=r"essay_claims.csv, line \d+, column 'confidence': value 'certain'"):
-        data.load_dataset(frozen_copy)
+    _load_refuses(frozen_copy, r"essay_claims.csv, line \d+, column 'confidence': value 'certain'")
 
 
 def test_epoch_band_order_is_checked(frozen_copy):
     csv = frozen_copy / "epoch_fleet.csv"
     _edit(csv, "Amazon,Nvidia,A100,2022Q1,h100e,5639,3345,9665", "Amazon,Nvidia,A100,2022Q1,h100e,5639,7345,9665")
-    data.write_manifest(frozen_copy)
-    with pytest.raises(DataError, match=r"epoch_fleet.csv.*p5 <= median <= p95"):
-        data.load_dataset(frozen_copy)
+    _load_refuses(frozen_copy, r"epoch_fleet.csv.*p5 <= median <= p95")
 
 
 @pytest.mark.parametrize("old, new, message", [
@@ -149,17 +140,13 @@ def test_epoch_chip_maps_resolve_to_known_chips_and_instances(frozen_copy, old, 
     """epoch_chips.csv maps each of Epoch's chip labels to the chip whose prices apply and the instance whose rent
     applies: both must exist, and every chip in Amazon's rows of epoch_fleet.csv needs a row."""
     _edit(frozen_copy / "epoch_chips.csv", old, new)
-    data.write_manifest(frozen_copy)
-    with pytest.raises(DataError, match=message):
-        data.load_dataset(frozen_copy)
+    _load_refuses(frozen_copy, message)
 
 
 def test_the_incumbent_vendor_needs_its_epoch_label(frozen_copy):
     """The incumbent's observed purchases (its share of spend, Epoch's band of its revenue) come from its Epoch rows."""
     _edit(frozen_copy / "vendors.csv", "nvidia,Nvidia GPUs,gpu,incumbent,Nvidia,", "nvidia,Nvidia GPUs,gpu,incumbent,,")
-    data.write_manifest(frozen_copy)
-    with pytest.raises(DataError, match=r"vendors.csv.*the incumbent needs an epoch_vendor"):
-        data.load_dataset(frozen_copy)
+    _load_refuses(frozen_copy, r"vendors.csv.*the incumbent needs an epoch_vendor")
 
 
 def test_unlisted_and_missing_files(frozen_copy):

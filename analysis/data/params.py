@@ -289,7 +289,7 @@ def resolve(overrides: Mapping[Any, object] | None = None, dataset: Dataset | No
 
 def as_params(values: Mapping[str, Value], dataset: Dataset) -> Params:
     """`values` itself if it is a Params; else a plain mapping of a whole parameter set (such as `{**p, name: value}`)
-    checked and typed by `resolve` on `dataset`. For callers that do not pass a Params yet (analysis/sections)."""
+    checked and typed by `resolve` on `dataset` (the forecast, remembered by its own values, completes them so)."""
     return values if isinstance(values, Params) else resolve(values, dataset)
 
 

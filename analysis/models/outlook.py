@@ -22,7 +22,7 @@ from analysis.models import erosion, fleet, observed, scoring, uncertainty
 from analysis.models.capex import amazon_quarterly, wide
 from analysis.data import Dataset
 from analysis.data.memo import per_dataset
-from analysis.data.params import Parameter, Params, as_params, what_if_values
+from analysis.data.params import Parameter, Params, as_params, resolve, what_if_values
 from analysis.data.params import schema as parameter_schema
 
 BILLION = 1e9
@@ -70,7 +70,6 @@ def observed_purchases(ds: Dataset, p: Params) -> pd.DataFrame:
     (Epoch's medians) and spend (USD bn): the central estimate with the 5th and 95th percentiles of the draws
     (analysis.observed). A vendor Epoch has no Amazon rows for counts as zero; a vendor with rows only from some year
     on (Trainium from 2024) is missing (NaN) before."""
-    p = as_params(p, ds)        # analysis/sections/summary.py passes a plain dict for now
     draws = purchase_draws(ds, p)
     units = fleet.yearly(fleet.chip_additions(ds, "units"), by="vendor").pivot(index="year", columns="vendor", values="median")
     rows = []
@@ -89,7 +88,6 @@ def observed_share_bands(ds: Dataset, p: Params) -> pd.DataFrame:
     """Per observed year: the share of the compute Amazon added of each challenger the data observe it buying
     (`<vendor>_compute_share`: Trainium's) and the ASIC share of its accelerator spend and compute — the central
     estimate with the draws' 5th and 95th percentiles (NaN where the data do not cover every vendor)."""
-    p = as_params(p, ds)        # a plain dict (a section's values) is accepted
     draws = purchase_draws(ds, p)
     vs = vendors(ds)
     spend = erosion.observed_shares(draws.spend)
@@ -122,7 +120,6 @@ def calibration(ds: Dataset, p: Params) -> pd.DataFrame:
     incumbent (Nvidia) and of each challenger the data observe buying (compute > 0 in some year: Trainium), and each
     such challenger's cost ratio to the incumbent (`<vendor>_cost_ratio`) — each the central estimate with the draws'
     5th and 95th percentiles. Each draw's last observed year is where its forecast starts (analysis.erosion)."""
-    p = as_params(p, ds)        # a plain dict (a section's values) is accepted
     draws = purchase_draws(ds, p)
     years = list(draws.years)
     capex = (annual_capex(ds) / 1e3).reindex(years).to_numpy()
@@ -220,7 +217,7 @@ def inert_parameters(ds: Dataset) -> dict[str, str]:
     path and cost while its default ceiling is 0, and the cost ratio of a challenger the observed years cover
     (calibrated on them instead)."""
     schema = parameter_schema(ds)
-    defaults = as_params({name: p.default for name, p in schema.items()}, ds)
+    defaults = resolve({}, ds)
     calibrated = build_model(ds, defaults, schema).calibrated_cost
     inert: dict[str, str] = {}
     for v in vendors(ds)[1:]:
@@ -326,7 +323,6 @@ def spend_check(ds: Dataset, p: Params, schema: dict[str, Parameter], result: di
     """Per observed year: the model's accelerator spend and Nvidia revenue (central, with the draws' 5th-95th
     percentiles) beside the widest band Epoch's figures allow (p5 units x low prices to p95 units x high prices,
     summed over chips; `nvidia_*` the incumbent's own) and Nvidia's Data Center revenue (Amazon's implied share of it)."""
-    p = as_params(p, ds)        # a plain dict (a section's values) is accepted
     prices = fleet.unit_prices(ds, p.trainium_unit_cost_usd)
     spend = fleet.spend_by_chip(fleet.chip_additions(ds, "units"), prices)
     widest = fleet.yearly(spend, by="vendor").set_index(["year", "vendor"])[["p5", "p95"]] / BILLION
@@ -484,7 +480,6 @@ def headlines(result: dict) -> list[dict]:
 def observed_asic_share_range(ds: Dataset, p: Params, schema: dict[str, Parameter]) -> pd.DataFrame:
     """The ASIC share of the observed years' spend (central estimate) at the Trainium unit cost's sensitivity low,
     its value and its high: how far the observed share depends on the one price no primary source reports."""
-    p = as_params(p, ds)        # analysis/sections/summary.py passes a plain dict for now
     cost = schema["trainium_unit_cost_usd"]
     columns = {}
     for label, value in (("at_low_cost", cost.low), ("central", p.trainium_unit_cost_usd), ("at_high_cost", cost.high)):

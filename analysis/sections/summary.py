@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pandas as pd
 
 from analysis.data import Dataset, params
-from analysis.data.params import Parameter, Params, as_params
+from analysis.data.params import Parameter, Params
 from analysis.data.units import fmt
 from analysis.models import ledger, outlook
 from analysis.sections.base import Section
@@ -26,7 +26,7 @@ def key_findings(ds: Dataset, p: Params, schema: dict[str, Parameter], result: d
     (whatever the run's `observed_through`; central estimate with the data's own 5th-95th percentiles), the outlook
     from section 3's run `result`."""
     heads = {h["key"]: h for h in outlook.headlines(result)}
-    truth = as_params({**p, "observed_through": int(schema["observed_through"].maximum or 0)}, ds)   # every observed year
+    truth = p.replace(observed_through=int(schema["observed_through"].maximum or 0))   # every observed year
     truth_result = outlook.observed_run(ds, p, schema)
     central = truth_result["central"]
     observed = truth_result["model"].observed.years

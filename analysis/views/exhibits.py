@@ -4,7 +4,6 @@ A section's parts are lists of exhibits (built in `analysis.sections`); a notebo
 each one to `analysis.views.present` (the display protocol the report page reads)."""
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -135,5 +134,3 @@ def show(exhibits: list[Exhibit]) -> None:
     for exhibit in exhibits:
         exhibit.show()
 
-
-Part = Callable[[Any, Collector], None]
