@@ -5,7 +5,7 @@ import pytest
 from analysis import data
 from analysis.data import params
 from analysis.models import erosion, outlook
-from analysis.models.uncertainty import SplitDistribution, for_parameter
+from analysis.models.uncertainty import Z95, SplitDistribution, for_parameter
 
 KINDS = [("normal", 2027.0, 2026.0, 2029.0), ("lognormal", 3.0, 1.0, 6.0), ("logitnormal", 0.45, 0.3, 0.7)]
 
@@ -55,6 +55,7 @@ def test_every_sampled_input_honours_its_sourced_p5_p95():
     schema, p = params.schema(ds), params.resolve({}, ds)
     model = outlook.build_model(ds, p, schema)
     specs = outlook.input_distributions(ds, p, schema, model)
+    spreads = outlook.path_spreads(ds, p)
     draws = erosion.sample_inputs(specs, 100_000, 1)
     table = ds["capex_outlook"].set_index(["vintage", "year"])
     checked = 0
@@ -63,9 +64,15 @@ def test_every_sampled_input_honours_its_sourced_p5_p95():
             assert set(np.unique(x)) <= set(range(1, model.observed.rows)) and len(np.unique(x)) > 0.6 * (model.observed.rows - 1)
             checked += 1
             continue
-        if name.startswith("capex_growth_"):
+        if name.startswith("capex_growth_"):          # the sourced range, widened to at least history's spread
             row = table.loc[("current", int(name.rsplit("_", 1)[1]))]
-            expected = (row["low"], row["growth"], row["high"])
+            width = np.exp(Z95 * spreads["capex_growth"].sd)
+            expected = (min(row["low"], row["growth"] / width), row["growth"], max(row["high"], row["growth"] * width))
+        elif name in model.path_steps:                 # a path's step: centred on 0 with the measured spread
+            sd = spreads["chip_share" if name.startswith(erosion.CHIP_SHARE_STEP.format("")) else "cost_drift"].sd
+            np.testing.assert_allclose(np.percentile(x, [5, 50, 95]), (-Z95 * sd, 0, Z95 * sd), atol=0.01 * sd, err_msg=name)
+            checked += 1
+            continue
         else:
             expected = (schema[name].low, schema[name].default, schema[name].high)
         got = np.percentile(x, [5, 50, 95])

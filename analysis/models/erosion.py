@@ -8,16 +8,21 @@ Pure computation; every input is an argument (analysis.outlook builds them from 
   (analysis.observed: Epoch AI's unit band x chip prices), row 0 being the central estimate. The input
   `observed_data` (an `ObservedIndex`) picks a row per draw, so each draw's past is one realisation of the data.
 * Forecast years, per draw, calibrated on that draw's last observed year (the forecast starts where its past ends):
-  - capex_t = capex_{t-1} x growth_t; accelerator spend_t = capex_t x (the draw's last observed share of capex that
-    bought chips) x `accelerator_share_change` (at most all of capex);
+  - capex_t = capex_{t-1} x growth_t, each year's growth drawn around its outlook row with the spread of Amazon's
+    own history (analysis.paths): the level is a random walk in log space;
+  - the share of capex that buys chips is a random walk in log-odds, starting from the draw's last observed share x
+    `accelerator_share_change`, one step `chip_share_step_<year>` per forecast year; accelerator spend = capex x share;
   - compute share of challenger v: a logistic move from its share in the last observed year, s0, towards its
     long-run share K (`<v>_ceiling`), half done at `<v>_midpoint`, `<v>_takeover` years from 10% to 90% of a full
     logistic:  s(t) = s0 + (K - s0) (R(t) - R(t0)) / (1 - R(t0)),  R(t) = expit(ln81 (t - m) / T).
-    The path starts exactly at the observed share (continuity with the data) and may rise or fall. Nvidia takes
+    The path starts exactly at the observed share (continuity with the data) and may rise or fall; a challenger the
+    data do not cover in that year starts from an unknown share, uniform between 0 and K. Nvidia takes
     the rest; if the challengers' shares sum above 1 in a year, they are scaled to sum to 1;
-  - spend share: compute share x cost per H100e relative to Nvidia, normalized. The cost ratio is the draw's own
-    observed ratio in the last year the data cover the vendor (so a chip's price moves past and future alike);
-    `<v>_cost_ratio` only for a vendor no observed year covers;
+  - spend share: compute share x cost per H100e relative to Nvidia, normalized. The cost ratio starts at the draw's
+    own observed ratio in the last year the data cover the vendor (so a chip's price moves past and future alike;
+    `<v>_cost_ratio` only for a vendor no observed year covers) and drifts in log space by `<v>_cost_drift` a year;
+  - a vendor priced by a parameter `<v>_unit_cost_usd` (Amazon's own chips: no market price) has its observed spend
+    scaled by the drawn cost over the cost the observed data were priced at (`Observed.priced_at`);
   - Nvidia revenue from AWS = accelerator spend x Nvidia spend share.
 * Erosion on two bases: same budget (`erosion` = accelerator spend - Nvidia revenue: the challengers' dollars, as if
   spent on Nvidia) and same compute (`erosion_same_compute`: the challengers' H100e priced at Nvidia's cost per H100e,
@@ -29,6 +34,7 @@ Pure computation; every input is an argument (analysis.outlook builds them from 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,6 +49,9 @@ FORECAST_WINDOW = (2026, 2030)  # the years no current estimate covers
 THRESHOLDS = (0.25, 0.50)
 PERCENTILES = (5, 50, 95)
 CHALLENGER_INPUTS = ("ceiling", "midpoint", "takeover", "cost_ratio")
+COST_DRIFT = "cost_drift"
+CHIP_SHARE_STEP = "chip_share_step_{}"
+START_FRACTION = "start_fraction"
 OBSERVED_INPUT = "observed_data"
 
 Params = Mapping[str, "np.typing.ArrayLike"]
@@ -66,6 +75,8 @@ class Observed:
     capex: np.ndarray
     spend: Mapping[str, np.ndarray]
     compute: Mapping[str, np.ndarray]
+    #: vendor id -> the unit cost (USD) its spend was priced at, for a vendor priced by `<id>_unit_cost_usd`
+    priced_at: Mapping[str, float] = dataclasses.field(default_factory=dict)
 
     @property
     def rows(self) -> int:
@@ -91,8 +102,9 @@ class ObservedIndex:
 @dataclass(frozen=True)
 class Model:
     """Everything the forecast needs besides the uncertain inputs: vendors (the incumbent first), the observed years,
-    the forecast years and the point value of every forecast input (`capex_growth_<year>`,
-    `accelerator_share_of_capex`, `<challenger>_<ceiling|midpoint|takeover|cost_ratio>`)."""
+    the forecast years and the point value of every forecast input (`capex_growth_<year>`, `accelerator_share_change`,
+    `<challenger>_<ceiling|midpoint|takeover|cost_ratio>`, `<vendor>_unit_cost_usd` for a vendor priced by a
+    parameter); the path steps (`path_steps`) are 0 unless given."""
 
     vendors: tuple[Vendor, ...]
     observed: Observed
@@ -103,9 +115,10 @@ class Model:
         years = [*self.observed.years, *self.forecast_years]
         if not self.observed.years or years != list(range(years[0], years[0] + len(years))):
             raise ValueError("observed then forecast years must be consecutive, observed non-empty")
-        needed = {f"capex_growth_{y}" for y in self.forecast_years} | {"accelerator_share_change", OBSERVED_INPUT} | {
-            f"{v.id}_{name}" for v in self.challengers for name in CHALLENGER_INPUTS
-            if name != "cost_ratio" or v.id not in self.calibrated_cost}
+        needed = ({f"capex_growth_{y}" for y in self.forecast_years} | {"accelerator_share_change", OBSERVED_INPUT} | {f"{v}_unit_cost_usd" for v in self.observed.priced_at}
+                  | {f"{v}_{START_FRACTION}" for v in self.unobserved_start}
+                  | {f"{v.id}_{name}" for v in self.challengers for name in CHALLENGER_INPUTS
+                     if name != "cost_ratio" or v.id not in self.calibrated_cost})
         if needed - set(self.point):
             raise ValueError(f"point values missing: {sorted(needed - set(self.point))}")
 
@@ -120,6 +133,20 @@ class Model:
     @property
     def challengers(self) -> tuple[Vendor, ...]:
         return self.vendors[1:]
+
+    @property
+    def path_steps(self) -> dict[str, float]:
+        """The inputs that move a path away from its central course, each 0 on it: the chips' share of capex one step
+        per forecast year (`chip_share_step_<year>`, log-odds) and each challenger's cost drift (`<id>_cost_drift`,
+        log per year)."""
+        return {**{CHIP_SHARE_STEP.format(y): 0.0 for y in self.forecast_years},
+                **{f"{v.id}_{COST_DRIFT}": 0.0 for v in self.challengers}}
+
+    @property
+    def unobserved_start(self) -> tuple[str, ...]:
+        """Challengers the data do not cover in the last observed year (NaN, e.g. Trainium before Epoch AI's rows
+        begin): their starting share is drawn between 0 and their ceiling (`<id>_start_fraction`)."""
+        return tuple(v.id for v in self.challengers if np.isnan(self.observed.compute[v.id][0, -1]))
 
     @property
     def calibrated_cost(self) -> dict[str, int]:
@@ -185,7 +212,7 @@ def _observed_rows(model: Model, p: Params) -> np.ndarray:
 def evaluate(model: Model, overrides: Params | None = None) -> dict[str, np.ndarray]:
     """Per-year paths over observed + forecast years, each (draws, years). `overrides` replace named inputs by values
     or 1-D draws; `observed_data` picks each draw's row of the observed data, and the forecast is calibrated on it."""
-    p: dict[str, np.typing.ArrayLike] = dict(model.point)
+    p: dict[str, np.typing.ArrayLike] = {**model.path_steps, **model.point}
     unknown = set(overrides or {}) - set(p)
     if unknown:
         raise KeyError(f"unknown inputs: {sorted(unknown)}")
@@ -193,6 +220,8 @@ def evaluate(model: Model, overrides: Params | None = None) -> dict[str, np.ndar
     obs = model.observed
     rows = _observed_rows(model, p)
     spend_o = {v.id: obs.spend[v.id][rows] for v in model.vendors}            # (draws, observed years)
+    for v, priced_at in obs.priced_at.items():                                 # own chips at the drawn unit cost
+        spend_o[v] = spend_o[v] * (_col(p, f"{v}_unit_cost_usd", positive=True) / priced_at)
     compute_o = {v.id: obs.compute[v.id][rows] for v in model.vendors}
     accel_o = np.nansum(np.stack(list(spend_o.values())), axis=0)
     compute_share_o = observed_shares(compute_o)
@@ -202,18 +231,26 @@ def evaluate(model: Model, overrides: Params | None = None) -> dict[str, np.ndar
 
     growth = np.hstack(np.broadcast_arrays(*[_col(p, f"capex_growth_{y}", positive=True) for y in model.forecast_years]))
     capex_f = obs.capex[-1] * np.cumprod(growth, axis=1)
-    share_of_capex = np.minimum((accel_o[:, -1] / obs.capex[-1])[:, None] * _col(p, "accelerator_share_change", positive=True), 1.0)
-    accel_f = capex_f * share_of_capex                                         # at most all of capex buys chips
-    anchor = {v.id: np.nan_to_num(compute_share_o[v.id][:, -1:]) for v in model.challengers}
+    start = np.minimum((accel_o[:, -1] / obs.capex[-1])[:, None] * _col(p, "accelerator_share_change", positive=True), 1.0)
+    steps = np.hstack(np.broadcast_arrays(*[_col(p, CHIP_SHARE_STEP.format(y)) for y in model.forecast_years]))
+    with np.errstate(divide="ignore"):
+        share_of_capex = special.expit(special.logit(start) + np.cumsum(steps, axis=1))   # a random walk in log-odds
+    accel_f = capex_f * share_of_capex
+    anchor = {v.id: compute_share_o[v.id][:, -1:] for v in model.challengers}
+    for v in model.unobserved_start:                  # not covered by the data: an unknown start, not zero
+        anchor[v] = np.where(np.isnan(anchor[v]), _col(p, f"{v}_{START_FRACTION}", 0.0, 1.0) * _col(p, f"{v}_ceiling"), anchor[v])
+    anchor = {v: np.nan_to_num(a) for v, a in anchor.items()}
     compute_f = forecast_compute_shares(model, p, anchor)
     calibrated = model.calibrated_cost
     cost = {nvidia: np.ones((1, 1))}
+    ahead = np.array(model.forecast_years, float) - model.observed.years[-1]   # years after the last observed one
     for v in model.challengers:
         if v.id in calibrated:
             j = calibrated[v.id]
-            cost[v.id] = (spend_o[v.id][:, j] / compute_o[v.id][:, j] / nvidia_cost[:, j])[:, None]
+            start_cost = (spend_o[v.id][:, j] / compute_o[v.id][:, j] / nvidia_cost[:, j])[:, None]
         else:
-            cost[v.id] = _col(p, f"{v.id}_cost_ratio", positive=True)
+            start_cost = _col(p, f"{v.id}_cost_ratio", positive=True)
+        cost[v.id] = start_cost * np.exp(_col(p, f"{v.id}_{COST_DRIFT}") * ahead)   # a path: the ratio drifts in log space
     weights = {v: s * cost[v] for v, s in compute_f.items()}
     spend_f = {v: w / sum(weights.values()) for v, w in weights.items()}
     draws = np.broadcast_shapes(accel_f.shape, rows[:, None].shape, *(s.shape for s in spend_f.values()))[0]

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.data import scenarios
-from analysis.models import erosion, fleet, observed, scoring, uncertainty
+from analysis.models import erosion, fleet, observed, scoring, uncertainty, volatility
 from analysis.models.capex import amazon_quarterly, wide
 from analysis.data import Dataset
 from analysis.data.memo import per_dataset
@@ -30,6 +30,8 @@ BILLION = 1e9
 FORECAST_PARAMETERS = ("observed_through", "capex_outlook_vintage", "capex_growth_scale", "accelerator_share_change",
                        "trainium_unit_cost_usd")
 VENDOR_PARAMETERS = ("ceiling", "midpoint", "takeover", "cost_ratio")
+#: A vendor whose chips have no market price (Amazon's own) is priced by the parameter `<vendor>_unit_cost_usd`.
+UNIT_COST = "unit_cost_usd"
 MONTE_CARLO_PARAMETERS = ("mc_draws", "random_seed")
 #: How often this process ran the forecast's Monte Carlo, per parameter set (JSON of its forecast values).
 MONTE_CARLO_RUNS: Counter[str] = Counter()
@@ -41,10 +43,15 @@ Rows = Iterable[Any]
 
 @per_dataset
 def annual_capex(ds: Dataset) -> pd.Series:
-    """Amazon gross capex per complete calendar year (USD million)."""
+    """Amazon gross capex per complete calendar year (USD million): the sum of four reported quarters, else the
+    fiscal year's reported total (Amazon's fiscal year is the calendar year)."""
     gross = wide(amazon_quarterly(ds))["capex_gross"].dropna()
     years = gross.groupby(gross.index.str[:4].astype(int))
-    return years.sum()[years.count() == 4]
+    quarterly = years.sum()[years.count() == 4]
+    f = ds["financials"]
+    annual = f[(f["company"] == "Amazon") & (f["metric"] == "capex_gross") & f["fiscal_period"].str.fullmatch(r"FY\d{4}")]
+    totals = pd.Series(annual["value"].to_numpy(float), index=annual["fiscal_period"].str[2:].astype(int).to_numpy())
+    return quarterly.combine_first(totals).sort_index()
 
 
 @per_dataset
@@ -143,16 +150,25 @@ def build_model(ds: Dataset, p: Params, schema: dict[str, Parameter]) -> erosion
     draws = purchase_draws(ds, p)
     cols = [draws.years.index(y) for y in years]
     vs = vendors(ds)
+    priced_at = {v.id: cast(float, p[f"{v.id}_{UNIT_COST}"]) for v in vs if f"{v.id}_{UNIT_COST}" in schema}
     obs = erosion.Observed(tuple(years), (annual_capex(ds) / 1e3).loc[years].to_numpy(),
-                           {v.id: draws.spend[v.id][:, cols] for v in vs}, {v.id: draws.compute[v.id][:, cols] for v in vs})
+                           {v.id: draws.spend[v.id][:, cols] for v in vs}, {v.id: draws.compute[v.id][:, cols] for v in vs},
+                           priced_at)
     outlook = capex_outlook(ds, p, years[-1])
     point: dict[str, float] = {f"capex_growth_{int(r.year)}": r.growth for r in cast(Rows, outlook.itertuples())}
     point["accelerator_share_change"] = p.accelerator_share_change
     point[erosion.OBSERVED_INPUT] = 0.0
+    point |= {f"{v}_{UNIT_COST}": cost for v, cost in priced_at.items()}
     calibrated = erosion.calibrated_cost(obs, vs[1:])
-    point.update({f"{v.id}_{name}": cast(float, p[f"{v.id}_{name}"]) for v in vs[1:] for name in erosion.CHALLENGER_INPUTS
+    point.update({f"{v.id}_{name}": cast(float, p[f"{v.id}_{name}"]) for v in vs[1:] for name in VENDOR_PARAMETERS
                   if name != "cost_ratio" or v.id not in calibrated})
-    return erosion.Model(vs, obs, tuple(int(y) for y in outlook["year"]), point)
+    model = erosion.Model(vs, obs, tuple(int(y) for y in outlook["year"]), {**point, **{
+        f"{v}_{erosion.START_FRACTION}": 0.5 for v in _unobserved(obs, vs)}})
+    return model
+
+
+def _unobserved(obs: erosion.Observed, vs: tuple[erosion.Vendor, ...]) -> list[str]:
+    return [v.id for v in vs[1:] if np.isnan(obs.compute[v.id][0, -1])]
 
 
 def capex_outlook(ds: Dataset, p: Params, last_observed: int) -> pd.DataFrame:
@@ -175,10 +191,18 @@ def input_distributions(ds: Dataset, p: Params, schema: dict[str, Parameter], mo
     spend), each capex growth factor from its outlook row, and every uncertain parameter the model uses, with value =
     median and sourced low/high = p5/p95 (analysis.uncertainty)."""
     last_spend = np.nansum(np.stack([s[1:, -1] for s in model.observed.spend.values()]), axis=0)
-    specs: dict[str, erosion.ObservedIndex | uncertainty.SplitDistribution] = {
+    specs: dict[str, erosion.ObservedIndex | uncertainty.SplitDistribution | uncertainty.Uniform] = {
         erosion.OBSERVED_INPUT: erosion.ObservedIndex(tuple(int(i) + 1 for i in np.argsort(last_spend, kind="stable")))}
-    specs.update({f"capex_growth_{int(r.year)}": uncertainty.SplitDistribution(r.growth, r.low, r.high, "lognormal")
+    spreads = path_spreads(ds, p)
+    specs.update({f"capex_growth_{int(r.year)}": _at_least(r.growth, r.low, r.high, spreads["capex_growth"].sd)
                   for r in cast(Rows, capex_outlook(ds, p, model.observed.years[-1]).itertuples())})
+    step = uncertainty.Z95 * spreads["chip_share"].sd
+    specs.update({erosion.CHIP_SHARE_STEP.format(y): uncertainty.SplitDistribution(0.0, -step, step, "normal")
+                  for y in model.forecast_years})
+    specs.update({f"{v}_{erosion.START_FRACTION}": uncertainty.Uniform(0.0, 1.0) for v in model.unobserved_start})
+    drift = uncertainty.Z95 * spreads["cost_drift"].sd
+    specs.update({f"{v.id}_{erosion.COST_DRIFT}": uncertainty.SplitDistribution(0.0, -drift, drift, "normal")
+                  for v in model.challengers})
     for name in model.point:
         param = schema.get(name)
         if param is not None and param.distribution != "fixed":
@@ -186,6 +210,28 @@ def input_distributions(ds: Dataset, p: Params, schema: dict[str, Parameter], mo
             low, high = cast(float, param.low), cast(float, param.high)
             specs[name] = uncertainty.for_parameter(cast(float, p[name]), param.default, low, high, param.distribution)
     return specs
+
+
+def path_spreads(ds: Dataset, p: Params) -> dict[str, volatility.Spread]:
+    """The yearly spreads of the forecast's paths (analysis.volatility), each measured on the years up to the
+    forecast's last observed year only: capex growth (Amazon's filings), the chips' share of capex and cost drift
+    (the central estimate of the observed purchases)."""
+    through = observed_years(ds, p)[-1]
+    cal = calibration(ds, p).set_index("year")
+    incumbent = vendors(ds)[0].id
+    spend = observed_purchases(ds, p).pivot(index="year", columns="vendor", values="spend")
+    return {"capex_growth": volatility.capex_growth(annual_capex(ds), through),
+            "chip_share": volatility.chip_share(spend, cal["capex"], through),
+            "cost_drift": volatility.cost_drift(cal[f"usd_per_h100e_{incumbent}"], through)}
+
+
+def _at_least(median: float, low: float, high: float, sd: float) -> uncertainty.SplitDistribution:
+    """A growth factor's distribution: the sourced low-high as p5-p95, widened on each side to at least the spread of
+    history (log sd `sd`), unless the row is a reported value (low = high = median)."""
+    if low == high == median:
+        return uncertainty.SplitDistribution(median, median, median, "lognormal")
+    width = np.exp(uncertainty.Z95 * sd)
+    return uncertainty.SplitDistribution(median, min(low, median / width), max(high, median * width), "lognormal")
 
 
 def _table(model: erosion.Model, paths: dict) -> pd.DataFrame:

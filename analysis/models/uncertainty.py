@@ -61,6 +61,20 @@ class SplitDistribution:
         return self.center
 
 
+@dataclass(frozen=True)
+class Uniform:
+    """Uniform between `low` and `high`: a quantity known only to lie in a range (a share the data do not cover)."""
+
+    low: float
+    high: float
+
+    def ppf(self, u) -> np.ndarray:
+        return self.low + (self.high - self.low) * np.asarray(u, dtype=float)
+
+    def median(self) -> float:
+        return (self.low + self.high) / 2
+
+
 def for_parameter(value: float, default: float, low: float, high: float, kind: str) -> SplitDistribution:
     """The distribution of an uncertain parameter set to `value`. Strictly inside its sourced range the range is kept
     as p5-p95; on its edge or outside it, the range moves with the value, keeping its widths in the transformed space

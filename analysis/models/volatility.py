@@ -1,0 +1,78 @@
+"""How far the forecast's paths move in a year, measured on history known at the forecast's origin.
+
+Each spread is a statistic of observed years up to `through` (the last observed year of the forecast), never of
+later years, so a hindcast from an earlier origin uses only what was known then:
+
+* capex growth: the standard deviation of Amazon's yearly log growth of gross capex (its filings, every complete
+  fiscal year in data/financials.csv), and its lag-1 autocorrelation (the persistence of a growth surprise);
+* the share of capex that buys chips: the root mean square of its yearly moves in log-odds (Amazon's accelerator
+  purchases, estimated from Epoch AI's chip counts, over its gross capex) — a random walk's step, so the mean move
+  (the AI ramp) counts as spread, not as a trend carried forward;
+* a chip's cost per unit of compute relative to Nvidia's: the root mean square of the yearly log change of Nvidia's
+  own cost per H100e at Amazon (Epoch AI's units x prices) — how fast a chip's cost per compute has moved; the ratio
+  of two chips' costs is taken to drift at that pace.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import special
+
+#: The fewest yearly moves a spread is computed from; fewer stop the run with the reason.
+MIN_MOVES = 1
+
+
+@dataclass(frozen=True)
+class Spread:
+    """A yearly spread (standard deviation of one year's move, in the path's own space), the persistence of a move
+    (lag-1 autocorrelation; NaN with fewer than three moves), the years it was measured on and how many moves."""
+
+    sd: float
+    persistence: float
+    first_year: int
+    last_year: int
+    moves: int
+
+
+def _spread(moves: pd.Series, rms: bool) -> Spread:
+    moves = moves.dropna()
+    if len(moves) < MIN_MOVES:
+        raise ValueError(f"too few observed years to measure a spread: {len(moves)} moves")
+    x = moves.to_numpy(float)
+    sd = float(np.sqrt(np.mean(x ** 2))) if rms else float(np.std(x, ddof=1)) if len(x) > 1 else float(abs(x[0]))
+    d = x - x.mean()
+    persistence = float(np.sum(d[:-1] * d[1:]) / np.sum(d ** 2)) if len(x) >= 3 else float("nan")
+    years = moves.index.astype(int)
+    return Spread(sd, persistence, int(years.min()) - 1, int(years.max()), len(x))
+
+
+def capex_growth(annual_capex: pd.Series, through: int) -> Spread:
+    """Spread of the yearly log growth of capex (`annual_capex`, by year) over the years up to `through`."""
+    capex = annual_capex[annual_capex.index <= through].sort_index()
+    growth = np.log(capex).diff()
+    consecutive = pd.Series(capex.index, index=capex.index).diff() == 1
+    return _spread(growth[consecutive], rms=False)
+
+
+def chip_share(spend: pd.DataFrame, capex: pd.Series, through: int) -> Spread:
+    """Step of the random walk in log-odds of the share of capex that buys chips, from its yearly moves up to
+    `through`. `spend` holds accelerator purchases by year (index) and vendor (columns; NaN where the data do not
+    cover a vendor); each move compares the two years over the vendors covered in both, so a vendor whose estimates
+    begin in a year (Trainium in 2024) does not count as a move of the share."""
+    years = [y for y in sorted(spend.index) if y <= through and y in capex.index]
+    moves = {}
+    for before, after in zip(years, years[1:]):
+        if after != before + 1:
+            continue
+        both = spend.loc[[before, after]].dropna(axis=1)
+        share = both.sum(axis=1).to_numpy(float) / capex.loc[[before, after]].to_numpy(float)
+        moves[after] = float(np.diff(special.logit(share))[0])
+    return _spread(pd.Series(moves, dtype=float), rms=True)
+
+
+def cost_drift(nvidia_cost_per_h100e: pd.Series, through: int) -> Spread:
+    """Yearly drift spread of a cost ratio in log space, from Nvidia's own cost per H100e (by year) up to `through`."""
+    cost = nvidia_cost_per_h100e[nvidia_cost_per_h100e.index <= through].sort_index()
+    return _spread(np.log(cost).diff(), rms=True)
