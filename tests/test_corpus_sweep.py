@@ -18,7 +18,7 @@ import pytest
 from analysis import data
 from analysis.build import page, report
 from analysis.data import params, scenarios
-from analysis.models import capex, crosscheck, freshness, outlook, portfolio
+from analysis.models import capex, crosscheck, freshness, hindcast, outlook, portfolio
 from analysis.sections import summary
 from analysis.views import present
 from analysis.errors import ParameterError
@@ -50,7 +50,7 @@ def compute_sections(sections: set[str], p: dict, grids: bool = True) -> dict[st
         q = p.replace(**{k: min(v, p[k]) for k, v in FAST.items()})
         result = outlook.run(DS, q, SCHEMA, sensitivity="03_asic_erosion" in sections)
         if "03_asic_erosion" in sections:
-            outlook.hindcast(DS, q, SCHEMA)
+            hindcast.coverage(hindcast.cases(DS, q, SCHEMA))
             outlook.spend_check(DS, q, SCHEMA, result)
             outlook.by_year(result)
             headlines["erosion"] = outlook.headlines(result)

@@ -283,26 +283,3 @@ def test_cli_refuses_an_unknown_scenario(tmp_path):
     result = run_cli("run", "--scenario", "no-such", "--out", str(tmp_path / "r"))
     assert result.returncode == 2 and "unknown scenario 'no-such'" in result.stderr
     assert "Traceback" not in result.stderr and not (tmp_path / "r").exists()
-
-
-def test_rolling_origin_hindcast_uses_only_what_was_knowable_and_scores_it(ds, schema):
-    origins = outlook.hindcast_origins(ds, schema)
-    assert set(origins) == {2023, 2024}
-    assert origins[2023]["capex_outlook_vintage"] == "2024-02" and origins[2024]["capex_outlook_vintage"] == "2025-02"
-    hind = outlook.hindcast(ds, params.resolve({}, ds), schema)
-    assert set(hind["origin"]) == {2023, 2024}
-    assert (hind["year"] > hind["origin"]).all() and hind["year"].max() == 2025       # outcomes are observed years only
-    np.testing.assert_allclose(hind["error"], hind["forecast"] - hind["outcome"])
-    assert (hind["inside_p5_p95"] == ((hind["p5"] <= hind["outcome"]) & (hind["outcome"] <= hind["p95"]))).all()
-    assert (hind["crps"] >= 0).all()
-    capex = hind[(hind["metric"] == "capex")].set_index(["origin", "year"])
-    growth = ds["capex_outlook"].query("vintage == '2024-02'").set_index("year")["growth"]
-    assert capex.loc[(2023, 2024), "forecast"] == pytest.approx(52.729 * growth[2024])
-    assert capex.loc[(2023, 2025), "outcome"] == pytest.approx(131.819)
-    miss = capex.loc[(2023, 2025)]                     # a miss: the CRPS of a forecast far from the outcome is large
-    assert not miss["inside_p5_p95"] and miss["crps"] > 0.5 * abs(miss["error"])
-    items = {i["key"]: i for i in outlook.hindcast_results(hind)}
-    assert items["hindcast_coverage"]["value"] == pytest.approx(hind["inside_p5_p95"].mean())
-    assert items["hindcast_2023_capex_2025"]["outcome"] == pytest.approx(131.819)
-
-

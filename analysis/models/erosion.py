@@ -197,7 +197,7 @@ def forecast_compute_shares(model: Model, p: Params, anchor: Mapping[str, np.nda
               for v in model.challengers}
     scale = 1.0 / np.maximum(sum(shares.values()), 1.0)
     shares = {v: s * scale for v, s in shares.items()}
-    return {model.incumbent.id: 1.0 - sum(shares.values()), **shares}
+    return {model.incumbent.id: np.maximum(1.0 - sum(shares.values()), 0.0), **shares}     # no rounding below 0
 
 
 def _observed_rows(model: Model, p: Params) -> np.ndarray:

@@ -17,8 +17,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
-from analysis.data import scenarios
-from analysis.models import erosion, fleet, observed, scoring, uncertainty, volatility
+from analysis.models import erosion, fleet, observed, uncertainty, volatility
 from analysis.models.capex import amazon_quarterly, wide
 from analysis.data import Dataset
 from analysis.data.memo import per_dataset
@@ -410,70 +409,6 @@ def scenario_table(ds: Dataset, scenario_params: dict[str, Params], schema: dict
         yearly.append(pd.DataFrame({"scenario": name, "year": c.index, "nvidia_revenue": c["nvidia_revenue"].to_numpy(),
                                     "asic_spend_share": c["asic_spend_share"].to_numpy()}))
     return pd.DataFrame(rows), pd.concat(yearly, ignore_index=True)
-
-
-HINDCAST_QUANTITIES = (("capex", "Amazon gross capex", "USD_billion"),
-                       ("accelerator_spend", "Accelerator purchases", "USD_billion"),
-                       ("nvidia_revenue", "Nvidia revenue from AWS", "USD_billion"),
-                       ("compute_share_trainium", "Trainium share of compute added", "fraction"),
-                       ("asic_spend_share", "ASIC share of accelerator spend", "fraction"))
-
-
-def hindcast_origins(ds: Dataset, schema: dict[str, Parameter]) -> dict[int, Params]:
-    """Rolling origins: for each observable year before the last with a capex outlook of the February after it
-    (data/capex_outlook.csv vintage 'YYYY-02'), the parameter set of a forecast made then. Only what was knowable:
-    data through the origin year, that February's capex outlook, and the challenger inputs of the essay-2024
-    scenario (February 2024: the latest sourced view of Trainium's long-run share); the model's own calibration
-    (`accelerator_share_change` at its default) rather than the essay's capex split."""
-    vintages = set(ds["capex_outlook"]["vintage"])
-    knowable = scenarios.resolve_scenario("essay-2024", ds)
-    years = observable_years(ds)
-    return {y: knowable.replace(observed_through=y, capex_outlook_vintage=f"{y + 1}-02",
-                                accelerator_share_change=schema["accelerator_share_change"].default)
-            for y in years[:-1] if f"{y + 1}-02" in vintages}
-
-
-def hindcast(ds: Dataset, base_p: Params, schema: dict[str, Parameter]) -> pd.DataFrame:
-    """Rolling-origin hindcast: each origin's forecast (`hindcast_origins`) of every later observed year, beside what
-    was observed (`base_p` with every observable year observed, at the data's central estimate): the forecast
-    (central estimate), its p5-p95 over the draws, the outcome, the error, whether the interval held it and the CRPS
-    of the draws (analysis.scoring; in the quantity's unit, lower is better)."""
-    truth_run = observed_run(ds, base_p, schema)
-    truth, outcome_years = truth_run["central"], truth_run["model"].observed.years
-    rows = []
-    for origin, p in hindcast_origins(ds, schema).items():
-        result = run(ds, p, schema, sensitivity=False)
-        years = list(result["model"].years)
-        for metric, label, unit in HINDCAST_QUANTITIES:
-            band = _band(result, metric)
-            for year in (y for y in outcome_years if y > origin):
-                outcome = float(truth.loc[year, metric])
-                draws = result["draws"][metric][:, years.index(year)]
-                if np.isnan(outcome) or np.isnan(draws).all():
-                    continue
-                forecast = float(result["central"].loc[year, metric])
-                rows.append({"origin": origin, "quantity": label, "metric": metric, "unit": unit, "year": int(year),
-                             "horizon": int(year - origin), "forecast": forecast, "p5": float(band.loc[year, "p5"]),
-                             "p95": float(band.loc[year, "p95"]), "outcome": outcome, "error": forecast - outcome,
-                             "inside_p5_p95": scoring.covers(band.loc[year, "p5"], band.loc[year, "p95"], outcome),
-                             "crps": scoring.crps_draws(draws, outcome)})
-    return pd.DataFrame(rows)
-
-
-def hindcast_results(hind: pd.DataFrame) -> list[dict]:
-    """The hindcast as headline items for results.json: coverage of the p5-p95 intervals per origin and overall, and
-    every row's forecast, interval, outcome, error and CRPS."""
-    items = [{"key": "hindcast_coverage", "label": "Hindcast: share of outcomes inside the forecast's p5-p95, all origins",
-              "value": float(hind["inside_p5_p95"].mean()), "unit": "fraction"}]
-    for origin, rows in hind.groupby("origin"):
-        items.append({"key": f"hindcast_{origin}_coverage", "label": f"Hindcast from end-{origin}: share of outcomes inside p5-p95",
-                      "value": float(rows["inside_p5_p95"].mean()), "unit": "fraction"})
-    for r in hind.itertuples():
-        key = f"hindcast_{r.origin}_{r.metric}_{r.year}"
-        items.append({"key": key, "label": f"Hindcast from end-{r.origin}: {r.quantity}, {r.year}", "value": r.forecast,
-                      "unit": r.unit, "p5": r.p5, "p95": r.p95, "outcome": r.outcome, "error": r.error,
-                      "inside_p5_p95": bool(r.inside_p5_p95), "crps": r.crps})
-    return items
 
 
 def _year_or_none(x) -> float | None:

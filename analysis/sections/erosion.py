@@ -10,6 +10,7 @@ from analysis import data
 from analysis.data import params, scenarios
 from analysis.data.params import Params
 from analysis.models import forecasts, outlook
+from analysis.models import hindcast as hindcasts
 import analysis.sections.erosion_text as erosion_text
 from analysis.sections.base import Section
 from analysis.views import charts
@@ -155,12 +156,20 @@ def sensitivity(v: SimpleNamespace, x: Collector) -> None:
 
 
 def hindcast(v: SimpleNamespace, x: Collector) -> None:
-    v.hindcast = hind = outlook.hindcast(v.ds, v.p, v.schema)
-    x.table(hind.drop(columns=["metric"]), {"forecast": "row", "p5": "row", "p95": "row", "outcome": "row", "error": "row", "crps": "row"},
-            {"origin": "Forecast made after", "quantity": "Quantity", "unit": "Unit", "year": "Year", "horizon": "Years ahead",
-             "forecast": "Forecast (central)", "p5": "5th pct", "p95": "95th pct", "outcome": "Observed", "error": "Forecast - observed",
-             "inside_p5_p95": "Inside 5th-95th?", "crps": "CRPS"})
-    x.say(erosion_text.hindcast_text(hind))
+    v.hindcast = hind = hindcasts.cases(v.ds, v.p, v.schema)
+    v.calibration = cov = hindcasts.coverage(hind)
+    x.say(erosion_text.hindcast_text(hind, cov))
+    x.table(cov.drop(columns=["level"]).fillna({"origin": "", "quantity": ""}),
+            {"inside_50": "fraction", "inside_90": "fraction", "mean_crps": "row"},
+            {"case_set": "Cases", "origin": "Forecast made after", "quantity": "Quantity", "outcomes": "Outcomes",
+             "independent": "Independent outcomes", "inside_50": "Inside central 50%", "inside_90": "Inside central 90%",
+             "misses_above": "Misses above", "misses_below": "Misses below", "mean_crps": "Mean CRPS", "unit": "Unit"})
+    x.table(hind.drop(columns=["metric", "p25", "p75"]),
+            {"forecast": "row", "p5": "row", "p95": "row", "outcome": "row", "error": "row", "crps": "row"},
+            {"case_set": "Cases", "origin": "Forecast made after", "quantity": "Quantity", "unit": "Unit", "year": "Year",
+             "horizon": "Years ahead", "forecast": "Forecast (central)", "p5": "5th pct", "p95": "95th pct",
+             "outcome": "Observed (estimate)", "error": "Forecast - observed", "inside_50": "Inside central 50%?",
+             "inside_90": "Inside central 90%?", "miss": "Miss", "crps": "CRPS"})
 
 
 def track_record(v: SimpleNamespace, x: Collector) -> None:
@@ -176,13 +185,17 @@ def headline_results(v: SimpleNamespace, x: Collector) -> None:
     x.data_table("erosion_by_year", v.yearly, "One row per year 2022-2030: the central estimate with the 5th/50th/95th percentiles of "
                  "Nvidia's revenue from AWS (USD bn), the ASIC share of spend and of compute (observed years carry the data's own "
                  "band), and P(ASIC share of spend > 25% / 50%)", title="Erosion outlook by year")
-    x.data_table("hindcast", v.hindcast, "Rolling-origin hindcast: per origin, quantity and year, the forecast, its 5th-95th "
-                 "percentiles, the outcome, the error, coverage and CRPS", title="Hindcast scores")
+    x.data_table("hindcast", v.hindcast, "Rolling-origin hindcast: per case set, origin, quantity and year, the forecast, "
+                 "its 5th/25th/75th/95th percentiles of what the data would show, the outcome, the error, whether the central "
+                 "50% and 90% intervals held it, the side of a miss and the CRPS", title="Hindcast scores")
+    x.data_table("hindcast_coverage", v.calibration, "Hindcast calibration per case set and origin, per family and over all "
+                 "cases: outcomes, independent outcomes, coverage of the central 50% and 90% intervals, misses above and "
+                 "below, mean CRPS", title="Hindcast calibration")
     x.publish("track_record", [i for i in forecasts.results(v.record) if i.get("resolved", True)], {"epoch-ai-chip-counts", "amzn-fy25-10k"})
     used = (set(ds["vendors"]["source_id"]) | set(ds["capex_outlook"]["source_id"])
             | {schema[n].source_id for n in v.result["specs"] if n in schema} | SOURCES
             | set(ds["financials"].query("company == 'Nvidia'")["source_id"]))
-    x.publish("erosion", outlook.headlines(v.result) + outlook.hindcast_results(v.hindcast), used)
+    x.publish("erosion", outlook.headlines(v.result) + hindcasts.results(v.hindcast, v.calibration), used)
 
 
 def headlines(ds: data.Dataset, p: Params) -> list[dict]:

@@ -125,21 +125,25 @@ def central_text(result: dict) -> str:
             "the median of a sum of skewed products is not the product of medians. Every headline uses the one central estimate.")
 
 
-def hindcast_text(hind: pd.DataFrame) -> str:
-    """The rolling-origin hindcast in words: coverage per origin and the largest misses, with why."""
-    parts = []
-    for origin, rows in hind.groupby("origin"):
-        inside = int(rows["inside_p5_p95"].sum())
-        parts.append(f"from the end of {origin}, {inside} of {len(rows)} outcomes fell inside the forecast's 5th–95th percentiles")
-    misses = hind[~hind["inside_p5_p95"]]
-    text = "Forecasts made with only what was knowable then (data to the origin, that February's capex outlook, the essay-era " \
-           "view of Trainium's long-run share): " + "; ".join(parts) + "."
+def hindcast_text(hind: pd.DataFrame, cov: pd.DataFrame) -> str:
+    """The hindcast in words: what it tests, coverage of the 50% and 90% intervals per case set and origin, the sides
+    of the misses, and the largest misses."""
+    def cover(r) -> str:
+        return (f"{r.inside_90:.0%} of {r.outcomes} outcomes ({r.independent} independent) inside the central 90% interval "
+                f"and {r.inside_50:.0%} inside the central 50%")
+    by_origin = cov[cov["level"] == "origin"]
+    parts = [f"{r.case_set.replace('_', ' ')} from the end of {int(r.origin)}: {cover(r)}" for r in by_origin.itertuples()]
+    total = cov[cov["level"] == "all"].iloc[0]
+    text = ("Each forecast uses only the data up to its origin and that February's capex outlook; the spreads of its paths "
+            "are measured on the years up to the origin, never on the outcomes they are scored on. A chip quantity's "
+            "outcome is itself an estimate, so its interval is of what the data would show (the forecast with the "
+            "outcome's measurement band). " + "; ".join(parts) + f". Over all cases: {cover(total)}; of the misses, "
+            f"{int(total.misses_above)} above and {int(total.misses_below)} below.")
+    misses = hind[hind["miss"] != ""]
     if len(misses):
         worst = misses.assign(rel=(misses["error"] / misses["outcome"]).abs()).sort_values("rel", ascending=False).head(3)
         text += " Misses, largest first: " + "; ".join(
-            f"{r.quantity} {r.year} from end-{r.origin}: {fmt(r.forecast, str(r.unit))} forecast against {fmt(r.outcome, str(r.unit))}"
+            f"{r.quantity} {r.year} from end-{r.origin} ({r.case_set.replace('_', ' ')}): {fmt(r.forecast, str(r.unit))} "
+            f"forecast, {fmt(r.p5, str(r.unit))}–{fmt(r.p95, str(r.unit))}, against {fmt(r.outcome, str(r.unit))}"
             for r in worst.itertuples()) + "."
-        if "Trainium share of compute added" in set(misses["quantity"]):
-            text += (" Trainium's ramp was faster than the essay-era view of its long-run share allowed, and the end-2023 origin "
-                     "had no observed Trainium share to start from (Epoch AI estimates Trainium from 2024 only).")
     return text
