@@ -128,6 +128,37 @@ def test_epoch_band_order_is_checked(frozen_copy):
     _load_refuses(frozen_copy, r"epoch_fleet.csv.*p5 <= median <= p95")
 
 
+def test_a_period_end_outside_its_fiscal_year_is_refused(frozen_copy):
+    csv = frozen_copy / "financials.csv"
+    line = _line_of(csv, "Amazon,capex_gross,FY2023Q3,")
+    _edit(csv, "Amazon,capex_gross,FY2023Q3,2023-09-30,", "Amazon,capex_gross,FY2023Q3,2021-09-30,")
+    _load_refuses(frozen_copy, rf"financials.csv, line {line}.*period_end must fall in the fiscal year")
+
+
+def test_an_annual_row_must_equal_its_four_quarters(data_copy):
+    csv = data_copy / "financials.csv"
+    quarters = pd.read_csv(csv).query("company == 'Amazon' and metric == 'capex_gross' and "
+                                      "fiscal_period.str.fullmatch('FY2023Q[1-4]')")["value"]
+    assert len(quarters) == 4
+    row = ("Amazon,capex_gross,FY2023,2023-12-31,{},USD_million,amzn-10-k-2023q4,reported,"
+           "Cash-flow line 'Purchases of property and equipment',,\n")
+    text = csv.read_text(encoding="utf-8")
+    csv.write_text(text + row.format(quarters.sum()), encoding="utf-8")
+    data.write_manifest(data_copy)
+    assert "FY2023" in set(data.load_dataset(data_copy)["financials"]["fiscal_period"])    # the sum: accepted
+    csv.write_text(text + row.format(quarters.sum() + 10), encoding="utf-8")
+    _load_refuses(data_copy, r"financials.csv, line \d+.*an annual value must equal the sum of its four quarters")
+
+
+def test_every_owners_epoch_chip_is_mapped_and_amazons_are_rented(data_copy):
+    chips = data_copy / "epoch_chips.csv"
+    text = chips.read_text(encoding="utf-8")
+    chips.write_text("\n".join(line for line in text.splitlines() if not line.startswith("TPU v7,")) + "\n", encoding="utf-8")
+    _load_refuses(data_copy, r"epoch_fleet.csv, line \d+, column 'chip': Epoch chip 'TPU v7' has no row in epoch_chips.csv")
+    chips.write_text(text.replace("B300,b300,p6-b300.48xlarge,", "B300,b300,,"), encoding="utf-8")
+    _load_refuses(data_copy, r"epoch_chips.csv: Epoch chip 'B300' of Amazon's rows .* needs a rent_instance")
+
+
 @pytest.mark.parametrize("old, new, message", [
     ("A100,a100-sxm-80,p4d.24xlarge,", "A100,a100-sxm-99,p4d.24xlarge,",
      r"epoch_chips.csv, line 2, column 'price_chip_id': unknown chip id 'a100-sxm-99'"),
@@ -192,6 +223,29 @@ def test_spot_check_net_equals_gross_minus_proceeds_everywhere(ds):
     both = amazon.dropna(subset=["capex_gross", "capex_proceeds", "capex_net"])
     assert len(both) >= 18
     assert (both["capex_gross"] - both["capex_proceeds"] == both["capex_net"]).all()
+
+
+@pytest.mark.parametrize("year, gross, proceeds, net", [
+    (2015, 5387, 798, 4589),         # FY2017 10-K cash-flow statement (the first with gross purchases and incentives)
+    (2019, 16861, 4172, 12689),      # FY2019 10-K
+    (2021, 61053, 5657, 55396),      # FY2021 10-K
+])
+def test_spot_check_amazon_annual_capex_from_the_10ks(ds, year, gross, proceeds, net):
+    assert _value(ds, "Amazon", "capex_gross", f"FY{year}")["value"] == gross
+    assert _value(ds, "Amazon", "capex_proceeds", f"FY{year}")["value"] == proceeds
+    assert _value(ds, "Amazon", "capex_net", f"FY{year}")["value"] == net
+
+
+def test_amazon_annual_capex_covers_2010_to_2021_each_from_a_10k(ds):
+    fin = ds["financials"]
+    annual = fin[(fin.company == "Amazon") & fin.fiscal_period.str.fullmatch(r"FY\d{4}")
+                 & fin.metric.isin(["capex_gross", "capex_net"])]
+    years = annual.groupby("metric")["fiscal_period"].apply(lambda p: sorted(int(x[2:]) for x in p))
+    assert years["capex_net"] == list(range(2010, 2022))          # the line as filed, net of incentives, every year
+    assert years["capex_gross"] == list(range(2015, 2022))        # gross purchases are disclosed from 2015 only
+    assert _value(ds, "Amazon", "capex_net", "FY2010")["value"] == 979
+    sources = ds["sources"].set_index("id")
+    assert all(sources.loc[s, "title"].startswith("Amazon.com, Inc. Form 10-K") for s in annual["source_id"])
 
 
 def test_spot_check_instance_prices_and_specs(ds):

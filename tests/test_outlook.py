@@ -28,7 +28,7 @@ def test_annual_capex_sums_reported_quarters(ds):
 def test_observed_purchases_price_epoch_units_chip_by_chip(ds):
     p = params.resolve({}, ds)
     purchases = outlook.observed_purchases(ds, p).set_index(["year", "vendor"])
-    fleet = ds["epoch_fleet"]
+    fleet = ds["epoch_fleet"].query("owner == 'Amazon'")
     units = fleet[(fleet["measure"] == "units") & fleet["quarter"].str.startswith("2023")].groupby("chip")["median"].sum()
     prices = ds["accelerator_specs"].query("metric == 'price' and source_id == 'epoch-ai-chip-counts' and as_of == '2023'")
     price = prices.set_index("chip_id")["value"]
@@ -124,7 +124,7 @@ def test_the_trainium_price_moves_observed_and_forecast_shares_together(ds, sche
 
 def test_one_time_convention_annual_sums_and_mid_year_curves(ds, schema, base):
     p, result = base
-    fleet = ds["epoch_fleet"].query("measure == 'h100e' and quarter.str.startswith('2025')")
+    fleet = ds["epoch_fleet"].query("owner == 'Amazon' and measure == 'h100e' and quarter.str.startswith('2025')")
     trn, nv = (fleet[fleet["vendor"] == v]["median"].sum() for v in ("Amazon", "Nvidia"))
     central = result["central"]
     assert central.loc[2025, "compute_share_trainium"] == pytest.approx(trn / (trn + nv))   # calendar-year additions

@@ -21,15 +21,77 @@ def _snapshot(folder):
 
 
 def test_the_importer_reproduces_todays_files_byte_for_byte():
-    rows = refresh.import_export(EXPORT)
+    current = {t: refresh.read_table(DATA / f"{t}.csv") for t in refresh.KEYS}
+    rows = refresh.with_other_owners(refresh.import_export(EXPORT), current)
     for table in refresh.KEYS:
         assert refresh._csv_text(table, rows[table]) == (DATA / f"{table}.csv").read_text(encoding="utf-8")
-    assert refresh.diff({t: refresh.read_table(DATA / f"{t}.csv") for t in refresh.KEYS}, rows).empty
+        assert {r["owner"] for r in current[table]} == {refresh.OWNER, *refresh.OTHER_OWNERS}
+    assert refresh.diff(current, rows).empty
+
+
+HEADER = ("Name,Chip manufacturer,Owner,Start date,End date,Compute estimate in H100e (median),H100e (5th percentile),"
+          "H100e (95th percentile),{units},Number of Units (5th percentile),Number of Units (95th percentile),"
+          "Total TDP (W),Total TDP (W) (5th percentile),Total TDP (W) (95th percentile),Chip type,{incomplete}Notes\n")
+
+
+def _export_file(folder, name, rows, units="Number of Units", incomplete=True):
+    """A made-up file in the layout of Epoch AI's owner files (numbers invented for the test)."""
+    text = HEADER.format(units=units, incomplete="Incomplete," if incomplete else "")
+    text += "".join(",".join(r) + "\n" for r in rows)
+    (folder / name).write_text(text, encoding="utf-8")
+
+
+def _row(name, maker, owner, start, end, chip, incomplete="", notes="Estimates generated on: 01-01-2026 00:00",
+         has_incomplete=True):
+    return [name, maker, owner, start, end, "10", "5", "20", "100", "50", "200", "1000", "500", "2000", chip,
+            *([incomplete] if has_incomplete else []), notes]
+
+
+def test_the_other_owners_rows_are_read_from_the_nvidia_tpu_and_amd_files(tmp_path):
+    """Only the other owners' rows; AMD's 'Number of Units (median)' column; a TPU quarter marked incomplete in its
+    note; each owner's latest complete cumulative quarter."""
+    q, c = refresh.OTHER_EXPORT_FILES["epoch_fleet"], refresh.OTHER_EXPORT_FILES["epoch_cumulative"]
+    _export_file(tmp_path, q[0], [_row("Meta A100 Q1 2022", "Nvidia", "Meta", "1/1/2022", "3/31/2022", "A100"),
+                                  _row("Amazon A100 Q1 2022", "Nvidia", "Amazon", "1/1/2022", "3/31/2022", "A100"),
+                                  _row("China A100 Q1 2022", "Nvidia", "China", "1/1/2022", "3/31/2022", "A100")])
+    _export_file(tmp_path, q[1], [_row("Google TPU v4 Q4 2022", "Google", "Google", "10/1/2022", "12/31/2022", "TPU v4",
+                                       notes="Incomplete: based on Broadcom fiscal quarters", has_incomplete=False)],
+                 incomplete=False)
+    _export_file(tmp_path, q[2], [_row("Oracle Instinct MI300X FY24 Q1", "AMD", "Oracle", "1/1/2024", "3/31/2024",
+                                       "Instinct MI300X")], units="Number of Units (median)")
+    _export_file(tmp_path, c[0], [_row("Meta cumulative Nvidia through Q4 2025", "Nvidia", "Meta", "1/1/2022", "12/31/2025", ""),
+                                  _row("Meta cumulative Nvidia through Q1 2026", "Nvidia", "Meta", "1/1/2022", "3/31/2026", "",
+                                       incomplete="checked")])
+    _export_file(tmp_path, c[1], [_row("Google cumulative TPU through Q3 2025", "Google", "Google", "1/1/2023", "9/30/2025", "")])
+    _export_file(tmp_path, c[2], [_row("Oracle cumulative AMD through Q4 2025", "AMD", "Oracle", "1/1/2024", "12/31/2025", ""),
+                                  _row("Other cumulative AMD through Q4 2025", "AMD", "Other", "1/1/2024", "12/31/2025", "")],
+                 units="Number of Units (median)")
+    rows = refresh.import_export(tmp_path, refresh.OTHER_OWNERS, refresh.OTHER_EXPORT_FILES)
+    fleet = {(r["owner"], r["chip"], r["quarter"], r["measure"]): r for r in rows["epoch_fleet"]}
+    assert {k[:3] for k in fleet} == {("Meta", "A100", "2022Q1"), ("Google", "TPU v4", "2022Q4"),
+                                      ("Oracle", "Instinct MI300X", "2024Q1")}
+    assert fleet[("Google", "TPU v4", "2022Q4", "units")]["incomplete"] == "true"
+    assert fleet[("Oracle", "Instinct MI300X", "2024Q1", "units")]["median"] == "100"
+    assert fleet[("Meta", "A100", "2022Q1", "units")]["incomplete"] == "false"
+    cumulative = {(r["owner"], r["vendor"]): r["through_quarter"] for r in rows["epoch_cumulative"]}
+    assert cumulative == {("Meta", "Nvidia"): "2025Q4", ("Google", "Google"): "2025Q3", ("Oracle", "AMD"): "2025Q4"}
+
+
+def test_the_other_owners_rows_in_data_are_epochs_own():
+    """data/'s rows of the other owners: Epoch's files as imported (pointer to the row, Epoch's vendors and chips)."""
+    fleet = refresh.read_table(DATA / "epoch_fleet.csv")
+    others = [r for r in fleet if r["owner"] != refresh.OWNER]
+    assert {r["owner"] for r in others} == set(refresh.OTHER_OWNERS)
+    assert {(r["owner"], r["vendor"]) for r in others} == {
+        ("Google", "Nvidia"), ("Google", "Google"), *((o, v) for o in ("Microsoft", "Meta", "Oracle") for v in ("Nvidia", "AMD"))}
+    for r in others:
+        file, name = r["pointer"].split(": row ")
+        assert file in refresh.OTHER_EXPORT_FILES["epoch_fleet"] and name.strip("'").startswith(r["owner"] + " ")
 
 
 def test_the_diff_names_rows_added_changed_and_removed_with_old_and_new_values():
     old = {t: refresh.read_table(DATA / f"{t}.csv") for t in refresh.KEYS}
-    lines = refresh.describe(refresh.diff(old, refresh.import_export(NEWER)))
+    lines = refresh.describe(refresh.diff(old, refresh.with_other_owners(refresh.import_export(NEWER), old)))
     assert "epoch_fleet.csv: 3 added, 6 changed, 3 removed" in lines
     assert "epoch_cumulative.csv: 0 added, 1 changed, 0 removed" in lines
     assert "+ Amazon Nvidia B300 2026Q2 units: median 13346, p5 9651, p95 18611" in lines
@@ -46,12 +108,14 @@ def test_without_accept_nothing_is_written(data_copy, capsys):
 
 
 def test_accept_updates_the_data_the_manifest_and_the_changelog(data_copy, capsys):
+    before_others = data.load_dataset(data_copy)["epoch_fleet"].groupby("owner").size().drop("Amazon")
     assert cli.main(["--data-dir", str(data_copy), "refresh", "epoch", str(NEWER), "--accept"]) == 0
     assert "wrote the data files" in capsys.readouterr().out
     ds = data.load_dataset(data_copy)                       # the new manifest verifies, every table validates
     fleet = ds["epoch_fleet"]
     assert ((fleet["chip"] == "B300") & (fleet["quarter"] == "2026Q2")).sum() == 3
-    assert not ((fleet["chip"] == "A100") & (fleet["quarter"] == "2023Q4")).any()
+    assert fleet.groupby("owner").size().drop("Amazon").equals(before_others)    # the other owners' rows are kept
+    assert not ((fleet["owner"] == "Amazon") & (fleet["chip"] == "A100") & (fleet["quarter"] == "2023Q4")).any()
     log = (data_copy / refresh.CHANGELOG).read_text(encoding="utf-8")
     entry = log.split("\n## ")[-1]
     assert "Epoch AI chip counts refreshed" in entry and "07-15-2026 18:00" in entry

@@ -3,7 +3,8 @@
 PATH is a local folder holding Epoch AI's chip-count export in the layout of its ai-chip-counts repository
 (EXPORT_FILES). Amazon's rows are rebuilt into data/epoch_fleet.csv (per chip, quarter and measure) and
 data/epoch_cumulative.csv (each vendor's cumulative total through its latest complete quarter), with the same
-provenance columns as today. The diff (rows added, changed with old -> new, removed) is printed; nothing is written
+provenance columns as today; the other owners' rows (OTHER_OWNERS, imported once from OTHER_EXPORT_FILES with
+`import_export(folder, OTHER_OWNERS, OTHER_EXPORT_FILES)`) are kept as they are. The diff (rows added, changed with old -> new, removed) is printed; nothing is written
 unless `--accept` is given and the new files pass the project's own validation. With it, the two files,
 data/MANIFEST.sha256 and data/CHANGELOG.md (date, source, what changed, which headline numbers moved at the default
 parameters, recomputed in-process like `compare`) are updated.
@@ -28,10 +29,20 @@ CHANGELOG = "CHANGELOG.md"
 #: Export file per (table, vendor): Nvidia first, then Trainium, as in today's files.
 EXPORT_FILES = {"epoch_fleet": ("nvidia_owners_quarters_by_chip.csv", "trainium_owners_quarters_by_chip.csv"),
                 "epoch_cumulative": ("nvidia_owners_cumulative_totals.csv", "trainium_owners_cumulative_totals.csv")}
+#: The other owners kept beside Amazon's rows (for comparison: the TPU program, AMD at Microsoft, Meta and Oracle).
+OTHER_OWNERS = ("Google", "Microsoft", "Meta", "Oracle")
+#: Their export files (owners_csv_export/ of the repository): Nvidia, then Google's TPUs, then AMD.
+OTHER_EXPORT_FILES = {
+    "epoch_fleet": ("nvidia_owners_quarters_by_chip.csv", "tpu_owners_quarters_by_chip.csv",
+                    "amd_owners_quarters_by_chip.csv"),
+    "epoch_cumulative": ("nvidia_owners_cumulative_totals.csv", "tpu_owners_cumulative_totals.csv",
+                         "amd_owners_cumulative_totals.csv")}
 #: measure -> (median, p5, p95 columns of the export, unit).
 MEASURES = {"h100e": ("Compute estimate in H100e (median)", "H100e (5th percentile)", "H100e (95th percentile)", "H100e"),
             "units": ("Number of Units", "Number of Units (5th percentile)", "Number of Units (95th percentile)", "count"),
             "tdp": ("Total TDP (W)", "Total TDP (W) (5th percentile)", "Total TDP (W) (95th percentile)", "W")}
+#: A column another export file names differently (the AMD files: 'Number of Units (median)').
+ALIASES = {"Number of Units": "Number of Units (median)"}
 CUMULATIVE_MEASURES = ("units",)
 COLUMNS = {"epoch_fleet": ("owner", "vendor", "chip", "quarter", "measure", "median", "p5", "p95", "unit", "incomplete",
                            "source_id", "confidence", "pointer"),
@@ -68,14 +79,18 @@ def _quarter(text: str, where: str) -> str:
     return f"{match.group(3)}Q{(int(match.group(1)) - 1) // 3 + 1}"
 
 
-def _read(folder: Path, name: str) -> list[tuple[int, dict]]:
-    """Amazon's rows of one export file with their line numbers."""
+def _read(folder: Path, name: str, owners: tuple[str, ...] = (OWNER,)) -> list[tuple[int, dict]]:
+    """The rows of `owners` in one export file with their line numbers, grouped by owner in the order given (each
+    owner's rows in the file's order); a column named as in ALIASES is read under its usual name."""
     path = folder / name
     if not path.is_file():
         raise RefreshError(f"{path}: missing (expected Epoch AI's export files: {', '.join(sum(EXPORT_FILES.values(), ()))})")
     try:
         reader = csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig")))
-        rows = [(number, row) for number, row in enumerate(reader, start=2) if row.get("Owner") == OWNER]
+        found = [(number, row) for number, row in enumerate(reader, start=2) if row.get("Owner") in owners]
+        for _, row in found:
+            row.update({usual: row[alias] for usual, alias in ALIASES.items() if usual not in row and alias in row})
+        rows = [(number, row) for owner in owners for number, row in found if row["Owner"] == owner]
     except (UnicodeDecodeError, csv.Error) as exc:
         raise RefreshError(f"{path}: not a readable UTF-8 CSV file ({exc})") from None
     return rows
@@ -94,18 +109,25 @@ def _require(path: Path, row: dict, columns) -> None:
             raise RefreshError(f"{path}: no column {column!r} (not Epoch AI's export layout)")
 
 
-def fleet_rows(folder: Path) -> list[dict]:
-    """epoch_fleet.csv rows for Amazon, in the export's order (Nvidia, then Trainium), three measures per row."""
+def _incomplete(row: dict) -> bool:
+    """Epoch marks a partial quarter in its `Incomplete` column or (the TPU files) with a note 'Incomplete: ...'."""
+    return bool((row.get("Incomplete") or "").strip()) or (row.get("Notes") or "").startswith("Incomplete")
+
+
+def fleet_rows(folder: Path, owners: tuple[str, ...] = (OWNER,), files: tuple[str, ...] = EXPORT_FILES["epoch_fleet"]
+               ) -> list[dict]:
+    """epoch_fleet.csv rows of `owners` (Amazon's by default), file by file in the order given (Nvidia, then
+    Trainium), owner by owner, three measures per row."""
     out = []
-    for name in EXPORT_FILES["epoch_fleet"]:
+    for name in files:
         path = folder / name
-        for number, row in _read(folder, name):
+        for number, row in _read(folder, name, owners):
             _require(path, row, ("Name", "Chip manufacturer", "Chip type", "Start date"))
             quarter = _quarter(row["Start date"], f"{path}, line {number}, column 'Start date'")
-            incomplete = "true" if (row.get("Incomplete") or "").strip() else "false"
+            incomplete = "true" if _incomplete(row) else "false"
             for measure, (median, p5, p95, unit) in MEASURES.items():
                 _require(path, row, (median, p5, p95))
-                out.append({"owner": OWNER, "vendor": row["Chip manufacturer"].strip(), "chip": row["Chip type"].strip(),
+                out.append({"owner": row["Owner"], "vendor": row["Chip manufacturer"].strip(), "chip": row["Chip type"].strip(),
                             "quarter": quarter, "measure": measure, "median": _value(path, number, row, median),
                             "p5": _value(path, number, row, p5), "p95": _value(path, number, row, p95), "unit": unit,
                             "incomplete": incomplete, "source_id": SOURCE_ID, "confidence": "estimated",
@@ -113,35 +135,54 @@ def fleet_rows(folder: Path) -> list[dict]:
     return out
 
 
-def cumulative_rows(folder: Path) -> list[dict]:
-    """epoch_cumulative.csv rows for Amazon: each vendor's cumulative units through its latest complete quarter."""
+def cumulative_rows(folder: Path, owners: tuple[str, ...] = (OWNER,),
+                    files: tuple[str, ...] = EXPORT_FILES["epoch_cumulative"]) -> list[dict]:
+    """epoch_cumulative.csv rows of `owners` (Amazon's by default): each vendor's cumulative units through its latest
+    complete quarter, file by file, owner by owner (an owner without rows in a file has none from it)."""
     out = []
-    for name in EXPORT_FILES["epoch_cumulative"]:
+    for name in files:
         path = folder / name
-        complete = [(n, r) for n, r in _read(folder, name) if not (r.get("Incomplete") or "").strip()]
-        if not complete:
-            raise RefreshError(f"{path}: no complete quarter for {OWNER}")
-        number, row = max(complete, key=lambda nr: _quarter(nr[1].get("End date", ""), f"{path}, line {nr[0]}, column 'End date'"))
-        _require(path, row, ("Name", "Chip manufacturer", "Start date", "End date"))
-        start = _quarter(row["Start date"], f"{path}, line {number}, column 'Start date'")
-        for measure in CUMULATIVE_MEASURES:
-            median, p5, p95, unit = MEASURES[measure]
-            _require(path, row, (median, p5, p95))
-            out.append({"owner": OWNER, "vendor": row["Chip manufacturer"].strip(),
-                        "through_quarter": _quarter(row["End date"], f"{path}, line {number}, column 'End date'"),
-                        "measure": measure, "median": _value(path, number, row, median), "p5": _value(path, number, row, p5),
-                        "p95": _value(path, number, row, p95), "unit": unit, "source_id": SOURCE_ID,
-                        "confidence": "estimated", "pointer": f"{name}: row '{row['Name'].strip()}' (from {start})"})
+        rows = _read(folder, name, owners)
+        if not rows:
+            raise RefreshError(f"{path}: no rows for {', '.join(owners)}")
+        for owner in dict.fromkeys(r["Owner"] for _, r in rows):
+            out += _latest_cumulative(path, [(n, r) for n, r in rows if r["Owner"] == owner])
     return out
 
 
-def import_export(folder: Path) -> dict[str, list[dict]]:
-    """The new rows of both tables from an export folder."""
+def _latest_cumulative(path: Path, rows: list[tuple[int, dict]]) -> list[dict]:
+    """The cumulative rows (CUMULATIVE_MEASURES) of one owner's latest complete quarter in one file."""
+    name, out = path.name, []
+    complete = [(n, r) for n, r in rows if not _incomplete(r)]
+    if not complete:
+        raise RefreshError(f"{path}: no complete quarter for {rows[0][1]['Owner']}")
+    number, row = max(complete, key=lambda nr: _quarter(nr[1].get("End date", ""), f"{path}, line {nr[0]}, column 'End date'"))
+    _require(path, row, ("Name", "Chip manufacturer", "Start date", "End date"))
+    start = _quarter(row["Start date"], f"{path}, line {number}, column 'Start date'")
+    for measure in CUMULATIVE_MEASURES:
+        median, p5, p95, unit = MEASURES[measure]
+        _require(path, row, (median, p5, p95))
+        out.append({"owner": row["Owner"], "vendor": row["Chip manufacturer"].strip(),
+                    "through_quarter": _quarter(row["End date"], f"{path}, line {number}, column 'End date'"),
+                    "measure": measure, "median": _value(path, number, row, median), "p5": _value(path, number, row, p5),
+                    "p95": _value(path, number, row, p95), "unit": unit, "source_id": SOURCE_ID,
+                    "confidence": "estimated", "pointer": f"{name}: row '{row['Name'].strip()}' (from {start})"})
+    return out
+
+
+def import_export(folder: Path, owners: tuple[str, ...] = (OWNER,), files: dict = EXPORT_FILES) -> dict[str, list[dict]]:
+    """The rows of `owners` (Amazon's by default) of both tables from an export folder's `files`."""
     folder = Path(folder)
     if not folder.is_dir():
         raise RefreshError(f"refresh epoch {folder}: not a folder (give a local copy of Epoch AI's export; "
                            "clone github.com/epoch-research/ai-chip-counts first)")
-    return {"epoch_fleet": fleet_rows(folder), "epoch_cumulative": cumulative_rows(folder)}
+    return {"epoch_fleet": fleet_rows(folder, owners, files["epoch_fleet"]),
+            "epoch_cumulative": cumulative_rows(folder, owners, files["epoch_cumulative"])}
+
+
+def with_other_owners(amazon: dict[str, list[dict]], current: dict[str, list[dict]]) -> dict[str, list[dict]]:
+    """Per table: Amazon's new rows, then the other owners' rows of the current file as they are."""
+    return {table: rows + [r for r in current[table] if r["owner"] != OWNER] for table, rows in amazon.items()}
 
 
 def generated_on(folder: Path) -> list[str]:
@@ -229,6 +270,7 @@ def refresh(export: Path, directory: Path, accept: bool, today: str | None = Non
     old_dataset = data.load_dataset(directory)
     new = import_export(export)
     old = {table: read_table(directory / f"{table}.csv") for table in KEYS}
+    new = with_other_owners(new, old)
     d = diff(old, new)
     lines = describe(d)
     if d.empty or not accept:

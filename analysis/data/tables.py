@@ -15,7 +15,8 @@ import pandas as pd
 import pandera.pandas as pa
 
 from analysis.data.vocab import (CLAIM_TYPES, CONFIDENCE, CONTROL_CHARACTERS, FISCAL_PERIOD, ISO_DATE, MAX_TEXT,
-                                 PARTIAL_DATE, QUARTER, STANDALONE_NUMBER, UNITS, VERDICTS, evidence_ids, shorten)
+                                 PARTIAL_DATE, QUARTER, REPORT_OWNER, STANDALONE_NUMBER, UNITS, VERDICTS,
+                                 evidence_ids, shorten)
 from analysis.errors import DataError
 
 
@@ -27,6 +28,8 @@ def _number(*checks, nullable=False):
     return pa.Column(float, checks=list(checks), coerce=True, nullable=nullable)
 
 
+#: The chip makers of Epoch AI's owner files (the `Chip manufacturer` column; Google for its TPUs).
+EPOCH_VENDORS = ["Nvidia", "Amazon", "AMD", "Google"]
 #: A number cell: ASCII digits, as `--set` takes them (float() would also take "١٠", " 5 " or "nan").
 ASCII_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", re.ASCII)
 NON_EMPTY = pa.Check.str_length(min_value=1, error="must not be empty")
@@ -44,6 +47,27 @@ def _derived_rows_state_formula(df: pd.DataFrame) -> pd.Series:
 FORMULA_CHECK = pa.Check(_derived_rows_state_formula, element_wise=False,
                          error="a row with confidence 'derived' must state its formula")
 
+
+
+def _period_end_fits_fiscal_period(df: pd.DataFrame) -> pd.Series:
+    """An annual period `FY2015` ends in 2015; a quarter `FY2015Q1` ends in 2015 or, for a fiscal year that ends
+    early in the calendar year (Microsoft's June, Nvidia's January), in 2014."""
+    fiscal_year = pd.to_numeric(df["fiscal_period"].str[2:6], errors="coerce")
+    end_year = pd.to_numeric(df["period_end"].str[:4], errors="coerce")
+    quarter = df["fiscal_period"].str.len() > 6
+    return (end_year == fiscal_year) | (quarter & (end_year == fiscal_year - 1))
+
+
+def _annual_equals_its_quarters(df: pd.DataFrame) -> pd.Series:
+    """Where a company's metric has an annual row and all four of that fiscal year's quarters, the annual value is
+    their sum (within 2, for quarters rounded to the million)."""
+    annual = df["fiscal_period"].str.fullmatch(r"FY\d{4}")
+    quarters = df[~annual].assign(year=df["fiscal_period"].str[:6])
+    grouped = quarters.groupby(["company", "metric", "year"])["value"]
+    total = grouped.sum()[grouped.count() == 4]
+    keys = pd.MultiIndex.from_arrays([df["company"], df["metric"], df["fiscal_period"]])
+    expected = pd.Series(total.reindex(keys).to_numpy(), index=df.index)
+    return ~annual | expected.isna() | ((df["value"] - expected).abs() <= 2)
 
 
 def _value_has_unit(df: pd.DataFrame) -> pd.Series:
@@ -91,7 +115,12 @@ TABLES = {
         "value": _number(pa.Check.in_range(-100_000, 1_000_000)),
         "unit": _text(pa.Check.isin(["USD_million"])),
         "formula": _text(), "note": _text(),
-    }, key=("company", "metric", "fiscal_period"), checks=(FORMULA_CHECK,)),
+    }, key=("company", "metric", "fiscal_period"), checks=(
+        FORMULA_CHECK,
+        pa.Check(_period_end_fits_fiscal_period, element_wise=False,
+                 error="period_end must fall in the fiscal year (FY2015 ends in 2015; a quarter in it or the year before)"),
+        pa.Check(_annual_equals_its_quarters, element_wise=False,
+                 error="an annual value must equal the sum of its four quarters where all four are given"))),
     "accelerators": Table("accelerators.csv", {
         "chip_id": _text(NON_EMPTY), "name": _text(NON_EMPTY), "vendor": _text(NON_EMPTY),
         "family": _text(pa.Check.isin(["nvidia", "amazon", "amd", "other"])),
@@ -124,7 +153,7 @@ TABLES = {
         pa.Check(_post_cut_price_has_its_pre_cut_price, element_wise=False,
                  error="an on_demand_post_cut price needs the same instance's on_demand_pre_cut price"),)),
     "epoch_fleet": Table("epoch_fleet.csv", {
-        "owner": _text(NON_EMPTY), "vendor": _text(pa.Check.isin(["Nvidia", "Amazon", "AMD"])),
+        "owner": _text(NON_EMPTY), "vendor": _text(pa.Check.isin(EPOCH_VENDORS)),
         "chip": _text(NON_EMPTY), "quarter": _text(pa.Check.str_matches(QUARTER)),
         "measure": _text(pa.Check.isin(["h100e", "units", "tdp"])),
         "median": _number(pa.Check.ge(0)), "p5": _number(pa.Check.ge(0)), "p95": _number(pa.Check.ge(0)),
@@ -134,7 +163,7 @@ TABLES = {
         checks=(pa.Check(lambda d: (d["p5"] <= d["median"]) & (d["median"] <= d["p95"]),
                          element_wise=False, error="p5 <= median <= p95 must hold"),)),
     "epoch_cumulative": Table("epoch_cumulative.csv", {
-        "owner": _text(NON_EMPTY), "vendor": _text(pa.Check.isin(["Nvidia", "Amazon", "AMD"])),
+        "owner": _text(NON_EMPTY), "vendor": _text(pa.Check.isin(EPOCH_VENDORS)),
         "through_quarter": _text(pa.Check.str_matches(QUARTER)), "measure": _text(pa.Check.isin(["units"])),
         "median": _number(pa.Check.gt(0)), "p5": _number(pa.Check.gt(0)), "p95": _number(pa.Check.gt(0)),
         "unit": _text(pa.Check.isin(["count"])),
@@ -209,7 +238,7 @@ TABLES = {
                  error="the incumbent needs an epoch_vendor (its observed purchases)"),)),
     "epoch_chips": Table("epoch_chips.csv", {
         "epoch_chip": _text(NON_EMPTY), "price_chip_id": _text(),
-        "rent_instance": _text(pa.Check.str_matches(r"^[a-z0-9-]+\.[a-z0-9]+$")), "note": _text(),
+        "rent_instance": _text(pa.Check.str_matches(r"^([a-z0-9-]+\.[a-z0-9]+)?$")), "note": _text(),
     }, key=("epoch_chip",)),
     "capex_outlook": Table("capex_outlook.csv", {
         "vintage": _text(pa.Check.str_matches(r"^(current|\d{4}-\d{2})$")),
@@ -323,8 +352,9 @@ def _check_references(directory: Path, tables: dict) -> None:
 
 
 def _check_epoch_chips(directory: Path, tables: dict) -> None:
-    """Each Epoch AI chip label of Amazon's rows in epoch_fleet.csv has a row in epoch_chips.csv, whose price chip (if
-    any) is a known accelerator and whose rent instance has an on-demand price in instances.csv."""
+    """Each Epoch AI chip label of epoch_fleet.csv (every owner) has a row in epoch_chips.csv, whose price chip (if
+    any) is a known accelerator and whose rent instance (if any) has an on-demand price in instances.csv; every chip of
+    Amazon's rows has a rent instance (the capex funnel rents each of them)."""
     file = directory / TABLES["epoch_chips"].file
     chips = tables["epoch_chips"]
     chip_ids = set(tables["accelerators"]["chip_id"])
@@ -334,14 +364,17 @@ def _check_epoch_chips(directory: Path, tables: dict) -> None:
         if row["price_chip_id"] and row["price_chip_id"] not in chip_ids:
             raise DataError(f"{file}, line {index + 2}, column 'price_chip_id': unknown chip id {row['price_chip_id']!r} "
                             f"(not in {TABLES['accelerators'].file})")
-        if row["rent_instance"] not in on_demand:
+        if row["rent_instance"] and row["rent_instance"] not in on_demand:
             raise DataError(f"{file}, line {index + 2}, column 'rent_instance': {row['rent_instance']!r} has no on-demand "
                             f"price in {TABLES['instances'].file}")
-    fleet, mapped = tables["epoch_fleet"], set(chips["epoch_chip"])
-    for index, value in fleet.loc[fleet["owner"] == "Amazon", "chip"].items():
-        if value not in mapped:
+    fleet, rent = tables["epoch_fleet"], chips.set_index("epoch_chip")["rent_instance"]
+    for index, row in fleet.iterrows():
+        if row["chip"] not in rent.index:
             raise DataError(f"{directory / TABLES['epoch_fleet'].file}, line {index + 2}, column 'chip': Epoch chip "
-                            f"{value!r} has no row in {TABLES['epoch_chips'].file} (its price chip and rent instance)")
+                            f"{row['chip']!r} has no row in {TABLES['epoch_chips'].file} (its price chip and rent instance)")
+        if row["owner"] == REPORT_OWNER and not rent[row["chip"]]:
+            raise DataError(f"{file}: Epoch chip {row['chip']!r} of {REPORT_OWNER}'s rows in "
+                            f"{TABLES['epoch_fleet'].file} needs a rent_instance")
 
 
 def validate(directory: Path) -> dict[str, pd.DataFrame]:

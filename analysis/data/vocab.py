@@ -12,6 +12,9 @@ ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
 PARTIAL_DATE = r"^\d{4}(-\d{2}(-\d{2})?)?$"
 VERDICTS = ["supported", "partly supported", "contradicted", "unverifiable", "too early"]
 CLAIM_TYPES = ["quantitative", "dated", "attributed", "predictive"]
+#: The owner (in Epoch AI's owner files) whose rows the report's models read; the other owners' rows of
+#: epoch_fleet.csv and epoch_cumulative.csv are there for comparison.
+REPORT_OWNER = "Amazon"
 EVIDENCE_SEPARATOR = ";"
 # A digit that does not continue a word (H100, GB200 are fine; $5, 2023, 1.6x are not): explanation texts
 # beside computed results must not hand-type numbers.

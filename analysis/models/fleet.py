@@ -1,5 +1,6 @@
 """Epoch AI's estimates of Amazon's accelerator fleet: additions per quarter and per year, by vendor and chip,
-and what they cost (units x price per chip and year)."""
+and what they cost (units x price per chip and year). The functions that read Epoch's rows take an `owner` (Amazon by
+default; data/epoch_fleet.csv also holds Google, Microsoft, Meta and Oracle, for comparison)."""
 from __future__ import annotations
 
 import re
@@ -10,8 +11,12 @@ import pandas as pd
 from analysis.data import Dataset
 from analysis.data.memo import per_dataset
 from analysis.data.params import Params
+from analysis.data.vocab import REPORT_OWNER
 
 BANDS = ["median", "p5", "p95"]
+#: The owner the report is about: its rows are the defaults of every function here, and its own chips (no price chip
+#: in epoch_chips.csv) are priced at the Trainium unit cost.
+OWNER = REPORT_OWNER
 EPOCH_SOURCE = "epoch-ai-chip-counts"
 MIX_COLUMNS = ["quarter", "chip", "vendor", "unit_share", "chip_price_usd", "all_in_usd", "power_w", "rent_usd_per_hour"]
 
@@ -32,14 +37,15 @@ def incumbent_epoch_vendor(ds: Dataset) -> str:
 
 
 @per_dataset
-def additions(ds: Dataset, measure: str, by: str = "vendor", complete_only: bool = True) -> pd.DataFrame:
-    """Quarterly additions of `measure` (units, h100e or tdp) summed over chips within `by`.
+def additions(ds: Dataset, measure: str, by: str = "vendor", complete_only: bool = True,
+              owner: str = OWNER) -> pd.DataFrame:
+    """Quarterly additions of `measure` (units, h100e or tdp) of `owner` summed over chips within `by`.
 
     Epoch publishes percentiles per chip; summing p5 (or p95) across chips gives a band wider than the
     true band of the sum (it assumes perfectly correlated errors), so treat summed bands as conservative.
     """
     fleet = ds["epoch_fleet"]
-    fleet = fleet[(fleet["owner"] == "Amazon") & (fleet["measure"] == measure)]
+    fleet = fleet[(fleet["owner"] == owner) & (fleet["measure"] == measure)]
     if complete_only:
         fleet = fleet[fleet["incomplete"] == "false"]
     out = fleet.groupby(["quarter", by], as_index=False)[BANDS].sum()
@@ -53,10 +59,11 @@ def yearly(quarterly: pd.DataFrame, by: str = "vendor") -> pd.DataFrame:
 
 
 @per_dataset
-def chip_additions(ds: Dataset, measure: str) -> pd.DataFrame:
-    """Quarterly additions of `measure` by Epoch chip label, with the chip's vendor."""
-    vendors = ds["epoch_fleet"][["chip", "vendor"]].drop_duplicates()
-    return additions(ds, measure, by="chip").merge(vendors, on="chip", how="left")
+def chip_additions(ds: Dataset, measure: str, owner: str = OWNER) -> pd.DataFrame:
+    """Quarterly additions of `measure` of `owner` by Epoch chip label, with the chip's vendor."""
+    fleet = ds["epoch_fleet"]
+    vendors = fleet.loc[fleet["owner"] == owner, ["chip", "vendor"]].drop_duplicates()
+    return additions(ds, measure, by="chip", owner=owner).merge(vendors, on="chip", how="left")
 
 
 def unit_prices(ds: Dataset, trainium_unit_cost_usd: float) -> pd.DataFrame:
@@ -82,8 +89,9 @@ def _epoch_prices(ds: Dataset) -> pd.DataFrame:
 @per_dataset
 def _own_chip_years(ds: Dataset) -> pd.DataFrame:
     """Every (chip, year) of Amazon's own chips (no price chip in epoch_chips.csv) over the years of Epoch's
-    estimates."""
+    estimates of Amazon."""
     fleet_rows = ds["epoch_fleet"]
+    fleet_rows = fleet_rows[fleet_rows["owner"] == OWNER]
     priced = epoch_chips(ds)["price_chip_id"]
     own = fleet_rows.loc[fleet_rows["chip"].isin(priced.index[priced == ""]), ["chip"]].drop_duplicates()
     years = pd.DataFrame({"year": sorted(fleet_rows["quarter"].str[:4].astype(int).unique())})
@@ -93,12 +101,18 @@ def _own_chip_years(ds: Dataset) -> pd.DataFrame:
 def spend_by_chip(units: pd.DataFrame, prices: pd.DataFrame) -> pd.DataFrame:
     """Spend (USD) = units x the chip's price in the quarter's year: median units x `usd`; p5 units x `low` and p95
     units x `high` where the prices carry a range (else x `usd`). A missing price raises."""
-    ranged = [c for c in ("low", "high") if c in prices]
-    frame = units.assign(year=units["quarter"].str[:4].astype(int)).merge(
-        prices[["chip", "year", "usd", *ranged]], on=["chip", "year"], how="left")
+    frame = _priced(units, prices)
     missing = frame.loc[frame["usd"].isna(), ["chip", "year"]].drop_duplicates()
     if len(missing):
         raise KeyError(f"no unit price for {missing.to_records(index=False).tolist()}")
+    return frame
+
+
+def _priced(units: pd.DataFrame, prices: pd.DataFrame) -> pd.DataFrame:
+    """`spend_by_chip` without the check: a quarter whose chip has no price that year gets NaN."""
+    ranged = [c for c in ("low", "high") if c in prices]
+    frame = units.assign(year=units["quarter"].str[:4].astype(int)).merge(
+        prices[["chip", "year", "usd", *ranged]], on=["chip", "year"], how="left")
     return frame.assign(median=frame["median"] * frame["usd"], p5=frame["p5"] * frame.get("low", frame["usd"]),
                         p95=frame["p95"] * frame.get("high", frame["usd"]))
 
@@ -117,6 +131,26 @@ def vendor_shares(spend: pd.DataFrame, compute: pd.DataFrame, incumbent: str) ->
     for vendor in s.columns:
         out[f"usd_per_h100e_{vendor.lower()}"] = s[vendor] / c[vendor]
     return out.reset_index()
+
+
+@per_dataset
+def owner_years(ds: Dataset, owner: str = OWNER, trainium_unit_cost_usd: float | None = None) -> pd.DataFrame:
+    """Per calendar year and vendor of `owner`, over Epoch's complete quarters: `units_*` and `h100e_*` (median, p5,
+    p95) and `spend_usd_*` (as `spend_by_chip`: units x Epoch's price of the chip and year, p5 x low, p95 x high) where
+    every chip of the vendor and year has a price: Nvidia's chips (Epoch's yearly prices, 2022-2025), Amazon's own at
+    `trainium_unit_cost_usd` when given; NaN otherwise (TPUs, AMD, a year without prices)."""
+    units = chip_additions(ds, "units", owner)
+    prices = _epoch_prices(ds) if trainium_unit_cost_usd is None else unit_prices(ds, trainium_unit_cost_usd)
+    spend = _priced(units, prices).groupby(["year", "vendor"], as_index=False)[BANDS].agg(_sum_or_nan)
+    out = yearly(units).merge(yearly(chip_additions(ds, "h100e", owner)), on=["year", "vendor"], suffixes=("_u", "_c"))
+    out = out.merge(spend.rename(columns={b: f"{b}_s" for b in BANDS}), on=["year", "vendor"])
+    names = {f"{b}_{k}": f"{m}_{b}" for k, m in (("u", "units"), ("c", "h100e"), ("s", "spend_usd")) for b in BANDS}
+    return out.rename(columns=names)[["year", "vendor", *names.values()]]
+
+
+def _sum_or_nan(values: pd.Series) -> float:
+    """The sum, NaN if any value is missing (a vendor's spend is unknown when one of its chips has no price)."""
+    return float(values.sum(skipna=False))
 
 
 def spend_and_compute(ds: Dataset, trainium_unit_cost_usd: float) -> pd.DataFrame:

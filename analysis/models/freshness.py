@@ -7,6 +7,7 @@ import pandas as pd
 
 from analysis.data import Dataset
 from analysis.data.params import quarter_of
+from analysis.data.vocab import REPORT_OWNER
 
 MAX_QUARTERS_BEHIND = 2
 
@@ -23,7 +24,7 @@ def latest_points(ds: Dataset) -> pd.DataFrame:
     fin = fin.assign(series=fin["company"] + " " + fin["metric"].str.replace("_", " "),     # "AWS operating income"
                      quarter=fin["period_end"].map(quarter_of))
     fleet = ds["epoch_fleet"]
-    fleet = fleet[fleet["incomplete"] == "false"]
+    fleet = fleet[(fleet["incomplete"] == "false") & (fleet["owner"] == REPORT_OWNER)]
     chips = fleet["vendor"].replace({"Amazon": "Trainium", "Nvidia": "Nvidia GPUs"})
     fleet = fleet.assign(series="Epoch AI estimate of Amazon's " + chips + " additions (" + fleet["measure"] + ")")
     both = pd.concat([fin[["series", "quarter"]], fleet[["series", "quarter"]]])
