@@ -75,7 +75,7 @@ def test_observed_year_bands_lie_inside_epochs_widest_band(ds, schema, base):
 def test_the_draws_reproduce_epochs_band_of_the_cumulative_total(ds):
     """The correlation of the unit draws is fitted to Epoch's own band of the sum of all quarters."""
     from analysis.models import observed
-    rows = ds["epoch_cumulative"].set_index("vendor")
+    rows = ds["epoch_cumulative"].query("owner == 'Amazon'").set_index("vendor")
     units = observed._unit_rows(ds)
     assert 0.0 < observed.unit_correlation(ds)["Nvidia"] < 1.0 and 0.0 < observed.unit_correlation(ds)["Amazon"] < 1.0
     rng = np.random.default_rng(5)
@@ -144,7 +144,7 @@ def test_central_estimate_is_one_definition_everywhere(ds, schema, base):
     # The Monte Carlo median of a sum of skewed products is not the model at the medians; it stays close.
     mc = result["outcomes"].set_index("outcome")
     for key in ("nvidia_revenue_2024_2026", "nvidia_revenue_2027_2030", "asic_spend_share_2027_2030"):
-        assert mc.loc[key, "p50"] == pytest.approx(s[key], rel=0.15), key     # skewed paths: median of outputs != output at medians
+        assert mc.loc[key, "p50"] == pytest.approx(s[key], rel=0.2), key      # skewed paths: median of outputs != output at medians
         assert mc.loc[key, "p5"] < s[key] < mc.loc[key, "p95"]
 
 

@@ -10,7 +10,8 @@ Pure computation; every input is an argument (analysis.outlook builds them from 
 * Forecast years, per draw, calibrated on that draw's last observed year (the forecast starts where its past ends):
   - capex_t = capex_{t-1} x growth_t, each year's growth drawn around its outlook row with the spread of Amazon's
     own history (analysis.paths): the level is a random walk in log space;
-  - the share of capex that buys chips is a random walk in log-odds, starting from the draw's last observed share x
+  - the share of capex that buys chips is a random walk in the log-odds of its fraction of `chip_share_bound` (the
+    most chips could take: all of capex buying AI clusters), starting from the draw's last observed share x
     `accelerator_share_change`, one step `chip_share_step_<year>` per forecast year; accelerator spend = capex x share;
   - compute share of challenger v: a logistic move from its share in the last observed year, s0, towards its
     long-run share K (`<v>_ceiling`), half done at `<v>_midpoint`, `<v>_takeover` years from 10% to 90% of a full
@@ -110,6 +111,8 @@ class Model:
     observed: Observed
     forecast_years: tuple[int, ...]
     point: Mapping[str, float]
+    #: the most of capex chips could take (all of it buying AI clusters: chips over chips + servers + network)
+    chip_share_bound: float = 1.0
 
     def __post_init__(self):
         years = [*self.observed.years, *self.forecast_years]
@@ -231,10 +234,11 @@ def evaluate(model: Model, overrides: Params | None = None) -> dict[str, np.ndar
 
     growth = np.hstack(np.broadcast_arrays(*[_col(p, f"capex_growth_{y}", positive=True) for y in model.forecast_years]))
     capex_f = obs.capex[-1] * np.cumprod(growth, axis=1)
-    start = np.minimum((accel_o[:, -1] / obs.capex[-1])[:, None] * _col(p, "accelerator_share_change", positive=True), 1.0)
+    bound = model.chip_share_bound
+    start = np.minimum((accel_o[:, -1] / obs.capex[-1])[:, None] * _col(p, "accelerator_share_change", positive=True), bound)
     steps = np.hstack(np.broadcast_arrays(*[_col(p, CHIP_SHARE_STEP.format(y)) for y in model.forecast_years]))
-    with np.errstate(divide="ignore"):
-        share_of_capex = special.expit(special.logit(start) + np.cumsum(steps, axis=1))   # a random walk in log-odds
+    with np.errstate(divide="ignore"):                 # a random walk in the log-odds of the share of its bound
+        share_of_capex = bound * special.expit(special.logit(start / bound) + np.cumsum(steps, axis=1))
     accel_f = capex_f * share_of_capex
     anchor = {v.id: compute_share_o[v.id][:, -1:] for v in model.challengers}
     for v in model.unobserved_start:                  # not covered by the data: an unknown start, not zero

@@ -9,7 +9,8 @@ Two sets of cases, each using only what was known at its origin:
   forecast of what the data show, in log space for amounts and log-odds for shares); capex (filings) is exact.
 * `capex_history`: Amazon's capex one and two years ahead from every origin of its filings with at least two growth
   moves before it, the central path its mean log growth up to the origin and the spread its standard deviation up
-  to the origin (analysis.volatility) — an out-of-sample test of the spread the model gives capex.
+  to the origin, as the same Student-t predictive the model uses (analysis.volatility) — an out-of-sample test of
+  the spread the model gives capex.
 
 Scores: whether the central 50% and 90% intervals held the outcome, whether a miss was above or below, and the CRPS
 (analysis.scoring; in the quantity's unit, lower is better). The bands are never fitted to these outcomes.
@@ -103,7 +104,7 @@ def capex_history_cases(ds: Dataset) -> pd.DataFrame:
         for h in HISTORY_HORIZONS:
             if origin + h not in capex.index:
                 continue
-            draws = history.iloc[-1] * np.exp(h * mean + spread.sd * np.sqrt(h) * z)
+            draws = history.iloc[-1] * np.exp(h * mean + spread.predictive_sd(h) * z)
             rows.append(_row("capex_history", int(origin), "capex", "Amazon gross capex", "USD_billion", int(origin + h),
                              float(history.iloc[-1] * np.exp(h * mean)), draws, float(capex[origin + h])))
     return pd.DataFrame(rows)

@@ -27,7 +27,7 @@ from analysis.data.params import schema as parameter_schema
 BILLION = 1e9
 #: The forecast's own parameters; each challenger vendor of data/vendors.csv adds its VENDOR_PARAMETERS.
 FORECAST_PARAMETERS = ("observed_through", "capex_outlook_vintage", "capex_growth_scale", "accelerator_share_change",
-                       "trainium_unit_cost_usd")
+                       "trainium_unit_cost_usd", "h100_server_price_usd", "network_share_of_cluster_capex")
 VENDOR_PARAMETERS = ("ceiling", "midpoint", "takeover", "cost_ratio")
 #: A vendor whose chips have no market price (Amazon's own) is priced by the parameter `<vendor>_unit_cost_usd`.
 UNIT_COST = "unit_cost_usd"
@@ -161,9 +161,14 @@ def build_model(ds: Dataset, p: Params, schema: dict[str, Parameter]) -> erosion
     calibrated = erosion.calibrated_cost(obs, vs[1:])
     point.update({f"{v.id}_{name}": cast(float, p[f"{v.id}_{name}"]) for v in vs[1:] for name in VENDOR_PARAMETERS
                   if name != "cost_ratio" or v.id not in calibrated})
-    model = erosion.Model(vs, obs, tuple(int(y) for y in outlook["year"]), {**point, **{
-        f"{v}_{erosion.START_FRACTION}": 0.5 for v in _unobserved(obs, vs)}})
-    return model
+    return erosion.Model(vs, obs, tuple(int(y) for y in outlook["year"]), {**point, **{
+        f"{v}_{erosion.START_FRACTION}": 0.5 for v in _unobserved(obs, vs)}}, chip_share_bound(ds, p))
+
+
+def chip_share_bound(ds: Dataset, p: Params) -> float:
+    """The most of capex that accelerator chips could take: all of it buying AI clusters, of which chips are the
+    chip price over the all-in capex per accelerator (server and cluster network, analysis.fleet.all_in_capex)."""
+    return float((1 - p.network_share_of_cluster_capex) / fleet.server_factor(ds, p))
 
 
 def _unobserved(obs: erosion.Observed, vs: tuple[erosion.Vendor, ...]) -> list[str]:
@@ -193,13 +198,13 @@ def input_distributions(ds: Dataset, p: Params, schema: dict[str, Parameter], mo
     specs: dict[str, erosion.ObservedIndex | uncertainty.SplitDistribution | uncertainty.Uniform] = {
         erosion.OBSERVED_INPUT: erosion.ObservedIndex(tuple(int(i) + 1 for i in np.argsort(last_spend, kind="stable")))}
     spreads = path_spreads(ds, p)
-    specs.update({f"capex_growth_{int(r.year)}": _at_least(r.growth, r.low, r.high, spreads["capex_growth"].sd)
+    specs.update({f"capex_growth_{int(r.year)}": _at_least(r.growth, r.low, r.high, spreads["capex_growth"].predictive_sd())
                   for r in cast(Rows, capex_outlook(ds, p, model.observed.years[-1]).itertuples())})
-    step = uncertainty.Z95 * spreads["chip_share"].sd
+    step = uncertainty.Z95 * spreads["chip_share"].predictive_sd()
     specs.update({erosion.CHIP_SHARE_STEP.format(y): uncertainty.SplitDistribution(0.0, -step, step, "normal")
                   for y in model.forecast_years})
     specs.update({f"{v}_{erosion.START_FRACTION}": uncertainty.Uniform(0.0, 1.0) for v in model.unobserved_start})
-    drift = uncertainty.Z95 * spreads["cost_drift"].sd
+    drift = uncertainty.Z95 * spreads["cost_drift"].predictive_sd()
     specs.update({f"{v.id}_{erosion.COST_DRIFT}": uncertainty.SplitDistribution(0.0, -drift, drift, "normal")
                   for v in model.challengers})
     for name in model.point:
@@ -220,7 +225,7 @@ def path_spreads(ds: Dataset, p: Params) -> dict[str, volatility.Spread]:
     incumbent = vendors(ds)[0].id
     spend = observed_purchases(ds, p).pivot(index="year", columns="vendor", values="spend")
     return {"capex_growth": volatility.capex_growth(annual_capex(ds), through),
-            "chip_share": volatility.chip_share(spend, cal["capex"], through),
+            "chip_share": volatility.chip_share(spend, cal["capex"], through, chip_share_bound(ds, p)),
             "cost_drift": volatility.cost_drift(cal[f"usd_per_h100e_{incumbent}"], through)}
 
 

@@ -5,9 +5,9 @@ later years, so a hindcast from an earlier origin uses only what was known then:
 
 * capex growth: the standard deviation of Amazon's yearly log growth of gross capex (its filings, every complete
   fiscal year in data/financials.csv), and its lag-1 autocorrelation (the persistence of a growth surprise);
-* the share of capex that buys chips: the root mean square of its yearly moves in log-odds (Amazon's accelerator
-  purchases, estimated from Epoch AI's chip counts, over its gross capex) — a random walk's step, so the mean move
-  (the AI ramp) counts as spread, not as a trend carried forward;
+* the share of capex that buys chips: the root mean square of its yearly moves in log-odds of its fraction of the
+  most chips could take (Amazon's accelerator purchases, estimated from Epoch AI's chip counts, over its gross capex)
+  — a random walk's step, so the mean move (the AI ramp) counts as spread, not as a trend carried forward;
 * a chip's cost per unit of compute relative to Nvidia's: the root mean square of the yearly log change of Nvidia's
   own cost per H100e at Amazon (Epoch AI's units x prices) — how fast a chip's cost per compute has moved; the ratio
   of two chips' costs is taken to drift at that pace.
@@ -20,6 +20,8 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from analysis.models.uncertainty import Z95
+
 #: The fewest yearly moves a spread is computed from; fewer stop the run with the reason.
 MIN_MOVES = 1
 
@@ -27,25 +29,38 @@ MIN_MOVES = 1
 @dataclass(frozen=True)
 class Spread:
     """A yearly spread (standard deviation of one year's move, in the path's own space), the persistence of a move
-    (lag-1 autocorrelation; NaN with fewer than three moves), the years it was measured on and how many moves."""
+    (lag-1 autocorrelation; NaN with fewer than three moves), the years it was measured on, how many moves, and
+    whether the moves' mean was estimated too (a spread about the mean) or taken as 0 (a random walk's step)."""
 
     sd: float
     persistence: float
     first_year: int
     last_year: int
     moves: int
+    mean_estimated: bool
+
+    @property
+    def df(self) -> int:
+        return self.moves - 1 if self.mean_estimated else self.moves
+
+    def predictive_sd(self, years_ahead: float = 1.0) -> float:
+        """The normal standard deviation whose 5th-95th percentiles match the Student-t predictive of the sum of the
+        next `years_ahead` moves: a spread estimated from few moves is itself uncertain (t with `df` degrees of
+        freedom), and an estimated mean adds its own error (variance sd^2 x years_ahead^2 / moves)."""
+        variance = years_ahead + (years_ahead ** 2 / self.moves if self.mean_estimated else 0.0)
+        return float(self.sd * np.sqrt(variance) * special.stdtrit(self.df, 0.95) / Z95)
 
 
 def _spread(moves: pd.Series, rms: bool) -> Spread:
     moves = moves.dropna()
-    if len(moves) < MIN_MOVES:
+    if len(moves) < MIN_MOVES + (0 if rms else 1):
         raise ValueError(f"too few observed years to measure a spread: {len(moves)} moves")
     x = moves.to_numpy(float)
-    sd = float(np.sqrt(np.mean(x ** 2))) if rms else float(np.std(x, ddof=1)) if len(x) > 1 else float(abs(x[0]))
+    sd = float(np.sqrt(np.mean(x ** 2))) if rms else float(np.std(x, ddof=1))
     d = x - x.mean()
     persistence = float(np.sum(d[:-1] * d[1:]) / np.sum(d ** 2)) if len(x) >= 3 else float("nan")
     years = moves.index.astype(int)
-    return Spread(sd, persistence, int(years.min()) - 1, int(years.max()), len(x))
+    return Spread(sd, persistence, int(years.min()) - 1, int(years.max()), len(x), not rms)
 
 
 def capex_growth(annual_capex: pd.Series, through: int) -> Spread:
@@ -56,18 +71,19 @@ def capex_growth(annual_capex: pd.Series, through: int) -> Spread:
     return _spread(growth[consecutive], rms=False)
 
 
-def chip_share(spend: pd.DataFrame, capex: pd.Series, through: int) -> Spread:
+def chip_share(spend: pd.DataFrame, capex: pd.Series, through: int, bound: float = 1.0) -> Spread:
     """Step of the random walk in log-odds of the share of capex that buys chips, from its yearly moves up to
     `through`. `spend` holds accelerator purchases by year (index) and vendor (columns; NaN where the data do not
     cover a vendor); each move compares the two years over the vendors covered in both, so a vendor whose estimates
-    begin in a year (Trainium in 2024) does not count as a move of the share."""
+    begin in a year (Trainium in 2024) does not count as a move of the share. The share is taken as a fraction of its
+    `bound` (the most of capex chips could take), the space the forecast's random walk moves in."""
     years = [y for y in sorted(spend.index) if y <= through and y in capex.index]
     moves = {}
     for before, after in zip(years, years[1:]):
         if after != before + 1:
             continue
         both = spend.loc[[before, after]].dropna(axis=1)
-        share = both.sum(axis=1).to_numpy(float) / capex.loc[[before, after]].to_numpy(float)
+        share = both.sum(axis=1).to_numpy(float) / capex.loc[[before, after]].to_numpy(float) / bound
         moves[after] = float(np.diff(special.logit(share))[0])
     return _spread(pd.Series(moves, dtype=float), rms=True)
 

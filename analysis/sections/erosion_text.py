@@ -13,17 +13,34 @@ from analysis.data.params import Parameter
 from analysis.data.units import fmt
 
 OBSERVED_LABEL = "Observed data (Epoch AI units x chip prices)"
+#: Where an input that is not a parameter comes from (analysis.outlook.input_distributions, analysis.volatility).
+INPUT_SOURCES = {"capex_growth_": "capex_outlook.csv, widened to Amazon's capex history (financials.csv)",
+                 erosion.CHIP_SHARE_STEP.format(""): "observed moves of the chips' share of capex (epoch_fleet.csv, financials.csv)",
+                 erosion.COST_DRIFT: "observed moves of Nvidia's cost per H100e (epoch_fleet.csv, accelerator_specs.csv)",
+                 erosion.START_FRACTION: "unknown: uniform between 0 and the ceiling"}
 
 
 def _range(lo, hi, unit: str) -> str:
     return f"{fmt(lo, unit)}–{fmt(hi, unit)}"
 
 
+#: The human names of the inputs that are not parameters, by the pattern of their names.
+PATH_TITLES = (("capex_growth_", "Capex growth factor {}"), (erosion.CHIP_SHARE_STEP.format(""), "Chips' share of capex, step in {}"))
+
+
 def input_title(name: str, schema: dict[str, Parameter]) -> str:
     """A forecast input's human name."""
     if name == erosion.OBSERVED_INPUT:
         return OBSERVED_LABEL
-    return schema[name].title if name in schema else f"Capex growth factor {name.rsplit('_', 1)[1]}"
+    if name in schema:
+        return schema[name].title
+    for prefix, title in PATH_TITLES:
+        if name.startswith(prefix):
+            return title.format(name.rsplit("_", 1)[1])
+    vendor, _, kind = name.partition("_")
+    what = {erosion.COST_DRIFT: "cost per compute vs Nvidia, drift per year",
+            erosion.START_FRACTION: "unobserved starting share, as a fraction of its ceiling"}[kind]
+    return f"{schema[f'{vendor}_ceiling'].title.split(' share')[0]}: {what}"
 
 
 def inputs_table(specs: dict, schema: dict[str, Parameter]) -> pd.DataFrame:
@@ -35,8 +52,9 @@ def inputs_table(specs: dict, schema: dict[str, Parameter]) -> pd.DataFrame:
             rows.append({"input": OBSERVED_LABEL, "p5": None, "median": None, "p95": None,
                          "source": "epoch_fleet.csv, accelerator_specs.csv (analysis.observed)"})
             continue
-        rows.append({"input": input_title(name, schema), "p5": dist.ppf(0.05), "median": dist.median(), "p95": dist.ppf(0.95),
-                     "source": schema[name].source_id if name in schema else "capex_outlook.csv"})
+        rows.append({"input": input_title(name, schema), "p5": float(dist.ppf(0.05)), "median": dist.median(),
+                     "p95": float(dist.ppf(0.95)), "source": schema[name].source_id if name in schema else INPUT_SOURCES[
+                         next(k for k in INPUT_SOURCES if name.startswith(k) or name.endswith(k))]})
     return pd.DataFrame(rows)
 
 
@@ -49,12 +67,13 @@ def calibration(cal: pd.DataFrame, last: int, p: dict, schema: dict[str, Paramet
     return (f"Accelerator chips took {earlier} and {fmt(row['share_of_capex'], 'fraction')} in {last} of Amazon's gross capex "
             f"(5th–95th percentile {_range(row['share_of_capex_p5'], row['share_of_capex_p95'], 'fraction')}). The formula: share of "
             "capex = Σ over chips of units × price ÷ Amazon's gross capex. Each Monte Carlo draw carries its own value of the "
-            f"observed years, and its forecast starts from its own {last} share, times `accelerator_share_change` "
-            f"({fmt(p['accelerator_share_change'], 'number')}; {fmt(change.low, 'number')}–{fmt(change.high, 'number')} as its 5th–95th "
-            f"percentile, a named assumption). A unit of Trainium compute cost {fmt(row['trainium_cost_ratio'], 'number')} times "
+            f"observed years, and its forecast starts from its own {last} share (times the what-if knob Change in chips' share "
+            f"of capex, {fmt(p['accelerator_share_change'], 'number')}; what-if range {fmt(change.low, 'number')}–"
+            f"{fmt(change.high, 'number')}) and then moves as a random walk in log-odds, one step a year with the spread of "
+            f"the share's observed moves. A unit of Trainium compute cost {fmt(row['trainium_cost_ratio'], 'number')} times "
             f"Nvidia's in {last} ({_range(row['trainium_cost_ratio_p5'], row['trainium_cost_ratio_p95'], 'number')}); each draw "
-            f"keeps its own {last} ratio in the forecast, so the Trainium unit cost "
-            f"({fmt(p['trainium_unit_cost_usd'], 'USD')}) moves past and future shares together.")
+            f"starts from its own {last} ratio and drifts from there, and the Trainium unit cost is drawn "
+            f"(median {fmt(p['trainium_unit_cost_usd'], 'USD')}), moving past and future shares together.")
 
 
 def spend_check(check: pd.DataFrame, cal: pd.DataFrame, essay: Mapping[str, Any]) -> str:
