@@ -61,8 +61,26 @@ def vendors(ds: Dataset) -> tuple[erosion.Vendor, ...]:
 
 
 def purchase_draws(ds: Dataset, p: Params) -> observed.Purchases:
-    """The central estimate and draws of Amazon's purchases per vendor and year at the run's Trainium unit cost."""
+    """The central estimate and draws of Amazon's purchases per vendor and year, Amazon's own chips at the run's
+    (median) unit cost: the forecast's pool, which draws the unit cost as an input of its own."""
     return observed.draws(ds, float(p.trainium_unit_cost_usd), int(p.random_seed))
+
+
+def measured_draws(ds: Dataset, p: Params) -> observed.Purchases:
+    """`purchase_draws` with the unit cost of each vendor priced by a parameter (`<vendor>_unit_cost_usd`, Amazon's
+    own chips) drawn too, one value per draw: the observed years as the data measure them, what every table and band
+    of the observed years shows. Row 0 stays the central estimate."""
+    pool = purchase_draws(ds, p)
+    schema = parameter_schema(ds)
+    u = np.random.default_rng([int(p.random_seed), 2]).random(next(iter(pool.spend.values())).shape[0] - 1)
+    spend = dict(pool.spend)
+    for v in (v.id for v in vendors(ds) if f"{v.id}_{UNIT_COST}" in schema):
+        name = f"{v}_{UNIT_COST}"
+        param, value = schema[name], cast(float, p[name])
+        dist = uncertainty.for_parameter(value, cast(float, param.default), cast(float, param.low), cast(float, param.high),
+                                         param.distribution)
+        spend[v] = np.vstack([pool.spend[v][:1], pool.spend[v][1:] * (dist.ppf(u) / value)[:, None]])
+    return observed.Purchases(pool.years, spend, dict(pool.compute))
 
 
 def bought_challengers(vs: tuple[erosion.Vendor, ...], draws: observed.Purchases) -> list[str]:
@@ -76,7 +94,7 @@ def observed_purchases(ds: Dataset, p: Params) -> pd.DataFrame:
     (Epoch's medians) and spend (USD bn): the central estimate with the 5th and 95th percentiles of the draws
     (analysis.observed). A vendor Epoch has no Amazon rows for counts as zero; a vendor with rows only from some year
     on (Trainium from 2024) is missing (NaN) before."""
-    draws = purchase_draws(ds, p)
+    draws = measured_draws(ds, p)
     units = fleet.yearly(fleet.chip_additions(ds, "units"), by="vendor").pivot(index="year", columns="vendor", values="median")
     rows = []
     for v in cast(Rows, ds["vendors"].itertuples()):
@@ -94,7 +112,7 @@ def observed_share_bands(ds: Dataset, p: Params) -> pd.DataFrame:
     """Per observed year: the share of the compute Amazon added of each challenger the data observe it buying
     (`<vendor>_compute_share`: Trainium's) and the ASIC share of its accelerator spend and compute — the central
     estimate with the draws' 5th and 95th percentiles (NaN where the data do not cover every vendor)."""
-    draws = purchase_draws(ds, p)
+    draws = measured_draws(ds, p)
     vs = vendors(ds)
     spend = erosion.observed_shares(draws.spend)
     compute = erosion.observed_shares(draws.compute)
@@ -126,7 +144,7 @@ def calibration(ds: Dataset, p: Params) -> pd.DataFrame:
     incumbent (Nvidia) and of each challenger the data observe buying (compute > 0 in some year: Trainium), and each
     such challenger's cost ratio to the incumbent (`<vendor>_cost_ratio`) — each the central estimate with the draws'
     5th and 95th percentiles. Each draw's last observed year is where its forecast starts (analysis.erosion)."""
-    draws = purchase_draws(ds, p)
+    draws = measured_draws(ds, p)
     years = list(draws.years)
     capex = (annual_capex(ds) / 1e3).reindex(years).to_numpy()
     total = np.nansum(np.stack(list(draws.spend.values())), axis=0)

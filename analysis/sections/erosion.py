@@ -157,7 +157,7 @@ def sensitivity(v: SimpleNamespace, x: Collector) -> None:
 
 def hindcast(v: SimpleNamespace, x: Collector) -> None:
     v.hindcast = hind = hindcasts.cases(v.ds, v.p, v.schema)
-    v.calibration = cov = hindcasts.coverage(hind)
+    v.hindcast_coverage = cov = hindcasts.coverage(hind)
     x.say(erosion_text.hindcast_text(hind, cov))
     x.table(cov.drop(columns=["level"]).fillna({"origin": "", "quantity": ""}),
             {"inside_50": "fraction", "inside_90": "fraction", "mean_crps": "row"},
@@ -188,14 +188,14 @@ def headline_results(v: SimpleNamespace, x: Collector) -> None:
     x.data_table("hindcast", v.hindcast, "Rolling-origin hindcast: per case set, origin, quantity and year, the forecast, "
                  "its 5th/25th/75th/95th percentiles of what the data would show, the outcome, the error, whether the central "
                  "50% and 90% intervals held it, the side of a miss and the CRPS", title="Hindcast scores")
-    x.data_table("hindcast_coverage", v.calibration, "Hindcast calibration per case set and origin, per family and over all "
+    x.data_table("hindcast_coverage", v.hindcast_coverage, "Hindcast calibration per case set and origin, per family and over all "
                  "cases: outcomes, independent outcomes, coverage of the central 50% and 90% intervals, misses above and "
                  "below, mean CRPS", title="Hindcast calibration")
     x.publish("track_record", [i for i in forecasts.results(v.record) if i.get("resolved", True)], {"epoch-ai-chip-counts", "amzn-fy25-10k"})
     used = (set(ds["vendors"]["source_id"]) | set(ds["capex_outlook"]["source_id"])
             | {schema[n].source_id for n in v.result["specs"] if n in schema} | SOURCES
             | set(ds["financials"].query("company == 'Nvidia'")["source_id"]))
-    x.publish("erosion", outlook.headlines(v.result) + hindcasts.results(v.hindcast, v.calibration), used)
+    x.publish("erosion", outlook.headlines(v.result) + hindcasts.results(v.hindcast, v.hindcast_coverage), used)
 
 
 def headlines(ds: data.Dataset, p: Params) -> list[dict]:
