@@ -1,5 +1,6 @@
 """Section 3 wiring on the real data: observed years as data, calibration, vendors as data, central estimate,
 scenarios and the hindcast."""
+import dataclasses
 import shutil
 
 import numpy as np
@@ -282,6 +283,18 @@ def test_cli_refuses_an_unknown_scenario(tmp_path):
     result = run_cli("run", "--scenario", "no-such", "--out", str(tmp_path / "r"))
     assert result.returncode == 2 and "unknown scenario 'no-such'" in result.stderr
     assert "Traceback" not in result.stderr and not (tmp_path / "r").exists()
+
+
+def test_an_origin_the_parameters_do_not_allow_is_left_out(ds, schema):
+    """data/capex_outlook.csv has a 2023-02 vintage (an end-2022 origin), but observed_through starts at 2023 and
+    the vintage is not among capex_outlook_vintage's choices: no origin 2022 until the schema allows it."""
+    assert "2023-02" in set(ds["capex_outlook"]["vintage"]) and 2022 in outlook.observable_years(ds)
+    assert 2022 not in outlook.hindcast_origins(ds, schema)
+    widened = {**schema, "observed_through": dataclasses.replace(schema["observed_through"], minimum=2022),
+               "capex_outlook_vintage": dataclasses.replace(schema["capex_outlook_vintage"],
+                                                            choices=(*schema["capex_outlook_vintage"].choices, "2023-02"))}
+    assert 2022 not in outlook.hindcast_origins(ds, {**widened, "observed_through": schema["observed_through"]})
+    assert 2022 not in outlook.hindcast_origins(ds, {**widened, "capex_outlook_vintage": schema["capex_outlook_vintage"]})
 
 
 def test_rolling_origin_hindcast_uses_only_what_was_knowable_and_scores_it(ds, schema):

@@ -378,13 +378,16 @@ def hindcast_origins(ds: Dataset, schema: dict[str, Parameter]) -> dict[int, Par
     (data/capex_outlook.csv vintage 'YYYY-02'), the parameter set of a forecast made then. Only what was knowable:
     data through the origin year, that February's capex outlook, and the challenger inputs of the essay-2024
     scenario (February 2024: the latest sourced view of Trainium's long-run share); the model's own calibration
-    (`accelerator_share_change` at its default) rather than the essay's capex split."""
+    (`accelerator_share_change` at its default) rather than the essay's capex split. An origin that `observed_through`
+    or `capex_outlook_vintage` does not allow (data/parameters.csv: its minimum, its choices) is left out."""
     vintages = set(ds["capex_outlook"]["vintage"])
     knowable = scenarios.resolve_scenario("essay-2024", ds)
     years = observable_years(ds)
+    allowed = schema["capex_outlook_vintage"].choices
     return {y: knowable.replace(observed_through=y, capex_outlook_vintage=f"{y + 1}-02",
                                 accelerator_share_change=schema["accelerator_share_change"].default)
-            for y in years[:-1] if f"{y + 1}-02" in vintages}
+            for y in years[:-1] if f"{y + 1}-02" in vintages and f"{y + 1}-02" in allowed
+            and y >= cast(float, schema["observed_through"].minimum)}
 
 
 def hindcast(ds: Dataset, base_p: Params, schema: dict[str, Parameter]) -> pd.DataFrame:
