@@ -248,6 +248,15 @@ def test_amazon_annual_capex_covers_2010_to_2021_each_from_a_10k(ds):
     assert all(sources.loc[s, "title"].startswith("Amazon.com, Inc. Form 10-K") for s in annual["source_id"])
 
 
+def test_microsoft_annual_capex_is_its_june_fiscal_years_and_its_quarters(ds):
+    fin = ds["financials"]
+    annual = fin[(fin.company == "Microsoft") & fin.fiscal_period.str.fullmatch(r"FY\d{4}")].set_index("fiscal_period")
+    assert len(annual) >= 10 and (annual["period_end"].str[4:] == "-06-30").all()
+    assert annual.loc["FY2016", "value"] == 8343                  # FY2016 10-K: 'Additions to property and equipment'
+    quarters = fin[(fin.company == "Microsoft") & fin.fiscal_period.str.fullmatch(r"FY2024Q[1-4]")]["value"]
+    assert len(quarters) == 4 and annual.loc["FY2024", "value"] == quarters.sum()
+
+
 def test_trainium_price_rows_and_the_trainium1_assumption(ds):
     prices = ds["accelerator_specs"].query("metric == 'price' and chip_id in ['trainium1', 'trainium2']")
     trn2 = prices[prices["chip_id"] == "trainium2"].set_index("source_id")["value"]
