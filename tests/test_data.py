@@ -248,6 +248,27 @@ def test_amazon_annual_capex_covers_2010_to_2021_each_from_a_10k(ds):
     assert all(sources.loc[s, "title"].startswith("Amazon.com, Inc. Form 10-K") for s in annual["source_id"])
 
 
+def test_microsoft_annual_capex_is_its_june_fiscal_years_and_its_quarters(ds):
+    fin = ds["financials"]
+    annual = fin[(fin.company == "Microsoft") & fin.fiscal_period.str.fullmatch(r"FY\d{4}")].set_index("fiscal_period")
+    assert len(annual) >= 10 and (annual["period_end"].str[4:] == "-06-30").all()
+    assert annual.loc["FY2016", "value"] == 8343                  # FY2016 10-K: 'Additions to property and equipment'
+    quarters = fin[(fin.company == "Microsoft") & fin.fiscal_period.str.fullmatch(r"FY2024Q[1-4]")]["value"]
+    assert len(quarters) == 4 and annual.loc["FY2024", "value"] == quarters.sum()
+
+
+def test_trainium_price_rows_and_the_trainium1_assumption(ds):
+    prices = ds["accelerator_specs"].query("metric == 'price' and chip_id in ['trainium1', 'trainium2']")
+    trn2 = prices[prices["chip_id"] == "trainium2"].set_index("source_id")["value"]
+    assert trn2["epoch-ai-chip-counts-repo"] == 4000 and trn2["eet-china-morgan-stanley-ai-asic-2"] == 3000
+    trn1 = prices[prices["chip_id"] == "trainium1"].iloc[0]
+    rent = ds["instances"].query("price_kind == 'on_demand'").set_index("instance_type")
+    per_chip = rent["usd_per_hour"] / rent["accelerator_count"]
+    ratio = per_chip["trn1.32xlarge"] / per_chip["trn2.48xlarge"]            # AWS's rent of its two chips
+    assert trn1["confidence"] == "assumption" and trn1["value"] == round(4000 * ratio)
+    assert (trn1["low"], trn1["high"]) == (round(trn2.min() * ratio), trn2.max())
+
+
 def test_spot_check_instance_prices_and_specs(ds):
     inst = ds["instances"].set_index(["instance_type", "price_kind"])
     assert inst.loc[("p5.48xlarge", "on_demand_pre_cut"), "usd_per_hour"] == 98.32   # AWS price list 2024-01..2025-05

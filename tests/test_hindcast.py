@@ -1,4 +1,6 @@
 """The hindcast: only what was known at each origin, scored honestly, and the calibration the report claims."""
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -12,21 +14,34 @@ def cases(ds, schema):
     return table, hindcast.coverage(table)
 
 
-def test_origins_use_the_february_outlook_after_each_origin(ds):
-    origins = hindcast.origins(ds, params.resolve({}, ds))
+def test_origins_use_the_february_outlook_after_each_origin(ds, schema):
+    origins = hindcast.origins(ds, params.resolve({}, ds), schema)
     assert {2023, 2024} <= set(origins)
     for year, p in origins.items():
         assert p.observed_through == year and p.capex_outlook_vintage == f"{year + 1}-02"
 
 
-def test_spreads_are_measured_only_on_years_up_to_the_origin(ds):
+def test_an_origin_the_parameters_do_not_allow_is_left_out(ds, schema):
+    """data/capex_outlook.csv has a 2023-02 vintage (an end-2022 origin), but observed_through starts at 2023 and the
+    vintage is not among capex_outlook_vintage's choices: no origin 2022 until the schema allows both."""
+    assert "2023-02" in set(ds["capex_outlook"]["vintage"]) and 2022 in outlook.observable_years(ds)
+    base = params.resolve({}, ds)
+    assert 2022 not in hindcast.origins(ds, base, schema)
+    vintage = dataclasses.replace(schema["capex_outlook_vintage"], choices=(*schema["capex_outlook_vintage"].choices, "2023-02"))
+    through = dataclasses.replace(schema["observed_through"], minimum=2022)
+    assert 2022 not in hindcast.origins(ds, base, {**schema, "capex_outlook_vintage": vintage})
+    assert 2022 not in hindcast.origins(ds, base, {**schema, "observed_through": through})
+    assert 2022 in hindcast.origins(ds, base, {**schema, "capex_outlook_vintage": vintage, "observed_through": through})
+
+
+def test_spreads_are_measured_only_on_years_up_to_the_origin(ds, schema):
     capex = outlook.annual_capex(ds) / 1e3
     before = volatility.capex_growth(capex, 2023)
     changed = capex.copy()
     changed[changed.index > 2023] *= 10                  # later outcomes cannot move an earlier origin's spread
     assert volatility.capex_growth(changed, 2023).sd == before.sd and before.last_year == 2023
     assert volatility.capex_growth(changed, 2024).sd != before.sd
-    origins = hindcast.origins(ds, params.resolve({}, ds))
+    origins = hindcast.origins(ds, params.resolve({}, ds), schema)
     assert all(s.last_year == 2023 for s in outlook.path_spreads(ds, origins[2023]).values())
 
 
@@ -66,7 +81,7 @@ def test_the_forecast_is_calibrated_on_its_own_hindcast(cases):
 def test_a_chip_outcome_interval_includes_its_measurement_band_and_capex_does_not(ds, schema, cases):
     """Capex (filings) is exact: its interval is the forecast's own; a chip quantity's is wider than the forecast's."""
     table, _ = cases
-    p = hindcast.origins(ds, params.resolve({}, ds))[2024]
+    p = hindcast.origins(ds, params.resolve({}, ds), schema)[2024]
     result = outlook.run(ds, p, schema, sensitivity=False)
     years = list(result["model"].years)
     row = table[(table["case_set"] == "model") & (table["origin"] == 2024) & (table["year"] == 2025)].set_index("metric")

@@ -17,6 +17,8 @@ Scores: whether the central 50% and 90% intervals held the outcome, whether a mi
 """
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import pandas as pd
 from scipy import special
@@ -38,13 +40,15 @@ HISTORY_HORIZONS = (1, 2)
 HISTORY_DRAWS = 10_000
 
 
-def origins(ds: Dataset, base_p: Params) -> dict[int, Params]:
+def origins(ds: Dataset, base_p: Params, schema: dict[str, Parameter]) -> dict[int, Params]:
     """Rolling origins: each observable year before the last with a capex outlook of the February after it, with the
-    run's parameters (the model's priors) and that February's outlook. The ceilings' reference class (Google's TPU
-    shares, data/parameters.csv) includes years after an early origin: stated, a small difference (0.68 in 2023
-    against the 0.72 used)."""
-    vintages = set(ds["capex_outlook"]["vintage"])
-    years = outlook.observable_years(ds)
+    run's parameters (the model's priors) and that February's outlook. An origin the parameters do not allow
+    (`observed_through` below its minimum, a vintage not among `capex_outlook_vintage`'s choices) is left out: the
+    end-2022 origin has no observed move of the chips' share of capex to measure its spread on. The ceilings'
+    reference class (Google's TPU shares, data/parameters.csv) includes years after an early origin: stated, a small
+    difference (0.68 in 2023 against the 0.72 used)."""
+    vintages = set(ds["capex_outlook"]["vintage"]) & set(schema["capex_outlook_vintage"].choices or ())
+    years = [y for y in outlook.observable_years(ds) if y >= cast(float, schema["observed_through"].minimum)]
     return {y: base_p.replace(observed_through=y, capex_outlook_vintage=f"{y + 1}-02")
             for y in years[:-1] if f"{y + 1}-02" in vintages}
 
@@ -71,7 +75,7 @@ def model_cases(ds: Dataset, base_p: Params, schema: dict[str, Parameter]) -> pd
     each interval held it, the side of a miss and the CRPS."""
     truth, years = _measurement(ds, base_p, schema, int(base_p.mc_draws))
     rows = []
-    for origin, p in origins(ds, base_p).items():
+    for origin, p in origins(ds, base_p, schema).items():
         result = outlook.run(ds, p, schema, sensitivity=False)
         f_years = list(result["model"].years)
         for metric, label, unit, space in FAMILIES:
