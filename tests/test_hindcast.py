@@ -31,7 +31,6 @@ def test_an_origin_the_parameters_do_not_allow_is_left_out(ds, schema):
     through = dataclasses.replace(schema["observed_through"], minimum=2022)
     assert 2022 not in hindcast.origins(ds, base, {**schema, "capex_outlook_vintage": vintage})
     assert 2022 not in hindcast.origins(ds, base, {**schema, "observed_through": through})
-    assert 2022 in hindcast.origins(ds, base, {**schema, "capex_outlook_vintage": vintage, "observed_through": through})
 
 
 def test_spreads_are_measured_only_on_years_up_to_the_origin(ds, schema):

@@ -238,7 +238,8 @@ TABLES = {
                  error="the incumbent needs an epoch_vendor (its observed purchases)"),)),
     "epoch_chips": Table("epoch_chips.csv", {
         "epoch_chip": _text(NON_EMPTY), "price_chip_id": _text(),
-        "rent_instance": _text(pa.Check.str_matches(r"^([a-z0-9-]+\.[a-z0-9]+)?$")), "note": _text(),
+        "rent_instance": _text(pa.Check.str_matches(r"^([a-z0-9-]+\.[a-z0-9]+)?$")), "cost_relative_to": _text(),
+        "note": _text(),
     }, key=("epoch_chip",)),
     "capex_outlook": Table("capex_outlook.csv", {
         "vintage": _text(pa.Check.str_matches(r"^(current|\d{4}-\d{2})$")),
@@ -364,6 +365,11 @@ def _check_epoch_chips(directory: Path, tables: dict) -> None:
         if row["price_chip_id"] and row["price_chip_id"] not in chip_ids:
             raise DataError(f"{file}, line {index + 2}, column 'price_chip_id': unknown chip id {row['price_chip_id']!r} "
                             f"(not in {TABLES['accelerators'].file})")
+        if row["cost_relative_to"] and (row["price_chip_id"] or not row["rent_instance"]
+                                        or row["cost_relative_to"] not in set(chips["epoch_chip"])
+                                        or not chips.set_index("epoch_chip").loc[row["cost_relative_to"], "rent_instance"]):
+            raise DataError(f"{file}, line {index + 2}, column 'cost_relative_to': {row['cost_relative_to']!r} must be "
+                            "another own chip of this file with a rent instance, for a chip with a rent instance and no price chip")
         if row["rent_instance"] and row["rent_instance"] not in on_demand:
             raise DataError(f"{file}, line {index + 2}, column 'rent_instance': {row['rent_instance']!r} has no on-demand "
                             f"price in {TABLES['instances'].file}")

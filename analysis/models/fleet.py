@@ -68,10 +68,25 @@ def chip_additions(ds: Dataset, measure: str, owner: str = OWNER) -> pd.DataFram
 
 def unit_prices(ds: Dataset, trainium_unit_cost_usd: float) -> pd.DataFrame:
     """Price per chip and calendar year (`usd`, with its `low`-`high` range): Epoch's yearly rows for the chips with a
-    price chip in epoch_chips.csv, the Trainium unit cost (a point value: low = high) for Amazon's own (none)."""
-    own = _own_chip_years(ds).assign(usd=trainium_unit_cost_usd, low=trainium_unit_cost_usd,
-                                     high=trainium_unit_cost_usd, source_id=None)
+    price chip in epoch_chips.csv; for Amazon's own chips (none) the Trainium unit cost times the chip's
+    `own_cost_factor` (a point value: low = high; the unit cost's own uncertainty is drawn by the forecast)."""
+    own = _own_chip_years(ds)
+    usd = trainium_unit_cost_usd * own["chip"].map(own_cost_factor(ds)).to_numpy()
+    own = own.assign(usd=usd, low=usd, high=usd, source_id=None)
     return pd.concat([_epoch_prices(ds), own], ignore_index=True)
+
+
+@per_dataset
+def own_cost_factor(ds: Dataset) -> dict[str, float]:
+    """Per own chip of Amazon (no price chip, an AWS rent instance): its cost relative to the Trainium unit cost — 1 for the reference chip, else its
+    on-demand rent per accelerator over that of the chip named in `cost_relative_to` (epoch_chips.csv): what AWS
+    charges for an hour of each, as a proxy for what each costs Amazon."""
+    chips = epoch_chips(ds)
+    own = chips[(chips["price_chip_id"] == "") & (chips["rent_instance"] != "")]     # rented by AWS: Amazon's own
+
+    def rent(chip: str) -> float:
+        return _on_demand_prices(ds, cast(str, chips.loc[chip, "rent_instance"]))[2]
+    return {chip: rent(chip) / rent(ref) if ref else 1.0 for chip, ref in own["cost_relative_to"].items()}
 
 
 @per_dataset
