@@ -38,7 +38,7 @@ def test_observed_purchases_price_epoch_units_chip_by_chip(ds):
     assert purchases.loc[(2025, "amd"), "spend"] == 0.0                  # Epoch lists no AMD at Amazon: zero
     trn = fleet[(fleet["measure"] == "units") & (fleet["vendor"] == "Amazon") & fleet["quarter"].str.startswith("2025")]
     factor = trn["chip"].map(outlook.fleet.own_cost_factor(ds))          # Trainium1 at its rent ratio to Trainium2
-    assert factor.min() < 1 and purchases.loc[(2025, "trainium"), "spend"] == pytest.approx(
+    assert outlook.fleet.own_cost_factor(ds)["Trainium1"] < 1 and purchases.loc[(2025, "trainium"), "spend"] == pytest.approx(
         (trn["median"] * factor).sum() * p["trainium_unit_cost_usd"] / 1e9)
     # The draws' band is non-zero and narrower than Epoch's widest (every chip's p95 units together, at the unit
     # cost's sourced high: the draws price Trainium across its range too).
