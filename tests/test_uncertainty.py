@@ -69,8 +69,8 @@ def test_every_sampled_input_honours_its_sourced_p5_p95():
             width = np.exp(Z95 * spreads["capex_growth"].predictive_sd())
             expected = (min(row["low"], row["growth"] / width), row["growth"], max(row["high"], row["growth"] * width))
         elif name in model.path_steps:                 # a path's step: centred on 0 with the measured spread
-            sd = spreads["chip_share" if name.startswith(erosion.CHIP_SHARE_STEP.format("")) else "cost_drift"].predictive_sd()
-            np.testing.assert_allclose(np.percentile(x, [5, 50, 95]), (-Z95 * sd, 0, Z95 * sd), atol=0.01 * sd, err_msg=name)
+            sd = spreads["chip_share" if name.startswith(erosion.CHIP_SHARE_STEP.format("")) else "cost_step"].predictive_sd()
+            np.testing.assert_allclose(np.percentile(x, [5, 50, 95]), (-Z95 * sd, 0, Z95 * sd), atol=0.03 * sd, err_msg=name)
             checked += 1
             continue
         else:

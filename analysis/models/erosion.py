@@ -21,7 +21,8 @@ Pure computation; every input is an argument (analysis.outlook builds them from 
     the rest; if the challengers' shares sum above 1 in a year, they are scaled to sum to 1;
   - spend share: compute share x cost per H100e relative to Nvidia, normalized. The cost ratio starts at the draw's
     own observed ratio in the last year the data cover the vendor (so a chip's price moves past and future alike;
-    `<v>_cost_ratio` only for a vendor no observed year covers) and drifts in log space by `<v>_cost_drift` a year;
+    `<v>_cost_ratio` only for a vendor no observed year covers) and moves as a random walk in log space, one step
+    `<v>_cost_step_<year>` per forecast year;
   - a vendor priced by a parameter `<v>_unit_cost_usd` (Amazon's own chips: no market price) has its observed spend
     scaled by the drawn cost over the cost the observed data were priced at (`Observed.priced_at`);
   - Nvidia revenue from AWS = accelerator spend x Nvidia spend share.
@@ -50,7 +51,7 @@ FORECAST_WINDOW = (2026, 2030)  # the years no current estimate covers
 THRESHOLDS = (0.25, 0.50)
 PERCENTILES = (5, 50, 95)
 CHALLENGER_INPUTS = ("ceiling", "midpoint", "takeover", "cost_ratio")
-COST_DRIFT = "cost_drift"
+COST_STEP = "{}_cost_step_{}"
 CHIP_SHARE_STEP = "chip_share_step_{}"
 START_FRACTION = "start_fraction"
 OBSERVED_INPUT = "observed_data"
@@ -140,10 +141,10 @@ class Model:
     @property
     def path_steps(self) -> dict[str, float]:
         """The inputs that move a path away from its central course, each 0 on it: the chips' share of capex one step
-        per forecast year (`chip_share_step_<year>`, log-odds) and each challenger's cost drift (`<id>_cost_drift`,
-        log per year)."""
+        per forecast year (`chip_share_step_<year>`, log-odds) and each challenger's cost per compute relative to
+        Nvidia's one step per forecast year (`<id>_cost_step_<year>`, log)."""
         return {**{CHIP_SHARE_STEP.format(y): 0.0 for y in self.forecast_years},
-                **{f"{v.id}_{COST_DRIFT}": 0.0 for v in self.challengers}}
+                **{COST_STEP.format(v.id, y): 0.0 for v in self.challengers for y in self.forecast_years}}
 
     @property
     def unobserved_start(self) -> tuple[str, ...]:
@@ -247,14 +248,14 @@ def evaluate(model: Model, overrides: Params | None = None) -> dict[str, np.ndar
     compute_f = forecast_compute_shares(model, p, anchor)
     calibrated = model.calibrated_cost
     cost = {nvidia: np.ones((1, 1))}
-    ahead = np.array(model.forecast_years, float) - model.observed.years[-1]   # years after the last observed one
     for v in model.challengers:
         if v.id in calibrated:
             j = calibrated[v.id]
             start_cost = (spend_o[v.id][:, j] / compute_o[v.id][:, j] / nvidia_cost[:, j])[:, None]
         else:
             start_cost = _col(p, f"{v.id}_cost_ratio", positive=True)
-        cost[v.id] = start_cost * np.exp(_col(p, f"{v.id}_{COST_DRIFT}") * ahead)   # a path: the ratio drifts in log space
+        steps = np.hstack(np.broadcast_arrays(*[_col(p, COST_STEP.format(v.id, y)) for y in model.forecast_years]))
+        cost[v.id] = start_cost * np.exp(np.cumsum(steps, axis=1))      # a random walk in log space
     weights = {v: s * cost[v] for v, s in compute_f.items()}
     spend_f = {v: w / sum(weights.values()) for v, w in weights.items()}
     draws = np.broadcast_shapes(accel_f.shape, rows[:, None].shape, *(s.shape for s in spend_f.values()))[0]

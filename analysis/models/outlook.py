@@ -222,9 +222,9 @@ def input_distributions(ds: Dataset, p: Params, schema: dict[str, Parameter], mo
     specs.update({erosion.CHIP_SHARE_STEP.format(y): uncertainty.SplitDistribution(0.0, -step, step, "normal")
                   for y in model.forecast_years})
     specs.update({f"{v}_{erosion.START_FRACTION}": uncertainty.Uniform(0.0, 1.0) for v in model.unobserved_start})
-    drift = uncertainty.Z95 * spreads["cost_drift"].predictive_sd()
-    specs.update({f"{v.id}_{erosion.COST_DRIFT}": uncertainty.SplitDistribution(0.0, -drift, drift, "normal")
-                  for v in model.challengers})
+    step = uncertainty.Z95 * spreads["cost_step"].predictive_sd()
+    specs.update({erosion.COST_STEP.format(v.id, y): uncertainty.SplitDistribution(0.0, -step, step, "normal")
+                  for v in model.challengers for y in model.forecast_years})
     for name in model.point:
         param = schema.get(name)
         if param is not None and param.distribution != "fixed":
@@ -236,15 +236,39 @@ def input_distributions(ds: Dataset, p: Params, schema: dict[str, Parameter], mo
 
 def path_spreads(ds: Dataset, p: Params) -> dict[str, volatility.Spread]:
     """The yearly spreads of the forecast's paths (analysis.volatility), each measured on the years up to the
-    forecast's last observed year only: capex growth (Amazon's filings), the chips' share of capex and cost drift
-    (the central estimate of the observed purchases)."""
+    forecast's last observed year only: capex growth (Amazon's filings), the chips' share of capex and the step of a
+    cost ratio (the central estimate of the observed purchases)."""
     through = observed_years(ds, p)[-1]
     cal = calibration(ds, p).set_index("year")
     incumbent = vendors(ds)[0].id
     spend = observed_purchases(ds, p).pivot(index="year", columns="vendor", values="spend")
     return {"capex_growth": volatility.capex_growth(annual_capex(ds), through),
-            "chip_share": volatility.chip_share(spend, cal["capex"], through, chip_share_bound(ds, p)),
-            "cost_drift": volatility.cost_drift(cal[f"usd_per_h100e_{incumbent}"], through)}
+            "chip_share": volatility.chip_share(spend, cal["capex"], through, chip_share_bound(ds, p), peer_chip_shares(ds)),
+            "cost_step": volatility.cost_step(cal[f"usd_per_h100e_{incumbent}"], through)}
+
+
+#: The other owners in Epoch AI's data whose capex data/financials.csv holds: owner -> (company, the capex metric).
+PEER_CAPEX = {"Google": ("Alphabet", "capex_gross"), "Microsoft": ("Microsoft", "capex_gross"), "Meta": ("Meta", "capex_net")}
+
+
+@per_dataset
+def peer_chip_shares(ds: Dataset) -> pd.DataFrame:
+    """Per calendar year (rows) and peer (columns, PEER_CAPEX): the share of its capex that bought Nvidia chips —
+    Epoch AI's median units x Epoch's chip prices, over the capex of the four fiscal quarters ending in that calendar
+    year (complete years only). Nvidia's chips alone: the peers' own chips (TPUs) and AMD's carry no price."""
+    f = ds["financials"]
+    prices = fleet.unit_prices(ds, 0.0)
+    columns = {}
+    for owner, (company, metric) in PEER_CAPEX.items():
+        q = f[(f["company"] == company) & (f["metric"] == metric) & f["fiscal_period"].str.contains("Q")]
+        years = pd.to_datetime(q["period_end"]).dt.year.to_numpy()
+        grouped = q.assign(year=years).groupby("year")["value"]
+        capex = grouped.sum()[grouped.count() == 4] / 1e3
+        units = fleet.chip_additions(ds, "units", owner=owner)
+        nvidia = units[units["vendor"] == fleet.incumbent_epoch_vendor(ds)]
+        spend = fleet.yearly(fleet.spend_by_chip(nvidia, prices), by="vendor").set_index("year")["median"] / BILLION
+        columns[owner] = (spend / capex).dropna()
+    return pd.DataFrame(columns)
 
 
 def _at_least(median: float, low: float, high: float, sd: float) -> uncertainty.SplitDistribution:

@@ -8,12 +8,13 @@ later years, so a hindcast from an earlier origin uses only what was known then:
 * the share of capex that buys chips: the root mean square of its yearly moves in log-odds of its fraction of the
   most chips could take (Amazon's accelerator purchases, estimated from Epoch AI's chip counts, over its gross capex)
   — a random walk's step, so the mean move (the AI ramp) counts as spread, not as a trend carried forward;
-* a chip's cost per unit of compute relative to Nvidia's: the root mean square of the yearly log change of Nvidia's
-  own cost per H100e at Amazon (Epoch AI's units x prices) — how fast a chip's cost per compute has moved; the ratio
-  of two chips' costs is taken to drift at that pace.
+* a chip's cost per unit of compute relative to Nvidia's: the standard deviation of the yearly log change of Nvidia's
+  own cost per H100e at Amazon (Epoch AI's units x prices) about its mean — every chip line gets cheaper per compute
+  each generation (the mean, shared), and how unevenly it does so (the spread) is what moves the ratio of two lines.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -71,12 +72,16 @@ def capex_growth(annual_capex: pd.Series, through: int) -> Spread:
     return _spread(growth[consecutive], rms=False)
 
 
-def chip_share(spend: pd.DataFrame, capex: pd.Series, through: int, bound: float = 1.0) -> Spread:
+def chip_share(spend: pd.DataFrame, capex: pd.Series, through: int, bound: float = 1.0,
+               peers: pd.DataFrame | None = None) -> Spread:
     """Step of the random walk in log-odds of the share of capex that buys chips, from its yearly moves up to
     `through`. `spend` holds accelerator purchases by year (index) and vendor (columns; NaN where the data do not
     cover a vendor); each move compares the two years over the vendors covered in both, so a vendor whose estimates
     begin in a year (Trainium in 2024) does not count as a move of the share. The share is taken as a fraction of its
-    `bound` (the most of capex chips could take), the space the forecast's random walk moves in."""
+    `bound` (the most of capex chips could take), the space the forecast's random walk moves in. `peers` (years x
+    other owners: each one's share of capex that bought Nvidia chips) add their moves up to `through` to the pool: a
+    reference class of the same measure for the other large buyers, so the step rests on more than Amazon's few
+    years."""
     years = [y for y in sorted(spend.index) if y <= through and y in capex.index]
     moves = {}
     for before, after in zip(years, years[1:]):
@@ -84,11 +89,22 @@ def chip_share(spend: pd.DataFrame, capex: pd.Series, through: int, bound: float
             continue
         both = spend.loc[[before, after]].dropna(axis=1)
         share = both.sum(axis=1).to_numpy(float) / capex.loc[[before, after]].to_numpy(float) / bound
-        moves[after] = float(np.diff(special.logit(share))[0])
-    return _spread(pd.Series(moves, dtype=float), rms=True)
+        moves[(after, "Amazon")] = float(np.diff(special.logit(share))[0])
+    if peers is not None:
+        known = peers[peers.index <= through].sort_index()
+        steps = special.logit(known / bound).diff()
+        consecutive = pd.Series(known.index, index=known.index).diff() == 1
+        for owner in steps.columns:
+            moves |= {(int(y), owner): float(m) for y, m in steps.loc[consecutive, owner].dropna().items()}
+    pooled = pd.Series(list(moves.values()), index=[year for year, _ in moves], dtype=float)
+    own = pd.Series({year: m for (year, owner), m in moves.items() if owner == "Amazon"}, dtype=float)
+    return dataclasses.replace(_spread(pooled, rms=True), persistence=_spread(own, rms=True).persistence)
 
 
-def cost_drift(nvidia_cost_per_h100e: pd.Series, through: int) -> Spread:
-    """Yearly drift spread of a cost ratio in log space, from Nvidia's own cost per H100e (by year) up to `through`."""
+def cost_step(nvidia_cost_per_h100e: pd.Series, through: int) -> Spread:
+    """Yearly step of a cost ratio's random walk in log space: the spread of Nvidia's own yearly log change of cost per
+    H100e (by year) about its mean, up to `through`; from a single move (no spread about a mean), its root mean
+    square, a wider measure."""
     cost = nvidia_cost_per_h100e[nvidia_cost_per_h100e.index <= through].sort_index()
-    return _spread(np.log(cost).diff(), rms=True)
+    moves = np.log(cost).diff()
+    return _spread(moves, rms=moves.count() < 2)

@@ -16,7 +16,7 @@ OBSERVED_LABEL = "Observed data (Epoch AI units x chip prices)"
 #: Where an input that is not a parameter comes from (analysis.outlook.input_distributions, analysis.volatility).
 INPUT_SOURCES = {"capex_growth_": "capex_outlook.csv, widened to Amazon's capex history (financials.csv)",
                  erosion.CHIP_SHARE_STEP.format(""): "observed moves of the chips' share of capex (epoch_fleet.csv, financials.csv)",
-                 erosion.COST_DRIFT: "observed moves of Nvidia's cost per H100e (epoch_fleet.csv, accelerator_specs.csv)",
+                 "_cost_step_": "observed moves of Nvidia's cost per H100e (epoch_fleet.csv, accelerator_specs.csv)",
                  erosion.START_FRACTION: "unknown: uniform between 0 and the ceiling"}
 
 
@@ -38,7 +38,10 @@ def input_title(name: str, schema: dict[str, Parameter]) -> str:
         if name.startswith(prefix):
             return title.format(name.rsplit("_", 1)[1])
     vendor, _, kind = name.partition("_")
-    what = {erosion.COST_DRIFT: "cost per compute vs Nvidia, drift per year",
+    if "_cost_step_" in name:
+        vendor, year = name.split("_cost_step_")
+        return f"{schema[f'{vendor}_ceiling'].title.split(' share')[0]}: cost per compute vs Nvidia, step in {year}"
+    what = {
             erosion.START_FRACTION: "unobserved starting share, as a fraction of its ceiling"}[kind]
     return f"{schema[f'{vendor}_ceiling'].title.split(' share')[0]}: {what}"
 
@@ -54,7 +57,7 @@ def inputs_table(specs: dict, schema: dict[str, Parameter]) -> pd.DataFrame:
             continue
         rows.append({"input": input_title(name, schema), "p5": float(dist.ppf(0.05)), "median": dist.median(),
                      "p95": float(dist.ppf(0.95)), "source": schema[name].source_id if name in schema else INPUT_SOURCES[
-                         next(k for k in INPUT_SOURCES if name.startswith(k) or name.endswith(k))]})
+                         next(k for k in INPUT_SOURCES if k in name)]})
     return pd.DataFrame(rows)
 
 
