@@ -76,7 +76,7 @@ def test_every_sampled_input_honours_its_sourced_p5_p95():
         else:
             expected = (schema[name].low, schema[name].default, schema[name].high)
         got = np.percentile(x, [5, 50, 95])
-        np.testing.assert_allclose(got, expected, rtol=0.01, err_msg=name)
+        np.testing.assert_allclose(got, expected, rtol=0.02, err_msg=name)
         checked += 1
     uncertain = {n for n, s in schema.items() if s.distribution != "fixed" and n in model.point}
     assert uncertain <= set(draws) and checked == len(specs) >= 9
