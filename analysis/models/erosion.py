@@ -224,8 +224,8 @@ def evaluate(model: Model, overrides: Params | None = None) -> dict[str, np.ndar
     obs = model.observed
     rows = _observed_rows(model, p)
     spend_o = {v.id: obs.spend[v.id][rows] for v in model.vendors}            # (draws, observed years)
-    for v, priced_at in obs.priced_at.items():                                 # own chips at the drawn unit cost
-        spend_o[v] = spend_o[v] * (_col(p, f"{v}_unit_cost_usd", positive=True) / priced_at)
+    for vid, priced_at in obs.priced_at.items():                               # own chips at the drawn unit cost
+        spend_o[vid] = spend_o[vid] * (_col(p, f"{vid}_unit_cost_usd", positive=True) / priced_at)
     compute_o = {v.id: obs.compute[v.id][rows] for v in model.vendors}
     accel_o = np.nansum(np.stack(list(spend_o.values())), axis=0)
     compute_share_o = observed_shares(compute_o)
@@ -242,9 +242,10 @@ def evaluate(model: Model, overrides: Params | None = None) -> dict[str, np.ndar
         share_of_capex = bound * special.expit(special.logit(start / bound) + np.cumsum(steps, axis=1))
     accel_f = capex_f * share_of_capex
     anchor = {v.id: compute_share_o[v.id][:, -1:] for v in model.challengers}
-    for v in model.unobserved_start:                  # not covered by the data: an unknown start, not zero
-        anchor[v] = np.where(np.isnan(anchor[v]), _col(p, f"{v}_{START_FRACTION}", 0.0, 1.0) * _col(p, f"{v}_ceiling"), anchor[v])
-    anchor = {v: np.nan_to_num(a) for v, a in anchor.items()}
+    for vid in model.unobserved_start:                # not covered by the data: an unknown start, not zero
+        start_share = _col(p, f"{vid}_{START_FRACTION}", 0.0, 1.0) * _col(p, f"{vid}_ceiling")
+        anchor[vid] = np.where(np.isnan(anchor[vid]), start_share, anchor[vid])
+    anchor = {vid: np.nan_to_num(a) for vid, a in anchor.items()}
     compute_f = forecast_compute_shares(model, p, anchor)
     calibrated = model.calibrated_cost
     cost = {nvidia: np.ones((1, 1))}

@@ -17,7 +17,8 @@ Scores: whether the central 50% and 90% intervals held the outcome, whether a mi
 """
 from __future__ import annotations
 
-from typing import cast
+from collections.abc import Iterable
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -38,6 +39,8 @@ INTERVALS = {"50": (25.0, 75.0), "90": (5.0, 95.0)}
 SPACES = {"log": (np.log, np.exp), "logit": (special.logit, special.expit)}
 HISTORY_HORIZONS = (1, 2)
 HISTORY_DRAWS = 10_000
+#: pandas-stubs types an `itertuples()` row's fields as any scalar; the tables here are built by this module.
+Rows = Iterable[Any]
 
 
 def origins(ds: Dataset, base_p: Params, schema: dict[str, Parameter]) -> dict[int, Params]:
@@ -162,7 +165,7 @@ def results(table: pd.DataFrame, cov: pd.DataFrame) -> list[dict]:
     """The hindcast for results.json: coverage of the 50% and 90% intervals over all cases, per case set and per
     origin of the model, and every case's forecast, intervals, outcome and scores."""
     items = []
-    for r in cov[cov["level"].isin(["all", "case set", "origin"])].itertuples():
+    for r in cast(Rows, cov[cov["level"].isin(["all", "case set", "origin"])].itertuples()):
         scope = "all cases" if r.level == "all" else (
             f"the model from end-{int(r.origin)}" if r.level == "origin" and r.case_set == "model" else
             f"{r.case_set.replace('_', ' ')}" + (f" from end-{int(r.origin)}" if r.level == "origin" else ""))
@@ -173,7 +176,7 @@ def results(table: pd.DataFrame, cov: pd.DataFrame) -> list[dict]:
                                    f"inside the forecast's central {name}% interval"})
         items.append({"key": f"{key}_misses_above", "unit": "count", "value": int(r.misses_above),
                       "label": f"Hindcast, {scope}: outcomes above the 90% interval (of {r.misses_above + r.misses_below} misses)"})
-    for r in table.itertuples():
+    for r in cast(Rows, table.itertuples()):
         items.append({"key": f"hindcast_{r.case_set}_{r.origin}_{r.metric}_{r.year}", "unit": r.unit, "value": r.forecast,
                       "label": f"Hindcast ({r.case_set.replace('_', ' ')}) from end-{r.origin}: {r.quantity}, {r.year}",
                       "p5": r.p5, "p95": r.p95, "outcome": r.outcome, "error": r.error,

@@ -3,7 +3,8 @@ section's results (analysis.outlook) so that it is tested here rather than writt
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -13,6 +14,8 @@ from analysis.data.params import Parameter
 from analysis.data.units import fmt
 
 OBSERVED_LABEL = "Observed data (Epoch AI units x chip prices)"
+#: pandas-stubs types an `itertuples()` row's fields as any scalar.
+Rows = Iterable[Any]
 #: Where an input that is not a parameter comes from (analysis.outlook.input_distributions, analysis.volatility).
 INPUT_SOURCES = {"capex_growth_": "capex_outlook.csv, widened to Amazon's capex history (financials.csv)",
                  erosion.CHIP_SHARE_STEP.format(""): "observed moves of the chips' share of capex (epoch_fleet.csv, financials.csv)",
@@ -49,7 +52,7 @@ def input_title(name: str, schema: dict[str, Parameter]) -> str:
 def inputs_table(specs: dict, schema: dict[str, Parameter]) -> pd.DataFrame:
     """The uncertain inputs with their 5th percentile, median and 95th percentile and source. The observed data are
     one input with many dimensions (drawn by analysis.observed), so they are listed without percentiles."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name, dist in specs.items():
         if name == erosion.OBSERVED_INPUT:
             rows.append({"input": OBSERVED_LABEL, "p5": None, "median": None, "p95": None,
@@ -154,7 +157,7 @@ def hindcast_text(hind: pd.DataFrame, cov: pd.DataFrame) -> str:
         return (f"{r.inside_90:.0%} of {r.outcomes} outcomes ({r.independent} independent) inside the central 90% interval "
                 f"and {r.inside_50:.0%} inside the central 50%")
     by_origin = cov[cov["level"] == "origin"]
-    parts = [f"{r.case_set.replace('_', ' ')} from the end of {int(r.origin)}: {cover(r)}" for r in by_origin.itertuples()]
+    parts = [f"{r.case_set.replace('_', ' ')} from the end of {int(r.origin)}: {cover(r)}" for r in cast(Rows, by_origin.itertuples())]
     total = cov[cov["level"] == "all"].iloc[0]
     text = ("Each forecast uses only the data up to its origin and that February's capex outlook; the spreads of its paths "
             "are measured on the years up to the origin, never on the outcomes they are scored on. A chip quantity's "
@@ -167,5 +170,5 @@ def hindcast_text(hind: pd.DataFrame, cov: pd.DataFrame) -> str:
         text += " Misses, largest first: " + "; ".join(
             f"{r.quantity} {r.year} from end-{r.origin} ({r.case_set.replace('_', ' ')}): {fmt(r.forecast, str(r.unit))} "
             f"forecast, {fmt(r.p5, str(r.unit))}–{fmt(r.p95, str(r.unit))}, against {fmt(r.outcome, str(r.unit))}"
-            for r in worst.itertuples()) + "."
+            for r in cast(Rows, worst.itertuples())) + "."
     return text
