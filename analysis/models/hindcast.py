@@ -162,10 +162,12 @@ def _stats(g: pd.DataFrame) -> dict:
 
 
 def results(table: pd.DataFrame, cov: pd.DataFrame) -> list[dict]:
-    """The hindcast for results.json: coverage of the 50% and 90% intervals over all cases, per case set and per
-    origin of the model, and every case's forecast, intervals, outcome and scores."""
+    """The hindcast for results.json: coverage of the 50% and 90% intervals and misses on each side over all cases,
+    per case set and per origin of the model (capex history's origins are in the data table), and every case's
+    forecast, intervals, outcome and scores."""
     items = []
-    for r in cast(Rows, cov[cov["level"].isin(["all", "case set", "origin"])].itertuples()):
+    shown = cov["level"].isin(["all", "case set"]) | ((cov["level"] == "origin") & (cov["case_set"] == "model"))
+    for r in cast(Rows, cov[shown].itertuples()):
         scope = "all cases" if r.level == "all" else (
             f"the model from end-{int(r.origin)}" if r.level == "origin" and r.case_set == "model" else
             f"{r.case_set.replace('_', ' ')}" + (f" from end-{int(r.origin)}" if r.level == "origin" else ""))
@@ -174,8 +176,9 @@ def results(table: pd.DataFrame, cov: pd.DataFrame) -> list[dict]:
             items.append({"key": f"{key}_coverage_{name}", "unit": "fraction", "value": float(getattr(r, f"inside_{name}")),
                           "label": f"Hindcast, {scope}: share of {r.outcomes} outcomes ({r.independent} independent) "
                                    f"inside the forecast's central {name}% interval"})
-        items.append({"key": f"{key}_misses_above", "unit": "count", "value": int(r.misses_above),
-                      "label": f"Hindcast, {scope}: outcomes above the 90% interval (of {r.misses_above + r.misses_below} misses)"})
+        for side in ("above", "below"):
+            items.append({"key": f"{key}_misses_{side}", "unit": "count", "value": int(getattr(r, f"misses_{side}")),
+                          "label": f"Hindcast, {scope}: outcomes {side} the 90% interval"})
     for r in cast(Rows, table.itertuples()):
         items.append({"key": f"hindcast_{r.case_set}_{r.origin}_{r.metric}_{r.year}", "unit": r.unit, "value": r.forecast,
                       "label": f"Hindcast ({r.case_set.replace('_', ' ')}) from end-{r.origin}: {r.quantity}, {r.year}",
