@@ -192,7 +192,9 @@ def headline_results(v: SimpleNamespace, x: Collector) -> None:
                  "cases: outcomes, independent outcomes, coverage of the central 50% and 90% intervals, misses above and "
                  "below, mean CRPS", title="Hindcast calibration")
     x.publish("track_record", [i for i in forecasts.results(v.record) if i.get("resolved", True)], {"epoch-ai-chip-counts", "amzn-fy25-10k"})
-    used = (set(ds["vendors"]["source_id"]) | set(ds["capex_outlook"]["source_id"])
+    outlooks = ds["capex_outlook"]           # the vintages the parameter can choose (a vintage not yet allowed cites nothing)
+    used = (set(ds["vendors"]["source_id"])
+            | set(outlooks.loc[outlooks["vintage"].isin(schema["capex_outlook_vintage"].choices), "source_id"])
             | {schema[n].source_id for n in v.result["specs"] if n in schema} | SOURCES
             | set(ds["financials"].query("company == 'Nvidia'")["source_id"]))
     x.publish("erosion", outlook.headlines(v.result) + hindcasts.results(v.hindcast, v.hindcast_coverage), used)
