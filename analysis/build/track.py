@@ -43,6 +43,10 @@ def charts_html(record: pd.DataFrame, downloads: list) -> dict[str, list[str]]:
     return figures
 
 
+def _text(value) -> str:
+    return "" if value is None or pd.isna(value) else str(value)
+
+
 def _outcome(value, binary: bool, unit: str) -> str:
     if value is None or pd.isna(value):
         return "not yet"
@@ -62,8 +66,8 @@ def _rows(record: pd.DataFrame) -> list[dict]:
                     "outcome": _outcome(r["outcome"], binary, unit),
                     "covered": "" if binary or not r["scored"] else ("yes" if r["covered_90"] else "no"),
                     "score_name": forecasts.SCORES[score], "score": fmt(r[score], "number", "—"),
-                    "baselines": [fmt(r[f"{b}_{score}"], "number", "—") for b in forecasts.BASELINES],
-                    "resolves": r["resolves"] or "", "excluded": r["excluded"] or ""})
+                    "baselines": [fmt(r.get(f"{b}_{score}"), "number", "—") for b in forecasts.BASELINES],
+                    "resolves": _text(r["resolves"]), "excluded": _text(r["excluded"])})
     return out
 
 

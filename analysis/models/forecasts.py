@@ -279,6 +279,9 @@ BASELINES = {"persistence": "Persistence (the release's last observed value)",
              "climatology": "Climatology (the event's observed frequency, a constant probability)",
              "outside_view": "Outside view (a published figure)"}
 SCORES = {"crps": "CRPS", "wis": "WIS", "brier": "Brier"}
+#: The scores each baseline gets: the trend is a quantity's, climatology a binary target's.
+BASELINE_SCORES = {"persistence": ("crps", "wis", "brier"), "trend": ("crps", "wis"), "climatology": ("brier",),
+                   "outside_view": ("crps", "wis", "brier")}
 
 
 def _baselines(binary: bool, target: str, year: int, last_observed: int, start: pd.DataFrame, found: dict,
@@ -351,8 +354,7 @@ def track_record(releases: pd.DataFrame, found: dict, outside: dict, excluded: d
     columns = ["release", "forecast_date", "reconstructed", "model_id", "target", "unit", "year", "horizon",
                "resolved", "resolves", "resolution_source", "scored", "excluded", "forecast", "p5", "p95", "outcome",
                "error", "covered_90", "crps", "wis", "brier", *BASELINES, "outside_view_id",
-               *(f"{b}_{s}" for b in BASELINES for s in SCORES if (s == "brier") == (b == "climatology")
-                 or (b != "trend" and b != "climatology" and s == "brier") or (b == "trend" and s != "brier"))]
+               *(f"{b}_{s}" for b, scores in BASELINE_SCORES.items() for s in scores)]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -369,7 +371,7 @@ def summary(record: pd.DataFrame) -> pd.DataFrame:
                "scored": len(g), "coverage_90": None if binary else float(g["covered_90"].astype(float).mean()),
                "score": score, "model": float(g[score].mean())}
         for name in BASELINES:
-            values = g[f"{name}_{score}"].astype(float)
+            values = g.get(f"{name}_{score}", pd.Series(math.nan, index=g.index)).astype(float)
             mean = float(values.mean()) if values.notna().all() else math.nan
             row[name] = mean
             row[f"skill_{name}"] = 1 - row["model"] / mean if mean > 0 else math.nan
