@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from analysis.build import cli
-from analysis.models import forecasts, hub
+from analysis.models import forecasts, hindsight, hub
 from tests.browser import offline_page
 from tests.conftest import ROOT
 
@@ -208,3 +208,35 @@ def test_the_track_record_page_draws_every_chart(tmp_path):
                            "svg.marks g.role-mark.mark-symbol path').length)")
         assert off.errors == [] and off.blocked == []
     assert len(marks) == expected and all(m > 0 for m in marks), marks        # data marks, not axes
+
+
+# --- what the essay-2024 reconstruction knew -------------------------------------------------------------------
+
+def test_a_partial_publication_date_counts_as_its_last_day():
+    assert hindsight.published("2024-02") == "2024-02-29" and hindsight.published("2025") == "2025-12-31"
+    assert hindsight.published("2024-02-01") == "2024-02-01" and hindsight.published("undated (c.2024)") is None
+
+
+def test_the_essay_reconstruction_scores_only_targets_whose_inputs_it_could_have_read(ds, schema):
+    inputs = hindsight.release_inputs(ds, "essay-2024", "2024-02-21")
+    excluded = hindsight.post_dated_targets(inputs)
+    late = inputs[inputs["post_dated"]]
+    assert (late["published"] > "2024-02-21").all() and len(late)
+    assert "amd_ceiling = 0.0 (default)" in set(late["input"])                   # hindsight on the essay's AMD claim
+    assert set(late.loc[late["file"] == "epoch_fleet.csv", "source_id"]) == {"epoch-ai-chip-counts"}
+    for target in hindsight.EVERY_TARGET:                                        # a scored target read nothing later
+        reads = inputs[inputs["targets"].map(lambda ts: target in ts)]
+        assert (target in excluded) == bool(reads["post_dated"].any())
+    record = hub.score(ds, schema, FORECASTS)
+    essay = record[record["release"] == "essay-2024"]
+    assert set(essay.loc[essay["scored"], "target"]) <= set(hindsight.EVERY_TARGET) - set(excluded)
+    assert essay.loc[essay["target"].isin(list(excluded)), "crps"].isna().all()
+
+
+def test_early_2024_names_what_separates_the_essay_release_from_the_end_2023_origin(ds, schema):
+    early = hindsight.early_2024(ds, schema, hub.read(FORECASTS))
+    assert early is not None and set(early["differ"]) == {"accelerator_share_change"}
+    essay = hub.read(FORECASTS)
+    q = essay[(essay["release"] == "essay-2024") & (essay["target"] == "nvidia_revenue_from_aws")
+              & (essay["year"] == 2024) & (essay["output_type_id"] == "0.50")]
+    assert early["essay_release"] == q["value"].item() and early["origin"] < early["essay_release"]

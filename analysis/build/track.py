@@ -37,7 +37,7 @@ def charts_html(record: pd.DataFrame, downloads: list) -> dict[str, list[str]]:
             continue
         unit = "probability" if binary else str(rows["unit"].iloc[0])
         chart = charts.year_lines(frame, "value", unit_label(unit), "series",
-                                  f"{hub.PLAIN_NAMES[target]}: release {release} against what happened", SOURCE_NOTE,
+                                  f"{hub.PLAIN_NAMES[str(target)]}: release {release} against what happened", SOURCE_NOTE,
                                   y_format=".0%" if unit in ("fraction", "probability") else ",.1f")
         figures.setdefault(str(release), []).append(chart_html(chart_spec(chart), downloads))
     return figures

@@ -335,7 +335,7 @@ def track_record(releases: pd.DataFrame, found: dict, outside: dict, excluded: d
         if binary:
             prob = float(group["value"].iloc[0])
             row.update(forecast=prob, outcome=None if outcome is None else float(outcome > threshold))
-            if row["scored"]:
+            if row["scored"] and outcome is not None:
                 happened = outcome > threshold
                 row["brier"] = scoring.brier(prob, happened)
                 row.update({f"{name}_brier": scoring.brier(value, happened) for name, value in base.items() if value is not None})
@@ -344,7 +344,7 @@ def track_record(releases: pd.DataFrame, found: dict, outside: dict, excluded: d
             levels, values = quantiles["output_type_id"].astype(float).to_numpy(), quantiles["value"].to_numpy()
             q = dict(zip(np.round(levels, 2), values))
             row.update(forecast=q[0.5], p5=q[0.05], p95=q[0.95], outcome=outcome)
-            if row["scored"]:
+            if row["scored"] and outcome is not None:
                 row.update(error=q[0.5] - outcome, covered_90=scoring.covers(q[0.05], q[0.95], outcome),
                            **_quantile_scores(levels, values, outcome))
                 for name, value in base.items():
@@ -367,7 +367,7 @@ def summary(record: pd.DataFrame) -> pd.DataFrame:
     for (rel, target), g in scored.groupby(["release", "target"], sort=True):
         binary = target in BINARY
         score = "brier" if binary else "crps"
-        row = {"release": rel, "target": target, "unit": "probability" if binary else g["unit"].iloc[0],
+        row: dict[str, Any] = {"release": rel, "target": target, "unit": "probability" if binary else g["unit"].iloc[0],
                "scored": len(g), "coverage_90": None if binary else float(g["covered_90"].astype(float).mean()),
                "score": score, "model": float(g[score].mean())}
         for name in BASELINES:

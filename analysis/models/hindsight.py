@@ -75,9 +75,9 @@ def post_dated_targets(inputs: pd.DataFrame) -> dict[str, str]:
     """Target -> the reason it is not scored: the sources of its post-dated inputs, with their dates."""
     late = inputs[inputs["post_dated"]]
     found: dict[str, set[str]] = {}
-    for r in late.itertuples():
-        for target in r.targets:
-            found.setdefault(target, set()).add(f"{r.source_id} ({r.published})")
+    for r in late.to_dict("records"):
+        for target in r["targets"]:
+            found.setdefault(str(target), set()).add(f"{r['source_id']} ({r['published']})")
     return {t: "reads inputs published after the release: " + ", ".join(sorted(s)) for t, s in found.items()}
 
 

@@ -168,7 +168,7 @@ def add_release(table: pd.DataFrame, folder: Path, original_file: str = "") -> l
         raise ReleaseError(f"release {release}: model {mid} is already in the hub; a release is never overwritten")
     rows = hub_rows(table)
     tasks_path = folder / CONFIG / "tasks.json"
-    tasks = json.loads(tasks_path.read_text(encoding="utf-8")) if tasks_path.is_file() else {
+    tasks: dict = json.loads(tasks_path.read_text(encoding="utf-8")) if tasks_path.is_file() else {
         "schema_version": f"{SCHEMAS}/tasks-schema.json", "output_type_id_datatype": "character", "rounds": []}
     tasks["rounds"].append(round_config(rows, reference_date))
     files = {out_path: csv_text(rows), meta_path: metadata_text(metadata(table, original_file)),
@@ -360,7 +360,7 @@ def read(folder: Path) -> pd.DataFrame:
         tasks = json.loads(_text(folder, f"{CONFIG}/tasks.json"), parse_constant=lambda c: None) if listed else {}
     except ValueError as exc:
         raise ReleaseError(f"{CONFIG}/tasks.json: not JSON ({exc})") from None
-    frames, releases = [], {}
+    frames, releases = [], dict[str, str]()
     for name in sorted(n for n in listed if n.startswith(f"{OUTPUT}/")):
         frame = read_output(folder, name, tasks)
         mid = name.split("/")[1]
