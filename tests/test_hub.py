@@ -225,7 +225,7 @@ def test_the_essay_reconstruction_scores_only_targets_whose_inputs_it_could_have
     assert "amd_ceiling = 0.0 (default)" in set(late["input"])                   # hindsight on the essay's AMD claim
     assert set(late.loc[late["file"] == "epoch_fleet.csv", "source_id"]) == {"epoch-ai-chip-counts"}
     for target in hindsight.EVERY_TARGET:                                        # a scored target read nothing later
-        reads = inputs[inputs["targets"].map(lambda ts: target in ts)]
+        reads = inputs[[target in ts for ts in inputs["targets"]]]
         assert (target in excluded) == bool(reads["post_dated"].any())
     record = hub.score(ds, schema, FORECASTS)
     essay = record[record["release"] == "essay-2024"]
