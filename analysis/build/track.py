@@ -27,6 +27,21 @@ def _chart_frame(rows: pd.DataFrame, binary: bool) -> pd.DataFrame:
     return long.astype({"value": float})
 
 
+def _takeaway(rows: pd.DataFrame, binary: bool, y_format: str, y_title: str) -> str:
+    """The chart's first line: the latest year with an outcome against its forecast, or the forecast's path."""
+    known = rows.dropna(subset=["outcome"])
+    if binary and len(known):
+        last = known.iloc[-1]
+        return (f"{int(last['year'])}: forecast {last['forecast']:.0%}, {'happened' if last['outcome'] else 'did not happen'}")
+    if len(known):
+        last = known.iloc[-1]
+        return (f"{int(last['year'])}: forecast {format(last['forecast'], y_format)}, what happened "
+                f"{format(last['outcome'], y_format)} ({y_title})")
+    first, last = rows.iloc[0], rows.iloc[-1]
+    return (f"Forecast {format(first['forecast'], y_format)} in {int(first['year'])} to "
+            f"{format(last['forecast'], y_format)} in {int(last['year'])} ({y_title}); no outcome yet")
+
+
 def charts_html(record: pd.DataFrame, downloads: list) -> dict[str, list[str]]:
     """Per release, one chart per target: the forecast, what happened and the baselines by year."""
     figures: dict[str, list[str]] = {}
@@ -36,9 +51,10 @@ def charts_html(record: pd.DataFrame, downloads: list) -> dict[str, list[str]]:
         if frame.empty:
             continue
         unit = "probability" if binary else str(rows["unit"].iloc[0])
+        y_format = ".0%" if unit in ("fraction", "probability") else ",.1f"
         chart = charts.year_lines(frame, "value", unit_label(unit), "series",
                                   f"{hub.PLAIN_NAMES[str(target)]}: release {release} against what happened", SOURCE_NOTE,
-                                  y_format=".0%" if unit in ("fraction", "probability") else ",.1f")
+                                  y_format=y_format, takeaway=_takeaway(rows, binary, y_format, unit_label(unit)))
         figures.setdefault(str(release), []).append(chart_html(chart_spec(chart), downloads))
     return figures
 
