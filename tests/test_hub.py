@@ -44,7 +44,8 @@ def test_the_hub_holds_exactly_the_conversion_of_the_locked_originals(tmp_path):
     (tmp_path / forecasts.MANIFEST).write_text("".join(
         f"{hashlib.sha256((FORECASTS / n).read_bytes()).hexdigest()}  {n}\n" for n in originals))
     hub.convert_originals(tmp_path)
-    assert (tmp_path / forecasts.MANIFEST).read_bytes() == (FORECASTS / forecasts.MANIFEST).read_bytes()
+    converted = (tmp_path / forecasts.MANIFEST).read_text()
+    assert (FORECASTS / forecasts.MANIFEST).read_text().startswith(converted)  # later releases only append
     assert hub.convert_originals(tmp_path) == []                             # once only
 
 
@@ -160,7 +161,7 @@ def test_a_file_whose_path_does_not_name_one_model_and_round_is_refused(tmp_path
     _refused(tmp_path, folder, capsys, "no model-metadata/aws-zz.yml")
 
 
-def test_a_forged_release_cannot_change_another_releases_record(tmp_path, capsys, ds):
+def test_a_forged_release_cannot_change_another_releases_record(tmp_path, capsys):
     """zz-shadow: essay-2024's forecasts x3, listed in the manifest with metadata claiming to be essay-2024."""
     folder = _copy(tmp_path)
     before = hub.read(folder)
