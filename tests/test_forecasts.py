@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from analysis.build import cli
-from analysis.models import forecasts, scoring
+from analysis.models import forecasts, hub, scoring
 from tests.conftest import ROOT
 
 FORECASTS = ROOT / "forecasts"
@@ -58,25 +58,26 @@ def test_a_target_undefined_in_every_draw_has_no_rows():
 
 
 def test_a_release_is_written_once_and_never_overwritten(tmp_path):
-    path = forecasts.write_release(_release(), "v1", tmp_path)
-    body = path.read_bytes()
-    assert forecasts.check_locked(tmp_path) == []
+    written = hub.add_release(_release(), tmp_path)
+    body = (tmp_path / written[0]).read_bytes()
+    assert written[0] == "model-output/aws-v1/2026-01-01-aws-v1.csv" and forecasts.check_locked(tmp_path) == []
     with pytest.raises(forecasts.ReleaseError, match="never overwritten"):
-        forecasts.write_release(_release(), "v1", tmp_path)
-    assert path.read_bytes() == body and len(forecasts.manifest_entries(tmp_path)) == 1
+        hub.add_release(_release(), tmp_path)
+    assert (tmp_path / written[0]).read_bytes() == body and len(forecasts.manifest_entries(tmp_path)) == 5
 
 
 def test_the_lock_bites_when_a_released_file_is_edited_added_or_removed(tmp_path):
-    forecasts.write_release(_release(), "v1", tmp_path)
-    forecasts.write_release(_release(version="v2"), "v2", tmp_path)
-    edited = tmp_path / "v1.csv"
+    hub.add_release(_release(), tmp_path)
+    hub.add_release(_release(version="v2"), tmp_path)
+    edited = tmp_path / "model-metadata/aws-v1.yml"
     edited.write_text(edited.read_text().replace("base", "edited", 1))
-    assert forecasts.check_locked(tmp_path) == ["v1.csv: changed after its release (checksum differs from MANIFEST.sha256)"]
-    (tmp_path / "v2.csv").unlink()
-    (tmp_path / "stray.csv").write_text("x\n")
+    assert forecasts.check_locked(tmp_path) == ["model-metadata/aws-v1.yml: changed after its release (checksum "
+                                                "differs from MANIFEST.sha256)"]
+    (tmp_path / hub.output_path("v2", "2026-01-01")).unlink()
+    (tmp_path / "model-output/aws-v1/stray.csv").write_text("x\n")
     assert len(forecasts.check_locked(tmp_path)) == 3
     with pytest.raises(forecasts.ReleaseError):
-        forecasts.read_releases(tmp_path)
+        hub.read(tmp_path)
 
 
 def test_committed_forecasts_match_their_manifest():
@@ -102,14 +103,14 @@ def test_the_history_check_bites_on_a_rewritten_release(tmp_path):
     git("config", "user.email", "t@example.org")
     git("config", "user.name", "t")
     folder = tmp_path / "forecasts"
-    forecasts.write_release(_release(), "v1", folder)
+    hub.add_release(_release(), folder)
     git("add", ".")
     git("commit", "-qm", "release v1")
     first = set((folder / forecasts.MANIFEST).read_text().splitlines())
     assert forecasts.committed_manifest_lines(tmp_path) == first
-    (folder / "v1.csv").unlink()
-    (folder / forecasts.MANIFEST).unlink()
-    forecasts.write_release(_release(_draws(seed=2)), "v1", folder)      # rewritten, with a matching manifest
+    for path in [*folder.rglob("*.csv"), *folder.rglob("*.yml"), *folder.rglob("*.json"), folder / forecasts.MANIFEST]:
+        path.unlink()
+    hub.add_release(_release(_draws(seed=2)), folder)                    # rewritten, with a matching manifest
     git("commit", "-qam", "rewrite v1")
     assert forecasts.check_locked(folder) == []                          # the folder alone looks fine ...
     current = set((folder / forecasts.MANIFEST).read_text().splitlines())
@@ -158,7 +159,7 @@ def test_the_summary_averages_scores_over_resolved_years():
     record = _record({("amazon_gross_capex", 2026): 30.0, ("amazon_gross_capex", 2027): 40.0})
     s = forecasts.summary(record).set_index("target").loc["amazon_gross_capex"]
     rows = record[(record["target"] == "amazon_gross_capex")]
-    assert s["resolved"] == 2 and s["model"] == pytest.approx(rows["crps"].mean())
+    assert s["scored"] == 2 and s["model"] == pytest.approx(rows["crps"].mean())
     assert s["persistence"] == pytest.approx(rows["persistence_crps"].mean()) and np.isnan(s["outside_view"])
     keys = {i["key"] for i in forecasts.results(record)}
     assert "track_v1_amazon_gross_capex_crps" in keys and "track_v1_amazon_gross_capex_2027" in keys
@@ -175,15 +176,16 @@ def test_release_then_score_end_to_end(tmp_path, capsys):
     folder, out = tmp_path / "forecasts", tmp_path / "track"
     assert cli.main(["release", "essay-2024", "--scenario", "essay-2024", "--reconstructed",
                      "--forecast-date", "2024-02-29", "--forecasts-dir", str(folder)]) == 0
-    table = pd.read_csv(folder / "essay-2024.csv")
-    assert set(table["reconstructed"]) == {True} and set(table["model_id"]) == {"essay-2024"}
+    table = hub.read(folder)
+    assert set(table["reconstructed"]) == {"true"} and set(table["model_id"]) == {"essay-2024"}
     assert table["horizon"].min() == 0 and table.loc[table["horizon"] == 0, "year"].eq(2023).all()
     assert cli.main(["score", "--out", str(out), "--forecasts-dir", str(folder)]) == 0
     record = pd.read_csv(out / "track_record.csv")
     resolved = record[record["resolved"]]
     assert set(resolved["year"]) == {2024, 2025} and set(record.loc[~record["resolved"], "year"]) == {2026, 2027, 2028, 2029, 2030}
-    assert resolved.loc[~resolved["target"].str.contains("above"), "crps"].notna().all()
-    assert (out / "results.json").is_file() and (out / "track_record_summary.csv").is_file()
+    assert set(record.loc[record["scored"], "target"]) == {"amazon_gross_capex"}    # the others read 2026 data
+    assert record.loc[record["scored"], "crps"].notna().all()
+    assert (out / "results.json").is_file() and (out / "track_record_summary.csv").is_file() and (out / "index.html").is_file()
     capsys.readouterr()
     assert cli.main(["release", "essay-2024", "--scenario", "essay-2024", "--forecasts-dir", str(folder)]) == 2
     assert "never overwritten" in capsys.readouterr().err
@@ -209,8 +211,8 @@ def test_score_refuses_a_tampered_release_a_foreign_out_and_no_release(tmp_path,
     assert cli.main(["score", "--out", str(tmp_path / "t"), "--forecasts-dir", str(folder)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no release to score yet" in err and not (tmp_path / "t").exists()
-    forecasts.write_release(_release(), "v1", folder)
-    shutil.copy(folder / "v1.csv", folder / "v2.csv")                  # not released through the tool
+    hub.add_release(_release(), folder)
+    shutil.copy(folder / hub.output_path("v1", "2026-01-01"), folder / "v2.csv")   # not released through the tool
     assert cli.main(["score", "--out", str(tmp_path / "t"), "--forecasts-dir", str(folder)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "v2.csv: not in MANIFEST.sha256" in err and not (tmp_path / "t").exists()
@@ -220,3 +222,34 @@ def test_score_refuses_a_tampered_release_a_foreign_out_and_no_release(tmp_path,
     (foreign / "keep.txt").write_text("x")
     assert cli.main(["score", "--out", str(foreign), "--forecasts-dir", str(folder)]) == 2
     assert capsys.readouterr().err.count("\n") == 1 and sorted(p.name for p in foreign.iterdir()) == ["keep.txt"]
+
+
+def test_trend_and_climatology_baselines_are_scored_like_the_model():
+    found = {("accelerator_spend", 2024): 10.0, ("accelerator_spend", 2025): 20.0, ("accelerator_spend", 2026): 35.0,
+             ("asic_share_of_spend", 2024): 0.1, ("asic_share_of_spend", 2025): 0.3, ("asic_share_of_spend", 2026): 0.4}
+    table = _release()
+    record = forecasts.track_record(table, found, {})
+    spend = record[(record["target"] == "accelerator_spend") & (record["year"] == 2026)].iloc[0]
+    start = table[(table["target"] == "accelerator_spend") & (table["horizon"] == 0) & (table["output_type_id"] == "0.50")]
+    assert spend["trend"] == pytest.approx(start["value"].item() * 2.0)          # 20 / 10, one year ahead
+    assert spend["trend_crps"] == pytest.approx(abs(spend["trend"] - 35.0))
+    event = record[(record["target"] == "asic_share_of_spend_above_25pct") & (record["year"] == 2026)].iloc[0]
+    assert event["climatology"] == pytest.approx((1 + 1) / (2 + 2))              # one of two observed years above 25%
+    assert event["climatology_brier"] == pytest.approx((1 - 0.5) ** 2)
+    s = forecasts.summary(record).set_index("target").loc["accelerator_spend"]
+    assert s["skill_trend"] == pytest.approx(1 - s["model"] / s["trend"])
+    assert forecasts.trend({("x", 2024): 0.0, ("x", 2025): 1.0}, "x", 2025) is None   # no growth from zero
+
+
+def test_an_excluded_target_shows_its_outcome_but_no_score():
+    record = forecasts.track_record(_release(), {("amazon_gross_capex", 2026): 30.0},
+                                    {}, {("v1", "amazon_gross_capex"): "reads inputs published after the release"})
+    row = record[(record["target"] == "amazon_gross_capex") & (record["year"] == 2026)].iloc[0]
+    assert row["resolved"] and not row["scored"] and row["outcome"] == 30.0 and pd.isna(row["crps"])
+    assert forecasts.summary(record).empty and "Not scored: v1 amazon_gross_capex" in forecasts.summary_text(record)
+
+
+def test_the_summary_says_where_the_model_loses():
+    record = _record({("amazon_gross_capex", 2026): 1e6})                 # far above every forecast
+    record.loc[record["target"] == "amazon_gross_capex", "persistence_crps"] = 0.0
+    assert any("loses to persistence" in line for line in forecasts.losses(record))

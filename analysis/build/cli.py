@@ -15,7 +15,7 @@ from pathlib import Path
 from analysis import data
 from analysis.build import cache, outdir
 from analysis.data import params, scenarios
-from analysis.models import forecasts
+from analysis.models import forecasts, hub
 from analysis.errors import UserError, report_interrupt, warn
 from analysis.build.runner import NOTEBOOK_DIR, Job, NotebookFailed, execute_all
 
@@ -49,9 +49,10 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--data", dest="other_data", type=Path, action="append", default=[], metavar="PATH",
                          help="data folder of an earlier data version a run was built on (repeatable); its "
                               "differences are then attributed to the data change and to each parameter")
-    release = command("release", "lock the forecast of one parameter set as forecasts/VERSION.csv",
-                      "Hub-style long format: quantiles and mean per target and year, probabilities of the binary "
-                      "targets. An existing release is never overwritten.")
+    release = command("release", "lock the forecast of one parameter set in the forecast hub (forecasts/)",
+                      "Hubverse layout: model-output/aws-VERSION/DATE-aws-VERSION.csv (quantiles and mean per target "
+                      "and year, a pmf for the binary targets), its model metadata and its round in "
+                      "hub-config/tasks.json. An existing release is never overwritten.")
     release.add_argument("version", metavar="VERSION", help="release name, e.g. 2026.12 (lower-case, digits, . _ -)")
     _parameter_options(release)
     release.add_argument("--forecast-date", help="the date the forecast stands for (YYYY-MM-DD; default today, UTC)")
@@ -59,7 +60,8 @@ def _parser() -> argparse.ArgumentParser:
                          help="mark the release as reconstructed after the fact (e.g. the essay's early-2024 view)")
     release.add_argument("--forecasts-dir", type=Path, default=forecasts.FORECASTS_DIR, help=argparse.SUPPRESS)
     score = command("score", "score every release in forecasts/ against the outcomes data/ now holds",
-                    "Writes track_record.csv, track_record_summary.csv and results.json to --out.")
+                    "Writes index.html, track_record.csv, track_record_summary.csv and results.json to --out. "
+                    "A file of the hub that is not exactly what `release` writes is refused (one line, exit 2).")
     score.add_argument("--out", type=Path, required=True, help="folder to write, e.g. reports/track-record")
     score.add_argument("--forecasts-dir", type=Path, default=forecasts.FORECASTS_DIR, help=argparse.SUPPRESS)
     refresh = command("refresh", "import a newer copy of a source's export into data/, with a reviewed diff",
@@ -142,18 +144,6 @@ def _values(args, dataset) -> params.Params:
     return params.resolve(overrides, dataset)
 
 
-def _score(dataset, out: Path, folder: Path) -> Path:
-    """Write the track record of every release in `folder` to the report-like folder `out`."""
-    record = forecasts.score(dataset, params.schema(dataset), folder)
-    with outdir.claim(out) as staging:
-        record.to_csv(staging / "track_record.csv", index=False, lineterminator="\n")
-        forecasts.summary(record).to_csv(staging / "track_record_summary.csv", index=False, lineterminator="\n")
-        body = {"data_version": dataset.version, "results": {"track_record": {
-            i["key"]: i for i in forecasts.results(record)}}}
-        (staging / "results.json").write_text(json.dumps(body, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    return out
-
-
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -171,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command in ("run", "score"):       # before any other work
             out = outdir.check(args.out, protected=(args.data_dir or data.data_dir(), cache.configured_dir()))
         if args.command == "release":
-            forecasts.check_new(args.version, args.forecasts_dir)
+            hub.check_new(args.version, args.forecasts_dir)
             forecast_date = args.forecast_date and forecasts.check_date(args.forecast_date)
         dataset = data.load_dataset(args.data_dir)
         if args.command == "params":
@@ -195,12 +185,13 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "release":
             values = _values(args, dataset)
             model_id = (args.scenario or "defaults") + ("+custom" if args.params or args.assignments else "")
-            path = forecasts.release(dataset, values, params.schema(dataset), args.version, args.forecasts_dir,
-                                     model_id, forecast_date, args.reconstructed)
-            print(f"wrote {path}")
+            path = hub.release(dataset, values, params.schema(dataset), args.version, args.forecasts_dir,
+                               model_id, forecast_date, args.reconstructed)
+            print(f"wrote {args.forecasts_dir}/{path} and its metadata; added its round to hub-config/tasks.json")
         elif args.command == "score":
-            _score(dataset, out, args.forecasts_dir)
-            print(f"wrote {out}/track_record.csv, track_record_summary.csv and results.json")
+            from analysis.build import track
+            track.write(dataset, params.schema(dataset), args.forecasts_dir, out)
+            print(f"wrote {out}/index.html, track_record.csv, track_record_summary.csv and results.json")
         elif args.command == "sweep":
             from analysis.build import sweep
             out, frame = sweep.build(args.grid, args.out, dataset, args.executor, args.workers)

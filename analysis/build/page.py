@@ -124,7 +124,7 @@ def inert_cell(value):
     return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
 
 
-def _csv(columns: list, rows: list) -> str:
+def inert_csv(columns: list, rows: list) -> str:
     """CSV text (header row, "\n" line ends, every cell `inert_cell`): the same input gives the same bytes."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -137,9 +137,9 @@ def write_downloads(downloads: list, folder: Path) -> None:
     """Write every chart's and data table's CSV, and data/index.csv listing them (id, title, description, file)."""
     folder.mkdir()
     for entry in downloads:
-        (folder / f"{entry['id']}.csv").write_text(_csv(entry["columns"], entry["rows"]), encoding="utf-8")
+        (folder / f"{entry['id']}.csv").write_text(inert_csv(entry["columns"], entry["rows"]), encoding="utf-8")
     index = [[d["id"], d["title"], d["description"], d["file"]] for d in downloads]
-    (folder / "index.csv").write_text(_csv(["id", "title", "description", "file"], index), encoding="utf-8")
+    (folder / "index.csv").write_text(inert_csv(["id", "title", "description", "file"], index), encoding="utf-8")
 
 
 def linkable(source: dict) -> dict:

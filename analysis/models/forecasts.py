@@ -137,25 +137,43 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+#: Manifest names that may be listed again (the hub's configuration gains a round per release); the last line holds.
+REWRITABLE = re.compile(r"hub-config/[a-z-]+\.json")
+LISTED_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}(/[a-z0-9][a-z0-9._-]{0,99}){0,2}", re.ASCII)
+
+
 def manifest_entries(folder: Path) -> dict[str, str]:
-    """File name -> checksum listed in the folder's manifest (empty when there is none)."""
+    """File name (a path inside the folder) -> checksum listed in the folder's manifest (empty when there is none).
+    A name is listed once, except hub-config files (REWRITABLE), whose last line holds."""
     path = Path(folder) / MANIFEST
     if not path.is_file():
         return {}
-    entries = {}
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ReleaseError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    entries: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
         digest, _, name = line.partition("  ")
-        if not re.fullmatch(r"[0-9a-f]{64}", digest) or not name or name in entries:
+        if (not re.fullmatch(r"[0-9a-f]{64}", digest) or not LISTED_NAME.fullmatch(name) or ".." in name
+                or (name in entries and not REWRITABLE.fullmatch(name))):
             raise ReleaseError(f"{path}, line {number}: expected '<sha256>  <file name>' once per file")
         entries[name] = digest
     return entries
+
+
+def _files(folder: Path) -> set[str]:
+    """Every file below `folder` but the manifest, as a path relative to it."""
+    if not folder.is_dir():
+        return set()
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if not p.is_dir()} - {MANIFEST}
 
 
 def check_locked(folder: Path) -> list[str]:
     """What breaks the lock of a forecasts folder: a file not in the manifest, a listed file missing or changed."""
     folder = Path(folder)
     listed = manifest_entries(folder)
-    present = {p.name for p in folder.iterdir() if p.name != MANIFEST} if folder.is_dir() else set()
+    present = _files(folder)
     problems = [f"{name}: not in {MANIFEST} (write releases with `python -m analysis release`)"
                 for name in sorted(present - set(listed))]
     for name, digest in listed.items():
@@ -184,57 +202,15 @@ def check_date(text: str) -> str:
     raise ReleaseError(f"--forecast-date {text!r}: expected a date YYYY-MM-DD")
 
 
-def check_new(version: str, folder: Path) -> Path:
-    """The path of a new release `version` in `folder`; an existing release (file or manifest entry) is refused."""
-    target = Path(folder) / f"{check_version(version)}.csv"
-    if target.exists() or target.name in manifest_entries(folder):
-        raise ReleaseError(f"release {version}: {target} already exists; a release is never overwritten "
-                           "(choose a new VERSION)")
-    return target
-
-
-def write_release(table: pd.DataFrame, version: str, folder: Path) -> Path:
-    """Write VERSION.csv and its manifest line; an existing release (file or manifest entry) is never replaced, and
-    a folder whose lock is already broken is refused."""
-    folder = Path(folder)
-    target = check_new(version, folder)
-    problems = check_locked(folder)
-    if problems:
-        raise ReleaseError(f"{folder}: {problems[0]}; fix that before releasing")
-    folder.mkdir(parents=True, exist_ok=True)
-    body = table.to_csv(index=False, lineterminator="\n", float_format="%.10g").encode("utf-8")
-    staging = folder / f".{version}.csv.tmp"
-    staging.write_bytes(body)
-    staging.rename(target)
-    with open(folder / MANIFEST, "a", encoding="utf-8") as manifest:
-        manifest.write(f"{hashlib.sha256(body).hexdigest()}  {target.name}\n")
-    return target
-
-
-def release(ds: Dataset, p: params.Params, schema: dict, version: str, folder: Path, model_id: str,
-            forecast_date: str | None = None, reconstructed: bool = False) -> Path:
-    """Compute and lock release `version` of parameter set `p` (checked before any computing)."""
-    check_new(version, folder)
-    forecast_date = check_date(forecast_date) if forecast_date else dt.datetime.now(dt.UTC).date().isoformat()
-    table = release_table(forecast_draws(ds, p, schema), version, forecast_date, model_id, ds.version, reconstructed)
-    return write_release(table, version, folder)
-
-
-def read_releases(folder: Path) -> pd.DataFrame:
-    """Every release in `folder` (checked against its manifest), in one table."""
-    folder = Path(folder)
-    problems = check_locked(folder)
-    if problems:
-        raise ReleaseError(f"{folder}: {problems[0]}")
-    frames = []
-    for name in sorted(manifest_entries(folder)):
-        frame = pd.read_csv(folder / name, dtype={"output_type_id": str, "release": str}, keep_default_na=False,
-                            na_values={"value": [""]})
-        missing = set(FORECAST_COLUMNS) - set(frame.columns)
-        if missing:
-            raise ReleaseError(f"{folder / name}: not a release (missing column {sorted(missing)[0]})")
-        frames.append(frame)
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(FORECAST_COLUMNS))
+def read_original(folder: Path, name: str) -> pd.DataFrame:
+    """A release file in the original format (FORECAST_COLUMNS), as `release` wrote them before the hub; the hub holds
+    their conversion (analysis.models.hub), and the originals stay locked beside it."""
+    frame = pd.read_csv(Path(folder) / name, dtype={"output_type_id": str, "release": str}, keep_default_na=False,
+                        na_values={"value": [""]})
+    missing = set(FORECAST_COLUMNS) - set(frame.columns)
+    if missing:
+        raise ReleaseError(f"{name}: not a release (missing column {sorted(missing)[0]})")
+    return frame
 
 
 # --- the track record ----------------------------------------------------------------------------------------
@@ -280,10 +256,62 @@ def _point_scores(value: float, outcome: float) -> dict:
     return _quantile_scores(levels, np.full(levels.size, value), outcome)
 
 
-def track_record(releases: pd.DataFrame, found: dict, outside: dict) -> pd.DataFrame:
+def trend(found: dict, target: str, last_observed: int) -> float | None:
+    """The last observed year-on-year growth factor of `target` in the outcomes `found` (None when a year is missing
+    or not positive: no growth in log space)."""
+    before, last = found.get((target, last_observed - 1)), found.get((target, last_observed))
+    if before is None or last is None or before <= 0 or last <= 0:
+        return None
+    return last / before
+
+
+def climatology(found: dict, target: str, last_observed: int) -> float | None:
+    """A constant probability for a binary target: the share of observed years through `last_observed` in which the
+    event happened, with Laplace's rule of succession ((k + 1) / (n + 2), never 0 or 1)."""
+    of, threshold = BINARY[target]
+    years = [v for (name, y), v in found.items() if name == of and y <= last_observed]
+    return (sum(v > threshold for v in years) + 1) / (len(years) + 2)
+
+
+#: The baselines every forecast is scored against: name -> plain name.
+BASELINES = {"persistence": "Persistence (the release's last observed value)",
+             "trend": "Trend (the last observed growth carried forward in log space)",
+             "climatology": "Climatology (the event's observed frequency, a constant probability)",
+             "outside_view": "Outside view (a published figure)"}
+SCORES = {"crps": "CRPS", "wis": "WIS", "brier": "Brier"}
+#: The scores each baseline gets: the trend is a quantity's, climatology a binary target's.
+BASELINE_SCORES = {"persistence": ("crps", "wis", "brier"), "trend": ("crps", "wis"), "climatology": ("brier",),
+                   "outside_view": ("crps", "wis", "brier")}
+
+
+def _baselines(binary: bool, target: str, year: int, last_observed: int, start: pd.DataFrame, found: dict,
+               outside: dict) -> dict[str, float | None]:
+    """Each baseline's forecast of `target` in `year` (a point value, or a probability for a binary target)."""
+    of, threshold = BINARY.get(target, (target, None))
+    view = outside.get((of, year))
+    if binary:
+        return {"persistence": float(start["value"].iloc[0]) if len(start) else None,
+                "climatology": climatology(found, target, last_observed),
+                "outside_view": None if view is None else float(view["value"] > threshold)}
+    median = start[(start["output_type"] == "quantile") & (start["output_type_id"] == "0.50")]["value"]
+    persist = float(median.iloc[0]) if len(median) else None
+    growth = trend(found, target, last_observed)
+    carried = None if persist is None or growth is None else persist * growth ** (year - last_observed)
+    if carried is not None and UNIT_BOUNDS.get(target):
+        carried = min(carried, UNIT_BOUNDS[target])
+    return {"persistence": persist, "trend": carried, "outside_view": None if view is None else view["value"]}
+
+
+#: Upper bounds of a target's value (a share is at most 1): the trend baseline is capped there.
+UNIT_BOUNDS = {"asic_share_of_spend": 1.0}
+
+
+def track_record(releases: pd.DataFrame, found: dict, outside: dict, excluded: dict | None = None) -> pd.DataFrame:
     """One row per release, target and forecast year (horizon >= 1): the forecast (median and p5-p95, or the
     probability), the outcome if known (else when it is expected), error, 90% coverage, CRPS/WIS or Brier, and the
-    same scores of persistence and of the outside view."""
+    same scores of each baseline (BASELINES). `excluded` maps (release, target) to why it is not scored (e.g. its
+    inputs post-date the release): such rows show the outcome but no score."""
+    excluded = excluded or {}
     rows = []
     groups = cast(Iterable[tuple[tuple[str, str, int], pd.DataFrame]], releases.groupby(["release", "target", "year"], sort=True))
     for (rel, target, year), group in groups:
@@ -295,61 +323,61 @@ def track_record(releases: pd.DataFrame, found: dict, outside: dict) -> pd.DataF
         of, threshold = BINARY.get(target, (target, None))
         outcome = found.get((of, int(year)))
         start = releases[(releases["release"] == rel) & (releases["target"] == target) & (releases["horizon"] == 0)]
+        base = _baselines(binary, target, int(year), int(year) - horizon, start, found, outside)
+        view = outside.get((of, int(year)))
+        why = excluded.get((rel, target))
         row = {"release": rel, "forecast_date": first["forecast_date"], "reconstructed": str(first["reconstructed"]).lower() == "true",
                "model_id": first["model_id"], "target": target, "unit": first["unit"], "year": int(year),
                "horizon": horizon, "resolution_source": first["resolution_source"],
-               "resolved": outcome is not None, "resolves": None if outcome is not None else first["resolution_date"]}
+               "resolved": outcome is not None, "resolves": None if outcome is not None else first["resolution_date"],
+               "scored": outcome is not None and why is None, "excluded": why,
+               "outside_view_id": None if view is None else view["check_id"], **base}
         if binary:
             prob = float(group["value"].iloc[0])
-            persist = float(start["value"].iloc[0]) if len(start) else None
-            view = outside.get((of, int(year)))
-            row.update(forecast=prob, outcome=None if outcome is None else float(outcome > threshold),
-                       persistence=persist, outside_view=None if view is None else float(view["value"] > threshold),
-                       outside_view_id=None if view is None else view["check_id"])
-            if outcome is not None:
+            row.update(forecast=prob, outcome=None if outcome is None else float(outcome > threshold))
+            if row["scored"] and outcome is not None:
                 happened = outcome > threshold
-                row.update(brier=scoring.brier(prob, happened),
-                           persistence_brier=None if persist is None else scoring.brier(persist, happened),
-                           outside_view_brier=None if view is None else scoring.brier(row["outside_view"], happened))
+                row["brier"] = scoring.brier(prob, happened)
+                row.update({f"{name}_brier": scoring.brier(value, happened) for name, value in base.items() if value is not None})
         else:
             quantiles = group[group["output_type"] == "quantile"].sort_values("output_type_id")
             levels, values = quantiles["output_type_id"].astype(float).to_numpy(), quantiles["value"].to_numpy()
             q = dict(zip(np.round(levels, 2), values))
-            start_median = start[(start["output_type"] == "quantile") & (start["output_type_id"] == "0.50")]["value"]
-            persist = float(start_median.iloc[0]) if len(start_median) else None
-            view = outside.get((target, int(year)))
-            row.update(forecast=q[0.5], p5=q[0.05], p95=q[0.95], outcome=outcome, persistence=persist,
-                       outside_view=None if view is None else view["value"],
-                       outside_view_id=None if view is None else view["check_id"])
-            if outcome is not None:
+            row.update(forecast=q[0.5], p5=q[0.05], p95=q[0.95], outcome=outcome)
+            if row["scored"] and outcome is not None:
                 row.update(error=q[0.5] - outcome, covered_90=scoring.covers(q[0.05], q[0.95], outcome),
                            **_quantile_scores(levels, values, outcome))
-                for name, value in (("persistence", persist), ("outside_view", row["outside_view"])):
+                for name, value in base.items():
                     if value is not None:
                         row.update({f"{name}_{k}": v for k, v in _point_scores(value, outcome).items()})
         rows.append(row)
     columns = ["release", "forecast_date", "reconstructed", "model_id", "target", "unit", "year", "horizon",
-               "resolved", "resolves", "resolution_source", "forecast", "p5", "p95", "outcome", "error", "covered_90",
-               "crps", "wis", "brier", "persistence", "persistence_crps", "persistence_wis", "persistence_brier",
-               "outside_view", "outside_view_id", "outside_view_crps", "outside_view_wis", "outside_view_brier"]
+               "resolved", "resolves", "resolution_source", "scored", "excluded", "forecast", "p5", "p95", "outcome",
+               "error", "covered_90", "crps", "wis", "brier", *BASELINES, "outside_view_id",
+               *(f"{b}_{s}" for b, scores in BASELINE_SCORES.items() for s in scores)]
     return pd.DataFrame(rows, columns=columns)
 
 
 def summary(record: pd.DataFrame) -> pd.DataFrame:
-    """Per release and target, over the resolved years: how many, 90% coverage, mean CRPS (or Brier) of the forecast
-    and of each baseline (NaN where a baseline has no value)."""
-    resolved = record[record["resolved"].astype(bool)]
+    """Per release and target, over the scored years: how many, 90% coverage (quantities), mean CRPS or Brier of the
+    forecast and of each baseline (NaN where a baseline has no value), and the skill against each (1 - model /
+    baseline: above 0 the model is better, below 0 the baseline is)."""
+    scored = record[record["scored"].astype(bool)]
     rows = []
-    for (rel, target), g in resolved.groupby(["release", "target"], sort=True):
+    for (rel, target), g in scored.groupby(["release", "target"], sort=True):
         binary = target in BINARY
         score = "brier" if binary else "crps"
-        rows.append({"release": rel, "target": target, "resolved": len(g),
-                     "coverage_90": None if binary else float(g["covered_90"].astype(float).mean()),
-                     "score": score, "model": float(g[score].mean()),
-                     "persistence": float(g[f"persistence_{score}"].astype(float).mean()),
-                     "outside_view": float(g[f"outside_view_{score}"].astype(float).mean())})
-    return pd.DataFrame(rows, columns=["release", "target", "resolved", "coverage_90", "score", "model",
-                                       "persistence", "outside_view"])
+        row: dict[str, Any] = {"release": rel, "target": target, "unit": "probability" if binary else g["unit"].iloc[0],
+               "scored": len(g), "coverage_90": None if binary else float(g["covered_90"].astype(float).mean()),
+               "score": score, "model": float(g[score].mean())}
+        for name in BASELINES:
+            values = g.get(f"{name}_{score}", pd.Series(math.nan, index=g.index)).astype(float)
+            mean = float(values.mean()) if values.notna().all() else math.nan
+            row[name] = mean
+            row[f"skill_{name}"] = 1 - row["model"] / mean if mean > 0 else math.nan
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["release", "target", "unit", "scored", "coverage_90", "score", "model",
+                                       *BASELINES, *(f"skill_{b}" for b in BASELINES)])
 
 
 def _plain(value):
@@ -363,24 +391,15 @@ def results(record: pd.DataFrame) -> list[dict]:
     """The track record as results.json items (key, label, value, unit, and each row's scores)."""
     items: list[dict] = []
     for r in cast(Iterable[Any], summary(record).itertuples()):
-        base = f"track_{r.release}_{r.target}"
-        items.append({"key": f"{base}_{r.score}", "label": f"Track record, release {r.release}: {r.target}, mean "
-                      f"{r.score.upper()} over {r.resolved} resolved years (persistence, outside view beside it)",
-                      "value": r.model, "unit": "score", "persistence": _plain(r.persistence),
-                      "outside_view": _plain(r.outside_view), "coverage_90": _plain(r.coverage_90)})
+        items.append({"key": f"track_{r.release}_{r.target}_{r.score}", "label": f"Track record, release {r.release}: "
+                      f"{r.target}, mean {SCORES[r.score]} over {r.scored} scored years (each baseline's beside it)",
+                      "value": r.model, "unit": "score", "coverage_90": _plain(r.coverage_90),
+                      **{b: _plain(getattr(r, b)) for b in BASELINES}})
     for rec in record.to_dict("records"):
         items.append({"key": f"track_{rec['release']}_{rec['target']}_{rec['year']}",
                       "label": f"Release {rec['release']}: {rec['target']}, {rec['year']}", "value": _plain(rec["forecast"]),
                       "unit": rec["unit"], **{k: _plain(v) for k, v in rec.items() if k not in ("forecast", "unit")}})
     return items
-
-
-def score(ds: Dataset, schema: dict, folder: Path) -> pd.DataFrame:
-    """The track record of every release in `folder` against data/ now (a folder with no release is refused)."""
-    releases = read_releases(folder)
-    if releases.empty:
-        raise ReleaseError(f"{folder}: no release to score yet (write one with `python -m analysis release VERSION`)")
-    return track_record(releases, outcomes(ds, schema), outside_views(ds))
 
 
 def committed_manifest_lines(repo: Path, folder: str = "forecasts") -> set[str] | None:
@@ -394,18 +413,41 @@ def committed_manifest_lines(repo: Path, folder: str = "forecasts") -> set[str] 
     return {line[1:] for line in log.splitlines() if line.startswith("+") and not line.startswith("+++")}
 
 
+def losses(record: pd.DataFrame) -> list[str]:
+    """Where the model loses, one phrase each: a release and target whose mean score is worse than a baseline's."""
+    found = []
+    for r in cast(Iterable[Any], summary(record).itertuples()):
+        worse = [BASELINES[b].split(" (")[0].lower() for b in BASELINES if getattr(r, b) < r.model]
+        if worse:
+            found.append(f"{r.release} {r.target} ({SCORES[r.score]} {r.model:.4g}) loses to {', '.join(worse)}")
+    return found
+
+
 def summary_text(record: pd.DataFrame) -> str:
-    """The track record in words: per release, how many targets beat persistence on their mean score, and what is
-    still to resolve."""
+    """The track record in words: per release, coverage and how many targets beat each baseline on their mean
+    score, where the model loses, what is excluded and what is still to resolve."""
     table = summary(record)
     parts = []
     for release, rows in table.groupby("release", sort=True):
-        compared = rows.dropna(subset=["persistence"])
-        better = int((compared["model"] < compared["persistence"]).sum())
-        parts.append(f"release {release}: {int(rows['resolved'].sum())} target-years resolved, a lower mean score than "
-                     f"persistence on {better} of {len(compared)} targets where persistence applies")
-    pending = record[~record["resolved"].astype(bool)]
+        beats = []
+        for name in BASELINES:
+            compared = rows.dropna(subset=[name])
+            if len(compared):
+                beats.append(f"{int((compared['model'] < compared[name]).sum())} of {len(compared)} against "
+                             f"{name.replace('_', ' ')}")
+        held = record[(record["release"] == release) & record["scored"].astype(bool) & record["covered_90"].notna()]
+        parts.append(f"release {release}: {int(rows['scored'].sum())} target-years scored, "
+                     f"{int(held['covered_90'].astype(bool).sum())} of {len(held)} outcomes inside the 90% interval; "
+                     f"a lower mean score on " + ", ".join(beats))
     text = "Scored against the data at hand — " + "; ".join(parts) + "."
+    lost = losses(record)
+    if lost:
+        text += " The model loses where: " + "; ".join(lost) + "."
+    excluded = record[record["excluded"].notna()].drop_duplicates(["release", "target"])
+    if len(excluded):
+        text += (f" Not scored: {', '.join(f'{r.release} {r.target}' for r in excluded.itertuples())} "
+                 f"({excluded['excluded'].iloc[0]}).")
+    pending = record[~record["resolved"].astype(bool)]
     if len(pending):
         text += (f" {len(pending)} forecasts are not resolved yet; the next resolve on "
                  f"{pending['resolves'].min()} (when the source is expected to report them).")

@@ -9,7 +9,7 @@ import pandas as pd
 from analysis import data
 from analysis.data import params, scenarios
 from analysis.data.params import Params
-from analysis.models import forecasts, outlook
+from analysis.models import forecasts, hub, outlook
 from analysis.models import hindcast as hindcasts
 import analysis.sections.erosion_text as erosion_text
 from analysis.sections.base import Section
@@ -173,10 +173,12 @@ def hindcast(v: SimpleNamespace, x: Collector) -> None:
 
 
 def track_record(v: SimpleNamespace, x: Collector) -> None:
-    v.record = record = forecasts.score(v.ds, v.schema, forecasts.FORECASTS_DIR)
-    x.table(forecasts.summary(record), {"coverage_90": "fraction", "model": "number", "persistence": "number", "outside_view": "number"},
-            {"release": "Release", "target": "Target", "resolved": "Years resolved", "coverage_90": "Inside 5th-95th",
-             "score": "Score", "model": "This report", "persistence": "Persistence", "outside_view": "Outside view"})
+    v.record = record = hub.score(v.ds, v.schema, forecasts.FORECASTS_DIR)
+    x.table(forecasts.summary(record).drop(columns=[f"skill_{b}" for b in forecasts.BASELINES]),
+            {"coverage_90": "fraction", "model": "number", **{b: "number" for b in forecasts.BASELINES}},
+            {"release": "Release", "target": "Target", "unit": "Unit", "scored": "Years scored",
+             "coverage_90": "Inside 5th-95th", "score": "Score", "model": "This report",
+             **{b: label.split(" (")[0] for b, label in forecasts.BASELINES.items()}})
     x.say(forecasts.summary_text(record))
 
 

@@ -77,8 +77,9 @@ def highest(frame: pd.DataFrame, label: str, y: str, y_title: str, y_format: str
 
 
 def _period_lines(frame: pd.DataFrame, period: str, period_title: str, y: str, y_title: str, color: str, title: str,
-                  source_note: str, dash: str | None, y_format: str) -> alt.Chart:
-    """Lines over an ordinal time axis, one per `color` (and optionally dashed by `dash`)."""
+                  source_note: str, dash: str | None, y_format: str, takeaway: str | None = None) -> alt.Chart:
+    """Lines over an ordinal time axis, one per `color` (and optionally dashed by `dash`); the takeaway is how the
+    longest series moved unless `takeaway` says otherwise."""
     encoding: dict[str, Any]
     encoding = dict(x=alt.X(f"{period}:O", title=period_title, axis=alt.Axis(labelAngle=0, labelOverlap=True)),
                     y=alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=y_format)),
@@ -89,7 +90,7 @@ def _period_lines(frame: pd.DataFrame, period: str, period_title: str, y: str, y
         encoding["strokeDash"] = alt.StrokeDash(f"{dash}:N", title=None, legend=alt.Legend(**LINE_LEGEND))
         encoding["tooltip"].append(f"{dash}:N")
     lines = frame if dash is None else frame.assign(line=frame[color].astype(str) + ", " + frame[dash].astype(str))
-    takeaway = trend(lines, period, y, color if dash is None else "line", y_title, y_format)
+    takeaway = takeaway or trend(lines, period, y, color if dash is None else "line", y_title, y_format)
     return _base(frame, takeaway, title, source_note).mark_line(point=True).encode(**encoding)
 
 
@@ -100,9 +101,9 @@ def quarterly_lines(frame: pd.DataFrame, y_title: str, color: str, title: str, s
 
 
 def year_lines(frame: pd.DataFrame, y: str, y_title: str, color: str, title: str, source_note: str,
-               dash: str | None = None, y_format: str = ",.1f") -> alt.Chart:
+               dash: str | None = None, y_format: str = ",.1f", takeaway: str | None = None) -> alt.Chart:
     """Lines of `y` over calendar years, one per `color` (and optionally dashed by `dash`)."""
-    return _period_lines(frame, "year", "Calendar year", y, y_title, color, title, source_note, dash, y_format)
+    return _period_lines(frame, "year", "Calendar year", y, y_title, color, title, source_note, dash, y_format, takeaway)
 
 
 def funnel_bars(frame: pd.DataFrame, title: str, source_note: str) -> alt.Chart:
