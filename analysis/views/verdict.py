@@ -105,18 +105,22 @@ _HALVE = f"P(revenue in the last forecast year below {HALF:.0%} of that level)"
 _QUARTER = f"P(ASIC share of spend > {QUARTER:.0%} in the last forecast year)"
 _MAJORITY = f"P(ASIC share of spend > {MAJORITY:.0%} in the last forecast year)"
 
+#: How the rule table shows the words a row takes from the scale.
+PLACEHOLDERS = {"fall": "[the word for P(fall)]", "halve": "[the word for P(below half)]",
+                "quarter": f"[the word for P(> {QUARTER:.0%})]", "majority": f"[the word for P(> {MAJORITY:.0%})]"}
+
 #: The rule, in order: the first row whose condition holds gives the headline.
 RULES = (
     Rule("halves", f"{_HALVE} ≥ {LIKELY:.0%} and {_QUARTER} ≥ {EVEN:.0%}",
          lambda i: i.p_halve >= LIKELY and i.p_end(QUARTER) >= EVEN,
-         "Yes: it is likely to fall below half its {last} level by {end}"),
+         "Yes: a fall below half its {last} level by {end} is {halve}"),
     Rule("falls", f"{_FALL} ≥ {LIKELY:.0%} and {_QUARTER} ≥ {EVEN:.0%}",
          lambda i: i.p_fall >= LIKELY and i.p_end(QUARTER) >= EVEN,
-         "Yes: it is likely to fall below its {last} level by {end}"),
+         "Yes: a fall below its {last} level by {end} is {fall}"),
     Rule("falls_not_from_asics", f"{_FALL} ≥ {LIKELY:.0%}",
          lambda i: i.p_fall >= LIKELY,
-         "At risk, but not mainly from ASICs: it is likely to fall by {end} while ASICs taking a quarter of the spend "
-         "is {quarter}"),
+         "At risk, but not mainly from ASICs: a fall below its {last} level by {end} is {fall}, ASICs taking a quarter "
+         "of the spend {quarter}"),
     Rule("may_fall", f"{_FALL} ≥ {EVEN:.0%}",
          lambda i: i.p_fall >= EVEN,
          "Possibly: a fall below its {last} level by {end} is {fall}"),
@@ -133,10 +137,12 @@ RULES = (
 
 @dataclass(frozen=True)
 class Verdict:
-    """The answer: the headline words, the rule row that gave them, and the sentences on what happened, the fall
-    and when; `inputs` the rule's inputs with their values and where results.json holds them."""
+    """The answer: the headline words, the rule row that gave them, the rule as a table (`table`: each row's
+    condition, its words with this run's years, whether it is the row that held), the sentences on what happened, the
+    fall and when; `inputs` the rule's inputs with their values and where results.json holds them."""
     headline: str
     rule: str
+    table: list[dict]
     happened: str
     fall: str
     when: str
@@ -149,7 +155,7 @@ class Verdict:
     def as_dict(self) -> dict:
         """The verdict as results.json holds it (`verdict.rule` is the rule table with the row that matched)."""
         return {"question": QUESTION, "headline": self.headline, "matched": self.rule,
-                "rule": rule_table(self.rule), "thresholds": thresholds(), "inputs": self.inputs,
+                "rule": self.table, "thresholds": thresholds(), "inputs": self.inputs,
                 "sentences": {"happened": self.happened, "fall": self.fall, "when": self.when}}
 
 
@@ -162,17 +168,14 @@ def thresholds() -> dict[str, dict]:
             "about_as_likely_as_not": {"value": EVEN, "why": "the lower bound of 'about as likely as not' on the word scale"}}
 
 
-def rule_table(matched: str | None = None) -> list[dict]:
-    """The rule as rows: condition ("if"), headline words ("then", a template) and whether it is the row that held."""
-    return [{"name": r.name, "if": r.condition, "then": r.words, "matched": r.name == matched} for r in RULES]
-
-
 def decide(i: Inputs) -> Verdict:
     """The verdict for the inputs `i`."""
     rule = next(r for r in RULES if r.holds(i))
     words = {"fall": likelihood.words(i.p_fall), "halve": likelihood.words(i.p_halve),
              "quarter": likelihood.words(i.p_end(QUARTER)), "majority": likelihood.words(i.p_end(MAJORITY))}
     headline = rule.words.format(end=i.end, last=i.last, **words)
+    table = [{"name": r.name, "if": r.condition, "then": r.words.format(end=i.end, last=i.last, **PLACEHOLDERS),
+              "matched": r is rule} for r in RULES]
     used = {"p_fall": (i.p_fall, "fraction", "summary.p_nvidia_revenue_below_observed_last"),
             "p_halve": (i.p_halve, "fraction", "summary.p_nvidia_revenue_below_half_observed_last"),
             "revenue_level": (i.revenue_last.value, i.revenue_last.unit, i.revenue_last.address),
@@ -180,7 +183,7 @@ def decide(i: Inputs) -> Verdict:
                for t in (QUARTER, MAJORITY)},
             "last_observed_year": (i.last, "year", i.revenue_last.address), "last_forecast_year": (i.end, "year", "")}
     inputs = {name: {"value": value, "unit": unit, "from": address} for name, (value, unit, address) in used.items()}
-    return Verdict(headline, rule.name, happened(i), fall(i), when(i), inputs)
+    return Verdict(headline, rule.name, table, happened(i), fall(i), when(i), inputs)
 
 
 def happened(i: Inputs) -> str:
@@ -229,7 +232,8 @@ def _passing(i: Inputs, t: float) -> str:
 
 def when(i: Inputs) -> str:
     """When the ASIC share of spend passes each threshold."""
-    return "When? " + "; ".join(_passing(i, t) for t in (QUARTER, MAJORITY)).capitalize() + "."
+    parts = "; ".join(_passing(i, t) for t in (QUARTER, MAJORITY))
+    return f"When? {parts[0].upper()}{parts[1:]}."
 
 
 def _estimate(results: Mapping, address: str, year: int | None = None) -> Estimate:
@@ -267,3 +271,16 @@ def from_results(results: Mapping) -> Inputs:
                   p_fall=lookup(results, "summary.p_nvidia_revenue_below_observed_last")["value"],
                   p_halve=lookup(results, "summary.p_nvidia_revenue_below_half_observed_last")["value"],
                   p_above=above, stays=stays)
+
+
+def conditional_on(results: Mapping, changed: Mapping[str, object], scenario: str | None = None) -> str:
+    """What the probabilities assume, read from the run: the inputs drawn (with their 5th-95th percentiles), those held
+    fixed (with their values), from `results["assumptions"]`, and the scenario and values set away from the defaults."""
+    items = list(results["assumptions"].values())
+    drawn = [f"{a['label']} {fmt(a['p5'], a['unit'])}–{fmt(a['p95'], a['unit'])}" for a in items if a.get("p5") is not None]
+    fixed = [f"{a['label']} {fmt(a['value'], a['unit'])}" for a in items if a.get("p5") is None and a["unit"] != "text"]
+    said = [f"{a['label']}: {a['value']}" for a in items if a["unit"] == "text"]
+    settings = ", ".join(f"{name} = {value}" for name, value in changed.items()) or "none (the defaults)"
+    return ("These probabilities are conditional on the model of section 3 and on its inputs. Drawn (5th–95th "
+            f"percentiles): {'; '.join(drawn)}. {'. '.join(said)}. Held fixed: {'; '.join(fixed)}. "
+            f"Scenario: {scenario or 'none'}; values set away from the defaults: {settings}.")
