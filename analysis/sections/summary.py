@@ -189,11 +189,10 @@ def answer_first(v: SimpleNamespace, x: Collector) -> None:
     for chart in when_charts(v.result):
         x.chart(chart)
     x.say(verdict.conditional_on(v.results, changed_values(v.ds, v.p, v.schema)))
-    rows = pd.DataFrame(v.verdict.table)[["if", "then", "matched"]]
-    x.table(rows.assign(matched=rows["matched"].map({True: "this run", False: ""})), {},
-            {"if": "If", "then": "Then the answer reads", "matched": "First row that holds"})
-    x.say(f"How the verdict is decided: the first row of the table whose condition holds gives the answer's words; its "
-          f"bounds are those of the word scale ({likelihood.glossary()}).")
+    row = next(r for r in v.verdict.table if r["matched"])
+    x.say(f"The answer's words are the first row of the verdict's rule that holds (the rule table is under the answer on "
+          f"the report's first screen, and `verdict.rule` in results.json): here *{row['if']}*. Probabilities read as "
+          f"words on one scale: {likelihood.glossary()}.")
 
 
 def _interval_text(finding: dict) -> str:

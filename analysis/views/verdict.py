@@ -164,8 +164,8 @@ def thresholds() -> dict[str, dict]:
     return {"quarter": {"value": QUARTER, "why": "the first level at which ASICs show in Nvidia's sales to AWS"},
             "majority": {"value": MAJORITY, "why": "ASICs taking most of AWS's accelerator spend"},
             "half": {"value": HALF, "why": "the second revenue level, half the last observed year's (any fall is the first)"},
-            "likely": {"value": LIKELY, "why": "the lower bound of 'likely' on the word scale"},
-            "about_as_likely_as_not": {"value": EVEN, "why": "the lower bound of 'about as likely as not' on the word scale"}}
+            **{key: {"value": bound, "why": f"the lower bound of {likelihood.words(bound)!r} on the word scale"}
+               for key, bound in (("likely_bound", LIKELY), ("even_bound", EVEN))}}
 
 
 def decide(i: Inputs) -> Verdict:
