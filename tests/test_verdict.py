@@ -164,6 +164,18 @@ def test_inputs_are_read_from_results_by_address_and_a_missing_one_is_named():
         verdict.from_results(results)
 
 
+def test_what_the_probabilities_assume_is_read_from_the_run():
+    results = {"assumptions": {
+        "trainium_ceiling": {"label": "Trainium share ceiling", "value": 0.45, "unit": "fraction", "p5": 0.3, "p95": 0.7},
+        "observed_data": {"label": "Observed data", "value": "drawn within Epoch AI's bands", "unit": "text"},
+        "trainium_unit_cost_usd": {"label": "Trainium unit cost", "value": 4000.0, "unit": "USD"}}}
+    text = verdict.conditional_on(results, {"trainium_ceiling": 0.7}, "asic-surge")
+    assert "Drawn (5th–95th percentiles): Trainium share ceiling 30.0%–70.0%." in text
+    assert "Observed data: drawn within Epoch AI's bands." in text and "Held fixed: Trainium unit cost $4,000." in text
+    assert text.endswith("Scenario: asic-surge; values set away from the defaults: trainium_ceiling = 0.7.")
+    assert "Scenario" not in verdict.conditional_on(results, {}) and "none (the defaults)" in verdict.conditional_on(results, {})
+
+
 # --- the verdict follows the forecast: three parameter sets ------------------------------------------------------
 
 #: Parameter sets whose verdicts must differ: the defaults; capex shrinking while Trainium grows (Nvidia's revenue

@@ -25,8 +25,10 @@ SOURCE_NOTE = "Sources: Epoch AI ai-chip-counts (MIT) x chip prices; forecast: s
 
 def key_findings(ds: Dataset, p: Params, schema: dict[str, Parameter], result: dict) -> list[dict]:
     """Headline items (key, label, value, unit, optional p5/p95 or range): what happened from every observed year
-    (whatever the run's `observed_through`; central estimate with the data's own 5th-95th percentiles), the outlook
-    from section 3's run `result`."""
+    (whatever the run's `observed_through`; central estimate with the data's own 5th-95th percentiles; the ASIC share
+    in the last observed year and in the year it peaked), the outlook from section 3's run `result`, and what the
+    verdict (analysis.views.verdict) reads besides section 3's headlines: P(Nvidia's revenue from AWS in the last
+    forecast year is below its level in the last observed year, and below half of it), over the forecast's draws."""
     heads = {h["key"]: h for h in outlook.headlines(result)}
     truth = p.replace(observed_through=int(schema["observed_through"].maximum or 0))   # every observed year
     truth_result = outlook.observed_run(ds, p, schema)

@@ -222,11 +222,13 @@ def _passing(i: Inputs, t: float) -> str:
     ahead = sorted(y for y in i.p_above[t] if y > i.last)
     path = " to ".join(f"{fmt(i.p_above[t][y], 'fraction')} in {y}" for y in dict.fromkeys([ahead[0], i.end]))
     after = likelihood.words(i.p_end(t))
+    never = f"not by {i.end}"
+    band = f"{fmt(stays.p5, 'year', never)} at the 5th percentile, {fmt(stays.p95, 'year', never)} at the 95th"
     if stays.median is None:
-        stay = f"in the median run it is not above {pct} in {i.end} (in {fmt(stays.never, 'fraction')} of runs it is not)"
+        stay = (f"in the median run it is not above {pct} in {i.end} (in {fmt(stays.never, 'fraction')} of runs it is not"
+                + ("" if stays.p5 is None else f"; the year from which it stays above: {band}") + ")")
     else:
-        band = f"{fmt(stays.p5, 'year', 'not by ' + str(i.end))}–{fmt(stays.p95, 'year', 'not by ' + str(i.end))}"
-        stay = f"in the median run it stays above {pct} from {fmt(stays.median, 'year')} on (5th–95th percentile {band})"
+        stay = f"in the median run it stays above {pct} from {fmt(stays.median, 'year')} on ({band})"
     return f"above {pct} of the spend: {now}the probability goes {path} ({after} by {i.end}); {stay}"
 
 
@@ -275,7 +277,8 @@ def from_results(results: Mapping) -> Inputs:
 
 def conditional_on(results: Mapping, changed: Mapping[str, object], scenario: str | None = None) -> str:
     """What the probabilities assume, read from the run: the inputs drawn (with their 5th-95th percentiles), those held
-    fixed (with their values), from `results["assumptions"]`, and the scenario and values set away from the defaults."""
+    fixed (with their values), from `results["assumptions"]`, and the scenario (if the build names one) and the values
+    set away from the defaults."""
     items = list(results["assumptions"].values())
     drawn = [f"{a['label']} {fmt(a['p5'], a['unit'])}–{fmt(a['p95'], a['unit'])}" for a in items if a.get("p5") is not None]
     fixed = [f"{a['label']} {fmt(a['value'], a['unit'])}" for a in items if a.get("p5") is None and a["unit"] != "text"]
@@ -283,4 +286,4 @@ def conditional_on(results: Mapping, changed: Mapping[str, object], scenario: st
     settings = ", ".join(f"{name} = {value}" for name, value in changed.items()) or "none (the defaults)"
     return ("These probabilities are conditional on the model of section 3 and on its inputs. Drawn (5th–95th "
             f"percentiles): {'; '.join(drawn)}. {'. '.join(said)}. Held fixed: {'; '.join(fixed)}. "
-            f"Scenario: {scenario or 'none'}; values set away from the defaults: {settings}.")
+            + (f"Scenario: {scenario}; " if scenario else "") + f"values set away from the defaults: {settings}.")
