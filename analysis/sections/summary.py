@@ -11,7 +11,7 @@ from analysis.data import Dataset, params
 from analysis.data.params import Parameter, Params
 from analysis.data.units import UNIT_FORMATS, fmt
 from analysis.models import erosion, ledger, outlook
-from analysis.sections import erosion_text
+import analysis.sections.erosion_text as erosion_text
 from analysis.sections.base import Section
 from analysis.views import charts, likelihood, verdict
 from analysis.views.exhibits import Collector
@@ -142,7 +142,7 @@ def answer(findings: list[dict], said: verdict.Verdict) -> str:
     cheaper = trn["value"] > asic["value"]
     return (
         f"**{verdict.QUESTION}** The essay ({ESSAY_DATE}): *\"{ESSAY_ANSWER}\"* This report: **{said.headline}.** "
-        f"{said.happened} Trainium took {fmt(trn['value'], 'fraction')} of the compute Amazon added in {trn['year']}, "
+        f"{said.happened} Trainium took {fmt(trn['value'], 'fraction')} of the compute Amazon added in {trn['year']}: "
         f"{'more' if cheaper else 'less'} than the ASICs' share of the dollars, because a unit of Trainium compute costs "
         f"{'less' if cheaper else 'more'} than Nvidia's. "
         f"{said.fall} {said.when} The central estimate puts Nvidia's revenue from AWS in 2027–2030 at "

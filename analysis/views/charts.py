@@ -267,9 +267,10 @@ def share_bands(frame: pd.DataFrame, last_observed: int, rules: tuple[float, ...
     rule_labels = alt.Chart(marks).mark_text(align="left", baseline="bottom", dx=2, color="#4a5568", fontSize=11).encode(
         y="at:Q", x=alt.value(0), text="label:N")
     subject = central[central["series"] == central["series"].iloc[0]].set_index("year")
-    at_end = frame[frame["series"] == central["series"].iloc[0]].set_index("year").loc[end]
-    takeaway = (f"{subject['series'].iloc[0]}: {_value(subject.loc[last_observed, 'value'], '.1%')} in {last_observed} "
-                f"(observed), {_value(at_end['value'], '.1%')} forecast for {end} (50% interval "
+    at_end = subject.loc[end]
+    seen = subject[subject.index <= last_observed]          # the data may not split the earliest years by vendor
+    past = "" if seen.empty else f"{_value(seen['value'].iloc[-1], '.1%')} in {seen.index[-1]} (observed), "
+    takeaway = (f"{subject['series'].iloc[0]}: {past}{_value(at_end['value'], '.1%')} forecast for {end} (50% interval "
                 f"{_value(at_end['p25'], '.0%')}–{_value(at_end['p75'], '.0%')}, 90% interval "
                 f"{_value(at_end['p5'], '.0%')}–{_value(at_end['p95'], '.0%')})")
     return _titled_layer(shade, boundary, area, rule, rule_labels, line, labels, takeaway=takeaway, title=title,

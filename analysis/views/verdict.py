@@ -189,13 +189,13 @@ def decide(i: Inputs) -> Verdict:
 def happened(i: Inputs) -> str:
     """What has already happened, with the data's bands."""
     first, last, share, peak = i.revenue_first, i.revenue_last, i.share_last, i.share_peak
-    earlier = (f", after {fmt(peak.value, peak.unit)} in {peak.year}" if peak.year != share.year and peak.value > share.value
+    earlier = (f" (after {fmt(peak.value, peak.unit)} in {peak.year})" if peak.year != share.year and peak.value > share.value
                else "")
     moved = "rose" if last.value > first.value else "fell"
     apart = (last.p5 is not None and first.p95 is not None and last.p5 > first.p95) or \
             (last.p95 is not None and first.p5 is not None and last.p95 < first.p5)
     return (f"What happened (estimated from Epoch AI's chip counts × chip prices; 5th–95th percentiles in brackets): "
-            f"ASICs took {share.text()} of Amazon's accelerator spend in {share.year}{earlier}, and Nvidia's revenue from AWS "
+            f"ASICs took {share.text()} of Amazon's accelerator spend in {share.year}{earlier} and Nvidia's revenue from AWS "
             f"{moved} from {first.text()} in {first.year} to {last.text()} in {last.year}"
             f"{'' if apart else ' (the two bands overlap)'}.")
 
