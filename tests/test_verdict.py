@@ -113,7 +113,7 @@ def test_the_thresholds_are_the_scales_bounds_and_the_forecasts_thresholds():
 
 def test_the_headline_words_come_from_the_scale_and_the_rule_table_states_every_row():
     said = verdict.decide(_inputs(fall=1.0, halve=0.995, quarter=0.7))
-    assert said.headline == "Yes: a fall below half its 2025 level by 2030 is virtually certain"
+    assert said.headline == "Yes: a fall below 50% of its 2025 level by 2030 is virtually certain"
     table = said.as_dict()["rule"]
     assert [r["name"] for r in table] == [r.name for r in verdict.RULES] and sum(r["matched"] for r in table) == 1
     assert table[-1]["if"] == "otherwise" and "66%" in table[0]["if"] and "33%" in table[0]["if"]
@@ -138,7 +138,7 @@ def test_what_happened_says_which_way_revenue_moved_and_whether_the_bands_overla
     assert "fell from" in verdict.happened(lower) and "(the two bands overlap)" in verdict.happened(lower)
     fall = verdict.fall(dataclasses.replace(i, p_fall=0.044, p_halve=0.001))
     assert fall == ("Will it fall? Nvidia's revenue from AWS in 2030 below its 2025 level of $14.8B is very unlikely "
-                    "(probability 4.4%); below half of it, $7.4B, exceptionally unlikely (0.1%).")
+                    "(probability 4.4%); below 50% of it, $7.4B, exceptionally unlikely (0.1%).")
 
 
 def test_inputs_are_read_from_results_by_address_and_a_missing_one_is_named():
@@ -220,7 +220,7 @@ def test_the_three_verdicts_differ_in_words_and_say_what_they_assume(verdicts):
     headlines = {name: v[0]["headline"] for name, v in verdicts.items()}
     assert len(set(headlines.values())) == 3, headlines
     assert headlines["defaults"] == "In share, not in dollars"
-    assert headlines["revenue falls"].startswith("Yes: a fall below half its 2025 level by 2030 is")
+    assert headlines["revenue falls"].startswith("Yes: a fall below 50% of its 2025 level by 2030 is")
     assert headlines["ASICs stay small"] == "Not by 2030"
     falls = verdicts["revenue falls"][0]
     assert falls["inputs"]["p_halve"]["value"] >= verdict.LIKELY and falls["inputs"]["p_share_above_25pct"]["value"] >= verdict.EVEN

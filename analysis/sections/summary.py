@@ -2,6 +2,7 @@
 section pipelines (never typed by hand), plus the dated list of what happened since the essay."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from types import SimpleNamespace
 
 import numpy as np
@@ -157,12 +158,27 @@ def events_since_essay(ds: Dataset) -> pd.DataFrame:
     return events[events["date"] >= EVENTS_FROM].sort_values(["date", "event_id"], ignore_index=True)
 
 
+@dataclass(frozen=True)
+class Answer:
+    """The section's answer: its key findings and the forecast's assumptions (both published), the items the verdict
+    reads (`results`, as a build's results hold them) and the verdict."""
+    findings: list[dict]
+    assumptions: list[dict]
+    results: dict[str, dict[str, dict]]
+    verdict: verdict.Verdict
+
+
+def compute_answer(ds: Dataset, p: Params, schema: dict[str, Parameter], result: dict) -> Answer:
+    """The answer for parameters `p`, from section 3's run `result`."""
+    findings, conditions = key_findings(ds, p, schema, result), assumptions(ds, p, schema, result)
+    results = results_of(findings, outlook.headlines(result), conditions)
+    return Answer(findings, conditions, results, verdict.decide(verdict.from_results(results)))
+
+
 def _setup(v: SimpleNamespace) -> None:
     v.result = outlook.run(v.ds, v.p, v.schema, sensitivity=False)
-    v.findings = key_findings(v.ds, v.p, v.schema, v.result)
-    v.assumptions = assumptions(v.ds, v.p, v.schema, v.result)
-    v.results = results_of(v.findings, outlook.headlines(v.result), v.assumptions)
-    v.verdict = verdict.decide(verdict.from_results(v.results))
+    v.answer = compute_answer(v.ds, v.p, v.schema, v.result)
+    v.findings, v.assumptions, v.results, v.verdict = v.answer.findings, v.answer.assumptions, v.answer.results, v.answer.verdict
 
 
 def when_charts(result: dict) -> tuple:

@@ -27,11 +27,13 @@ from analysis.views import likelihood
 
 QUESTION = "Is Nvidia's revenue from AWS at risk due to ASICs?"
 
-#: The ASIC share of spend whose passing the rule reads: a quarter (a customer's in-house chips taking a quarter of
-#: its accelerator dollars is the first level at which the essay's "at risk" shows in Nvidia's sales) and a majority.
+#: The ASIC share of spend whose passing the rule reads (the forecast's own thresholds, erosion.THRESHOLDS): 25%, about
+#: the ASIC share of AI servers shipped worldwide that TrendForce expects for 2026 (data/cross_checks.csv,
+#: trendforce-asic-share-2026: 0.27), so that above it AWS leans to ASICs more than the market does; and 50%, ASICs
+#: taking most of the spend.
 QUARTER, MAJORITY = 0.25, 0.50
-#: The second revenue level: half of the last observed year's (a fall no capex cycle alone explains; the first level
-#: is the last observed year's itself, i.e. any fall).
+#: The second revenue level, 50% of the last observed year's (the first is that level itself, i.e. any fall): it
+#: separates a dip in Nvidia's sales to AWS from a collapse.
 HALF = 0.5
 #: The rule's probability bounds are the word scale's: a statement is made ("likely to fall") from the lower bound of
 #: "likely"; "possibly" from the lower bound of "about as likely as not".
@@ -106,28 +108,28 @@ _QUARTER = f"P(ASIC share of spend > {QUARTER:.0%} in the last forecast year)"
 _MAJORITY = f"P(ASIC share of spend > {MAJORITY:.0%} in the last forecast year)"
 
 #: How the rule table shows the words a row takes from the scale.
-PLACEHOLDERS = {"fall": "[the word for P(fall)]", "halve": "[the word for P(below half)]",
+PLACEHOLDERS = {"fall": "[the word for P(fall)]", "halve": f"[the word for P(below {HALF:.0%})]",
                 "quarter": f"[the word for P(> {QUARTER:.0%})]", "majority": f"[the word for P(> {MAJORITY:.0%})]"}
 
 #: The rule, in order: the first row whose condition holds gives the headline.
 RULES = (
     Rule("halves", f"{_HALVE} ≥ {LIKELY:.0%} and {_QUARTER} ≥ {EVEN:.0%}",
          lambda i: i.p_halve >= LIKELY and i.p_end(QUARTER) >= EVEN,
-         "Yes: a fall below half its {last} level by {end} is {halve}"),
+         f"Yes: a fall below {HALF:.0%} of its {{last}} level by {{end}} is {{halve}}"),
     Rule("falls", f"{_FALL} ≥ {LIKELY:.0%} and {_QUARTER} ≥ {EVEN:.0%}",
          lambda i: i.p_fall >= LIKELY and i.p_end(QUARTER) >= EVEN,
          "Yes: a fall below its {last} level by {end} is {fall}"),
     Rule("falls_not_from_asics", f"{_FALL} ≥ {LIKELY:.0%}",
          lambda i: i.p_fall >= LIKELY,
-         "At risk, but not mainly from ASICs: a fall below its {last} level by {end} is {fall}, ASICs taking a quarter "
-         "of the spend {quarter}"),
+         "At risk, but not mainly from ASICs: a fall below its {last} level by {end} is {fall}, ASICs taking more than "
+         f"{QUARTER:.0%} of the spend {{quarter}}"),
     Rule("may_fall", f"{_FALL} ≥ {EVEN:.0%}",
          lambda i: i.p_fall >= EVEN,
          "Possibly: a fall below its {last} level by {end} is {fall}"),
     Rule("majority", f"{_MAJORITY} ≥ {EVEN:.0%}",
          lambda i: i.p_end(MAJORITY) >= EVEN,
-         "In share, not in dollars: ASICs taking most of the spend by {end} is {majority}, a fall in Nvidia's revenue "
-         "{fall}"),
+         f"In share, not in dollars: ASICs taking more than {MAJORITY:.0%} of the spend by {{end}} is {{majority}}, a fall "
+         "in Nvidia's revenue {fall}"),
     Rule("quarter", f"{_QUARTER} ≥ {EVEN:.0%}",
          lambda i: i.p_end(QUARTER) >= EVEN,
          "In share, not in dollars"),
@@ -161,9 +163,11 @@ class Verdict:
 
 def thresholds() -> dict[str, dict]:
     """The rule's named thresholds, with their rationale."""
-    return {"quarter": {"value": QUARTER, "why": "the first level at which ASICs show in Nvidia's sales to AWS"},
+    return {"quarter": {"value": QUARTER, "why": "about the ASIC share of AI servers shipped worldwide that TrendForce "
+                                                "expects for 2026 (cross_checks.csv trendforce-asic-share-2026)"},
             "majority": {"value": MAJORITY, "why": "ASICs taking most of AWS's accelerator spend"},
-            "half": {"value": HALF, "why": "the second revenue level, half the last observed year's (any fall is the first)"},
+            "half": {"value": HALF, "why": "the second revenue level (the first is the last observed year's level): a "
+                                          "collapse, not a dip"},
             **{key: {"value": bound, "why": f"the lower bound of {likelihood.words(bound)!r} on the word scale"}
                for key, bound in (("likely_bound", LIKELY), ("even_bound", EVEN))}}
 
@@ -204,7 +208,7 @@ def fall(i: Inputs) -> str:
     """Whether Nvidia's revenue from AWS is likely to fall, at both stated levels."""
     level = i.revenue_last
     return (f"Will it fall? Nvidia's revenue from AWS in {i.end} below its {i.last} level of {fmt(level.value, level.unit)} is "
-            f"{likelihood.words(i.p_fall)} (probability {fmt(i.p_fall, 'fraction')}); below half of it, "
+            f"{likelihood.words(i.p_fall)} (probability {fmt(i.p_fall, 'fraction')}); below {HALF:.0%} of it, "
             f"{fmt(level.value * HALF, level.unit)}, {likelihood.words(i.p_halve)} ({fmt(i.p_halve, 'fraction')}).")
 
 
