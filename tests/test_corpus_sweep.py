@@ -20,7 +20,7 @@ from analysis.build import page, report
 from analysis.data import params, scenarios
 from analysis.models import capex, crosscheck, freshness, hindcast, outlook, portfolio
 from analysis.sections import summary
-from analysis.views import present
+from analysis.views import present, verdict
 from analysis.errors import ParameterError
 from analysis.build.runner import declared_parameters, notebook_paths
 
@@ -55,8 +55,11 @@ def compute_sections(sections: set[str], p: dict, grids: bool = True) -> dict[st
             outlook.by_year(result)
             headlines["erosion"] = outlook.headlines(result)
         if "00_summary" in sections:
-            headlines["summary"] = summary.key_findings(DS, q, SCHEMA, result)
-            summary.answer(headlines["summary"])
+            answer = summary.compute_answer(DS, q, SCHEMA, result)
+            headlines["summary"], headlines["assumptions"] = answer.findings, answer.assumptions
+            summary.answer(answer.findings, answer.verdict)
+            summary.when_charts(result)
+            verdict.conditional_on(answer.results, summary.changed_values(DS, q, SCHEMA))
         if "04_claims_and_checks" in sections:
             crosscheck.panel(DS["cross_checks"], crosscheck.our_values(DS, q, SCHEMA, result))
     return headlines

@@ -240,7 +240,8 @@ def test_tornado_swings_on_a_linear_model():
 
 def test_percentile_table_is_tidy(model, draws):
     table = e.percentile_table(e.evaluate(model, draws), model.years)
-    assert list(table.columns) == ["metric", "year", "p5", "p50", "p95"]
+    assert list(table.columns) == ["metric", "year", "p5", "p25", "p50", "p75", "p95"]
     defined = table.dropna()
-    assert (defined["p5"] <= defined["p50"]).all() and (defined["p50"] <= defined["p95"]).all()
+    for lower, upper in (("p5", "p25"), ("p25", "p50"), ("p50", "p75"), ("p75", "p95")):
+        assert (defined[lower] <= defined[upper]).all(), (lower, upper)
     assert isinstance(table, pd.DataFrame) and set(table["year"]) == set(model.years)

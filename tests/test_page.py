@@ -3,6 +3,7 @@ screen, a main body of bounded length on screen and on paper, a one-page brief, 
 charts that explain themselves (tests over every chart spec), and the Vega bundle every page embeds."""
 from __future__ import annotations
 
+import json
 import re
 
 import nbformat
@@ -10,6 +11,7 @@ import pytest
 import vl_convert
 
 from analysis.build import front, page, report
+from analysis.views import verdict
 from analysis.build.runner import notebook_paths
 from analysis.views.present import CATEGORY_COLOURS, VEGALITE_MIMETYPE, chart_subtitle, chart_title
 from tests.browser import offline_page
@@ -32,29 +34,51 @@ def _pdf_pages(pdf: bytes) -> int:
 
 # --- the first screen ------------------------------------------------------------------------------------------
 
-def test_first_screen_holds_the_verdict_key_numbers_with_periods_and_the_headline_chart(built):
+def test_first_screen_holds_the_verdict_what_it_assumes_and_key_numbers_with_periods(built):
     with offline_page(viewport=DESKTOP) as offline:
         _open(offline, built / "index.html")
         seen = offline.page.evaluate("""() => {
             const inside = e => { const r = e.getBoundingClientRect(); return r.height > 0 && r.top >= 0 && r.bottom <= innerHeight; };
             const numbers = Array.from(document.querySelectorAll('ul.key-numbers li'));
-            return {verdict: inside(document.querySelector('p.verdict')),
-                    verdictText: document.querySelector('p.verdict').innerText,
+            return {verdict: inside(document.querySelector('p.verdict')), detail: inside(document.querySelector('ul.verdict-detail')),
+                    conditional: inside(document.querySelector('p.conditional')),
+                    rule: inside(document.querySelector('details.rule summary')),
+                    frontText: document.querySelector('section.front').innerText,
                     numbers: numbers.filter(inside).map(li => ({value: li.querySelector('.value').innerText,
                                                                period: li.querySelector('.period').innerText})),
-                    chart: inside(document.querySelector('section.front div.vega-chart svg.marks')),
                     meta: document.querySelector('footer').innerText}; }""")
     assert offline.blocked == [] and offline.errors == []
-    assert seen["verdict"] and seen["chart"], seen
+    assert seen["verdict"] and seen["detail"] and seen["conditional"] and seen["rule"], seen
     assert len(seen["numbers"]) >= 3
     assert all(re.search(r"\b20\d\d\b", n["period"]) for n in seen["numbers"]), seen["numbers"]
     assert any(n["period"].startswith("total ") for n in seen["numbers"])
-    assert front.ESSAY_QUESTION in seen["verdictText"] and "When:" in seen["verdictText"]
+    said = json.loads((built / "results.json").read_text())["verdict"]
+    for text in (verdict.QUESTION, said["headline"], "What happened", "Will it fall?", "When?", said["conditional_on"]):
+        assert text in seen["frontText"], text
     assert "data version" in seen["meta"] and "python -m analysis run" in seen["meta"]        # metadata at the foot
 
 
+def test_the_when_charts_are_drawn_beside_each_other_and_start_within_two_screens(built):
+    """The "when?" charts (the ASIC share by year with its bands, the threshold probabilities by year) are drawn
+    (marks > 0) and their tops lie within the first two screens at 1366x768."""
+    with offline_page(viewport=DESKTOP) as offline:
+        _open(offline, built / "index.html")
+        charts = offline.page.evaluate("""() => Array.from(document.querySelectorAll(
+            'section.front .headline-chart figure.chart')).map(f => ({
+                title: f.querySelector('p.chart-title').innerText,
+                top: f.querySelector('div.vega-chart').getBoundingClientRect().top + scrollY,
+                left: f.getBoundingClientRect().left,
+                marks: f.querySelectorAll('svg.marks path, svg.marks line, svg.marks rect, svg.marks text').length}))""")
+    assert offline.blocked == [] and offline.errors == []
+    assert len(charts) == front.FRONT["charts"] == 2, charts
+    share, probability = charts
+    assert "ASIC share of spend" in share["title"] and "P(share of spend > 25%)" in probability["title"]
+    assert all(c["marks"] > 0 for c in charts), charts
+    assert all(c["top"] < 2 * DESKTOP["height"] for c in charts), charts
+    assert probability["left"] > share["left"]                        # beside it, not below
+
+
 def test_every_first_screen_number_is_a_published_result(built):
-    import json
     results = json.loads((built / "results.json").read_text())["results"]
     numbers = front.key_numbers(results)
     assert [n.key for n in numbers] == [key for key, _ in front.FRONT["numbers"]]
@@ -76,8 +100,7 @@ def test_periods_and_words_come_from_the_results():
     assert front.period(item, "total") == "total 2027–30"
     assert front.interval(item) == "5th–95th percentile $67.9B–$187.8B"
     assert front.period({"label": "P(ASIC share of spend > 25% in 2030)"}, "by") == "in 2030"
-    assert [front.likelihood(p) for p in (0.05, 0.2, 0.5, 0.8, 0.95)] == [
-        "very unlikely", "unlikely", "about as likely as not", "likely", "very likely"]
+    assert front.period({"label": "P(Nvidia revenue from AWS in 2030 below its 2025 level)"}, "vs") == "2030 vs 2025"
     with pytest.raises(ValueError, match="names no year"):
         front.period({"label": "Share of draws"}, "year")
 
@@ -199,29 +222,6 @@ def test_every_dashed_or_layered_distinction_has_a_legend_that_shows_the_dash():
             mark = view.get("mark", {})
             if (mark if isinstance(mark, str) else mark.get("type")) == "line" and "field" in color:
                 assert color.get("legend", {}) is not None, name
-
-
-def _results(quarter: float, half: float, stays: float | None, before: float = 3.2, now: float = 14.8) -> dict:
-    money = {"unit": "USD_billion", "p5": 1.0, "p95": 20.0}
-    return {"summary": {
-        "nvidia_revenue_observed_first": {"label": "Nvidia revenue from AWS, 2023 (observed)", "value": before, **money},
-        "nvidia_revenue_observed_last": {"label": "Nvidia revenue from AWS, 2025 (observed)", "value": now, **money},
-        "asic_spend_share_observed_last": {"label": "ASIC share of spend, 2025 (observed)", "value": 0.2, "unit": "fraction"},
-        "p_asic_above_25pct_2030": {"label": "P(ASIC share of spend > 25% in 2030)", "value": quarter, "unit": "fraction"},
-        "p_asic_above_50pct_2030": {"label": "P(ASIC share of spend > 50% in 2030)", "value": half, "unit": "fraction"}},
-        "erosion": {
-        "year_asic_stays_above_25pct": {"label": "Median first year ... through 2030", "value": stays, "unit": "year"},
-        "share_never_stays_above_25pct": {"label": "Share of draws not above 25% in 2030", "value": 1 - quarter, "unit": "fraction"}}}
-
-
-def test_the_verdict_answers_at_risk_and_when_from_the_numbers():
-    coin = front.verdict(_results(0.49, 0.03, None))
-    assert coin["headline"] == "Yes, but not yet in dollars"
-    assert "grew from $3.2B in 2023 to $14.8B in 2025" in coin["risk"]
-    assert coin["when"].startswith("When: ASICs holding more than a quarter of the spend in 2030 is about as likely as not")
-    soon = front.verdict(_results(0.9, 0.4, 2027.0, now=2.0))
-    assert soon["headline"] == "Yes" and "fell from" in soon["risk"] and "from 2027 on" in soon["when"]
-    assert front.verdict(_results(0.05, 0.0, None))["headline"] == "Not much before 2030"
 
 
 def test_the_vega_bundle_is_kept_and_a_corrupt_copy_rebuilt(tmp_path, monkeypatch):

@@ -293,26 +293,29 @@ def test_hostile_report_makes_no_request_opens_no_dialog_and_injects_no_element(
 NUMBER = re.compile(r"(?<![A-Za-z0-9.\-])-?\$?\d[\d,]*(?:\.\d+)?(?:[BM%]|/h)?(?![A-Za-z0-9])")
 
 
-def _numbers_not_in(text: str, items: dict) -> list[str]:
-    """Numbers in `text` that are neither a formatted value/p5/p95 of a results.json item nor a calendar year."""
+def _numbers_not_in(text: str, items: dict, thresholds: dict | None = None) -> list[str]:
+    """Numbers in `text` that are neither a formatted value/p5/p95 of a results.json item, nor one of the verdict's
+    stated share thresholds (results.json `verdict.thresholds`, as percentages), nor a calendar year."""
     from analysis.views.present import fmt
     allowed = {fmt(item[k], item["unit"]) for item in items.values() for k in ("value", "p5", "p95") if k in item}
+    allowed |= {f"{thresholds[k]['value']:.0%}" for k in ("quarter", "majority", "half")} if thresholds else set()
     return [n for n in NUMBER.findall(text) if n not in allowed and not re.fullmatch(r"(19|20)\d\d", n)]
 
 
 def test_every_number_in_the_summary_comes_from_results_json(built):
     import nbformat
-    results = json.loads((built / "results.json").read_text())["results"]["summary"]
+    everything = json.loads((built / "results.json").read_text())
+    results, thresholds = everything["results"]["summary"], everything["verdict"]["thresholds"]
     nb = nbformat.read(str(built / "notebooks" / "00_summary.ipynb"), as_version=4)
     prose = [o["data"]["text/markdown"] for c in nb.cells if c.cell_type == "code" for o in c.outputs
              if "text/markdown" in o.get("data", {})]
     answer = prose[0]
     found = NUMBER.findall(answer)
     assert len(found) >= 12, found                       # the answer quotes its numbers ...
-    assert _numbers_not_in(answer, results) == []        # ... and each one is in results.json
+    assert _numbers_not_in(answer, results, thresholds) == []        # ... and each one is in results.json
     # A number changed by hand is caught:
     edited = answer.replace(found[-1], "99.9%", 1) if found[-1].endswith("%") else answer.replace(found[-1], "$99.9B", 1)
-    assert _numbers_not_in(edited, results) != []
+    assert _numbers_not_in(edited, results, thresholds) != []
     # and the summary's items are the computed findings of the same parameters
     from analysis.models import outlook
     from analysis.sections import summary

@@ -71,7 +71,7 @@ def page(tmp_path_factory):
     html = page_module.TEMPLATES.get_template("report.html.j2").render(
         title_suffix="", as_of="", data_version="", toc=toc, bodies=bodies, parameters=[], sources=[], stale=[],
         downloads=downloads, assets=page_module.page_assets(page_module.vega_script()), verdict={}, numbers=[], tables=[], sections=[],
-        values=params.resolve({}), headline_chart="", fmt=fmt)
+        values=params.resolve({}), headline_charts=[], fmt=fmt)
     path = tmp_path_factory.mktemp("what-if") / "index.html"
     path.write_text(html, encoding="utf-8")
     return path

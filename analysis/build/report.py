@@ -26,6 +26,7 @@ from analysis.build import cache, front, outdir
 from analysis.build.page import (TEMPLATES, chart_html, linkable, page_assets, register_download, slug, strict_json,
                                  vega_script, what_if_html, write_downloads)
 from analysis.models import freshness
+from analysis.views import likelihood
 from analysis.sections import SECTIONS
 from analysis.data import Dataset
 from analysis.build.runner import NOTEBOOK_DIR, Job, execute_all
@@ -36,7 +37,7 @@ MARKDOWN = mistune.create_markdown(plugins=["table"])
 HIDDEN_INPUT_TAGS = {"parameters", "injected-parameters"}
 #: What results.json keeps of a headline item: its number with interval, and a hindcast or track-record row's outcome
 #: and scores.
-RESULT_FIELDS = ("label", "value", "unit", "p5", "p95", "undefined", "outcome", "error", "inside_p5_p95", "covered_90", "crps",
+RESULT_FIELDS = ("label", "value", "unit", "p5", "p95", "year", "undefined", "outcome", "error", "inside_p5_p95", "covered_90", "crps",
                  "wis", "brier", "persistence", "outside_view", "coverage_90", "resolves")
 LONG_TABLE_ROWS = 8        # a table with more rows moves to the appendix, leaving a link in its place
 
@@ -44,14 +45,13 @@ LONG_TABLE_ROWS = 8        # a table with more rows moves to the appendix, leavi
 @dataclass
 class Page:
     """What rendering the notebooks collects for the page beside their bodies: table-of-contents entries, the
-    sections' headline results, the data files, the long tables moved to the appendix and the headline chart."""
+    sections' headline results, the data files, the long tables moved to the appendix and the headline charts."""
     toc: list = field(default_factory=list)
     sections: list = field(default_factory=list)
     downloads: list = field(default_factory=list)
     tables: list = field(default_factory=list)
-    headline_chart: str = ""
-    headline_png: str = ""        # the headline chart's PNG (base64) from the executed notebook, for the brief
-    headline_text: str = ""       # and its text description
+    headline_charts: list = field(default_factory=list)
+    headline_pngs: list = field(default_factory=list)     # (PNG as base64, text description) of each, for the brief
 def _markdown(text: str, toc: list, prefix: str) -> str:
     """Markdown to HTML; h1/h2 headings get ids and enter the table of contents."""
     def anchor(match):
@@ -102,10 +102,10 @@ def _output_html(output, prefix: str, page: Page, heading: str) -> str:
 
 
 def render_notebook(nb: nbformat.NotebookNode, prefix: str, toc: list, sections: list,
-                    downloads: list | None = None, page: Page | None = None, lift_chart: bool = False) -> str:
+                    downloads: list | None = None, page: Page | None = None, lift_charts: int = 0) -> str:
     """One notebook as an HTML section: prose, outputs, and code folded away; charts and data tables are added to
     `downloads` (the files the report writes to data/), tables longer than LONG_TABLE_ROWS move to `page.tables`
-    (the appendix) and, with `lift_chart`, the first chart moves to `page.headline_chart` (the first screen)."""
+    (the appendix) and the first `lift_charts` charts move to `page.headline_charts` (the first screen)."""
     page = page or Page()
     page.toc, page.sections = toc, sections
     page.downloads = [] if downloads is None else downloads
@@ -122,9 +122,10 @@ def render_notebook(nb: nbformat.NotebookNode, prefix: str, toc: list, sections:
             for output in cell.outputs:
                 shown = _output_html(output, prefix, page, heading)
                 data = output.get("data", {})
-                if lift_chart and VEGALITE_MIMETYPE in data and not page.headline_png:
-                    page.headline_chart, page.headline_png, shown = shown, data["image/png"], ""
-                    page.headline_text = data["text/plain"]
+                if VEGALITE_MIMETYPE in data and len(page.headline_charts) < lift_charts:
+                    page.headline_charts.append(shown)
+                    page.headline_pngs.append((data["image/png"], data["text/plain"]))
+                    shown = ""
                 parts.append(shown)
     return f'<section class="notebook" id="{prefix}">' + "\n".join(parts) + "</section>"
 
@@ -184,29 +185,32 @@ def build(out_dir: Path, values: Params, schema: dict[str, Parameter], dataset: 
         for path in executed:
             nb = nbformat.read(str(path), as_version=4)
             bodies.append(render_notebook(nb, path.stem, page.toc, page.sections, page.downloads, page,
-                                          lift_chart=path.stem == front.FRONT["chart"]))
+                                          lift_charts=front.FRONT["charts"] if path.stem == front.FRONT["chart"] else 0))
         sections, downloads = page.sections, page.downloads
         source_ids = sorted({sid for s in sections for sid in s["sources"]} |
                             {schema[name].source_id for name in used})
         sources = [linkable(dataset.source(sid)) for sid in source_ids]
         stale = freshness.stale_series(dataset, values.as_of)
         found = {s["section"]: {r["key"]: r for r in s["results"]} for s in sections}
+        parameters = _parameter_rows(schema, values, used)
+        answer = front.answer(found, {p["name"]: p["value"] for p in parameters if p["changed"]}, scenario)
         context = dict(title_suffix=f" — scenario {scenario}" if scenario else "", as_of=values.as_of,
-                       data_version=dataset.version, verdict=front.verdict(found), numbers=front.key_numbers(found),
-                       values=values, parameters=_parameter_rows(schema, values, used))
+                       data_version=dataset.version, verdict=answer, numbers=front.key_numbers(found),
+                       values=values, parameters=parameters, likelihood_scale=likelihood.SCALE, bin_text=likelihood.bin_text,
+                       fmt=fmt)
         assets = page_assets(bundle[0])
         (staging / "index.html").write_text(TEMPLATES.get_template("report.html.j2").render(
-            **context, headline_chart=page.headline_chart, toc=page.toc, bodies=bodies, tables=page.tables,
-            sections=sections, fmt=fmt, sources=sources, stale=stale.to_dict("records"), downloads=downloads,
+            **context, headline_charts=page.headline_charts, toc=page.toc, bodies=bodies, tables=page.tables,
+            sections=sections, sources=sources, stale=stale.to_dict("records"), downloads=downloads,
             assets=assets), encoding="utf-8")
         (staging / "brief.html").write_text(TEMPLATES.get_template("brief.html.j2").render(
-            **context, headline_png=page.headline_png, headline_text=page.headline_text), encoding="utf-8")
+            **context, headline_pngs=page.headline_pngs), encoding="utf-8")
         write_downloads(downloads, staging / "data")
         results = {"as_of": values.as_of, "data_version": dataset.version, "scenario": scenario,
                    "parameters": {name: values[name] for name in sorted(used)},
                    "results": {s["section"]: {r["key"]: {k: r[k] for k in RESULT_FIELDS if k in r}
                                               for r in s["results"]} for s in sections},
-                   "sources": source_ids,
+                   "verdict": answer, "sources": source_ids,
                    "notebooks": {name: {"cache_key": key} for name, key in keys.items()}}
         (staging / "results.json").write_text(strict_json(results), encoding="utf-8")
     return out_dir

@@ -49,7 +49,7 @@ NEAR_TERM = (2024, 2026)
 LONG_TERM = (2027, 2030)
 FORECAST_WINDOW = (2026, 2030)  # the years no current estimate covers
 THRESHOLDS = (0.25, 0.50)
-PERCENTILES = (5, 50, 95)
+PERCENTILES = (5, 25, 50, 75, 95)   # the 90% and 50% intervals and the median
 CHALLENGER_INPUTS = ("ceiling", "midpoint", "takeover", "cost_ratio")
 COST_STEP = "{}_cost_step_{}"
 CHIP_SHARE_STEP = "chip_share_step_{}"
@@ -336,7 +336,7 @@ def threshold_table(paths: Mapping[str, np.ndarray], years, thresholds=THRESHOLD
 
 
 def stays_above_table(paths: Mapping[str, np.ndarray], years, thresholds=THRESHOLDS) -> pd.DataFrame:
-    """The year from which ASICs stay above each threshold of spend through the last year: p5/p50/p95 over the
+    """The year from which ASICs stay above each threshold of spend through the last year: PERCENTILES over the
     draws, with 'not above in the last year' counted as later than every year (so a percentile may be +inf), and the
     share of draws in which that never happens."""
     rows = []
@@ -357,7 +357,7 @@ def sample_inputs(specs: Mapping, n_draws: int, seed: int) -> dict[str, np.ndarr
 
 
 def percentile_table(paths: Mapping[str, np.ndarray], years) -> pd.DataFrame:
-    """Tidy per-year percentiles: columns metric, year, p5, p50, p95."""
+    """Tidy per-year percentiles: columns metric, year and one per PERCENTILES (p5, p25, p50, p75, p95)."""
     stacked = np.stack(list(paths.values())).transpose(0, 2, 1).copy()  # (metrics, years, draws), draws contiguous
     q = np.percentile(stacked, PERCENTILES, axis=-1, overwrite_input=True)
     index = pd.MultiIndex.from_product([list(paths), np.asarray(years)], names=["metric", "year"])

@@ -374,13 +374,13 @@ def observed_run(ds: Dataset, p: Params, schema: dict[str, Parameter]) -> dict:
 
 def _band(result: dict, metric: str) -> pd.DataFrame:
     pct = result["percentiles"]
-    return pct[pct["metric"] == metric].set_index("year")[["p5", "p50", "p95"]]
+    return pct[pct["metric"] == metric].set_index("year")[[f"p{q}" for q in erosion.PERCENTILES]]
 
 
 def by_year(result: dict) -> pd.DataFrame:
-    """One row per year (observed and forecast): the central estimate with p5/p50/p95 over the draws (observed years
-    carry the data's own band) of Nvidia revenue, the ASIC spend share and the ASIC compute share, and P(ASIC share of
-    spend > 25% / 50%) — the machine-readable outlook, `erosion_by_year.csv`."""
+    """One row per year (observed and forecast): the central estimate with p5/p25/p50/p75/p95 over the draws
+    (observed years carry the data's own band) of Nvidia revenue, the ASIC spend share and the ASIC compute share, and
+    P(ASIC share of spend > 25% / 50%) — the machine-readable outlook, `erosion_by_year.csv`."""
     c = result["central"]
     observed_years = set(result["model"].observed.years)
     table = pd.DataFrame({
@@ -393,8 +393,8 @@ def by_year(result: dict) -> pd.DataFrame:
     for metric, column in (("nvidia_revenue", "nvidia_revenue_usd_b"), ("asic_spend_share", "asic_spend_share"),
                            ("asic_compute_share", "asic_compute_share")):
         band = _band(result, metric)
-        for q in ("p5", "p50", "p95"):
-            table[f"{column}_{q}"] = band[q].to_numpy()
+        for q in erosion.PERCENTILES:
+            table[f"{column}_p{q}"] = band[f"p{q}"].to_numpy()
     probs = result["thresholds"].pivot(index="year", columns="threshold", values="probability")
     for t in erosion.THRESHOLDS:
         table[f"p_asic_spend_share_above_{round(t * 100)}pct"] = probs[t].reindex(c.index).to_numpy()

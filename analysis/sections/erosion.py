@@ -113,8 +113,8 @@ def thresholds(v: SimpleNamespace, x: Collector) -> None:
     x.table(thr, {"p25": "fraction", "p50": "fraction"},
             {"year": "Year", "p25": "P(ASIC share of spend > 25%)", "p50": "P(ASIC share of spend > 50%)"})
     x.table(erosion_text.stays_above_shown(v.result), {"threshold": "fraction", "share_never": "fraction"},
-            {"threshold": "ASIC share of spend stays above", "p5": "5th pct year", "p50": "Median year", "p95": "95th pct year",
-             "share_never": "Share of draws not above in 2030"})
+            {"threshold": "ASIC share of spend stays above", "p5": "5th pct year", "p25": "25th pct year", "p50": "Median year",
+             "p75": "75th pct year", "p95": "95th pct year", "share_never": "Share of draws not above in 2030"})
     x.say(erosion_text.threshold_text(v.result, outlook.observed_asic_share_range(v.ds, v.p, v.schema), v.schema))
 
 
@@ -184,7 +184,7 @@ def track_record(v: SimpleNamespace, x: Collector) -> None:
 
 def headline_results(v: SimpleNamespace, x: Collector) -> None:
     ds, schema = v.ds, v.schema
-    x.data_table("erosion_by_year", v.yearly, "One row per year 2022-2030: the central estimate with the 5th/50th/95th percentiles of "
+    x.data_table("erosion_by_year", v.yearly, "One row per year 2022-2030: the central estimate with the 5th/25th/50th/75th/95th percentiles of "
                  "Nvidia's revenue from AWS (USD bn), the ASIC share of spend and of compute (observed years carry the data's own "
                  "band), and P(ASIC share of spend > 25% / 50%)", title="Erosion outlook by year")
     x.data_table("hindcast", v.hindcast, "Rolling-origin hindcast: per case set, origin, quantity and year, the forecast, "

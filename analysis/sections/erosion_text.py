@@ -101,7 +101,7 @@ def stays_above_shown(result: dict) -> pd.DataFrame:
     last = int(result["model"].years[-1])
     table = result["stays_above"]
     return table.assign(**{c: [f"{v:.0f}" if np.isfinite(v) else f"not above in {last}" for v in table[c]]
-                           for c in ("p5", "p50", "p95")})
+                           for c in (f"p{q}" for q in erosion.PERCENTILES)})
 
 
 def threshold_text(result: dict, price_range: pd.DataFrame, schema: dict[str, Parameter]) -> str:

@@ -2,29 +2,34 @@
 section pipelines (never typed by hand), plus the dated list of what happened since the essay."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from types import SimpleNamespace
 
+import numpy as np
 import pandas as pd
 
 from analysis.data import Dataset, params
 from analysis.data.params import Parameter, Params
-from analysis.data.units import fmt
-from analysis.models import ledger, outlook
+from analysis.data.units import UNIT_FORMATS, fmt
+from analysis.models import erosion, ledger, outlook
+import analysis.sections.erosion_text as erosion_text
 from analysis.sections.base import Section
-from analysis.views import charts
+from analysis.views import charts, likelihood, verdict
 from analysis.views.exhibits import Collector
 
 ESSAY_DATE = "early 2024"  # sources.csv: chipstrat-amazons-nvidia-entanglement
 ESSAY_BASE_YEAR = 2023      # the last full year before the essay appeared
 EVENTS_FROM = "2024-02"     # the scenarios date the essay's view to February 2024
-ESSAY_QUESTION = "Is Nvidia's revenue from AWS at risk due to ASICs?"
 ESSAY_ANSWER = "Yes, but not so much in the near-term."
+SOURCE_NOTE = "Sources: Epoch AI ai-chip-counts (MIT) x chip prices; forecast: section 3's model"
 
 
 def key_findings(ds: Dataset, p: Params, schema: dict[str, Parameter], result: dict) -> list[dict]:
     """Headline items (key, label, value, unit, optional p5/p95 or range): what happened from every observed year
-    (whatever the run's `observed_through`; central estimate with the data's own 5th-95th percentiles), the outlook
-    from section 3's run `result`."""
+    (whatever the run's `observed_through`; central estimate with the data's own 5th-95th percentiles; the ASIC share
+    in the last observed year and in the year it peaked), the outlook from section 3's run `result`, and what the
+    verdict (analysis.views.verdict) reads besides section 3's headlines: P(Nvidia's revenue from AWS in the last
+    forecast year is below its level in the last observed year, and below half of it), over the forecast's draws."""
     heads = {h["key"]: h for h in outlook.headlines(result)}
     truth = p.replace(observed_through=int(schema["observed_through"].maximum or 0))   # every observed year
     truth_result = outlook.observed_run(ds, p, schema)
@@ -37,11 +42,21 @@ def key_findings(ds: Dataset, p: Params, schema: dict[str, Parameter], result: d
     cal = outlook.calibration(ds, truth).set_index("year")
     price_range = outlook.observed_asic_share_range(ds, truth, schema).set_index("year")
     first = ESSAY_BASE_YEAR if ESSAY_BASE_YEAR in observed else observed[0]
+    peak = int(central.loc[list(observed), "asic_spend_share"].idxmax())
+    end = int(result["model"].years[-1])
+    ahead = next(y for y in result["model"].years if y > last)
 
     def nvidia(year):
         row = bought.loc[("nvidia", year)]
         return {"value": float(row["spend"]), "unit": "USD_billion", "p5": float(row["spend_p5"]), "p95": float(row["spend_p95"])}
 
+    def share(year):
+        return {"value": float(central.loc[year, "asic_spend_share"]), "unit": "fraction",
+                "p5": float(shares.loc[year, "asic_spend_share_p5"]), "p95": float(shares.loc[year, "asic_spend_share_p95"])}
+
+    level = nvidia(last)["value"]
+    revenue_end = result["draws"]["nvidia_revenue"][:, -1]      # each draw's Nvidia revenue in the last forecast year
+    pct = [round(t * 100) for t in (verdict.QUARTER, verdict.MAJORITY)]
     return [
         {"key": "nvidia_revenue_observed_first", "year": first, "label": f"Nvidia revenue from AWS, {first} (observed)", **nvidia(first)},
         {"key": "nvidia_revenue_observed_last", "year": last, "label": f"Nvidia revenue from AWS, {last} (observed)", **nvidia(last)},
@@ -49,8 +64,9 @@ def key_findings(ds: Dataset, p: Params, schema: dict[str, Parameter], result: d
          "value": float(central.loc[last, "compute_share_trainium"]), "unit": "fraction",
          "p5": float(shares.loc[last, "trainium_compute_share_p5"]), "p95": float(shares.loc[last, "trainium_compute_share_p95"])},
         {"key": "asic_spend_share_observed_last", "year": last, "label": f"ASIC share of Amazon's accelerator spend, {last} (observed)",
-         "value": float(central.loc[last, "asic_spend_share"]), "unit": "fraction",
-         "p5": float(shares.loc[last, "asic_spend_share_p5"]), "p95": float(shares.loc[last, "asic_spend_share_p95"])},
+         **share(last)},
+        {"key": "asic_spend_share_observed_peak", "year": peak,
+         "label": f"Highest ASIC share of Amazon's accelerator spend in an observed year: {peak} (observed)", **share(peak)},
         {"key": "asic_spend_share_observed_last_price_range", "year": last,
          "label": f"ASIC share of Amazon's accelerator spend, {last}, across the Trainium unit cost's sensitivity band",
          "value": float(price_range.loc[last, "central"]), "unit": "fraction",
@@ -62,9 +78,55 @@ def key_findings(ds: Dataset, p: Params, schema: dict[str, Parameter], result: d
          "p5": float(cal.loc[last, "share_of_capex_p5"]), "p95": float(cal.loc[last, "share_of_capex_p95"])},
         heads["nvidia_revenue_2027_2030"],
         heads["asic_share_of_spend_2027_2030"],
-        heads["p_asic_above_25pct_2030"],
-        heads["p_asic_above_50pct_2030"],
+        {"key": "p_nvidia_revenue_below_observed_last", "year": end,
+         "label": f"P(Nvidia revenue from AWS in {end} below its {last} level)", "value": float(np.mean(revenue_end < level)),
+         "unit": "fraction"},
+        {"key": "nvidia_revenue_half_observed_last", "year": last,
+         "label": f"Half of Nvidia revenue from AWS in {last} (the verdict's second level)", "value": level * verdict.HALF,
+         "unit": "USD_billion"},
+        {"key": "p_nvidia_revenue_below_half_observed_last", "year": end,
+         "label": f"P(Nvidia revenue from AWS in {end} below half its {last} level)",
+         "value": float(np.mean(revenue_end < level * verdict.HALF)), "unit": "fraction"},
+        *(heads[f"p_asic_above_{t}pct_{y}"] for t in pct for y in dict.fromkeys([ahead, end])),
+        *(heads[f"share_never_stays_above_{t}pct"] for t in pct),
     ]
+
+
+def assumptions(ds: Dataset, p: Params, schema: dict[str, Parameter], result: dict) -> list[dict]:
+    """What the forecast's probabilities are conditional on, read from its run `result`: each drawn input with its
+    median and 5th-95th percentiles, the observed data (drawn), and each input held fixed that moves the forecast with
+    its value (a challenger's path and cost only if its ceiling is above 0 or drawn; a cost ratio only where no
+    observed year calibrates it), the capex outlook's vintage and the number of draws."""
+    specs, model = result["specs"], result["model"]
+
+    def unit(name):
+        code = schema[name].unit if name in schema else "number"
+        return code if code in UNIT_FORMATS and code != "years" else "number"     # ratios and years read as plain numbers
+    items: list[dict] = []
+    for name, dist in specs.items():
+        if name == erosion.OBSERVED_INPUT:
+            items.append({"key": name, "label": erosion_text.OBSERVED_LABEL, "unit": "text",
+                          "value": "drawn within Epoch AI's unit bands and the chips' price ranges"})
+        else:
+            items.append({"key": name, "label": erosion_text.input_title(name, schema), "value": float(dist.median()),
+                          "unit": unit(name), "p5": float(dist.ppf(0.05)), "p95": float(dist.ppf(0.95))})
+    idle = {f"{v.id}_{k}" for v in model.challengers if p[f"{v.id}_ceiling"] == 0 and f"{v.id}_ceiling" not in specs
+            for k in outlook.VENDOR_PARAMETERS if k != "ceiling"} | {f"{v}_cost_ratio" for v in model.calibrated_cost}
+    for name in outlook.parameters(ds):
+        if name not in specs and name not in idle and name != "random_seed":
+            items.append({"key": name, "label": schema[name].title, "value": p[name], "unit": unit(name)})
+    return items
+
+
+def changed_values(ds: Dataset, p: Params, schema: dict[str, Parameter]) -> dict:
+    """The forecast's parameters whose value differs from its default in `p`."""
+    return {name: p[name] for name in outlook.parameters(ds) if p[name] != schema[name].default}
+
+
+def results_of(findings: list[dict], heads: list[dict], conditions: list[dict]) -> dict[str, dict[str, dict]]:
+    """The published items the verdict reads, as a build's results hold them (section -> key -> item)."""
+    return {section: {item["key"]: item for item in items}
+            for section, items in (("summary", findings), ("erosion", heads), ("assumptions", conditions))}
 
 
 def _interval(item: dict) -> str:
@@ -73,26 +135,20 @@ def _interval(item: dict) -> str:
     return f"{fmt(item['value'], item['unit'])} ({fmt(item['p5'], item['unit'])}–{fmt(item['p95'], item['unit'])})"
 
 
-def answer(findings: list[dict]) -> str:
-    """The answer to the essay's question in a few sentences, every number from `findings`."""
+def answer(findings: list[dict], said: verdict.Verdict) -> str:
+    """The answer to the essay's question in a few sentences: the verdict (its words from the rule), then the compute
+    share and the central outlook; every number from `findings`."""
     f = {item["key"]: item for item in findings}
-    first, last = f["nvidia_revenue_observed_first"], f["nvidia_revenue_observed_last"]
-    grew = last["value"] > first["value"]
-    p25, p50 = f["p_asic_above_25pct_2030"]["value"], f["p_asic_above_50pct_2030"]["value"]
     trn, asic = f["trainium_compute_share_observed_last"], f["asic_spend_share_observed_last"]
-    near = ("Nvidia's revenue from AWS kept growing" if grew else "Nvidia's revenue from AWS fell")
-    risk = ("close to a coin toss" if 0.3 <= p25 <= 0.7 else "likely" if p25 > 0.7 else "unlikely")
-    majority = "unlikely" if p50 < 0.2 else "plausible" if p50 < 0.5 else "likely"
+    cheaper = trn["value"] > asic["value"]
     return (
-        f"**{ESSAY_QUESTION}** The essay ({ESSAY_DATE}): *\"{ESSAY_ANSWER}\"* "
-        f"What happened since: {near}, from {_interval(first)} in {first['year']} to {_interval(last)} in {last['year']} "
-        f"(Epoch AI's unit estimates × chip prices, p5–p95 in brackets), while Trainium took {fmt(trn['value'], 'fraction')} of the "
-        f"compute Amazon added in {last['year']} but {_interval(asic)} of the accelerator spend (5th–95th percentile of the data's "
-        "own uncertainty), because a unit of Trainium compute costs less. The risk arrived in compute share sooner than the essay expected, and not yet in Nvidia's dollars. "
-        f"Looking ahead, the central estimate puts Nvidia's revenue from AWS in 2027–2030 at {_interval(f['nvidia_revenue_2027_2030'])}, "
-        f"with ASICs taking {_interval(f['asic_share_of_spend_2027_2030'])} of the spend. Whether ASICs hold more than a quarter "
-        f"of AWS's accelerator spend in 2030 is {risk} (probability {fmt(p25, 'fraction')}); a majority by 2030 is {majority} "
-        f"(probability {fmt(p50, 'fraction')})."
+        f"**{verdict.QUESTION}** The essay ({ESSAY_DATE}): *\"{ESSAY_ANSWER}\"* This report: **{said.headline}.** "
+        f"{said.happened} Trainium took {fmt(trn['value'], 'fraction')} of the compute Amazon added in {trn['year']}: "
+        f"{'more' if cheaper else 'less'} than the ASICs' share of the dollars, because a unit of Trainium compute costs "
+        f"{'less' if cheaper else 'more'} than Nvidia's. "
+        f"{said.fall} {said.when} The central estimate puts Nvidia's revenue from AWS in 2027–2030 at "
+        f"{_interval(f['nvidia_revenue_2027_2030'])}, with ASICs taking {_interval(f['asic_share_of_spend_2027_2030'])} of "
+        "the spend."
     )
 
 
@@ -102,13 +158,59 @@ def events_since_essay(ds: Dataset) -> pd.DataFrame:
     return events[events["date"] >= EVENTS_FROM].sort_values(["date", "event_id"], ignore_index=True)
 
 
+@dataclass(frozen=True)
+class Answer:
+    """The section's answer: its key findings and the forecast's assumptions (both published), the items the verdict
+    reads (`results`, as a build's results hold them) and the verdict."""
+    findings: list[dict]
+    assumptions: list[dict]
+    results: dict[str, dict[str, dict]]
+    verdict: verdict.Verdict
+
+
+def compute_answer(ds: Dataset, p: Params, schema: dict[str, Parameter], result: dict) -> Answer:
+    """The answer for parameters `p`, from section 3's run `result`."""
+    findings, conditions = key_findings(ds, p, schema, result), assumptions(ds, p, schema, result)
+    results = results_of(findings, outlook.headlines(result), conditions)
+    return Answer(findings, conditions, results, verdict.decide(verdict.from_results(results)))
+
+
 def _setup(v: SimpleNamespace) -> None:
     v.result = outlook.run(v.ds, v.p, v.schema, sensitivity=False)
-    v.findings = key_findings(v.ds, v.p, v.schema, v.result)
+    v.answer = compute_answer(v.ds, v.p, v.schema, v.result)
+    v.findings, v.assumptions, v.results, v.verdict = v.answer.findings, v.answer.assumptions, v.answer.results, v.answer.verdict
+
+
+def when_charts(result: dict) -> tuple:
+    """The two charts that answer "when?": the ASIC share of spend and of compute by year with 50% and 90% bands and
+    the thresholds as rules, and P(ASIC share of spend > each threshold) by year."""
+    yearly, last = outlook.by_year(result), result["model"].observed.years[-1]
+    qs = [f"p{q}" for q in erosion.PERCENTILES]
+    shares = pd.concat([yearly.assign(series=label, value=yearly[column], **{q: yearly[f"{column}_{q}"] for q in qs})
+                        for column, label in (("asic_spend_share", "ASIC share of spend"),
+                                              ("asic_compute_share", "ASIC share of compute"))])
+    thresholds = (verdict.QUARTER, verdict.MAJORITY)
+    probs = pd.concat([yearly.assign(series=f"P(share of spend > {t:.0%})",
+                                     probability=yearly[f"p_asic_spend_share_above_{round(t * 100)}pct"])
+                       for t in thresholds])
+    ticks = sorted({0.0, 1.0} | {t.lower for t in likelihood.SCALE if 0.05 < t.lower < 0.95})
+    return (charts.share_bands(shares[["year", "series", "value", *qs]], last, thresholds,
+                               f"ASIC share of Amazon's accelerator spend and compute: observed to {last}, then forecast, "
+                               "with 50% (25th–75th percentile) and 90% (5th–95th) intervals", SOURCE_NOTE, y_title="Share of the year's additions"),
+            charts.probability_lines(probs[["year", "series", "probability"]], last, ticks,
+                                     "Probability that ASICs take more than 25% / 50% of the spend, by year", SOURCE_NOTE,
+                                     likelihood.words))
 
 
 def answer_first(v: SimpleNamespace, x: Collector) -> None:
-    x.say(answer(v.findings))
+    x.say(answer(v.findings, v.verdict))
+    for chart in when_charts(v.result):
+        x.chart(chart)
+    x.say(verdict.conditional_on(v.results, changed_values(v.ds, v.p, v.schema)))
+    row = next(r for r in v.verdict.table if r["matched"])
+    x.say(f"The answer's words are the first row of the verdict's rule that holds (the rule table is under the answer on "
+          f"the report's first screen, and `verdict.rule` in results.json): here *{row['if']}*. Probabilities read as "
+          f"words on one scale: {likelihood.glossary()}.")
 
 
 def _interval_text(finding: dict) -> str:
@@ -122,7 +224,7 @@ def findings(v: SimpleNamespace, x: Collector) -> None:
     pct = v.result["percentiles"]
     x.chart(charts.fan(pct[pct["metric"] == "nvidia_revenue"], v.result["central"]["nvidia_revenue"].rename("value").reset_index(),
                        "USD billion per year", "Nvidia revenue from AWS per year: observed, then forecast, with 5th-95th percentiles",
-                       "Sources: Epoch AI ai-chip-counts (MIT) x chip prices; forecast: section 3's model",
+                       SOURCE_NOTE,
                        last_observed=v.result["model"].observed.years[-1]))
 
 
@@ -140,8 +242,9 @@ def events(v: SimpleNamespace, x: Collector) -> None:
 
 
 def headline_results(v: SimpleNamespace, x: Collector) -> None:
-    x.publish("summary", v.findings, {"epoch-ai-chip-counts", "chipstrat-amazons-nvidia-entanglement"} | set(v.events["source_id"])
-              | set(v.ds["essay_claims"]["source_id"]))
+    x.publish("summary", v.findings, {"epoch-ai-chip-counts", "chipstrat-amazons-nvidia-entanglement", likelihood.SOURCE_ID}
+              | set(v.events["source_id"]) | set(v.ds["essay_claims"]["source_id"]))
+    x.publish("assumptions", v.assumptions, {v.schema[a["key"]].source_id for a in v.assumptions if a["key"] in v.schema})
 
 
 def headlines(ds: Dataset, p: Params) -> list[dict]:

@@ -7,6 +7,7 @@ come from the colour-blind-safe palettes set in `analysis.present.chart_spec`.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Final, cast
 
 import altair as alt
@@ -190,24 +191,35 @@ def xy_lines(frame: pd.DataFrame, x: str, x_title: str, y: str, y_title: str, co
 
 # --- Section 3: erosion scenarios ----------------------------------------------------------------------------
 
-def fan(band: pd.DataFrame, line: pd.DataFrame, y_title: str, title: str, source_note: str, last_observed: int,
-        y_format: str = ",.1f") -> alt.LayerChart:
-    """The central estimate (year, value) with its 5th-95th percentile band (year, p5, p95) over observed and
-    forecast years: the forecast years shaded and labelled, a rule where the data end, a legend for line and band."""
-    years = sorted(band["year"])
-    first, end = years[0], years[-1]
+def _year_axis(first: int, end: int) -> alt.X:
+    """The x channel of a chart over observed then forecast years: whole years, no grid, half a year of margin."""
+    return alt.X("year:Q", title="Calendar year", axis=alt.Axis(format="d", tickMinStep=1, grid=False),
+                 scale=alt.Scale(domain=[first - 0.5, end + 0.5], nice=False))
+
+
+def _periods(first: int, end: int, last_observed: int) -> tuple[alt.Chart, alt.Chart, alt.Chart]:
+    """The layers that mark observed and forecast years: the forecast years shaded, a rule where the data end, and a
+    label over each period."""
     kinds = pd.DataFrame({"start": [first - 0.5, last_observed + 0.5], "stop": [last_observed + 0.5, end + 0.5],
                           "mid": [(first + last_observed) / 2, (last_observed + 1 + end) / 2],
                           "period": [f"{OBSERVED} to {last_observed}", FORECAST]})
-    x = alt.X("year:Q", title="Calendar year", axis=alt.Axis(format="d", tickMinStep=1, grid=False),
-              scale=alt.Scale(domain=[first - 0.5, end + 0.5], nice=False))
-    legend = alt.Legend(**LINE_LEGEND, orient="bottom")
-    key = alt.Scale(domain=["central estimate", "5th–95th percentile"], range=["black", "#56B4E9"])
     shade = alt.Chart(kinds).transform_filter(f"datum.period == '{FORECAST}'").mark_rect(color="#f0f0f0").encode(
         x=alt.X("start:Q", scale=alt.Scale(domain=[first - 0.5, end + 0.5], nice=False)), x2="stop:Q")
     labels = alt.Chart(kinds).mark_text(baseline="top", dy=4, color="#4a5568", fontSize=11).encode(
         x="mid:Q", y=alt.value(0), text="period:N")
     boundary = alt.Chart(kinds.iloc[[0]]).mark_rule(strokeDash=[2, 2], color="#4a5568").encode(x="stop:Q")
+    return shade, boundary, labels
+
+
+def fan(band: pd.DataFrame, line: pd.DataFrame, y_title: str, title: str, source_note: str, last_observed: int,
+        y_format: str = ",.1f") -> alt.LayerChart:
+    """The central estimate (year, value) with its 5th-95th percentile band (year, p5, p95) over observed and
+    forecast years: the forecast years shaded and labelled, a rule where the data end, a legend for line and band."""
+    years = sorted(band["year"])
+    end = years[-1]
+    x, (shade, boundary, labels) = _year_axis(years[0], end), _periods(years[0], end, last_observed)
+    legend = alt.Legend(**LINE_LEGEND, orient="bottom")
+    key = alt.Scale(domain=["central estimate", "5th–95th percentile"], range=["black", "#56B4E9"])
     area = alt.Chart(band).mark_area(opacity=0.35).encode(
         x=x, y=alt.Y("p5:Q", title=y_title), y2="p95:Q",
         color=alt.Color("what:N", scale=key, title=None, legend=legend),
@@ -224,6 +236,65 @@ def fan(band: pd.DataFrame, line: pd.DataFrame, y_title: str, title: str, source
     takeaway = (f"{subject}{_value(last, y_format)} in {last_observed} (observed), {_value(final, y_format)} forecast for {end} "
                 f"(5th–95th percentile {_value(final_band['p5'], y_format)}–{_value(final_band['p95'], y_format)}; {y_title})")
     return _titled_layer(shade, boundary, area, central, labels, takeaway=takeaway, title=title, source_note=source_note)
+
+
+#: The two intervals of a band chart, widest first, with the percentile columns that bound them.
+INTERVALS = {"90% interval": ("p5", "p95"), "50% interval": ("p25", "p75")}
+
+
+def share_bands(frame: pd.DataFrame, last_observed: int, rules: tuple[float, ...], title: str, source_note: str,
+                y_title: str = "Share") -> alt.LayerChart:
+    """Shares by year, observed then forecast: per `series`, the central estimate (`value`) with its 50% and 90%
+    intervals (INTERVALS: 25th-75th and 5th-95th percentiles) as bands of two strengths, and a dashed reference rule
+    at each of `rules`."""
+    years = sorted(frame["year"].unique())
+    first, end = years[0], years[-1]
+    x, (shade, boundary, labels) = _year_axis(first, end), _periods(first, end, last_observed)
+    bands = pd.concat([frame.assign(interval=name, lo=frame[lo], hi=frame[hi]) for name, (lo, hi) in INTERVALS.items()])
+    bands = bands[["year", "series", "interval", "lo", "hi"]].dropna()
+    color = alt.Color("series:N", title=None, sort=None, legend=alt.Legend(**LINE_LEGEND, orient="bottom"))
+    area = alt.Chart(bands).mark_area().encode(
+        x=x, y=alt.Y("lo:Q", title=y_title, axis=alt.Axis(format=".0%")), y2="hi:Q", color=color,
+        opacity=alt.Opacity("interval:N", title=None, sort=None, legend=alt.Legend(orient="top", direction="horizontal", symbolType="square"),
+                            scale=alt.Scale(domain=list(INTERVALS), range=[0.18, 0.4])),
+        tooltip=[alt.Tooltip("year:Q", format="d"), "series:N", "interval:N", alt.Tooltip("lo:Q", format=".1%"),
+                 alt.Tooltip("hi:Q", format=".1%")])
+    central = frame.dropna(subset=["value"])
+    line = alt.Chart(central).mark_line(point=True).encode(
+        x="year:Q", y="value:Q", color=color,
+        tooltip=[alt.Tooltip("year:Q", format="d"), "series:N", alt.Tooltip("value:Q", format=".1%")])
+    marks = pd.DataFrame({"at": list(rules), "label": [f"{r:.0%}" for r in rules]})
+    rule = alt.Chart(marks).mark_rule(strokeDash=[4, 4], color="#4a5568").encode(y="at:Q")
+    rule_labels = alt.Chart(marks).mark_text(align="left", baseline="bottom", dx=2, color="#4a5568", fontSize=11).encode(
+        y="at:Q", x=alt.value(0), text="label:N")
+    subject = central[central["series"] == central["series"].iloc[0]].set_index("year")
+    at_end = subject.loc[end]
+    seen = subject[subject.index <= last_observed]          # the data may not split the earliest years by vendor
+    past = "" if seen.empty else f"{_value(seen['value'].iloc[-1], '.1%')} in {seen.index[-1]} (observed), "
+    takeaway = (f"{subject['series'].iloc[0]}: {past}{_value(at_end['value'], '.1%')} forecast for {end} (50% interval "
+                f"{_value(at_end['p25'], '.0%')}–{_value(at_end['p75'], '.0%')}, 90% interval "
+                f"{_value(at_end['p5'], '.0%')}–{_value(at_end['p95'], '.0%')})")
+    return _titled_layer(shade, boundary, area, rule, rule_labels, line, labels, takeaway=takeaway, title=title,
+                         source_note=source_note)
+
+
+def probability_lines(frame: pd.DataFrame, last_observed: int, ticks: list[float], title: str, source_note: str,
+                      describe: Callable[[float], str]) -> alt.LayerChart:
+    """Probabilities by year (year, series, probability), observed then forecast, on a 0-100% axis ticked at `ticks`;
+    the takeaway gives each series' last value with `describe(p)` (its words)."""
+    years = sorted(frame["year"].unique())
+    first, end = years[0], years[-1]
+    x, (shade, boundary, labels) = _year_axis(first, end), _periods(first, end, last_observed)
+    shown = frame.dropna(subset=["probability"])
+    lines = alt.Chart(shown).mark_line(point=True).encode(
+        x=x, y=alt.Y("probability:Q", title="Probability", scale=alt.Scale(domain=[0, 1]),
+                     axis=alt.Axis(format=".0%", values=ticks)),
+        color=alt.Color("series:N", title=None, sort=None, legend=alt.Legend(**LINE_LEGEND, orient="bottom")),
+        tooltip=[alt.Tooltip("year:Q", format="d"), "series:N", alt.Tooltip("probability:Q", format=".1%")])
+    last = shown[shown["year"] == end]
+    takeaway = f"In {end}: " + "; ".join(f"{r.series} {_value(r.probability, '.1%')} ({describe(r.probability)})"
+                                         for r in last.itertuples())
+    return _titled_layer(shade, boundary, lines, labels, takeaway=takeaway, title=title, source_note=source_note)
 
 
 def tornado(frame: pd.DataFrame, x_title: str, title: str, source_note: str) -> alt.LayerChart:

@@ -1,0 +1,293 @@
+"""The answer to the essay's question, computed by one stated rule from the forecast's own numbers.
+
+Three things are kept apart:
+
+* what has already happened: the ASIC share of Amazon's accelerator spend in the last observed year and Nvidia's
+  revenue from AWS in the first and last observed years (estimated from Epoch AI's chip counts x chip prices, with the
+  data's 5th-95th percentiles);
+* whether Nvidia's revenue from AWS is likely to fall: P(revenue in the last forecast year < its level in the last
+  observed year) and P(< HALF of that level);
+* when the ASIC share of spend passes each threshold (QUARTER, MAJORITY): P(share > t) per year and the year from
+  which it stays above t (median and 5th-95th percentiles); a threshold the central observed estimate already passed
+  is said to be passed, not treated as a future event.
+
+The "at risk?" words follow from the second and third by RULES (first row that holds), whose bounds are the word
+scale's own (analysis.views.likelihood), so that the words and the rule cannot disagree. The inputs are read from a
+build's results (`from_results`: `section -> key -> item`, as results.json holds them); the same function serves the
+first screen, the brief, results.json (`Verdict.as_dict`) and section 0.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from analysis.data.units import fmt
+from analysis.views import likelihood
+
+QUESTION = "Is Nvidia's revenue from AWS at risk due to ASICs?"
+
+#: The ASIC share of spend whose passing the rule reads (the forecast's own thresholds, erosion.THRESHOLDS): 25%, about
+#: the ASIC share of AI servers shipped worldwide that TrendForce expects for 2026 (data/cross_checks.csv,
+#: trendforce-asic-share-2026: 0.27), so that above it AWS leans to ASICs more than the market does; and 50%, ASICs
+#: taking most of the spend.
+QUARTER, MAJORITY = 0.25, 0.50
+#: The second revenue level, 50% of the last observed year's (the first is that level itself, i.e. any fall): it
+#: separates a dip in Nvidia's sales to AWS from a collapse.
+HALF = 0.5
+#: The rule's probability bounds are the word scale's: a statement is made ("likely to fall") from the lower bound of
+#: "likely"; "possibly" from the lower bound of "about as likely as not".
+LIKELY = likelihood.lower_bound("likely")
+EVEN = likelihood.lower_bound("about as likely as not")
+
+ABOVE_KEY = re.compile(r"p_asic_above_(\d+)pct_(\d{4})")
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A number in a year, with its 5th-95th percentiles where it has them, and where results.json holds it."""
+    value: float
+    unit: str
+    year: int
+    p5: float | None = None
+    p95: float | None = None
+    address: str = ""
+
+    def text(self) -> str:
+        band = "" if self.p5 is None or self.p95 is None else f" ({fmt(self.p5, self.unit)}–{fmt(self.p95, self.unit)})"
+        return fmt(self.value, self.unit) + band
+
+
+@dataclass(frozen=True)
+class Stays:
+    """The first year from which the share stays above a threshold through the last forecast year: the median and
+    5th-95th percentiles over the draws (None: not above in the last forecast year), and the share of draws in which
+    it is not above then."""
+    median: float | None
+    p5: float | None
+    p95: float | None
+    never: float
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Everything the verdict reads. `p_above[t][year]` is P(ASIC share of spend > t) in that year (years with an
+    estimate); `p_fall` and `p_halve` compare Nvidia's revenue from AWS in the last forecast year `end` with
+    `revenue_last` and with HALF of it."""
+    revenue_first: Estimate
+    revenue_last: Estimate
+    share_last: Estimate
+    share_peak: Estimate
+    end: int
+    p_fall: float
+    p_halve: float
+    p_above: Mapping[float, Mapping[int, float]]
+    stays: Mapping[float, Stays]
+
+    @property
+    def last(self) -> int:
+        return self.revenue_last.year
+
+    def p_end(self, threshold: float) -> float:
+        return self.p_above[threshold][self.end]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One row of the rule: a condition as stated, the test of it, and the headline words (a template over `end`,
+    `last` and the scale's words for the inputs, `fall`, `halve`, `quarter`, `majority`)."""
+    name: str
+    condition: str
+    holds: Callable[[Inputs], bool]
+    words: str
+
+
+_FALL = "P(revenue in the last forecast year below its level in the last observed year)"
+_HALVE = f"P(revenue in the last forecast year below {HALF:.0%} of that level)"
+_QUARTER = f"P(ASIC share of spend > {QUARTER:.0%} in the last forecast year)"
+_MAJORITY = f"P(ASIC share of spend > {MAJORITY:.0%} in the last forecast year)"
+
+#: How the rule table shows the words a row takes from the scale.
+PLACEHOLDERS = {"fall": "[the word for P(fall)]", "halve": f"[the word for P(below {HALF:.0%})]",
+                "quarter": f"[the word for P(> {QUARTER:.0%})]", "majority": f"[the word for P(> {MAJORITY:.0%})]"}
+
+#: The rule, in order: the first row whose condition holds gives the headline.
+RULES = (
+    Rule("halves", f"{_HALVE} ≥ {LIKELY:.0%} and {_QUARTER} ≥ {EVEN:.0%}",
+         lambda i: i.p_halve >= LIKELY and i.p_end(QUARTER) >= EVEN,
+         f"Yes: a fall below {HALF:.0%} of its {{last}} level by {{end}} is {{halve}}"),
+    Rule("falls", f"{_FALL} ≥ {LIKELY:.0%} and {_QUARTER} ≥ {EVEN:.0%}",
+         lambda i: i.p_fall >= LIKELY and i.p_end(QUARTER) >= EVEN,
+         "Yes: a fall below its {last} level by {end} is {fall}"),
+    Rule("falls_not_from_asics", f"{_FALL} ≥ {LIKELY:.0%}",
+         lambda i: i.p_fall >= LIKELY,
+         "At risk, but not mainly from ASICs: a fall below its {last} level by {end} is {fall}, ASICs taking more than "
+         f"{QUARTER:.0%} of the spend {{quarter}}"),
+    Rule("may_fall", f"{_FALL} ≥ {EVEN:.0%}",
+         lambda i: i.p_fall >= EVEN,
+         "Possibly: a fall below its {last} level by {end} is {fall}"),
+    Rule("majority", f"{_MAJORITY} ≥ {EVEN:.0%}",
+         lambda i: i.p_end(MAJORITY) >= EVEN,
+         f"In share, not in dollars: ASICs taking more than {MAJORITY:.0%} of the spend by {{end}} is {{majority}}, a fall "
+         "in Nvidia's revenue {fall}"),
+    Rule("quarter", f"{_QUARTER} ≥ {EVEN:.0%}",
+         lambda i: i.p_end(QUARTER) >= EVEN,
+         "In share, not in dollars"),
+    Rule("not_yet", "otherwise", lambda i: True, "Not by {end}"),
+)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The answer: the headline words, the rule row that gave them, the rule as a table (`table`: each row's
+    condition, its words with this run's years, whether it is the row that held), the sentences on what happened, the
+    fall and when; `inputs` the rule's inputs with their values and where results.json holds them."""
+    headline: str
+    rule: str
+    table: list[dict]
+    happened: str
+    fall: str
+    when: str
+    inputs: dict[str, dict]
+
+    @property
+    def question(self) -> str:
+        return QUESTION
+
+    def as_dict(self) -> dict:
+        """The verdict as results.json holds it (`verdict.rule` is the rule table with the row that matched)."""
+        return {"question": QUESTION, "headline": self.headline, "matched": self.rule,
+                "rule": self.table, "thresholds": thresholds(), "inputs": self.inputs,
+                "sentences": {"happened": self.happened, "fall": self.fall, "when": self.when}}
+
+
+def thresholds() -> dict[str, dict]:
+    """The rule's named thresholds, with their rationale."""
+    return {"quarter": {"value": QUARTER, "why": "about the ASIC share of AI servers shipped worldwide that TrendForce "
+                                                "expects for 2026 (cross_checks.csv trendforce-asic-share-2026)"},
+            "majority": {"value": MAJORITY, "why": "ASICs taking most of AWS's accelerator spend"},
+            "half": {"value": HALF, "why": "the second revenue level (the first is the last observed year's level): a "
+                                          "collapse, not a dip"},
+            **{key: {"value": bound, "why": f"the lower bound of {likelihood.words(bound)!r} on the word scale"}
+               for key, bound in (("likely_bound", LIKELY), ("even_bound", EVEN))}}
+
+
+def decide(i: Inputs) -> Verdict:
+    """The verdict for the inputs `i`."""
+    rule = next(r for r in RULES if r.holds(i))
+    words = {"fall": likelihood.words(i.p_fall), "halve": likelihood.words(i.p_halve),
+             "quarter": likelihood.words(i.p_end(QUARTER)), "majority": likelihood.words(i.p_end(MAJORITY))}
+    headline = rule.words.format(end=i.end, last=i.last, **words)
+    table = [{"name": r.name, "if": r.condition, "then": r.words.format(end=i.end, last=i.last, **PLACEHOLDERS),
+              "matched": r is rule} for r in RULES]
+    used = {"p_fall": (i.p_fall, "fraction", "summary.p_nvidia_revenue_below_observed_last"),
+            "p_halve": (i.p_halve, "fraction", "summary.p_nvidia_revenue_below_half_observed_last"),
+            "revenue_level": (i.revenue_last.value, i.revenue_last.unit, i.revenue_last.address),
+            **{f"p_share_above_{round(t * 100)}pct": (i.p_end(t), "fraction", f"erosion.p_asic_above_{round(t * 100)}pct_{i.end}")
+               for t in (QUARTER, MAJORITY)},
+            "last_observed_year": (i.last, "year", i.revenue_last.address), "last_forecast_year": (i.end, "year", "")}
+    inputs = {name: {"value": value, "unit": unit, "from": address} for name, (value, unit, address) in used.items()}
+    return Verdict(headline, rule.name, table, happened(i), fall(i), when(i), inputs)
+
+
+def happened(i: Inputs) -> str:
+    """What has already happened, with the data's bands."""
+    first, last, share, peak = i.revenue_first, i.revenue_last, i.share_last, i.share_peak
+    earlier = (f" (after {fmt(peak.value, peak.unit)} in {peak.year})" if peak.year != share.year and peak.value > share.value
+               else "")
+    moved = "rose" if last.value > first.value else "fell"
+    apart = (last.p5 is not None and first.p95 is not None and last.p5 > first.p95) or \
+            (last.p95 is not None and first.p5 is not None and last.p95 < first.p5)
+    return (f"What happened (estimated from Epoch AI's chip counts × chip prices; 5th–95th percentiles in brackets): "
+            f"ASICs took {share.text()} of Amazon's accelerator spend in {share.year}{earlier} and Nvidia's revenue from AWS "
+            f"{moved} from {first.text()} in {first.year} to {last.text()} in {last.year}"
+            f"{'' if apart else ' (the two bands overlap)'}.")
+
+
+def fall(i: Inputs) -> str:
+    """Whether Nvidia's revenue from AWS is likely to fall, at both stated levels."""
+    level = i.revenue_last
+    return (f"Will it fall? Nvidia's revenue from AWS in {i.end} below its {i.last} level of {fmt(level.value, level.unit)} is "
+            f"{likelihood.words(i.p_fall)} (probability {fmt(i.p_fall, 'fraction')}); below {HALF:.0%} of it, "
+            f"{fmt(level.value * HALF, level.unit)}, {likelihood.words(i.p_halve)} ({fmt(i.p_halve, 'fraction')}).")
+
+
+def _passing(i: Inputs, t: float) -> str:
+    """When the ASIC share of spend passes `t`: already passed in the central observed estimate, or not; the
+    probability in the first and last forecast years; the year from which it stays above."""
+    share, peak, stays, pct = i.share_last, i.share_peak, i.stays[t], f"{t:.0%}"
+    if share.value > t:
+        now = f"already above in the central estimate for {share.year} ({fmt(share.value, share.unit)}); "
+    elif peak.value > t:
+        now = (f"above in the central estimate for {peak.year} ({fmt(peak.value, peak.unit)}) but not for {share.year} "
+               f"({fmt(share.value, share.unit)}); ")
+    else:
+        now = f"not yet ({fmt(share.value, share.unit)} in {share.year}); "
+    ahead = sorted(y for y in i.p_above[t] if y > i.last)
+    path = " to ".join(f"{fmt(i.p_above[t][y], 'fraction')} in {y}" for y in dict.fromkeys([ahead[0], i.end]))
+    after = likelihood.words(i.p_end(t))
+    never = f"not by {i.end}"
+    band = f"{fmt(stays.p5, 'year', never)} at the 5th percentile, {fmt(stays.p95, 'year', never)} at the 95th"
+    if stays.median is None:
+        stay = (f"in the median run it is not above {pct} in {i.end} (in {fmt(stays.never, 'fraction')} of runs it is not"
+                + ("" if stays.p5 is None else f"; the year from which it stays above: {band}") + ")")
+    else:
+        stay = f"in the median run it stays above {pct} from {fmt(stays.median, 'year')} on ({band})"
+    return f"above {pct} of the spend: {now}the probability goes {path} ({after} by {i.end}); {stay}"
+
+
+def when(i: Inputs) -> str:
+    """When the ASIC share of spend passes each threshold."""
+    parts = "; ".join(_passing(i, t) for t in (QUARTER, MAJORITY))
+    return f"When? {parts[0].upper()}{parts[1:]}."
+
+
+def _estimate(results: Mapping, address: str, year: int | None = None) -> Estimate:
+    item = lookup(results, address)
+    return Estimate(item["value"], item["unit"], int(item["year"]) if year is None else year, item.get("p5"),
+                    item.get("p95"), address)
+
+
+def lookup(results: Mapping, address: str) -> dict:
+    """The result at `section.key`; a missing one stops with its name."""
+    section, _, key = address.partition(".")
+    try:
+        return results[section][key]
+    except KeyError:
+        raise KeyError(f"verdict: no result {address!r} in this build") from None
+
+
+def from_results(results: Mapping) -> Inputs:
+    """The verdict's inputs from a build's results (`section -> key -> item`)."""
+    above: dict[float, dict[int, float]] = {}
+    for key, item in results["erosion"].items():
+        match = ABOVE_KEY.fullmatch(key)
+        if match and item["value"] is not None:
+            above.setdefault(int(match.group(1)) / 100, {})[int(match.group(2))] = item["value"]
+    stays = {}
+    for t in (QUARTER, MAJORITY):
+        year = lookup(results, f"erosion.year_asic_stays_above_{round(t * 100)}pct")
+        never = lookup(results, f"erosion.share_never_stays_above_{round(t * 100)}pct")["value"]
+        stays[t] = Stays(year["value"], year.get("p5"), year.get("p95"), never)
+    return Inputs(revenue_first=_estimate(results, "summary.nvidia_revenue_observed_first"),
+                  revenue_last=_estimate(results, "summary.nvidia_revenue_observed_last"),
+                  share_last=_estimate(results, "summary.asic_spend_share_observed_last"),
+                  share_peak=_estimate(results, "summary.asic_spend_share_observed_peak"),
+                  end=max(above[QUARTER]),
+                  p_fall=lookup(results, "summary.p_nvidia_revenue_below_observed_last")["value"],
+                  p_halve=lookup(results, "summary.p_nvidia_revenue_below_half_observed_last")["value"],
+                  p_above=above, stays=stays)
+
+
+def conditional_on(results: Mapping, changed: Mapping[str, object], scenario: str | None = None) -> str:
+    """What the probabilities assume, read from the run: the inputs drawn (with their 5th-95th percentiles), those held
+    fixed (with their values), from `results["assumptions"]`, and the scenario (if the build names one) and the values
+    set away from the defaults."""
+    items = list(results["assumptions"].values())
+    drawn = [f"{a['label']} {fmt(a['p5'], a['unit'])}–{fmt(a['p95'], a['unit'])}" for a in items if a.get("p5") is not None]
+    fixed = [f"{a['label']} {fmt(a['value'], a['unit'])}" for a in items if a.get("p5") is None and a["unit"] != "text"]
+    said = [f"{a['label']}: {a['value']}" for a in items if a["unit"] == "text"]
+    settings = ", ".join(f"{name} = {value}" for name, value in changed.items()) or "none (the defaults)"
+    return ("These probabilities are conditional on the model of section 3 and on its inputs. Drawn (5th–95th "
+            f"percentiles): {'; '.join(drawn)}. {'. '.join(said)}. Held fixed: {'; '.join(fixed)}. "
+            + (f"Scenario: {scenario}; " if scenario else "") + f"values set away from the defaults: {settings}.")
