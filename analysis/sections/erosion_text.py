@@ -49,6 +49,18 @@ def input_title(name: str, schema: dict[str, Parameter]) -> str:
     return f"{schema[f'{vendor}_ceiling'].title.split(' share')[0]}: {what}"
 
 
+def input_family(name: str, years) -> str | None:
+    """The path an input that is one year of a path belongs to, named with its years (None for any other input)."""
+    span = f"{years[0]}–{years[-1]}"
+    if name.startswith("capex_growth_"):
+        return f"Capex growth factor, each year {span}"
+    if name.startswith(erosion.CHIP_SHARE_STEP.format("")):
+        return f"Chips' share of capex, yearly step in log-odds, {span}"
+    if "_cost_step_" in name:
+        return f"Each challenger's cost per compute vs Nvidia, yearly step in log, {span}"
+    return None
+
+
 def inputs_table(specs: dict, schema: dict[str, Parameter]) -> pd.DataFrame:
     """The uncertain inputs with their 5th percentile, median and 95th percentile and source. The observed data are
     one input with many dimensions (drawn by analysis.observed), so they are listed without percentiles."""

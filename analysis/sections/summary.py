@@ -103,13 +103,21 @@ def assumptions(ds: Dataset, p: Params, schema: dict[str, Parameter], result: di
         code = schema[name].unit if name in schema else "number"
         return code if code in UNIT_FORMATS and code != "years" else "number"     # ratios and years read as plain numbers
     items: list[dict] = []
+    families: dict[str, dict] = {}
     for name, dist in specs.items():
+        family = erosion_text.input_family(name, model.forecast_years)
         if name == erosion.OBSERVED_INPUT:
             items.append({"key": name, "label": erosion_text.OBSERVED_LABEL, "unit": "text",
                           "value": "drawn within Epoch AI's unit bands and the chips' price ranges"})
+        elif family is not None:          # a path's yearly inputs, one item: the widest 5th-95th of its years
+            p5, p95 = float(dist.ppf(0.05)), float(dist.ppf(0.95))
+            group = families.setdefault(family, {"key": family, "label": family, "value": float(dist.median()),
+                                                 "unit": "number", "p5": p5, "p95": p95})
+            group["p5"], group["p95"] = min(group["p5"], p5), max(group["p95"], p95)
         else:
             items.append({"key": name, "label": erosion_text.input_title(name, schema), "value": float(dist.median()),
                           "unit": unit(name), "p5": float(dist.ppf(0.05)), "p95": float(dist.ppf(0.95))})
+    items[1:1] = list(families.values())
     idle = {f"{v.id}_{k}" for v in model.challengers if p[f"{v.id}_ceiling"] == 0 and f"{v.id}_ceiling" not in specs
             for k in outlook.VENDOR_PARAMETERS if k != "ceiling"} | {f"{v}_cost_ratio" for v in model.calibrated_cost}
     for name in outlook.parameters(ds):
