@@ -50,7 +50,7 @@ def test_erosion_grid_points_equal_the_central_estimate_of_a_run(ds, schema, def
     axes = outlook.what_if_axes(schema, defaults)
     points, lines = outlook.what_if(ds, defaults, schema, axes)
     assert len(points) == len(axes["trainium_ceiling"]) * len(axes["accelerator_share_change"]) * len(axes["capex_growth_scale"])
-    for point in ({}, {"trainium_ceiling": 0.6, "accelerator_share_change": axes["accelerator_share_change"][0],
+    for point in ({}, {"trainium_ceiling": axes["trainium_ceiling"][1], "accelerator_share_change": axes["accelerator_share_change"][0],
                        "capex_growth_scale": 1.5}):
         p = params.resolve({**point, "mc_draws": 1000}, ds)
         result = outlook.run(ds, p, schema, sensitivity=False)

@@ -90,7 +90,8 @@ def model_cases(ds: Dataset, base_p: Params, schema: dict[str, Parameter]) -> pd
                 if space is not None:             # the outcome's own measurement error, added in its space
                     forward, back = SPACES[space]
                     noise = forward(truth[metric][1:, years.index(year)]) - forward(outcome)
-                    draws = back(forward(draws) + noise[np.arange(draws.size) % noise.size])
+                    with np.errstate(divide="ignore"):        # a draw at 0 (or a share at 1) stays there
+                        draws = back(forward(draws) + noise[np.arange(draws.size) % noise.size])
                 rows.append(_row("model", origin, metric, label, unit, int(year), float(result["central"].loc[year, metric]),
                                  draws, outcome))
     return pd.DataFrame(rows)
