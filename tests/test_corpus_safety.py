@@ -301,7 +301,7 @@ def test_a_foreign_folder_named_like_a_leftover_stays(site, name):
 
 
 def test_a_foreign_previous_folder_blocks_only_the_fallback_swap(site, monkeypatch):
-    monkeypatch.setattr(outdir, "_exchange", lambda a, b: False)
+    monkeypatch.setattr(outdir, "exchange", lambda a, b: False)
     (site.parent / ".t1.previous").mkdir()
     (site.parent / ".t1.previous" / "thesis.tex").write_text("mine\n")
     with pytest.raises(outdir.OutError, match="is in the way"), outdir.claim(site) as staging:

@@ -169,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
                   "no change; nothing written" if not changed else "nothing written; review, then rerun with --accept")
             return 0
         if args.command in ("run", "score"):       # before any other work
-            out = outdir.check(args.out, protected=(args.data_dir or data.data_dir(), cache.configured_dir()))
+            out = outdir.check(args.out, protected=(args.data_dir or data.data_dir(), cache.protected_dir()))
         if args.command == "release":
             forecasts.check_new(args.version, args.forecasts_dir)
             forecast_date = args.forecast_date and forecasts.check_date(args.forecast_date)
