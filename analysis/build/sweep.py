@@ -29,11 +29,13 @@ is written.
 """
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
 import functools
 import html
 import itertools
 import json
+import logging
 import math
 import multiprocessing
 import os
@@ -312,23 +314,30 @@ def _run_dask(executor: str, args: tuple, batches: Iterator, sections: tuple[str
     if address is None:
         raise SweepError(f"--executor {executor!r}: expected 'local' or 'dask://HOST:PORT'")
     host, port = address.groups()
+    #: What a lost scheduler or worker raises (a future cancelled, a connection closed or timed out, a task whose
+    #: workers kept dying); any other exception is a bug, and shows its traceback.
+    lost = (concurrent.futures.CancelledError, asyncio.CancelledError, OSError, TimeoutError,
+            distributed.comm.CommClosedError, distributed.KilledWorker)
     try:
         client = distributed.Client(f"tcp://{host}:{port}", timeout="5s", set_as_default=False)
     except (OSError, TimeoutError) as exc:
         raise SweepError(f"--executor {executor}: cannot connect to a Dask scheduler ({type(exc).__name__})") from None
+    logging.disable(logging.CRITICAL)       # distributed logs tracebacks while it reconnects: the one line below says it
     try:
         with client:
             snapshot = client.scatter(args[0], broadcast=True)
             window = 2 * max(sum(client.nthreads().values()), 1)        # batches in flight
-            results, pending = [], distributed.as_completed()
+            results, pending = [], distributed.as_completed(loop=client.loop)
             for b in batches:
                 pending.add(client.submit(evaluate_batch, snapshot, *args[1:], b, sections, pure=False))
                 if pending.count() >= window:
                     results.append(next(pending).result())
             return results + [future.result() for future in pending]
-    except Exception as exc:        # a set's own error is caught in its batch: this is the cluster failing
+    except lost as exc:             # a set's own error is caught in its batch: this is the cluster failing
         raise ExecutorLost(f"--executor {executor}: the Dask cluster was lost during the sweep "
                            f"({type(exc).__name__}); nothing was written") from None
+    finally:
+        logging.disable(logging.NOTSET)
 
 
 def table(sweep: Sweep, results: list[dict]) -> pd.DataFrame:
