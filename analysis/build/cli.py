@@ -16,7 +16,7 @@ from analysis import data
 from analysis.build import cache, outdir
 from analysis.data import params, scenarios
 from analysis.models import forecasts
-from analysis.errors import UserError, report_interrupt, warn
+from analysis.errors import UserError, error, report_interrupt, warn
 from analysis.build.runner import NOTEBOOK_DIR, Job, NotebookFailed, execute_all
 
 
@@ -216,10 +216,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"wrote {out}/index.html, results.json and notebooks/")
         return 0
     except UserError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        error(str(exc))
         return exc.exit_status
     except NotebookFailed as exc:
-        print(f"error: notebook failed: {exc}", file=sys.stderr)
+        error(f"notebook failed: {exc}")
         return 1
     except KeyboardInterrupt:
         report_interrupt()
@@ -229,8 +229,8 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:              # a full disk, a folder removed under the build, ...
         where = f" ({exc.filename})" if exc.filename else ""
         kept = "; any previous report is left as it was" if args.command in ("run", "compare") else ""
-        print(f"error: {exc.strerror or exc}{where}{kept}", file=sys.stderr)
+        error(f"{exc.strerror or exc}{where}{kept}")
         return 1
     except ImportError as exc:          # a broken environment (e.g. vl-convert missing): `make` reinstalls it
-        print(f"error: {exc}; run `make report` to reinstall the environment", file=sys.stderr)
+        error(f"{exc}; run `make report` to reinstall the environment")
         return 1

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from analysis import data
 from analysis.build import outdir
-from analysis.errors import UserError
+from analysis.errors import UserError, printable, warn
 
 OWNER = "Amazon"
 SOURCE_ID = "epoch-ai-chip-counts"
@@ -51,7 +51,6 @@ KEYS = {"epoch_fleet": ("owner", "vendor", "chip", "quarter", "measure"),
 NUMBER = re.compile(r"\d+(\.\d+)?", re.ASCII)
 DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})", re.ASCII)
 GENERATED = re.compile(r"Estimates generated on: ([0-9-]+ [0-9:]+)")
-CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 SCRATCH_INFIX = ".refresh-"
 
 
@@ -215,11 +214,6 @@ def diff(old: dict[str, list[dict]], new: dict[str, list[dict]]) -> Diff:
         changed[table] = [(before[k], after[k]) for k in after if k in before
                           and any(before[k].get(c) != after[k][c] for c in COLUMNS[table])]
     return Diff(added, changed, removed)
-
-
-def printable(text: str) -> str:
-    """`text` without control characters (each shown as its escape), so that it is one line on a terminal."""
-    return CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 def markdown_code(text: str) -> str:
@@ -403,7 +397,6 @@ def replace_folder(directory: Path, write_new) -> None:
             if not outdir.exchange(scratch, directory):
                 raise RefreshFailed(f"refresh epoch: {parent} cannot swap two folders atomically "
                                     "(renameat2 RENAME_EXCHANGE); nothing was written")
-            _fsync_folder(parent)
         except OSError as exc:
             where = f" ({exc.filename})" if exc.filename else ""
             raise RefreshFailed(f"refresh epoch: cannot write the new data beside {directory}: "
@@ -411,6 +404,10 @@ def replace_folder(directory: Path, write_new) -> None:
         finally:
             if scratch is not None:
                 shutil.rmtree(scratch, ignore_errors=True)
+        try:                            # the new data/ is in place; this makes the swap durable
+            _fsync_folder(parent)
+        except OSError as exc:
+            warn(f"{directory} is replaced, but {parent} could not be flushed to the disk ({exc.strerror})")
 
 
 def changelog_entry(date: str, export: Path, stamps: list[str], lines: list[str], moves: list[str],
