@@ -136,7 +136,7 @@ SCENARIO_FILES = [
     ("huge-int", f'description: x\nvalues:\n  mc_draws: {{value: {LONG}, why: "r"}}\n'.encode(), "zz.yaml: parameter 'mc_draws'"),
     ("unknown-parameter", b'description: x\nvalues:\n  trainium_ceilng: {value: 0.5, why: "r"}\n', "zz.yaml: unknown parameter 'trainium_ceilng'"),
     ("extra-key", f"description: x\nextra: 1\nvalues:\n  {GOOD_VALUE}\n".encode(), "expected exactly 'description'"),
-    ("bool-key", b'description: x\nvalues:\n  yes: {value: 0.5, why: "r"}\n', "key True is not text"),
+    ("bool-key", b'description: x\nvalues:\n  yes: {value: 0.5, why: "r"}\n', "'yes' is a boolean in YAML 1.1"),
 ]
 
 
