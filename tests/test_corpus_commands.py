@@ -117,7 +117,7 @@ class _InlinePool(concurrent.futures.ThreadPoolExecutor):
         super().__init__(1)
 
 
-@pytest.mark.parametrize("workers", [None, 2])
+@pytest.mark.parametrize("workers", [None, 2, 1000])
 def test_a_sweep_starts_no_more_processes_than_cores(tmp_path, ds, monkeypatch, workers):
     path = tmp_path / "grid.yaml"
     path.write_text("description: 640 sets\nsections: [erosion]\ngrid:\n"
@@ -363,6 +363,24 @@ def test_faulting_each_write_of_accept_in_turn_leaves_the_old_or_the_new_data(tm
             shutil.rmtree(site / "data")
             shutil.copytree(ROOT / "data", site / "data")
     assert outcomes[-1] == "new" and fail_at > 20 and outcomes.count("old") >= fail_at - 3, outcomes
+
+
+def test_every_new_file_and_the_scratch_folder_reach_the_disk_before_the_exchange(data_copy, monkeypatch):
+    _quick_moves(monkeypatch)
+    synced, seen = set(), {}
+    real_fsync, real_exchange = os.fsync, outdir.exchange
+
+    def fsync(fd):
+        synced.add(os.readlink(f"/proc/self/fd/{fd}"))
+        return real_fsync(fd)
+
+    def exchange(a, b):
+        seen["unsynced"] = [p for p in [a, *a.iterdir()] if str(p) not in synced]
+        return real_exchange(a, b)
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(outdir, "exchange", exchange)
+    refresh.refresh(NEWER, data_copy, accept=True, today="2026-12-06")
+    assert seen == {"unsynced": []} and str(data_copy.parent) in synced
 
 
 def test_a_full_disk_during_accept_is_one_line_naming_a_path_and_status_1(data_copy, monkeypatch, capsys):
