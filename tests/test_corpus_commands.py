@@ -366,21 +366,33 @@ def test_faulting_each_write_of_accept_in_turn_leaves_the_old_or_the_new_data(tm
 
 
 def test_every_new_file_and_the_scratch_folder_reach_the_disk_before_the_exchange(data_copy, monkeypatch):
+    """At the exchange, each file of the scratch folder was fsynced after it was last opened for writing, and so was
+    the folder itself; the parent folder is fsynced after it."""
     _quick_moves(monkeypatch)
-    synced, seen = set(), {}
-    real_fsync, real_exchange = os.fsync, outdir.exchange
+    events: list[tuple[str, str]] = []
+    unsynced: list[list[str]] = []
+    real_open, real_fsync, real_exchange = builtins.open, os.fsync, outdir.exchange
+
+    def opened(file, mode="r", *args, **kwargs):
+        if any(c in mode for c in "wax+"):
+            events.append(("write", str(Path(file).absolute())))
+        return real_open(file, mode, *args, **kwargs)
 
     def fsync(fd):
-        synced.add(os.readlink(f"/proc/self/fd/{fd}"))
+        events.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))
         return real_fsync(fd)
 
     def exchange(a, b):
-        seen["unsynced"] = [p for p in [a, *a.iterdir()] if str(p) not in synced]
+        last = {path: kind for kind, path in events}
+        unsynced.append([str(p) for p in [a, *a.iterdir()] if last.get(str(p)) != "fsync"])
+        events.append(("exchange", str(b)))
         return real_exchange(a, b)
+    monkeypatch.setattr(builtins, "open", opened)
+    monkeypatch.setattr(io, "open", opened)
     monkeypatch.setattr(os, "fsync", fsync)
     monkeypatch.setattr(outdir, "exchange", exchange)
     refresh.refresh(NEWER, data_copy, accept=True, today="2026-12-06")
-    assert seen == {"unsynced": []} and str(data_copy.parent) in synced
+    assert unsynced == [[]] and events[-1] == ("fsync", str(data_copy.parent)), (unsynced, events[-3:])
 
 
 def test_a_full_disk_during_accept_is_one_line_naming_a_path_and_status_1(data_copy, monkeypatch, capsys):
