@@ -1,6 +1,9 @@
 """Errors that are the user's to fix: reported as one clear line and exit status 2, never a traceback; and the one
 line for an interrupted run."""
+import re
 import sys
+
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 class UserError(Exception):
@@ -29,4 +32,15 @@ def report_interrupt() -> None:
 
 def warn(message: str) -> None:
     """A one-line warning on stderr: something the user should know that does not stop the command."""
-    print(f"warning: {message}", file=sys.stderr, flush=True)
+    print(f"warning: {printable(message)}", file=sys.stderr, flush=True)
+
+
+def printable(text: str) -> str:
+    """`text` without control characters (each shown as its escape, e.g. a line break as \\n): one line on a
+    terminal, whatever a file or folder name holds."""
+    return CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
+
+
+def error(message: str) -> None:
+    """The one `error:` line on stderr."""
+    print(f"error: {printable(message)}", file=sys.stderr)

@@ -112,7 +112,6 @@ def test_every_accepted_edge_value_builds(name, monkeypatch):
 
 
 @pytest.mark.parametrize("name, values", [
-    ("as_of", ["0001-01-01", "9999-12-31"]),
     *((name, [allowed(DS)[0], allowed(DS)[-1]]) for name, allowed, _ in params.DATA_RULES),
 ])
 def test_date_and_quarter_extremes_build(name, values):

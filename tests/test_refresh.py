@@ -22,9 +22,10 @@ def _snapshot(folder):
 
 def test_the_importer_reproduces_todays_files_byte_for_byte():
     current = {t: refresh.read_table(DATA / f"{t}.csv") for t in refresh.KEYS}
-    rows = refresh.with_other_owners(refresh.import_export(EXPORT), current)
+    rows = refresh.import_export(EXPORT)
     for table in refresh.KEYS:
-        assert refresh._csv_text(table, rows[table]) == (DATA / f"{table}.csv").read_text(encoding="utf-8")
+        text = refresh._csv_text(table, refresh.merged(current[table], rows[table]))
+        assert text == (DATA / f"{table}.csv").read_text(encoding="utf-8")
         assert {r["owner"] for r in current[table]} == {refresh.OWNER, *refresh.OTHER_OWNERS}
     assert refresh.diff(current, rows).empty
 
@@ -91,7 +92,7 @@ def test_the_other_owners_rows_in_data_are_epochs_own():
 
 def test_the_diff_names_rows_added_changed_and_removed_with_old_and_new_values():
     old = {t: refresh.read_table(DATA / f"{t}.csv") for t in refresh.KEYS}
-    lines = refresh.describe(refresh.diff(old, refresh.with_other_owners(refresh.import_export(NEWER), old)))
+    lines = refresh.describe(refresh.diff(old, refresh.import_export(NEWER)))
     assert "epoch_fleet.csv: 3 added, 6 changed, 3 removed" in lines
     assert "epoch_cumulative.csv: 0 added, 1 changed, 0 removed" in lines
     assert "+ Amazon Nvidia B300 2026Q2 units: median 13346, p5 9651, p95 18611" in lines
@@ -125,13 +126,13 @@ def test_accept_updates_the_data_the_manifest_and_the_changelog(data_copy, capsy
     assert "no change; nothing written" in capsys.readouterr().out
 
 
-def _broken(tmp_path, name, old, new):
+def _broken(tmp_path, name, old, new, every=False):
     folder = tmp_path / "export"
     shutil.copytree(NEWER, folder)
     path = folder / name
     text = path.read_text(encoding="utf-8")
     assert old in text
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    path.write_text(text.replace(old, new, -1 if every else 1), encoding="utf-8")
     return folder
 
 
@@ -143,7 +144,15 @@ def _broken(tmp_path, name, old, new):
     (("nvidia_owners_quarters_by_chip.csv", "Number of Units,", "Units,"), "no column 'Number of Units'"),
     (("nvidia_owners_quarters_by_chip.csv", "1/1/2022,3/31/2022,5639", "2022-01-01,3/31/2022,5639"),
      "line 4, column 'Start date'"),
-    (("nvidia_owners_quarters_by_chip.csv", ",5639,3345,", ",2000,3345,"), "p5 <= median <= p95"),
+    (("nvidia_owners_quarters_by_chip.csv", ",5639,3345,", ",2000,3345,"),
+     "nvidia_owners_quarters_by_chip.csv, line 4 (row 2 of epoch_fleet.csv), column 'owner': value 'Amazon' fails "
+     "check p5 <= median <= p95"),
+    (("nvidia_owners_quarters_by_chip.csv", "5639,3345,9665,17885,10611,30654,7154176,4244469,12261904,A100,,,"
+      "Estimates generated on: 07-15-2026 18:00", "5639,3345,9665"), "nvidia_owners_quarters_by_chip.csv, line 4: 8 fields where the header has 18"),
+    (("nvidia_owners_quarters_by_chip.csv", ",Amazon,", ",Amazon,Amazon,"),
+     "nvidia_owners_quarters_by_chip.csv, line 4: 19 fields where the header has 18"),
+    (("trainium_owners_quarters_by_chip.csv", ",Amazon,Amazon,", ",Amazon,Anthropic,", True),
+     "trainium_owners_quarters_by_chip.csv: no rows for Amazon (column 'Owner')"),
     (("nvidia_owners_quarters_by_chip.csv", "B300,checked,", "B300,,"), "the model fails on the new rows"),
 ])
 def test_bad_exports_are_refused_in_one_line_and_nothing_is_written(tmp_path, data_copy, capsys, edit, culprit):
@@ -160,3 +169,4 @@ def test_bad_exports_are_refused_in_one_line_and_nothing_is_written(tmp_path, da
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("error: ") and culprit in err, err
     assert _snapshot(data_copy) == before
+    assert {p.name for p in tmp_path.iterdir()} <= {"data", "export"}         # no scratch folder, no lock

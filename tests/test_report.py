@@ -113,7 +113,7 @@ def test_a_failed_run_keeps_the_previous_report(built, tmp_path, monkeypatch, ca
     assert cli.main(["run", "--out", str(target)]) == 1
     assert capsys.readouterr().err == "error: notebook failed: 01_capex.ipynb: cell 3 raised KeyError: '2019Q1'\n"
     assert {p: p.read_bytes() for p in target.rglob("*") if p.is_file()} == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".kept.lock", "kept"]   # no staging folder left behind
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kept"]   # no staging folder (nor lock) left behind
 
 
 def test_scenario_with_an_override_changes_results_and_is_marked(tmp_path):

@@ -73,7 +73,7 @@ sample:
   ranges: {trainium_ceiling: [0.3, 0.7], trainium_takeover: [2, 9]}
 """
     first, again = (sweep.load(_file(tmp_path, text), ds) for _ in range(2))
-    assert first.sets == again.sets and len(first.sets) == 50
+    assert list(first.sets) == list(again.sets) and len(first.sets) == 50
     ceilings = [v["trainium_ceiling"] for v in first.sets]
     assert all(0.3 <= c <= 0.7 for c in ceilings) and len(set(ceilings)) == 50
 

@@ -53,6 +53,16 @@ def configured_dir() -> Path | None:
     return CACHE_DIR if configured is None else Path(configured) if configured else None
 
 
+def protected_dir() -> Path | None:
+    """The cache folder that an --out must stay out of: the configured one, unless it exists and is unsafe (then no
+    build uses it, and an --out inside it, say in the system's temporary folder, is no concern of the cache)."""
+    folder = configured_dir()
+    try:
+        return folder if folder is None or _unsafe(folder.stat()) is None else None
+    except OSError:
+        return folder               # not there yet: a build would create it
+
+
 def cache_dir() -> Path | None:
     """The cache folder if it is safe to use (`_refusal`), else None after a one-line warning on stderr."""
     return _checked(configured_dir())
@@ -76,6 +86,11 @@ def _refusal(folder: Path | None) -> str | None:
         info = folder.stat()
     except OSError as exc:
         return f"cannot be created ({exc.strerror})"
+    return _unsafe(info)
+
+
+def _unsafe(info: os.stat_result) -> str | None:
+    """Why a folder with this status must not hold the cache (None: it may)."""
     if not stat.S_ISDIR(info.st_mode):
         return "is not a folder"
     if info.st_uid != os.getuid():

@@ -16,7 +16,7 @@ from analysis import data
 from analysis.build import cache, outdir
 from analysis.data import params, scenarios
 from analysis.models import forecasts, hub
-from analysis.errors import UserError, report_interrupt, warn
+from analysis.errors import UserError, error, report_interrupt, warn
 from analysis.build.runner import NOTEBOOK_DIR, Job, NotebookFailed, execute_all
 
 
@@ -159,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
                   "no change; nothing written" if not changed else "nothing written; review, then rerun with --accept")
             return 0
         if args.command in ("run", "score"):       # before any other work
-            out = outdir.check(args.out, protected=(args.data_dir or data.data_dir(), cache.configured_dir()))
+            out = outdir.check(args.out, protected=(args.data_dir or data.data_dir(), cache.protected_dir()))
         if args.command == "release":
             hub.check_new(args.version, args.forecasts_dir)
             forecast_date = args.forecast_date and forecasts.check_date(args.forecast_date)
@@ -207,10 +207,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"wrote {out}/index.html, results.json and notebooks/")
         return 0
     except UserError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        error(str(exc))
         return exc.exit_status
     except NotebookFailed as exc:
-        print(f"error: notebook failed: {exc}", file=sys.stderr)
+        error(f"notebook failed: {exc}")
         return 1
     except KeyboardInterrupt:
         report_interrupt()
@@ -220,8 +220,8 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:              # a full disk, a folder removed under the build, ...
         where = f" ({exc.filename})" if exc.filename else ""
         kept = "; any previous report is left as it was" if args.command in ("run", "compare") else ""
-        print(f"error: {exc.strerror or exc}{where}{kept}", file=sys.stderr)
+        error(f"{exc.strerror or exc}{where}{kept}")
         return 1
     except ImportError as exc:          # a broken environment (e.g. vl-convert missing): `make` reinstalls it
-        print(f"error: {exc}; run `make report` to reinstall the environment", file=sys.stderr)
+        error(f"{exc}; run `make report` to reinstall the environment")
         return 1

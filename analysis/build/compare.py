@@ -274,7 +274,7 @@ def build(paths: list[Path], out: Path, dataset: Dataset, others: tuple[Dataset,
     `others`; their differences are then attributed to the data change and to each parameter. `before(values,
     runs)` is told the Monte Carlo work ahead (the outlook runs the attribution recomputes, at the heaviest run's
     values); `progress` gets one line per swap."""
-    out = outdir.check(out, protected=(dataset.directory, cache.configured_dir()))
+    out = outdir.check(out, protected=(dataset.directory, cache.protected_dir()))
     resolved = {p.resolve() for p in paths if p.exists()}
     if out.resolve() in resolved:
         raise CompareError(f"--out {out}: is one of the reports being compared; nothing was written")

@@ -4,8 +4,9 @@
   filesystem root, the repository and the project's own folders are refused before any work starts.
 - A build writes into a staging folder `.NAME.build-XXXXXXXX` beside NAME, then swaps it in with one atomic
   `renameat2(RENAME_EXCHANGE)`, so NAME always holds the old or the new report, whatever kills the process.
-- `.NAME.lock` (opened without following a symbolic link) serializes builds into one folder; the next build removes
-  what an interrupted one left behind, and only that: a staging folder is removed only if its MARKER names its own
+- `.NAME.lock` (opened without following a symbolic link) serializes builds into one folder and is removed when the
+  build ends; a lock file that no live process holds (its build was killed) is removed by the next build beside it
+  (`remove_stale_locks`). The next build also removes what an interrupted one left behind, and only that: a staging folder is removed only if its MARKER names its own
   build id, `.NAME.previous` only if it carries a finished report's MARKER (a folder someone else put there under
   such a name stays), and the target is checked again just before the swap.
 """
@@ -31,6 +32,8 @@ PROJECT_FOLDERS = tuple(REPOSITORY / name for name in (".git", "analysis", "data
 STAGING_INFIX = ".build-"
 PREVIOUS_SUFFIX = ".previous"
 _AT_FDCWD, _RENAME_EXCHANGE = -100, 2
+LOCK_SUFFIX = ".lock"
+LOCK_TEXT = re.compile(r"(pid \d+\n)?", re.ASCII)      # what a lock file holds (empty: written before this rule)
 BUILD_ID = 8                            # characters of the random part of a staging folder's name
 NAME_MAX = 255                          # bytes in a file name (Linux filesystems)
 
@@ -58,7 +61,8 @@ def check(out: Path, protected: tuple[Path | None, ...] = ()) -> Path:
             raise _refuse(out, f"would replace {folder}, which holds files this tool did not write")
     for folder in kept:
         if folder in target.parents:
-            raise _refuse(out, f"lies inside {folder}, which holds the project's own files")
+            what = "the project's own files" if folder in PROJECT_FOLDERS else "data or the execution cache"
+            raise _refuse(out, f"lies inside {folder}, which holds {what}")
     if target.exists():
         if not target.is_dir():
             raise _refuse(out, "is a file, not a report folder")
@@ -120,7 +124,7 @@ def recover(target: Path) -> None:
                 entry.rmdir()                   # empty: killed before its marker was written
 
 
-def _exchange(a: Path, b: Path) -> bool:
+def exchange(a: Path, b: Path) -> bool:
     """Atomically swap two paths (Linux renameat2); False where the system or filesystem cannot."""
     try:
         renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
@@ -143,7 +147,7 @@ def swap_in(staging: Path, target: Path) -> None:
         staging.rename(target)
         return
     previous = target.with_name(f".{target.name}{PREVIOUS_SUFFIX}")
-    if not _exchange(staging, target):      # two renames; `recover` repairs a kill between them
+    if not exchange(staging, target):      # two renames; `recover` repairs a kill between them
         if previous.exists() or previous.is_symlink():
             raise _refuse(target, f"{previous.name}, which this tool did not write, is in the way")
         target.rename(previous)
@@ -152,21 +156,70 @@ def swap_in(staging: Path, target: Path) -> None:
     shutil.rmtree(staging, ignore_errors=True)
 
 
-@contextlib.contextmanager
-def _locked(target: Path):
-    lock_path = target.with_name(f".{target.name}.lock")
+def _same_file(fd: int, path: Path) -> bool:
+    """Whether the open file `fd` is still the file at `path` (a lock removed and made anew is another file)."""
     try:
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
-    except OSError as exc:
-        why = "is a symbolic link" if exc.errno == errno.ELOOP else f"cannot be opened ({exc.strerror})"
-        raise OutError(f"--out {target}: the lock {lock_path.name} {why}; nothing was written") from None
-    with os.fdopen(fd, "r+", encoding="utf-8") as lock:
+        return os.path.samestat(os.fstat(fd), os.lstat(path))
+    except OSError:
+        return False
+
+
+def _take_stale(path: Path) -> int | None:
+    """An open, locked descriptor of the lock file `path` if no live process holds it and it holds only a lock's
+    text (so that it may be removed), else None."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        if _same_file(fd, path) and LOCK_TEXT.fullmatch(os.pread(fd, 100, 0).decode("ascii", "replace")):
+            return fd
+    except OSError:
+        pass
+    os.close(fd)
+    return None
+
+
+def remove_stale_locks(folder: Path) -> None:
+    """Remove the lock files in `folder` that no live process holds (left by builds that were killed)."""
+    for entry in folder.iterdir():
+        if entry.name.startswith(".") and entry.name.endswith(LOCK_SUFFIX) and (fd := _take_stale(entry)) is not None:
+            with contextlib.suppress(OSError):
+                entry.unlink()
+            os.close(fd)
+
+
+@contextlib.contextmanager
+def locked(target: Path, what: str = "--out"):
+    """Hold `.NAME.lock` beside `target` for the block (another holder: OutError naming `what`), then remove it."""
+    lock_path = target.with_name(f".{target.name}{LOCK_SUFFIX}")
+    for _ in range(3):                  # the file may be removed by its last holder between open and flock
         try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+        except OSError as exc:
+            why = "is a symbolic link" if exc.errno == errno.ELOOP else f"cannot be opened ({exc.strerror})"
+            raise OutError(f"{what} {target}: the lock {lock_path.name} {why}; nothing was written") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise OutError(f"--out {target}: another build into this folder is running (lock {lock_path.name}); "
+            os.close(fd)
+            raise OutError(f"{what} {target}: another build into this folder is running (lock {lock_path.name}); "
                            "nothing was written") from None
+        if _same_file(fd, lock_path):
+            break
+        os.close(fd)
+    else:
+        raise OutError(f"{what} {target}: the lock {lock_path.name} keeps changing; nothing was written")
+    try:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()}\n".encode("ascii"), 0)
+        remove_stale_locks(target.parent)
         yield
+    finally:
+        with contextlib.suppress(OSError):
+            lock_path.unlink()          # still ours: removed before the lock is released
+        os.close(fd)
 
 
 @contextlib.contextmanager
@@ -176,7 +229,7 @@ def claim(target: Path):
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         stack = contextlib.ExitStack()
-        stack.enter_context(_locked(target))
+        stack.enter_context(locked(target))
     except OSError as exc:
         raise _refuse(target, f"cannot write there ({exc.strerror})") from None
     with stack:

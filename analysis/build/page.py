@@ -60,6 +60,11 @@ def _sha256(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
 
 
+#: The Content-Security-Policy of a page without scripts (the brief, a sweep's page): nothing is fetched and no
+#: script runs; its own inline style applies, images only as data: URLs.
+STATIC_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+
+
 def page_assets(bundle: str) -> dict:
     """What a page embeds besides its content: its style sheet, its two scripts (the Vega bundle `bundle`, from
     `vega_script`, and page.js) and a Content-Security-Policy that lets nothing else in. Nothing is fetched

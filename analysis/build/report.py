@@ -23,7 +23,7 @@ import mistune
 import nbformat
 
 from analysis.build import cache, front, outdir
-from analysis.build.page import (TEMPLATES, chart_html, linkable, page_assets, register_download, slug, strict_json,
+from analysis.build.page import (STATIC_POLICY, TEMPLATES, chart_html, linkable, page_assets, register_download, slug, strict_json,
                                  vega_script, what_if_html, write_downloads)
 from analysis.models import freshness
 from analysis.views import likelihood
@@ -174,7 +174,7 @@ def build(out_dir: Path, values: Params, schema: dict[str, Parameter], dataset: 
           use_cache: bool = True, progress: Callable[[str], None] = lambda line: None) -> Path:
     """Run every notebook with `values` (reusing cached executions unless `use_cache` is false) and write the report
     folder atomically (see `outdir`); `progress` receives one line per notebook."""
-    out_dir = outdir.check(out_dir, protected=(dataset.directory, cache.configured_dir()))
+    out_dir = outdir.check(out_dir, protected=(dataset.directory, cache.protected_dir()))
     with outdir.claim(out_dir) as staging:
         (staging / "notebooks").mkdir()
         importlib.import_module("vl_convert")    # a broken environment stops here, before any worker or kernel starts
@@ -204,7 +204,7 @@ def build(out_dir: Path, values: Params, schema: dict[str, Parameter], dataset: 
             sections=sections, sources=sources, stale=stale.to_dict("records"), downloads=downloads,
             assets=assets), encoding="utf-8")
         (staging / "brief.html").write_text(TEMPLATES.get_template("brief.html.j2").render(
-            **context, headline_pngs=page.headline_pngs), encoding="utf-8")
+            **context, headline_pngs=page.headline_pngs, policy=STATIC_POLICY), encoding="utf-8")
         write_downloads(downloads, staging / "data")
         results = {"as_of": values.as_of, "data_version": dataset.version, "scenario": scenario,
                    "parameters": {name: values[name] for name in sorted(used)},

@@ -19,21 +19,30 @@ values, status, error, and every headline number as `section.key`), `sweep.json`
 response-surface charts (`charts/*.svg`, shown in `index.html`). A set that fails (e.g. a combination the schema's
 cross-parameter rules refuse) is a row with status `failed` and its error; the others are unaffected.
 
-Sets run in batches, on a local process pool (`--workers`, default every core) or on a Dask cluster
-(`--executor dask://HOST:PORT`; the workers need this package and its dependencies, the validated data travel with
-the tasks). Each set's numbers depend only on the data and its values, so the table is the same whatever the
-executor, the number of workers or the batch size.
+Sets run in batches, on a local process pool (`--workers`, default and at most the cores this process may use) or
+on a Dask cluster (`--executor dask://HOST:PORT`; the workers need this package and its dependencies, the validated
+data travel with the tasks). Each set's numbers depend only on the data and its values, so the table is the same
+whatever the executor, the number of workers or the batch size. A sweep has at most MAX_SETS sets, counted with
+Python integers that stop at the cap, and its sets are made one batch at a time (`Sets`), never all at once; at most
+two batches per worker are in flight. A cluster or worker lost mid-sweep is one line and exit status 1, and nothing
+is written.
 """
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
+import functools
 import html
 import itertools
 import json
+import logging
+import math
 import multiprocessing
 import os
 import re
 import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,7 +50,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import data
-from analysis.build import attribution, outdir
+from analysis.build import attribution, cache, outdir, page
 from analysis.data import params, scenarios
 from analysis.data import Dataset, shorten
 from analysis.errors import ParameterError, UserError
@@ -57,15 +66,47 @@ class SweepError(UserError):
     """A sweep file or executor that cannot be used (exit status 2)."""
 
 
+class ExecutorLost(UserError):
+    """The Dask cluster or a local worker process went away mid-sweep (exit status 1; nothing is written)."""
+
+    exit_status = 1
+
+
+class Sets(Sequence):
+    """Every set's values (fixed values included), made on demand: set i of a grid is the i-th combination in
+    `itertools.product` order (the last parameter varies fastest); set i of a sample takes row i of its columns."""
+
+    def __init__(self, fixed: dict, columns: dict[str, Sequence], grid: bool):
+        self.fixed, self.columns, self.grid = fixed, columns, grid
+        sizes = [len(v) for v in columns.values()]
+        self.total = math.prod(sizes) if grid else (sizes[0] if sizes else 0)
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __getitem__(self, index):           # an int only (a slice is refused)
+        if not isinstance(index, int) or not -self.total <= index < self.total:
+            raise IndexError(index)
+        index %= self.total
+        values = {}
+        for name, column in reversed(self.columns.items()) if self.grid else self.columns.items():
+            if self.grid:
+                index, position = divmod(index, len(column))
+            else:
+                position = index
+            values[name] = column[position]
+        return {**self.fixed, **{name: values[name] for name in self.columns}}
+
+
 @dataclass(frozen=True)
 class Sweep:
-    """A checked sweep: its description, sections, the swept parameter names and every set's values (fixed values
-    included), and the headline keys to chart."""
+    """A checked sweep: its description, sections, the swept parameter names, its sets, and the headline keys to
+    chart."""
 
     description: str
     sections: tuple[str, ...]
     names: tuple[str, ...]
-    sets: tuple[dict, ...]
+    sets: Sets
     charts: tuple[str, ...]
 
 
@@ -79,6 +120,18 @@ def _check_value(path: Path, ds: Dataset, fixed: dict, name, value) -> None:
         params.resolve({**fixed, name: value}, ds)
     except ParameterError as exc:
         raise _fail(path, f"{name}: {exc}") from None
+
+
+def count_sets(path: Path, sizes) -> int:
+    """The number of combinations of axes of these sizes, or SweepError as soon as the running product passes
+    MAX_SETS (Python integers: no size wraps around)."""
+    total = 1
+    for size in sizes:
+        total *= size
+        if total > MAX_SETS:
+            raise _fail(path, f"grid: more than {MAX_SETS:,} sets (a sweep has at most {MAX_SETS:,}); "
+                              "sweep fewer values, or draw a sample")
+    return total
 
 
 def _numbers(path: Path, where: str, value) -> list:
@@ -114,14 +167,11 @@ def load(path: Path, ds: Dataset) -> Sweep:
         axes = doc["grid"]
         if not isinstance(axes, dict) or not axes:
             raise _fail(path, "grid: expected a mapping of parameter -> list of values")
+        count_sets(path, (len(_numbers(path, f"grid.{name}", values)) for name, values in axes.items()))
         for name, values in axes.items():
-            for value in _numbers(path, f"grid.{name}", values):
+            for value in values:
                 _check_value(path, ds, fixed, name, value)
-        count = int(np.prod([len(v) for v in axes.values()]))
-        if count > MAX_SETS:
-            raise _fail(path, f"grid: {count} sets; a sweep has at most {MAX_SETS}")
-        combos = itertools.product(*axes.values())
-        sets = tuple({**fixed, **dict(zip(axes, combo))} for combo in combos)
+        sets = Sets(fixed, axes, grid=True)
     else:
         sets, axes = _sample(path, ds, fixed, doc["sample"])
     charts = doc.get("charts", [c for c in DEFAULT_CHARTS if c.split(".")[0] in sections])
@@ -130,7 +180,7 @@ def load(path: Path, ds: Dataset) -> Sweep:
     return Sweep(doc["description"], tuple(sections), tuple(axes), sets, tuple(charts))
 
 
-def _sample(path: Path, ds: Dataset, fixed: dict, spec) -> tuple[tuple[dict, ...], dict]:
+def _sample(path: Path, ds: Dataset, fixed: dict, spec) -> tuple[Sets, dict]:
     """n sets drawn uniformly within each range (integers for int parameters), with a seeded generator."""
     if not isinstance(spec, dict) or set(spec) != {"n", "seed", "ranges"}:
         raise _fail(path, "sample: expected exactly n, seed and ranges")
@@ -143,7 +193,7 @@ def _sample(path: Path, ds: Dataset, fixed: dict, spec) -> tuple[tuple[dict, ...
         raise _fail(path, "sample.ranges: expected a mapping of parameter -> [low, high]")
     schema = params.schema(ds)
     rng = np.random.default_rng(seed)
-    columns: dict[str, list[int] | list[float]] = {}
+    columns: dict[str, Sequence] = {}
     for name, bounds in ranges.items():
         if not isinstance(bounds, list) or len(bounds) != 2 or not all(
                 isinstance(b, (int, float)) and not isinstance(b, bool) for b in bounds) or not bounds[0] < bounds[1]:
@@ -152,12 +202,12 @@ def _sample(path: Path, ds: Dataset, fixed: dict, spec) -> tuple[tuple[dict, ...
         for value in bounds:
             _check_value(path, ds, fixed, name, value)
         if schema[name].type == "int":
-            columns[name] = [int(v) for v in rng.integers(int(lo), int(hi) + 1, n)]
+            columns[name] = rng.integers(int(lo), int(hi) + 1, n).tolist()
         elif schema[name].type == "float":
-            columns[name] = [float(v) for v in rng.uniform(lo, hi, n)]
+            columns[name] = rng.uniform(lo, hi, n).tolist()
         else:
             raise _fail(path, f"sample.ranges.{name}: a {schema[name].type} parameter cannot be sampled; use a grid")
-    return tuple({**fixed, **{k: v[i] for k, v in columns.items()}} for i in range(n)), ranges
+    return Sets(fixed, columns, grid=False), ranges
 
 
 # --- evaluation ----------------------------------------------------------------------------------------------
@@ -196,15 +246,27 @@ def evaluate_batch(snapshot: bytes, version: str, directory: str, batch: list[tu
     return out
 
 
-def _batches(sweep: Sweep, size: int) -> list[list[tuple[int, dict]]]:
-    indexed = list(enumerate(sweep.sets))
-    return [indexed[i:i + size] for i in range(0, len(indexed), size)]
+def _batches(sweep: Sweep, size: int) -> Iterator[list[tuple[int, dict]]]:
+    """The sets in batches of `size`, each made when it is needed."""
+    for start in range(0, len(sweep.sets), size):
+        yield [(i, sweep.sets[i]) for i in range(start, min(start + size, len(sweep.sets)))]
 
 
-def check_executor(executor: str) -> str:
-    """'local' or 'dask://HOST:PORT'."""
+def cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def check_executor(executor: str, workers: int | None = None) -> str:
+    """'local' or 'dask://HOST:PORT'; --workers from 1 to the cores available, for the local pool only."""
     if executor != "local" and not DASK_ADDRESS.fullmatch(executor):
         raise SweepError(f"--executor {executor!r}: expected 'local' or 'dask://HOST:PORT'")
+    if workers is not None and executor != "local":
+        raise SweepError(f"--workers {shorten(workers, 40)}: only for the local pool (a Dask cluster has its "
+                         "own workers)")
+    if workers is not None and not 1 <= workers <= cores():
+        raise SweepError(f"--workers {shorten(workers, 40)}: from 1 to the {cores()} cores available here "
+                         "(for more, start a Dask cluster and give --executor dask://HOST:PORT)")
     return executor
 
 
@@ -214,19 +276,36 @@ def run(sweep: Sweep, ds: Dataset, executor: str = "local", workers: int | None 
     args = (snapshot, ds.version, str(ds.directory))
     batches = _batches(sweep, batch)
     if executor == "local":
-        workers = workers or os.cpu_count() or 1
-        if workers == 1:
+        processes = min(workers or cores(), cores(), -(-len(sweep.sets) // batch))
+        if processes <= 1:
             results = [evaluate_batch(*args, b, sweep.sections) for b in batches]
         else:
-            context = multiprocessing.get_context("forkserver")
-            with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
-                results = list(pool.map(evaluate_batch, *zip(*[(*args, b, sweep.sections) for b in batches])))
+            results = _run_pool(processes, args, batches, sweep.sections)
     else:
         results = _run_dask(executor, args, batches, sweep.sections)
     return sorted((row for rows in results for row in rows), key=lambda r: r["set"])
 
 
-def _run_dask(executor: str, args: tuple, batches: list, sections: tuple[str, ...]) -> list[list[dict]]:
+def _run_pool(processes: int, args: tuple, batches: Iterator, sections: tuple[str, ...]) -> list[list[dict]]:
+    """The batches on a pool of `processes`, at most two batches per process submitted at a time."""
+    context = multiprocessing.get_context("forkserver")
+    results: list[list[dict]] = []
+    try:
+        with concurrent.futures.ProcessPoolExecutor(processes, mp_context=context) as pool:
+            pending: set[concurrent.futures.Future] = set()
+            for b in itertools.chain(batches, [None]):
+                if b is not None:
+                    pending.add(pool.submit(functools.partial(evaluate_batch, *args), b, sections))
+                if len(pending) >= 2 * processes or b is None:
+                    done, pending = concurrent.futures.wait(
+                        pending, return_when="ALL_COMPLETED" if b is None else "FIRST_COMPLETED")
+                    results += [future.result() for future in done]
+    except BrokenProcessPool:
+        raise ExecutorLost("sweep: a worker process died (killed, or out of memory); nothing was written") from None
+    return results
+
+
+def _run_dask(executor: str, args: tuple, batches: Iterator, sections: tuple[str, ...]) -> list[list[dict]]:
     try:
         import distributed
     except ImportError:
@@ -235,14 +314,30 @@ def _run_dask(executor: str, args: tuple, batches: list, sections: tuple[str, ..
     if address is None:
         raise SweepError(f"--executor {executor!r}: expected 'local' or 'dask://HOST:PORT'")
     host, port = address.groups()
+    #: What a lost scheduler or worker raises (a future cancelled, a connection closed or timed out, a task whose
+    #: workers kept dying); any other exception is a bug, and shows its traceback.
+    lost = (concurrent.futures.CancelledError, asyncio.CancelledError, OSError, TimeoutError,
+            distributed.comm.CommClosedError, distributed.KilledWorker)
     try:
         client = distributed.Client(f"tcp://{host}:{port}", timeout="5s", set_as_default=False)
     except (OSError, TimeoutError) as exc:
         raise SweepError(f"--executor {executor}: cannot connect to a Dask scheduler ({type(exc).__name__})") from None
-    with client:
-        snapshot = client.scatter(args[0], broadcast=True)
-        futures = [client.submit(evaluate_batch, snapshot, *args[1:], b, sections, pure=False) for b in batches]
-        return client.gather(futures)
+    logging.disable(logging.CRITICAL)       # distributed logs tracebacks while it reconnects: the one line below says it
+    try:
+        with client:
+            snapshot = client.scatter(args[0], broadcast=True)
+            window = 2 * max(sum(client.nthreads().values()), 1)        # batches in flight
+            results, pending = [], distributed.as_completed(loop=client.loop)
+            for b in batches:
+                pending.add(client.submit(evaluate_batch, snapshot, *args[1:], b, sections, pure=False))
+                if pending.count() >= window:
+                    results.append(next(pending).result())
+            return results + [future.result() for future in pending]
+    except lost as exc:             # a set's own error is caught in its batch: this is the cluster failing
+        raise ExecutorLost(f"--executor {executor}: the Dask cluster was lost during the sweep "
+                           f"({type(exc).__name__}); nothing was written") from None
+    finally:
+        logging.disable(logging.NOTSET)
 
 
 def table(sweep: Sweep, results: list[dict]) -> pd.DataFrame:
@@ -308,19 +403,18 @@ def write(out: Path, sweep: Sweep, frame: pd.DataFrame, meta: dict) -> Path:
             svg = vl_convert.vegalite_to_svg(spec)
             (staging / "charts" / _file_name(name)).write_text(svg, encoding="utf-8")
             figures.append(f"<figure>{svg}<figcaption>{html.escape(name)}</figcaption></figure>")
-        page = (f"<!doctype html><html lang=en><meta charset=utf-8><title>Sweep</title>"
+        body = (f"<!doctype html><html lang=en><meta charset=utf-8>"
+                f"<meta http-equiv=Content-Security-Policy content=\"{page.STATIC_POLICY}\"><title>Sweep</title>"
                 f"<h1>Sweep: {html.escape(sweep.description)}</h1><p>{len(frame)} parameter sets, {len(failed)} failed; "
                 f"every set's headline numbers in <a href=sweep.csv>sweep.csv</a>.</p>{''.join(figures)}</html>\n")
-        (staging / "index.html").write_text(page, encoding="utf-8")
+        (staging / "index.html").write_text(body, encoding="utf-8")
     return out
 
 
 def build(grid_file: Path, out: Path, ds: Dataset, executor: str = "local", workers: int | None = None) -> tuple[Path, pd.DataFrame]:
     """Check everything, run the sweep, write `out`."""
-    out = outdir.check(out, protected=(ds.directory,))
-    check_executor(executor)
-    if workers is not None and workers < 1:
-        raise SweepError(f"--workers {workers}: must be at least 1")
+    out = outdir.check(out, protected=(ds.directory, cache.protected_dir()))
+    check_executor(executor, workers)
     sweep = load(grid_file, ds)
     start = time.perf_counter()
     frame = table(sweep, run(sweep, ds, executor, workers))

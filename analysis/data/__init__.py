@@ -71,10 +71,14 @@ def write_manifest(directory: Path | None = None) -> Path:
     directory = Path(directory or data_dir())
     if not directory.is_dir():
         raise DataError(f"{directory}: data directory not found")
-    lines = [f"{_sha256(p)}  {p.name}\n" for p in _csv_files(directory)]
     target = directory / MANIFEST
-    target.write_text("".join(lines), encoding="utf-8")
+    target.write_text(manifest_text(directory), encoding="utf-8")
     return target
+
+
+def manifest_text(directory: Path) -> str:
+    """The manifest of the CSV files in `directory`: one '<sha256>  <name>' line each, sorted by name."""
+    return "".join(f"{_sha256(p)}  {p.name}\n" for p in _csv_files(directory))
 
 
 def verify_manifest(directory: Path) -> str:

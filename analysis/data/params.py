@@ -15,10 +15,10 @@ import math
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from analysis.data import Dataset, load_dataset, shorten
 from analysis.data.memo import per_dataset
@@ -59,8 +59,28 @@ def _quarters_with_an_h100_price(dataset: Dataset) -> list[str]:
     return [f"{year}Q{q}" for year in sorted(rows["as_of"]) for q in range(1, 5)]
 
 
-#: Rules between a parameter and the data: (name, its allowed values in a dataset, what they are).
+class DateSpan(NamedTuple):
+    """The dates from `first` to `last` (ISO text; `in` tests a date, [0] and [-1] are the bounds)."""
+
+    first: str
+    last: str
+
+    def __contains__(self, value: object) -> bool:
+        return isinstance(value, str) and self.first <= value <= self.last
+
+
+def _data_span(dataset: Dataset) -> DateSpan:
+    """From the first year of the company figures (financials.csv) to the last forecast year (capex_outlook.csv)."""
+    first = min(dataset["financials"]["period_end"])[:4]
+    last = int(max(dataset["capex_outlook"]["year"]))
+    return DateSpan(f"{first}-01-01", f"{last}-12-31")
+
+
+#: Rules between a parameter and the data: (name, its allowed values in a dataset, what they are). Every date
+#: parameter has one (a test checks), so that no date lies centuries away from the data.
 DATA_RULES = (
+    ("as_of", _data_span, "a date within the data's span, from the first year of financials.csv to the last "
+                          "forecast year of capex_outlook.csv"),
     ("focus_quarter", _quarters_with_amazon_capex, "a quarter with Amazon gross capex in financials.csv"),
     ("gpu_purchase_quarter", _quarters_with_an_h100_price, "a quarter of a year with an Epoch AI H100 price in accelerator_specs.csv"),
 )
@@ -127,8 +147,9 @@ class Parameter:
                 raise bad
             try:
                 return dt.date.fromisoformat(value).isoformat()
-            except ValueError:
-                raise bad from None
+            except ValueError as exc:
+                raise ParameterError(f"parameter '{self.name}': got {shorten(value)}, which is not a date in the "
+                                     f"calendar ({exc})") from None
         if self.type == "quarter":
             if not QUARTER_PATTERN.fullmatch(value):
                 raise bad
@@ -175,7 +196,7 @@ class Rules:
     DATA_RULES (so that `Params.replace` checks a change as `resolve` does, without the dataset)."""
 
     schema: dict[str, Parameter]
-    allowed: dict[str, list[str]]
+    allowed: dict[str, Sequence[str]]
 
     def resolve(self, overrides: Mapping[Any, object], base: Mapping[str, Value] | None = None) -> Params:
         """`base` (else the defaults) updated with validated overrides; an unknown name or a bad value raises
@@ -268,7 +289,7 @@ class Params(ParameterFields, Mapping[str, Value]):
 
 
 @per_dataset
-def _data_rule_values(dataset: Dataset) -> dict[str, list[str]]:
+def _data_rule_values(dataset: Dataset) -> dict[str, Sequence[str]]:
     return {name: allowed_in(dataset) for name, allowed_in, _ in DATA_RULES}
 
 

@@ -5,9 +5,12 @@
       trainium_ceiling: {value: 0.75, why: "..."}
 
 Every value goes through the parameter schema; a bad file stops the run with exit status 2. Files are read
-strictly: UTF-8 (a byte-order mark is dropped), at most MAX_BYTES, plain YAML (no anchors, aliases or tags,
-no key given twice), and a scenario's name is a name, never a path. $ANALYSIS_SCENARIO_DIR, if set, replaces
-scenarios/ (tests use it; kernels inherit it).
+strictly: UTF-8 (a byte-order mark is dropped), at most MAX_BYTES, nested at most MAX_DEPTH deep, plain YAML (no
+anchors, aliases or tags, no key given twice), and a scenario's name is a name, never a path. PyYAML reads YAML 1.1,
+whose plain scalars YAML 1.2 reads otherwise (`33:45` is 2025 in base 60, `1_000` is 1000, `0x10` is 16, `010` is
+8, `on`/`off`/`yes`/`no` are booleans, `2026-02-20` is a date): each such unquoted form is refused by name
+(`YAML11_FORMS`), so a value means the same in every YAML reader; a date is written quoted.
+$ANALYSIS_SCENARIO_DIR, if set, replaces scenarios/ (tests use it; kernels inherit it).
 """
 from __future__ import annotations
 
@@ -26,7 +29,26 @@ SCENARIO_DIR_ENV = "ANALYSIS_SCENARIO_DIR"
 NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,63}", re.ASCII)
 MAX_BYTES = 64 * 1024
 MAX_TEXT = 500
+MAX_DEPTH = 10
 FORBIDDEN_TOKENS = {yaml.AnchorToken: "an anchor (&)", yaml.AliasToken: "an alias (*)", yaml.TagToken: "a tag (!)"}
+OPENING = (yaml.BlockMappingStartToken, yaml.BlockSequenceStartToken, yaml.FlowMappingStartToken,
+           yaml.FlowSequenceStartToken)
+CLOSING = (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)
+#: Unquoted scalars that YAML 1.1 (PyYAML) and YAML 1.2 read differently: (pattern, what it is, what to write instead).
+YAML11_FORMS = (
+    (re.compile(r"\d{4}-\d{1,2}-\d{1,2}([Tt ].*)?", re.ASCII), "an unquoted date",
+     "quote the date, \"{value}\", which is then checked as a date"),
+    (re.compile(r"[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?", re.ASCII), "a base-60 number in YAML 1.1 (33:45 = 2025)",
+     "write the number in decimal, or quote it"),
+    (re.compile(r"[-+]?0[xXoObB][0-9A-Fa-f_]*", re.ASCII), "a hexadecimal, octal or binary number",
+     "write the number in decimal"),
+    (re.compile(r"[-+]?[0-9.]*[0-9]_[0-9_.]*([eE][-+]?[0-9]+)?", re.ASCII), "a number with '_' between its digits, "
+     "which YAML 1.1 reads as the number and YAML 1.2 as text", "write the digits without '_'"),
+    (re.compile(r"[-+]?0[0-9]+", re.ASCII), "a number with a leading zero, octal in YAML 1.1 and decimal in YAML 1.2",
+     "write it without the leading zero"),
+    (re.compile(r"yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF"), "a boolean in YAML 1.1 and text in YAML 1.2",
+     "write true or false, or quote the text"),
+)
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -63,17 +85,33 @@ def _parse(path: Path):
     except UnicodeDecodeError as exc:
         raise ParameterError(f"{path}: not UTF-8 text (byte {exc.start})") from None
     try:
-        for token in yaml.scan(text, Loader=yaml.SafeLoader):
-            for kind, what in FORBIDDEN_TOKENS.items():
-                if isinstance(token, kind):
-                    raise ParameterError(f"{path}, line {token.start_mark.line + 1}: {what} is not allowed "
-                                         "in a scenario file (write each value out)")
+        _check_tokens(path, text)
         return yaml.load(text, Loader=_UniqueKeyLoader)      # a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f", line {mark.line + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ParameterError(f"{path}{where}: not valid YAML ({problem})") from None
+
+
+def _check_tokens(path: Path, text: str) -> None:
+    """Refuse anchors, aliases and tags, nesting deeper than MAX_DEPTH (before the recursive composer sees it) and
+    the unquoted forms of YAML11_FORMS, each with its line."""
+    depth = 0
+    for token in yaml.scan(text, Loader=yaml.SafeLoader):
+        line = f"{path}, line {token.start_mark.line + 1}"
+        for kind, what in FORBIDDEN_TOKENS.items():
+            if isinstance(token, kind):
+                raise ParameterError(f"{line}: {what} is not allowed in a scenario file (write each value out)")
+        depth += isinstance(token, OPENING) - isinstance(token, CLOSING)
+        if depth > MAX_DEPTH:
+            raise ParameterError(f"{line}: nested more than {MAX_DEPTH} levels deep; a scenario or sweep file is "
+                                 "a few levels of mappings and lists")
+        if isinstance(token, yaml.ScalarToken) and token.plain:
+            for pattern, what, instead in YAML11_FORMS:
+                if pattern.fullmatch(token.value):
+                    raise ParameterError(f"{line}: {shorten(token.value)} is {what}; "
+                                         + instead.format(value=token.value[:40]))
 
 
 def _text(value) -> bool:
