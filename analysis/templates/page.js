@@ -42,8 +42,17 @@ document.querySelectorAll("section[data-what-if]").forEach(function (box) {
   function tagged(rows, setting) {
     return rows.map(function (r) { var t = Object.assign({}, r); t.setting = setting; return t; });
   }
-  // The chart: the chosen values' lines (solid) over the defaults' (dashed, the reference), on the y axis fixed in
-  // Python over the whole grid, with a rule at the chosen value when the x axis is itself a control.
+  // The y axis fits the lines shown (chosen and defaults), as present.fitted_y_domain does in Python.
+  function fit(spec, rows) {
+    var y = spec.encoding.y, values = rows.map(function (r) { return r[y.field]; })
+      .filter(function (v) { return typeof v === "number" && isFinite(v); });
+    if (values.length) {
+      y.scale = Object.assign({}, y.scale || {}, {domain: [Math.min.apply(null, values), Math.max.apply(null, values)],
+                                                  nice: true, zero: false});
+    }
+  }
+  // The chart: the chosen values' lines (solid) over the defaults' (dashed, the reference), with a rule at the chosen
+  // value when the x axis is itself a control.
   function chart(chosen) {
     var spec = fitted(JSON.parse(JSON.stringify(w.chart)));
     var notes = (spec.title && spec.title.subtitle) || [];
@@ -52,9 +61,10 @@ document.querySelectorAll("section[data-what-if]").forEach(function (box) {
     var shown = tagged(lines.filter(function (r) { return matches(r, chosen, w.x); }), "chosen values");
     var reference = tagged(lines.filter(function (r) { return matches(r, defaults, w.x); }), "defaults");
     spec.datasets[spec.data.name] = shown.concat(reference);
+    fit(spec, shown.concat(reference));
     spec.encoding.strokeDash = {field: "setting", type: "nominal", title: null,
       scale: {domain: ["chosen values", "defaults"], range: [[1, 0], [5, 4]]},
-      legend: {symbolType: "stroke", symbolStrokeWidth: 2.5, symbolSize: 400}};
+      legend: {symbolType: "stroke", symbolStrokeWidth: 2.5, symbolSize: 400, symbolStrokeColor: "#1d2430"}};
     var control = w.controls.filter(function (c) { return c.name === w.x; })[0];
     if (!control) { return spec; }
     var top = {}, inner = {};

@@ -307,13 +307,15 @@ def payback_text(months: float, life_years: float) -> str:
     return fmt(months, "months")
 
 
-def fixed_y_domain(spec: dict, lines: pd.DataFrame) -> dict:
-    """`spec` with its y scale fixed to the range of its y field over every row of `lines` (the whole grid)."""
+def fitted_y_domain(spec: dict, rows: pd.DataFrame) -> dict:
+    """`spec` with its y scale fitted to the y values of `rows` (the lines it shows: the chosen values' and the
+    defaults'), so that the lines fill the plot; page.js refits it the same way at every choice."""
     view = next(v for v in [spec, *spec.get("layer", [])] if "y" in v.get("encoding", {}))
     y = view["encoding"]["y"]
-    values = pd.to_numeric(lines[y["field"]], errors="coerce")
+    values = pd.to_numeric(rows[y["field"]], errors="coerce")
     values = values[np.isfinite(values)]
-    y["scale"] = {**y.get("scale", {}), "domain": [float(values.min()), float(values.max())], "nice": True, "zero": False}
+    if len(values):
+        y["scale"] = {**y.get("scale", {}), "domain": [float(values.min()), float(values.max())], "nice": True, "zero": False}
     return spec
 
 
@@ -331,7 +333,8 @@ def _set_text(value) -> str:
 def publish_what_if(name: str, title: str, description: str, axes: dict[str, list], schema: dict, values: Params,
                     points: pd.DataFrame, outputs: dict[str, tuple[str, str]], x: str,
                     chart_of: Callable[[pd.DataFrame], alt.TopLevelMixin], lines: pd.DataFrame | None = None,
-                    series: str | None = None, within_life: dict[str, str] | None = None) -> None:
+                    series: str | None = None, within_life: dict[str, str] | None = None,
+                    shown: dict[str, tuple[str, list[str]]] | None = None) -> None:
     """Publish a what-if grid computed by the model: the report shows one control per parameter in `axes` (its
     grid values), the `outputs` (column: (label, unit)) of the selected grid point (one row per `series` value),
     a chart and the `--set` line that rebuilds the view as a full report. The page only looks grid points up.
@@ -340,8 +343,10 @@ def publish_what_if(name: str, title: str, description: str, axes: dict[str, lis
     shown where every control but the chart's `x` field matches; `chart_of(lines at the run's values)` draws
     them. `values` is the run's parameter set: controls start at its values, and its other differences from the
     defaults enter the `--set` line. `within_life` maps an output in months (a payback) to the column of `points`
-    holding the asset's life in years: a value missing or not before the end of life reads "not within life". The
-    chart's y axis is fixed over the whole grid, so that moving a control moves the line, not the axis. The payload
+    holding the asset's life in years: a value missing or not before the end of life reads "not within life".
+    `shown` maps a control to the label and per-value texts a reader reads instead of its schema title and
+    formatted values (e.g. capex growth "×1.25" with the 2030 capex it gives). The chart's y axis fits the lines
+    shown (the chosen values' and the defaults'), refitted at every choice. The payload
     is compact: `rows` are lists (the `columns` of `points`, then the formatted text of each output), `lines`
     columns and rows."""
     if not TABLE_NAME.fullmatch(name):
@@ -350,11 +355,18 @@ def publish_what_if(name: str, title: str, description: str, axes: dict[str, lis
     if lines is None:
         lines = points
     match = [n for n in axes if n != x]
-    initial = lines[(lines[match] == pd.Series({n: values[n] for n in match})).all(axis=1)]
-    spec = fixed_y_domain(chart_spec(chart_of(initial)), lines)
-    controls = [{"name": n, "label": schema[n].title, "unit": "" if schema[n].unit in UNIT_FORMATS else unit_label(schema[n].unit),
+
+    def at(chosen) -> pd.DataFrame:
+        return lines[(lines[match] == pd.Series({n: chosen[n] for n in match})).all(axis=1)]
+    initial = at(values)
+    defaults = at({n: schema[n].default for n in match})
+    spec = fitted_y_domain(chart_spec(chart_of(initial)), pd.concat([initial, defaults]))
+    shown = shown or {}
+    controls = [{"name": n, "label": shown.get(n, (schema[n].title, None))[0],
+                 "unit": "" if n in shown or schema[n].unit in UNIT_FORMATS else unit_label(schema[n].unit),
                  "values": list(v),
-                 "labels": [fmt(value, schema[n].unit) for value in v], "set": [_set_text(value) for value in v],
+                 "labels": shown[n][1] if n in shown else [fmt(value, schema[n].unit) for value in v],
+                 "set": [_set_text(value) for value in v],
                  "default": schema[n].default, "value": values[n]} for n, v in axes.items()]
 
     def cells(frame, digits=None):   # rows as lists; JSON has no NaN or infinity: those become null (shown n/a)
@@ -374,7 +386,7 @@ def publish_what_if(name: str, title: str, description: str, axes: dict[str, lis
                "outputs": [{"column": c, "label": label, "unit": unit} for c, (label, unit) in outputs.items()],
                "rows": rows, "x": x, "chart": spec,
                "lines": None if own else {"columns": [str(c) for c in lines.columns], "rows": cells(lines, CHART_DIGITS)},
-               "command": " ".join([f"python -m analysis run --out {WHAT_IF_OUT}", *base])}
+               "command": " ".join([f".venv/bin/python -m analysis run --out {WHAT_IF_OUT}", *base])}
     display({WHAT_IF_MIMETYPE: payload,
              "text/plain": f"What-if: {title}. Controls: {', '.join(axes)}; {len(points)} grid rows computed by the "
                            "model (interactive in the report, index.html)."}, raw=True)
