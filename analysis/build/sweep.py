@@ -294,7 +294,7 @@ def response_charts(sweep: Sweep, frame: pd.DataFrame) -> dict[str, dict]:
                 chart = alt.Chart(sub).mark_circle(size=16, opacity=0.5).encode(
                     x=alt.X("setting:Q", title=name), y=alt.Y("result:Q", title=key))
             else:
-                means = sub.groupby("setting", as_index=False)["result"].mean()
+                means = sub.groupby("setting", as_index=False).agg(result=("result", "mean"))
                 takeaway = f"{key} {_direction(means, name)} (mean over the others)"
                 chart = alt.Chart(means).mark_line(point=True).encode(
                     x=alt.X("setting:O", title=name, axis=alt.Axis(labelAngle=0)),
