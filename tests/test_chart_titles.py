@@ -65,3 +65,12 @@ def test_takeaway_rules_compare_series_and_read_whole_years():
         "In 2025Q4: Nvidia at 5 and Amazon at 3 (count)"
     assert charts.compared_bars(bars.assign(quarter=["a", "b", "a", "b"]), "quarter", "vendor", "n", "count", ",.0f",
                                 over_time=False) == "b is highest: Nvidia at 5 and Amazon at 3 (count)"
+
+
+def test_every_dash_legend_draws_a_swatch():
+    """A legend of line styles gives its symbols a stroke colour (on lines with points Vega-Lite draws none)."""
+    dashed = [enc["strokeDash"] for _, spec in _specs() for _, enc, _ in _views(spec)
+              if isinstance(enc.get("strokeDash"), dict) and enc["strokeDash"].get("legend") is not None]
+    assert dashed
+    for channel in dashed:
+        assert channel["legend"]["encode"]["symbols"]["update"]["stroke"]["value"], channel

@@ -67,7 +67,7 @@ def test_what_if_charts_fit_their_lines_steps_are_round_and_capex_growth_reads_r
             ends = {param.low, param.high, param.minimum, param.maximum, c["default"], c["value"]}
             assert all(round(v, 2) == v for v in c["values"] if v not in ends), c["values"]
     growth = next(c for c in payloads["erosion"]["controls"] if c["name"] == "capex_growth_scale")
-    assert "×" in growth["label"] and "capex" in growth["label"] and growth["unit"] == ""
+    assert "capex growth factor" in growth["label"] and growth["unit"] == ""
     capex = {v: float(text.rsplit("$", 1)[1].rstrip("B").replace(",", "")) for v, text in zip(growth["values"], growth["labels"])}
     assert all(text.startswith(f"×{v:g}: ") for v, text in zip(growth["values"], growth["labels"]))
     years = round(math.log2(capex[2.0] / capex[1.0]))            # one factor of 2 per forecast year
@@ -176,4 +176,7 @@ def test_moving_a_control_shows_the_python_value_of_that_grid_point(page, ds, sc
         assert shown["rows"] == [[fmt(summary["nvidia_revenue_2027_2030"], "USD_billion"),
                                   fmt(summary["asic_spend_share_2027_2030"], "fraction")]]
         off.page.wait_for_timeout(500)
+        swatches = off.page.eval_on_selector_all(".what-if-chart g.role-legend-symbol path[stroke-dasharray]",
+                                                 "paths => paths.map(p => p.getAttribute('stroke'))")
+        assert len(swatches) == 4 and all(s and s != "transparent" for s in swatches), swatches   # chosen, defaults
         assert off.errors == [] and off.blocked == []

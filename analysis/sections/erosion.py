@@ -118,7 +118,7 @@ def what_if(v: SimpleNamespace, x: Collector) -> None:
               outputs={"nvidia_revenue_2027_2030": ("Nvidia revenue from AWS, 2027-2030", "USD_billion"),
                        "asic_spend_share_2027_2030": ("ASIC share of accelerator spend, 2027-2030", "fraction")},
               x="year", lines=lines.assign(series="central estimate"), chart_of=_what_if_chart,
-              shown={"capex_growth_scale": ("Each year's capex growth factor ×", _capex_growth_texts(v, growth))})
+              shown={"capex_growth_scale": ("Each year's capex growth factor", _capex_growth_texts(v, growth))})
 
 
 def thresholds(v: SimpleNamespace, x: Collector) -> None:

@@ -3,14 +3,32 @@
 var EMBED_OPTIONS = {mode: "vega-lite", renderer: "svg", actions: false, defaultStyle: false,
                      tooltip: {disableDefaultStyle: true}};
 // Charts take the width of their container (the notebooks' fixed width is for JupyterLab and the PNG).
+// On a phone a legend takes one column as wide as the screen, so that its labels are not cut.
 function fitted(spec) {
   spec.width = "container";
   spec.autosize = {type: "fit-x", contains: "padding"};
+  if (window.innerWidth <= 700 && spec.config && spec.config.legend) {
+    spec.config.legend.columns = 1;
+    spec.config.legend.labelLimit = Math.max(window.innerWidth - 90, 160);
+  }
   return spec;
 }
+// Printed, a chart drawn at the screen's width would be scaled down to the paper's (its text to about 6 pt): before
+// printing every chart is redrawn at the printed width (A4 less 12 mm margins, 703 CSS px) and a lower plot height,
+// after it at its own.
+var PRINT_WIDTH = 703, PRINT_HEIGHT = 110, VIEWS = [];
+function keep(result) { VIEWS.push({view: result.view, box: result.view.container(), height: result.view.height()}); }
+function redraw(printing) {
+  VIEWS.forEach(function (v) {
+    var width = printing ? PRINT_WIDTH : v.box.clientWidth;
+    if (width > 0) { v.view.width(width).height(printing ? Math.min(PRINT_HEIGHT, v.height) : v.height).run(); }
+  });
+}
+window.addEventListener("beforeprint", function () { redraw(true); });
+window.addEventListener("afterprint", function () { redraw(false); });
 document.querySelectorAll("script[data-chart]").forEach(function (node) {
   var spec = fitted(JSON.parse(node.textContent));
-  vegaEmbed("#" + node.getAttribute("data-chart"), spec, EMBED_OPTIONS)
+  vegaEmbed("#" + node.getAttribute("data-chart"), spec, EMBED_OPTIONS).then(keep)
     .catch(function (error) { console.error("chart " + node.getAttribute("data-chart") + ": " + error); });
 });
 // What-if boxes: every number and chart point is a grid point computed in Python at build time; this script only
@@ -64,7 +82,8 @@ document.querySelectorAll("section[data-what-if]").forEach(function (box) {
     fit(spec, shown.concat(reference));
     spec.encoding.strokeDash = {field: "setting", type: "nominal", title: null,
       scale: {domain: ["chosen values", "defaults"], range: [[1, 0], [5, 4]]},
-      legend: {symbolType: "stroke", symbolStrokeWidth: 2.5, symbolSize: 400, symbolStrokeColor: "#1d2430"}};
+      legend: {symbolType: "stroke", symbolStrokeWidth: 2.5, symbolSize: 400,
+               encode: {symbols: {update: {stroke: {value: "#1d2430"}}}}}};   // a swatch: as present.DASH_SWATCH
     var control = w.controls.filter(function (c) { return c.name === w.x; })[0];
     if (!control) { return spec; }
     var top = {}, inner = {};

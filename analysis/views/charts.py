@@ -15,7 +15,7 @@ import pandas as pd
 WIDTH = 640
 DIVERGING_SCHEME: Final = "blueorange"     # colour-blind safe (no red-green)
 LINE_LEGEND: dict[str, Any] = {"symbolType": "stroke", "symbolStrokeWidth": 2.5, "symbolSize": 400}   # shows each line's dash
-DASH_LEGEND: dict[str, Any] = {**LINE_LEGEND, "symbolStrokeColor": "#1d2430"}   # a dash legend has no colour of its own
+DASH_LEGEND: dict[str, Any] = LINE_LEGEND          # its swatches get a stroke colour in present.chart_spec
 OBSERVED, FORECAST = "observed", "forecast"
 #: Lines of successive series get thinner, so that a line drawn over another where they coincide leaves it visible.
 STROKES = alt.Scale(range=[5, 3, 1.6])
@@ -224,7 +224,7 @@ def irr_heat_map(frame: pd.DataFrame, title: str, source_note: str, mid: float) 
                         scale=alt.Scale(scheme=DIVERGING_SCHEME, type="symlog", domainMid=mid, reverse=True)),
         tooltip=[alt.Tooltip("utilization:O", format=".0%"), "price_scale:O", alt.Tooltip("irr_annual:Q", format=".1%")],
         **enc)
-    text = alt.Chart(frame).mark_text(fontSize=9).transform_filter("isValid(datum.irr_annual)").encode(
+    text = alt.Chart(frame).mark_text(fontSize=11).transform_filter("isValid(datum.irr_annual)").encode(
         text=alt.Text("irr_annual:Q", format=".0%"), **enc)
     return _titled_layer(rect, text, takeaway=takeaway, title=title, source_note=source_note)
 

@@ -40,6 +40,9 @@ WHAT_IF_OUT = "reports/what-if"
 #: Okabe & Ito's colour-blind-safe palette, blue first: every categorical colour of every chart (no red-green pair).
 CATEGORY_COLOURS = ["#0072B2", "#E69F00", "#56B4E9", "#D55E00", "#009E73", "#CC79A7", "#F0E442", "#000000"]
 CHART_HEIGHT = 200
+#: Every chart text (axes, legends, titles, labels) at least this size: 11 px on a phone, and 8.25 pt printed, where
+#: page.js draws the charts at the printed width (so they are not scaled down).
+CHART_FONT_PX = 11
 CHART_DIGITS = 6         # significant digits of a what-if chart's points (its numbers shown are formatted in Python)
 TABLE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
 UNESCAPED_DOLLAR = re.compile(r"(?<!\\)\$")
@@ -87,9 +90,27 @@ def chart_bundle(chart: alt.TopLevelMixin, description: str | None = None) -> di
 def chart_spec(chart: alt.TopLevelMixin, description: str | None = None) -> dict:
     """A chart's Vega-Lite spec with the report's legend style and a text description (`description`, then a
     summary of its axes, series and ranges)."""
-    spec = (chart.configure_legend(orient="bottom", labelLimit=0, columns=2)
+    spec = (chart.configure_legend(orient="bottom", labelLimit=0, columns=2, labelFontSize=CHART_FONT_PX,
+                                   titleFontSize=CHART_FONT_PX)
+            .configure_axis(labelFontSize=CHART_FONT_PX, titleFontSize=CHART_FONT_PX)
+            .configure_title(fontSize=CHART_FONT_PX + 2, subtitleFontSize=CHART_FONT_PX)
             .configure_range(category=CATEGORY_COLOURS).configure_view(continuousHeight=CHART_HEIGHT).to_dict())
     spec["description"] = " ".join(filter(None, [description or spec.get("description"), describe(spec)]))
+    return _dash_swatches(spec)
+
+
+#: The stroke of a line-style legend's symbols: such a legend has no colour of its own, and on lines drawn with
+#: points Vega-Lite gives its symbols none (they would show no swatch). Altair's schema has no legend `encode`, which
+#: Vega-Lite compiles, so it is set on the spec.
+DASH_SWATCH = {"symbols": {"update": {"stroke": {"value": "#1d2430"}}}}
+
+
+def _dash_swatches(spec: dict) -> dict:
+    """`spec` with every strokeDash legend drawing its symbols with DASH_SWATCH's stroke (in every layer)."""
+    for view in [spec, *spec.get("layer", [])]:
+        channel = view.get("encoding", {}).get("strokeDash")
+        if isinstance(channel, dict) and channel.get("legend", {}) is not None:
+            channel["legend"] = {**channel.get("legend", {}), "encode": DASH_SWATCH}
     return spec
 
 
