@@ -105,18 +105,26 @@ def write(path: Path, results: dict, downloads: list[dict], ds: Dataset, schema:
     _sheet(book, "Parameters", ["Parameter", "Label", "Unit", "Value (this run)", "Default", "Sourced low", "Sourced high",
                                 "Allowed minimum", "Allowed maximum", "Confidence", "Source id", "Source title",
                                 "Publisher", "URL"], _parameter_rows(ds, schema, values, used))
-    stamp = datetime.datetime.fromisoformat(str(values.as_of))
-    book.properties.created = book.properties.modified = stamp
+    book.properties.created = datetime.datetime.fromisoformat(str(values.as_of))
     book.save(path)
     _fixed_times(path)
     return path
 
 
+MODIFIED = re.compile(rb"<dcterms:modified([^>]*)>[^<]*</dcterms:modified>")
+CREATED = re.compile(rb"<dcterms:created[^>]*>([^<]*)</dcterms:created>")
+
+
 def _fixed_times(path: Path) -> None:
-    """Rewrite the workbook's zip with one fixed time on every member, so that the same report gives the same bytes
-    (openpyxl stamps each member with the time of saving)."""
+    """Rewrite the workbook's zip with one fixed time on every member and its "modified" property equal to its
+    "created" one (the report's as-of date), so that the same report gives the same bytes (openpyxl stamps both
+    with the time of saving)."""
     with zipfile.ZipFile(path) as archive:
         members = [(info.filename, archive.read(info)) for info in archive.infolist()]
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, body in members:
+            if name == "docProps/core.xml":
+                created = CREATED.search(body)
+                stamp = created[1] if created else b""
+                body = MODIFIED.sub(rb"<dcterms:modified\1>" + stamp.replace(b"\\", b"") + rb"</dcterms:modified>", body)
             archive.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), body, zipfile.ZIP_DEFLATED)
