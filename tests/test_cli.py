@@ -4,12 +4,14 @@ from __future__ import annotations
 import io
 import json
 import math
+import re
+from pathlib import Path
 
 import pytest
 
 from analysis.build import cli, report
 from analysis.data import params, scenarios
-from tests.conftest import run_cli
+from tests.conftest import ROOT, run_cli
 
 REASON = 'why: "a test value"'
 
@@ -137,3 +139,16 @@ def test_progress_goes_to_stderr_only_on_a_terminal(monkeypatch, terminal):
     monkeypatch.setattr(cli.sys, "stderr", Stream())
     cli._progress("[1/5] 00_summary.ipynb executed (1.0 s)")
     assert cli.sys.stderr.getvalue() == ("[1/5] 00_summary.ipynb executed (1.0 s)\n" if terminal else "")
+
+
+def test_commands_shown_on_pages_and_in_the_quick_start_run_in_the_projects_environment():
+    """A page shows `.venv/bin/python -m analysis ...`, never a bare `python -m analysis` (which a system Python
+    without the packages cannot run); the README's quick start says so and states the Python version."""
+    from analysis.views import present
+    shown = [p.read_text(encoding="utf-8") for p in (ROOT / "analysis" / "templates").iterdir()]
+    shown.append(Path(present.__file__).read_text(encoding="utf-8"))
+    for text in shown:
+        assert not re.search(r"(?<!\.venv/bin/)python -m analysis (run|compare|sweep)", text)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    quick = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    assert "Python 3.11" in quick and ".venv/bin/python -m analysis run" in quick

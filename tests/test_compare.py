@@ -238,3 +238,21 @@ def test_runs_on_two_data_versions_split_into_the_data_change_and_each_parameter
     written = json.loads((out / "compare.json").read_text())
     assert written["attribution"][0]["data"] == {"a": ds.version, "b": new.version}
     assert change.replace(">", "&gt;") in (out / "index.html").read_text()
+
+
+def test_the_first_screen_leads_with_the_changed_parameters_and_each_runs_verdict(page, runs):
+    """At 1366x768, before any scrolling: every changed parameter with its values before and after, and each run's
+    verdict words as its report's first screen would say them."""
+    saved = json.loads((page / "compare.json").read_text())
+    expected = [compare.front.verdict(json.loads((r / "results.json").read_text())["results"])["headline"] for r in runs]
+    with offline_page(viewport={"width": 1366, "height": 768}) as off:
+        off.page.goto((page / "index.html").as_uri())
+        lead = off.page.evaluate("""() => {
+            const lead = document.querySelector('#changed');
+            return {bottom: lead.getBoundingClientRect().bottom, text: lead.textContent,
+                    verdicts: Array.from(lead.querySelectorAll('td.verdict-words')).map(e => e.textContent)}; }""")
+    assert lead["bottom"] <= 768, lead
+    assert lead["verdicts"] == expected
+    for name in saved["differing_parameters"]:
+        assert name in lead["text"]
+    assert "0.72 → 0.7" in lead["text"] and "0.7 → 0.5" in lead["text"]      # trainium_ceiling, utilization

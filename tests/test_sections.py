@@ -55,12 +55,39 @@ def test_notebook_cells_narrate_only(ds):
                 assert len(cell.source.splitlines()) <= MAX_CELL_LINES, (path.name, cell.source)
 
 
-def test_parameters_cells_hold_no_default():
-    """A notebook's parameters cell binds only `overrides` to an empty dict: every default is in data/parameters.csv."""
+def test_parameters_cells_declare_every_parameter_with_no_default(ds):
+    """A notebook's parameters cell binds `overrides` to an empty dict and each parameter its section reads to None
+    ("the default from data/parameters.csv"): every default stays in data/parameters.csv, and the cell is the one
+    `Section.parameters_cell` writes (`make notebooks`), so it lists exactly the section's parameters."""
     for path in notebook_paths():
         cell = next(c for c in _code_cells(path) if "parameters" in c.metadata.get("tags", []))
+        section = by_notebook(path.name)
+        assert cell.source == section.parameters_cell(ds), f"{path.name}: run `make notebooks`"
         tree = ast.parse(cell.source)
-        assert [ast.unparse(node) for node in tree.body] == ["overrides = {}"], path.name
+        assert [ast.unparse(node) for node in tree.body] == ["overrides = {}"] + [
+            f"{name} = None" for name in section.parameter_names(ds)], path.name
+
+
+def test_papermill_takes_a_parameter_by_name_without_a_warning_and_lists_them(ds, tmp_path, caplog):
+    """`papermill -p utilization 0.5` (through papermill's API): no "unknown parameter" warning, and the section's
+    headline number moves; `papermill --help-notebook` (inspect_notebook) lists every parameter the section reads."""
+    section = SECTIONS["portfolio"]
+    source = ROOT / "notebooks" / section.notebook
+    listed = papermill.inspect_notebook(str(source))
+    assert list(listed) == ["overrides", *section.parameter_names(ds)]
+    assert "Utilization" in listed["utilization"]["help"]
+    caplog.set_level("WARNING", logger="papermill")
+    out = tmp_path / "out.ipynb"
+    papermill.execute_notebook(str(source), str(out), parameters={"utilization": 0.5}, cwd=str(source.parent),
+                               kernel_name="python3", progress_bar=False)
+    assert not [r for r in caplog.records if "unknown parameter" in r.getMessage().lower()]
+    published = [o["data"]["application/vnd.awsaccel.section+json"] for c in nbformat.read(str(out), as_version=4).cells
+                 for o in c.get("outputs", []) if "application/vnd.awsaccel.section+json" in o.get("data", {})]
+    ran = {r["key"]: r["value"] for p in published for r in p["results"]}
+    default = {h.key: h.value for h in section.compute(ds, section.values({}, ds)).headlines}
+    npv = next(k for k in default if "npv" in k)
+    assert ran[npv] != default[npv]
+    assert ran[npv] == {h.key: h.value for h in section.compute(ds, section.values({"utilization": 0.5}, ds)).headlines}[npv]
 
 
 def _defaults_bound(text: str, p: params.Parameter) -> list[str]:

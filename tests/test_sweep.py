@@ -45,9 +45,9 @@ def test_the_table_is_identical_on_a_process_pool_and_on_dask(tmp_path):
         assert cli.main(["sweep", str(grid), "--out", str(tmp_path / "dask"), "--executor", address]) == 0
     pool, dask = ((tmp_path / name / "sweep.csv").read_bytes() for name in ("pool", "dask"))
     assert pool == dask and pool.count(b"\n") == 7
-    assert sorted(p.name for p in (tmp_path / "pool" / "charts").iterdir()) == [
-        "erosion.asic_share_of_spend_2027_2030-by-parameter.svg", "erosion.asic_share_of_spend_2027_2030-surface.svg",
-        "erosion.nvidia_revenue_2027_2030-by-parameter.svg", "erosion.nvidia_revenue_2027_2030-surface.svg"]
+    assert sorted(p.name for p in (tmp_path / "pool" / "charts").iterdir()) == sorted(
+        f"erosion.{key}-{chart}.svg" for key in ("asic_share_of_spend_2027_2030", "nvidia_revenue_2027_2030")
+        for chart in ("by-trainium_ceiling", "by-capex_growth_scale", "surface"))
 
 
 def test_a_failing_set_is_reported_and_the_others_run(tmp_path, ds):
@@ -104,3 +104,36 @@ def test_bad_sweep_input_is_one_line_exit_2_nothing_written(tmp_path, capsys, te
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("error: ") and culprit in err, err
     assert not out.exists()
+
+
+def test_the_sweep_page_draws_every_chart_with_marks_and_titled_from_the_data(tmp_path, ds):
+    """The page of a two-parameter grid: its charts (each headline against each parameter, and the heat map) are
+    drawn in a browser with marks (headline keys hold dots, which Vega-Lite would read as nested fields and draw
+    nothing), under the report's style sheet and Content-Security-Policy, with no request and no error."""
+    s = sweep.load(_file(tmp_path, GRID), ds)
+    frame = sweep.table(s, sweep.run(s, ds, workers=1))
+    out = sweep.write(tmp_path / "sw", s, frame, {"data_version": ds.version})
+    specs = sweep.response_charts(s, frame)
+    assert len(specs) == 6
+    for spec in specs.values():
+        fields = {v["field"] for v in spec["encoding"].values() if isinstance(v, dict) and "field" in v}
+        assert not any("." in f for f in fields), fields
+        title = spec["title"]["text"]
+        assert "erosion." in title and not title.startswith("Highest")
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert "Content-Security-Policy" in page and "font: 16px/1.5 system-ui" in page
+    from tests.browser import offline_page
+    with offline_page(viewport={"width": 1366, "height": 768}) as offline:
+        offline.page.goto((out / "index.html").as_uri(), wait_until="load")
+        offline.page.wait_for_function(
+            "n => Array.from(document.querySelectorAll('div.vega-chart')).filter(d => d.querySelector('svg.marks')).length === n",
+            arg=len(specs), timeout=30_000)
+        marks = offline.page.evaluate("""Array.from(document.querySelectorAll('div.vega-chart')).map(d =>
+            d.querySelectorAll('svg.marks g.mark-line path, svg.marks g.mark-symbol path, svg.marks g.mark-rect path').length)""")
+        legends = offline.page.evaluate("Array.from(document.querySelectorAll('svg.marks g.role-legend')).map(g => g.textContent)")
+        font = offline.page.evaluate("getComputedStyle(document.body).fontFamily")
+        offline.page.screenshot(path=str(tmp_path / "sweep.png"), full_page=True)
+    assert len(marks) == 6 and all(n > 0 for n in marks), marks
+    assert legends and not any("NaN" in text for text in legends), legends
+    assert "serif" not in font.replace("sans-serif", "")
+    assert offline.blocked == [] and offline.errors == []

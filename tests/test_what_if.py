@@ -2,6 +2,7 @@
 show exactly those values (offline, in chromium), with a `--set` line that reproduces them."""
 from __future__ import annotations
 
+import math
 import shlex
 
 import nbformat
@@ -12,7 +13,7 @@ from analysis.build import report
 from analysis.data import params
 from analysis.models import outlook, portfolio
 from analysis.build.runner import NOTEBOOK_DIR
-from analysis.views.present import fmt, payback_text
+from analysis.views.present import WHAT_IF_MIMETYPE, fmt, payback_text
 from tests.browser import offline_page
 
 
@@ -27,7 +28,50 @@ def test_control_values_hold_the_run_value_in_range_and_type(schema):
     ceiling = params.what_if_values(schema["trainium_ceiling"], 0.45)
     assert ceiling == sorted(ceiling) and 0.45 in ceiling and ceiling[0] == schema["trainium_ceiling"].low
     scale = params.what_if_values(schema["capex_growth_scale"], 1.1, n=3)     # no sourced range: its allowed range
-    assert scale == [schema["capex_growth_scale"].minimum, 1.1, 1.25, schema["capex_growth_scale"].maximum]
+    assert scale == [schema["capex_growth_scale"].minimum, 1.0, 1.1, schema["capex_growth_scale"].maximum]
+
+
+def test_control_values_step_at_round_values():
+    """Between the range's ends a slider steps at multiples of 1, 2, 2.5 or 5 times a power of ten."""
+    assert params.round_steps(0.8, 1.25, 5) == [0.8, 0.9, 1.0, 1.1, 1.2, 1.25]
+    assert params.round_steps(0.5, 2.0, 7) == [0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0]
+    assert params.round_steps(0.3, 0.85, 5) == [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85]
+
+
+def _payloads():
+    """The what-if payloads of the committed notebooks."""
+    for path in sorted(NOTEBOOK_DIR.glob("*.ipynb")):
+        for cell in nbformat.read(str(path), as_version=4).cells:
+            for output in cell.get("outputs", []):
+                if WHAT_IF_MIMETYPE in output.get("data", {}):
+                    yield output["data"][WHAT_IF_MIMETYPE]
+
+
+def test_what_if_charts_fit_their_lines_steps_are_round_and_capex_growth_reads_right(schema):
+    """At the defaults each what-if line spans at least half of its chart's y domain (the domain fits the lines
+    shown, not the whole grid); every control's inner values are round; the capex-growth control says what it
+    multiplies and the capex it gives in the last forecast year (doubling the factor multiplies that capex by 2^years)."""
+    payloads = {w["name"]: w for w in _payloads()}
+    assert set(payloads) == {"landlord", "erosion"}
+    for w in payloads.values():
+        y = w["chart"]["encoding"]["y"]
+        low, high = y["scale"]["domain"]
+        lines = w["lines"] or {"columns": w["columns"], "rows": w["rows"]}
+        at = {c["name"]: c["default"] for c in w["controls"] if c["name"] != w["x"]}
+        index = {c: i for i, c in enumerate(lines["columns"])}
+        shown = [r[index[y["field"]]] for r in lines["rows"] if all(r[index[n]] == v for n, v in at.items())]
+        span = max(v for v in shown if v is not None) - min(v for v in shown if v is not None)
+        assert span >= 0.5 * (high - low), (w["name"], span, low, high)
+        for c in w["controls"]:
+            param = schema[c["name"]]
+            ends = {param.low, param.high, param.minimum, param.maximum, c["default"], c["value"]}
+            assert all(round(v, 2) == v for v in c["values"] if v not in ends), c["values"]
+    growth = next(c for c in payloads["erosion"]["controls"] if c["name"] == "capex_growth_scale")
+    assert "capex growth factor" in growth["label"] and growth["unit"] == ""
+    capex = {v: float(text.rsplit("$", 1)[1].rstrip("B").replace(",", "")) for v, text in zip(growth["values"], growth["labels"])}
+    assert all(text.startswith(f"×{v:g}: ") for v, text in zip(growth["values"], growth["labels"]))
+    years = round(math.log2(capex[2.0] / capex[1.0]))            # one factor of 2 per forecast year
+    assert years >= 3 and capex[2.0] / capex[1.0] == pytest.approx(2.0 ** years, rel=0.01)
 
 
 def test_landlord_grid_points_equal_the_full_pipeline(ds, schema, defaults):
@@ -126,8 +170,13 @@ def test_moving_a_control_shows_the_python_value_of_that_grid_point(page, ds, sc
         shown = _move(erosion, "capex_growth_scale", 1.5)
         p = _set_values(shown["command"], ds)
         assert (p["trainium_ceiling"], p["capex_growth_scale"]) == (0.6, 1.5)
+        assert _move(erosion, "capex_growth_scale", 2.0)["y_axis"] != shown["y_axis"]    # the axis refits the lines
+        _move(erosion, "capex_growth_scale", 1.5)
         summary = outlook.run(ds, p.replace(mc_draws=1000), schema, sensitivity=False)["summary"]
         assert shown["rows"] == [[fmt(summary["nvidia_revenue_2027_2030"], "USD_billion"),
                                   fmt(summary["asic_spend_share_2027_2030"], "fraction")]]
         off.page.wait_for_timeout(500)
+        swatches = off.page.eval_on_selector_all(".what-if-chart g.role-legend-symbol path[stroke-dasharray]",
+                                                 "paths => paths.map(p => p.getAttribute('stroke'))")
+        assert len(swatches) == 4 and all(s and s != "transparent" for s in swatches), swatches   # chosen, defaults
         assert off.errors == [] and off.blocked == []

@@ -17,7 +17,7 @@ from analysis.build import cache, outdir
 from analysis.data import params, scenarios
 from analysis.models import forecasts, hub
 from analysis.errors import UserError, error, report_interrupt, warn
-from analysis.build.runner import NOTEBOOK_DIR, Job, NotebookFailed, execute_all
+from analysis.build.runner import NOTEBOOK_DIR, Job, NotebookFailed, execute_all, write_parameters_cell
 
 
 def _parameter_options(parser: argparse.ArgumentParser) -> None:
@@ -74,7 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     sweep = command("sweep", "run a grid or a random sample of parameter sets through the section functions",
                     "Writes sweep.csv (a row of headline numbers per set), sweep.json, charts/*.svg and index.html "
                     "to --out. A set that fails is reported in its row; the others run.")
-    sweep.add_argument("grid", type=Path, metavar="GRID.yaml", help="the sweep file (see analysis/sweep.py)")
+    sweep.add_argument("grid", type=Path, metavar="GRID.yaml", help="the sweep file (format: analysis/build/sweep.py)")
     sweep.add_argument("--out", type=Path, required=True, help="folder to write, e.g. reports/sweep-ceiling")
     sweep.add_argument("--executor", default="local", help="local (a process pool, the default) or dask://HOST:PORT")
     sweep.add_argument("--workers", type=int, help="local pool size (default: every core)")
@@ -86,7 +86,8 @@ def _parser() -> argparse.ArgumentParser:
                          help="with --format python: write analysis/data/parameter_types.py rather than print it")
     command("scenarios", "list the named scenarios with their values and reasons")
     command("data-manifest", "rewrite data/MANIFEST.sha256 after a deliberate data edit")
-    command("notebooks", "re-execute the committed notebooks in place with default parameters")
+    command("notebooks", "rewrite each notebook's parameters cell from its section's parameters, then re-execute "
+                         "the committed notebooks in place with default parameters")
     return parser
 
 
@@ -168,6 +169,8 @@ def main(argv: list[str] | None = None) -> int:
             _list_params(dataset, args.format, args.write)
         elif args.command == "notebooks":
             from analysis.sections import SECTIONS
+            for s in SECTIONS.values():
+                write_parameters_cell(NOTEBOOK_DIR / s.notebook, s.parameters_cell(dataset))
             execute_all([Job(NOTEBOOK_DIR / s.notebook, NOTEBOOK_DIR / s.notebook, {}, uses_forecast=s.uses_forecast)
                          for s in SECTIONS.values()], dataset=dataset)
         elif args.command == "scenarios":

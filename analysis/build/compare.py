@@ -28,7 +28,7 @@ from analysis import data
 from analysis.build import cache, outdir
 from analysis.data import params
 from analysis.build.attribution import ATTRIBUTED, as_number, attribute, difference, same
-from analysis.views import charts
+from analysis.views import charts, verdict
 from analysis.data import Dataset, shorten
 from analysis.errors import UserError
 from analysis.data.units import fmt, unit_label
@@ -125,7 +125,7 @@ def load_run(path: Path) -> Run:
     results_file = path / RESULTS
     if not (path / outdir.MARKER).is_file() or not results_file.is_file():
         raise CompareError(f"compare: {path} is not a report folder (no {outdir.MARKER} marker or {RESULTS}); "
-                           "build one with `python -m analysis run --out PATH`")
+                           "build one with `.venv/bin/python -m analysis run --out PATH`")
     return Run(path.name, path, _read_results(results_file), _read_by_year(path / BY_YEAR))
 
 
@@ -266,6 +266,21 @@ def _charts(runs: list[Run], downloads: list) -> list[str]:
 
 # --- the page ------------------------------------------------------------------------------------------------
 
+def verdicts(runs: list[Run]) -> list[dict]:
+    """Each run's verdict as its report's first screen words it (analysis.views.verdict, recomputed from the run's
+    results by the one rule): the headline and the "when" sentence; "n/a" for a run whose results lack a number the
+    verdict needs."""
+    out = []
+    for r in runs:
+        try:
+            said = verdict.decide(verdict.from_results(r.results["results"]))
+            words = {"headline": said.headline, "when": said.when}
+        except (KeyError, TypeError, IndexError, ValueError):
+            words = {"headline": "n/a", "when": "n/a (this run's results.json lacks a number the verdict needs)"}
+        out.append({"name": r.name, **words})
+    return out
+
+
 def build(paths: list[Path], out: Path, dataset: Dataset, others: tuple[Dataset, ...] = (),
           progress: Callable[[str], None] = lambda line: None,
           before: Callable[[params.Params, int], None] = lambda values, runs: None) -> Path:
@@ -303,7 +318,7 @@ def build(paths: list[Path], out: Path, dataset: Dataset, others: tuple[Dataset,
                  "unit": unit_label(schema[n].unit) if n in schema else "",
                  "default": schema[n].default if n in schema else None,
                  "values": [r.parameters.get(n) for r in runs]} for n in names],
-            headlines=headlines, fmt=fmt, fmt_change=fmt_change, figures=figures, pairs=pairs,
+            headlines=headlines, fmt=fmt, fmt_change=fmt_change, figures=figures, pairs=pairs, verdicts=verdicts(runs),
             attributed=list(ATTRIBUTED), downloads=downloads,
             assets=page_assets(vega_script()))
         (staging / "index.html").write_text(page, encoding="utf-8")

@@ -22,7 +22,7 @@ from typing import cast
 import mistune
 import nbformat
 
-from analysis.build import cache, front, outdir
+from analysis.build import cache, front, outdir, workbook
 from analysis.build.page import (STATIC_POLICY, TEMPLATES, chart_html, linkable, page_assets, register_download, slug, strict_json,
                                  vega_script, what_if_html, write_downloads)
 from analysis.models import freshness
@@ -206,11 +206,13 @@ def build(out_dir: Path, values: Params, schema: dict[str, Parameter], dataset: 
         (staging / "brief.html").write_text(TEMPLATES.get_template("brief.html.j2").render(
             **context, headline_pngs=page.headline_pngs, policy=STATIC_POLICY), encoding="utf-8")
         write_downloads(downloads, staging / "data")
+        published = {s["section"]: {r["key"]: {k: r[k] for k in RESULT_FIELDS if k in r} for r in s["results"]}
+                     for s in sections}
         results = {"as_of": values.as_of, "data_version": dataset.version, "scenario": scenario,
                    "parameters": {name: values[name] for name in sorted(used)},
-                   "results": {s["section"]: {r["key"]: {k: r[k] for k in RESULT_FIELDS if k in r}
-                                              for r in s["results"]} for s in sections},
+                   "results": published,
                    "verdict": answer, "sources": source_ids,
                    "notebooks": {name: {"cache_key": key} for name, key in keys.items()}}
         (staging / "results.json").write_text(strict_json(results), encoding="utf-8")
+        workbook.write(staging / "report.xlsx", published, downloads, dataset, schema, values, used)
     return out_dir

@@ -147,6 +147,15 @@ def _stop_kernel() -> None:
         run_sync(km.shutdown_kernel)(now=True)
 
 
+def write_parameters_cell(path: Path, source: str) -> None:
+    """Set the source of the notebook's parameters cell (the cell tagged `parameters`) to `source`, in place."""
+    nb = nbformat.read(str(path), as_version=4)
+    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    if cell.source != source:
+        cell.source = source
+        nbformat.write(nb, str(path))
+
+
 def execute(source: Path, target: Path, parameters: dict, cache_key: str | None = None) -> Path:
     """Run one notebook with papermill in this worker's kernel (in the notebook's folder), strip volatile metadata,
     record the cache key (if any), then move the result onto `target` (which may be `source`): a failed run leaves

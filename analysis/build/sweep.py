@@ -32,7 +32,6 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import functools
-import html
 import itertools
 import json
 import logging
@@ -46,6 +45,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
+import markupsafe
 import numpy as np
 import pandas as pd
 
@@ -350,33 +350,66 @@ def table(sweep: Sweep, results: list[dict]) -> pd.DataFrame:
 
 # --- charts and the output folder ----------------------------------------------------------------------------
 
+def _direction(means: pd.DataFrame, name: str) -> str:
+    """How the result (`result`, by `setting` in order) moves along the swept parameter `name`: rises, falls, holds
+    or moves both ways, with its two ends."""
+    ends = means["result"].iloc[[0, -1]].to_numpy()
+    steps = np.sign(np.diff(means["result"].to_numpy()))
+    first, last = means["setting"].iloc[[0, -1]]
+    along = f"as {name} goes from {first:,.4g} to {last:,.4g}"
+    if not steps.any():
+        return f"holds at {ends[0]:,.4g} {along}"
+    verb = "rises" if (steps >= 0).all() else "falls" if (steps <= 0).all() else "moves both ways"
+    return f"{verb} from {ends[0]:,.4g} to {ends[1]:,.4g} {along}"
+
+
 def response_charts(sweep: Sweep, frame: pd.DataFrame) -> dict[str, dict]:
-    """Vega-Lite specs of the response surfaces: per charted key, its value against each swept parameter (a sample:
-    every set; a grid: the mean over the other parameters), and for a grid of two or more parameters a heat map of
-    the first two."""
+    """Vega-Lite specs of the response surfaces, each under a takeaway title: per charted key, its value against
+    each swept parameter (a sample: every set; a grid: the mean over the other parameters), and for a grid of two or
+    more parameters a heat map of the first two. Headline keys hold dots (`erosion.nvidia_revenue_2027_2030`), which
+    Vega-Lite reads as nested fields, so the charts' fields are plain names (`setting`, `other`, `result`) and the
+    keys appear only in titles."""
     import altair as alt
 
+    from analysis.views.present import chart_spec
+
     ok = frame[frame["status"] == "ok"]
+    note = f"Sweep: {sweep.description} ({len(frame)} parameter sets)"
     specs = {}
     for key in sweep.charts:
         if key not in ok or ok[key].isna().all():
             continue
-        panels = []
         for name in sweep.names:
-            sub = ok[[name, key]].dropna()
-            if pd.api.types.is_numeric_dtype(sub[name]) and sub[name].nunique() > 12:
-                panels.append(alt.Chart(sub).mark_circle(size=12, opacity=0.5).encode(
-                    x=alt.X(f"{name}:Q", title=name), y=alt.Y(f"{key}:Q", title=key)).properties(width=220, height=180))
+            sub = ok[[name, key]].dropna().set_axis(["setting", "result"], axis=1)
+            what = f"{key} against {name}"
+            if pd.api.types.is_numeric_dtype(sub["setting"]) and sub["setting"].nunique() > 12:
+                low, high = sub.nsmallest(1, "setting"), sub.nlargest(1, "setting")
+                takeaway = (f"{key}: {low['result'].iloc[0]:,.4g} at the lowest {name} sampled, "
+                            f"{high['result'].iloc[0]:,.4g} at the highest (every set)")
+                chart = alt.Chart(sub).mark_circle(size=16, opacity=0.5).encode(
+                    x=alt.X("setting:Q", title=name), y=alt.Y("result:Q", title=key))
             else:
-                means = sub.groupby(name, as_index=False)[key].mean()
-                panels.append(alt.Chart(means).mark_line(point=True).encode(
-                    x=alt.X(f"{name}:O", title=name), y=alt.Y(f"{key}:Q", title=f"{key} (mean)")).properties(width=220, height=180))
-        specs[f"{key}-by-parameter"] = alt.hconcat(*panels, title=f"{key} against each swept parameter").to_dict()
+                means = sub.groupby("setting", as_index=False).agg(result=("result", "mean"))
+                takeaway = f"{key} {_direction(means, name)} (mean over the others)"
+                chart = alt.Chart(means).mark_line(point=True).encode(
+                    x=alt.X("setting:O", title=name, axis=alt.Axis(labelAngle=0)),
+                    y=alt.Y("result:Q", title=f"{key} (mean)"))
+            titled = chart.properties(title=alt.TitleParams(takeaway, subtitle=[what, note], anchor="start"), width=400)
+            specs[f"{key}-by-{name}"] = chart_spec(titled, f"{what}, one point per setting")
         if len(sweep.names) >= 2 and all(ok[n].nunique() <= 12 for n in sweep.names[:2]):
             a, b = sweep.names[:2]
-            grid = ok.groupby([a, b], as_index=False)[key].mean()
-            specs[f"{key}-surface"] = alt.Chart(grid, title=f"{key}: {a} x {b} (mean over the others)").mark_rect().encode(
-                x=alt.X(f"{a}:O"), y=alt.Y(f"{b}:O"), color=alt.Color(f"{key}:Q")).to_dict()
+            grid = (ok.groupby([a, b], as_index=False)[key].mean().set_axis(["setting", "other", "result"], axis=1))
+            top = grid.loc[grid["result"].idxmax()]
+            low = grid.loc[grid["result"].idxmin()]
+            takeaway = (f"{key} is highest ({top['result']:,.4g}) at {a} = {top['setting']:,.4g}, {b} = {top['other']:,.4g}, "
+                        f"lowest ({low['result']:,.4g}) at {a} = {low['setting']:,.4g}, {b} = {low['other']:,.4g}")
+            what = f"{key}: {a} x {b} (mean over the others)"
+            chart = alt.Chart(grid).mark_rect().encode(
+                x=alt.X("setting:O", title=a, axis=alt.Axis(labelAngle=0)), y=alt.Y("other:O", title=b),
+                color=alt.Color("result:Q", title=key, legend=alt.Legend(labelLimit=0, titleLimit=0)),
+                tooltip=["setting:O", "other:O", alt.Tooltip("result:Q", format=",.4g")])
+            titled = chart.properties(title=alt.TitleParams(takeaway, subtitle=[what, note], anchor="start"), width=400)
+            specs[f"{key}-surface"] = chart_spec(titled, f"Heat map of {key} over {a} and {b}")
     return specs
 
 
@@ -385,7 +418,8 @@ def _file_name(key: str) -> str:
 
 
 def write(out: Path, sweep: Sweep, frame: pd.DataFrame, meta: dict) -> Path:
-    """The output folder (atomically, like a report): sweep.csv, sweep.json, charts/*.svg and index.html."""
+    """The output folder (atomically, like a report): sweep.csv, sweep.json, charts/*.svg and index.html (the
+    report's page: its style sheet, scripts and Content-Security-Policy, each chart drawn with its data as CSV)."""
     import vl_convert
 
     specs = response_charts(sweep, frame)
@@ -398,16 +432,15 @@ def write(out: Path, sweep: Sweep, frame: pd.DataFrame, meta: dict) -> Path:
         (staging / "sweep.json").write_text(json.dumps(summary, indent=2, sort_keys=True, default=str) + "\n",
                                             encoding="utf-8")
         (staging / "charts").mkdir()
+        downloads: list = []
         figures = []
         for name, spec in specs.items():
-            svg = vl_convert.vegalite_to_svg(spec)
-            (staging / "charts" / _file_name(name)).write_text(svg, encoding="utf-8")
-            figures.append(f"<figure>{svg}<figcaption>{html.escape(name)}</figcaption></figure>")
-        body = (f"<!doctype html><html lang=en><meta charset=utf-8>"
-                f"<meta http-equiv=Content-Security-Policy content=\"{page.STATIC_POLICY}\"><title>Sweep</title>"
-                f"<h1>Sweep: {html.escape(sweep.description)}</h1><p>{len(frame)} parameter sets, {len(failed)} failed; "
-                f"every set's headline numbers in <a href=sweep.csv>sweep.csv</a>.</p>{''.join(figures)}</html>\n")
-        (staging / "index.html").write_text(body, encoding="utf-8")
+            (staging / "charts" / _file_name(name)).write_text(vl_convert.vegalite_to_svg(spec), encoding="utf-8")
+            figures.append(markupsafe.Markup(page.chart_html(spec, downloads)))
+        page.write_downloads(downloads, staging / "data")
+        (staging / "index.html").write_text(page.TEMPLATES.get_template("sweep.html.j2").render(
+            sweep=sweep, sets=len(frame), failed=failed.to_dict("records"), figures=figures, meta=meta,
+            assets=page.page_assets(page.vega_script())), encoding="utf-8")
     return out
 
 

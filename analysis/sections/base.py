@@ -18,6 +18,12 @@ from analysis.models import outlook
 from analysis.views.exhibits import Collector, Exhibit, Headline, Headlines
 
 Part = Callable[[SimpleNamespace, Collector], None]
+#: A notebook's parameters cell binds each parameter to this: "the default from data/parameters.csv".
+DEFAULT = None
+PARAMETERS_CELL_HEAD = (
+    "# This section's parameters; None = the default from data/parameters.csv (`make params` lists each default, unit,",
+    "# allowed range and source). Set one with papermill -p NAME VALUE, several with -y \"overrides: {name: value}\";",
+    "# a name this section does not read is refused.")
 
 
 @dataclass(frozen=True)
@@ -97,8 +103,16 @@ class Section:
         `namespace` (papermill -p NAME VALUE), each checked like the command line's."""
         ds = data.load_dataset()
         namespace = namespace or {}
-        named = {name: namespace[name] for name in params.schema(ds) if name in namespace}
+        named = {name: namespace[name] for name in params.schema(ds) if namespace.get(name, DEFAULT) is not DEFAULT}
         return self.compute(ds, self.values({**named, **(overrides or {})}, ds))
+
+    def parameters_cell(self, ds: data.Dataset) -> str:
+        """The source of the notebook's parameters cell: `overrides = {}`, then every parameter this section reads
+        bound to DEFAULT (None: "the default from data/parameters.csv", so each default lives there only), with
+        its label and unit as the comment that `papermill --help-notebook` prints."""
+        schema = params.schema(ds)
+        lines = [f"{name} = {DEFAULT}  # {schema[name].title} ({schema[name].unit})" for name in self.parameter_names(ds)]
+        return "\n".join([*PARAMETERS_CELL_HEAD, "overrides = {}", *lines])
 
     def sources(self, ds: data.Dataset) -> set[str]:
         """The sources of this section's parameters."""

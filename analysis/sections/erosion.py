@@ -9,6 +9,7 @@ import pandas as pd
 from analysis import data
 from analysis.data import params, scenarios
 from analysis.data.params import Params
+from analysis.data.units import fmt
 from analysis.models import forecasts, hub, outlook
 from analysis.models import hindcast as hindcasts
 import analysis.sections.erosion_text as erosion_text
@@ -96,15 +97,28 @@ def _what_if_chart(frame: pd.DataFrame):
                              "Nvidia revenue from AWS at the chosen values (central estimate)", MODEL)
 
 
+def _capex_growth_texts(v: SimpleNamespace, scales: list) -> list[str]:
+    """What each capex-growth value means to a reader: the factor on every forecast year's growth factor and the
+    central capex it gives in the last forecast year (the observed capex times the scaled outlook factors)."""
+    texts = []
+    for scale in scales:
+        rows = outlook.capex_outlook(v.ds, v.p.replace(capex_growth_scale=scale), v.last_obs)
+        capex = float(v.model.observed.capex[-1] * rows["growth"].prod())
+        texts.append(f"×{scale:g}: {int(rows['year'].iloc[-1])} capex {fmt(capex, 'USD_billion')}")
+    return texts
+
+
 def what_if(v: SimpleNamespace, x: Collector) -> None:
     axes = outlook.what_if_axes(v.schema, v.p)
     points, lines = outlook.what_if(v.ds, v.p, v.schema, axes)
+    growth = axes["capex_growth_scale"]
     x.what_if(name="erosion", title="What if: Nvidia's revenue from AWS",
               description="The central estimate of Nvidia's revenue from AWS and the ASIC share of spend.",
               axes=axes, schema=v.schema, values=v.p, points=points,
               outputs={"nvidia_revenue_2027_2030": ("Nvidia revenue from AWS, 2027-2030", "USD_billion"),
                        "asic_spend_share_2027_2030": ("ASIC share of accelerator spend, 2027-2030", "fraction")},
-              x="year", lines=lines.assign(series="central estimate"), chart_of=_what_if_chart)
+              x="year", lines=lines.assign(series="central estimate"), chart_of=_what_if_chart,
+              shown={"capex_growth_scale": ("Each year's capex growth factor", _capex_growth_texts(v, growth))})
 
 
 def thresholds(v: SimpleNamespace, x: Collector) -> None:
@@ -136,6 +150,9 @@ def scenario_comparison(v: SimpleNamespace, x: Collector) -> None:
     x.table(summary, {c: "USD_billion" for c in columns if c.startswith("nvidia_revenue")}
             | {c: "fraction" for c in columns if c.startswith(("asic_", "nvidia_spend", "p_asic"))}
             | {c: "year" for c in columns if c.startswith("median_year")}, SCENARIO_LABELS)
+    x.data_table("scenarios", summary, "One row per named scenario (scenarios/*.yaml): Nvidia revenue from AWS (USD "
+                 "billion, central estimate), the ASIC share of accelerator spend (fraction), the probabilities of an ASIC "
+                 "share above 25% and 50% and the median years from which it stays above them.", "Named scenarios")
     x.chart(charts.year_lines(scenario_years, "nvidia_revenue", "USD billion per year", "scenario",
                               "Nvidia revenue from AWS by scenario (central estimates)", MODEL))
 

@@ -3,14 +3,32 @@
 var EMBED_OPTIONS = {mode: "vega-lite", renderer: "svg", actions: false, defaultStyle: false,
                      tooltip: {disableDefaultStyle: true}};
 // Charts take the width of their container (the notebooks' fixed width is for JupyterLab and the PNG).
+// On a phone a legend takes one column as wide as the screen, so that its labels are not cut.
 function fitted(spec) {
   spec.width = "container";
   spec.autosize = {type: "fit-x", contains: "padding"};
+  if (window.innerWidth <= 700 && spec.config && spec.config.legend) {
+    spec.config.legend.columns = 1;
+    spec.config.legend.labelLimit = Math.max(window.innerWidth - 90, 160);
+  }
   return spec;
 }
+// Printed, a chart drawn at the screen's width would be scaled down to the paper's (its text to about 6 pt): before
+// printing every chart is redrawn at the printed width (A4 less 12 mm margins, 703 CSS px) and a lower plot height,
+// after it at its own.
+var PRINT_WIDTH = 703, PRINT_HEIGHT = 110, VIEWS = [];
+function keep(result) { VIEWS.push({view: result.view, box: result.view.container(), height: result.view.height()}); }
+function redraw(printing) {
+  VIEWS.forEach(function (v) {
+    var width = printing ? PRINT_WIDTH : v.box.clientWidth;
+    if (width > 0) { v.view.width(width).height(printing ? Math.min(PRINT_HEIGHT, v.height) : v.height).run(); }
+  });
+}
+window.addEventListener("beforeprint", function () { redraw(true); });
+window.addEventListener("afterprint", function () { redraw(false); });
 document.querySelectorAll("script[data-chart]").forEach(function (node) {
   var spec = fitted(JSON.parse(node.textContent));
-  vegaEmbed("#" + node.getAttribute("data-chart"), spec, EMBED_OPTIONS)
+  vegaEmbed("#" + node.getAttribute("data-chart"), spec, EMBED_OPTIONS).then(keep)
     .catch(function (error) { console.error("chart " + node.getAttribute("data-chart") + ": " + error); });
 });
 // What-if boxes: every number and chart point is a grid point computed in Python at build time; this script only
@@ -42,8 +60,17 @@ document.querySelectorAll("section[data-what-if]").forEach(function (box) {
   function tagged(rows, setting) {
     return rows.map(function (r) { var t = Object.assign({}, r); t.setting = setting; return t; });
   }
-  // The chart: the chosen values' lines (solid) over the defaults' (dashed, the reference), on the y axis fixed in
-  // Python over the whole grid, with a rule at the chosen value when the x axis is itself a control.
+  // The y axis fits the lines shown (chosen and defaults), as present.fitted_y_domain does in Python.
+  function fit(spec, rows) {
+    var y = spec.encoding.y, values = rows.map(function (r) { return r[y.field]; })
+      .filter(function (v) { return typeof v === "number" && isFinite(v); });
+    if (values.length) {
+      y.scale = Object.assign({}, y.scale || {}, {domain: [Math.min.apply(null, values), Math.max.apply(null, values)],
+                                                  nice: true, zero: false});
+    }
+  }
+  // The chart: the chosen values' lines (solid) over the defaults' (dashed, the reference), with a rule at the chosen
+  // value when the x axis is itself a control.
   function chart(chosen) {
     var spec = fitted(JSON.parse(JSON.stringify(w.chart)));
     var notes = (spec.title && spec.title.subtitle) || [];
@@ -52,9 +79,11 @@ document.querySelectorAll("section[data-what-if]").forEach(function (box) {
     var shown = tagged(lines.filter(function (r) { return matches(r, chosen, w.x); }), "chosen values");
     var reference = tagged(lines.filter(function (r) { return matches(r, defaults, w.x); }), "defaults");
     spec.datasets[spec.data.name] = shown.concat(reference);
+    fit(spec, shown.concat(reference));
     spec.encoding.strokeDash = {field: "setting", type: "nominal", title: null,
       scale: {domain: ["chosen values", "defaults"], range: [[1, 0], [5, 4]]},
-      legend: {symbolType: "stroke", symbolStrokeWidth: 2.5, symbolSize: 400}};
+      legend: {symbolType: "stroke", symbolStrokeWidth: 2.5, symbolSize: 400,
+               encode: {symbols: {update: {stroke: {value: "#1d2430"}}}}}};   // a swatch: as present.DASH_SWATCH
     var control = w.controls.filter(function (c) { return c.name === w.x; })[0];
     if (!control) { return spec; }
     var top = {}, inner = {};

@@ -16,6 +16,7 @@ import pandas as pd
 WIDTH = 640
 DIVERGING_SCHEME: Final = "blueorange"     # colour-blind safe (no red-green)
 LINE_LEGEND: dict[str, Any] = {"symbolType": "stroke", "symbolStrokeWidth": 2.5, "symbolSize": 400}   # shows each line's dash
+DASH_LEGEND: dict[str, Any] = LINE_LEGEND          # its swatches get a stroke colour in present.chart_spec
 OBSERVED, FORECAST = "observed", "forecast"
 #: Lines of successive series get thinner, so that a line drawn over another where they coincide leaves it visible.
 STROKES = alt.Scale(range=[5, 3, 1.6])
@@ -54,27 +55,88 @@ def _x_axis(field: str, title: str, kind: str, **scale) -> alt.X:
     return alt.X(f"{field}:{kind}", title=title, axis=axis, **scale)
 
 
-def trend(frame: pd.DataFrame, x: str, y: str, color: str, y_title: str, y_format: str, x_format: str | None = None) -> str:
-    """The takeaway of lines: how the longest series (of those, the one that ends highest) moved from its first to
-    its last point."""
+def _at(x, x_title: str, x_format: str | None) -> str:
+    """Where on the x axis: a calendar year reads as a whole year ("in 2023", never "at 2023.5"), a period as
+    itself ("in 2025Q4"), another quantity with its axis title ("at utilization 0.5")."""
+    if not isinstance(x, str) and x_title.lower().startswith(("year", "calendar year")):
+        return f"in {int(x)}"
+    if isinstance(x, str) or x_format is None:
+        return f"in {x}"
+    return f"at {x_title.split(' (')[0].lower()} {_value(x, x_format)}"
+
+
+def _sentence(text: str) -> str:
+    """`text` with its first letter capitalised and the rest as it is ("in 2025Q4" -> "In 2025Q4")."""
+    return text[:1].upper() + text[1:]
+
+
+def _ranked(rows: pd.DataFrame, label: str, y: str, y_format: str) -> str:
+    """"A at 3.1, B at 2.0 and 2 more" for rows in descending order of `y` (the first three named)."""
+    named = [f"{r[label]} at {_value(r[y], y_format)}" for _, r in rows.head(3).iterrows()]
+    more = f" and {len(rows) - 3} more" if len(rows) > 3 else ""
+    return (", ".join(named[:-1]) + " and " + named[-1] if len(named) > 1 and not more else ", ".join(named)) + more
+
+
+def trend(frame: pd.DataFrame, x: str, y: str, color: str, y_title: str, y_format: str, x_format: str | None = None,
+          x_title: str = "", dash: str | None = None) -> str:
+    """The takeaway of lines. One series: how it moved from its first to its last point. Several: where they end
+    (at the last x that two or more lines reach), the highest line and how it moved, against the lowest line of
+    another series; with dashes (a line per series and dash), also the highest line's partner of the other dash."""
     rows = frame.reset_index(drop=True).dropna(subset=[y]).sort_values(x, kind="stable", ignore_index=True)
-    ends = rows.groupby(color, sort=False).tail(1).assign(points=lambda e: e[color].map(rows[color].value_counts()))
-    top = ends.sort_values(["points", y], ascending=False, kind="stable").iloc[0]
-    series = rows[rows[color] == top[color]]
-    first, last = series.iloc[0], series.iloc[-1]
-    verb = "rose" if last[y] > first[y] else "fell" if last[y] < first[y] else "held"
+    rows = rows.assign(line=rows[color].astype(str) + (", " + rows[dash].astype(str) if dash else ""))
+    unit = f"({y_title})"
+    if rows["line"].nunique() <= 1:
+        first, last = rows.iloc[0], rows.iloc[-1]
+        verb = "rose" if last[y] > first[y] else "fell" if last[y] < first[y] else "held"
+        lead = f"{first['line']}: {verb}" if first["line"] else verb.capitalize()
+        return (f"{lead} from {_value(first[y], y_format)} {_at(first[x], x_title, x_format)} to "
+                f"{_value(last[y], y_format)} {_at(last[x], x_title, x_format)} {unit}")
+    reach = rows.groupby(x, sort=True)["line"].nunique()
+    end = reach[reach >= 2].index[-1]
+    at_end = rows[rows[x] == end].drop_duplicates("line", keep="last").sort_values(y, ascending=False, kind="stable")
+    top = at_end.iloc[0]
+    others = at_end.iloc[1:]
+    bottom = (others[others[color] != top[color]] if (others[color] != top[color]).any() else others).iloc[-1]
+    named = [top["line"], bottom["line"]]
+    partner = ""
+    if dash:
+        other_dash = others[(others[dash] != top[dash]) & ~others["line"].isin(named)]
+        same_series = other_dash[other_dash[color] == top[color]]
+        if len(other_dash):
+            pick = (same_series if len(same_series) else other_dash).iloc[0]
+            partner, named = f"; {pick['line']} at {_value(pick[y], y_format)}", [*named, pick["line"]]
+    start = rows[rows["line"] == top["line"]].iloc[0]
+    verb = "up" if top[y] > start[y] else "down" if top[y] < start[y] else "unchanged"
+    since = "" if start[x] == end else f", {verb} from {_value(start[y], y_format)} {_at(start[x], x_title, x_format)}"
+    rest = f" ({len(at_end) - len(named)} more between)" if len(at_end) > len(named) else ""
+    return (f"{_sentence(_at(end, x_title, x_format))}, {top['line']} is highest at {_value(top[y], y_format)}{since}"
+            f"{partner}; {bottom['line']} lowest at {_value(bottom[y], y_format)}{rest} {unit}")
 
-    def at(row):
-        return f"in {row[x]}" if x_format is None else f"at {_value(row[x], x_format)}"
-    lead = f"{top[color]}: " if rows[color].nunique() > 1 else ""
-    return (f"{lead}{verb} from {_value(first[y], y_format)} {at(first)} to {_value(last[y], y_format)} {at(last)} "
-            f"({y_title})")
 
-
-def highest(frame: pd.DataFrame, label: str, y: str, y_title: str, y_format: str) -> str:
-    """The takeaway of bars: the highest bar."""
-    top = frame.iloc[frame[y].to_numpy().argmax()]
-    return f"Highest: {top[label]} at {_value(top[y], y_format)} ({y_title})"
+def compared_bars(frame: pd.DataFrame, x: str, group: str, y: str, y_title: str, y_format: str, over_time: bool) -> str:
+    """The takeaway of grouped bars. Over time: the last period's bars, largest first. Across categories: of the
+    categories with bars of two or more groups, the one with the highest bar, its groups' bars largest first (the
+    highest bar of each group when no category has two)."""
+    rows = frame.dropna(subset=[y])
+    if over_time:
+        last = rows[rows[x] == rows[x].max()].sort_values(y, ascending=False, kind="stable")
+        return f"{_sentence(_at(last[x].iloc[0], 'year', None))}: {_ranked(last, group, y, y_format)} ({y_title})"
+    if rows[group].nunique() <= 1:
+        ranked = rows.sort_values(y, ascending=False, kind="stable")
+        top = ranked.iloc[0]
+        then = f", then {ranked.iloc[1][x]} at {_value(ranked.iloc[1][y], y_format)}" if len(ranked) > 1 else ""
+        return f"{top[x]} is highest at {_value(top[y], y_format)}{then} ({y_title})"
+    shared = rows[rows.groupby(x)[group].transform("nunique") > 1]
+    if shared.empty:        # no category has two groups: the highest bar of each group
+        tops = rows.sort_values(y, ascending=False, kind="stable").drop_duplicates(group)
+        return "; ".join(f"{r[group]}: {r[x]} highest at {_value(r[y], y_format)}" for _, r in tops.iterrows()) + f" ({y_title})"
+    top = rows.iloc[rows[y].to_numpy().argmax()]
+    compared = shared.iloc[shared[y].to_numpy().argmax()]
+    same = shared[shared[x] == compared[x]].sort_values(y, ascending=False, kind="stable")
+    if compared[x] == top[x]:
+        return f"{top[x]} is highest: {_ranked(same, group, y, y_format)} ({y_title})"
+    return (f"{top[x]} is highest at {_value(top[y], y_format)} ({top[group]}); side by side at {compared[x]}: "
+            f"{_ranked(same, group, y, y_format)} ({y_title})")
 
 
 def _period_lines(frame: pd.DataFrame, period: str, period_title: str, y: str, y_title: str, color: str, title: str,
@@ -88,10 +150,9 @@ def _period_lines(frame: pd.DataFrame, period: str, period_title: str, y: str, y
                     strokeWidth=alt.StrokeWidth(f"{color}:N", scale=STROKES, legend=None),
                     tooltip=[f"{period}:O", f"{color}:N", alt.Tooltip(f"{y}:Q", format=y_format)])
     if dash:
-        encoding["strokeDash"] = alt.StrokeDash(f"{dash}:N", title=None, legend=alt.Legend(**LINE_LEGEND))
+        encoding["strokeDash"] = alt.StrokeDash(f"{dash}:N", title=None, legend=alt.Legend(**DASH_LEGEND))
         encoding["tooltip"].append(f"{dash}:N")
-    lines = frame if dash is None else frame.assign(line=frame[color].astype(str) + ", " + frame[dash].astype(str))
-    takeaway = takeaway or trend(lines, period, y, color if dash is None else "line", y_title, y_format)
+    takeaway = takeaway or trend(frame, period, y, color, y_title, y_format, x_title=period_title, dash=dash)
     return _base(frame, takeaway, title, source_note).mark_line(point=True).encode(**encoding)
 
 
@@ -109,7 +170,7 @@ def year_lines(frame: pd.DataFrame, y: str, y_title: str, color: str, title: str
 
 def funnel_bars(frame: pd.DataFrame, title: str, source_note: str) -> alt.Chart:
     """Horizontal bars comparing the essay's figures with this report's for the same items."""
-    takeaway = highest(frame.assign(what=frame["item"] + ", " + frame["basis"]), "what", "value", "USD million", ",.0f")
+    takeaway = compared_bars(frame, "item", "basis", "value", "USD million", ",.0f", over_time=False)
     return _base(frame, takeaway, title, source_note).mark_bar().encode(
         y=alt.Y("item:N", title=None, sort=None, axis=alt.Axis(labelLimit=220)),
         x=alt.X("value:Q", title="USD million"),
@@ -121,7 +182,8 @@ def funnel_bars(frame: pd.DataFrame, title: str, source_note: str) -> alt.Chart:
 
 def bars_over_quarters(frame: pd.DataFrame, y: str, y_title: str, title: str, source_note: str) -> alt.Chart:
     """Bars of `y` per quarter, side by side per `series`."""
-    return _base(frame, trend(frame, "quarter", y, "series", y_title, ",.0f"), title, source_note).mark_bar().encode(
+    takeaway = compared_bars(frame, "quarter", "series", y, y_title, ",.0f", over_time=True)
+    return _base(frame, takeaway, title, source_note).mark_bar().encode(
         x=alt.X("quarter:O", title="Calendar quarter", axis=alt.Axis(labelAngle=0, labelOverlap=True)),
         xOffset="series:N", y=alt.Y(f"{y}:Q", title=y_title), color=alt.Color("series:N", title=None),
         tooltip=["quarter:O", "series:N", alt.Tooltip(f"{y}:Q", format=",.0f")])
@@ -132,9 +194,13 @@ def bars_over_quarters(frame: pd.DataFrame, y: str, y_title: str, title: str, so
 def grouped_bars(frame: pd.DataFrame, x: str, x_title: str, y: str, y_title: str, group: str, title: str,
                  source_note: str, band: tuple[str, str] | None = None, y_format: str = ",.0f") -> alt.LayerChart | alt.Chart:
     """Bars of `y` per `x`, side by side per `group`, with an optional 5th-95th percentile rule per bar."""
-    enc = dict(x=alt.X(f"{x}:O", title=x_title, sort=None, axis=alt.Axis(labelAngle=0, labelOverlap=True, labelLimit=120)),
+    over_time = _is_year(x, x_title) or x == "quarter"
+    # Periods may thin their labels; categories (instance types) are each labelled, slanted so that all fit.
+    axis = alt.Axis(labelAngle=0, labelOverlap=True, labelLimit=120) if over_time else alt.Axis(
+        labelAngle=-35, labelOverlap=False, labelLimit=160)
+    enc = dict(x=alt.X(f"{x}:O", title=x_title, sort=None, axis=axis),
                xOffset=alt.XOffset(f"{group}:N", sort=None), color=alt.Color(f"{group}:N", title=None, sort=None))
-    takeaway = highest(frame.assign(what=frame[x].astype(str) + ", " + frame[group].astype(str)), "what", y, y_title, y_format)
+    takeaway = compared_bars(frame, x, group, y, y_title, y_format, over_time=over_time)
     bars = (_base(frame, takeaway, title, source_note) if band is None else alt.Chart(frame)).mark_bar().encode(
         y=alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=y_format)),
         tooltip=[f"{x}:O", f"{group}:N", alt.Tooltip(f"{y}:Q", format=y_format)], **enc)
@@ -142,7 +208,7 @@ def grouped_bars(frame: pd.DataFrame, x: str, x_title: str, y: str, y_title: str
         return bars
     rule = alt.Chart(frame).mark_rule(color="black").encode(
         y=alt.Y(f"{band[0]}:Q", title=y_title), y2=f"{band[1]}:Q",
-        strokeDash=alt.StrokeDash("interval:N", title=None, legend=alt.Legend(**LINE_LEGEND)), **enc
+        strokeDash=alt.StrokeDash("interval:N", title=None, legend=alt.Legend(**DASH_LEGEND)), **enc
     ).transform_calculate(interval="'5th–95th percentile'")
     return _titled_layer(bars, rule, takeaway=takeaway, title=title, source_note=source_note)
 
@@ -160,7 +226,7 @@ def irr_heat_map(frame: pd.DataFrame, title: str, source_note: str, mid: float) 
                         scale=alt.Scale(scheme=DIVERGING_SCHEME, type="symlog", domainMid=mid, reverse=True)),
         tooltip=[alt.Tooltip("utilization:O", format=".0%"), "price_scale:O", alt.Tooltip("irr_annual:Q", format=".1%")],
         **enc)
-    text = alt.Chart(frame).mark_text(fontSize=9).transform_filter("isValid(datum.irr_annual)").encode(
+    text = alt.Chart(frame).mark_text(fontSize=11).transform_filter("isValid(datum.irr_annual)").encode(
         text=alt.Text("irr_annual:Q", format=".0%"), **enc)
     return _titled_layer(rect, text, takeaway=takeaway, title=title, source_note=source_note)
 
@@ -177,11 +243,9 @@ def xy_lines(frame: pd.DataFrame, x: str, x_title: str, y: str, y_title: str, co
                strokeWidth=alt.StrokeWidth(f"{color}:N", scale=STROKES, sort=None, legend=None),
                tooltip=[alt.Tooltip(f"{x}:Q", format=",.3~g"), f"{color}:N", alt.Tooltip(f"{y}:Q", format=",.3~g")])
     if dash is not None:
-        enc["strokeDash"] = alt.StrokeDash(f"{dash}:N", title=None, legend=alt.Legend(**LINE_LEGEND))
+        enc["strokeDash"] = alt.StrokeDash(f"{dash}:N", title=None, legend=alt.Legend(**DASH_LEGEND))
         enc["tooltip"].append(f"{dash}:N")
-    lines = frame if dash is None else frame.assign(line=frame[color].astype(str) + ", " + frame[dash].astype(str))
-    takeaway = trend(lines, x, y, color if dash is None else "line", y_title, ",.3~g",
-                     x_format=".1f" if _is_year(x, x_title) else ",.3~g")
+    takeaway = trend(frame, x, y, color, y_title, ",.3~g", x_format=",.3~g", x_title=x_title, dash=dash)
     lines = (_base(frame, takeaway, title, source_note) if rule_y is None else alt.Chart(frame)).mark_line(point=True).encode(**enc)
     if rule_y is None:
         return lines
@@ -321,7 +385,8 @@ def sobol(frame: pd.DataFrame, title: str, source_note: str) -> alt.LayerChart:
     long = long.assign(lo=long["value"] - long["conf"], hi=long["value"] + long["conf"])[["input", "index", "value", "lo", "hi"]]
     order = list(frame["input"])
     top = frame.iloc[0]
-    takeaway = f"{top['input']} drives most of the uncertainty (total Sobol index {top['ST']:.2f})"
+    takeaway = (f"{top['input']} drives most of the uncertainty: total (ST) {top['ST']:.2f}, "
+                f"first-order (S1) {top['S1']:.2f}")
     base = alt.Chart(long)
     bars = base.mark_bar().encode(y=alt.Y("input:N", sort=order, title=None, axis=alt.Axis(labelLimit=260)), yOffset="index:N",
                                   x=alt.X("value:Q", title="Share of output variance (lines: 95% confidence interval)"),

@@ -40,6 +40,9 @@ WHAT_IF_OUT = "reports/what-if"
 #: Okabe & Ito's colour-blind-safe palette, blue first: every categorical colour of every chart (no red-green pair).
 CATEGORY_COLOURS = ["#0072B2", "#E69F00", "#56B4E9", "#D55E00", "#009E73", "#CC79A7", "#F0E442", "#000000"]
 CHART_HEIGHT = 200
+#: Every chart text (axes, legends, titles, labels) at least this size: 11 px on a phone, and 8.25 pt printed, where
+#: page.js draws the charts at the printed width (so they are not scaled down).
+CHART_FONT_PX = 11
 CHART_DIGITS = 6         # significant digits of a what-if chart's points (its numbers shown are formatted in Python)
 TABLE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
 UNESCAPED_DOLLAR = re.compile(r"(?<!\\)\$")
@@ -87,9 +90,27 @@ def chart_bundle(chart: alt.TopLevelMixin, description: str | None = None) -> di
 def chart_spec(chart: alt.TopLevelMixin, description: str | None = None) -> dict:
     """A chart's Vega-Lite spec with the report's legend style and a text description (`description`, then a
     summary of its axes, series and ranges)."""
-    spec = (chart.configure_legend(orient="bottom", labelLimit=0, columns=2)
+    spec = (chart.configure_legend(orient="bottom", labelLimit=0, columns=2, labelFontSize=CHART_FONT_PX,
+                                   titleFontSize=CHART_FONT_PX)
+            .configure_axis(labelFontSize=CHART_FONT_PX, titleFontSize=CHART_FONT_PX)
+            .configure_title(fontSize=CHART_FONT_PX + 2, subtitleFontSize=CHART_FONT_PX)
             .configure_range(category=CATEGORY_COLOURS).configure_view(continuousHeight=CHART_HEIGHT).to_dict())
     spec["description"] = " ".join(filter(None, [description or spec.get("description"), describe(spec)]))
+    return _dash_swatches(spec)
+
+
+#: The stroke of a line-style legend's symbols: such a legend has no colour of its own, and on lines drawn with
+#: points Vega-Lite gives its symbols none (they would show no swatch). Altair's schema has no legend `encode`, which
+#: Vega-Lite compiles, so it is set on the spec.
+DASH_SWATCH = {"symbols": {"update": {"stroke": {"value": "#1d2430"}}}}
+
+
+def _dash_swatches(spec: dict) -> dict:
+    """`spec` with every strokeDash legend drawing its symbols with DASH_SWATCH's stroke (in every layer)."""
+    for view in [spec, *spec.get("layer", [])]:
+        channel = view.get("encoding", {}).get("strokeDash")
+        if isinstance(channel, dict) and channel.get("legend", {}) is not None:
+            channel["legend"] = {**channel.get("legend", {}), "encode": DASH_SWATCH}
     return spec
 
 
@@ -307,13 +328,15 @@ def payback_text(months: float, life_years: float) -> str:
     return fmt(months, "months")
 
 
-def fixed_y_domain(spec: dict, lines: pd.DataFrame) -> dict:
-    """`spec` with its y scale fixed to the range of its y field over every row of `lines` (the whole grid)."""
+def fitted_y_domain(spec: dict, rows: pd.DataFrame) -> dict:
+    """`spec` with its y scale fitted to the y values of `rows` (the lines it shows: the chosen values' and the
+    defaults'), so that the lines fill the plot; page.js refits it the same way at every choice."""
     view = next(v for v in [spec, *spec.get("layer", [])] if "y" in v.get("encoding", {}))
     y = view["encoding"]["y"]
-    values = pd.to_numeric(lines[y["field"]], errors="coerce")
+    values = pd.to_numeric(rows[y["field"]], errors="coerce")
     values = values[np.isfinite(values)]
-    y["scale"] = {**y.get("scale", {}), "domain": [float(values.min()), float(values.max())], "nice": True, "zero": False}
+    if len(values):
+        y["scale"] = {**y.get("scale", {}), "domain": [float(values.min()), float(values.max())], "nice": True, "zero": False}
     return spec
 
 
@@ -331,7 +354,8 @@ def _set_text(value) -> str:
 def publish_what_if(name: str, title: str, description: str, axes: dict[str, list], schema: dict, values: Params,
                     points: pd.DataFrame, outputs: dict[str, tuple[str, str]], x: str,
                     chart_of: Callable[[pd.DataFrame], alt.TopLevelMixin], lines: pd.DataFrame | None = None,
-                    series: str | None = None, within_life: dict[str, str] | None = None) -> None:
+                    series: str | None = None, within_life: dict[str, str] | None = None,
+                    shown: dict[str, tuple[str, list[str]]] | None = None) -> None:
     """Publish a what-if grid computed by the model: the report shows one control per parameter in `axes` (its
     grid values), the `outputs` (column: (label, unit)) of the selected grid point (one row per `series` value),
     a chart and the `--set` line that rebuilds the view as a full report. The page only looks grid points up.
@@ -340,8 +364,10 @@ def publish_what_if(name: str, title: str, description: str, axes: dict[str, lis
     shown where every control but the chart's `x` field matches; `chart_of(lines at the run's values)` draws
     them. `values` is the run's parameter set: controls start at its values, and its other differences from the
     defaults enter the `--set` line. `within_life` maps an output in months (a payback) to the column of `points`
-    holding the asset's life in years: a value missing or not before the end of life reads "not within life". The
-    chart's y axis is fixed over the whole grid, so that moving a control moves the line, not the axis. The payload
+    holding the asset's life in years: a value missing or not before the end of life reads "not within life".
+    `shown` maps a control to the label and per-value texts a reader reads instead of its schema title and
+    formatted values (e.g. capex growth "×1.25" with the 2030 capex it gives). The chart's y axis fits the lines
+    shown (the chosen values' and the defaults'), refitted at every choice. The payload
     is compact: `rows` are lists (the `columns` of `points`, then the formatted text of each output), `lines`
     columns and rows."""
     if not TABLE_NAME.fullmatch(name):
@@ -350,11 +376,18 @@ def publish_what_if(name: str, title: str, description: str, axes: dict[str, lis
     if lines is None:
         lines = points
     match = [n for n in axes if n != x]
-    initial = lines[(lines[match] == pd.Series({n: values[n] for n in match})).all(axis=1)]
-    spec = fixed_y_domain(chart_spec(chart_of(initial)), lines)
-    controls = [{"name": n, "label": schema[n].title, "unit": "" if schema[n].unit in UNIT_FORMATS else unit_label(schema[n].unit),
+
+    def at(chosen) -> pd.DataFrame:
+        return lines[(lines[match] == pd.Series({n: chosen[n] for n in match})).all(axis=1)]
+    initial = at(values)
+    defaults = at({n: schema[n].default for n in match})
+    spec = fitted_y_domain(chart_spec(chart_of(initial)), pd.concat([initial, defaults]))
+    shown = shown or {}
+    controls = [{"name": n, "label": shown.get(n, (schema[n].title, None))[0],
+                 "unit": "" if n in shown or schema[n].unit in UNIT_FORMATS else unit_label(schema[n].unit),
                  "values": list(v),
-                 "labels": [fmt(value, schema[n].unit) for value in v], "set": [_set_text(value) for value in v],
+                 "labels": shown[n][1] if n in shown else [fmt(value, schema[n].unit) for value in v],
+                 "set": [_set_text(value) for value in v],
                  "default": schema[n].default, "value": values[n]} for n, v in axes.items()]
 
     def cells(frame, digits=None):   # rows as lists; JSON has no NaN or infinity: those become null (shown n/a)
@@ -374,7 +407,7 @@ def publish_what_if(name: str, title: str, description: str, axes: dict[str, lis
                "outputs": [{"column": c, "label": label, "unit": unit} for c, (label, unit) in outputs.items()],
                "rows": rows, "x": x, "chart": spec,
                "lines": None if own else {"columns": [str(c) for c in lines.columns], "rows": cells(lines, CHART_DIGITS)},
-               "command": " ".join([f"python -m analysis run --out {WHAT_IF_OUT}", *base])}
+               "command": " ".join([f".venv/bin/python -m analysis run --out {WHAT_IF_OUT}", *base])}
     display({WHAT_IF_MIMETYPE: payload,
              "text/plain": f"What-if: {title}. Controls: {', '.join(axes)}; {len(points)} grid rows computed by the "
                            "model (interactive in the report, index.html)."}, raw=True)
