@@ -41,7 +41,7 @@ def compute_sections(sections: set[str], p: dict, grids: bool = True) -> dict[st
     if "02_portfolio" in sections:
         headlines["portfolio"] = portfolio.headline_results(DS, p)
         for _, case in portfolio.landlord_outcomes(portfolio.landlord_cases(DS, p)).iterrows():
-            portfolio.pays_back(case["payback_month"])
+            portfolio.month_text(case["payback_month"])
         if grids:
             for case in portfolio.landlord_cases(DS, p):
                 portfolio.irr_heatmap(case)
