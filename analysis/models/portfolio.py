@@ -715,11 +715,11 @@ def what_if_axes(schema: dict[str, params.Parameter], p: Params) -> dict[str, li
 
 
 def what_if(ds: Dataset, p: Params, axes: dict[str, list]) -> pd.DataFrame:
-    """NPV, IRR and payback of both landlord cases over every combination of the values in `axes` (one list per
-    name in WHAT_IF_AXES): one price path per decline, the rest vectorized (finance.landlord_grid)."""
+    """NPV, IRR and payback of both landlord cases at realized prices over every combination of the values in `axes`
+    (one list per name in WHAT_IF_AXES): one price path per decline, the rest vectorized (finance.landlord_grid)."""
     frames = []
     for decline in axes["rental_price_decline_per_year"]:
-        for L in landlord_cases(ds, p.replace(rental_price_decline_per_year=decline)):
+        for L in landlord_cases(ds, p.replace(rental_price_decline_per_year=decline), REALIZED):
             grid = what_if_grid(L, axes["utilization"], [1.0], axes["residual_value_fraction"],
                                 axes["depreciation_life_years"])
             frames.append(grid.drop(columns="price_scale").assign(

@@ -113,7 +113,12 @@ def funnel(v: SimpleNamespace, x: Collector) -> None:
 def epoch_check(v: SimpleNamespace, x: Collector) -> None:
     compare = capex.epoch_cross_check(v.ds, v.funnel)
     ratio = compare["ratio"]
-    x.say(f"Over the {len(compare)} quarters both cover ({compare.index[0]}–{compare.index[-1]}), the funnel implies "
+    last4 = compare.iloc[-4:]
+    x.say(f"The funnel's accelerator count is the essay's split carried forward (`ai_share` of AWS capex on AI hardware), "
+          f"not an estimate of what Amazon bought. In the four quarters to {last4.index[-1]} it implies "
+          f"{fmt(last4['implied'].sum(), 'count')} accelerators against Epoch AI's median count of "
+          f"{fmt(last4['epoch_median'].sum(), 'count')} ({last4['implied'].sum() / last4['epoch_median'].sum():.1f}×). "
+          f"Over the {len(compare)} quarters both cover ({compare.index[0]}–{compare.index[-1]}), the funnel implies "
           f"{ratio.min():.1f}× to {ratio.max():.1f}× Epoch's median unit count (median ratio {ratio.median():.1f}×). "
           "A ratio above 1 means the capex parameters put more dollars into accelerators than Epoch's unit estimates "
           "account for — for example because part of the AI dollars goes to buildings, power and other equipment that the "

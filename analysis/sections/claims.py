@@ -12,7 +12,7 @@ PARAMETERS = ("h100_server_price_usd", "network_share_of_cluster_capex", "deprec
               "residual_value_fraction", "rental_price_decline_per_year", "cost_of_capital",
               "server_overhead_fraction", "pue", "electricity_usd_per_kwh", "hosting_usd_per_kw_month",
               "gpu_purchase_quarter", "utilization", "on_demand_usage_share", "capacity_block_usage_share",
-              "committed_discount")
+              "committed_discount", "ai_share")
 
 
 def _setup(v: SimpleNamespace) -> None:

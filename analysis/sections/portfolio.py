@@ -211,7 +211,8 @@ def landlord_outcomes(v: SimpleNamespace, x: Collector) -> None:
           f"{fmt(b['operating_margin'], 'fraction')} bought at the cut, against AWS's whole-segment operating margin of "
           f"{fmt(aws['margin'].iloc[-1], 'fraction')} ({aws['period'].iloc[-1]}). AWS's margin also carries sales, "
           f"software, networking beyond the cluster and idle capacity that this per-GPU view leaves out.")
-    x.chart(charts.irr_heat_map(portfolio.irr_heatmap(cut), f"Landlord IRR per year, {cut.label}, by utilization and price level",
+    x.chart(charts.irr_heat_map(portfolio.irr_heatmap(v.realized[1]),
+                                f"Landlord IRR per year at realized prices, {cut.label}, by utilization and price level",
                                 "Sources: AWS price lists; rental_prices.csv; measured H100 power; parameters (capex, hosting, contract mix)",
                                 mid=P["cost_of_capital"]))
 
@@ -224,7 +225,7 @@ def _landlord_chart(frame: pd.DataFrame):
 
 def landlord_what_if(v: SimpleNamespace, x: Collector) -> None:
     axes = portfolio.what_if_axes(v.schema, v.p)
-    x.what_if(name="landlord", title="What if: the landlord's H100", description="NPV, IRR and payback month of both landlord cases.",
+    x.what_if(name="landlord", title="What if: the landlord's H100", description="NPV, IRR and payback month of both landlord cases at realized prices.",
               axes=axes, schema=v.schema, values=v.p, points=portfolio.what_if(v.ds, v.p, axes),
               outputs={"npv": ("NPV per H100", "USD"), "irr_annual": ("IRR per year", "fraction"),
                        "payback_month": ("Payback month", "months")},
