@@ -10,7 +10,7 @@ FISCAL_PERIOD = r"^FY\d{4}(Q[1-4])?$"
 QUARTER = r"^\d{4}Q[1-4]$"
 ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
 PARTIAL_DATE = r"^\d{4}(-\d{2}(-\d{2})?)?$"
-VERDICTS = ["supported", "partly supported", "contradicted", "unverifiable", "too early"]
+VERDICTS = ["supported", "partly supported", "contradicted", "not borne out", "unverifiable", "too early"]
 CLAIM_TYPES = ["quantitative", "dated", "attributed", "predictive"]
 EVIDENCE_SEPARATOR = ";"
 # A digit that does not continue a word (H100, GB200 are fine; $5, 2023, 1.6x are not): explanation texts
