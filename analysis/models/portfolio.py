@@ -490,7 +490,8 @@ def realized_text(ds: Dataset, p: Params) -> str:
             f"after that, earns the public market rent: the {len(observed)} observed months of neocloud rents and "
             f"1-year contract prices in rental_prices.csv ({observed.index[0]} to {observed.index[-1]}, "
             f"{fmt(observed.min(), 'USD_per_hour')} to {fmt(observed.max(), 'USD_per_hour')} per GPU-hour), joined "
-            f"log-linearly and declining at rental_price_decline_per_year after the last. AWS's own committed and "
+            f"log-linearly and declining at the H100 rental price decline per year "
+            f"({fmt(p.rental_price_decline_per_year, 'fraction')}) after the last. AWS's own committed and "
             f"private rates are not published; a big customer that can rent from a neocloud at the market rent has "
             f"little reason to pay much more, so this is the realistic case. List prices with committed hours at "
             f"{fmt(p.committed_discount, 'fraction')} off (a 2021 one-year rate) are the ceiling.")

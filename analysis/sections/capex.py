@@ -98,11 +98,13 @@ def funnel(v: SimpleNamespace, x: Collector) -> None:
             {"unit_share": "fraction", "chip_price_usd": "USD", "all_in_usd": "USD", "power_w": "W", "rent_usd_per_hour": "USD_per_hour"},
             {"chip": f"Chip ({quarter})", "unit_share": "Share of units", "chip_price_usd": "Chip price",
              "all_in_usd": "All-in capex", "power_w": "Board power", "rent_usd_per_hour": "On-demand rent per chip-hour"})
-    x.table(funnel.tail(8).reset_index(), {"capex_gross": "USD_million", "aws_capex": "USD_million", "ai_hardware": "USD_million",
+    x.table(funnel.tail(8).reset_index(), {"capex_gross": "USD_million", "aws_capex_share": "fraction", "aws_capex": "USD_million",
+                                           "ai_hardware": "USD_million",
                                            "all_in_usd": "USD", "accelerators": "count", "power_mw": "MW",
                                            "annual_rental_capacity": "USD_million", "rental_payback_years": "years"},
-            {"quarter": "Quarter", "capex_gross": "Amazon gross capex", "aws_capex": "AWS capex", "ai_hardware": "AI hardware",
-             "mix_quarter": "Mix of", "all_in_usd": "Mean all-in capex", "accelerators": "Accelerators",
+            {"quarter": "Quarter", "capex_gross": "Amazon gross capex", "aws_capex_share": "AWS share of capex",
+             "aws_share_year": "Share from the 10-K of", "aws_capex": "AWS capex", "ai_hardware": "AI hardware (essay's split)",
+             "mix_quarter": "Mix of", "all_in_usd": "Mean all-in capex", "accelerators": "Accelerators (essay's split)",
              "power_mw": "Facility power", "annual_rental_capacity": "Rent per year", "rental_payback_years": "Price / rent"})
     per_accelerator = funnel.reset_index().assign(metric="Mean all-in capex per accelerator")[["quarter", "metric", "all_in_usd"]]
     x.chart(charts.quarterly_lines(per_accelerator.rename(columns={"all_in_usd": "value"}), "USD per accelerator", "metric",
