@@ -170,8 +170,8 @@ def landlord_outcomes(v: SimpleNamespace, x: Collector) -> None:
     r, a, b = realized.set_index("case"), listed.iloc[0], listed.iloc[1]
 
     def banded(case: str, metric: str, unit: str) -> str:
-        def one(value: float) -> str:
-            return portfolio.month_text(value) if metric == "payback_month" else fmt(value, unit)
+        def one(value) -> str:
+            return portfolio.month_text(float(value)) if metric == "payback_month" else fmt(value, unit)
         return f"{one(r.loc[case, metric])} ({one(band.loc[case, (metric, 0.05)])}–{one(band.loc[case, (metric, 0.95)])})"
     drawn = ", ".join(v.schema[n].title for n in portfolio.LANDLORD_BAND)
     x.say(f"At realized prices an H100 bought in {P['gpu_purchase_quarter']} has an IRR of {banded(a['case'], 'irr', 'fraction')} "
