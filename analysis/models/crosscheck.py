@@ -38,6 +38,14 @@ def panel(published: pd.DataFrame, ours: Mapping[str, float]) -> pd.DataFrame:
     }).reset_index(drop=True)
 
 
+def comparable(published: pd.DataFrame, ours: Mapping[str, float]) -> tuple[pd.DataFrame, dict[str, float], list[str]]:
+    """The published rows and our values that can form a ratio (ours finite and positive), and the descriptions of
+    those left out: at some parameter values a figure of ours is zero (no AI share of capex: no funnel count)."""
+    usable = {k: v for k, v in ours.items() if np.isfinite(v) and v > 0}
+    kept = published["compares_with"].isin(list(usable))
+    return published[kept], usable, published.loc[~kept, "description"].tolist()
+
+
 AGREEMENT_FOLD = 1.25   # "agree": within 25% either way
 
 

@@ -150,4 +150,4 @@ def headline_results(v: SimpleNamespace, x: Collector) -> None:
 
 SECTION = Section("capex", "01_capex.ipynb", "Capex", PARAMETERS,
                   (overview, gross_capex, recent_quarters, aws_segment, peers, essay_check, funnel, epoch_check,
-                   ai_share_sensitivity, headline_results), display_only=("as_of",), setup=_setup)
+                   ai_share_sensitivity, headline_results), display_only=("as_of", "trainium_unit_cost_usd"), setup=_setup)

@@ -2,6 +2,7 @@
 licences."""
 from __future__ import annotations
 
+import math
 from types import SimpleNamespace
 
 import pandas as pd
@@ -170,14 +171,19 @@ def landlord_outcomes(v: SimpleNamespace, x: Collector) -> None:
     r, a, b = realized.set_index("case"), listed.iloc[0], listed.iloc[1]
 
     def banded(case: str, metric: str, unit: str) -> str:
-        def one(value) -> str:
-            return portfolio.month_text(float(value)) if metric == "payback_month" else fmt(value, unit)
-        return f"{one(r.loc[case, metric])} ({one(band.loc[case, (metric, 0.05)])}–{one(band.loc[case, (metric, 0.95)])})"
+        low, high = band.loc[case, (metric, 0.05)], band.loc[case, (metric, 0.95)]
+        return f"{fmt(r.loc[case, metric], unit)} ({fmt(low, unit)}–{fmt(high, unit)})"
+
+    def pays_back(case: str) -> str:
+        month = float(realized.set_index("case")["payback_month"][case])
+        low, high = (float(band["payback_month"].loc[case, q]) for q in (0.05, 0.95))
+        central = f"pays back in month {month:.0f}" if math.isfinite(month) else "does not pay back within its life"
+        return f"{central} ({portfolio.month_text(low)}–{portfolio.month_text(high)})"
     drawn = ", ".join(v.schema[n].title for n in portfolio.LANDLORD_BAND)
     x.say(f"At realized prices an H100 bought in {P['gpu_purchase_quarter']} has an IRR of {banded(a['case'], 'irr', 'fraction')} "
-          f"a year, an NPV of {banded(a['case'], 'npv', 'USD')} and pays back in month {banded(a['case'], 'payback_month', 'months')}; "
+          f"a year, an NPV of {banded(a['case'], 'npv', 'USD')} and {pays_back(a['case'])}; "
           f"bought at the {portfolio.price_cut_month(ds)} cut: IRR {banded(b['case'], 'irr', 'fraction')}, NPV "
-          f"{banded(b['case'], 'npv', 'USD')}, payback in month {banded(b['case'], 'payback_month', 'months')} (5th–95th percentiles "
+          f"{banded(b['case'], 'npv', 'USD')}; it {pays_back(b['case'])} (5th–95th percentiles "
           f"of {portfolio.LANDLORD_BAND_DRAWS:,} draws of {drawn}, each over its range in the parameter appendix; utilization "
           f"stays at {fmt(P['utilization'], 'fraction')}, which has no published range). At list prices, a ceiling that "
           f"assumes every on-demand and committed hour sells at AWS's list: IRR {fmt(a['irr'], 'fraction')} and NPV "
@@ -186,17 +192,18 @@ def landlord_outcomes(v: SimpleNamespace, x: Collector) -> None:
           f"{fmt(a['breakeven_utilization'], 'fraction')}). AWS's other overheads and idle capacity beyond "
           f"utilization are not in the data.")
     points = portfolio.realized_price_points(ds, P)
-    x.table(points, {"starting_price": "USD_per_hour", "irr": "fraction", "npv": "USD", "breakeven_price": "USD_per_hour"},
-            {"case": "Case", "starting_price": "Realized price, first month", "irr": "IRR per year", "npv": "NPV per GPU",
-             "breakeven_price": "Break-even realized price"})
     first = points.groupby("case", sort=False).first()
-    by_price = points[points["case"] == a["case"]].set_index("starting_price")["irr"]
-    x.say(f"Whatever the mix, what AWS realizes per sold hour decides the return. Starting from a realized price in the "
-          f"first month and then following the list path's cut and decline, an H100 bought in {P['gpu_purchase_quarter']} "
-          f"returns " + ", ".join(f"{fmt(irr, 'fraction')} a year at {fmt(price, 'USD')}" for price, irr in by_price.items())
-          + f" per GPU-hour (cost of capital {fmt(P['cost_of_capital'], 'fraction')}); it breaks even at a realized "
-          f"{fmt(first.loc[a['case'], 'breakeven_price'], 'USD_per_hour')} in the first month, and one bought at the cut at "
-          f"{fmt(first.loc[b['case'], 'breakeven_price'], 'USD_per_hour')}.")
+
+    def returns(case: str) -> str:
+        at = points[points["case"] == case]
+        return " / ".join(fmt(irr, "fraction") for irr in at["irr"])
+    prices = " / ".join(fmt(price, "USD") for price in portfolio.REALIZED_PRICE_POINTS)
+    x.say(f"Whatever the mix, what AWS realizes per sold hour decides the return. Starting from a realized {prices} per "
+          f"GPU-hour in the first month and then following the list path's cut and decline, the IRR is {returns(a['case'])} "
+          f"a year bought in {P['gpu_purchase_quarter']} and {returns(b['case'])} bought at the cut (cost of capital "
+          f"{fmt(P['cost_of_capital'], 'fraction')}). The break-even realized price in the first month is "
+          f"{fmt(first.loc[a['case'], 'breakeven_price'], 'USD_per_hour')} bought at launch and "
+          f"{fmt(first.loc[b['case'], 'breakeven_price'], 'USD_per_hour')} bought at the cut.")
     variants = portfolio.landlord_variants(ds, P)
     shown = variants[["case", "price_path", "life_years", "payback_month", "npv", "irr", "breakeven_utilization", "operating_margin"]]
     x.table(shown, {k: u for k, u in LANDLORD_OUTCOME_UNITS.items() if k in shown}, LANDLORD_OUTCOME_LABELS)
@@ -252,8 +259,9 @@ def tenant(v: SimpleNamespace, x: Collector) -> None:
     x.say(f"A tenant whose server is busy every hour is better off buying after {fmt(full['on-demand, pre-cut'], 'months', 'never')} "
           f"against pre-cut on-demand prices and after {fmt(full['on-demand, post-cut'], 'months', 'never')} against post-cut "
           f"prices; one whose server is busy {fmt(use.low, 'fraction')} of the hours (the low end of the range) only after "
-          f"{fmt(low['on-demand, pre-cut'], 'months', 'never')} and {fmt(low['on-demand, post-cut'], 'months', 'never')}. "
-          f"The tenant's utilization is the share of hours its own 8-GPU server is busy: {use.rationale}")
+          f"{fmt(low['on-demand, pre-cut'], 'months', 'never')} and {fmt(low['on-demand, post-cut'], 'months', 'never')} "
+          f"(utilization here is the share of hours the tenant's own 8-GPU server is busy; its source and range are in the "
+          f"parameter appendix).")
     x.say(f"At {fmt(P['tenant_utilization'], 'fraction')} utilization, buying beats renting on demand after "
           f"{fmt(t.loc['on-demand, pre-cut', 'breakeven_months'], 'months', 'never')} at pre-cut prices, after "
           f"{fmt(t.loc['on-demand, post-cut', 'breakeven_months'], 'months', 'never')} at post-cut prices and after "
