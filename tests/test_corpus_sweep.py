@@ -58,7 +58,7 @@ def compute_sections(sections: set[str], p: dict, grids: bool = True) -> dict[st
             headlines["summary"] = summary.key_findings(DS, q, SCHEMA, result)
             summary.answer(headlines["summary"])
         if "04_claims_and_checks" in sections:
-            crosscheck.panel(DS["cross_checks"], crosscheck.our_values(DS, q, SCHEMA, result))
+            crosscheck.panel(*crosscheck.comparable(DS["cross_checks"], crosscheck.our_values(DS, q, SCHEMA, result))[:2])
     return headlines
 
 

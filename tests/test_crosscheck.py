@@ -74,3 +74,9 @@ def test_panel_accepts_the_committed_figures(ds):
     assert len(table) == len(published) >= 6
     assert not table["why_they_differ"].str.contains(vocab.STANDALONE_NUMBER, regex=True).any()
     assert (table["theirs"] == published["published_value"].to_numpy()).all()
+
+
+def test_rows_whose_figure_of_ours_is_zero_are_left_out_and_named():
+    published, ours, left_out = crosscheck.comparable(PUBLISHED, {"key_a": 0.0, "key_b": 2.0})
+    assert list(published["check_id"]) == ["b"] and ours == {"key_b": 2.0} and left_out == ["A"]
+    assert crosscheck.panel(published, ours)["ratio"].tolist() == [0.5]
