@@ -150,8 +150,11 @@ def test_headlines_follow_the_funnel(ds):
     assert results["focus_quarter_accelerators"]["value"] == pytest.approx(
         12_479e6 * (24_843 / 48_344) * p["ai_share"] / mean_all_in)
     f = capex.funnel(ds, p)
-    assert results["latest_four_quarters_accelerators"]["value"] == pytest.approx(f["accelerators"].iloc[-4:].sum())
+    assert results["latest_four_quarters_capex_gross"]["value"] == pytest.approx(f["capex_gross"].iloc[-4:].sum())
     assert all(r["unit"] for r in results.values())
+    # The funnel's counts are the essay's split carried forward: labelled so, and not headlines for the latest quarters.
+    assert "essay's split" in results["focus_quarter_accelerators"]["label"]
+    assert not {"latest_four_quarters_accelerators", "latest_four_quarters_power_mw"} & set(results)
 
 
 def test_cross_check_and_sensitivity_follow_the_funnel(ds):

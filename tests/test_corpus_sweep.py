@@ -41,7 +41,7 @@ def compute_sections(sections: set[str], p: dict, grids: bool = True) -> dict[st
     if "02_portfolio" in sections:
         headlines["portfolio"] = portfolio.headline_results(DS, p)
         for _, case in portfolio.landlord_outcomes(portfolio.landlord_cases(DS, p)).iterrows():
-            portfolio.pays_back(case["payback_month"])
+            portfolio.month_text(case["payback_month"])
         if grids:
             for case in portfolio.landlord_cases(DS, p):
                 portfolio.irr_heatmap(case)
@@ -61,7 +61,7 @@ def compute_sections(sections: set[str], p: dict, grids: bool = True) -> dict[st
             summary.when_charts(result)
             verdict.conditional_on(answer.results, summary.changed_values(DS, q, SCHEMA))
         if "04_claims_and_checks" in sections:
-            crosscheck.panel(DS["cross_checks"], crosscheck.our_values(DS, q, SCHEMA, result))
+            crosscheck.panel(*crosscheck.comparable(DS["cross_checks"], crosscheck.our_values(DS, q, SCHEMA, result))[:2])
     return headlines
 
 
@@ -142,7 +142,8 @@ def test_every_corner_of_a_what_if_box_builds_a_page(notebook, monkeypatch):
         page = render_headlines(compute_sections(sections, p, grids=False), monkeypatch)
         assert not re.search(r"\bnan\b", page, re.I), corner
         if notebook == "02_portfolio":    # a corner that never pays back says so; one that does shows its month
-            never = portfolio.landlord_outcomes(portfolio.landlord_cases(DS, p))["payback_month"].isna().any()
+            never = any(portfolio.landlord_outcomes(portfolio.landlord_cases(DS, p, basis))["payback_month"].isna().any()
+                        for basis in (portfolio.LIST, portfolio.REALIZED))
             assert (portfolio.NOT_WITHIN_LIFE in page) == bool(never), corner
     assert len(corners) == 2 ** len(axes)
 

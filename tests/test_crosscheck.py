@@ -4,7 +4,7 @@ import math
 import pandas as pd
 import pytest
 
-from analysis.data import vocab
+from analysis.data import params, vocab
 from analysis.models import crosscheck
 
 
@@ -45,8 +45,27 @@ def test_consistency_and_incomparable_rows_never_count_as_agreement():
 def test_the_committed_panel_labels_its_consistency_rows(ds):
     """A row whose figure the report itself computed from the same source is a consistency check."""
     rows = ds["cross_checks"].set_index("check_id")
-    assert set(rows.index[rows["basis"] == "consistency"]) == {"epoch-trainium-share-2024", "epoch-trainium-share-2025"}
+    assert set(rows.index[rows["basis"] == "consistency"]) == {"epoch-trainium-share-2024", "epoch-trainium-share-2025",
+                                                                  "epoch-amazon-units-2025"}
     assert rows.loc["trendforce-asic-share-2026", "basis"] == rows.loc["sequoia-600b", "basis"] == "not comparable"
+    assert rows.loc["epoch-amazon-units-2025-vs-funnel", "basis"] == "independent"
+
+
+def test_no_independent_row_is_the_reports_own_input(ds, schema):
+    """The computed panel: an independent row whose ratio is 1 to six digits compares the report with its own input
+    (a consistency row in disguise); the agreement count leaves consistency rows out, and the funnel's count stands
+    against Epoch's."""
+    from analysis.models import outlook
+    p = params.resolve({"mc_draws": 1000}, ds)
+    result = outlook.run(ds, p, schema, sensitivity=False)
+    table = crosscheck.panel(ds["cross_checks"], crosscheck.our_values(ds, p, schema, result)).set_index("check_id")
+    independent = table[table["basis"] == "independent"]
+    assert not (independent["ratio"] - 1).abs().lt(1e-6).any()
+    assert table.loc["epoch-amazon-units-2025", "ratio"] == pytest.approx(1.0)          # shown, as a consistency row
+    assert table.loc["epoch-amazon-units-2025-vs-funnel", "ratio"] > 1.5                  # the funnel counts far more
+    counts = crosscheck.agreement(table.reset_index())
+    assert counts["independent"] == len(independent) and counts["consistency"] == 3
+    assert counts["agree"] == int((independent["fold"] <= crosscheck.AGREEMENT_FOLD).sum())
 
 
 def test_panel_accepts_the_committed_figures(ds):
@@ -55,3 +74,9 @@ def test_panel_accepts_the_committed_figures(ds):
     assert len(table) == len(published) >= 6
     assert not table["why_they_differ"].str.contains(vocab.STANDALONE_NUMBER, regex=True).any()
     assert (table["theirs"] == published["published_value"].to_numpy()).all()
+
+
+def test_rows_whose_figure_of_ours_is_zero_are_left_out_and_named():
+    published, ours, left_out = crosscheck.comparable(PUBLISHED, {"key_a": 0.0, "key_b": 2.0})
+    assert list(published["check_id"]) == ["b"] and ours == {"key_b": 2.0} and left_out == ["A"]
+    assert crosscheck.panel(published, ours)["ratio"].tolist() == [0.5]

@@ -132,8 +132,24 @@ def test_verdict_counts_keep_the_fixed_order_and_zeros():
     claims = pd.DataFrame({"verdict": ["contradicted", "supported", "supported", "too early"]})
     counts = ledger.verdict_counts(claims)
     assert list(counts.index) == vocab.VERDICTS
-    assert counts.to_dict() == {"supported": 2, "partly supported": 0, "contradicted": 1, "unverifiable": 0,
-                                "too early": 1}
+    assert counts.to_dict() == {"supported": 2, "partly supported": 0, "contradicted": 1, "not borne out": 0,
+                                "unverifiable": 0, "too early": 1}
+
+
+def test_revisited_verdicts_use_the_fixed_words_and_quote_their_evidence(ds):
+    """Issue 24's three claims: the Inferentia date (right year of availability, wrong year of announcement), the
+    Tenstorrent round (amount and year right), AMD's chance at AWS (a possibility that did not happen); each finding
+    quotes its evidence and names only sources in its evidence column, and none rests on a low-confidence source alone."""
+    claims = ds["essay_claims"].set_index("claim_id")
+    expected = {"inferentia-2019": "partly supported", "tenstorrent-100m-2023": "supported",
+                "amd-could-compete": "not borne out", "e02-competition": "partly supported"}
+    assert claims.loc[list(expected), "verdict"].to_dict() == expected
+    assert "not borne out" in vocab.VERDICTS
+    for claim_id in expected:
+        row = claims.loc[claim_id]
+        assert "'" in row["finding"]                                      # a quoted passage
+        assert set(row["evidence"].split(";")) - {"ai-wiki-aws-inferentia", "groq-nvidia-licence-2025"}
+    assert "lifeberatung-amazon-pauses-amd" not in claims.loc["amd-could-compete", "evidence"]
 
 
 def test_verdict_counts_refuse_an_unknown_verdict():

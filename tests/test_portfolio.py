@@ -119,9 +119,11 @@ CAPEX_2023 = SERVER / 8 / (1 - 0.19)               # a 2023 H100's share of the 
 CAPEX_2025 = 23_238 * (SERVER / 8 / 34_641) / (1 - 0.19)   # Epoch's 2025 H100 price x the 2023 server factor
 
 
-def blend(on_demand, p):
-    """Revenue per sold hour by hand: 30 % on-demand, 10 % Capacity Blocks, 60 % committed at 41 % off."""
-    return 0.3 * on_demand + 0.1 * P5_CB / 8 + 0.6 * on_demand * (1 - 0.41)
+def blend(on_demand, p, block_in_force=True):
+    """Revenue per sold hour at list prices by hand: 30 % on-demand, 10 % Capacity Blocks (while its rate is in force,
+    to 2024-12; afterwards committed), 60 % committed at 41 % off."""
+    committed = on_demand * (1 - 0.41)
+    return 0.3 * on_demand + 0.1 * (P5_CB / 8 if block_in_force else committed) + 0.6 * committed
 
 
 def test_landlord_cases_by_hand(ds, p):
@@ -142,10 +144,53 @@ def test_price_path_observed_then_declining(ds, p):
     assert launch.on_demand[37] == pytest.approx(P5_POST / 8 * (1 - d) ** (1 / 12))       # 2026-08
     assert launch.on_demand[48] == pytest.approx(P5_POST / 8 * (1 - d) ** 1)              # 2027-07
     assert launch.price[0] == pytest.approx(blend(P5_PRE / 8, p))
-    assert launch.price[48] == pytest.approx(blend(P5_POST / 8, p) * (1 - d))
+    assert launch.price[17] == pytest.approx(blend(P5_PRE / 8, p))                        # 2024-12: block rate in force
+    assert launch.price[18] == pytest.approx(blend(P5_PRE / 8, p, block_in_force=False))  # 2025-01: it lapsed
+    assert launch.price[48] == pytest.approx(blend(P5_POST / 8, p, block_in_force=False) * (1 - d))
     assert cut.on_demand[:14] == pytest.approx(np.full(14, P5_POST / 8))
     flat = pf.landlord_cases(ds, p.replace(rental_price_decline_per_year=0.0))[1]
-    assert flat.price == pytest.approx(np.full(120, blend(P5_POST / 8, p)))
+    assert flat.price == pytest.approx(np.full(120, blend(P5_POST / 8, p, block_in_force=False)))
+
+
+def test_realized_path_by_hand(ds, p):
+    """Realized prices: on-demand hours at list, Capacity Block hours at their rate to 2024-12, every committed hour
+    (and the block hours after) at the market rent joined log-linearly between rental_prices.csv's observed months."""
+    assert str(pf.capacity_block_end(ds)) == "2025-01"
+    launch, cut = pf.landlord_cases(ds, p, pf.REALIZED)
+    market_2023_07 = np.exp(np.log(4.70) + 4 / 5 * (np.log(8.00) - np.log(4.70)))     # between 2023-03 and 2023-08
+    assert launch.price[0] == pytest.approx(0.3 * P5_PRE / 8 + 0.1 * P5_CB / 8 + 0.6 * market_2023_07)
+    market_2025_06 = np.exp(np.log(np.sqrt(2.00 * 2.99)) + 8 / 12 * (np.log(1.70) - np.log(np.sqrt(2.00 * 2.99))))
+    assert cut.price[0] == pytest.approx(0.3 * P5_POST / 8 + 0.7 * market_2025_06)      # block rate lapsed
+    d = p["rental_price_decline_per_year"]
+    assert cut.price[24] == pytest.approx(0.3 * P5_POST / 8 * (1 - d) ** (11 / 12) + 0.7 * 2.65 * (1 - d) ** 1)  # 2027-06
+    listed, realized = (pf.landlord_outcomes(pf.landlord_cases(ds, p, basis)) for basis in (pf.LIST, pf.REALIZED))
+    assert (realized["npv"] < listed["npv"]).all() and (realized["irr"] < listed["irr"]).all()      # list: the ceiling
+
+
+def test_realized_band_brackets_the_central_case_and_follows_the_seed(ds, p):
+    central = pf.landlord_outcomes(pf.landlord_cases(ds, p, pf.REALIZED)).set_index("case")
+    band = pf.realized_percentiles(ds, p)
+    for case, row in central.iterrows():
+        for metric in ("npv", "irr", "payback_month"):
+            assert band.loc[case, (metric, 0.05)] <= row[metric] <= band.loc[case, (metric, 0.95)]
+    draws = pf.band_draws(ds, p)
+    assert len(draws) == pf.LANDLORD_BAND_DRAWS and list(draws.columns) == list(pf.LANDLORD_BAND)
+    assert (draws["on_demand_usage_share"] + draws["capacity_block_usage_share"] <= 1).all()
+    assert draws["on_demand_usage_share"].quantile(0.05) == pytest.approx(0.1, abs=0.03)         # its sourced low
+    assert not pf.realized_percentiles(ds, p.replace(random_seed=1)).equals(band)
+
+
+def test_irr_at_realized_prices_reproduces_the_audit(ds, p):
+    """The audit's figures: the launch case's list path scaled to start at $6 / $4 / $3 / $2 per GPU-hour gives an IRR
+    of about 84% / 31% / 7.6% / -15% (7.4% here: the Capacity Block rate now lapses in 2025); the break-even starting
+    price gives NPV = 0."""
+    points = pf.realized_price_points(ds, p)
+    launch = points[points["case"] == points["case"].iloc[0]].set_index("starting_price")
+    assert list(launch.index) == [2.0, 3.0, 4.0, 6.0]
+    np.testing.assert_allclose(launch["irr"], [-0.150, 0.074, 0.307, 0.836], atol=0.003)
+    L = pf.landlord_cases(ds, p)[0]
+    even = pf.breakeven_starting_price(L)
+    assert 3 < even < 4 and pf.at_starting_price(L, even)["npv"].iloc[0] == pytest.approx(0, abs=1e-6)
 
 
 def test_landlord_drivers_vary_one_input_whatever_the_others_are(ds):
@@ -176,7 +221,7 @@ def test_outcomes_by_hand(ds, p):
     """NPV, IRR and payback of the case bought at the cut, from flows built here from the hand inputs."""
     cut = pf.landlord_cases(ds, p)[1]
     d, months = p["rental_price_decline_per_year"], np.arange(60)
-    price = blend(P5_POST / 8, p) * np.where(months < 14, 1.0, (1 - d) ** ((months - 13) / 12))
+    price = blend(P5_POST / 8, p, block_in_force=False) * np.where(months < 14, 1.0, (1 - d) ** ((months - 13) / 12))
     monthly = 730 * (0.7 * (price - POWER_H) - HOSTING_H)
     flows = np.concatenate([[-CAPEX_2025], monthly])
     flows[-1] += 0.1 * CAPEX_2025
@@ -290,14 +335,16 @@ def test_tenant_utilization_moves_only_the_tenant_and_utilization_only_the_landl
     """Two parameters: `utilization` is AWS's share of hours sold (landlord NPV, IRR, payback, cost per sold hour),
     `tenant_utilization` the share of hours a tenant's own server is in use (rent versus buy, a self-run Groq or GPU
     system). Each moves its own results and none of the other's."""
-    assert p["tenant_utilization"] == 0.54 and p["utilization"] == 0.7
-    landlord, tenant = _split(pf.headline_results(ds, p))
-    assert len(landlord) == 11 and len(tenant) == 3
+    assert p["tenant_utilization"] == 0.8 and p["utilization"] == 0.7
+    landlord, everything_tenant = _split(pf.headline_results(ds, p))
+    tenant = {k: v for k, v in everything_tenant.items() if not k.endswith("_full_use")}     # the others are at full use
+    assert len(landlord) == 25 and len(tenant) == 3 and len(everything_tenant) == 5
     cases = pf.landlord_outcomes(pf.landlord_cases(ds, p))
     # The tenant's parameter: the landlord's NPV and IRR (and every landlord headline) stay; the tenant's move.
     q = params.resolve({"tenant_utilization": 0.3}, ds)
     landlord_q, tenant_q = _split(pf.headline_results(ds, q))
     assert landlord_q == landlord
+    assert all(tenant_q[k] == everything_tenant[k] for k in everything_tenant if k.endswith("_full_use"))
     pd.testing.assert_frame_equal(pf.landlord_outcomes(pf.landlord_cases(ds, q)), cases)
     assert all(tenant_q[k][1] != tenant[k][1] for k in tenant)
     assert tenant_q["tenant_breakeven_months_post_cut"][1] > tenant["tenant_breakeven_months_post_cut"][1]
@@ -306,7 +353,7 @@ def test_tenant_utilization_moves_only_the_tenant_and_utilization_only_the_landl
     # The landlord's parameter: the landlord's NPV falls with fewer hours sold; the tenant's results stay.
     r = params.resolve({"utilization": 0.4}, ds)
     landlord_r, tenant_r = _split(pf.headline_results(ds, r))
-    assert tenant_r == tenant
+    assert tenant_r == everything_tenant
     assert pf.tenant_rent_vs_buy(ds, r).equals(pf.tenant_rent_vs_buy(ds, p))
     assert pf.system_cost_per_useful_hour(ds, r).equals(pf.system_cost_per_useful_hour(ds, p))
     lower = pf.landlord_outcomes(pf.landlord_cases(ds, r))

@@ -82,7 +82,7 @@ def test_landlord_grid_points_equal_the_full_pipeline(ds, schema, defaults):
     for point in ({}, {"utilization": 0.3, "rental_price_decline_per_year": axes["rental_price_decline_per_year"][-1],
                        "residual_value_fraction": 0.3, "depreciation_life_years": 6}):
         p = defaults.replace(**point)
-        cases = portfolio.landlord_outcomes(portfolio.landlord_cases(ds, params.resolve(point, ds)))
+        cases = portfolio.landlord_outcomes(portfolio.landlord_cases(ds, params.resolve(point, ds), portfolio.REALIZED))
         rows = grid[(grid[list(portfolio.WHAT_IF_AXES)] == [p[n] for n in portfolio.WHAT_IF_AXES]).all(axis=1)]
         assert list(rows["case"]) == list(cases["case"])
         assert rows["npv"].to_numpy() == pytest.approx(cases["npv"].to_numpy(), nan_ok=True)
@@ -155,7 +155,7 @@ def test_moving_a_control_shows_the_python_value_of_that_grid_point(page, ds, sc
         shown = _move(landlord, "depreciation_life_years", 6)
         p = _set_values(shown["command"], ds)
         assert (p["utilization"], p["depreciation_life_years"]) == (0.4, 6)
-        expected = portfolio.landlord_outcomes(portfolio.landlord_cases(ds, p))
+        expected = portfolio.landlord_outcomes(portfolio.landlord_cases(ds, p, portfolio.REALIZED))
         assert shown["rows"] == [[r.case, fmt(r.npv, "USD"), fmt(r.irr, "fraction"), payback_text(r.payback_month, 6)]
                                  for r in expected.itertuples()]
         life = schema["depreciation_life_years"]

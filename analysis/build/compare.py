@@ -38,7 +38,8 @@ from analysis.build.page import TEMPLATES, chart_html, page_assets, strict_json,
 RESULTS = "results.json"
 BY_YEAR = Path("data") / "erosion_by_year.csv"
 BY_YEAR_COLUMNS = ("nvidia_revenue_usd_b", "asic_spend_share")     # the columns charted per run
-LANDLORD_KEYS = {"npv": ("NPV per H100", "USD"), "irr": ("IRR per year", "fraction")}
+LANDLORD_KEYS = {"npv_realized": ("NPV per H100 at realized prices", "USD"),
+                 "irr_realized": ("IRR per year at realized prices", "fraction")}
 LANDLORD_CASES = {"bought_2023": "bought at launch", "bought_at_cut": "bought at the price cut"}
 MAX_INPUT_BYTES = 4 * 1024 * 1024    # a report's results.json or erosion table (each is a few KB)
 MAX_YEARS = 200                      # rows of an erosion table
@@ -230,7 +231,7 @@ def erosion_by_year(runs: list[Run]) -> pd.DataFrame:
 
 
 def landlord_outcomes(runs: list[Run]) -> pd.DataFrame:
-    """NPV and IRR of the landlord cases in each run's results.json (section portfolio)."""
+    """NPV and IRR of the landlord cases at realized prices in each run's results.json (section portfolio)."""
     rows = []
     for r in runs:
         found = r.results["results"].get("portfolio", {})

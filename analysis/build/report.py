@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
+from urllib.parse import urlsplit
 
 import mistune
 import nbformat
@@ -29,6 +30,7 @@ from analysis.models import freshness
 from analysis.views import likelihood
 from analysis.sections import SECTIONS
 from analysis.data import Dataset
+from analysis.data.vocab import LOW_CONFIDENCE_SOURCE_DOMAINS
 from analysis.build.runner import NOTEBOOK_DIR, Job, execute_all
 from analysis.data.params import Parameter, Params
 from analysis.views.present import (SECTION_MIMETYPE, TABLE_MIMETYPE, VEGALITE_MIMETYPE, WHAT_IF_MIMETYPE, PROSE, emitted, fmt, unit_label)
@@ -130,9 +132,18 @@ def render_notebook(nb: nbformat.NotebookNode, prefix: str, toc: list, sections:
     return f'<section class="notebook" id="{prefix}">' + "\n".join(parts) + "</section>"
 
 
-def _parameter_rows(schema: dict[str, Parameter], values: Params, used: set[str]) -> list[dict]:
+def low_confidence_sources(dataset: Dataset) -> set[str]:
+    """Ids of the sources whose site is a copy, mirror, summary or repost (vocab.LOW_CONFIDENCE_SOURCE_DOMAINS)."""
+    sources = dataset["sources"]
+    host = sources["url"].fillna("").map(lambda url: (urlsplit(url).hostname or "").removeprefix("www."))
+    return set(sources.loc[host.isin(LOW_CONFIDENCE_SOURCE_DOMAINS), "id"])
+
+
+def _parameter_rows(schema: dict[str, Parameter], values: Params, used: set[str], weak: set[str]) -> list[dict]:
+    """The parameter appendix's rows; `weak` = low_confidence_sources, flagged beside the value's source."""
     return [{"name": name, "label": p.title, "value": values[name], "default": p.default,
-             "changed": values[name] != p.default, "unit": unit_label(p.unit), "description": p.description, "source_id": p.source_id, "confidence": p.confidence}
+             "changed": values[name] != p.default, "unit": unit_label(p.unit), "description": p.description,
+             "source_id": p.source_id, "confidence": p.confidence, "low_confidence": p.source_id in weak}
             for name, p in schema.items() if name in used]
 
 
@@ -192,7 +203,7 @@ def build(out_dir: Path, values: Params, schema: dict[str, Parameter], dataset: 
         sources = [linkable(dataset.source(sid)) for sid in source_ids]
         stale = freshness.stale_series(dataset, values.as_of)
         found = {s["section"]: {r["key"]: r for r in s["results"]} for s in sections}
-        parameters = _parameter_rows(schema, values, used)
+        parameters = _parameter_rows(schema, values, used, low_confidence_sources(dataset))
         answer = front.answer(found, {p["name"]: p["value"] for p in parameters if p["changed"]}, scenario)
         context = dict(title_suffix=f" — scenario {scenario}" if scenario else "", as_of=values.as_of,
                        data_version=dataset.version, verdict=answer, numbers=front.key_numbers(found),

@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 
 def _money(template: str):
     """Formatter for a money unit: the sign goes before the dollar sign (-$22.4B, not $-22.4B)."""
     return lambda v: ("-" if v < 0 else "") + template.format(abs(v))
 
+
+#: How every page says that a result never comes (an infinite break-even, a threshold year never reached).
+NEVER = "never"
 
 UNIT_FORMATS = {
     "USD_million": _money("${:,.0f}M"),
@@ -41,9 +43,12 @@ def unit_label(unit: str) -> str:
 
 
 def fmt(value, unit: str, undefined: str = "n/a") -> str:
-    """A value in its unit, formatted for prose and tables; `undefined` for None or NaN."""
-    if value is None or (isinstance(value, float) and pd.isna(value)):
+    """A value in its unit, formatted for prose and tables; `undefined` for None or NaN, NEVER for infinity (the one
+    way the report says that a break-even never comes or a year is never reached)."""
+    if value is None or (isinstance(value, (float, np.floating)) and np.isnan(value)):
         return undefined
+    if isinstance(value, (float, np.floating)) and np.isinf(value):
+        return NEVER
     if isinstance(value, bool):
         return yes_no(value)
     if not isinstance(value, (int, float, np.number)):      # text where a number belongs (a hand-edited input)

@@ -38,6 +38,14 @@ def panel(published: pd.DataFrame, ours: Mapping[str, float]) -> pd.DataFrame:
     }).reset_index(drop=True)
 
 
+def comparable(published: pd.DataFrame, ours: Mapping[str, float]) -> tuple[pd.DataFrame, dict[str, float], list[str]]:
+    """The published rows and our values that can form a ratio (ours finite and positive), and the descriptions of
+    those left out: at some parameter values a figure of ours is zero (no AI share of capex: no funnel count)."""
+    usable = {k: v for k, v in ours.items() if np.isfinite(v) and v > 0}
+    kept = published["compares_with"].isin(list(usable))
+    return published[kept], usable, published.loc[~kept, "description"].tolist()
+
+
 AGREEMENT_FOLD = 1.25   # "agree": within 25% either way
 
 
@@ -76,7 +84,7 @@ def our_values(ds, p: Params, schema: dict, result: dict) -> dict[str, float]:
     """The report's figure for each `compares_with` key of data/cross_checks.csv, computed by the section
     pipelines (`result` = section 3's `outlook.run`). Landlord figures use the first case (bought at launch
     prices) unless the published figure is dated at another time, as each line says."""
-    from analysis.models import fleet, finance, outlook, portfolio  # the sections this panel draws on
+    from analysis.models import capex, fleet, finance, outlook, portfolio  # the sections this panel draws on
 
     launch, at_cut = portfolio.landlord_cases(ds, p)
     revenue_4y = float(finance.HOURS_PER_MONTH * launch.utilization * launch.price[:FOUR_YEARS_MONTHS].sum())
@@ -87,6 +95,7 @@ def our_values(ds, p: Params, schema: dict, result: dict) -> dict[str, float]:
     central = result["central"]
     purchases = outlook.observed_purchases(ds, p)
     last = result["model"].observed.years[-1]
+    funnel = capex.funnel(ds, p)
     return {
         # Nvidia's claim: rent earned over four years per dollar of Nvidia hardware (the GPU price alone).
         "rental_revenue_per_hardware_dollar_4y": revenue_4y / gpu_price,
@@ -107,4 +116,6 @@ def our_values(ds, p: Params, schema: dict, result: dict) -> dict[str, float]:
         "trainium_compute_share_2024": float(central.loc[2024, "compute_share_trainium"]),
         "trainium_compute_share_2025": float(central.loc[2025, "compute_share_trainium"]),
         "amazon_accelerators_added_2025": float(purchases.query("year == 2025")["units"].sum()),
+        # The capex funnel's count (the essay's split carried forward), its four quarters of 2025.
+        "funnel_accelerators_added_2025": float(funnel.loc[funnel.index.str.startswith("2025"), "accelerators"].sum()),
     }

@@ -98,11 +98,13 @@ def funnel(v: SimpleNamespace, x: Collector) -> None:
             {"unit_share": "fraction", "chip_price_usd": "USD", "all_in_usd": "USD", "power_w": "W", "rent_usd_per_hour": "USD_per_hour"},
             {"chip": f"Chip ({quarter})", "unit_share": "Share of units", "chip_price_usd": "Chip price",
              "all_in_usd": "All-in capex", "power_w": "Board power", "rent_usd_per_hour": "On-demand rent per chip-hour"})
-    x.table(funnel.tail(8).reset_index(), {"capex_gross": "USD_million", "aws_capex": "USD_million", "ai_hardware": "USD_million",
+    x.table(funnel.tail(8).reset_index(), {"capex_gross": "USD_million", "aws_capex_share": "fraction", "aws_capex": "USD_million",
+                                           "ai_hardware": "USD_million",
                                            "all_in_usd": "USD", "accelerators": "count", "power_mw": "MW",
                                            "annual_rental_capacity": "USD_million", "rental_payback_years": "years"},
-            {"quarter": "Quarter", "capex_gross": "Amazon gross capex", "aws_capex": "AWS capex", "ai_hardware": "AI hardware",
-             "mix_quarter": "Mix of", "all_in_usd": "Mean all-in capex", "accelerators": "Accelerators",
+            {"quarter": "Quarter", "capex_gross": "Amazon gross capex", "aws_capex_share": "AWS share of capex",
+             "aws_share_year": "Share from the 10-K of", "aws_capex": "AWS capex", "ai_hardware": "AI hardware (essay's split)",
+             "mix_quarter": "Mix of", "all_in_usd": "Mean all-in capex", "accelerators": "Accelerators (essay's split)",
              "power_mw": "Facility power", "annual_rental_capacity": "Rent per year", "rental_payback_years": "Price / rent"})
     per_accelerator = funnel.reset_index().assign(metric="Mean all-in capex per accelerator")[["quarter", "metric", "all_in_usd"]]
     x.chart(charts.quarterly_lines(per_accelerator.rename(columns={"all_in_usd": "value"}), "USD per accelerator", "metric",
@@ -113,7 +115,12 @@ def funnel(v: SimpleNamespace, x: Collector) -> None:
 def epoch_check(v: SimpleNamespace, x: Collector) -> None:
     compare = capex.epoch_cross_check(v.ds, v.funnel)
     ratio = compare["ratio"]
-    x.say(f"Over the {len(compare)} quarters both cover ({compare.index[0]}–{compare.index[-1]}), the funnel implies "
+    last4 = compare.iloc[-4:]
+    x.say(f"The funnel's accelerator count is the essay's split carried forward (`ai_share` of AWS capex on AI hardware), "
+          f"not an estimate of what Amazon bought. In the four quarters to {last4.index[-1]} it implies "
+          f"{fmt(last4['implied'].sum(), 'count')} accelerators against Epoch AI's median count of "
+          f"{fmt(last4['epoch_median'].sum(), 'count')} ({last4['implied'].sum() / last4['epoch_median'].sum():.1f}×). "
+          f"Over the {len(compare)} quarters both cover ({compare.index[0]}–{compare.index[-1]}), the funnel implies "
           f"{ratio.min():.1f}× to {ratio.max():.1f}× Epoch's median unit count (median ratio {ratio.median():.1f}×). "
           "A ratio above 1 means the capex parameters put more dollars into accelerators than Epoch's unit estimates "
           "account for — for example because part of the AI dollars goes to buildings, power and other equipment that the "
@@ -143,4 +150,4 @@ def headline_results(v: SimpleNamespace, x: Collector) -> None:
 
 SECTION = Section("capex", "01_capex.ipynb", "Capex", PARAMETERS,
                   (overview, gross_capex, recent_quarters, aws_segment, peers, essay_check, funnel, epoch_check,
-                   ai_share_sensitivity, headline_results), display_only=("as_of",), setup=_setup)
+                   ai_share_sensitivity, headline_results), display_only=("as_of", "trainium_unit_cost_usd"), setup=_setup)

@@ -12,7 +12,7 @@ PARAMETERS = ("h100_server_price_usd", "network_share_of_cluster_capex", "deprec
               "residual_value_fraction", "rental_price_decline_per_year", "cost_of_capital",
               "server_overhead_fraction", "pue", "electricity_usd_per_kwh", "hosting_usd_per_kw_month",
               "gpu_purchase_quarter", "utilization", "on_demand_usage_share", "capacity_block_usage_share",
-              "committed_discount")
+              "committed_discount", "ai_share")
 
 
 def _setup(v: SimpleNamespace) -> None:
@@ -30,12 +30,16 @@ def ledger_table(v: SimpleNamespace, x: Collector) -> None:
 
 def cross_checks(v: SimpleNamespace, x: Collector) -> None:
     result = outlook.run(v.ds, v.p, v.schema, sensitivity=False)
-    v.panel = panel = crosscheck.panel(v.ds["cross_checks"], crosscheck.our_values(v.ds, v.p, v.schema, result))
+    ours = crosscheck.our_values(v.ds, v.p, v.schema, result)
+    published, ours, left_out = crosscheck.comparable(v.ds["cross_checks"], ours)
+    v.panel = panel = crosscheck.panel(published, ours)
     x.table(panel[["description", "unit", "ours", "theirs", "ratio", "basis", "why_they_differ", "source_id"]],
             {"ours": "row", "theirs": "row", "ratio": "number"},
             {"description": "Published figure", "unit": "Unit", "ours": "This report", "theirs": "Published", "ratio": "Ours / theirs",
              "basis": "Basis", "why_they_differ": "Why they differ", "source_id": "Source"})
     x.say(crosscheck.agreement_text(panel))
+    if left_out:
+        x.say("Not compared at these parameters, where the report's figure is zero: " + "; ".join(left_out) + ".")
 
 
 def headline_results(v: SimpleNamespace, x: Collector) -> None:

@@ -2,6 +2,7 @@
 licences."""
 from __future__ import annotations
 
+import math
 from types import SimpleNamespace
 
 import pandas as pd
@@ -17,14 +18,14 @@ PARAMETERS = ("h100_server_price_usd", "network_share_of_cluster_capex", "deprec
               "pue", "electricity_usd_per_kwh", "hosting_usd_per_kw_month", "gpu_purchase_quarter", "utilization",
               "on_demand_usage_share", "capacity_block_usage_share", "committed_discount", "server_support_usd_per_year",
               "tenant_server_life_years", "tenant_utilization", "groq_chips_per_model", "groq_chip_price_usd", "groq_chip_power_w",
-              "nvaie_usd_per_gpu_year", "nvaie_run_rate_usd_million", "trainium_unit_cost_usd")
+              "nvaie_usd_per_gpu_year", "nvaie_run_rate_usd_million", "trainium_unit_cost_usd", "random_seed")
 LANDLORD_OUTCOME_UNITS = {"capex": "USD", "mean_price": "USD_per_hour", "payback_month": "months", "npv": "USD", "irr": "fraction",
                           "breakeven_utilization": "fraction", "breakeven_price_scale": "fraction", "operating_margin": "fraction"}
 LANDLORD_OUTCOME_LABELS = {"case": "Case", "start": "First month of rent", "capex": "All-in capex", "life_years": "Life (years)",
                            "mean_price": "Mean revenue per sold hour", "payback_month": "Payback month", "npv": "NPV per GPU",
                            "irr": "IRR per year", "breakeven_utilization": "Break-even utilization",
                            "breakeven_price_scale": "Break-even price scale", "operating_margin": "Operating margin per sold hour",
-                           "price_path": "Price path"}
+                           "price_path": "Price path", "basis": "Prices"}
 
 
 def _setup(v: SimpleNamespace) -> None:
@@ -140,38 +141,75 @@ def landlord(v: SimpleNamespace, x: Collector) -> None:
           f"*sold* hour. The p5 rent per GPU was {fmt(rates['on-demand, pre-cut'], 'USD_per_hour')} on demand before the cut, "
           f"{fmt(rates['on-demand, post-cut'], 'USD_per_hour')} from {portfolio.price_cut_month(ds)} (observed to "
           f"{portfolio.last_observed_month(ds)}), and {fmt(rates['Capacity Blocks'], 'USD_per_hour')} as a Capacity Block.")
-    x.chart(charts.xy_lines(portfolio.price_paths(v.cases), "year", "Year", "price", "Blended revenue per sold GPU-hour (USD)", "case",
-                            "The H100's price path over its life, each case",
-                            "Sources: AWS price lists (p5.48xlarge); decline fitted to rental_prices.csv; contract mix: parameters"))
+    v.realized = portfolio.landlord_cases(ds, P, portfolio.REALIZED)
+    x.say(portfolio.realized_text(ds, P))
+    x.chart(charts.xy_lines(portfolio.price_paths([*v.cases, *v.realized]), "year", "Year", "price",
+                            "Revenue per sold GPU-hour (USD)", "case",
+                            "The H100's revenue per sold hour over its life: realized prices and the list-price ceiling",
+                            "Sources: AWS price lists (p5.48xlarge); market rents and decline: rental_prices.csv; contract mix: parameters",
+                            dash="basis"))
 
 
 def landlord_drivers(v: SimpleNamespace, x: Collector) -> None:
     drivers = portfolio.landlord_drivers(v.ds, v.p)
     x.table(drivers.drop(columns=["name"]), {"low": "number", "high": "number", "payback_month_low": "months", "payback_month_high": "months",
+                                             "irr_low": "fraction", "irr_high": "fraction",
                                              "capital_per_hour_low": "USD_per_hour", "capital_per_hour_high": "USD_per_hour"},
-            {"input": "Input (one at a time)", "confidence": "Range is", "low": "Low", "high": "High", "payback_month_low": "Payback at low",
-             "payback_month_high": "Payback at high", "capital_per_hour_low": "Capital per GPU-hour at low",
-             "capital_per_hour_high": "Capital per GPU-hour at high"})
+            {"input": "Input (one at a time)", "confidence": "Range is", "low": "Low", "high": "High",
+             "payback_month_low": "Payback at low (realized prices)", "payback_month_high": "Payback at high (realized prices)",
+             "irr_low": "IRR at low (realized prices)", "irr_high": "IRR at high (realized prices)",
+             "capital_per_hour_low": "Capital per GPU-hour at low", "capital_per_hour_high": "Capital per GPU-hour at high"})
 
 
 def landlord_outcomes(v: SimpleNamespace, x: Collector) -> None:
     ds, P, cut = v.ds, v.p, v.cases[1]
-    outcomes = portfolio.landlord_outcomes(v.cases)
-    x.table(outcomes, LANDLORD_OUTCOME_UNITS, LANDLORD_OUTCOME_LABELS)
-    a, b = outcomes.iloc[0], outcomes.iloc[1]
-    x.say(f"Bought in {P['gpu_purchase_quarter']} at launch prices, an H100 {portfolio.pays_back(a['payback_month'])} with an IRR of "
-          f"{fmt(a['irr'], 'fraction')} a year and an NPV of {fmt(a['npv'], 'USD')}. Bought at the {portfolio.price_cut_month(ds)} cut "
-          f"and renting at post-cut prices, it {portfolio.pays_back(b['payback_month'])}, with an IRR of {fmt(b['irr'], 'fraction')} "
-          f"and an NPV of {fmt(b['npv'], 'USD')}; break-even utilization is {fmt(b['breakeven_utilization'], 'fraction')} "
-          f"(launch case: {fmt(a['breakeven_utilization'], 'fraction')}), and the whole price path could fall to "
-          f"{fmt(b['breakeven_price_scale'], 'fraction')} of itself before NPV reaches zero. These are list prices and a "
-          f"landlord's direct costs only: private discounts beyond `committed_discount`, spare capacity and AWS's other "
-          f"overheads are not in the data.")
+    realized, listed = (portfolio.landlord_outcomes(c).assign(basis=c[0].basis) for c in (v.realized, v.cases))
+    outcomes = pd.concat([realized, listed], ignore_index=True)
+    x.table(outcomes[["case", "basis", *[c for c in outcomes if c not in ("case", "basis")]]], LANDLORD_OUTCOME_UNITS,
+            LANDLORD_OUTCOME_LABELS)
+    band = portfolio.realized_percentiles(ds, P)
+    r, a, b = realized.set_index("case"), listed.iloc[0], listed.iloc[1]
+
+    def banded(case: str, metric: str, unit: str) -> str:
+        low, high = band.loc[case, (metric, 0.05)], band.loc[case, (metric, 0.95)]
+        return f"{fmt(r.loc[case, metric], unit)} ({fmt(low, unit)}–{fmt(high, unit)})"
+
+    def pays_back(case: str) -> str:
+        month = float(realized.set_index("case")["payback_month"][case])
+        low, high = (float(band["payback_month"].loc[case, q]) for q in (0.05, 0.95))
+        central = f"pays back in month {month:.0f}" if math.isfinite(month) else "does not pay back within its life"
+        return f"{central} ({portfolio.month_text(low)}–{portfolio.month_text(high)})"
+    drawn = ", ".join(v.schema[n].title for n in portfolio.LANDLORD_BAND)
+    x.say(f"At realized prices an H100 bought in {P['gpu_purchase_quarter']} has an IRR of {banded(a['case'], 'irr', 'fraction')} "
+          f"a year, an NPV of {banded(a['case'], 'npv', 'USD')} and {pays_back(a['case'])}; "
+          f"bought at the {portfolio.price_cut_month(ds)} cut: IRR {banded(b['case'], 'irr', 'fraction')}, NPV "
+          f"{banded(b['case'], 'npv', 'USD')}; it {pays_back(b['case'])} (5th–95th percentiles "
+          f"of {portfolio.LANDLORD_BAND_DRAWS:,} draws of {drawn}, each over its range in the parameter appendix; utilization "
+          f"stays at {fmt(P['utilization'], 'fraction')}, which has no published range). At list prices, a ceiling that "
+          f"assumes every on-demand and committed hour sells at AWS's list: IRR {fmt(a['irr'], 'fraction')} and NPV "
+          f"{fmt(a['npv'], 'USD')} bought at launch, {fmt(b['irr'], 'fraction')} and {fmt(b['npv'], 'USD')} at the cut; "
+          f"break-even utilization {fmt(b['breakeven_utilization'], 'fraction')} (launch case: "
+          f"{fmt(a['breakeven_utilization'], 'fraction')}). AWS's other overheads and idle capacity beyond "
+          f"utilization are not in the data.")
+    points = portfolio.realized_price_points(ds, P)
+    first = points.groupby("case", sort=False).first()
+
+    def returns(case: str) -> str:
+        at = points[points["case"] == case]
+        return " / ".join(fmt(irr, "fraction") for irr in at["irr"])
+    prices = " / ".join(fmt(price, "USD") for price in portfolio.REALIZED_PRICE_POINTS)
+    x.say(f"Whatever the mix, what AWS realizes per sold hour decides the return. Starting from a realized {prices} per "
+          f"GPU-hour in the first month and then following the list path's cut and decline, the IRR is {returns(a['case'])} "
+          f"a year bought in {P['gpu_purchase_quarter']} and {returns(b['case'])} bought at the cut (cost of capital "
+          f"{fmt(P['cost_of_capital'], 'fraction')}). The break-even realized price in the first month is "
+          f"{fmt(first.loc[a['case'], 'breakeven_price'], 'USD_per_hour')} bought at launch and "
+          f"{fmt(first.loc[b['case'], 'breakeven_price'], 'USD_per_hour')} bought at the cut.")
     variants = portfolio.landlord_variants(ds, P)
     shown = variants[["case", "price_path", "life_years", "payback_month", "npv", "irr", "breakeven_utilization", "operating_margin"]]
     x.table(shown, {k: u for k, u in LANDLORD_OUTCOME_UNITS.items() if k in shown}, LANDLORD_OUTCOME_LABELS)
     life = v.schema["depreciation_life_years"]
-    x.say(f"Flat versus declining prices and a {int(life.low)}- versus {int(life.high)}-year life: {life.rationale}.")
+    x.say(f"At list prices (the ceiling), flat versus declining prices and a {int(life.low)}- versus {int(life.high)}-year life: "
+          f"{life.rationale}.")
     aws = portfolio.aws_segment_margin(ds)
     x.table(aws, {"revenue": "USD_million", "operating_income": "USD_million", "margin": "fraction"},
             {"period": "AWS segment", "revenue": "Net sales", "operating_income": "Operating income", "margin": "Operating margin"})
@@ -180,7 +218,8 @@ def landlord_outcomes(v: SimpleNamespace, x: Collector) -> None:
           f"{fmt(b['operating_margin'], 'fraction')} bought at the cut, against AWS's whole-segment operating margin of "
           f"{fmt(aws['margin'].iloc[-1], 'fraction')} ({aws['period'].iloc[-1]}). AWS's margin also carries sales, "
           f"software, networking beyond the cluster and idle capacity that this per-GPU view leaves out.")
-    x.chart(charts.irr_heat_map(portfolio.irr_heatmap(cut), f"Landlord IRR per year, {cut.label}, by utilization and price level",
+    x.chart(charts.irr_heat_map(portfolio.irr_heatmap(v.realized[1]),
+                                f"Landlord IRR per year at realized prices, {cut.label}, by utilization and price level",
                                 "Sources: AWS price lists; rental_prices.csv; measured H100 power; parameters (capex, hosting, contract mix)",
                                 mid=P["cost_of_capital"]))
 
@@ -193,7 +232,7 @@ def _landlord_chart(frame: pd.DataFrame):
 
 def landlord_what_if(v: SimpleNamespace, x: Collector) -> None:
     axes = portfolio.what_if_axes(v.schema, v.p)
-    x.what_if(name="landlord", title="What if: the landlord's H100", description="NPV, IRR and payback month of both landlord cases.",
+    x.what_if(name="landlord", title="What if: the landlord's H100", description="NPV, IRR and payback month of both landlord cases at realized prices.",
               axes=axes, schema=v.schema, values=v.p, points=portfolio.what_if(v.ds, v.p, axes),
               outputs={"npv": ("NPV per H100", "USD"), "irr_annual": ("IRR per year", "fraction"),
                        "payback_month": ("Payback month", "months")},
@@ -214,10 +253,19 @@ def tenant(v: SimpleNamespace, x: Collector) -> None:
              "breakeven_months": "Buying beats renting after", "months_of_rent_for_price": "Months of rent = server price"})
     t = at_u.set_index("option")
     months = t["months_of_rent_for_price"].astype(float)
+    full = portfolio.tenant_rent_vs_buy(ds, P, 1.0).set_index("option")["breakeven_months"]
+    use = v.schema["tenant_utilization"]
+    low = portfolio.tenant_rent_vs_buy(ds, P, use.low).set_index("option")["breakeven_months"]
+    x.say(f"A tenant whose server is busy every hour is better off buying after {fmt(full['on-demand, pre-cut'], 'months', 'never')} "
+          f"against pre-cut on-demand prices and after {fmt(full['on-demand, post-cut'], 'months', 'never')} against post-cut "
+          f"prices; one whose server is busy {fmt(use.low, 'fraction')} of the hours (the low end of the range) only after "
+          f"{fmt(low['on-demand, pre-cut'], 'months', 'never')} and {fmt(low['on-demand, post-cut'], 'months', 'never')} "
+          f"(utilization here is the share of hours the tenant's own 8-GPU server is busy; its source and range are in the "
+          f"parameter appendix).")
     x.say(f"At {fmt(P['tenant_utilization'], 'fraction')} utilization, buying beats renting on demand after "
-          f"{fmt(t.loc['on-demand, pre-cut', 'breakeven_months'], 'months')} at pre-cut prices, after "
-          f"{fmt(t.loc['on-demand, post-cut', 'breakeven_months'], 'months')} at post-cut prices and after "
-          f"{fmt(t.loc['Capacity Blocks', 'breakeven_months'], 'months')} against Capacity Blocks. Read the other way (try before you buy), "
+          f"{fmt(t.loc['on-demand, pre-cut', 'breakeven_months'], 'months', 'never')} at pre-cut prices, after "
+          f"{fmt(t.loc['on-demand, post-cut', 'breakeven_months'], 'months', 'never')} at post-cut prices and after "
+          f"{fmt(t.loc['Capacity Blocks', 'breakeven_months'], 'months', 'never')} against Capacity Blocks. Read the other way (try before you buy), "
           f"the server's price pays for {fmt(t.loc['on-demand, pre-cut', 'months_of_rent_for_price'], 'months')} of renting before the cut, "
           f"{fmt(t.loc['on-demand, post-cut', 'months_of_rent_for_price'], 'months')} after it, or "
           f"{fmt(t.loc['Capacity Blocks', 'months_of_rent_for_price'], 'months')} of Capacity Blocks: the cut gives a tenant "

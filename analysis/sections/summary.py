@@ -22,6 +22,8 @@ ESSAY_BASE_YEAR = 2023      # the last full year before the essay appeared
 EVENTS_FROM = "2024-02"     # the scenarios date the essay's view to February 2024
 ESSAY_ANSWER = "Yes, but not so much in the near-term."
 SOURCE_NOTE = "Sources: Epoch AI ai-chip-counts (MIT) x chip prices; forecast: section 3's model"
+#: What the observed years' spend figures are: Epoch AI's chip counts x chip prices (no networking, systems or software).
+EPOCH_ESTIMATE = "estimated from Epoch's chip counts × prices"
 
 
 def key_findings(ds: Dataset, p: Params, schema: dict[str, Parameter], result: dict) -> list[dict]:
@@ -58,21 +60,21 @@ def key_findings(ds: Dataset, p: Params, schema: dict[str, Parameter], result: d
     revenue_end = result["draws"]["nvidia_revenue"][:, -1]      # each draw's Nvidia revenue in the last forecast year
     pct = [round(t * 100) for t in (verdict.QUARTER, verdict.MAJORITY)]
     return [
-        {"key": "nvidia_revenue_observed_first", "year": first, "label": f"Nvidia revenue from AWS, {first} (observed)", **nvidia(first)},
-        {"key": "nvidia_revenue_observed_last", "year": last, "label": f"Nvidia revenue from AWS, {last} (observed)", **nvidia(last)},
-        {"key": "trainium_compute_share_observed_last", "year": last, "label": f"Trainium share of the compute Amazon added, {last} (observed)",
+        {"key": "nvidia_revenue_observed_first", "year": first, "label": f"Nvidia revenue from AWS, {first} ({EPOCH_ESTIMATE}; chips only)", **nvidia(first)},
+        {"key": "nvidia_revenue_observed_last", "year": last, "label": f"Nvidia revenue from AWS, {last} ({EPOCH_ESTIMATE}; chips only)", **nvidia(last)},
+        {"key": "amazon_share_of_nvidia_dc_observed_last", "year": last, "label": f"Amazon's share of Nvidia's Data Center revenue, {last} (chips only)",
+         "value": float(check.loc[last, "amazon_share_of_nvidia_dc"]), "unit": "fraction"},
+        {"key": "trainium_compute_share_observed_last", "year": last, "label": f"Trainium share of the compute Amazon added, {last} (estimated from Epoch's chip counts)",
          "value": float(central.loc[last, "compute_share_trainium"]), "unit": "fraction",
          "p5": float(shares.loc[last, "trainium_compute_share_p5"]), "p95": float(shares.loc[last, "trainium_compute_share_p95"])},
-        {"key": "asic_spend_share_observed_last", "year": last, "label": f"ASIC share of Amazon's accelerator spend, {last} (observed)",
+        {"key": "asic_spend_share_observed_last", "year": last, "label": f"ASIC share of Amazon's accelerator spend, {last} ({EPOCH_ESTIMATE})",
          **share(last)},
         {"key": "asic_spend_share_observed_peak", "year": peak,
-         "label": f"Highest ASIC share of Amazon's accelerator spend in an observed year: {peak} (observed)", **share(peak)},
+         "label": f"Highest ASIC share of Amazon's accelerator spend in an observed year: {peak} ({EPOCH_ESTIMATE})", **share(peak)},
         {"key": "asic_spend_share_observed_last_price_range", "year": last,
          "label": f"ASIC share of Amazon's accelerator spend, {last}, across the Trainium unit cost's sensitivity band",
          "value": float(price_range.loc[last, "central"]), "unit": "fraction",
          "p5": float(price_range.loc[last, "at_low_cost"]), "p95": float(price_range.loc[last, "at_high_cost"])},
-        {"key": "amazon_share_of_nvidia_dc_observed_last", "year": last, "label": f"Amazon's share of Nvidia's Data Center revenue, {last}",
-         "value": float(check.loc[last, "amazon_share_of_nvidia_dc"]), "unit": "fraction"},
         {"key": "accelerator_share_of_capex_observed_last", "year": last, "label": f"Share of Amazon's capex that bought accelerator chips, {last}",
          "value": float(cal.loc[last, "share_of_capex"]), "unit": "fraction",
          "p5": float(cal.loc[last, "share_of_capex_p5"]), "p95": float(cal.loc[last, "share_of_capex_p95"])},

@@ -278,6 +278,8 @@ def table(frame: pd.DataFrame, units: dict[str, str], labels: dict[str, str] | N
         out["unit"] = [unit_label(u) if isinstance(u, str) else u for u in out["unit"]]
     numeric = set(units) | {c for c in frame.columns
                             if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])}
+    for column in numeric - set(units):      # a number without a unit: at most 4 significant digits, never raw
+        out[column] = [fmt(v, "number") for v in out[column]]
     out = out.rename(columns=labels or {})
     numeric = {(labels or {}).get(c, c) for c in numeric}
     out = out.fillna("n/a").astype(str)
