@@ -15,6 +15,7 @@ from analysis import data
 from analysis.build import attribution, compare, outdir
 from analysis.data import params
 from analysis.models import outlook, portfolio
+from analysis.views import verdict
 from analysis.sections import summary
 from analysis.build.runner import NOTEBOOK_DIR, declared_parameters, notebook_paths
 from tests.browser import offline_page
@@ -221,12 +222,13 @@ def test_runs_on_two_data_versions_split_into_the_data_change_and_each_parameter
     assert at["parameters"] == [change, "trainium_ceiling"] and at["data"] == {"a": ds.version, "b": new.version}
     assert at["check"] == [] and at["refused"] == {}
     key = "erosion.nvidia_revenue_2027_2030"
+    default = params.schema(ds)["trainium_ceiling"].default            # run A's value
     value = {(d.version, c): outlook.run(d, params.resolve({"trainium_ceiling": c}, d), params.schema(d),
                                          sensitivity=False)["summary"]["nvidia_revenue_2027_2030"]
-             for d in (ds, new) for c in (0.45, 0.6)}
+             for d in (ds, new) for c in (default, 0.6)}
     parts = at["explained"][key]["parameters"]
-    assert parts[change] == pytest.approx(value[(new.version, 0.45)] - value[(ds.version, 0.45)]) and parts[change] != 0
-    assert parts["trainium_ceiling"] == pytest.approx(value[(new.version, 0.6)] - value[(new.version, 0.45)])
+    assert parts[change] == pytest.approx(value[(new.version, default)] - value[(ds.version, default)]) and parts[change] != 0
+    assert parts["trainium_ceiling"] == pytest.approx(value[(new.version, 0.6)] - value[(new.version, default)])
     for found in at["explained"].values():
         if found["total"] is not None:
             assert sum(found["parameters"].values()) + found["interaction"] == pytest.approx(found["total"], abs=1e-9)
@@ -244,7 +246,8 @@ def test_the_first_screen_leads_with_the_changed_parameters_and_each_runs_verdic
     """At 1366x768, before any scrolling: every changed parameter with its values before and after, and each run's
     verdict words as its report's first screen would say them."""
     saved = json.loads((page / "compare.json").read_text())
-    expected = [compare.front.verdict(json.loads((r / "results.json").read_text())["results"])["headline"] for r in runs]
+    expected = [verdict.decide(verdict.from_results(json.loads((r / "results.json").read_text())["results"])).headline
+                for r in runs]
     with offline_page(viewport={"width": 1366, "height": 768}) as off:
         off.page.goto((page / "index.html").as_uri())
         lead = off.page.evaluate("""() => {

@@ -169,10 +169,10 @@ def test_what_the_probabilities_assume_is_read_from_the_run():
         "trainium_ceiling": {"label": "Trainium share ceiling", "value": 0.45, "unit": "fraction", "p5": 0.3, "p95": 0.7},
         "observed_data": {"label": "Observed data", "value": "drawn within Epoch AI's bands", "unit": "text"},
         "trainium_unit_cost_usd": {"label": "Trainium unit cost", "value": 4000.0, "unit": "USD"}}}
-    text = verdict.conditional_on(results, {"trainium_ceiling": 0.7}, "asic-surge")
+    text = verdict.conditional_on(results, {"Trainium share ceiling": 0.7}, "asic-surge")
     assert "Drawn (5th–95th percentiles): Trainium share ceiling 30.0%–70.0%." in text
     assert "Observed data: drawn within Epoch AI's bands." in text and "Held fixed: Trainium unit cost $4,000." in text
-    assert text.endswith("Scenario: asic-surge; values set away from the defaults: trainium_ceiling = 0.7.")
+    assert text.endswith("Scenario: asic-surge. Values set away from the defaults: Trainium share ceiling = 0.7.")
     assert "Scenario" not in verdict.conditional_on(results, {}) and "none (the defaults)" in verdict.conditional_on(results, {})
 
 
@@ -201,7 +201,8 @@ def verdicts(ds):
     for name, (overrides, _) in SETS.items():
         p = params.resolve(overrides, ds)
         found, answer = _published(ds, p)
-        out[name] = (front.answer(found, {k: v for k, v in overrides.items()}, None), answer, found)
+        schema = params.schema(ds)                # the page names a changed value by its label, as report.build does
+        out[name] = (front.answer(found, {schema[k].title: v for k, v in overrides.items()}, None), answer, found)
     return out
 
 
@@ -224,7 +225,7 @@ def test_the_three_verdicts_differ_in_words_and_say_what_they_assume(verdicts):
     assert headlines["ASICs stay small"] == "Not by 2030"
     falls = verdicts["revenue falls"][0]
     assert falls["inputs"]["p_halve"]["value"] >= verdict.LIKELY and falls["inputs"]["p_share_above_25pct"]["value"] >= verdict.EVEN
-    assert "values set away from the defaults: capex_growth_scale = 0.5, trainium_ceiling = 0.7" in falls["conditional_on"]
+    assert "Values set away from the defaults: Capex growth scale = 0.5, Trainium share ceiling = 0.7" in falls["conditional_on"]
     default = verdicts["defaults"][0]["conditional_on"]
     assert "Trainium share ceiling 30.0%–85.0%" in default and "Trainium unit cost $3,000–$5,333" in default
     assert "Capex outlook vintage: current" in default and "none (the defaults)" in default

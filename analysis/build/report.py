@@ -204,7 +204,7 @@ def build(out_dir: Path, values: Params, schema: dict[str, Parameter], dataset: 
         stale = freshness.stale_series(dataset, values.as_of)
         found = {s["section"]: {r["key"]: r for r in s["results"]} for s in sections}
         parameters = _parameter_rows(schema, values, used, low_confidence_sources(dataset))
-        answer = front.answer(found, {p["name"]: p["value"] for p in parameters if p["changed"]}, scenario)
+        answer = front.answer(found, {p["label"]: p["value"] for p in parameters if p["changed"]}, scenario)
         context = dict(title_suffix=f" — scenario {scenario}" if scenario else "", as_of=values.as_of,
                        data_version=dataset.version, verdict=answer, numbers=front.key_numbers(found),
                        values=values, parameters=parameters, likelihood_scale=likelihood.SCALE, bin_text=likelihood.bin_text,

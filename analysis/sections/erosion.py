@@ -176,7 +176,9 @@ def hindcast(v: SimpleNamespace, x: Collector) -> None:
     v.hindcast = hind = hindcasts.cases(v.ds, v.p, v.schema)
     v.hindcast_coverage = cov = hindcasts.coverage(hind)
     x.say(erosion_text.hindcast_text(hind, cov))
-    x.table(cov.drop(columns=["level"]).fillna({"origin": "", "quantity": ""}),
+    shown = cov.drop(columns=["level"]).assign(origin=[("" if pd.isna(o) else str(int(o))) for o in cov["origin"]],
+                                               quantity=[("" if pd.isna(q) else q) for q in cov["quantity"]])
+    x.table(shown,
             {"inside_50": "fraction", "inside_90": "fraction", "mean_crps": "row"},
             {"case_set": "Cases", "origin": "Forecast made after", "quantity": "Quantity", "outcomes": "Outcomes",
              "independent": "Independent outcomes", "inside_50": "Inside central 50%", "inside_90": "Inside central 90%",

@@ -290,4 +290,4 @@ def conditional_on(results: Mapping, changed: Mapping[str, object], scenario: st
     settings = ", ".join(f"{name} = {value}" for name, value in changed.items()) or "none (the defaults)"
     return ("These probabilities are conditional on the model of section 3 and on its inputs. Drawn (5th–95th "
             f"percentiles): {'; '.join(drawn)}. {'. '.join(said)}. Held fixed: {'; '.join(fixed)}. "
-            + (f"Scenario: {scenario}; " if scenario else "") + f"values set away from the defaults: {settings}.")
+            + (f"Scenario: {scenario}. " if scenario else "") + f"Values set away from the defaults: {settings}.")
