@@ -335,9 +335,12 @@ def share_bands(frame: pd.DataFrame, last_observed: int, rules: tuple[float, ...
     at_end = subject.loc[end]
     seen = subject[subject.index <= last_observed]          # the data may not split the earliest years by vendor
     past = "" if seen.empty else f"{_value(seen['value'].iloc[-1], '.1%')} in {seen.index[-1]} (observed), "
+    others = [s for s in dict.fromkeys(central["series"]) if s != subject["series"].iloc[0]]
+    also = "".join(f"; {name}: {_value(central[(central['series'] == name) & (central['year'] == end)]['value'].iloc[0], '.1%')} "
+                   f"for {end}" for name in others)
     takeaway = (f"{subject['series'].iloc[0]}: {past}{_value(at_end['value'], '.1%')} forecast for {end} (50% interval "
                 f"{_value(at_end['p25'], '.0%')}–{_value(at_end['p75'], '.0%')}, 90% interval "
-                f"{_value(at_end['p5'], '.0%')}–{_value(at_end['p95'], '.0%')})")
+                f"{_value(at_end['p5'], '.0%')}–{_value(at_end['p95'], '.0%')}){also}")
     return _titled_layer(shade, boundary, area, rule, rule_labels, line, labels, takeaway=takeaway, title=title,
                          source_note=source_note)
 
