@@ -1,0 +1,136 @@
+"""Every hyperscaler in Epoch AI's data: shares with bands, Nvidia's spend by owner, the independent check, and
+Amazon's numbers untouched."""
+import json
+
+import numpy as np
+import pytest
+
+from analysis.data import params
+from analysis.models import concentration, fleet, observed, outlook, owners
+from tests.conftest import ROOT
+
+FIVE = ["Amazon", "Google", "Microsoft", "Meta", "Oracle"]
+
+
+@pytest.fixture(scope="module")
+def p(ds):
+    return params.resolve({"mc_draws": 2000}, ds)
+
+
+@pytest.fixture(scope="module")
+def drawn(ds, p):
+    return owners.draws(ds, p)
+
+
+@pytest.fixture(scope="module")
+def table(ds, p, drawn):
+    return owners.shares(ds, p, drawn)
+
+
+def test_every_owner_in_epochs_data_is_covered(ds, drawn):
+    assert owners.owners(ds) == FIVE == drawn.owners()
+    assert set(owners.CHALLENGERS) == set(owners.NOT_COUNTED) == set(FIVE)
+
+
+@pytest.mark.parametrize("owner", FIVE)
+def test_each_owners_nvidia_spend_lies_inside_the_band_epochs_figures_allow(ds, p, table, owner):
+    """Central estimate and the draws' 5th-95th percentiles inside p5 units x low prices .. p95 units x high prices."""
+    widest = owners.epoch_band(ds, p, owner).set_index("year")
+    mine = table[table["owner"] == owner].set_index("year")
+    assert list(mine.index) == list(widest.index) == [2022, 2023, 2024, 2025]
+    for column in ("nvidia_spend", "nvidia_spend_p5", "nvidia_spend_p95"):
+        assert (widest["p5"] <= mine[column]).all() and (mine[column] <= widest["p95"]).all(), column
+    assert (mine["nvidia_spend_p5"] < mine["nvidia_spend"]).all() and (mine["nvidia_spend"] < mine["nvidia_spend_p95"]).all()
+
+
+def test_central_nvidia_spend_is_epochs_medians_times_epochs_prices(ds, p, table):
+    units = fleet.chip_additions(ds, "units", "Meta")
+    nvidia = units[units["vendor"] == "Nvidia"]
+    expected = fleet.yearly(fleet.spend_by_chip(nvidia, fleet.unit_prices(ds, p.trainium_unit_cost_usd))).set_index("year")
+    mine = table[table["owner"] == "Meta"].set_index("year")["nvidia_spend"]
+    np.testing.assert_allclose(mine, expected["median"] / 1e9)
+
+
+def test_amazon_is_section_3s_own_numbers(ds, p, table):
+    amazon = table[table["owner"] == "Amazon"].set_index("year")
+    bands = outlook.observed_share_bands(ds, p).set_index("year")
+    np.testing.assert_allclose(amazon["spend_share"], bands["asic_spend_share"], equal_nan=True)
+    np.testing.assert_allclose(amazon["compute_share_p95"], bands["asic_compute_share_p95"], equal_nan=True)
+    purchases = outlook.observed_purchases(ds, p)
+    nvidia = purchases[purchases["vendor"] == "nvidia"].set_index("year")["spend"]
+    np.testing.assert_allclose(amazon["nvidia_spend"], nvidia)
+
+
+def test_years_before_a_challengers_data_are_missing_not_zero(table):
+    first = table.dropna(subset=["compute_share"]).groupby("owner")["year"].min()
+    assert first.to_dict() == {"Amazon": 2024, "Google": 2023, "Microsoft": 2024, "Meta": 2024, "Oracle": 2024}
+    early = table[(table["owner"] == "Microsoft") & (table["year"] < 2024)]
+    assert early["compute_share"].isna().all() and early["spend_share"].isna().all()
+
+
+def test_google_compute_shares_are_tpu_h100e_over_all_h100e(ds, table):
+    h = fleet.yearly(fleet.additions(ds, "h100e", owner="Google")).pivot(index="year", columns="vendor", values="median")
+    google = table[table["owner"] == "Google"].set_index("year")["compute_share"]
+    for year in (2023, 2024, 2025):
+        assert google[year] == pytest.approx(h.loc[year, "Google"] / h.loc[year].sum())
+
+
+def test_the_tpu_cost_ratio_moves_googles_spend_share_and_not_its_compute_share(ds, p, table):
+    cheaper = p.replace(tpu_cost_ratio=0.25)
+    other = owners.shares(ds, cheaper, owners.draws(ds, cheaper)).query("owner == 'Google' and year == 2025").iloc[0]
+    mine = table.query("owner == 'Google' and year == 2025").iloc[0]
+    assert other["compute_share"] == mine["compute_share"]
+    assert other["spend_share"] < mine["spend_share"]
+    # spend share = r*c / (r*c + (1 - c)) with c the compute share and r the ratio (central estimate)
+    c = mine["compute_share"]
+    assert mine["spend_share"] == pytest.approx(p.tpu_cost_ratio * c / (p.tpu_cost_ratio * c + 1 - c))
+
+
+def test_fitted_correlations_are_per_owner_and_amazons_are_unchanged(ds):
+    assert observed.unit_correlation(ds) == observed.unit_correlation(ds, "Amazon")
+    assert set(observed.unit_correlation(ds, "Meta")) == {"Nvidia", "AMD"}
+
+
+def test_five_owners_share_of_nvidia_datacenter_revenue(ds, drawn):
+    n = owners.nvidia_share(ds, drawn).set_index("year")
+    dc = outlook.nvidia_datacenter_by_year(ds)
+    total = sum(drawn.spend[(o, "Nvidia")][0] for o in FIVE)
+    np.testing.assert_allclose(n["five_owners_nvidia_spend"], total[: len(n)])
+    np.testing.assert_allclose(n["share_of_datacenter"], n["five_owners_nvidia_spend"] / dc.loc[n.index])
+    assert ((n["share_of_datacenter_p5"] < n["share_of_datacenter"]) & (n["share_of_datacenter"] < n["share_of_datacenter_p95"])).all()
+    assert (n["share_of_datacenter_p95"] < 1).all()
+
+
+def test_customer_check_maps_fiscal_to_calendar_years_and_lists_disclosures(ds, drawn):
+    c = concentration.customer_check(ds, drawn).set_index("fiscal_year")
+    assert c.loc["FY2025", "year"] == 2024 and c.loc["FY2024", "year"] == 2023
+    revenue = concentration.nvidia_revenue_by_fiscal_year(ds).set_index("fiscal_year")["revenue"]
+    assert c.loc["FY2025", "microsoft_share"] == pytest.approx(drawn.spend[("Microsoft", "Nvidia")][0, 2] / revenue["FY2025"])
+    assert c.loc["FY2025", "disclosed_customers_at_10pct"] == 3 and c.loc["FY2023", "disclosed_customers_at_10pct"] == 0
+    assert c.loc["FY2025", "disclosed_largest_share"] == pytest.approx(0.12)
+
+
+def test_epoch_totals_gap_is_the_sum_of_quarters_against_the_cumulative_row(ds):
+    totals = concentration.epoch_totals(ds).set_index(["owner", "vendor"])
+    assert len(totals) == len(ds["epoch_cumulative"])
+    units = fleet.chip_additions(ds, "units", "Oracle")
+    amd = units.loc[(units["vendor"] == "AMD") & (units["quarter"] <= "2025Q4"), "median"].sum()
+    assert totals.loc[("Oracle", "AMD"), "gap"] == pytest.approx(amd / totals.loc[("Oracle", "AMD"), "epoch_total"] - 1)
+
+
+def test_amazon_headline_numbers_are_unchanged(ds, schema):
+    """Section 3's forecast headlines and observed shares equal main's before this section existed
+    (tests/fixtures/amazon_headlines.json, computed by main's code at the default parameters)."""
+    baseline = json.loads((ROOT / "tests" / "fixtures" / "amazon_headlines.json").read_text(encoding="utf-8"))
+    p = params.resolve({}, ds)
+    now = {r["key"]: r for r in outlook.headlines(outlook.run(ds, p, schema, sensitivity=False))}
+    assert len(baseline["erosion_headlines"]) == len(now) > 20
+    for old in baseline["erosion_headlines"]:
+        for field in ("value", "p5", "p95"):
+            new = now[old["key"]].get(field)
+            assert (new is None) == (old[field] is None), (old["key"], field)
+            if new is not None:
+                assert new == pytest.approx(old[field], rel=1e-12), (old["key"], field)
+    bands = outlook.observed_share_bands(ds, p).dropna().reset_index(drop=True)
+    for column in bands:
+        np.testing.assert_allclose(bands[column], [r[column] for r in baseline["observed_share_bands"]], rtol=1e-12)
