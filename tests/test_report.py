@@ -175,6 +175,21 @@ def test_report_renders_every_chart_offline_with_a_description_and_its_data(buil
     assert order[-1] == "parameters" and appendix_open is False      # parameters: a collapsed appendix at the end
 
 
+def test_the_cross_customer_section_draws_every_chart_with_marks_for_every_owner(built):
+    """Section 5 (owners): each of its charts draws marks in chromium, and the bar charts carry all five owners."""
+    with offline_page() as offline:
+        _open_report(offline, built)
+        charts = offline.page.evaluate("""Array.from(document.querySelectorAll('section[id="05_owners"] div.vega-chart')).map(d => ({
+            marks: d.querySelectorAll('svg.marks path, svg.marks rect, svg.marks line').length,
+            text: Array.from(d.querySelectorAll('svg.marks text')).map(t => t.textContent)}))""")
+    assert offline.blocked == [] and offline.errors == []
+    assert len(charts) == 3 and all(c["marks"] > 10 for c in charts), charts
+    for chart in (charts[0], charts[2]):           # compute shares and Nvidia spend: one legend entry per owner
+        assert {"Amazon", "Google", "Microsoft", "Meta", "Oracle"} <= set(chart["text"]), chart["text"]
+    results = json.loads((built / "results.json").read_text(encoding="utf-8"))["results"]["owners"]
+    assert {"google_compute_share_2025", "five_owners_share_of_nvidia_datacenter_2025"} <= set(results)
+
+
 def test_the_content_security_policy_stops_a_script_that_slipped_into_the_page(built, tmp_path):
     """Whatever reaches the page despite escaping and the output filter, a script, an event handler or a style
     element does nothing, while every chart still draws (Vega runs under the same policy)."""

@@ -1,0 +1,185 @@
+"""Section 5: beyond AWS — the non-Nvidia share of every hyperscaler in Epoch AI's data, Google's TPU beside Trainium,
+Nvidia's revenue from the five owners as a share of its Data Center revenue, and a check against Nvidia's own
+disclosures."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pandas as pd
+
+from analysis.models import concentration, fleet, owners
+from analysis.sections.base import Section
+from analysis.views import charts
+from analysis.views.exhibits import Collector
+from analysis.views.present import fmt, sources_of
+
+PARAMETERS = ("trainium_unit_cost_usd", "tpu_cost_ratio", "amd_cost_ratio", "mc_draws", "random_seed")
+EPOCH = "Source: Epoch AI ai-chip-counts (MIT): units and H100e by owner and chip; Nvidia chips at Epoch's yearly prices"
+SHARE_UNITS = {c: "fraction" for s in ("compute_share", "spend_share") for c in (s, f"{s}_p5", f"{s}_p95")}
+
+
+def _setup(v: SimpleNamespace) -> None:
+    v.draws = owners.draws(v.ds, v.p)
+    v.shares = owners.shares(v.ds, v.p, v.draws)
+    v.last = max(v.draws.years)
+
+
+def coverage(v: SimpleNamespace, x: Collector) -> None:
+    first = v.shares.dropna(subset=["compute_share"]).groupby("owner")["year"].min()
+    table = pd.DataFrame({
+        "owner": owners.owners(v.ds),
+        "nvidia": "estimated from Epoch's chip counts (units x Epoch's yearly chip prices; chips only)",
+        "challenger": [owners.CHALLENGERS[o] for o in owners.owners(v.ds)],
+        "from_year": [int(first[o]) for o in owners.owners(v.ds)],
+        "valued": [_valued(o) for o in owners.owners(v.ds)],
+        "missing": [owners.NOT_COUNTED[o] for o in owners.owners(v.ds)]})
+    x.say("Each owner's figures are **estimated from Epoch AI's chip counts** (units and H100-equivalents per chip and "
+          "quarter, each with a 5th–95th percentile band) and are **chips only**: no servers, networks or buildings. "
+          "A challenger's years begin with its first complete quarter in Epoch's data; earlier years are missing, not "
+          "zero, and chips Epoch does not count are missing too, never zero.")
+    x.table(table, {"from_year": "year"},
+            {"owner": "Owner", "nvidia": "Nvidia spend", "challenger": "Non-Nvidia chips in Epoch's data",
+             "from_year": "Covered from", "valued": "How they are valued", "missing": "Not counted"})
+
+
+def _valued(owner: str) -> str:
+    if owner == fleet.OWNER:
+        return "trainium_unit_cost_usd per Trainium2 (section 3's price, drawn over its range)"
+    name = owners.COST_RATIOS["Google" if owner == "Google" else "AMD"]
+    return f"compute x Nvidia's cost per H100e at the owner that year x {name}"
+
+
+def shares(v: SimpleNamespace, x: Collector) -> None:
+    s = v.shares.dropna(subset=["compute_share"])
+    latest = s[s["year"] == v.last].set_index("owner")
+    order = latest["compute_share"].sort_values(ascending=False)
+    x.say(f"In {v.last}, the non-Nvidia share of the compute each owner added was "
+          + "; ".join(f"{o} {fmt(r, 'fraction')} ({fmt(latest.loc[o, 'compute_share_p5'], 'fraction')}–"
+                      f"{fmt(latest.loc[o, 'compute_share_p95'], 'fraction')})" for o, r in order.items())
+          + ". Of spend (the challengers valued as in the table above): "
+          + "; ".join(f"{o} {fmt(latest.loc[o, 'spend_share'], 'fraction')}" for o in order.index) + ".")
+    bars = s.assign(value=s["compute_share"], lo=s["compute_share_p5"], hi=s["compute_share_p95"])
+    x.chart(charts.grouped_bars(bars[["year", "owner", "value", "lo", "hi"]], "year", "Calendar year", "value",
+                                "Non-Nvidia share of compute added", "owner",
+                                "Non-Nvidia share of the compute (H100e) each owner added, with the data's 5th-95th percentiles",
+                                EPOCH, band=("lo", "hi"), y_format=".0%"))
+    x.table(s[["owner", "year", "challenger", *SHARE_UNITS]], SHARE_UNITS,
+            {"owner": "Owner", "year": "Year", "challenger": "Non-Nvidia chips", "compute_share": "Share of compute",
+             "compute_share_p5": "5th pct", "compute_share_p95": "95th pct", "spend_share": "Share of spend",
+             "spend_share_p5": "5th pct", "spend_share_p95": "95th pct"})
+    x.data_table("owners_by_year", v.shares, "One row per owner and year: the non-Nvidia share of compute and of spend "
+                 "added and the Nvidia spend (USD bn), each central with the draws' 5th and 95th percentiles; empty where "
+                 "Epoch does not cover every vendor of the owner that year")
+
+
+def in_house(v: SimpleNamespace, x: Collector) -> None:
+    paths = owners.in_house_paths(v.shares)
+    g = paths[paths["owner"] == "Google"].set_index("year")["compute_share"]
+    a = paths[paths["owner"] == fleet.OWNER].set_index("year")["compute_share"]
+    x.say(f"Google's TPUs are the one mature in-house programme in the data: {fmt(g.iloc[0], 'fraction')} of the compute "
+          f"Google added in {g.index[0]}, {fmt(g.iloc[-1], 'fraction')} in {g.index[-1]}. Trainium stood at "
+          f"{fmt(a.iloc[0], 'fraction')} of Amazon's in {a.index[0]} and {fmt(a.iloc[-1], 'fraction')} in {a.index[-1]}; "
+          "section 3 uses Google's TPU shares as the reference class for Trainium's long-run share (`trainium_ceiling`).")
+    lines = paths.assign(line=paths["owner"] + ": " + paths["challenger"])
+    x.chart(charts.year_lines(lines[["year", "line", "compute_share"]], "compute_share", "Share of compute added", "line",
+                              "Google's TPU and Amazon's Trainium: in-house share of the compute each owner added",
+                              EPOCH, y_format=".0%"))
+    x.table(paths, {c: "fraction" for c in ("compute_share", "compute_share_p5", "compute_share_p95")},
+            {"owner": "Owner", "challenger": "Chip", "year": "Year", "compute_share": "Share of compute",
+             "compute_share_p5": "5th pct", "compute_share_p95": "95th pct"})
+
+
+def nvidia_revenue(v: SimpleNamespace, x: Collector) -> None:
+    v.nvidia = n = owners.nvidia_share(v.ds, v.draws)
+    s = v.shares
+    bars = s.assign(value=s["nvidia_spend"], lo=s["nvidia_spend_p5"], hi=s["nvidia_spend_p95"])
+    last = n.iloc[-1]
+    x.say(f"Together the five owners spent {fmt(last['five_owners_nvidia_spend'], 'USD_billion')} "
+          f"({fmt(last['five_owners_nvidia_spend_p5'], 'USD_billion')}–{fmt(last['five_owners_nvidia_spend_p95'], 'USD_billion')}) "
+          f"on Nvidia chips in {int(last['year'])}: {fmt(last['share_of_datacenter'], 'fraction')} "
+          f"({fmt(last['share_of_datacenter_p5'], 'fraction')}–{fmt(last['share_of_datacenter_p95'], 'fraction')}) of Nvidia's "
+          f"Data Center revenue that calendar year, against {fmt(n.iloc[0]['share_of_datacenter'], 'fraction')} in "
+          f"{int(n.iloc[0]['year'])}. Chips only, so the share of Nvidia's revenue from these customers (networking, "
+          "systems) is higher than this; bands add each owner's unit band, drawn independently, and shared chip prices.")
+    x.chart(charts.grouped_bars(bars[["year", "owner", "value", "lo", "hi"]], "year", "Calendar year", "value", "USD billion",
+                                "owner", "Nvidia chips bought by each owner, with the data's 5th-95th percentiles", EPOCH,
+                                band=("lo", "hi"), y_format=",.1f"))
+    x.table(n, {c: "USD_billion" for c in ("five_owners_nvidia_spend", "five_owners_nvidia_spend_p5",
+                                            "five_owners_nvidia_spend_p95", "nvidia_datacenter_revenue")}
+            | {c: "fraction" for c in ("share_of_datacenter", "share_of_datacenter_p5", "share_of_datacenter_p95")},
+            {"year": "Year", "five_owners_nvidia_spend": "Five owners' Nvidia chips", "five_owners_nvidia_spend_p5": "5th pct",
+             "five_owners_nvidia_spend_p95": "95th pct", "nvidia_datacenter_revenue": "Nvidia Data Center revenue",
+             "share_of_datacenter": "Share of it", "share_of_datacenter_p5": "5th pct", "share_of_datacenter_p95": "95th pct"})
+    x.data_table("owners_nvidia_share", n, "Per calendar year: the five owners' spend on Nvidia chips (USD bn) and its share "
+                 "of Nvidia's Data Center revenue, central with the draws' 5th and 95th percentiles")
+
+
+def independent_check(v: SimpleNamespace, x: Collector) -> None:
+    v.customers = c = concentration.customer_check(v.ds, v.draws)
+    v.clouds = clouds = concentration.cloud_share_check(v.ds, v.p)
+    v.totals = totals = concentration.epoch_totals(v.ds)
+    x.table(c[["fiscal_year", "year", "nvidia_revenue", "largest_owner", "largest_owner_share", "largest_owner_share_p5",
+               "largest_owner_share_p95", "owners_at_10pct", "disclosed_customers_at_10pct", "disclosed"]],
+            {"nvidia_revenue": "USD_billion", "largest_owner_share": "fraction", "largest_owner_share_p5": "fraction",
+             "largest_owner_share_p95": "fraction", "owners_at_10pct": "count", "disclosed_customers_at_10pct": "count"},
+            {"fiscal_year": "Nvidia fiscal year", "year": "≈ calendar year", "nvidia_revenue": "Nvidia revenue",
+             "largest_owner": "Largest owner (Epoch)", "largest_owner_share": "Its share of revenue", "largest_owner_share_p5": "5th pct",
+             "largest_owner_share_p95": "95th pct", "owners_at_10pct": "Owners at 10%+ (central)",
+             "disclosed_customers_at_10pct": "Customers Nvidia disclosed at 10%+", "disclosed": "What Nvidia disclosed"})
+    x.say(concentration_text(c, clouds, totals))
+    x.data_table("owners_customer_check", c, "Per Nvidia fiscal year: each owner's Nvidia chip spend in the matching calendar "
+                 "year as a share of Nvidia's total revenue (Epoch-based, central; the largest with its band) beside the "
+                 "customers Nvidia disclosed at 10% or more of revenue")
+
+
+def concentration_text(c: pd.DataFrame, clouds: pd.DataFrame, totals: pd.DataFrame) -> str:
+    """The independent check in words: the gap to Nvidia's disclosures and to Epoch's totals."""
+    lines = [f"{r.fiscal_year}: Epoch-based, {r.largest_owner} bought {fmt(r.largest_owner_share, 'fraction')} "
+             f"({fmt(r.largest_owner_share_p5, 'fraction')}–{fmt(r.largest_owner_share_p95, 'fraction')}) of Nvidia's revenue; "
+             f"Nvidia's largest disclosed customer was {fmt(r.disclosed_largest_share, 'fraction', 'none at 10%')}"
+             for r in c.itertuples()]
+    cloud = "; ".join(f"in {r.quarter} the four cloud owners' Nvidia chips come to {fmt(r.share, 'fraction')} of that "
+                      f"quarter's Data Center revenue (widest band Epoch's figures allow {fmt(r.share_widest_low, 'fraction')}–"
+                      f"{fmt(r.share_widest_high, 'fraction')}) against Nvidia's own \"mid-40s\" percent for cloud providers, "
+                      f"{fmt(r.nvidia_stated_share - r.share, 'fraction')} below {fmt(r.nvidia_stated_share, 'fraction')}"
+                      for r in clouds.itertuples())
+    worst = totals.iloc[totals["gap"].abs().argmax()]
+    unseen = c[(c["owners_at_10pct"] > 0) & (c["disclosed_customers_at_10pct"] == 0)]["fiscal_year"].tolist()
+    tension = (f"In {', '.join(unseen)} the central estimate puts an owner at 10% or more while Nvidia disclosed no such "
+               "customer: inside the band, but the one place where the estimate and the filing pull apart. "
+               if unseen else "")
+    return ("The gap, stated. " + ". ".join(lines) + ". Nvidia does not name its customers, and its direct customers are "
+            "mostly server makers and distributors, so a disclosure bounds an owner's purchases rather than measuring "
+            "them: an owner at 10% or more should appear as a direct or an indirect customer. " + tension +
+            f"Against Nvidia's cloud statement: {cloud}. Nvidia's figure includes systems, networking and software sold to "
+            "every cloud provider (not only these four), which a chip count leaves out, and its quarter need not match "
+            "Epoch's dating of the chips. "
+            f"Against Epoch's own cumulative totals: every owner's quarters sum to within "
+            f"{fmt(abs(worst['gap']), 'fraction')} of Epoch's total (largest gap {worst['owner']} {worst['vendor']})"
+            + (", inside Epoch's band in every case." if totals["inside_epoch_band"].all() else
+               f"; outside Epoch's band for {', '.join(totals.loc[~totals['inside_epoch_band'], 'owner'])}."))
+
+
+def headline_results(v: SimpleNamespace, x: Collector) -> None:
+    items = []
+    for r in v.shares.itertuples():
+        key = r.owner.lower()
+        for name, label, unit in (("compute_share", "non-Nvidia share of compute added", "fraction"),
+                                  ("spend_share", "non-Nvidia share of accelerator spend", "fraction"),
+                                  ("nvidia_spend", "spend on Nvidia chips", "USD_billion")):
+            value = getattr(r, name)
+            if pd.notna(value):
+                items.append({"key": f"{key}_{name}_{r.year}", "label": f"{r.owner}: {label}, {r.year}", "value": float(value),
+                              "unit": unit, "p5": float(getattr(r, f"{name}_p5")), "p95": float(getattr(r, f"{name}_p95"))})
+    for r in v.nvidia.itertuples():
+        items.append({"key": f"five_owners_share_of_nvidia_datacenter_{r.year}",
+                      "label": f"Five owners' Nvidia chips as a share of Nvidia's Data Center revenue, {r.year}",
+                      "value": float(r.share_of_datacenter), "unit": "fraction", "p5": float(r.share_of_datacenter_p5),
+                      "p95": float(r.share_of_datacenter_p95)})
+    f = v.ds["financials"]
+    x.publish("owners", items, {fleet.EPOCH_SOURCE} | sources_of(v.ds["nvidia_customers"], f[f["company"] == "Nvidia"])
+              | SECTION.sources(v.ds))
+
+
+SECTION = Section("owners", "05_owners.ipynb", "Beyond AWS", PARAMETERS,
+                  (coverage, shares, in_house, nvidia_revenue, independent_check, headline_results), setup=_setup)
