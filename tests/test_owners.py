@@ -4,9 +4,10 @@ import json
 
 import numpy as np
 import pytest
+from scipy import special
 
 from analysis.data import params
-from analysis.models import concentration, fleet, observed, outlook, owners
+from analysis.models import concentration, fleet, observed, outlook, owner_outlook, owners
 from tests.conftest import ROOT
 
 FIVE = ["Amazon", "Google", "Microsoft", "Meta", "Oracle"]
@@ -134,3 +135,50 @@ def test_amazon_headline_numbers_are_unchanged(ds, schema):
     bands = outlook.observed_share_bands(ds, p).dropna().reset_index(drop=True)
     for column in bands:
         np.testing.assert_allclose(bands[column], [r[column] for r in baseline["observed_share_bands"]], rtol=1e-12)
+
+
+@pytest.fixture(scope="module")
+def outlook_table(ds, p, drawn):
+    return owner_outlook.forecasts(ds, p, drawn)
+
+
+def test_each_owners_step_is_measured_on_its_own_years(ds, p, drawn, outlook_table):
+    """Google's step: the root mean square of its own yearly moves of the non-Nvidia compute share in log-odds."""
+    _, spreads = outlook_table
+    h = fleet.yearly(fleet.additions(ds, "h100e", owner="Google")).pivot(index="year", columns="vendor", values="median")
+    share = (h["Google"] / h.sum(axis=1)).loc[[2023, 2024, 2025]]
+    moves = np.diff(special.logit(share.to_numpy()))
+    row = spreads.set_index("owner").loc["Google"]
+    assert row["share_step_sd"] == pytest.approx(np.sqrt(np.mean(moves ** 2)), rel=1e-9)
+    assert row["share_moves"] == 2 and row["measured_on"] == "2023-2025"
+    assert drawn.years[-1] == 2025
+    assert (spreads.set_index("owner").loc[["Amazon", "Microsoft", "Meta", "Oracle"], "share_moves"] == 1).all()
+
+
+def test_the_outlook_holds_the_last_observed_share_centrally_and_probabilities_match_the_draws(ds, p, drawn, table, outlook_table):
+    yearly, _ = outlook_table
+    meta = yearly[yearly["owner"] == "Meta"].set_index("year")
+    assert list(meta.index) == [2024, 2025, 2026, 2027, 2028, 2029, 2030]
+    np.testing.assert_allclose(meta.loc[2026:, "spend_share"], meta.loc[2025, "spend_share"], rtol=1e-12)
+    observed_share = table.query("owner == 'Meta' and year == 2025")["spend_share"].iloc[0]
+    assert meta.loc[2025, "spend_share"] == pytest.approx(observed_share)
+    f = owner_outlook.forecast(ds, p, drawn, "Meta", 2025)
+    j = f["years"].index(2030)
+    assert meta.loc[2030, "p_spend_share_above_25pct"] == pytest.approx((f["spend_share"][1:, j] > 0.25).mean())
+    assert (meta["p_spend_share_above_50pct"] <= meta["p_spend_share_above_25pct"]).all()
+    assert 0 < meta.loc[2030, "p_spend_share_above_25pct"] < 1
+
+
+def test_the_hindcast_uses_only_years_up_to_its_origin_and_leaves_out_owners_without_a_move(ds, p, drawn):
+    cases, skipped = owner_outlook.hindcast_cases(ds, p, drawn)
+    assert set(cases["owner"]) == {"Google"} and set(cases["origin"]) == {2024} and set(cases["year"]) == {2025}
+    assert ("Microsoft", 2024) in skipped and ("Google", 2023) in skipped and len(skipped) == 9
+    f = owner_outlook.forecast(ds, p, drawn, "Google", 2024)
+    assert f["step"].last_year == 2024 and f["step"].moves == 1
+    assert cases.set_index("metric").loc["compute_share", "forecast"] == pytest.approx(
+        table_value(ds, p, drawn, "Google", 2024, "compute_share"))
+
+
+def table_value(ds, p, drawn, owner, year, column):
+    shares = owners.shares(ds, p, drawn)
+    return shares[(shares["owner"] == owner) & (shares["year"] == year)][column].iloc[0]

@@ -9,12 +9,15 @@ measuring it.
 """
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import pandas as pd
 
 from analysis.data import Dataset
 from analysis.data.params import Params
 from analysis.models import fleet, observed
+from analysis.models.outlook import Rows
 from analysis.models.owners import CLOUDS, OwnerDraws
 
 #: A customer at or above this share of Nvidia's revenue must be disclosed (its 10-K and 10-Qs).
@@ -47,7 +50,7 @@ def customer_check(ds: Dataset, d: OwnerDraws) -> pd.DataFrame:
     revenue = nvidia_revenue_by_fiscal_year(ds)
     customers = ds["nvidia_customers"]
     rows = []
-    for r in revenue.itertuples():
+    for r in cast(Rows, revenue.itertuples()):
         disclosed = customers[customers["fiscal_period"] == r.fiscal_year]
         if disclosed.empty or r.year not in d.years:
             continue
@@ -64,7 +67,7 @@ def customer_check(ds: Dataset, d: OwnerDraws) -> pd.DataFrame:
                      "disclosed_largest_share": float(named["share_of_revenue_pct"].max()) / 100 if len(named) else np.nan,
                      "disclosed_customers_at_10pct": len(disclosed[disclosed["customer_label"] != "(none >=10%)"]),
                      "disclosed": "; ".join(f"{c.customer_label} {c.share_of_revenue_pct:.0f}%" if pd.notna(c.share_of_revenue_pct)
-                                            else c.customer_label for c in disclosed.itertuples())})
+                                            else c.customer_label for c in cast(Rows, disclosed.itertuples()))})
     return pd.DataFrame(rows)
 
 
@@ -78,10 +81,10 @@ def cloud_share_check(ds: Dataset, p: Params) -> pd.DataFrame:
     dc = f[(f["company"] == "Nvidia") & (f["metric"] == "datacenter_revenue")].set_index("fiscal_period")["value"] / 1e3
     prices = fleet.unit_prices(ds, float(p.trainium_unit_cost_usd))
     rows = []
-    for r in stated.itertuples():
+    for r in cast(Rows, stated.itertuples()):
         quarter = str(pd.Period(_calendar(pd.Series([r.period_end])).iloc[0], freq="Q"))
-        spend = pd.concat([fleet.spend_by_chip(_nvidia_units(ds, o), prices) for o in CLOUDS])
-        spend = spend[spend["quarter"] == quarter][["median", "p5", "p95"]].sum() / 1e9
+        chips = pd.concat([fleet.spend_by_chip(_nvidia_units(ds, o), prices) for o in CLOUDS])
+        spend = chips[chips["quarter"] == quarter][["median", "p5", "p95"]].sum() / 1e9
         revenue = float(dc[r.fiscal_period])
         rows.append({"fiscal_period": r.fiscal_period, "quarter": quarter, "datacenter_revenue": revenue,
                      "clouds_nvidia_spend": spend["median"], "share": spend["median"] / revenue,
@@ -100,7 +103,7 @@ def epoch_totals(ds: Dataset) -> pd.DataFrame:
     over the quarters the total covers against Epoch's own cumulative median and band; `gap` = sum / total - 1 (a sum
     of medians is not the median of a sum: a few percent apart when the quarterly errors are skewed)."""
     rows = []
-    for r in ds["epoch_cumulative"].itertuples():
+    for r in cast(Rows, ds["epoch_cumulative"].itertuples()):
         units = fleet.chip_additions(ds, "units", r.owner)
         units = units[(units["vendor"] == r.vendor) & (units["quarter"] <= r.through_quarter)]
         total = float(units["median"].sum())

@@ -20,6 +20,7 @@ Row 0 of every array is the central estimate (every input at its median); rows 1
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import cast
 
@@ -60,6 +61,11 @@ class OwnerDraws:
 
     def vendors(self, owner: str) -> list[str]:
         return [v for o, v in self.spend if o == owner]
+
+
+def total(arrays: Iterable[np.ndarray]) -> np.ndarray:
+    """The element-wise sum of equally shaped draw arrays (NaN where any is NaN)."""
+    return np.sum(np.stack(list(arrays)), axis=0)
 
 
 def owners(ds: Dataset) -> list[str]:
@@ -131,10 +137,10 @@ def shares(ds: Dataset, p: Params, d: OwnerDraws) -> pd.DataFrame:
     rows = []
     for owner in d.owners():
         challengers = [v for v in d.vendors(owner) if v != incumbent]
-        total_s = sum(d.spend[(owner, v)] for v in d.vendors(owner))
-        total_c = sum(d.compute[(owner, v)] for v in d.vendors(owner))
-        other_s = sum(d.spend[(owner, v)] for v in challengers)
-        other_c = sum(d.compute[(owner, v)] for v in challengers)
+        total_s = total(d.spend[(owner, v)] for v in d.vendors(owner))
+        total_c = total(d.compute[(owner, v)] for v in d.vendors(owner))
+        other_s = total(d.spend[(owner, v)] for v in challengers)
+        other_c = total(d.compute[(owner, v)] for v in challengers)
         bands = {"spend_share": observed.band(other_s / total_s), "compute_share": observed.band(other_c / total_c),
                  "nvidia_spend": observed.band(d.spend[(owner, incumbent)])}
         for j, year in enumerate(d.years):
@@ -153,9 +159,8 @@ def nvidia_share(ds: Dataset, d: OwnerDraws) -> pd.DataFrame:
     Data Center revenue (calendar years, `outlook.nvidia_datacenter_by_year`), central with the draws' band; owners'
     draws are summed draw by draw (their unit errors independent, chip prices shared)."""
     incumbent = fleet.incumbent_epoch_vendor(ds)
-    total = sum(d.spend[(o, incumbent)] for o in d.owners())
     dc = outlook.nvidia_datacenter_by_year(ds)
-    b = observed.band(total)
+    b = observed.band(total(d.spend[(o, incumbent)] for o in d.owners()))
     table = pd.DataFrame({"year": d.years, "five_owners_nvidia_spend": b["central"], "five_owners_nvidia_spend_p5": b["p5"],
                           "five_owners_nvidia_spend_p95": b["p95"]})
     table["nvidia_datacenter_revenue"] = table["year"].map(dc)

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pandas as pd
 
-from analysis.models import concentration, fleet, owners
+from analysis.models import concentration, fleet, owner_outlook, owners
 from analysis.sections.base import Section
 from analysis.views import charts
 from analysis.views.exhibits import Collector
@@ -160,6 +160,56 @@ def concentration_text(c: pd.DataFrame, clouds: pd.DataFrame, totals: pd.DataFra
                f"; outside Epoch's band for {', '.join(totals.loc[~totals['inside_epoch_band'], 'owner'])}."))
 
 
+def outlook(v: SimpleNamespace, x: Collector) -> None:
+    v.outlook, spreads = owner_outlook.forecasts(v.ds, v.p, v.draws)
+    ahead = v.outlook[~v.outlook["observed"]]
+    end = ahead[ahead["year"] == owner_outlook.LAST_YEAR].set_index("owner")
+    x.table(spreads, {"share_step_sd": "number", "share_moves": "count", "share_step_predictive_sd": "number",
+                      "cost_drift_sd": "number"},
+            {"owner": "Owner", "share_step_sd": "Step of the share (log-odds, RMS of own moves)", "share_moves": "Moves",
+             "share_step_predictive_sd": "Predictive step (Student-t)", "cost_drift_sd": "Cost-ratio step (log)",
+             "measured_on": "Measured on"})
+    x.say(f"By {owner_outlook.LAST_YEAR}, P(non-Nvidia share of spend > 25%): "
+          + "; ".join(f"{o} {fmt(r['p_spend_share_above_25pct'], 'fraction')}" for o, r in end.iterrows())
+          + "; P(> 50%): " + "; ".join(f"{o} {fmt(r['p_spend_share_above_50pct'], 'fraction')}" for o, r in end.iterrows())
+          + f". The spread of {_names(spreads.loc[spreads['share_moves'] == 1, 'owner'])} rests on a single yearly move: "
+          "a Student-t with one degree of freedom, so their paths reach from almost no non-Nvidia chips to almost all "
+          "of them within a few years. Read these as how little one move of history says, not as a forecast of a "
+          "programme; Amazon's own forecast, which models its capex and Trainium's path, is section 3's.")
+    lines = ahead.assign(value=ahead["p_spend_share_above_25pct"])
+    x.chart(charts.year_lines(lines[["year", "owner", "value"]], "value", "P(non-Nvidia share of spend > 25%)", "owner",
+                              "Probability that each owner's non-Nvidia share of accelerator spend exceeds 25%, by year",
+                              "Model: each owner's last observed share as a random walk, spreads from its own years; "
+                              + EPOCH.removeprefix("Source: "), y_format=".0%"))
+    x.data_table("owners_outlook", v.outlook, "One row per owner and year to " + str(owner_outlook.LAST_YEAR) + ": observed "
+                 "or forecast, the non-Nvidia share of spend and of compute (central, 5th/50th/95th percentiles) and "
+                 "P(spend share > 25% / 50%)")
+
+
+def hindcast(v: SimpleNamespace, x: Collector) -> None:
+    v.hindcast, skipped = owner_outlook.hindcast_cases(v.ds, v.p, v.draws)
+    if len(v.hindcast):
+        x.table(v.hindcast[["owner", "origin", "metric", "year", "forecast", "p5", "p95", "outcome", "inside_50", "inside_90", "crps"]],
+                {"forecast": "fraction", "p5": "fraction", "p95": "fraction", "outcome": "fraction", "crps": "number"},
+                {"owner": "Owner", "origin": "From end of", "metric": "Share of", "year": "Year", "forecast": "Forecast",
+                 "p5": "5th pct", "p95": "95th pct", "outcome": "Outcome (data)", "inside_50": "Inside 50%",
+                 "inside_90": "Inside 90%", "crps": "CRPS"})
+    held = int(v.hindcast["inside_90"].sum()) if len(v.hindcast) else 0
+    left = pd.DataFrame(skipped, columns=["owner", "origin"]).groupby("owner", sort=False)["origin"]
+    scored = _names(v.hindcast["owner"].unique()) if len(v.hindcast) else "no owner"
+    x.say(f"Hindcast from end-2023 and end-2024, scored like section 3's: {len(v.hindcast)} outcomes ({scored}), {held} "
+          "inside the 90% interval. Left out, with fewer than two observed years before the origin and so no move to "
+          "measure a spread on: " + "; ".join(f"{o} from end-{' and end-'.join(map(str, years))}" for o, years in left)
+          + ". Coverage per owner is therefore " + scored + "'s alone, and too few outcomes to call calibrated.")
+    x.data_table("owners_hindcast", v.hindcast, "Per owner, origin, share and later observed year: the simple forecast, its "
+                 "5th-95th percentiles, the outcome (the data's central estimate), coverage and CRPS")
+
+
+def _names(names) -> str:
+    names = list(names)
+    return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else "".join(names)
+
+
 def headline_results(v: SimpleNamespace, x: Collector) -> None:
     items = []
     for r in v.shares.itertuples():
@@ -171,6 +221,11 @@ def headline_results(v: SimpleNamespace, x: Collector) -> None:
             if pd.notna(value):
                 items.append({"key": f"{key}_{name}_{r.year}", "label": f"{r.owner}: {label}, {r.year}", "value": float(value),
                               "unit": unit, "p5": float(getattr(r, f"{name}_p5")), "p95": float(getattr(r, f"{name}_p95"))})
+    for r in v.outlook[~v.outlook["observed"]].itertuples():
+        for t in (25, 50):
+            items.append({"key": f"{r.owner.lower()}_p_spend_share_above_{t}pct_{r.year}",
+                          "label": f"{r.owner}: P(non-Nvidia share of spend > {t}% in {r.year}), simple forecast",
+                          "value": float(getattr(r, f"p_spend_share_above_{t}pct")), "unit": "fraction"})
     for r in v.nvidia.itertuples():
         items.append({"key": f"five_owners_share_of_nvidia_datacenter_{r.year}",
                       "label": f"Five owners' Nvidia chips as a share of Nvidia's Data Center revenue, {r.year}",
@@ -182,4 +237,4 @@ def headline_results(v: SimpleNamespace, x: Collector) -> None:
 
 
 SECTION = Section("owners", "05_owners.ipynb", "Beyond AWS", PARAMETERS,
-                  (coverage, shares, in_house, nvidia_revenue, independent_check, headline_results), setup=_setup)
+                  (coverage, shares, in_house, nvidia_revenue, independent_check, outlook, hindcast, headline_results), setup=_setup)
