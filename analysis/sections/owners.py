@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pandas as pd
 
-from analysis.models import concentration, fleet, owner_outlook, owners
+from analysis.models import concentration, fleet, outlook, owner_outlook, owners
 from analysis.sections.base import Section
 from analysis.views import charts
 from analysis.views.exhibits import Collector
@@ -36,7 +36,10 @@ def coverage(v: SimpleNamespace, x: Collector) -> None:
     x.say("Each owner's figures are **estimated from Epoch AI's chip counts** (units and H100-equivalents per chip and "
           "quarter, each with a 5th–95th percentile band) and are **chips only**: no servers, networks or buildings. "
           "A challenger's years begin with its first complete quarter in Epoch's data; earlier years are missing, not "
-          "zero, and chips Epoch does not count are missing too, never zero.")
+          "zero, and chips Epoch does not count are missing too, never zero. This section uses no capex: the capex "
+          "funnel and the landlord's economics (sections 1 and 2) stay AWS's. Of the other owners, "
+          f"{_names(outlook.PEER_CAPEX)} have capex in data/financials.csv (section 3 uses their Nvidia share of it); "
+          f"{_names(o for o in owners.owners(v.ds) if o not in outlook.PEER_CAPEX and o != fleet.OWNER)}'s is missing.")
     x.table(table, {"from_year": "year"},
             {"owner": "Owner", "nvidia": "Nvidia spend", "challenger": "Non-Nvidia chips in Epoch's data",
              "from_year": "Covered from", "valued": "How they are valued", "missing": "Not counted"})
@@ -160,7 +163,7 @@ def concentration_text(c: pd.DataFrame, clouds: pd.DataFrame, totals: pd.DataFra
                f"; outside Epoch's band for {', '.join(totals.loc[~totals['inside_epoch_band'], 'owner'])}."))
 
 
-def outlook(v: SimpleNamespace, x: Collector) -> None:
+def to_2030(v: SimpleNamespace, x: Collector) -> None:
     v.outlook, spreads = owner_outlook.forecasts(v.ds, v.p, v.draws)
     ahead = v.outlook[~v.outlook["observed"]]
     end = ahead[ahead["year"] == owner_outlook.LAST_YEAR].set_index("owner")
@@ -237,4 +240,4 @@ def headline_results(v: SimpleNamespace, x: Collector) -> None:
 
 
 SECTION = Section("owners", "05_owners.ipynb", "Beyond AWS", PARAMETERS,
-                  (coverage, shares, in_house, nvidia_revenue, independent_check, outlook, hindcast, headline_results), setup=_setup)
+                  (coverage, shares, in_house, nvidia_revenue, independent_check, to_2030, hindcast, headline_results), setup=_setup)
