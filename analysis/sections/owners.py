@@ -7,7 +7,8 @@ from types import SimpleNamespace
 
 import pandas as pd
 
-from analysis.models import concentration, fleet, outlook, owner_outlook, owners
+from analysis.data import Dataset
+from analysis.models import concentration, fleet, owner_outlook, owners
 from analysis.sections.base import Section
 from analysis.views import charts
 from analysis.views.exhibits import Collector
@@ -37,12 +38,24 @@ def coverage(v: SimpleNamespace, x: Collector) -> None:
           "quarter, each with a 5th–95th percentile band) and are **chips only**: no servers, networks or buildings. "
           "A challenger's years begin with its first complete quarter in Epoch's data; earlier years are missing, not "
           "zero, and chips Epoch does not count are missing too, never zero. This section uses no capex: the capex "
-          "funnel and the landlord's economics (sections 1 and 2) stay AWS's. Of the other owners, "
-          f"{_names(outlook.PEER_CAPEX)} have capex in data/financials.csv (section 3 uses their Nvidia share of it); "
-          f"{_names(o for o in owners.owners(v.ds) if o not in outlook.PEER_CAPEX and o != fleet.OWNER)}'s is missing.")
+          "funnel and the landlord's economics (sections 1 and 2) stay AWS's. Capex in data/financials.csv: "
+          + "; ".join(_capex_periods(v.ds, o) for o in owners.owners(v.ds) if o != fleet.OWNER) + ".")
     x.table(table, {"from_year": "year"},
             {"owner": "Owner", "nvidia": "Nvidia spend", "challenger": "Non-Nvidia chips in Epoch's data",
              "from_year": "Covered from", "valued": "How they are valued", "missing": "Not counted"})
+
+
+#: The company whose filings report an Epoch owner's capex, where the names differ.
+COMPANY = {"Google": "Alphabet"}
+
+
+def _capex_periods(ds: Dataset, owner: str) -> str:
+    """Which capex rows data/financials.csv holds for `owner`'s company: its first and last fiscal periods, or missing."""
+    company = COMPANY.get(owner, owner)
+    f = ds["financials"]
+    periods = f.loc[(f["company"] == company) & f["metric"].str.startswith("capex") & (f["metric"] != "capex_guidance"),
+                    "fiscal_period"].sort_values()
+    return f"{company} {periods.iloc[0]}–{periods.iloc[-1]}" if len(periods) else f"{company} missing"
 
 
 def _valued(owner: str) -> str:
