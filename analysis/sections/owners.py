@@ -29,19 +29,19 @@ def coverage(v: SimpleNamespace, x: Collector) -> None:
     first = v.shares.dropna(subset=["compute_share"]).groupby("owner")["year"].min()
     table = pd.DataFrame({
         "owner": owners.owners(v.ds),
-        "nvidia": "estimated from Epoch's chip counts (units x Epoch's yearly chip prices; chips only)",
         "challenger": [owners.CHALLENGERS[o] for o in owners.owners(v.ds)],
         "from_year": [int(first[o]) for o in owners.owners(v.ds)],
         "valued": [_valued(o) for o in owners.owners(v.ds)],
         "missing": [owners.NOT_COUNTED[o] for o in owners.owners(v.ds)]})
     x.say("Each owner's figures are **estimated from Epoch AI's chip counts** (units and H100-equivalents per chip and "
-          "quarter, each with a 5th–95th percentile band) and are **chips only**: no servers, networks or buildings. "
+          "quarter, each with a 5th–95th percentile band; Nvidia's chips at Epoch's yearly prices) and are **chips "
+          "only**: no servers, networks or buildings. "
           "A challenger's years begin with its first complete quarter in Epoch's data; earlier years are missing, not "
           "zero, and chips Epoch does not count are missing too, never zero. This section uses no capex: the capex "
           "funnel and the landlord's economics (sections 1 and 2) stay AWS's. Capex in data/financials.csv: "
           + "; ".join(_capex_periods(v.ds, o) for o in owners.owners(v.ds) if o != fleet.OWNER) + ".")
     x.table(table, {"from_year": "year"},
-            {"owner": "Owner", "nvidia": "Nvidia spend", "challenger": "Non-Nvidia chips in Epoch's data",
+            {"owner": "Owner", "challenger": "Non-Nvidia chips in Epoch's data",
              "from_year": "Covered from", "valued": "How they are valued", "missing": "Not counted"})
 
 
@@ -60,9 +60,9 @@ def _capex_periods(ds: Dataset, owner: str) -> str:
 
 def _valued(owner: str) -> str:
     if owner == fleet.OWNER:
-        return "trainium_unit_cost_usd per Trainium2 (section 3's price, drawn over its range)"
+        return "trainium_unit_cost_usd (section 3's)"
     name = owners.COST_RATIOS["Google" if owner == "Google" else "AMD"]
-    return f"compute x Nvidia's cost per H100e at the owner that year x {name}"
+    return f"H100e x Nvidia's cost per H100e there x {name}"
 
 
 def shares(v: SimpleNamespace, x: Collector) -> None:
@@ -95,14 +95,10 @@ def in_house(v: SimpleNamespace, x: Collector) -> None:
     x.say(f"Google's TPUs are the one mature in-house programme in the data: {fmt(g.iloc[0], 'fraction')} of the compute "
           f"Google added in {g.index[0]}, {fmt(g.iloc[-1], 'fraction')} in {g.index[-1]}. Trainium stood at "
           f"{fmt(a.iloc[0], 'fraction')} of Amazon's in {a.index[0]} and {fmt(a.iloc[-1], 'fraction')} in {a.index[-1]}; "
-          "section 3 uses Google's TPU shares as the reference class for Trainium's long-run share (`trainium_ceiling`).")
-    lines = paths.assign(line=paths["owner"] + ": " + paths["challenger"])
-    x.chart(charts.year_lines(lines[["year", "line", "compute_share"]], "compute_share", "Share of compute added", "line",
-                              "Google's TPU and Amazon's Trainium: in-house share of the compute each owner added",
-                              EPOCH, y_format=".0%"))
-    x.table(paths, {c: "fraction" for c in ("compute_share", "compute_share_p5", "compute_share_p95")},
-            {"owner": "Owner", "challenger": "Chip", "year": "Year", "compute_share": "Share of compute",
-             "compute_share_p5": "5th pct", "compute_share_p95": "95th pct"})
+          "section 3 uses Google's TPU shares as the reference class for Trainium's long-run share (`trainium_ceiling`). "
+          "The chart above sets the two side by side.")
+    x.data_table("owners_in_house", paths, "Google's TPU and Amazon's Trainium: each owner's in-house share of the "
+                 "compute it added, central with the draws' 5th and 95th percentiles")
 
 
 def nvidia_revenue(v: SimpleNamespace, x: Collector) -> None:
@@ -134,14 +130,11 @@ def independent_check(v: SimpleNamespace, x: Collector) -> None:
     v.customers = c = concentration.customer_check(v.ds, v.draws)
     v.clouds = clouds = concentration.cloud_share_check(v.ds, v.p)
     v.totals = totals = concentration.epoch_totals(v.ds)
-    x.table(c[["fiscal_year", "year", "nvidia_revenue", "largest_owner", "largest_owner_share", "largest_owner_share_p5",
-               "largest_owner_share_p95", "owners_at_10pct", "disclosed_customers_at_10pct", "disclosed"]],
-            {"nvidia_revenue": "USD_billion", "largest_owner_share": "fraction", "largest_owner_share_p5": "fraction",
-             "largest_owner_share_p95": "fraction", "owners_at_10pct": "count", "disclosed_customers_at_10pct": "count"},
-            {"fiscal_year": "Nvidia fiscal year", "year": "≈ calendar year", "nvidia_revenue": "Nvidia revenue",
-             "largest_owner": "Largest owner (Epoch)", "largest_owner_share": "Its share of revenue", "largest_owner_share_p5": "5th pct",
-             "largest_owner_share_p95": "95th pct", "owners_at_10pct": "Owners at 10%+ (central)",
-             "disclosed_customers_at_10pct": "Customers Nvidia disclosed at 10%+", "disclosed": "What Nvidia disclosed"})
+    x.table(c[["fiscal_year", "nvidia_revenue", "largest_owner", "largest_owner_share", "owners_at_10pct", "disclosed"]],
+            {"nvidia_revenue": "USD_billion", "largest_owner_share": "fraction", "owners_at_10pct": "count"},
+            {"fiscal_year": "Nvidia fiscal year (≈ calendar year before)", "nvidia_revenue": "Nvidia revenue",
+             "largest_owner": "Largest owner (Epoch)", "largest_owner_share": "Its share of revenue",
+             "owners_at_10pct": "Owners at 10%+ (central)", "disclosed": "Customers Nvidia disclosed at 10%+"})
     x.say(concentration_text(c, clouds, totals))
     x.data_table("owners_customer_check", c, "Per Nvidia fiscal year: each owner's Nvidia chip spend in the matching calendar "
                  "year as a share of Nvidia's total revenue (Epoch-based, central; the largest with its band) beside the "
@@ -180,11 +173,9 @@ def to_2030(v: SimpleNamespace, x: Collector) -> None:
     v.outlook, spreads = owner_outlook.forecasts(v.ds, v.p, v.draws)
     ahead = v.outlook[~v.outlook["observed"]]
     end = ahead[ahead["year"] == owner_outlook.LAST_YEAR].set_index("owner")
-    x.table(spreads, {"share_step_sd": "number", "share_moves": "count", "share_step_predictive_sd": "number",
-                      "cost_drift_sd": "number"},
-            {"owner": "Owner", "share_step_sd": "Step of the share (log-odds, RMS of own moves)", "share_moves": "Moves",
-             "share_step_predictive_sd": "Predictive step (Student-t)", "cost_drift_sd": "Cost-ratio step (log)",
-             "measured_on": "Measured on"})
+    x.data_table("owners_spreads", spreads, "Per owner: the yearly step of its non-Nvidia compute share in log-odds (root "
+                 "mean square of its own moves), the number of moves, the Student-t predictive step and the cost ratio's "
+                 "step, with the years they were measured on")
     x.say(f"By {owner_outlook.LAST_YEAR}, P(non-Nvidia share of spend > 25%): "
           + "; ".join(f"{o} {fmt(r['p_spend_share_above_25pct'], 'fraction')}" for o, r in end.iterrows())
           + "; P(> 50%): " + "; ".join(f"{o} {fmt(r['p_spend_share_above_50pct'], 'fraction')}" for o, r in end.iterrows())
@@ -204,17 +195,14 @@ def to_2030(v: SimpleNamespace, x: Collector) -> None:
 
 def hindcast(v: SimpleNamespace, x: Collector) -> None:
     v.hindcast, skipped = owner_outlook.hindcast_cases(v.ds, v.p, v.draws)
-    if len(v.hindcast):
-        x.table(v.hindcast[["owner", "origin", "metric", "year", "forecast", "p5", "p95", "outcome", "inside_50", "inside_90", "crps"]],
-                {"forecast": "fraction", "p5": "fraction", "p95": "fraction", "outcome": "fraction", "crps": "number"},
-                {"owner": "Owner", "origin": "From end of", "metric": "Share of", "year": "Year", "forecast": "Forecast",
-                 "p5": "5th pct", "p95": "95th pct", "outcome": "Outcome (data)", "inside_50": "Inside 50%",
-                 "inside_90": "Inside 90%", "crps": "CRPS"})
     held = int(v.hindcast["inside_90"].sum()) if len(v.hindcast) else 0
     left = pd.DataFrame(skipped, columns=["owner", "origin"]).groupby("owner", sort=False)["origin"]
     scored = _names(v.hindcast["owner"].unique()) if len(v.hindcast) else "no owner"
+    cases = "; ".join(f"{r.owner}'s {r.year} {r.metric.replace('_', ' ')} from end-{r.origin}: forecast "
+                      f"{fmt(r.forecast, 'fraction')} ({fmt(r.p5, 'fraction')}–{fmt(r.p95, 'fraction')}), outcome "
+                      f"{fmt(r.outcome, 'fraction')}" for r in v.hindcast.itertuples())
     x.say(f"Hindcast from end-2023 and end-2024, scored like section 3's: {len(v.hindcast)} outcomes ({scored}), {held} "
-          "inside the 90% interval. Left out, with fewer than two observed years before the origin and so no move to "
+          f"inside the 90% interval ({cases}). Left out, with fewer than two observed years before the origin and so no move to "
           "measure a spread on: " + "; ".join(f"{o} from end-{' and end-'.join(map(str, years))}" for o, years in left)
           + ". Coverage per owner is therefore " + scored + "'s alone, and too few outcomes to call calibrated.")
     x.data_table("owners_hindcast", v.hindcast, "Per owner, origin, share and later observed year: the simple forecast, its "
