@@ -182,3 +182,20 @@ def test_the_hindcast_uses_only_years_up_to_its_origin_and_leaves_out_owners_wit
 def table_value(ds, p, drawn, owner, year, column):
     shares = owners.shares(ds, p, drawn)
     return shares[(shares["owner"] == owner) & (shares["year"] == year)][column].iloc[0]
+
+
+def test_the_section_states_what_each_owner_is_and_what_is_missing(ds):
+    from analysis.sections import SECTIONS
+    from analysis.views.exhibits import Table, Text
+    section = SECTIONS["owners"]
+    result = section.compute(ds, section.values({"mc_draws": 1000}, ds))
+    prose = " ".join(e.markdown for e in result["coverage"] if isinstance(e, Text))
+    assert "estimated from Epoch AI's chip counts" in prose and "chips only" in prose and "never zero" in prose
+    assert "Oracle FY2024–FY2025" in prose
+    table = next(e.frame for e in result["coverage"] if isinstance(e, Table)).set_index("owner")
+    assert "Maia" in table.loc["Microsoft", "missing"] and "MTIA" in table.loc["Meta", "missing"]
+    assert "tpu_cost_ratio" in table.loc["Google", "valued"] and "amd_cost_ratio" in table.loc["Oracle", "valued"]
+    keys = {h.key for h in result.headlines}
+    assert {"microsoft_spend_share_2025", "google_p_spend_share_above_50pct_2030",
+            "five_owners_share_of_nvidia_datacenter_2025"} <= keys
+    assert "microsoft_spend_share_2023" not in keys            # AMD not covered before 2024: no number, not zero
