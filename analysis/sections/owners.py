@@ -4,11 +4,13 @@ disclosures."""
 from __future__ import annotations
 
 from types import SimpleNamespace
+from typing import cast
 
 import pandas as pd
 
 from analysis.data import Dataset
 from analysis.models import concentration, fleet, owner_outlook, owners
+from analysis.models.outlook import Rows
 from analysis.sections.base import Section
 from analysis.views import charts
 from analysis.views.exhibits import Collector
@@ -146,12 +148,12 @@ def concentration_text(c: pd.DataFrame, clouds: pd.DataFrame, totals: pd.DataFra
     lines = [f"{r.fiscal_year}: Epoch-based, {r.largest_owner} bought {fmt(r.largest_owner_share, 'fraction')} "
              f"({fmt(r.largest_owner_share_p5, 'fraction')}–{fmt(r.largest_owner_share_p95, 'fraction')}) of Nvidia's revenue; "
              f"Nvidia's largest disclosed customer was {fmt(r.disclosed_largest_share, 'fraction', 'none at 10%')}"
-             for r in c.itertuples()]
+             for r in cast(Rows, c.itertuples())]
     cloud = "; ".join(f"in {r.quarter} the four cloud owners' Nvidia chips come to {fmt(r.share, 'fraction')} of that "
                       f"quarter's Data Center revenue (widest band Epoch's figures allow {fmt(r.share_widest_low, 'fraction')}–"
                       f"{fmt(r.share_widest_high, 'fraction')}) against Nvidia's own \"mid-40s\" percent for cloud providers, "
                       f"{fmt(r.nvidia_stated_share - r.share, 'fraction')} below {fmt(r.nvidia_stated_share, 'fraction')}"
-                      for r in clouds.itertuples())
+                      for r in cast(Rows, clouds.itertuples()))
     worst = totals.iloc[totals["gap"].abs().argmax()]
     unseen = c[(c["owners_at_10pct"] > 0) & (c["disclosed_customers_at_10pct"] == 0)]["fiscal_year"].tolist()
     tension = (f"In {', '.join(unseen)} the central estimate puts an owner at 10% or more while Nvidia disclosed no such "
@@ -200,7 +202,7 @@ def hindcast(v: SimpleNamespace, x: Collector) -> None:
     scored = _names(v.hindcast["owner"].unique()) if len(v.hindcast) else "no owner"
     cases = "; ".join(f"{r.owner}'s {r.year} {r.metric.replace('_', ' ')} from end-{r.origin}: forecast "
                       f"{fmt(r.forecast, 'fraction')} ({fmt(r.p5, 'fraction')}–{fmt(r.p95, 'fraction')}), outcome "
-                      f"{fmt(r.outcome, 'fraction')}" for r in v.hindcast.itertuples())
+                      f"{fmt(r.outcome, 'fraction')}" for r in cast(Rows, v.hindcast.itertuples()))
     x.say(f"Hindcast from end-2023 and end-2024, scored like section 3's: {len(v.hindcast)} outcomes ({scored}), {held} "
           f"inside the 90% interval ({cases}). Left out, with fewer than two observed years before the origin and so no move to "
           "measure a spread on: " + "; ".join(f"{o} from end-{' and end-'.join(map(str, years))}" for o, years in left)
@@ -216,7 +218,7 @@ def _names(names) -> str:
 
 def headline_results(v: SimpleNamespace, x: Collector) -> None:
     items = []
-    for r in v.shares.itertuples():
+    for r in cast(Rows, v.shares.itertuples()):
         key = r.owner.lower()
         for name, label, unit in (("compute_share", "non-Nvidia share of compute added", "fraction"),
                                   ("spend_share", "non-Nvidia share of accelerator spend", "fraction"),
@@ -225,12 +227,12 @@ def headline_results(v: SimpleNamespace, x: Collector) -> None:
             if pd.notna(value):
                 items.append({"key": f"{key}_{name}_{r.year}", "label": f"{r.owner}: {label}, {r.year}", "value": float(value),
                               "unit": unit, "p5": float(getattr(r, f"{name}_p5")), "p95": float(getattr(r, f"{name}_p95"))})
-    for r in v.outlook[~v.outlook["observed"]].itertuples():
+    for r in cast(Rows, v.outlook[~v.outlook["observed"]].itertuples()):
         for t in (25, 50):
             items.append({"key": f"{r.owner.lower()}_p_spend_share_above_{t}pct_{r.year}",
                           "label": f"{r.owner}: P(non-Nvidia share of spend > {t}% in {r.year}), simple forecast",
                           "value": float(getattr(r, f"p_spend_share_above_{t}pct")), "unit": "fraction"})
-    for r in v.nvidia.itertuples():
+    for r in cast(Rows, v.nvidia.itertuples()):
         items.append({"key": f"five_owners_share_of_nvidia_datacenter_{r.year}",
                       "label": f"Five owners' Nvidia chips as a share of Nvidia's Data Center revenue, {r.year}",
                       "value": float(r.share_of_datacenter), "unit": "fraction", "p5": float(r.share_of_datacenter_p5),
