@@ -71,11 +71,18 @@ def test_every_parameter_has_a_short_distinct_label():
     assert all(0 < len(label) <= 45 for label in labels) and len(set(labels)) == len(labels)
 
 
+def _data_table_names(built) -> set[str]:
+    """The names of the data tables the executed notebooks publish (not charts)."""
+    from analysis.views.present import TABLE_MIMETYPE
+    return {o["data"][TABLE_MIMETYPE]["name"] for path in (built / "notebooks").glob("*.ipynb")
+            for cell in nbformat.read(str(path), as_version=4).cells if cell.cell_type == "code"
+            for o in cell.get("outputs", []) if TABLE_MIMETYPE in o.get("data", {})}
+
+
 def test_data_index_lists_every_chart_once_with_its_file(built):
     page = (built / "index.html").read_text(encoding="utf-8")
     index = list(csv.DictReader((built / "data" / "index.csv").open(encoding="utf-8")))
-    tables = ("erosion_by_year", "hindcast", "hindcast_coverage", "scenarios")            # data tables, not charts
-    charts = [row for row in index if row["id"] not in tables]
+    charts = [row for row in index if row["id"] not in _data_table_names(built)]      # data tables, not charts
     assert len(charts) == page.count('<figure class="chart">') >= 5
     assert len({row["id"] for row in index}) == len(index)
     outlook = (built / "data" / "erosion_by_year.csv").read_text(encoding="utf-8").splitlines()
@@ -174,6 +181,21 @@ def test_report_renders_every_chart_offline_with_a_description_and_its_data(buil
         assert index[figure["href"]]["description"] == figure["caption"]
     assert order[:3] == ["answer", "how", notebook_paths()[0].stem]   # the answer, the method, then the summary
     assert order[-1] == "parameters" and appendix_open is False      # parameters: a collapsed appendix at the end
+
+
+def test_the_cross_customer_section_draws_every_chart_with_marks_for_every_owner(built):
+    """Section 5 (owners): each of its charts draws marks in chromium, and the bar charts carry all five owners."""
+    with offline_page() as offline:
+        _open_report(offline, built)
+        charts = offline.page.evaluate("""Array.from(document.querySelectorAll('section[id="05_owners"] div.vega-chart')).map(d => ({
+            marks: d.querySelectorAll('svg.marks path, svg.marks rect, svg.marks line').length,
+            text: Array.from(d.querySelectorAll('svg.marks text')).map(t => t.textContent)}))""")
+    assert offline.blocked == [] and offline.errors == []
+    assert len(charts) == 3 and all(c["marks"] > 10 for c in charts), charts
+    for chart in charts:            # shares, Nvidia spend, P(> 25%): one legend entry per owner
+        assert {"Amazon", "Google", "Microsoft", "Meta", "Oracle"} <= set(chart["text"]), chart["text"]
+    results = json.loads((built / "results.json").read_text(encoding="utf-8"))["results"]["owners"]
+    assert {"google_compute_share_2025", "five_owners_share_of_nvidia_datacenter_2025"} <= set(results)
 
 
 def test_the_content_security_policy_stops_a_script_that_slipped_into_the_page(built, tmp_path):

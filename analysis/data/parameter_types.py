@@ -50,6 +50,7 @@ class ParameterFields:
     amd_midpoint: float  # years
     amd_takeover: float  # years
     amd_cost_ratio: float  # ratio
+    tpu_cost_ratio: float  # ratio
     other_ceiling: float  # fraction
     other_midpoint: float  # years
     other_takeover: float  # years

@@ -105,7 +105,7 @@ TABLES = {
         "licence": _text(NON_EMPTY), "note": _text(),
     }, key=("id",), provenance=False),
     "financials": Table("financials.csv", {
-        "company": _text(pa.Check.isin(["Amazon", "AWS", "Alphabet", "Microsoft", "Meta", "Nvidia"])),
+        "company": _text(pa.Check.isin(["Amazon", "AWS", "Alphabet", "Microsoft", "Meta", "Nvidia", "Oracle"])),
         "metric": _text(pa.Check.isin([
             "capex_gross", "capex_proceeds", "capex_net", "capex_net_cited", "capex_guidance",
             "capex_incl_finance_leases", "pe_net_additions", "revenue", "operating_income",

@@ -48,10 +48,11 @@ class Purchases:
 
 
 @per_dataset
-def _unit_rows(ds: Dataset) -> pd.DataFrame:
-    """Amazon's complete (chip, quarter) unit rows with year, vendor, H100e per unit and the band in log space."""
-    units = fleet.chip_additions(ds, "units")
-    h100e = fleet.chip_additions(ds, "h100e").set_index(["quarter", "chip"])["median"]
+def _unit_rows(ds: Dataset, owner: str = fleet.OWNER) -> pd.DataFrame:
+    """`owner`'s (Amazon's by default) complete (chip, quarter) unit rows with year, vendor, H100e per unit and the
+    band in log space."""
+    units = fleet.chip_additions(ds, "units", owner)
+    h100e = fleet.chip_additions(ds, "h100e", owner).set_index(["quarter", "chip"])["median"]
     rows = units.assign(year=units["quarter"].str[:4].astype(int),
                         h100e_per_unit=h100e.loc[list(zip(units["quarter"], units["chip"]))].to_numpy() / units["median"])
     return rows.reset_index(drop=True)
@@ -76,15 +77,16 @@ def _unit_draws(rows: pd.DataFrame, rho: dict[str, float], rng: np.random.Genera
 
 
 @per_dataset
-def unit_correlation(ds: Dataset) -> dict[str, float]:
-    """Per Epoch vendor label with a cumulative band in data/epoch_cumulative.csv: the correlation rho (on a 0.05
-    grid) whose draws' 5th-95th percentile of the summed units is closest, in log space, to Epoch's band of the
-    cumulative total. A vendor without a cumulative row gets rho = 1 (errors fully shared: the widest band)."""
-    rows = _unit_rows(ds)
+def unit_correlation(ds: Dataset, owner: str = fleet.OWNER) -> dict[str, float]:
+    """Per Epoch vendor label of `owner` (Amazon by default) with a cumulative band in data/epoch_cumulative.csv: the
+    correlation rho (on a 0.05 grid) whose draws' 5th-95th percentile of the summed units is closest, in log space, to
+    Epoch's band of the cumulative total. A vendor without a cumulative row gets rho = 1 (errors fully shared: the
+    widest band)."""
+    rows = _unit_rows(ds, owner)
     cumulative = ds["epoch_cumulative"]
     fitted = {}
     for vendor in rows["vendor"].unique():
-        target = cumulative[(cumulative["owner"] == "Amazon") & (cumulative["vendor"] == vendor)]
+        target = cumulative[(cumulative["owner"] == owner) & (cumulative["vendor"] == vendor)]
         if target.empty:
             fitted[vendor] = 1.0
             continue

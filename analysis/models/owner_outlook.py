@@ -1,0 +1,132 @@
+"""A simple forecast of each owner's non-Nvidia share to 2030, and its hindcast.
+
+Section 3 forecasts Amazon with a full model (capex, the chips' share of it, each challenger's logistic path); for
+the other owners there is no capex funnel here, so this is the outside view of each owner's own history, drawn with
+the same spreads (analysis.volatility), each measured on that owner's observed years up to the origin only:
+
+* the non-Nvidia share of compute added moves as a random walk in log-odds from each draw's last observed share, its
+  step the root mean square of the owner's own yearly moves (`volatility.chip_share`, the share of the owner's compute
+  that is not Nvidia's) as a Student-t predictive (`Spread.predictive_sd`): no trend is carried forward;
+* the challengers' cost per H100e relative to Nvidia's drifts as a random walk in log space from each draw's last
+  observed ratio, at the spread of the yearly moves of Nvidia's own cost per H100e at that owner (`volatility.cost_step`);
+* the spend share follows: r c / (r c + 1 - c), with c the compute share and r the cost ratio.
+
+The central path holds the last observed year (every step at its median, zero). An owner with no yearly move before
+an origin has no spread to draw with: no forecast from that origin, said rather than guessed.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import special
+
+from analysis.data import Dataset
+from analysis.data.params import Params
+from analysis.models import erosion, fleet, hindcast, volatility
+from analysis.models.owners import DRAW_STREAM, OwnerDraws, total
+
+LAST_YEAR = erosion.FORECAST_WINDOW[1]
+
+
+def _observed(ds: Dataset, d: OwnerDraws, owner: str) -> dict[str, np.ndarray]:
+    """Draw arrays (1 + n, years) of the owner's non-Nvidia compute share, spend share and cost ratio, and the central
+    compute by vendor group, over all observed years."""
+    incumbent = fleet.incumbent_epoch_vendor(ds)
+    others = [v for v in d.vendors(owner) if v != incumbent]
+    nv_s, nv_c = d.spend[(owner, incumbent)], d.compute[(owner, incumbent)]
+    ch_s, ch_c = total(d.spend[(owner, v)] for v in others), total(d.compute[(owner, v)] for v in others)
+    return {"compute_share": ch_c / (ch_c + nv_c), "spend_share": ch_s / (ch_s + nv_s),
+            "cost_ratio": (ch_s / ch_c) / (nv_s / nv_c), "challenger_compute": ch_c[0], "total_compute": (ch_c + nv_c)[0],
+            "nvidia_cost": nv_s[0] / nv_c[0]}
+
+
+def forecast(ds: Dataset, p: Params, d: OwnerDraws, owner: str, through: int) -> dict:
+    """Draws (1 + n, years) of the owner's non-Nvidia compute and spend shares from its first covered year to
+    LAST_YEAR, observed up to `through` and forecast after it, with the spreads used; raises ValueError (from
+    analysis.volatility) when the owner has no yearly move up to `through`."""
+    obs = _observed(ds, d, owner)
+    years = list(d.years)
+    covered = [y for y in years if y <= through and not np.isnan(obs["challenger_compute"][years.index(y)])]
+    index = pd.Index(years)
+    step = volatility.chip_share(pd.DataFrame({"challengers": obs["challenger_compute"]}, index=index),
+                                 pd.Series(obs["total_compute"], index=index), through)
+    drift = volatility.cost_step(pd.Series(obs["nvidia_cost"], index=index), through)
+    ahead = list(range(through + 1, LAST_YEAR + 1))
+    n = obs["compute_share"].shape[0] - 1
+    rng = np.random.default_rng([int(p.random_seed), DRAW_STREAM, 100 + d.owners().index(owner), through])
+    z_share = np.vstack([np.zeros((1, len(ahead))), rng.standard_normal((n, len(ahead)))])
+    z_cost = np.vstack([np.zeros((1, len(ahead))), rng.standard_normal((n, len(ahead)))])
+    last = years.index(through)
+    share = special.expit(special.logit(obs["compute_share"][:, [last]])
+                          + np.cumsum(step.predictive_sd() * z_share, axis=1))
+    ratio = obs["cost_ratio"][:, [last]] * np.exp(np.cumsum(drift.predictive_sd() * z_cost, axis=1))
+    first = years.index(covered[0])
+    return {"years": covered + ahead, "through": through, "step": step, "drift": drift,
+            "compute_share": np.hstack([obs["compute_share"][:, first:last + 1], share]),
+            "spend_share": np.hstack([obs["spend_share"][:, first:last + 1], ratio * share / (ratio * share + 1 - share)])}
+
+
+def by_year(owner: str, f: dict) -> pd.DataFrame:
+    """One row per year: observed or forecast, the spend and compute shares' central estimate with the draws' 5th,
+    50th and 95th percentiles, and P(spend share > each of erosion.THRESHOLDS)."""
+    table = pd.DataFrame({"owner": owner, "year": f["years"], "observed": [y <= f["through"] for y in f["years"]]})
+    for metric in ("spend_share", "compute_share"):
+        draws = f[metric]
+        table[metric] = draws[0]
+        for q, values in zip(erosion.PERCENTILES, np.percentile(draws[1:], erosion.PERCENTILES, axis=0)):
+            table[f"{metric}_p{q}"] = values
+    for t in erosion.THRESHOLDS:
+        table[f"p_spend_share_above_{round(t * 100)}pct"] = (f["spend_share"][1:] > t).mean(axis=0)
+    return table
+
+
+def forecasts(ds: Dataset, p: Params, d: OwnerDraws) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every owner's forecast from its last observed year: (the yearly table of all owners; one row per owner with the
+    spreads used and the years they were measured on)."""
+    through = max(d.years)
+    tables, spreads = [], []
+    for owner in d.owners():
+        f = forecast(ds, p, d, owner, through)
+        tables.append(by_year(owner, f))
+        spreads.append({"owner": owner, "share_step_sd": f["step"].sd, "share_moves": f["step"].moves,
+                        "share_step_predictive_sd": f["step"].predictive_sd(), "cost_drift_sd": f["drift"].sd,
+                        "measured_on": f"{f['step'].first_year}-{f['step'].last_year}"})
+    return pd.concat(tables, ignore_index=True), pd.DataFrame(spreads)
+
+
+ORIGINS = (2023, 2024)
+
+
+def hindcast_cases(ds: Dataset, p: Params, d: OwnerDraws) -> tuple[pd.DataFrame, list[tuple[str, int]]]:
+    """Each owner's forecast from end-2023 and end-2024, scored like analysis.hindcast's model cases: the spend and
+    compute shares of each later observed year, the outcome the data's central estimate and the forecast's draws
+    combined with the outcome's own measurement band in log-odds. Also the (owner, origin) pairs left out: fewer than
+    two observed years up to the origin, no move to measure a spread on."""
+    rows, skipped = [], []
+    for owner in d.owners():
+        truth = forecast_or_none(ds, p, d, owner, max(d.years))
+        for origin in ORIGINS:
+            f = forecast_or_none(ds, p, d, owner, origin)
+            if f is None or truth is None:
+                skipped.append((owner, origin))
+                continue
+            for metric in ("spend_share", "compute_share"):
+                for year in (y for y in truth["years"] if origin < y <= truth["through"]):
+                    outcome_draws = truth[metric][:, truth["years"].index(year)]
+                    outcome = float(outcome_draws[0])
+                    noise = special.logit(outcome_draws[1:]) - special.logit(outcome)
+                    draws = f[metric][1:, f["years"].index(year)]
+                    draws = special.expit(special.logit(draws) + noise[np.arange(draws.size) % noise.size])
+                    label = f"{owner}: non-Nvidia share of {metric.split('_')[0]}"
+                    rows.append({"owner": owner, **hindcast._row("owners", origin, metric, label, "fraction", int(year),
+                                                                 float(f[metric][0, f["years"].index(year)]), draws, outcome)})
+    return pd.DataFrame(rows), skipped
+
+
+def forecast_or_none(ds: Dataset, p: Params, d: OwnerDraws, owner: str, through: int) -> dict | None:
+    """`forecast`, or None where the owner has no observed move up to `through` to measure a spread on."""
+    try:
+        return forecast(ds, p, d, owner, through)
+    except (ValueError, IndexError):
+        return None
+

@@ -1,0 +1,185 @@
+"""Every hyperscaler in Epoch AI's chip counts: per owner and calendar year, the non-Nvidia share of the accelerators
+it added (compute and spend) and its spend on Nvidia, each as draws with a band; the five owners' Nvidia spend as a
+share of Nvidia's Data Center revenue.
+
+One draw, as analysis.observed draws Amazon's purchases:
+
+* Units of each (owner, chip, quarter): Epoch's split lognormal with one common factor per owner and vendor, its
+  correlation fitted to Epoch's band of the owner's cumulative total (`observed.unit_correlation(ds, owner)`).
+  Owners' unit errors are drawn independently of each other.
+* Price of each Nvidia chip: Epoch's yearly price with its low-high as p5-p95, one draw per chip shared by every
+  owner and year (the same chip sells at one price); Amazon's own chips at the Trainium unit cost (a point).
+* Chips with no price (Google's TPUs, AMD's Instinct line: Epoch publishes none for them) are valued at their compute
+  x Nvidia's cost per H100e at the same owner, year and draw x the vendor's cost ratio (`COST_RATIOS`: a parameter
+  each, drawn over its sourced low-high where it has one, one draw per vendor shared by its owners). Compute shares
+  need no price.
+
+A vendor's years begin with its first complete quarter in Epoch's data (Google's TPUs 2023, AMD and Trainium 2024):
+earlier years are missing, not zero, and so is every chip Epoch does not count (Microsoft's Maia, Meta's MTIA).
+Row 0 of every array is the central estimate (every input at its median); rows 1..n are draws.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import cast
+
+import numpy as np
+import pandas as pd
+
+from analysis.data import Dataset
+from analysis.data.params import Params
+from analysis.data.params import schema as parameter_schema
+from analysis.models import fleet, observed, outlook, uncertainty
+
+#: Per Epoch vendor label with no price rows: the parameter giving its cost per H100e relative to Nvidia's.
+COST_RATIOS = {"Google": "tpu_cost_ratio", "AMD": "amd_cost_ratio"}
+#: What each owner's non-Nvidia chips are in Epoch's data, and what Epoch does not count.
+CHALLENGERS = {"Amazon": "Trainium (Amazon's own)", "Google": "TPU (Google's own)", "Microsoft": "AMD Instinct",
+               "Meta": "AMD Instinct", "Oracle": "AMD Instinct"}
+NOT_COUNTED = {"Amazon": "Inferentia (inference chips): not in Epoch's data",
+               "Google": "none named",
+               "Microsoft": "Maia (Microsoft's own chip): not in Epoch's data",
+               "Meta": "MTIA (Meta's own chip): not in Epoch's data",
+               "Oracle": "none named"}
+#: The owners Nvidia counts among its large cloud providers (Meta runs no public cloud).
+CLOUDS = ("Amazon", "Google", "Microsoft", "Oracle")
+DRAW_STREAM = 5      # this module's random streams: [random_seed, DRAW_STREAM, k]
+
+
+@dataclass(frozen=True)
+class OwnerDraws:
+    """Per owner and Epoch vendor label, arrays (1 + draws, years): spend (USD bn) and compute added (H100e); NaN in
+    years before the vendor's first complete quarter at that owner."""
+
+    years: tuple[int, ...]
+    spend: dict[tuple[str, str], np.ndarray]
+    compute: dict[tuple[str, str], np.ndarray]
+
+    def owners(self) -> list[str]:
+        return list(dict.fromkeys(o for o, _ in self.spend))
+
+    def vendors(self, owner: str) -> list[str]:
+        return [v for o, v in self.spend if o == owner]
+
+
+def total(arrays: Iterable[np.ndarray]) -> np.ndarray:
+    """The element-wise sum of equally shaped draw arrays (NaN where any is NaN)."""
+    return np.sum(np.stack(list(arrays)), axis=0)
+
+
+def owners(ds: Dataset) -> list[str]:
+    """The owners in Epoch's rows, in the data's order (Amazon, the report's own, first)."""
+    return list(dict.fromkeys(ds["epoch_fleet"]["owner"]))
+
+
+def draws(ds: Dataset, p: Params) -> OwnerDraws:
+    """The central estimate and `mc_draws` draws of every owner's purchases per vendor and year."""
+    n, seed = int(p.mc_draws), int(p.random_seed)
+    prices = fleet.unit_prices(ds, float(p.trainium_unit_cost_usd))
+    priced_chips = sorted(prices["chip"].unique())
+    chip_z = np.vstack([np.zeros((1, len(priced_chips))),
+                        np.random.default_rng([seed, DRAW_STREAM, 0]).standard_normal((n, len(priced_chips)))])
+    ratios = _ratio_draws(ds, p, n, seed)
+    rows_by_owner = {o: observed._unit_rows(ds, o) for o in owners(ds)}
+    years = tuple(sorted({int(y) for rows in rows_by_owner.values() for y in rows["year"]}))
+    spend: dict[tuple[str, str], np.ndarray] = {}
+    compute: dict[tuple[str, str], np.ndarray] = {}
+    for k, (owner, rows) in enumerate(rows_by_owner.items(), start=1):
+        rng = np.random.default_rng([seed, DRAW_STREAM, k])
+        units = np.vstack([rows["median"].to_numpy()[None, :],
+                           observed._unit_draws(rows, observed.unit_correlation(ds, owner), rng, n)])
+        priced = rows[["chip", "year"]].merge(prices, on=["chip", "year"], how="left")
+        has_price = priced["usd"].notna().to_numpy()
+        z = chip_z[:, [priced_chips.index(c) if c in priced_chips else 0 for c in rows["chip"]]]
+        price = observed._split_lognormal(priced["usd"].fillna(1.0).to_numpy(), priced["low"].fillna(priced["usd"]).fillna(1.0).to_numpy(),
+                                          priced["high"].fillna(priced["usd"]).fillna(1.0).to_numpy(), z)
+        row_spend = np.where(has_price, units * price / 1e9, np.nan)
+        row_compute = units * rows["h100e_per_unit"].to_numpy()
+        for vendor in rows["vendor"].unique():
+            mine = (rows["vendor"] == vendor).to_numpy()
+            s, c = np.full((n + 1, len(years)), np.nan), np.full((n + 1, len(years)), np.nan)
+            for j, year in enumerate(years):
+                cols = mine & (rows["year"] == year).to_numpy()
+                if cols.any():
+                    s[:, j], c[:, j] = row_spend[:, cols].sum(axis=1), row_compute[:, cols].sum(axis=1)
+            spend[(owner, vendor)], compute[(owner, vendor)] = s, c
+        incumbent = fleet.incumbent_epoch_vendor(ds)
+        nvidia_cost = spend[(owner, incumbent)] / compute[(owner, incumbent)]
+        for vendor in (v for v in rows["vendor"].unique() if v in COST_RATIOS):
+            spend[(owner, vendor)] = compute[(owner, vendor)] * nvidia_cost * ratios[vendor][:, None]
+    return OwnerDraws(years, spend, compute)
+
+
+def _ratio_draws(ds: Dataset, p: Params, n: int, seed: int) -> dict[str, np.ndarray]:
+    """Per unpriced vendor: its cost ratio, row 0 the run's value, rows 1..n drawn from the parameter's distribution
+    (its sourced low-high as p5-p95; a fixed parameter stays at its value)."""
+    schema = parameter_schema(ds)
+    out = {}
+    for k, (vendor, name) in enumerate(COST_RATIOS.items(), start=len(owners(ds)) + 1):
+        param, value = schema[name], cast(float, p[name])
+        if param.distribution == "fixed":
+            out[vendor] = np.full(n + 1, value)
+            continue
+        dist = uncertainty.for_parameter(value, cast(float, param.default), cast(float, param.low), cast(float, param.high),
+                                         param.distribution)
+        out[vendor] = np.concatenate([[value], dist.ppf(np.random.default_rng([seed, DRAW_STREAM, k]).random(n))])
+    return out
+
+
+def shares(ds: Dataset, p: Params, d: OwnerDraws) -> pd.DataFrame:
+    """One row per owner and year: the non-Nvidia share of the compute (H100e) and of the spend it added, each the
+    central estimate with the draws' 5th and 95th percentiles, NaN where Epoch does not cover every vendor of the
+    owner that year; and its spend on Nvidia (USD bn) with its band. Amazon's shares are section 3's own
+    (`outlook.observed_share_bands`, which draws Trainium's unit cost too)."""
+    incumbent = fleet.incumbent_epoch_vendor(ds)
+    amazon = outlook.observed_share_bands(ds, p).set_index("year")
+    rows = []
+    for owner in d.owners():
+        challengers = [v for v in d.vendors(owner) if v != incumbent]
+        total_s = total(d.spend[(owner, v)] for v in d.vendors(owner))
+        total_c = total(d.compute[(owner, v)] for v in d.vendors(owner))
+        other_s = total(d.spend[(owner, v)] for v in challengers)
+        other_c = total(d.compute[(owner, v)] for v in challengers)
+        bands = {"spend_share": observed.band(other_s / total_s), "compute_share": observed.band(other_c / total_c),
+                 "nvidia_spend": observed.band(d.spend[(owner, incumbent)])}
+        for j, year in enumerate(d.years):
+            row = {"owner": owner, "year": year, "challenger": CHALLENGERS.get(owner, ", ".join(challengers))}
+            for name, b in bands.items():
+                row |= {f"{name}": b["central"][j], f"{name}_p5": b["p5"][j], f"{name}_p95": b["p95"][j]}
+            if owner == fleet.OWNER:
+                for name, column in (("spend_share", "asic_spend_share"), ("compute_share", "asic_compute_share")):
+                    row |= {f"{name}{s}": amazon[f"{column}{s}"].get(year, np.nan) for s in ("", "_p5", "_p95")}
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def nvidia_share(ds: Dataset, d: OwnerDraws) -> pd.DataFrame:
+    """Per year with Nvidia's four quarters reported: the five owners' Nvidia spend (USD bn) and its share of Nvidia's
+    Data Center revenue (calendar years, `outlook.nvidia_datacenter_by_year`), central with the draws' band; owners'
+    draws are summed draw by draw (their unit errors independent, chip prices shared)."""
+    incumbent = fleet.incumbent_epoch_vendor(ds)
+    dc = outlook.nvidia_datacenter_by_year(ds)
+    b = observed.band(total(d.spend[(o, incumbent)] for o in d.owners()))
+    table = pd.DataFrame({"year": d.years, "five_owners_nvidia_spend": b["central"], "five_owners_nvidia_spend_p5": b["p5"],
+                          "five_owners_nvidia_spend_p95": b["p95"]})
+    table["nvidia_datacenter_revenue"] = table["year"].map(dc)
+    for s in ("", "_p5", "_p95"):
+        table[f"share_of_datacenter{s}"] = table[f"five_owners_nvidia_spend{s}"] / table["nvidia_datacenter_revenue"]
+    return table.dropna(subset=["nvidia_datacenter_revenue"]).reset_index(drop=True)
+
+
+def in_house_paths(shares_table: pd.DataFrame) -> pd.DataFrame:
+    """Google's TPU and Amazon's Trainium side by side: each owner's in-house share of the compute it added, by year
+    (central with band), where Epoch covers it."""
+    mine = shares_table[shares_table["owner"].isin(["Google", fleet.OWNER])].dropna(subset=["compute_share"])
+    return mine[["owner", "challenger", "year", "compute_share", "compute_share_p5", "compute_share_p95"]].reset_index(drop=True)
+
+
+def epoch_band(ds: Dataset, p: Params, owner: str) -> pd.DataFrame:
+    """Per year: the widest band Epoch's figures allow `owner`'s Nvidia spend (USD bn): p5 units x low prices to p95
+    units x high prices, summed over its chips and quarters (as `outlook.spend_check` does for Amazon)."""
+    units = fleet.chip_additions(ds, "units", owner)
+    nvidia = units[units["vendor"] == fleet.incumbent_epoch_vendor(ds)]
+    spend = fleet.spend_by_chip(nvidia, fleet.unit_prices(ds, float(p.trainium_unit_cost_usd)))
+    return (spend.groupby("year")[["p5", "p95"]].sum() / 1e9).reset_index()

@@ -1,0 +1,201 @@
+"""Every hyperscaler in Epoch AI's data: shares with bands, Nvidia's spend by owner, the independent check, and
+Amazon's numbers untouched."""
+import json
+
+import numpy as np
+import pytest
+from scipy import special
+
+from analysis.data import params
+from analysis.models import concentration, fleet, observed, outlook, owner_outlook, owners
+from tests.conftest import ROOT
+
+FIVE = ["Amazon", "Google", "Microsoft", "Meta", "Oracle"]
+
+
+@pytest.fixture(scope="module")
+def p(ds):
+    return params.resolve({"mc_draws": 2000}, ds)
+
+
+@pytest.fixture(scope="module")
+def drawn(ds, p):
+    return owners.draws(ds, p)
+
+
+@pytest.fixture(scope="module")
+def table(ds, p, drawn):
+    return owners.shares(ds, p, drawn)
+
+
+def test_every_owner_in_epochs_data_is_covered(ds, drawn):
+    assert owners.owners(ds) == FIVE == drawn.owners()
+    assert set(owners.CHALLENGERS) == set(owners.NOT_COUNTED) == set(FIVE)
+
+
+@pytest.mark.parametrize("owner", FIVE)
+def test_each_owners_nvidia_spend_lies_inside_the_band_epochs_figures_allow(ds, p, table, owner):
+    """Central estimate and the draws' 5th-95th percentiles inside p5 units x low prices .. p95 units x high prices."""
+    widest = owners.epoch_band(ds, p, owner).set_index("year")
+    mine = table[table["owner"] == owner].set_index("year")
+    assert list(mine.index) == list(widest.index) == [2022, 2023, 2024, 2025]
+    for column in ("nvidia_spend", "nvidia_spend_p5", "nvidia_spend_p95"):
+        assert (widest["p5"] <= mine[column]).all() and (mine[column] <= widest["p95"]).all(), column
+    assert (mine["nvidia_spend_p5"] < mine["nvidia_spend"]).all() and (mine["nvidia_spend"] < mine["nvidia_spend_p95"]).all()
+
+
+def test_central_nvidia_spend_is_epochs_medians_times_epochs_prices(ds, p, table):
+    units = fleet.chip_additions(ds, "units", "Meta")
+    nvidia = units[units["vendor"] == "Nvidia"]
+    expected = fleet.yearly(fleet.spend_by_chip(nvidia, fleet.unit_prices(ds, p.trainium_unit_cost_usd))).set_index("year")
+    mine = table[table["owner"] == "Meta"].set_index("year")["nvidia_spend"]
+    np.testing.assert_allclose(mine, expected["median"] / 1e9)
+
+
+def test_amazon_is_section_3s_own_numbers(ds, p, table):
+    amazon = table[table["owner"] == "Amazon"].set_index("year")
+    bands = outlook.observed_share_bands(ds, p).set_index("year")
+    np.testing.assert_allclose(amazon["spend_share"], bands["asic_spend_share"], equal_nan=True)
+    np.testing.assert_allclose(amazon["compute_share_p95"], bands["asic_compute_share_p95"], equal_nan=True)
+    purchases = outlook.observed_purchases(ds, p)
+    nvidia = purchases[purchases["vendor"] == "nvidia"].set_index("year")["spend"]
+    np.testing.assert_allclose(amazon["nvidia_spend"], nvidia)
+
+
+def test_years_before_a_challengers_data_are_missing_not_zero(table):
+    first = table.dropna(subset=["compute_share"]).groupby("owner")["year"].min()
+    assert first.to_dict() == {"Amazon": 2024, "Google": 2023, "Microsoft": 2024, "Meta": 2024, "Oracle": 2024}
+    early = table[(table["owner"] == "Microsoft") & (table["year"] < 2024)]
+    assert early["compute_share"].isna().all() and early["spend_share"].isna().all()
+
+
+def test_google_compute_shares_are_tpu_h100e_over_all_h100e(ds, table):
+    h = fleet.yearly(fleet.additions(ds, "h100e", owner="Google")).pivot(index="year", columns="vendor", values="median")
+    google = table[table["owner"] == "Google"].set_index("year")["compute_share"]
+    for year in (2023, 2024, 2025):
+        assert google[year] == pytest.approx(h.loc[year, "Google"] / h.loc[year].sum())
+
+
+def test_the_tpu_cost_ratio_moves_googles_spend_share_and_not_its_compute_share(ds, p, table):
+    cheaper = p.replace(tpu_cost_ratio=0.25)
+    other = owners.shares(ds, cheaper, owners.draws(ds, cheaper)).query("owner == 'Google' and year == 2025").iloc[0]
+    mine = table.query("owner == 'Google' and year == 2025").iloc[0]
+    assert other["compute_share"] == mine["compute_share"]
+    assert other["spend_share"] < mine["spend_share"]
+    # spend share = r*c / (r*c + (1 - c)) with c the compute share and r the ratio (central estimate)
+    c = mine["compute_share"]
+    assert mine["spend_share"] == pytest.approx(p.tpu_cost_ratio * c / (p.tpu_cost_ratio * c + 1 - c))
+
+
+def test_fitted_correlations_are_per_owner_and_amazons_are_unchanged(ds):
+    assert observed.unit_correlation(ds) == observed.unit_correlation(ds, "Amazon")
+    assert set(observed.unit_correlation(ds, "Meta")) == {"Nvidia", "AMD"}
+
+
+def test_five_owners_share_of_nvidia_datacenter_revenue(ds, drawn):
+    n = owners.nvidia_share(ds, drawn).set_index("year")
+    dc = outlook.nvidia_datacenter_by_year(ds)
+    total = sum(drawn.spend[(o, "Nvidia")][0] for o in FIVE)
+    np.testing.assert_allclose(n["five_owners_nvidia_spend"], total[: len(n)])
+    np.testing.assert_allclose(n["share_of_datacenter"], n["five_owners_nvidia_spend"] / dc.loc[n.index])
+    assert ((n["share_of_datacenter_p5"] < n["share_of_datacenter"]) & (n["share_of_datacenter"] < n["share_of_datacenter_p95"])).all()
+    assert (n["share_of_datacenter_p95"] < 1).all()
+
+
+def test_customer_check_maps_fiscal_to_calendar_years_and_lists_disclosures(ds, drawn):
+    c = concentration.customer_check(ds, drawn).set_index("fiscal_year")
+    assert c.loc["FY2025", "year"] == 2024 and c.loc["FY2024", "year"] == 2023
+    revenue = concentration.nvidia_revenue_by_fiscal_year(ds).set_index("fiscal_year")["revenue"]
+    assert c.loc["FY2025", "microsoft_share"] == pytest.approx(drawn.spend[("Microsoft", "Nvidia")][0, 2] / revenue["FY2025"])
+    assert c.loc["FY2025", "disclosed_customers_at_10pct"] == 3 and c.loc["FY2023", "disclosed_customers_at_10pct"] == 0
+    assert c.loc["FY2025", "disclosed_largest_share"] == pytest.approx(0.12)
+
+
+def test_epoch_totals_gap_is_the_sum_of_quarters_against_the_cumulative_row(ds):
+    totals = concentration.epoch_totals(ds).set_index(["owner", "vendor"])
+    assert len(totals) == len(ds["epoch_cumulative"])
+    units = fleet.chip_additions(ds, "units", "Oracle")
+    amd = units.loc[(units["vendor"] == "AMD") & (units["quarter"] <= "2025Q4"), "median"].sum()
+    assert totals.loc[("Oracle", "AMD"), "gap"] == pytest.approx(amd / totals.loc[("Oracle", "AMD"), "epoch_total"] - 1)
+
+
+def test_amazon_headline_numbers_are_unchanged(ds, schema):
+    """Section 3's forecast headlines and observed shares equal main's before this section existed
+    (tests/fixtures/amazon_headlines.json, computed by main's code at the default parameters)."""
+    baseline = json.loads((ROOT / "tests" / "fixtures" / "amazon_headlines.json").read_text(encoding="utf-8"))
+    p = params.resolve({}, ds)
+    now = {r["key"]: r for r in outlook.headlines(outlook.run(ds, p, schema, sensitivity=False))}
+    assert len(baseline["erosion_headlines"]) == len(now) > 20
+    for old in baseline["erosion_headlines"]:
+        for field in ("value", "p5", "p95"):
+            new = now[old["key"]].get(field)
+            assert (new is None) == (old[field] is None), (old["key"], field)
+            if new is not None:
+                assert new == pytest.approx(old[field], rel=1e-12), (old["key"], field)
+    bands = outlook.observed_share_bands(ds, p).dropna().reset_index(drop=True)
+    for column in bands:
+        np.testing.assert_allclose(bands[column], [r[column] for r in baseline["observed_share_bands"]], rtol=1e-12)
+
+
+@pytest.fixture(scope="module")
+def outlook_table(ds, p, drawn):
+    return owner_outlook.forecasts(ds, p, drawn)
+
+
+def test_each_owners_step_is_measured_on_its_own_years(ds, p, drawn, outlook_table):
+    """Google's step: the root mean square of its own yearly moves of the non-Nvidia compute share in log-odds."""
+    _, spreads = outlook_table
+    h = fleet.yearly(fleet.additions(ds, "h100e", owner="Google")).pivot(index="year", columns="vendor", values="median")
+    share = (h["Google"] / h.sum(axis=1)).loc[[2023, 2024, 2025]]
+    moves = np.diff(special.logit(share.to_numpy()))
+    row = spreads.set_index("owner").loc["Google"]
+    assert row["share_step_sd"] == pytest.approx(np.sqrt(np.mean(moves ** 2)), rel=1e-9)
+    assert row["share_moves"] == 2 and row["measured_on"] == "2023-2025"
+    assert drawn.years[-1] == 2025
+    assert (spreads.set_index("owner").loc[["Amazon", "Microsoft", "Meta", "Oracle"], "share_moves"] == 1).all()
+
+
+def test_the_outlook_holds_the_last_observed_share_centrally_and_probabilities_match_the_draws(ds, p, drawn, table, outlook_table):
+    yearly, _ = outlook_table
+    meta = yearly[yearly["owner"] == "Meta"].set_index("year")
+    assert list(meta.index) == [2024, 2025, 2026, 2027, 2028, 2029, 2030]
+    np.testing.assert_allclose(meta.loc[2026:, "spend_share"], meta.loc[2025, "spend_share"], rtol=1e-12)
+    observed_share = table.query("owner == 'Meta' and year == 2025")["spend_share"].iloc[0]
+    assert meta.loc[2025, "spend_share"] == pytest.approx(observed_share)
+    f = owner_outlook.forecast(ds, p, drawn, "Meta", 2025)
+    j = f["years"].index(2030)
+    assert meta.loc[2030, "p_spend_share_above_25pct"] == pytest.approx((f["spend_share"][1:, j] > 0.25).mean())
+    assert (meta["p_spend_share_above_50pct"] <= meta["p_spend_share_above_25pct"]).all()
+    assert 0 < meta.loc[2030, "p_spend_share_above_25pct"] < 1
+
+
+def test_the_hindcast_uses_only_years_up_to_its_origin_and_leaves_out_owners_without_a_move(ds, p, drawn):
+    cases, skipped = owner_outlook.hindcast_cases(ds, p, drawn)
+    assert set(cases["owner"]) == {"Google"} and set(cases["origin"]) == {2024} and set(cases["year"]) == {2025}
+    assert ("Microsoft", 2024) in skipped and ("Google", 2023) in skipped and len(skipped) == 9
+    f = owner_outlook.forecast(ds, p, drawn, "Google", 2024)
+    assert f["step"].last_year == 2024 and f["step"].moves == 1
+    assert cases.set_index("metric").loc["compute_share", "forecast"] == pytest.approx(
+        table_value(ds, p, drawn, "Google", 2024, "compute_share"))
+
+
+def table_value(ds, p, drawn, owner, year, column):
+    shares = owners.shares(ds, p, drawn)
+    return shares[(shares["owner"] == owner) & (shares["year"] == year)][column].iloc[0]
+
+
+def test_the_section_states_what_each_owner_is_and_what_is_missing(ds):
+    from analysis.sections import SECTIONS
+    from analysis.views.exhibits import Table, Text
+    section = SECTIONS["owners"]
+    result = section.compute(ds, section.values({"mc_draws": 1000}, ds))
+    prose = " ".join(e.markdown for e in result["coverage"] if isinstance(e, Text))
+    assert "estimated from Epoch AI's chip counts" in prose and "chips only" in prose and "never zero" in prose
+    assert "Oracle FY2024–FY2025" in prose
+    table = next(e.frame for e in result["coverage"] if isinstance(e, Table)).set_index("owner")
+    assert "Maia" in table.loc["Microsoft", "missing"] and "MTIA" in table.loc["Meta", "missing"]
+    assert "tpu_cost_ratio" in table.loc["Google", "valued"] and "amd_cost_ratio" in table.loc["Oracle", "valued"]
+    keys = {h.key for h in result.headlines}
+    assert {"microsoft_spend_share_2025", "google_p_spend_share_above_50pct_2030",
+            "five_owners_share_of_nvidia_datacenter_2025"} <= keys
+    assert "microsoft_spend_share_2023" not in keys            # AMD not covered before 2024: no number, not zero
