@@ -269,7 +269,7 @@ def _periods(first: int, end: int, last_observed: int) -> tuple[alt.Chart, alt.C
                           "period": [f"{OBSERVED} to {last_observed}", FORECAST]})
     shade = alt.Chart(kinds).transform_filter(f"datum.period == '{FORECAST}'").mark_rect(color="#f0f0f0").encode(
         x=alt.X("start:Q", scale=alt.Scale(domain=[first - 0.5, end + 0.5], nice=False)), x2="stop:Q")
-    labels = alt.Chart(kinds).mark_text(baseline="top", dy=4, color="#4a5568", fontSize=11).encode(
+    labels = alt.Chart(kinds).mark_text(baseline="top", dy=4, color="#4a5568", fontSize=12).encode(
         x="mid:Q", y=alt.value(0), text="period:N")
     boundary = alt.Chart(kinds.iloc[[0]]).mark_rule(strokeDash=[2, 2], color="#4a5568").encode(x="stop:Q")
     return shade, boundary, labels
@@ -329,7 +329,7 @@ def share_bands(frame: pd.DataFrame, last_observed: int, rules: tuple[float, ...
         tooltip=[alt.Tooltip("year:Q", format="d"), "series:N", alt.Tooltip("value:Q", format=".1%")])
     marks = pd.DataFrame({"at": list(rules), "label": [f"{r:.0%}" for r in rules]})
     rule = alt.Chart(marks).mark_rule(strokeDash=[4, 4], color="#4a5568").encode(y="at:Q")
-    rule_labels = alt.Chart(marks).mark_text(align="left", baseline="bottom", dx=2, color="#4a5568", fontSize=11).encode(
+    rule_labels = alt.Chart(marks).mark_text(align="left", baseline="bottom", dx=2, color="#4a5568", fontSize=12).encode(
         y="at:Q", x=alt.value(0), text="label:N")
     subject = central[central["series"] == central["series"].iloc[0]].set_index("year")
     at_end = subject.loc[end]
