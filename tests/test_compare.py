@@ -15,7 +15,6 @@ from analysis import data
 from analysis.build import attribution, compare, outdir
 from analysis.data import params
 from analysis.models import outlook, portfolio
-from analysis.views import verdict
 from analysis.sections import summary
 from analysis.build.runner import NOTEBOOK_DIR, declared_parameters, notebook_paths
 from tests.browser import offline_page
@@ -39,7 +38,8 @@ def make_run(folder: Path, ds, overrides: dict, version: str | None = None) -> P
     results = {"as_of": p["as_of"], "data_version": version or ds.version, "scenario": None,
                "parameters": {n: p[n] for n in sorted(used)},
                "results": {s: {i["key"]: {k: i[k] for k in ("label", "value", "unit")} for i in items}
-                           for s, items in sections.items()}}
+                           for s, items in sections.items()},
+               "verdict": summary.compute_answer(ds, p, schema, result).verdict.as_dict()}
     (folder / "data").mkdir(parents=True)
     (folder / outdir.MARKER).write_text("test\n")
     (folder / "results.json").write_text(json.dumps(results))
@@ -246,8 +246,7 @@ def test_the_first_screen_leads_with_the_changed_parameters_and_each_runs_verdic
     """At 1366x768, before any scrolling: every changed parameter with its values before and after, and each run's
     verdict words as its report's first screen would say them."""
     saved = json.loads((page / "compare.json").read_text())
-    expected = [verdict.decide(verdict.from_results(json.loads((r / "results.json").read_text())["results"])).headline
-                for r in runs]
+    expected = [json.loads((r / "results.json").read_text())["verdict"]["headline"] for r in runs]
     with offline_page(viewport={"width": 1366, "height": 768}) as off:
         off.page.goto((page / "index.html").as_uri())
         lead = off.page.evaluate("""() => {

@@ -28,7 +28,7 @@ from analysis import data
 from analysis.build import cache, outdir
 from analysis.data import params
 from analysis.build.attribution import ATTRIBUTED, as_number, attribute, difference, same
-from analysis.views import charts, verdict
+from analysis.views import charts
 from analysis.data import Dataset, shorten
 from analysis.errors import UserError
 from analysis.data.units import fmt, unit_label
@@ -268,16 +268,15 @@ def _charts(runs: list[Run], downloads: list) -> list[str]:
 # --- the page ------------------------------------------------------------------------------------------------
 
 def verdicts(runs: list[Run]) -> list[dict]:
-    """Each run's verdict as its report's first screen words it (analysis.views.verdict, recomputed from the run's
-    results by the one rule): the headline and the "when" sentence; "n/a" for a run whose results lack a number the
-    verdict needs."""
+    """Each run's verdict as its report's first screen words it: the headline and the "when" sentence of the verdict
+    its results.json holds (analysis.views.verdict's one rule); "n/a" for a run whose results.json has none."""
     out = []
     for r in runs:
+        said: Any = r.results.get("verdict")
         try:
-            said = verdict.decide(verdict.from_results(r.results["results"]))
-            words = {"headline": said.headline, "when": said.when}
-        except (KeyError, TypeError, IndexError, ValueError):
-            words = {"headline": "n/a", "when": "n/a (this run's results.json lacks a number the verdict needs)"}
+            words = {"headline": str(said["headline"]), "when": str(said["sentences"]["when"])}
+        except (KeyError, TypeError):
+            words = {"headline": "n/a", "when": "n/a (this run's results.json holds no verdict)"}
         out.append({"name": r.name, **words})
     return out
 

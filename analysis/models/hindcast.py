@@ -150,7 +150,7 @@ def coverage(table: pd.DataFrame) -> pd.DataFrame:
                          "mean_crps": float(g["crps"].mean()) if level == "family" else np.nan,
                          "unit": g["unit"].iloc[0] if level == "family" else ""})
     rows.append({"level": "all", "case_set": "all", **_stats(table), "mean_crps": np.nan, "unit": ""})
-    return pd.DataFrame(rows)[["level", "case_set", "origin", "quantity", "outcomes", "independent", "inside_50",
+    return pd.DataFrame(rows).astype({"origin": "Int64"})[["level", "case_set", "origin", "quantity", "outcomes", "independent", "inside_50",
                                "inside_90", "misses_above", "misses_below", "mean_crps", "unit"]]
 
 

@@ -66,8 +66,8 @@ class Section:
 
     def parameter_names(self, ds: data.Dataset) -> tuple[str, ...]:
         """Every parameter this section reads: the forecast's first if it uses the forecast (they depend on the
-        vendors in the data), then its own."""
-        return (outlook.parameters(ds) if self.uses_forecast else ()) + self.parameters
+        vendors in the data), then its own, each once."""
+        return tuple(dict.fromkeys((outlook.parameters(ds) if self.uses_forecast else ()) + self.parameters))
 
     def inert_parameters(self, ds: data.Dataset) -> dict[str, str]:
         """The parameters it reads that cannot change what it shows at the defaults, with the reasons: its own

@@ -33,7 +33,7 @@ def coverage(v: SimpleNamespace, x: Collector) -> None:
         "owner": owners.owners(v.ds),
         "challenger": [owners.CHALLENGERS[o] for o in owners.owners(v.ds)],
         "from_year": [int(first[o]) for o in owners.owners(v.ds)],
-        "valued": [_valued(o) for o in owners.owners(v.ds)],
+        "valued": [_valued(o, v.schema) for o in owners.owners(v.ds)],
         "missing": [owners.NOT_COUNTED[o] for o in owners.owners(v.ds)]})
     x.say("Each owner's figures are **estimated from Epoch AI's chip counts** (units and H100-equivalents per chip and "
           "quarter, each with a 5th–95th percentile band; Nvidia's chips at Epoch's yearly prices) and are **chips "
@@ -60,11 +60,12 @@ def _capex_periods(ds: Dataset, owner: str) -> str:
     return f"{company} {periods.iloc[0]}–{periods.iloc[-1]}" if len(periods) else f"{company} missing"
 
 
-def _valued(owner: str) -> str:
+def _valued(owner: str, schema: dict) -> str:
+    """How an owner's own (or AMD's) chips are valued, naming the parameter by its label."""
     if owner == fleet.OWNER:
-        return "trainium_unit_cost_usd (section 3's)"
+        return f"{schema['trainium_unit_cost_usd'].title} (section 3's)"
     name = owners.COST_RATIOS["Google" if owner == "Google" else "AMD"]
-    return f"H100e x Nvidia's cost per H100e there x {name}"
+    return f"H100e x Nvidia's cost per H100e there x {schema[name].title}"
 
 
 def shares(v: SimpleNamespace, x: Collector) -> None:

@@ -129,8 +129,8 @@ def assumptions(ds: Dataset, p: Params, schema: dict[str, Parameter], result: di
 
 
 def changed_values(ds: Dataset, p: Params, schema: dict[str, Parameter]) -> dict:
-    """The forecast's parameters whose value differs from its default in `p`."""
-    return {name: p[name] for name in outlook.parameters(ds) if p[name] != schema[name].default}
+    """The forecast's parameters whose value differs from its default in `p`, by their labels (as the page names them)."""
+    return {schema[name].title: p[name] for name in outlook.parameters(ds) if p[name] != schema[name].default}
 
 
 def results_of(findings: list[dict], heads: list[dict], conditions: list[dict]) -> dict[str, dict[str, dict]]:

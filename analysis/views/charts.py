@@ -92,7 +92,9 @@ def trend(frame: pd.DataFrame, x: str, y: str, color: str, y_title: str, y_forma
         return (f"{lead} from {_value(first[y], y_format)} {_at(first[x], x_title, x_format)} to "
                 f"{_value(last[y], y_format)} {_at(last[x], x_title, x_format)} {unit}")
     reach = rows.groupby(x, sort=True)["line"].nunique()
-    end = reach[reach >= 2].index[-1]
+    series = rows.groupby(x, sort=True)[color].nunique()
+    both = series[series >= 2]              # prefer the last x two series reach, so that the title compares them
+    end = both.index[-1] if len(both) else reach[reach >= 2].index[-1]
     at_end = rows[rows[x] == end].drop_duplicates("line", keep="last").sort_values(y, ascending=False, kind="stable")
     top = at_end.iloc[0]
     others = at_end.iloc[1:]
