@@ -311,10 +311,11 @@ def sources_of(*frames: pd.DataFrame) -> set[str]:
 
 def publish_table(name: str, frame: pd.DataFrame, description: str, title: str | None = None) -> None:
     """Publish a named data table: the report writes it to data/NAME.csv and lists it in data/index.csv (title
-    defaults to the name in words)."""
+    defaults to the name in words). A missing or infinite number (e.g. a year that never comes) is an empty cell."""
     if not TABLE_NAME.fullmatch(name):
         raise ValueError(f"data table name {name!r}: use lower-case letters, digits, '_' and '-'")
-    values = frame.astype(object).where(frame.notna(), None)
+    finite = frame.apply(lambda c: c.notna() & ~c.isin([np.inf, -np.inf]))     # JSON has no NaN or infinity:
+    values = frame.astype(object).where(finite, None)                          # an empty cell (None) instead
     payload = {"name": name, "title": title or name.replace("_", " ").capitalize(), "description": description,
                "columns": [str(c) for c in frame.columns],
                "rows": [[_plain(v) for v in row] for row in values.itertuples(index=False)]}
