@@ -47,6 +47,15 @@ def run_cli(*args: str, env: dict | None = None, cwd: Path = ROOT) -> subprocess
                           env=full_env, cwd=cwd, timeout=600)
 
 
+def one_line(err: str, *words: str) -> str:
+    """The one line a refused command prints (no traceback), holding each of `words`."""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err, err
+    for word in words:
+        assert word in lines[0], lines[0]
+    return lines[0]
+
+
 @pytest.fixture(scope="session")
 def ds():
     """The repository's dataset, loaded and validated once."""

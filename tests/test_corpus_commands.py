@@ -34,21 +34,13 @@ from analysis import data
 from analysis.build import cli, outdir, refresh, sweep
 from analysis.data import params, scenarios
 from analysis.errors import ParameterError, UserError
-from tests.conftest import ROOT
+from tests.conftest import ROOT, one_line
 
 NEWER = ROOT / "tests" / "fixtures" / "epoch_export_newer"
 SCHEMA_ROWS = list(csv.DictReader((ROOT / "data" / "parameters.csv").open(encoding="utf-8")))
 #: Float parameters that no rule across parameters ties to another (any combination of their values is valid).
 FREE_FLOATS = [r for r in SCHEMA_ROWS if r["type"] == "float" and r["name"] not in
                {n for names, _, _ in params.CONSTRAINTS for n in names}]
-
-
-def _one_line(err: str, *words: str) -> str:
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in err, err
-    for word in words:
-        assert word in lines[0], lines[0]
-    return lines[0]
 
 
 def _grid(path: Path, parameters: int, values: int) -> Path:
@@ -76,7 +68,7 @@ def test_a_grid_beyond_the_cap_is_refused_in_under_a_second(tmp_path, ds, capsys
     assert time.perf_counter() - start < 10          # the refusal never enumerates (an enumeration takes hours); generous under load
     out = tmp_path / "out"
     assert cli.main(["sweep", str(path), "--out", str(out)]) == 2
-    _one_line(capsys.readouterr().err, "grid: more than 1,000,000 sets")
+    one_line(capsys.readouterr().err, "grid: more than 1,000,000 sets")
     assert not out.exists()
 
 
@@ -100,11 +92,11 @@ def test_a_sweep_of_the_most_sets_loads_at_once_and_makes_its_sets_on_demand(tmp
     (["--workers", str(sweep.cores() + 1)], f"--workers {sweep.cores() + 1}: from 1 to the {sweep.cores()} cores"),
     (["--workers", "1", "--executor", "dask://127.0.0.1:9"], "--workers 1: only for the local pool"),
 ])
-def test_workers_beyond_the_cores_are_refused_with_one_line(tmp_path, capsys, args, culprit):
+def test_workers_beyond_the_cores_are_refused_withone_line(tmp_path, capsys, args, culprit):
     path = tmp_path / "grid.yaml"
     path.write_text(SMALL, encoding="utf-8")
     assert cli.main(["sweep", str(path), "--out", str(tmp_path / "out"), *args]) == 2
-    _one_line(capsys.readouterr().err, culprit)
+    one_line(capsys.readouterr().err, culprit)
     assert not (tmp_path / "out").exists()
 
 
@@ -152,7 +144,7 @@ def test_a_worker_process_that_dies_is_one_line_exit_1_and_nothing_written(tmp_p
                     f"  trainium_ceiling: {[round(0.01 * i, 2) for i in range(1, 33)]}\n", encoding="utf-8")
     monkeypatch.setattr(sweep, "evaluate_batch", _die)
     assert cli.main(["sweep", str(path), "--out", str(tmp_path / "out"), "--workers", "2"]) == 1
-    _one_line(capsys.readouterr().err, "a worker process died")
+    one_line(capsys.readouterr().err, "a worker process died")
     assert not (tmp_path / "out").exists()
 
 
@@ -190,7 +182,7 @@ def test_a_dask_scheduler_lost_mid_sweep_is_one_line_exit_1_and_nothing_written(
         found = subprocess.run([sys.executable, "-m", "analysis", "sweep", str(path), "--out", str(out), "--executor",
                                 f"dask://127.0.0.1:{port}"], capture_output=True, text=True, timeout=600)
         assert found.returncode == 1, found.stderr
-        _one_line(found.stderr, "the Dask cluster was lost during the sweep")
+        one_line(found.stderr, "the Dask cluster was lost during the sweep")
         assert not out.exists() and found.stdout == ""
     finally:
         for process in (scheduler, worker):
@@ -219,7 +211,7 @@ def test_a_sweep_out_inside_the_cache_is_refused_like_run(tmp_path, monkeypatch,
     path = tmp_path / "grid.yaml"
     path.write_text(SMALL, encoding="utf-8")
     assert cli.main(["sweep", str(path), "--out", str(tmp_path / "cache" / "x")]) == 2
-    _one_line(capsys.readouterr().err, "lies inside", "the execution cache")
+    one_line(capsys.readouterr().err, "lies inside", "the execution cache")
     assert not (tmp_path / "cache" / "x").exists()
 
 
@@ -260,7 +252,7 @@ def test_a_params_file_is_read_as_yaml_1_2_or_refused_by_name(tmp_path, capsys, 
     path = tmp_path / "params.yaml"
     path.write_text(f"description: x\nvalues:\n  {parameter}: {{value: {value}, why: a reason}}\n", encoding="utf-8")
     assert cli.main(["run", "--params", str(path), "--out", str(tmp_path / "out")]) == 2
-    _one_line(capsys.readouterr().err, str(path), culprit)
+    one_line(capsys.readouterr().err, str(path), culprit)
     assert not (tmp_path / "out").exists()
 
 
@@ -269,7 +261,7 @@ def test_a_sweep_grid_is_read_as_yaml_1_2_or_refused_by_name(tmp_path, capsys, n
     path = tmp_path / "grid.yaml"
     path.write_text(f"description: x\nsections: [erosion]\ngrid:\n  trainium_midpoint: [{value}]\n", encoding="utf-8")
     assert cli.main(["sweep", str(path), "--out", str(tmp_path / "out")]) == 2
-    _one_line(capsys.readouterr().err, str(path), culprit)
+    one_line(capsys.readouterr().err, str(path), culprit)
 
 
 def test_quoted_forms_and_yaml_1_2_numbers_are_read_as_before(tmp_path):
@@ -405,7 +397,7 @@ def test_a_full_disk_during_accept_is_one_line_naming_a_path_and_status_1(data_c
     with monkeypatch.context() as patched:
         _Faults(patched, 30)
         assert cli.main(["--data-dir", str(data_copy), "refresh", "epoch", str(NEWER), "--accept"]) == 1
-    line = _one_line(capsys.readouterr().err, "No space left on device", f"{data_copy} is unchanged")
+    line = one_line(capsys.readouterr().err, "No space left on device", f"{data_copy} is unchanged")
     assert re.search(r"\(/[^)]+\)", line)
     assert _snapshot(data_copy) == before and [p.name for p in data_copy.parent.iterdir()] == ["data"]
 
@@ -423,7 +415,7 @@ def test_a_file_size_limit_during_accept_leaves_data_as_it_was(data_copy):
                             str(NEWER), "--accept"], capture_output=True, text=True, timeout=600,
                            preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit)))
     assert found.returncode == 1, found.stderr
-    _one_line(found.stderr, "File too large", "CHANGELOG.md", "is unchanged")
+    one_line(found.stderr, "File too large", "CHANGELOG.md", "is unchanged")
     assert _snapshot(data_copy) == before and [p.name for p in data_copy.parent.iterdir()] == ["data"]
 
 
@@ -496,7 +488,7 @@ def test_control_characters_from_an_export_never_reach_the_terminal(tmp_path, da
     assert "\x1b" not in out and "Amazon \\x1b[2J\\x1b[31mH100" in out
     before = _snapshot(data_copy)
     assert cli.main(["--data-dir", str(data_copy), "refresh", "epoch", str(export), "--accept"]) == 2
-    _one_line(capsys.readouterr().err, "x\\n## 2020-01-01: FORGED ENTRY", "line break or control character")
+    one_line(capsys.readouterr().err, "x\\n## 2020-01-01: FORGED ENTRY", "line break or control character")
     assert _snapshot(data_copy) == before
 
 

@@ -26,7 +26,7 @@ from analysis import data
 from analysis.build import cache, checked_file, cli, compare, outdir, page, report
 from analysis.build import runner as notebook_run
 from analysis.build.runner import NotebookFailed, notebook_paths
-from tests.conftest import FROZEN, ROOT, run_cli
+from tests.conftest import FROZEN, ROOT, one_line, run_cli
 from tests.test_compare import make_run
 from tests.test_corpus import _tree, _wait_for_kernels
 
@@ -36,14 +36,6 @@ ALL = [path.name for path in notebook_paths()]
 def _entry(body: bytes) -> bytes:
     """A cache entry's bytes: anyone can compute the checksum line."""
     return hashlib.sha256(body).hexdigest().encode() + b"\n" + body
-
-
-def _one_line(err: str, *words: str) -> str:
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in err, err
-    for word in words:
-        assert word in lines[0], lines[0]
-    return lines[0]
 
 
 # --- cache: planted entries never run code or change a number ------------------------------------------------
@@ -144,7 +136,7 @@ def test_an_unsafe_cache_folder_is_refused_with_a_warning_and_the_build_goes_on(
     before = _tree(folder) if folder.is_dir() else None
     monkeypatch.setenv(cache.CACHE_DIR_ENV, str(folder))
     assert builder() == ALL and builder() == ALL                 # built, uncached
-    warning = _one_line(capsys.readouterr().err, "warning: execution cache", str(folder), words)
+    warning = one_line(capsys.readouterr().err, "warning: execution cache", str(folder), words)
     assert "building without the cache" in warning
     assert (_tree(folder) if folder.is_dir() else None) == before
 
@@ -154,7 +146,7 @@ def test_an_unusable_cache_setting_warns_and_builds(builder, monkeypatch, capsys
     monkeypatch.setenv(cache.CACHE_DIR_ENV, value)
     monkeypatch.chdir(tmp_path)
     assert builder() == ALL
-    _one_line(capsys.readouterr().err, "warning: execution cache", words)
+    one_line(capsys.readouterr().err, "warning: execution cache", words)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out-0"]        # no cache written here, no lock left
 
 
@@ -167,7 +159,7 @@ def test_a_read_only_cache_warns_once_and_the_build_goes_on(builder, monkeypatch
     entries = sorted(p.name for p in (tmp_path / "cache").iterdir())
     (tmp_path / "cache" / entries[0]).write_bytes(b"torn")        # a bad entry it cannot remove
     assert len(builder()) == 1
-    _one_line(capsys.readouterr().err, "warning: cannot write to the cache folder", "Read-only file system")
+    one_line(capsys.readouterr().err, "warning: cannot write to the cache folder", "Read-only file system")
 
 
 def test_a_new_cache_folder_is_private_whatever_the_umask(builder, tmp_path):
@@ -182,7 +174,7 @@ def test_a_new_cache_folder_is_private_whatever_the_umask(builder, tmp_path):
 def test_a_refused_command_writes_nothing_not_even_the_cache(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv(cache.CACHE_DIR_ENV, str(tmp_path / "cache"))
     assert cli.main(["run", "--out", str(tmp_path / "report"), "--set", "ai_share=2"]) == 2
-    _one_line(capsys.readouterr().err, "parameter 'ai_share'")
+    one_line(capsys.readouterr().err, "parameter 'ai_share'")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -332,14 +324,14 @@ def test_a_lock_that_is_a_symlink_is_not_followed(site, tmp_path, capsys):
     (site.parent / ".t1.lock").unlink(missing_ok=True)
     (site.parent / ".t1.lock").symlink_to(tmp_path / "victim")
     assert cli.main(["--data-dir", str(FROZEN), "run", "--out", str(site)]) == 2
-    _one_line(capsys.readouterr().err, ".t1.lock is a symbolic link")
+    one_line(capsys.readouterr().err, ".t1.lock is a symbolic link")
     assert not (tmp_path / "victim").exists() and (site / "index.html").read_text() == "old\n"
 
 
 def test_an_out_name_too_long_for_its_staging_folder_is_refused_and_leaves_no_lock(tmp_path, capsys):
     out = tmp_path / ("r" * 240)
     assert cli.main(["--data-dir", str(FROZEN), "run", "--out", str(out)]) == 2
-    _one_line(capsys.readouterr().err, "the folder name is too long")
+    one_line(capsys.readouterr().err, "the folder name is too long")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -347,7 +339,7 @@ def test_compare_out_in_the_cache_is_refused(hostile_compare, tmp_path, monkeypa
     monkeypatch.setenv(cache.CACHE_DIR_ENV, str(tmp_path / "cache"))
     runs = [str(p) for p in _runs_of(hostile_compare)]
     assert cli.main(["compare", *runs, "--out", str(tmp_path / "cache" / "x")]) == 2
-    _one_line(capsys.readouterr().err, "lies inside")
+    one_line(capsys.readouterr().err, "lies inside")
     assert not (tmp_path / "cache").exists()
 
 
@@ -377,7 +369,7 @@ HAND_EDITS = {   # name: (edit the copy of run B, words of the refusal)
 
 
 @pytest.mark.parametrize("name", HAND_EDITS)
-def test_a_hand_edited_compare_input_is_refused_with_one_line(hostile_compare, tmp_path, capsys, name):
+def test_a_hand_edited_compare_input_is_refused_withone_line(hostile_compare, tmp_path, capsys, name):
     import shutil
     edit, words = HAND_EDITS[name]
     runs = _runs_of(hostile_compare)
@@ -385,7 +377,7 @@ def test_a_hand_edited_compare_input_is_refused_with_one_line(hostile_compare, t
     shutil.copytree(runs[1], copy)
     edit(copy)
     assert cli.main(["compare", str(runs[0]), str(copy), "--out", str(tmp_path / "cmp")]) == 2
-    _one_line(capsys.readouterr().err, "edited", words)
+    one_line(capsys.readouterr().err, "edited", words)
     assert not (tmp_path / "cmp").exists()
 
 
@@ -395,7 +387,7 @@ def test_a_full_disk_during_a_build_is_one_line_and_status_1(builder, tmp_path, 
     monkeypatch.setattr(report, "write_downloads", full)
     (tmp_path / "reports").mkdir()
     assert cli.main(["run", "--out", str(tmp_path / "reports" / "r")]) == 1
-    _one_line(capsys.readouterr().err, "No space left on device", "any previous report is left as it was")
+    one_line(capsys.readouterr().err, "No space left on device", "any previous report is left as it was")
     assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == []
 
 
@@ -404,7 +396,7 @@ def test_a_two_gigabyte_params_file_is_refused_without_reading_it(tmp_path, caps
     with big.open("wb") as handle:
         handle.truncate(2 * 1024 ** 3)                 # sparse: no disk used
     assert cli.main(["run", "--out", str(tmp_path / "r"), "--params", str(big)]) == 2
-    _one_line(capsys.readouterr().err, f"{2 * 1024 ** 3} bytes; a scenario file holds at most")
+    one_line(capsys.readouterr().err, f"{2 * 1024 ** 3} bytes; a scenario file holds at most")
 
 
 def test_stdout_on_a_full_device_is_one_line_and_status_1():
@@ -412,10 +404,10 @@ def test_stdout_on_a_full_device_is_one_line_and_status_1():
         result = subprocess.run([sys.executable, "-m", "analysis", "params"], cwd=ROOT, stdout=full,
                                 stderr=subprocess.PIPE, text=True, timeout=120)
     assert result.returncode == 1
-    _one_line(result.stderr, "error: No space left on device")
+    one_line(result.stderr, "error: No space left on device")
 
 
-def test_without_vl_convert_the_listing_commands_work_and_run_says_one_line(tmp_path):
+def test_without_vl_convert_the_listing_commands_work_and_run_saysone_line(tmp_path):
     (tmp_path / "vl_convert.py").write_text("raise ImportError('vl_convert is broken')\n")
     env = {"PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])}
     for command in (["params"], ["scenarios"]):
@@ -423,7 +415,7 @@ def test_without_vl_convert_the_listing_commands_work_and_run_says_one_line(tmp_
         assert result.returncode == 0 and result.stderr == "", result.stderr
     result = run_cli("run", "--out", str(tmp_path / "r"), "--no-cache", env=env)
     assert result.returncode == 1 and not (tmp_path / "r").exists()
-    _one_line(result.stderr, "vl_convert is broken", "make report")
+    one_line(result.stderr, "vl_convert is broken", "make report")
 
 
 def _tiny_notebook(folder: Path, source: str) -> Path:
@@ -446,7 +438,7 @@ def test_a_killed_kernel_or_worker_is_a_failed_notebook(tmp_path, source, words)
     assert "\n" not in str(failed.value)
 
 
-def test_a_second_sigterm_still_exits_130_with_one_line(tmp_path):
+def test_a_second_sigterm_still_exits_130_withone_line(tmp_path):
     """A real build: two SIGTERMs in a row while kernels run."""
     target = tmp_path / "reports" / "r"
     process = subprocess.Popen([sys.executable, "-m", "analysis", "run", "--out", str(target), "--no-cache"],
@@ -456,7 +448,7 @@ def test_a_second_sigterm_still_exits_130_with_one_line(tmp_path):
     process.send_signal(signal.SIGTERM)
     _, err = process.communicate(timeout=120)
     assert process.returncode == 130, err
-    _one_line(err, "error: interrupted; any previous report is left as it was")
+    one_line(err, "error: interrupted; any previous report is left as it was")
     assert not target.exists()
 
 

@@ -106,7 +106,8 @@ class Model:
     """Everything the forecast needs besides the uncertain inputs: vendors (the incumbent first), the observed years,
     the forecast years and the point value of every forecast input (`capex_growth_<year>`, `accelerator_share_change`,
     `<challenger>_<ceiling|midpoint|takeover|cost_ratio>`, `<vendor>_unit_cost_usd` for a vendor priced by a
-    parameter); the path steps (`path_steps`) are 0 unless given."""
+    parameter); the path steps (`path_steps`) are 0 and an unobserved start half its ceiling (`unobserved_starts`)
+    unless given."""
 
     vendors: tuple[Vendor, ...]
     observed: Observed
@@ -120,7 +121,6 @@ class Model:
         if not self.observed.years or years != list(range(years[0], years[0] + len(years))):
             raise ValueError("observed then forecast years must be consecutive, observed non-empty")
         needed = ({f"capex_growth_{y}" for y in self.forecast_years} | {"accelerator_share_change", OBSERVED_INPUT} | {f"{v}_unit_cost_usd" for v in self.observed.priced_at}
-                  | {f"{v}_{START_FRACTION}" for v in self.unobserved_start}
                   | {f"{v.id}_{name}" for v in self.challengers for name in CHALLENGER_INPUTS
                      if name != "cost_ratio" or v.id not in self.calibrated_cost})
         if needed - set(self.point):
@@ -145,6 +145,11 @@ class Model:
         Nvidia's one step per forecast year (`<id>_cost_step_<year>`, log)."""
         return {**{CHIP_SHARE_STEP.format(y): 0.0 for y in self.forecast_years},
                 **{COST_STEP.format(v.id, y): 0.0 for v in self.challengers for y in self.forecast_years}}
+
+    @property
+    def unobserved_starts(self) -> dict[str, float]:
+        """Each unobserved challenger's starting share as a fraction of its ceiling, at its median (1/2)."""
+        return {f"{v}_{START_FRACTION}": 0.5 for v in self.unobserved_start}
 
     @property
     def unobserved_start(self) -> tuple[str, ...]:
@@ -216,7 +221,7 @@ def _observed_rows(model: Model, p: Params) -> np.ndarray:
 def evaluate(model: Model, overrides: Params | None = None) -> dict[str, np.ndarray]:
     """Per-year paths over observed + forecast years, each (draws, years). `overrides` replace named inputs by values
     or 1-D draws; `observed_data` picks each draw's row of the observed data, and the forecast is calibrated on it."""
-    p: dict[str, np.typing.ArrayLike] = {**model.path_steps, **model.point}
+    p: dict[str, np.typing.ArrayLike] = {**model.path_steps, **model.unobserved_starts, **model.point}
     unknown = set(overrides or {}) - set(p)
     if unknown:
         raise KeyError(f"unknown inputs: {sorted(unknown)}")

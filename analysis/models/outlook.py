@@ -179,18 +179,13 @@ def build_model(ds: Dataset, p: Params, schema: dict[str, Parameter]) -> erosion
     calibrated = erosion.calibrated_cost(obs, vs[1:])
     point.update({f"{v.id}_{name}": cast(float, p[f"{v.id}_{name}"]) for v in vs[1:] for name in VENDOR_PARAMETERS
                   if name != "cost_ratio" or v.id not in calibrated})
-    return erosion.Model(vs, obs, tuple(int(y) for y in outlook["year"]), {**point, **{
-        f"{v}_{erosion.START_FRACTION}": 0.5 for v in _unobserved(obs, vs)}}, chip_share_bound(ds, p))
+    return erosion.Model(vs, obs, tuple(int(y) for y in outlook["year"]), point, chip_share_bound(ds, p))
 
 
 def chip_share_bound(ds: Dataset, p: Params) -> float:
     """The most of capex that accelerator chips could take: all of it buying AI clusters, of which chips are the
     chip price over the all-in capex per accelerator (server and cluster network, analysis.fleet.all_in_capex)."""
     return float((1 - p.network_share_of_cluster_capex) / fleet.server_factor(ds, p))
-
-
-def _unobserved(obs: erosion.Observed, vs: tuple[erosion.Vendor, ...]) -> list[str]:
-    return [v.id for v in vs[1:] if np.isnan(obs.compute[v.id][0, -1])]
 
 
 def capex_outlook(ds: Dataset, p: Params, last_observed: int) -> pd.DataFrame:
@@ -257,17 +252,15 @@ def peer_chip_shares(ds: Dataset) -> pd.DataFrame:
     Epoch AI's median units x Epoch's chip prices, over the capex of the four fiscal quarters ending in that calendar
     year (complete years only). Nvidia's chips alone: the peers' own chips (TPUs) and AMD's carry no price."""
     f = ds["financials"]
-    prices = fleet.unit_prices(ds, 0.0)
     columns = {}
     for owner, (company, metric) in PEER_CAPEX.items():
         q = f[(f["company"] == company) & (f["metric"] == metric) & f["fiscal_period"].str.contains("Q")]
         years = pd.to_datetime(q["period_end"]).dt.year.to_numpy()
         grouped = q.assign(year=years).groupby("year")["value"]
         capex = grouped.sum()[grouped.count() == 4] / 1e3
-        units = fleet.chip_additions(ds, "units", owner=owner)
-        nvidia = units[units["vendor"] == fleet.incumbent_epoch_vendor(ds)]
-        spend = fleet.yearly(fleet.spend_by_chip(nvidia, prices), by="vendor").set_index("year")["median"] / BILLION
-        columns[owner] = (spend / capex).dropna()
+        bought = fleet.owner_years(ds, owner)
+        nvidia = bought[bought["vendor"] == fleet.incumbent_epoch_vendor(ds)].set_index("year")
+        columns[owner] = (nvidia["spend_usd_median"] / BILLION / capex).dropna()
     return pd.DataFrame(columns)
 
 
