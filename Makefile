@@ -13,7 +13,7 @@ $(INSTALLED): requirements.lock pyproject.toml
 	# Put the repository on the venv's path (a .pth file: no build step, no download).
 	$(BIN)/python -c 'import pathlib, site; pathlib.Path(site.getsitepackages()[0], "aws-accelerators-report.pth").write_text(str(pathlib.Path.cwd()) + "\n")'
 	# Build the Vega bundle every page embeds once, into the environment (it depends on the vl-convert version only).
-	$(BIN)/python -c 'from analysis.build.page import vega_bundle; vega_bundle()'
+	$(BIN)/python -c 'from analysis.pipeline.page import vega_bundle; vega_bundle()'
 	touch $@
 
 ## report: build reports/default (index.html, results.json, executed notebooks) with default parameters

@@ -25,7 +25,7 @@ def _quiet_stdout() -> None:
 signal.signal(signal.SIGTERM, _terminate)
 signal.signal(signal.SIGINT, _terminate)
 try:
-    from analysis.build.cli import main
+    from analysis.pipeline.cli import main
     status = main()
     sys.stdout.flush()
 except KeyboardInterrupt:       # during start-up, before main() handles it

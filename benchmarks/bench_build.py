@@ -28,9 +28,9 @@ from pathlib import Path
 import vl_convert
 
 from analysis import data
-from analysis.build import cache
+from analysis.pipeline import cache
 from analysis.data import params
-from analysis.build.runner import KERNEL, declared_parameters, notebook_paths
+from analysis.pipeline.runner import KERNEL, declared_parameters, notebook_paths
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent

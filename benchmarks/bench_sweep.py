@@ -20,7 +20,7 @@ from pathlib import Path
 import psutil
 
 from analysis import data
-from analysis.build import sweep
+from analysis.pipeline import sweep
 
 PARAMETERS = {"trainium_ceiling": [0.3, 0.7], "trainium_midpoint": [2026.0, 2029.0],
               "capex_growth_scale": [0.8, 1.2], "accelerator_share_change": [0.8, 1.25]}

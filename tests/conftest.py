@@ -36,7 +36,7 @@ def frozen_copy(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session", autouse=True)
 def private_cache(tmp_path_factory):
     """Every test session (each xdist worker) gets its own empty execution cache, never the repository's."""
-    from analysis.build.cache import CACHE_DIR_ENV
+    from analysis.pipeline.cache import CACHE_DIR_ENV
     os.environ[CACHE_DIR_ENV] = str(tmp_path_factory.mktemp("execution-cache"))
 
 
@@ -73,7 +73,7 @@ def _stand_in(executed: list[str]):
     """An `execute_all` that records each notebook it is asked to run and writes the source with the cache key."""
     import nbformat
 
-    from analysis.build import cache
+    from analysis.pipeline import cache
 
     def execute_all(jobs, dataset=None, workers=2, on_done=None, meanwhile=None):
         for job in jobs:
@@ -92,7 +92,7 @@ def builder(tmp_path, monkeypatch):
     """build(overrides, dataset) -> names of the notebooks that build executed (`build.last`: its folder); each build
     goes to a new folder, with a stand-in for the kernels and a cache folder of its own."""
     from analysis import data
-    from analysis.build import cache, page, report
+    from analysis.pipeline import cache, page, report
     from analysis.data import params
     monkeypatch.setenv(cache.CACHE_DIR_ENV, str(tmp_path / "cache"))
     monkeypatch.setattr(page, "vega_bundle", lambda: "/* the Vega bundle */")
@@ -114,7 +114,7 @@ def builder(tmp_path, monkeypatch):
 def built(tmp_path_factory):
     """The default report, built once for the module that uses it."""
     from analysis import data
-    from analysis.build import report
+    from analysis.pipeline import report
     from analysis.data import params
     out = tmp_path_factory.mktemp("reports") / "default"
     ds = data.load_dataset()

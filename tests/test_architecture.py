@@ -11,7 +11,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 #: The layers, lowest first: a module may import its own layer and the ones below it, never one above.
-LAYERS = ("analysis.errors", "analysis.data", "analysis.models", "analysis.views", "analysis.sections", "analysis.build")
+LAYERS = ("analysis.errors", "analysis.data", "analysis.models", "analysis.views", "analysis.sections", "analysis.pipeline")
 #: The package's entry points sit above every layer.
 TOP = ("analysis", "analysis.__main__")
 

@@ -15,9 +15,9 @@ from pathlib import Path
 import nbformat
 
 from analysis import data
-from analysis.build import cache, cli, report
+from analysis.pipeline import cache, cli, report
 from analysis.data import params, scenarios
-from analysis.build.runner import declared_parameters, notebook_paths
+from analysis.pipeline.runner import declared_parameters, notebook_paths
 from tests.conftest import ROOT
 
 

@@ -7,7 +7,7 @@ import re
 import nbformat
 import pandas as pd
 
-from analysis.build.runner import notebook_paths
+from analysis.pipeline.runner import notebook_paths
 from analysis.views import charts
 from analysis.views.present import VEGALITE_MIMETYPE, _views, chart_title
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis.build import cli, report
+from analysis.pipeline import cli, report
 from analysis.data import params, scenarios
 from tests.conftest import ROOT, run_cli
 

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from analysis import data
-from analysis.build import attribution, compare, outdir
+from analysis.pipeline import attribution, compare, outdir
 from analysis.data import params
 from analysis.models import outlook, portfolio
 from analysis.sections import summary
-from analysis.build.runner import NOTEBOOK_DIR, declared_parameters, notebook_paths
+from analysis.pipeline.runner import NOTEBOOK_DIR, declared_parameters, notebook_paths
 from tests.browser import offline_page
 from tests.conftest import run_cli
 
@@ -208,7 +208,7 @@ def test_runs_on_two_data_versions_split_into_the_data_change_and_each_parameter
     swapped on B's data, and the parts add up; without the old data folder compare refuses."""
     import shutil
 
-    from analysis.build import cli, refresh
+    from analysis.pipeline import cli, refresh
     from tests.conftest import DATA
     from tests.test_refresh import NEWER
     new_dir = tmp_path / "data"

@@ -20,7 +20,7 @@ import psutil
 import pytest
 
 from analysis import data
-from analysis.build import cli, outdir, page, report
+from analysis.pipeline import cli, outdir, page, report
 from analysis.data import scenarios
 from tests.conftest import FROZEN, ROOT, run_cli
 

@@ -31,7 +31,7 @@ import mistune
 import pytest
 
 from analysis import data
-from analysis.build import cli, outdir, refresh, sweep
+from analysis.pipeline import cli, outdir, refresh, sweep
 from analysis.data import params, scenarios
 from analysis.errors import ParameterError, UserError
 from tests.conftest import ROOT, one_line
@@ -218,7 +218,7 @@ def test_a_sweep_out_inside_the_cache_is_refused_like_run(tmp_path, monkeypatch,
 def test_an_out_in_a_cache_folder_no_build_may_use_is_not_refused_for_it(tmp_path, monkeypatch):
     """$ANALYSIS_CACHE_DIR at a shared folder (as the system's temporary folder is): no build uses it as a cache (it
     warns), so a report inside it is allowed; a private cache folder still keeps reports out."""
-    from analysis.build import cache
+    from analysis.pipeline import cache
     shared = tmp_path / "shared"
     shared.mkdir()
     shared.chmod(0o1777)
@@ -518,7 +518,7 @@ def test_a_build_removes_its_lock_and_the_stale_locks_of_killed_builds(tmp_path)
 
 def test_after_a_sigkill_the_next_build_leaves_no_lock(tmp_path):
     """A build killed while it holds its lock leaves .NAME.lock; the next build into the folder removes it."""
-    script = ("import sys, time; from pathlib import Path; from analysis.build import outdir\n"
+    script = ("import sys, time; from pathlib import Path; from analysis.pipeline import outdir\n"
               "with outdir.claim(Path(sys.argv[1])):\n    print('locked', flush=True); time.sleep(60)\n")
     child = subprocess.Popen([sys.executable, "-c", script, str(tmp_path / "r")], stdout=subprocess.PIPE, text=True)
     assert child.stdout.readline() == "locked\n"

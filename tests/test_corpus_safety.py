@@ -23,9 +23,9 @@ import nbformat
 import pytest
 
 from analysis import data
-from analysis.build import cache, checked_file, cli, compare, outdir, page, report
-from analysis.build import runner as notebook_run
-from analysis.build.runner import NotebookFailed, notebook_paths
+from analysis.pipeline import cache, checked_file, cli, compare, outdir, page, report
+from analysis.pipeline import runner as notebook_run
+from analysis.pipeline.runner import NotebookFailed, notebook_paths
 from tests.conftest import FROZEN, ROOT, one_line, run_cli
 from tests.test_compare import make_run
 from tests.test_corpus import _tree, _wait_for_kernels

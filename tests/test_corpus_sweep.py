@@ -16,13 +16,13 @@ import nbformat
 import pytest
 
 from analysis import data
-from analysis.build import page, report
+from analysis.pipeline import page, report
 from analysis.data import params, scenarios
 from analysis.models import capex, crosscheck, freshness, hindcast, outlook, portfolio
 from analysis.sections import summary
 from analysis.views import present, verdict
 from analysis.errors import ParameterError
-from analysis.build.runner import declared_parameters, notebook_paths
+from analysis.pipeline.runner import declared_parameters, notebook_paths
 
 DS = data.load_dataset()
 SCHEMA = params.schema(DS)

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.build import cli
+from analysis.pipeline import cli
 from analysis.models import forecasts, hub, scoring
 from tests.conftest import ROOT
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.build import cli
+from analysis.pipeline import cli
 from analysis.data import params, scenarios
 from analysis.models import forecasts, hindsight, hub, outlook
 from tests.browser import offline_page

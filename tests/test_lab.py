@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from analysis.build.runner import notebook_paths
+from analysis.pipeline.runner import notebook_paths
 from analysis.views.present import VEGALITE_MIMETYPE
 from tests.browser import chromium, offline_page
 from tests.conftest import ROOT

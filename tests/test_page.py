@@ -1,4 +1,4 @@
-"""The page (analysis.build.page, and the reports built with it) as a reader meets it: the answer on the first
+"""The page (analysis.pipeline.page, and the reports built with it) as a reader meets it: the answer on the first
 screen, a main body of bounded length on screen and on paper, a one-page brief, no sideways scroll on a phone,
 charts that explain themselves (tests over every chart spec), and the Vega bundle every page embeds."""
 from __future__ import annotations
@@ -10,9 +10,9 @@ import nbformat
 import pytest
 import vl_convert
 
-from analysis.build import front, page, report
+from analysis.pipeline import front, page, report
 from analysis.views import verdict
-from analysis.build.runner import notebook_paths
+from analysis.pipeline.runner import notebook_paths
 from analysis.views.present import CATEGORY_COLOURS, VEGALITE_MIMETYPE, chart_subtitle, chart_title
 from tests.browser import offline_page
 

@@ -69,7 +69,7 @@ def test_a_notebook_run_directly_validates_its_parameters_like_the_cli(tmp_path)
     CLI's own one-line message."""
     import papermill
 
-    from analysis.build.runner import NOTEBOOK_DIR
+    from analysis.pipeline.runner import NOTEBOOK_DIR
     cli = run_cli("run", "--out", str(tmp_path / "r"), "--set", "trainium_ceiling=2")
     assert cli.returncode == 2
     message = cli.stderr.strip().removeprefix("error: ")

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analysis import data
-from analysis.build import report
+from analysis.pipeline import report
 from analysis.data import params
 from analysis.models import finance, fleet, portfolio as pf
 from tests.conftest import ROOT

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from analysis.build import page, report
+from analysis.pipeline import page, report
 from analysis.views import present
 from tests.conftest import ROOT
 
@@ -165,7 +165,7 @@ def test_every_output_of_the_committed_notebooks_is_one_the_builder_emits():
     really produce must pass, or the page would silently lose it."""
     import nbformat
 
-    from analysis.build.runner import notebook_paths
+    from analysis.pipeline.runner import notebook_paths
     from analysis.views.present import emitted
     outputs = [o for path in notebook_paths() for c in nbformat.read(str(path), as_version=4).cells for o in c.get("outputs", [])]
     assert len(outputs) > 50 and all(emitted(o) for o in outputs)

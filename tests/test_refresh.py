@@ -6,7 +6,7 @@ import shutil
 import pytest
 
 from analysis import data
-from analysis.build import cli, refresh
+from analysis.pipeline import cli, refresh
 from tests.conftest import DATA, ROOT
 
 #: Amazon's rows (and a few other owners') of the Epoch AI export that data/epoch_fleet.csv and epoch_cumulative.csv

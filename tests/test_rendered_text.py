@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from analysis import data
-from analysis.build import report
+from analysis.pipeline import report
 from analysis.data import params, scenarios
 
 #: Elements whose text is code or machinery, not prose: parameter names are allowed there, and a chart's spec or the

@@ -13,9 +13,9 @@ import pytest
 from markupsafe import escape
 
 from analysis import data
-from analysis.build import cache, outdir, report
+from analysis.pipeline import cache, outdir, report
 from analysis.data import params, scenarios
-from analysis.build.runner import notebook_paths
+from analysis.pipeline.runner import notebook_paths
 from tests.browser import offline_page
 from tests.conftest import DATA, ROOT, run_cli
 
@@ -109,8 +109,8 @@ def test_default_run_reproduces_the_committed_notebook(built):
 
 
 def test_a_failed_run_keeps_the_previous_report(built, tmp_path, monkeypatch, capsys):
-    from analysis.build import cli
-    from analysis.build.runner import NotebookFailed
+    from analysis.pipeline import cli
+    from analysis.pipeline.runner import NotebookFailed
 
     def failing(*args, **kwargs):      # every input is validated first, so a failure here is a bug in a notebook
         raise NotebookFailed("01_capex.ipynb: cell 3 raised KeyError: '2019Q1'")

@@ -4,8 +4,8 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from analysis.build import runner as notebook_run
-from analysis.build.runner import Job, NotebookFailed, execute_all
+from analysis.pipeline import runner as notebook_run
+from analysis.pipeline.runner import Job, NotebookFailed, execute_all
 
 PROBE = "print(os.getpid(), 'x' in globals(), 'colorsys' in sys.modules)"   # kernel, variables left, modules kept
 

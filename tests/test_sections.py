@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from analysis import data
-from analysis.build.runner import Job, chains, notebook_paths
+from analysis.pipeline.runner import Job, chains, notebook_paths
 from analysis.data import params
 from analysis.errors import ParameterError
 from analysis.models import outlook

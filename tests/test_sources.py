@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from analysis import data
-from analysis.build import report
+from analysis.pipeline import report
 from analysis.data import params, vocab
 from analysis.models import fleet
 

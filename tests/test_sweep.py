@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis.build import attribution, cli, sweep
+from analysis.pipeline import attribution, cli, sweep
 from analysis.data import params
 
 GRID = """description: A small grid for tests

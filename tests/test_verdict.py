@@ -8,7 +8,7 @@ import dataclasses
 
 import pytest
 
-from analysis.build import front
+from analysis.pipeline import front
 from analysis.data import params
 from analysis.models import erosion, outlook
 from analysis.sections import SECTIONS

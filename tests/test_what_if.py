@@ -8,11 +8,11 @@ import shlex
 import nbformat
 import pytest
 
-from analysis.build import page as page_module
-from analysis.build import report
+from analysis.pipeline import page as page_module
+from analysis.pipeline import report
 from analysis.data import params
 from analysis.models import outlook, portfolio
-from analysis.build.runner import NOTEBOOK_DIR
+from analysis.pipeline.runner import NOTEBOOK_DIR
 from analysis.views.present import WHAT_IF_MIMETYPE, fmt, payback_text
 from tests.browser import offline_page
 

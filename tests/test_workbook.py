@@ -10,7 +10,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from analysis.build import workbook
+from analysis.pipeline import workbook
 from analysis.data import params
 
 SHEETS = ["Headline numbers", "Forecast by year", "Scenarios", "Landlord cases", "Parameters"]

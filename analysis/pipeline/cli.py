@@ -13,11 +13,11 @@ import sys
 from pathlib import Path
 
 from analysis import data
-from analysis.build import cache, outdir
+from analysis.pipeline import cache, outdir
 from analysis.data import params, scenarios
 from analysis.models import forecasts, hub
 from analysis.errors import UserError, error, report_interrupt, warn
-from analysis.build.runner import NOTEBOOK_DIR, Job, NotebookFailed, execute_all, write_parameters_cell
+from analysis.pipeline.runner import NOTEBOOK_DIR, Job, NotebookFailed, execute_all, write_parameters_cell
 
 
 def _parameter_options(parser: argparse.ArgumentParser) -> None:
@@ -74,7 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     sweep = command("sweep", "run a grid or a random sample of parameter sets through the section functions",
                     "Writes sweep.csv (a row of headline numbers per set), sweep.json, charts/*.svg and index.html "
                     "to --out. A set that fails is reported in its row; the others run.")
-    sweep.add_argument("grid", type=Path, metavar="GRID.yaml", help="the sweep file (format: analysis/build/sweep.py)")
+    sweep.add_argument("grid", type=Path, metavar="GRID.yaml", help="the sweep file (format: analysis/pipeline/sweep.py)")
     sweep.add_argument("--out", type=Path, required=True, help="folder to write, e.g. reports/sweep-ceiling")
     sweep.add_argument("--executor", default="local", help="local (a process pool, the default) or dask://HOST:PORT")
     sweep.add_argument("--workers", type=int, help="local pool size (default: every core)")
@@ -152,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"wrote {data.write_manifest(args.data_dir)}")
             return 0
         if args.command == "refresh":
-            from analysis.build import refresh
+            from analysis.pipeline import refresh
             lines, wrote = refresh.refresh(args.path, args.data_dir or data.data_dir(), args.accept)
             print("\n".join(lines))
             changed = any(line[:1] in "+~-" for line in lines)
@@ -181,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
                 for key, value in scenario["values"].items():
                     print(f"    {key} = {value!r}: {scenario['reasons'][key]}")
         elif args.command == "compare":
-            from analysis.build import compare
+            from analysis.pipeline import compare
             others = tuple(data.load_dataset(path) for path in args.other_data)
             out = compare.build(args.runs, args.out, dataset, others, progress=_progress, before=heavy)
             print(f"wrote {out}/index.html and compare.json")
@@ -192,16 +192,16 @@ def main(argv: list[str] | None = None) -> int:
                                model_id, forecast_date, args.reconstructed)
             print(f"wrote {args.forecasts_dir}/{path} and its metadata; added its round to hub-config/tasks.json")
         elif args.command == "score":
-            from analysis.build import track
+            from analysis.pipeline import track
             track.write(dataset, params.schema(dataset), args.forecasts_dir, out)
             print(f"wrote {out}/index.html, track_record.csv, track_record_summary.csv and results.json")
         elif args.command == "sweep":
-            from analysis.build import sweep
+            from analysis.pipeline import sweep
             out, frame = sweep.build(args.grid, args.out, dataset, args.executor, args.workers)
             failed = int((frame["status"] == "failed").sum())
             print(f"wrote {out}/sweep.csv ({len(frame)} sets, {failed} failed), sweep.json, charts/ and index.html")
         elif args.command == "run":
-            from analysis.build import report
+            from analysis.pipeline import report
             scenarios.check_all(dataset)        # notebook 03 runs every scenario, whichever one is chosen here
             values = _values(args, dataset)
             heavy(values, runs=1, sensitive=1)      # the forecast runs once per build; section 3 adds its sensitivity

@@ -23,15 +23,15 @@ from urllib.parse import urlsplit
 import mistune
 import nbformat
 
-from analysis.build import cache, front, outdir, workbook
-from analysis.build.page import (STATIC_POLICY, TEMPLATES, chart_html, linkable, page_assets, register_download, slug, strict_json,
+from analysis.pipeline import cache, front, outdir, workbook
+from analysis.pipeline.page import (STATIC_POLICY, TEMPLATES, chart_html, linkable, page_assets, register_download, slug, strict_json,
                                  vega_script, what_if_html, write_downloads)
 from analysis.models import freshness
 from analysis.views import likelihood
 from analysis.sections import SECTIONS
 from analysis.data import Dataset
 from analysis.data.vocab import LOW_CONFIDENCE_SOURCE_DOMAINS
-from analysis.build.runner import NOTEBOOK_DIR, Job, execute_all
+from analysis.pipeline.runner import NOTEBOOK_DIR, Job, execute_all
 from analysis.data.params import Parameter, Params
 from analysis.views.present import (SECTION_MIMETYPE, TABLE_MIMETYPE, VEGALITE_MIMETYPE, WHAT_IF_MIMETYPE, PROSE, emitted, fmt, unit_label)
 
@@ -150,7 +150,7 @@ def _parameter_rows(schema: dict[str, Parameter], values: Params, used: set[str]
 def _run_notebooks(folder: Path, values: Params, schema: dict[str, Parameter], dataset: Dataset, use_cache: bool,
                    progress: Callable[[str], None], meanwhile: Callable[[], None]) -> tuple[list[Path], dict[str, str], set[str]]:
     """Execute every section's notebook into `folder`, or copy it from the cache when its key is stored there
-    (`analysis.build.cache`); every execution is stored; `meanwhile()` runs while the kernels do. The notebooks of
+    (`analysis.pipeline.cache`); every execution is stored; `meanwhile()` runs while the kernels do. The notebooks of
     the sections that show the forecast run one after the other in one kernel, which computes the forecast once for
     them all (`runner.chains`). Returns the executed notebooks in reading order, their cache keys and the parameters
     the sections read."""

@@ -25,15 +25,15 @@ from typing import Any
 import pandas as pd
 
 from analysis import data
-from analysis.build import cache, outdir
+from analysis.pipeline import cache, outdir
 from analysis.data import params
-from analysis.build.attribution import ATTRIBUTED, as_number, attribute, difference, same
+from analysis.pipeline.attribution import ATTRIBUTED, as_number, attribute, difference, same
 from analysis.views import charts
 from analysis.data import Dataset, shorten
 from analysis.errors import UserError
 from analysis.data.units import fmt, unit_label
 from analysis.views.present import chart_spec
-from analysis.build.page import TEMPLATES, chart_html, page_assets, strict_json, vega_script, write_downloads
+from analysis.pipeline.page import TEMPLATES, chart_html, page_assets, strict_json, vega_script, write_downloads
 
 RESULTS = "results.json"
 BY_YEAR = Path("data") / "erosion_by_year.csv"

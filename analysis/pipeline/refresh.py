@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from analysis import data
-from analysis.build import outdir
+from analysis.pipeline import outdir
 from analysis.errors import UserError, printable, warn
 
 OWNER = "Amazon"
@@ -289,7 +289,7 @@ def _g(value) -> str:
 def headline_moves(old: data.Dataset, new: data.Dataset) -> list[str]:
     """Headline numbers at the default parameters that differ between two datasets (in-process, as `compare`
     recomputes them): 'section.key: old -> new (change)'."""
-    from analysis.build import attribution
+    from analysis.pipeline import attribution
     from analysis.data import params
     declared = attribution.section_parameters(new)
     values = [attribution.section_values(ds, params.schema(ds), params.resolve({}, ds), declared) for ds in (old, new)]

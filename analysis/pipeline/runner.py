@@ -23,7 +23,7 @@ from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 from traitlets import List
 
-from analysis.build.cache import record_key
+from analysis.pipeline.cache import record_key
 from analysis.data import DATA_DIR_ENV, SNAPSHOT_ENV, Dataset, load_dataset, snapshot
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"

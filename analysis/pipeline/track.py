@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.build import outdir
-from analysis.build.page import TEMPLATES, chart_html, inert_csv, page_assets, strict_json, vega_script, write_downloads
+from analysis.pipeline import outdir
+from analysis.pipeline.page import TEMPLATES, chart_html, inert_csv, page_assets, strict_json, vega_script, write_downloads
 from analysis.data import Dataset
 from analysis.data.units import fmt, unit_label
 from analysis.models import forecasts, hindsight, hub

@@ -18,7 +18,7 @@ Whoever can write the cache folder can change what the next build shows, so the 
 if it is a folder owned by this user and writable by no one else. A folder that fails this, or any other cache
 fault (a file in its place, a read-only location, a full disk), costs a one-line warning on stderr: the build goes
 on without the cache, never fails because of it. (The Vega bundle every page embeds is kept in the environment:
-`analysis.build.page.vega_bundle`.)
+`analysis.pipeline.page.vega_bundle`.)
 """
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ from pathlib import Path
 
 import nbformat
 
-from analysis.build.checked_file import read_verified, write_atomic
+from analysis.pipeline.checked_file import read_verified, write_atomic
 from analysis.errors import warn
 from analysis.views.present import emitted
 from analysis.data import FORECASTS_DIR

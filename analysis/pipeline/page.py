@@ -19,7 +19,7 @@ from pathlib import Path
 import jinja2
 import markupsafe
 
-from analysis.build.checked_file import read_verified, write_atomic
+from analysis.pipeline.checked_file import read_verified, write_atomic
 from analysis.views.present import chart_data, chart_name, chart_subtitle, chart_title
 
 #: Where the Vega bundle is kept: beside the installed packages (see `vega_bundle`).

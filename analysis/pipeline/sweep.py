@@ -50,7 +50,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import data
-from analysis.build import attribution, cache, outdir, page
+from analysis.pipeline import attribution, cache, outdir, page
 from analysis.data import params, scenarios
 from analysis.data import Dataset, shorten
 from analysis.errors import ParameterError, UserError
