@@ -9,8 +9,10 @@ import re
 import nbformat
 import pytest
 import vl_convert
+from markupsafe import escape
 
-from analysis.pipeline import front, page, report
+from analysis.data import FORECASTS_DIR
+from analysis.pipeline import citation, front, page, report
 from analysis.views import verdict
 from analysis.pipeline.runner import notebook_paths
 from analysis.views.present import CATEGORY_COLOURS, VEGALITE_MIMETYPE, chart_subtitle, chart_title
@@ -152,6 +154,23 @@ def test_brief_is_one_printed_page_with_the_answer_and_the_method(built):
         pdf = offline.page.pdf(format="A4", print_background=True)
     assert offline.blocked == [] and offline.errors == []
     assert _pdf_pages(pdf) == 1
+
+
+def test_brief_can_be_forwarded_with_its_driver_range_limitations_release_and_citation(built):
+    """A forwarded brief (a PDF, an e-mail) stands alone: the main driver and the named scenarios' range from this
+    build's results, two limitations, the data version, the latest locked release, the citation, and no link that
+    only works beside the report's folder."""
+    brief = (built / "brief.html").read_text(encoding="utf-8")
+    results = json.loads((built / "results.json").read_text())
+    for address in front.DRIVERS:
+        section, _, key = address.partition(".")
+        assert f'data-key="{address}"' in brief and str(escape(results["results"][section][key]["label"])) in brief
+    assert len(re.findall(r"<li>", brief[brief.index('class="limitations"'):brief.index("How this is computed")])) == 2
+    release = citation.latest_release(FORECASTS_DIR)
+    assert release is not None and f"<strong>{release.name}</strong> of {release.date}" in brief
+    assert f"<code>{results['data_version']}</code>" in brief and citation.citation(release=release).text in brief
+    links = re.findall(r'href="([^"]+)"', brief)
+    assert all(h.startswith("https://") for h in links), f"a relative link dies once the brief is forwarded: {links}"
 
 
 # --- a phone ---------------------------------------------------------------------------------------------------

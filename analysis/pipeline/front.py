@@ -99,3 +99,14 @@ def answer(results: dict, changed: dict, scenario: str | None) -> dict:
     as the templates and results.json use it."""
     said = verdict.decide(verdict.from_results(results))
     return {**said.as_dict(), "conditional_on": verdict.conditional_on(results, changed, scenario)}
+
+
+#: The brief's driver and scenario range (analysis.sections.erosion_text.drivers), by results.json address.
+DRIVERS = ("drivers.main_driver_first_order_sobol", "drivers.scenario_lowest_asic_spend_share_2027_2030",
+           "drivers.scenario_highest_asic_spend_share_2027_2030")
+
+
+def drivers(results: dict) -> list[KeyNumber]:
+    """The main driver and the named scenarios' range, formatted as key numbers (their period from their labels)."""
+    return [KeyNumber(address, item["label"], fmt(item["value"], item["unit"]), "", span(years_of(item)))
+            for address in DRIVERS for item in [lookup(results, address)]]

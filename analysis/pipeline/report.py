@@ -23,13 +23,14 @@ from urllib.parse import urlsplit
 import mistune
 import nbformat
 
-from analysis.pipeline import cache, front, outdir, workbook
+from analysis.pipeline import cache, citation, front, outdir, workbook
 from analysis.pipeline.page import (STATIC_POLICY, TEMPLATES, chart_html, linkable, page_assets, register_download, slug, strict_json,
                                  vega_script, what_if_html, write_downloads)
 from analysis.models import freshness
 from analysis.views import likelihood
+from analysis.views.verdict import lookup
 from analysis.sections import SECTIONS
-from analysis.data import Dataset
+from analysis.data import FORECASTS_DIR, Dataset
 from analysis.data.vocab import LOW_CONFIDENCE_SOURCE_DOMAINS
 from analysis.pipeline.runner import NOTEBOOK_DIR, Job, execute_all
 from analysis.data.params import Parameter, Params
@@ -205,6 +206,7 @@ def build(out_dir: Path, values: Params, schema: dict[str, Parameter], dataset: 
         found = {s["section"]: {r["key"]: r for r in s["results"]} for s in sections}
         parameters = _parameter_rows(schema, values, used, low_confidence_sources(dataset))
         answer = front.answer(found, {p["label"]: p["value"] for p in parameters if p["changed"]}, scenario)
+        release = citation.latest_release(FORECASTS_DIR)
         context = dict(title_suffix=f" — scenario {scenario}" if scenario else "", as_of=values.as_of,
                        data_version=dataset.version, verdict=answer, numbers=front.key_numbers(found),
                        values=values, parameters=parameters, likelihood_scale=likelihood.SCALE, bin_text=likelihood.bin_text,
@@ -215,7 +217,9 @@ def build(out_dir: Path, values: Params, schema: dict[str, Parameter], dataset: 
             sections=sections, sources=sources, stale=stale.to_dict("records"), downloads=downloads,
             assets=assets), encoding="utf-8")
         (staging / "brief.html").write_text(TEMPLATES.get_template("brief.html.j2").render(
-            **context, headline_pngs=page.headline_pngs, policy=STATIC_POLICY), encoding="utf-8")
+            **context, headline_pngs=page.headline_pngs, policy=STATIC_POLICY, drivers=front.drivers(found),
+            hindcast=lookup(found, "erosion.hindcast_coverage_90"),
+            release=release, cite=citation.citation(release=release)), encoding="utf-8")
         write_downloads(downloads, staging / "data")
         published = {s["section"]: {r["key"]: {k: r[k] for k in RESULT_FIELDS if k in r} for r in s["results"]}
                      for s in sections}

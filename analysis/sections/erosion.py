@@ -143,7 +143,7 @@ SCENARIO_LABELS = {
 
 def scenario_comparison(v: SimpleNamespace, x: Collector) -> None:
     scenario_params = {name: scenarios.resolve_scenario(name, v.ds) for name in scenarios.names()}
-    summary, scenario_years = outlook.scenario_table(v.ds, scenario_params, v.schema)
+    v.scenarios = summary, scenario_years = outlook.scenario_table(v.ds, scenario_params, v.schema)
     descriptions = pd.DataFrame([{"scenario": n, "description": scenarios.load(n)["description"]} for n in scenarios.names()])
     x.table(descriptions, {}, {"scenario": "Scenario", "description": "What it assumes"})
     columns = [str(c) for c in summary]
@@ -219,6 +219,7 @@ def headline_results(v: SimpleNamespace, x: Collector) -> None:
             | {schema[n].source_id for n in v.result["specs"] if n in schema} | SOURCES
             | set(ds["financials"].query("company == 'Nvidia'")["source_id"]))
     x.publish("erosion", outlook.headlines(v.result) + hindcasts.results(v.hindcast, v.hindcast_coverage), used)
+    x.publish("drivers", erosion_text.drivers(v.result["sobol"], v.scenarios[0], schema, v.model.forecast_years), used)
 
 
 def headlines(ds: data.Dataset, p: Params) -> list[dict]:

@@ -184,3 +184,23 @@ def hindcast_text(hind: pd.DataFrame, cov: pd.DataFrame) -> str:
             f"forecast, {fmt(r.p5, str(r.unit))}–{fmt(r.p95, str(r.unit))}, against {fmt(r.outcome, str(r.unit))}"
             for r in cast(Rows, worst.itertuples())) + "."
     return text
+
+
+def drivers(sobol: pd.DataFrame, scenario_summary: pd.DataFrame, schema: dict[str, Parameter], years) -> list[dict]:
+    """What a forwarded brief names besides the answer. The main driver: the input, or the yearly path of inputs
+    (`input_family`), whose first-order Sobol indices of Nvidia's revenue from AWS sum highest — for independent
+    inputs that sum is a lower bound of the share of the forecast's variance the group explains alone. The scenario
+    range: the lowest and highest central ASIC share of spend 2027-2030 over the named scenarios, each labelled with
+    the scenario that gives it."""
+    groups = sobol.assign(group=[input_family(n, years) or input_title(n, schema) for n in sobol["input"]])
+    first_order = groups.groupby("group", sort=True)["S1"].sum().sort_values(ascending=False, kind="stable")
+    items = [{"key": "main_driver_first_order_sobol", "unit": "fraction", "value": float(first_order.iloc[0]),
+              "label": f"Main driver of Nvidia revenue from AWS {years[0]}-{years[-1]}: {first_order.index[0]}; at "
+                       "least this share of its variance comes from it alone (sum of first-order Sobol indices)"}]
+    column = "asic_spend_share_2027_2030"
+    ordered = scenario_summary.sort_values([column, "scenario"], ignore_index=True)
+    for role, row in (("lowest", ordered.iloc[0]), ("highest", ordered.iloc[-1])):
+        items.append({"key": f"scenario_{role}_{column}", "unit": "fraction", "value": float(row[column]),
+                      "label": f"ASIC share of accelerator spend 2027-2030, {role} named scenario ({row['scenario']}), "
+                               "central estimate"})
+    return items
