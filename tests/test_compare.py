@@ -17,7 +17,7 @@ from analysis.data import params
 from analysis.models import outlook, portfolio
 from analysis.sections import summary
 from analysis.pipeline.runner import NOTEBOOK_DIR, declared_parameters, notebook_paths
-from tests.browser import offline_page
+from tests.browser import drawn_marks, offline_page
 from tests.conftest import run_cli
 
 
@@ -170,10 +170,8 @@ def test_page_shows_parameters_numbers_and_explanations(page, runs):
 def test_page_renders_offline_with_every_chart(page):
     with offline_page() as off:
         off.page.goto((page / "index.html").as_uri())
-        off.page.wait_for_function("document.querySelectorAll('.vega-chart svg.marks').length === "
-                                   "document.querySelectorAll('.vega-chart').length", timeout=30000)
-        charts = off.page.eval_on_selector_all(".vega-chart svg.marks", "nodes => nodes.length")
-        assert charts == 4
+        marks = drawn_marks(off)
+        assert len(marks) == 4 and all(n > 0 for n in marks), marks
         assert off.errors == [] and off.blocked == []
 
 

@@ -3,6 +3,8 @@ screen, a main body of bounded length on screen and on paper, a one-page brief, 
 charts that explain themselves (tests over every chart spec), and the Vega bundle every page embeds."""
 from __future__ import annotations
 
+import base64
+import io
 import json
 import re
 
@@ -10,6 +12,7 @@ import nbformat
 import pytest
 import vl_convert
 from markupsafe import escape
+from PIL import Image
 
 from analysis.data import FORECASTS_DIR
 from analysis.pipeline import citation, front, page, report
@@ -169,6 +172,12 @@ def test_brief_can_be_forwarded_with_its_driver_range_limitations_release_and_ci
     release = citation.latest_release(FORECASTS_DIR)
     assert release is not None and f"<strong>{release.name}</strong> of {release.date}" in brief
     assert f"<code>{results['data_version']}</code>" in brief and citation.citation(release=release).text in brief
+    pngs = re.findall(r'src="data:image/png;base64,([^"]+)"', brief)
+    assert len(pngs) == front.FRONT["charts"]
+    for png in pngs:            # a chart image is drawn, not blank: over 2% of its pixels are not the background
+        image = Image.open(io.BytesIO(base64.b64decode(png))).convert("RGBA").convert("L")
+        background = max(image.getcolors(1 << 16))[1]
+        assert sum(n for n, c in image.getcolors(1 << 16) if abs(c - background) > 16) > 0.02 * image.width * image.height
     links = re.findall(r'href="([^"]+)"', brief)
     assert all(h.startswith("https://") for h in links), f"a relative link dies once the brief is forwarded: {links}"
 

@@ -16,7 +16,7 @@ from analysis import data
 from analysis.pipeline import cache, outdir, report
 from analysis.data import params, scenarios
 from analysis.pipeline.runner import notebook_paths
-from tests.browser import offline_page
+from tests.browser import drawn_marks, offline_page
 from tests.conftest import DATA, ROOT, run_cli
 
 
@@ -159,8 +159,7 @@ def _open_report(offline, built):
 def test_report_renders_every_chart_offline_with_a_description_and_its_data(built):
     with offline_page() as offline:
         count = _open_report(offline, built)
-        marks = offline.page.evaluate(
-            "Array.from(document.querySelectorAll('div.vega-chart')).map(d => d.querySelectorAll('svg.marks path, svg.marks text, svg.marks line, svg.marks rect').length)")
+        marks = drawn_marks(offline)
         figures = offline.page.evaluate("""Array.from(document.querySelectorAll('figure.chart'))
             .filter(f => !f.closest('.what-if')).map(f => ({
             aria: f.querySelector('.vega-chart').getAttribute('aria-label'),
