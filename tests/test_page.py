@@ -115,7 +115,7 @@ def test_periods_and_words_come_from_the_results():
 
 # --- length, on screen and on paper ----------------------------------------------------------------------------
 
-def test_main_body_fits_forty_screens_and_twenty_five_pdf_pages_with_appendices_printed_after(built):
+def test_main_body_fits_its_screen_and_page_budgets_with_appendices_printed_after(built):
     with offline_page(viewport=DESKTOP) as offline:
         _open(offline, built / "index.html")
         main_bottom = offline.page.evaluate("document.querySelector('main').getBoundingClientRect().bottom + scrollY")

@@ -25,7 +25,7 @@ from typing import Any
 import pandas as pd
 
 from analysis import data
-from analysis.pipeline import cache, outdir
+from analysis.pipeline import cache, front, outdir
 from analysis.data import params
 from analysis.pipeline.attribution import ATTRIBUTED, as_number, attribute, difference, same
 from analysis.views import charts
@@ -37,10 +37,19 @@ from analysis.pipeline.page import TEMPLATES, chart_html, page_assets, strict_js
 
 RESULTS = "results.json"
 BY_YEAR = Path("data") / "erosion_by_year.csv"
-BY_YEAR_COLUMNS = ("nvidia_revenue_usd_b", "asic_spend_share")     # the columns charted per run
+CHARTED = ("nvidia_revenue_usd_b", "asic_spend_share")     # the columns charted per run, each with its central 50% band
+BY_YEAR_COLUMNS = tuple(f"{c}{end}" for c in CHARTED for end in ("", "_p25", "_p75"))
 LANDLORD_KEYS = {"npv_realized": ("NPV per H100 at realized prices", "USD"),
                  "irr_realized": ("IRR per year at realized prices", "fraction")}
 LANDLORD_CASES = {"bought_2023": "bought at launch", "bought_at_cut": "bought at the price cut"}
+#: When a headline number "moved" rather than wobbled: a share or probability (unit fraction) by at least
+#: MOVED_POINTS (one percentage point: twice the Monte Carlo standard error of a probability near 50% from 10,000
+#: draws), any other number by at least MOVED_SHARE of its size in the first run (1%: beyond rounding).
+MOVED_POINTS = 0.01
+MOVED_SHARE = 0.01
+#: Sections whose numbers are the runs' inputs (shown under "What changed"), not results that moved.
+INPUT_SECTIONS = {"assumptions"}
+FIRST_SCREEN_MOVES = 8               # the moved numbers the first screen lists, largest first
 MAX_INPUT_BYTES = 4 * 1024 * 1024    # a report's results.json or erosion table (each is a few KB)
 MAX_YEARS = 200                      # rows of an erosion table
 
@@ -200,6 +209,36 @@ def headline_table(runs: list[Run]) -> list[dict]:
     return rows
 
 
+def _move(item: dict | None, change) -> float:
+    """How far a change is beyond the MOVED rule (1 at its threshold; 0 when there is no change)."""
+    if item is None or change is None or same(0.0, change):
+        return 0.0
+    value = as_number(item["value"])
+    scale = MOVED_POINTS if item["unit"] == "fraction" else MOVED_SHARE * abs(value) if value else MOVED_SHARE
+    return abs(change) / scale
+
+
+def mark_moved(runs: list[Run], headlines: list[dict]) -> list[dict]:
+    """Flag each headline row that moved (`moved`: the largest of its changes against the MOVED rule, > 1) and return
+    the moved results once each (a number two sections publish is listed once; inputs are not results): the key numbers
+    (analysis.pipeline.front.FRONT) first, then the others, each by the size of its move."""
+    key_numbers = [address for address, _ in front.FRONT["numbers"]]
+    for h in headlines:
+        first = runs[0].results["results"].get(h["section"], {}).get(h["key"])
+        h["moved"] = max((_move(first, c) for c in h["changes"] if isinstance(c, int | float)), default=0.0)
+    moved = {(h["label"], json.dumps(h["values"])): h for h in reversed(headlines)
+             if h["moved"] > 1 and h["section"] not in INPUT_SECTIONS}
+    return sorted(moved.values(), key=lambda h: (f"{h['section']}.{h['key']}" not in key_numbers, -h["moved"]))
+
+
+def by_section(headlines: list[dict]) -> list[dict]:
+    """The headline rows grouped by section, in order, each group with how many of its numbers differ."""
+    groups: dict[str, list[dict]] = {}
+    for h in headlines:
+        groups.setdefault(h["section"], []).append(h)
+    return [{"section": s, "rows": rows, "differ": sum(r["differs"] for r in rows)} for s, rows in groups.items()]
+
+
 def explanation_rows(headlines: list[dict], attribution: dict, index: int) -> list[dict]:
     """Rows of the explanation table of one pair: every attributed headline number that differs, its change,
     the part of each parameter, the interaction, and the parameter with the largest part."""
@@ -212,7 +251,7 @@ def explanation_rows(headlines: list[dict], attribution: dict, index: int) -> li
         parts = found["parameters"]
         moved = {n: v for n, v in parts.items() if v is not None and not same(0.0, v)}
         lead = max(moved, key=lambda n: abs(moved[n])) if moved else None
-        rows.append({"label": h["label"], "key": key, "a": fmt(h["values"][0], h["unit"]),
+        rows.append({"label": h["label"], "key": key, "moved": h.get("moved", 0.0) > 1, "a": fmt(h["values"][0], h["unit"]),
                      "b": fmt(h["values"][index], h["unit"]), "total": fmt_change(found["total"], h["unit"]),
                      "parts": [fmt_change(parts[n], h["unit"]) if n in moved else ("n/a" if parts[n] is None else "0")
                                for n in attribution["parameters"]],
@@ -252,13 +291,17 @@ def _charts(runs: list[Run], downloads: list) -> list[str]:
         for column, title, y_title, y_format in (
                 ("nvidia_revenue_usd_b", "Nvidia revenue from AWS by year, each run", "USD billion per year", ",.1f"),
                 ("asic_spend_share", "ASIC share of AWS accelerator spend by year, each run", "Share of spend", ".0%")):
-            chart = charts.year_lines(by_year[["year", "run", column]], column, y_title, "run", title, note, y_format=y_format)
+            band = (f"{column}_p25", f"{column}_p75")
+            chart = charts.year_lines_with_bands(by_year[["year", "run", column, *band]], column, band, y_title, "run",
+                                                 title + " (lines: central estimate; shaded: 25th-75th percentile)", note,
+                                                 y_format=y_format)
             figures.append(chart_html(chart_spec(chart), downloads))
     landlord = landlord_outcomes(runs)
     for metric, (label, unit) in LANDLORD_KEYS.items():
         frame = landlord[["case", "run", metric]].dropna()
-        if len(frame):
-            bars = charts.grouped_bars(frame, "case", "Landlord case (H100)", metric, f"{label} ({unit_label(unit)})", "run",
+        if len(frame) and frame.groupby("case")[metric].nunique().max() > 1:     # unchanged outcomes: no chart
+            axis_title = label if unit == "fraction" else f"{label} ({unit_label(unit)})"
+            bars = charts.grouped_bars(frame, "case", "Landlord case (H100)", metric, axis_title, "run",
                                        f"Landlord {label}, each case and run", "Each run's results.json (section portfolio)",
                                        y_format=".0%" if unit == "fraction" else ",.0f")
             figures.append(chart_html(chart_spec(bars), downloads))
@@ -299,6 +342,7 @@ def build(paths: list[Path], out: Path, dataset: Dataset, others: tuple[Dataset,
     schema = params.schema(dataset)
     names = differing_parameters(runs)
     headlines = headline_table(runs)
+    moved = mark_moved(runs, headlines)
     compared = [(b, differing_parameters([runs[0], b])) for b in runs[1:]]
     heaviest = max((r.parameters for r in runs), key=lambda v: as_number(v.get("mc_draws")) or 0)
     before(params.resolve({k: heaviest[k] for k in ("mc_draws", "sobol_base_samples") if k in heaviest}, dataset),
@@ -318,7 +362,8 @@ def build(paths: list[Path], out: Path, dataset: Dataset, others: tuple[Dataset,
                  "unit": unit_label(schema[n].unit) if n in schema else "",
                  "default": schema[n].default if n in schema else None,
                  "values": [r.parameters.get(n) for r in runs]} for n in names],
-            headlines=headlines, fmt=fmt, fmt_change=fmt_change, figures=figures, pairs=pairs, verdicts=verdicts(runs),
+            headlines=headlines, sections=by_section(headlines), moved=moved, first_screen=FIRST_SCREEN_MOVES,
+            rule={"share": MOVED_SHARE, "points": MOVED_POINTS}, fmt=fmt, fmt_change=fmt_change, figures=figures, pairs=pairs, verdicts=verdicts(runs),
             attributed=list(ATTRIBUTED), downloads=downloads,
             assets=page_assets(vega_script()))
         (staging / "index.html").write_text(page, encoding="utf-8")

@@ -170,6 +170,18 @@ def year_lines(frame: pd.DataFrame, y: str, y_title: str, color: str, title: str
     return _period_lines(frame, "year", "Calendar year", y, y_title, color, title, source_note, dash, y_format, takeaway)
 
 
+def year_lines_with_bands(frame: pd.DataFrame, y: str, band: tuple[str, str], y_title: str, color: str, title: str,
+                          source_note: str, y_format: str = ",.1f") -> alt.LayerChart:
+    """`year_lines` with each series' interval (`band`: its low and high columns) shaded under its line."""
+    takeaway = trend(frame, "year", y, color, y_title, y_format, x_title="Calendar year")
+    lines = _period_lines(frame, "year", "Calendar year", y, y_title, color, title, source_note, None, y_format, takeaway)
+    area = alt.Chart(frame).mark_area(opacity=0.15).encode(
+        x=alt.X("year:O", title="Calendar year"), y=alt.Y(f"{band[0]}:Q", title=y_title), y2=f"{band[1]}:Q",
+        color=alt.Color(f"{color}:N", title=None))
+    lines.title = lines.width = alt.Undefined        # the layer carries them
+    return _titled_layer(area, lines, takeaway=takeaway, title=title, source_note=source_note)
+
+
 def funnel_bars(frame: pd.DataFrame, title: str, source_note: str) -> alt.Chart:
     """Horizontal bars comparing the essay's figures with this report's for the same items."""
     takeaway = compared_bars(frame, "item", "basis", "value", "USD million", ",.0f", over_time=False)
