@@ -1,4 +1,4 @@
-"""Time section 3's pipeline (`analysis.outlook.run`, the code the report runs) with 100,000 draws.
+"""Time section 3's pipeline (`analysis.models.outlook.run`, the code the report runs) with 100,000 draws.
 
 Run from the repo root: `make benchmark`. Two measurements, best of 5 on this machine:
 1. the model alone: sampling the forecast inputs and `erosion.evaluate` over 2022-2030 for 100,000 draws;

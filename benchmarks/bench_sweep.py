@@ -1,4 +1,4 @@
-"""Time `python -m analysis sweep` (analysis.sweep.run, the code the command runs) on a seeded random sample.
+"""Time `python -m analysis sweep` (analysis.pipeline.sweep.run, the code the command runs) on a seeded random sample.
 
 Run from the repo root: `.venv/bin/python benchmarks/bench_sweep.py [--sets N] [--sections erosion,...]
 [--mc-draws D] [--modes local1,local2,dask2]`. Each mode runs the same sets: `localW` a local process pool of W

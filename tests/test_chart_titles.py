@@ -8,8 +8,9 @@ import nbformat
 import pandas as pd
 
 from analysis.pipeline.runner import notebook_paths
-from analysis.views import charts
-from analysis.views.present import VEGALITE_MIMETYPE, _views, chart_title
+from analysis.views import takeaways
+from analysis.views.chart_text import _views, chart_title
+from analysis.views.present import VEGALITE_MIMETYPE
 
 SERIES_CHANNELS = ("color", "strokeDash")
 FRACTIONAL_YEAR = re.compile(r"\b(19|20)\d\d\.\d")
@@ -55,15 +56,15 @@ def test_every_chart_title_is_a_takeaway_that_names_the_series_it_compares():
 def test_takeaway_rules_compare_series_and_read_whole_years():
     lines = pd.DataFrame({"year": [2023.5, 2024.5, 2023.5, 2024.5], "price": [12.3, 8.0, 5.0, 4.0],
                           "series": ["list", "list", "market", "market"]})
-    title = charts.trend(lines, "year", "price", "series", "USD per hour", ",.3~g", x_format=",.3~g", x_title="Year")
+    title = takeaways.trend(lines, "year", "price", "series", "USD per hour", ",.3~g", x_format=",.3~g", x_title="Year")
     assert title == "In 2024, list is highest at 8, down from 12.3 in 2023; market lowest at 4 (USD per hour)"
-    one = charts.trend(lines[lines["series"] == "list"], "year", "price", "series", "USD per hour", ",.3~g",
+    one = takeaways.trend(lines[lines["series"] == "list"], "year", "price", "series", "USD per hour", ",.3~g",
                        x_format=",.3~g", x_title="Year")
     assert one == "list: fell from 12.3 in 2023 to 8 in 2024 (USD per hour)"
     bars = pd.DataFrame({"quarter": ["2025Q3", "2025Q4"] * 2, "n": [1, 5, 2, 3], "vendor": ["Nvidia"] * 2 + ["Amazon"] * 2})
-    assert charts.compared_bars(bars, "quarter", "vendor", "n", "count", ",.0f", over_time=True) == \
+    assert takeaways.compared_bars(bars, "quarter", "vendor", "n", "count", ",.0f", over_time=True) == \
         "In 2025Q4: Nvidia at 5 and Amazon at 3 (count)"
-    assert charts.compared_bars(bars.assign(quarter=["a", "b", "a", "b"]), "quarter", "vendor", "n", "count", ",.0f",
+    assert takeaways.compared_bars(bars.assign(quarter=["a", "b", "a", "b"]), "quarter", "vendor", "n", "count", ",.0f",
                                 over_time=False) == "b is highest: Nvidia at 5 and Amazon at 3 (count)"
 
 

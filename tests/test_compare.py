@@ -14,8 +14,8 @@ import pytest
 from analysis import data
 from analysis.pipeline import attribution, compare, front, outdir
 from analysis.data import params
-from analysis.models import outlook, portfolio
-from analysis.sections import summary
+from analysis.models import outlook
+from analysis.sections import portfolio_text, summary
 from analysis.pipeline.runner import NOTEBOOK_DIR, declared_parameters, notebook_paths
 from tests.browser import drawn_marks, offline_page
 from tests.conftest import run_cli
@@ -33,7 +33,7 @@ def make_run(folder: Path, ds, overrides: dict, version: str | None = None) -> P
     p = params.resolve(overrides, ds)
     result = outlook.run(ds, p, schema, sensitivity=False)
     sections = {"erosion": outlook.headlines(result), "summary": summary.key_findings(ds, p, schema, result),
-                "portfolio": portfolio.headline_results(ds, p)}
+                "portfolio": portfolio_text.headline_results(ds, p)}
     used = set().union(*(declared_parameters(path) for path in notebook_paths()))
     results = {"as_of": p["as_of"], "data_version": version or ds.version, "scenario": None,
                "parameters": {n: p[n] for n in sorted(used)},

@@ -23,6 +23,7 @@ import nbformat
 import pytest
 
 from analysis import data
+from analysis.data.vocab import NUMBER
 from analysis.pipeline import cache, checked_file, cli, compare, outdir, page, report
 from analysis.pipeline import runner as notebook_run
 from analysis.pipeline.runner import NotebookFailed, notebook_paths
@@ -215,7 +216,7 @@ def _cells(folder: Path) -> list[str]:
 
 
 def _formulas(cells: list[str]) -> list[str]:
-    return [c for c in cells if c.startswith(page.FORMULA_START) and not page.PLAIN_NUMBER.fullmatch(c)]
+    return [c for c in cells if c.startswith(page.FORMULA_START) and not NUMBER.fullmatch(c)]
 
 
 def test_report_csvs_neutralise_formulas_and_keep_numbers_exact(tmp_path):

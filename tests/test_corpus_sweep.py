@@ -18,8 +18,8 @@ import pytest
 from analysis import data
 from analysis.pipeline import page, report
 from analysis.data import params, scenarios
-from analysis.models import capex, crosscheck, freshness, hindcast, outlook, portfolio
-from analysis.sections import summary
+from analysis.models import capex, crosscheck, freshness, hindcast, landlord, outlook, rent
+from analysis.sections import portfolio_text, summary
 from analysis.views import present, verdict
 from analysis.errors import ParameterError
 from analysis.pipeline.runner import declared_parameters, notebook_paths
@@ -39,13 +39,13 @@ def compute_sections(sections: set[str], p: dict, grids: bool = True) -> dict[st
         capex.essay_check(DS, p)
         freshness.stale_series(DS, p["as_of"])
     if "02_portfolio" in sections:
-        headlines["portfolio"] = portfolio.headline_results(DS, p)
-        for _, case in portfolio.landlord_outcomes(portfolio.landlord_cases(DS, p)).iterrows():
-            portfolio.month_text(case["payback_month"])
+        headlines["portfolio"] = portfolio_text.headline_results(DS, p)
+        for _, case in landlord.landlord_outcomes(landlord.landlord_cases(DS, p)).iterrows():
+            portfolio_text.month_text(case["payback_month"])
         if grids:
-            for case in portfolio.landlord_cases(DS, p):
-                portfolio.irr_heatmap(case)
-            portfolio.landlord_variants(DS, p)
+            for case in landlord.landlord_cases(DS, p):
+                landlord.irr_heatmap(case)
+            landlord.landlord_variants(DS, p)
     if sections & {"00_summary", "03_asic_erosion", "04_claims_and_checks"}:
         q = p.replace(**{k: min(v, p[k]) for k, v in FAST.items()})
         result = outlook.run(DS, q, SCHEMA, sensitivity="03_asic_erosion" in sections)
@@ -126,7 +126,7 @@ def test_every_named_scenario_builds(name):
     compute_sections(sections, scenarios.resolve_scenario(name, DS), grids=False)
 
 
-WHAT_IF_BOXES = {"02_portfolio": portfolio.what_if_axes, "03_asic_erosion": outlook.what_if_axes}
+WHAT_IF_BOXES = {"02_portfolio": landlord.what_if_axes, "03_asic_erosion": outlook.what_if_axes}
 
 
 @pytest.mark.parametrize("notebook", WHAT_IF_BOXES)
@@ -142,9 +142,9 @@ def test_every_corner_of_a_what_if_box_builds_a_page(notebook, monkeypatch):
         page = render_headlines(compute_sections(sections, p, grids=False), monkeypatch)
         assert not re.search(r"\bnan\b", page, re.I), corner
         if notebook == "02_portfolio":    # a corner that never pays back says so; one that does shows its month
-            never = any(portfolio.landlord_outcomes(portfolio.landlord_cases(DS, p, basis))["payback_month"].isna().any()
-                        for basis in (portfolio.LIST, portfolio.REALIZED))
-            assert (portfolio.NOT_WITHIN_LIFE in page) == bool(never), corner
+            never = any(landlord.landlord_outcomes(landlord.landlord_cases(DS, p, basis))["payback_month"].isna().any()
+                        for basis in (rent.LIST, rent.REALIZED))
+            assert (portfolio_text.NOT_WITHIN_LIFE in page) == bool(never), corner
     assert len(corners) == 2 ** len(axes)
 
 
@@ -156,4 +156,4 @@ def test_a_build_where_a_landlord_case_never_pays_back_writes_a_page(tmp_path):
     results = json.loads((out / "results.json").read_text())["results"]["portfolio"]
     assert results["payback_month_bought_2023"]["value"] is None
     page = (out / "index.html").read_text(encoding="utf-8")
-    assert page.count(portfolio.NOT_WITHIN_LIFE) >= 2 and "does not pay back within its life" in page
+    assert page.count(portfolio_text.NOT_WITHIN_LIFE) >= 2 and "does not pay back within its life" in page

@@ -6,6 +6,7 @@ import pytest
 
 from analysis.data import params, vocab
 from analysis.models import crosscheck
+from analysis.sections import claims
 
 
 PUBLISHED = pd.DataFrame({
@@ -38,7 +39,7 @@ def test_consistency_and_incomparable_rows_never_count_as_agreement():
                                                          basis=["consistency", "not comparable"])], ignore_index=True)
     table = crosscheck.panel(published, {"key_a": 5.0, "key_b": 1.0, "key_c": 5.0, "key_d": 4.0})
     assert crosscheck.agreement(table) == {"agree": 1, "independent": 2, "consistency": 1, "not_comparable": 1}
-    text = crosscheck.agreement_text(table)
+    text = claims.agreement_text(table)
     assert text.startswith("1 of 2 independent") and "4.0 times apart" in text
 
 

@@ -1,4 +1,4 @@
-"""Tests for analysis.finance: hand-computed and textbook figures, properties, edge cases."""
+"""Tests for analysis.models.finance: hand-computed and textbook figures, properties, edge cases."""
 
 import math
 

@@ -8,8 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.pipeline import cli
+from analysis.data import releases
+from analysis.pipeline import cli, track
 from analysis.models import forecasts, hub, scoring
+from analysis.sections import track_text
 from tests.conftest import ROOT
 
 FORECASTS = ROOT / "forecasts"
@@ -33,7 +35,7 @@ def _release(draws=None, version="v1") -> pd.DataFrame:
 def test_a_release_holds_quantiles_mean_and_event_probabilities_from_the_last_observed_year():
     d = _draws()
     table = _release(d)
-    assert list(table.columns) == list(forecasts.FORECAST_COLUMNS)
+    assert list(table.columns) == list(releases.FORECAST_COLUMNS)
     assert sorted(table["year"].unique()) == [2025, 2026, 2027]            # horizon 0 = the last observed year on
     assert (table["horizon"] == table["year"] - 2025).all()
     spend = table[(table["target"] == "accelerator_spend") & (table["year"] == 2026)]
@@ -60,10 +62,10 @@ def test_a_target_undefined_in_every_draw_has_no_rows():
 def test_a_release_is_written_once_and_never_overwritten(tmp_path):
     written = hub.add_release(_release(), tmp_path)
     body = (tmp_path / written[0]).read_bytes()
-    assert written[0] == "model-output/aws-v1/2026-01-01-aws-v1.csv" and forecasts.check_locked(tmp_path) == []
-    with pytest.raises(forecasts.ReleaseError, match="never overwritten"):
+    assert written[0] == "model-output/aws-v1/2026-01-01-aws-v1.csv" and releases.check_locked(tmp_path) == []
+    with pytest.raises(releases.ReleaseError, match="never overwritten"):
         hub.add_release(_release(), tmp_path)
-    assert (tmp_path / written[0]).read_bytes() == body and len(forecasts.manifest_entries(tmp_path)) == 5
+    assert (tmp_path / written[0]).read_bytes() == body and len(releases.manifest_entries(tmp_path)) == 5
 
 
 def test_the_lock_bites_when_a_released_file_is_edited_added_or_removed(tmp_path):
@@ -71,28 +73,28 @@ def test_the_lock_bites_when_a_released_file_is_edited_added_or_removed(tmp_path
     hub.add_release(_release(version="v2"), tmp_path)
     edited = tmp_path / "model-metadata/aws-v1.yml"
     edited.write_text(edited.read_text().replace("base", "edited", 1))
-    assert forecasts.check_locked(tmp_path) == ["model-metadata/aws-v1.yml: changed after its release (checksum "
+    assert releases.check_locked(tmp_path) == ["model-metadata/aws-v1.yml: changed after its release (checksum "
                                                 "differs from MANIFEST.sha256)"]
     (tmp_path / hub.output_path("v2", "2026-01-01")).unlink()
     (tmp_path / "model-output/aws-v1/stray.csv").write_text("x\n")
-    assert len(forecasts.check_locked(tmp_path)) == 3
-    with pytest.raises(forecasts.ReleaseError):
+    assert len(releases.check_locked(tmp_path)) == 3
+    with pytest.raises(releases.ReleaseError):
         hub.read(tmp_path)
 
 
 def test_committed_forecasts_match_their_manifest():
     """Vacuous while forecasts/ holds no release (or does not exist yet); bites as soon as a released file changes."""
-    assert forecasts.check_locked(FORECASTS) == []
-    listed = forecasts.manifest_entries(FORECASTS)
+    assert releases.check_locked(FORECASTS) == []
+    listed = releases.manifest_entries(FORECASTS)
     assert all((FORECASTS / name).is_file() for name in listed)
 
 
 def test_every_committed_manifest_line_is_still_in_the_manifest():
     """Editing a release and its manifest line together is caught by the manifest's git history."""
-    history = forecasts.committed_manifest_lines(ROOT)
+    history = track.committed_manifest_lines(ROOT)
     if history is None:
         pytest.skip("not a git checkout: no history to compare with")
-    current = set((FORECASTS / forecasts.MANIFEST).read_text().splitlines()) if (FORECASTS / forecasts.MANIFEST).is_file() else set()
+    current = set((FORECASTS / releases.MANIFEST).read_text().splitlines()) if (FORECASTS / releases.MANIFEST).is_file() else set()
     assert history <= current
 
 
@@ -106,16 +108,16 @@ def test_the_history_check_bites_on_a_rewritten_release(tmp_path):
     hub.add_release(_release(), folder)
     git("add", ".")
     git("commit", "-qm", "release v1")
-    first = set((folder / forecasts.MANIFEST).read_text().splitlines())
-    assert forecasts.committed_manifest_lines(tmp_path) == first
-    for path in [*folder.rglob("*.csv"), *folder.rglob("*.yml"), *folder.rglob("*.json"), folder / forecasts.MANIFEST]:
+    first = set((folder / releases.MANIFEST).read_text().splitlines())
+    assert track.committed_manifest_lines(tmp_path) == first
+    for path in [*folder.rglob("*.csv"), *folder.rglob("*.yml"), *folder.rglob("*.json"), folder / releases.MANIFEST]:
         path.unlink()
     hub.add_release(_release(_draws(seed=2)), folder)                    # rewritten, with a matching manifest
     git("commit", "-qam", "rewrite v1")
-    assert forecasts.check_locked(folder) == []                          # the folder alone looks fine ...
-    current = set((folder / forecasts.MANIFEST).read_text().splitlines())
-    assert not forecasts.committed_manifest_lines(tmp_path) <= current  # ... the history does not
-    assert forecasts.committed_manifest_lines(tmp_path / "nowhere") is None
+    assert releases.check_locked(folder) == []                          # the folder alone looks fine ...
+    current = set((folder / releases.MANIFEST).read_text().splitlines())
+    assert not track.committed_manifest_lines(tmp_path) <= current  # ... the history does not
+    assert track.committed_manifest_lines(tmp_path / "nowhere") is None
 
 
 # --- the track record ------------------------------------------------------------------------------------------
@@ -161,7 +163,7 @@ def test_the_summary_averages_scores_over_resolved_years():
     rows = record[(record["target"] == "amazon_gross_capex")]
     assert s["scored"] == 2 and s["model"] == pytest.approx(rows["crps"].mean())
     assert s["persistence"] == pytest.approx(rows["persistence_crps"].mean()) and np.isnan(s["outside_view"])
-    keys = {i["key"] for i in forecasts.results(record)}
+    keys = {i["key"] for i in track_text.results(record)}
     assert "track_v1_amazon_gross_capex_crps" in keys and "track_v1_amazon_gross_capex_2027" in keys
 
 
@@ -246,10 +248,10 @@ def test_an_excluded_target_shows_its_outcome_but_no_score():
                                     {}, {("v1", "amazon_gross_capex"): "reads inputs published after the release"})
     row = record[(record["target"] == "amazon_gross_capex") & (record["year"] == 2026)].iloc[0]
     assert row["resolved"] and not row["scored"] and row["outcome"] == 30.0 and pd.isna(row["crps"])
-    assert forecasts.summary(record).empty and "Not scored: v1 amazon_gross_capex" in forecasts.summary_text(record)
+    assert forecasts.summary(record).empty and "Not scored: v1 amazon_gross_capex" in track_text.summary_text(record)
 
 
 def test_the_summary_says_where_the_model_loses():
     record = _record({("amazon_gross_capex", 2026): 1e6})                 # far above every forecast
     record.loc[record["target"] == "amazon_gross_capex", "persistence_crps"] = 0.0
-    assert any("loses to persistence" in line for line in forecasts.losses(record))
+    assert any("loses to persistence" in line for line in track_text.losses(record))

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from analysis.pipeline import cli
-from analysis.data import params, scenarios
-from analysis.models import forecasts, hindsight, hub, outlook
+from analysis.data import params, releases, scenarios
+from analysis.models import hindsight, hub, outlook
 from tests.browser import offline_page
 from tests.conftest import ROOT
 
@@ -24,7 +24,7 @@ def test_hubdata_opens_the_hub_and_reads_every_model_output_file_with_the_declar
     import hubdata
     connection = hubdata.connect_hub(FORECASTS.resolve())
     dataset = connection.get_dataset()
-    listed = {n for n in forecasts.manifest_entries(FORECASTS) if n.startswith(f"{hub.OUTPUT}/")}
+    listed = {n for n in releases.manifest_entries(FORECASTS) if n.startswith(f"{hub.OUTPUT}/")}
     assert {Path(f).relative_to(FORECASTS.resolve()).as_posix() for f in dataset.files} == listed and listed
     table = dataset.to_table().to_pandas()
     assert dataset.schema.equals(connection.schema)
@@ -38,15 +38,15 @@ def test_hubdata_opens_the_hub_and_reads_every_model_output_file_with_the_declar
 
 
 def test_the_hub_holds_exactly_the_conversion_of_the_locked_originals(tmp_path):
-    originals = sorted(n for n in forecasts.manifest_entries(FORECASTS) if "/" not in n)
+    originals = sorted(n for n in releases.manifest_entries(FORECASTS) if "/" not in n)
     assert originals == ["2026.12.csv", "essay-2024.csv"]
     for name in originals:
         shutil.copy(FORECASTS / name, tmp_path / name)
-    (tmp_path / forecasts.MANIFEST).write_text("".join(
+    (tmp_path / releases.MANIFEST).write_text("".join(
         f"{hashlib.sha256((FORECASTS / n).read_bytes()).hexdigest()}  {n}\n" for n in originals))
     hub.convert_originals(tmp_path)
-    converted = (tmp_path / forecasts.MANIFEST).read_text()
-    assert (FORECASTS / forecasts.MANIFEST).read_text().startswith(converted)  # later releases only append
+    converted = (tmp_path / releases.MANIFEST).read_text()
+    assert (FORECASTS / releases.MANIFEST).read_text().startswith(converted)  # later releases only append
     assert hub.convert_originals(tmp_path) == []                             # once only
 
 
@@ -61,9 +61,9 @@ def _forge(folder: Path, name: str, body: bytes) -> None:
     path = folder / name
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(body)
-    lines = [line for line in (folder / forecasts.MANIFEST).read_text().splitlines() if not line.endswith(f"  {name}")]
+    lines = [line for line in (folder / releases.MANIFEST).read_text().splitlines() if not line.endswith(f"  {name}")]
     lines.append(f"{hashlib.sha256(body).hexdigest()}  {name}")
-    (folder / forecasts.MANIFEST).write_text("\n".join(lines) + "\n")
+    (folder / releases.MANIFEST).write_text("\n".join(lines) + "\n")
 
 
 def _edit(folder: Path, name: str, line: int, column: str, value: str) -> None:
@@ -147,7 +147,7 @@ def test_a_non_utf8_manifest_or_a_binary_listed_file_is_refused(tmp_path, capsys
     _forge(folder, ESSAY, b"\x89PNG\r\n\x1a\n\x00\xff\xfe")
     _refused(tmp_path, folder, capsys, ESSAY, "not UTF-8")
     folder = _copy(tmp_path / "again")
-    with open(folder / forecasts.MANIFEST, "ab") as manifest:
+    with open(folder / releases.MANIFEST, "ab") as manifest:
         manifest.write(b"\xff\xfe  junk\n")
     _refused(tmp_path, folder, capsys, "MANIFEST.sha256", "not UTF-8")
 

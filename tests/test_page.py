@@ -18,7 +18,8 @@ from analysis.data import FORECASTS_DIR
 from analysis.pipeline import citation, front, page, report
 from analysis.views import verdict
 from analysis.pipeline.runner import notebook_paths
-from analysis.views.present import CATEGORY_COLOURS, VEGALITE_MIMETYPE, chart_subtitle, chart_title
+from analysis.views.chart_text import chart_subtitle, chart_title
+from analysis.views.present import CATEGORY_COLOURS, VEGALITE_MIMETYPE
 from tests.browser import offline_page
 
 DESKTOP = {"width": 1366, "height": 768}

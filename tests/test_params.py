@@ -9,7 +9,7 @@ import pickle
 import pytest
 
 from analysis import data
-from analysis.data import params
+from analysis.data import params, schema_export
 from analysis.errors import ParameterError
 from tests.conftest import DATA, run_cli
 
@@ -86,14 +86,14 @@ def test_a_notebook_run_directly_validates_its_parameters_like_the_cli(tmp_path)
 def test_the_committed_parameter_types_are_what_the_generator_writes_from_the_schema(tmp_path):
     """analysis/data/parameter_types.py never drifts from data/parameters.csv: after a deliberate edit of the schema,
     `python -m analysis params --format python --write` rewrites it."""
-    expected = params.types_module(params.schema(data.load_dataset(DATA)))
-    assert params.TYPES_FILE.read_text(encoding="utf-8") == expected, f"run `{params.TYPES_COMMAND}`"
-    assert params.write_types(params.schema(data.load_dataset(DATA)), tmp_path / "types.py").read_text() == expected
+    expected = schema_export.types_module(params.schema(data.load_dataset(DATA)))
+    assert schema_export.TYPES_FILE.read_text(encoding="utf-8") == expected, f"run `{params.TYPES_COMMAND}`"
+    assert schema_export.write_types(params.schema(data.load_dataset(DATA)), tmp_path / "types.py").read_text() == expected
 
 
 def test_the_parameter_types_hold_types_only():
     """One annotated field per parameter and no value: every default stays in data/parameters.csv."""
-    tree = ast.parse(params.TYPES_FILE.read_text(encoding="utf-8"))
+    tree = ast.parse(schema_export.TYPES_FILE.read_text(encoding="utf-8"))
     (fields,) = [node for node in tree.body if isinstance(node, ast.ClassDef)]
     body = [node for node in fields.body if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant))]
     assert all(isinstance(node, ast.AnnAssign) and node.value is None for node in body)

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from analysis import data
 from analysis.pipeline import report
 from analysis.data import params
-from analysis.models import finance, fleet, portfolio as pf
+from analysis.models import capex, finance, fleet, h100, landlord, portfolio, rent
+from analysis.sections import portfolio_text
 from tests.conftest import ROOT
 
 
@@ -40,7 +41,7 @@ HOSTING_H = KW_IT * 184.06 / 730
 # --- 1. portfolio table -----------------------------------------------------------------------------------
 
 def test_portfolio_table_by_hand(ds):
-    t = pf.portfolio_table(ds).set_index("instance_type")
+    t = portfolio.portfolio_table(ds).set_index("instance_type")
     assert sorted(t.index) == sorted(ds["instances"]["instance_type"].unique())
     p5 = t.loc["p5.48xlarge"]
     assert p5["on_demand_pre_cut_per_accel"] == pytest.approx(P5_PRE / 8)
@@ -112,6 +113,21 @@ def test_real_data_nvidia_spend_share_exceeds_compute_share_once_trainium_arrive
     assert (shares["nvidia_spend_share"] > shares["nvidia_compute_share"]).all()
 
 
+def test_the_server_gpu_count_comes_from_the_data_for_capex_rent_and_the_tenant(ds, p):
+    """One H100 server, one GPU count: the accelerator count of its instance in instances.csv, read by the capex per
+    GPU (server_factor), the rent per GPU-hour and the tenant's server (no second copy of the 8 in the code)."""
+    assert fleet.gpus_per_server(ds) == 8
+    rows = ds["instances"]
+    server = rows["instance_type"] == fleet.H100_SERVER_INSTANCE
+    halved = data.Dataset({**ds.tables, "instances": rows.assign(
+        accelerator_count=rows["accelerator_count"].where(~server, 4))}, ds.version, ds.directory)
+    assert fleet.gpus_per_server(halved) == 4
+    assert fleet.server_factor(halved, p) == pytest.approx(2 * fleet.server_factor(ds, p))
+    assert h100.p5_rates(halved)["on-demand, post-cut"] == pytest.approx(2 * h100.p5_rates(ds)["on-demand, post-cut"])
+    tenant = portfolio.tenant_rent_vs_buy(halved, p, 1.0).set_index("option")["rent_per_hour"]
+    assert tenant.to_dict() == pytest.approx(portfolio.tenant_rent_vs_buy(ds, p, 1.0).set_index("option")["rent_per_hour"].to_dict())
+
+
 # --- 3. the landlord --------------------------------------------------------------------------------------
 
 SERVER = 284_605                                  # the one server price: sqrt(270,000 x 300,000), 8 x H100, 2023
@@ -127,7 +143,7 @@ def blend(on_demand, p, block_in_force=True):
 
 
 def test_landlord_cases_by_hand(ds, p):
-    launch, cut = pf.landlord_cases(ds, p)
+    launch, cut = landlord.landlord_cases(ds, p)
     assert (launch.capex, cut.capex) == pytest.approx((CAPEX_2023, CAPEX_2025))
     assert (str(launch.start), str(cut.start)) == ("2023-07", "2025-06")
     assert launch.power == pytest.approx(POWER_H) and launch.hosting == pytest.approx(HOSTING_H)
@@ -136,7 +152,7 @@ def test_landlord_cases_by_hand(ds, p):
 
 
 def test_price_path_observed_then_declining(ds, p):
-    launch, cut = pf.landlord_cases(ds, p)
+    launch, cut = landlord.landlord_cases(ds, p)
     d = p["rental_price_decline_per_year"]
     # 2023-07 .. 2025-05: 23 months pre-cut; 2025-06 .. 2026-07 (last observed list): 14 months post-cut
     assert launch.on_demand[:23] == pytest.approx(np.full(23, P5_PRE / 8))
@@ -148,69 +164,69 @@ def test_price_path_observed_then_declining(ds, p):
     assert launch.price[18] == pytest.approx(blend(P5_PRE / 8, p, block_in_force=False))  # 2025-01: it lapsed
     assert launch.price[48] == pytest.approx(blend(P5_POST / 8, p, block_in_force=False) * (1 - d))
     assert cut.on_demand[:14] == pytest.approx(np.full(14, P5_POST / 8))
-    flat = pf.landlord_cases(ds, p.replace(rental_price_decline_per_year=0.0))[1]
+    flat = landlord.landlord_cases(ds, p.replace(rental_price_decline_per_year=0.0))[1]
     assert flat.price == pytest.approx(np.full(120, blend(P5_POST / 8, p, block_in_force=False)))
 
 
 def test_realized_path_by_hand(ds, p):
     """Realized prices: on-demand hours at list, Capacity Block hours at their rate to 2024-12, every committed hour
     (and the block hours after) at the market rent joined log-linearly between rental_prices.csv's observed months."""
-    assert str(pf.capacity_block_end(ds)) == "2025-01"
-    launch, cut = pf.landlord_cases(ds, p, pf.REALIZED)
+    assert str(h100.capacity_block_end(ds)) == "2025-01"
+    launch, cut = landlord.landlord_cases(ds, p, rent.REALIZED)
     market_2023_07 = np.exp(np.log(4.70) + 4 / 5 * (np.log(8.00) - np.log(4.70)))     # between 2023-03 and 2023-08
     assert launch.price[0] == pytest.approx(0.3 * P5_PRE / 8 + 0.1 * P5_CB / 8 + 0.6 * market_2023_07)
     market_2025_06 = np.exp(np.log(np.sqrt(2.00 * 2.99)) + 8 / 12 * (np.log(1.70) - np.log(np.sqrt(2.00 * 2.99))))
     assert cut.price[0] == pytest.approx(0.3 * P5_POST / 8 + 0.7 * market_2025_06)      # block rate lapsed
     d = p["rental_price_decline_per_year"]
     assert cut.price[24] == pytest.approx(0.3 * P5_POST / 8 * (1 - d) ** (11 / 12) + 0.7 * 2.65 * (1 - d) ** 1)  # 2027-06
-    listed, realized = (pf.landlord_outcomes(pf.landlord_cases(ds, p, basis)) for basis in (pf.LIST, pf.REALIZED))
+    listed, realized = (landlord.landlord_outcomes(landlord.landlord_cases(ds, p, basis)) for basis in (rent.LIST, rent.REALIZED))
     assert (realized["npv"] < listed["npv"]).all() and (realized["irr"] < listed["irr"]).all()      # list: the ceiling
 
 
 def test_realized_band_brackets_the_central_case_and_follows_the_seed(ds, p):
-    central = pf.landlord_outcomes(pf.landlord_cases(ds, p, pf.REALIZED)).set_index("case")
-    band = pf.realized_percentiles(ds, p)
+    central = landlord.landlord_outcomes(landlord.landlord_cases(ds, p, rent.REALIZED)).set_index("case")
+    band = landlord.realized_percentiles(ds, p)
     for case, row in central.iterrows():
         for metric in ("npv", "irr", "payback_month"):
             assert band.loc[case, (metric, 0.05)] <= row[metric] <= band.loc[case, (metric, 0.95)]
-    draws = pf.band_draws(ds, p)
-    assert len(draws) == pf.LANDLORD_BAND_DRAWS and list(draws.columns) == list(pf.LANDLORD_BAND)
+    draws = landlord.band_draws(ds, p)
+    assert len(draws) == landlord.LANDLORD_BAND_DRAWS and list(draws.columns) == list(landlord.LANDLORD_BAND)
     assert (draws["on_demand_usage_share"] + draws["capacity_block_usage_share"] <= 1).all()
     assert draws["on_demand_usage_share"].quantile(0.05) == pytest.approx(0.1, abs=0.03)         # its sourced low
-    assert not pf.realized_percentiles(ds, p.replace(random_seed=1)).equals(band)
+    assert not landlord.realized_percentiles(ds, p.replace(random_seed=1)).equals(band)
 
 
 def test_irr_at_realized_prices_reproduces_the_audit(ds, p):
     """The audit's figures: the launch case's list path scaled to start at $6 / $4 / $3 / $2 per GPU-hour gives an IRR
     of about 84% / 31% / 7.6% / -15% (7.4% here: the Capacity Block rate now lapses in 2025); the break-even starting
     price gives NPV = 0."""
-    points = pf.realized_price_points(ds, p)
+    points = landlord.realized_price_points(ds, p)
     launch = points[points["case"] == points["case"].iloc[0]].set_index("starting_price")
     assert list(launch.index) == [2.0, 3.0, 4.0, 6.0]
     np.testing.assert_allclose(launch["irr"], [-0.150, 0.074, 0.307, 0.836], atol=0.003)
-    L = pf.landlord_cases(ds, p)[0]
-    even = pf.breakeven_starting_price(L)
-    assert 3 < even < 4 and pf.at_starting_price(L, even)["npv"].iloc[0] == pytest.approx(0, abs=1e-6)
+    L = landlord.landlord_cases(ds, p)[0]
+    even = landlord.breakeven_starting_price(L)
+    assert 3 < even < 4 and landlord.at_starting_price(L, even)["npv"].iloc[0] == pytest.approx(0, abs=1e-6)
 
 
 def test_landlord_drivers_vary_one_input_whatever_the_others_are(ds):
     """Each driver at its low and high with the others as set, even where the pair breaks a rule across parameters
     (here the on-demand share's high, 0.6, plus a Capacity Block share of 0.5): the table is built, not refused."""
     p = params.resolve({"capacity_block_usage_share": 0.5}, ds)
-    drivers = pf.landlord_drivers(ds, p).set_index("name")
-    assert list(drivers.index) == list(pf.LANDLORD_DRIVERS) and drivers.loc["on_demand_usage_share", "high"] == 0.6
+    drivers = landlord.landlord_drivers(ds, p).set_index("name")
+    assert list(drivers.index) == list(landlord.LANDLORD_DRIVERS) and drivers.loc["on_demand_usage_share", "high"] == 0.6
     assert drivers[["payback_month_low", "capital_per_hour_high"]].notna().all().all()
 
 
 def test_blended_price_by_hand(ds):
     p = params.resolve({"on_demand_usage_share": 0.3, "capacity_block_usage_share": 0.1, "committed_discount": 0.41}, ds)
     # 0.3 x 10 + 0.1 x 4 + 0.6 x 10 x 0.59
-    assert pf.blended_price(10.0, 4.0, p) == pytest.approx(6.94)
-    np.testing.assert_allclose(pf.blended_price(np.array([10.0, 0.0]), 4.0, p), [6.94, 0.4])
+    assert rent.blended_price(10.0, 4.0, p) == pytest.approx(6.94)
+    np.testing.assert_allclose(rent.blended_price(np.array([10.0, 0.0]), 4.0, p), [6.94, 0.4])
 
 
 def test_cost_per_gpu_hour_by_hand(ds, p):
-    cost = pf.cost_per_gpu_hour(pf.landlord_cases(ds, p)[1]).set_index("component")
+    cost = landlord.cost_per_gpu_hour(landlord.landlord_cases(ds, p)[1]).set_index("component")
     capital = CAPEX_2025 * crf(0.083, 5) / 8760
     assert cost.loc["capital", "full_use"] == pytest.approx(capital)
     assert cost.loc["total", "full_use"] == pytest.approx(capital + POWER_H + HOSTING_H)
@@ -219,13 +235,13 @@ def test_cost_per_gpu_hour_by_hand(ds, p):
 
 def test_outcomes_by_hand(ds, p):
     """NPV, IRR and payback of the case bought at the cut, from flows built here from the hand inputs."""
-    cut = pf.landlord_cases(ds, p)[1]
+    cut = landlord.landlord_cases(ds, p)[1]
     d, months = p["rental_price_decline_per_year"], np.arange(60)
     price = blend(P5_POST / 8, p, block_in_force=False) * np.where(months < 14, 1.0, (1 - d) ** ((months - 13) / 12))
     monthly = 730 * (0.7 * (price - POWER_H) - HOSTING_H)
     flows = np.concatenate([[-CAPEX_2025], monthly])
     flows[-1] += 0.1 * CAPEX_2025
-    row = pf.landlord_outcomes([cut]).iloc[0]
+    row = landlord.landlord_outcomes([cut]).iloc[0]
     m = 1.083 ** (1 / 12) - 1
     assert row["npv"] == pytest.approx(sum(c / (1 + m) ** t for t, c in enumerate(flows)))
     assert row["payback_month"] == int(np.argmax(np.cumsum(flows) >= 0))
@@ -236,7 +252,7 @@ def test_outcomes_by_hand(ds, p):
 
 
 def test_residual_raises_npv_by_its_discounted_amount(ds, p):
-    with_r, without = (pf.landlord_outcomes(pf.landlord_cases(ds, p.replace(residual_value_fraction=r))).set_index("case")
+    with_r, without = (landlord.landlord_outcomes(landlord.landlord_cases(ds, p.replace(residual_value_fraction=r))).set_index("case")
                        for r in (0.2, 0.0))
     m = 1.083 ** (1 / 12) - 1
     np.testing.assert_allclose(with_r["npv"] - without["npv"],
@@ -244,29 +260,29 @@ def test_residual_raises_npv_by_its_discounted_amount(ds, p):
 
 
 def test_variants_declining_path_and_shorter_life_are_worth_less(ds, p):
-    v = pf.landlord_variants(ds, p).set_index(["case", "price_path", "life_years"])
+    v = landlord.landlord_variants(ds, p).set_index(["case", "price_path", "life_years"])
     assert sorted(v.index.get_level_values("life_years").unique()) == [5, 6]
     for case in v.index.get_level_values("case").unique():
         assert v.loc[(case, "declining", 5), "npv"] < v.loc[(case, "flat", 5), "npv"]
         assert v.loc[(case, "declining", 5), "payback_month"] >= v.loc[(case, "flat", 5), "payback_month"]
         assert v.loc[(case, "flat", 5), "npv"] < v.loc[(case, "flat", 6), "npv"]
-    default = pf.landlord_outcomes(pf.landlord_cases(ds, p)).set_index("case")
+    default = landlord.landlord_outcomes(landlord.landlord_cases(ds, p)).set_index("case")
     for case, row in default.iterrows():
         assert v.loc[(case, "declining", 5), "npv"] == pytest.approx(row["npv"])
 
 
 def test_bought_at_the_cut_earns_less_than_at_launch(ds, p):
-    launch, cut = pf.landlord_outcomes(pf.landlord_cases(ds, p))[["irr", "breakeven_utilization"]].to_numpy()
+    launch, cut = landlord.landlord_outcomes(landlord.landlord_cases(ds, p))[["irr", "breakeven_utilization"]].to_numpy()
     assert cut[0] < launch[0] and cut[1] > launch[1]
 
 
 def test_decline_parameter_is_the_fit_to_the_history(ds):
     schema = params.schema(ds)["rental_price_decline_per_year"]
-    assert schema.default == pytest.approx(pf.history_decline(ds), abs=5e-5)                 # list and contract prices
-    assert schema.high == pytest.approx(pf.history_decline(ds, ("market", "contract", "hyperscaler list")), abs=5e-5)
+    assert schema.default == pytest.approx(rent.history_decline(ds), abs=5e-5)                 # list and contract prices
+    assert schema.high == pytest.approx(rent.history_decline(ds, ("market", "contract", "hyperscaler list")), abs=5e-5)
     assert schema.low == 0.0                                                                  # flat: shown as a case
-    assert pf.DECLINE_BASES == ("hyperscaler list", "contract")
-    h = pf.rental_history(ds)
+    assert rent.DECLINE_BASES == ("hyperscaler list", "contract")
+    h = rent.rental_history(ds)
     assert h["year"].iloc[0] == pytest.approx(2023 + 2.5 / 12)               # 2023-03 at mid-month
     assert (h["usd_per_hour"] > 0).all() and h["month"].is_monotonic_increasing
 
@@ -276,24 +292,24 @@ def test_aws_segment_margin_by_hand(ds):
     aws = fin[(fin["company"] == "AWS") & fin["fiscal_period"].str.match(r"FY2024Q[1-4]$")]
     revenue = aws.loc[aws["metric"] == "revenue", "value"].sum()
     income = aws.loc[aws["metric"] == "operating_income", "value"].sum()
-    out = pf.aws_segment_margin(ds).set_index("period")
+    out = portfolio.aws_segment_margin(ds).set_index("period")
     assert out.loc["2024", "margin"] == pytest.approx(income / revenue)
-    q = pf.capex.wide(pf.capex.amazon_quarterly(ds))[["aws_revenue", "aws_operating_income"]].dropna()
+    q = capex.wide(capex.amazon_quarterly(ds))[["aws_revenue", "aws_operating_income"]].dropna()
     last = q.index[-1]
     assert out.index[-1] == (last[:4] if last.endswith("Q4") else f"four quarters to {last}")
     assert out["margin"].iloc[-1] == pytest.approx(q["aws_operating_income"].iloc[-4:].sum() / q["aws_revenue"].iloc[-4:].sum())
 
 
 def test_what_if_grid_covers_every_axis(ds, p):
-    cut = pf.landlord_cases(ds, p)[1]
-    grid = pf.what_if_grid(cut, [0.5, 0.9], [0.8, 1.0], [0.0, 0.1], [5, 6])
+    cut = landlord.landlord_cases(ds, p)[1]
+    grid = landlord.what_if_grid(cut, [0.5, 0.9], [0.8, 1.0], [0.0, 0.1], [5, 6])
     assert len(grid) == 16
     here = grid.query(
         "utilization == 0.9 and price_scale == 1.0 and residual_fraction == 0.1 and life_years == 5")
-    same = pf.landlord_outcomes([pf.landlord_cases(ds, p.replace(utilization=0.9))[1]]).iloc[0]
+    same = landlord.landlord_outcomes([landlord.landlord_cases(ds, p.replace(utilization=0.9))[1]]).iloc[0]
     assert here["npv"].item() == pytest.approx(same["npv"]) and here["irr_annual"].item() == pytest.approx(same["irr"])
-    heat = pf.irr_heatmap(cut)
-    assert len(heat) == len(pf.UTILIZATION_GRID) * len(pf.PRICE_SCALE_GRID)
+    heat = landlord.irr_heatmap(cut)
+    assert len(heat) == len(landlord.UTILIZATION_GRID) * len(landlord.PRICE_SCALE_GRID)
     at_u = heat[heat["utilization"] == 0.7].sort_values("price_scale")["irr_annual"].dropna()
     assert at_u.is_monotonic_increasing
 
@@ -301,7 +317,7 @@ def test_what_if_grid_covers_every_axis(ds, p):
 # --- 4. tenant; 5. system size ----------------------------------------------------------------------------
 
 def test_tenant_breakeven_by_hand(ds, p):
-    t = pf.tenant_rent_vs_buy(ds, p, [0.5, 1.0]).set_index(["option", "utilization"])
+    t = portfolio.tenant_rent_vs_buy(ds, p, [0.5, 1.0]).set_index(["option", "utilization"])
     for u in (0.5, 1.0):
         running = 8 * (POWER_H * u + HOSTING_H) * 730 + 39_800 / 12
         assert t.loc[("on-demand, pre-cut", u), "breakeven_months"] == pytest.approx(SERVER / (P5_PRE * u * 730 - running))
@@ -312,7 +328,7 @@ def test_tenant_breakeven_by_hand(ds, p):
 
 
 def test_system_cost_per_useful_hour_by_hand(ds, p):
-    s = pf.system_cost_per_useful_hour(ds, p, [0.25, 1.0]).set_index("utilization")
+    s = portfolio.system_cost_per_useful_hour(ds, p, [0.25, 1.0]).set_index("utilization")
     groq = 576 * 20_000 * crf(0.083, 5) / 8760
     gpu = SERVER * crf(0.083, 5) / 8760
     assert s.loc[1.0, "groq_system"] == pytest.approx(groq + 576 * 0.3 * 1.15 * 0.0892)
@@ -336,35 +352,35 @@ def test_tenant_utilization_moves_only_the_tenant_and_utilization_only_the_landl
     `tenant_utilization` the share of hours a tenant's own server is in use (rent versus buy, a self-run Groq or GPU
     system). Each moves its own results and none of the other's."""
     assert p["tenant_utilization"] == 0.8 and p["utilization"] == 0.7
-    landlord, everything_tenant = _split(pf.headline_results(ds, p))
+    landlord_items, everything_tenant = _split(portfolio_text.headline_results(ds, p))
     tenant = {k: v for k, v in everything_tenant.items() if not k.endswith("_full_use")}     # the others are at full use
-    assert len(landlord) == 25 and len(tenant) == 3 and len(everything_tenant) == 5
-    cases = pf.landlord_outcomes(pf.landlord_cases(ds, p))
-    # The tenant's parameter: the landlord's NPV and IRR (and every landlord headline) stay; the tenant's move.
+    assert len(landlord_items) == 25 and len(tenant) == 3 and len(everything_tenant) == 5
+    cases = landlord.landlord_outcomes(landlord.landlord_cases(ds, p))
+    # The tenant's parameter: the landlord_items's NPV and IRR (and every landlord_items headline) stay; the tenant's move.
     q = params.resolve({"tenant_utilization": 0.3}, ds)
-    landlord_q, tenant_q = _split(pf.headline_results(ds, q))
-    assert landlord_q == landlord
+    landlord_q, tenant_q = _split(portfolio_text.headline_results(ds, q))
+    assert landlord_q == landlord_items
     assert all(tenant_q[k] == everything_tenant[k] for k in everything_tenant if k.endswith("_full_use"))
-    pd.testing.assert_frame_equal(pf.landlord_outcomes(pf.landlord_cases(ds, q)), cases)
+    pd.testing.assert_frame_equal(landlord.landlord_outcomes(landlord.landlord_cases(ds, q)), cases)
     assert all(tenant_q[k][1] != tenant[k][1] for k in tenant)
     assert tenant_q["tenant_breakeven_months_post_cut"][1] > tenant["tenant_breakeven_months_post_cut"][1]
-    assert pf.tenant_rent_vs_buy(ds, q).equals(pf.tenant_rent_vs_buy(ds, p, 0.3))        # the default is the tenant's
-    assert pf.system_cost_per_useful_hour(ds, q).equals(pf.system_cost_per_useful_hour(ds, p, 0.3))
-    # The landlord's parameter: the landlord's NPV falls with fewer hours sold; the tenant's results stay.
+    assert portfolio.tenant_rent_vs_buy(ds, q).equals(portfolio.tenant_rent_vs_buy(ds, p, 0.3))        # the default is the tenant's
+    assert portfolio.system_cost_per_useful_hour(ds, q).equals(portfolio.system_cost_per_useful_hour(ds, p, 0.3))
+    # The landlord_items's parameter: the landlord_items's NPV falls with fewer hours sold; the tenant's results stay.
     r = params.resolve({"utilization": 0.4}, ds)
-    landlord_r, tenant_r = _split(pf.headline_results(ds, r))
+    landlord_r, tenant_r = _split(portfolio_text.headline_results(ds, r))
     assert tenant_r == everything_tenant
-    assert pf.tenant_rent_vs_buy(ds, r).equals(pf.tenant_rent_vs_buy(ds, p))
-    assert pf.system_cost_per_useful_hour(ds, r).equals(pf.system_cost_per_useful_hour(ds, p))
-    lower = pf.landlord_outcomes(pf.landlord_cases(ds, r))
+    assert portfolio.tenant_rent_vs_buy(ds, r).equals(portfolio.tenant_rent_vs_buy(ds, p))
+    assert portfolio.system_cost_per_useful_hour(ds, r).equals(portfolio.system_cost_per_useful_hour(ds, p))
+    lower = landlord.landlord_outcomes(landlord.landlord_cases(ds, r))
     assert (lower["npv"] < cases["npv"]).all() and (lower["irr"] < cases["irr"]).all()
-    assert landlord_r["npv_bought_at_cut"][1] < landlord["npv_bought_at_cut"][1]
+    assert landlord_r["npv_bought_at_cut"][1] < landlord_items["npv_bought_at_cut"][1]
 
 
 # --- 6. tokens; 7. NVAIE ----------------------------------------------------------------------------------
 
 def test_token_costs_by_hand(ds):
-    tokens = pf.token_costs(ds, pf.gpu_hour_prices(ds, 2.0)).set_index(["chip_id", "basis", "batch"])
+    tokens = portfolio.token_costs(ds, portfolio.gpu_hour_prices(ds, 2.0)).set_index(["chip_id", "basis", "batch"])
     assert tokens.loc[("h100-sxm", "on-demand, pre-cut (p5.48xlarge)", 1), "usd_per_million_tokens"] == pytest.approx(
         P5_PRE / 8 * 1e6 / (198.764 * 3600))
     assert tokens.loc[("h200", "on-demand (p5en.48xlarge)", 512), "usd_per_million_tokens"] == pytest.approx(
@@ -376,7 +392,7 @@ def test_token_costs_by_hand(ds):
 
 
 def test_nvaie_by_hand(p):
-    lic = pf.nvaie(p, {"pre": P5_PRE / 8, "post": P5_POST / 8})
+    lic = portfolio.nvaie(p, {"pre": P5_PRE / 8, "post": P5_POST / 8})
     assert lic["licensed_gpus"] == pytest.approx(1e9 / 4_500)
     assert lic["share_of_rent"]["post"] == pytest.approx(4_500 / 8760 / (P5_POST / 8))
     assert lic["share_of_rent"]["post"] > lic["share_of_rent"]["pre"]
@@ -387,7 +403,7 @@ def test_nvaie_by_hand(p):
 def test_headline_keys_reach_the_report(ds, p):
     """The committed notebook (which test_report checks a fresh build reproduces byte for byte) publishes the
     section, and the report renderer collects exactly these headline results from it."""
-    expected = {r["key"]: r for r in pf.headline_results(ds, p)}
+    expected = {r["key"]: r for r in portfolio_text.headline_results(ds, p)}
     assert {"aws_cost_per_h100_hour", "payback_month_bought_2023", "irr_bought_at_cut", "npv_bought_at_cut",
             "operating_margin_bought_at_cut", "aws_segment_operating_margin", "tenant_breakeven_months_post_cut",
             "nvidia_spend_share_latest_year"} <= set(expected)

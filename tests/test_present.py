@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from analysis.pipeline import page, report
-from analysis.views import present
+from analysis.views import chart_text, present
 from tests.conftest import ROOT
 
 
@@ -61,17 +61,17 @@ def test_description_states_axes_ranges_series_and_source():
 
 def test_description_reads_years_plainly_and_separates_values_that_hold_commas():
     frame = pd.DataFrame({"year": [2023.25, 2026], "usd": [1.5, 2500], "case": ["bought, launch", "bought, cut"]})
-    text = present.describe(alt.Chart(frame).mark_line().encode(x="year:Q", y="usd:Q", color="case:N").to_dict())
+    text = chart_text.describe(alt.Chart(frame).mark_line().encode(x="year:Q", y="usd:Q", color="case:N").to_dict())
     assert text == "Line chart of usd (1.5 to 2500) by year (2023.2 to 2026). Series: case (bought, launch; bought, cut)."
 
 
 def test_chart_data_is_the_plotted_rows_with_a_layer_column_for_several_datasets():
     frame = _shares()
     spec = _line(frame).to_dict()
-    columns, rows = present.chart_data(spec)
+    columns, rows = chart_text.chart_data(spec)
     assert pd.DataFrame(rows, columns=columns)[list(frame.columns)].equals(frame)
     rule = alt.Chart(pd.DataFrame({"y": [0.6]})).mark_rule().encode(y="y:Q")
-    columns, rows = present.chart_data(alt.layer(_line(frame), rule).to_dict())
+    columns, rows = chart_text.chart_data(alt.layer(_line(frame), rule).to_dict())
     assert columns[0] == "layer" and len(rows) == len(frame) + 1
     assert [r[0] for r in rows] == ["line 1"] * len(frame) + ["rule 2"]
 

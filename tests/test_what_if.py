@@ -10,8 +10,8 @@ import pytest
 
 from analysis.pipeline import page as page_module
 from analysis.pipeline import report
-from analysis.data import params
-from analysis.models import outlook, portfolio
+from analysis.data import grids, params
+from analysis.models import landlord, outlook, rent
 from analysis.pipeline.runner import NOTEBOOK_DIR
 from analysis.views.present import WHAT_IF_MIMETYPE, fmt, payback_text
 from tests.browser import offline_page
@@ -23,19 +23,19 @@ def defaults(ds):
 
 
 def test_control_values_hold_the_run_value_in_range_and_type(schema):
-    life = params.what_if_values(schema["depreciation_life_years"], 8)
+    life = grids.what_if_values(schema["depreciation_life_years"], 8)
     assert life == [5, 6, 8] and all(isinstance(v, int) for v in life)
-    ceiling = params.what_if_values(schema["trainium_ceiling"], 0.45)
+    ceiling = grids.what_if_values(schema["trainium_ceiling"], 0.45)
     assert ceiling == sorted(ceiling) and 0.45 in ceiling and ceiling[0] == schema["trainium_ceiling"].low
-    scale = params.what_if_values(schema["capex_growth_scale"], 1.1, n=3)     # no sourced range: its allowed range
+    scale = grids.what_if_values(schema["capex_growth_scale"], 1.1, n=3)     # no sourced range: its allowed range
     assert scale == [schema["capex_growth_scale"].minimum, 1.0, 1.1, schema["capex_growth_scale"].maximum]
 
 
 def test_control_values_step_at_round_values():
     """Between the range's ends a slider steps at multiples of 1, 2, 2.5 or 5 times a power of ten."""
-    assert params.round_steps(0.8, 1.25, 5) == [0.8, 0.9, 1.0, 1.1, 1.2, 1.25]
-    assert params.round_steps(0.5, 2.0, 7) == [0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0]
-    assert params.round_steps(0.3, 0.85, 5) == [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85]
+    assert grids.round_steps(0.8, 1.25, 5) == [0.8, 0.9, 1.0, 1.1, 1.2, 1.25]
+    assert grids.round_steps(0.5, 2.0, 7) == [0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0]
+    assert grids.round_steps(0.3, 0.85, 5) == [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85]
 
 
 def _payloads():
@@ -75,15 +75,15 @@ def test_what_if_charts_fit_their_lines_steps_are_round_and_capex_growth_reads_r
 
 
 def test_landlord_grid_points_equal_the_full_pipeline(ds, schema, defaults):
-    axes = portfolio.what_if_axes(schema, defaults)
-    grid = portfolio.what_if(ds, defaults, axes)
+    axes = landlord.what_if_axes(schema, defaults)
+    grid = landlord.what_if(ds, defaults, axes)
     assert len(grid) == 2 * len(axes["utilization"]) * len(axes["rental_price_decline_per_year"]) \
         * len(axes["residual_value_fraction"]) * len(axes["depreciation_life_years"])
     for point in ({}, {"utilization": 0.3, "rental_price_decline_per_year": axes["rental_price_decline_per_year"][-1],
                        "residual_value_fraction": 0.3, "depreciation_life_years": 6}):
         p = defaults.replace(**point)
-        cases = portfolio.landlord_outcomes(portfolio.landlord_cases(ds, params.resolve(point, ds), portfolio.REALIZED))
-        rows = grid[(grid[list(portfolio.WHAT_IF_AXES)] == [p[n] for n in portfolio.WHAT_IF_AXES]).all(axis=1)]
+        cases = landlord.landlord_outcomes(landlord.landlord_cases(ds, params.resolve(point, ds), rent.REALIZED))
+        rows = grid[(grid[list(landlord.WHAT_IF_AXES)] == [p[n] for n in landlord.WHAT_IF_AXES]).all(axis=1)]
         assert list(rows["case"]) == list(cases["case"])
         assert rows["npv"].to_numpy() == pytest.approx(cases["npv"].to_numpy(), nan_ok=True)
         assert rows["irr_annual"].to_numpy() == pytest.approx(cases["irr"].to_numpy(), nan_ok=True)
@@ -150,19 +150,19 @@ def test_moving_a_control_shows_the_python_value_of_that_grid_point(page, ds, sc
     with offline_page() as off:
         off.page.goto(page.as_uri())
         off.page.wait_for_function("document.querySelectorAll('.what-if-chart svg.marks').length === 2", timeout=30000)
-        landlord = off.page.query_selector("section[data-what-if='what-if-landlord']")
-        _move(landlord, "utilization", 0.4)
-        shown = _move(landlord, "depreciation_life_years", 6)
+        section = off.page.query_selector("section[data-what-if='what-if-landlord']")
+        _move(section, "utilization", 0.4)
+        shown = _move(section, "depreciation_life_years", 6)
         p = _set_values(shown["command"], ds)
         assert (p["utilization"], p["depreciation_life_years"]) == (0.4, 6)
-        expected = portfolio.landlord_outcomes(portfolio.landlord_cases(ds, p, portfolio.REALIZED))
+        expected = landlord.landlord_outcomes(landlord.landlord_cases(ds, p, rent.REALIZED))
         assert shown["rows"] == [[r.case, fmt(r.npv, "USD"), fmt(r.irr, "fraction"), payback_text(r.payback_month, 6)]
                                  for r in expected.itertuples()]
         life = schema["depreciation_life_years"]
         assert shown["description"].startswith("At ") and f"{life.title} {fmt(6, life.unit)}" in shown["description"]
         assert all(f"NPV per H100 {fmt(r.npv, 'USD')}" in shown["description"] for r in expected.itertuples())
         axis = shown["y_axis"]
-        assert _move(landlord, "utilization", 0.7)["y_axis"] == axis            # the axis stays, the line moves
+        assert _move(section, "utilization", 0.7)["y_axis"] == axis            # the axis stays, the line moves
         assert shown["dashes"] >= 1 and shown["rules"] >= 1                    # default (dashed) and the chosen value
 
         erosion = off.page.query_selector("section[data-what-if='what-if-erosion']")

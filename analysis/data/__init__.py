@@ -20,7 +20,7 @@ from analysis.data.vocab import FILE_NAME, evidence_ids, shorten  # noqa: F401 (
 from analysis.errors import DataError
 
 PACKAGE_DATA_DIR = Path(__file__).resolve().parents[2] / "data"
-#: The locked forecast releases (analysis.forecasts), which section 3 scores.
+#: The locked forecast releases (analysis.models.forecasts), which section 3 scores.
 FORECASTS_DIR = Path(__file__).resolve().parents[2] / "forecasts"
 MANIFEST = "MANIFEST.sha256"
 DATA_DIR_ENV = "ANALYSIS_DATA_DIR"

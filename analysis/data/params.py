@@ -2,41 +2,37 @@
 
 The schema lives in data/parameters.csv (validated and checksummed like every data file).
 Notebooks, the CLI and scenario files all go through `resolve()`, which returns a `Params`: every parameter as a
-typed attribute (`p.ai_share`), generated from the schema into analysis/data/parameter_types.py (`types_module`;
-types only, every default stays in the CSV), and a read-only mapping (`p["ai_share"]`, `dict(p)`).
+typed attribute (`p.ai_share`), generated from the schema into analysis/data/parameter_types.py
+(`analysis.data.schema_export`; types only, every default stays in the CSV), and a read-only mapping
+(`p["ai_share"]`, `dict(p)`).
 """
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 import difflib
-import keyword
 import math
-import os
 import re
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, NamedTuple, cast
 
 from analysis.data import Dataset, load_dataset, shorten
 from analysis.data.memo import per_dataset
 from analysis.data.parameter_types import ParameterFields
+from analysis.data.vocab import NUMBER
 from analysis.errors import DataError, ParameterError
 
 #: A parameter's value: float and int parameters are numbers, date, quarter and str parameters text.
 Value = float | int | str
 #: The Python type of each schema type (data/parameters.csv column `type`).
 PYTHON_TYPES = {"float": "float", "int": "int", "str": "str", "date": "str", "quarter": "str"}
-TYPES_FILE = Path(__file__).with_name("parameter_types.py")
 TYPES_COMMAND = "python -m analysis params --format python --write"
 
 QUARTER_PATTERN = re.compile(r"(\d{4})Q([1-4])", re.ASCII)
 DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 #: Numbers as text: ASCII digits only (no Unicode digits, no `10_000`), at most MAX_NUMBER_TEXT characters.
 INT_PATTERN = re.compile(r"[+-]?\d+", re.ASCII)
-FLOAT_PATTERN = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", re.ASCII)
 MAX_NUMBER_TEXT = 40
 #: Rules across parameters: (names, test on their values, what is expected).
 CONSTRAINTS = (
@@ -55,7 +51,8 @@ def _quarters_with_amazon_capex(dataset: Dataset) -> list[str]:
 def _quarters_with_an_h100_price(dataset: Dataset) -> list[str]:
     """Quarters of the years with an Epoch AI H100 price (the landlord's purchase cost)."""
     specs = dataset["accelerator_specs"]
-    rows = specs[(specs["chip_id"] == "h100-sxm") & (specs["metric"] == "price") & (specs["source_id"] == "epoch-ai-chip-counts")]
+    rows = specs[(specs["chip_id"] == "h100-sxm") & (specs["metric"] == "price")
+                 & (specs["source_id"] == "epoch-ai-chip-counts")]
     return [f"{year}Q{q}" for year in sorted(rows["as_of"]) for q in range(1, 5)]
 
 
@@ -82,7 +79,8 @@ DATA_RULES = (
     ("as_of", _data_span, "a date within the data's span, from the first year of financials.csv to the last "
                           "forecast year of capex_outlook.csv"),
     ("focus_quarter", _quarters_with_amazon_capex, "a quarter with Amazon gross capex in financials.csv"),
-    ("gpu_purchase_quarter", _quarters_with_an_h100_price, "a quarter of a year with an Epoch AI H100 price in accelerator_specs.csv"),
+    ("gpu_purchase_quarter", _quarters_with_an_h100_price,
+     "a quarter of a year with an Epoch AI H100 price in accelerator_specs.csv"),
 )
 
 
@@ -129,7 +127,7 @@ class Parameter:
             if isinstance(value, bool):
                 raise bad
             if isinstance(value, str):
-                pattern = INT_PATTERN if self.type == "int" else FLOAT_PATTERN
+                pattern = INT_PATTERN if self.type == "int" else NUMBER
                 if len(value) > MAX_NUMBER_TEXT or not pattern.fullmatch(value):
                     raise bad
                 value = int(value) if self.type == "int" else float(value)
@@ -206,7 +204,8 @@ class Rules:
             if name not in self.schema:
                 close = difflib.get_close_matches(str(name), self.schema, n=3)
                 hint = f"did you mean {', '.join(close)}? " if close else ""
-                raise ParameterError(f"unknown parameter {shorten(name)}; {hint}`python -m analysis params` lists them all")
+                raise ParameterError(f"unknown parameter {shorten(name)}; {hint}`python -m analysis params` lists "
+                                     "them all")
             values[name] = self.schema[name].coerce(value)
         for names, holds, expected in CONSTRAINTS:
             if not holds(*(values[n] for n in names)):
@@ -238,8 +237,9 @@ class Params(ParameterFields, Mapping[str, Value]):
         """The Params of already validated `values` (every generated field, and any extra parameter)."""
         missing = [name for name in _FIELDS if name not in values]
         if missing:
-            raise DataError(f"parameters.csv: no parameter {', '.join(missing)}, which analysis/data/parameter_types.py "
-                            f"declares (after a deliberate edit of the schema, run `{TYPES_COMMAND}`)")
+            raise DataError(f"parameters.csv: no parameter {', '.join(missing)}, which "
+                            "analysis/data/parameter_types.py declares (after a deliberate edit of the schema, run "
+                            f"`{TYPES_COMMAND}`)")
         fields: dict[str, Any] = {name: values[name] for name in _FIELDS}     # validated: each of its field's type
         made = cls(**fields)
         object.__setattr__(made, "_extra", {k: v for k, v in values.items() if k not in _FIELD_SET})
@@ -297,9 +297,9 @@ def _rules(dataset: Dataset) -> Rules:
     table = schema(dataset)
     for name, field in ((f.name, f.type) for f in dataclasses.fields(ParameterFields)):
         if name in table and PYTHON_TYPES[table[name].type] != field:
-            raise DataError(f"{dataset.directory / 'parameters.csv'}: parameter '{name}' is of type {table[name].type}, "
-                            f"but analysis/data/parameter_types.py declares {field} (after a deliberate edit of the "
-                            f"schema, run `{TYPES_COMMAND}`)")
+            raise DataError(f"{dataset.directory / 'parameters.csv'}: parameter '{name}' is of type "
+                            f"{table[name].type}, but analysis/data/parameter_types.py declares {field} (after a "
+                            f"deliberate edit of the schema, run `{TYPES_COMMAND}`)")
     return Rules(table, _data_rule_values(dataset))
 
 
@@ -332,76 +332,3 @@ def quarter_of(date: str) -> str:
     """Calendar quarter label YYYYQn of an ISO date."""
     day = dt.date.fromisoformat(date)
     return f"{day.year:04d}Q{(day.month - 1) // 3 + 1}"
-
-
-def what_if_values(param: Parameter, value, n: int = 5, points=None) -> list:
-    """The values of one what-if control: `points` if given, else `n` evenly spaced over the parameter's sourced
-    low-high range (its allowed range if it has none; every integer in it for an integer), plus the run's own
-    `value`; sorted, rounded to 4 decimals, in the parameter's type (each a valid `--set` value)."""
-    if points is None:
-        lo, hi = (param.low, param.high) if param.low is not None else (param.minimum, param.maximum)
-        if lo is None or hi is None:
-            raise ValueError(f"parameter '{param.name}' is not a number: it has no range for what-if values")
-        points = range(math.ceil(lo), math.floor(hi) + 1) if param.type == "int" else round_steps(lo, hi, n)
-    return sorted({param.coerce(round(float(v), 4)) for v in points} | {value})
-
-
-def round_steps(lo: float, hi: float, n: int) -> list[float]:
-    """About `n` values from `lo` to `hi` at a round step (1, 2, 2.5 or 5 times a power of ten): the multiples of the
-    step within the range, the range's ends included when they are not multiples (0.8-1.25 in about 5 gives 0.8, 0.9,
-    1.0, 1.1, 1.2, 1.25), so a slider reads 0.9, 1.0, 1.1 rather than 0.9125, 1.025, 1.1375."""
-    raw = (hi - lo) / max(n - 1, 1)
-    power = 10.0 ** math.floor(math.log10(raw))
-    step = min((m * power for m in (1, 2, 2.5, 5, 10)),
-               key=lambda s: (abs(math.floor(hi / s + 1e-9) - math.ceil(lo / s - 1e-9) + 1 - n), -s))
-    inner = [k * step for k in range(math.ceil(lo / step - 1e-9), math.floor(hi / step + 1e-9) + 1)]
-    return sorted({round(v, 10) for v in [lo, *inner, hi]})
-
-
-def describe(schema: dict[str, Parameter], declared_by: dict[str, list[str]]) -> list[dict]:
-    """The schema as plain data for tools (`params --format json`), in schema order; `declared_by` maps a parameter
-    to the notebooks that declare it. Missing bounds and ranges are null, choices a (possibly empty) list."""
-    return [{"name": p.name, "type": p.type, "unit": p.unit, "default": p.default, "min": p.minimum, "max": p.maximum,
-             "choices": list(p.choices), "low": p.low, "high": p.high, "distribution": p.distribution,
-             "label": p.title, "description": p.description, "rationale": p.rationale, "source": p.source_id,
-             "confidence": p.confidence, "notebooks": declared_by.get(p.name, [])} for p in schema.values()]
-
-
-def types_module(schema: dict[str, Parameter]) -> str:
-    """The text of analysis/data/parameter_types.py: one typed field per parameter of `schema`, in schema order, with
-    its unit; no value (defaults, bounds and sources stay in data/parameters.csv)."""
-    for p in schema.values():
-        if not p.name.isidentifier() or keyword.iskeyword(p.name) or p.name in RESERVED:
-            raise DataError(f"parameters.csv: parameter '{p.name}' cannot be an attribute of Params (a Python keyword "
-                            "or a name Params uses itself); rename it")
-    fields = "".join(f"    {p.name}: {PYTHON_TYPES[p.type]}  # {p.unit}\n" for p in schema.values())
-    return (f'''"""The parameters of data/parameters.csv with their Python types: the fields of `analysis.data.params.Params`.
-
-Generated from the schema by `{TYPES_COMMAND}` (do not edit; tests/test_params.py
-checks that it matches data/parameters.csv). Types only: every default, bound and source lives in
-data/parameters.csv.
-"""
-from __future__ import annotations
-
-from dataclasses import dataclass
-
-
-@dataclass(frozen=True, eq=False)
-class ParameterFields:
-    """One field per parameter, in the order of data/parameters.csv (comment: its unit)."""
-
-{fields}''')
-
-
-def write_types(schema: dict[str, Parameter], path: Path = TYPES_FILE) -> Path:
-    """Write `types_module(schema)` to `path` atomically (a failed run leaves the old file)."""
-    text = types_module(schema)
-    fd, partial = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(partial, path)
-    except BaseException:
-        Path(partial).unlink(missing_ok=True)
-        raise
-    return path

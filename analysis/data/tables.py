@@ -5,7 +5,6 @@ read the build's validated snapshot instead (see `analysis.data`) and never impo
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +14,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from analysis.data.vocab import (CLAIM_TYPES, CONFIDENCE, CONTROL_CHARACTERS, FISCAL_PERIOD, ISO_DATE, MAX_TEXT,
-                                 PARTIAL_DATE, QUARTER, REPORT_OWNER, STANDALONE_NUMBER, UNITS, VERDICTS,
+                                 NUMBER, PARTIAL_DATE, QUARTER, REPORT_OWNER, STANDALONE_NUMBER, UNITS, VERDICTS,
                                  evidence_ids, shorten)
 from analysis.errors import DataError
 
@@ -31,7 +30,6 @@ def _number(*checks, nullable=False):
 #: The chip makers of Epoch AI's owner files (the `Chip manufacturer` column; Google for its TPUs).
 EPOCH_VENDORS = ["Nvidia", "Amazon", "AMD", "Google"]
 #: A number cell: ASCII digits, as `--set` takes them (float() would also take "١٠", " 5 " or "nan").
-ASCII_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", re.ASCII)
 NON_EMPTY = pa.Check.str_length(min_value=1, error="must not be empty")
 PROVENANCE = {
     "source_id": _text(NON_EMPTY),
@@ -316,7 +314,7 @@ def _read_table(directory: Path, name: str) -> pd.DataFrame:
     numeric = [c for c, col in schema.columns.items() if col.dtype.type in (float, "float64") or str(col.dtype) == "float64"]
     for column in [c for c, col in schema.columns.items() if str(col.dtype) in ("float64", "int64") and c in raw]:
         for index, value in raw[column].items():
-            if value and not ASCII_NUMBER.fullmatch(value):
+            if value and not NUMBER.fullmatch(value):
                 raise DataError(f"{path}, line {index + 2}, column '{column}': expected a number, got "
                                 f"{shorten(value)} (ASCII digits, e.g. 1250, 0.5 or 1e-3)")
     for column in numeric:

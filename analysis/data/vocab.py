@@ -36,6 +36,9 @@ MAX_TEXT = 1000
 #: A manifest entry: a plain file name in the data folder, never a path.
 FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\.csv", re.ASCII)
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+#: A plain decimal number as text ("-1.5", ".5", "2e-3"; ASCII digits only: no "½", no Arabic-Indic digits, no
+#: "inf" or "nan"): what a data cell, a parameter value, a hub value and a spreadsheet cell may hold as a number.
+NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", re.ASCII)
 
 
 def evidence_ids(cell: str) -> list[str]:

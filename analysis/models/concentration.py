@@ -1,4 +1,4 @@
-"""An independent check of the owners' Nvidia spend (analysis.owners): against Nvidia's own disclosures of customer
+"""An independent check of the owners' Nvidia spend (analysis.models.owners): against Nvidia's own disclosures of customer
 concentration (data/nvidia_customers.csv: customers at 10% or more of its revenue, and the cloud providers' share of
 Data Center revenue) and against Epoch AI's cumulative totals (data/epoch_cumulative.csv).
 

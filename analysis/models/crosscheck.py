@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 
 from analysis.data.params import Params
-from analysis.data.units import fmt
 
 
 def panel(published: pd.DataFrame, ours: Mapping[str, float]) -> pd.DataFrame:
@@ -33,7 +32,8 @@ def panel(published: pd.DataFrame, ours: Mapping[str, float]) -> pd.DataFrame:
         "check_id": published["check_id"], "description": published["description"],
         "compares_with": published["compares_with"], "unit": published["unit"],
         "ours": values, "theirs": published["published_value"], "ratio": ratio,
-        "fold": np.maximum(ratio, 1 / ratio), "basis": published["basis"], "why_they_differ": published["why_they_differ"],
+        "fold": np.maximum(ratio, 1 / ratio), "basis": published["basis"],
+        "why_they_differ": published["why_they_differ"],
         "source_id": published["source_id"],
     }).reset_index(drop=True)
 
@@ -58,17 +58,6 @@ def agreement(table: pd.DataFrame) -> dict[str, int]:
             "not_comparable": int((table["basis"] == "not comparable").sum())}
 
 
-def agreement_text(table: pd.DataFrame) -> str:
-    """The panel's verdict in words: agreement among independent figures and the largest independent disagreement."""
-    counts = agreement(table)
-    worst = largest_disagreement(table[table["basis"] == "independent"])
-    return (f"{counts['agree']} of {counts['independent']} independent, comparable figures agree within 25%. "
-            f"{counts['consistency']} rows compare the report with its own input (consistency checks: they agree by "
-            f"construction) and {counts['not_comparable']} differ in scope or definition; both are shown and not counted. "
-            f"The largest independent disagreement: {worst['description']} — ours {fmt(worst['ours'], worst['unit'])} against "
-            f"{fmt(worst['theirs'], worst['unit'])}, {worst['fold']:.1f} times apart. {worst['why_they_differ']}")
-
-
 def largest_disagreement(table: pd.DataFrame) -> pd.Series:
     """The panel row whose two figures are furthest apart (largest fold difference)."""
     return cast(pd.Series, table.loc[cast(int, table["fold"].idxmax())])   # one row: the panel's rows are numbered
@@ -84,14 +73,14 @@ def our_values(ds, p: Params, schema: dict, result: dict) -> dict[str, float]:
     """The report's figure for each `compares_with` key of data/cross_checks.csv, computed by the section
     pipelines (`result` = section 3's `outlook.run`). Landlord figures use the first case (bought at launch
     prices) unless the published figure is dated at another time, as each line says."""
-    from analysis.models import capex, fleet, finance, outlook, portfolio  # the sections this panel draws on
+    from analysis.models import capex, fleet, finance, h100, landlord, outlook, rent  # the models this panel draws on
 
-    launch, at_cut = portfolio.landlord_cases(ds, p)
+    launch, at_cut = landlord.landlord_cases(ds, p)
     revenue_4y = float(finance.HOURS_PER_MONTH * launch.utilization * launch.price[:FOUR_YEARS_MONTHS].sum())
-    gpu_price = portfolio.h100_price(ds, launch.start.year)
-    cut = portfolio.landlord_outcomes([at_cut]).iloc[0]
+    gpu_price = h100.h100_price(ds, launch.start.year)
+    cut = landlord.landlord_outcomes([at_cut]).iloc[0]
     life_revenue = finance.HOURS_PER_MONTH * at_cut.utilization * at_cut.price[:at_cut.life_months].sum()
-    rates = portfolio.p5_rates(ds)
+    rates = h100.p5_rates(ds)
     central = result["central"]
     purchases = outlook.observed_purchases(ds, p)
     last = result["model"].observed.years[-1]
@@ -104,13 +93,15 @@ def our_values(ds, p: Params, schema: dict, result: dict) -> dict[str, float]:
         * SEQUOIA_ENERGY_AND_BUILDINGS * SEQUOIA_END_USER_MARGIN,
         # Revenue the landlord needs over the life (break-even price path) per dollar of GPU, bought at the cut, with
         # Sequoia's end-user margin applied as Cahn does (his x4 includes it).
-        "revenue_needed_per_gpu_dollar": float(cut["breakeven_price_scale"] * life_revenue / portfolio.h100_price(ds, at_cut.start.year))
-        * SEQUOIA_END_USER_MARGIN,
-        "aws_cost_per_h100_hour": float(cast(float, portfolio.cost_per_gpu_hour(at_cut).set_index("component").loc["total", "full_use"])),
+        "revenue_needed_per_gpu_dollar": float(cut["breakeven_price_scale"] * life_revenue
+                                               / h100.h100_price(ds, at_cut.start.year)) * SEQUOIA_END_USER_MARGIN,
+        "aws_cost_per_h100_hour": float(cast(float, landlord.cost_per_gpu_hour(at_cut).set_index("component")
+                                             .loc["total", "full_use"])),
         "breakeven_price_after_cut": float(cut["breakeven_price_scale"] * cut["mean_price"]),
         # The published cost sheet is dated August 2024: the all-in capex at Epoch's 2024 H100 price.
-        "capex_per_h100_usd": float(fleet.all_in_capex(ds, portfolio.h100_price(ds, 2024), p)),
-        "landlord_mean_price_before_cut": float(portfolio.blended_price(rates["on-demand, pre-cut"], rates["Capacity Blocks"], p)),
+        "capex_per_h100_usd": float(fleet.all_in_capex(ds, h100.h100_price(ds, 2024), p)),
+        "landlord_mean_price_before_cut": float(rent.blended_price(rates["on-demand, pre-cut"],
+                                                                   rates["Capacity Blocks"], p)),
         "rental_revenue_per_h100_4y": revenue_4y,
         "asic_share_of_amazon_spend_2026": float(central.loc[2026, "asic_spend_share"]),
         "trainium_compute_share_2024": float(central.loc[2024, "compute_share_trainium"]),

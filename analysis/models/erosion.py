@@ -1,15 +1,15 @@
 """Nvidia vs challengers in AWS accelerator spend: observed years as data, a forecast for the years after.
 
-Pure computation; every input is an argument (analysis.outlook builds them from data/ and the parameters).
+Pure computation; every input is an argument (analysis.models.outlook builds them from data/ and the parameters).
 
 * Time convention. A year's share is the share of that calendar year's additions (the sum of its quarters). Smooth
   curves are evaluated at mid-year, t = year + 0.5, and the last observed year anchors them at its own mid-year.
 * Observed years (`Observed`): capex (filings) is exact; spend and compute by vendor are draws of the data
-  (analysis.observed: Epoch AI's unit band x chip prices), row 0 being the central estimate. The input
+  (analysis.models.observed: Epoch AI's unit band x chip prices), row 0 being the central estimate. The input
   `observed_data` (an `ObservedIndex`) picks a row per draw, so each draw's past is one realisation of the data.
 * Forecast years, per draw, calibrated on that draw's last observed year (the forecast starts where its past ends):
   - capex_t = capex_{t-1} x growth_t, each year's growth drawn around its outlook row with the spread of Amazon's
-    own history (analysis.paths): the level is a random walk in log space;
+    own history (analysis.models.volatility): the level is a random walk in log space;
   - the share of capex that buys chips is a random walk in the log-odds of its fraction of `chip_share_bound` (the
     most chips could take: all of capex buying AI clusters), starting from the draw's last observed share x
     `accelerator_share_change`, one step `chip_share_step_<year>` per forecast year; accelerator spend = capex x share;

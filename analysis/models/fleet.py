@@ -174,19 +174,27 @@ def spend_and_compute(ds: Dataset, trainium_unit_cost_usd: float) -> pd.DataFram
     return vendor_shares(yearly(spend), yearly(additions(ds, "h100e")), incumbent_epoch_vendor(ds))
 
 
-#: The server price sources price 2023 systems (SemiAnalysis, May 2023; the essay, early 2024), 8 GPUs each.
+#: The server price sources price 2023 systems (SemiAnalysis, May 2023; the essay, early 2024).
 SERVER_PRICE_YEAR = 2023
-GPUS_PER_H100_SERVER = 8
-
-
-#: The chip of the one sourced server price (`h100_server_price_usd`: an 8 x H100 SXM server).
+#: The chip of the one sourced server price (`h100_server_price_usd`: an H100 SXM server).
 SERVER_PRICE_CHIP = "h100-sxm"
+#: The AWS instance that is one such server (its GPU count in instances.csv is the server's); section 2's landlord
+#: rents it out.
+H100_SERVER_INSTANCE = "p5.48xlarge"
+
+
+@per_dataset
+def gpus_per_server(ds: Dataset) -> int:
+    """GPUs in one H100 server: the accelerator count of H100_SERVER_INSTANCE in instances.csv."""
+    inst = ds["instances"]
+    return int(inst.loc[inst["instance_type"] == H100_SERVER_INSTANCE, "accelerator_count"].iloc[0])
 
 
 def server_factor(ds: Dataset, p: Params) -> float:
-    """Cost of a server per accelerator over the chip's price, from one sourced price: an 8-GPU H100 server
-    (`h100_server_price_usd`) / 8 over Epoch AI's H100 price of the same year. Applied to every chip's price."""
-    return p.h100_server_price_usd / GPUS_PER_H100_SERVER / epoch_price(ds, SERVER_PRICE_CHIP, SERVER_PRICE_YEAR)
+    """Cost of a server per accelerator over the chip's price, from one sourced price: an H100 server
+    (`h100_server_price_usd`) / its GPU count (gpus_per_server) over Epoch AI's H100 price of the same year. Applied
+    to every chip's price."""
+    return p.h100_server_price_usd / gpus_per_server(ds) / epoch_price(ds, SERVER_PRICE_CHIP, SERVER_PRICE_YEAR)
 
 
 def all_in_capex(ds: Dataset, chip_price_usd, p: Params):

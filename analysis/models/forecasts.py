@@ -7,7 +7,7 @@
   `forecasts/MANIFEST.sha256` lists every release's checksum; a release is written once and never edited
   (tests/test_forecasts.py checks the files against the manifest and the manifest against its git history).
 * The track record scores every release's forecasts (horizon >= 1) whose outcome `data/` now holds: the error of the
-  median, whether the 90% interval (p5-p95) held the outcome, CRPS and weighted interval score (analysis.scoring)
+  median, whether the 90% interval (p5-p95) held the outcome, CRPS and weighted interval score (analysis.models.scoring)
   for quantiles, Brier score for binary targets; beside two baselines: persistence (the release's own horizon-0
   value carried forward) and an outside view where data/cross_checks.csv holds a comparable published figure
   (OUTSIDE_VIEWS). An unresolved target says when its outcome is expected.
@@ -16,14 +16,10 @@
 """
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 import math
 import re
-import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
@@ -33,19 +29,20 @@ from analysis import data
 from analysis.data import params
 from analysis.models import outlook, scoring
 from analysis.data import Dataset
-from analysis.errors import UserError
+from analysis.data.releases import FORECAST_COLUMNS
+# The locked folder's names, reached through this module by analysis.models.hub until the branches of issue 29 merge.
+from analysis.data.releases import MANIFEST, ReleaseError, check_date, check_locked, check_version  # noqa: F401
+from analysis.data.releases import manifest_entries, read_original  # noqa: F401
 
 FORECASTS_DIR = data.FORECASTS_DIR
-MANIFEST = "MANIFEST.sha256"
-VERSION = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}", re.ASCII)
 QUANTILE_LEVELS = (0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95)
 #: Central intervals of the weighted interval score: alpha -> (lower level, upper level).
 INTERVALS = {0.1: (0.05, 0.95), 0.2: (0.10, 0.90), 0.5: (0.25, 0.75)}
-FORECAST_COLUMNS = ("release", "forecast_date", "reconstructed", "model_id", "data_version", "target", "unit", "year",
-                    "horizon", "output_type", "output_type_id", "value", "resolution_source", "resolution_date")
 EPOCH_SOURCE = ("Epoch AI's unit estimates x chip prices at the default parameters (data/epoch_fleet.csv, "
-                "data/accelerator_specs.csv; analysis.outlook.observed_run, central estimate)")
-CAPEX_SOURCE = "Amazon's 10-K/10-Q: purchases of property and equipment, four quarters (data/financials.csv capex_gross)"
+                "data/accelerator_specs.csv; analysis.models.outlook.observed_run, "
+                "central estimate)")
+CAPEX_SOURCE = ("Amazon's 10-K/10-Q: purchases of property and equipment, four quarters "
+                "(data/financials.csv capex_gross)")
 
 
 @dataclass(frozen=True)
@@ -72,8 +69,6 @@ BINARY = {"asic_share_of_spend_above_25pct": ("asic_share_of_spend", 0.25),
 OUTSIDE_VIEWS = {"asic_share_of_spend": "asic_share_of_amazon_spend_{year}"}
 
 
-class ReleaseError(UserError):
-    """A release that cannot be written or read (exit status 2)."""
 
 
 @dataclass(frozen=True)
@@ -131,86 +126,21 @@ def release_table(draws: Draws, release: str, forecast_date: str, model_id: str,
     return table[list(FORECAST_COLUMNS)]
 
 
-# --- the locked folder ---------------------------------------------------------------------------------------
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-#: Manifest names that may be listed again (the hub's configuration gains a round per release); the last line holds.
-REWRITABLE = re.compile(r"hub-config/[a-z-]+\.json")
-LISTED_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}(/[a-z0-9][a-z0-9._-]{0,99}){0,2}", re.ASCII)
 
 
-def manifest_entries(folder: Path) -> dict[str, str]:
-    """File name (a path inside the folder) -> checksum listed in the folder's manifest (empty when there is none).
-    A name is listed once, except hub-config files (REWRITABLE), whose last line holds."""
-    path = Path(folder) / MANIFEST
-    if not path.is_file():
-        return {}
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ReleaseError(f"{path}: not UTF-8 text (byte {exc.start})") from None
-    entries: dict[str, str] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
-        digest, _, name = line.partition("  ")
-        if (not re.fullmatch(r"[0-9a-f]{64}", digest) or not LISTED_NAME.fullmatch(name) or ".." in name
-                or (name in entries and not REWRITABLE.fullmatch(name))):
-            raise ReleaseError(f"{path}, line {number}: expected '<sha256>  <file name>' once per file")
-        entries[name] = digest
-    return entries
 
 
-def _files(folder: Path) -> set[str]:
-    """Every file below `folder` but the manifest, as a path relative to it."""
-    if not folder.is_dir():
-        return set()
-    return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if not p.is_dir()} - {MANIFEST}
 
 
-def check_locked(folder: Path) -> list[str]:
-    """What breaks the lock of a forecasts folder: a file not in the manifest, a listed file missing or changed."""
-    folder = Path(folder)
-    listed = manifest_entries(folder)
-    present = _files(folder)
-    problems = [f"{name}: not in {MANIFEST} (write releases with `python -m analysis release`)"
-                for name in sorted(present - set(listed))]
-    for name, digest in listed.items():
-        if name not in present:
-            problems.append(f"{name}: listed in {MANIFEST} but missing")
-        elif _sha256(folder / name) != digest:
-            problems.append(f"{name}: changed after its release (checksum differs from {MANIFEST})")
-    return problems
 
 
-def check_version(version: str) -> str:
-    """A release name: lower-case letters, digits, '.', '_' and '-' (never a path)."""
-    if not VERSION.fullmatch(version) or version.upper().startswith("MANIFEST"):
-        raise ReleaseError(f"release {version!r}: a version is lower-case letters, digits, '.', '_' or '-' "
-                           "(at most 64, e.g. 2026.12), not a path")
-    return version
 
 
-def check_date(text: str) -> str:
-    """An ISO date (YYYY-MM-DD)."""
-    try:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text, re.ASCII):
-            return dt.date.fromisoformat(text).isoformat()
-    except ValueError:
-        pass
-    raise ReleaseError(f"--forecast-date {text!r}: expected a date YYYY-MM-DD")
 
 
-def read_original(folder: Path, name: str) -> pd.DataFrame:
-    """A release file in the original format (FORECAST_COLUMNS), as `release` wrote them before the hub; the hub holds
-    their conversion (analysis.models.hub), and the originals stay locked beside it."""
-    frame = pd.read_csv(Path(folder) / name, dtype={"output_type_id": str, "release": str}, keep_default_na=False,
-                        na_values={"value": [""]})
-    missing = set(FORECAST_COLUMNS) - set(frame.columns)
-    if missing:
-        raise ReleaseError(f"{name}: not a release (missing column {sorted(missing)[0]})")
-    return frame
+
 
 
 # --- the track record ----------------------------------------------------------------------------------------
@@ -313,7 +243,8 @@ def track_record(releases: pd.DataFrame, found: dict, outside: dict, excluded: d
     inputs post-date the release): such rows show the outcome but no score."""
     excluded = excluded or {}
     rows = []
-    groups = cast(Iterable[tuple[tuple[str, str, int], pd.DataFrame]], releases.groupby(["release", "target", "year"], sort=True))
+    groups = cast(Iterable[tuple[tuple[str, str, int], pd.DataFrame]],
+                  releases.groupby(["release", "target", "year"], sort=True))
     for (rel, target, year), group in groups:
         first = group.iloc[0]
         horizon = int(first["horizon"])
@@ -326,7 +257,8 @@ def track_record(releases: pd.DataFrame, found: dict, outside: dict, excluded: d
         base = _baselines(binary, target, int(year), int(year) - horizon, start, found, outside)
         view = outside.get((of, int(year)))
         why = excluded.get((rel, target))
-        row = {"release": rel, "forecast_date": first["forecast_date"], "reconstructed": str(first["reconstructed"]).lower() == "true",
+        row = {"release": rel, "forecast_date": first["forecast_date"],
+               "reconstructed": str(first["reconstructed"]).lower() == "true",
                "model_id": first["model_id"], "target": target, "unit": first["unit"], "year": int(year),
                "horizon": horizon, "resolution_source": first["resolution_source"],
                "resolved": outcome is not None, "resolves": None if outcome is not None else first["resolution_date"],
@@ -338,7 +270,8 @@ def track_record(releases: pd.DataFrame, found: dict, outside: dict, excluded: d
             if row["scored"] and outcome is not None:
                 happened = outcome > threshold
                 row["brier"] = scoring.brier(prob, happened)
-                row.update({f"{name}_brier": scoring.brier(value, happened) for name, value in base.items() if value is not None})
+                row.update({f"{name}_brier": scoring.brier(value, happened) for name, value in base.items()
+                            if value is not None})
         else:
             quantiles = group[group["output_type"] == "quantile"].sort_values("output_type_id")
             levels, values = quantiles["output_type_id"].astype(float).to_numpy(), quantiles["value"].to_numpy()
@@ -380,75 +313,11 @@ def summary(record: pd.DataFrame) -> pd.DataFrame:
                                        *BASELINES, *(f"skill_{b}" for b in BASELINES)])
 
 
-def _plain(value):
-    """A JSON-ready value (NaN and missing -> None, numpy scalars -> Python)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return None
-    return value.item() if isinstance(value, np.generic) else value
 
 
-def results(record: pd.DataFrame) -> list[dict]:
-    """The track record as results.json items (key, label, value, unit, and each row's scores)."""
-    items: list[dict] = []
-    for r in cast(Iterable[Any], summary(record).itertuples()):
-        items.append({"key": f"track_{r.release}_{r.target}_{r.score}", "label": f"Track record, release {r.release}: "
-                      f"{r.target}, mean {SCORES[r.score]} over {r.scored} scored years (each baseline's beside it)",
-                      "value": r.model, "unit": "score", "coverage_90": _plain(r.coverage_90),
-                      **{b: _plain(getattr(r, b)) for b in BASELINES}})
-    for rec in record.to_dict("records"):
-        items.append({"key": f"track_{rec['release']}_{rec['target']}_{rec['year']}",
-                      "label": f"Release {rec['release']}: {rec['target']}, {rec['year']}", "value": _plain(rec["forecast"]),
-                      "unit": rec["unit"], **{k: _plain(v) for k, v in rec.items() if k not in ("forecast", "unit")}})
-    return items
 
 
-def committed_manifest_lines(repo: Path, folder: str = "forecasts") -> set[str] | None:
-    """Every line ever added to the forecasts manifest in a commit of `repo` (None when `repo` is not a git
-    checkout): a release is locked once committed, so each of these lines must still be in the manifest."""
-    try:
-        log = subprocess.run(["git", "-C", str(repo), "log", "-p", "--format=", "--", f"{folder}/{MANIFEST}"],
-                             capture_output=True, text=True, check=True).stdout
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return {line[1:] for line in log.splitlines() if line.startswith("+") and not line.startswith("+++")}
 
 
-def losses(record: pd.DataFrame) -> list[str]:
-    """Where the model loses, one phrase each: a release and target whose mean score is worse than a baseline's."""
-    found = []
-    for r in cast(Iterable[Any], summary(record).itertuples()):
-        worse = [BASELINES[b].split(" (")[0].lower() for b in BASELINES if getattr(r, b) < r.model]
-        if worse:
-            found.append(f"{r.release} {r.target} ({SCORES[r.score]} {r.model:.4g}) loses to {', '.join(worse)}")
-    return found
 
 
-def summary_text(record: pd.DataFrame) -> str:
-    """The track record in words: per release, coverage and how many targets beat each baseline on their mean
-    score, where the model loses, what is excluded and what is still to resolve."""
-    table = summary(record)
-    parts = []
-    for release, rows in table.groupby("release", sort=True):
-        beats = []
-        for name in BASELINES:
-            compared = rows.dropna(subset=[name])
-            if len(compared):
-                beats.append(f"{int((compared['model'] < compared[name]).sum())} of {len(compared)} against "
-                             f"{name.replace('_', ' ')}")
-        held = record[(record["release"] == release) & record["scored"].astype(bool) & record["covered_90"].notna()]
-        parts.append(f"release {release}: {int(rows['scored'].sum())} target-years scored, "
-                     f"{int(held['covered_90'].astype(bool).sum())} of {len(held)} outcomes inside the 90% interval; "
-                     f"a lower mean score on " + ", ".join(beats))
-    text = "Scored against the data at hand — " + "; ".join(parts) + "."
-    lost = losses(record)
-    if lost:
-        text += " The model loses where: " + "; ".join(lost) + "."
-    excluded = record[record["excluded"].notna()].drop_duplicates(["release", "target"])
-    if len(excluded):
-        text += (f" Not scored: {', '.join(f'{r.release} {r.target}' for r in excluded.itertuples())} "
-                 f"({excluded['excluded'].iloc[0]}).")
-    pending = record[~record["resolved"].astype(bool)]
-    if len(pending):
-        text += (f" {len(pending)} forecasts are not resolved yet; the next resolve on "
-                 f"{pending['resolves'].min()} (when the source is expected to report them).")
-    return text

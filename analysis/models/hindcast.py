@@ -2,18 +2,18 @@
 
 Two sets of cases, each using only what was known at its origin:
 
-* `model`: the forecast itself (analysis.outlook) from every origin the data allow — a last observed year with the
+* `model`: the forecast itself (analysis.models.outlook) from every origin the data allow — a last observed year with the
   capex outlook of the February after it (data/capex_outlook.csv vintage `YYYY-02`) — for each quantity family and
   every later observed year. The outcome of a chip quantity is itself an estimate (Epoch AI's chip counts x prices,
   with Trainium's unit cost unknown): the forecast's draws are combined with the outcome's measurement band (a
   forecast of what the data show, in log space for amounts and log-odds for shares); capex (filings) is exact.
 * `capex_history`: Amazon's capex one and two years ahead from every origin of its filings with at least two growth
   moves before it, the central path its mean log growth up to the origin and the spread its standard deviation up
-  to the origin, as the same Student-t predictive the model uses (analysis.volatility) — an out-of-sample test of
+  to the origin, as the same Student-t predictive the model uses (analysis.models.volatility) — an out-of-sample test of
   the spread the model gives capex.
 
 Scores: whether the central 50% and 90% intervals held the outcome, whether a miss was above or below, and the CRPS
-(analysis.scoring; in the quantity's unit, lower is better). The bands are never fitted to these outcomes.
+(analysis.models.scoring; in the quantity's unit, lower is better). The bands are never fitted to these outcomes.
 """
 from __future__ import annotations
 
@@ -140,7 +140,7 @@ def coverage(table: pd.DataFrame) -> pd.DataFrame:
     independent outcomes, the share inside the 50% and 90% intervals, misses of the 90% interval above and below,
     and the mean CRPS (per family only: units differ). The model's families from one origin share their inputs, so
     they count as one independent outcome per origin and year; capex history's years are independent (its growth
-    surprises are uncorrelated, analysis.volatility)."""
+    surprises are uncorrelated, analysis.models.volatility)."""
     groups = [("origin", ["case_set", "origin"]), ("family", ["case_set", "quantity"]), ("case set", ["case_set"])]
     rows = []
     for level, keys in groups:

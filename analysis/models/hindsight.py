@@ -108,7 +108,7 @@ def excluded(ds: Dataset, releases: pd.DataFrame) -> dict[tuple[str, str], str]:
 def early_2024(ds: Dataset, schema: dict, releases: pd.DataFrame, year: int = 2024,
                metric: str = "nvidia_revenue", target: str = "nvidia_revenue_from_aws") -> dict | None:
     """"What did we think in early 2024?": the locked essay-2024 release's median of `target` in `year`, the
-    end-2023 hindcast origin's (analysis.hindcast.origins, at the default parameters), the essay scenario re-run on today's data and model, and the
+    end-2023 hindcast origin's (analysis.models.hindcast.origins, at the default parameters), the essay scenario re-run on today's data and model, and the
     parameters in which the origin differs from the essay scenario (each with both values). None without the
     release or the origin."""
     essay = releases[(releases["release"] == "essay-2024") & (releases["target"] == target) & (releases["year"] == year)

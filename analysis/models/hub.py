@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.data import Dataset, params
+from analysis.data.vocab import NUMBER
 from analysis.models import forecasts, hindsight
 from analysis.models.forecasts import BINARY, QUANTILE_LEVELS, TARGETS, ReleaseError
 
@@ -263,7 +264,7 @@ def _number(text: str, where: str, what: str = "a finite number") -> float:
         value = float(text)
     except ValueError:
         value = math.nan
-    if not math.isfinite(value) or not re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", text, re.ASCII):
+    if not math.isfinite(value) or not NUMBER.fullmatch(text):
         raise ReleaseError(f"{where}: {text!r} is not {what}")
     return value
 

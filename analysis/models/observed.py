@@ -3,14 +3,14 @@ chips' prices, per vendor and calendar year.
 
 Observed years are measured, not modelled, but the measurement is an estimate with a band. One draw:
 
-* Units of each (chip, quarter): a split lognormal through Epoch's p5 / median / p95 (analysis.uncertainty), driven by
+* Units of each (chip, quarter): a split lognormal through Epoch's p5 / median / p95 (analysis.models.uncertainty), driven by
   z = sqrt(rho_v) Z_v + sqrt(1 - rho_v) e: one common factor Z_v per vendor and an independent e per row. Epoch's
   quarterly errors are neither independent nor identical; `unit_correlation` fits rho_v so that the draws' sum over
   all quarters reproduces Epoch's own band of the cumulative total (data/epoch_cumulative.csv).
 * Price of each Nvidia chip: a split lognormal through Epoch's yearly low / high (as p5 / p95), one draw per chip used
   in every year (Epoch samples a chip's price once and reuses it across quarters).
 * Amazon's own chips: the sourced unit cost `trainium_unit_cost_usd`, a point value (its range is a sensitivity band,
-  shown separately by analysis.outlook.observed_asic_share_range).
+  shown separately by analysis.models.outlook.observed_asic_share_range).
 * H100e of a row = its units x Epoch's median H100e per unit for that row.
 
 Row 0 of every array is the central estimate (every input at its median: Epoch's medians, the price rows' values);
@@ -29,7 +29,7 @@ from analysis.data import Dataset
 from analysis.data.memo import per_dataset
 from analysis.models.uncertainty import Z95
 
-#: Draws of the observed data kept per dataset; the forecast's draws pick from them (analysis.erosion.ObservedIndex).
+#: Draws of the observed data kept per dataset; the forecast's draws pick from them (analysis.models.erosion.ObservedIndex).
 POOL_SIZE = 10_000
 #: Candidate correlations for the fit (the draws' band of the cumulative sum against Epoch's).
 RHO_GRID = np.round(np.linspace(0.0, 1.0, 21), 2)

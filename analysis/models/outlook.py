@@ -1,10 +1,10 @@
 """Section 3: Nvidia's share of AWS accelerator spend to 2030, calibrated on what was observed.
 
 The pipeline, used by the notebook, the tests and the benchmark alike:
-data + parameters -> `build_model` (observed years as draws of Epoch AI's units x chip prices, analysis.observed;
+data + parameters -> `build_model` (observed years as draws of Epoch AI's units x chip prices, analysis.models.observed;
 forecast inputs) -> `input_distributions` (sourced p5/p95, value = median; the observed data as one input) -> `run`
 (central estimate, Monte Carlo, threshold probabilities, tornado, Sobol) -> tables for the report (`by_year`,
-`headlines`, `spend_check`, `hindcast`). The model itself is analysis.erosion.
+`headlines`, `spend_check`, `hindcast`). The model itself is analysis.models.erosion.
 """
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ from analysis.models import erosion, fleet, observed, uncertainty, volatility
 from analysis.models.capex import amazon_quarterly, wide
 from analysis.data import Dataset
 from analysis.data.memo import per_dataset
-from analysis.data.params import Parameter, Params, as_params, resolve, what_if_values
+from analysis.data.grids import what_if_values
+from analysis.data.params import Parameter, Params, as_params, resolve
 from analysis.data.params import schema as parameter_schema
 
 BILLION = 1e9
@@ -92,7 +93,7 @@ def bought_challengers(vs: tuple[erosion.Vendor, ...], draws: observed.Purchases
 def observed_purchases(ds: Dataset, p: Params) -> pd.DataFrame:
     """Amazon's accelerator purchases per complete year and vendor, from Epoch AI's unit estimates: units and H100e
     (Epoch's medians) and spend (USD bn): the central estimate with the 5th and 95th percentiles of the draws
-    (analysis.observed). A vendor Epoch has no Amazon rows for counts as zero; a vendor with rows only from some year
+    (analysis.models.observed). A vendor Epoch has no Amazon rows for counts as zero; a vendor with rows only from some year
     on (Trainium from 2024) is missing (NaN) before."""
     draws = measured_draws(ds, p)
     units = fleet.yearly(fleet.chip_additions(ds, "units"), by="vendor").pivot(index="year", columns="vendor", values="median")
@@ -143,7 +144,7 @@ def calibration(ds: Dataset, p: Params) -> pd.DataFrame:
     """Per observed year: Amazon capex, accelerator purchases (USD bn) and their share of capex, USD per H100e of the
     incumbent (Nvidia) and of each challenger the data observe buying (compute > 0 in some year: Trainium), and each
     such challenger's cost ratio to the incumbent (`<vendor>_cost_ratio`) — each the central estimate with the draws'
-    5th and 95th percentiles. Each draw's last observed year is where its forecast starts (analysis.erosion)."""
+    5th and 95th percentiles. Each draw's last observed year is where its forecast starts (analysis.models.erosion)."""
     draws = measured_draws(ds, p)
     years = list(draws.years)
     capex = (annual_capex(ds) / 1e3).reindex(years).to_numpy()
@@ -184,7 +185,7 @@ def build_model(ds: Dataset, p: Params, schema: dict[str, Parameter]) -> erosion
 
 def chip_share_bound(ds: Dataset, p: Params) -> float:
     """The most of capex that accelerator chips could take: all of it buying AI clusters, of which chips are the
-    chip price over the all-in capex per accelerator (server and cluster network, analysis.fleet.all_in_capex)."""
+    chip price over the all-in capex per accelerator (server and cluster network, analysis.models.fleet.all_in_capex)."""
     return float((1 - p.network_share_of_cluster_capex) / fleet.server_factor(ds, p))
 
 
@@ -206,7 +207,7 @@ def _outlook_rows(ds: Dataset, vintage: str, last_observed: int) -> pd.DataFrame
 def input_distributions(ds: Dataset, p: Params, schema: dict[str, Parameter], model: erosion.Model) -> dict:
     """The inputs' distributions: the observed data (its draws, ordered by the last observed year's accelerator
     spend), each capex growth factor from its outlook row, and every uncertain parameter the model uses, with value =
-    median and sourced low/high = p5/p95 (analysis.uncertainty)."""
+    median and sourced low/high = p5/p95 (analysis.models.uncertainty)."""
     last_spend = np.nansum(np.stack([s[1:, -1] for s in model.observed.spend.values()]), axis=0)
     specs: dict[str, erosion.ObservedIndex | uncertainty.SplitDistribution | uncertainty.Uniform] = {
         erosion.OBSERVED_INPUT: erosion.ObservedIndex(tuple(int(i) + 1 for i in np.argsort(last_spend, kind="stable")))}
@@ -230,7 +231,7 @@ def input_distributions(ds: Dataset, p: Params, schema: dict[str, Parameter], mo
 
 
 def path_spreads(ds: Dataset, p: Params) -> dict[str, volatility.Spread]:
-    """The yearly spreads of the forecast's paths (analysis.volatility), each measured on the years up to the
+    """The yearly spreads of the forecast's paths (analysis.models.volatility), each measured on the years up to the
     forecast's last observed year only: capex growth (Amazon's filings), the chips' share of capex and the step of a
     cost ratio (the central estimate of the observed purchases)."""
     through = observed_years(ds, p)[-1]

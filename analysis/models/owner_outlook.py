@@ -2,7 +2,7 @@
 
 Section 3 forecasts Amazon with a full model (capex, the chips' share of it, each challenger's logistic path); for
 the other owners there is no capex funnel here, so this is the outside view of each owner's own history, drawn with
-the same spreads (analysis.volatility), each measured on that owner's observed years up to the origin only:
+the same spreads (analysis.models.volatility), each measured on that owner's observed years up to the origin only:
 
 * the non-Nvidia share of compute added moves as a random walk in log-odds from each draw's last observed share, its
   step the root mean square of the owner's own yearly moves (`volatility.chip_share`, the share of the owner's compute
@@ -43,7 +43,7 @@ def _observed(ds: Dataset, d: OwnerDraws, owner: str) -> dict[str, np.ndarray]:
 def forecast(ds: Dataset, p: Params, d: OwnerDraws, owner: str, through: int) -> dict:
     """Draws (1 + n, years) of the owner's non-Nvidia compute and spend shares from its first covered year to
     LAST_YEAR, observed up to `through` and forecast after it, with the spreads used; raises ValueError (from
-    analysis.volatility) when the owner has no yearly move up to `through`."""
+    analysis.models.volatility) when the owner has no yearly move up to `through`."""
     obs = _observed(ds, d, owner)
     years = list(d.years)
     covered = [y for y in years if y <= through and not np.isnan(obs["challenger_compute"][years.index(y)])]
@@ -98,7 +98,7 @@ ORIGINS = (2023, 2024)
 
 
 def hindcast_cases(ds: Dataset, p: Params, d: OwnerDraws) -> tuple[pd.DataFrame, list[tuple[str, int]]]:
-    """Each owner's forecast from end-2023 and end-2024, scored like analysis.hindcast's model cases: the spend and
+    """Each owner's forecast from end-2023 and end-2024, scored like analysis.models.hindcast's model cases: the spend and
     compute shares of each later observed year, the outcome the data's central estimate and the forecast's draws
     combined with the outcome's own measurement band in log-odds. Also the (owner, origin) pairs left out: fewer than
     two observed years up to the origin, no move to measure a spread on."""

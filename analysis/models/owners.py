@@ -2,7 +2,7 @@
 it added (compute and spend) and its spend on Nvidia, each as draws with a band; the five owners' Nvidia spend as a
 share of Nvidia's Data Center revenue.
 
-One draw, as analysis.observed draws Amazon's purchases:
+One draw, as analysis.models.observed draws Amazon's purchases:
 
 * Units of each (owner, chip, quarter): Epoch's split lognormal with one common factor per owner and vendor, its
   correlation fitted to Epoch's band of the owner's cumulative total (`observed.unit_correlation(ds, owner)`).

@@ -11,7 +11,7 @@ The key of a notebook is a SHA-256 over everything its execution reads:
 An entry is one file `<key>.ipynb` in the cache folder ($ANALYSIS_CACHE_DIR, else .cache/notebooks/ in the
 repository): a first line with the SHA-256 of the rest, then the executed notebook's bytes. It is written to a
 temporary file and renamed into place, and read back only if the checksum, the notebook format, the key recorded
-in its metadata and every output (only the kinds `analysis.present` emits, `present.emitted`) all pass; anything
+in its metadata and every output (only the kinds `analysis.views.present` emits, `present.emitted`) all pass; anything
 else counts as a miss (and the bad entry is removed). Entries are data, never code: nothing is unpickled.
 
 Whoever can write the cache folder can change what the next build shows, so the folder is created 0700 and used only

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from analysis import data
 from analysis.pipeline import cache, outdir
-from analysis.data import params, scenarios
+from analysis.data import params, releases, scenarios, schema_export
 from analysis.models import forecasts, hub
 from analysis.errors import UserError, error, report_interrupt, warn
 from analysis.pipeline.runner import NOTEBOOK_DIR, Job, NotebookFailed, execute_all, write_parameters_cell
@@ -118,9 +118,9 @@ def _list_params(dataset, form: str, write: bool = False) -> None:
         raise UserError("params --write: only with --format python")
     if form == "python":
         if write:
-            print(f"wrote {params.write_types(params.schema(dataset))}")
+            print(f"wrote {schema_export.write_types(params.schema(dataset))}")
         else:
-            print(params.types_module(params.schema(dataset)), end="")
+            print(schema_export.types_module(params.schema(dataset)), end="")
         return
     if form == "json":
         from analysis.sections import SECTIONS
@@ -128,7 +128,7 @@ def _list_params(dataset, form: str, write: bool = False) -> None:
         for section in SECTIONS.values():
             for name in section.parameter_names(dataset):
                 declared_by.setdefault(name, []).append(section.notebook)
-        print(json.dumps({"parameters": params.describe(params.schema(dataset), declared_by)}, indent=2))
+        print(json.dumps({"parameters": schema_export.describe(params.schema(dataset), declared_by)}, indent=2))
         return
     for p in params.schema(dataset).values():
         print(f"{p.name:28} default {p.default!s:12} {p.allowed():44} source {p.source_id} ({p.confidence})")
@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
             out = outdir.check(args.out, protected=(args.data_dir or data.data_dir(), cache.protected_dir()))
         if args.command == "release":
             hub.check_new(args.version, args.forecasts_dir)
-            forecast_date = args.forecast_date and forecasts.check_date(args.forecast_date)
+            forecast_date = args.forecast_date and releases.check_date(args.forecast_date)
         dataset = data.load_dataset(args.data_dir)
         if args.command == "params":
             _list_params(dataset, args.format, args.write)

@@ -328,7 +328,7 @@ def build(paths: list[Path], out: Path, dataset: Dataset, others: tuple[Dataset,
           progress: Callable[[str], None] = lambda line: None,
           before: Callable[[params.Params, int], None] = lambda values, runs: None) -> Path:
     """Write the comparison of the report folders `paths` to `out` (index.html, compare.json, data/ CSVs),
-    atomically like a report (analysis.outdir). Runs built on an earlier data version need its data folder among
+    atomically like a report (analysis.pipeline.outdir). Runs built on an earlier data version need its data folder among
     `others`; their differences are then attributed to the data change and to each parameter. `before(values,
     runs)` is told the Monte Carlo work ahead (the outlook runs the attribution recomputes, at the heaviest run's
     values); `progress` gets one line per swap."""

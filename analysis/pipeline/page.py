@@ -19,8 +19,9 @@ from pathlib import Path
 import jinja2
 import markupsafe
 
+from analysis.data.vocab import NUMBER
 from analysis.pipeline.checked_file import read_verified, write_atomic
-from analysis.views.present import chart_data, chart_name, chart_subtitle, chart_title
+from analysis.views.chart_text import chart_data, chart_name, chart_subtitle, chart_title
 
 #: Where the Vega bundle is kept: beside the installed packages (see `vega_bundle`).
 BUNDLE_DIR = Path(sys.prefix) / "share" / "aws-accelerators"
@@ -28,7 +29,6 @@ TEMPLATES = jinja2.Environment(loader=jinja2.PackageLoader("analysis", "template
                                keep_trailing_newline=True)
 LINKABLE_URL = re.compile(r"https?://[^\s]+", re.IGNORECASE)
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")       # what spreadsheets evaluate at the start of a cell
-PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
 def slug(text: str) -> str:
@@ -124,7 +124,7 @@ def inert_cell(value):
     CR inside text becomes a line feed (which the writer quotes; a bare CR would end the row)."""
     if value is None:
         return ""
-    if isinstance(value, str) and value.startswith(FORMULA_START) and not PLAIN_NUMBER.fullmatch(value):
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not NUMBER.fullmatch(value):
         value = "'" + value
     return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
 

@@ -1,6 +1,6 @@
 """The one report builder: execute the notebooks, then write index.html, results.json and the executed notebooks.
 
-A build goes to a staging folder beside the target and replaces the target only when complete (`analysis.outdir`),
+A build goes to a staging folder beside the target and replaces the target only when complete (`analysis.pipeline.outdir`),
 so a failed or interrupted run never overwrites a good report.
 
 Text from data, parameters and scenarios is inert in the page: templates escape it, notebook prose printed by code
@@ -67,7 +67,7 @@ def _markdown(text: str, toc: list, prefix: str) -> str:
 
 
 def _table_rows(table_html: str) -> int:
-    return table_html.count("<tr>") - 1         # less the header row (analysis.present.table writes one <tr> each)
+    return table_html.count("<tr>") - 1         # less the header row (analysis.views.present.table writes one <tr> each)
 
 
 def _output_html(output, prefix: str, page: Page, heading: str) -> str:

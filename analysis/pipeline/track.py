@@ -3,6 +3,7 @@ chart conventions), track_record.csv and track_record_summary.csv (inert cells),
 charts' data files."""
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pandas as pd
@@ -10,8 +11,10 @@ import pandas as pd
 from analysis.pipeline import outdir
 from analysis.pipeline.page import TEMPLATES, chart_html, inert_csv, page_assets, strict_json, vega_script, write_downloads
 from analysis.data import Dataset
+from analysis.data.releases import MANIFEST, ReleaseError
 from analysis.data.units import fmt, unit_label
 from analysis.models import forecasts, hindsight, hub
+from analysis.sections import track_text
 from analysis.views import charts
 from analysis.views.present import chart_spec
 
@@ -91,7 +94,7 @@ def write(dataset: Dataset, schema: dict, folder: Path, out: Path) -> Path:
     """Score every release in the hub `folder` and write the track-record folder `out` atomically (outdir.claim)."""
     releases = hub.read(folder)
     if releases.empty:
-        raise forecasts.ReleaseError(f"{folder}: no release to score yet (write one with `python -m analysis release VERSION`)")
+        raise ReleaseError(f"{folder}: no release to score yet (write one with `python -m analysis release VERSION`)")
     record = forecasts.track_record(releases, forecasts.outcomes(dataset, schema), forecasts.outside_views(dataset),
                                     hindsight.excluded(dataset, releases))
     table = forecasts.summary(record)
@@ -103,7 +106,7 @@ def write(dataset: Dataset, schema: dict, folder: Path, out: Path) -> Path:
         page = TEMPLATES.get_template("track.html.j2").render(
             data_version=dataset.version, releases=sorted(record["release"].unique()), rows=_rows(record),
             summary=table.to_dict("records"), plain=hub.PLAIN_NAMES, baselines=forecasts.BASELINES,
-            text=forecasts.summary_text(record), losses=forecasts.losses(record), figures=figures, early=early,
+            text=track_text.summary_text(record), losses=track_text.losses(record), figures=figures, early=early,
             next_resolution=None if pending.empty else pending["resolves"].min(), fmt=fmt, unit_label=unit_label,
             downloads=downloads, assets=page_assets(vega_script()))
         (staging / "index.html").write_text(page, encoding="utf-8")
@@ -112,6 +115,17 @@ def write(dataset: Dataset, schema: dict, folder: Path, out: Path) -> Path:
             rows = [[None if pd.isna(v) else v for v in row] for row in frame.itertuples(index=False)]
             (staging / name).write_text(inert_csv(list(frame.columns), rows), encoding="utf-8")
         body = {"data_version": dataset.version, "early_2024": early,
-                "results": {"track_record": {i["key"]: i for i in forecasts.results(record)}}}
+                "results": {"track_record": {i["key"]: i for i in track_text.results(record)}}}
         (staging / "results.json").write_text(strict_json(body), encoding="utf-8")
     return out
+
+
+def committed_manifest_lines(repo: Path, folder: str = "forecasts") -> set[str] | None:
+    """Every line ever added to the forecasts manifest in a commit of `repo` (None when `repo` is not a git
+    checkout): a release is locked once committed, so each of these lines must still be in the manifest."""
+    try:
+        log = subprocess.run(["git", "-C", str(repo), "log", "-p", "--format=", "--", f"{folder}/{MANIFEST}"],
+                             capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return {line[1:] for line in log.splitlines() if line.startswith("+") and not line.startswith("+++")}

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import pandas as pd
+
+from analysis.data.units import fmt
 from analysis.models import crosscheck, ledger, outlook
 from analysis.sections.base import Section
 from analysis.views.exhibits import Collector
@@ -28,6 +31,17 @@ def ledger_table(v: SimpleNamespace, x: Collector) -> None:
              "verdict": "Verdict", "reason": "Why", "evidence": "Sources"})
 
 
+def agreement_text(table: pd.DataFrame) -> str:
+    """The panel's verdict in words: agreement among independent figures and the largest independent disagreement."""
+    counts = crosscheck.agreement(table)
+    worst = crosscheck.largest_disagreement(table[table["basis"] == "independent"])
+    return (f"{counts['agree']} of {counts['independent']} independent, comparable figures agree within 25%. "
+            f"{counts['consistency']} rows compare the report with its own input (consistency checks: they agree by "
+            f"construction) and {counts['not_comparable']} differ in scope or definition; both are shown and not counted. "
+            f"The largest independent disagreement: {worst['description']} — ours {fmt(worst['ours'], worst['unit'])} against "
+            f"{fmt(worst['theirs'], worst['unit'])}, {worst['fold']:.1f} times apart. {worst['why_they_differ']}")
+
+
 def cross_checks(v: SimpleNamespace, x: Collector) -> None:
     result = outlook.run(v.ds, v.p, v.schema, sensitivity=False)
     ours = crosscheck.our_values(v.ds, v.p, v.schema, result)
@@ -37,7 +51,7 @@ def cross_checks(v: SimpleNamespace, x: Collector) -> None:
             {"ours": "row", "theirs": "row", "ratio": "number"},
             {"description": "Published figure", "unit": "Unit", "ours": "This report", "theirs": "Published", "ratio": "Ours / theirs",
              "basis": "Basis", "why_they_differ": "Why they differ", "source_id": "Source"})
-    x.say(crosscheck.agreement_text(panel))
+    x.say(agreement_text(panel))
     if left_out:
         x.say("Not compared at these parameters, where the report's figure is zero: " + "; ".join(left_out) + ".")
 

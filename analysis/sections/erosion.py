@@ -13,6 +13,7 @@ from analysis.data.units import fmt
 from analysis.models import forecasts, hub, outlook
 from analysis.models import hindcast as hindcasts
 import analysis.sections.erosion_text as erosion_text
+import analysis.sections.track_text as track_text
 from analysis.sections.base import Section
 from analysis.views import charts
 from analysis.views.exhibits import Collector
@@ -198,7 +199,7 @@ def track_record(v: SimpleNamespace, x: Collector) -> None:
             {"release": "Release", "target": "Target", "unit": "Unit", "scored": "Years scored",
              "coverage_90": "Inside 5th-95th", "score": "Score", "model": "This report",
              **{b: label.split(" (")[0] for b, label in forecasts.BASELINES.items()}})
-    x.say(forecasts.summary_text(record))
+    x.say(track_text.summary_text(record))
 
 
 def headline_results(v: SimpleNamespace, x: Collector) -> None:
@@ -212,7 +213,7 @@ def headline_results(v: SimpleNamespace, x: Collector) -> None:
     x.data_table("hindcast_coverage", v.hindcast_coverage, "Hindcast calibration per case set and origin, per family and over all "
                  "cases: outcomes, independent outcomes, coverage of the central 50% and 90% intervals, misses above and "
                  "below, mean CRPS", title="Hindcast calibration")
-    x.publish("track_record", [i for i in forecasts.results(v.record) if i.get("resolved", True)], {"epoch-ai-chip-counts", "amzn-fy25-10k"})
+    x.publish("track_record", [i for i in track_text.results(v.record) if i.get("resolved", True)], {"epoch-ai-chip-counts", "amzn-fy25-10k"})
     outlooks = ds["capex_outlook"]           # the vintages the parameter can choose (a vintage not yet allowed cites nothing)
     used = (set(ds["vendors"]["source_id"])
             | set(outlooks.loc[outlooks["vintage"].isin(schema["capex_outlook_vintage"].choices), "source_id"])

@@ -1,5 +1,5 @@
 """Section 3's words that depend on numbers: every sentence and label the notebook shows, computed from the
-section's results (analysis.outlook) so that it is tested here rather than written in the notebook."""
+section's results (analysis.models.outlook) so that it is tested here rather than written in the notebook."""
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -16,7 +16,7 @@ from analysis.data.units import fmt
 OBSERVED_LABEL = "Observed data (Epoch AI units x chip prices)"
 #: pandas-stubs types an `itertuples()` row's fields as any scalar.
 Rows = Iterable[Any]
-#: Where an input that is not a parameter comes from (analysis.outlook.input_distributions, analysis.volatility).
+#: Where an input that is not a parameter comes from (analysis.models.outlook.input_distributions, analysis.models.volatility).
 INPUT_SOURCES = {"capex_growth_": "capex_outlook.csv, widened to Amazon's capex history (financials.csv)",
                  erosion.CHIP_SHARE_STEP.format(""): "observed moves of the chips' share of capex (epoch_fleet.csv, financials.csv)",
                  "_cost_step_": "observed moves of Nvidia's cost per H100e (epoch_fleet.csv, accelerator_specs.csv)",
@@ -63,12 +63,12 @@ def input_family(name: str, years) -> str | None:
 
 def inputs_table(specs: dict, schema: dict[str, Parameter]) -> pd.DataFrame:
     """The uncertain inputs with their 5th percentile, median and 95th percentile and source. The observed data are
-    one input with many dimensions (drawn by analysis.observed), so they are listed without percentiles."""
+    one input with many dimensions (drawn by analysis.models.observed), so they are listed without percentiles."""
     rows: list[dict[str, Any]] = []
     for name, dist in specs.items():
         if name == erosion.OBSERVED_INPUT:
             rows.append({"input": OBSERVED_LABEL, "p5": None, "median": None, "p95": None,
-                         "source": "epoch_fleet.csv, accelerator_specs.csv (analysis.observed)"})
+                         "source": "epoch_fleet.csv, accelerator_specs.csv (analysis.models.observed)"})
             continue
         rows.append({"input": input_title(name, schema), "p5": float(dist.ppf(0.05)), "median": dist.median(),
                      "p95": float(dist.ppf(0.95)), "source": schema[name].source_id if name in schema else INPUT_SOURCES[

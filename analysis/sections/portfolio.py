@@ -2,12 +2,13 @@
 licences."""
 from __future__ import annotations
 
-import math
 from types import SimpleNamespace
 
 import pandas as pd
 
-from analysis.models import fleet, portfolio
+from analysis.models import fleet, h100, portfolio, rent
+from analysis.models import landlord as landlord_model   # `landlord` is this section's part
+import analysis.sections.portfolio_text as portfolio_text
 from analysis.sections.base import Section
 from analysis.views import charts
 from analysis.views.exhibits import Collector
@@ -31,7 +32,7 @@ LANDLORD_OUTCOME_LABELS = {"case": "Case", "start": "First month of rent", "cape
 def _setup(v: SimpleNamespace) -> None:
     v.measured = v.ds["measured_throughput"]
     v.port = portfolio.portfolio_table(v.ds)
-    v.rates = portfolio.p5_rates(v.ds)
+    v.rates = h100.p5_rates(v.ds)
 
 
 def overview(v: SimpleNamespace, x: Collector) -> None:
@@ -63,14 +64,14 @@ def value_per_dollar(v: SimpleNamespace, x: Collector) -> None:
              "measured_share_of_spec": "Measured / spec", "tflops_per_usd_hour": "Spec TFLOP/s per USD/h",
              "measured_tflops_per_usd_hour": "Measured TFLOP/s per USD/h", "memory_gb_per_usd_hour": "GB per USD/h",
              "bandwidth_per_usd_hour": "TB/s per USD/h"})
-    h100 = port.set_index("instance_type").loc[portfolio.LANDLORD_INSTANCE]
+    h100_row = port.set_index("instance_type").loc[h100.LANDLORD_INSTANCE]
     h200 = port[port["chip_id"] == "h200"].iloc[0]
     best = port.loc[port["tflops_per_usd_hour"].idxmax()]
     note = v.ds["instances"].set_index(["instance_type", "price_kind"]).loc[(best["instance_type"], "on_demand"), "note"]
-    x.say(f"On the spec sheet an H100 delivers {h100['bf16_dense_tflops']:,.0f} dense BF16 TFLOP/s; the measured sustained rate "
-          f"was {h100['measured_tflops']:,.0f}, {fmt(h100['measured_share_of_spec'], 'fraction')} of spec "
-          f"(H200: {fmt(h200['measured_share_of_spec'], 'fraction')}). So at the post-cut {fmt(h100['value_price_per_accel'], 'USD_per_hour')} "
-          f"per GPU-hour a dollar-hour rents {h100['tflops_per_usd_hour']:,.0f} TFLOP/s on paper but {h100['measured_tflops_per_usd_hour']:,.0f} "
+    x.say(f"On the spec sheet an H100 delivers {h100_row['bf16_dense_tflops']:,.0f} dense BF16 TFLOP/s; the measured sustained rate "
+          f"was {h100_row['measured_tflops']:,.0f}, {fmt(h100_row['measured_share_of_spec'], 'fraction')} of spec "
+          f"(H200: {fmt(h200['measured_share_of_spec'], 'fraction')}). So at the post-cut {fmt(h100_row['value_price_per_accel'], 'USD_per_hour')} "
+          f"per GPU-hour a dollar-hour rents {h100_row['tflops_per_usd_hour']:,.0f} TFLOP/s on paper but {h100_row['measured_tflops_per_usd_hour']:,.0f} "
           f"in a sustained matrix multiply. Comparisons of spec figures across vendors carry the same caveat: nobody "
           f"achieves the datasheet number. The most spec TFLOP/s per dollar-hour comes from {best['instance_type']} "
           f"({best['tflops_per_usd_hour']:,.0f}; {best['accelerator']}), whose price row notes: \"{note}\"")
@@ -123,13 +124,13 @@ def spend_and_compute(v: SimpleNamespace, x: Collector) -> None:
 
 def landlord(v: SimpleNamespace, x: Collector) -> None:
     ds, P, rates = v.ds, v.p, v.rates
-    v.history = portfolio.rental_history(ds)
+    v.history = rent.rental_history(ds)
     x.chart(charts.xy_lines(v.history, "year", "Year", "usd_per_hour", "USD per H100-hour (log)", "series",
                             "Public H100 rental prices, 2023–2026: AWS list, contract index and market rents",
                             "Sources: AWS price lists; SemiAnalysis; Latent Space; AIMultiple (rental_prices.csv)", log_y=True))
-    x.say(portfolio.decline_text(ds, P))
-    v.cases = launch, cut = portfolio.landlord_cases(ds, P)
-    cost = pd.concat([portfolio.cost_per_gpu_hour(case).assign(case=case.label) for case in v.cases])
+    x.say(portfolio_text.decline_text(ds, P))
+    v.cases = launch, cut = landlord_model.landlord_cases(ds, P)
+    cost = pd.concat([landlord_model.cost_per_gpu_hour(case).assign(case=case.label) for case in v.cases])
     x.table(cost[["case", "component", "full_use", "per_sold_hour"]], {"full_use": "USD_per_hour", "per_sold_hour": "USD_per_hour"},
             {"case": "Case", "component": "Component", "full_use": "Per GPU-hour at full use",
              "per_sold_hour": f"Per sold GPU-hour at {fmt(P['utilization'], 'fraction')} utilization"})
@@ -139,11 +140,11 @@ def landlord(v: SimpleNamespace, x: Collector) -> None:
           f"{fmt(c.loc['capital', 'full_use'], 'USD_per_hour')} of capital, {fmt(c.loc['power', 'full_use'], 'USD_per_hour')} of power and "
           f"{fmt(c.loc['hosting', 'full_use'], 'USD_per_hour')} of hosting per GPU-hour, {fmt(c.loc['total', 'per_sold_hour'], 'USD_per_hour')} per "
           f"*sold* hour. The p5 rent per GPU was {fmt(rates['on-demand, pre-cut'], 'USD_per_hour')} on demand before the cut, "
-          f"{fmt(rates['on-demand, post-cut'], 'USD_per_hour')} from {portfolio.price_cut_month(ds)} (observed to "
-          f"{portfolio.last_observed_month(ds)}), and {fmt(rates['Capacity Blocks'], 'USD_per_hour')} as a Capacity Block.")
-    v.realized = portfolio.landlord_cases(ds, P, portfolio.REALIZED)
-    x.say(portfolio.realized_text(ds, P))
-    x.chart(charts.xy_lines(portfolio.price_paths([*v.cases, *v.realized]), "year", "Year", "price",
+          f"{fmt(rates['on-demand, post-cut'], 'USD_per_hour')} from {h100.price_cut_month(ds)} (observed to "
+          f"{h100.last_observed_month(ds)}), and {fmt(rates['Capacity Blocks'], 'USD_per_hour')} as a Capacity Block.")
+    v.realized = landlord_model.landlord_cases(ds, P, rent.REALIZED)
+    x.say(portfolio_text.realized_text(ds, P))
+    x.chart(charts.xy_lines(landlord_model.price_paths([*v.cases, *v.realized]), "year", "Year", "price",
                             "Revenue per sold GPU-hour (USD)", "case",
                             "The H100's revenue per sold hour over its life: realized prices and the list-price ceiling",
                             "Sources: AWS price lists (p5.48xlarge); market rents and decline: rental_prices.csv; contract mix: parameters",
@@ -151,7 +152,7 @@ def landlord(v: SimpleNamespace, x: Collector) -> None:
 
 
 def landlord_drivers(v: SimpleNamespace, x: Collector) -> None:
-    drivers = portfolio.landlord_drivers(v.ds, v.p)
+    drivers = landlord_model.landlord_drivers(v.ds, v.p)
     x.table(drivers.drop(columns=["name"]), {"low": "number", "high": "number", "payback_month_low": "months", "payback_month_high": "months",
                                              "irr_low": "fraction", "irr_high": "fraction",
                                              "capital_per_hour_low": "USD_per_hour", "capital_per_hour_high": "USD_per_hour"},
@@ -163,11 +164,11 @@ def landlord_drivers(v: SimpleNamespace, x: Collector) -> None:
 
 def landlord_outcomes(v: SimpleNamespace, x: Collector) -> None:
     ds, P, cut = v.ds, v.p, v.cases[1]
-    realized, listed = (portfolio.landlord_outcomes(c).assign(basis=c[0].basis) for c in (v.realized, v.cases))
+    realized, listed = (landlord_model.landlord_outcomes(c).assign(basis=c[0].basis) for c in (v.realized, v.cases))
     outcomes = pd.concat([realized, listed], ignore_index=True)
     x.table(outcomes[["case", "basis", *[c for c in outcomes if c not in ("case", "basis")]]], LANDLORD_OUTCOME_UNITS,
             LANDLORD_OUTCOME_LABELS)
-    band = portfolio.realized_percentiles(ds, P)
+    band = landlord_model.realized_percentiles(ds, P)
     r, a, b = realized.set_index("case"), listed.iloc[0], listed.iloc[1]
 
     def banded(case: str, metric: str, unit: str) -> str:
@@ -176,35 +177,33 @@ def landlord_outcomes(v: SimpleNamespace, x: Collector) -> None:
 
     def pays_back(case: str) -> str:
         month = float(realized.set_index("case")["payback_month"][case])
-        low, high = (float(band["payback_month"].loc[case, q]) for q in (0.05, 0.95))
-        central = f"pays back in month {month:.0f}" if math.isfinite(month) else "does not pay back within its life"
-        return f"{central} ({portfolio.month_text(low)}–{portfolio.month_text(high)})"
-    drawn = ", ".join(v.schema[n].title for n in portfolio.LANDLORD_BAND)
+        return portfolio_text.pays_back(month, *(float(band["payback_month"].loc[case, q]) for q in (0.05, 0.95)))
+    drawn = ", ".join(v.schema[n].title for n in landlord_model.LANDLORD_BAND)
     x.say(f"At realized prices an H100 bought in {P['gpu_purchase_quarter']} has an IRR of {banded(a['case'], 'irr', 'fraction')} "
           f"a year, an NPV of {banded(a['case'], 'npv', 'USD')} and {pays_back(a['case'])}; "
-          f"bought at the {portfolio.price_cut_month(ds)} cut: IRR {banded(b['case'], 'irr', 'fraction')}, NPV "
+          f"bought at the {h100.price_cut_month(ds)} cut: IRR {banded(b['case'], 'irr', 'fraction')}, NPV "
           f"{banded(b['case'], 'npv', 'USD')}; it {pays_back(b['case'])} (5th–95th percentiles "
-          f"of {portfolio.LANDLORD_BAND_DRAWS:,} draws of {drawn}, each over its range in the parameter appendix; utilization "
+          f"of {landlord_model.LANDLORD_BAND_DRAWS:,} draws of {drawn}, each over its range in the parameter appendix; utilization "
           f"stays at {fmt(P['utilization'], 'fraction')}, which has no published range). At list prices, a ceiling that "
           f"assumes every on-demand and committed hour sells at AWS's list: IRR {fmt(a['irr'], 'fraction')} and NPV "
           f"{fmt(a['npv'], 'USD')} bought at launch, {fmt(b['irr'], 'fraction')} and {fmt(b['npv'], 'USD')} at the cut; "
           f"break-even utilization {fmt(b['breakeven_utilization'], 'fraction')} (launch case: "
           f"{fmt(a['breakeven_utilization'], 'fraction')}). AWS's other overheads and idle capacity beyond "
           f"utilization are not in the data.")
-    points = portfolio.realized_price_points(ds, P)
+    points = landlord_model.realized_price_points(ds, P)
     first = points.groupby("case", sort=False).first()
 
     def returns(case: str) -> str:
         at = points[points["case"] == case]
         return " / ".join(fmt(irr, "fraction") for irr in at["irr"])
-    prices = " / ".join(fmt(price, "USD") for price in portfolio.REALIZED_PRICE_POINTS)
+    prices = " / ".join(fmt(price, "USD") for price in landlord_model.REALIZED_PRICE_POINTS)
     x.say(f"Whatever the mix, what AWS realizes per sold hour decides the return. Starting from a realized {prices} per "
           f"GPU-hour in the first month and then following the list path's cut and decline, the IRR is {returns(a['case'])} "
           f"a year bought in {P['gpu_purchase_quarter']} and {returns(b['case'])} bought at the cut (cost of capital "
           f"{fmt(P['cost_of_capital'], 'fraction')}). The break-even realized price in the first month is "
           f"{fmt(first.loc[a['case'], 'breakeven_price'], 'USD_per_hour')} bought at launch and "
           f"{fmt(first.loc[b['case'], 'breakeven_price'], 'USD_per_hour')} bought at the cut.")
-    variants = portfolio.landlord_variants(ds, P)
+    variants = landlord_model.landlord_variants(ds, P)
     shown = variants[["case", "price_path", "life_years", "payback_month", "npv", "irr", "breakeven_utilization", "operating_margin"]]
     x.table(shown, {k: u for k, u in LANDLORD_OUTCOME_UNITS.items() if k in shown}, LANDLORD_OUTCOME_LABELS)
     life = v.schema["depreciation_life_years"]
@@ -218,7 +217,7 @@ def landlord_outcomes(v: SimpleNamespace, x: Collector) -> None:
           f"{fmt(b['operating_margin'], 'fraction')} bought at the cut, against AWS's whole-segment operating margin of "
           f"{fmt(aws['margin'].iloc[-1], 'fraction')} ({aws['period'].iloc[-1]}). AWS's margin also carries sales, "
           f"software, networking beyond the cluster and idle capacity that this per-GPU view leaves out.")
-    x.chart(charts.irr_heat_map(portfolio.irr_heatmap(v.realized[1]),
+    x.chart(charts.irr_heat_map(landlord_model.irr_heatmap(v.realized[1]),
                                 f"Landlord IRR per year at realized prices, {cut.label}, by utilization and price level",
                                 "Sources: AWS price lists; rental_prices.csv; measured H100 power; parameters (capex, hosting, contract mix)",
                                 mid=P["cost_of_capital"]))
@@ -231,9 +230,9 @@ def _landlord_chart(frame: pd.DataFrame):
 
 
 def landlord_what_if(v: SimpleNamespace, x: Collector) -> None:
-    axes = portfolio.what_if_axes(v.schema, v.p)
+    axes = landlord_model.what_if_axes(v.schema, v.p)
     x.what_if(name="landlord", title="What if: the landlord's H100", description="NPV, IRR and payback month of both landlord cases at realized prices.",
-              axes=axes, schema=v.schema, values=v.p, points=portfolio.what_if(v.ds, v.p, axes),
+              axes=axes, schema=v.schema, values=v.p, points=landlord_model.what_if(v.ds, v.p, axes),
               outputs={"npv": ("NPV per H100", "USD"), "irr_annual": ("IRR per year", "fraction"),
                        "payback_month": ("Payback month", "months")},
               x="utilization", series="case", within_life={"payback_month": "depreciation_life_years"}, chart_of=_landlord_chart)
@@ -241,7 +240,7 @@ def landlord_what_if(v: SimpleNamespace, x: Collector) -> None:
 
 def tenant(v: SimpleNamespace, x: Collector) -> None:
     ds, P = v.ds, v.p
-    options = portfolio.tenant_rent_vs_buy(ds, P, portfolio.UTILIZATION_GRID)
+    options = portfolio.tenant_rent_vs_buy(ds, P, landlord_model.UTILIZATION_GRID)
     finite = options[options["breakeven_months"] < float("inf")]
     x.chart(charts.xy_lines(finite, "utilization", "Tenant's utilization (share of hours used)", "breakeven_months",
                             "Months until buying beats renting (log)", "option", "Rent versus buy: break-even month by utilization",
@@ -280,7 +279,7 @@ def system_size(v: SimpleNamespace, x: Collector) -> None:
     ds, P, schema = v.ds, v.p, v.schema
     systems = portfolio.system_cost_per_useful_hour(ds, P, portfolio.SYSTEM_UTILIZATION_GRID)
     long = systems.melt(id_vars="utilization", value_vars=["gpu_server", "groq_system"], var_name="system", value_name="usd").replace(
-        {"gpu_server": f"{portfolio.gpus_per_server(ds)}-GPU H100 server", "groq_system": f"Groq system, {P['groq_chips_per_model']} chips"})
+        {"gpu_server": f"{fleet.gpus_per_server(ds)}-GPU H100 server", "groq_system": f"Groq system, {P['groq_chips_per_model']} chips"})
     x.chart(charts.xy_lines(long, "utilization", "Utilization (log)", "usd", "USD per useful system-hour (log)", "system",
                             "Cost per useful hour of one model-serving system",
                             "Sources: parameters (Groq chips, price, power; GPU server price); measured H100 power", log_x=True, log_y=True))
@@ -310,7 +309,7 @@ def tokens(v: SimpleNamespace, x: Collector) -> None:
     x.table(wide.round(3).reset_index(), {}, {"chip_id": "Chip", "basis": "Price per GPU-hour (USD per million tokens by batch)"})
     h = tokens[(tokens["chip_id"] == "h100-sxm")].set_index(["basis", "batch"])["usd_per_million_tokens"]
     batches = sorted(tokens["batch"].unique())
-    pre, post = (f"on-demand, {k}-cut ({portfolio.LANDLORD_INSTANCE})" for k in ("pre", "post"))
+    pre, post = (f"on-demand, {k}-cut ({h100.LANDLORD_INSTANCE})" for k in ("pre", "post"))
     x.say(f"On an H100 rented on demand, the proxy costs ${h[(pre, batches[0])]:.2f} per million tokens at batch {batches[0]} and "
           f"${h[(pre, batches[-1])]:.3f} at batch {batches[-1]} before the cut (${h[(post, batches[0])]:.2f} and ${h[(post, batches[-1])]:.3f} "
           f"after). Batching moves cost per token {h[(pre, batches[0])] / h[(pre, batches[-1])]:.0f}-fold over this range; the cut "
@@ -333,14 +332,14 @@ def licences(v: SimpleNamespace, x: Collector) -> None:
 
 def headline_results(v: SimpleNamespace, x: Collector) -> None:
     measured = v.measured
-    gemm_rows = measured[measured["metric"].isin([portfolio.SUSTAINED_GEMM, portfolio.GEMM_POWER])
+    gemm_rows = measured[measured["metric"].isin([portfolio.SUSTAINED_GEMM, h100.GEMM_POWER])
                          | measured["metric"].str.match(portfolio.DECODE_PROXY)]
     used = (sources_of(v.ds["instances"], v.spec, gemm_rows, *v.added.values(), v.prices, v.bundle, v.history)
             | SECTION.sources(v.ds))
-    x.publish("portfolio", portfolio.headline_results(v.ds, v.p), used)
+    x.publish("portfolio", portfolio_text.headline_results(v.ds, v.p), used)
 
 
 SECTION = Section("portfolio", "02_portfolio.ipynb", "Portfolio", PARAMETERS,
                   (overview, instances, value_per_dollar, additions, spend_and_compute, landlord, landlord_drivers,
                    landlord_outcomes, landlord_what_if, tenant, system_size, tokens, licences, headline_results),
-                  display_only=("tenant_server_life_years",), headlines=portfolio.headline_results, setup=_setup)
+                  display_only=("tenant_server_life_years",), headlines=portfolio_text.headline_results, setup=_setup)

@@ -3,7 +3,7 @@
 Every chart's title states its takeaway, computed from the data it draws (the caller's title, what the chart shows,
 becomes the first line under it, the source note the second); calendar years read as years (2025, never 2,025.0);
 a legend tells dashed from solid lines; intervals are 5th–95th percentiles unless the chart says otherwise. Colours
-come from the colour-blind-safe palettes set in `analysis.present.chart_spec`.
+come from the colour-blind-safe palettes set in `analysis.views.present.chart_spec`.
 """
 from __future__ import annotations
 
@@ -13,21 +13,16 @@ from typing import Any, Final, cast
 import altair as alt
 import pandas as pd
 
+from analysis.views.takeaways import compared_bars, formatted, trend
+
 WIDTH = 640
 DIVERGING_SCHEME: Final = "blueorange"     # colour-blind safe (no red-green)
-LINE_LEGEND: dict[str, Any] = {"symbolType": "stroke", "symbolStrokeWidth": 2.5, "symbolSize": 400}   # shows each line's dash
+#: A legend whose swatches are strokes: it shows each line's dash.
+LINE_LEGEND: dict[str, Any] = {"symbolType": "stroke", "symbolStrokeWidth": 2.5, "symbolSize": 400}
 DASH_LEGEND: dict[str, Any] = LINE_LEGEND          # its swatches get a stroke colour in present.chart_spec
 OBSERVED, FORECAST = "observed", "forecast"
 #: Lines of successive series get thinner, so that a line drawn over another where they coincide leaves it visible.
 STROKES = alt.Scale(range=[5, 3, 1.6])
-
-
-def _value(value: float, y_format: str) -> str:
-    """A value in a chart's d3 format (the formats used here are valid Python format specs once '~' is dropped);
-    a general ("g") format reads as whole numbers from 100 up and three significant digits below (no exponents)."""
-    if y_format.endswith("g"):
-        return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
-    return format(value, y_format.replace("~", ""))
 
 
 def _titled(title: str | list, descriptive: str, source_note: str) -> alt.TitleParams:
@@ -55,92 +50,6 @@ def _x_axis(field: str, title: str, kind: str, **scale) -> alt.X:
     return alt.X(f"{field}:{kind}", title=title, axis=axis, **scale)
 
 
-def _at(x, x_title: str, x_format: str | None) -> str:
-    """Where on the x axis: a calendar year reads as a whole year ("in 2023", never "at 2023.5"), a period as
-    itself ("in 2025Q4"), another quantity with its axis title ("at utilization 0.5")."""
-    if not isinstance(x, str) and x_title.lower().startswith(("year", "calendar year")):
-        return f"in {int(x)}"
-    if isinstance(x, str) or x_format is None:
-        return f"in {x}"
-    return f"at {x_title.split(' (')[0].lower()} {_value(x, x_format)}"
-
-
-def _sentence(text: str) -> str:
-    """`text` with its first letter capitalised and the rest as it is ("in 2025Q4" -> "In 2025Q4")."""
-    return text[:1].upper() + text[1:]
-
-
-def _ranked(rows: pd.DataFrame, label: str, y: str, y_format: str) -> str:
-    """"A at 3.1, B at 2.0 and 2 more" for rows in descending order of `y` (the first three named)."""
-    named = [f"{r[label]} at {_value(r[y], y_format)}" for _, r in rows.head(3).iterrows()]
-    more = f" and {len(rows) - 3} more" if len(rows) > 3 else ""
-    return (", ".join(named[:-1]) + " and " + named[-1] if len(named) > 1 and not more else ", ".join(named)) + more
-
-
-def trend(frame: pd.DataFrame, x: str, y: str, color: str, y_title: str, y_format: str, x_format: str | None = None,
-          x_title: str = "", dash: str | None = None) -> str:
-    """The takeaway of lines. One series: how it moved from its first to its last point. Several: where they end
-    (at the last x that two or more lines reach), the highest line and how it moved, against the lowest line of
-    another series; with dashes (a line per series and dash), also the highest line's partner of the other dash."""
-    rows = frame.reset_index(drop=True).dropna(subset=[y]).sort_values(x, kind="stable", ignore_index=True)
-    rows = rows.assign(line=rows[color].astype(str) + (", " + rows[dash].astype(str) if dash else ""))
-    unit = f"({y_title})"
-    if rows["line"].nunique() <= 1:
-        first, last = rows.iloc[0], rows.iloc[-1]
-        verb = "rose" if last[y] > first[y] else "fell" if last[y] < first[y] else "held"
-        lead = f"{first['line']}: {verb}" if first["line"] else verb.capitalize()
-        return (f"{lead} from {_value(first[y], y_format)} {_at(first[x], x_title, x_format)} to "
-                f"{_value(last[y], y_format)} {_at(last[x], x_title, x_format)} {unit}")
-    reach = rows.groupby(x, sort=True)["line"].nunique()
-    series = rows.groupby(x, sort=True)[color].nunique()
-    both = series[series >= 2]              # prefer the last x two series reach, so that the title compares them
-    end = both.index[-1] if len(both) else reach[reach >= 2].index[-1]
-    at_end = rows[rows[x] == end].drop_duplicates("line", keep="last").sort_values(y, ascending=False, kind="stable")
-    top = at_end.iloc[0]
-    others = at_end.iloc[1:]
-    bottom = (others[others[color] != top[color]] if (others[color] != top[color]).any() else others).iloc[-1]
-    named = [top["line"], bottom["line"]]
-    partner = ""
-    if dash:
-        other_dash = others[(others[dash] != top[dash]) & ~others["line"].isin(named)]
-        same_series = other_dash[other_dash[color] == top[color]]
-        if len(other_dash):
-            pick = (same_series if len(same_series) else other_dash).iloc[0]
-            partner, named = f"; {pick['line']} at {_value(pick[y], y_format)}", [*named, pick["line"]]
-    start = rows[rows["line"] == top["line"]].iloc[0]
-    verb = "up" if top[y] > start[y] else "down" if top[y] < start[y] else "unchanged"
-    since = "" if start[x] == end else f", {verb} from {_value(start[y], y_format)} {_at(start[x], x_title, x_format)}"
-    rest = f" ({len(at_end) - len(named)} more between)" if len(at_end) > len(named) else ""
-    return (f"{_sentence(_at(end, x_title, x_format))}, {top['line']} is highest at {_value(top[y], y_format)}{since}"
-            f"{partner}; {bottom['line']} lowest at {_value(bottom[y], y_format)}{rest} {unit}")
-
-
-def compared_bars(frame: pd.DataFrame, x: str, group: str, y: str, y_title: str, y_format: str, over_time: bool) -> str:
-    """The takeaway of grouped bars. Over time: the last period's bars, largest first. Across categories: of the
-    categories with bars of two or more groups, the one with the highest bar, its groups' bars largest first (the
-    highest bar of each group when no category has two)."""
-    rows = frame.dropna(subset=[y])
-    if over_time:
-        last = rows[rows[x] == rows[x].max()].sort_values(y, ascending=False, kind="stable")
-        return f"{_sentence(_at(last[x].iloc[0], 'year', None))}: {_ranked(last, group, y, y_format)} ({y_title})"
-    if rows[group].nunique() <= 1:
-        ranked = rows.sort_values(y, ascending=False, kind="stable")
-        top = ranked.iloc[0]
-        then = f", then {ranked.iloc[1][x]} at {_value(ranked.iloc[1][y], y_format)}" if len(ranked) > 1 else ""
-        return f"{top[x]} is highest at {_value(top[y], y_format)}{then} ({y_title})"
-    shared = rows[rows.groupby(x)[group].transform("nunique") > 1]
-    if shared.empty:        # no category has two groups: the highest bar of each group
-        tops = rows.sort_values(y, ascending=False, kind="stable").drop_duplicates(group)
-        return "; ".join(f"{r[group]}: {r[x]} highest at {_value(r[y], y_format)}" for _, r in tops.iterrows()) + f" ({y_title})"
-    top = rows.iloc[rows[y].to_numpy().argmax()]
-    compared = shared.iloc[shared[y].to_numpy().argmax()]
-    same = shared[shared[x] == compared[x]].sort_values(y, ascending=False, kind="stable")
-    if compared[x] == top[x]:
-        return f"{top[x]} is highest: {_ranked(same, group, y, y_format)} ({y_title})"
-    return (f"{top[x]} is highest at {_value(top[y], y_format)} ({top[group]}); side by side at {compared[x]}: "
-            f"{_ranked(same, group, y, y_format)} ({y_title})")
-
-
 def _period_lines(frame: pd.DataFrame, period: str, period_title: str, y: str, y_title: str, color: str, title: str,
                   source_note: str, dash: str | None, y_format: str, takeaway: str | None = None) -> alt.Chart:
     """Lines over an ordinal time axis, one per `color` (and optionally dashed by `dash`); the takeaway is how the
@@ -161,13 +70,15 @@ def _period_lines(frame: pd.DataFrame, period: str, period_title: str, y: str, y
 def quarterly_lines(frame: pd.DataFrame, y_title: str, color: str, title: str, source_note: str,
                     y_format: str = ",.0f") -> alt.Chart:
     """Lines of `value` over calendar quarters, one per value of `color`."""
-    return _period_lines(frame, "quarter", "Calendar quarter", "value", y_title, color, title, source_note, None, y_format)
+    return _period_lines(frame, "quarter", "Calendar quarter", "value", y_title, color, title, source_note, None,
+                         y_format)
 
 
 def year_lines(frame: pd.DataFrame, y: str, y_title: str, color: str, title: str, source_note: str,
                dash: str | None = None, y_format: str = ",.1f", takeaway: str | None = None) -> alt.Chart:
     """Lines of `y` over calendar years, one per `color` (and optionally dashed by `dash`)."""
-    return _period_lines(frame, "year", "Calendar year", y, y_title, color, title, source_note, dash, y_format, takeaway)
+    return _period_lines(frame, "year", "Calendar year", y, y_title, color, title, source_note, dash, y_format,
+                         takeaway)
 
 
 def year_lines_with_bands(frame: pd.DataFrame, y: str, band: tuple[str, str], y_title: str, color: str, title: str,
@@ -206,7 +117,8 @@ def bars_over_quarters(frame: pd.DataFrame, y: str, y_title: str, title: str, so
 # --- Section 2: portfolio -----------------------------------------------------------------------------------
 
 def grouped_bars(frame: pd.DataFrame, x: str, x_title: str, y: str, y_title: str, group: str, title: str,
-                 source_note: str, band: tuple[str, str] | None = None, y_format: str = ",.0f") -> alt.LayerChart | alt.Chart:
+                 source_note: str, band: tuple[str, str] | None = None,
+                 y_format: str = ",.0f") -> alt.LayerChart | alt.Chart:
     """Bars of `y` per `x`, side by side per `group`, with an optional 5th-95th percentile rule per bar."""
     over_time = _is_year(x, x_title) or x == "quarter"
     # Periods may thin their labels; categories (instance types) are each labelled, slanted so that all fit.
@@ -230,7 +142,8 @@ def grouped_bars(frame: pd.DataFrame, x: str, x_title: str, y: str, y_title: str
 def irr_heat_map(frame: pd.DataFrame, title: str, source_note: str, mid: float) -> alt.LayerChart:
     """IRR (annual) over utilization x price scale, one labelled rect per cell, colours diverging at `mid` (the
     cost of capital: blue cells earn more than it, orange less) on a symlog scale; empty where no IRR exists."""
-    enc = dict(x=alt.X("utilization:O", title="Utilization (share of hours sold)", axis=alt.Axis(format=".0%", labelAngle=0)),
+    enc = dict(x=alt.X("utilization:O", title="Utilization (share of hours sold)",
+                       axis=alt.Axis(format=".0%", labelAngle=0)),
                y=alt.Y("price_scale:O", title="Price path scale (1 = actual prices)", sort="descending"))
     valid = frame.dropna(subset=["irr_annual"])
     above = int((valid["irr_annual"] > mid).sum())
@@ -238,7 +151,8 @@ def irr_heat_map(frame: pd.DataFrame, title: str, source_note: str, mid: float) 
     rect = alt.Chart(frame).mark_rect().encode(
         color=alt.Color("irr_annual:Q", title="IRR per year", legend=alt.Legend(format=".0%"),
                         scale=alt.Scale(scheme=DIVERGING_SCHEME, type="symlog", domainMid=mid, reverse=True)),
-        tooltip=[alt.Tooltip("utilization:O", format=".0%"), "price_scale:O", alt.Tooltip("irr_annual:Q", format=".1%")],
+        tooltip=[alt.Tooltip("utilization:O", format=".0%"), "price_scale:O",
+                 alt.Tooltip("irr_annual:Q", format=".1%")],
         **enc)
     text = alt.Chart(frame).mark_text(fontSize=11).transform_filter("isValid(datum.irr_annual)").encode(
         text=alt.Text("irr_annual:Q", format=".0%"), **enc)
@@ -260,7 +174,8 @@ def xy_lines(frame: pd.DataFrame, x: str, x_title: str, y: str, y_title: str, co
         enc["strokeDash"] = alt.StrokeDash(f"{dash}:N", title=None, legend=alt.Legend(**DASH_LEGEND))
         enc["tooltip"].append(f"{dash}:N")
     takeaway = trend(frame, x, y, color, y_title, ",.3~g", x_format=",.3~g", x_title=x_title, dash=dash)
-    lines = (_base(frame, takeaway, title, source_note) if rule_y is None else alt.Chart(frame)).mark_line(point=True).encode(**enc)
+    chart = _base(frame, takeaway, title, source_note) if rule_y is None else alt.Chart(frame)
+    lines = chart.mark_line(point=True).encode(**enc)
     if rule_y is None:
         return lines
     rule = alt.Chart(pd.DataFrame({"y": [rule_y]})).mark_rule(strokeDash=[4, 4], color="gray").encode(y="y:Q")
@@ -301,7 +216,8 @@ def fan(band: pd.DataFrame, line: pd.DataFrame, y_title: str, title: str, source
     area = alt.Chart(band).mark_area(opacity=0.35).encode(
         x=x, y=alt.Y("p5:Q", title=y_title), y2="p95:Q",
         color=alt.Color("what:N", scale=key, title=None, legend=legend),
-        tooltip=[alt.Tooltip("year:Q", format="d"), alt.Tooltip("p5:Q", format=y_format), alt.Tooltip("p95:Q", format=y_format)]
+        tooltip=[alt.Tooltip("year:Q", format="d"), alt.Tooltip("p5:Q", format=y_format),
+                 alt.Tooltip("p95:Q", format=y_format)]
     ).transform_calculate(what="'5th–95th percentile'")
     central = alt.Chart(line).mark_line(point=True).encode(
         x="year:Q", y="value:Q", color=alt.Color("what:N", scale=key, title=None, legend=legend),
@@ -311,9 +227,11 @@ def fan(band: pd.DataFrame, line: pd.DataFrame, y_title: str, title: str, source
     final = cast(float, line.set_index("year").loc[end, "value"])
     final_band = band.set_index("year").loc[end]
     subject = f"{title.split(':')[0]}: " if ":" in title else ""
-    takeaway = (f"{subject}{_value(last, y_format)} in {last_observed} (observed), {_value(final, y_format)} forecast for {end} "
-                f"(5th–95th percentile {_value(final_band['p5'], y_format)}–{_value(final_band['p95'], y_format)}; {y_title})")
-    return _titled_layer(shade, boundary, area, central, labels, takeaway=takeaway, title=title, source_note=source_note)
+    takeaway = (f"{subject}{formatted(last, y_format)} in {last_observed} (observed), {formatted(final, y_format)} "
+                f"forecast for {end} (5th–95th percentile "
+                f"{formatted(final_band['p5'], y_format)}–{formatted(final_band['p95'], y_format)}; {y_title})")
+    return _titled_layer(shade, boundary, area, central, labels, takeaway=takeaway, title=title,
+                         source_note=source_note)
 
 
 #: The two intervals of a band chart, widest first, with the percentile columns that bound them.
@@ -333,7 +251,8 @@ def share_bands(frame: pd.DataFrame, last_observed: int, rules: tuple[float, ...
     color = alt.Color("series:N", title=None, sort=None, legend=alt.Legend(**LINE_LEGEND, orient="bottom"))
     area = alt.Chart(bands).mark_area().encode(
         x=x, y=alt.Y("lo:Q", title=y_title, axis=alt.Axis(format=".0%")), y2="hi:Q", color=color,
-        opacity=alt.Opacity("interval:N", title=None, sort=None, legend=alt.Legend(orient="top", direction="horizontal", symbolType="square"),
+        opacity=alt.Opacity("interval:N", title=None, sort=None,
+                            legend=alt.Legend(orient="top", direction="horizontal", symbolType="square"),
                             scale=alt.Scale(domain=list(INTERVALS), range=[0.18, 0.4])),
         tooltip=[alt.Tooltip("year:Q", format="d"), "series:N", "interval:N", alt.Tooltip("lo:Q", format=".1%"),
                  alt.Tooltip("hi:Q", format=".1%")])
@@ -343,18 +262,19 @@ def share_bands(frame: pd.DataFrame, last_observed: int, rules: tuple[float, ...
         tooltip=[alt.Tooltip("year:Q", format="d"), "series:N", alt.Tooltip("value:Q", format=".1%")])
     marks = pd.DataFrame({"at": list(rules), "label": [f"{r:.0%}" for r in rules]})
     rule = alt.Chart(marks).mark_rule(strokeDash=[4, 4], color="#4a5568").encode(y="at:Q")
-    rule_labels = alt.Chart(marks).mark_text(align="left", baseline="bottom", dx=2, color="#4a5568", fontSize=12).encode(
-        y="at:Q", x=alt.value(0), text="label:N")
+    rule_labels = alt.Chart(marks).mark_text(align="left", baseline="bottom", dx=2, color="#4a5568",
+                                             fontSize=12).encode(y="at:Q", x=alt.value(0), text="label:N")
     subject = central[central["series"] == central["series"].iloc[0]].set_index("year")
     at_end = subject.loc[end]
     seen = subject[subject.index <= last_observed]          # the data may not split the earliest years by vendor
-    past = "" if seen.empty else f"{_value(seen['value'].iloc[-1], '.1%')} in {seen.index[-1]} (observed), "
+    past = "" if seen.empty else f"{formatted(seen['value'].iloc[-1], '.1%')} in {seen.index[-1]} (observed), "
     others = [s for s in dict.fromkeys(central["series"]) if s != subject["series"].iloc[0]]
-    also = "".join(f"; {name}: {_value(central[(central['series'] == name) & (central['year'] == end)]['value'].iloc[0], '.1%')} "
-                   f"for {end}" for name in others)
-    takeaway = (f"{subject['series'].iloc[0]}: {past}{_value(at_end['value'], '.1%')} forecast for {end} (50% interval "
-                f"{_value(at_end['p25'], '.0%')}–{_value(at_end['p75'], '.0%')}, 90% interval "
-                f"{_value(at_end['p5'], '.0%')}–{_value(at_end['p95'], '.0%')}){also}")
+    last_year = central[central["year"] == end]
+    also = "".join(f"; {name}: {formatted(last_year[last_year['series'] == name]['value'].iloc[0], '.1%')} for {end}"
+                   for name in others)
+    takeaway = (f"{subject['series'].iloc[0]}: {past}{formatted(at_end['value'], '.1%')} forecast for {end} (50% "
+                f"interval {formatted(at_end['p25'], '.0%')}–{formatted(at_end['p75'], '.0%')}, 90% interval "
+                f"{formatted(at_end['p5'], '.0%')}–{formatted(at_end['p95'], '.0%')}){also}")
     return _titled_layer(shade, boundary, area, rule, rule_labels, line, labels, takeaway=takeaway, title=title,
                          source_note=source_note)
 
@@ -373,7 +293,7 @@ def probability_lines(frame: pd.DataFrame, last_observed: int, ticks: list[float
         color=alt.Color("series:N", title=None, sort=None, legend=alt.Legend(**LINE_LEGEND, orient="bottom")),
         tooltip=[alt.Tooltip("year:Q", format="d"), "series:N", alt.Tooltip("probability:Q", format=".1%")])
     last = shown[shown["year"] == end]
-    takeaway = f"In {end}: " + "; ".join(f"{r.series} {_value(r.probability, '.1%')} ({describe(r.probability)})"
+    takeaway = f"In {end}: " + "; ".join(f"{r.series} {formatted(r.probability, '.1%')} ({describe(r.probability)})"
                                          for r in last.itertuples())
     return _titled_layer(shade, boundary, lines, labels, takeaway=takeaway, title=title, source_note=source_note)
 
@@ -383,8 +303,8 @@ def tornado(frame: pd.DataFrame, x_title: str, title: str, source_note: str) -> 
     with the base value."""
     order = list(frame["input"])
     top = frame.iloc[0]
-    takeaway = (f"{top['input']} moves the outcome most: {_value(top['outcome_low'], ',.1f')} to "
-                f"{_value(top['outcome_high'], ',.1f')} between its 10th and 90th percentiles ({x_title})")
+    takeaway = (f"{top['input']} moves the outcome most: {formatted(top['outcome_low'], ',.1f')} to "
+                f"{formatted(top['outcome_high'], ',.1f')} between its 10th and 90th percentiles ({x_title})")
     bars = alt.Chart(frame).mark_bar().encode(
         y=alt.Y("input:N", sort=order, title=None, axis=alt.Axis(labelLimit=260)),
         x=alt.X("outcome_low:Q", title=f"{x_title} (bars: input at its 10th to 90th percentile; line: all at median)"),
@@ -399,13 +319,15 @@ def sobol(frame: pd.DataFrame, title: str, source_note: str) -> alt.LayerChart:
     """Total (ST) and first-order (S1) Sobol indices per input with 95% confidence intervals (as labelled)."""
     long = pd.concat([frame.assign(index="total (ST)", value=frame["ST"], conf=frame["ST_conf"]),
                       frame.assign(index="first-order (S1)", value=frame["S1"], conf=frame["S1_conf"])])
-    long = long.assign(lo=long["value"] - long["conf"], hi=long["value"] + long["conf"])[["input", "index", "value", "lo", "hi"]]
+    long = long.assign(lo=long["value"] - long["conf"],
+                       hi=long["value"] + long["conf"])[["input", "index", "value", "lo", "hi"]]
     order = list(frame["input"])
     top = frame.iloc[0]
     takeaway = (f"{top['input']} drives most of the uncertainty: total (ST) {top['ST']:.2f}, "
                 f"first-order (S1) {top['S1']:.2f}")
     base = alt.Chart(long)
-    bars = base.mark_bar().encode(y=alt.Y("input:N", sort=order, title=None, axis=alt.Axis(labelLimit=260)), yOffset="index:N",
+    bars = base.mark_bar().encode(y=alt.Y("input:N", sort=order, title=None, axis=alt.Axis(labelLimit=260)),
+                                  yOffset="index:N",
                                   x=alt.X("value:Q", title="Share of output variance (lines: 95% confidence interval)"),
                                   color=alt.Color("index:N", title=None),
                                   tooltip=["input:N", "index:N", alt.Tooltip("value:Q", format=".3f")])
