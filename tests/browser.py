@@ -57,11 +57,13 @@ def offline_page(allowed: tuple[str, ...] = ("file:", "data:"), **context_option
 
 #: Per chart of a page, the items Vega drew in its data-mark groups (`g.role-mark`: bars, lines, points, areas,
 #: rules and text marks; never axes, legends or titles, which an empty chart draws too).
-DATA_MARKS = "() => Array.from(document.querySelectorAll('div.vega-chart')).map(d => d.querySelectorAll('svg.marks g.role-mark > *').length)"
+DATA_MARKS = ("() => Array.from(document.querySelectorAll('div.vega-chart'))"
+              ".map(d => d.querySelectorAll('svg.marks g.role-mark > *').length)")
 
 
 def drawn_marks(offline: Offline, timeout: int = 60_000) -> list[int]:
     """Wait until every chart of the open page has drawn its SVG, then count each chart's data marks (DATA_MARKS)."""
     offline.page.wait_for_function(
-        "() => Array.from(document.querySelectorAll('div.vega-chart')).every(d => d.querySelector('svg.marks'))", timeout=timeout)
+        "() => Array.from(document.querySelectorAll('div.vega-chart')).every(d => d.querySelector('svg.marks'))",
+        timeout=timeout)
     return offline.page.evaluate(DATA_MARKS)

@@ -85,7 +85,8 @@ def year_lines_with_bands(frame: pd.DataFrame, y: str, band: tuple[str, str], y_
                           source_note: str, y_format: str = ",.1f") -> alt.LayerChart:
     """`year_lines` with each series' interval (`band`: its low and high columns) shaded under its line."""
     takeaway = trend(frame, "year", y, color, y_title, y_format, x_title="Calendar year")
-    lines = _period_lines(frame, "year", "Calendar year", y, y_title, color, title, source_note, None, y_format, takeaway)
+    lines = _period_lines(frame, "year", "Calendar year", y, y_title, color, title, source_note, None, y_format,
+                          takeaway)
     area = alt.Chart(frame).mark_area(opacity=0.15).encode(
         x=alt.X("year:O", title="Calendar year"), y=alt.Y(f"{band[0]}:Q", title=y_title), y2=f"{band[1]}:Q",
         color=alt.Color(f"{color}:N", title=None))
