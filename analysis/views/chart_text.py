@@ -9,8 +9,8 @@ def chart_title(spec: dict) -> str:
 
 
 def chart_name(spec: dict) -> str:
-    """What a chart shows, in a few words (its data file is named after it): under a takeaway title (analysis.views.charts)
-    the first subtitle line, else the title."""
+    """What a chart shows, in a few words (its data file is named after it): under a takeaway title
+    (analysis.views.charts) the first subtitle line, else the title."""
     notes = chart_subtitle(spec)
     return notes[0] if len(notes) >= 2 else chart_title(spec)
 
