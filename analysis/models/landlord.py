@@ -16,9 +16,8 @@ from analysis.models import finance, fleet, uncertainty
 from analysis.models.h100 import h100_price, hosting_per_hour, power_per_hour, price_cut_month
 from analysis.models.rent import LIST, REALIZED, price_path
 
-UTILIZATION_GRID = np.round(np.arange(1, 11) / 10, 2)          # display grid of the IRR heat map
-
-
+#: The display grid of the IRR heat map (utilization x price scale).
+UTILIZATION_GRID = np.round(np.arange(1, 11) / 10, 2)
 PRICE_SCALE_GRID = np.round(np.arange(4, 21) / 10, 2)
 
 

@@ -16,8 +16,6 @@ from analysis.models.h100 import capacity_block_end, last_observed_month, landlo
 #: The landlord's two price bases: list prices (committed hours at list x (1 - committed_discount): a ceiling) and
 #: realized prices (committed hours, and Capacity Block hours once its rate lapsed, at the public market rent).
 LIST, REALIZED = "list prices (a ceiling)", "realized prices"
-
-
 #: rental_prices.csv bases whose rows make the market rent a committed GPU-hour realizes (not hyperscaler list prices).
 MARKET_BASES = ("market", "contract")
 

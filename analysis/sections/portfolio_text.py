@@ -12,9 +12,9 @@ from analysis.data import Dataset, params
 from analysis.data.params import Params
 from analysis.data.units import fmt
 from analysis.models import fleet, h100, portfolio, rent
-from analysis.models.rent import REALIZED
 from analysis.models.landlord import (cost_per_gpu_hour, landlord_cases, landlord_outcomes,
                                       realized_percentiles, realized_price_points)
+from analysis.models.rent import REALIZED
 
 NOT_WITHIN_LIFE = "not within life"         # a payback month beyond the asset's life
 
