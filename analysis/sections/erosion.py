@@ -13,6 +13,7 @@ from analysis.data.units import fmt
 from analysis.models import forecasts, hub, outlook
 from analysis.models import hindcast as hindcasts
 import analysis.sections.erosion_text as erosion_text
+from analysis.sections import owner_view
 from analysis.sections.base import Section
 from analysis.views import charts
 from analysis.views.exhibits import Collector
@@ -226,7 +227,9 @@ def headlines(ds: data.Dataset, p: Params) -> list[dict]:
     return outlook.headlines(outlook.run(ds, p, params.schema(ds), sensitivity=False))
 
 
-SECTION = Section("erosion", "03_asic_erosion.ipynb", "ASIC erosion", ("sobol_base_samples",),
+SECTION = Section("erosion", "03_asic_erosion.ipynb", "ASIC erosion", ("sobol_base_samples", "owner", "tpu_cost_ratio"),
                   (observed_purchases, spend_check, forecast, what_if, thresholds, scenario_comparison, central_estimate,
                    sensitivity, hindcast, track_record, headline_results),
-                  headlines=headlines, uses_forecast=True, setup=_setup)
+                  headlines=headlines, uses_forecast=True, setup=_setup,
+                  inert={"tpu_cost_ratio": "values Google's TPUs: read only for `owner` = google"},
+                  other_owner=owner_view.EROSION_PARTS, other_setup=owner_view.setup)

@@ -13,6 +13,7 @@ from analysis.data.params import Parameter, Params
 from analysis.data.units import UNIT_FORMATS, fmt
 from analysis.models import erosion, ledger, outlook
 import analysis.sections.erosion_text as erosion_text
+from analysis.sections import owner_view
 from analysis.sections.base import Section
 from analysis.views import charts, likelihood, verdict
 from analysis.views.exhibits import Collector
@@ -263,5 +264,8 @@ def headlines(ds: Dataset, p: Params) -> list[dict]:
     return key_findings(ds, p, schema, outlook.run(ds, p, schema, sensitivity=False))
 
 
-SECTION = Section("summary", "00_summary.ipynb", "Summary", (), (answer_first, findings, claims, events, headline_results),
-                  headlines=headlines, uses_forecast=True, setup=_setup)
+SECTION = Section("summary", "00_summary.ipynb", "Summary", ("owner", "tpu_cost_ratio"),
+                  (answer_first, findings, claims, events, headline_results),
+                  headlines=headlines, uses_forecast=True, setup=_setup,
+                  inert={"tpu_cost_ratio": "values Google's TPUs: read only for `owner` = google"},
+                  other_owner=owner_view.SUMMARY_PARTS, other_setup=owner_view.summary_setup)
