@@ -4,7 +4,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from analysis.models import capex, fleet
-from analysis.sections import owner_view
+import analysis.sections.owner_view as owner_view
 from analysis.sections.base import Section
 from analysis.views import charts
 from analysis.views.exhibits import Collector

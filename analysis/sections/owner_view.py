@@ -338,7 +338,7 @@ def assumptions(v: SimpleNamespace) -> list[dict]:
     predictive sd) and each cost ratio that values its non-Nvidia chips, with the number of draws."""
     f, schema = v.forecast, v.schema
     ratio = owners.COST_RATIOS.get("Google" if v.owner == "Google" else "AMD")
-    items = [{"key": "observed", "label": f"{v.owner}'s purchases in the observed years", "unit": "text",
+    items: list[dict] = [{"key": "observed", "label": f"{v.owner}'s purchases in the observed years", "unit": "text",
               "value": "drawn within Epoch AI's unit bands and the chips' price ranges"},
              {"key": "share_step", "label": f"Yearly step of the non-Nvidia share of compute (log-odds sd, {v.owner}'s own moves)",
               "unit": "number", "value": float(f["step"].predictive_sd())},

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pandas as pd
 
 from analysis.models import fleet, portfolio
-from analysis.sections import owner_view
+import analysis.sections.owner_view as owner_view
 from analysis.sections.base import Section
 from analysis.views import charts
 from analysis.views.exhibits import Collector

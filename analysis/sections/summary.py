@@ -13,7 +13,7 @@ from analysis.data.params import Parameter, Params
 from analysis.data.units import UNIT_FORMATS, fmt
 from analysis.models import erosion, ledger, outlook
 import analysis.sections.erosion_text as erosion_text
-from analysis.sections import owner_view
+import analysis.sections.owner_view as owner_view
 from analysis.sections.base import Section
 from analysis.views import charts, likelihood, verdict
 from analysis.views.exhibits import Collector
