@@ -305,3 +305,21 @@ def test_run_builds_a_complete_report_for_each_owner(tmp_path, owner):
             f"Is Nvidia's revenue from {label}" in (out / page).read_text(encoding="utf-8"), page
     by_year = (out / "data" / "erosion_by_year.csv").read_text(encoding="utf-8")
     assert by_year.splitlines()[1].startswith(f"{label},")
+
+
+def test_compare_and_sweep_read_each_owners_own_headlines(ds, schema):
+    """`compare` and `sweep` evaluate sections through `attribution.section_values`: with `owner` set, each section gives
+    that owner's numbers (Amazon's landlord section none), so Amazon and Google compare under the same assumptions."""
+    from analysis.pipeline import attribution, sweep
+    declared = attribution.section_parameters(ds)
+    assert all("owner" in declared[name] for name in ("summary", "erosion", "portfolio"))
+    amazon, google = (attribution.section_values(ds, schema, {"owner": o, "mc_draws": 1000}, declared, ("summary", "portfolio"))
+                      for o in ("amazon", "google"))
+    assert google["portfolio"] == {} and amazon["portfolio"]
+    p = params.resolve({"mc_draws": 1000}, ds)
+    mine = owners.shares(ds, p, owners.draws(ds, p)).query("owner == 'Google' and year == 2025").iloc[0]
+    assert google["summary"]["asic_spend_share_observed_last"] == pytest.approx(mine["spend_share"])
+    assert amazon["summary"]["asic_spend_share_observed_last"] != google["summary"]["asic_spend_share_observed_last"]
+    import pandas as pd
+    means = pd.DataFrame({"setting": ["amazon", "google"], "result": [0.5, 0.25]})
+    assert sweep._direction(means, "owner") == "by owner: amazon 0.5; google 0.25"

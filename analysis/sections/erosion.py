@@ -236,7 +236,9 @@ def headline_results(v: SimpleNamespace, x: Collector) -> None:
 
 
 def headlines(ds: data.Dataset, p: Params) -> list[dict]:
-    """The forecast's headline numbers alone (what `compare` attributes)."""
+    """The forecast's headline numbers alone (what `compare` and `sweep` read): another owner's its own."""
+    if not owners.is_report_owner(ds, p):
+        return owner_view.headlines(ds, p)["erosion"]
     return outlook.headlines(outlook.run(ds, p, params.schema(ds), sensitivity=False))
 
 

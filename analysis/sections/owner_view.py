@@ -15,6 +15,8 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
+from analysis.data import Dataset, params
+from analysis.data.params import Params
 from analysis.data.units import fmt
 from analysis.models import capex, erosion, fleet, observed as measured, owner_outlook, owners
 from analysis.models import hindcast as hindcasts
@@ -32,8 +34,8 @@ OF_CAPEX_UNITS = {c: "fraction" for n in ("nvidia_spend", "accelerator_spend")
                   for c in (f"{n}_of_capex", f"{n}_of_capex_p5", f"{n}_of_capex_p95")}
 
 
-def setup(v: SimpleNamespace) -> None:
-    """The owner's draws, shares, funnel, forecast from its last observed year and hindcast (shared by every part)."""
+def core(v: SimpleNamespace) -> None:
+    """The owner's draws, shares, funnel and forecast from its last observed year (what its headlines need)."""
     v.draws = owners.draws(v.ds, v.p)
     v.last = max(v.draws.years)
     shares = owners.shares(v.ds, v.p, v.draws)
@@ -41,11 +43,16 @@ def setup(v: SimpleNamespace) -> None:
     v.funnel = owners.funnel(v.ds, v.draws, v.owner)
     v.forecast = owner_outlook.forecast(v.ds, v.p, v.draws, v.owner, v.last)
     v.yearly = owner_outlook.by_year(v.owner, v.forecast)
+    v.challenger = owners.CHALLENGERS[v.owner]
+    v.company, v.capex_metric = owners.CAPEX[v.owner]
+
+
+def setup(v: SimpleNamespace) -> None:
+    """`core` and the owner's hindcast (shared by every part)."""
+    core(v)
     cases, v.skipped = owner_outlook.hindcast_cases(v.ds, v.p, v.draws)
     v.hindcast = cases[cases["owner"] == v.owner].reset_index(drop=True) if len(cases) else cases
     v.coverage = hindcasts.coverage(v.hindcast) if len(v.hindcast) else None
-    v.challenger = owners.CHALLENGERS[v.owner]
-    v.company, v.capex_metric = owners.CAPEX[v.owner]
 
 
 def _about(v: SimpleNamespace) -> str:
@@ -252,10 +259,36 @@ def track_record(v: SimpleNamespace, x: Collector) -> None:
           "there is no track record to score yet.")
 
 
+def by_year(v: SimpleNamespace) -> pd.DataFrame:
+    """The owner's outlook in the columns of Amazon's `erosion_by_year.csv` (analysis.models.outlook.by_year) where the
+    meaning is the same, the ASIC share standing for the non-Nvidia share: accelerator spend and Nvidia's revenue in
+    the observed years only (not forecast), the shares with their percentiles and P(share of spend > 25% / 50%)."""
+    y, f = v.yearly, v.funnel.set_index("year")
+    table = pd.DataFrame({"year": y["year"], "observed": y["observed"],
+                          "accelerator_spend_usd_b": y["year"].map(f["accelerator_spend"]).where(y["observed"]),
+                          "nvidia_revenue_usd_b": y["year"].map(f["nvidia_spend"]).where(y["observed"]),
+                          "nvidia_spend_share": 1 - y["spend_share"], "asic_spend_share": y["spend_share"],
+                          "asic_compute_share": y["compute_share"]})
+    for metric, column in (("spend_share", "asic_spend_share"), ("compute_share", "asic_compute_share")):
+        for q in erosion.PERCENTILES:
+            table[f"{column}_p{q}"] = y[f"{metric}_p{q}"]
+    for t in erosion.THRESHOLDS:
+        table[f"p_asic_spend_share_above_{round(t * 100)}pct"] = y[f"p_spend_share_above_{round(t * 100)}pct"]
+    return table.reset_index(drop=True)
+
+
+def headlines(ds: Dataset, p: Params) -> dict[str, list[dict]]:
+    """The owner's headline numbers alone, by section (what `compare` and `sweep` read for another owner)."""
+    v = SimpleNamespace(ds=ds, p=p, schema=params.schema(ds), owner=owners.owner_label(ds, str(p.owner)))
+    core(v)
+    return {"erosion": forecast_items(v), "summary": findings(v)}
+
+
 def erosion_headlines(v: SimpleNamespace, x: Collector) -> None:
-    x.data_table("erosion_by_year", v.yearly, f"{v.owner}, one row per year to {owner_outlook.LAST_YEAR}: observed or "
-                 "forecast, the non-Nvidia share of spend and of compute (central, 5th/25th/50th/75th/95th percentiles) "
-                 "and P(spend share > 25% / 50%)", title="Outlook by year")
+    x.data_table("erosion_by_year", by_year(v), f"{v.owner}, one row per year to {owner_outlook.LAST_YEAR}: observed or "
+                 "forecast, its non-Nvidia share of spend and of compute (central, 5th/25th/50th/75th/95th percentiles; "
+                 "named asic_* as Amazon's), P(spend share > 25% / 50%), and in the observed years its accelerator spend "
+                 "and Nvidia's revenue from it (USD bn; not forecast)", title="Outlook by year")
     items = forecast_items(v)
     if len(v.hindcast):
         x.data_table("hindcast", v.hindcast, f"{v.owner}'s hindcast: per origin, share and later observed year, the "

@@ -7,7 +7,9 @@ from types import SimpleNamespace
 
 import pandas as pd
 
-from analysis.models import fleet, portfolio
+from analysis.data import Dataset
+from analysis.data.params import Params
+from analysis.models import fleet, owners, portfolio
 import analysis.sections.owner_view as owner_view
 from analysis.sections.base import Section
 from analysis.views import charts
@@ -341,8 +343,13 @@ def headline_results(v: SimpleNamespace, x: Collector) -> None:
     x.publish("portfolio", portfolio.headline_results(v.ds, v.p), used)
 
 
+def headlines(ds: Dataset, p: Params) -> list[dict]:
+    """The landlord's headline numbers alone (what `compare` and `sweep` read): none for another owner than Amazon."""
+    return portfolio.headline_results(ds, p) if owners.is_report_owner(ds, p) else []
+
+
 SECTION = Section("portfolio", "02_portfolio.ipynb", "Portfolio", PARAMETERS,
                   (overview, instances, value_per_dollar, additions, spend_and_compute, landlord, landlord_drivers,
                    landlord_outcomes, landlord_what_if, tenant, system_size, tokens, licences, headline_results),
-                  display_only=("tenant_server_life_years",), headlines=portfolio.headline_results, setup=_setup,
+                  display_only=("tenant_server_life_years",), headlines=headlines, setup=_setup,
                   other_owner=owner_view.PORTFOLIO_PARTS)

@@ -11,7 +11,7 @@ import pandas as pd
 from analysis.data import Dataset, params
 from analysis.data.params import Parameter, Params
 from analysis.data.units import UNIT_FORMATS, fmt
-from analysis.models import erosion, ledger, outlook
+from analysis.models import erosion, ledger, outlook, owners
 import analysis.sections.erosion_text as erosion_text
 import analysis.sections.owner_view as owner_view
 from analysis.sections.base import Section
@@ -259,7 +259,9 @@ def headline_results(v: SimpleNamespace, x: Collector) -> None:
 
 
 def headlines(ds: Dataset, p: Params) -> list[dict]:
-    """The key findings alone (what `compare` attributes)."""
+    """The key findings alone (what `compare` and `sweep` read): another owner's its own."""
+    if not owners.is_report_owner(ds, p):
+        return owner_view.headlines(ds, p)["summary"]
     schema = params.schema(ds)
     return key_findings(ds, p, schema, outlook.run(ds, p, schema, sensitivity=False))
 
