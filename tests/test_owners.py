@@ -323,3 +323,45 @@ def test_compare_and_sweep_read_each_owners_own_headlines(ds, schema):
     import pandas as pd
     means = pd.DataFrame({"setting": ["amazon", "google"], "result": [0.5, 0.25]})
     assert sweep._direction(means, "owner") == "by owner: amazon 0.5; google 0.25"
+
+
+def test_a_release_locks_another_owners_forecast_as_its_own_model_in_the_hub(ds, schema, tmp_path):
+    """`release VERSION --set owner=NAME`: model NAME-VERSION beside Amazon's aws-VERSION; two owners' releases of one
+    date share its round (the union of their tasks); hubdata reads every file; the track record names the owner and
+    scores it against its own observed share; a second release of the same owner and version is refused."""
+    import shutil
+
+    import hubdata
+
+    from analysis.models import forecasts, hub
+    from analysis.models.forecasts import ReleaseError
+    from tests.conftest import run_cli
+    folder = tmp_path / "forecasts"
+    shutil.copytree(ROOT / "forecasts", folder)
+    rounds_before = len(json.loads((folder / "hub-config" / "tasks.json").read_text(encoding="utf-8"))["rounds"])
+    for owner in ("google", "meta"):
+        p = params.resolve({"owner": owner, "mc_draws": 1000}, ds)
+        path = hub.release(ds, p, schema, "2026.12", folder, "defaults", "2026-12-07")
+        assert path == f"model-output/{owner}-2026_12/2026-12-07-{owner}-2026_12.csv"
+    with pytest.raises(ReleaseError, match="never overwritten"):
+        hub.release(ds, params.resolve({"owner": "meta", "mc_draws": 1000}, ds), schema, "2026.12", folder, "defaults", "2026-12-07")
+    assert not forecasts.check_locked(folder)
+    rounds = json.loads((folder / "hub-config" / "tasks.json").read_text(encoding="utf-8"))["rounds"]
+    assert len(rounds) == rounds_before + 1                 # one round for the date, shared by both owners
+    meta = (folder / "model-metadata" / "google-2026_12.yml").read_text(encoding="utf-8")
+    assert 'team_abbr: "google"' in meta and "non-Nvidia share" in meta
+    table = hubdata.connect_hub(folder).get_dataset().to_table().to_pandas()
+    assert {"aws-2026_12", "google-2026_12", "meta-2026_12"} <= set(table["model_id"])
+    mine = table[table["model_id"] == "google-2026_12"]
+    assert set(mine["target"]) == {"asic_share_of_spend", "asic_share_of_spend_above_25pct", "asic_share_of_spend_above_50pct"}
+    d = owners.draws(ds, params.resolve({"owner": "google", "mc_draws": 1000}, ds))
+    f = owner_outlook.forecast(ds, params.resolve({"owner": "google", "mc_draws": 1000}, ds), d, "Google", 2025)
+    median_2030 = mine[(mine["year"] == 2030) & (mine["output_type_id"] == "0.50") & (mine["target"] == "asic_share_of_spend")]
+    assert float(median_2030["value"].iloc[0]) == pytest.approx(np.quantile(f["spend_share"][1:, -1], 0.5), rel=1e-8)
+    record = hub.score(ds, schema, folder)
+    assert {"2026.12", "2026.12 (Google)", "2026.12 (Meta)"} <= set(record["release"])
+    truth = hub.owner_outcomes(ds, "Google")
+    shares = owners.shares(ds, params.resolve({}, ds), owners.draws(ds, params.resolve({}, ds)))
+    assert truth[("asic_share_of_spend", 2025)] == pytest.approx(shares.query("owner == 'Google' and year == 2025")["spend_share"].iloc[0])
+    done = run_cli("release", "2026.12", "--set", "owner=google", "--forecasts-dir", str(folder))
+    assert done.returncode == 2 and "never overwritten" in done.stderr

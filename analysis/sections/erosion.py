@@ -245,5 +245,5 @@ def headlines(ds: data.Dataset, p: Params) -> list[dict]:
 SECTION = Section("erosion", "03_asic_erosion.ipynb", "ASIC erosion", ("sobol_base_samples", "owner", "tpu_cost_ratio"),
                   (observed_purchases, spend_check, forecast, what_if, thresholds, scenario_comparison, central_estimate,
                    sensitivity, hindcast, track_record, headline_results),
-                  headlines=headlines, uses_forecast=True, setup=_setup,
+                  headlines=headlines, uses_forecast=True, setup=_setup, display_only=("tpu_cost_ratio",),
                   other_owner=owner_view.EROSION_PARTS, other_setup=owner_view.setup)
