@@ -3,6 +3,7 @@ Amazon's numbers untouched."""
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import special
 
@@ -303,8 +304,11 @@ def test_run_builds_a_complete_report_for_each_owner(tmp_path, owner):
     for page in ("index.html", "brief.html"):
         assert f"Is Nvidia&#39;s revenue from {label}" in (out / page).read_text(encoding="utf-8") or \
             f"Is Nvidia's revenue from {label}" in (out / page).read_text(encoding="utf-8"), page
-    by_year = (out / "data" / "erosion_by_year.csv").read_text(encoding="utf-8")
-    assert by_year.splitlines()[1].startswith(f"{label},")
+    by_year = pd.read_csv(out / "data" / "erosion_by_year.csv").set_index("year")      # Amazon's columns, the owner's numbers
+    assert list(by_year.columns[:4]) == ["observed", "accelerator_spend_usd_b", "nvidia_revenue_usd_b", "nvidia_spend_share"]
+    last = results["results"]["summary"]["asic_spend_share_observed_last"]
+    assert by_year.loc[2025, "asic_spend_share"] == pytest.approx(last["value"]) and by_year.loc[2030, "nvidia_revenue_usd_b"] != \
+        by_year.loc[2030, "nvidia_revenue_usd_b"]            # not forecast: empty, never a number
 
 
 def test_compare_and_sweep_read_each_owners_own_headlines(ds, schema):
@@ -320,7 +324,6 @@ def test_compare_and_sweep_read_each_owners_own_headlines(ds, schema):
     mine = owners.shares(ds, p, owners.draws(ds, p)).query("owner == 'Google' and year == 2025").iloc[0]
     assert google["summary"]["asic_spend_share_observed_last"] == pytest.approx(mine["spend_share"])
     assert amazon["summary"]["asic_spend_share_observed_last"] != google["summary"]["asic_spend_share_observed_last"]
-    import pandas as pd
     means = pd.DataFrame({"setting": ["amazon", "google"], "result": [0.5, 0.25]})
     assert sweep._direction(means, "owner") == "by owner: amazon 0.5; google 0.25"
 
