@@ -3,6 +3,7 @@ Amazon's numbers untouched."""
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import special
 
@@ -201,3 +202,169 @@ def test_the_section_states_what_each_owner_is_and_what_is_missing(ds):
     assert {"microsoft_spend_share_2025", "google_p_spend_share_above_50pct_2030",
             "five_owners_share_of_nvidia_datacenter_2025"} <= keys
     assert "microsoft_spend_share_2023" not in keys            # AMD not covered before 2024: no number, not zero
+
+
+# The parameter `owner`: the report for any owner in Epoch AI's data ------------------------------------------------
+
+OTHERS = ["google", "microsoft", "meta", "oracle"]
+
+
+def test_the_owner_parameter_offers_every_owner_in_epochs_data(ds, schema):
+    assert list(schema["owner"].choices) == [o.lower() for o in owners.owners(ds)] and schema["owner"].default == "amazon"
+    assert [owners.owner_label(ds, c) for c in schema["owner"].choices] == FIVE
+    assert owners.is_report_owner(ds, params.resolve({}, ds))
+    assert not owners.is_report_owner(ds, params.resolve({"owner": "meta"}, ds))
+
+
+@pytest.mark.parametrize("owner", FIVE)
+def test_each_owners_funnel_adds_its_vendors_and_divides_by_its_filed_capex(ds, drawn, owner):
+    f = owners.funnel(ds, drawn, owner).set_index("year")
+    np.testing.assert_allclose(f["accelerator_spend"], f["nvidia_spend"] + f["challenger_spend"])
+    np.testing.assert_allclose(f["accelerator_spend_of_capex"], f["accelerator_spend"] / f["capex"])
+    nvidia = drawn.spend[(owner, "Nvidia")]
+    np.testing.assert_allclose(f["nvidia_spend"], nvidia[0])
+    np.testing.assert_allclose(f["nvidia_spend_p95"], np.percentile(nvidia[1:], 95, axis=0))
+    first = {"Amazon": 2024, "Google": 2023}.get(owner, 2024)       # a challenger's first covered year
+    assert f.loc[:first - 1, "challenger_spend"].isna().all() and f.loc[first:, "challenger_spend"].notna().all()
+    company, metric = owners.CAPEX[owner]
+    rows = ds["financials"].query("company == @company and metric == @metric")
+    if owner == "Oracle":                   # fiscal years to May 31 only: no calendar year, so no share (not zero)
+        assert f["capex"].isna().all() and f["accelerator_spend_of_capex"].isna().all() and len(rows)
+    else:
+        q = rows[rows["fiscal_period"].str.contains("Q") & rows["period_end"].str.startswith("2024")]
+        assert len(q) == 4 and f.loc[2024, "capex"] == pytest.approx(q["value"].sum() / 1e3)
+        assert 0 < f.loc[2025, "accelerator_spend_of_capex_p5"] < f.loc[2025, "accelerator_spend_of_capex"] < 1
+
+
+@pytest.fixture(scope="module")
+def google(ds):
+    from analysis.sections import SECTIONS
+    values = params.resolve({"owner": "google", "mc_draws": 1000}, ds)
+    return {name: SECTIONS[name].compute(ds, values) for name in ("summary", "capex", "portfolio", "erosion")}
+
+
+def test_another_owners_sections_show_its_own_numbers_and_omit_the_landlord(ds, google):
+    from analysis.views.exhibits import Text
+    words = {name: " ".join(e.markdown for part in r.parts.values() for e in part if isinstance(e, Text))
+             for name, r in google.items()}
+    assert "This run is about Google" in words["portfolio"] and "not computed for Google" in words["portfolio"]
+    assert sum(len(part) for part in google["portfolio"].parts.values()) == 1 and not google["portfolio"].published
+    assert "Alphabet" in words["capex"] and "AWS's segment" in words["capex"]
+    assert "TPU (Google's own)" in words["erosion"] and "no release of Google's" in words["erosion"]
+    summary = {h.key: h for h in google["summary"].published["summary"].items}
+    assert summary["owner"].value == "Google"
+    p = params.resolve({"mc_draws": 1000}, ds)
+    mine = owners.shares(ds, p, owners.draws(ds, p)).query("owner == 'Google' and year == 2025").iloc[0]
+    assert summary["asic_spend_share_observed_last"].value == pytest.approx(mine["spend_share"])
+    assert summary["nvidia_revenue_observed_last"].value == pytest.approx(mine["nvidia_spend"])
+    assert summary["p_nvidia_revenue_below_observed_last"].value is None        # not forecast, and said so
+    assert "not forecast" in summary["nvidia_revenue_2027_2030"].label
+    erosion = {h.key for h in google["erosion"].published["erosion"].items}
+    assert {"p_asic_above_25pct_2030", "year_asic_stays_above_50pct", "share_never_stays_above_25pct"} <= erosion
+    assert "nvidia_revenue_2027_2030" not in erosion
+
+
+def test_the_verdict_names_the_owner_and_never_reads_a_revenue_forecast_it_lacks(google):
+    from analysis.views import verdict
+    results = {s: {h.key: h.as_dict() for h in g.items} for r in google.values() for s, g in r.published.items()}
+    said = verdict.decide(verdict.from_results(results))
+    assert said.question == "Is Nvidia's revenue from Google at risk due to non-Nvidia chips?"
+    assert "AWS" not in said.headline + said.happened + said.fall + said.when and "Amazon" not in said.happened
+    assert said.rule not in {"halves", "falls", "falls_not_from_asics", "may_fall"}
+    assert "not forecast" in said.fall and said.inputs["p_fall"]["value"] is None
+    assert verdict.AMAZON.say(verdict.QUESTION) == verdict.QUESTION           # Amazon's words unchanged
+
+
+def test_every_owner_is_in_the_hindcast_with_its_coverage(ds, p, drawn):
+    from analysis.models import hindcast
+    cases, skipped = owner_outlook.hindcast_cases(ds, p, drawn)
+    cov = hindcast.by_owner(cases, skipped, FIVE).set_index("owner")
+    assert list(cov.index) == FIVE
+    assert cov.loc["Google", "outcomes"] == 2 and cov.loc["Google", "origins"] == "2024" and cov.loc["Google", "left_out"] == "2023"
+    assert cov.loc["Google", "inside_90"] == cases["inside_90"].mean()
+    assert cov.loc["Meta", "outcomes"] == 0 and cov.loc["Meta", "left_out"] == "2023, 2024" and np.isnan(cov.loc["Meta", "inside_90"])
+    keys = [r["key"] for r in hindcast.owner_results(cov.reset_index())]
+    assert keys == ["hindcast_google_coverage_90"]
+
+
+@pytest.mark.parametrize("owner", OTHERS)
+def test_run_builds_a_complete_report_for_each_owner(tmp_path, owner):
+    """`run --set owner=NAME` at the test settings: every notebook, the page and brief naming the owner, results.json
+    with the owner, no landlord section, and the owner's numbers where Amazon's stand."""
+    from tests.conftest import run_cli
+    out = tmp_path / owner
+    done = run_cli("run", "--out", str(out), "--set", f"owner={owner}", "--set", "mc_draws=1000")
+    assert done.returncode == 0, done.stderr
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    label = owner.capitalize()
+    assert results["parameters"]["owner"] == owner
+    assert results["verdict"]["question"] == f"Is Nvidia's revenue from {label} at risk due to non-Nvidia chips?"
+    assert results["results"]["summary"]["owner"]["value"] == label and "portfolio" not in results["results"]
+    assert len(list((out / "notebooks").glob("*.ipynb"))) == 6
+    for page in ("index.html", "brief.html"):
+        assert f"Is Nvidia&#39;s revenue from {label}" in (out / page).read_text(encoding="utf-8") or \
+            f"Is Nvidia's revenue from {label}" in (out / page).read_text(encoding="utf-8"), page
+    by_year = pd.read_csv(out / "data" / "erosion_by_year.csv").set_index("year")      # Amazon's columns, the owner's numbers
+    assert list(by_year.columns[:4]) == ["observed", "accelerator_spend_usd_b", "nvidia_revenue_usd_b", "nvidia_spend_share"]
+    last = results["results"]["summary"]["asic_spend_share_observed_last"]
+    assert by_year.loc[2025, "asic_spend_share"] == pytest.approx(last["value"]) and by_year.loc[2030, "nvidia_revenue_usd_b"] != \
+        by_year.loc[2030, "nvidia_revenue_usd_b"]            # not forecast: empty, never a number
+
+
+def test_compare_and_sweep_read_each_owners_own_headlines(ds, schema):
+    """`compare` and `sweep` evaluate sections through `attribution.section_values`: with `owner` set, each section gives
+    that owner's numbers (Amazon's landlord section none), so Amazon and Google compare under the same assumptions."""
+    from analysis.pipeline import attribution, sweep
+    declared = attribution.section_parameters(ds)
+    assert all("owner" in declared[name] for name in ("summary", "erosion", "portfolio"))
+    amazon, google = (attribution.section_values(ds, schema, {"owner": o, "mc_draws": 1000}, declared, ("summary", "portfolio"))
+                      for o in ("amazon", "google"))
+    assert google["portfolio"] == {} and amazon["portfolio"]
+    p = params.resolve({"mc_draws": 1000}, ds)
+    mine = owners.shares(ds, p, owners.draws(ds, p)).query("owner == 'Google' and year == 2025").iloc[0]
+    assert google["summary"]["asic_spend_share_observed_last"] == pytest.approx(mine["spend_share"])
+    assert amazon["summary"]["asic_spend_share_observed_last"] != google["summary"]["asic_spend_share_observed_last"]
+    means = pd.DataFrame({"setting": ["amazon", "google"], "result": [0.5, 0.25]})
+    assert sweep._direction(means, "owner") == "by owner: amazon 0.5; google 0.25"
+
+
+def test_a_release_locks_another_owners_forecast_as_its_own_model_in_the_hub(ds, schema, tmp_path):
+    """`release VERSION --set owner=NAME`: model NAME-VERSION beside Amazon's aws-VERSION; two owners' releases of one
+    date share its round (the union of their tasks); hubdata reads every file; the track record names the owner and
+    scores it against its own observed share; a second release of the same owner and version is refused."""
+    import shutil
+
+    import hubdata
+
+    from analysis.models import forecasts, hub
+    from analysis.models.forecasts import ReleaseError
+    from tests.conftest import run_cli
+    folder = tmp_path / "forecasts"
+    shutil.copytree(ROOT / "forecasts", folder)
+    rounds_before = len(json.loads((folder / "hub-config" / "tasks.json").read_text(encoding="utf-8"))["rounds"])
+    for owner in ("google", "meta"):
+        p = params.resolve({"owner": owner, "mc_draws": 1000}, ds)
+        path = hub.release(ds, p, schema, "2026.12", folder, "defaults", "2026-12-07")
+        assert path == f"model-output/{owner}-2026_12/2026-12-07-{owner}-2026_12.csv"
+    with pytest.raises(ReleaseError, match="never overwritten"):
+        hub.release(ds, params.resolve({"owner": "meta", "mc_draws": 1000}, ds), schema, "2026.12", folder, "defaults", "2026-12-07")
+    assert not forecasts.check_locked(folder)
+    rounds = json.loads((folder / "hub-config" / "tasks.json").read_text(encoding="utf-8"))["rounds"]
+    assert len(rounds) == rounds_before + 1                 # one round for the date, shared by both owners
+    meta = (folder / "model-metadata" / "google-2026_12.yml").read_text(encoding="utf-8")
+    assert 'team_abbr: "google"' in meta and "non-Nvidia share" in meta
+    table = hubdata.connect_hub(folder).get_dataset().to_table().to_pandas()
+    assert {"aws-2026_12", "google-2026_12", "meta-2026_12"} <= set(table["model_id"])
+    mine = table[table["model_id"] == "google-2026_12"]
+    assert set(mine["target"]) == {"asic_share_of_spend", "asic_share_of_spend_above_25pct", "asic_share_of_spend_above_50pct"}
+    d = owners.draws(ds, params.resolve({"owner": "google", "mc_draws": 1000}, ds))
+    f = owner_outlook.forecast(ds, params.resolve({"owner": "google", "mc_draws": 1000}, ds), d, "Google", 2025)
+    median_2030 = mine[(mine["year"] == 2030) & (mine["output_type_id"] == "0.50") & (mine["target"] == "asic_share_of_spend")]
+    assert float(median_2030["value"].iloc[0]) == pytest.approx(np.quantile(f["spend_share"][1:, -1], 0.5), rel=1e-8)
+    record = hub.score(ds, schema, folder)
+    assert {"2026.12", "2026.12 (Google)", "2026.12 (Meta)"} <= set(record["release"])
+    truth = hub.owner_outcomes(ds, "Google")
+    shares = owners.shares(ds, params.resolve({}, ds), owners.draws(ds, params.resolve({}, ds)))
+    assert truth[("asic_share_of_spend", 2025)] == pytest.approx(shares.query("owner == 'Google' and year == 2025")["spend_share"].iloc[0])
+    done = run_cli("release", "2026.12", "--set", "owner=google", "--forecasts-dir", str(folder))
+    assert done.returncode == 2 and "never overwritten" in done.stderr

@@ -40,6 +40,7 @@ class ParameterFields:
     h100_server_price_usd: float  # USD
     observed_through: int  # years
     capex_outlook_vintage: str  # text
+    owner: str  # text
     capex_growth_scale: float  # ratio
     accelerator_share_change: float  # ratio
     trainium_ceiling: float  # fraction

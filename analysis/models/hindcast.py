@@ -154,6 +154,30 @@ def coverage(table: pd.DataFrame) -> pd.DataFrame:
                                "inside_90", "misses_above", "misses_below", "mean_crps", "unit"]]
 
 
+def by_owner(table: pd.DataFrame, skipped: Iterable[tuple[str, int]], owners: Iterable[str]) -> pd.DataFrame:
+    """Coverage per owner (`table` holds an `owner` column): its outcomes, independent outcomes, the share inside the
+    central 50% and 90% intervals, misses on each side, the origins scored and those left out (`skipped`: (owner,
+    origin) pairs with no spread to draw with). Every owner in `owners` has a row, one with no case shows none."""
+    rows = []
+    left = pd.DataFrame(list(skipped), columns=["owner", "origin"])
+    for owner in owners:
+        g = table[table["owner"] == owner]
+        stats = _stats(g) if len(g) else {"outcomes": 0, "independent": 0, "inside_50": np.nan, "inside_90": np.nan,
+                                          "misses_above": 0, "misses_below": 0}
+        rows.append({"owner": owner, "case_sets": ", ".join(dict.fromkeys(g["case_set"])), **stats,
+                     "origins": ", ".join(map(str, sorted({int(o) for o in g["origin"]}))),
+                     "left_out": ", ".join(map(str, sorted(left.loc[left["owner"] == owner, "origin"].astype(int))))})
+    return pd.DataFrame(rows)
+
+
+def owner_results(cov: pd.DataFrame) -> list[dict]:
+    """Per owner with scored cases: the share of its outcomes inside the 90% interval, for results.json."""
+    return [{"key": f"hindcast_{r.owner.lower()}_coverage_90", "unit": "fraction", "value": float(r.inside_90),
+             "label": f"Hindcast, {r.owner} ({r.case_sets.replace('_', ' ')}): share of {r.outcomes} outcomes inside the "
+                      "central 90% interval"}
+            for r in cast(Rows, cov.itertuples()) if r.outcomes]
+
+
 def _stats(g: pd.DataFrame) -> dict:
     independent = g.loc[g["case_set"] == "model", ["origin", "year"]].drop_duplicates().shape[0] + int(
         (g["case_set"] != "model").sum())

@@ -6,7 +6,9 @@
     forecasts/MANIFEST.sha256                                         (every file above, and the original releases)
 
 * One release is one model (`aws-<release>`, e.g. `aws-2026_12`) with one round, whose id is the reference date (the
-  date the forecast stands for). Its metadata file holds what the original release files carried per row (release
+  date the forecast stands for). A release for another owner (the parameter `owner`) is a model of that owner's team
+  (`google-2026_12`), holding its non-Nvidia share of spend under the share targets' names (its metadata's `methods`
+  says so); releases of one date share its round, whose targets, horizons and years are the union of theirs. Its metadata file holds what the original release files carried per row (release
   name, scenario, data version, whether reconstructed). Task ids: `reference_date`, `target`, `horizon` (years after
   the last observed year) and `year`; quantiles at QUANTILE_LEVELS and the mean for quantities, and for the binary
   targets a pmf over `false` and `true` that sums to 1. `tasks.json` declares one round per release.
@@ -34,17 +36,19 @@ import pandas as pd
 
 from analysis.data import Dataset, params
 from analysis.data.vocab import NUMBER
-from analysis.models import forecasts, hindsight
+from analysis.models import fleet, forecasts, hindsight, owner_outlook, owners
 from analysis.models.forecasts import BINARY, QUANTILE_LEVELS, TARGETS, ReleaseError
 
 MANIFEST = forecasts.MANIFEST
 CONFIG = "hub-config"
 OUTPUT = "model-output"
 METADATA = "model-metadata"
-TEAM = "aws"
+#: The hub's team of each owner: Amazon's releases are AWS's; another owner's are its own team's.
+TEAMS = {"Amazon": "aws", "Google": "google", "Microsoft": "microsoft", "Meta": "meta", "Oracle": "oracle"}
+TEAM = TEAMS["Amazon"]
 HUB_COLUMNS = ("reference_date", "target", "horizon", "year", "output_type", "output_type_id", "value")
 SCHEMAS = "https://raw.githubusercontent.com/hubverse-org/schemas/main/v5.0.0"
-MODEL_ID = re.compile(rf"{TEAM}-[a-z0-9_]{{1,60}}", re.ASCII)
+MODEL_ID = re.compile(rf"(?:{'|'.join(TEAMS.values())})-[a-z0-9_]{{1,60}}", re.ASCII)
 OUTPUT_PATH = re.compile(rf"{OUTPUT}/({MODEL_ID.pattern})/(\d{{4}}-\d{{2}}-\d{{2}})-({MODEL_ID.pattern})\.csv", re.ASCII)
 METADATA_KEYS = {"team_abbr": str, "model_abbr": str, "model_name": str, "release": str, "scenario": str,
                  "reference_date": str, "reconstructed": bool, "data_version": str, "original_file": str,
@@ -58,14 +62,19 @@ LEVELS = tuple(f"{q:.2f}" for q in QUANTILE_LEVELS)
 PMF_IDS = ("false", "true")
 
 
-def model_id(release: str) -> str:
-    """The hub's model id of a release: `aws-` and the release name with '.' and '-' as '_' (hubverse's model_abbr
-    allows letters, digits and '_')."""
-    return f"{TEAM}-{re.sub(r'[^a-z0-9]', '_', forecasts.check_version(release))}"
+def model_id(release: str, owner: str = "Amazon") -> str:
+    """The hub's model id of a release: the owner's team (`aws-` for Amazon) and the release name with '.' and '-' as
+    '_' (hubverse's model_abbr allows letters, digits and '_')."""
+    return f"{TEAMS[owner]}-{re.sub(r'[^a-z0-9]', '_', forecasts.check_version(release))}"
 
 
-def output_path(release: str, reference_date: str) -> str:
-    mid = model_id(release)
+def owner_of(team: str) -> str:
+    """The owner whose team `team` is."""
+    return next(owner for owner, t in TEAMS.items() if t == team)
+
+
+def output_path(release: str, reference_date: str, owner: str = "Amazon") -> str:
+    mid = model_id(release, owner)
     return f"{OUTPUT}/{mid}/{reference_date}-{mid}.csv"
 
 
@@ -94,16 +103,26 @@ def metadata_text(meta: dict) -> str:
     return "".join(f"{key}: {json.dumps(meta[key], ensure_ascii=True)}\n" for key in METADATA_KEYS)
 
 
-def metadata(table: pd.DataFrame, original_file: str = "") -> dict:
+OTHER_OWNER_METHODS = ("The outside view of the owner's own history (analysis.models.owner_outlook): its non-Nvidia share "
+                       "of compute as a random walk in log-odds from each draw's last observed share, the spend share "
+                       "through the drifting cost ratio; the share targets hold its non-Nvidia share of accelerator "
+                       "spend (not only ASICs), event probabilities as shares of draws; Nvidia's revenue, accelerator "
+                       "spend and capex are not forecast")
+
+
+def metadata(table: pd.DataFrame, original_file: str = "", owner: str = "Amazon") -> dict:
     first = table.iloc[0]
     release = str(first["release"])
-    return {"team_abbr": TEAM, "model_abbr": model_id(release).removeprefix(f"{TEAM}-"),
-            "model_name": f"AI accelerators at AWS, release {release}", "release": release,
+    team = TEAMS[owner]
+    name = "AI accelerators at AWS" if owner == "Amazon" else f"Non-Nvidia share of {owner}'s accelerator spend"
+    return {"team_abbr": team, "model_abbr": model_id(release, owner).removeprefix(f"{team}-"),
+            "model_name": f"{name}, release {release}", "release": release,
             "scenario": str(first["model_id"]), "reference_date": str(first["forecast_date"]),
             "reconstructed": str(first["reconstructed"]).lower() == "true", "data_version": str(first["data_version"]),
             "original_file": original_file,
             "methods": "Section 3's erosion model (analysis.models.outlook): Monte Carlo draws of the observed years "
-                       "and the forecast inputs; quantiles and mean of the draws, event probabilities as shares of draws",
+                       "and the forecast inputs; quantiles and mean of the draws, event probabilities as shares of draws"
+                       if owner == "Amazon" else OTHER_OWNER_METHODS,
             "designated_model": True}
 
 
@@ -154,25 +173,26 @@ def _json(payload) -> str:
     return json.dumps(payload, indent=2, sort_keys=False, allow_nan=False) + "\n"
 
 
-def add_release(table: pd.DataFrame, folder: Path, original_file: str = "") -> list[str]:
-    """Add a release table to the hub in `folder`: its model-output file, its metadata and its round in tasks.json,
-    each written to a temporary file and renamed into place, then their manifest lines (appended). An existing
-    model or round is refused, and so is a folder whose lock is broken."""
+def add_release(table: pd.DataFrame, folder: Path, original_file: str = "", owner: str = "Amazon") -> list[str]:
+    """Add a release table of `owner` to the hub in `folder`: its model-output file, its metadata and its round in
+    tasks.json (joined to the round of its date if there is one), each written to a temporary file and renamed into
+    place, then their manifest lines (appended). An existing model is refused, and so is a folder whose lock is
+    broken."""
     folder = Path(folder)
     problems = forecasts.check_locked(folder)
     if problems:
         raise ReleaseError(f"{folder}: {problems[0]}; fix that before releasing")
     release, reference_date = str(table["release"].iloc[0]), str(table["forecast_date"].iloc[0])
-    mid, listed = model_id(release), forecasts.manifest_entries(folder)
-    out_path, meta_path = output_path(release, reference_date), f"{METADATA}/{mid}.yml"
+    mid, listed = model_id(release, owner), forecasts.manifest_entries(folder)
+    out_path, meta_path = output_path(release, reference_date, owner), f"{METADATA}/{mid}.yml"
     if any(name.startswith((f"{OUTPUT}/{mid}/", f"{METADATA}/{mid}.")) for name in listed):
         raise ReleaseError(f"release {release}: model {mid} is already in the hub; a release is never overwritten")
     rows = hub_rows(table)
     tasks_path = folder / CONFIG / "tasks.json"
     tasks: dict = json.loads(tasks_path.read_text(encoding="utf-8")) if tasks_path.is_file() else {
         "schema_version": f"{SCHEMAS}/tasks-schema.json", "output_type_id_datatype": "character", "rounds": []}
-    tasks["rounds"].append(round_config(rows, reference_date))
-    files = {out_path: csv_text(rows), meta_path: metadata_text(metadata(table, original_file)),
+    add_round(tasks, round_config(rows, reference_date), reference_date)
+    files = {out_path: csv_text(rows), meta_path: metadata_text(metadata(table, original_file, owner)),
              f"{CONFIG}/tasks.json": _json(tasks), f"{CONFIG}/admin.json": _json(admin_config()),
              f"{CONFIG}/model-metadata-schema.json": _json(metadata_schema())}
     lines = []
@@ -192,22 +212,56 @@ def add_release(table: pd.DataFrame, folder: Path, original_file: str = "") -> l
     return list(files)
 
 
+def add_round(tasks: dict, new: dict, reference_date: str) -> None:
+    """Add round `new` to tasks.json's `tasks`, or, where a round of `reference_date` exists (another owner's release
+    of the same date), join it: per model task (the same output types), the union of targets, horizons and years."""
+    same = [r for r in tasks["rounds"] if r["model_tasks"][0]["task_ids"]["reference_date"]["required"] == [reference_date]]
+    if not same:
+        tasks["rounds"].append(new)
+        return
+    old = same[0]
+    for task in new["model_tasks"]:
+        match = [t for t in old["model_tasks"] if set(t["output_type"]) == set(task["output_type"])]
+        if not match:
+            old["model_tasks"].append(task)
+            continue
+        ids, more = match[0]["task_ids"], task["task_ids"]
+        for key in ("target", "horizon", "year"):
+            ids[key]["optional"] = sorted(set(ids[key]["optional"]) | set(more[key]["optional"]),
+                                          key=lambda v: (str(type(v)), v) if key != "target" else 0)
+        known = {m["target_id"] for m in match[0]["target_metadata"]}
+        match[0]["target_metadata"] += [m for m in task["target_metadata"] if m["target_id"] not in known]
+
+
+def owner_draws(ds: Dataset, p: params.Params) -> forecasts.Draws:
+    """Another owner's forecast as release draws: its non-Nvidia share of spend under the share target, from its
+    last observed year (analysis.owner_outlook); every other target not forecast (no draws)."""
+    d = owners.draws(ds, p)
+    f = owner_outlook.forecast(ds, p, d, owners.owner_label(ds, str(p.owner)), max(d.years))
+    share = f["spend_share"][1:]
+    values = {t.name: np.full_like(share, np.nan) for t in forecasts.TARGETS} | {"asic_share_of_spend": share}
+    return forecasts.Draws(tuple(f["years"]), int(f["through"]), values)
+
+
 def release(ds: Dataset, p: params.Params, schema: dict, version: str, folder: Path, scenario: str,
             forecast_date: str | None = None, reconstructed: bool = False) -> str:
-    """Compute and lock release `version` of parameter set `p` in the hub (checked before any computing); returns
-    its model-output path."""
-    check_new(version, folder)
+    """Compute and lock release `version` of parameter set `p` in the hub (checked before any computing): the owner
+    of `p` (`owner`) decides the model (Amazon's: section 3's; another's: `owner_draws`); returns its model-output
+    path."""
+    owner = owners.owner_label(ds, str(p.owner))
+    check_new(version, folder, owner)
     forecast_date = forecasts.check_date(forecast_date) if forecast_date else dt.datetime.now(dt.UTC).date().isoformat()
-    table = forecasts.release_table(forecasts.forecast_draws(ds, p, schema), version, forecast_date, scenario,
-                                    ds.version, reconstructed)
-    return add_release(table, folder)[0]
+    draws = forecasts.forecast_draws(ds, p, schema) if owner == fleet.OWNER else owner_draws(ds, p)
+    table = forecasts.release_table(draws, version, forecast_date, scenario, ds.version, reconstructed)
+    return add_release(table, folder, owner=owner)[0]
 
 
-def check_new(version: str, folder: Path) -> str:
-    """The model id of a new release `version`; a release already in the hub (or an original file) is refused."""
-    mid = model_id(version)
+def check_new(version: str, folder: Path, owner: str = "Amazon") -> str:
+    """The model id of a new release `version` of `owner`; a release already in the hub (or, for Amazon, an original
+    file) is refused."""
+    mid = model_id(version, owner)
     listed = forecasts.manifest_entries(folder)
-    if f"{version}.csv" in listed or any(n.startswith(f"{OUTPUT}/{mid}/") for n in listed):
+    if (owner == "Amazon" and f"{version}.csv" in listed) or any(n.startswith(f"{OUTPUT}/{mid}/") for n in listed):
         raise ReleaseError(f"release {version}: already in {folder}; a release is never overwritten "
                            "(choose a new VERSION)")
     return mid
@@ -369,13 +423,16 @@ def read(folder: Path) -> pd.DataFrame:
         if meta_name not in listed:
             raise ReleaseError(f"{name}: no {meta_name} (the model's metadata) in {MANIFEST}")
         meta = _read_metadata(folder, meta_name)
-        if model_id(meta["release"]) != mid or meta["reference_date"] != frame["forecast_date"].iloc[0]:
-            raise ReleaseError(f"{meta_name}: release {meta['release']!r} of {meta['reference_date']} is not model "
-                               f"{mid}'s round in {name}")
-        if meta["release"] in releases:
-            raise ReleaseError(f"{name}: release {meta['release']} is already {releases[meta['release']]}")
-        releases[meta["release"]] = name
-        frames.append(_release_format(frame, meta))
+        owner = owner_of(meta["team_abbr"]) if meta["team_abbr"] in TEAMS.values() else ""
+        if (not owner or model_id(meta["release"], owner) != mid
+                or meta["reference_date"] != frame["forecast_date"].iloc[0]):
+            raise ReleaseError(f"{meta_name}: release {meta['release']!r} of {meta['reference_date']} (team "
+                               f"{meta['team_abbr']!r}) is not model {mid}'s round in {name}")
+        label = release_label(meta["release"], owner)
+        if label in releases:
+            raise ReleaseError(f"{name}: release {label} is already {releases[label]}")
+        releases[label] = name
+        frames.append(_release_format(frame, meta).assign(release=label))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(forecasts.FORECAST_COLUMNS))
 
 
@@ -393,13 +450,36 @@ def _release_format(frame: pd.DataFrame, meta: dict) -> pd.DataFrame:
                         )[list(forecasts.FORECAST_COLUMNS)]
 
 
+def release_label(release: str, owner: str) -> str:
+    """How a release is named in the track record: Amazon's by its name, another owner's with the owner's."""
+    return release if owner == "Amazon" else f"{release} ({owner})"
+
+
+OWNER_LABEL = re.compile(r".* \((\w+)\)")
+
+
 def score(ds: Dataset, schema: dict, folder: Path) -> pd.DataFrame:
-    """The track record of every release in the hub `folder` against data/ now (no release: refused)."""
+    """The track record of every release in the hub `folder` against data/ now (no release: refused): Amazon's against
+    section 3's outcomes, another owner's against its own observed non-Nvidia share (`owner_outcomes`)."""
     releases = read(folder)
     if releases.empty:
         raise ReleaseError(f"{folder}: no release to score yet (write one with `python -m analysis release VERSION`)")
-    return forecasts.track_record(releases, forecasts.outcomes(ds, schema), forecasts.outside_views(ds),
-                                  hindsight.excluded(ds, releases))
+    owner = releases["release"].map(lambda r: m.group(1) if (m := OWNER_LABEL.fullmatch(r)) else "Amazon")
+    records = []
+    for name, mine in releases.groupby(owner, sort=False):
+        found = forecasts.outcomes(ds, schema) if name == "Amazon" else owner_outcomes(ds, str(name))
+        records.append(forecasts.track_record(mine, found, forecasts.outside_views(ds) if name == "Amazon" else {},
+                                              hindsight.excluded(ds, mine)))
+    return pd.concat(records, ignore_index=True)
+
+
+def owner_outcomes(ds: Dataset, owner: str) -> dict[tuple[str, int], float]:
+    """(target, year) -> what happened for another owner's release: its non-Nvidia share of spend in each observed
+    year (the data's central estimate at the default parameters, analysis.owners)."""
+    p = params.resolve({}, ds)
+    shares = owners.shares(ds, p, owners.draws(ds, p))
+    mine = shares[(shares["owner"] == owner)].dropna(subset=["spend_share"])
+    return {("asic_share_of_spend", int(year)): float(share) for year, share in zip(mine["year"], mine["spend_share"])}
 
 
 def convert_originals(folder: Path) -> list[str]:

@@ -248,17 +248,23 @@ PEER_CAPEX = {"Google": ("Alphabet", "capex_gross"), "Microsoft": ("Microsoft", 
 
 
 @per_dataset
+def calendar_capex(ds: Dataset, company: str, metric: str) -> pd.Series:
+    """A company's capex (USD bn) per calendar year: the sum of the four fiscal quarters in data/financials.csv that end
+    in that year (complete years only; empty for a company with annual rows only)."""
+    f = ds["financials"]
+    q = f[(f["company"] == company) & (f["metric"] == metric) & f["fiscal_period"].str.contains("Q")]
+    grouped = q.assign(year=pd.to_datetime(q["period_end"]).dt.year.to_numpy()).groupby("year")["value"]
+    return (grouped.sum()[grouped.count() == 4] / 1e3).rename("capex")
+
+
+@per_dataset
 def peer_chip_shares(ds: Dataset) -> pd.DataFrame:
     """Per calendar year (rows) and peer (columns, PEER_CAPEX): the share of its capex that bought Nvidia chips —
     Epoch AI's median units x Epoch's chip prices, over the capex of the four fiscal quarters ending in that calendar
     year (complete years only). Nvidia's chips alone: the peers' own chips (TPUs) and AMD's carry no price."""
-    f = ds["financials"]
     columns = {}
     for owner, (company, metric) in PEER_CAPEX.items():
-        q = f[(f["company"] == company) & (f["metric"] == metric) & f["fiscal_period"].str.contains("Q")]
-        years = pd.to_datetime(q["period_end"]).dt.year.to_numpy()
-        grouped = q.assign(year=years).groupby("year")["value"]
-        capex = grouped.sum()[grouped.count() == 4] / 1e3
+        capex = calendar_capex(ds, company, metric)
         bought = fleet.owner_years(ds, owner)
         nvidia = bought[bought["vendor"] == fleet.incumbent_epoch_vendor(ds)].set_index("year")
         columns[owner] = (nvidia["spend_usd_median"] / BILLION / capex).dropna()

@@ -42,6 +42,9 @@ NOT_COUNTED = {"Amazon": "Inferentia (inference chips): not in Epoch's data",
                "Microsoft": "Maia (Microsoft's own chip): not in Epoch's data",
                "Meta": "MTIA (Meta's own chip): not in Epoch's data",
                "Oracle": "none named"}
+#: The company whose filings report each owner's capex, and its line comparable across companies (purchases of property
+#: and equipment; Meta's net of proceeds, as filed). Oracle's rows are fiscal years to May 31 only: no calendar year.
+CAPEX = {"Amazon": ("Amazon", "capex_gross"), **outlook.PEER_CAPEX, "Oracle": ("Oracle", "capex_gross")}
 #: The owners Nvidia counts among its large cloud providers (Meta runs no public cloud).
 CLOUDS = ("Amazon", "Google", "Microsoft", "Oracle")
 DRAW_STREAM = 5      # this module's random streams: [random_seed, DRAW_STREAM, k]
@@ -71,6 +74,19 @@ def total(arrays: Iterable[np.ndarray]) -> np.ndarray:
 def owners(ds: Dataset) -> list[str]:
     """The owners in Epoch's rows, in the data's order (Amazon, the report's own, first)."""
     return list(dict.fromkeys(ds["epoch_fleet"]["owner"]))
+
+
+def owner_label(ds: Dataset, choice: str) -> str:
+    """The owner in Epoch's rows that a value of the parameter `owner` names ('google' -> 'Google')."""
+    found = [o for o in owners(ds) if o.lower() == choice.lower()]
+    if not found:
+        raise ValueError(f"owner {choice!r} has no rows in data/epoch_fleet.csv (owners: {', '.join(owners(ds))})")
+    return found[0]
+
+
+def is_report_owner(ds: Dataset, p: Params) -> bool:
+    """Whether the run is about the report's own owner (Amazon), whose sections are the full model's."""
+    return owner_label(ds, str(p.owner)) == fleet.OWNER
 
 
 def draws(ds: Dataset, p: Params) -> OwnerDraws:
@@ -183,3 +199,24 @@ def epoch_band(ds: Dataset, p: Params, owner: str) -> pd.DataFrame:
     nvidia = units[units["vendor"] == fleet.incumbent_epoch_vendor(ds)]
     spend = fleet.spend_by_chip(nvidia, fleet.unit_prices(ds, float(p.trainium_unit_cost_usd)))
     return (spend.groupby("year")[["p5", "p95"]].sum() / 1e9).reset_index()
+
+
+def funnel(ds: Dataset, d: OwnerDraws, owner: str) -> pd.DataFrame:
+    """Per calendar year of Epoch's data: `owner`'s filed capex (USD bn, calendar years of four filed quarters; NaN
+    where the filings give none) and what its accelerators cost — Nvidia's chips, the non-Nvidia chips (as `draws`
+    values them; NaN before their first covered year) and both together (NaN where either is missing) — each central
+    with the draws' 5th and 95th percentiles, and each as a share of that year's capex."""
+    company, metric = CAPEX[owner]
+    capex = outlook.calendar_capex(ds, company, metric).reindex(d.years).to_numpy()
+    incumbent = fleet.incumbent_epoch_vendor(ds)
+    others = [v for v in d.vendors(owner) if v != incumbent]
+    nvidia = d.spend[(owner, incumbent)]
+    challengers = total(d.spend[(owner, v)] for v in others)
+    table = pd.DataFrame({"owner": owner, "year": list(d.years), "capex": capex})
+    for name, values in (("nvidia_spend", nvidia), ("challenger_spend", challengers),
+                         ("accelerator_spend", nvidia + challengers)):
+        for suffix, array in (("", values), ("_of_capex", values / capex[None, :])):
+            b = observed.band(array)
+            for s, column in (("", "central"), ("_p5", "p5"), ("_p95", "p95")):
+                table[f"{name}{suffix}{s}"] = b[column]
+    return table

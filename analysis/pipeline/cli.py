@@ -52,7 +52,8 @@ def _parser() -> argparse.ArgumentParser:
     release = command("release", "lock the forecast of one parameter set in the forecast hub (forecasts/)",
                       "Hubverse layout: model-output/aws-VERSION/DATE-aws-VERSION.csv (quantiles and mean per target "
                       "and year, a pmf for the binary targets), its model metadata and its round in "
-                      "hub-config/tasks.json. An existing release is never overwritten.")
+                      "hub-config/tasks.json. With --set owner=NAME (not amazon): model NAME-VERSION, that owner's "
+                      "non-Nvidia share of spend and its probabilities. An existing release is never overwritten.")
     release.add_argument("version", metavar="VERSION", help="release name, e.g. 2026.12 (lower-case, digits, . _ -)")
     _parameter_options(release)
     release.add_argument("--forecast-date", help="the date the forecast stands for (YYYY-MM-DD; default today, UTC)")
@@ -161,8 +162,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command in ("run", "score"):       # before any other work
             out = outdir.check(args.out, protected=(args.data_dir or data.data_dir(), cache.protected_dir()))
-        if args.command == "release":
-            hub.check_new(args.version, args.forecasts_dir)
+        if args.command == "release":     # the version is checked by hub.release, for the run's owner, before computing
             forecast_date = args.forecast_date and releases.check_date(args.forecast_date)
         dataset = data.load_dataset(args.data_dir)
         if args.command == "params":

@@ -350,9 +350,16 @@ def table(sweep: Sweep, results: list[dict]) -> pd.DataFrame:
 
 # --- charts and the output folder ----------------------------------------------------------------------------
 
+def _shown(setting) -> str:
+    """A swept value as a title shows it: a number to four significant digits, a text value (e.g. `owner`) as itself."""
+    return str(setting) if isinstance(setting, str) else f"{setting:,.4g}"
+
+
 def _direction(means: pd.DataFrame, name: str) -> str:
     """How the result (`result`, by `setting` in order) moves along the swept parameter `name`: rises, falls, holds
-    or moves both ways, with its two ends."""
+    or moves both ways, with its two ends; along a text parameter (no order), its value at each setting."""
+    if not pd.api.types.is_numeric_dtype(means["setting"]):
+        return f"by {name}: " + "; ".join(f"{r.setting} {r.result:,.4g}" for r in means.itertuples())
     ends = means["result"].iloc[[0, -1]].to_numpy()
     steps = np.sign(np.diff(means["result"].to_numpy()))
     first, last = means["setting"].iloc[[0, -1]]
@@ -401,8 +408,8 @@ def response_charts(sweep: Sweep, frame: pd.DataFrame) -> dict[str, dict]:
             grid = (ok.groupby([a, b], as_index=False)[key].mean().set_axis(["setting", "other", "result"], axis=1))
             top = grid.loc[grid["result"].idxmax()]
             low = grid.loc[grid["result"].idxmin()]
-            takeaway = (f"{key} is highest ({top['result']:,.4g}) at {a} = {top['setting']:,.4g}, {b} = {top['other']:,.4g}, "
-                        f"lowest ({low['result']:,.4g}) at {a} = {low['setting']:,.4g}, {b} = {low['other']:,.4g}")
+            takeaway = (f"{key} is highest ({top['result']:,.4g}) at {a} = {_shown(top['setting'])}, {b} = {_shown(top['other'])}, "
+                        f"lowest ({low['result']:,.4g}) at {a} = {_shown(low['setting'])}, {b} = {_shown(low['other'])}")
             what = f"{key}: {a} x {b} (mean over the others)"
             chart = alt.Chart(grid).mark_rect().encode(
                 x=alt.X("setting:O", title=a, axis=alt.Axis(labelAngle=0)), y=alt.Y("other:O", title=b),

@@ -14,7 +14,7 @@ from analysis import data
 from analysis.data import params
 from analysis.data.params import Params
 from analysis.errors import ParameterError
-from analysis.models import outlook
+from analysis.models import outlook, owners
 from analysis.views.exhibits import Collector, Exhibit, Headline, Headlines
 
 Part = Callable[[SimpleNamespace, Collector], None]
@@ -52,7 +52,10 @@ class Section:
     `parts` build
     its exhibits in order, sharing a namespace (`ds`, `p`, `schema` and what earlier parts leave in it);
     `headlines(ds, p)` gives its headline numbers alone (for `compare` and `sweep`), if it has any to attribute;
-    `uses_forecast` says that it reads the erosion forecast (which a build computes once for all such sections)."""
+    `uses_forecast` says that it reads the erosion forecast (which a build computes once for all such sections).
+    A section that reads the parameter `owner` shows, for an owner other than Amazon, the parts of `other_owner`
+    instead (by the names of `parts`, so that its notebook's cells stay the same; a part it does not name shows
+    nothing), after `other_setup`."""
     name: str
     notebook: str
     title: str
@@ -63,6 +66,8 @@ class Section:
     headlines: Callable[[data.Dataset, Params], list[dict[str, Any]]] | None = None
     uses_forecast: bool = False
     setup: Callable[[SimpleNamespace], None] = field(default=lambda v: None)
+    other_owner: Mapping[str, Part] = field(default_factory=dict)
+    other_setup: Callable[[SimpleNamespace], None] = field(default=lambda v: None)
 
     def parameter_names(self, ds: data.Dataset) -> tuple[str, ...]:
         """Every parameter this section reads: the forecast's first if it uses the forecast (they depend on the
@@ -88,11 +93,15 @@ class Section:
     def compute(self, ds: data.Dataset, p: Params) -> SectionResult:
         """Every part's exhibits, in order, and the published headline groups."""
         shared = SimpleNamespace(ds=ds, p=p, schema=params.schema(ds))
-        self.setup(shared)
+        other = "owner" in self.parameters and not owners.is_report_owner(ds, p)
+        if other:
+            shared.owner = owners.owner_label(ds, str(p.owner))
+        (self.other_setup if other else self.setup)(shared)
         parts, published = {}, {}
         for part in self.parts:
             collector = Collector()
-            part(shared, collector)
+            run = self.other_owner.get(part.__name__, _nothing) if other else part
+            run(shared, collector)
             parts[part.__name__] = collector.exhibits
             published.update({e.section: e for e in collector.exhibits if isinstance(e, Headlines)})
         return SectionResult(self.name, p, parts, published)
@@ -118,3 +127,7 @@ class Section:
         """The sources of this section's parameters."""
         schema = params.schema(ds)
         return {schema[name].source_id for name in self.parameter_names(ds)}
+
+
+def _nothing(v: SimpleNamespace, x: Collector) -> None:
+    """A part that shows nothing (one of Amazon's that another owner has no counterpart of)."""

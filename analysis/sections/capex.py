@@ -4,13 +4,15 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from analysis.models import capex, fleet
+import analysis.sections.owner_view as owner_view
 from analysis.sections.base import Section
 from analysis.views import charts
 from analysis.views.exhibits import Collector
 from analysis.views.present import fmt, sources_of
 
 PARAMETERS = ("as_of", "focus_quarter", "ai_share", "h100_server_price_usd", "network_share_of_cluster_capex",
-              "trainium_unit_cost_usd", "server_overhead_fraction", "pue", "utilization")
+              "trainium_unit_cost_usd", "server_overhead_fraction", "pue", "utilization", *owner_view.PARAMETERS)
+OTHER_OWNERS_ONLY = "values and draws another owner's purchases (`owner`); Amazon's funnel uses Epoch's medians"
 
 
 def _setup(v: SimpleNamespace) -> None:
@@ -150,4 +152,6 @@ def headline_results(v: SimpleNamespace, x: Collector) -> None:
 
 SECTION = Section("capex", "01_capex.ipynb", "Capex", PARAMETERS,
                   (overview, gross_capex, recent_quarters, aws_segment, peers, essay_check, funnel, epoch_check,
-                   ai_share_sensitivity, headline_results), display_only=("as_of", "trainium_unit_cost_usd"), setup=_setup)
+                   ai_share_sensitivity, headline_results), display_only=("as_of", "trainium_unit_cost_usd"),
+                  inert={n: OTHER_OWNERS_ONLY for n in owner_view.PARAMETERS[1:]}, setup=_setup,
+                  other_owner=owner_view.CAPEX_PARTS, other_setup=owner_view.setup)

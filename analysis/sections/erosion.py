@@ -10,10 +10,11 @@ from analysis import data
 from analysis.data import params, scenarios
 from analysis.data.params import Params
 from analysis.data.units import fmt
-from analysis.models import forecasts, hub, outlook
+from analysis.models import fleet, forecasts, hub, outlook, owner_outlook, owners
 from analysis.models import hindcast as hindcasts
 import analysis.sections.erosion_text as erosion_text
 import analysis.sections.track_text as track_text
+import analysis.sections.owner_view as owner_view
 from analysis.sections.base import Section
 from analysis.views import charts
 from analysis.views.exhibits import Collector
@@ -177,6 +178,14 @@ def hindcast(v: SimpleNamespace, x: Collector) -> None:
     v.hindcast = hind = hindcasts.cases(v.ds, v.p, v.schema)
     v.hindcast_coverage = cov = hindcasts.coverage(hind)
     x.say(erosion_text.hindcast_text(hind, cov))
+    owner_cases, skipped = owner_outlook.hindcast_cases(v.ds, v.p, owners.draws(v.ds, v.p))
+    v.hindcast_all = pd.concat([hind.assign(owner=fleet.OWNER), owner_cases], ignore_index=True)
+    v.hindcast_owners = per_owner = hindcasts.by_owner(v.hindcast_all, skipped, owners.owners(v.ds))
+    x.say(erosion_text.owner_hindcast_text(per_owner))
+    x.table(per_owner, {"inside_50": "fraction", "inside_90": "fraction"},
+            {"owner": "Owner", "case_sets": "Cases", "outcomes": "Outcomes", "independent": "Independent outcomes",
+             "inside_50": "Inside central 50%", "inside_90": "Inside central 90%", "misses_above": "Misses above",
+             "misses_below": "Misses below", "origins": "Forecasts made after", "left_out": "Origins left out"})
     shown = cov.drop(columns=["level"]).assign(origin=[("" if pd.isna(o) else str(int(o))) for o in cov["origin"]],
                                                quantity=[("" if pd.isna(q) else q) for q in cov["quantity"]])
     x.table(shown,
@@ -207,9 +216,10 @@ def headline_results(v: SimpleNamespace, x: Collector) -> None:
     x.data_table("erosion_by_year", v.yearly, "One row per year 2022-2030: the central estimate with the 5th/25th/50th/75th/95th percentiles of "
                  "Nvidia's revenue from AWS (USD bn), the ASIC share of spend and of compute (observed years carry the data's own "
                  "band), and P(ASIC share of spend > 25% / 50%)", title="Erosion outlook by year")
-    x.data_table("hindcast", v.hindcast, "Rolling-origin hindcast: per case set, origin, quantity and year, the forecast, "
-                 "its 5th/25th/75th/95th percentiles of what the data would show, the outcome, the error, whether the central "
-                 "50% and 90% intervals held it, the side of a miss and the CRPS", title="Hindcast scores")
+    x.data_table("hindcast", v.hindcast_all, "Rolling-origin hindcast of every owner: per owner, case set, origin, quantity "
+                 "and year, the forecast, its 5th/25th/75th/95th percentiles of what the data would show, the outcome, the "
+                 "error, whether the central 50% and 90% intervals held it, the side of a miss and the CRPS (Amazon: section "
+                 "3's model and its capex history; every owner: the outside view of section 5)", title="Hindcast scores")
     x.data_table("hindcast_coverage", v.hindcast_coverage, "Hindcast calibration per case set and origin, per family and over all "
                  "cases: outcomes, independent outcomes, coverage of the central 50% and 90% intervals, misses above and "
                  "below, mean CRPS", title="Hindcast calibration")
@@ -219,16 +229,23 @@ def headline_results(v: SimpleNamespace, x: Collector) -> None:
             | set(outlooks.loc[outlooks["vintage"].isin(schema["capex_outlook_vintage"].choices), "source_id"])
             | {schema[n].source_id for n in v.result["specs"] if n in schema} | SOURCES
             | set(ds["financials"].query("company == 'Nvidia'")["source_id"]))
-    x.publish("erosion", outlook.headlines(v.result) + hindcasts.results(v.hindcast, v.hindcast_coverage), used)
+    x.data_table("hindcast_by_owner", v.hindcast_owners, "Hindcast coverage per owner: outcomes, independent outcomes, "
+                 "coverage of the central 50% and 90% intervals, misses above and below, the origins scored and those "
+                 "left out", title="Hindcast coverage per owner")
+    x.publish("erosion", outlook.headlines(v.result) + hindcasts.results(v.hindcast, v.hindcast_coverage)
+              + hindcasts.owner_results(v.hindcast_owners), used)
     x.publish("drivers", erosion_text.drivers(v.result["sobol"], v.scenarios[0], schema, v.model.forecast_years), used)
 
 
 def headlines(ds: data.Dataset, p: Params) -> list[dict]:
-    """The forecast's headline numbers alone (what `compare` attributes)."""
+    """The forecast's headline numbers alone (what `compare` and `sweep` read): another owner's its own."""
+    if not owners.is_report_owner(ds, p):
+        return owner_view.headlines(ds, p)["erosion"]
     return outlook.headlines(outlook.run(ds, p, params.schema(ds), sensitivity=False))
 
 
-SECTION = Section("erosion", "03_asic_erosion.ipynb", "ASIC erosion", ("sobol_base_samples",),
+SECTION = Section("erosion", "03_asic_erosion.ipynb", "ASIC erosion", ("sobol_base_samples", "owner", "tpu_cost_ratio"),
                   (observed_purchases, spend_check, forecast, what_if, thresholds, scenario_comparison, central_estimate,
                    sensitivity, hindcast, track_record, headline_results),
-                  headlines=headlines, uses_forecast=True, setup=_setup)
+                  headlines=headlines, uses_forecast=True, setup=_setup, display_only=("tpu_cost_ratio",),
+                  other_owner=owner_view.EROSION_PARTS, other_setup=owner_view.setup)

@@ -6,15 +6,18 @@ from types import SimpleNamespace
 
 import pandas as pd
 
-from analysis.models import fleet, h100, portfolio, rent
+from analysis.data import Dataset
+from analysis.data.params import Params
+from analysis.models import fleet, h100, owners, portfolio, rent
 from analysis.models import landlord as landlord_model   # `landlord` is this section's part
+import analysis.sections.owner_view as owner_view
 import analysis.sections.portfolio_text as portfolio_text
 from analysis.sections.base import Section
 from analysis.views import charts
 from analysis.views.exhibits import Collector
 from analysis.views.present import fmt, sources_of
 
-PARAMETERS = ("h100_server_price_usd", "network_share_of_cluster_capex", "depreciation_life_years",
+PARAMETERS = ("owner", "h100_server_price_usd", "network_share_of_cluster_capex", "depreciation_life_years",
               "residual_value_fraction", "rental_price_decline_per_year", "cost_of_capital", "server_overhead_fraction",
               "pue", "electricity_usd_per_kwh", "hosting_usd_per_kw_month", "gpu_purchase_quarter", "utilization",
               "on_demand_usage_share", "capacity_block_usage_share", "committed_discount", "server_support_usd_per_year",
@@ -339,7 +342,13 @@ def headline_results(v: SimpleNamespace, x: Collector) -> None:
     x.publish("portfolio", portfolio_text.headline_results(v.ds, v.p), used)
 
 
+def headlines(ds: Dataset, p: Params) -> list[dict]:
+    """The landlord's headline numbers alone (what `compare` and `sweep` read): none for another owner than Amazon."""
+    return portfolio_text.headline_results(ds, p) if owners.is_report_owner(ds, p) else []
+
+
 SECTION = Section("portfolio", "02_portfolio.ipynb", "Portfolio", PARAMETERS,
                   (overview, instances, value_per_dollar, additions, spend_and_compute, landlord, landlord_drivers,
                    landlord_outcomes, landlord_what_if, tenant, system_size, tokens, licences, headline_results),
-                  display_only=("tenant_server_life_years",), headlines=portfolio_text.headline_results, setup=_setup)
+                  display_only=("tenant_server_life_years",), headlines=headlines, setup=_setup,
+                  other_owner=owner_view.PORTFOLIO_PARTS)

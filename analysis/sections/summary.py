@@ -11,8 +11,9 @@ import pandas as pd
 from analysis.data import Dataset, params
 from analysis.data.params import Parameter, Params
 from analysis.data.units import UNIT_FORMATS, fmt
-from analysis.models import erosion, ledger, outlook
+from analysis.models import erosion, ledger, outlook, owners
 import analysis.sections.erosion_text as erosion_text
+import analysis.sections.owner_view as owner_view
 from analysis.sections.base import Section
 from analysis.views import charts, likelihood, verdict
 from analysis.views.exhibits import Collector
@@ -258,10 +259,15 @@ def headline_results(v: SimpleNamespace, x: Collector) -> None:
 
 
 def headlines(ds: Dataset, p: Params) -> list[dict]:
-    """The key findings alone (what `compare` attributes)."""
+    """The key findings alone (what `compare` and `sweep` read): another owner's its own."""
+    if not owners.is_report_owner(ds, p):
+        return owner_view.headlines(ds, p)["summary"]
     schema = params.schema(ds)
     return key_findings(ds, p, schema, outlook.run(ds, p, schema, sensitivity=False))
 
 
-SECTION = Section("summary", "00_summary.ipynb", "Summary", (), (answer_first, findings, claims, events, headline_results),
-                  headlines=headlines, uses_forecast=True, setup=_setup)
+SECTION = Section("summary", "00_summary.ipynb", "Summary", ("owner", "tpu_cost_ratio"),
+                  (answer_first, findings, claims, events, headline_results),
+                  headlines=headlines, uses_forecast=True, setup=_setup,
+                  inert={"tpu_cost_ratio": "values Google's TPUs: read only for `owner` = google"},
+                  other_owner=owner_view.SUMMARY_PARTS, other_setup=owner_view.summary_setup)

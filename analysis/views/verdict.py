@@ -44,6 +44,34 @@ ABOVE_KEY = re.compile(r"p_asic_above_(\d+)pct_(\d{4})")
 
 
 @dataclass(frozen=True)
+class Subject:
+    """Whose purchases the verdict is about: the owner (the parameter `owner`; Amazon by default, the essay's), the
+    customer Nvidia sells to, and what its non-Nvidia chips are called. The words are written for Amazon; `say` puts
+    another owner's names in their place."""
+    owner: str = "Amazon"
+    customer: str = "AWS"
+    rivals: str = "ASICs"
+    share: str = "ASIC share"
+
+    def say(self, text: str) -> str:
+        """`text` (written for Amazon) with this subject's names."""
+        for old, new in (("AWS", self.customer), ("Amazon", self.owner), ("ASIC share", self.share), ("ASICs", self.rivals)):
+            text = text.replace(old, new)
+        return text
+
+    @staticmethod
+    def other(owner: str) -> Subject:
+        """An owner other than Amazon: it buys as itself, and its non-Nvidia chips are named as such (at Microsoft,
+        Meta and Oracle Epoch counts AMD's GPUs, not their own ASICs)."""
+        return Subject(owner, owner, "non-Nvidia chips", "non-Nvidia share")
+
+
+AMAZON = Subject()
+#: Where a build for another owner publishes its name (a text item), read by `from_results`.
+OWNER_KEY = "summary.owner"
+
+
+@dataclass(frozen=True)
 class Estimate:
     """A number in a year, with its 5th-95th percentiles where it has them, and where results.json holds it."""
     value: float
@@ -73,16 +101,17 @@ class Stays:
 class Inputs:
     """Everything the verdict reads. `p_above[t][year]` is P(ASIC share of spend > t) in that year (years with an
     estimate); `p_fall` and `p_halve` compare Nvidia's revenue from AWS in the last forecast year `end` with
-    `revenue_last` and with HALF of it."""
+    `revenue_last` and with HALF of it (None: not forecast for the `subject`, whose shares alone are)."""
     revenue_first: Estimate
     revenue_last: Estimate
     share_last: Estimate
     share_peak: Estimate
     end: int
-    p_fall: float
-    p_halve: float
+    p_fall: float | None
+    p_halve: float | None
     p_above: Mapping[float, Mapping[int, float]]
     stays: Mapping[float, Stays]
+    subject: Subject = AMAZON
 
     @property
     def last(self) -> int:
@@ -114,17 +143,17 @@ PLACEHOLDERS = {"fall": "[the word for P(fall)]", "halve": f"[the word for P(bel
 #: The rule, in order: the first row whose condition holds gives the headline.
 RULES = (
     Rule("halves", f"{_HALVE} ≥ {LIKELY:.0%} and {_QUARTER} ≥ {EVEN:.0%}",
-         lambda i: i.p_halve >= LIKELY and i.p_end(QUARTER) >= EVEN,
+         lambda i: i.p_halve is not None and i.p_halve >= LIKELY and i.p_end(QUARTER) >= EVEN,
          f"Yes: a fall below {HALF:.0%} of its {{last}} level by {{end}} is {{halve}}"),
     Rule("falls", f"{_FALL} ≥ {LIKELY:.0%} and {_QUARTER} ≥ {EVEN:.0%}",
-         lambda i: i.p_fall >= LIKELY and i.p_end(QUARTER) >= EVEN,
+         lambda i: i.p_fall is not None and i.p_fall >= LIKELY and i.p_end(QUARTER) >= EVEN,
          "Yes: a fall below its {last} level by {end} is {fall}"),
     Rule("falls_not_from_asics", f"{_FALL} ≥ {LIKELY:.0%}",
-         lambda i: i.p_fall >= LIKELY,
+         lambda i: i.p_fall is not None and i.p_fall >= LIKELY,
          "At risk, but not mainly from ASICs: a fall below its {last} level by {end} is {fall}, ASICs taking more than "
          f"{QUARTER:.0%} of the spend {{quarter}}"),
     Rule("may_fall", f"{_FALL} ≥ {EVEN:.0%}",
-         lambda i: i.p_fall >= EVEN,
+         lambda i: i.p_fall is not None and i.p_fall >= EVEN,
          "Possibly: a fall below its {last} level by {end} is {fall}"),
     Rule("majority", f"{_MAJORITY} ≥ {EVEN:.0%}",
          lambda i: i.p_end(MAJORITY) >= EVEN,
@@ -149,14 +178,15 @@ class Verdict:
     fall: str
     when: str
     inputs: dict[str, dict]
+    subject: Subject = AMAZON
 
     @property
     def question(self) -> str:
-        return QUESTION
+        return self.subject.say(QUESTION)
 
     def as_dict(self) -> dict:
         """The verdict as results.json holds it (`verdict.rule` is the rule table with the row that matched)."""
-        return {"question": QUESTION, "headline": self.headline, "matched": self.rule,
+        return {"question": self.question, "headline": self.headline, "matched": self.rule,
                 "rule": self.table, "thresholds": thresholds(), "inputs": self.inputs,
                 "sentences": {"happened": self.happened, "fall": self.fall, "when": self.when}}
 
@@ -175,10 +205,11 @@ def thresholds() -> dict[str, dict]:
 def decide(i: Inputs) -> Verdict:
     """The verdict for the inputs `i`."""
     rule = next(r for r in RULES if r.holds(i))
-    words = {"fall": likelihood.words(i.p_fall), "halve": likelihood.words(i.p_halve),
+    words = {"fall": _words(i.p_fall), "halve": _words(i.p_halve),
              "quarter": likelihood.words(i.p_end(QUARTER)), "majority": likelihood.words(i.p_end(MAJORITY))}
-    headline = rule.words.format(end=i.end, last=i.last, **words)
-    table = [{"name": r.name, "if": r.condition, "then": r.words.format(end=i.end, last=i.last, **PLACEHOLDERS),
+    say = i.subject.say
+    headline = say(rule.words.format(end=i.end, last=i.last, **words))
+    table = [{"name": r.name, "if": say(r.condition), "then": say(r.words.format(end=i.end, last=i.last, **PLACEHOLDERS)),
               "matched": r is rule} for r in RULES]
     used = {"p_fall": (i.p_fall, "fraction", "summary.p_nvidia_revenue_below_observed_last"),
             "p_halve": (i.p_halve, "fraction", "summary.p_nvidia_revenue_below_half_observed_last"),
@@ -187,7 +218,15 @@ def decide(i: Inputs) -> Verdict:
                for t in (QUARTER, MAJORITY)},
             "last_observed_year": (i.last, "year", i.revenue_last.address), "last_forecast_year": (i.end, "year", "")}
     inputs = {name: {"value": value, "unit": unit, "from": address} for name, (value, unit, address) in used.items()}
-    return Verdict(headline, rule.name, table, happened(i), fall(i), when(i), inputs)
+    return Verdict(headline, rule.name, table, say(happened(i)), say(fall(i)), say(when(i)), inputs, i.subject)
+
+
+#: How a probability that is not forecast (None) reads.
+NOT_FORECAST = "not forecast"
+
+
+def _words(p: float | None) -> str:
+    return NOT_FORECAST if p is None else likelihood.words(p)
 
 
 def happened(i: Inputs) -> str:
@@ -207,6 +246,9 @@ def happened(i: Inputs) -> str:
 def fall(i: Inputs) -> str:
     """Whether Nvidia's revenue from AWS is likely to fall, at both stated levels."""
     level = i.revenue_last
+    if i.p_fall is None or i.p_halve is None:
+        return (f"Will it fall? Nvidia's revenue from AWS after {i.last} ({fmt(level.value, level.unit)} in {i.last}) is "
+                f"{NOT_FORECAST}: there is no sourced outlook of {i.subject.owner}'s capex, so only its ASIC share is.")
     return (f"Will it fall? Nvidia's revenue from AWS in {i.end} below its {i.last} level of {fmt(level.value, level.unit)} is "
             f"{likelihood.words(i.p_fall)} (probability {fmt(i.p_fall, 'fraction')}); below {HALF:.0%} of it, "
             f"{fmt(level.value * HALF, level.unit)}, {likelihood.words(i.p_halve)} ({fmt(i.p_halve, 'fraction')}).")
@@ -258,7 +300,8 @@ def lookup(results: Mapping, address: str) -> dict:
 
 
 def from_results(results: Mapping) -> Inputs:
-    """The verdict's inputs from a build's results (`section -> key -> item`)."""
+    """The verdict's inputs from a build's results (`section -> key -> item`); the subject is Amazon unless the build
+    names another owner (OWNER_KEY)."""
     above: dict[float, dict[int, float]] = {}
     for key, item in results["erosion"].items():
         match = ABOVE_KEY.fullmatch(key)
@@ -276,7 +319,13 @@ def from_results(results: Mapping) -> Inputs:
                   end=max(above[QUARTER]),
                   p_fall=lookup(results, "summary.p_nvidia_revenue_below_observed_last")["value"],
                   p_halve=lookup(results, "summary.p_nvidia_revenue_below_half_observed_last")["value"],
-                  p_above=above, stays=stays)
+                  p_above=above, stays=stays, subject=_subject(results))
+
+
+def _subject(results: Mapping) -> Subject:
+    section, _, key = OWNER_KEY.partition(".")
+    owner = results.get(section, {}).get(key)
+    return AMAZON if owner is None else Subject.other(str(owner["value"]))
 
 
 def conditional_on(results: Mapping, changed: Mapping[str, object], scenario: str | None = None) -> str:
