@@ -107,6 +107,9 @@ DRIVERS = ("drivers.main_driver_first_order_sobol", "drivers.scenario_lowest_asi
 
 
 def drivers(results: dict) -> list[KeyNumber]:
-    """The main driver and the named scenarios' range, formatted as key numbers (their period from their labels)."""
+    """The main driver and the named scenarios' range, formatted as key numbers (their period from their labels);
+    none for a build without them (another owner's: its forecast has no sensitivity analysis or scenarios)."""
+    if "drivers" not in results:
+        return []
     return [KeyNumber(address, item["label"], fmt(item["value"], item["unit"]), "", span(years_of(item)))
             for address in DRIVERS for item in [lookup(results, address)]]

@@ -26,9 +26,8 @@ import nbformat
 from analysis.pipeline import cache, citation, front, outdir, workbook
 from analysis.pipeline.page import (STATIC_POLICY, TEMPLATES, chart_html, linkable, page_assets, register_download, slug, strict_json,
                                  vega_script, what_if_html, write_downloads)
-from analysis.models import freshness
+from analysis.models import freshness, owners
 from analysis.views import likelihood
-from analysis.views.verdict import lookup
 from analysis.sections import SECTIONS
 from analysis.data import FORECASTS_DIR, Dataset
 from analysis.data.vocab import LOW_CONFIDENCE_SOURCE_DOMAINS
@@ -218,7 +217,7 @@ def build(out_dir: Path, values: Params, schema: dict[str, Parameter], dataset: 
             assets=assets), encoding="utf-8")
         (staging / "brief.html").write_text(TEMPLATES.get_template("brief.html.j2").render(
             **context, headline_pngs=page.headline_pngs, policy=STATIC_POLICY, drivers=front.drivers(found),
-            hindcast=lookup(found, "erosion.hindcast_coverage_90"),
+            hindcast=found.get("erosion", {}).get("hindcast_coverage_90"), owner=owners.owner_label(dataset, values.owner),
             release=release, cite=citation.citation(release=release)), encoding="utf-8")
         write_downloads(downloads, staging / "data")
         published = {s["section"]: {r["key"]: {k: r[k] for k in RESULT_FIELDS if k in r} for r in s["results"]}
