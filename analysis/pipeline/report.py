@@ -9,6 +9,7 @@ links, images or HTML), and sources link only to http(s) URLs.
 """
 from __future__ import annotations
 
+import dataclasses
 import html
 import importlib
 import itertools
@@ -28,10 +29,9 @@ from analysis.pipeline.page import (STATIC_POLICY, TEMPLATES, chart_html, linkab
                                  vega_script, what_if_html, write_downloads)
 from analysis.models import freshness
 from analysis.views import likelihood
-from analysis.sections import SECTIONS
-from analysis.data import Dataset
+from analysis.data import Dataset, snapshot
 from analysis.data.vocab import LOW_CONFIDENCE_SOURCE_DOMAINS
-from analysis.pipeline.runner import NOTEBOOK_DIR, Job, execute_all
+from analysis.pipeline.runner import NOTEBOOK_DIR, Job, execute_all, notebook_paths
 from analysis.data.params import Parameter, Params
 from analysis.views.present import (SECTION_MIMETYPE, TABLE_MIMETYPE, VEGALITE_MIMETYPE, WHAT_IF_MIMETYPE, PROSE, emitted, fmt, unit_label)
 
@@ -147,6 +147,33 @@ def _parameter_rows(schema: dict[str, Parameter], values: Params, used: set[str]
             for name, p in schema.items() if name in used]
 
 
+@dataclass(frozen=True)
+class Planned:
+    """One section as a build needs it: its notebook, the parameters it reads and whether it shows the forecast."""
+    notebook: str
+    parameters: tuple[str, ...]
+    uses_forecast: bool
+
+
+def plan(dataset: Dataset, schema: dict[str, Parameter]) -> list[Planned]:
+    """Every section, in reading order: the plan stored for this data version and code (`cache.stored_plan`), if it
+    names exactly the notebooks in the notebook folder and only parameters of the schema; else computed from
+    `analysis.sections` (imported only then: the section modules import altair and scipy) and stored."""
+    try:
+        planned = [Planned(e["notebook"], tuple(e["parameters"]), e["uses_forecast"])
+                   for e in cache.stored_plan(dataset.version) or ()]
+    except (KeyError, TypeError):
+        planned = []
+    if [p.notebook for p in planned] == [path.name for path in notebook_paths(NOTEBOOK_DIR)] and all(
+            isinstance(p.uses_forecast, bool) and all(isinstance(n, str) and n in schema for n in p.parameters)
+            for p in planned):
+        return planned
+    from analysis.sections import SECTIONS
+    planned = [Planned(s.notebook, s.parameter_names(dataset), s.uses_forecast) for s in SECTIONS.values()]
+    cache.store_plan(dataset.version, [dataclasses.asdict(p) for p in planned])
+    return planned
+
+
 def _run_notebooks(folder: Path, values: Params, schema: dict[str, Parameter], dataset: Dataset, use_cache: bool,
                    progress: Callable[[str], None], meanwhile: Callable[[], None]) -> tuple[list[Path], dict[str, str], set[str]]:
     """Execute every section's notebook into `folder`, or copy it from the cache when its key is stored there
@@ -155,15 +182,16 @@ def _run_notebooks(folder: Path, values: Params, schema: dict[str, Parameter], d
     them all (`runner.chains`). Returns the executed notebooks in reading order, their cache keys and the parameters
     the sections read."""
     code, inputs = cache.code_digest(), cache.inputs_digest()
+    sections = plan(dataset, schema)
     jobs: list[Job] = []
     keys: dict[str, str] = {}
     used: set[str] = set()
     started, finished = time.monotonic(), itertools.count(1)
 
     def done(path: Path, how: str) -> None:
-        progress(f"[{next(finished)}/{len(SECTIONS)}] {path.name} {how} ({time.monotonic() - started:.1f} s)")
-    for section in SECTIONS.values():
-        path, names = NOTEBOOK_DIR / section.notebook, section.parameter_names(dataset)
+        progress(f"[{next(finished)}/{len(sections)}] {path.name} {how} ({time.monotonic() - started:.1f} s)")
+    for section in sections:
+        path, names = NOTEBOOK_DIR / section.notebook, section.parameters
         used.update(names)
         target = folder / path.name
         keys[path.name] = key = cache.notebook_key(path, {k: values[k] for k in names}, dataset.version, code, inputs)
@@ -178,7 +206,7 @@ def _run_notebooks(folder: Path, values: Params, schema: dict[str, Parameter], d
     for job in jobs:
         if job.key:
             cache.store(job.key, job.target.read_bytes())
-    return [folder / s.notebook for s in SECTIONS.values()], keys, used
+    return [folder / s.notebook for s in sections], keys, used
 
 
 def build(out_dir: Path, values: Params, schema: dict[str, Parameter], dataset: Dataset, scenario: str | None = None,
@@ -188,6 +216,7 @@ def build(out_dir: Path, values: Params, schema: dict[str, Parameter], dataset: 
     out_dir = outdir.check(out_dir, protected=(dataset.directory, cache.protected_dir()))
     with outdir.claim(out_dir) as staging:
         (staging / "notebooks").mkdir()
+        cache.store_tables(dataset.version, snapshot(dataset))     # unchanged data are then validated once
         importlib.import_module("vl_convert")    # a broken environment stops here, before any worker or kernel starts
         bundle = []         # vl-convert holds the GIL while it builds the bundle: build it here, not in a thread
         executed, keys, used = _run_notebooks(staging / "notebooks", values, schema, dataset, use_cache, progress,
