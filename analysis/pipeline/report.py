@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import mistune
 import nbformat
 
-from analysis.pipeline import cache, front, outdir, workbook
+from analysis.pipeline import cache, charts, front, outdir, workbook
 from analysis.pipeline.page import (STATIC_POLICY, TEMPLATES, chart_html, linkable, page_assets, register_download, slug, strict_json,
                                  vega_script, what_if_html, write_downloads)
 from analysis.models import freshness
@@ -202,7 +202,9 @@ def _run_notebooks(folder: Path, values: Params, schema: dict[str, Parameter], d
         else:
             target.write_bytes(stored)
             done(path, "reused from the cache")
-    execute_all(jobs, dataset=dataset, on_done=lambda path: done(path, "executed"), meanwhile=meanwhile)
+    kept = cache.cache_dir() if use_cache and jobs else None
+    execute_all(jobs, dataset=dataset, on_done=lambda path: done(path, "executed"), meanwhile=meanwhile,
+                charts=charts.environment(kept / "charts", code) if kept else None)
     for job in jobs:
         if job.key:
             cache.store(job.key, job.target.read_bytes())

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 KERNEL = "python3"
 VOLATILE_CELL_KEYS = ("execution", "papermill")
+INJECTED_TAG = "injected-parameters"
 
 
 class NotebookFailed(Exception):
@@ -58,12 +59,15 @@ def chains(jobs: Sequence[Job]) -> list[list[Job]]:
 
 
 def strip_volatile(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Drop run timings and timestamps (papermill, iopub) so that reruns are byte-identical; keep tags."""
+    """Drop run timings and timestamps (papermill, iopub) so that reruns are byte-identical; keep tags. The cell
+    papermill inserts with the parameters gets a fixed id (papermill draws a random one)."""
     nb.metadata.pop("papermill", None)
     for cell in nb.cells:
         for key in VOLATILE_CELL_KEYS:
             cell.metadata.pop(key, None)
         cell.metadata.get("tags", []).sort()
+        if INJECTED_TAG in cell.metadata.get("tags", []):
+            cell["id"] = INJECTED_TAG
     return nb
 
 
@@ -91,10 +95,12 @@ def _notify(on_done: Callable[[Path], None], chain: list[Job]) -> Callable:
 
 
 def execute_all(jobs: Sequence[Job], dataset: Dataset | None = None, workers: int = 2,
-                on_done: Callable[[Path], None] | None = None, meanwhile: Callable[[], None] | None = None) -> list[Path]:
+                on_done: Callable[[Path], None] | None = None, meanwhile: Callable[[], None] | None = None,
+                charts: dict[str, str] | None = None) -> list[Path]:
     """Run notebooks in parallel processes (two cores: two workers), each chain of `chains(jobs)` in one worker;
     results in job order; `on_done(source)` is called for each job as its chain finishes, and `meanwhile()` in this
-    process while they run.
+    process while they run. `charts` is the kernels' environment for keeping chart images
+    (`analysis.pipeline.charts.environment`), if they may.
 
     With a `dataset`, the kernels read its folder and, rather than each validating it again, a snapshot of it
     written once into a private temporary folder (removed with the build). If one job fails or the caller is
@@ -110,6 +116,7 @@ def execute_all(jobs: Sequence[Job], dataset: Dataset | None = None, workers: in
             handed_over = Path(private) / "dataset.arrow"
             handed_over.write_bytes(snapshot(dataset))
             environment = {DATA_DIR_ENV: str(dataset.directory), SNAPSHOT_ENV: str(handed_over)}
+        environment.update(charts or {})
         planned = chains(jobs)
         pool = ProcessPoolExecutor(max_workers=max(1, min(workers, len(planned))), initializer=worker.setup,
                                    initargs=(environment,))
