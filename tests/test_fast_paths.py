@@ -34,7 +34,10 @@ def test_a_what_if_through_every_fast_path_is_byte_identical_to_a_build_without_
     report.build(tmp_path / "default", params.resolve({}, ds), schema, ds)
     stored_charts = set((tmp_path / "cache" / "charts").iterdir())
     assert stored_charts and cache.stored_tables(ds.version) and cache.stored_plan(ds.version)
-    what_if = params.resolve({"ai_share": schema["ai_share"].maximum}, ds)
+    planned = report.plan(ds, schema)
+    name = next(n for n, p in schema.items() if p.type == "float" and p.default < p.maximum
+                and sum(n in s.parameters for s in planned) == 1)
+    what_if = params.resolve({name: (schema[name].default + schema[name].maximum) / 2}, ds)
     lines: list[str] = []
     fast = report.build(tmp_path / "fast", what_if, schema, ds, progress=lines.append)
     assert sum(" executed " in line for line in lines) == 1

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 import mistune
 import nbformat
+import nbformat.reader
 
 from analysis.pipeline import cache, charts, front, outdir, workbook
 from analysis.pipeline.page import (STATIC_POLICY, TEMPLATES, chart_html, linkable, page_assets, register_download, slug, strict_json,
@@ -224,8 +225,8 @@ def build(out_dir: Path, values: Params, schema: dict[str, Parameter], dataset: 
         executed, keys, used = _run_notebooks(staging / "notebooks", values, schema, dataset, use_cache, progress,
                                               meanwhile=lambda: bundle.append(vega_script()))
         page, bodies = Page(), []
-        for path in executed:
-            nb = nbformat.read(str(path), as_version=4)
+        for path in executed:    # checked by the cache (`cache.load`) or just written by a kernel: not validated again
+            nb = nbformat.reader.reads(path.read_text(encoding="utf-8"))
             bodies.append(render_notebook(nb, path.stem, page.toc, page.sections, page.downloads, page,
                                           lift_charts=front.FRONT["charts"] if path.stem == front.FRONT["chart"] else 0))
         sections, downloads = page.sections, page.downloads
