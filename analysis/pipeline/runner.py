@@ -1,4 +1,4 @@
-"""Executing the report's notebooks with papermill, and keeping executed notebooks byte-stable.
+"""Executing the report's notebooks with papermill (what a worker runs is `analysis.pipeline.jobs.Job`).
 
 Two worker processes run the notebooks (`analysis.pipeline.worker`); each keeps one kernel and runs its notebooks
 in it one after the other, resetting the kernel to a new session before each. Papermill and the Jupyter client are
@@ -7,25 +7,14 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from analysis.data import DATA_DIR_ENV, SNAPSHOT_ENV, Dataset, load_dataset, snapshot
-
-if TYPE_CHECKING:
-    import nbformat
+from analysis.pipeline.jobs import KERNEL, Job, NotebookFailed  # noqa: F401 (KERNEL re-exported)
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
-KERNEL = "python3"
-VOLATILE_CELL_KEYS = ("execution", "papermill")
-INJECTED_TAG = "injected-parameters"
-
-
-class NotebookFailed(Exception):
-    """A notebook raised while executing (a bug or an impossible parameter combination)."""
 
 
 def notebook_paths(directory: Path = NOTEBOOK_DIR) -> list[Path]:
@@ -39,41 +28,12 @@ def declared_parameters(path: Path, dataset: Dataset | None = None) -> tuple[str
     return by_notebook(path.name).parameter_names(dataset or load_dataset())
 
 
-@dataclass(frozen=True)
-class Job:
-    """One notebook to execute: from `source` into `target` with papermill `parameters`, its cache key recorded
-    (if any); `uses_forecast` if its section shows the erosion forecast."""
-    source: Path
-    target: Path
-    parameters: dict
-    key: str | None = None
-    uses_forecast: bool = False
-
-
 def chains(jobs: Sequence[Job]) -> list[list[Job]]:
     """The jobs as the chains a worker runs one after the other in one kernel: every job that shows the forecast in
     one chain, first (its kernel computes the forecast once, `outlook.run` remembering it across the kernel's
     sessions), and every other job alone."""
     forecast = [job for job in jobs if job.uses_forecast]
     return ([forecast] if forecast else []) + [[job] for job in jobs if not job.uses_forecast]
-
-
-def strip_volatile(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Drop run timings and timestamps (papermill, iopub) so that reruns are byte-identical; keep tags. The cell
-    papermill inserts with the parameters gets a fixed id (papermill draws a random one)."""
-    nb.metadata.pop("papermill", None)
-    for cell in nb.cells:
-        for key in VOLATILE_CELL_KEYS:
-            cell.metadata.pop(key, None)
-        cell.metadata.get("tags", []).sort()
-        if INJECTED_TAG in cell.metadata.get("tags", []):
-            cell["id"] = INJECTED_TAG
-    return nb
-
-
-def write_notebook(nb: nbformat.NotebookNode, path: Path) -> None:
-    import nbformat
-    nbformat.write(nb, str(path))
 
 
 def write_parameters_cell(path: Path, source: str) -> None:

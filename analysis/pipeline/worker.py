@@ -18,7 +18,7 @@ from traitlets import List
 
 from analysis.pipeline import charts
 from analysis.pipeline.cache import record_key
-from analysis.pipeline.runner import KERNEL, Job, NotebookFailed, strip_volatile, write_notebook
+from analysis.pipeline.jobs import KERNEL, Job, NotebookFailed, strip_volatile, write_notebook
 
 PR_SET_PDEATHSIG = 1
 # Kernels log only critical errors: each one would otherwise warn on the terminal that it talks to papermill over
