@@ -71,31 +71,34 @@ def what_if_parameters() -> dict[str, str]:
     return {"c1": most, "c2": fewest}
 
 
-def _tree_rss(process: psutil.Process) -> float:
-    total = 0.0
+def _rss(process: psutil.Process) -> tuple[float, float]:
+    """The RSS of the largest process in `process`'s tree, and the tree's sum (bytes)."""
+    sizes = []
     for p in [process, *process.children(recursive=True)]:
         try:
-            total += p.memory_info().rss
+            sizes.append(p.memory_info().rss)
         except psutil.Error:
             pass
-    return total
+    return max(sizes, default=0), sum(sizes)
 
 
 def timed(command: list[str], env: dict) -> Sample:
     """Wall and CPU seconds (user + system of the process tree, from wait4), the peak RSS of its largest process and
-    of its whole tree (sampled), and the one-minute load average before it started."""
+    of its whole tree (sampled every 20 ms: wait4's maxrss would count this script's own pages, copied at the fork
+    before the command's exec) and the one-minute load average before it started."""
     load = os.getloadavg()[0]
     start = time.perf_counter()
     child = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    peak, done = [0.0], threading.Event()
+    peak, done = [0.0, 0.0], threading.Event()
 
     def sample() -> None:
         process = psutil.Process(child.pid)
         while not done.wait(0.02):
             try:
-                peak[0] = max(peak[0], _tree_rss(process))
+                largest, tree = _rss(process)
             except psutil.Error:
                 return
+            peak[:] = max(peak[0], largest), max(peak[1], tree)
     sampler = threading.Thread(target=sample)
     sampler.start()
     _, status, usage = os.wait4(child.pid, 0)
@@ -105,7 +108,7 @@ def timed(command: list[str], env: dict) -> Sample:
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode:
         raise SystemExit(f"{' '.join(command)} exited with {child.returncode}")
-    return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024 / MIB, peak[0] / MIB, load)
+    return Sample(wall, usage.ru_utime + usage.ru_stime, peak[0] / MIB, peak[1] / MIB, load)
 
 
 def hand_run(work: Path, env: dict) -> Sample:
