@@ -75,7 +75,7 @@ def _stand_in(executed: list[str]):
 
     from analysis.pipeline import cache
 
-    def execute_all(jobs, dataset=None, workers=2, on_done=None, meanwhile=None):
+    def execute_all(jobs, dataset=None, workers=2, on_done=None, meanwhile=None, charts=None):
         for job in jobs:
             executed.append(job.source.name)
             nbformat.write(cache.record_key(nbformat.read(str(job.source), as_version=4), job.key), str(job.target))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from analysis.pipeline import runner as notebook_run
+from analysis.pipeline import worker as notebook_run
 from analysis.pipeline.runner import Job, NotebookFailed, execute_all
 
 PROBE = "print(os.getpid(), 'x' in globals(), 'colorsys' in sys.modules)"   # kernel, variables left, modules kept

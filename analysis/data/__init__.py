@@ -3,13 +3,16 @@
 `load_dataset()` returns a `Dataset` whose tables are pandas DataFrames. A bad file raises
 `DataError` naming the file, line and column, before any number is computed. The schemas and checks live in
 `analysis.data.tables`; a validated dataset can be handed on as a snapshot in Arrow's IPC format (`snapshot`,
-`from_snapshot`: data only, never pickle), so that a report build validates the same files once.
+`from_snapshot`: data only, never pickle), so that a report build validates the same files once, and a caller may
+offer a stored snapshot (`load_dataset(stored=...)`, the report builder's cache), which is used only if every cell
+equals its file's (`matches_files`).
 """
 from __future__ import annotations
 
 import hashlib
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -162,19 +165,52 @@ def _build_snapshot(directory: Path, version: str) -> Dataset | None:
         return None
 
 
+def matches_files(dataset: Dataset) -> bool:
+    """Whether a dataset read from a stored snapshot holds exactly the cells of the files in its folder: one table
+    per CSV file (named by it), the same columns and rows, every text cell equal and every number equal to the
+    number its cell reads as. The snapshot's claim that the files passed validation rests on its key (the data
+    version and the code); what the report shows is then what the files say, whoever wrote the snapshot."""
+    import numpy as np
+    directory = dataset.directory
+    if sorted(f"{name}.csv" for name in dataset.tables) != [path.name for path in _csv_files(directory)]:
+        return False
+    for name, frame in dataset.tables.items():
+        raw = pd.read_csv(directory / f"{name}.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        if list(raw.columns) != list(frame.columns) or not frame.index.equals(pd.RangeIndex(len(raw))):
+            return False
+        for column, cells in raw.items():
+            stored = frame[column]
+            if stored.dtype.kind in "fi":
+                numbers = pd.to_numeric(cells.replace("", "nan"), errors="coerce").to_numpy(float)
+                if not np.array_equal(numbers, stored.to_numpy(float), equal_nan=True):
+                    return False
+            elif stored.dtype.kind not in "OUT" or stored.tolist() != cells.tolist():
+                return False
+    return True
+
+
+#: Looks up a stored snapshot of the validated tables by data version (None: not stored).
+StoredTables = Callable[[str], bytes | None]
+
+
 @lru_cache(maxsize=4)
-def _load(directory: Path, version: str) -> Dataset:
+def _load(directory: Path, version: str, stored: StoredTables | None = None) -> Dataset:
     from_build = _build_snapshot(directory, version)
     if from_build is not None:
         return from_build
+    body = stored(version) if stored else None
+    from_store = from_snapshot(body, version, directory) if body is not None else None
+    if from_store is not None and matches_files(from_store):
+        return from_store
     from analysis.data import tables     # pandera is imported only when a folder is validated
     return Dataset(tables=tables.validate(directory), version=version, directory=directory)
 
 
-def load_dataset(directory: Path | str | None = None) -> Dataset:
-    """Verify checksums, validate every table and return the dataset (cached per data version; in a report build's
-    kernels the build's validated snapshot of the same files is read instead of validating them again)."""
+def load_dataset(directory: Path | str | None = None, stored: StoredTables | None = None) -> Dataset:
+    """Verify checksums, validate every table and return the dataset (cached per data version). In a report
+    build's kernels the build's validated snapshot of the same files is read instead of validating them again;
+    `stored` may offer a snapshot kept from an earlier run, read if it holds exactly the files' cells."""
     directory = Path(directory).resolve() if directory else data_dir()
     if not directory.is_dir():
         raise DataError(f"{directory}: data directory not found")
-    return _load(directory, verify_manifest(directory))
+    return _load(directory, verify_manifest(directory), stored)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import re
 from pathlib import Path
 
@@ -101,3 +102,48 @@ def read_original(folder: Path, name: str) -> pd.DataFrame:
     if missing:
         raise ReleaseError(f"{name}: not a release (missing column {sorted(missing)[0]})")
     return frame
+
+
+#: A model's metadata file in the hub (model-metadata/<model_id>.yml): its keys, each once, with its JSON type.
+METADATA_DIR = "model-metadata"
+METADATA_KEYS = {"team_abbr": str, "model_abbr": str, "model_name": str, "release": str, "scenario": str,
+                 "reference_date": str, "reconstructed": bool, "data_version": str, "original_file": str,
+                 "methods": str, "designated_model": bool}
+
+
+def read_text(folder: Path, name: str) -> str:
+    """A hub file as UTF-8 text; ReleaseError naming the file otherwise."""
+    try:
+        return (Path(folder) / name).read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ReleaseError(f"{name}: not UTF-8 text (byte {exc.start})") from None
+
+
+def read_metadata(folder: Path, name: str) -> dict:
+    """A model's metadata file, read as `key: JSON value` lines (never as YAML code): every key of METADATA_KEYS
+    once, with its type; ReleaseError naming the file and line otherwise."""
+    found: dict = {}
+    for number, line in enumerate(read_text(folder, name).splitlines(), start=1):
+        key, sep, raw = line.partition(": ")
+        kind = METADATA_KEYS.get(key)
+        try:
+            value = json.loads(raw, parse_constant=lambda c: None) if sep else None
+        except ValueError:
+            value = None
+        if kind is None or key in found or type(value) is not kind:
+            raise ReleaseError(f"{name}, line {number}: expected one of {', '.join(METADATA_KEYS)} once, as "
+                               f"`key: value` with a JSON {kind.__name__ if kind else 'value'}")
+        found[key] = value
+    missing = [k for k in METADATA_KEYS if k not in found]
+    if missing:
+        raise ReleaseError(f"{name}: no {missing[0]}")
+    return found
+
+
+def issued(folder: Path) -> list[dict]:
+    """The metadata of every model the hub `folder` lists, its files first checked against the manifest."""
+    problems = check_locked(Path(folder))
+    if problems:
+        raise ReleaseError(f"{folder}: {problems[0]}")
+    return [read_metadata(folder, name) for name in sorted(manifest_entries(Path(folder)))
+            if name.startswith(f"{METADATA_DIR}/")]

@@ -275,3 +275,16 @@ def _chip_mix(ds: Dataset, trainium_unit_cost_usd: float) -> pd.DataFrame:
     frame["rent_usd_per_hour"] = [on_demand_in_force(ds, rent[c], pd.Period(q, freq="Q").asfreq("M", how="start"))
                                   for q, c in zip(frame["quarter"], frame["chip"])]
     return frame.reset_index(drop=True)
+
+
+def owners(ds: Dataset) -> list[str]:
+    """The owners in Epoch's rows, in the data's order (Amazon, the report's own, first)."""
+    return list(dict.fromkeys(ds["epoch_fleet"]["owner"]))
+
+
+def owner_label(ds: Dataset, choice: str) -> str:
+    """The owner in Epoch's rows that a value of the parameter `owner` names ('google' -> 'Google')."""
+    found = [o for o in owners(ds) if o.lower() == choice.lower()]
+    if not found:
+        raise ValueError(f"owner {choice!r} has no rows in data/epoch_fleet.csv (owners: {', '.join(owners(ds))})")
+    return found[0]

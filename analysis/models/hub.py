@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.data import Dataset, params
+from analysis.data.releases import METADATA_DIR, METADATA_KEYS, read_metadata, read_text
 from analysis.data.vocab import NUMBER
 from analysis.models import fleet, forecasts, hindsight, owner_outlook, owners
 from analysis.models.forecasts import BINARY, QUANTILE_LEVELS, TARGETS, ReleaseError
@@ -42,7 +43,7 @@ from analysis.models.forecasts import BINARY, QUANTILE_LEVELS, TARGETS, ReleaseE
 MANIFEST = forecasts.MANIFEST
 CONFIG = "hub-config"
 OUTPUT = "model-output"
-METADATA = "model-metadata"
+METADATA = METADATA_DIR
 #: The hub's team of each owner: Amazon's releases are AWS's; another owner's are its own team's.
 TEAMS = {"Amazon": "aws", "Google": "google", "Microsoft": "microsoft", "Meta": "meta", "Oracle": "oracle"}
 TEAM = TEAMS["Amazon"]
@@ -50,9 +51,6 @@ HUB_COLUMNS = ("reference_date", "target", "horizon", "year", "output_type", "ou
 SCHEMAS = "https://raw.githubusercontent.com/hubverse-org/schemas/main/v5.0.0"
 MODEL_ID = re.compile(rf"(?:{'|'.join(TEAMS.values())})-[a-z0-9_]{{1,60}}", re.ASCII)
 OUTPUT_PATH = re.compile(rf"{OUTPUT}/({MODEL_ID.pattern})/(\d{{4}}-\d{{2}}-\d{{2}})-({MODEL_ID.pattern})\.csv", re.ASCII)
-METADATA_KEYS = {"team_abbr": str, "model_abbr": str, "model_name": str, "release": str, "scenario": str,
-                 "reference_date": str, "reconstructed": bool, "data_version": str, "original_file": str,
-                 "methods": str, "designated_model": bool}
 PLAIN_NAMES = {"nvidia_revenue_from_aws": "Nvidia revenue from AWS", "asic_share_of_spend": "ASIC share of AWS accelerator spend",
                "accelerator_spend": "AWS accelerator spend", "amazon_gross_capex": "Amazon gross capex",
                "asic_share_of_spend_above_25pct": "ASIC share of spend above 25%",
@@ -269,32 +267,6 @@ def check_new(version: str, folder: Path, owner: str = "Amazon") -> str:
 
 # --- reading, trusting nothing ---------------------------------------------------------------------------------
 
-def _text(folder: Path, name: str) -> str:
-    try:
-        return (Path(folder) / name).read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ReleaseError(f"{name}: not UTF-8 text (byte {exc.start})") from None
-
-
-def _read_metadata(folder: Path, name: str) -> dict:
-    found: dict = {}
-    for number, line in enumerate(_text(folder, name).splitlines(), start=1):
-        key, sep, raw = line.partition(": ")
-        kind = METADATA_KEYS.get(key)
-        try:
-            value = json.loads(raw, parse_constant=lambda c: None) if sep else None
-        except ValueError:
-            value = None
-        if kind is None or key in found or type(value) is not kind:
-            raise ReleaseError(f"{name}, line {number}: expected one of {', '.join(METADATA_KEYS)} once, as "
-                               f"`key: value` with a JSON {kind.__name__ if kind else 'value'}")
-        found[key] = value
-    missing = [k for k in METADATA_KEYS if k not in found]
-    if missing:
-        raise ReleaseError(f"{name}: no {missing[0]}")
-    return found
-
-
 def _round(tasks: dict, reference_date: str, name: str) -> dict:
     """tasks.json's round of `reference_date` as {target: (kind, output types, horizons, years)}."""
     try:
@@ -337,7 +309,7 @@ def read_output(folder: Path, name: str, tasks: dict) -> pd.DataFrame:
                            f"one model id ({TEAM}-, then lower-case letters, digits or '_')")
     reference_date = match.group(2)
     declared = _round(tasks, reference_date, name)
-    reader = csv.reader(io.StringIO(_text(folder, name), newline=""))
+    reader = csv.reader(io.StringIO(read_text(folder, name), newline=""))
     header = next(reader, [])
     if tuple(header) != HUB_COLUMNS:
         raise ReleaseError(f"{name}, row 1: the header must be {','.join(HUB_COLUMNS)}")
@@ -412,7 +384,7 @@ def read(folder: Path) -> pd.DataFrame:
         raise ReleaseError(f"{folder}: {problems[0]}")
     listed = forecasts.manifest_entries(folder)
     try:
-        tasks = json.loads(_text(folder, f"{CONFIG}/tasks.json"), parse_constant=lambda c: None) if listed else {}
+        tasks = json.loads(read_text(folder, f"{CONFIG}/tasks.json"), parse_constant=lambda c: None) if listed else {}
     except ValueError as exc:
         raise ReleaseError(f"{CONFIG}/tasks.json: not JSON ({exc})") from None
     frames, releases = [], dict[str, str]()
@@ -422,7 +394,7 @@ def read(folder: Path) -> pd.DataFrame:
         meta_name = f"{METADATA}/{mid}.yml"
         if meta_name not in listed:
             raise ReleaseError(f"{name}: no {meta_name} (the model's metadata) in {MANIFEST}")
-        meta = _read_metadata(folder, meta_name)
+        meta = read_metadata(folder, meta_name)
         owner = owner_of(meta["team_abbr"]) if meta["team_abbr"] in TEAMS.values() else ""
         if (not owner or model_id(meta["release"], owner) != mid
                 or meta["reference_date"] != frame["forecast_date"].iloc[0]):

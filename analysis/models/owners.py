@@ -31,6 +31,7 @@ from analysis.data import Dataset
 from analysis.data.params import Params
 from analysis.data.params import schema as parameter_schema
 from analysis.models import fleet, observed, outlook, uncertainty
+from analysis.models.fleet import owner_label, owners
 
 #: Per Epoch vendor label with no price rows: the parameter giving its cost per H100e relative to Nvidia's.
 COST_RATIOS = {"Google": "tpu_cost_ratio", "AMD": "amd_cost_ratio"}
@@ -69,19 +70,6 @@ class OwnerDraws:
 def total(arrays: Iterable[np.ndarray]) -> np.ndarray:
     """The element-wise sum of equally shaped draw arrays (NaN where any is NaN)."""
     return np.sum(np.stack(list(arrays)), axis=0)
-
-
-def owners(ds: Dataset) -> list[str]:
-    """The owners in Epoch's rows, in the data's order (Amazon, the report's own, first)."""
-    return list(dict.fromkeys(ds["epoch_fleet"]["owner"]))
-
-
-def owner_label(ds: Dataset, choice: str) -> str:
-    """The owner in Epoch's rows that a value of the parameter `owner` names ('google' -> 'Google')."""
-    found = [o for o in owners(ds) if o.lower() == choice.lower()]
-    if not found:
-        raise ValueError(f"owner {choice!r} has no rows in data/epoch_fleet.csv (owners: {', '.join(owners(ds))})")
-    return found[0]
 
 
 def is_report_owner(ds: Dataset, p: Params) -> bool:

@@ -14,6 +14,12 @@ temporary file and renamed into place, and read back only if the checksum, the n
 in its metadata and every output (only the kinds `analysis.views.present` emits, `present.emitted`) all pass; anything
 else counts as a miss (and the bad entry is removed). Entries are data, never code: nothing is unpickled.
 
+The same folder keeps, per data version and code, in the same checked-file layout: the validated tables
+(`<key>.arrow`, Arrow IPC), which `analysis.data.load_dataset` uses only if every cell equals its file's, so that
+unchanged data are validated once; and the build plan (`<key>.json`: each section's notebook and the parameters it
+reads), which `report` checks against the notebooks and the schema, so that a build that executes nothing need not
+import the sections (and with them altair and scipy).
+
 Whoever can write the cache folder can change what the next build shows, so the folder is created 0700 and used only
 if it is a folder owned by this user and writable by no one else. A folder that fails this, or any other cache
 fault (a file in its place, a read-only location, a full disk), costs a one-line warning on stderr: the build goes
@@ -135,6 +141,54 @@ def notebook_key(notebook: Path, declared: dict, data_version: str, code: str, i
     recipe = {"format": FORMAT, "notebook": hashlib.sha256(notebook.read_bytes()).hexdigest(),
               "parameters": declared, "data_version": data_version, "code": code, "inputs": inputs}
     return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()
+
+
+def _data_key(kind: str, version: str) -> str:
+    """The key of what is derived from data version `version` (the hash of the manifest) by this code: `kind` is
+    "tables" (the validated tables) or "plan" (each section's notebook and parameters)."""
+    recipe = {"format": FORMAT, kind: version, "code": code_digest()}
+    return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()
+
+
+def _existing(name: str) -> bytes | None:
+    """An intact entry of the cache folder, if the folder is already there and safe (looking creates nothing and
+    warns of nothing: a command refused later has written nothing)."""
+    folder = configured_dir()
+    try:
+        if folder is None or _unsafe(folder.stat()) is not None:
+            return None
+    except OSError:
+        return None
+    return read_verified(folder / name)
+
+
+def _keep(name: str, body: bytes) -> None:
+    """Store an entry unless the same bytes are there (nothing if the cache is not usable)."""
+    folder = cache_dir()
+    if folder is not None and read_verified(folder / name) != body:
+        write_atomic(folder / name, body)
+
+
+def stored_tables(version: str) -> bytes | None:
+    """The stored snapshot (Arrow IPC) of data version `version`'s validated tables, if any."""
+    return _existing(f"{_data_key('tables', version)}.arrow")
+
+
+def store_tables(version: str, body: bytes) -> None:
+    _keep(f"{_data_key('tables', version)}.arrow", body)
+
+
+def stored_plan(version: str) -> list | None:
+    """The stored build plan of data version `version` (JSON: what `analysis.pipeline.report` plans), if any."""
+    body = _existing(f"{_data_key('plan', version)}.json")
+    try:
+        return json.loads(body) if body is not None else None
+    except ValueError:
+        return None
+
+
+def store_plan(version: str, plan: list) -> None:
+    _keep(f"{_data_key('plan', version)}.json", json.dumps(plan, sort_keys=True).encode())
 
 
 def record_key(nb: nbformat.NotebookNode, key: str) -> nbformat.NotebookNode:

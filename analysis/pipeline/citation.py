@@ -8,8 +8,8 @@ from pathlib import Path
 
 import yaml
 
+from analysis.data import releases
 from analysis.errors import UserError
-from analysis.models import hub
 
 CITATION_FILE = Path(__file__).resolve().parents[2] / "CITATION.cff"
 #: The CITATION.cff keys that may hold the project's public address, in the order they are preferred.
@@ -33,12 +33,11 @@ class Citation:
 
 def latest_release(folder: Path) -> Release | None:
     """The newest release in the hub `folder` that was issued on its date (reconstructions excluded), or None."""
-    table = hub.read(folder)
-    issued = table[table["reconstructed"] == "false"]
-    if issued.empty:
+    models = [m for m in releases.issued(folder) if not m["reconstructed"]]
+    if not models:
         return None
-    row = issued.sort_values(["forecast_date", "release"]).iloc[-1]
-    return Release(str(row["release"]), str(row["forecast_date"]), str(row["data_version"]))
+    newest = max(models, key=lambda m: (m["reference_date"], m["release"]))
+    return Release(newest["release"], newest["reference_date"], newest["data_version"])
 
 
 def _text(value, where: str) -> str:

@@ -15,7 +15,6 @@ from pathlib import Path
 from analysis import data
 from analysis.pipeline import cache, outdir
 from analysis.data import params, releases, scenarios, schema_export
-from analysis.models import forecasts, hub
 from analysis.errors import UserError, error, report_interrupt, warn
 from analysis.pipeline.runner import NOTEBOOK_DIR, Job, NotebookFailed, execute_all, write_parameters_cell
 
@@ -59,12 +58,12 @@ def _parser() -> argparse.ArgumentParser:
     release.add_argument("--forecast-date", help="the date the forecast stands for (YYYY-MM-DD; default today, UTC)")
     release.add_argument("--reconstructed", action="store_true",
                          help="mark the release as reconstructed after the fact (e.g. the essay's early-2024 view)")
-    release.add_argument("--forecasts-dir", type=Path, default=forecasts.FORECASTS_DIR, help=argparse.SUPPRESS)
+    release.add_argument("--forecasts-dir", type=Path, default=data.FORECASTS_DIR, help=argparse.SUPPRESS)
     score = command("score", "score every release in forecasts/ against the outcomes data/ now holds",
                     "Writes index.html, track_record.csv, track_record_summary.csv and results.json to --out. "
                     "A file of the hub that is not exactly what `release` writes is refused (one line, exit 2).")
     score.add_argument("--out", type=Path, required=True, help="folder to write, e.g. reports/track-record")
-    score.add_argument("--forecasts-dir", type=Path, default=forecasts.FORECASTS_DIR, help=argparse.SUPPRESS)
+    score.add_argument("--forecasts-dir", type=Path, default=data.FORECASTS_DIR, help=argparse.SUPPRESS)
     refresh = command("refresh", "import a newer copy of a source's export into data/, with a reviewed diff",
                       "Prints rows added, changed (old -> new) and removed; writes nothing without --accept. With "
                       "it, the new rows must pass validation and the model; then the data file(s), the manifest and "
@@ -100,6 +99,9 @@ def _progress(line: str) -> None:
 
 #: Above these estimates a command says first how long and how much memory its Monte Carlo work will take.
 HEAVY_SECONDS, HEAVY_BYTES = 30, 2e9
+#: The parameters that size the Monte Carlo work. At or below their defaults (which every default build runs) `run`
+#: does not estimate it, and so does not import the model (and scipy) before it knows that a notebook executes.
+MONTE_CARLO_SIZE = ("mc_draws", "sobol_base_samples")
 
 
 def heavy(values: params.Params, runs: int, sensitive: int = 0) -> None:
@@ -164,7 +166,9 @@ def main(argv: list[str] | None = None) -> int:
             out = outdir.check(args.out, protected=(args.data_dir or data.data_dir(), cache.protected_dir()))
         if args.command == "release":     # the version is checked by hub.release, for the run's owner, before computing
             forecast_date = args.forecast_date and releases.check_date(args.forecast_date)
-        dataset = data.load_dataset(args.data_dir)
+        # `run` may read the validated tables its cache keeps (verified against the files) rather than validate them
+        dataset = data.load_dataset(args.data_dir, stored=cache.stored_tables
+                                    if args.command == "run" and args.use_cache else None)
         if args.command == "params":
             _list_params(dataset, args.format, args.write)
         elif args.command == "notebooks":
@@ -186,6 +190,7 @@ def main(argv: list[str] | None = None) -> int:
             out = compare.build(args.runs, args.out, dataset, others, progress=_progress, before=heavy)
             print(f"wrote {out}/index.html and compare.json")
         elif args.command == "release":
+            from analysis.models import hub
             values = _values(args, dataset)
             model_id = (args.scenario or "defaults") + ("+custom" if args.params or args.assignments else "")
             path = hub.release(dataset, values, params.schema(dataset), args.version, args.forecasts_dir,
@@ -203,9 +208,10 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "run":
             from analysis.pipeline import report
             scenarios.check_all(dataset)        # notebook 03 runs every scenario, whichever one is chosen here
-            values = _values(args, dataset)
-            heavy(values, runs=1, sensitive=1)      # the forecast runs once per build; section 3 adds its sensitivity
-            out = report.build(out, values, params.schema(dataset), dataset, scenario=args.scenario,
+            values, schema = _values(args, dataset), params.schema(dataset)
+            if any(values[name] > schema[name].default for name in MONTE_CARLO_SIZE):
+                heavy(values, runs=1, sensitive=1)  # the forecast runs once per build; section 3 adds its sensitivity
+            out = report.build(out, values, schema, dataset, scenario=args.scenario,
                                use_cache=args.use_cache, progress=_progress)
             print(f"wrote {out}/index.html, results.json and notebooks/")
         return 0

@@ -9,6 +9,7 @@ links, images or HTML), and sources link only to http(s) URLs.
 """
 from __future__ import annotations
 
+import dataclasses
 import html
 import importlib
 import itertools
@@ -22,16 +23,16 @@ from urllib.parse import urlsplit
 
 import mistune
 import nbformat
+import nbformat.reader
 
-from analysis.pipeline import cache, citation, front, outdir, workbook
+from analysis.pipeline import cache, charts, citation, front, outdir, workbook
 from analysis.pipeline.page import (STATIC_POLICY, TEMPLATES, chart_html, linkable, page_assets, register_download, slug, strict_json,
                                  vega_script, what_if_html, write_downloads)
-from analysis.models import freshness, owners
+from analysis.models import fleet, freshness
 from analysis.views import likelihood
-from analysis.sections import SECTIONS
-from analysis.data import FORECASTS_DIR, Dataset
+from analysis.data import FORECASTS_DIR, Dataset, snapshot
 from analysis.data.vocab import LOW_CONFIDENCE_SOURCE_DOMAINS
-from analysis.pipeline.runner import NOTEBOOK_DIR, Job, execute_all
+from analysis.pipeline.runner import NOTEBOOK_DIR, Job, execute_all, notebook_paths
 from analysis.data.params import Parameter, Params
 from analysis.views.present import (SECTION_MIMETYPE, TABLE_MIMETYPE, VEGALITE_MIMETYPE, WHAT_IF_MIMETYPE, PROSE, emitted, fmt, unit_label)
 
@@ -147,6 +148,33 @@ def _parameter_rows(schema: dict[str, Parameter], values: Params, used: set[str]
             for name, p in schema.items() if name in used]
 
 
+@dataclass(frozen=True)
+class Planned:
+    """One section as a build needs it: its notebook, the parameters it reads and whether it shows the forecast."""
+    notebook: str
+    parameters: tuple[str, ...]
+    uses_forecast: bool
+
+
+def plan(dataset: Dataset, schema: dict[str, Parameter]) -> list[Planned]:
+    """Every section, in reading order: the plan stored for this data version and code (`cache.stored_plan`), if it
+    names exactly the notebooks in the notebook folder and only parameters of the schema; else computed from
+    `analysis.sections` (imported only then: the section modules import altair and scipy) and stored."""
+    try:
+        planned = [Planned(e["notebook"], tuple(e["parameters"]), e["uses_forecast"])
+                   for e in cache.stored_plan(dataset.version) or ()]
+    except (KeyError, TypeError):
+        planned = []
+    if [p.notebook for p in planned] == [path.name for path in notebook_paths(NOTEBOOK_DIR)] and all(
+            isinstance(p.uses_forecast, bool) and all(isinstance(n, str) and n in schema for n in p.parameters)
+            for p in planned):
+        return planned
+    from analysis.sections import SECTIONS
+    planned = [Planned(s.notebook, s.parameter_names(dataset), s.uses_forecast) for s in SECTIONS.values()]
+    cache.store_plan(dataset.version, [dataclasses.asdict(p) for p in planned])
+    return planned
+
+
 def _run_notebooks(folder: Path, values: Params, schema: dict[str, Parameter], dataset: Dataset, use_cache: bool,
                    progress: Callable[[str], None], meanwhile: Callable[[], None]) -> tuple[list[Path], dict[str, str], set[str]]:
     """Execute every section's notebook into `folder`, or copy it from the cache when its key is stored there
@@ -155,15 +183,16 @@ def _run_notebooks(folder: Path, values: Params, schema: dict[str, Parameter], d
     them all (`runner.chains`). Returns the executed notebooks in reading order, their cache keys and the parameters
     the sections read."""
     code, inputs = cache.code_digest(), cache.inputs_digest()
+    sections = plan(dataset, schema)
     jobs: list[Job] = []
     keys: dict[str, str] = {}
     used: set[str] = set()
     started, finished = time.monotonic(), itertools.count(1)
 
     def done(path: Path, how: str) -> None:
-        progress(f"[{next(finished)}/{len(SECTIONS)}] {path.name} {how} ({time.monotonic() - started:.1f} s)")
-    for section in SECTIONS.values():
-        path, names = NOTEBOOK_DIR / section.notebook, section.parameter_names(dataset)
+        progress(f"[{next(finished)}/{len(sections)}] {path.name} {how} ({time.monotonic() - started:.1f} s)")
+    for section in sections:
+        path, names = NOTEBOOK_DIR / section.notebook, section.parameters
         used.update(names)
         target = folder / path.name
         keys[path.name] = key = cache.notebook_key(path, {k: values[k] for k in names}, dataset.version, code, inputs)
@@ -174,11 +203,13 @@ def _run_notebooks(folder: Path, values: Params, schema: dict[str, Parameter], d
         else:
             target.write_bytes(stored)
             done(path, "reused from the cache")
-    execute_all(jobs, dataset=dataset, on_done=lambda path: done(path, "executed"), meanwhile=meanwhile)
+    kept = cache.cache_dir() if use_cache and jobs else None
+    execute_all(jobs, dataset=dataset, on_done=lambda path: done(path, "executed"), meanwhile=meanwhile,
+                charts=charts.environment(kept / "charts", code) if kept else None)
     for job in jobs:
         if job.key:
             cache.store(job.key, job.target.read_bytes())
-    return [folder / s.notebook for s in SECTIONS.values()], keys, used
+    return [folder / s.notebook for s in sections], keys, used
 
 
 def build(out_dir: Path, values: Params, schema: dict[str, Parameter], dataset: Dataset, scenario: str | None = None,
@@ -188,13 +219,14 @@ def build(out_dir: Path, values: Params, schema: dict[str, Parameter], dataset: 
     out_dir = outdir.check(out_dir, protected=(dataset.directory, cache.protected_dir()))
     with outdir.claim(out_dir) as staging:
         (staging / "notebooks").mkdir()
+        cache.store_tables(dataset.version, snapshot(dataset))     # unchanged data are then validated once
         importlib.import_module("vl_convert")    # a broken environment stops here, before any worker or kernel starts
         bundle = []         # vl-convert holds the GIL while it builds the bundle: build it here, not in a thread
         executed, keys, used = _run_notebooks(staging / "notebooks", values, schema, dataset, use_cache, progress,
                                               meanwhile=lambda: bundle.append(vega_script()))
         page, bodies = Page(), []
-        for path in executed:
-            nb = nbformat.read(str(path), as_version=4)
+        for path in executed:    # checked by the cache (`cache.load`) or just written by a kernel: not validated again
+            nb = nbformat.reader.reads(path.read_text(encoding="utf-8"))
             bodies.append(render_notebook(nb, path.stem, page.toc, page.sections, page.downloads, page,
                                           lift_charts=front.FRONT["charts"] if path.stem == front.FRONT["chart"] else 0))
         sections, downloads = page.sections, page.downloads
@@ -217,7 +249,7 @@ def build(out_dir: Path, values: Params, schema: dict[str, Parameter], dataset: 
             assets=assets), encoding="utf-8")
         (staging / "brief.html").write_text(TEMPLATES.get_template("brief.html.j2").render(
             **context, headline_pngs=page.headline_pngs, policy=STATIC_POLICY, drivers=front.drivers(found),
-            hindcast=found.get("erosion", {}).get("hindcast_coverage_90"), owner=owners.owner_label(dataset, values.owner),
+            hindcast=found.get("erosion", {}).get("hindcast_coverage_90"), owner=fleet.owner_label(dataset, values.owner),
             release=release, cite=citation.citation(release=release)), encoding="utf-8")
         write_downloads(downloads, staging / "data")
         published = {s["section"]: {r["key"]: {k: r[k] for k in RESULT_FIELDS if k in r} for r in s["results"]}

@@ -126,8 +126,18 @@ def show_chart(chart: alt.TopLevelMixin, description: str | None = None) -> None
     display(chart_bundle(chart, description), raw=True)
 
 
+#: Renders through a store of earlier renderings when set: `png_store(spec, render)` (a report build's kernels,
+#: `analysis.pipeline.charts`).
+png_store: Callable[[dict, Callable[[dict], bytes]], bytes] | None = None
+
+
 def png_of(spec: dict) -> bytes:
     """A chart as a palette PNG (no timestamps or other metadata: the same spec gives the same bytes)."""
+    return render_png(spec) if png_store is None else png_store(spec, render_png)
+
+
+def render_png(spec: dict) -> bytes:
+    """`png_of` without a store: vl-convert's rendering, quantized to a palette."""
     import vl_convert       # imported when a chart is drawn: the CLI's other commands work without it
     image = Image.open(io.BytesIO(vl_convert.vegalite_to_png(spec, scale=PNG_SCALE))).convert("RGBA")
     return palette_png(image.quantize(colors=PNG_COLORS, method=Image.Quantize.FASTOCTREE))

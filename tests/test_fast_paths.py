@@ -1,0 +1,149 @@
+"""The build's fast paths (issue 28): the validated tables, the build plan and the chart images kept in the cache
+folder are used only when they verify, and a build through them gives the same files, byte for byte, as one
+without them."""
+from __future__ import annotations
+
+import hashlib
+import sys
+
+from analysis import data
+from analysis.data import params
+from analysis.pipeline import cache, charts, cli, report
+from analysis.views import present
+from tests.conftest import ROOT
+
+SQUARE = {"$schema": "https://vega.github.io/schema/vega-lite/v6.json", "data": {"values": [{"x": 1, "y": 2}]},
+          "mark": "point", "encoding": {"x": {"field": "x", "type": "quantitative"}}}
+
+
+def _entry(body: bytes) -> bytes:
+    return hashlib.sha256(body).hexdigest().encode() + b"\n" + body
+
+
+def _files(folder) -> dict:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_a_what_if_through_every_fast_path_is_byte_identical_to_a_build_without_them(tmp_path, monkeypatch):
+    """Real kernels: the default build fills the cache (tables, plan, notebooks, chart images); a what-if then
+    executes one notebook, most of its charts from the store; a build of the same what-if with use_cache=False (its
+    own empty cache) must give the same bytes in every file, the notebooks with papermill's injected cell included."""
+    monkeypatch.setenv(cache.CACHE_DIR_ENV, str(tmp_path / "cache"))
+    ds = data.load_dataset()
+    schema = params.schema(ds)
+    report.build(tmp_path / "default", params.resolve({}, ds), schema, ds)
+    stored_charts = set((tmp_path / "cache" / "charts").iterdir())
+    assert stored_charts and cache.stored_tables(ds.version) and cache.stored_plan(ds.version)
+    planned = report.plan(ds, schema)
+    name = next(n for n, p in schema.items() if p.type == "float" and p.default < p.maximum
+                and sum(n in s.parameters for s in planned) == 1)
+    what_if = params.resolve({name: (schema[name].default + schema[name].maximum) / 2}, ds)
+    lines: list[str] = []
+    fast = report.build(tmp_path / "fast", what_if, schema, ds, progress=lines.append)
+    assert sum(" executed " in line for line in lines) == 1
+    assert len(set((tmp_path / "cache" / "charts").iterdir()) - stored_charts) < len(stored_charts)
+    monkeypatch.setenv(cache.CACHE_DIR_ENV, str(tmp_path / "other-cache"))
+    slow = report.build(tmp_path / "slow", what_if, schema, ds, use_cache=False)
+    assert not (tmp_path / "other-cache" / "charts").exists()          # --no-cache renders every chart
+    fast_files, slow_files = _files(fast), _files(slow)
+    assert sorted(fast_files) == sorted(slow_files)
+    assert [name for name in fast_files if fast_files[name] != slow_files[name]] == []
+
+
+def test_stored_tables_are_read_only_if_every_cell_equals_its_file(tmp_path, monkeypatch):
+    ds = data.load_dataset()
+    genuine = data.snapshot(ds)
+    forged = data.snapshot(data.Dataset(tables={**ds.tables, "financials": ds.tables["financials"].assign(
+        value=ds.tables["financials"]["value"] * 10)}, version=ds.version, directory=ds.directory))
+    validated: list[str] = []
+    from analysis.data import tables
+    real_validate = tables.validate
+    monkeypatch.setattr(tables, "validate", lambda directory: validated.append("x") or real_validate(directory))
+    for body, validates in ((genuine, False), (forged, True), (b"not arrow", True)):
+        data._load.cache_clear()
+        validated.clear()
+        loaded = data.load_dataset(stored=lambda version, body=body: body)
+        assert bool(validated) is validates
+        assert loaded["financials"]["value"].equals(ds.tables["financials"]["value"])
+    data._load.cache_clear()
+
+
+def test_run_reads_a_forged_tables_entry_under_its_own_key_and_refuses_it(tmp_path, monkeypatch):
+    """The entry sits exactly where `run` looks (its key, an intact checksum), and still changes no number."""
+    monkeypatch.setenv(cache.CACHE_DIR_ENV, str(tmp_path / "cache"))
+    (tmp_path / "cache").mkdir(mode=0o700)
+    ds = data.load_dataset()
+    forged = data.snapshot(data.Dataset(tables={**ds.tables, "financials": ds.tables["financials"].assign(
+        value=ds.tables["financials"]["value"] * 10)}, version=ds.version, directory=ds.directory))
+    (tmp_path / "cache" / f"{cache._data_key('tables', ds.version)}.arrow").write_bytes(_entry(forged))
+    assert cache.stored_tables(ds.version) == forged
+    seen = []
+    monkeypatch.setattr(report, "build", lambda out, values, schema, dataset, **kw: seen.append(dataset) or out)
+    data._load.cache_clear()
+    assert cli.main(["run", "--out", str(tmp_path / "report")]) == 0
+    data._load.cache_clear()
+    assert seen[0]["financials"]["value"].equals(ds.tables["financials"]["value"])
+
+
+def test_a_plan_that_does_not_fit_the_notebooks_and_schema_is_recomputed(tmp_path, monkeypatch):
+    monkeypatch.setenv(cache.CACHE_DIR_ENV, str(tmp_path / "cache"))
+    ds = data.load_dataset()
+    schema = params.schema(ds)
+    right = report.plan(ds, schema)
+    for wrong in ([{**vars(p), "parameters": list(p.parameters)} for p in right[1:]],               # a notebook left out
+                  [{**vars(p), "parameters": ["no_such_parameter"]} for p in right],
+                  [{"notebook": p.notebook} for p in right], "not a list"):
+        cache.store_plan(ds.version, wrong)             # type: ignore[arg-type]
+        assert report.plan(ds, schema) == right
+        assert report.plan(ds, schema) == right         # and the stored plan was replaced
+
+
+def test_a_chart_image_is_reused_only_if_it_is_an_intact_palette_png(tmp_path):
+    rendered: list[dict] = []
+
+    def render(spec):
+        rendered.append(spec)
+        return present.render_png(spec)
+    png = charts.remembered(tmp_path, "salt", SQUARE, render)
+    assert charts.remembered(tmp_path, "salt", SQUARE, render) == png and len(rendered) == 1
+    assert charts.remembered(tmp_path, "other code", SQUARE, render) == png and len(rendered) == 2
+    (entry,) = [p for p in tmp_path.iterdir() if p.read_bytes().partition(b"\n")[2] == png][:1]
+    for planted in (b"<svg onload=alert(1)></svg>", png[:40], b"\x89PNG\r\n\x1a\n" + b"\0" * 64):
+        entry.write_bytes(_entry(planted))
+        assert charts.remembered(tmp_path, "salt", SQUARE, render) == png
+    assert len(rendered) == 5
+
+
+def test_a_kernel_installs_the_chart_store_only_in_a_build_that_keeps_images(tmp_path, monkeypatch):
+    import subprocess
+    probe = ("import analysis.pipeline.charts as c; c.install(); from analysis.views import present; "
+             "print(present.png_store is not None)")
+    for env, installed in (({}, "False"), (charts.environment(tmp_path, "salt"), "True")):
+        plain = {k: v for k, v in __import__("os").environ.items() if k not in (charts.FOLDER_ENV, charts.SALT_ENV)}
+        result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT,
+                                env={**plain, **env})
+        assert result.stdout.strip() == installed, result.stderr
+
+
+def test_an_unchanged_run_imports_neither_the_sections_nor_papermill_nor_pandera(tmp_path, monkeypatch):
+    """The cache holds the tables, the plan and every notebook (the committed ones, stored under their keys): the
+    run reuses them all without importing what only executing or validating needs."""
+    import os
+    import subprocess
+
+    import nbformat
+    monkeypatch.setenv(cache.CACHE_DIR_ENV, str(tmp_path / "cache"))
+    ds = data.load_dataset()
+    schema, values = params.schema(ds), params.resolve({}, ds)
+    code, inputs = cache.code_digest(), cache.inputs_digest()
+    cache.store_tables(ds.version, data.snapshot(ds))
+    for planned in report.plan(ds, schema):
+        path = report.NOTEBOOK_DIR / planned.notebook
+        key = cache.notebook_key(path, {k: values[k] for k in planned.parameters}, ds.version, code, inputs)
+        cache.store(key, nbformat.writes(cache.record_key(nbformat.read(str(path), as_version=4), key)).encode())
+    probe = ("import json, sys; from analysis.pipeline import cli; status = cli.main(['run', '--out', sys.argv[1]]); "
+             "print(status, json.dumps(sorted(m for m in ('altair', 'scipy', 'papermill', 'pandera', "
+             "'analysis.sections') if m in sys.modules)))")
+    result = subprocess.run([sys.executable, "-c", probe, str(tmp_path / "out")], capture_output=True, text=True,
+                            cwd=ROOT, env=dict(os.environ))
+    assert result.stdout.strip().splitlines()[-1] == "0 []", result.stderr
