@@ -1,0 +1,202 @@
+"""The words and result items of the report for an owner other than Amazon (analysis.sections.owner_view): the
+sentences that depend on the owner's numbers, and its headline items under the keys Amazon's use (the first screen
+and the verdict read them), computed here so that the parts only lay them out."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+
+from analysis.data.units import fmt
+from analysis.models import erosion, owner_outlook, owners
+
+#: The first observed year the answer reports (as Amazon's: the last full year before the essay).
+FIRST_YEAR = 2023
+
+
+def about(v: SimpleNamespace) -> str:
+    """Whom the run is about, and which of its chips Epoch AI's data counts."""
+    return (f"This run is about **{v.owner}** (`owner` = {v.p.owner}), not Amazon: the headings below are written for "
+            f"Amazon, the numbers under them are {v.owner}'s. Its non-Nvidia chips in Epoch AI's data: {v.challenger}; "
+            f"not counted: {owners.NOT_COUNTED[v.owner]} (missing, not zero).")
+
+
+def thin(v: SimpleNamespace) -> str:
+    """A warning where the spread rests on a single yearly move."""
+    if v.forecast["step"].moves > 1:
+        return ""
+    return (f" {v.owner}'s spread rests on a single yearly move: a Student-t with one degree of freedom, so its paths "
+            "reach from almost no non-Nvidia chips to almost all of them within a few years. Read its probabilities as "
+            "how little one move of history says, not as a forecast of a programme.")
+
+
+# Section 1: capex ----------------------------------------------------------------------------------------------------
+
+def funnel_text(v: SimpleNamespace) -> str:
+    """What Nvidia's chips cost the owner in its last observed year, and its accelerators' latest share of capex."""
+    f = v.funnel.set_index("year")
+    known = f.dropna(subset=["accelerator_spend_of_capex"])
+    text = (f"From capex to accelerators, estimated from Epoch AI's chip counts × prices (chips only; {v.challenger} "
+            f"valued as section 3 says). Nvidia's chips cost {v.owner} "
+            f"{fmt(f.loc[v.last, 'nvidia_spend'], 'USD_billion')} "
+            f"({fmt(f.loc[v.last, 'nvidia_spend_p5'], 'USD_billion')}–"
+            f"{fmt(f.loc[v.last, 'nvidia_spend_p95'], 'USD_billion')}) in {v.last}")
+    if len(known):
+        y = int(known.index[-1])
+        text += (f"; all its accelerators took {fmt(known.loc[y, 'accelerator_spend_of_capex'], 'fraction')} "
+                 f"({fmt(known.loc[y, 'accelerator_spend_of_capex_p5'], 'fraction')}–"
+                 f"{fmt(known.loc[y, 'accelerator_spend_of_capex_p95'], 'fraction')}) of its {y} capex")
+    return (text + ". Years before the non-Nvidia chips' first covered year have no total, and years without four "
+            "filed quarters no share of capex.")
+
+
+def capex_items(v: SimpleNamespace) -> list[dict]:
+    """Section 1's headline items: the owner's capex per calendar year and its accelerators' share of it."""
+    items = []
+    for r in v.funnel.itertuples():
+        if pd.notna(r.capex):
+            items.append({"key": f"capex_{r.year}", "label": f"{v.company} capex, {r.year}", "value": float(r.capex),
+                          "unit": "USD_billion"})
+        if pd.notna(r.accelerator_spend_of_capex):
+            items.append({"key": f"accelerator_share_of_capex_{r.year}", "unit": "fraction",
+                          "label": f"{v.owner}: accelerator chips as a share of capex, {r.year} "
+                                   "(estimated from Epoch's chip counts)",
+                          "value": float(r.accelerator_spend_of_capex), "p5": float(r.accelerator_spend_of_capex_p5),
+                          "p95": float(r.accelerator_spend_of_capex_p95)})
+    return items
+
+
+# Section 3: the forecast ---------------------------------------------------------------------------------------------
+
+def forecast_text(v: SimpleNamespace) -> str:
+    """How the owner's forecast is made, from its own history (and `thin`'s warning)."""
+    f = v.forecast
+    return (f"The forecast for {v.owner} is the outside view of its own history, not section 3's model of Amazon: "
+            f"there is no sourced outlook of {v.company}'s capex, so Nvidia's revenue from {v.owner} is not forecast, "
+            f"only its non-Nvidia share. Each draw's non-Nvidia share of compute moves from its last observed value as "
+            f"a random walk in log-odds with the step of {v.owner}'s own yearly moves ({f['step'].moves} measured "
+            f"{f['step'].first_year}–{f['step'].last_year}, a Student-t predictive step of "
+            f"{f['step'].predictive_sd():.2f}); the non-Nvidia chips' cost per H100e relative to Nvidia's drifts at "
+            f"the spread of Nvidia's own cost per H100e at {v.owner}; no trend is carried forward." + thin(v))
+
+
+def hindcast_text(v: SimpleNamespace) -> str:
+    """What the owner's hindcast scored, or why it has none (the origins left out, with no move before them)."""
+    left = [origin for owner, origin in v.skipped if owner == v.owner]
+    if len(v.hindcast) == 0:
+        return (f"No hindcast of {v.owner}: fewer than two observed years before every origin (end-"
+                + " and end-".join(map(str, left)) + "), so no move to measure a spread on.")
+    origins = " and end-".join(map(str, sorted(v.hindcast["origin"].unique())))
+    return (f"Hindcast of {v.owner}'s forecast from end-{origins}: {len(v.hindcast)} outcomes, "
+            f"{int(v.hindcast['inside_90'].sum())} inside the central 90% interval"
+            + (f"; left out, with no move before it to measure a spread on: end-{' and end-'.join(map(str, left))}"
+               if left else "")
+            + ". Too few outcomes to call the forecast calibrated.")
+
+
+def by_year(v: SimpleNamespace) -> pd.DataFrame:
+    """The owner's outlook in the columns of Amazon's `erosion_by_year.csv` (analysis.models.outlook.by_year) where the
+    meaning is the same, the ASIC share standing for the non-Nvidia share: accelerator spend and Nvidia's revenue in
+    the observed years only (not forecast), the shares with their percentiles and P(share of spend > 25% / 50%)."""
+    y, f = v.yearly, v.funnel.set_index("year")
+    table = pd.DataFrame({"year": y["year"], "observed": y["observed"],
+                          "accelerator_spend_usd_b": y["year"].map(f["accelerator_spend"]).where(y["observed"]),
+                          "nvidia_revenue_usd_b": y["year"].map(f["nvidia_spend"]).where(y["observed"]),
+                          "nvidia_spend_share": 1 - y["spend_share"], "asic_spend_share": y["spend_share"],
+                          "asic_compute_share": y["compute_share"]})
+    for metric, column in (("spend_share", "asic_spend_share"), ("compute_share", "asic_compute_share")):
+        for q in erosion.PERCENTILES:
+            table[f"{column}_p{q}"] = y[f"{metric}_p{q}"]
+    for t in erosion.THRESHOLDS:
+        table[f"p_asic_spend_share_above_{round(t * 100)}pct"] = y[f"p_spend_share_above_{round(t * 100)}pct"]
+    return table.reset_index(drop=True)
+
+
+def forecast_items(v: SimpleNamespace) -> list[dict]:
+    """The forecast's headline items under the keys Amazon's use (the verdict reads them): P(non-Nvidia share of spend
+    > each threshold) per year, the median year from which it stays above (with 5th-95th percentiles) and the share of
+    draws in which it is not above in the last year."""
+    items = []
+    for r in v.yearly.itertuples():
+        for t in erosion.THRESHOLDS:
+            pct = round(t * 100)
+            items.append({"key": f"p_asic_above_{pct}pct_{r.year}", "unit": "fraction",
+                          "label": f"{v.owner}: P(non-Nvidia share of spend > {pct}% in {r.year})",
+                          "value": float(getattr(r, f"p_spend_share_above_{pct}pct"))})
+    years = v.forecast["years"]
+    stays = erosion.stays_above_table({"asic_spend_share": v.forecast["spend_share"][1:]}, years)
+    for row in stays.to_dict("records"):
+        pct = round(row["threshold"] * 100)
+        year = {k: None if not np.isfinite(row[k]) else float(row[k]) for k in ("p5", "p50", "p95")}
+        items.append({"key": f"year_asic_stays_above_{pct}pct", "unit": "year", "value": year["p50"], "p5": year["p5"],
+                      "p95": year["p95"], "undefined": f"not above {pct}% in {years[-1]}",
+                      "label": f"{v.owner}: median first year from which non-Nvidia chips stay above {pct}% of spend "
+                               f"through {years[-1]} (none = not above in {years[-1]})"})
+        items.append({"key": f"share_never_stays_above_{pct}pct", "unit": "fraction",
+                      "value": float(row["share_never"]),
+                      "label": f"{v.owner}: share of draws in which non-Nvidia chips are not above {pct}% of spend "
+                               f"in {years[-1]}"})
+    return items
+
+
+# Section 0: the answer -----------------------------------------------------------------------------------------------
+
+def findings(v: SimpleNamespace) -> list[dict]:
+    """The summary's items for this owner, under the keys Amazon's use where the first screen and the verdict read
+    them; Nvidia's revenue after the last observed year is not forecast (value None, said why)."""
+    s, last, end = v.shares, v.last, owner_outlook.LAST_YEAR
+    spend = s["spend_share"].dropna()
+    peak = int(spend.idxmax())
+    unforecast = f"not forecast: no sourced outlook of {v.company}'s capex"
+
+    def band(year: int, column: str) -> dict:
+        return {"value": float(s.loc[year, column]), "p5": float(s.loc[year, f"{column}_p5"]),
+                "p95": float(s.loc[year, f"{column}_p95"])}
+    estimate = "estimated from Epoch's chip counts × prices; chips only"
+    items: list[dict] = [
+        {"key": "owner", "label": "Owner whose purchases the report is about", "value": v.owner, "unit": "text"},
+        {"key": "nvidia_revenue_observed_first", "year": FIRST_YEAR, "unit": "USD_billion",
+         "label": f"Nvidia revenue from {v.owner}, {FIRST_YEAR} ({estimate})", **band(FIRST_YEAR, "nvidia_spend")},
+        {"key": "nvidia_revenue_observed_last", "year": last, "unit": "USD_billion",
+         "label": f"Nvidia revenue from {v.owner}, {last} ({estimate})", **band(last, "nvidia_spend")},
+        {"key": "asic_spend_share_observed_last", "year": last, "unit": "fraction",
+         "label": f"Non-Nvidia share of {v.owner}'s accelerator spend, {last} ({v.challenger}; {estimate})",
+         **band(last, "spend_share")},
+        {"key": "asic_spend_share_observed_peak", "year": peak, "unit": "fraction",
+         "label": f"Highest non-Nvidia share of {v.owner}'s accelerator spend in an observed year: {peak}",
+         **band(peak, "spend_share")},
+        {"key": "nvidia_revenue_2027_2030", "unit": "USD_billion", "value": None, "undefined": unforecast,
+         "label": f"Nvidia revenue from {v.owner}, total 2027-2030 ({unforecast})"},
+        {"key": "p_nvidia_revenue_below_observed_last", "year": end, "unit": "fraction", "value": None,
+         "undefined": unforecast,
+         "label": f"P(Nvidia revenue from {v.owner} in {end} below its {last} level) ({unforecast})"},
+        {"key": "p_nvidia_revenue_below_half_observed_last", "year": end, "unit": "fraction", "value": None,
+         "undefined": unforecast,
+         "label": f"P(Nvidia revenue from {v.owner} in {end} below half its {last} level) ({unforecast})"},
+    ]
+    ahead = next(y for y in v.forecast["years"] if y > last)
+    by_key = {i["key"]: i for i in forecast_items(v)}
+    items += [by_key[f"p_asic_above_{round(t * 100)}pct_{y}"]
+              for t in erosion.THRESHOLDS for y in dict.fromkeys([ahead, end])]
+    items += [by_key[f"share_never_stays_above_{round(t * 100)}pct"] for t in erosion.THRESHOLDS]
+    return items
+
+
+def assumptions(v: SimpleNamespace) -> list[dict]:
+    """What the owner's probabilities are conditional on: the observed data (drawn), the yearly steps (their Student-t
+    predictive sd) and each cost ratio that values its non-Nvidia chips, with the number of draws."""
+    f, schema = v.forecast, v.schema
+    ratio = owners.COST_RATIOS.get("Google" if v.owner == "Google" else "AMD")
+    items: list[dict] = [
+        {"key": "observed", "label": f"{v.owner}'s purchases in the observed years", "unit": "text",
+         "value": "drawn within Epoch AI's unit bands and the chips' price ranges"},
+        {"key": "share_step",
+         "label": f"Yearly step of the non-Nvidia share of compute (log-odds sd, {v.owner}'s own moves)",
+         "unit": "number", "value": float(f["step"].predictive_sd())},
+        {"key": "cost_step", "label": "Yearly step of the cost ratio (log sd, Nvidia's cost per H100e)",
+         "unit": "number", "value": float(f["drift"].predictive_sd())}]
+    if ratio is not None:
+        items.append({"key": ratio, "label": schema[ratio].title, "unit": "number", "value": float(v.p[ratio])})
+    items.append({"key": "mc_draws", "label": schema["mc_draws"].title, "unit": "count", "value": int(v.p.mc_draws)})
+    return items
