@@ -90,7 +90,7 @@ def test_a_plan_that_does_not_fit_the_notebooks_and_schema_is_recomputed(tmp_pat
     ds = data.load_dataset()
     schema = params.schema(ds)
     right = report.plan(ds, schema)
-    for wrong in ([{**vars(p), "parameters": list(p.parameters)} for p in right[1:]],               # a notebook left out
+    for wrong in ([{**vars(p), "parameters": list(p.parameters)} for p in right[1:]],             # a notebook left out
                   [{**vars(p), "parameters": ["no_such_parameter"]} for p in right],
                   [{"notebook": p.notebook} for p in right], "not a list"):
         cache.store_plan(ds.version, wrong)             # type: ignore[arg-type]

@@ -233,7 +233,7 @@ def add_round(tasks: dict, new: dict, reference_date: str) -> None:
 
 def owner_draws(ds: Dataset, p: params.Params) -> forecasts.Draws:
     """Another owner's forecast as release draws: its non-Nvidia share of spend under the share target, from its
-    last observed year (analysis.owner_outlook); every other target not forecast (no draws)."""
+    last observed year (analysis.models.owner_outlook); every other target not forecast (no draws)."""
     d = owners.draws(ds, p)
     f = owner_outlook.forecast(ds, p, d, owners.owner_label(ds, str(p.owner)), max(d.years))
     share = f["spend_share"][1:]
@@ -447,7 +447,7 @@ def score(ds: Dataset, schema: dict, folder: Path) -> pd.DataFrame:
 
 def owner_outcomes(ds: Dataset, owner: str) -> dict[tuple[str, int], float]:
     """(target, year) -> what happened for another owner's release: its non-Nvidia share of spend in each observed
-    year (the data's central estimate at the default parameters, analysis.owners)."""
+    year (the data's central estimate at the default parameters, analysis.models.owners)."""
     p = params.resolve({}, ds)
     shares = owners.shares(ds, p, owners.draws(ds, p))
     mine = shares[(shares["owner"] == owner)].dropna(subset=["spend_share"])

@@ -2,8 +2,8 @@
 renders only the charts whose spec changed (rendering is most of a notebook's time: about 0.2 s of CPU a chart).
 
 Every build's kernel runs `install()` once as it starts (KERNEL_ARGUMENTS); in a build that uses its cache, whose
-kernels have `environment(folder, salt)`, it hands `analysis.views.present` a `remembered` renderer. The key of an entry is a
-SHA-256 over the salt (the builder's code digest: the package's files and the installed distributions, vl-convert
+kernels have `environment(folder, salt)`, it hands `analysis.views.present` a `remembered` renderer. The key of an
+entry is a SHA-256 over the salt (the builder's code digest: the package's files and the installed distributions, vl-convert
 and Pillow included) and the spec as canonical JSON. An entry is a checked file (SHA-256 line, then the PNG) in
 `<cache folder>/charts/`, read back only if intact and a PNG that Pillow reads as the palette image `present` writes;
 anything else is rendered again and replaced. Without these arguments (nbval, a notebook run by hand, `--no-cache`)
@@ -23,7 +23,8 @@ from analysis.pipeline.checked_file import read_verified, write_atomic
 FOLDER_ENV, SALT_ENV = "ANALYSIS_CHART_CACHE", "ANALYSIS_CHART_SALT"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 #: Run once by a kernel as it starts (IPython's exec_lines), leaving no name in the notebook's namespace.
-KERNEL_ARGUMENTS = ["--IPKernelApp.exec_lines=import analysis.pipeline.charts as _charts; _charts.install(); del _charts"]
+KERNEL_ARGUMENTS = ["--IPKernelApp.exec_lines="
+                    "import analysis.pipeline.charts as _charts; _charts.install(); del _charts"]
 
 
 def environment(folder: Path, salt: str) -> dict[str, str]:

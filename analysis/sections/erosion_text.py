@@ -207,7 +207,7 @@ def drivers(sobol: pd.DataFrame, scenario_summary: pd.DataFrame, schema: dict[st
 
 
 def owner_hindcast_text(per_owner: pd.DataFrame) -> str:
-    """Coverage per owner in words (analysis.hindcast.by_owner)."""
+    """Coverage per owner in words (analysis.models.hindcast.by_owner)."""
     def one(r) -> str:
         if not r.outcomes:
             return f"{r.owner}: no case (left out from end-{' and end-'.join(r.left_out.split(', '))}: no move to measure a spread on)"

@@ -29,7 +29,7 @@ from analysis.views.present import sources_of
 EPOCH = ("Source: Epoch AI ai-chip-counts (MIT): units and H100e by owner and chip; Nvidia's chips at Epoch's yearly "
          "prices")
 MODEL = ("Model: the owner's last observed share as a random walk, its spread from its own years "
-         "(analysis.owner_outlook)")
+         "(analysis.models.owner_outlook)")
 SPEND_UNITS = {c: "USD_billion" for n in ("nvidia_spend", "challenger_spend", "accelerator_spend")
                for c in (n, f"{n}_p5", f"{n}_p95")}
 OF_CAPEX_UNITS = {c: "fraction" for n in ("nvidia_spend", "accelerator_spend")
