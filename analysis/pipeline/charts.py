@@ -3,11 +3,11 @@ renders only the charts whose spec changed (rendering is most of a notebook's ti
 
 Every build's kernel runs `install()` once as it starts (KERNEL_ARGUMENTS); in a build that uses its cache, whose
 kernels have `environment(folder, salt)`, it hands `analysis.views.present` a `remembered` renderer. The key of an
-entry is a SHA-256 over the salt (the builder's code digest: the package's files and the installed distributions,
-vl-convert and Pillow included) and the spec as canonical JSON. An entry is a checked file (SHA-256 line, then the
-PNG) in `<cache folder>/charts/`, read back only if intact and a PNG that Pillow reads as the palette image `present` writes;
-anything else is rendered again and replaced. Without these arguments (nbval, a notebook run by hand, `--no-cache`)
-every chart is rendered."""
+entry is a SHA-256 over the salt (the builder's code digest: the package's files and the installed distributions, vl-
+convert and Pillow included) and the spec as canonical JSON. An entry is a checked file (SHA-256 line, then the PNG)
+in `<cache folder>/charts/`, read back only if intact and a PNG that Pillow reads as the palette image `present`
+writes; anything else is rendered again and replaced. Without these arguments (nbval, a notebook run by hand, `--no-
+cache`) every chart is rendered."""
 from __future__ import annotations
 
 import hashlib
