@@ -148,6 +148,7 @@ def test_every_corner_of_a_what_if_box_builds_a_page(notebook, monkeypatch):
     assert len(corners) == 2 ** len(axes)
 
 
+@pytest.mark.build
 def test_a_build_where_a_landlord_case_never_pays_back_writes_a_page(tmp_path):
     """`run --set utilization=0.1` (a value the page's own what-if box offers): payback beyond the life is shown as
     "not within life", not a traceback."""

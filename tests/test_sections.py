@@ -69,6 +69,7 @@ def test_parameters_cells_declare_every_parameter_with_no_default(ds):
             f"{name} = None" for name in section.parameter_names(ds)], path.name
 
 
+@pytest.mark.kernel
 def test_papermill_takes_a_parameter_by_name_without_a_warning_and_lists_them(ds, tmp_path, caplog):
     """`papermill -p utilization 0.5` (through papermill's API): no "unknown parameter" warning, and the section's
     headline number moves; `papermill --help-notebook` (inspect_notebook) lists every parameter the section reads."""

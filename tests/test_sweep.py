@@ -106,6 +106,7 @@ def test_bad_sweep_input_is_one_line_exit_2_nothing_written(tmp_path, capsys, te
     assert not out.exists()
 
 
+@pytest.mark.browser
 def test_the_sweep_page_draws_every_chart_with_marks_and_titled_from_the_data(tmp_path, ds):
     """The page of a two-parameter grid: its charts (each headline against each parameter, and the heat map) are
     drawn in a browser with marks (headline keys hold dots, which Vega-Lite would read as nested fields and draw
