@@ -147,9 +147,10 @@ def builder(tmp_path, monkeypatch):
     return build
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def built(tmp_path_factory):
-    """The default report, built once for the module that uses it."""
+    """The default report, built once per test process (xdist worker) for every module that reads it; tests read it
+    and never change it (a test that needs to change a report copies it)."""
     from analysis import data
     from analysis.pipeline import report
     from analysis.data import params
