@@ -1,5 +1,5 @@
 """Shared fixtures: writable copies of data/ and of the frozen fixture dataset, and a helper that runs the CLI as a
-user would; and how the tests are marked and shared out between xdist workers (`pytest_collection_modifyitems`)."""
+user would; the nbval cells' marker and the order in which xdist hands out the test files."""
 from __future__ import annotations
 
 import os
@@ -19,39 +19,22 @@ FROZEN = ROOT / "tests" / "fixtures" / "data"
 
 #: Markers of the tests `make check` leaves out (registered in pyproject.toml; --strict-markers refuses any other).
 HEAVY = ("kernel", "browser", "build")
-_SHARED_SCOPES = {"module", "class", "package"}
 
 
-@pytest.hookimpl(tryfirst=True)          # before xdist reads the groups (its hook appends them to the node ids)
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """A strict-nbval cell (notebooks/*.ipynb) starts a kernel: marked `kernel`."""
+    if item.path.suffix == ".ipynb":
+        item.add_marker(pytest.mark.kernel)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark and group the tests for `--dist loadgroup`, heavy groups first.
-
-    - A strict-nbval cell (notebooks/*.ipynb) starts a kernel: marked `kernel`; one notebook's cells share their
-      kernel, so they form one group.
-    - A test that uses a fixture built once per module (or class) runs in its module's group, so the fixture is
-      built once, as with `--dist loadfile`.
-    - Any other case of a parametrized test goes to whichever worker is free: the cases of one heavy test (one
-      section's parameters, say) then share both cores.
-    - Every other test runs in its module's group (tests of one module keep running one after the other).
-
-    Groups holding a kernel, browser or full-build test come first (with `--no-loadscope-reorder`, xdist hands
-    out the groups in this order), so the long ones start early and the short ones fill the gaps at the end."""
-    for item in items:
-        if item.path.suffix == ".ipynb":
-            item.add_marker(pytest.mark.kernel)
-            item.add_marker(pytest.mark.xdist_group(item.path.name))
-            continue
-        definitions = getattr(item, "_fixtureinfo", None)
-        scopes = {d.scope for defs in (definitions.name2fixturedefs.values() if definitions else ()) for d in defs}
-        if scopes & _SHARED_SCOPES or not hasattr(item, "callspec"):
-            item.add_marker(pytest.mark.xdist_group(item.path.name))
-    heavy = {_group(item) for item in items if any(item.get_closest_marker(m) for m in HEAVY)}
-    items.sort(key=lambda item: _group(item) not in heavy)      # stable: collection order within each part
-
-
-def _group(item: pytest.Item) -> str:
-    marker = item.get_closest_marker("xdist_group")
-    return marker.args[0] if marker else item.nodeid
+    """Files holding a kernel, browser or full-build test first: with `--dist loadfile --no-loadscope-reorder`
+    xdist hands out the files in this order, so the long ones start early and the short ones fill the gaps at the
+    end. (`--dist loadgroup` would let the cases of a parametrized test share the workers, but pytest-xdist 3.8
+    puts a test in its group by rewriting `item._nodeid`, which pytest 9.2 no longer reads: every test then runs
+    alone, and a notebook's cells would be split between kernels.)"""
+    heavy = {item.path for item in items if any(item.get_closest_marker(m) for m in HEAVY)}
+    items.sort(key=lambda item: item.path not in heavy)      # stable: collection order within each part
 
 
 @pytest.fixture
