@@ -21,18 +21,17 @@ FROZEN = ROOT / "tests" / "fixtures" / "data"
 HEAVY = ("kernel", "browser", "build")
 
 
-def pytest_itemcollected(item: pytest.Item) -> None:
-    """A strict-nbval cell (notebooks/*.ipynb) starts a kernel: marked `kernel`."""
-    if item.path.suffix == ".ipynb":
-        item.add_marker(pytest.mark.kernel)
-
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Files holding a kernel, browser or full-build test first: with `--dist loadfile --no-loadscope-reorder`
-    xdist hands out the files in this order, so the long ones start early and the short ones fill the gaps at the
-    end. (`--dist loadgroup` would let the cases of a parametrized test share the workers, but pytest-xdist 3.8
-    puts a test in its group by rewriting `item._nodeid`, which pytest 9.2 no longer reads: every test then runs
-    alone, and a notebook's cells would be split between kernels.)"""
+    """Strict-nbval cells (notebooks/*.ipynb) start a kernel: marked `kernel` (here, a session-wide hook: a
+    per-item hook of this file would not see items outside tests/). Files holding a kernel, browser or full-build
+    test first: with `--dist loadfile --no-loadscope-reorder` xdist hands out the files in this order, so the long
+    ones start early and the short ones fill the gaps at the end. (`--dist loadgroup` would let the cases of a
+    parametrized test share the workers, but pytest-xdist 3.8 puts a test in its group by rewriting
+    `item._nodeid`, which pytest 9.2 no longer reads: every test then runs alone, and a notebook's cells would be
+    split between kernels.)"""
+    for item in items:
+        if item.path.suffix == ".ipynb":
+            item.add_marker(pytest.mark.kernel)
     heavy = {item.path for item in items if any(item.get_closest_marker(m) for m in HEAVY)}
     items.sort(key=lambda item: item.path not in heavy)      # stable: collection order within each part
 
