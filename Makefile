@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: report test notebooks lab data-manifest params parameter-types benchmark benchmark-build lock clean compare-scenarios
+.PHONY: report check test notebooks lab data-manifest params parameter-types benchmark benchmark-build lock clean compare-scenarios
 
 $(INSTALLED): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,11 +27,22 @@ compare-scenarios: $(INSTALLED)
 	for s in $(SCENARIOS); do $(BIN)/python -m analysis run --scenario $$s --out reports/scenario-$$s || exit $$?; done
 	$(BIN)/python -m analysis compare $(SCENARIOS:%=reports/scenario-%) --out reports/compare-scenarios
 
-## test: lint (ruff), type check (mypy, configured in pyproject.toml), unit tests, strict nbval on the committed notebooks, report and browser tests
+# Two workers, one test file at a time (a notebook's cells share one kernel); tests/conftest.py puts the files with
+# heavy tests first, which --no-loadscope-reorder keeps.
+PYTEST := $(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder
+
+## check: the quick loop: lint, type check and the unit tests (no kernel, no browser, no report build); prints its time
+check: $(INSTALLED)
+	@start=$$(date +%s); \
+	$(BIN)/ruff check analysis tests benchmarks notebooks && $(BIN)/mypy && \
+	$(PYTEST) -m "not kernel and not browser and not build" && \
+	echo "make check: passed in $$(( $$(date +%s) - start )) s"
+
+## test: everything, as CI runs it: lint (ruff), type check (mypy, configured in pyproject.toml), unit tests, strict nbval on the committed notebooks, report and browser tests
 test: $(INSTALLED)
 	$(BIN)/ruff check analysis tests benchmarks notebooks
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -n 2 --dist loadfile
+	$(PYTEST)
 
 ## notebooks: re-execute the committed notebooks in place with default parameters (volatile metadata stripped)
 notebooks: $(INSTALLED)

@@ -1,7 +1,7 @@
 """Time `python -m analysis sweep` (analysis.pipeline.sweep.run, the code the command runs) on a seeded random sample.
 
 Run from the repo root: `.venv/bin/python benchmarks/bench_sweep.py [--sets N] [--sections erosion,...]
-[--mc-draws D] [--modes local1,local2,dask2]`. Each mode runs the same sets: `localW` a local process pool of W
+[--mc-draws D] [--modes local1,local2,dask2] [--save TABLE.csv]`. Each mode runs the same sets: `localW` a local process pool of W
 workers (W = 1 runs in this process), `daskW` a Dask LocalCluster of W single-threaded worker processes. It prints
 wall time, sets per second and the CPU time of the process tree per mode (this process, plus its descendants as
 sampled every 0.2 s: on a busy machine, sets per CPU-second show the cost whatever the load), checks that every
@@ -94,6 +94,8 @@ def main() -> None:
     parser.add_argument("--sections", default="summary,portfolio,erosion")
     parser.add_argument("--mc-draws", type=int, help="Monte Carlo draws per set (default: the parameter's default)")
     parser.add_argument("--modes", default="local1,local2,dask2")
+    parser.add_argument("--save", type=Path, help="write the first mode's table here as CSV (as sweep.csv), e.g. to "
+                                                  "compare it byte for byte with another commit's")
     args = parser.parse_args()
     ds = data.load_dataset()
     print(f"cores: {os.cpu_count()}; load average before: {os.getloadavg()}")
@@ -107,6 +109,8 @@ def main() -> None:
               f"CPU {cpu:.1f} s = {len(s.sets) / cpu:.2f} sets per CPU-second; load {os.getloadavg()[0]:.2f}", flush=True)
     first = next(iter(tables.values()))
     print("identical tables:", all(t.equals(first) for t in tables.values()))
+    if args.save:
+        first.to_csv(args.save, index=False, lineterminator="\n")
     print(f"load average after: {os.getloadavg()}")
 
 

@@ -1,5 +1,5 @@
 """Shared fixtures: writable copies of data/ and of the frozen fixture dataset, and a helper that runs the CLI as a
-user would."""
+user would; the nbval cells' marker and the order in which xdist hands out the test files."""
 from __future__ import annotations
 
 import os
@@ -15,6 +15,25 @@ DATA = ROOT / "data"
 #: A small dataset cut from data/ once and frozen: tests that need known rows and values use it, so that they do not
 #: change when data/ is updated (tests/fixtures/README.md).
 FROZEN = ROOT / "tests" / "fixtures" / "data"
+
+
+#: Markers of the tests `make check` leaves out (registered in pyproject.toml; --strict-markers refuses any other).
+HEAVY = ("kernel", "browser", "build")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Strict-nbval cells (notebooks/*.ipynb) start a kernel: marked `kernel` (here, a session-wide hook: a
+    per-item hook of this file would not see items outside tests/). Files holding a kernel, browser or full-build
+    test first: with `--dist loadfile --no-loadscope-reorder` xdist hands out the files in this order, so the long
+    ones start early and the short ones fill the gaps at the end. (`--dist loadgroup` would let the cases of a
+    parametrized test share the workers, but pytest-xdist 3.8 puts a test in its group by rewriting
+    `item._nodeid`, which pytest 9.2 no longer reads: every test then runs alone, and a notebook's cells would be
+    split between kernels.)"""
+    for item in items:
+        if item.path.suffix == ".ipynb":
+            item.add_marker(pytest.mark.kernel)
+    heavy = {item.path for item in items if any(item.get_closest_marker(m) for m in HEAVY)}
+    items.sort(key=lambda item: item.path not in heavy)      # stable: collection order within each part
 
 
 @pytest.fixture
@@ -110,9 +129,10 @@ def builder(tmp_path, monkeypatch):
     return build
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def built(tmp_path_factory):
-    """The default report, built once for the module that uses it."""
+    """The default report, built once per test process (xdist worker) for every module that reads it; tests read it
+    and never change it (a test that needs to change a report copies it)."""
     from analysis import data
     from analysis.pipeline import report
     from analysis.data import params

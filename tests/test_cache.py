@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import nbformat
+import pytest
 
 from analysis import data
 from analysis.pipeline import cache, cli, report
@@ -141,6 +142,7 @@ def test_progress_has_one_line_per_notebook(builder):
     assert {line.split()[1] for line in lines if " reused from the cache " in line} == set(ALL) - declaring
 
 
+@pytest.mark.build
 def test_a_cached_build_is_byte_identical_to_a_fresh_one(tmp_path, monkeypatch):
     """Real kernels: a build with an empty cache, then a build that executes nothing; every file is compared."""
     monkeypatch.setenv(cache.CACHE_DIR_ENV, str(tmp_path / "cache"))

@@ -167,6 +167,7 @@ def test_page_shows_parameters_numbers_and_explanations(page, runs):
     assert "Nvidia revenue from AWS by year, each run" in listed and "Landlord NPV per H100" in listed
 
 
+@pytest.mark.browser
 def test_page_renders_offline_with_every_chart(page):
     with offline_page() as off:
         off.page.goto((page / "index.html").as_uri())
@@ -175,6 +176,7 @@ def test_page_renders_offline_with_every_chart(page):
         assert off.errors == [] and off.blocked == []
 
 
+@pytest.mark.browser
 def test_attribution_is_readable_without_sideways_scroll_at_desktop_width(page):
     with offline_page(viewport={"width": 1366, "height": 768}) as off:
         off.page.goto((page / "index.html").as_uri())
@@ -240,6 +242,7 @@ def test_runs_on_two_data_versions_split_into_the_data_change_and_each_parameter
     assert change.replace(">", "&gt;") in (out / "index.html").read_text()
 
 
+@pytest.mark.browser
 def test_the_first_screen_leads_with_the_changed_parameters_and_each_runs_verdict(page, runs):
     """At 1366x768, before any scrolling: every changed parameter with its values before and after, and each run's
     verdict words as its report's first screen would say them."""
@@ -276,6 +279,7 @@ def test_moved_means_beyond_the_stated_noise_rule_and_lists_key_numbers_first_on
     assert [h["label"] for h in moved] == ["key number", "big move"]
 
 
+@pytest.mark.browser
 def test_unchanged_sections_and_rows_are_folded_and_the_overlay_charts_carry_bands(page):
     with offline_page(viewport={"width": 1366, "height": 768}) as off:
         off.page.goto((page / "index.html").as_uri())

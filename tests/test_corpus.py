@@ -378,6 +378,7 @@ def _wait_for_kernels(process: subprocess.Popen) -> None:
         time.sleep(0.1)
 
 
+@pytest.mark.build
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
 def test_a_signal_during_a_build_keeps_the_previous_report_and_leaves_nothing(world, signum):
     target = world / "reports" / "previous"
@@ -395,6 +396,7 @@ def test_a_signal_during_a_build_keeps_the_previous_report_and_leaves_nothing(wo
     assert _tree(world) == before                                       # the lock is gone too
 
 
+@pytest.mark.build
 def test_after_a_sigkill_the_report_survives_and_the_next_build_cleans_up(world):
     target = world / "reports" / "previous"
     before = _tree(target)

@@ -408,6 +408,7 @@ def test_stdout_on_a_full_device_is_one_line_and_status_1():
     one_line(result.stderr, "error: No space left on device")
 
 
+@pytest.mark.kernel
 def test_without_vl_convert_the_listing_commands_work_and_run_saysone_line(tmp_path):
     (tmp_path / "vl_convert.py").write_text("raise ImportError('vl_convert is broken')\n")
     env = {"PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])}
@@ -427,6 +428,7 @@ def _tiny_notebook(folder: Path, source: str) -> Path:
     return path
 
 
+@pytest.mark.kernel
 @pytest.mark.parametrize("source, words", [
     ("import os, signal; os.kill(os.getpid(), signal.SIGKILL)", "tiny.ipynb: DeadKernelError"),
     ("import os, signal; os.kill(os.getppid(), signal.SIGKILL)", "a worker process running the notebooks ended"),
@@ -439,6 +441,7 @@ def test_a_killed_kernel_or_worker_is_a_failed_notebook(tmp_path, source, words)
     assert "\n" not in str(failed.value)
 
 
+@pytest.mark.build
 def test_a_second_sigterm_still_exits_130_withone_line(tmp_path):
     """A real build: two SIGTERMs in a row while kernels run."""
     target = tmp_path / "reports" / "r"

@@ -93,6 +93,7 @@ def _edge_values(p: params.Parameter) -> list:
 NUMERIC = [name for name, p in SCHEMA.items() if p.type in ("float", "int")]
 
 
+@pytest.mark.build
 @pytest.mark.parametrize("name", NUMERIC)
 def test_every_accepted_edge_value_builds(name, monkeypatch):
     sections = _sections_using(name)
@@ -129,6 +130,7 @@ def test_every_named_scenario_builds(name):
 WHAT_IF_BOXES = {"02_portfolio": landlord.what_if_axes, "03_asic_erosion": outlook.what_if_axes}
 
 
+@pytest.mark.build
 @pytest.mark.parametrize("notebook", WHAT_IF_BOXES)
 def test_every_corner_of_a_what_if_box_builds_a_page(notebook, monkeypatch):
     """Each corner of the grid, as the `--set` line the page prints for it, builds every section that declares the
@@ -148,6 +150,7 @@ def test_every_corner_of_a_what_if_box_builds_a_page(notebook, monkeypatch):
     assert len(corners) == 2 ** len(axes)
 
 
+@pytest.mark.build
 def test_a_build_where_a_landlord_case_never_pays_back_writes_a_page(tmp_path):
     """`run --set utilization=0.1` (a value the page's own what-if box offers): payback beyond the life is shown as
     "not within life", not a traceback."""

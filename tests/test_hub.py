@@ -194,6 +194,7 @@ def test_score_writes_inert_csv_and_strict_json(tmp_path):
     json.loads((out / "results.json").read_text(), parse_constant=lambda c: pytest.fail(f"{c} in results.json"))
 
 
+@pytest.mark.browser
 def test_the_track_record_page_draws_every_chart(tmp_path):
     out = tmp_path / "track"
     assert cli.main(["score", "--out", str(out)]) == 0

@@ -78,6 +78,7 @@ def lab(tmp_path):
         log.close()
 
 
+@pytest.mark.browser
 def test_every_chart_renders_in_jupyterlab_untrusted_and_offline(lab):
     base, notebook = lab
     expected = _charts(notebook)
@@ -101,6 +102,7 @@ def test_every_chart_renders_in_jupyterlab_untrusted_and_offline(lab):
 MATHS = "document.querySelectorAll('.MathJax, .MathJax_Display, .MathJax_Preview, mjx-container, .jp-RenderedLatex').length"
 
 
+@pytest.mark.browser
 def test_no_notebook_renders_money_as_maths_in_jupyterlab(lab):
     """JupyterLab typesets markdown with MathJax: two dollar signs in one block ("$3.2B ($2.0B–$5.1B)") would become
     a formula. Every notebook is opened and every cell drawn; none holds a typeset formula, and money shows as $."""

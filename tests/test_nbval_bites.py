@@ -4,6 +4,8 @@ import shutil
 import subprocess
 import sys
 
+import pytest
+
 from analysis import data
 from tests.conftest import ROOT
 
@@ -14,6 +16,7 @@ def _nbval(notebooks, data_dir):
                            "-q", str(notebooks)], capture_output=True, text=True, env=env, cwd=notebooks.parent, timeout=600)
 
 
+@pytest.mark.kernel
 def test_strict_nbval_fails_on_a_changed_input_figure(tmp_path, data_copy):
     notebooks = tmp_path / "notebooks"
     shutil.copytree(ROOT / "notebooks", notebooks)

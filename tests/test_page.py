@@ -43,6 +43,8 @@ def _pdf_pages(pdf: bytes) -> int:
 
 # --- the first screen ------------------------------------------------------------------------------------------
 
+@pytest.mark.browser
+@pytest.mark.build
 def test_first_screen_holds_the_verdict_what_it_assumes_and_key_numbers_with_periods(built):
     with offline_page(viewport=DESKTOP) as offline:
         _open(offline, built / "index.html")
@@ -67,6 +69,8 @@ def test_first_screen_holds_the_verdict_what_it_assumes_and_key_numbers_with_per
     assert "data version" in seen["meta"] and "python -m analysis run" in seen["meta"]        # metadata at the foot
 
 
+@pytest.mark.browser
+@pytest.mark.build
 def test_the_when_charts_are_drawn_beside_each_other_and_start_within_two_screens(built):
     """The "when?" charts (the ASIC share by year with its bands, the threshold probabilities by year) are drawn
     (marks > 0) and their tops lie within the first two screens at 1366x768."""
@@ -87,6 +91,7 @@ def test_the_when_charts_are_drawn_beside_each_other_and_start_within_two_screen
     assert probability["left"] > share["left"]                        # beside it, not below
 
 
+@pytest.mark.build
 def test_every_first_screen_number_is_a_published_result(built):
     results = json.loads((built / "results.json").read_text())["results"]
     numbers = front.key_numbers(results)
@@ -116,6 +121,8 @@ def test_periods_and_words_come_from_the_results():
 
 # --- length, on screen and on paper ----------------------------------------------------------------------------
 
+@pytest.mark.browser
+@pytest.mark.build
 def test_main_body_fits_its_screen_and_page_budgets_with_appendices_printed_after(built):
     with offline_page(viewport=DESKTOP) as offline:
         _open(offline, built / "index.html")
@@ -137,6 +144,7 @@ def test_main_body_fits_its_screen_and_page_budgets_with_appendices_printed_afte
     assert nav["anchors"] == nav["headings"] >= 10
 
 
+@pytest.mark.build
 def test_long_tables_move_to_the_appendix_and_links_reach_them(built):
     page = (built / "index.html").read_text(encoding="utf-8")
     main = page[page.index("<main"):page.index("</main>")]
@@ -148,6 +156,8 @@ def test_long_tables_move_to_the_appendix_and_links_reach_them(built):
     assert all(f'id="{ident}"' in appendix for _, ident in links)
 
 
+@pytest.mark.browser
+@pytest.mark.build
 def test_brief_is_one_printed_page_with_the_answer_and_the_method(built):
     brief = (built / "brief.html").read_text(encoding="utf-8")
     assert "<script" not in brief and 'src="data:image/png;base64,' in brief and 'class="verdict"' in brief
@@ -160,6 +170,7 @@ def test_brief_is_one_printed_page_with_the_answer_and_the_method(built):
     assert _pdf_pages(pdf) == 1
 
 
+@pytest.mark.build
 def test_brief_can_be_forwarded_with_its_driver_range_limitations_release_and_citation(built):
     """A forwarded brief (a PDF, an e-mail) stands alone: the main driver and the named scenarios' range from this
     build's results, two limitations, the data version, the latest locked release, the citation, and no link that
@@ -185,6 +196,8 @@ def test_brief_can_be_forwarded_with_its_driver_range_limitations_release_and_ci
 
 # --- a phone ---------------------------------------------------------------------------------------------------
 
+@pytest.mark.browser
+@pytest.mark.build
 def test_phone_width_has_no_sideways_page_scroll_and_tables_scroll_inside_with_the_key_column_pinned(built):
     with offline_page(viewport=PHONE) as offline:
         _open(offline, built / "index.html")
@@ -276,6 +289,8 @@ CHART_TEXT = """() => Array.from(document.querySelectorAll('div.vega-chart svg.m
     })"""
 
 
+@pytest.mark.browser
+@pytest.mark.build
 def test_printed_charts_are_drawn_at_the_paper_width_with_text_of_8_pt_and_no_controls(built):
     """Printing from a desktop window: before printing page.js redraws every chart at the printed width (703 CSS
     px, A4 less 12 mm margins), so nothing scales its text below 11 px = 8.25 pt; what-if boxes, buttons and inputs
@@ -299,6 +314,8 @@ def test_printed_charts_are_drawn_at_the_paper_width_with_text_of_8_pt_and_no_co
     assert controls == 0
 
 
+@pytest.mark.browser
+@pytest.mark.build
 def test_on_a_phone_chart_text_is_11_px_legends_are_whole_and_nothing_scrolls_sideways(built):
     with offline_page(viewport=PHONE) as offline:
         _open(offline, built / "index.html")

@@ -64,6 +64,7 @@ def test_cli_lists_parameters():
     assert "ai_share" in result.stdout and "chipstrat-amazons-nvidia-entanglement" in result.stdout
 
 
+@pytest.mark.kernel
 def test_a_notebook_run_directly_validates_its_parameters_like_the_cli(tmp_path):
     """papermill straight on a notebook (-p NAME VALUE): the section refuses a bad value with the
     CLI's own one-line message."""

@@ -89,6 +89,7 @@ def builds(tmp_path_factory) -> dict[str, Path]:
     return out
 
 
+@pytest.mark.build
 def test_every_page_says_each_number_one_way(builds):
     names = set(params.schema(data.load_dataset()))
     problems = {}

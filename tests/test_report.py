@@ -27,6 +27,7 @@ def _amazon_capex_gross(ds, quarter: str) -> float:
     return float(row["value"].iloc[0])
 
 
+@pytest.mark.build
 def test_report_folder_holds_page_results_and_executed_notebooks(built):
     assert (built / "index.html").is_file() and (built / outdir.MARKER).is_file()
     names = sorted(p.name for p in (built / "notebooks").iterdir())
@@ -39,6 +40,7 @@ def test_report_folder_holds_page_results_and_executed_notebooks(built):
     assert results["data_version"] == data.load_dataset().version
 
 
+@pytest.mark.build
 def test_page_is_self_contained(built):
     page = (built / "index.html").read_text(encoding="utf-8")
     assert page.count("vegaEmbed") >= 1 and page.count("<script>") == 2      # one bundle + one init script
@@ -47,6 +49,7 @@ def test_page_is_self_contained(built):
         assert cdn not in page.lower()
 
 
+@pytest.mark.build
 def test_sources_appendix_lists_exactly_the_sources_used(built):
     page = (built / "index.html").read_text(encoding="utf-8")
     results = json.loads((built / "results.json").read_text())
@@ -56,6 +59,7 @@ def test_sources_appendix_lists_exactly_the_sources_used(built):
     assert "yobitel-knowledge-base-intel-gaudi-2" not in listed   # Gaudi 2 rows are used by no section
 
 
+@pytest.mark.build
 def test_parameters_and_freshness_are_shown(built):
     page = (built / "index.html").read_text(encoding="utf-8")
     assert "<code>ai_share</code>" in page and "Data as of <strong>2026-11-26</strong>" in page
@@ -79,6 +83,7 @@ def _data_table_names(built) -> set[str]:
             for o in cell.get("outputs", []) if TABLE_MIMETYPE in o.get("data", {})}
 
 
+@pytest.mark.build
 def test_data_index_lists_every_chart_once_with_its_file(built):
     page = (built / "index.html").read_text(encoding="utf-8")
     index = list(csv.DictReader((built / "data" / "index.csv").open(encoding="utf-8")))
@@ -91,6 +96,7 @@ def test_data_index_lists_every_chart_once_with_its_file(built):
     assert all(row["description"] and f'href="{row["file"]}"' in page for row in index)
 
 
+@pytest.mark.build
 def test_same_inputs_give_byte_identical_reports(built, tmp_path):
     ds = data.load_dataset()
     again = report.build(tmp_path / "again", params.resolve({}, ds), params.schema(ds), ds, use_cache=False)
@@ -100,6 +106,7 @@ def test_same_inputs_give_byte_identical_reports(built, tmp_path):
         assert (again / name).read_bytes() == (built / name).read_bytes(), name
 
 
+@pytest.mark.build
 def test_default_run_reproduces_the_committed_notebook(built):
     """Byte for byte, once the cache key (which the committed notebooks do not carry) is taken out."""
     for path in notebook_paths():
@@ -108,6 +115,7 @@ def test_default_run_reproduces_the_committed_notebook(built):
         assert nbformat.writes(nb) + "\n" == path.read_text(encoding="utf-8"), path.name
 
 
+@pytest.mark.build
 def test_a_failed_run_keeps_the_previous_report(built, tmp_path, monkeypatch, capsys):
     from analysis.pipeline import cli
     from analysis.pipeline.runner import NotebookFailed
@@ -124,6 +132,7 @@ def test_a_failed_run_keeps_the_previous_report(built, tmp_path, monkeypatch, ca
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kept"]   # no staging folder (nor lock) left behind
 
 
+@pytest.mark.build
 def test_scenario_with_an_override_changes_results_and_is_marked(tmp_path):
     out = tmp_path / "essay"
     result = run_cli("run", "--out", str(out), "--scenario", "essay-2024", "--set", "ai_share=0.75")
@@ -156,6 +165,8 @@ def _open_report(offline, built):
     return count
 
 
+@pytest.mark.browser
+@pytest.mark.build
 def test_report_renders_every_chart_offline_with_a_description_and_its_data(built):
     with offline_page() as offline:
         count = _open_report(offline, built)
@@ -182,6 +193,8 @@ def test_report_renders_every_chart_offline_with_a_description_and_its_data(buil
     assert order[-1] == "parameters" and appendix_open is False      # parameters: a collapsed appendix at the end
 
 
+@pytest.mark.browser
+@pytest.mark.build
 def test_the_cross_customer_section_draws_every_chart_with_marks_for_every_owner(built):
     """Section 5 (owners): each of its charts draws marks in chromium, and the bar charts carry all five owners."""
     with offline_page() as offline:
@@ -197,6 +210,8 @@ def test_the_cross_customer_section_draws_every_chart_with_marks_for_every_owner
     assert {"google_compute_share_2025", "five_owners_share_of_nvidia_datacenter_2025"} <= set(results)
 
 
+@pytest.mark.browser
+@pytest.mark.build
 def test_the_content_security_policy_stops_a_script_that_slipped_into_the_page(built, tmp_path):
     """Whatever reaches the page despite escaping and the output filter, a script, an event handler or a style
     element does nothing, while every chart still draws (Vega runs under the same policy)."""
@@ -212,6 +227,8 @@ def test_the_content_security_policy_stops_a_script_that_slipped_into_the_page(b
     assert len([e for e in offline.errors if "Content Security Policy" in e]) >= 3, offline.errors
 
 
+@pytest.mark.browser
+@pytest.mark.build
 def test_report_prints_to_pdf_with_whole_charts_and_the_appendix(built):
     with offline_page(viewport={"width": 700, "height": 1000}) as offline:    # about A4's width less 12 mm margins
         _open_report(offline, built)
@@ -287,6 +304,7 @@ def hostile(tmp_path_factory):
         del os.environ[scenarios.SCENARIO_DIR_ENV]
 
 
+@pytest.mark.build
 def test_hostile_text_is_inert_in_the_page(hostile):
     page = (hostile / "index.html").read_text(encoding="utf-8")
     markup = re.sub(r"<script\b[^>]*>.*?</script>", "", page, flags=re.S)     # the page without script bodies
@@ -296,6 +314,8 @@ def test_hostile_text_is_inert_in_the_page(hostile):
     assert markup.count("![pixel](http://127.0.0.1:9/pixel.png)") >= 4              # shown literally, as text
 
 
+@pytest.mark.browser
+@pytest.mark.build
 def test_hostile_report_makes_no_request_opens_no_dialog_and_injects_no_element(hostile):
     blocked, errors, dialogs, found = _open_offline(hostile / "index.html", """() => (
         document.querySelectorAll('details').forEach(d => { d.open = true; }), {
@@ -324,6 +344,7 @@ def _numbers_not_in(text: str, items: dict, thresholds: dict | None = None) -> l
     return [n for n in NUMBER.findall(text) if n not in allowed and not re.fullmatch(r"(19|20)\d\d", n)]
 
 
+@pytest.mark.build
 def test_every_number_in_the_summary_comes_from_results_json(built):
     import nbformat
     everything = json.loads((built / "results.json").read_text())
@@ -347,6 +368,7 @@ def test_every_number_in_the_summary_comes_from_results_json(built):
     assert {f["key"]: f["value"] for f in computed} == pytest.approx({k: v["value"] for k, v in results.items()})
 
 
+@pytest.mark.build
 def test_every_result_key_the_ledger_cites_is_in_results_json(built):
     """A claim's finding that cites 'result key K' points at a number the report publishes."""
     results = json.loads((built / "results.json").read_text())["results"]
@@ -355,6 +377,7 @@ def test_every_result_key_the_ledger_cites_is_in_results_json(built):
     assert cited and cited <= keys, sorted(cited - keys)
 
 
+@pytest.mark.build
 def test_results_json_has_every_years_threshold_probabilities_and_no_false_certainty(built):
     results = json.loads((built / "results.json").read_text())["results"]
     erosion = results["erosion"]

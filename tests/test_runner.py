@@ -23,6 +23,7 @@ def _outputs(path):
     return [(c.execution_count, "".join(o.get("text", "") for o in c.outputs).split()) for c in nb.cells]
 
 
+@pytest.mark.kernel
 def test_one_worker_runs_its_notebooks_in_one_kernel_each_in_a_new_session(tmp_path):
     first = _notebook(tmp_path, "a.ipynb", ["import os, sys", PROBE, "import colorsys\nx = 1", PROBE])
     second = _notebook(tmp_path, "b.ipynb", ["import os, sys", PROBE])
@@ -33,6 +34,7 @@ def test_one_worker_runs_its_notebooks_in_one_kernel_each_in_a_new_session(tmp_p
     assert b == [(1, []), (2, [pid, "False", "True"])]      # same kernel, counts from 1, no variable, modules kept
 
 
+@pytest.mark.kernel
 def test_a_failed_notebook_is_not_written_and_its_kernel_is_not_reused(tmp_path):
     failing = _notebook(tmp_path, "a.ipynb", ["x = 1", "raise ValueError('bad input')"])
     before = failing.read_bytes()

@@ -3,6 +3,7 @@ section through papermill, and a forecast computed once for every section that s
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import io
 import json
@@ -68,6 +69,7 @@ def test_parameters_cells_declare_every_parameter_with_no_default(ds):
             f"{name} = None" for name in section.parameter_names(ds)], path.name
 
 
+@pytest.mark.kernel
 def test_papermill_takes_a_parameter_by_name_without_a_warning_and_lists_them(ds, tmp_path, caplog):
     """`papermill -p utilization 0.5` (through papermill's API): no "unknown parameter" warning, and the section's
     headline number moves; `papermill --help-notebook` (inspect_notebook) lists every parameter the section reads."""
@@ -162,39 +164,78 @@ def _fingerprint(result) -> str:
     return digest.hexdigest()
 
 
-@pytest.mark.parametrize("name", list(SECTIONS))
-def test_every_section_parameter_reaches_the_section_through_papermill_and_changes_it(name, ds, schema):
-    """For each parameter: papermill injects it into the notebook (-y "overrides: {...}"), the notebook's cells up to
-    the section's run take it, and the section's result changes (or the parameter is declared display-only and
-    changes what is shown but no headline)."""
-    section = SECTIONS[name]
-    nb = nbformat.read(str(ROOT / "notebooks" / section.notebook), as_version=4)
+def _through_papermill(name: str, overrides: dict) -> dict:
+    """What the notebook's parameters cells bind `overrides` to once papermill has injected them (-y
+    "overrides: {...}"): the cells tagged `parameters` and `injected-parameters`, run in order."""
+    nb = nbformat.read(str(ROOT / "notebooks" / SECTIONS[name].notebook), as_version=4)
     nb.metadata["papermill"] = {}
-    quick = {k: v for k, v in QUICK.items() if k in section.parameter_names(ds)}
+    injected = papermill.parameterize.parameterize_notebook(nb, {"overrides": overrides}) if overrides else nb
+    namespace: dict = {}
+    for cell in injected.cells:
+        if cell.cell_type == "code" and {"parameters", "injected-parameters"} & set(cell.metadata.get("tags", [])):
+            exec(cell.source, namespace)
+    return namespace["overrides"]
 
-    def through_papermill(overrides: dict) -> dict:
-        injected = papermill.parameterize.parameterize_notebook(nb, {"overrides": overrides}) if overrides else nb
-        namespace: dict = {}
-        for cell in injected.cells:
-            if cell.cell_type == "code" and {"parameters", "injected-parameters"} & set(cell.metadata.get("tags", [])):
-                exec(cell.source, namespace)
-        return namespace["overrides"]
 
-    base = section.compute(ds, section.values(through_papermill(quick), ds))
-    silent, shown_only = [], []
-    for parameter in section.parameter_names(ds):
-        if parameter in QUICK or parameter in section.inert_parameters(ds):
-            continue
-        overrides = {**quick, parameter: _other_value(schema[parameter], ds)}
-        values = section.values(through_papermill(overrides), ds)
-        assert values[parameter] == overrides[parameter] != schema[parameter].default
-        changed = section.compute(ds, values)
-        if _fingerprint(changed) == _fingerprint(base):
-            silent.append(parameter)
-        elif [h.as_dict() for h in changed.headlines] == [h.as_dict() for h in base.headlines]:
-            shown_only.append(parameter)
-    assert silent == [], f"{name}: {silent} change nothing it shows"
-    assert set(shown_only) == set(section.display_only), f"{name}: these parameters move no headline"
+def _quick(name: str, ds) -> dict:
+    return {k: v for k, v in QUICK.items() if k in SECTIONS[name].parameter_names(ds)}
+
+
+def _canonical(headlines) -> str:
+    """Headlines as one text (NaN equal to NaN, unlike in a list comparison)."""
+    return json.dumps([h if isinstance(h, dict) else h.as_dict() for h in headlines], sort_keys=True, default=str)
+
+
+@functools.cache
+def _base(name: str) -> tuple[str, str, str | None]:
+    """A section at its QUICK values through papermill, computed once per worker: the fingerprint of what it shows,
+    its headlines, and (for a section that declares them) its headlines computed alone."""
+    ds = data.load_dataset()
+    section = SECTIONS[name]
+    values = section.values(_through_papermill(name, _quick(name, ds)), ds)
+    result = section.compute(ds, values)
+    alone = _canonical(section.headlines(ds, values)) if section.headlines else None
+    return _fingerprint(result), _canonical(result.headlines), alone
+
+
+def _tested(name: str, ds) -> list[str]:
+    """The parameters of a section the test below moves: all it reads but the QUICK ones and its inert ones."""
+    section = SECTIONS[name]
+    inert = section.inert_parameters(ds)
+    return [p for p in section.parameter_names(ds) if p not in QUICK and p not in inert]
+
+
+SECTION_PARAMETERS = [(name, parameter) for name in SECTIONS for parameter in _tested(name, data.load_dataset())]
+
+
+@pytest.mark.parametrize("name, parameter", SECTION_PARAMETERS, ids=[f"{n}-{p}" for n, p in SECTION_PARAMETERS])
+def test_every_section_parameter_reaches_the_section_through_papermill_and_changes_it(name, parameter, ds, schema):
+    """Each parameter: papermill injects it into the notebook (-y "overrides: {...}"), the notebook's cells up to the
+    section's run take it, and the section's result changes: a headline number moves, or the parameter is declared
+    display-only and changes what is shown but no headline. One case per parameter, so the cases share the workers.
+    A section's headlines computed alone are among those its full computation publishes
+    (`test_attributed_sections_give_their_headlines_alone`): when they move, so does what it shows, and the full
+    computation is needed only otherwise."""
+    section = SECTIONS[name]
+    overrides = {**_quick(name, ds), parameter: _other_value(schema[parameter], ds)}
+    values = section.values(_through_papermill(name, overrides), ds)
+    assert values[parameter] == overrides[parameter] != schema[parameter].default
+    base_print, base_headlines, base_alone = _base(name)
+    if base_alone is not None and parameter not in section.display_only:
+        if _canonical(section.headlines(ds, values)) != base_alone:
+            return
+    changed = section.compute(ds, values)
+    assert _fingerprint(changed) != base_print, f"{name}: {parameter} changes nothing it shows"
+    moved = _canonical(changed.headlines) != base_headlines
+    assert moved == (parameter not in section.display_only), (
+        f"{name}: {parameter} moves no headline" if not moved else f"{name}: display-only {parameter} moves a headline")
+
+
+@pytest.mark.parametrize("name", list(SECTIONS))
+def test_a_sections_display_only_and_inert_parameters_are_its_own_with_reasons(name, ds):
+    """Every display-only parameter is one the test above moves; every inert one is read by the section, with a reason."""
+    section = SECTIONS[name]
+    assert set(section.display_only) <= set(_tested(name, ds))
     inert = section.inert_parameters(ds)
     assert all(inert.values()) and set(inert) <= set(section.parameter_names(ds))
 

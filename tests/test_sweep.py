@@ -106,6 +106,7 @@ def test_bad_sweep_input_is_one_line_exit_2_nothing_written(tmp_path, capsys, te
     assert not out.exists()
 
 
+@pytest.mark.browser
 def test_the_sweep_page_draws_every_chart_with_marks_and_titled_from_the_data(tmp_path, ds):
     """The page of a two-parameter grid: its charts (each headline against each parameter, and the heat map) are
     drawn in a browser with marks (headline keys hold dots, which Vega-Lite would read as nested fields and draw
@@ -137,3 +138,32 @@ def test_the_sweep_page_draws_every_chart_with_marks_and_titled_from_the_data(tm
     assert legends and not any("NaN" in text for text in legends), legends
     assert "serif" not in font.replace("sans-serif", "")
     assert offline.blocked == [] and offline.errors == []
+
+
+def test_sets_computed_on_a_kept_dataset_with_kept_sections_give_each_sets_own_numbers(tmp_path, ds, monkeypatch):
+    """A worker keeps its Dataset object (renewed every RENEW_AFTER sets) and its latest section results: every row
+    still equals that set's headlines computed alone on a fresh dataset. Small limits make the worker renew its
+    dataset and drop section results within the sweep; the sample moves forecast inputs only, so the portfolio's
+    numbers come from the kept results."""
+    from analysis import data
+
+    monkeypatch.setattr(sweep, "RENEW_AFTER", 3)
+    monkeypatch.setattr(sweep, "KEEP_SECTIONS", 2)
+    monkeypatch.setattr(sweep, "_WORKER", sweep._Worker())
+    text = """description: All attributed sections
+fixed: {mc_draws: 1000}
+sample:
+  n: 5
+  seed: 5
+  ranges: {trainium_ceiling: [0.3, 0.7], capex_growth_scale: [0.8, 1.2]}
+"""
+    s = sweep.load(_file(tmp_path, text), ds)
+    frame = sweep.table(s, sweep.run(s, ds, workers=1, batch=2))
+    assert list(frame["status"]) == ["ok"] * 5
+    fresh = data.Dataset(ds.tables, ds.version, ds.directory)          # no memo of the sweep's
+    for i in range(5):
+        alone = attribution.section_values(fresh, params.schema(fresh), s.sets[i], attribution.section_parameters(fresh))
+        expected = {f"{name}.{k}": v for name, items in alone.items() for k, v in items.items()}
+        row = frame.iloc[i]
+        assert set(expected) <= set(frame.columns)
+        assert all(row[k] == v if v is not None else pd.isna(row[k]) for k, v in expected.items()), i

@@ -146,6 +146,7 @@ def _set_values(command: str, ds) -> dict:
     return params.resolve(params.parse_assignments([w for prev, w in zip(words, words[1:]) if prev == "--set"]), ds)
 
 
+@pytest.mark.browser
 def test_moving_a_control_shows_the_python_value_of_that_grid_point(page, ds, schema):
     with offline_page() as off:
         off.page.goto(page.as_uri())

@@ -16,6 +16,7 @@ from analysis.data import params
 SHEETS = ["Headline numbers", "Forecast by year", "Scenarios", "Landlord cases", "Parameters"]
 
 
+@pytest.mark.build
 def test_the_workbook_holds_every_headline_number_of_results_json(built):
     results = json.loads((built / "results.json").read_text(encoding="utf-8"))
     book = openpyxl.load_workbook(built / "report.xlsx")

@@ -65,3 +65,12 @@ def per_dataset(fn: Callable) -> Callable:
         return copy.deepcopy(memo[key])
 
     return remembered
+
+
+def forget(ds: Dataset, fn: Callable) -> None:
+    """Drop what the per_dataset function `fn` remembered for `ds`. A process that computes many parameter sets on
+    one dataset (a sweep worker) forgets each set's large results and keeps the data-only ones."""
+    raw = getattr(fn, "__wrapped__", fn)
+    memo = _memo_of(ds)
+    for key in [k for k in memo if k[0] is raw]:
+        del memo[key]

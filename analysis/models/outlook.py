@@ -20,7 +20,7 @@ import pandas as pd
 from analysis.models import erosion, fleet, observed, uncertainty, volatility
 from analysis.models.capex import amazon_quarterly, wide
 from analysis.data import Dataset
-from analysis.data.memo import per_dataset
+from analysis.data.memo import forget, per_dataset
 from analysis.data.grids import what_if_values
 from analysis.data.params import Parameter, Params, as_params, resolve
 from analysis.data.params import schema as parameter_schema
@@ -362,6 +362,12 @@ def _forecast(ds: Dataset, p: Params, schema: dict[str, Parameter]) -> dict:
             "thresholds": erosion.threshold_table(paths, model.years),
             "stays_above": erosion.stays_above_table(paths, model.years),
             "draws": {m: paths[m] for m in SCORED_METRICS}}
+
+
+def forget_runs(ds: Dataset) -> None:
+    """Drop the forecast runs remembered for `ds` (each holds its draws): for a process that runs many parameter sets
+    on one dataset (a sweep worker)."""
+    forget(ds, _forecast)
 
 
 def observed_run(ds: Dataset, p: Params, schema: dict[str, Parameter]) -> dict:

@@ -39,6 +39,7 @@ import math
 import multiprocessing
 import os
 import re
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures.process import BrokenProcessPool
@@ -54,6 +55,7 @@ from analysis.pipeline import attribution, cache, outdir, page
 from analysis.data import params, scenarios
 from analysis.data import Dataset, shorten
 from analysis.errors import ParameterError, UserError
+from analysis.models import outlook
 
 KEYS = {"description", "sections", "fixed", "grid", "sample", "charts"}
 MAX_SETS = 1_000_000
@@ -213,6 +215,12 @@ def _sample(path: Path, ds: Dataset, fixed: dict, spec) -> tuple[Sets, dict]:
 # --- evaluation ----------------------------------------------------------------------------------------------
 
 _DATASETS: dict[str, Dataset] = {}
+#: Sets a worker thread computes on one Dataset object before it takes a new one: the data-only intermediate
+#: results (analysis.data.memo) are computed once per that many sets, and what a set leaves in the memo (draws per
+#: unit cost, say) stays bounded.
+RENEW_AFTER = 256
+#: Section results a worker thread keeps, by section and the values of the parameters it reads.
+KEEP_SECTIONS = 4096
 
 
 def _dataset(snapshot: bytes, version: str, directory: str) -> Dataset:
@@ -225,24 +233,58 @@ def _dataset(snapshot: bytes, version: str, directory: str) -> Dataset:
     return _DATASETS[version]
 
 
+class _Worker(threading.local):
+    """What one worker thread keeps between sets: a Dataset object of its own (a memo no other thread changes),
+    renewed every RENEW_AFTER sets, and the latest section results (a section's numbers depend only on the data and
+    the values of the parameters it reads, so sets that differ elsewhere share them: a sweep of forecast inputs
+    computes the portfolio section once)."""
+
+    def __init__(self) -> None:
+        self.ds: Dataset | None = None
+        self.sets = 0
+        self.sections: dict[tuple, dict] = {}
+
+    def dataset(self, shared: Dataset) -> Dataset:
+        if self.ds is None or self.ds.version != shared.version or self.sets >= RENEW_AFTER:
+            self.ds, self.sets = Dataset(shared.tables, shared.version, shared.directory), 0
+        self.sets += 1
+        return self.ds
+
+    def section(self, ds: Dataset, schema: dict, values: dict, declared: dict[str, set[str]], name: str) -> dict:
+        """One section's headline values for one set (attribution.section_values), computed once per data version
+        and values it reads."""
+        key = (ds.version, name, tuple(sorted((n, type(v).__name__, repr(v)) for n, v in values.items()
+                                              if n in declared[name])))
+        if key not in self.sections:
+            if len(self.sections) >= KEEP_SECTIONS:
+                del self.sections[next(iter(self.sections))]
+            self.sections[key] = attribution.section_values(ds, schema, values, declared, (name,))[name]
+        return self.sections[key]
+
+
+_WORKER = _Worker()
+
+
 def evaluate_batch(snapshot: bytes, version: str, directory: str, batch: list[tuple[int, dict]],
                    sections: tuple[str, ...]) -> list[dict]:
     """Each set's headline numbers ({"set", "status", "error", "values"}); an exception fails that set only. The
-    batch gets its own Dataset object, so the memo of its parameter sets is dropped with it."""
+    forecast's draws of a set are forgotten once its sections are computed (the memo keeps data-only results)."""
     shared = _dataset(snapshot, version, directory)
-    ds = Dataset(shared.tables, shared.version, shared.directory)
-    schema = params.schema(ds)
-    declared = attribution.section_parameters(ds)
     out = []
     for index, values in batch:
+        ds = _WORKER.dataset(shared)
+        schema = params.schema(ds)
+        declared = attribution.section_parameters(ds)
         try:
-            found = attribution.section_values(ds, schema, values, declared, sections)
+            found = {name: _WORKER.section(ds, schema, values, declared, name) for name in sections}
             out.append({"set": index, "status": "ok", "error": "",
                         "values": {f"{s}.{k}": v for s, items in found.items() for k, v in items.items()}})
         except Exception as exc:          # isolated: reported in the set's row
             line = (str(exc).splitlines() or [""])[0]
             out.append({"set": index, "status": "failed", "error": f"{type(exc).__name__}: {shorten(line, 200)[1:-1]}",
                         "values": {}})
+        finally:
+            outlook.forget_runs(ds)
     return out
 
 
