@@ -340,14 +340,15 @@ def test_a_release_locks_another_owners_forecast_as_its_own_model_in_the_hub(ds,
     from analysis.models.forecasts import ReleaseError
     from tests.conftest import run_cli
     folder = tmp_path / "forecasts"
+    new_date = "2030-01-15"                                      # a date no committed release has: a new round
     shutil.copytree(ROOT / "forecasts", folder)
     rounds_before = len(json.loads((folder / "hub-config" / "tasks.json").read_text(encoding="utf-8"))["rounds"])
     for owner in ("google", "meta"):
         p = params.resolve({"owner": owner, "mc_draws": 1000}, ds)
-        path = hub.release(ds, p, schema, "2026.12", folder, "defaults", "2026-12-07")
-        assert path == f"model-output/{owner}-2026_12/2026-12-07-{owner}-2026_12.csv"
+        path = hub.release(ds, p, schema, "2026.12", folder, "defaults", new_date)
+        assert path == f"model-output/{owner}-2026_12/{new_date}-{owner}-2026_12.csv"
     with pytest.raises(ReleaseError, match="never overwritten"):
-        hub.release(ds, params.resolve({"owner": "meta", "mc_draws": 1000}, ds), schema, "2026.12", folder, "defaults", "2026-12-07")
+        hub.release(ds, params.resolve({"owner": "meta", "mc_draws": 1000}, ds), schema, "2026.12", folder, "defaults", new_date)
     assert not forecasts.check_locked(folder)
     rounds = json.loads((folder / "hub-config" / "tasks.json").read_text(encoding="utf-8"))["rounds"]
     assert len(rounds) == rounds_before + 1                 # one round for the date, shared by both owners
