@@ -123,14 +123,10 @@ def test_the_sweep_page_draws_every_chart_with_marks_and_titled_from_the_data(tm
         assert "erosion." in title and not title.startswith("Highest")
     page = (out / "index.html").read_text(encoding="utf-8")
     assert "Content-Security-Policy" in page and "font: 16px/1.5 system-ui" in page
-    from tests.browser import offline_page
+    from tests.browser import drawn_marks, offline_page
     with offline_page(viewport={"width": 1366, "height": 768}) as offline:
         offline.page.goto((out / "index.html").as_uri(), wait_until="load")
-        offline.page.wait_for_function(
-            "n => Array.from(document.querySelectorAll('div.vega-chart')).filter(d => d.querySelector('svg.marks')).length === n",
-            arg=len(specs), timeout=30_000)
-        marks = offline.page.evaluate("""Array.from(document.querySelectorAll('div.vega-chart')).map(d =>
-            d.querySelectorAll('svg.marks g.mark-line path, svg.marks g.mark-symbol path, svg.marks g.mark-rect path').length)""")
+        marks = drawn_marks(offline)        # data marks only: a legend's symbols do not count
         legends = offline.page.evaluate("Array.from(document.querySelectorAll('svg.marks g.role-legend')).map(g => g.textContent)")
         font = offline.page.evaluate("getComputedStyle(document.body).fontFamily")
         offline.page.screenshot(path=str(tmp_path / "sweep.png"), full_page=True)

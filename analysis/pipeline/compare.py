@@ -37,7 +37,9 @@ from analysis.pipeline.page import TEMPLATES, chart_html, page_assets, strict_js
 
 RESULTS = "results.json"
 BY_YEAR = Path("data") / "erosion_by_year.csv"
-CHARTED = ("nvidia_revenue_usd_b", "asic_spend_share")     # the columns charted per run, each with its central 50% band
+#: The erosion table's columns charted per run (each with its central 50% band): title, axis title, number format.
+CHARTED = {"nvidia_revenue_usd_b": ("Nvidia revenue from AWS by year, each run", "USD billion per year", ",.1f"),
+           "asic_spend_share": ("ASIC share of AWS accelerator spend by year, each run", "Share of spend", ".0%")}
 BY_YEAR_COLUMNS = tuple(f"{c}{end}" for c in CHARTED for end in ("", "_p25", "_p75"))
 LANDLORD_KEYS = {"npv_realized": ("NPV per H100 at realized prices", "USD"),
                  "irr_realized": ("IRR per year at realized prices", "fraction")}
@@ -288,9 +290,7 @@ def _charts(runs: list[Run], downloads: list) -> list[str]:
     figures = []
     by_year = erosion_by_year(runs)
     if len(by_year):
-        for column, title, y_title, y_format in (
-                ("nvidia_revenue_usd_b", "Nvidia revenue from AWS by year, each run", "USD billion per year", ",.1f"),
-                ("asic_spend_share", "ASIC share of AWS accelerator spend by year, each run", "Share of spend", ".0%")):
+        for column, (title, y_title, y_format) in CHARTED.items():
             band = (f"{column}_p25", f"{column}_p75")
             chart = charts.year_lines_with_bands(by_year[["year", "run", column, *band]], column, band, y_title, "run",
                                                  title + " (lines: central estimate; shaded: 25th-75th percentile)", note,
