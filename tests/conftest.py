@@ -21,6 +21,13 @@ FROZEN = ROOT / "tests" / "fixtures" / "data"
 HEAVY = ("kernel", "browser", "build")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Strict nbval's kernels render no static chart image: nbval does not compare image/png outputs, so rendering
+    them would only cost time (about 8 s of CPU per run of the notebooks). Tests of the images set it back."""
+    from analysis.views.images import STATIC_IMAGES_ENV
+    os.environ.setdefault(STATIC_IMAGES_ENV, "off")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Strict-nbval cells (notebooks/*.ipynb) start a kernel: marked `kernel` (here, a session-wide hook: a
     per-item hook of this file would not see items outside tests/). Files holding a kernel, browser or full-build

@@ -8,8 +8,8 @@ import sys
 
 from analysis import data
 from analysis.data import params
-from analysis.pipeline import cache, charts, cli, report
-from analysis.views import present
+from analysis.pipeline import cache, charts, cli, front, report
+from analysis.views import images
 from tests.conftest import ROOT
 
 SQUARE = {"$schema": "https://vega.github.io/schema/vega-lite/v6.json", "data": {"values": [{"x": 1, "y": 2}]},
@@ -25,15 +25,16 @@ def _files(folder) -> dict:
 
 
 def test_a_what_if_through_every_fast_path_is_byte_identical_to_a_build_without_them(tmp_path, monkeypatch):
-    """Real kernels: the default build fills the cache (tables, plan, notebooks, chart images); a what-if then
-    executes one notebook, most of its charts from the store; a build of the same what-if with use_cache=False (its
+    """Real kernels: the default build fills the cache (tables, plan, notebooks, the brief's chart images); a what-if
+    then executes one notebook and renders no image it has; a build of the same what-if with use_cache=False (its
     own empty cache) must give the same bytes in every file, the notebooks with papermill's injected cell included."""
     monkeypatch.setenv(cache.CACHE_DIR_ENV, str(tmp_path / "cache"))
     ds = data.load_dataset()
     schema = params.schema(ds)
     report.build(tmp_path / "default", params.resolve({}, ds), schema, ds)
     stored_charts = set((tmp_path / "cache" / "charts").iterdir())
-    assert stored_charts and cache.stored_tables(ds.version) and cache.stored_plan(ds.version)
+    assert len(stored_charts) == front.FRONT["charts"]
+    assert cache.stored_tables(ds.version) and cache.stored_plan(ds.version)
     planned = report.plan(ds, schema)
     name = next(n for n, p in schema.items() if p.type == "float" and p.default < p.maximum
                 and sum(n in s.parameters for s in planned) == 1)
@@ -41,7 +42,7 @@ def test_a_what_if_through_every_fast_path_is_byte_identical_to_a_build_without_
     lines: list[str] = []
     fast = report.build(tmp_path / "fast", what_if, schema, ds, progress=lines.append)
     assert sum(" executed " in line for line in lines) == 1
-    assert len(set((tmp_path / "cache" / "charts").iterdir()) - stored_charts) < len(stored_charts)
+    assert len(set((tmp_path / "cache" / "charts").iterdir()) - stored_charts) <= front.FRONT["charts"]
     monkeypatch.setenv(cache.CACHE_DIR_ENV, str(tmp_path / "other-cache"))
     slow = report.build(tmp_path / "slow", what_if, schema, ds, use_cache=False)
     assert not (tmp_path / "other-cache" / "charts").exists()          # --no-cache renders every chart
@@ -103,7 +104,7 @@ def test_a_chart_image_is_reused_only_if_it_is_an_intact_palette_png(tmp_path):
 
     def render(spec):
         rendered.append(spec)
-        return present.render_png(spec)
+        return images.render_png(spec)
     png = charts.remembered(tmp_path, "salt", SQUARE, render)
     assert charts.remembered(tmp_path, "salt", SQUARE, render) == png and len(rendered) == 1
     assert charts.remembered(tmp_path, "other code", SQUARE, render) == png and len(rendered) == 2
@@ -112,17 +113,6 @@ def test_a_chart_image_is_reused_only_if_it_is_an_intact_palette_png(tmp_path):
         entry.write_bytes(_entry(planted))
         assert charts.remembered(tmp_path, "salt", SQUARE, render) == png
     assert len(rendered) == 5
-
-
-def test_a_kernel_installs_the_chart_store_only_in_a_build_that_keeps_images(tmp_path, monkeypatch):
-    import subprocess
-    probe = ("import analysis.pipeline.charts as c; c.install(); from analysis.views import present; "
-             "print(present.png_store is not None)")
-    for env, installed in (({}, "False"), (charts.environment(tmp_path, "salt"), "True")):
-        plain = {k: v for k, v in __import__("os").environ.items() if k not in (charts.FOLDER_ENV, charts.SALT_ENV)}
-        result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT,
-                                env={**plain, **env})
-        assert result.stdout.strip() == installed, result.stderr
 
 
 def test_an_unchanged_run_imports_neither_the_sections_nor_papermill_nor_pandera(tmp_path, monkeypatch):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import copy
 import csv
 import io
 
@@ -13,7 +14,8 @@ import pytest
 from PIL import Image
 
 from analysis.pipeline import page, report
-from analysis.views import chart_text, present
+from analysis.pipeline.runner import notebook_paths
+from analysis.views import chart_text, images, present
 from tests.conftest import ROOT
 
 
@@ -36,7 +38,8 @@ def _line(frame: pd.DataFrame) -> alt.Chart:
         color=alt.Color("vendor:N", title=None))
 
 
-def test_chart_bundle_is_standard_vega_lite_with_a_png_and_a_description():
+def test_chart_bundle_is_standard_vega_lite_with_a_png_and_a_description(monkeypatch):
+    monkeypatch.setenv(images.STATIC_IMAGES_ENV, "on")
     bundle = present.chart_bundle(_line(_shares()))
     spec = bundle[present.VEGALITE_MIMETYPE]
     assert set(bundle) == {"application/vnd.vegalite.v5+json", "image/png", "text/plain"}
@@ -47,6 +50,10 @@ def test_chart_bundle_is_standard_vega_lite_with_a_png_and_a_description():
     assert image.format == "PNG" and min(image.size) > 100
     assert present.chart_bundle(_line(_shares()))["image/png"] == bundle["image/png"]     # deterministic bytes
     assert spec["description"] in bundle["text/plain"] and "Shares" in bundle["text/plain"]
+    monkeypatch.setenv(images.STATIC_IMAGES_ENV, "off")      # a report build's kernels: the same, without the PNG
+    plain = present.chart_bundle(_line(_shares()))
+    assert plain == {k: v for k, v in bundle.items() if k != "image/png"}
+    assert present.emitted(nbformat.v4.new_output("display_data", data=plain))
 
 
 def test_description_states_axes_ranges_series_and_source():
@@ -122,7 +129,7 @@ def test_report_writes_a_csv_per_chart_and_table_and_an_index(tmp_path, shown):
 def test_png_bytes_depend_on_the_pixels_only_not_on_palette_order():
     """nbval skips image/png, so this is where image determinism is checked: the same pixels through a palette in
     another order (as the quantizer returned them in two builds) give the same PNG bytes."""
-    png = present.png_of(present.chart_spec(_line(_shares())))
+    png = images.render_png(present.chart_spec(_line(_shares())))
     image = Image.open(io.BytesIO(png))
     palette = np.array(image.getpalette(rawmode="RGB")).reshape(-1, 3)
     alpha = np.frombuffer(image.info["transparency"], dtype=np.uint8)
@@ -131,8 +138,8 @@ def test_png_bytes_depend_on_the_pixels_only_not_on_palette_order():
     shuffled.putpalette(palette[order].astype(np.uint8).tobytes(), rawmode="RGB")
     shuffled.info["transparency"] = alpha[order].tobytes()
     assert np.array_equal(np.asarray(shuffled.convert("RGBA")), np.asarray(image.convert("RGBA")))
-    assert present.palette_png(shuffled) == png
-    assert present.png_of(present.chart_spec(_line(_shares()))) == png       # and a second render is the same bytes
+    assert images.palette_png(shuffled) == png
+    assert images.render_png(present.chart_spec(_line(_shares()))) == png       # and a second render is the same bytes
 
 
 def test_chart_images_are_the_same_bytes_in_a_fresh_process():
@@ -140,11 +147,11 @@ def test_chart_images_are_the_same_bytes_in_a_fresh_process():
     import hashlib
     import subprocess
     import sys
-    script = ("import hashlib, sys; from tests.test_present import _line, _shares; from analysis.views import present; "
-              "sys.stdout.write(hashlib.sha256(present.png_of(present.chart_spec(_line(_shares())))).hexdigest())")
+    script = ("import hashlib, sys; from tests.test_present import _line, _shares; from analysis.views import images, present; "
+              "sys.stdout.write(hashlib.sha256(images.render_png(present.chart_spec(_line(_shares())))).hexdigest())")
     runs = [subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT).stdout
             for _ in range(2)]
-    here = hashlib.sha256(present.png_of(present.chart_spec(_line(_shares())))).hexdigest()
+    here = hashlib.sha256(images.render_png(present.chart_spec(_line(_shares())))).hexdigest()
     assert runs == [here, here]
 
 
@@ -165,7 +172,37 @@ def test_every_output_of_the_committed_notebooks_is_one_the_builder_emits():
     really produce must pass, or the page would silently lose it."""
     import nbformat
 
-    from analysis.pipeline.runner import notebook_paths
     from analysis.views.present import emitted
     outputs = [o for path in notebook_paths() for c in nbformat.read(str(path), as_version=4).cells for o in c.get("outputs", [])]
     assert len(outputs) > 50 and all(emitted(o) for o in outputs)
+
+
+def _without_own_additions(spec: dict) -> dict:
+    """A shown chart's spec as altair wrote it: without the `$schema` of the mimetype and the legend `encode` that
+    `present` adds (DASH_SWATCH; Vega-Lite compiles it, altair's schema has no such property)."""
+    spec = copy.deepcopy(spec)
+    del spec["$schema"]
+    for view in [spec, *spec.get("layer", [])]:
+        legend = view.get("encoding", {}).get("strokeDash", {}).get("legend") or {}
+        if legend.get("encode") == present.DASH_SWATCH:
+            del legend["encode"]
+    return spec
+
+
+def test_every_chart_the_notebooks_show_is_valid_vega_lite():
+    """`chart_spec` skips altair's validation (half a chart's cost in a build); this is where every chart the
+    committed notebooks show — which strict nbval proves the code still draws — is validated against altair's
+    Vega-Lite schema, and a broken spec is seen to fail."""
+    from altair.utils.schemapi import validate_jsonschema
+    from altair.vegalite.v6.schema.core import load_schema
+    from jsonschema import ValidationError
+    schema = load_schema()
+    specs = [output.data[present.VEGALITE_MIMETYPE] for path in notebook_paths()
+             for cell in nbformat.read(str(path), as_version=4).cells for output in cell.get("outputs", [])
+             if present.VEGALITE_MIMETYPE in output.get("data", {})]
+    assert len(specs) >= 25
+    for spec in specs:
+        validate_jsonschema(_without_own_additions(spec), schema, rootschema=schema)
+    broken = {**_without_own_additions(specs[0]), "mark": "no such mark"}
+    with pytest.raises(ValidationError):
+        validate_jsonschema(broken, schema, rootschema=schema)

@@ -1,43 +1,29 @@
-"""Chart images kept between builds: a chart's PNG stored under the digest of its Vega-Lite spec, so that a build
-renders only the charts whose spec changed (rendering is most of a notebook's time: about 0.2 s of CPU a chart).
+"""The brief's chart images: a report build's kernels render no static image (`analysis.views.images`; the page
+draws each chart's Vega-Lite spec), so the builder renders the few the brief shows, keeping each under the digest of
+its spec so that a re-run renders only charts that changed (about 0.3 s of CPU a chart).
 
-Every build's kernel runs `install()` once as it starts (KERNEL_ARGUMENTS); in a build that uses its cache, whose
-kernels have `environment(folder, salt)`, it hands `analysis.views.present` a `remembered` renderer. The key of an
-entry is a SHA-256 over the salt (the builder's code digest: the package's files and the installed distributions, vl-
-convert and Pillow included) and the spec as canonical JSON. An entry is a checked file (SHA-256 line, then the PNG)
-in `<cache folder>/charts/`, read back only if intact and a PNG that Pillow reads as the palette image `present`
-writes; anything else is rendered again and replaced. Without these arguments (nbval, a notebook run by hand, `--no-
-cache`) every chart is rendered."""
+The key of an entry is a SHA-256 over the salt (the builder's code digest: the package's files and the installed
+distributions, vl-convert and Pillow included) and the spec as canonical JSON. An entry is a checked file (SHA-256
+line, then the PNG) in `<cache folder>/charts/`, read back only if intact and a PNG that Pillow reads as the palette
+image `images.render_png` writes; anything else is rendered again and replaced. Without a cache folder (`--no-cache`)
+every image is rendered."""
 from __future__ import annotations
 
 import hashlib
 import io
 import json
-import os
 from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 
 from analysis.pipeline.checked_file import read_verified, write_atomic
+from analysis.views.images import render_png
 
-FOLDER_ENV, SALT_ENV = "ANALYSIS_CHART_CACHE", "ANALYSIS_CHART_SALT"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-#: Run once by a kernel as it starts (IPython's exec_lines), leaving no name in the notebook's namespace.
-KERNEL_ARGUMENTS = ["--IPKernelApp.exec_lines="
-                    "import analysis.pipeline.charts as _charts; _charts.install(); del _charts"]
 
 
-def environment(folder: Path, salt: str) -> dict[str, str]:
-    """The environment of kernels that keep their charts' images in `folder`, keyed with `salt`."""
-    return {FOLDER_ENV: str(folder), SALT_ENV: salt}
-
-
-def install() -> None:
-    """In a kernel started with `kernel_arguments`: render charts through the store."""
-    from analysis.views import present
-    folder, salt = os.environ.get(FOLDER_ENV), os.environ.get(SALT_ENV)
-    if folder and salt:
-        present.png_store = partial(remembered, Path(folder), salt)
+def png(spec: dict, folder: Path | None, salt: str) -> bytes:
+    """The palette PNG of `spec`: kept in `folder` (under `salt`) if there is one, else rendered."""
+    return render_png(spec) if folder is None else remembered(folder, salt, spec, render_png)
 
 
 def _is_palette_png(body: bytes) -> bool:

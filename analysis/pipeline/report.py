@@ -9,6 +9,7 @@ links, images or HTML), and sources link only to http(s) URLs.
 """
 from __future__ import annotations
 
+import base64
 import dataclasses
 import html
 import importlib
@@ -54,7 +55,7 @@ class Page:
     downloads: list = field(default_factory=list)
     tables: list = field(default_factory=list)
     headline_charts: list = field(default_factory=list)
-    headline_pngs: list = field(default_factory=list)     # (PNG as base64, text description) of each, for the brief
+    headline_specs: list = field(default_factory=list)    # (Vega-Lite spec, text description) of each, for the brief
 def _markdown(text: str, toc: list, prefix: str) -> str:
     """Markdown to HTML; h1/h2 headings get ids and enter the table of contents."""
     def anchor(match):
@@ -127,7 +128,7 @@ def render_notebook(nb: nbformat.NotebookNode, prefix: str, toc: list, sections:
                 data = output.get("data", {})
                 if VEGALITE_MIMETYPE in data and len(page.headline_charts) < lift_charts:
                     page.headline_charts.append(shown)
-                    page.headline_pngs.append((data["image/png"], data["text/plain"]))
+                    page.headline_specs.append((data[VEGALITE_MIMETYPE], data["text/plain"]))
                     shown = ""
                 parts.append(shown)
     return f'<section class="notebook" id="{prefix}">' + "\n".join(parts) + "</section>"
@@ -203,13 +204,20 @@ def _run_notebooks(folder: Path, values: Params, schema: dict[str, Parameter], d
         else:
             target.write_bytes(stored)
             done(path, "reused from the cache")
-    kept = cache.cache_dir() if use_cache and jobs else None
     execute_all(jobs, dataset=dataset, on_done=lambda path: done(path, "executed"), meanwhile=meanwhile,
-                charts=charts.environment(kept / "charts", code) if kept else None)
+                static_images=False)
     for job in jobs:
         if job.key:
             cache.store(job.key, job.target.read_bytes())
     return [folder / s.notebook for s in sections], keys, used
+
+
+def _brief_images(specs: list[tuple[dict, str]], use_cache: bool) -> list[tuple[str, str]]:
+    """(PNG as base64, text description) of each of the brief's charts (kept in the cache folder if it is used)."""
+    kept = cache.cache_dir() if use_cache else None
+    folder = kept / "charts" if kept else None
+    return [(base64.b64encode(charts.png({k: v for k, v in spec.items() if k != "$schema"}, folder,
+                                         cache.code_digest())).decode("ascii"), text) for spec, text in specs]
 
 
 def build(out_dir: Path, values: Params, schema: dict[str, Parameter], dataset: Dataset, scenario: str | None = None,
@@ -248,7 +256,7 @@ def build(out_dir: Path, values: Params, schema: dict[str, Parameter], dataset: 
             sections=sections, sources=sources, stale=stale.to_dict("records"), downloads=downloads,
             assets=assets), encoding="utf-8")
         (staging / "brief.html").write_text(TEMPLATES.get_template("brief.html.j2").render(
-            **context, headline_pngs=page.headline_pngs, policy=STATIC_POLICY, drivers=front.drivers(found),
+            **context, headline_pngs=_brief_images(page.headline_specs, use_cache), policy=STATIC_POLICY, drivers=front.drivers(found),
             hindcast=found.get("erosion", {}).get("hindcast_coverage_90"), owner=fleet.owner_label(dataset, values.owner),
             release=release, cite=citation.citation(release=release)), encoding="utf-8")
         write_downloads(downloads, staging / "data")

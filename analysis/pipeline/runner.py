@@ -12,6 +12,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from analysis.data import DATA_DIR_ENV, SNAPSHOT_ENV, Dataset, load_dataset, snapshot
+from analysis.views.images import STATIC_IMAGES_ENV
 from analysis.pipeline.jobs import KERNEL, Job, NotebookFailed  # noqa: F401 (KERNEL re-exported)
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
@@ -56,11 +57,10 @@ def _notify(on_done: Callable[[Path], None], chain: list[Job]) -> Callable:
 
 def execute_all(jobs: Sequence[Job], dataset: Dataset | None = None, workers: int = 2,
                 on_done: Callable[[Path], None] | None = None, meanwhile: Callable[[], None] | None = None,
-                charts: dict[str, str] | None = None) -> list[Path]:
+                static_images: bool = True) -> list[Path]:
     """Run notebooks in parallel processes (two cores: two workers), each chain of `chains(jobs)` in one worker;
     results in job order; `on_done(source)` is called for each job as its chain finishes, and `meanwhile()` in this
-    process while they run. `charts` is the kernels' environment for keeping chart images
-    (`analysis.pipeline.charts.environment`), if they may.
+    process while they run. Without `static_images` the kernels' charts carry no PNG (`analysis.views.images`).
 
     With a `dataset`, the kernels read its folder and, rather than each validating it again, a snapshot of it
     written once into a private temporary folder (removed with the build). If one job fails or the caller is
@@ -76,7 +76,7 @@ def execute_all(jobs: Sequence[Job], dataset: Dataset | None = None, workers: in
             handed_over = Path(private) / "dataset.arrow"
             handed_over.write_bytes(snapshot(dataset))
             environment = {DATA_DIR_ENV: str(dataset.directory), SNAPSHOT_ENV: str(handed_over)}
-        environment.update(charts or {})
+        environment[STATIC_IMAGES_ENV] = "on" if static_images else "off"
         planned = chains(jobs)
         pool = ProcessPoolExecutor(max_workers=max(1, min(workers, len(planned))), initializer=worker.setup,
                                    initargs=(environment,))

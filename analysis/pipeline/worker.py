@@ -16,7 +16,6 @@ from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 from traitlets import List
 
-from analysis.pipeline import charts
 from analysis.pipeline.cache import record_key
 from analysis.pipeline.jobs import KERNEL, Job, NotebookFailed, strip_volatile, write_notebook
 
@@ -25,9 +24,7 @@ PR_SET_PDEATHSIG = 1
 # localhost TCP (Jupyter's default; messages are signed with the key in its private connection file), and log an
 # error when jupyter_client interrupts it before shutting it down. Errors in cells reach papermill, not this log.
 # History stays in memory, as papermill's own kernels keep it.
-# Each kernel installs the chart store as it starts (`analysis.pipeline.charts`; it stores only in a build that uses
-# its cache).
-KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL", "--HistoryManager.hist_file=:memory:", *charts.KERNEL_ARGUMENTS]
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL", "--HistoryManager.hist_file=:memory:"]
 NEW_SESSION = "get_ipython().reset(new_session=True)"
 
 

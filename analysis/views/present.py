@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import math
 import re
 import shlex
@@ -18,9 +17,9 @@ import mistune
 import numpy as np
 import pandas as pd
 from IPython.display import display
-from PIL import Image
 
 from analysis.data.units import UNIT_FORMATS, fmt, unit_label, yes_no
+from analysis.views import images
 from analysis.views.chart_text import describe
 
 if TYPE_CHECKING:       # the report builder formats numbers with this module without loading altair
@@ -32,8 +31,6 @@ if TYPE_CHECKING:       # the report builder formats numbers with this module wi
 # specs declare Vega-Lite 6, whose schema URL that renderer would warn about. Static viewers fall back to the PNG.
 VEGALITE_MIMETYPE = "application/vnd.vegalite.v5+json"
 VEGALITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
-PNG_SCALE = 1
-PNG_COLORS = 64          # a palette PNG is about a tenth of the size of vl-convert's RGBA one
 SECTION_MIMETYPE = "application/vnd.awsaccel.section+json"
 TABLE_MIMETYPE = "application/vnd.awsaccel.table+json"
 WHAT_IF_MIMETYPE = "application/vnd.awsaccel.whatif+json"
@@ -44,6 +41,13 @@ CHART_HEIGHT = 200
 #: Every chart text (axes, legends, titles, labels) at least this size: 11 px on a phone, and 8.25 pt printed, where
 #: page.js draws the charts at the printed width (so they are not scaled down).
 CHART_FONT_PX = 11
+#: The report's chart style: axis, legend, title and category colours (over altair's theme; view height CHART_HEIGHT).
+CHART_CONFIG = {
+    "axis": {"labelFontSize": CHART_FONT_PX, "titleFontSize": CHART_FONT_PX},
+    "legend": {"columns": 2, "labelFontSize": CHART_FONT_PX, "labelLimit": 0, "orient": "bottom",
+               "titleFontSize": CHART_FONT_PX},
+    "range": {"category": CATEGORY_COLOURS},
+    "title": {"fontSize": CHART_FONT_PX + 2, "subtitleFontSize": CHART_FONT_PX}}
 CHART_DIGITS = 6         # significant digits of a what-if chart's points (its numbers shown are formatted in Python)
 TABLE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
 UNESCAPED_DOLLAR = re.compile(r"(?<!\\)\$")
@@ -55,7 +59,8 @@ PROSE.inline.rules = ["escape", "codespan", "emphasis", "linebreak", "softbreak"
 #: The display outputs this module emits, by their sets of mimetypes (see `emitted`); prose (`say`) carries no
 #: text/plain.
 EMITTED = {frozenset(kinds) | {"text/plain"} for kinds in (
-    {VEGALITE_MIMETYPE, "image/png"}, {"text/html"}, {SECTION_MIMETYPE}, {TABLE_MIMETYPE}, {WHAT_IF_MIMETYPE})} | {
+    {VEGALITE_MIMETYPE, "image/png"}, {VEGALITE_MIMETYPE},
+    {"text/html"}, {SECTION_MIMETYPE}, {TABLE_MIMETYPE}, {WHAT_IF_MIMETYPE})} | {
     frozenset({"text/html", "text/markdown"})}
 #: The only HTML this module emits besides prose (`table`): a table of escaped text cells.
 TABLE_HTML = re.compile(r'<table class="data mathjax_ignore tex2jax_ignore">'
@@ -82,23 +87,25 @@ def _own_html(data: dict) -> bool:
 
 
 def chart_bundle(chart: alt.TopLevelMixin, description: str | None = None) -> dict:
-    """Mime bundle of a chart: the Vega-Lite spec (JupyterLab and the report draw it), a PNG for static viewers, and
+    """Mime bundle of a chart: the Vega-Lite spec (JupyterLab and the report draw it), a PNG for static viewers (unless
+    `images.wanted()` says none is), and
     a text description (also the spec's `description`, which Vega exposes as the chart's ARIA label)."""
     spec = chart_spec(chart, description)
-    png = png_of(spec)
+    png = {"image/png": base64.b64encode(images.render_png(spec)).decode("ascii")} if images.wanted() else {}
     spec["$schema"] = VEGALITE_SCHEMA
-    return {VEGALITE_MIMETYPE: spec, "image/png": base64.b64encode(png).decode("ascii"),
-            "text/plain": f"Chart: {spec['description']}"}
+    return {VEGALITE_MIMETYPE: spec, **png, "text/plain": f"Chart: {spec['description']}"}
 
 
 def chart_spec(chart: alt.TopLevelMixin, description: str | None = None) -> dict:
-    """A chart's Vega-Lite spec with the report's legend style and a text description (`description`, then a
-    summary of its axes, series and ranges)."""
-    spec = (chart.configure_legend(orient="bottom", labelLimit=0, columns=2, labelFontSize=CHART_FONT_PX,
-                                   titleFontSize=CHART_FONT_PX)
-            .configure_axis(labelFontSize=CHART_FONT_PX, titleFontSize=CHART_FONT_PX)
-            .configure_title(fontSize=CHART_FONT_PX + 2, subtitleFontSize=CHART_FONT_PX)
-            .configure_range(category=CATEGORY_COLOURS).configure_view(continuousHeight=CHART_HEIGHT).to_dict())
+    """A chart's Vega-Lite spec with the report's style (CHART_CONFIG) and a text description (`description`, then a
+    summary of its axes, series and ranges).
+
+    The spec is not validated here: altair's schema validation costs about as much as the rest of the spec, for every
+    chart of every build; tests/test_present.py validates every chart the report's sections draw."""
+    spec = chart.to_dict(validate=False)
+    config = spec.setdefault("config", {})
+    config.setdefault("view", {})["continuousHeight"] = CHART_HEIGHT
+    config.update(CHART_CONFIG)          # each entry replaced whole, as altair's configure_axis & co. replace theirs
     spec["description"] = " ".join(filter(None, [description or spec.get("description"), describe(spec)]))
     return _dash_swatches(spec)
 
@@ -124,41 +131,6 @@ def show_chart(chart: alt.TopLevelMixin, description: str | None = None) -> None
     `description` is an optional sentence on what the chart shows; a summary of its axes, series and ranges follows.
     """
     display(chart_bundle(chart, description), raw=True)
-
-
-#: Renders through a store of earlier renderings when set: `png_store(spec, render)` (a report build's kernels,
-#: `analysis.pipeline.charts`).
-png_store: Callable[[dict, Callable[[dict], bytes]], bytes] | None = None
-
-
-def png_of(spec: dict) -> bytes:
-    """A chart as a palette PNG (no timestamps or other metadata: the same spec gives the same bytes)."""
-    return render_png(spec) if png_store is None else png_store(spec, render_png)
-
-
-def render_png(spec: dict) -> bytes:
-    """`png_of` without a store: vl-convert's rendering, quantized to a palette."""
-    import vl_convert       # imported when a chart is drawn: the CLI's other commands work without it
-    image = Image.open(io.BytesIO(vl_convert.vegalite_to_png(spec, scale=PNG_SCALE))).convert("RGBA")
-    return palette_png(image.quantize(colors=PNG_COLORS, method=Image.Quantize.FASTOCTREE))
-
-
-def palette_png(image: Image.Image) -> bytes:
-    """An image's pixels as a palette PNG whose bytes depend on the pixels alone: the palette holds exactly the colours
-    used, sorted by (R, G, B, A), so two images that show the same pixels through palettes in another order (as the
-    quantizer can return them) give the same bytes; no metadata, a fixed compression level."""
-    # Each RGBA pixel as one big-endian 32-bit number: sorting those sorts by (R, G, B, A), and a 1-D np.unique is
-    # about ten times as fast as np.unique(axis=0) over pixel rows (measured: 0.02 s against 0.26 s per chart).
-    keys = np.ascontiguousarray(np.asarray(image.convert("RGBA"))).view(">u4").reshape(-1)
-    values, index = np.unique(keys, return_inverse=True)
-    if len(values) > 256:
-        raise ValueError(f"{len(values)} colours do not fit a PNG palette")
-    colours = values.astype(">u4").view(np.uint8).reshape(-1, 4)
-    out = Image.fromarray(index.reshape(image.height, image.width).astype(np.uint8), mode="P")
-    out.putpalette(colours[:, :3].tobytes(), rawmode="RGB")
-    buffer = io.BytesIO()
-    out.save(buffer, format="PNG", compress_level=9, transparency=colours[:, 3].tobytes())
-    return buffer.getvalue()
 
 
 def say(text: str) -> None:
