@@ -107,7 +107,7 @@ def _unsafe(info: os.stat_result) -> str | None:
     return None
 
 
-def _tree_digest(directory: Path, pattern: str) -> str:
+def tree_digest(directory: Path, pattern: str) -> str:
     """SHA-256 over the relative paths and bytes of the files under `directory` matching `pattern`."""
     digest = hashlib.sha256()
     for path in sorted(p for p in directory.rglob(pattern) if p.is_file() and "__pycache__" not in p.parts):
@@ -127,13 +127,13 @@ def environment_digest() -> str:
 
 def code_digest() -> str:
     """SHA-256 over the `analysis` package's files (modules and templates) and the environment."""
-    return hashlib.sha256(f"{_tree_digest(PACKAGE_DIR, '*')}\0{environment_digest()}".encode()).hexdigest()
+    return hashlib.sha256(f"{tree_digest(PACKAGE_DIR, '*')}\0{environment_digest()}".encode()).hexdigest()
 
 
 def inputs_digest() -> str:
     """SHA-256 over the files besides data/ that the notebooks read: the scenarios and the locked forecast releases
     (section 3 scores them)."""
-    return hashlib.sha256((_tree_digest(scenario_dir(), "*.yaml") + _tree_digest(FORECASTS_DIR, "*")).encode()).hexdigest()
+    return hashlib.sha256((tree_digest(scenario_dir(), "*.yaml") + tree_digest(FORECASTS_DIR, "*")).encode()).hexdigest()
 
 
 def notebook_key(notebook: Path, declared: dict, data_version: str, code: str, inputs: str) -> str:

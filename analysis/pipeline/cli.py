@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from analysis import data
-from analysis.pipeline import cache, outdir
+from analysis.pipeline import cache, outdir, uptodate
 from analysis.data import params, releases, scenarios, schema_export
 from analysis.errors import UserError, error, report_interrupt, warn
 from analysis.pipeline.runner import NOTEBOOK_DIR, Job, NotebookFailed, execute_all, write_parameters_cell
@@ -37,7 +37,8 @@ def _parser() -> argparse.ArgumentParser:
     run = command("run", "execute the notebooks and write a report folder",
                   "Parameters are applied in order: defaults, --scenario, --params, then each --set. A notebook whose "
                   f"inputs are unchanged is reused from the execution cache (${cache.CACHE_DIR_ENV}, else "
-                  ".cache/notebooks/ in the repository).")
+                  ".cache/notebooks/ in the repository); a report folder that already holds, intact, the report of the "
+                  "same parameters, data, notebooks and code is left as it is.")
     run.add_argument("--out", type=Path, required=True, help="report folder to write, e.g. reports/high-ai-share")
     _parameter_options(run)
     run.add_argument("--no-cache", dest="use_cache", action="store_false",
@@ -166,6 +167,11 @@ def main(argv: list[str] | None = None) -> int:
             out = outdir.check(args.out, protected=(args.data_dir or data.data_dir(), cache.protected_dir()))
         if args.command == "release":     # the version is checked by hub.release, for the run's owner, before computing
             forecast_date = args.forecast_date and releases.check_date(args.forecast_date)
+        if args.command == "run" and args.use_cache:      # an unchanged re-run leaves the report as it is
+            inputs = uptodate.fingerprint(args.scenario, args.params, args.assignments, args.data_dir or data.data_dir())
+            if uptodate.current(out, inputs):
+                print(f"{out} is up to date: same parameters, data, notebooks and code as when it was built")
+                return 0
         # `run` may read the validated tables its cache keeps (verified against the files) rather than validate them
         dataset = data.load_dataset(args.data_dir, stored=cache.stored_tables
                                     if args.command == "run" and args.use_cache else None)
@@ -213,6 +219,8 @@ def main(argv: list[str] | None = None) -> int:
                 heavy(values, runs=1, sensitive=1)  # the forecast runs once per build; section 3 adds its sensitivity
             out = report.build(out, values, schema, dataset, scenario=args.scenario,
                                use_cache=args.use_cache, progress=_progress)
+            if args.use_cache:
+                uptodate.record(out, inputs)
             print(f"wrote {out}/index.html, results.json and notebooks/")
         return 0
     except UserError as exc:
