@@ -10,7 +10,8 @@ Each round runs, one after the other (so that the machine's load hits them all a
 (c) what-ifs on the cache (a) left, each `run --set NAME=VALUE` with a VALUE new in every round: (c1) NAME the
     parameter read by the most notebooks, (c2) NAME a float parameter read by one notebook only (the first in schema
     order);
-(d) an unchanged re-run on the same cache.
+(d1) an unchanged re-run: `run` into the folder (a) wrote, with (a)'s inputs (the report is found up to date);
+(d2) the same inputs into a new folder, on the same cache (every notebook reused, the page written again).
 Per command: median wall time and range, median CPU time of its process tree (user + system, kernels included),
 peak memory (the largest single process, and the largest sum over its process tree, sampled every 20 ms) and the
 one-minute load average just before it ran (the machine may be shared: compare CPU times, and ratios within a run).
@@ -137,7 +138,7 @@ def main() -> None:
     start = time.perf_counter()
     vl_convert.javascript_bundle()
     bundle_seconds = time.perf_counter() - start
-    times: dict[str, list[Sample]] = {k: [] for k in ("a", "b", "c1", "c2", "d")}
+    times: dict[str, list[Sample]] = {k: [] for k in ("a", "b", "c1", "c2", "d1", "d2")}
     run = [str(BIN / "python"), "-m", "analysis", "run"]
 
     def new_value(name: str, i: int) -> str:
@@ -154,14 +155,15 @@ def main() -> None:
             for key, name in chosen.items():
                 times[key].append(timed([*run, "--out", str(folder / f"{key}-{i}"), "--set",
                                          f"{name}={new_value(name, i)}"], env))
-            times["d"].append(timed([*run, "--out", str(folder / f"d-{i}")], env))
+            times["d1"].append(timed([*run, "--out", str(folder / f"a-{i}")], env))
+            times["d2"].append(timed([*run, "--out", str(folder / f"d-{i}")], env))
             print(f"round {i + 1}: " + ", ".join(f"{k} {v[-1].wall:.1f} s (load {v[-1].load:.1f})"
                                                  for k, v in times.items() if v), file=sys.stderr)
     load_after = os.getloadavg()
     labels = {"a": "full build, empty cache", "b": "hand-run pipeline (papermill + nbconvert per notebook)",
               **{key: f"what-if `--set {name}` (read by {len(read[name])} notebook{'s' * (len(read[name]) > 1)})"
                  for key, name in chosen.items()},
-              "d": "unchanged re-run"}
+              "d1": "unchanged re-run (same folder: up to date)", "d2": "unchanged inputs, new folder"}
     print(f"{args.runs} rounds; load average (1/5/15 min) before {load_before[0]:.2f}/{load_before[1]:.2f}/"
           f"{load_before[2]:.2f}, after {load_after[0]:.2f}/{load_after[1]:.2f}/{load_after[2]:.2f}; "
           f"{os.cpu_count()} CPUs; building the Vega bundle (once per environment, at install) takes "
