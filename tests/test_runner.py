@@ -5,7 +5,7 @@ import nbformat
 import pytest
 
 from analysis.pipeline import worker as notebook_run
-from analysis.pipeline.runner import Job, NotebookFailed, execute_all
+from analysis.pipeline.runner import Job, NotebookFailed, Workers, execute_all
 
 PROBE = "print(os.getpid(), 'x' in globals(), 'colorsys' in sys.modules)"   # kernel, variables left, modules kept
 
@@ -44,3 +44,17 @@ def test_a_failed_notebook_is_not_written_and_its_kernel_is_not_reused(tmp_path)
         assert failing.read_bytes() == before and notebook_run._worker_kernel is None
     finally:
         notebook_run._stop_kernel()
+
+
+@pytest.mark.kernel
+def test_kept_workers_run_a_later_build_in_the_kernel_they_started(tmp_path):
+    """`watch` keeps its workers between builds: the second build's notebook runs in the first one's kernel (same
+    process, modules still loaded), in a new session; once closed, the pool refuses to be reused silently."""
+    first = _notebook(tmp_path, "a.ipynb", ["import os, sys", PROBE, "import colorsys\nx = 1"])
+    second = _notebook(tmp_path, "b.ipynb", ["import os, sys", PROBE])
+    with Workers(count=1) as kept:
+        execute_all([Job(first, first, {})], pool=kept)
+        execute_all([Job(second, second, {})], pool=kept)
+    assert kept.closed
+    pid = _outputs(first)[1][1][0]
+    assert _outputs(second) == [(1, []), (2, [pid, "False", "True"])]

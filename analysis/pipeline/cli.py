@@ -1,4 +1,4 @@
-"""Command line: `python -m analysis run|compare|release|score|refresh|sweep|params|scenarios|data-manifest|notebooks`
+"""Command line: `python -m analysis run|watch|compare|release|score|refresh|sweep|params|scenarios|data-manifest|notebooks`
 (each takes --help).
 
 A user's mistake (bad parameter, scenario or data file, an --out path that is not a report folder) prints one line
@@ -43,6 +43,12 @@ def _parser() -> argparse.ArgumentParser:
     _parameter_options(run)
     run.add_argument("--no-cache", dest="use_cache", action="store_false",
                      help="execute every notebook even if the cache holds it (the cache is refreshed)")
+    watch = command("watch", "build a report folder like run, then again whenever an input changes (Ctrl-C ends)",
+                    "The interactive what-if loop: edit the --params file (or any data file, notebook or code) and the "
+                    "report is rebuilt, its workers and kernels kept warm between builds. A bad value prints one line "
+                    "and the last report stays.")
+    watch.add_argument("--out", type=Path, required=True, help="report folder to write, e.g. reports/what-if")
+    _parameter_options(watch)
     compare = command("compare", "one page comparing report folders, explaining each headline difference")
     compare.add_argument("runs", nargs="+", type=Path, metavar="REPORT", help="report folders (the first is the baseline)")
     compare.add_argument("--out", type=Path, required=True, help="folder to write the comparison to, e.g. reports/compare")
@@ -163,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
             print("wrote the data files, MANIFEST.sha256 and CHANGELOG.md" if wrote else
                   "no change; nothing written" if not changed else "nothing written; review, then rerun with --accept")
             return 0
-        if args.command in ("run", "score"):       # before any other work
+        if args.command in ("run", "score", "watch"):       # before any other work
             out = outdir.check(args.out, protected=(args.data_dir or data.data_dir(), cache.protected_dir()))
         if args.command == "release":     # the version is checked by hub.release, for the run's owner, before computing
             forecast_date = args.forecast_date and releases.check_date(args.forecast_date)
@@ -175,6 +181,11 @@ def main(argv: list[str] | None = None) -> int:
         # `run` may read the validated tables its cache keeps (verified against the files) rather than validate them
         dataset = data.load_dataset(args.data_dir, stored=cache.stored_tables
                                     if args.command == "run" and args.use_cache else None)
+        if args.command == "watch":
+            from analysis.pipeline import watch
+            watch.watch(out, args.scenario, args.params, args.assignments, args.data_dir or data.data_dir(),
+                        values_of=lambda dataset: _values(args, dataset))
+            return 0
         if args.command == "params":
             _list_params(dataset, args.format, args.write)
         elif args.command == "notebooks":

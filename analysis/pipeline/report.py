@@ -33,7 +33,7 @@ from analysis.models import fleet, freshness
 from analysis.views import likelihood
 from analysis.data import FORECASTS_DIR, Dataset, snapshot
 from analysis.data.vocab import LOW_CONFIDENCE_SOURCE_DOMAINS
-from analysis.pipeline.runner import NOTEBOOK_DIR, Job, execute_all, notebook_paths
+from analysis.pipeline.runner import NOTEBOOK_DIR, Job, Workers, execute_all, notebook_paths
 from analysis.data.params import Parameter, Params
 from analysis.views.present import (SECTION_MIMETYPE, TABLE_MIMETYPE, VEGALITE_MIMETYPE, WHAT_IF_MIMETYPE, PROSE, emitted, fmt, unit_label)
 
@@ -177,7 +177,7 @@ def plan(dataset: Dataset, schema: dict[str, Parameter]) -> list[Planned]:
 
 
 def _run_notebooks(folder: Path, values: Params, schema: dict[str, Parameter], dataset: Dataset, use_cache: bool,
-                   progress: Callable[[str], None], meanwhile: Callable[[], None]) -> tuple[list[Path], dict[str, str], set[str]]:
+                   workers: Workers | None, progress: Callable[[str], None], meanwhile: Callable[[], None]) -> tuple[list[Path], dict[str, str], set[str]]:
     """Execute every section's notebook into `folder`, or copy it from the cache when its key is stored there
     (`analysis.pipeline.cache`); every execution is stored; `meanwhile()` runs while the kernels do. The notebooks of
     the sections that show the forecast run one after the other in one kernel, which computes the forecast once for
@@ -205,7 +205,7 @@ def _run_notebooks(folder: Path, values: Params, schema: dict[str, Parameter], d
             target.write_bytes(stored)
             done(path, "reused from the cache")
     execute_all(jobs, dataset=dataset, on_done=lambda path: done(path, "executed"), meanwhile=meanwhile,
-                static_images=False)
+                static_images=False, pool=workers)
     for job in jobs:
         if job.key:
             cache.store(job.key, job.target.read_bytes())
@@ -221,16 +221,18 @@ def _brief_images(specs: list[tuple[dict, str]], use_cache: bool) -> list[tuple[
 
 
 def build(out_dir: Path, values: Params, schema: dict[str, Parameter], dataset: Dataset, scenario: str | None = None,
-          use_cache: bool = True, progress: Callable[[str], None] = lambda line: None) -> Path:
-    """Run every notebook with `values` (reusing cached executions unless `use_cache` is false) and write the report
-    folder atomically (see `outdir`); `progress` receives one line per notebook."""
+          use_cache: bool = True, progress: Callable[[str], None] = lambda line: None,
+          workers: Workers | None = None) -> Path:
+    """Run every notebook with `values` (reusing cached executions unless `use_cache` is false; in `workers` if
+    given, kept warm by the caller) and write the report folder atomically (see `outdir`); `progress` receives one
+    line per notebook."""
     out_dir = outdir.check(out_dir, protected=(dataset.directory, cache.protected_dir()))
     with outdir.claim(out_dir) as staging:
         (staging / "notebooks").mkdir()
         cache.store_tables(dataset.version, snapshot(dataset))     # unchanged data are then validated once
         importlib.import_module("vl_convert")    # a broken environment stops here, before any worker or kernel starts
         bundle = []         # vl-convert holds the GIL while it builds the bundle: build it here, not in a thread
-        executed, keys, used = _run_notebooks(staging / "notebooks", values, schema, dataset, use_cache, progress,
+        executed, keys, used = _run_notebooks(staging / "notebooks", values, schema, dataset, use_cache, workers, progress,
                                               meanwhile=lambda: bundle.append(vega_script()))
         page, bodies = Page(), []
         for path in executed:    # checked by the cache (`cache.load`) or just written by a kernel: not validated again

@@ -57,33 +57,59 @@ def _notify(on_done: Callable[[Path], None], chain: list[Job]) -> Callable:
 
 def execute_all(jobs: Sequence[Job], dataset: Dataset | None = None, workers: int = 2,
                 on_done: Callable[[Path], None] | None = None, meanwhile: Callable[[], None] | None = None,
-                static_images: bool = True) -> list[Path]:
+                static_images: bool = True, pool: Workers | None = None) -> list[Path]:
     """Run notebooks in parallel processes (two cores: two workers), each chain of `chains(jobs)` in one worker;
     results in job order; `on_done(source)` is called for each job as its chain finishes, and `meanwhile()` in this
-    process while they run. Without `static_images` the kernels' charts carry no PNG (`analysis.views.images`).
-
-    With a `dataset`, the kernels read its folder and, rather than each validating it again, a snapshot of it
-    written once into a private temporary folder (removed with the build). If one job fails or the caller is
-    interrupted, the other workers are stopped rather than awaited."""
+    process while they run. The workers are `pool`'s (kept for further builds), else started for these jobs alone
+    (`Workers`, with `dataset` and `static_images`)."""
     if not jobs:
         if meanwhile:
             meanwhile()
         return []
-    from analysis.pipeline import worker     # papermill and the Jupyter client: imported once, before the workers fork
-    with tempfile.TemporaryDirectory(prefix="analysis-build-") as private:
+    if pool is not None:
+        return pool.run(jobs, on_done, meanwhile)
+    with Workers(dataset, min(workers, len(chains(jobs))), static_images) as once:
+        return once.run(jobs, on_done, meanwhile)
+
+
+class Workers:
+    """Worker processes with their kernels (`analysis.pipeline.worker`), for one build or kept across several (the
+    `watch` command: kernels started and modules imported once).
+
+    With a `dataset`, the kernels read its folder and, rather than each validating it again, a snapshot of it
+    written once into a private temporary folder (removed with the workers); without `static_images` their charts
+    carry no PNG (`analysis.views.images`). If a job fails or the caller is interrupted, the workers are stopped
+    rather than awaited, and the pool is closed (`closed`); `key` is the caller's label of what the kernels loaded."""
+
+    def __init__(self, dataset: Dataset | None = None, count: int = 2, static_images: bool = True,
+                 key: object = None):
+        from analysis.pipeline import worker     # papermill and the Jupyter client: imported before the workers fork
+        self.key = key          # what the kernels loaded (a caller's label: data version and code)
+        self._private = tempfile.TemporaryDirectory(prefix="analysis-build-")
         environment = {}
         if dataset is not None:
-            handed_over = Path(private) / "dataset.arrow"
+            handed_over = Path(self._private.name) / "dataset.arrow"
             handed_over.write_bytes(snapshot(dataset))
             environment = {DATA_DIR_ENV: str(dataset.directory), SNAPSHOT_ENV: str(handed_over)}
         environment[STATIC_IMAGES_ENV] = "on" if static_images else "off"
-        planned = chains(jobs)
-        pool = ProcessPoolExecutor(max_workers=max(1, min(workers, len(planned))), initializer=worker.setup,
-                                   initargs=(environment,))
+        self._pool = ProcessPoolExecutor(max_workers=max(1, count), initializer=worker.setup,
+                                         initargs=(environment,))
+        self.closed = False
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def run(self, jobs: Sequence[Job], on_done: Callable[[Path], None] | None = None,
+            meanwhile: Callable[[], None] | None = None) -> list[Path]:
+        """Run `jobs` (see `execute_all`)."""
+        from analysis.pipeline import worker
         try:
             futures = []
-            for chain in planned:
-                futures.append(pool.submit(worker.execute_chain, chain))
+            for chain in chains(jobs):
+                futures.append(self._pool.submit(worker.execute_chain, chain))
                 if on_done:
                     futures[-1].add_done_callback(_notify(on_done, chain))
             if meanwhile:
@@ -96,10 +122,20 @@ def execute_all(jobs: Sequence[Job], dataset: Dataset | None = None, workers: in
                                      "memory)") from None
             return [job.target for job in jobs]
         except BaseException:
-            processes = list((pool._processes or {}).values())   # no public way to stop running workers in 3.11
-            pool.shutdown(wait=False, cancel_futures=True)
-            for process in processes:
-                process.terminate()
+            self.stop()
             raise
-        finally:
-            pool.shutdown(wait=True)
+
+    def stop(self) -> None:
+        """Stop the workers at once (their kernels follow), without waiting for running jobs."""
+        processes = list((self._pool._processes or {}).values())   # no public way to stop running workers in 3.11
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        self.close()
+
+    def close(self) -> None:
+        """Let the workers end (their kernels are shut down) and remove the snapshot."""
+        if not self.closed:
+            self.closed = True
+            self._pool.shutdown(wait=True)
+            self._private.cleanup()
