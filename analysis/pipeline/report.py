@@ -30,7 +30,7 @@ from analysis.pipeline import cache, charts, citation, front, outdir, workbook
 from analysis.pipeline.page import (STATIC_POLICY, TEMPLATES, chart_html, linkable, page_assets, register_download, slug, strict_json,
                                  vega_script, what_if_html, write_downloads)
 from analysis.models import fleet, freshness
-from analysis.views import likelihood
+from analysis.views import images, likelihood
 from analysis.data import FORECASTS_DIR, Dataset, snapshot
 from analysis.data.vocab import LOW_CONFIDENCE_SOURCE_DOMAINS
 from analysis.pipeline.runner import NOTEBOOK_DIR, Job, Workers, execute_all, notebook_paths
@@ -204,7 +204,13 @@ def _run_notebooks(folder: Path, values: Params, schema: dict[str, Parameter], d
         else:
             target.write_bytes(stored)
             done(path, "reused from the cache")
-    execute_all(jobs, dataset=dataset, on_done=lambda path: done(path, "executed"), meanwhile=meanwhile,
+    brief_changes = any(job.source.stem == front.FRONT["chart"] for job in jobs)
+
+    def meanwhile_and_warm() -> None:     # the brief's images are rendered here, once the kernels are done
+        meanwhile()
+        if brief_changes:
+            images.start_renderer()
+    execute_all(jobs, dataset=dataset, on_done=lambda path: done(path, "executed"), meanwhile=meanwhile_and_warm,
                 static_images=False, pool=workers)
     for job in jobs:
         if job.key:

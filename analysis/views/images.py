@@ -23,6 +23,12 @@ def wanted() -> bool:
     return os.environ.get(STATIC_IMAGES_ENV, "on") != "off"
 
 
+def start_renderer() -> None:
+    """Start vl-convert's rendering engine in this process (about a second, once), e.g. while kernels run."""
+    import vl_convert
+    vl_convert.vegalite_to_svg({"mark": "point"})
+
+
 def render_png(spec: dict) -> bytes:
     """vl-convert's rendering of `spec`, quantized to a palette (no timestamps or other metadata: the same spec gives
     the same bytes)."""
