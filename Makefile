@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: report check test notebooks lab data-manifest params parameter-types benchmark benchmark-build lock clean compare-scenarios
+.PHONY: report check test notebooks lab regenerate data-manifest params parameter-types benchmark benchmark-build lock clean compare-scenarios
 
 $(INSTALLED): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,12 @@ notebooks: $(INSTALLED)
 ## lab: open the notebooks in JupyterLab (--allow-root: containers run as root)
 lab: $(INSTALLED)
 	$(BIN)/jupyter lab --allow-root notebooks
+
+## regenerate: after a deliberate edit of data/ (new rows, vendors, parameters): the data manifest, the typed parameter fields, the notebooks' parameters cells and their outputs
+regenerate: $(INSTALLED)
+	$(BIN)/python -m analysis data-manifest
+	$(BIN)/python -m analysis params --format python --write
+	$(BIN)/python -m analysis notebooks
 
 ## data-manifest: record checksums after a deliberate edit of data/
 data-manifest: $(INSTALLED)
