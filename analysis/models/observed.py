@@ -72,8 +72,13 @@ def _unit_draws(rows: pd.DataFrame, rho: dict[str, float], rng: np.random.Genera
     for v, r in rho.items():
         common = rng.standard_normal((n, 1))
         cols = vendor == v
-        z[:, cols] = np.sqrt(r) * common + np.sqrt(1.0 - r) * z[:, cols]
+        z[:, cols] = _correlated(z[:, cols], common, r)
     return _split_lognormal(rows["median"].to_numpy(), rows["p5"].to_numpy(), rows["p95"].to_numpy(), z)
+
+
+def _correlated(own: np.ndarray, common: np.ndarray, rho: float) -> np.ndarray:
+    """Standard-normal scores with correlation `rho` between columns: the common factor's share and each column's own."""
+    return np.sqrt(rho) * common + np.sqrt(1.0 - rho) * own
 
 
 @per_dataset
@@ -91,10 +96,16 @@ def unit_correlation(ds: Dataset, owner: str = fleet.OWNER) -> dict[str, float]:
             fitted[vendor] = 1.0
             continue
         t = target.iloc[0]
-        sub = rows[(rows["vendor"] == vendor) & (rows["quarter"] <= t["through_quarter"])].reset_index(drop=True)
+        sub = rows[(rows["vendor"] == vendor) & (rows["quarter"] <= t["through_quarter"])]
+        # The scores `_unit_draws(sub, {vendor: rho}, np.random.default_rng(FIT_SEED), FIT_DRAWS)` draws: the same
+        # for every rho, so drawn once.
+        rng = np.random.default_rng(FIT_SEED)
+        own = rng.standard_normal((FIT_DRAWS, len(sub)))
+        common = rng.standard_normal((FIT_DRAWS, 1))
+        median, p5_units, p95_units = (sub[c].to_numpy() for c in ("median", "p5", "p95"))
         errors = []
         for rho in RHO_GRID:
-            total = _unit_draws(sub, {vendor: rho}, np.random.default_rng(FIT_SEED), FIT_DRAWS).sum(axis=1)
+            total = _split_lognormal(median, p5_units, p95_units, _correlated(own, common, rho)).sum(axis=1)
             p5, p95 = np.percentile(total, [5, 95])
             errors.append(np.log(p5 / t["p5"]) ** 2 + np.log(p95 / t["p95"]) ** 2)
         fitted[vendor] = float(RHO_GRID[int(np.argmin(errors))])
