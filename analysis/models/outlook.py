@@ -210,7 +210,7 @@ def input_distributions(ds: Dataset, p: Params, schema: dict[str, Parameter], mo
     median and sourced low/high = p5/p95 (analysis.models.uncertainty)."""
     last_spend = np.nansum(np.stack([s[1:, -1] for s in model.observed.spend.values()]), axis=0)
     specs: dict[str, erosion.ObservedIndex | uncertainty.SplitDistribution | uncertainty.Uniform] = {
-        erosion.OBSERVED_INPUT: erosion.ObservedIndex(tuple(int(i) + 1 for i in np.argsort(last_spend, kind="stable")))}
+        erosion.OBSERVED_INPUT: erosion.ObservedIndex(tuple((np.argsort(last_spend, kind="stable") + 1).tolist()))}
     spreads = path_spreads(ds, p)
     specs.update({f"capex_growth_{int(r.year)}": _at_least(r.growth, r.low, r.high, spreads["capex_growth"].predictive_sd())
                   for r in cast(Rows, capex_outlook(ds, p, model.observed.years[-1]).itertuples())})
@@ -230,10 +230,32 @@ def input_distributions(ds: Dataset, p: Params, schema: dict[str, Parameter], mo
     return specs
 
 
+#: The parameters `path_spreads` reads besides each vendor's unit cost (`<vendor>_unit_cost_usd`): the last observed
+#: year, the seed of the observed years' draws and the two that bound the chips' share of capex.
+SPREAD_PARAMETERS = ("observed_through", "random_seed", "h100_server_price_usd", "network_share_of_cluster_capex")
+
+
+def spread_values(ds: Dataset, p: Params) -> dict:
+    """The values of the parameters `path_spreads` reads (SPREAD_PARAMETERS and the unit costs): its memo's key."""
+    schema = parameter_schema(ds)
+    unit_costs = tuple(f"{v.id}_{UNIT_COST}" for v in vendors(ds) if f"{v.id}_{UNIT_COST}" in schema)
+    return {name: p[name] for name in SPREAD_PARAMETERS + unit_costs}
+
+
 def path_spreads(ds: Dataset, p: Params) -> dict[str, volatility.Spread]:
     """The yearly spreads of the forecast's paths (analysis.models.volatility), each measured on the years up to the
     forecast's last observed year only: capex growth (Amazon's filings), the chips' share of capex and the step of a
-    cost ratio (the central estimate of the observed purchases)."""
+    cost ratio (the central estimate of the observed purchases). Computed once per dataset and `spread_values` (a
+    what-if of capex growth, a scenario and a forecast that differ elsewhere share them; tests/test_outlook.py checks
+    that no other parameter moves them)."""
+    return _path_spreads(ds, spread_values(ds, p))
+
+
+@per_dataset
+def _path_spreads(ds: Dataset, values: dict) -> dict[str, volatility.Spread]:
+    """`path_spreads` at `values` (a whole parameter set, or `spread_values` with every other parameter at its
+    default)."""
+    p = as_params(values, ds)
     through = observed_years(ds, p)[-1]
     cal = calibration(ds, p).set_index("year")
     incumbent = vendors(ds)[0].id
