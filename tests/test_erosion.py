@@ -229,14 +229,6 @@ def test_sobol_ranks_dominant_input_first_with_known_indices():
     assert abs(first.loc["c", "ST"]) < 1e-9
 
 
-@pytest.mark.parametrize("count, n_base, seed", [(38, 1024, 20260422), (3, 64, 1), (1, 8, 0)])
-def test_the_saltelli_inputs_are_salibs_sample_exactly(count, n_base, seed):
-    from SALib.sample import sobol as salib_sample
-    problem = {"num_vars": count, "names": [f"x{i}" for i in range(count)], "bounds": [[0.0, 1.0]] * count}
-    expected = salib_sample.sample(problem, n_base, calc_second_order=False, seed=seed)
-    assert np.array_equal(e.saltelli_inputs(count, n_base, seed), expected)
-
-
 def test_tornado_swings_on_a_linear_model():
     specs = {"a": stats.norm(0, 1), "b": stats.norm(0, 3), "c": UNIFORM}
     table = e.tornado(lambda p: 2 * p["a"] - p["b"] + 0.5 * p["c"], specs)

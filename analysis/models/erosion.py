@@ -43,6 +43,8 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from analysis.models import sobol
+
 LN81 = np.log(81.0)
 MID_YEAR = 0.5
 NEAR_TERM = (2024, 2026)
@@ -409,30 +411,12 @@ def tornado(model_fn: ModelFn, specs: Mapping, low: float = 0.10, high: float = 
     return table.sort_values("swing", ascending=False, kind="stable", ignore_index=True)
 
 
-def saltelli_inputs(count: int, n_base: int, seed: int) -> np.ndarray:
-    """The unit-cube inputs of a Sobol analysis of `count` inputs, first and total order only: SALib's
-    `sobol.sample` with bounds [0, 1] built array-wise. From `n_base` scrambled Sobol' points of 2 x `count`
-    dimensions (A their first half, B the second), per point its A row, then A with input k from B for each k, then
-    B: n_base x (count + 2) rows (tests/test_erosion.py compares them with SALib's)."""
-    from scipy.stats import qmc     # here, not at the top: scipy.stats takes about a second to import
-    base = qmc.Sobol(d=2 * count, scramble=True, seed=seed).random(n_base)
-    a, b = base[:, :count], base[:, count:]
-    rows = np.repeat(a[:, None, :], count + 2, axis=1)       # (points, count + 2 rows each, inputs)
-    inputs = np.arange(count)
-    rows[:, inputs + 1, inputs] = b
-    rows[:, count + 1] = b
-    return rows.reshape(-1, count)
-
-
 def sobol_indices(model_fn: ModelFn, specs: Mapping, n_base: int, seed: int) -> pd.DataFrame:
     """First-order and total Sobol indices with 95% CI half-widths, highest ST first (`n_base` a power of 2;
-    cost n_base x (inputs + 2) model runs)."""
-    # Here, not at the top: SALib imports scipy.stats (about a second), which only the notebook that ranks inputs needs.
-    from SALib.analyze import sobol as sobol_analyze
+    cost n_base x (inputs + 2) model runs; analysis.models.sobol, SALib's numbers)."""
     names = list(specs)
-    problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
-    u = np.clip(saltelli_inputs(len(names), n_base, seed), 1e-12, 1 - 1e-12)
+    u = np.clip(sobol.saltelli_inputs(len(names), n_base, seed), 1e-12, 1 - 1e-12)
     y = np.asarray(model_fn({n: specs[n].ppf(u[:, j]) for j, n in enumerate(names)}), dtype=float)
-    res = sobol_analyze.analyze(problem, y, calc_second_order=False, seed=seed)
+    res = sobol.indices(y, len(names), seed)
     table = pd.DataFrame({"input": names, **{key: res[key] for key in ("S1", "S1_conf", "ST", "ST_conf")}})
     return table.sort_values("ST", ascending=False, ignore_index=True)
