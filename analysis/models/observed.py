@@ -62,7 +62,9 @@ def _split_lognormal(median, p5, p95, z) -> np.ndarray:
     """Quantiles of split lognormals (p5 / median / p95 given, broadcast) at standard-normal scores z."""
     mid = np.log(median)
     sigma = np.where(z < 0, (mid - np.log(p5)) / Z95, (np.log(p95) - mid) / Z95)
-    return np.exp(mid + z * sigma)
+    sigma *= z              # mid + z x sigma in place: no more arrays of the draws' size than needed
+    sigma += mid
+    return np.exp(sigma, out=sigma)
 
 
 def _unit_draws(rows: pd.DataFrame, rho: dict[str, float], rng: np.random.Generator, n: int) -> np.ndarray:
@@ -78,7 +80,9 @@ def _unit_draws(rows: pd.DataFrame, rho: dict[str, float], rng: np.random.Genera
 
 def _correlated(own: np.ndarray, common: np.ndarray, rho: float) -> np.ndarray:
     """Standard-normal scores with correlation `rho` between columns: the common factor's share and each column's own."""
-    return np.sqrt(rho) * common + np.sqrt(1.0 - rho) * own
+    scores = np.sqrt(1.0 - rho) * own
+    scores += np.sqrt(rho) * common
+    return scores
 
 
 @per_dataset
