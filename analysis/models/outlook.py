@@ -349,7 +349,7 @@ def forecast_values(ds: Dataset, p: Params | dict) -> dict:
 
 
 def run(ds: Dataset, p: Params, schema: dict[str, Parameter], sensitivity: bool = True) -> dict:
-    """Central estimate (the model at the inputs' medians), Monte Carlo percentiles and outcomes, threshold
+    """Central estimate (the model at the inputs' medians), Monte Carlo percentiles (BAND_METRICS) and outcomes, threshold
     probabilities per year and 'stays above' years, and (if `sensitivity`) tornado and Sobol ranking of Nvidia's
     2026-2030 revenue from AWS. The forecast itself runs once per dataset and forecast values in a process (every
     section that shows it reads that run)."""
@@ -364,6 +364,8 @@ def run(ds: Dataset, p: Params, schema: dict[str, Parameter], sensitivity: bool 
 #: Per-year paths kept as draws in a run's result (for scoring a forecast against outcomes).
 SCORED_METRICS = ("capex", "accelerator_spend", "nvidia_revenue", "compute_share_trainium", "asic_spend_share",
                   "asic_compute_share")
+#: Per-year paths whose percentiles a run's result keeps: what `by_year`, `spend_check` and the fan charts show.
+BAND_METRICS = ("accelerator_spend", "nvidia_revenue", "asic_spend_share", "asic_compute_share")
 
 
 @per_dataset
@@ -379,7 +381,7 @@ def _forecast(ds: Dataset, p: Params, schema: dict[str, Parameter]) -> dict:
     summary = {k: None if np.isnan(v[0]) else float(v[0]) for k, v in erosion.outcomes(central_paths, model.years).items()}
     paths = erosion.evaluate(model, erosion.sample_inputs(specs, p.mc_draws, p.random_seed))
     return {"model": model, "specs": specs, "central": central, "summary": summary,
-            "percentiles": erosion.percentile_table(paths, model.years),
+            "percentiles": erosion.percentile_table({m: paths[m] for m in BAND_METRICS}, model.years),
             "outcomes": erosion.outcome_table(erosion.outcomes(paths, model.years)),
             "thresholds": erosion.threshold_table(paths, model.years),
             "stays_above": erosion.stays_above_table(paths, model.years),
