@@ -20,7 +20,8 @@ import pandas as pd
 from analysis.models import erosion, fleet, observed, uncertainty, volatility
 from analysis.models.capex import amazon_quarterly, wide
 from analysis.data import Dataset
-from analysis.data.memo import forget, per_dataset
+from analysis.data import memo
+from analysis.data.memo import per_dataset, per_run
 from analysis.data.grids import what_if_values
 from analysis.data.params import Parameter, Params, as_params, resolve
 from analysis.data.params import schema as parameter_schema
@@ -368,7 +369,7 @@ SCORED_METRICS = ("capex", "accelerator_spend", "nvidia_revenue", "compute_share
 BAND_METRICS = ("accelerator_spend", "nvidia_revenue", "asic_spend_share", "asic_compute_share")
 
 
-@per_dataset
+@per_run
 def _forecast(ds: Dataset, p: Params, schema: dict[str, Parameter]) -> dict:
     """`run` without the sensitivity analysis, once per forecast parameter set (a scenario table and a hindcast
     repeat runs)."""
@@ -389,9 +390,9 @@ def _forecast(ds: Dataset, p: Params, schema: dict[str, Parameter]) -> dict:
 
 
 def forget_runs(ds: Dataset) -> None:
-    """Drop the forecast runs remembered for `ds` (each holds its draws): for a process that runs many parameter sets
-    on one dataset (a sweep worker)."""
-    forget(ds, _forecast)
+    """Drop the forecast runs and every other result of one parameter set remembered for `ds` (each may hold draws:
+    analysis.data.memo.per_run): for a process that runs many parameter sets on one dataset (a sweep worker)."""
+    memo.forget_runs(ds)
 
 
 def observed_run(ds: Dataset, p: Params, schema: dict[str, Parameter]) -> dict:

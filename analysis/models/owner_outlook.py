@@ -21,7 +21,7 @@ import pandas as pd
 from scipy import special
 
 from analysis.data import Dataset
-from analysis.data.memo import per_dataset
+from analysis.data.memo import per_run
 from analysis.data.params import Params
 from analysis.models import erosion, fleet, hindcast, owners, volatility
 from analysis.models.owners import DRAW_STREAM, OwnerDraws, total
@@ -124,7 +124,7 @@ def hindcast_cases(ds: Dataset, p: Params, d: OwnerDraws) -> tuple[pd.DataFrame,
     return pd.DataFrame(rows), skipped
 
 
-@per_dataset
+@per_run
 def owner_hindcast(ds: Dataset, p: Params) -> tuple[pd.DataFrame, list[tuple[str, int]]]:
     """`hindcast_cases` of every owner's draws at `p` (analysis.models.owners.draws), once per dataset and parameter
     set: sections 3 and 5 both show it."""

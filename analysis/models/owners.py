@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.data import Dataset
-from analysis.data.memo import per_dataset
+from analysis.data.memo import per_run
 from analysis.data.params import Params
 from analysis.data.params import schema as parameter_schema
 from analysis.models import fleet, observed, outlook, uncertainty
@@ -85,7 +85,7 @@ def draws(ds: Dataset, p: Params) -> OwnerDraws:
                   tuple(cast(float, p[name]) for name in COST_RATIOS.values()))
 
 
-@per_dataset
+@per_run
 def _draws(ds: Dataset, n: int, seed: int, trainium_unit_cost_usd: float, cost_ratios: tuple[float, ...]) -> OwnerDraws:
     """`draws` of the parameters it reads: draws, seed, the Trainium unit cost and the COST_RATIOS values, in order."""
     prices = fleet.unit_prices(ds, trainium_unit_cost_usd)
