@@ -72,3 +72,17 @@ def test_a_stand_in_for_a_dataset_is_computed_every_time(ds):
     describe(tables, 1.0)
     describe(tables, 1.0)
     assert calls == [1.0, 1.0]
+
+
+def test_forget_runs_drops_each_parameter_sets_results_and_keeps_the_data_only_ones(ds):
+    from analysis.data import params
+    from analysis.models import owner_outlook, owners
+    p = params.resolve({"mc_draws": 1000}, ds)
+    outlook.run(ds, p, params.schema(ds), sensitivity=False)
+    owner_outlook.owner_hindcast(ds, p)
+    remembered = {key[0] for key in memo._memo_of(ds)}
+    run_results = {outlook._forecast.__wrapped__, owners._draws.__wrapped__, owner_outlook.owner_hindcast.__wrapped__}
+    assert run_results <= remembered and outlook.annual_capex.__wrapped__ in remembered
+    outlook.forget_runs(ds)
+    left = {key[0] for key in memo._memo_of(ds)}
+    assert not run_results & left and outlook.annual_capex.__wrapped__ in left

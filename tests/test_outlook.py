@@ -59,8 +59,8 @@ def test_observed_years_carry_the_datas_own_band_and_the_central_row_is_epochs_m
         assert central.loc[year, "capex"] == outlook.annual_capex(ds)[year] / 1e3
         row = pct.loc[("nvidia_revenue", year)]
         assert row["p5"] < central.loc[year, "nvidia_revenue"] < row["p95"]          # a band, never re-estimated
-        capex = pct.loc[("capex", year)]
-        assert capex["p5"] == capex["p95"] == central.loc[year, "capex"]            # filings: exact
+        capex = result["draws"]["capex"][:, list(model.years).index(year)]
+        assert (capex == central.loc[year, "capex"]).all()                          # filings: exact in every draw
     for year in (2024, 2025):
         row = pct.loc[("asic_spend_share", year)]
         assert row["p5"] < central.loc[year, "asic_spend_share"] < row["p95"]
@@ -287,3 +287,27 @@ def test_cli_refuses_an_unknown_scenario(tmp_path):
     result = run_cli("run", "--scenario", "no-such", "--out", str(tmp_path / "r"))
     assert result.returncode == 2 and "unknown scenario 'no-such'" in result.stderr
     assert "Traceback" not in result.stderr and not (tmp_path / "r").exists()
+
+
+def test_the_paths_spreads_read_no_parameter_but_their_own(ds, schema):
+    # path_spreads is remembered by spread_values: moving any other parameter must leave the spreads as they are.
+    defaults = params.resolve({}, ds)
+    listed = set(outlook.spread_values(ds, defaults))
+    assert {"observed_through", "random_seed", "trainium_unit_cost_usd"} <= listed
+    base = repr(outlook.path_spreads(ds, defaults))
+    moved = []
+    for name, param in schema.items():
+        if name in listed or not (param.choices or param.type in ("int", "float")):
+            continue
+        if param.choices:
+            value = next(c for c in param.choices if c != param.default)
+        else:
+            low, high = (param.low, param.high) if param.low is not None else (param.minimum, param.maximum)
+            value = high if high != param.default else low
+            value = int(value) if param.type == "int" else float(value)
+        p = params.resolve({name: value}, ds)
+        assert repr(outlook._path_spreads.__wrapped__(ds, p)) == base, f"{name} moves the spreads: list it"
+        moved.append(name)
+    assert {"capex_growth_scale", "trainium_ceiling", "mc_draws"} <= set(moved)
+    through = params.resolve({"observed_through": 2024}, ds)
+    assert repr(outlook.path_spreads(ds, through)) == repr(outlook._path_spreads.__wrapped__(ds, through)) != base

@@ -4,7 +4,8 @@ A result is remembered per Dataset object, by identity: a Dataset is frozen and 
 one object always holds the same data, and two datasets (even with equal versions) never share a result. It is
 forgotten with the dataset. Other arguments are part of the key with their types (1, 1.0 and True differ, as do
 0.0 and -0.0), mappings such as a parameter set or schema with every item. Every call returns its own deep copy, so a
-caller may change what it gets.
+caller may change what it gets. A result of one parameter set (a forecast run and its draws: `per_run`) is dropped by
+`forget_runs`, which a process that computes many sets calls after each.
 """
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from analysis.data import Dataset
 
 #: id(dataset) -> (weak reference to it, its memo {(function, argument key): result}).
 _MEMOS: dict[int, tuple[weakref.ref, dict]] = {}
+#: The functions `per_run` remembers, which `forget_runs` forgets.
+_PER_RUN: list[Callable] = []
 
 
 def _memo_of(ds: Dataset) -> dict:
@@ -74,3 +77,17 @@ def forget(ds: Dataset, fn: Callable) -> None:
     memo = _memo_of(ds)
     for key in [k for k in memo if k[0] is raw]:
         del memo[key]
+
+
+def per_run(fn: Callable) -> Callable:
+    """`per_dataset` for a result of one parameter set (a forecast run, draws), which can be large: `forget_runs`
+    drops it."""
+    _PER_RUN.append(fn)
+    return per_dataset(fn)
+
+
+def forget_runs(ds: Dataset) -> None:
+    """Drop every `per_run` result remembered for `ds`: a process that computes many parameter sets on one dataset (a
+    sweep worker) keeps the data-only results and no set's draws."""
+    for fn in _PER_RUN:
+        forget(ds, fn)

@@ -43,6 +43,8 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from analysis.models import sobol
+
 LN81 = np.log(81.0)
 MID_YEAR = 0.5
 NEAR_TERM = (2024, 2026)
@@ -99,6 +101,9 @@ class ObservedIndex:
 
     def median(self) -> float:
         return 0.0
+
+    def __deepcopy__(self, memo: dict) -> ObservedIndex:
+        return self         # immutable (a tuple of ints): a remembered forecast's copy need not copy its draws' order
 
 
 @dataclass(frozen=True)
@@ -408,13 +413,10 @@ def tornado(model_fn: ModelFn, specs: Mapping, low: float = 0.10, high: float = 
 
 def sobol_indices(model_fn: ModelFn, specs: Mapping, n_base: int, seed: int) -> pd.DataFrame:
     """First-order and total Sobol indices with 95% CI half-widths, highest ST first (`n_base` a power of 2;
-    cost n_base x (inputs + 2) model runs)."""
-    from SALib.analyze import sobol as sobol_analyze     # here, not at the top: SALib imports scipy.stats (1-2 s),
-    from SALib.sample import sobol as sobol_sample       # which only the notebook that ranks inputs needs
+    cost n_base x (inputs + 2) model runs; analysis.models.sobol, SALib's numbers)."""
     names = list(specs)
-    problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
-    u = np.clip(sobol_sample.sample(problem, n_base, calc_second_order=False, seed=seed), 1e-12, 1 - 1e-12)
+    u = np.clip(sobol.saltelli_inputs(len(names), n_base, seed), 1e-12, 1 - 1e-12)
     y = np.asarray(model_fn({n: specs[n].ppf(u[:, j]) for j, n in enumerate(names)}), dtype=float)
-    res = sobol_analyze.analyze(problem, y, calc_second_order=False, seed=seed)
+    res = sobol.indices(y, len(names), seed)
     table = pd.DataFrame({"input": names, **{key: res[key] for key in ("S1", "S1_conf", "ST", "ST_conf")}})
     return table.sort_values("ST", ascending=False, ignore_index=True)

@@ -214,22 +214,31 @@ BASELINE_SCORES = {"persistence": ("crps", "wis", "brier"), "trend": ("crps", "w
                    "outside_view": ("crps", "wis", "brier")}
 
 
-def _baselines(binary: bool, target: str, year: int, last_observed: int, start: pd.DataFrame, found: dict,
+def _baselines(binary: bool, target: str, year: int, last_observed: int, persist: float | None, found: dict,
                outside: dict) -> dict[str, float | None]:
-    """Each baseline's forecast of `target` in `year` (a point value, or a probability for a binary target)."""
+    """Each baseline's forecast of `target` in `year` (a point value, or a probability for a binary target), given the
+    release's own horizon-0 value `persist` (`_persistence`)."""
     of, threshold = BINARY.get(target, (target, None))
     view = outside.get((of, year))
     if binary:
-        return {"persistence": float(start["value"].iloc[0]) if len(start) else None,
-                "climatology": climatology(found, target, last_observed),
+        return {"persistence": persist, "climatology": climatology(found, target, last_observed),
                 "outside_view": None if view is None else float(view["value"] > threshold)}
-    median = start[(start["output_type"] == "quantile") & (start["output_type_id"] == "0.50")]["value"]
-    persist = float(median.iloc[0]) if len(median) else None
     growth = trend(found, target, last_observed)
     carried = None if persist is None or growth is None else persist * growth ** (year - last_observed)
     if carried is not None and UNIT_BOUNDS.get(target):
         carried = min(carried, UNIT_BOUNDS[target])
     return {"persistence": persist, "trend": carried, "outside_view": None if view is None else view["value"]}
+
+
+def _persistence(rows: list[dict]) -> dict[tuple[str, str], float]:
+    """(release, target) -> the release's own value at horizon 0 (the persistence forecast): a binary target's first
+    probability, a quantity's median."""
+    found: dict[tuple[str, str], float] = {}
+    for row in rows:
+        if row["horizon"] == 0 and (row["target"] in BINARY
+                                    or (row["output_type"] == "quantile" and row["output_type_id"] == "0.50")):
+            found.setdefault((row["release"], row["target"]), float(row["value"]))
+    return found
 
 
 #: Upper bounds of a target's value (a share is at most 1): the trend baseline is capped there.
@@ -242,19 +251,23 @@ def track_record(releases: pd.DataFrame, found: dict, outside: dict, excluded: d
     same scores of each baseline (BASELINES). `excluded` maps (release, target) to why it is not scored (e.g. its
     inputs post-date the release): such rows show the outcome but no score."""
     excluded = excluded or {}
+    table = cast(list[dict[str, Any]], releases.to_dict("records"))
+    persistence = _persistence(table)
+    groups: dict[tuple[str, str, int], list[dict[str, Any]]] = {}
+    for release_row in table:
+        groups.setdefault((release_row["release"], release_row["target"], release_row["year"]), []).append(release_row)
     rows = []
-    groups = cast(Iterable[tuple[tuple[str, str, int], pd.DataFrame]],
-                  releases.groupby(["release", "target", "year"], sort=True))
-    for (rel, target, year), group in groups:
-        first = group.iloc[0]
+    for rel, target, year in sorted(groups):
+        group = groups[(rel, target, year)]
+        first = group[0]
         horizon = int(first["horizon"])
         if horizon < 1:
             continue
         binary = target in BINARY
         of, threshold = BINARY.get(target, (target, None))
         outcome = found.get((of, int(year)))
-        start = releases[(releases["release"] == rel) & (releases["target"] == target) & (releases["horizon"] == 0)]
-        base = _baselines(binary, target, int(year), int(year) - horizon, start, found, outside)
+        base = _baselines(binary, target, int(year), int(year) - horizon, persistence.get((rel, target)), found,
+                          outside)
         view = outside.get((of, int(year)))
         why = excluded.get((rel, target))
         row = {"release": rel, "forecast_date": first["forecast_date"],
@@ -265,7 +278,7 @@ def track_record(releases: pd.DataFrame, found: dict, outside: dict, excluded: d
                "scored": outcome is not None and why is None, "excluded": why,
                "outside_view_id": None if view is None else view["check_id"], **base}
         if binary:
-            prob = float(group["value"].iloc[0])
+            prob = float(first["value"])
             row.update(forecast=prob, outcome=None if outcome is None else float(outcome > threshold))
             if row["scored"] and outcome is not None:
                 happened = outcome > threshold
@@ -273,8 +286,9 @@ def track_record(releases: pd.DataFrame, found: dict, outside: dict, excluded: d
                 row.update({f"{name}_brier": scoring.brier(value, happened) for name, value in base.items()
                             if value is not None})
         else:
-            quantiles = group[group["output_type"] == "quantile"].sort_values("output_type_id")
-            levels, values = quantiles["output_type_id"].astype(float).to_numpy(), quantiles["value"].to_numpy()
+            quantiles = sorted((r["output_type_id"], r["value"]) for r in group if r["output_type"] == "quantile")
+            levels = np.array([float(level) for level, _ in quantiles])
+            values = np.array([value for _, value in quantiles], dtype=float)
             q = dict(zip(np.round(levels, 2), values))
             row.update(forecast=q[0.5], p5=q[0.05], p95=q[0.95], outcome=outcome)
             if row["scored"] and outcome is not None:

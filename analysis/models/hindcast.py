@@ -179,8 +179,9 @@ def owner_results(cov: pd.DataFrame) -> list[dict]:
 
 
 def _stats(g: pd.DataFrame) -> dict:
-    independent = g.loc[g["case_set"] == "model", ["origin", "year"]].drop_duplicates().shape[0] + int(
-        (g["case_set"] != "model").sum())
+    model = (g["case_set"] == "model").to_numpy()
+    independent = (len(set(zip(g["origin"].to_numpy()[model].tolist(), g["year"].to_numpy()[model].tolist())))
+                   + int((~model).sum()))
     return {"outcomes": len(g), "independent": independent, "inside_50": float(g["inside_50"].mean()),
             "inside_90": float(g["inside_90"].mean()), "misses_above": int((g["miss"] == "above").sum()),
             "misses_below": int((g["miss"] == "below").sum())}

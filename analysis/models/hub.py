@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.data import Dataset, params
+from analysis.data.memo import per_dataset
 from analysis.data.releases import METADATA_DIR, METADATA_KEYS, read_metadata, read_text
 from analysis.data.vocab import NUMBER
 from analysis.models import fleet, forecasts, hindsight, owner_outlook, owners
@@ -345,34 +346,35 @@ def read_output(folder: Path, name: str, tasks: dict) -> pd.DataFrame:
                      "output_type_id": ident, "value": value, "row": number})
     if not rows:
         raise ReleaseError(f"{name}: no forecast rows")
-    frame = pd.DataFrame(rows)
-    _check_tasks(frame, name)
-    return frame.assign(forecast_date=reference_date)
+    _check_tasks(rows, name)
+    return pd.DataFrame(rows).assign(forecast_date=reference_date)
 
 
-def _check_tasks(frame: pd.DataFrame, name: str) -> None:
-    """Per target and horizon: one year; every quantile level, non-decreasing; a pmf over both ids summing to 1."""
-    for (target, horizon), group in frame.groupby(["target", "horizon"], sort=False):
-        last = int(group["row"].max())
-        if group["year"].nunique() != 1:
+def _check_tasks(rows: list[dict], name: str) -> None:
+    """Per target and horizon of a file's `rows` (as `read_output` reads them): one year; every quantile level,
+    non-decreasing; a pmf over both ids summing to 1."""
+    tasks: dict[tuple[str, int], list[dict]] = {}
+    for row in rows:
+        tasks.setdefault((row["target"], row["horizon"]), []).append(row)
+    for (target, horizon), group in tasks.items():
+        last = max(row["row"] for row in group)
+        if len({row["year"] for row in group}) != 1:
             raise ReleaseError(f"{name}, row {last}, column year: {target} at horizon {horizon} names two years")
-        quantiles = group[group["output_type"] == "quantile"].set_index("output_type_id")
-        if len(quantiles) or target not in BINARY:
-            missing = [q for q in LEVELS if q not in quantiles.index]
+        quantiles = {row["output_type_id"]: row for row in group if row["output_type"] == "quantile"}
+        if quantiles or target not in BINARY:
+            missing = [q for q in LEVELS if q not in quantiles]
             if missing:
                 raise ReleaseError(f"{name}, row {last}, column output_type_id: {target} at horizon {horizon} has no "
                                    f"quantile {missing[0]}")
-            values = quantiles.loc[list(LEVELS), "value"].to_numpy()
-            drops = np.flatnonzero(np.diff(values) < 0)
-            if drops.size:
-                bad = quantiles.loc[LEVELS[drops[0] + 1]]
-                raise ReleaseError(f"{name}, row {int(bad['row'])}, column value: quantile {LEVELS[drops[0] + 1]} of "
-                                   f"{target} at horizon {horizon} is below quantile {LEVELS[drops[0]]} (quantiles "
-                                   "must not decrease)")
-        pmf = group[group["output_type"] == "pmf"]
-        if target in BINARY and (len(pmf) != 2 or abs(pmf["value"].sum() - 1.0) > 1e-6):
+            for lower, level in zip(LEVELS, LEVELS[1:]):
+                if quantiles[level]["value"] < quantiles[lower]["value"]:
+                    raise ReleaseError(f"{name}, row {quantiles[level]['row']}, column value: quantile {level} of "
+                                       f"{target} at horizon {horizon} is below quantile {lower} (quantiles "
+                                       "must not decrease)")
+        pmf = [row["value"] for row in group if row["output_type"] == "pmf"]
+        if target in BINARY and (len(pmf) != 2 or abs(sum(pmf) - 1.0) > 1e-6):
             raise ReleaseError(f"{name}, row {last}, column value: the pmf of {target} at horizon {horizon} must give "
-                               f"false and true, summing to 1 (sums to {pmf['value'].sum():.6g})")
+                               f"false and true, summing to 1 (sums to {sum(pmf):.6g})")
 
 
 def read(folder: Path) -> pd.DataFrame:
@@ -448,10 +450,16 @@ def score(ds: Dataset, schema: dict, folder: Path) -> pd.DataFrame:
 def owner_outcomes(ds: Dataset, owner: str) -> dict[tuple[str, int], float]:
     """(target, year) -> what happened for another owner's release: its non-Nvidia share of spend in each observed
     year (the data's central estimate at the default parameters, analysis.models.owners)."""
-    p = params.resolve({}, ds)
-    shares = owners.shares(ds, p, owners.draws(ds, p))
+    shares = _default_shares(ds)
     mine = shares[(shares["owner"] == owner)].dropna(subset=["spend_share"])
     return {("asic_share_of_spend", int(year)): float(share) for year, share in zip(mine["year"], mine["spend_share"])}
+
+
+@per_dataset
+def _default_shares(ds: Dataset) -> pd.DataFrame:
+    """Every owner's shares at the default parameters (analysis.models.owners.shares)."""
+    p = params.resolve({}, ds)
+    return owners.shares(ds, p, owners.draws(ds, p))
 
 
 def convert_originals(folder: Path) -> list[str]:

@@ -20,7 +20,8 @@ import pandas as pd
 from analysis.models import erosion, fleet, observed, uncertainty, volatility
 from analysis.models.capex import amazon_quarterly, wide
 from analysis.data import Dataset
-from analysis.data.memo import forget, per_dataset
+from analysis.data import memo
+from analysis.data.memo import per_dataset, per_run
 from analysis.data.grids import what_if_values
 from analysis.data.params import Parameter, Params, as_params, resolve
 from analysis.data.params import schema as parameter_schema
@@ -210,7 +211,7 @@ def input_distributions(ds: Dataset, p: Params, schema: dict[str, Parameter], mo
     median and sourced low/high = p5/p95 (analysis.models.uncertainty)."""
     last_spend = np.nansum(np.stack([s[1:, -1] for s in model.observed.spend.values()]), axis=0)
     specs: dict[str, erosion.ObservedIndex | uncertainty.SplitDistribution | uncertainty.Uniform] = {
-        erosion.OBSERVED_INPUT: erosion.ObservedIndex(tuple(int(i) + 1 for i in np.argsort(last_spend, kind="stable")))}
+        erosion.OBSERVED_INPUT: erosion.ObservedIndex(tuple((np.argsort(last_spend, kind="stable") + 1).tolist()))}
     spreads = path_spreads(ds, p)
     specs.update({f"capex_growth_{int(r.year)}": _at_least(r.growth, r.low, r.high, spreads["capex_growth"].predictive_sd())
                   for r in cast(Rows, capex_outlook(ds, p, model.observed.years[-1]).itertuples())})
@@ -230,10 +231,32 @@ def input_distributions(ds: Dataset, p: Params, schema: dict[str, Parameter], mo
     return specs
 
 
+#: The parameters `path_spreads` reads besides each vendor's unit cost (`<vendor>_unit_cost_usd`): the last observed
+#: year, the seed of the observed years' draws and the two that bound the chips' share of capex.
+SPREAD_PARAMETERS = ("observed_through", "random_seed", "h100_server_price_usd", "network_share_of_cluster_capex")
+
+
+def spread_values(ds: Dataset, p: Params) -> dict:
+    """The values of the parameters `path_spreads` reads (SPREAD_PARAMETERS and the unit costs): its memo's key."""
+    schema = parameter_schema(ds)
+    unit_costs = tuple(f"{v.id}_{UNIT_COST}" for v in vendors(ds) if f"{v.id}_{UNIT_COST}" in schema)
+    return {name: p[name] for name in SPREAD_PARAMETERS + unit_costs}
+
+
 def path_spreads(ds: Dataset, p: Params) -> dict[str, volatility.Spread]:
     """The yearly spreads of the forecast's paths (analysis.models.volatility), each measured on the years up to the
     forecast's last observed year only: capex growth (Amazon's filings), the chips' share of capex and the step of a
-    cost ratio (the central estimate of the observed purchases)."""
+    cost ratio (the central estimate of the observed purchases). Computed once per dataset and `spread_values` (a
+    what-if of capex growth, a scenario and a forecast that differ elsewhere share them; tests/test_outlook.py checks
+    that no other parameter moves them)."""
+    return _path_spreads(ds, spread_values(ds, p))
+
+
+@per_dataset
+def _path_spreads(ds: Dataset, values: dict) -> dict[str, volatility.Spread]:
+    """`path_spreads` at `values` (a whole parameter set, or `spread_values` with every other parameter at its
+    default)."""
+    p = as_params(values, ds)
     through = observed_years(ds, p)[-1]
     cal = calibration(ds, p).set_index("year")
     incumbent = vendors(ds)[0].id
@@ -327,7 +350,7 @@ def forecast_values(ds: Dataset, p: Params | dict) -> dict:
 
 
 def run(ds: Dataset, p: Params, schema: dict[str, Parameter], sensitivity: bool = True) -> dict:
-    """Central estimate (the model at the inputs' medians), Monte Carlo percentiles and outcomes, threshold
+    """Central estimate (the model at the inputs' medians), Monte Carlo percentiles (BAND_METRICS) and outcomes, threshold
     probabilities per year and 'stays above' years, and (if `sensitivity`) tornado and Sobol ranking of Nvidia's
     2026-2030 revenue from AWS. The forecast itself runs once per dataset and forecast values in a process (every
     section that shows it reads that run)."""
@@ -342,9 +365,11 @@ def run(ds: Dataset, p: Params, schema: dict[str, Parameter], sensitivity: bool 
 #: Per-year paths kept as draws in a run's result (for scoring a forecast against outcomes).
 SCORED_METRICS = ("capex", "accelerator_spend", "nvidia_revenue", "compute_share_trainium", "asic_spend_share",
                   "asic_compute_share")
+#: Per-year paths whose percentiles a run's result keeps: what `by_year`, `spend_check` and the fan charts show.
+BAND_METRICS = ("accelerator_spend", "nvidia_revenue", "asic_spend_share", "asic_compute_share")
 
 
-@per_dataset
+@per_run
 def _forecast(ds: Dataset, p: Params, schema: dict[str, Parameter]) -> dict:
     """`run` without the sensitivity analysis, once per forecast parameter set (a scenario table and a hindcast
     repeat runs)."""
@@ -357,7 +382,7 @@ def _forecast(ds: Dataset, p: Params, schema: dict[str, Parameter]) -> dict:
     summary = {k: None if np.isnan(v[0]) else float(v[0]) for k, v in erosion.outcomes(central_paths, model.years).items()}
     paths = erosion.evaluate(model, erosion.sample_inputs(specs, p.mc_draws, p.random_seed))
     return {"model": model, "specs": specs, "central": central, "summary": summary,
-            "percentiles": erosion.percentile_table(paths, model.years),
+            "percentiles": erosion.percentile_table({m: paths[m] for m in BAND_METRICS}, model.years),
             "outcomes": erosion.outcome_table(erosion.outcomes(paths, model.years)),
             "thresholds": erosion.threshold_table(paths, model.years),
             "stays_above": erosion.stays_above_table(paths, model.years),
@@ -365,9 +390,9 @@ def _forecast(ds: Dataset, p: Params, schema: dict[str, Parameter]) -> dict:
 
 
 def forget_runs(ds: Dataset) -> None:
-    """Drop the forecast runs remembered for `ds` (each holds its draws): for a process that runs many parameter sets
-    on one dataset (a sweep worker)."""
-    forget(ds, _forecast)
+    """Drop the forecast runs and every other result of one parameter set remembered for `ds` (each may hold draws:
+    analysis.data.memo.per_run): for a process that runs many parameter sets on one dataset (a sweep worker)."""
+    memo.forget_runs(ds)
 
 
 def observed_run(ds: Dataset, p: Params, schema: dict[str, Parameter]) -> dict:

@@ -21,8 +21,9 @@ import pandas as pd
 from scipy import special
 
 from analysis.data import Dataset
+from analysis.data.memo import per_run
 from analysis.data.params import Params
-from analysis.models import erosion, fleet, hindcast, volatility
+from analysis.models import erosion, fleet, hindcast, owners, volatility
 from analysis.models.owners import DRAW_STREAM, OwnerDraws, total
 
 LAST_YEAR = erosion.FORECAST_WINDOW[1]
@@ -121,6 +122,13 @@ def hindcast_cases(ds: Dataset, p: Params, d: OwnerDraws) -> tuple[pd.DataFrame,
                     rows.append({"owner": owner, **hindcast._row("owners", origin, metric, label, "fraction", int(year),
                                                                  float(f[metric][0, f["years"].index(year)]), draws, outcome)})
     return pd.DataFrame(rows), skipped
+
+
+@per_run
+def owner_hindcast(ds: Dataset, p: Params) -> tuple[pd.DataFrame, list[tuple[str, int]]]:
+    """`hindcast_cases` of every owner's draws at `p` (analysis.models.owners.draws), once per dataset and parameter
+    set: sections 3 and 5 both show it."""
+    return hindcast_cases(ds, p, owners.draws(ds, p))
 
 
 def forecast_or_none(ds: Dataset, p: Params, d: OwnerDraws, owner: str, through: int) -> dict | None:

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.data import Dataset
+from analysis.data.memo import per_run
 from analysis.data.params import Params
 from analysis.data.params import schema as parameter_schema
 from analysis.models import fleet, observed, outlook, uncertainty
@@ -78,13 +79,20 @@ def is_report_owner(ds: Dataset, p: Params) -> bool:
 
 
 def draws(ds: Dataset, p: Params) -> OwnerDraws:
-    """The central estimate and `mc_draws` draws of every owner's purchases per vendor and year."""
-    n, seed = int(p.mc_draws), int(p.random_seed)
-    prices = fleet.unit_prices(ds, float(p.trainium_unit_cost_usd))
+    """The central estimate and `mc_draws` draws of every owner's purchases per vendor and year (computed once per
+    dataset and the parameter values it reads)."""
+    return _draws(ds, int(p.mc_draws), int(p.random_seed), float(p.trainium_unit_cost_usd),
+                  tuple(cast(float, p[name]) for name in COST_RATIOS.values()))
+
+
+@per_run
+def _draws(ds: Dataset, n: int, seed: int, trainium_unit_cost_usd: float, cost_ratios: tuple[float, ...]) -> OwnerDraws:
+    """`draws` of the parameters it reads: draws, seed, the Trainium unit cost and the COST_RATIOS values, in order."""
+    prices = fleet.unit_prices(ds, trainium_unit_cost_usd)
     priced_chips = sorted(prices["chip"].unique())
     chip_z = np.vstack([np.zeros((1, len(priced_chips))),
                         np.random.default_rng([seed, DRAW_STREAM, 0]).standard_normal((n, len(priced_chips)))])
-    ratios = _ratio_draws(ds, p, n, seed)
+    ratios = _ratio_draws(ds, dict(zip(COST_RATIOS, cost_ratios)), n, seed)
     rows_by_owner = {o: observed._unit_rows(ds, o) for o in owners(ds)}
     years = tuple(sorted({int(y) for rows in rows_by_owner.values() for y in rows["year"]}))
     spend: dict[tuple[str, str], np.ndarray] = {}
@@ -115,13 +123,13 @@ def draws(ds: Dataset, p: Params) -> OwnerDraws:
     return OwnerDraws(years, spend, compute)
 
 
-def _ratio_draws(ds: Dataset, p: Params, n: int, seed: int) -> dict[str, np.ndarray]:
-    """Per unpriced vendor: its cost ratio, row 0 the run's value, rows 1..n drawn from the parameter's distribution
-    (its sourced low-high as p5-p95; a fixed parameter stays at its value)."""
+def _ratio_draws(ds: Dataset, values: dict[str, float], n: int, seed: int) -> dict[str, np.ndarray]:
+    """Per unpriced vendor: its cost ratio, row 0 the run's value (`values`, per vendor), rows 1..n drawn from the
+    parameter's distribution (its sourced low-high as p5-p95; a fixed parameter stays at its value)."""
     schema = parameter_schema(ds)
     out = {}
     for k, (vendor, name) in enumerate(COST_RATIOS.items(), start=len(owners(ds)) + 1):
-        param, value = schema[name], cast(float, p[name])
+        param, value = schema[name], values[vendor]
         if param.distribution == "fixed":
             out[vendor] = np.full(n + 1, value)
             continue

@@ -178,7 +178,7 @@ def hindcast(v: SimpleNamespace, x: Collector) -> None:
     v.hindcast = hind = hindcasts.cases(v.ds, v.p, v.schema)
     v.hindcast_coverage = cov = hindcasts.coverage(hind)
     x.say(erosion_text.hindcast_text(hind, cov))
-    owner_cases, skipped = owner_outlook.hindcast_cases(v.ds, v.p, owners.draws(v.ds, v.p))
+    owner_cases, skipped = owner_outlook.owner_hindcast(v.ds, v.p)
     v.hindcast_all = pd.concat([hind.assign(owner=fleet.OWNER), owner_cases], ignore_index=True)
     v.hindcast_owners = per_owner = hindcasts.by_owner(v.hindcast_all, skipped, owners.owners(v.ds))
     x.say(erosion_text.owner_hindcast_text(per_owner))

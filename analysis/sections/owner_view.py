@@ -52,7 +52,7 @@ def core(v: SimpleNamespace) -> None:
 def setup(v: SimpleNamespace) -> None:
     """`core` and the owner's hindcast (shared by every part)."""
     core(v)
-    cases, v.skipped = owner_outlook.hindcast_cases(v.ds, v.p, v.draws)
+    cases, v.skipped = owner_outlook.owner_hindcast(v.ds, v.p)
     v.hindcast = cases[cases["owner"] == v.owner].reset_index(drop=True) if len(cases) else cases
     v.coverage = hindcasts.coverage(v.hindcast) if len(v.hindcast) else None
 

@@ -197,7 +197,7 @@ def to_2030(v: SimpleNamespace, x: Collector) -> None:
 
 
 def hindcast(v: SimpleNamespace, x: Collector) -> None:
-    v.hindcast, skipped = owner_outlook.hindcast_cases(v.ds, v.p, v.draws)
+    v.hindcast, skipped = owner_outlook.owner_hindcast(v.ds, v.p)
     held = int(v.hindcast["inside_90"].sum()) if len(v.hindcast) else 0
     left = pd.DataFrame(skipped, columns=["owner", "origin"]).groupby("owner", sort=False)["origin"]
     scored = _names(v.hindcast["owner"].unique()) if len(v.hindcast) else "no owner"
