@@ -54,11 +54,10 @@ def monthly_irr(rows) -> np.ndarray:
 
 def _sign_changes(rows: np.ndarray) -> np.ndarray:
     """Per row: how often the signs of its nonzero entries change."""
-    signs = np.sign(rows)
-    # each entry's sign, or the sign of the last nonzero entry before it (0 before the first)
-    latest = np.maximum.accumulate(np.where(signs != 0, np.arange(rows.shape[-1]), 0), axis=-1)
-    held = np.take_along_axis(signs, latest, axis=-1)
-    return ((held[:, 1:] != held[:, :-1]) & (held[:, :-1] != 0)).sum(axis=-1)
+    flat = np.flatnonzero(rows)                         # row by row, left to right
+    row, signs = flat // rows.shape[-1], np.sign(rows.ravel()[flat])
+    change = (row[1:] == row[:-1]) & (signs[1:] != signs[:-1])
+    return np.bincount(row[1:][change], minlength=len(rows))
 
 
 def _root_counts(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -90,18 +89,25 @@ def _bernstein_sign_changes(rows: np.ndarray) -> np.ndarray:
     """Per row: the sign changes of p's Bernstein coefficients on [0, 1] (at least the number of roots in (0, 1), and
     of the same parity); -1 where a coefficient is too close to 0 for its sign to be trusted."""
     weights = _bernstein_weights(rows.shape[-1] - 1)
-    coefficients, size = rows @ weights.T, np.abs(rows) @ weights.T
+    coefficients, size = (np.einsum("ij,kj->ik", r, weights) for r in (rows, np.abs(rows)))
     doubtful = ((np.abs(coefficients) <= _ROUNDING * size) & (size > 0)).any(axis=-1)
     return np.where(doubtful, -1, _sign_changes(coefficients))
 
 
-def _value_and_slope(rows: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """p(x) and p'(x) per row (Horner's scheme)."""
-    value, slope = np.zeros_like(x), np.zeros_like(x)
-    for coefficient in rows[:, ::-1].T:
-        slope = slope * x + value
-        value = value * x + coefficient
-    return value, slope
+def _powers(x: np.ndarray, n: int) -> np.ndarray:
+    """x^t for t = 0 .. n-1 (rows) of each x (columns), as running products (a few array operations whatever n)."""
+    return np.cumprod(np.concatenate([np.ones((1, len(x))), np.broadcast_to(x, (n - 1, len(x)))]), axis=0)
+
+
+def _value(rows: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """p(x) per row."""
+    return np.einsum("ij,ji->i", rows, _powers(x, rows.shape[1]))
+
+
+def _value_and_slope(rows: np.ndarray, slopes: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """p(x) and p'(x) per row; `slopes` holds the coefficients of p' (t v_t, t = 1 .. n-1)."""
+    powers = _powers(x, rows.shape[1])
+    return np.einsum("ij,ji->i", rows, powers), np.einsum("ij,ji->i", slopes, powers[:-1])
 
 
 def _root_on_side(rows: np.ndarray, side: str) -> np.ndarray:
@@ -116,20 +122,21 @@ def _root_on_side(rows: np.ndarray, side: str) -> np.ndarray:
     with np.errstate(over="ignore", invalid="ignore"):
         while True:
             within = far > limit if side == "below" else far < limit
-            same = (np.sign(_value_and_slope(rows, far)[0]) == sign_at_one) & within
+            same = (np.sign(_value(rows, far)) == sign_at_one) & within
             if not same.any():
                 break
             near, far = np.where(same, far, near), np.where(same, far * factor, far)
-        caught = np.sign(_value_and_slope(rows, far)[0]) == -sign_at_one
+        caught = np.sign(_value(rows, far)) == -sign_at_one
         lo, hi = (far, near) if side == "below" else (near, far)
         # orient each row so that p < 0 at lo and p > 0 at hi
         v = rows * (sign_at_one if side == "below" else -sign_at_one)[:, None]
+        slopes = v[:, 1:] * np.arange(1, v.shape[1])
         x, active = np.where(caught, near, np.nan), caught.copy()
         last, before = hi - lo, hi - lo
         for _ in range(_MAX_STEPS):
             if not active.any():
                 break
-            value, slope = _value_and_slope(v[active], x[active])
+            value, slope = _value_and_slope(v[active], slopes[active], x[active])
             at, a, b = x[active], lo[active], hi[active]
             a, b = np.where(value < 0, at, a), np.where(value > 0, at, b)
             step = value / slope

@@ -226,7 +226,8 @@ def landlord_drivers(ds: Dataset, p: Params) -> pd.DataFrame:
             case = landlord_cases(ds, dataclasses.replace(p, **{name: row[end]}), REALIZED)[1]
             outcome = landlord_outcomes([case]).iloc[0]
             row[f"payback_month_{end}"], row[f"irr_{end}"] = outcome["payback_month"], outcome["irr"]
-            row[f"capital_per_hour_{end}"] = cost_per_gpu_hour(case).set_index("component").loc["capital", "full_use"]
+            row[f"capital_per_hour_{end}"] = float(finance.landlord_cost_breakdown(
+                case.capex, case.life_years, case.cost_of_capital, case.power, case.hosting)["capital"])   # full use
         rows.append(row)
     return pd.DataFrame(rows)
 
