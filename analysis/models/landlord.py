@@ -268,14 +268,28 @@ def what_if_axes(schema: dict[str, params.Parameter], p: Params) -> dict[str, li
 
 def what_if(ds: Dataset, p: Params, axes: dict[str, list]) -> pd.DataFrame:
     """NPV, IRR and payback of both landlord cases at realized prices over every combination of the values in `axes`
-    (one list per name in WHAT_IF_AXES): one price path per decline, the rest vectorized (finance.landlord_grid)."""
-    frames = []
-    for decline in axes["rental_price_decline_per_year"]:
-        for L in landlord_cases(ds, p.replace(rental_price_decline_per_year=decline), REALIZED):
-            grid = what_if_grid(L, axes["utilization"], [1.0], axes["residual_value_fraction"],
-                                axes["depreciation_life_years"])
-            frames.append(grid.drop(columns="price_scale").assign(
-                case=L.label, rental_price_decline_per_year=decline, life_years=grid["life_years"].astype(int)))
-    out = pd.concat(frames, ignore_index=True).rename(columns={"residual_fraction": "residual_value_fraction",
-                                                               "life_years": "depreciation_life_years"})
-    return out[["case", *WHAT_IF_AXES, "npv", "irr_annual", "payback_month"]]
+    (one list per name in WHAT_IF_AXES), rows by decline, case, utilization, residual and life: per case one price
+    path per decline (drawn at once, as realized_band draws), every cell of the grid vectorized."""
+    declines = np.asarray(axes["rental_price_decline_per_year"], float)
+    # An array in place of the decline's value: unchecked on purpose (each value is one of the what-if's own grid).
+    varied: Any = dataclasses.replace(cast(Any, p), rental_price_decline_per_year=declines)
+    u, r, n = np.meshgrid(*(np.asarray(axes[name], float) for name in
+                            ("utilization", "residual_value_fraction", "depreciation_life_years")), indexing="ij")
+    cells: dict[str, list[np.ndarray]] = {"npv": [], "irr_annual": [], "payback_month": []}
+    cases = landlord_cases(ds, p, REALIZED)
+    for L in cases:
+        _, price = price_path(ds, L.months, varied, REALIZED)                # one row per decline
+        flows = finance.monthly_cash_flows(L.capex, price[:, None, None, None, :], u, L.power, L.hosting, r,
+                                           np.rint(12 * n).astype(int))
+        cells["npv"].append(finance.npv_at(L.cost_of_capital, flows))
+        cells["irr_annual"].append(finance.irr_annual(flows))
+        cells["payback_month"].append(finance.payback_month(flows))
+    shape = (len(declines), len(cases), *u.shape)                          # decline, case, then the grid
+
+    def spread(values) -> np.ndarray:
+        return np.broadcast_to(values, shape).ravel()
+    labels = np.array([L.label for L in cases], dtype=object)[:, None, None, None]
+    return pd.DataFrame({"case": spread(labels).tolist(), "utilization": spread(u),
+                         "rental_price_decline_per_year": spread(declines[:, None, None, None, None]),
+                         "residual_value_fraction": spread(r), "depreciation_life_years": spread(n).astype(int),
+                         **{name: np.stack(values, axis=1).ravel() for name, values in cells.items()}})
