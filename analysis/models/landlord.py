@@ -63,9 +63,13 @@ def landlord_cases(ds: Dataset, p: Params, basis: str = LIST) -> list[Landlord]:
     the month of the June-2025 price cut at that year's price, renting at post-cut prices; at list or realized
     prices (`basis`)."""
     launch = pd.Period(p.gpu_purchase_quarter, freq="Q").asfreq("M", how="start")
+    return [landlord(ds, p, launch, f"bought {p.gpu_purchase_quarter} (launch prices)", basis), cut_case(ds, p, basis)]
+
+
+def cut_case(ds: Dataset, p: Params, basis: str = LIST) -> Landlord:
+    """The second of landlord_cases alone: an H100 bought in the month of the price cut."""
     cut = price_cut_month(ds)
-    return [landlord(ds, p, launch, f"bought {p.gpu_purchase_quarter} (launch prices)", basis),
-            landlord(ds, p, cut, f"bought at the {cut} cut (post-cut prices)", basis)]
+    return landlord(ds, p, cut, f"bought at the {cut} cut (post-cut prices)", basis)
 
 
 def flows(L: Landlord) -> np.ndarray:
@@ -223,7 +227,7 @@ def landlord_drivers(ds: Dataset, p: Params) -> pd.DataFrame:
         for end in ("low", "high"):
             # Unchecked on purpose (dataclasses.replace, not Params.replace): each input at its low or high whatever
             # the others are, e.g. an on-demand share whose sum with the run's Capacity Block share exceeds 1.
-            case = landlord_cases(ds, dataclasses.replace(p, **{name: row[end]}), REALIZED)[1]
+            case = cut_case(ds, dataclasses.replace(p, **{name: row[end]}), REALIZED)
             outcome = landlord_outcomes([case]).iloc[0]
             row[f"payback_month_{end}"], row[f"irr_{end}"] = outcome["payback_month"], outcome["irr"]
             row[f"capital_per_hour_{end}"] = float(finance.landlord_cost_breakdown(

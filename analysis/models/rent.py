@@ -23,6 +23,7 @@ MARKET_BASES = ("market", "contract")
 DECLINE_BASES = ("hyperscaler list", "contract")
 
 
+@per_dataset
 def rental_history(ds: Dataset) -> pd.DataFrame:
     """Public H100 rental prices (rental_prices.csv) with `year` = decimal year at mid-month."""
     h = ds["rental_prices"]
@@ -31,6 +32,7 @@ def rental_history(ds: Dataset) -> pd.DataFrame:
     return h.assign(year=month.year + (month.month - 0.5) / 12).sort_values(["month", "series"]).reset_index(drop=True)
 
 
+@per_dataset
 def history_decline(ds: Dataset, bases: tuple[str, ...] = DECLINE_BASES) -> float:
     """Annual decline fitted to the rental-price history of the given `bases` (rental_prices.csv column basis), one
     price level per basis and one common slope (finance.fitted_annual_decline): with the default bases, the
