@@ -113,25 +113,29 @@ def _value_and_slope(rows: np.ndarray, slopes: np.ndarray, x: np.ndarray) -> tup
 def _root_on_side(rows: np.ndarray, side: str) -> np.ndarray:
     """The one root x of p in (0, 1) (side "below") or in (1, inf) ("above") per row; NaN where the bracket does not
     catch it or the solver fails. The bracket starts between 1 and 1/2 (or 2) and moves away from 1, halving (or
-    doubling) its far end, until p changes sign in it; then Newton's method from its end at 1's side, with
+    doubling) its far end, until p changes sign in it; then Newton's method from where the chord crosses 0, with
     bisection whenever a step would leave the bracket or not halve the step before last (rtsafe of Numerical
     Recipes), until a correction is below 2 units in the last place or the bracket closes."""
-    sign_at_one = np.sign(rows.sum(axis=-1))
+    at_near = rows.sum(axis=-1)                                                 # p(1)
+    sign_at_one = np.sign(at_near)
     factor, limit = (0.5, _SMALLEST_FACTOR) if side == "below" else (2.0, _LARGEST_FACTOR)
     near, far = np.ones(len(rows)), np.full(len(rows), factor)
-    with np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        at_far = _value(rows, far)
         while True:
             within = far > limit if side == "below" else far < limit
-            same = (np.sign(_value(rows, far)) == sign_at_one) & within
-            if not same.any():
+            same = np.flatnonzero((np.sign(at_far) == sign_at_one) & within)
+            if not len(same):
                 break
-            near, far = np.where(same, far, near), np.where(same, far * factor, far)
-        caught = np.sign(_value(rows, far)) == -sign_at_one
+            near[same], at_near[same], far[same] = far[same], at_far[same], far[same] * factor
+            at_far[same] = _value(rows[same], far[same])
+        caught = np.sign(at_far) == -sign_at_one
         lo, hi = (far, near) if side == "below" else (near, far)
         # orient each row so that p < 0 at lo and p > 0 at hi
         v = rows * (sign_at_one if side == "below" else -sign_at_one)[:, None]
         slopes = v[:, 1:] * np.arange(1, v.shape[1])
-        x, active = np.where(caught, near, np.nan), caught.copy()
+        # start where the chord through the bracket's ends crosses 0 (regula falsi)
+        x, active = np.where(caught, near - at_near * (far - near) / (at_far - at_near), np.nan), caught.copy()
         last, before = hi - lo, hi - lo
         for _ in range(_MAX_STEPS):
             if not active.any():
