@@ -9,7 +9,7 @@ reversal's (the roots above 1), which bound the roots there and share their pari
 root, the roots of the whole stack are found at once (Newton's method kept inside a bracket) and the one closer to
 rate 0 is kept; a vector with more roots on a side, whose count a rounding error could change or whose root the
 bracket does not catch goes to numpy-financial itself. The two agree to a few units in the last place of x, so m can
-differ from numpy-financial's in its last bits (tests/test_finance.py compares them).
+differ from numpy-financial's in its last bits (tests/test_irr.py compares them).
 """
 from __future__ import annotations
 
