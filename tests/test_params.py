@@ -132,3 +132,15 @@ def test_replace_is_a_new_params_checked_like_resolve():
         p.replace(on_demand_usage_share=0.95)
     with pytest.raises(ParameterError, match="focus_quarter.*a quarter with Amazon gross capex"):
         p.replace(focus_quarter="2019Q1")
+
+
+def test_the_remembered_schema_is_one_set_of_parameters_in_a_new_dict_each_call():
+    """params.schema is read on every model call: it copies its dict, not the (frozen) parameters in it."""
+    ds = data.load_dataset()
+    first, second = params.schema(ds), params.schema(ds)
+    assert first is not second and all(first[name] is second[name] for name in first)
+    first.pop("utilization")
+    assert "utilization" in params.schema(ds)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        second["utilization"].default = 0.5
+    assert copy.deepcopy(second["utilization"]) is second["utilization"]

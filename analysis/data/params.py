@@ -104,6 +104,12 @@ class Parameter:
     distribution: str = "fixed"
     label: str = ""
 
+    def __copy__(self) -> Parameter:
+        return self                 # immutable: frozen, and every field a number, text or tuple of text
+
+    def __deepcopy__(self, memo: dict) -> Parameter:
+        return self                 # so the schema memo (per_dataset) copies only its dict
+
     @property
     def title(self) -> str:
         """A short human name for tables and charts (the `label` column; the name where none is given)."""

@@ -106,6 +106,7 @@ def ai_funnel(capex_gross: pd.Series, mix: pd.DataFrame, aws_share: pd.Series, p
     })
 
 
+@per_dataset
 def funnel(ds: Dataset, p: Params) -> pd.DataFrame:
     """`ai_funnel` over every quarter of Amazon's reported gross capex, with Epoch AI's chip mix and AWS's share of
     capex from the 10-K for the quarter's year (`aws_share_year`: the filed year used)."""

@@ -7,13 +7,12 @@ The only constants are calendar conventions.
 """
 
 import numpy as np
-import numpy_financial as npf
 import pandas as pd
+
+from analysis.models import irr
 
 HOURS_PER_YEAR = 8760.0
 HOURS_PER_MONTH = HOURS_PER_YEAR / 12  # 730 h
-
-_irr = np.vectorize(npf.irr, signature="(n)->()")
 
 
 def capital_recovery_factor(rate, years):
@@ -132,10 +131,12 @@ def npv_at(annual_rate, cash_flows_monthly):
 def irr_annual(cash_flows_monthly):
     """IRR of monthly cash flows, annualized as (1 + m)^12 - 1; NaN when no IRR exists.
 
-    Flows that change sign more than once can have several IRRs; numpy-financial then
-    returns the monthly root closest to zero.
+    Flows that change sign more than once can have several IRRs; the monthly rate m is then the root closest to
+    zero, as numpy-financial's `irr` returns it (analysis.models.irr: all vectors at once, same root, last bits may
+    differ).
     """
-    m = _irr(np.asarray(cash_flows_monthly, float))
+    flows = np.asarray(cash_flows_monthly, float)
+    m = irr.monthly_irr(flows.reshape(-1, flows.shape[-1])).reshape(flows.shape[:-1])
     return ((1.0 + m) ** 12 - 1.0)[()]
 
 

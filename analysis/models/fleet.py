@@ -168,6 +168,7 @@ def _sum_or_nan(values: pd.Series) -> float:
     return float(values.sum(skipna=False))
 
 
+@per_dataset
 def spend_and_compute(ds: Dataset, trainium_unit_cost_usd: float) -> pd.DataFrame:
     """`vendor_shares` over Epoch's complete quarters."""
     spend = spend_by_chip(chip_additions(ds, "units"), unit_prices(ds, trainium_unit_cost_usd))

@@ -41,11 +41,13 @@ def h100_price(ds: Dataset, year: int) -> float:
     return fleet.epoch_price(ds, landlord_chip(ds), year)
 
 
+@per_dataset
 def price_cut_month(ds: Dataset) -> pd.Period:
     """First month of the post-cut price list of the landlord's instance (from its `price_period`)."""
     return fleet.first_month(_p5_row(ds, "on_demand_post_cut")["price_period"])
 
 
+@per_dataset
 def last_observed_month(ds: Dataset) -> pd.Period:
     """Last month of the landlord's instance's observed post-cut price list; the price path declines after it."""
     return fleet.last_month(_p5_row(ds, "on_demand_post_cut")["price_period"])
@@ -58,6 +60,7 @@ def capacity_block_end(ds: Dataset) -> pd.Period:
     return fleet.first_month(_p5_row(ds, "capacity_block")["price_period"])
 
 
+@per_dataset
 def p5_rates(ds: Dataset) -> dict[str, float]:
     """The landlord's instance per GPU-hour: on-demand before and after the cut, and Capacity Blocks."""
     n = fleet.gpus_per_server(ds)

@@ -63,9 +63,13 @@ def landlord_cases(ds: Dataset, p: Params, basis: str = LIST) -> list[Landlord]:
     the month of the June-2025 price cut at that year's price, renting at post-cut prices; at list or realized
     prices (`basis`)."""
     launch = pd.Period(p.gpu_purchase_quarter, freq="Q").asfreq("M", how="start")
+    return [landlord(ds, p, launch, f"bought {p.gpu_purchase_quarter} (launch prices)", basis), cut_case(ds, p, basis)]
+
+
+def cut_case(ds: Dataset, p: Params, basis: str = LIST) -> Landlord:
+    """The second of landlord_cases alone: an H100 bought in the month of the price cut."""
     cut = price_cut_month(ds)
-    return [landlord(ds, p, launch, f"bought {p.gpu_purchase_quarter} (launch prices)", basis),
-            landlord(ds, p, cut, f"bought at the {cut} cut (post-cut prices)", basis)]
+    return landlord(ds, p, cut, f"bought at the {cut} cut (post-cut prices)", basis)
 
 
 def flows(L: Landlord) -> np.ndarray:
@@ -223,10 +227,11 @@ def landlord_drivers(ds: Dataset, p: Params) -> pd.DataFrame:
         for end in ("low", "high"):
             # Unchecked on purpose (dataclasses.replace, not Params.replace): each input at its low or high whatever
             # the others are, e.g. an on-demand share whose sum with the run's Capacity Block share exceeds 1.
-            case = landlord_cases(ds, dataclasses.replace(p, **{name: row[end]}), REALIZED)[1]
+            case = cut_case(ds, dataclasses.replace(p, **{name: row[end]}), REALIZED)
             outcome = landlord_outcomes([case]).iloc[0]
             row[f"payback_month_{end}"], row[f"irr_{end}"] = outcome["payback_month"], outcome["irr"]
-            row[f"capital_per_hour_{end}"] = cost_per_gpu_hour(case).set_index("component").loc["capital", "full_use"]
+            row[f"capital_per_hour_{end}"] = float(finance.landlord_cost_breakdown(
+                case.capex, case.life_years, case.cost_of_capital, case.power, case.hosting)["capital"])   # full use
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -267,14 +272,28 @@ def what_if_axes(schema: dict[str, params.Parameter], p: Params) -> dict[str, li
 
 def what_if(ds: Dataset, p: Params, axes: dict[str, list]) -> pd.DataFrame:
     """NPV, IRR and payback of both landlord cases at realized prices over every combination of the values in `axes`
-    (one list per name in WHAT_IF_AXES): one price path per decline, the rest vectorized (finance.landlord_grid)."""
-    frames = []
-    for decline in axes["rental_price_decline_per_year"]:
-        for L in landlord_cases(ds, p.replace(rental_price_decline_per_year=decline), REALIZED):
-            grid = what_if_grid(L, axes["utilization"], [1.0], axes["residual_value_fraction"],
-                                axes["depreciation_life_years"])
-            frames.append(grid.drop(columns="price_scale").assign(
-                case=L.label, rental_price_decline_per_year=decline, life_years=grid["life_years"].astype(int)))
-    out = pd.concat(frames, ignore_index=True).rename(columns={"residual_fraction": "residual_value_fraction",
-                                                               "life_years": "depreciation_life_years"})
-    return out[["case", *WHAT_IF_AXES, "npv", "irr_annual", "payback_month"]]
+    (one list per name in WHAT_IF_AXES), rows by decline, case, utilization, residual and life: per case one price
+    path per decline (drawn at once, as realized_band draws), every cell of the grid vectorized."""
+    declines = np.asarray(axes["rental_price_decline_per_year"], float)
+    # An array in place of the decline's value: unchecked on purpose (each value is one of the what-if's own grid).
+    varied: Any = dataclasses.replace(cast(Any, p), rental_price_decline_per_year=declines)
+    u, r, n = np.meshgrid(*(np.asarray(axes[name], float) for name in
+                            ("utilization", "residual_value_fraction", "depreciation_life_years")), indexing="ij")
+    cells: dict[str, list[np.ndarray]] = {"npv": [], "irr_annual": [], "payback_month": []}
+    cases = landlord_cases(ds, p, REALIZED)
+    for L in cases:
+        _, price = price_path(ds, L.months, varied, REALIZED)                # one row per decline
+        flows = finance.monthly_cash_flows(L.capex, price[:, None, None, None, :], u, L.power, L.hosting, r,
+                                           np.rint(12 * n).astype(int))
+        cells["npv"].append(finance.npv_at(L.cost_of_capital, flows))
+        cells["irr_annual"].append(finance.irr_annual(flows))
+        cells["payback_month"].append(finance.payback_month(flows))
+    shape = (len(declines), len(cases), *u.shape)                          # decline, case, then the grid
+
+    def spread(values) -> np.ndarray:
+        return np.broadcast_to(values, shape).ravel()
+    labels = np.array([L.label for L in cases], dtype=object)[:, None, None, None]
+    return pd.DataFrame({"case": spread(labels).tolist(), "utilization": spread(u),
+                         "rental_price_decline_per_year": spread(declines[:, None, None, None, None]),
+                         "residual_value_fraction": spread(r), "depreciation_life_years": spread(n).astype(int),
+                         **{name: np.stack(values, axis=1).ravel() for name, values in cells.items()}})

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.data import Dataset
+from analysis.data.memo import per_dataset
 from analysis.data.params import Params
 from analysis.models import capex, finance, fleet
 from analysis.models.h100 import hosting_per_hour, it_kw_per_gpu, landlord_chip, p5_rates, power_per_hour
@@ -52,6 +53,7 @@ def spec_rows(ds: Dataset, chips) -> pd.DataFrame:
     return s.assign(value=s["value"] * factor, unit=s["unit"].where(~memory, "GB"))
 
 
+@per_dataset
 def portfolio_table(ds: Dataset) -> pd.DataFrame:
     """Every accelerator instance: prices per instance- and accelerator-hour, and specs per USD/hour.
 
@@ -83,6 +85,7 @@ def portfolio_table(ds: Dataset) -> pd.DataFrame:
     return out.reset_index()
 
 
+@per_dataset
 def aws_segment_margin(ds: Dataset) -> pd.DataFrame:
     """AWS operating income / net sales per calendar year with four reported quarters, then the latest four
     quarters with both figures unless they are that last year (`period` names each)."""

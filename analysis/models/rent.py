@@ -23,6 +23,7 @@ MARKET_BASES = ("market", "contract")
 DECLINE_BASES = ("hyperscaler list", "contract")
 
 
+@per_dataset
 def rental_history(ds: Dataset) -> pd.DataFrame:
     """Public H100 rental prices (rental_prices.csv) with `year` = decimal year at mid-month."""
     h = ds["rental_prices"]
@@ -31,6 +32,7 @@ def rental_history(ds: Dataset) -> pd.DataFrame:
     return h.assign(year=month.year + (month.month - 0.5) / 12).sort_values(["month", "series"]).reset_index(drop=True)
 
 
+@per_dataset
 def history_decline(ds: Dataset, bases: tuple[str, ...] = DECLINE_BASES) -> float:
     """Annual decline fitted to the rental-price history of the given `bases` (rental_prices.csv column basis), one
     price level per basis and one common slope (finance.fitted_annual_decline): with the default bases, the
@@ -50,7 +52,15 @@ def market_rent_observed(ds: Dataset) -> pd.Series:
 
 
 def _month_number(months: pd.PeriodIndex) -> np.ndarray:
-    return np.asarray(months.year * 12 + months.month - 1, float)
+    """year x 12 + month - 1 of each month (from the monthly ordinals, which count months from January 1970)."""
+    return np.asarray(pd.PeriodIndex(months, freq="M").asi8 + 12 * 1970, float)
+
+
+@per_dataset
+def _observed_log_rent(ds: Dataset) -> tuple[np.ndarray, np.ndarray]:
+    """market_rent_observed as arrays: month numbers and log rents."""
+    observed = market_rent_observed(ds)
+    return _month_number(pd.PeriodIndex(observed.index, freq="M")), np.log(observed.to_numpy(float))
 
 
 def _per_draw(x) -> np.ndarray:
@@ -63,10 +73,9 @@ def market_rent(ds: Dataset, months: pd.PeriodIndex, decline) -> np.ndarray:
     """The market rent in each of `months`: log-linear between observed months (market_rent_observed), the first
     observation before it, then x (1 - decline) per year after the last observed month (`decline` may be one value
     per draw: the result then has one row per draw)."""
-    observed = market_rent_observed(ds)
-    at = _month_number(pd.PeriodIndex(observed.index, freq="M"))
+    at, log_rent = _observed_log_rent(ds)
     t = _month_number(months)
-    level = np.exp(np.interp(t, at, np.log(observed.to_numpy(float))))
+    level = np.exp(np.interp(t, at, log_rent))
     return level * finance.decline_factors(t - at[-1], _per_draw(decline))
 
 
@@ -96,12 +105,13 @@ def price_path(ds: Dataset, months: pd.PeriodIndex, p: Params, basis: str) -> tu
     rental_price_decline_per_year) per year. Revenue: the contract mix (mix_price) of on-demand, the Capacity Block
     rate while in force and the committed rate, which is list x (1 - committed_discount) at LIST and the market rent
     (market_rent) at REALIZED. Arrays in `p` (shares, decline, discount) give one row per draw."""
-    cut, last = price_cut_month(ds), last_observed_month(ds)
+    month = pd.PeriodIndex(months, freq="M").asi8           # monthly ordinals: compared and subtracted as months
+    cut, last, block_end = (m.ordinal for m in (price_cut_month(ds), last_observed_month(ds), capacity_block_end(ds)))
     rates = p5_rates(ds)
-    listed = np.where(months < cut, rates["on-demand, pre-cut"], rates["on-demand, post-cut"])
-    on_demand = listed * finance.decline_factors(np.arange(len(months)) + (months[0] - last).n,
+    listed = np.where(month < cut, rates["on-demand, pre-cut"], rates["on-demand, post-cut"])
+    on_demand = listed * finance.decline_factors(np.arange(len(months)) + (month[0] - last),
                                                  _per_draw(p.rental_price_decline_per_year))
     committed = (on_demand * (1 - _per_draw(p.committed_discount)) if basis == LIST
                  else market_rent(ds, months, p.rental_price_decline_per_year))
-    return on_demand, mix_price(on_demand, rates["Capacity Blocks"], committed, months < capacity_block_end(ds),
+    return on_demand, mix_price(on_demand, rates["Capacity Blocks"], committed, month < block_end,
                                 p.on_demand_usage_share, p.capacity_block_usage_share)
