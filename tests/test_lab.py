@@ -35,11 +35,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def lab(tmp_path):
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
     """JupyterLab on a free local port with private config, data and settings folders (nothing trusted: the notary
-    database is in memory), serving copies of the committed notebooks; yields the one with the most charts."""
+    database is in memory), serving copies of the committed notebooks; yields the one with the most charts. One
+    server for the module: each test opens the notebooks in a fresh browser and saves nothing."""
     chromium()                                    # skip (or fail under CI) before starting a server
+    tmp_path = tmp_path_factory.mktemp("lab")
     notebook = max(notebook_paths(), key=_charts)
     work = tmp_path / "work"
     work.mkdir()
