@@ -58,14 +58,19 @@ def pytest_xdist_make_scheduler(config, log):
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Strict-nbval cells (notebooks/*.ipynb) start a kernel: marked `kernel` (here, a session-wide hook: a
-    per-item hook of this file would not see items outside tests/). Units holding a kernel, browser or full-build
-    test first: with `--no-loadscope-reorder` xdist hands out the units in this order, so the long ones start early
-    and the short ones fill the gaps at the end. The sort is stable: a notebook's cells keep their order."""
+    per-item hook of this file would not see items outside tests/). Then the order in which xdist hands out the
+    units (`--no-loadscope-reorder` keeps it): units holding a kernel, browser or full-build test first, so the long
+    ones start early; then the other files; last the cases of the other SPREAD tests, small units that fill the gaps
+    at the end. The sort is stable: a notebook's cells keep their order."""
     for item in items:
         if item.path.suffix == ".ipynb":
             item.add_marker(pytest.mark.kernel)
     heavy = {unit_of(item.nodeid) for item in items if any(item.get_closest_marker(m) for m in HEAVY)}
-    items.sort(key=lambda item: unit_of(item.nodeid) not in heavy)
+
+    def rank(item: pytest.Item) -> int:
+        unit = unit_of(item.nodeid)
+        return 0 if unit in heavy else 2 if unit == item.nodeid else 1
+    items.sort(key=rank)
 
 
 @pytest.fixture
