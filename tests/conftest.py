@@ -33,6 +33,7 @@ SPREAD = (
     "tests/test_corpus_sweep.py::test_date_and_quarter_extremes_build",
     "tests/test_corpus_sweep.py::test_every_named_scenario_builds",
     "tests/test_owners.py::test_run_builds_a_complete_report_for_each_owner",
+    "tests/test_rendered_text.py::test_every_page_says_each_number_one_way",
 )
 
 
