@@ -27,8 +27,9 @@ compare-scenarios: $(INSTALLED)
 	for s in $(SCENARIOS); do $(BIN)/python -m analysis run --scenario $$s --out reports/scenario-$$s || exit $$?; done
 	$(BIN)/python -m analysis compare $(SCENARIOS:%=reports/scenario-%) --out reports/compare-scenarios
 
-# Two workers, one test file at a time (a notebook's cells share one kernel); tests/conftest.py puts the files with
-# heavy tests first, which --no-loadscope-reorder keeps.
+# Two workers, one test file at a time (a notebook's cells share one kernel), except the cases of the tests
+# tests/conftest.py lists in SPREAD (each a unit of its own); conftest puts the heavy units first, which
+# --no-loadscope-reorder keeps.
 PYTEST := $(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder
 
 ## check: the quick loop: lint, type check and the unit tests (no kernel, no browser, no report build); prints its time

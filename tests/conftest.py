@@ -1,11 +1,15 @@
-"""Shared fixtures: writable copies of data/ and of the frozen fixture dataset, and a helper that runs the CLI as a
-user would; the nbval cells' marker and the order in which xdist hands out the test files."""
+"""Shared fixtures: writable copies of data/ and of the frozen fixture dataset, a helper that runs the CLI as a user
+would, and the default report built once per session and kept read-only; the nbval cells' marker, and how xdist
+hands the tests to its workers."""
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import os
 import shutil
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -20,6 +24,38 @@ FROZEN = ROOT / "tests" / "fixtures" / "data"
 #: Markers of the tests `make check` leaves out (registered in pyproject.toml; --strict-markers refuses any other).
 HEAVY = ("kernel", "browser", "build")
 
+#: Parametrized tests whose cases are each a unit of work of their own under `--dist loadfile` (every other test
+#: travels with its file): their cases are heavy and share no module fixture, so both workers take them.
+SPREAD = (
+    "tests/test_sections.py::test_every_section_parameter_reaches_the_section_through_papermill_and_changes_it",
+    "tests/test_corpus_sweep.py::test_every_accepted_edge_value_builds",
+    "tests/test_corpus_sweep.py::test_every_corner_of_a_what_if_box_builds_a_page",
+    "tests/test_corpus_sweep.py::test_date_and_quarter_extremes_build",
+    "tests/test_corpus_sweep.py::test_every_named_scenario_builds",
+    "tests/test_owners.py::test_run_builds_a_complete_report_for_each_owner",
+    "tests/test_rendered_text.py::test_every_page_says_each_number_one_way",
+)
+
+
+def unit_of(nodeid: str) -> str:
+    """The unit of work a test belongs to: its own node id for a case of a SPREAD test, else its file."""
+    return nodeid if nodeid.split("[", 1)[0] in SPREAD else nodeid.split("::", 1)[0]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadfile`, with each case of a SPREAD test a unit of its own. (`--dist loadgroup` cannot do this:
+    pytest-xdist 3.8 puts a test in its group by rewriting `item._nodeid`, which pytest 9.2 no longer reads, so every
+    test would run alone and a notebook's cells would be split between kernels.)"""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class Scheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return unit_of(nodeid)
+    return Scheduling(config, log)
+
 
 def pytest_configure(config: pytest.Config) -> None:
     """Strict nbval's kernels render no static chart image: nbval does not compare image/png outputs, so rendering
@@ -30,17 +66,19 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Strict-nbval cells (notebooks/*.ipynb) start a kernel: marked `kernel` (here, a session-wide hook: a
-    per-item hook of this file would not see items outside tests/). Files holding a kernel, browser or full-build
-    test first: with `--dist loadfile --no-loadscope-reorder` xdist hands out the files in this order, so the long
-    ones start early and the short ones fill the gaps at the end. (`--dist loadgroup` would let the cases of a
-    parametrized test share the workers, but pytest-xdist 3.8 puts a test in its group by rewriting
-    `item._nodeid`, which pytest 9.2 no longer reads: every test then runs alone, and a notebook's cells would be
-    split between kernels.)"""
+    per-item hook of this file would not see items outside tests/). Then the order in which xdist hands out the
+    units (`--no-loadscope-reorder` keeps it): units holding a kernel, browser or full-build test first, so the long
+    ones start early; then the other files; last the cases of the other SPREAD tests, small units that fill the gaps
+    at the end. The sort is stable: a notebook's cells keep their order."""
     for item in items:
         if item.path.suffix == ".ipynb":
             item.add_marker(pytest.mark.kernel)
-    heavy = {item.path for item in items if any(item.get_closest_marker(m) for m in HEAVY)}
-    items.sort(key=lambda item: item.path not in heavy)      # stable: collection order within each part
+    heavy = {unit_of(item.nodeid) for item in items if any(item.get_closest_marker(m) for m in HEAVY)}
+
+    def rank(item: pytest.Item) -> int:
+        unit = unit_of(item.nodeid)
+        return 0 if unit in heavy else 2 if unit == item.nodeid else 1
+    items.sort(key=rank)
 
 
 @pytest.fixture
@@ -101,7 +139,7 @@ def _stand_in(executed: list[str]):
 
     from analysis.pipeline import cache
 
-    def execute_all(jobs, dataset=None, workers=2, on_done=None, meanwhile=None, charts=None):
+    def execute_all(jobs, dataset=None, workers=2, on_done=None, meanwhile=None, static_images=True, pool=None):
         for job in jobs:
             executed.append(job.source.name)
             nbformat.write(cache.record_key(nbformat.read(str(job.source), as_version=4), job.key), str(job.target))
@@ -136,14 +174,57 @@ def builder(tmp_path, monkeypatch):
     return build
 
 
+def digest(folder: Path) -> dict[str, str]:
+    """Each file under `folder` with the SHA-256 of its bytes (a folder's state, to tell whether anything changed)."""
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@contextmanager
+def _locked(path: Path):
+    """Hold an exclusive lock on `path` (created if missing) while the block runs."""
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 @pytest.fixture(scope="session")
-def built(tmp_path_factory):
-    """The default report, built once per test process (xdist worker) for every module that reads it; tests read it
-    and never change it (a test that needs to change a report copies it)."""
+def default_build(tmp_path_factory) -> dict:
+    """The default report, built once per test session: the first xdist worker to need it builds it under a lock in
+    the folder all workers share; the others wait and read it. Returns its folder (`out`), the cache folder its build
+    filled (`cache`: copy it before building into it), the build's progress lines (`progress`) and the digest of
+    every file (`digest`). Tests read it through `built`, which checks after each test that nothing changed."""
     from analysis import data
-    from analysis.pipeline import report
     from analysis.data import params
-    out = tmp_path_factory.mktemp("reports") / "default"
-    ds = data.load_dataset()
-    report.build(out, params.resolve({}, ds), params.schema(ds), ds)
-    return out
+    from analysis.pipeline import cache, report
+    base = tmp_path_factory.getbasetemp()
+    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "default-report"
+    shared.mkdir(exist_ok=True)
+    out, cache_dir, done = shared / "default", shared / "cache", shared / "progress.txt"
+    with _locked(shared / "lock"):
+        if not done.exists():
+            ds = data.load_dataset()
+            lines: list[str] = []
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setenv(cache.CACHE_DIR_ENV, str(cache_dir))
+                report.build(out, params.resolve({}, ds), params.schema(ds), ds, progress=lines.append)
+            done.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+    return {"out": out, "cache": cache_dir, "progress": done.read_text(encoding="utf-8").splitlines(),
+            "digest": digest(out)}
+
+
+@pytest.fixture
+def built(default_build) -> Path:
+    """The default report's folder (see `default_build`), for reading only: a test that changes anything in it
+    fails (a test that needs to change a report copies it)."""
+    yield default_build["out"]
+    check_unchanged(default_build["out"], default_build["digest"])
+
+
+def check_unchanged(folder: Path, recorded: dict[str, str]) -> None:
+    """Fail naming every file added, removed or changed under `folder` since its digest `recorded`."""
+    changed = sorted({name for name, _ in set(digest(folder).items()) ^ set(recorded.items())})
+    assert not changed, f"the test changed the shared default report: {changed}"

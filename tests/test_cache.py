@@ -143,15 +143,16 @@ def test_progress_has_one_line_per_notebook(builder):
 
 
 @pytest.mark.build
-def test_a_cached_build_is_byte_identical_to_a_fresh_one(tmp_path, monkeypatch):
-    """Real kernels: a build with an empty cache, then a build that executes nothing; every file is compared."""
+def test_a_cached_build_is_byte_identical_to_a_fresh_one(default_build, tmp_path, monkeypatch):
+    """Real kernels: the session's default report was built with an empty cache (it executed every notebook); a
+    build into a copy of the cache it filled executes nothing, and every file is compared."""
+    shutil.copytree(default_build["cache"], tmp_path / "cache")
     monkeypatch.setenv(cache.CACHE_DIR_ENV, str(tmp_path / "cache"))
     ds = data.load_dataset()
-    values, schema = params.resolve({}, ds), params.schema(ds)
     lines = []
-    fresh = report.build(tmp_path / "fresh", values, schema, ds, progress=lines.append)
-    cached = report.build(tmp_path / "cached", values, schema, ds, progress=lines.append)
-    assert [" executed " in line for line in lines] == [True] * len(ALL) + [False] * len(ALL)
+    fresh = default_build["out"]
+    cached = report.build(tmp_path / "cached", params.resolve({}, ds), params.schema(ds), ds, progress=lines.append)
+    assert [" executed " in line for line in default_build["progress"] + lines] == [True] * len(ALL) + [False] * len(ALL)
     files = sorted(str(p.relative_to(fresh)) for p in fresh.rglob("*") if p.is_file())
     assert files == sorted(str(p.relative_to(cached)) for p in cached.rglob("*") if p.is_file())
     assert {"index.html", "results.json", f"notebooks/{ALL[0]}", "data/index.csv"} <= set(files)

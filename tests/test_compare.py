@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 
 from analysis import data
-from analysis.pipeline import attribution, compare, front, outdir
+from analysis.pipeline import attribution, cli, compare, front, outdir
 from analysis.data import params
 from analysis.models import outlook
 from analysis.sections import portfolio_text, summary
 from analysis.pipeline.runner import NOTEBOOK_DIR, declared_parameters, notebook_paths
 from tests.browser import drawn_marks, offline_page
-from tests.conftest import run_cli
+from tests.conftest import one_line, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -64,24 +64,30 @@ def _fails(result, *words):
         assert word in lines[0], lines[0]
 
 
-def test_bad_input_exits_2_with_one_line(tmp_path, runs):
+def test_bad_input_exits_2_with_one_line(tmp_path, runs, capsys):
+    """In-process (`main`'s return value is the exit status); test_runs_on_different_data_versions_are_refused
+    runs a refusal in a real process."""
     a, b = runs
     out = str(tmp_path / "cmp")
-    _fails(run_cli("compare", str(a), str(tmp_path / "missing"), "--out", out), "missing", "no such folder")
+
+    def fails(args, *words):
+        assert cli.main(["compare", *args]) == 2
+        one_line(capsys.readouterr().err, *words)
+    fails([str(a), str(tmp_path / "missing"), "--out", out], "missing", "no such folder")
     unrelated = tmp_path / "unrelated"
     unrelated.mkdir()
-    _fails(run_cli("compare", str(a), str(unrelated), "--out", out), "unrelated", "not a report folder")
+    fails([str(a), str(unrelated), "--out", out], "unrelated", "not a report folder")
     marker_only = tmp_path / "marker-only"
     marker_only.mkdir()
     (marker_only / outdir.MARKER).write_text("x")
-    _fails(run_cli("compare", str(a), str(marker_only), "--out", out), "marker-only", "not a report folder")
+    fails([str(a), str(marker_only), "--out", out], "marker-only", "not a report folder")
     bad_results = tmp_path / "bad-results"
     bad_results.mkdir()
     (bad_results / outdir.MARKER).write_text("x")
     (bad_results / "results.json").write_text(json.dumps({"data_version": "x", "parameters": {}, "results": {"s": {"k": 1}}}))
-    _fails(run_cli("compare", str(a), str(bad_results), "--out", out), "bad-results", "not a report's results")
-    _fails(run_cli("compare", str(a), "--out", out), "at least two", "got 1")
-    _fails(run_cli("compare", str(a), str(b), "--out", str(a)), "one of the reports being compared")
+    fails([str(a), str(bad_results), "--out", out], "bad-results", "not a report's results")
+    fails([str(a), "--out", out], "at least two", "got 1")
+    fails([str(a), str(b), "--out", str(a)], "one of the reports being compared")
     assert not (tmp_path / "cmp").exists()
 
 

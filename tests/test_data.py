@@ -1,4 +1,6 @@
 """The data layer: schema, checksums, references, freshness, and spot checks against cited sources."""
+import contextlib
+import io
 import os
 import re
 import subprocess
@@ -8,6 +10,7 @@ import pandas as pd
 import pytest
 
 from analysis import data
+from analysis.pipeline import cli
 from analysis.models import freshness
 from analysis.errors import DataError
 from tests.conftest import FROZEN, ROOT, run_cli
@@ -44,10 +47,24 @@ def test_every_table_loads_with_rows(ds):
 # --- corrupt-file tests on the frozen fixture: one per failure kind, each must name file, line and column, exit 2
 
 def _assert_cli_refuses(data_dir, fragment):
-    result = run_cli("--data-dir", str(data_dir), "params")
-    assert result.returncode == 2, result.stderr
-    assert fragment in result.stderr, result.stderr
-    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    """`python -m analysis --data-dir DATA_DIR params` exits 2 with one line holding `fragment` (run in-process: the
+    exit status is what `main` returns; test_cli_refuses_a_corrupt_file_in_a_real_process runs one in a process)."""
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        assert cli.main(["--data-dir", str(data_dir), "params"]) == 2, err.getvalue()
+    assert fragment in err.getvalue(), err.getvalue()
+    assert "Traceback" not in err.getvalue() and len(err.getvalue().strip().splitlines()) == 1
+
+
+def test_cli_refuses_a_corrupt_file_in_a_real_process(frozen_copy):
+    csv = frozen_copy / "financials.csv"
+    line = _line_of(csv, "Amazon,capex_gross,FY2023Q3,")
+    _edit(csv, "Amazon,capex_gross,FY2023Q3,2023-09-30,12479,", "Amazon,capex_gross,FY2023Q3,2023-09-30,12.4.79,")
+    data.write_manifest(frozen_copy)
+    result = run_cli("--data-dir", str(frozen_copy), "params")
+    assert result.returncode == 2 and result.stdout == "", result.stderr
+    assert result.stderr.startswith(f"error: {csv}, line {line}, column 'value': expected a number, got '12.4.79'")
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
 
 
 def test_non_numeric_cell(frozen_copy):

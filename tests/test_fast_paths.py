@@ -4,7 +4,10 @@ without them."""
 from __future__ import annotations
 
 import hashlib
+import shutil
 import sys
+
+import pytest
 
 from analysis import data
 from analysis.data import params
@@ -24,14 +27,17 @@ def _files(folder) -> dict:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def test_a_what_if_through_every_fast_path_is_byte_identical_to_a_build_without_them(tmp_path, monkeypatch):
-    """Real kernels: the default build fills the cache (tables, plan, notebooks, the brief's chart images); a what-if
-    then executes one notebook and renders no image it has; a build of the same what-if with use_cache=False (its
-    own empty cache) must give the same bytes in every file, the notebooks with papermill's injected cell included."""
+@pytest.mark.build
+def test_a_what_if_through_every_fast_path_is_byte_identical_to_a_build_without_them(default_build, tmp_path,
+                                                                                      monkeypatch):
+    """Real kernels: the default build filled the cache (tables, plan, notebooks, the brief's chart images: the
+    session's default report, whose cache is copied here); a what-if then executes one notebook and renders no image
+    it has; a build of the same what-if with use_cache=False (its own empty cache) must give the same bytes in every
+    file, the notebooks with papermill's injected cell included."""
+    shutil.copytree(default_build["cache"], tmp_path / "cache")
     monkeypatch.setenv(cache.CACHE_DIR_ENV, str(tmp_path / "cache"))
     ds = data.load_dataset()
     schema = params.schema(ds)
-    report.build(tmp_path / "default", params.resolve({}, ds), schema, ds)
     stored_charts = set((tmp_path / "cache" / "charts").iterdir())
     assert len(stored_charts) == front.FRONT["charts"]
     assert cache.stored_tables(ds.version) and cache.stored_plan(ds.version)
@@ -45,7 +51,7 @@ def test_a_what_if_through_every_fast_path_is_byte_identical_to_a_build_without_
     assert len(set((tmp_path / "cache" / "charts").iterdir()) - stored_charts) <= front.FRONT["charts"]
     monkeypatch.setenv(cache.CACHE_DIR_ENV, str(tmp_path / "other-cache"))
     slow = report.build(tmp_path / "slow", what_if, schema, ds, use_cache=False)
-    assert not (tmp_path / "other-cache" / "charts").exists()          # --no-cache renders every chart
+    assert not (tmp_path / "other-cache" / "charts").exists()          # --no-cache keeps no image
     fast_files, slow_files = _files(fast), _files(slow)
     assert sorted(fast_files) == sorted(slow_files)
     assert [name for name in fast_files if fast_files[name] != slow_files[name]] == []

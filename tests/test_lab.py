@@ -35,11 +35,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def lab(tmp_path):
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
     """JupyterLab on a free local port with private config, data and settings folders (nothing trusted: the notary
-    database is in memory), serving copies of the committed notebooks; yields the one with the most charts."""
+    database is in memory), serving copies of the committed notebooks; yields the one with the most charts. One
+    server for the module: each test opens the notebooks in a fresh browser and saves nothing."""
     chromium()                                    # skip (or fail under CI) before starting a server
+    tmp_path = tmp_path_factory.mktemp("lab")
     notebook = max(notebook_paths(), key=_charts)
     work = tmp_path / "work"
     work.mkdir()
@@ -103,23 +105,23 @@ MATHS = "document.querySelectorAll('.MathJax, .MathJax_Display, .MathJax_Preview
 
 
 @pytest.mark.browser
-def test_no_notebook_renders_money_as_maths_in_jupyterlab(lab):
+@pytest.mark.parametrize("path", notebook_paths(), ids=lambda path: path.stem)
+def test_no_notebook_renders_money_as_maths_in_jupyterlab(lab, path):
     """JupyterLab typesets markdown with MathJax: two dollar signs in one block ("$3.2B ($2.0B–$5.1B)") would become
-    a formula. Every notebook is opened and every cell drawn; none holds a typeset formula, and money shows as $."""
+    a formula. Each notebook is opened and every cell drawn; none holds a typeset formula, and money shows as $."""
     base, _ = lab
     with offline_page(allowed=(base, "data:", "blob:"), viewport={"width": 1400, "height": 1000}) as offline:
-        for path in notebook_paths():
-            offline.page.goto(f"{base}/lab/tree/{path.name}?token={TOKEN}")
-            offline.page.wait_for_function(
-                "n => document.querySelectorAll('.jp-Notebook .jp-Cell').length >= n", arg=len(nbformat.read(str(path), as_version=4).cells),
-                timeout=90_000)
-            offline.page.wait_for_timeout(2000)                  # MathJax typesets after the cells are drawn
-            found = offline.page.evaluate(MATHS)
-            dollars = offline.page.evaluate(
-                "Array.from(document.querySelectorAll('.jp-OutputArea-output')).filter(e => /\\$\\d/.test(e.innerText)).length")
-            assert found == 0, path.name
-            if path.stem in ("00_summary", "01_capex"):
-                assert dollars > 0, path.name                    # the money is there, as text
+        offline.page.goto(f"{base}/lab/tree/{path.name}?token={TOKEN}")
+        offline.page.wait_for_function(
+            "n => document.querySelectorAll('.jp-Notebook .jp-Cell').length >= n", arg=len(nbformat.read(str(path), as_version=4).cells),
+            timeout=90_000)
+        offline.page.wait_for_timeout(2000)                  # MathJax typesets after the cells are drawn
+        found = offline.page.evaluate(MATHS)
+        dollars = offline.page.evaluate(
+            "Array.from(document.querySelectorAll('.jp-OutputArea-output')).filter(e => /\\$\\d/.test(e.innerText)).length")
+    assert found == 0, path.name
+    if path.stem in ("00_summary", "01_capex"):
+        assert dollars > 0, path.name                        # the money is there, as text
     assert offline.blocked == []
 
 

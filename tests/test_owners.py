@@ -287,6 +287,7 @@ def test_every_owner_is_in_the_hindcast_with_its_coverage(ds, p, drawn):
     assert keys == ["hindcast_google_coverage_90"]
 
 
+@pytest.mark.build
 @pytest.mark.parametrize("owner", OTHERS)
 def test_run_builds_a_complete_report_for_each_owner(tmp_path, owner):
     """`run --set owner=NAME` at the test settings: every notebook, the page and brief naming the owner, results.json
