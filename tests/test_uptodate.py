@@ -35,7 +35,7 @@ def test_an_unchanged_rerun_leaves_the_report_and_says_so(tmp_path, builds, caps
 
 
 @pytest.mark.parametrize("change", ["edited file", "added file", "removed file", "other parameter", "no cache",
-                                    "forged record", "other folder"])
+                                    "forged record", "other folder", "unsafe cache folder"])
 def test_a_change_anywhere_means_a_build(tmp_path, builds, change):
     out = tmp_path / "r"
     assert cli.main(["run", "--out", str(out)]) == 0
@@ -53,6 +53,9 @@ def test_a_change_anywhere_means_a_build(tmp_path, builds, change):
     elif change == "forged record":
         (record,) = (tmp_path / "cache" / "reports").iterdir()
         record.write_bytes(record.read_bytes().replace(b'"inputs"', b'"Inputs"'))
+    elif change == "unsafe cache folder":         # others could have planted the record: not read
+        (tmp_path / "cache").chmod(0o777)
+        cache._checked.cache_clear()
     elif change == "other folder":
         argv = ["run", "--out", str(tmp_path / "elsewhere")]
     assert cli.main(argv) == 0

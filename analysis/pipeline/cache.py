@@ -69,6 +69,16 @@ def protected_dir() -> Path | None:
         return folder               # not there yet: a build would create it
 
 
+def existing_dir() -> Path | None:
+    """The cache folder if it exists and is safe to use, without creating it or warning (for reads that may find
+    nothing: a refused command writes nothing, not even the cache folder)."""
+    folder = configured_dir()
+    try:
+        return folder if folder is not None and _unsafe(folder.stat()) is None else None
+    except OSError:
+        return None
+
+
 def cache_dir() -> Path | None:
     """The cache folder if it is safe to use (`_refusal`), else None after a one-line warning on stderr."""
     return _checked(configured_dir())

@@ -59,7 +59,7 @@ def _record_path(folder: Path, out: Path) -> Path:
 
 def _read(out: Path) -> dict | None:
     """The record of `out`, if intact and of the expected shape."""
-    folder = cache.cache_dir()
+    folder = cache.existing_dir()
     body = read_verified(_record_path(folder, out)) if folder is not None else None
     try:
         loaded = json.loads(body) if body is not None else None
