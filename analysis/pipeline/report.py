@@ -206,7 +206,7 @@ def _run_notebooks(folder: Path, values: Params, schema: dict[str, Parameter], d
             done(path, "reused from the cache")
     brief_changes = any(job.source.stem == front.FRONT["chart"] for job in jobs)
 
-    def meanwhile_and_warm() -> None:     # the brief's images are rendered here, once the kernels are done
+    def meanwhile_and_warm() -> None:     # vl-convert's engine starts while the kernels run; the brief renders later
         meanwhile()
         if brief_changes:
             images.start_renderer()
@@ -219,7 +219,9 @@ def _run_notebooks(folder: Path, values: Params, schema: dict[str, Parameter], d
 
 
 def _brief_images(specs: list[tuple[dict, str]], use_cache: bool) -> list[tuple[str, str]]:
-    """(PNG as base64, text description) of each of the brief's charts (kept in the cache folder if it is used)."""
+    """(PNG as base64, text description) of each of the brief's charts (kept in the cache folder if it is used),
+    rendered from the spec as `present.chart_bundle` renders it (before it adds `$schema`): the same image as the
+    committed notebook's."""
     kept = cache.cache_dir() if use_cache else None
     folder = kept / "charts" if kept else None
     return [(base64.b64encode(charts.png({k: v for k, v in spec.items() if k != "$schema"}, folder,
