@@ -77,7 +77,8 @@ class Workers:
     `watch` command: kernels started and modules imported once).
 
     With a `dataset`, the kernels read its folder and, rather than each validating it again, a snapshot of it
-    written once into a private temporary folder (removed with the workers); without `static_images` their charts
+    written once into a private temporary folder (removed with the workers, as are the kernels' sockets there,
+    `worker.setup`); without `static_images` their charts
     carry no PNG (`analysis.views.images`). If a job fails or the caller is interrupted, the workers are stopped
     rather than awaited, and the pool is closed (`closed`); `key` is the caller's label of what the kernels loaded."""
 
@@ -93,7 +94,7 @@ class Workers:
             environment = {DATA_DIR_ENV: str(dataset.directory), SNAPSHOT_ENV: str(handed_over)}
         environment[STATIC_IMAGES_ENV] = "on" if static_images else "off"
         self._pool = ProcessPoolExecutor(max_workers=max(1, count), initializer=worker.setup,
-                                         initargs=(environment,))
+                                         initargs=(environment, self._private.name))
         self.closed = False
 
     def __enter__(self) -> Workers:

@@ -20,11 +20,11 @@ from analysis.pipeline.cache import record_key
 from analysis.pipeline.jobs import KERNEL, Job, NotebookFailed, strip_volatile, write_notebook
 
 PR_SET_PDEATHSIG = 1
-# Kernels log only critical errors: each one would otherwise warn on the terminal that it talks to papermill over
-# localhost TCP (Jupyter's default; messages are signed with the key in its private connection file), and log an
-# error when jupyter_client interrupts it before shutting it down. Errors in cells reach papermill, not this log.
-# History stays in memory, as papermill's own kernels keep it.
+# Kernels log only critical errors: each would otherwise log an error when jupyter_client interrupts it before
+# shutting it down. Errors in cells reach papermill, not this log. History stays in memory, as papermill's own
+# kernels keep it.
 KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL", "--HistoryManager.hist_file=:memory:"]
+SOCKET_PATH_LIMIT = 100     # bytes of a socket prefix: Linux allows 107 for the whole path, which adds "-<n>"
 NEW_SESSION = "get_ipython().reset(new_session=True)"
 
 
@@ -64,6 +64,19 @@ class _WorkerKernel(AsyncKernelManager):
 
 
 _worker_kernel: tuple[Path, _WorkerKernel] | None = None     # this worker process's kernel and its folder
+_sockets: Path | None = None         # the build's private folder, where this worker's kernels put their sockets
+
+
+def _new_kernel() -> _WorkerKernel:
+    """A kernel manager whose kernel talks over Unix sockets in the build's private folder, not localhost TCP
+    (Jupyter's default): a TCP port is chosen free and bound only later by the kernel, so a kernel starting at the
+    same moment in another process (the other worker, a test run beside the build) can take the same port, and the
+    kernel fails to start. A socket path of one's own cannot be taken (unless the temporary folder's path is too long
+    for a socket address: then TCP)."""
+    prefix = _sockets / f"kernel-{os.getpid()}" if _sockets is not None else None
+    if prefix is None or len(str(prefix).encode()) > SOCKET_PATH_LIMIT:
+        return _WorkerKernel(kernel_name=KERNEL)
+    return _WorkerKernel(kernel_name=KERNEL, transport="ipc", ip=str(prefix), connection_file=f"{prefix}.json")
 
 
 def _kernel_in(folder: Path) -> _WorkerKernel:
@@ -74,7 +87,7 @@ def _kernel_in(folder: Path) -> _WorkerKernel:
         if kernel_folder == folder and run_sync(km.is_alive)() and km.new_session():
             return km
         _stop_kernel()
-    km = _WorkerKernel(kernel_name=KERNEL)
+    km = _new_kernel()
     run_sync(km.start_kernel)(extra_arguments=KERNEL_ARGUMENTS, cwd=str(folder))
     _worker_kernel = (folder, km)
     return km
@@ -122,12 +135,15 @@ def _exit(signum, frame):
     os._exit(128 + signum)      # at once, no traceback; the kernel sees its parent go and exits (JPY_PARENT_PID)
 
 
-def setup(environment: dict[str, str]) -> None:
-    """In a worker: the kernels it starts inherit `environment` (data folder, validated snapshot). Ctrl-C is left to
+def setup(environment: dict[str, str], sockets: str | None = None) -> None:
+    """In a worker: the kernels it starts inherit `environment` (data folder, validated snapshot) and put their
+    sockets in the folder `sockets` (else they use TCP, Jupyter's default). Ctrl-C is left to
     the parent, which stops the workers with SIGTERM; SIGTERM ends the worker at once (its kernel follows); and on
     Linux a parent killed outright (SIGKILL) sends its workers SIGTERM too, rather than leaving them to finish an
     abandoned build."""
+    global _sockets
     os.environ.update(environment)
+    _sockets = Path(sockets) if sockets else None
     multiprocessing.util.Finalize(None, _stop_kernel, exitpriority=0)    # when the worker ends normally
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _exit)
