@@ -1,6 +1,8 @@
 """The notebook runner: a worker runs its notebooks in one kernel, each in a new session; a failure stops it."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import nbformat
 import pytest
 
@@ -52,9 +54,22 @@ def test_kept_workers_run_a_later_build_in_the_kernel_they_started(tmp_path):
     process, modules still loaded), in a new session; once closed, the pool refuses to be reused silently."""
     first = _notebook(tmp_path, "a.ipynb", ["import os, sys", PROBE, "import colorsys\nx = 1"])
     second = _notebook(tmp_path, "b.ipynb", ["import os, sys", PROBE])
+    transport = _notebook(tmp_path, "c.ipynb", ["from ipykernel.kernelapp import IPKernelApp\n"
+                                                 "print(IPKernelApp.instance().transport)"])
     with Workers(count=1) as kept:
         execute_all([Job(first, first, {})], pool=kept)
-        execute_all([Job(second, second, {})], pool=kept)
+        execute_all([Job(second, second, {}), Job(transport, transport, {})], pool=kept)
+        private = list(Path(kept._private.name).iterdir())
     assert kept.closed
     pid = _outputs(first)[1][1][0]
     assert _outputs(second) == [(1, []), (2, [pid, "False", "True"])]
+    assert _outputs(transport) == [(1, ["ipc"])]           # Unix sockets, in the pool's private folder
+    assert any(path.name.startswith("kernel-") for path in private)
+
+
+def test_a_worker_kernel_uses_sockets_in_the_private_folder_and_tcp_when_its_path_is_too_long(tmp_path, monkeypatch):
+    monkeypatch.setattr(notebook_run, "_sockets", tmp_path)
+    km = notebook_run._new_kernel()
+    assert km.transport == "ipc" and km.ip.startswith(str(tmp_path)) and km.connection_file.startswith(str(tmp_path))
+    monkeypatch.setattr(notebook_run, "_sockets", tmp_path / ("x" * notebook_run.SOCKET_PATH_LIMIT))
+    assert notebook_run._new_kernel().transport == "tcp"
