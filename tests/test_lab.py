@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -35,18 +34,33 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _all_in_one(folder: Path) -> tuple[Path, list[str]]:
+    """One notebook holding every committed notebook's cells in reading order (their outputs as committed), and the
+    name of the notebook each cell comes from: JupyterLab is opened once for all of them, not once per notebook
+    (each opening starts the whole application, about 3 s)."""
+    cells, origins = [], []
+    for path in notebook_paths():
+        nb = nbformat.read(str(path), as_version=4)
+        cells += nb.cells
+        origins += [path.stem] * len(nb.cells)
+    combined = nbformat.read(str(notebook_paths()[0]), as_version=4)
+    combined.cells = cells
+    target = folder / "all_notebooks.ipynb"
+    nbformat.write(combined, str(target))
+    return target, origins
+
+
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """JupyterLab on a free local port with private config, data and settings folders (nothing trusted: the notary
-    database is in memory), serving copies of the committed notebooks; yields the one with the most charts. One
-    server for the module: each test opens the notebooks in a fresh browser and saves nothing."""
+    database is in memory), serving every committed notebook's cells in one notebook (`_all_in_one`); yields the
+    server's address, that notebook and each cell's notebook. One server for the module: each test opens the
+    notebook in a fresh browser and saves nothing."""
     chromium()                                    # skip (or fail under CI) before starting a server
     tmp_path = tmp_path_factory.mktemp("lab")
-    notebook = max(notebook_paths(), key=_charts)
     work = tmp_path / "work"
     work.mkdir()
-    for path in notebook_paths():
-        shutil.copy(path, work / path.name)
+    notebook, origins = _all_in_one(work)
     settings = tmp_path / "settings" / "@jupyterlab" / "notebook-extension"
     settings.mkdir(parents=True)
     # Draw every cell, not only those in view, so that all outputs can be inspected without scrolling.
@@ -73,7 +87,7 @@ def lab(tmp_path_factory):
                 if server.poll() is not None or time.monotonic() > deadline:
                     pytest.fail("jupyter lab did not start: " + (tmp_path / "lab.log").read_text()[-2000:])
                 time.sleep(0.3)
-        yield base, notebook
+        yield base, notebook, origins
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -82,7 +96,7 @@ def lab(tmp_path_factory):
 
 @pytest.mark.browser
 def test_every_chart_renders_in_jupyterlab_untrusted_and_offline(lab):
-    base, notebook = lab
+    base, notebook, _ = lab
     expected = _charts(notebook)
     with offline_page(allowed=(base, "data:", "blob:"), viewport={"width": 1400, "height": 1000}) as offline:
         offline.page.goto(f"{base}/lab/tree/{notebook.name}?token={TOKEN}")
@@ -101,27 +115,29 @@ def test_every_chart_renders_in_jupyterlab_untrusted_and_offline(lab):
     assert offline.blocked == [] and offline.errors == []
 
 
-MATHS = "document.querySelectorAll('.MathJax, .MathJax_Display, .MathJax_Preview, mjx-container, .jp-RenderedLatex').length"
+#: Per drawn cell: does it hold a typeset formula, and does an output show money ("$" then a digit) as text?
+CELLS = """Array.from(document.querySelectorAll('.jp-Notebook .jp-Cell')).map(cell => [
+    cell.querySelectorAll('.MathJax, .MathJax_Display, .MathJax_Preview, mjx-container, .jp-RenderedLatex').length > 0,
+    Array.from(cell.querySelectorAll('.jp-OutputArea-output')).some(e => /\\$\\d/.test(e.innerText))])"""
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("path", notebook_paths(), ids=lambda path: path.stem)
-def test_no_notebook_renders_money_as_maths_in_jupyterlab(lab, path):
+def test_no_notebook_renders_money_as_maths_in_jupyterlab(lab):
     """JupyterLab typesets markdown with MathJax: two dollar signs in one block ("$3.2B ($2.0B–$5.1B)") would become
-    a formula. Each notebook is opened and every cell drawn; none holds a typeset formula, and money shows as $."""
-    base, _ = lab
+    a formula. Every notebook's cells are drawn; none holds a typeset formula, and money shows as $."""
+    base, notebook, origins = lab
     with offline_page(allowed=(base, "data:", "blob:"), viewport={"width": 1400, "height": 1000}) as offline:
-        offline.page.goto(f"{base}/lab/tree/{path.name}?token={TOKEN}")
+        offline.page.goto(f"{base}/lab/tree/{notebook.name}?token={TOKEN}")
         offline.page.wait_for_function(
-            "n => document.querySelectorAll('.jp-Notebook .jp-Cell').length >= n", arg=len(nbformat.read(str(path), as_version=4).cells),
-            timeout=90_000)
+            "n => document.querySelectorAll('.jp-Notebook .jp-Cell').length >= n", arg=len(origins), timeout=90_000)
         offline.page.wait_for_timeout(2000)                  # MathJax typesets after the cells are drawn
-        found = offline.page.evaluate(MATHS)
-        dollars = offline.page.evaluate(
-            "Array.from(document.querySelectorAll('.jp-OutputArea-output')).filter(e => /\\$\\d/.test(e.innerText)).length")
-    assert found == 0, path.name
-    if path.stem in ("00_summary", "01_capex"):
-        assert dollars > 0, path.name                        # the money is there, as text
+        cells = offline.page.evaluate(CELLS)
+    assert len(cells) == len(origins)
+    maths = [f"{origin}, cell {origins[:i + 1].count(origin)}" for i, (origin, (formula, _)) in
+             enumerate(zip(origins, cells)) if formula]
+    assert maths == []
+    with_money = {origin for origin, (_, money) in zip(origins, cells) if money}
+    assert {"00_summary", "01_capex"} <= with_money          # the money is there, as text
     assert offline.blocked == []
 
 
