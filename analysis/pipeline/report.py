@@ -56,6 +56,8 @@ class Page:
     tables: list = field(default_factory=list)
     headline_charts: list = field(default_factory=list)
     headline_specs: list = field(default_factory=list)    # (Vega-Lite spec, text description) of each, for the brief
+
+
 class _Headings(mistune.HTMLRenderer):
     """Markdown to HTML for a notebook's markdown cells: each heading gets an id (`prefix`-slug of its words) and an
     anchor link, h1/h2 enter the table of contents `toc`, and `seen` lists every heading's (level, words) in order.
@@ -71,7 +73,7 @@ class _Headings(mistune.HTMLRenderer):
             token["attrs"]["words"] = _words(token["children"])
         return super().render_token(token, state)
 
-    def heading(self, text: str, level: int, **attrs) -> str:
+    def heading(self, text: str, level: int, **attrs: str) -> str:
         words = attrs["words"]
         ident = f"{self.prefix}-{slug(words)}"
         self.seen.append((level, words))
@@ -121,7 +123,7 @@ def _output_html(output, prefix: str, page: Page, heading: str) -> str:
         return ""                                   # every section's headline numbers are in an appendix
     if "text/markdown" in data:                 # prose (`say`) carries HTML for JupyterLab too: the page renders it itself
         return f'<div class="prose">{PROSE(data["text/markdown"])}</div>'
-    if "text/html" in data:                     # a table (`present.table`): `emitted` holds its body rows beside it
+    if "text/html" in data:                     # a table (`present.table`), its body rows declared beside it
         rows = data[EXHIBIT_MIMETYPE]["rows"]
         if rows > LONG_TABLE_ROWS:
             ident = f"table-{prefix}-{len(page.tables) + 1}"
