@@ -151,3 +151,15 @@ def test_the_plan_says_which_sections_declare_headline_charts(tmp_path, monkeypa
     planned = report.plan(ds, params.schema(ds))
     assert [p.notebook for p in planned if p.headline_charts] == ["00_summary.ipynb"]
     assert report.plan(ds, params.schema(ds)) == planned          # read back from the stored plan
+
+
+@pytest.mark.parametrize("owner", ["amazon", "google"])
+def test_the_summary_marks_its_when_charts_for_any_owner(owner):
+    """The summary declares `answer_first`'s charts headline charts; another owner's `answer_first` (owner_view) keeps
+    the part's name, so its two charts are marked too, and no other chart is."""
+    from analysis.sections.summary import SECTION
+    ds = data.load_dataset()
+    result = SECTION.compute(ds, params.resolve({"owner": owner}, ds))
+    marks = [(name, e.headline) for name, part in result.parts.items() for e in part if isinstance(e, exhibits.Chart)]
+    assert [name for name, headline in marks if headline] == ["answer_first", "answer_first"]
+    assert all(not headline for name, headline in marks if name != "answer_first")
