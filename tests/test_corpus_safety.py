@@ -93,7 +93,8 @@ PLANTED_OUTPUTS = {
                        "data": {"text/html": "<script>alert(1)</script>", "text/plain": "x"}},
     "script-inside-a-table": {"output_type": "display_data", "metadata": {}, "data": {
         "text/html": '<table class="data"><thead><tr><th>a</th></tr></thead><tbody><tr><td class="num">'
-                     '<img src=x onerror=alert(1)></td></tr></tbody></table>', "text/plain": "x"}},
+                     '<img src=x onerror=alert(1)></td></tr></tbody></table>', "text/plain": "x",
+        "application/vnd.awsaccel.exhibit+json": {"rows": 1}}},
     "javascript-output": {"output_type": "display_data", "metadata": {},
                           "data": {"application/javascript": "alert(1)", "text/plain": "x"}},
     "svg-output": {"output_type": "display_data", "metadata": {},

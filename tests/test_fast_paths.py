@@ -11,9 +11,10 @@ import pytest
 
 from analysis import data
 from analysis.data import params
-from analysis.pipeline import cache, charts, cli, front, report
+from analysis.pipeline import cache, charts, cli, report
 from analysis.views import images
 from tests.conftest import ROOT
+from tests.test_page import HEADLINE_CHARTS
 
 SQUARE = {"$schema": "https://vega.github.io/schema/vega-lite/v6.json", "data": {"values": [{"x": 1, "y": 2}]},
           "mark": "point", "encoding": {"x": {"field": "x", "type": "quantitative"}}}
@@ -39,7 +40,7 @@ def test_a_what_if_through_every_fast_path_is_byte_identical_to_a_build_without_
     ds = data.load_dataset()
     schema = params.schema(ds)
     stored_charts = set((tmp_path / "cache" / "charts").iterdir())
-    assert len(stored_charts) == front.FRONT["charts"]
+    assert len(stored_charts) == HEADLINE_CHARTS
     assert cache.stored_tables(ds.version) and cache.stored_plan(ds.version)
     planned = report.plan(ds, schema)
     name = next(n for n, p in schema.items() if p.type == "float" and p.default < p.maximum
@@ -48,7 +49,7 @@ def test_a_what_if_through_every_fast_path_is_byte_identical_to_a_build_without_
     lines: list[str] = []
     fast = report.build(tmp_path / "fast", what_if, schema, ds, progress=lines.append)
     assert sum(" executed " in line for line in lines) == 1
-    assert len(set((tmp_path / "cache" / "charts").iterdir()) - stored_charts) <= front.FRONT["charts"]
+    assert len(set((tmp_path / "cache" / "charts").iterdir()) - stored_charts) <= HEADLINE_CHARTS
     monkeypatch.setenv(cache.CACHE_DIR_ENV, str(tmp_path / "other-cache"))
     slow = report.build(tmp_path / "slow", what_if, schema, ds, use_cache=False)
     assert not (tmp_path / "other-cache" / "charts").exists()          # --no-cache keeps no image

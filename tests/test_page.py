@@ -24,6 +24,8 @@ from tests.browser import offline_page
 
 DESKTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
+#: The first screen's "when?" charts: the two charts of the summary's `answer_first` (`Section.headline_charts`).
+HEADLINE_CHARTS = 2
 MAX_SCREENS = 52            # main body, at 1366 px: 40 until the first screen gained the 'when?' charts and the
                             # conditioning, section 3 the calibration and section 5 (every hyperscaler) was added;
                             # measured 50.8 (2026-12-06). Trimming back towards 40 is open work
@@ -83,7 +85,7 @@ def test_the_when_charts_are_drawn_beside_each_other_and_start_within_two_screen
                 left: f.getBoundingClientRect().left,
                 marks: f.querySelectorAll('svg.marks path, svg.marks line, svg.marks rect, svg.marks text').length}))""")
     assert offline.blocked == [] and offline.errors == []
-    assert len(charts) == front.FRONT["charts"] == 2, charts
+    assert len(charts) == HEADLINE_CHARTS, charts
     share, probability = charts
     assert "ASIC share of spend" in share["title"] and "P(share of spend > 25%)" in probability["title"]
     assert all(c["marks"] > 0 for c in charts), charts
@@ -185,7 +187,7 @@ def test_brief_can_be_forwarded_with_its_driver_range_limitations_release_and_ci
     assert release is not None and f"<strong>{release.name}</strong> of {release.date}" in brief
     assert f"<code>{results['data_version']}</code>" in brief and citation.citation(release=release).text in brief
     pngs = re.findall(r'src="data:image/png;base64,([^"]+)"', brief)
-    assert len(pngs) == front.FRONT["charts"]
+    assert len(pngs) == HEADLINE_CHARTS
     for png in pngs:            # a chart image is drawn, not blank: over 2% of its pixels are not the background
         image = Image.open(io.BytesIO(base64.b64decode(png))).convert("RGBA").convert("L")
         background = max(image.getcolors(1 << 16))[1]

@@ -42,7 +42,8 @@ def test_chart_bundle_is_standard_vega_lite_with_a_png_and_a_description(monkeyp
     monkeypatch.setenv(images.STATIC_IMAGES_ENV, "on")
     bundle = present.chart_bundle(_line(_shares()))
     spec = bundle[present.VEGALITE_MIMETYPE]
-    assert set(bundle) == {"application/vnd.vegalite.v5+json", "image/png", "text/plain"}
+    assert set(bundle) == {"application/vnd.vegalite.v5+json", "image/png", present.EXHIBIT_MIMETYPE, "text/plain"}
+    assert bundle[present.EXHIBIT_MIMETYPE] == {"headline": False}
     assert spec["$schema"].endswith("/vega-lite/v5.json")
     nbformat.validate(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
         "x", outputs=[nbformat.v4.new_output("display_data", data=bundle)])]))

@@ -1,6 +1,7 @@
 """The page's first screen (and the one-page brief): the answer to the essay's question (analysis.views.verdict: its
 words by one stated rule, and what its probabilities are conditional on), a few key numbers with their intervals and
-periods, and the headline charts ("when?").
+periods, and the headline charts ("when?": the charts its section declares headline charts, `Section.headline_charts`,
+which the builder lifts from the executed notebook).
 
 Which results appear is declared once, in FRONT and in analysis.views.verdict, by the address results.json gives them
 (`section.key`); every number and year in the words is read from those results (values, intervals, and the years in
@@ -20,15 +21,12 @@ from analysis.views.verdict import lookup
 class Front(TypedDict):
     """The shape of FRONT."""
     numbers: list[tuple[str, str]]
-    chart: str
-    charts: int
 
 
 #: The first screen, declared once. The verdict's inputs are read by analysis.views.verdict; `numbers` are the key
 #: numbers shown, in order, each with how its period reads ("year": in one year; "total": a sum over the years in its
 #: label; "span": a share of the spend over those years; "by": a probability for the year in its label; "vs": a
-#: comparison of the first year in its label with the second); the first `charts` charts of the notebook `chart`
-#: are the headline charts ("when?": the ASIC share by year with its bands, and the threshold probabilities by year).
+#: comparison of the first year in its label with the second).
 FRONT: Front = {
     "numbers": [
         ("summary.nvidia_revenue_observed_last", "year"),
@@ -37,8 +35,6 @@ FRONT: Front = {
         ("summary.p_nvidia_revenue_below_observed_last", "vs"),
         ("summary.p_asic_above_25pct_2030", "by"),
     ],
-    "chart": "00_summary",
-    "charts": 2,
 }
 
 YEAR = re.compile(r"\b(?:19|20)\d\d\b")

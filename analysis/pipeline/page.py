@@ -32,7 +32,8 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")       # what spreadsheets evalu
 
 
 def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", re.sub(r"<[^>]+>|['’]", "", text).lower()).strip("-")
+    """An id from plain text (a heading's words, a chart's name): lower-case letters and digits joined by '-'."""
+    return re.sub(r"[^a-z0-9]+", "-", re.sub(r"['’]", "", text).lower()).strip("-")
 
 
 def script_json(payload) -> str:

@@ -14,7 +14,6 @@ import dataclasses
 import html
 import importlib
 import itertools
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,15 +34,16 @@ from analysis.data import FORECASTS_DIR, Dataset, snapshot
 from analysis.data.vocab import LOW_CONFIDENCE_SOURCE_DOMAINS
 from analysis.pipeline.runner import NOTEBOOK_DIR, Job, Workers, execute_all, notebook_paths
 from analysis.data.params import Parameter, Params
-from analysis.views.present import (SECTION_MIMETYPE, TABLE_MIMETYPE, VEGALITE_MIMETYPE, WHAT_IF_MIMETYPE, PROSE, emitted, fmt, unit_label)
+from analysis.views.present import (EXHIBIT_MIMETYPE, SECTION_MIMETYPE, TABLE_MIMETYPE, VEGALITE_MIMETYPE, WHAT_IF_MIMETYPE, PROSE,
+                                   emitted, fmt, unit_label)
 
-MARKDOWN = mistune.create_markdown(plugins=["table"])
 HIDDEN_INPUT_TAGS = {"parameters", "injected-parameters"}
 #: What results.json keeps of a headline item: its number with interval, and a hindcast or track-record row's outcome
 #: and scores.
 RESULT_FIELDS = ("label", "value", "unit", "p5", "p95", "year", "undefined", "outcome", "error", "inside_p5_p95", "covered_90", "crps",
                  "wis", "brier", "persistence", "outside_view", "coverage_90", "resolves")
-LONG_TABLE_ROWS = 8        # a table with more rows moves to the appendix, leaving a link in its place
+LONG_TABLE_ROWS = 8        # a table with more body rows moves to the appendix, leaving a link in its place
+TITLING_LEVELS = 3         # a moved table is titled by the last heading of level 1 to this before it
 
 
 @dataclass
@@ -56,19 +56,43 @@ class Page:
     tables: list = field(default_factory=list)
     headline_charts: list = field(default_factory=list)
     headline_specs: list = field(default_factory=list)    # (Vega-Lite spec, text description) of each, for the brief
-def _markdown(text: str, toc: list, prefix: str) -> str:
-    """Markdown to HTML; h1/h2 headings get ids and enter the table of contents."""
-    def anchor(match):
-        level, inner = match.group(1), match.group(2)
-        ident = f"{prefix}-{slug(inner)}"
-        if level in ("1", "2"):
-            toc.append({"level": int(level), "id": ident, "text": re.sub(r"<[^>]+>", "", inner)})
-        return f'<h{level} id="{ident}">{inner}<a class="anchor" href="#{ident}" aria-label="Link to this heading">#</a></h{level}>'
-    return re.sub(r"<h([1-6])>(.*?)</h\1>", anchor, cast(str, MARKDOWN(text)))     # the HTML renderer gives text
 
 
-def _table_rows(table_html: str) -> int:
-    return table_html.count("<tr>") - 1         # less the header row (analysis.views.present.table writes one <tr> each)
+class _Headings(mistune.HTMLRenderer):
+    """Markdown to HTML for a notebook's markdown cells: each heading gets an id (`prefix`-slug of its words) and an
+    anchor link, h1/h2 enter the table of contents `toc`, and `seen` lists every heading's (level, words) in order.
+    A heading's words are read from its parsed inline tokens (code and emphasis as their text), never from HTML."""
+
+    def __init__(self, prefix: str, toc: list) -> None:
+        super().__init__(escape=True)
+        self.prefix, self.toc = prefix, toc
+        self.seen: list[tuple[int, str]] = []
+
+    def render_token(self, token: dict, state: mistune.BlockState) -> str:
+        if token["type"] == "heading":
+            token["attrs"]["words"] = _words(token["children"])
+        return super().render_token(token, state)
+
+    def heading(self, text: str, level: int, **attrs: str) -> str:
+        words = attrs["words"]
+        ident = f"{self.prefix}-{slug(words)}"
+        self.seen.append((level, words))
+        if level <= 2:
+            self.toc.append({"level": level, "id": ident, "text": words})
+        return (f'<h{level} id="{ident}">{text}<a class="anchor" href="#{ident}" aria-label="Link to this heading">#</a>'
+                f'</h{level}>\n')
+
+
+def _words(tokens: list[dict]) -> str:
+    """The text of parsed inline tokens, without markup (a line break as a space)."""
+    return "".join(t["raw"] if "raw" in t else _words(t["children"]) if "children" in t else " " for t in tokens)
+
+
+def _markdown(text: str, toc: list, prefix: str) -> tuple[str, list[tuple[int, str]]]:
+    """Markdown to HTML (see _Headings) and its headings' (level, words) in order."""
+    headings = _Headings(prefix, toc)
+    rendered = mistune.create_markdown(renderer=headings, plugins=["table"])(text)
+    return cast(str, rendered), headings.seen      # the HTML renderer gives text
 
 
 def _output_html(output, prefix: str, page: Page, heading: str) -> str:
@@ -79,7 +103,12 @@ def _output_html(output, prefix: str, page: Page, heading: str) -> str:
         return f'<pre class="stream">{html.escape(output["text"])}</pre>'
     data = output["data"]
     if VEGALITE_MIMETYPE in data:
-        return chart_html(data[VEGALITE_MIMETYPE], page.downloads)
+        shown = chart_html(data[VEGALITE_MIMETYPE], page.downloads)
+        if not data[EXHIBIT_MIMETYPE]["headline"]:
+            return shown
+        page.headline_charts.append(shown)               # declared a headline chart: on the first screen instead
+        page.headline_specs.append((data[VEGALITE_MIMETYPE], data["text/plain"]))
+        return ""
     if TABLE_MIMETYPE in data:
         table = data[TABLE_MIMETYPE]
         if any(d["id"] == table["name"] for d in page.downloads):
@@ -94,8 +123,8 @@ def _output_html(output, prefix: str, page: Page, heading: str) -> str:
         return ""                                   # every section's headline numbers are in an appendix
     if "text/markdown" in data:                 # prose (`say`) carries HTML for JupyterLab too: the page renders it itself
         return f'<div class="prose">{PROSE(data["text/markdown"])}</div>'
-    if "text/html" in data:
-        rows = _table_rows(data["text/html"])
+    if "text/html" in data:                     # a table (`present.table`), its body rows declared beside it
+        rows = data[EXHIBIT_MIMETYPE]["rows"]
         if rows > LONG_TABLE_ROWS:
             ident = f"table-{prefix}-{len(page.tables) + 1}"
             page.tables.append({"id": ident, "title": heading, "rows": rows, "html": data["text/html"]})
@@ -106,31 +135,25 @@ def _output_html(output, prefix: str, page: Page, heading: str) -> str:
 
 
 def render_notebook(nb: nbformat.NotebookNode, prefix: str, toc: list, sections: list,
-                    downloads: list | None = None, page: Page | None = None, lift_charts: int = 0) -> str:
+                    downloads: list | None = None, page: Page | None = None) -> str:
     """One notebook as an HTML section: prose, outputs, and code folded away; charts and data tables are added to
-    `downloads` (the files the report writes to data/), tables longer than LONG_TABLE_ROWS move to `page.tables`
-    (the appendix) and the first `lift_charts` charts move to `page.headline_charts` (the first screen)."""
+    `downloads` (the files the report writes to data/), tables declaring more than LONG_TABLE_ROWS body rows move to
+    `page.tables` (the appendix, titled by the heading they follow) and the charts declared headline charts move to
+    `page.headline_charts` (the first screen), in order."""
     page = page or Page()
     page.toc, page.sections = toc, sections
     page.downloads = [] if downloads is None else downloads
     parts, heading = [], nb.metadata.get("title", prefix)
     for cell in nb.cells:
         if cell.cell_type == "markdown":
-            parts.append(f'<div class="prose">{_markdown(cell.source, toc, prefix)}</div>')
-            headings = re.findall(r"^#{1,3}\s+(.+)$", cell.source, re.M)
-            heading = headings[-1].strip() if headings else heading
+            body, headings = _markdown(cell.source, toc, prefix)
+            parts.append(f'<div class="prose">{body}</div>')
+            heading = next((words for level, words in reversed(headings) if level <= TITLING_LEVELS), heading)
         elif cell.cell_type == "code":
             tags = set(cell.metadata.get("tags", []))
             label = "parameters" if tags & HIDDEN_INPUT_TAGS else "code"
             parts.append(f'<details class="code"><summary>{label}</summary><pre>{html.escape(cell.source)}</pre></details>')
-            for output in cell.outputs:
-                shown = _output_html(output, prefix, page, heading)
-                data = output.get("data", {})
-                if VEGALITE_MIMETYPE in data and len(page.headline_charts) < lift_charts:
-                    page.headline_charts.append(shown)
-                    page.headline_specs.append((data[VEGALITE_MIMETYPE], data["text/plain"]))
-                    shown = ""
-                parts.append(shown)
+            parts.extend(_output_html(output, prefix, page, heading) for output in cell.outputs)
     return f'<section class="notebook" id="{prefix}">' + "\n".join(parts) + "</section>"
 
 
@@ -151,10 +174,12 @@ def _parameter_rows(schema: dict[str, Parameter], values: Params, used: set[str]
 
 @dataclass(frozen=True)
 class Planned:
-    """One section as a build needs it: its notebook, the parameters it reads and whether it shows the forecast."""
+    """One section as a build needs it: its notebook, the parameters it reads, whether it shows the forecast and
+    whether it declares headline charts (the brief draws them)."""
     notebook: str
     parameters: tuple[str, ...]
     uses_forecast: bool
+    headline_charts: bool
 
 
 def plan(dataset: Dataset, schema: dict[str, Parameter]) -> list[Planned]:
@@ -162,16 +187,17 @@ def plan(dataset: Dataset, schema: dict[str, Parameter]) -> list[Planned]:
     names exactly the notebooks in the notebook folder and only parameters of the schema; else computed from
     `analysis.sections` (imported only then: the section modules import altair and scipy) and stored."""
     try:
-        planned = [Planned(e["notebook"], tuple(e["parameters"]), e["uses_forecast"])
+        planned = [Planned(e["notebook"], tuple(e["parameters"]), e["uses_forecast"], e["headline_charts"])
                    for e in cache.stored_plan(dataset.version) or ()]
     except (KeyError, TypeError):
         planned = []
     if [p.notebook for p in planned] == [path.name for path in notebook_paths(NOTEBOOK_DIR)] and all(
-            isinstance(p.uses_forecast, bool) and all(isinstance(n, str) and n in schema for n in p.parameters)
+            isinstance(p.uses_forecast, bool) and isinstance(p.headline_charts, bool) and all(isinstance(n, str) and n in schema for n in p.parameters)
             for p in planned):
         return planned
     from analysis.sections import SECTIONS
-    planned = [Planned(s.notebook, s.parameter_names(dataset), s.uses_forecast) for s in SECTIONS.values()]
+    planned = [Planned(s.notebook, s.parameter_names(dataset), s.uses_forecast, bool(s.headline_charts))
+               for s in SECTIONS.values()]
     cache.store_plan(dataset.version, [dataclasses.asdict(p) for p in planned])
     return planned
 
@@ -189,6 +215,7 @@ def _run_notebooks(folder: Path, values: Params, schema: dict[str, Parameter], d
     keys: dict[str, str] = {}
     used: set[str] = set()
     started, finished = time.monotonic(), itertools.count(1)
+    brief_changes = False           # whether a notebook with headline charts (the brief's images) is executed
 
     def done(path: Path, how: str) -> None:
         progress(f"[{next(finished)}/{len(sections)}] {path.name} {how} ({time.monotonic() - started:.1f} s)")
@@ -201,10 +228,10 @@ def _run_notebooks(folder: Path, values: Params, schema: dict[str, Parameter], d
         if stored is None:
             overrides = {k: values[k] for k in names if values[k] != schema[k].default}
             jobs.append(Job(path, target, {"overrides": overrides} if overrides else {}, key, section.uses_forecast))
+            brief_changes |= section.headline_charts
         else:
             target.write_bytes(stored)
             done(path, "reused from the cache")
-    brief_changes = any(job.source.stem == front.FRONT["chart"] for job in jobs)
 
     def meanwhile_and_warm() -> None:     # vl-convert's engine starts while the kernels run; the brief renders later
         meanwhile()
@@ -245,8 +272,7 @@ def build(out_dir: Path, values: Params, schema: dict[str, Parameter], dataset: 
         page, bodies = Page(), []
         for path in executed:    # checked by the cache (`cache.load`) or just written by a kernel: not validated again
             nb = nbformat.reader.reads(path.read_text(encoding="utf-8"))
-            bodies.append(render_notebook(nb, path.stem, page.toc, page.sections, page.downloads, page,
-                                          lift_charts=front.FRONT["charts"] if path.stem == front.FRONT["chart"] else 0))
+            bodies.append(render_notebook(nb, path.stem, page.toc, page.sections, page.downloads, page))
         sections, downloads = page.sections, page.downloads
         source_ids = sorted({sid for s in sections for sid in s["sources"]} |
                             {schema[name].source_id for name in used})

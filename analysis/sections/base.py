@@ -55,7 +55,8 @@ class Section:
     `uses_forecast` says that it reads the erosion forecast (which a build computes once for all such sections).
     A section that reads the parameter `owner` shows, for an owner other than Amazon, the parts of `other_owner`
     instead (by the names of `parts`, so that its notebook's cells stay the same; a part it does not name shows
-    nothing), after `other_setup`."""
+    nothing), after `other_setup`. `headline_charts` names the parts whose charts are the page's headline charts
+    (its first screen, "when?"), for either owner."""
     name: str
     notebook: str
     title: str
@@ -68,6 +69,7 @@ class Section:
     setup: Callable[[SimpleNamespace], None] = field(default=lambda v: None)
     other_owner: Mapping[str, Part] = field(default_factory=dict)
     other_setup: Callable[[SimpleNamespace], None] = field(default=lambda v: None)
+    headline_charts: tuple[str, ...] = ()
 
     def parameter_names(self, ds: data.Dataset) -> tuple[str, ...]:
         """Every parameter this section reads: the forecast's first if it uses the forecast (they depend on the
@@ -99,7 +101,7 @@ class Section:
         (self.other_setup if other else self.setup)(shared)
         parts, published = {}, {}
         for part in self.parts:
-            collector = Collector()
+            collector = Collector(headline_charts=part.__name__ in self.headline_charts)
             run = self.other_owner.get(part.__name__, _nothing) if other else part
             run(shared, collector)
             parts[part.__name__] = collector.exhibits

@@ -270,4 +270,5 @@ SECTION = Section("summary", "00_summary.ipynb", "Summary", ("owner", "tpu_cost_
                   (answer_first, findings, claims, events, headline_results),
                   headlines=headlines, uses_forecast=True, setup=_setup,
                   inert={"tpu_cost_ratio": "values Google's TPUs: read only for `owner` = google"},
-                  other_owner=owner_view.SUMMARY_PARTS, other_setup=owner_view.summary_setup)
+                  other_owner=owner_view.SUMMARY_PARTS, other_setup=owner_view.summary_setup,
+                  headline_charts=("answer_first",))

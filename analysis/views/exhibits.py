@@ -37,12 +37,14 @@ class Table:
 
 @dataclass(frozen=True)
 class Chart:
-    """An altair chart (interactive in the page, a PNG with a text description in the notebook)."""
+    """An altair chart (interactive in the page, a PNG with a text description in the notebook); a `headline` chart
+    goes on the page's first screen."""
     chart: alt.TopLevelMixin
     description: str | None = None
+    headline: bool = False
 
     def show(self) -> None:
-        present.show_chart(self.chart, self.description)
+        present.show_chart(self.chart, self.description, self.headline)
 
 
 @dataclass(frozen=True)
@@ -105,10 +107,12 @@ Exhibit = Text | Table | Chart | DataTable | WhatIf | Headlines
 
 
 class Collector:
-    """Collects a part's exhibits in order, with the call forms of `present` (say, table, chart, ...)."""
+    """Collects a part's exhibits in order, with the call forms of `present` (say, table, chart, ...); the charts of a
+    part its section declares headline charts (`Section.headline_charts`) are collected as such."""
 
-    def __init__(self) -> None:
+    def __init__(self, headline_charts: bool = False) -> None:
         self.exhibits: list[Exhibit] = []
+        self.headline_charts = headline_charts
 
     def say(self, markdown: str) -> None:
         self.exhibits.append(Text(markdown))
@@ -117,7 +121,7 @@ class Collector:
         self.exhibits.append(Table(frame, units, labels))
 
     def chart(self, chart: alt.TopLevelMixin, description: str | None = None) -> None:
-        self.exhibits.append(Chart(chart, description))
+        self.exhibits.append(Chart(chart, description, self.headline_charts))
 
     def data_table(self, name: str, frame: pd.DataFrame, description: str, title: str | None = None) -> None:
         self.exhibits.append(DataTable(name, frame, description, title))

@@ -34,6 +34,10 @@ VEGALITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
 SECTION_MIMETYPE = "application/vnd.awsaccel.section+json"
 TABLE_MIMETYPE = "application/vnd.awsaccel.table+json"
 WHAT_IF_MIMETYPE = "application/vnd.awsaccel.whatif+json"
+#: What the page needs to know of a chart or table beyond how it looks, beside it in the same output: a chart's
+#: {"headline": bool} (whether it belongs on the first screen, as its section declares) and a table's {"rows": N} (its
+#: body rows: the page moves a long table to the appendix). The page reads these, never the chart or the HTML.
+EXHIBIT_MIMETYPE = "application/vnd.awsaccel.exhibit+json"
 WHAT_IF_OUT = "reports/what-if"
 #: Okabe & Ito's colour-blind-safe palette, blue first: every categorical colour of every chart (no red-green pair).
 CATEGORY_COLOURS = ["#0072B2", "#E69F00", "#56B4E9", "#D55E00", "#009E73", "#CC79A7", "#F0E442", "#000000"]
@@ -59,8 +63,8 @@ PROSE.inline.rules = ["escape", "codespan", "emphasis", "linebreak", "softbreak"
 #: The display outputs this module emits, by their sets of mimetypes (see `emitted`); prose (`say`) carries no
 #: text/plain.
 EMITTED = {frozenset(kinds) | {"text/plain"} for kinds in (
-    {VEGALITE_MIMETYPE, "image/png"}, {VEGALITE_MIMETYPE},
-    {"text/html"}, {SECTION_MIMETYPE}, {TABLE_MIMETYPE}, {WHAT_IF_MIMETYPE})} | {
+    {VEGALITE_MIMETYPE, "image/png", EXHIBIT_MIMETYPE}, {VEGALITE_MIMETYPE, EXHIBIT_MIMETYPE},
+    {"text/html", EXHIBIT_MIMETYPE}, {SECTION_MIMETYPE}, {TABLE_MIMETYPE}, {WHAT_IF_MIMETYPE})} | {
     frozenset({"text/html", "text/markdown"})}
 #: The only HTML this module emits besides prose (`table`): a table of escaped text cells.
 TABLE_HTML = re.compile(r'<table class="data mathjax_ignore tex2jax_ignore">'
@@ -76,7 +80,8 @@ def emitted(output) -> bool:
     return (output.get("output_type") == "display_data" and frozenset(data) in EMITTED
             and all(isinstance(data[kind], str) for kind in ("text/plain", "text/html", "text/markdown")
                     if kind in data)
-            and ("text/html" not in data or _own_html(data)))
+            and ("text/html" not in data or _own_html(data))
+            and (EXHIBIT_MIMETYPE not in data or _own_exhibit(data)))
 
 
 def _own_html(data: dict) -> bool:
@@ -86,14 +91,24 @@ def _own_html(data: dict) -> bool:
     return TABLE_HTML.fullmatch(data["text/html"]) is not None
 
 
-def chart_bundle(chart: alt.TopLevelMixin, description: str | None = None) -> dict:
+def _own_exhibit(data: dict) -> bool:
+    """Whether an output's EXHIBIT_MIMETYPE entry has the shape `show_chart` (a chart's) or `table` writes."""
+    entry = data[EXHIBIT_MIMETYPE]
+    if VEGALITE_MIMETYPE in data:
+        return isinstance(entry, dict) and entry.keys() == {"headline"} and isinstance(entry["headline"], bool)
+    rows = entry.get("rows") if isinstance(entry, dict) and entry.keys() == {"rows"} else None
+    return isinstance(rows, int) and not isinstance(rows, bool) and rows >= 0
+
+
+def chart_bundle(chart: alt.TopLevelMixin, description: str | None = None, headline: bool = False) -> dict:
     """Mime bundle of a chart: the Vega-Lite spec (JupyterLab and the report draw it), a PNG for static viewers (unless
-    `images.wanted()` says none is), and
-    a text description (also the spec's `description`, which Vega exposes as the chart's ARIA label)."""
+    `images.wanted()` says none is), a text description (also the spec's `description`, which Vega exposes as the
+    chart's ARIA label) and whether it is a headline chart (EXHIBIT_MIMETYPE: the page lifts it to the first screen)."""
     spec = chart_spec(chart, description)
     png = {"image/png": base64.b64encode(images.render_png(spec)).decode("ascii")} if images.wanted() else {}
     spec["$schema"] = VEGALITE_SCHEMA
-    return {VEGALITE_MIMETYPE: spec, **png, "text/plain": f"Chart: {spec['description']}"}
+    return {VEGALITE_MIMETYPE: spec, **png, EXHIBIT_MIMETYPE: {"headline": headline},
+            "text/plain": f"Chart: {spec['description']}"}
 
 
 def chart_spec(chart: alt.TopLevelMixin, description: str | None = None) -> dict:
@@ -125,12 +140,13 @@ def _dash_swatches(spec: dict) -> dict:
     return spec
 
 
-def show_chart(chart: alt.TopLevelMixin, description: str | None = None) -> None:
-    """Display a chart in the notebook (and, through the report builder, interactively in the report).
+def show_chart(chart: alt.TopLevelMixin, description: str | None = None, headline: bool = False) -> None:
+    """Display a chart in the notebook (and, through the report builder, interactively in the report: on its first
+    screen if `headline`).
 
     `description` is an optional sentence on what the chart shows; a summary of its axes, series and ranges follows.
     """
-    display(chart_bundle(chart, description), raw=True)
+    display(chart_bundle(chart, description, headline), raw=True)
 
 
 def say(text: str) -> None:
@@ -151,7 +167,7 @@ def table(frame: pd.DataFrame, units: dict[str, str], labels: dict[str, str] | N
 
     A unit of "row" formats that column by the frame's own `unit` column (for tables that mix units by row); that
     column shows human unit labels, and booleans show as yes/no. Formatted and numeric columns are right-aligned,
-    text left-aligned.
+    text left-aligned. Its number of body rows is declared beside it (EXHIBIT_MIMETYPE), for the page.
     """
     out = frame.copy()
     for column, unit in units.items():
@@ -172,7 +188,7 @@ def table(frame: pd.DataFrame, units: dict[str, str], labels: dict[str, str] | N
     body = "".join("<tr>" + "".join(f'<td class="{"num" if c in numeric else "text"}">{html.escape(v)}</td>'
                                     for c, v in row.items()) + "</tr>" for _, row in out.iterrows())
     display({"text/html": f'<table class="data {NO_MATHS}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>',
-             "text/plain": out.to_string(index=False)}, raw=True)
+             EXHIBIT_MIMETYPE: {"rows": len(out)}, "text/plain": out.to_string(index=False)}, raw=True)
 
 
 def publish(section: str, results: list[dict], source_ids: set[str]) -> None:
