@@ -36,13 +36,12 @@ PYTEST := $(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder
 check: $(INSTALLED)
 	@start=$$(date +%s); \
 	$(BIN)/ruff check analysis tests benchmarks notebooks && $(BIN)/mypy && \
-	$(PYTEST) -m "not kernel and not browser and not build" && \
+	$(PYTEST) -m "not kernel and not browser and not build and not typecheck" && \
 	echo "make check: passed in $$(( $$(date +%s) - start )) s"
 
-## test: everything, as CI runs it: lint (ruff), type check (mypy, configured in pyproject.toml), unit tests, strict nbval on the committed notebooks, report and browser tests
+## test: everything, as CI runs it: lint (ruff), then the tests: the type check (mypy, configured in pyproject.toml; one unit of the test run, tests/test_typecheck.py), unit tests, strict nbval on the committed notebooks, report and browser tests
 test: $(INSTALLED)
 	$(BIN)/ruff check analysis tests benchmarks notebooks
-	$(BIN)/mypy
 	$(PYTEST)
 
 ## notebooks: re-execute the committed notebooks in place with default parameters (volatile metadata stripped)

@@ -22,7 +22,7 @@ FROZEN = ROOT / "tests" / "fixtures" / "data"
 
 
 #: Markers of the tests `make check` leaves out (registered in pyproject.toml; --strict-markers refuses any other).
-HEAVY = ("kernel", "browser", "build")
+HEAVY = ("kernel", "browser", "build", "typecheck")
 
 #: Parametrized tests whose cases are each a unit of work of their own under `--dist loadfile` (every other test
 #: travels with its file): their cases are heavy and share no module fixture, so both workers take them.
