@@ -68,22 +68,24 @@ def lab(tmp_path_factory):
     env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "config"), "JUPYTER_DATA_DIR": str(tmp_path / "data"),
            "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"), "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "settings"),
            "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces")}
-    port = _free_port()
     log = (tmp_path / "lab.log").open("w")
     server = subprocess.Popen(
         [str(Path(sys.executable).with_name("jupyter")), "lab", "--allow-root", "--no-browser", "--ip=127.0.0.1",
-         f"--port={port}", f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={work}",
+         f"--port={_free_port()}", f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={work}",
          "--NotebookNotary.db_file=:memory:", "--LabApp.news_url=None",
          "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
         env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
+    # The port it serves on, from the file it writes once listening: the suggested port may have been taken
+    # meanwhile by another process, and the server then moves to the next free one.
+    info = tmp_path / "runtime" / f"jpserver-{server.pid}.json"
     try:
         deadline = time.monotonic() + 60
         while True:
             try:
+                base = f"http://127.0.0.1:{json.loads(info.read_text())['port']}"
                 urllib.request.urlopen(f"{base}/api/status?token={TOKEN}", timeout=2)
                 break
-            except OSError:
+            except (OSError, ValueError, KeyError):
                 if server.poll() is not None or time.monotonic() > deadline:
                     pytest.fail("jupyter lab did not start: " + (tmp_path / "lab.log").read_text()[-2000:])
                 time.sleep(0.3)
