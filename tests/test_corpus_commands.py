@@ -15,11 +15,11 @@ import errno
 import fcntl
 import html
 import io
+import json
 import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -148,24 +148,24 @@ def test_a_worker_process_that_dies_is_one_line_exit_1_and_nothing_written(tmp_p
     assert not (tmp_path / "out").exists()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_a_dask_scheduler_lost_mid_sweep_is_one_line_exit_1_and_nothing_written(tmp_path):
     """A real scheduler and worker (separate processes on 127.0.0.1), the scheduler killed once the sweep's
     client has connected."""
     pytest.importorskip("distributed")
     dask = Path(sys.executable).with_name("dask")
-    port = _free_port()
     log = (tmp_path / "scheduler.log").open("w")
-    scheduler = subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
-                                 stdout=log, stderr=subprocess.STDOUT)
-    worker = subprocess.Popen([dask, "worker", f"tcp://127.0.0.1:{port}", "--nworkers", "1", "--nthreads", "1",
-                               "--no-dashboard"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # Port 0: the scheduler takes a free port itself and writes its address to the scheduler file.
+    address_file = tmp_path / "scheduler.json"
+    scheduler = subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+                                  "--scheduler-file", str(address_file)], stdout=log, stderr=subprocess.STDOUT)
+    worker = subprocess.Popen([dask, "worker", "--scheduler-file", str(address_file), "--nworkers", "1",
+                               "--nthreads", "1", "--no-dashboard"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
+        deadline = time.monotonic() + 120
+        while not address_file.exists() or not address_file.read_text().strip().endswith("}"):
+            assert scheduler.poll() is None and time.monotonic() < deadline, (tmp_path / "scheduler.log").read_text()
+            time.sleep(0.1)
+        address = json.loads(address_file.read_text())["address"]
         path = tmp_path / "grid.yaml"
         path.write_text("description: long enough\nsections: [erosion]\nfixed: {mc_draws: 1000}\ngrid:\n"
                         f"  trainium_ceiling: {[round(0.01 * i, 2) for i in range(20, 84)]}\n", encoding="utf-8")
@@ -180,7 +180,7 @@ def test_a_dask_scheduler_lost_mid_sweep_is_one_line_exit_1_and_nothing_written(
         threading.Thread(target=kill_once_connected, daemon=True).start()
         out = tmp_path / "out"
         found = subprocess.run([sys.executable, "-m", "analysis", "sweep", str(path), "--out", str(out), "--executor",
-                                f"dask://127.0.0.1:{port}"], capture_output=True, text=True, timeout=600)
+                                address.replace("tcp://", "dask://")], capture_output=True, text=True, timeout=600)
         assert found.returncode == 1, found.stderr
         one_line(found.stderr, "the Dask cluster was lost during the sweep")
         assert not out.exists() and found.stdout == ""
