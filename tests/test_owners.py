@@ -9,6 +9,7 @@ from scipy import special
 
 from analysis.data import params
 from analysis.models import concentration, fleet, observed, outlook, owner_outlook, owners
+from analysis.sections import erosion_text
 from tests.conftest import ROOT
 
 FIVE = ["Amazon", "Google", "Microsoft", "Meta", "Oracle"]
@@ -125,7 +126,7 @@ def test_amazon_headline_numbers_are_unchanged(ds, schema):
     (tests/fixtures/amazon_headlines.json, computed by main's code at the default parameters)."""
     baseline = json.loads((ROOT / "tests" / "fixtures" / "amazon_headlines.json").read_text(encoding="utf-8"))
     p = params.resolve({}, ds)
-    now = {r["key"]: r for r in outlook.headlines(outlook.run(ds, p, schema, sensitivity=False))}
+    now = {h.key: h.as_dict() for h in erosion_text.headlines(outlook.run(ds, p, schema, sensitivity=False))}
     assert len(baseline["erosion_headlines"]) == len(now) > 20
     for old in baseline["erosion_headlines"]:
         for field in ("value", "p5", "p95"):

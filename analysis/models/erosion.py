@@ -58,7 +58,8 @@ CHIP_SHARE_STEP = "chip_share_step_{}"
 START_FRACTION = "start_fraction"
 OBSERVED_INPUT = "observed_data"
 
-Params = Mapping[str, "np.typing.ArrayLike"]
+#: The model's input values by name (`Model.point` and draws of `sample_inputs`), each a number or one value per draw.
+Inputs = Mapping[str, "np.typing.ArrayLike"]
 ModelFn = Callable[[dict[str, np.ndarray]], np.ndarray]
 
 
@@ -178,7 +179,7 @@ def calibrated_cost(observed: Observed, challengers: tuple[Vendor, ...]) -> dict
     return out
 
 
-def _col(p: Params, name: str, lo: float = -np.inf, hi: float = np.inf, positive: bool = False) -> np.ndarray:
+def _col(p: Inputs, name: str, lo: float = -np.inf, hi: float = np.inf, positive: bool = False) -> np.ndarray:
     """Input `name` as a (draws, 1) column, checked to lie in [lo, hi] (or to be > 0)."""
     x = np.reshape(np.asarray(p[name], dtype=float), (-1, 1))
     if not np.all(x > 0 if positive else (x >= lo) & (x <= hi)):
@@ -201,7 +202,7 @@ def logistic_move(t, start: float | np.ndarray, ceiling, midpoint, takeover, t0:
     return start + (ceiling - start) * progress
 
 
-def forecast_compute_shares(model: Model, p: Params, anchor: Mapping[str, np.ndarray]) -> dict[str, np.ndarray | float]:
+def forecast_compute_shares(model: Model, p: Inputs, anchor: Mapping[str, np.ndarray]) -> dict[str, np.ndarray | float]:
     """Vendor compute shares in the forecast years, each (draws, forecast years), each challenger moving from its
     `anchor` share (draws, 1) in the last observed year."""
     t = np.array(model.forecast_years, float) + MID_YEAR
@@ -214,7 +215,7 @@ def forecast_compute_shares(model: Model, p: Params, anchor: Mapping[str, np.nda
     return {model.incumbent.id: np.maximum(1.0 - sum(shares.values()), 0.0), **shares}     # no rounding below 0
 
 
-def _observed_rows(model: Model, p: Params) -> np.ndarray:
+def _observed_rows(model: Model, p: Inputs) -> np.ndarray:
     """The observed-data row of each draw, as a (draws,) integer array."""
     x = np.reshape(np.asarray(p[OBSERVED_INPUT], dtype=float), -1)
     rows = x.astype(int)
@@ -223,7 +224,7 @@ def _observed_rows(model: Model, p: Params) -> np.ndarray:
     return rows
 
 
-def evaluate(model: Model, overrides: Params | None = None) -> dict[str, np.ndarray]:
+def evaluate(model: Model, overrides: Inputs | None = None) -> dict[str, np.ndarray]:
     """Per-year paths over observed + forecast years, each (draws, years). `overrides` replace named inputs by values
     or 1-D draws; `observed_data` picks each draw's row of the observed data, and the forecast is calibrated on it."""
     p: dict[str, np.typing.ArrayLike] = {**model.path_steps, **model.unobserved_starts, **model.point}

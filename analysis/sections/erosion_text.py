@@ -10,8 +10,10 @@ import numpy as np
 import pandas as pd
 
 from analysis.models import erosion
+from analysis.models.forecast_result import Forecast
 from analysis.data.params import Parameter
 from analysis.data.units import fmt
+from analysis.views.exhibits import Headline
 
 OBSERVED_LABEL = "Observed data (Epoch AI units x chip prices)"
 #: pandas-stubs types an `itertuples()` row's fields as any scalar.
@@ -108,20 +110,20 @@ def spend_check(check: pd.DataFrame, cal: pd.DataFrame, essay: Mapping[str, Any]
             f"{essay_share / cal.loc[last, 'share_of_capex']:.1f}× the estimate.")
 
 
-def stays_above_shown(result: dict) -> pd.DataFrame:
+def stays_above_shown(result: Forecast) -> pd.DataFrame:
     """The 'stays above' table with 'not above in the last year' spelled out."""
-    last = int(result["model"].years[-1])
-    table = result["stays_above"]
+    last = int(result.model.years[-1])
+    table = result.stays_above
     return table.assign(**{c: [f"{v:.0f}" if np.isfinite(v) else f"not above in {last}" for v in table[c]]
                            for c in (f"p{q}" for q in erosion.PERCENTILES)})
 
 
-def threshold_text(result: dict, price_range: pd.DataFrame, schema: dict[str, Parameter]) -> str:
+def threshold_text(result: Forecast, price_range: pd.DataFrame, schema: dict[str, Parameter]) -> str:
     """What the threshold probabilities say, observed years first."""
-    probs = result["thresholds"].set_index(["threshold", "year"])["probability"]
-    stays = result["stays_above"].set_index("threshold")
-    observed = [y for y in result["model"].observed.years if not np.isnan(probs[(0.25, y)])]
-    last = int(result["model"].years[-1])
+    probs = result.thresholds.set_index(["threshold", "year"])["probability"]
+    stays = result.stays_above.set_index("threshold")
+    observed = [y for y in result.model.observed.years if not np.isnan(probs[(0.25, y)])]
+    last = int(result.model.years[-1])
     cost = schema["trainium_unit_cost_usd"]
     text = ""
     if observed:
@@ -131,23 +133,23 @@ def threshold_text(result: dict, price_range: pd.DataFrame, schema: dict[str, Pa
                 + f" (Epoch's unit band × chip prices). Across the Trainium unit cost's sensitivity band "
                 f"({_range(cost.low, cost.high, 'USD')}) the central {o} share is "
                 f"{_range(price_range.set_index('year').loc[o, 'at_low_cost'], price_range.set_index('year').loc[o, 'at_high_cost'], 'fraction')}. ")
-    future = [y for y in result["model"].forecast_years if y in (2026, 2027, last)]
+    future = [y for y in result.model.forecast_years if y in (2026, 2027, last)]
     text += ("Forward, more than 25%: " + ", ".join(f"{fmt(probs[(0.25, y)], 'fraction')} in {y}" for y in future)
              + "; more than 50%: " + ", ".join(f"{fmt(probs[(0.5, y)], 'fraction')} in {y}" for y in future) + ". "
-             f"In {fmt(stays.loc[0.25, 'share_never'], 'fraction')} of the draws ASICs are not above 25% in {last}, so the year "
+             f"In {fmt(stays['share_never'][0.25], 'fraction')} of the draws ASICs are not above 25% in {last}, so the year "
              "from which they stay above it is not a single date but this distribution; 'first year above' would mistake a "
              "one-year blip in the observed data for a crossing.")
     return text
 
 
-def _interval(s: dict, mc: pd.DataFrame, key: str, unit: str) -> str:
+def _interval(s: Mapping[str, float | None], mc: pd.DataFrame, key: str, unit: str) -> str:
     return f"{fmt(s[key], unit)} (5th–95th percentile {_range(mc.loc[key, 'p5'], mc.loc[key, 'p95'], unit)})"
 
 
-def central_text(result: dict) -> str:
+def central_text(result: Forecast) -> str:
     """The central estimate with its intervals, on both erosion bases."""
-    s = result["summary"]
-    mc = result["outcomes"].set_index("outcome")
+    s = result.summary
+    mc = result.outcomes.set_index("outcome")
     return (f"Central estimate (the model at every input's median, the observed data at Epoch's medians): ASICs take "
             f"{_interval(s, mc, 'asic_spend_share_2024_2026', 'fraction')} of AWS's accelerator spend in 2024–2026, when Nvidia earns "
             f"{_interval(s, mc, 'nvidia_revenue_2024_2026', 'USD_billion')} in total from AWS, and "
@@ -157,8 +159,8 @@ def central_text(result: dict) -> str:
             f"{_interval(s, mc, 'erosion_2027_2030', 'USD_billion')} in 2027–2030. On the same compute (the ASICs' compute bought "
             f"from Nvidia at its cost per H100e): {_interval(s, mc, 'erosion_same_compute_2024_2026', 'USD_billion')} and "
             f"{_interval(s, mc, 'erosion_same_compute_2027_2030', 'USD_billion')}. The Monte Carlo median of Nvidia's 2027–2030 "
-            f"revenue is {fmt(mc.loc['nvidia_revenue_2027_2030', 'p50'], 'USD_billion')} "
-            f"({mc.loc['nvidia_revenue_2027_2030', 'p50'] / s['nvidia_revenue_2027_2030'] - 1:+.1%} against the central estimate): "
+            f"revenue is {fmt(mc['p50']['nvidia_revenue_2027_2030'], 'USD_billion')} "
+            f"({mc['p50']['nvidia_revenue_2027_2030'] / s['nvidia_revenue_2027_2030'] - 1:+.1%} against the central estimate): "
             "the median of a sum of skewed products is not the product of medians. Every headline uses the one central estimate.")
 
 
@@ -217,3 +219,51 @@ def owner_hindcast_text(per_owner: pd.DataFrame) -> str:
             "the outside view of its own history that section 5 and an `owner` run use. Coverage per owner: "
             + "; ".join(one(r) for r in cast(Rows, per_owner.itertuples())) + ". Beyond Amazon these are a handful of "
             "outcomes each: too few to call a forecast calibrated.")
+
+
+def _year_or_none(x: float | None) -> float | None:
+    return None if x is None or not np.isfinite(x) else float(x)
+
+
+#: The window totals among section 3's headline results, each over erosion.NEAR_TERM and erosion.LONG_TERM in turn:
+#: (outcome of erosion.outcomes, headline key, label with `{}` for the window ("2024-2026"), unit).
+WINDOW_RESULTS = (
+    ("nvidia_revenue", "nvidia_revenue", "Nvidia revenue from AWS, total {}", "USD_billion"),
+    ("erosion", "erosion", "Erosion, same budget (ASIC dollars that could have gone to Nvidia), total {}", "USD_billion"),
+    ("erosion_same_compute", "erosion_same_compute", "Erosion, same compute (ASIC compute priced at Nvidia's cost), total {}",
+     "USD_billion"),
+    ("asic_spend_share", "asic_share_of_spend", "ASIC share of accelerator spend, {}", "fraction"),
+)
+
+
+def headlines(result: Forecast) -> list[Headline]:
+    """Section 3's headline results, each with its period: the central estimate, with the Monte Carlo's 5th-95th
+    percentiles where it applies."""
+    s = result.summary
+    mc = result.outcomes.set_index("outcome")
+    first, last = int(result.model.years[0]), int(result.model.years[-1])
+
+    def drawn(key: str, outcome: str, label: str, unit: str, period: tuple[int, int]) -> Headline:
+        return Headline(key, label, s[outcome], unit, (float(mc["p5"][outcome]), float(mc["p95"][outcome])),
+                        period=period)
+
+    items = [drawn(f"{key}_{lo}_{hi}", f"{outcome}_{lo}_{hi}", label.format(f"{lo}-{hi}"), unit, (lo, hi))
+             for outcome, key, label, unit in WINDOW_RESULTS for lo, hi in (erosion.NEAR_TERM, erosion.LONG_TERM)]
+    items.append(drawn(f"nvidia_spend_share_{last}", f"nvidia_spend_share_{last}",
+                       f"Nvidia share of AWS accelerator spend, {last}", "fraction", (last, last)))
+    for r in cast(Rows, result.thresholds.itertuples()):
+        t, y, prob = r.threshold, int(r.year), r.probability
+        undefined = {"undefined": "no estimate (the data do not split this year by vendor)"} if np.isnan(prob) else {}
+        items.append(Headline(f"p_asic_above_{round(t * 100)}pct_{y}", f"P(ASIC share of spend > {t:.0%} in {y})",
+                              None if np.isnan(prob) else float(prob), "fraction", details=undefined, period=(y, y)))
+    for r in cast(Rows, result.stays_above.itertuples()):
+        pct = round(r.threshold * 100)
+        items.append(Headline(
+            f"year_asic_stays_above_{pct}pct",
+            f"Median first year from which ASICs stay above {pct}% of spend through {last} (none = not above in {last})",
+            _year_or_none(r.p50), "year", (_year_or_none(r.p5), _year_or_none(r.p95)),
+            {"undefined": f"not above {pct}% in {last}"}, period=(first, last)))
+        items.append(Headline(f"share_never_stays_above_{pct}pct",
+                              f"Share of draws in which ASICs are not above {pct}% of spend in {last}",
+                              float(r.share_never), "fraction", period=(last, last)))
+    return items

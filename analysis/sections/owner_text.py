@@ -96,7 +96,7 @@ def hindcast_text(v: SimpleNamespace) -> str:
 
 
 def by_year(v: SimpleNamespace) -> pd.DataFrame:
-    """The owner's outlook in the columns of Amazon's `erosion_by_year.csv` (analysis.models.outlook.by_year) where the
+    """The owner's outlook in the columns of Amazon's `erosion_by_year.csv` (analysis.models.forecast_result.by_year) where the
     meaning is the same, the ASIC share standing for the non-Nvidia share: accelerator spend and Nvidia's revenue in
     the observed years only (not forecast), the shares with their percentiles and P(share of spend > 25% / 50%)."""
     y, f = v.yearly, v.funnel.set_index("year")
