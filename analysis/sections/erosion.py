@@ -3,6 +3,7 @@ forecast to 2030, with its checks, scenarios, sensitivity, hindcast and track re
 from __future__ import annotations
 
 from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -18,6 +19,9 @@ import analysis.sections.owner_view as owner_view
 from analysis.sections.base import Section
 from analysis.views import charts
 from analysis.views.exhibits import Collector
+
+if TYPE_CHECKING:
+    import altair as alt
 
 EPOCH = "Source: Epoch AI ai-chip-counts (MIT) x per-chip prices (accelerator_specs.csv); Amazon 10-K/10-Q capex"
 MODEL = "Model: section 3's forecast; inputs data/parameters.csv, data/capex_outlook.csv, data/vendors.csv"
@@ -94,7 +98,7 @@ def forecast(v: SimpleNamespace, x: Collector) -> None:
                               "Nvidia vs Trainium: compute share and dollar share", MODEL, dash="basis", y_format=".0%"))
 
 
-def _what_if_chart(frame: pd.DataFrame):
+def _what_if_chart(frame: pd.DataFrame) -> alt.Chart:
     return charts.year_lines(frame, "nvidia_revenue", "USD billion per year", "series",
                              "Nvidia revenue from AWS at the chosen values (central estimate)", MODEL)
 
@@ -164,7 +168,7 @@ def central_estimate(v: SimpleNamespace, x: Collector) -> None:
 
 
 def sensitivity(v: SimpleNamespace, x: Collector) -> None:
-    def title(name):
+    def title(name: str) -> str:
         return erosion_text.input_title(name, v.schema)
     ranked = v.result.ranked()
     tornado = ranked.tornado

@@ -2,8 +2,7 @@
 section's results (analysis.models.outlook) so that it is tested here rather than written in the notebook."""
 from __future__ import annotations
 
-from collections.abc import Mapping
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
 
 import numpy as np
@@ -25,7 +24,7 @@ INPUT_SOURCES = {"capex_growth_": "capex_outlook.csv, widened to Amazon's capex 
                  erosion.START_FRACTION: "unknown: uniform between 0 and the ceiling"}
 
 
-def _range(lo, hi, unit: str) -> str:
+def _range(lo: Any, hi: Any, unit: str) -> str:
     return f"{fmt(lo, unit)}–{fmt(hi, unit)}"
 
 
@@ -51,7 +50,7 @@ def input_title(name: str, schema: dict[str, Parameter]) -> str:
     return f"{schema[f'{vendor}_ceiling'].title.split(' share')[0]}: {what}"
 
 
-def input_family(name: str, years) -> str | None:
+def input_family(name: str, years: Sequence[int]) -> str | None:
     """The path an input that is one year of a path belongs to, named with its years (None for any other input)."""
     span = f"{years[0]}–{years[-1]}"
     if name.startswith("capex_growth_"):
@@ -167,7 +166,7 @@ def central_text(result: Forecast) -> str:
 def hindcast_text(hind: pd.DataFrame, cov: pd.DataFrame) -> str:
     """The hindcast in words: what it tests, coverage of the 50% and 90% intervals per case set and origin, the sides
     of the misses, and the largest misses."""
-    def cover(r) -> str:
+    def cover(r: Any) -> str:
         return (f"{r.inside_90:.0%} of {r.outcomes} outcomes ({r.independent} independent) inside the central 90% interval "
                 f"and {r.inside_50:.0%} inside the central 50%")
     by_origin = cov[cov["level"] == "origin"]
@@ -188,7 +187,7 @@ def hindcast_text(hind: pd.DataFrame, cov: pd.DataFrame) -> str:
     return text
 
 
-def drivers(sobol: pd.DataFrame, scenario_summary: pd.DataFrame, schema: dict[str, Parameter], years) -> list[dict]:
+def drivers(sobol: pd.DataFrame, scenario_summary: pd.DataFrame, schema: dict[str, Parameter], years: Sequence[int]) -> list[dict]:
     """What a forwarded brief names besides the answer. The main driver: the input, or the yearly path of inputs
     (`input_family`), whose first-order Sobol indices of Nvidia's revenue from AWS sum highest — for independent
     inputs that sum is a lower bound of the share of the forecast's variance the group explains alone. The scenario
@@ -210,7 +209,7 @@ def drivers(sobol: pd.DataFrame, scenario_summary: pd.DataFrame, schema: dict[st
 
 def owner_hindcast_text(per_owner: pd.DataFrame) -> str:
     """Coverage per owner in words (analysis.models.hindcast.by_owner)."""
-    def one(r) -> str:
+    def one(r: Any) -> str:
         if not r.outcomes:
             return f"{r.owner}: no case (left out from end-{' and end-'.join(r.left_out.split(', '))}: no move to measure a spread on)"
         return (f"{r.owner}: {r.inside_90:.0%} of {r.outcomes} outcomes inside the central 90% interval "
