@@ -94,11 +94,11 @@ def test_section_3s_headlines_carry_their_periods(ds, schema, quick):
 def test_headlines_are_written_as_before_with_their_band(ds, schema, quick):
     """results.json keeps its rows: the period is not (yet) one of its fields, the Monte Carlo band is p5/p95."""
     result = outlook.run(ds, quick, schema, sensitivity=False)
-    mc = result.outcomes.set_index("outcome")
-    row = next(h for h in erosion_text.headlines(result) if h.key == "nvidia_revenue_2027_2030").as_dict()
-    assert row == {"key": "nvidia_revenue_2027_2030", "label": "Nvidia revenue from AWS, total 2027-2030",
-                   "value": result.summary["nvidia_revenue_2027_2030"], "unit": "USD_billion",
-                   "p5": float(mc.loc["nvidia_revenue_2027_2030", "p5"]), "p95": float(mc.loc["nvidia_revenue_2027_2030", "p95"])}
+    key = "nvidia_revenue_2027_2030"
+    mc = result.outcomes.set_index("outcome").loc[key]
+    row = next(h for h in erosion_text.headlines(result) if h.key == key).as_dict()
+    assert row == {"key": key, "label": "Nvidia revenue from AWS, total 2027-2030", "value": result.summary[key],
+                   "unit": "USD_billion", "p5": float(mc["p5"]), "p95": float(mc["p95"])}
     undefined = next(h for h in erosion_text.headlines(result) if h.key == "p_asic_above_25pct_2022").as_dict()
     assert undefined["value"] is None and list(undefined) == ["key", "label", "value", "unit", "undefined"]
 

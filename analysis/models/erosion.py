@@ -340,7 +340,8 @@ def outcomes(paths: Mapping[str, np.ndarray], years: Years,
     return out
 
 
-def threshold_table(paths: Mapping[str, np.ndarray], years: Years, thresholds: Sequence[float] = THRESHOLDS) -> pd.DataFrame:
+def threshold_table(paths: Mapping[str, np.ndarray], years: Years,
+                    thresholds: Sequence[float] = THRESHOLDS) -> pd.DataFrame:
     """P(ASIC share of accelerator spend > threshold) in every year, observed and forecast, over the draws: columns
     threshold, year, probability (NaN where the share is undefined in every draw)."""
     years = np.asarray(years)
@@ -352,7 +353,8 @@ def threshold_table(paths: Mapping[str, np.ndarray], years: Years, thresholds: S
     return pd.DataFrame(rows)
 
 
-def stays_above_table(paths: Mapping[str, np.ndarray], years: Years, thresholds: Sequence[float] = THRESHOLDS) -> pd.DataFrame:
+def stays_above_table(paths: Mapping[str, np.ndarray], years: Years,
+                      thresholds: Sequence[float] = THRESHOLDS) -> pd.DataFrame:
     """The year from which ASICs stay above each threshold of spend through the last year: PERCENTILES over the
     draws, with 'not above in the last year' counted as later than every year (so a percentile may be +inf), and the
     share of draws in which that never happens."""

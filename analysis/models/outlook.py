@@ -208,7 +208,8 @@ def _outlook_rows(ds: Dataset, vintage: str, last_observed: int) -> pd.DataFrame
     return table[(table["vintage"] == vintage) & (table["year"] > last_observed)].sort_values("year")
 
 
-def input_distributions(ds: Dataset, p: Params, schema: dict[str, Parameter], model: erosion.Model) -> dict[str, InputSpec]:
+def input_distributions(ds: Dataset, p: Params, schema: dict[str, Parameter],
+                        model: erosion.Model) -> dict[str, InputSpec]:
     """The inputs' distributions: the observed data (its draws, ordered by the last observed year's accelerator
     spend), each capex growth factor from its outlook row, and every uncertain parameter the model uses, with value =
     median and sourced low/high = p5/p95 (analysis.models.uncertainty)."""

@@ -187,7 +187,8 @@ def hindcast_text(hind: pd.DataFrame, cov: pd.DataFrame) -> str:
     return text
 
 
-def drivers(sobol: pd.DataFrame, scenario_summary: pd.DataFrame, schema: dict[str, Parameter], years: Sequence[int]) -> list[dict]:
+def drivers(sobol: pd.DataFrame, scenario_summary: pd.DataFrame, schema: dict[str, Parameter],
+            years: Sequence[int]) -> list[dict]:
     """What a forwarded brief names besides the answer. The main driver: the input, or the yearly path of inputs
     (`input_family`), whose first-order Sobol indices of Nvidia's revenue from AWS sum highest — for independent
     inputs that sum is a lower bound of the share of the forecast's variance the group explains alone. The scenario
@@ -228,9 +229,10 @@ def _year_or_none(x: float | None) -> float | None:
 #: (outcome of erosion.outcomes, headline key, label with `{}` for the window ("2024-2026"), unit).
 WINDOW_RESULTS = (
     ("nvidia_revenue", "nvidia_revenue", "Nvidia revenue from AWS, total {}", "USD_billion"),
-    ("erosion", "erosion", "Erosion, same budget (ASIC dollars that could have gone to Nvidia), total {}", "USD_billion"),
-    ("erosion_same_compute", "erosion_same_compute", "Erosion, same compute (ASIC compute priced at Nvidia's cost), total {}",
+    ("erosion", "erosion", "Erosion, same budget (ASIC dollars that could have gone to Nvidia), total {}",
      "USD_billion"),
+    ("erosion_same_compute", "erosion_same_compute",
+     "Erosion, same compute (ASIC compute priced at Nvidia's cost), total {}", "USD_billion"),
     ("asic_spend_share", "asic_share_of_spend", "ASIC share of accelerator spend, {}", "fraction"),
 )
 
@@ -259,7 +261,8 @@ def headlines(result: Forecast) -> list[Headline]:
         pct = round(r.threshold * 100)
         items.append(Headline(
             f"year_asic_stays_above_{pct}pct",
-            f"Median first year from which ASICs stay above {pct}% of spend through {last} (none = not above in {last})",
+            f"Median first year from which ASICs stay above {pct}% of spend through {last} "
+            f"(none = not above in {last})",
             _year_or_none(r.p50), "year", (_year_or_none(r.p5), _year_or_none(r.p95)),
             {"undefined": f"not above {pct}% in {last}"}, period=(first, last)))
         items.append(Headline(f"share_never_stays_above_{pct}pct",
