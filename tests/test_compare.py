@@ -14,8 +14,8 @@ import pytest
 from analysis import data
 from analysis.pipeline import attribution, cli, compare, front, outdir
 from analysis.data import params
-from analysis.models import outlook
-from analysis.sections import portfolio_text, summary
+from analysis.models import forecast_result, outlook
+from analysis.sections import erosion_text, portfolio_text, summary
 from analysis.pipeline.runner import NOTEBOOK_DIR, declared_parameters, notebook_paths
 from tests.browser import drawn_marks, offline_page
 from tests.conftest import one_line, run_cli
@@ -32,7 +32,7 @@ def make_run(folder: Path, ds, overrides: dict, version: str | None = None) -> P
     schema = params.schema(ds)
     p = params.resolve(overrides, ds)
     result = outlook.run(ds, p, schema, sensitivity=False)
-    sections = {"erosion": outlook.headlines(result), "summary": summary.key_findings(ds, p, schema, result),
+    sections = {"erosion": [h.as_dict() for h in erosion_text.headlines(result)], "summary": summary.key_findings(ds, p, schema, result),
                 "portfolio": portfolio_text.headline_results(ds, p)}
     used = set().union(*(declared_parameters(path) for path in notebook_paths()))
     results = {"as_of": p["as_of"], "data_version": version or ds.version, "scenario": None,
@@ -43,7 +43,7 @@ def make_run(folder: Path, ds, overrides: dict, version: str | None = None) -> P
     (folder / "data").mkdir(parents=True)
     (folder / outdir.MARKER).write_text("test\n")
     (folder / "results.json").write_text(json.dumps(results))
-    outlook.by_year(result).to_csv(folder / "data" / "erosion_by_year.csv", index=False)
+    forecast_result.by_year(result).to_csv(folder / "data" / "erosion_by_year.csv", index=False)
     return folder
 
 
@@ -115,11 +115,11 @@ def test_each_part_is_the_change_from_swapping_that_parameter_alone(runs, ds):
     at = attribution.attribute(ds, schema, a, b, names)
     assert at["check"] == [] and at["refused"] == {}
     defaults = params.resolve({}, ds)
-    base = outlook.run(ds, defaults, schema, sensitivity=False)["summary"]["nvidia_revenue_2027_2030"]
+    base = outlook.run(ds, defaults, schema, sensitivity=False).summary["nvidia_revenue_2027_2030"]
     for name in ("trainium_ceiling", "accelerator_share_change"):
         alone = outlook.run(ds, params.resolve({name: b.parameters[name]}, ds), schema, sensitivity=False)
         part = at["explained"]["erosion.nvidia_revenue_2027_2030"]["parameters"][name]
-        assert part == pytest.approx(alone["summary"]["nvidia_revenue_2027_2030"] - base) and part != 0
+        assert part == pytest.approx(alone.summary["nvidia_revenue_2027_2030"] - base) and part != 0
     # utilization is no input of the outlook, but moves the landlord's NPV
     assert at["explained"]["erosion.nvidia_revenue_2027_2030"]["parameters"]["utilization"] == 0
     npv = at["explained"]["portfolio.npv_bought_at_cut"]
@@ -230,7 +230,7 @@ def test_runs_on_two_data_versions_split_into_the_data_change_and_each_parameter
     key = "erosion.nvidia_revenue_2027_2030"
     default = params.schema(ds)["trainium_ceiling"].default            # run A's value
     value = {(d.version, c): outlook.run(d, params.resolve({"trainium_ceiling": c}, d), params.schema(d),
-                                         sensitivity=False)["summary"]["nvidia_revenue_2027_2030"]
+                                         sensitivity=False).summary["nvidia_revenue_2027_2030"]
              for d in (ds, new) for c in (default, 0.6)}
     parts = at["explained"][key]["parameters"]
     assert parts[change] == pytest.approx(value[(new.version, default)] - value[(ds.version, default)]) and parts[change] != 0

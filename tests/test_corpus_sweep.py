@@ -18,8 +18,8 @@ import pytest
 from analysis import data
 from analysis.pipeline import page, report
 from analysis.data import params, scenarios
-from analysis.models import capex, crosscheck, freshness, hindcast, landlord, outlook, rent
-from analysis.sections import by_notebook, portfolio_text, summary
+from analysis.models import capex, crosscheck, forecast_result, freshness, hindcast, landlord, outlook, rent
+from analysis.sections import by_notebook, erosion_text, portfolio_text, summary
 from analysis.views import present, verdict
 from analysis.errors import ParameterError
 from analysis.pipeline.runner import declared_parameters, notebook_paths
@@ -56,8 +56,8 @@ def compute_sections(sections: set[str], p: dict, grids: bool = True) -> dict[st
         if "03_asic_erosion" in sections:
             hindcast.coverage(hindcast.cases(DS, q, SCHEMA))
             outlook.spend_check(DS, q, SCHEMA, result)
-            outlook.by_year(result)
-            headlines["erosion"] = outlook.headlines(result)
+            forecast_result.by_year(result)
+            headlines["erosion"] = [h.as_dict() for h in erosion_text.headlines(result)]
         if "00_summary" in sections:
             answer = summary.compute_answer(DS, q, SCHEMA, result)
             headlines["summary"], headlines["assumptions"] = answer.findings, answer.assumptions

@@ -82,11 +82,11 @@ def test_a_chip_outcome_interval_includes_its_measurement_band_and_capex_does_no
     table, _ = cases
     p = hindcast.origins(ds, params.resolve({}, ds), schema)[2024]
     result = outlook.run(ds, p, schema, sensitivity=False)
-    years = list(result["model"].years)
+    years = list(result.model.years)
     row = table[(table["case_set"] == "model") & (table["origin"] == 2024) & (table["year"] == 2025)].set_index("metric")
-    capex = result["draws"]["capex"][:, years.index(2025)]
+    capex = result.draws["capex"][:, years.index(2025)]
     assert row.loc["capex", "p95"] == pytest.approx(np.percentile(capex, 95))
-    spend = result["draws"]["accelerator_spend"][:, years.index(2025)]
+    spend = result.draws["accelerator_spend"][:, years.index(2025)]
     width = np.log(np.percentile(spend, 95) / np.percentile(spend, 5))
     assert np.log(row.loc["accelerator_spend", "p95"] / row.loc["accelerator_spend", "p5"]) > width
 

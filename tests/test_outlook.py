@@ -7,7 +7,8 @@ import pytest
 
 from analysis import data
 from analysis.data import params, scenarios
-from analysis.models import erosion, outlook
+from analysis.models import erosion, forecast_result, outlook
+from analysis.sections import erosion_text
 from analysis.errors import ParameterError
 from tests.conftest import run_cli
 
@@ -49,17 +50,17 @@ def test_observed_purchases_price_epoch_units_chip_by_chip(ds):
 
 def test_observed_years_carry_the_datas_own_band_and_the_central_row_is_epochs_median(ds, schema, base):
     p, result = base
-    model = result["model"]
+    model = result.model
     assert model.observed.years == (2022, 2023, 2024, 2025) and model.forecast_years == (2026, 2027, 2028, 2029, 2030)
     nvidia = outlook.observed_purchases(ds, p).query("vendor == 'nvidia'").set_index("year")
-    central = result["central"]
-    pct = result["percentiles"].set_index(["metric", "year"])
+    central = result.central
+    pct = result.percentiles.set_index(["metric", "year"])
     for year in model.observed.years:
         assert central.loc[year, "nvidia_revenue"] == pytest.approx(nvidia.loc[year, "spend"])
         assert central.loc[year, "capex"] == outlook.annual_capex(ds)[year] / 1e3
         row = pct.loc[("nvidia_revenue", year)]
         assert row["p5"] < central.loc[year, "nvidia_revenue"] < row["p95"]          # a band, never re-estimated
-        capex = result["draws"]["capex"][:, list(model.years).index(year)]
+        capex = result.draws["capex"][:, list(model.years).index(year)]
         assert (capex == central.loc[year, "capex"]).all()                          # filings: exact in every draw
     for year in (2024, 2025):
         row = pct.loc[("asic_spend_share", year)]
@@ -101,11 +102,11 @@ def test_each_draw_forecast_starts_where_its_past_ends(ds, schema, base):
     """Per draw, the first forecast year's accelerator spend is capex growth x the draw's own last observed share of
     capex: the 2026 median sits above the 2025 median (capex guidance +52%), and the band widens from there."""
     p, result = base
-    pct = result["percentiles"].set_index(["metric", "year"])
+    pct = result.percentiles.set_index(["metric", "year"])
     assert pct.loc[("accelerator_spend", 2026), "p50"] > pct.loc[("accelerator_spend", 2025), "p50"]
     width = {y: pct.loc[("accelerator_spend", y), "p95"] / pct.loc[("accelerator_spend", y), "p5"] for y in (2025, 2026, 2027)}
     assert width[2025] < width[2026] < width[2027]
-    model = result["model"]
+    model = result.model
     row = 7
     paths = erosion.evaluate(model, {"observed_data": float(row)})
     last = sum(np.nan_to_num(model.observed.spend[v.id][row, -1]) for v in model.vendors)
@@ -119,7 +120,7 @@ def test_the_trainium_price_moves_observed_and_forecast_shares_together(ds, sche
     shares = {}
     for cost in (3000.0, 4000.0, 6000.0):
         p = params.resolve({"trainium_unit_cost_usd": cost, "mc_draws": 1000}, ds)
-        shares[cost] = outlook.run(ds, p, schema, sensitivity=False)["central"]["asic_spend_share"]
+        shares[cost] = outlook.run(ds, p, schema, sensitivity=False).central["asic_spend_share"]
     assert shares[3000.0][2025] < shares[4000.0][2025] < shares[6000.0][2025]
     assert shares[3000.0][2026] < shares[4000.0][2026] < shares[6000.0][2026]
     for cost, share in shares.items():                                    # no step at the boundary: 2026 lies
@@ -130,7 +131,7 @@ def test_one_time_convention_annual_sums_and_mid_year_curves(ds, schema, base):
     p, result = base
     fleet = ds["epoch_fleet"].query("owner == 'Amazon' and measure == 'h100e' and quarter.str.startswith('2025')")
     trn, nv = (fleet[fleet["vendor"] == v]["median"].sum() for v in ("Amazon", "Nvidia"))
-    central = result["central"]
+    central = result.central
     assert central.loc[2025, "compute_share_trainium"] == pytest.approx(trn / (trn + nv))   # calendar-year additions
     expected_2026 = erosion.logistic_move(2026 + erosion.MID_YEAR, trn / (trn + nv), p["trainium_ceiling"],
                                           p["trainium_midpoint"], p["trainium_takeover"], 2025 + erosion.MID_YEAR)
@@ -139,14 +140,14 @@ def test_one_time_convention_annual_sums_and_mid_year_curves(ds, schema, base):
 
 def test_central_estimate_is_one_definition_everywhere(ds, schema, base):
     p, result = base
-    s = result["summary"]
-    assert result["tornado"]["base"].iloc[0] == pytest.approx(s[outlook.SENSITIVITY_OUTCOME], rel=1e-12)
-    heads = {h["key"]: h for h in outlook.headlines(result)}
-    assert heads["nvidia_revenue_2027_2030"]["value"] == s["nvidia_revenue_2027_2030"]
-    by_year = outlook.by_year(result).set_index("year")
+    s = result.summary
+    assert result.ranked().tornado["base"].iloc[0] == pytest.approx(s[outlook.SENSITIVITY_OUTCOME], rel=1e-12)
+    heads = {h.key: h for h in erosion_text.headlines(result)}
+    assert heads["nvidia_revenue_2027_2030"].value == s["nvidia_revenue_2027_2030"]
+    by_year = forecast_result.by_year(result).set_index("year")
     assert by_year.loc[2030, "nvidia_spend_share"] == s["nvidia_spend_share_2030"]
     # The Monte Carlo median of a sum of skewed products is not the model at the medians; it stays close.
-    mc = result["outcomes"].set_index("outcome")
+    mc = result.outcomes.set_index("outcome")
     for key in ("nvidia_revenue_2024_2026", "nvidia_revenue_2027_2030", "asic_spend_share_2027_2030"):
         assert mc.loc[key, "p50"] == pytest.approx(s[key], rel=0.2), key      # skewed paths: median of outputs != output at medians
         assert mc.loc[key, "p5"] < s[key] < mc.loc[key, "p95"]
@@ -154,8 +155,8 @@ def test_central_estimate_is_one_definition_everywhere(ds, schema, base):
 
 def test_shares_sum_to_one_in_every_year_and_draw(base):
     p, result = base
-    model = result["model"]
-    paths = erosion.evaluate(model, erosion.sample_inputs(result["specs"], 3000, 9))
+    model = result.model
+    paths = erosion.evaluate(model, erosion.sample_inputs(result.specs, 3000, 9))
     for kind in ("compute_share", "spend_share"):
         total = sum(paths[f"{kind}_{v.id}"] for v in model.vendors)
         np.testing.assert_allclose(total[:, 2:], 1.0)                    # every year Epoch covers every vendor
@@ -163,7 +164,7 @@ def test_shares_sum_to_one_in_every_year_and_draw(base):
 
 def test_threshold_probabilities_are_reported_for_every_year(base):
     p, result = base
-    table = result["thresholds"]
+    table = result.thresholds
     assert set(table["year"]) == set(range(2022, 2031)) and set(table["threshold"]) == {0.25, 0.5}
     probs = table.set_index(["threshold", "year"])["probability"]
     assert np.isnan(probs[(0.25, 2023)])                    # no Trainium estimate before 2024: not a number, not 0
@@ -171,16 +172,17 @@ def test_threshold_probabilities_are_reported_for_every_year(base):
     assert defined["probability"].between(0, 1).all()
     assert all(probs[(0.5, y)] <= probs[(0.25, y)] for y in range(2024, 2031))
     assert 0 < probs[(0.25, 2024)] < 1                      # an observed year is uncertain too
-    heads = {h["key"]: h for h in outlook.headlines(result)}
-    assert heads["p_asic_above_25pct_2022"]["value"] is None
+    heads = {h.key: h for h in erosion_text.headlines(result)}
+    assert heads["p_asic_above_25pct_2022"].value is None
     stays = heads["year_asic_stays_above_25pct"]
-    assert heads["share_never_stays_above_25pct"]["value"] == pytest.approx(1 - probs[(0.25, 2030)])
-    assert not (stays["p5"] is not None and stays["p5"] == stays["p95"])    # no p5 = p95 unless certain
+    assert heads["share_never_stays_above_25pct"].value == pytest.approx(1 - probs[(0.25, 2030)])
+    assert stays.interval is not None
+    assert not (stays.interval[0] is not None and stays.interval[0] == stays.interval[1])  # no p5 = p95 unless certain
 
 
 def test_by_year_table_has_the_promised_columns(base):
     p, result = base
-    table = outlook.by_year(result)
+    table = forecast_result.by_year(result)
     assert list(table["year"]) == list(range(2022, 2031))
     assert list(table["observed"]) == [True] * 4 + [False] * 5
     for column in ("accelerator_spend_usd_b", "nvidia_revenue_usd_b", "nvidia_spend_share", "asic_spend_share",
@@ -206,10 +208,10 @@ def test_a_new_challenger_is_a_data_row_plus_parameters(tmp_path):
     ds = data.load_dataset(copy)
     schema, p = params.schema(ds), params.resolve({"mc_draws": 1000}, ds)
     result = outlook.run(ds, p, schema, sensitivity=False)
-    c = result["central"]
+    c = result.central
     assert c.loc[2030, "compute_share_newchip"] > 0.1 and c.loc[2025, "compute_share_newchip"] == 0
     baseline = outlook.run(data.load_dataset(), params.resolve({"mc_draws": 1000}), params.schema(), sensitivity=False)
-    assert c.loc[2030, "asic_spend_share"] > baseline["central"].loc[2030, "asic_spend_share"]
+    assert c.loc[2030, "asic_spend_share"] > baseline.central.loc[2030, "asic_spend_share"]
 
 
 NEW_VENDOR = "newco,NewCo accelerators (test),asic,challenger,,project-assumption,assumption,a test vendor added as rows only\n"
@@ -233,22 +235,22 @@ def test_a_new_challenger_is_rows_only_and_its_ceiling_takes_share_from_nvidia(d
     assert [v.id for v in outlook.build_model(copy, low, schema).vendors] == ["nvidia", "trainium", "amd", "other", "newco"]
     at_zero, raised = (outlook.run(copy, q, schema, sensitivity=False) for q in (low, high))
     without = outlook.run(ds, params.resolve({"mc_draws": 2000}, ds), params.schema(ds), sensitivity=False)
-    assert np.allclose(at_zero["central"]["nvidia_spend_share"], without["central"]["nvidia_spend_share"], equal_nan=True)
-    model = raised["model"]
+    assert np.allclose(at_zero.central["nvidia_spend_share"], without.central["nvidia_spend_share"], equal_nan=True)
+    model = raised.model
     observed_years, forecast_years = list(model.observed.years), list(model.forecast_years)
-    nvidia = raised["central"]["nvidia_spend_share"], at_zero["central"]["nvidia_spend_share"]
+    nvidia = raised.central["nvidia_spend_share"], at_zero.central["nvidia_spend_share"]
     assert (nvidia[0].loc[forecast_years] < nvidia[1].loc[forecast_years]).all()
     assert np.allclose(nvidia[0].loc[observed_years], nvidia[1].loc[observed_years], equal_nan=True)
-    assert (raised["central"].loc[forecast_years, "compute_share_newco"] > 0).all()
-    assert raised["summary"]["nvidia_revenue_2027_2030"] < at_zero["summary"]["nvidia_revenue_2027_2030"]
-    assert raised["summary"]["asic_spend_share_2027_2030"] > at_zero["summary"]["asic_spend_share_2027_2030"]
+    assert (raised.central.loc[forecast_years, "compute_share_newco"] > 0).all()
+    assert raised.summary["nvidia_revenue_2027_2030"] < at_zero.summary["nvidia_revenue_2027_2030"]
+    assert raised.summary["asic_spend_share_2027_2030"] > at_zero.summary["asic_spend_share_2027_2030"]
     # The section's tables take the vendor in: no observed purchases (no Epoch label), and no observed cost ratio.
     bought = outlook.observed_purchases(copy, high).query("vendor == 'newco'")
     assert list(bought["year"]) == observed_years and (bought["spend"] == 0).all()
     assert "newco_cost_ratio" not in outlook.calibration(copy, high) and "newco_compute_share" not in outlook.observed_share_bands(copy, high)
     assert list(outlook.spend_check(copy, high, schema, raised)["year"]) == observed_years
-    assert outlook.by_year(raised)["nvidia_spend_share"].iloc[-1] < outlook.by_year(at_zero)["nvidia_spend_share"].iloc[-1]
-    headline = {h["key"]: h["value"] for h in outlook.headlines(raised)}
+    assert forecast_result.by_year(raised)["nvidia_spend_share"].iloc[-1] < forecast_result.by_year(at_zero)["nvidia_spend_share"].iloc[-1]
+    headline = {h.key: h.value for h in erosion_text.headlines(raised)}
     assert headline[f"nvidia_spend_share_{forecast_years[-1]}"] == pytest.approx(nvidia[0].loc[forecast_years[-1]])
 
 

@@ -9,6 +9,7 @@ from scipy import special
 
 from analysis.data import params
 from analysis.models import concentration, fleet, observed, outlook, owner_outlook, owners
+from analysis.sections import erosion_text
 from tests.conftest import ROOT
 
 FIVE = ["Amazon", "Google", "Microsoft", "Meta", "Oracle"]
@@ -125,7 +126,7 @@ def test_amazon_headline_numbers_are_unchanged(ds, schema):
     (tests/fixtures/amazon_headlines.json, computed by main's code at the default parameters)."""
     baseline = json.loads((ROOT / "tests" / "fixtures" / "amazon_headlines.json").read_text(encoding="utf-8"))
     p = params.resolve({}, ds)
-    now = {r["key"]: r for r in outlook.headlines(outlook.run(ds, p, schema, sensitivity=False))}
+    now = {h.key: h.as_dict() for h in erosion_text.headlines(outlook.run(ds, p, schema, sensitivity=False))}
     assert len(baseline["erosion_headlines"]) == len(now) > 20
     for old in baseline["erosion_headlines"]:
         for field in ("value", "p5", "p95"):
@@ -164,8 +165,8 @@ def test_the_outlook_holds_the_last_observed_share_centrally_and_probabilities_m
     observed_share = table.query("owner == 'Meta' and year == 2025")["spend_share"].iloc[0]
     assert meta.loc[2025, "spend_share"] == pytest.approx(observed_share)
     f = owner_outlook.forecast(ds, p, drawn, "Meta", 2025)
-    j = f["years"].index(2030)
-    assert meta.loc[2030, "p_spend_share_above_25pct"] == pytest.approx((f["spend_share"][1:, j] > 0.25).mean())
+    j = f.years.index(2030)
+    assert meta.loc[2030, "p_spend_share_above_25pct"] == pytest.approx((f.spend_share[1:, j] > 0.25).mean())
     assert (meta["p_spend_share_above_50pct"] <= meta["p_spend_share_above_25pct"]).all()
     assert 0 < meta.loc[2030, "p_spend_share_above_25pct"] < 1
 
@@ -175,7 +176,7 @@ def test_the_hindcast_uses_only_years_up_to_its_origin_and_leaves_out_owners_wit
     assert set(cases["owner"]) == {"Google"} and set(cases["origin"]) == {2024} and set(cases["year"]) == {2025}
     assert ("Microsoft", 2024) in skipped and ("Google", 2023) in skipped and len(skipped) == 9
     f = owner_outlook.forecast(ds, p, drawn, "Google", 2024)
-    assert f["step"].last_year == 2024 and f["step"].moves == 1
+    assert f.step.last_year == 2024 and f.step.moves == 1
     assert cases.set_index("metric").loc["compute_share", "forecast"] == pytest.approx(
         table_value(ds, p, drawn, "Google", 2024, "compute_share"))
 
@@ -362,7 +363,7 @@ def test_a_release_locks_another_owners_forecast_as_its_own_model_in_the_hub(ds,
     d = owners.draws(ds, params.resolve({"owner": "google", "mc_draws": 1000}, ds))
     f = owner_outlook.forecast(ds, params.resolve({"owner": "google", "mc_draws": 1000}, ds), d, "Google", 2025)
     median_2030 = mine[(mine["year"] == 2030) & (mine["output_type_id"] == "0.50") & (mine["target"] == "asic_share_of_spend")]
-    assert float(median_2030["value"].iloc[0]) == pytest.approx(np.quantile(f["spend_share"][1:, -1], 0.5), rel=1e-8)
+    assert float(median_2030["value"].iloc[0]) == pytest.approx(np.quantile(f.spend_share[1:, -1], 0.5), rel=1e-8)
     record = hub.score(ds, schema, folder)
     assert {"2026.12", "2026.12 (Google)", "2026.12 (Meta)"} <= set(record["release"])
     truth = hub.owner_outcomes(ds, "Google")

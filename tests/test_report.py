@@ -156,7 +156,7 @@ def test_scenario_with_an_override_changes_results_and_is_marked(tmp_path):
     from analysis.models import outlook
     ds = data.load_dataset()
     p = params.resolve({**scenarios.load("essay-2024")["values"], "ai_share": 0.75}, ds)
-    expected = outlook.run(ds, p, params.schema(ds))["summary"]["nvidia_revenue_2024_2026"]
+    expected = outlook.run(ds, p, params.schema(ds)).summary["nvidia_revenue_2024_2026"]
     assert results["results"]["erosion"]["nvidia_revenue_2024_2026"]["value"] == pytest.approx(expected)
     page = (out / "index.html").read_text(encoding="utf-8")
     assert "scenario essay-2024" in page and 'class="num changed">0.75<' in page

@@ -11,7 +11,7 @@ import pytest
 from analysis.pipeline import front
 from analysis.data import params
 from analysis.models import erosion, outlook
-from analysis.sections import SECTIONS
+from analysis.sections import SECTIONS, erosion_text
 from analysis.views import likelihood, verdict
 from analysis.views.exhibits import Text
 from tests.conftest import ROOT
@@ -190,7 +190,8 @@ def _published(ds, p) -> tuple[dict, str]:
     in-process, and section 0's answer text."""
     summary = SECTIONS["summary"].compute(ds, p)
     found = {name: {h.key: h.as_dict() for h in group.items} for name, group in summary.published.items()}
-    found["erosion"] = {h["key"]: h for h in outlook.headlines(outlook.run(ds, p, params.schema(ds), sensitivity=False))}
+    forecast = outlook.run(ds, p, params.schema(ds), sensitivity=False)
+    found["erosion"] = {h.key: h.as_dict() for h in erosion_text.headlines(forecast)}
     answer = next(e.markdown for e in summary["answer_first"] if isinstance(e, Text))
     return found, answer
 

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.data.params import Params
+from analysis.models.forecast_result import Forecast
 
 
 def panel(published: pd.DataFrame, ours: Mapping[str, float]) -> pd.DataFrame:
@@ -69,7 +70,7 @@ SEQUOIA_ENERGY_AND_BUILDINGS = 2.0
 SEQUOIA_END_USER_MARGIN = 2.0
 
 
-def our_values(ds, p: Params, schema: dict, result: dict) -> dict[str, float]:
+def our_values(ds, p: Params, schema: dict, result: Forecast) -> dict[str, float]:
     """The report's figure for each `compares_with` key of data/cross_checks.csv, computed by the section
     pipelines (`result` = section 3's `outlook.run`). Landlord figures use the first case (bought at launch
     prices) unless the published figure is dated at another time, as each line says."""
@@ -81,15 +82,15 @@ def our_values(ds, p: Params, schema: dict, result: dict) -> dict[str, float]:
     cut = landlord.landlord_outcomes([at_cut]).iloc[0]
     life_revenue = finance.HOURS_PER_MONTH * at_cut.utilization * at_cut.price[:at_cut.life_months].sum()
     rates = h100.p5_rates(ds)
-    central = result["central"]
+    central = result.central
     purchases = outlook.observed_purchases(ds, p)
-    last = result["model"].observed.years[-1]
+    last = result.model.observed.years[-1]
     funnel = capex.funnel(ds, p)
     return {
         # Nvidia's claim: rent earned over four years per dollar of Nvidia hardware (the GPU price alone).
         "rental_revenue_per_hardware_dollar_4y": revenue_4y / gpu_price,
         # Sequoia's arithmetic applied to Amazon: its latest observed accelerator spend x 2 x 2 (USD million).
-        "ai_revenue_needed_usd_million": float(central.loc[last, "accelerator_spend"]) * 1e3
+        "ai_revenue_needed_usd_million": float(central["accelerator_spend"].loc[last]) * 1e3
         * SEQUOIA_ENERGY_AND_BUILDINGS * SEQUOIA_END_USER_MARGIN,
         # Revenue the landlord needs over the life (break-even price path) per dollar of GPU, bought at the cut, with
         # Sequoia's end-user margin applied as Cahn does (his x4 includes it).
@@ -103,9 +104,9 @@ def our_values(ds, p: Params, schema: dict, result: dict) -> dict[str, float]:
         "landlord_mean_price_before_cut": float(rent.blended_price(rates["on-demand, pre-cut"],
                                                                    rates["Capacity Blocks"], p)),
         "rental_revenue_per_h100_4y": revenue_4y,
-        "asic_share_of_amazon_spend_2026": float(central.loc[2026, "asic_spend_share"]),
-        "trainium_compute_share_2024": float(central.loc[2024, "compute_share_trainium"]),
-        "trainium_compute_share_2025": float(central.loc[2025, "compute_share_trainium"]),
+        "asic_share_of_amazon_spend_2026": float(central["asic_spend_share"].loc[2026]),
+        "trainium_compute_share_2024": float(central["compute_share_trainium"].loc[2024]),
+        "trainium_compute_share_2025": float(central["compute_share_trainium"].loc[2025]),
         "amazon_accelerators_added_2025": float(purchases.query("year == 2025")["units"].sum()),
         # The capex funnel's count (the essay's split carried forward), its four quarters of 2025.
         "funnel_accelerators_added_2025": float(funnel.loc[funnel.index.str.startswith("2025"), "accelerators"].sum()),

@@ -35,9 +35,10 @@ Pure computation; every input is an argument (analysis.models.outlook builds the
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 import dataclasses
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -58,8 +59,11 @@ CHIP_SHARE_STEP = "chip_share_step_{}"
 START_FRACTION = "start_fraction"
 OBSERVED_INPUT = "observed_data"
 
-Params = Mapping[str, "np.typing.ArrayLike"]
+#: The model's input values by name (`Model.point` and draws of `sample_inputs`), each a number or one value per draw.
+Inputs = Mapping[str, "np.typing.ArrayLike"]
 ModelFn = Callable[[dict[str, np.ndarray]], np.ndarray]
+#: Calendar years, one per column of a path.
+Years = Sequence[int] | np.ndarray
 
 
 @dataclass(frozen=True)
@@ -95,9 +99,9 @@ class ObservedIndex:
 
     order: tuple[int, ...]
 
-    def ppf(self, u) -> np.ndarray:
-        u = np.clip(np.asarray(u, dtype=float), 0.0, np.nextafter(1.0, 0.0))
-        return np.asarray(self.order)[(u * len(self.order)).astype(int)].astype(float)
+    def ppf(self, u: np.typing.ArrayLike) -> np.ndarray:
+        clipped = np.clip(np.asarray(u, dtype=float), 0.0, np.nextafter(1.0, 0.0))
+        return np.asarray(self.order)[(clipped * len(self.order)).astype(int)].astype(float)
 
     def median(self) -> float:
         return 0.0
@@ -121,7 +125,7 @@ class Model:
     #: the most of capex chips could take (all of it buying AI clusters: chips over chips + servers + network)
     chip_share_bound: float = 1.0
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         years = [*self.observed.years, *self.forecast_years]
         if not self.observed.years or years != list(range(years[0], years[0] + len(years))):
             raise ValueError("observed then forecast years must be consecutive, observed non-empty")
@@ -178,7 +182,7 @@ def calibrated_cost(observed: Observed, challengers: tuple[Vendor, ...]) -> dict
     return out
 
 
-def _col(p: Params, name: str, lo: float = -np.inf, hi: float = np.inf, positive: bool = False) -> np.ndarray:
+def _col(p: Inputs, name: str, lo: float = -np.inf, hi: float = np.inf, positive: bool = False) -> np.ndarray:
     """Input `name` as a (draws, 1) column, checked to lie in [lo, hi] (or to be > 0)."""
     x = np.reshape(np.asarray(p[name], dtype=float), (-1, 1))
     if not np.all(x > 0 if positive else (x >= lo) & (x <= hi)):
@@ -192,7 +196,8 @@ def observed_shares(weights: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {v: w / total for v, w in weights.items()}
 
 
-def logistic_move(t, start: float | np.ndarray, ceiling, midpoint, takeover, t0: float) -> np.ndarray:
+def logistic_move(t: np.typing.ArrayLike, start: float | np.ndarray, ceiling: float | np.ndarray,
+                  midpoint: float | np.ndarray, takeover: float | np.ndarray, t0: float) -> np.ndarray:
     """Share at times t (> t0) moving from `start` at t0 towards `ceiling` along a logistic with this midpoint and
     takeover; computed in log space so that a move already far along stays finite."""
     z = LN81 * (np.asarray(t, float) - midpoint) / takeover
@@ -201,7 +206,7 @@ def logistic_move(t, start: float | np.ndarray, ceiling, midpoint, takeover, t0:
     return start + (ceiling - start) * progress
 
 
-def forecast_compute_shares(model: Model, p: Params, anchor: Mapping[str, np.ndarray]) -> dict[str, np.ndarray | float]:
+def forecast_compute_shares(model: Model, p: Inputs, anchor: Mapping[str, np.ndarray]) -> dict[str, np.ndarray | float]:
     """Vendor compute shares in the forecast years, each (draws, forecast years), each challenger moving from its
     `anchor` share (draws, 1) in the last observed year."""
     t = np.array(model.forecast_years, float) + MID_YEAR
@@ -214,7 +219,7 @@ def forecast_compute_shares(model: Model, p: Params, anchor: Mapping[str, np.nda
     return {model.incumbent.id: np.maximum(1.0 - sum(shares.values()), 0.0), **shares}     # no rounding below 0
 
 
-def _observed_rows(model: Model, p: Params) -> np.ndarray:
+def _observed_rows(model: Model, p: Inputs) -> np.ndarray:
     """The observed-data row of each draw, as a (draws,) integer array."""
     x = np.reshape(np.asarray(p[OBSERVED_INPUT], dtype=float), -1)
     rows = x.astype(int)
@@ -223,7 +228,7 @@ def _observed_rows(model: Model, p: Params) -> np.ndarray:
     return rows
 
 
-def evaluate(model: Model, overrides: Params | None = None) -> dict[str, np.ndarray]:
+def evaluate(model: Model, overrides: Inputs | None = None) -> dict[str, np.ndarray]:
     """Per-year paths over observed + forecast years, each (draws, years). `overrides` replace named inputs by values
     or 1-D draws; `observed_data` picks each draw's row of the observed data, and the forecast is calibrated on it."""
     p: dict[str, np.typing.ArrayLike] = {**model.path_steps, **model.unobserved_starts, **model.point}
@@ -271,7 +276,7 @@ def evaluate(model: Model, overrides: Params | None = None) -> dict[str, np.ndar
     spend_f = {v: w / sum(weights.values()) for v, w in weights.items()}
     draws = np.broadcast_shapes(accel_f.shape, rows[:, None].shape, *(s.shape for s in spend_f.values()))[0]
 
-    def join(observed, forecast):
+    def join(observed: np.typing.ArrayLike, forecast: np.typing.ArrayLike) -> np.ndarray:
         return np.hstack([np.broadcast_to(observed, (draws, len(obs.years))),
                           np.broadcast_to(forecast, (draws, len(model.forecast_years)))])
 
@@ -282,8 +287,8 @@ def evaluate(model: Model, overrides: Params | None = None) -> dict[str, np.ndar
         paths[f"spend_share_{v.id}"] = join(spend_share_o[v.id], spend_f[v.id])
     paths["nvidia_spend_share"] = paths[f"spend_share_{nvidia}"]
     asics = [v.id for v in model.vendors if v.kind == "asic"]
-    paths["asic_spend_share"] = sum(paths[f"spend_share_{v}"] for v in asics)
-    paths["asic_compute_share"] = sum(paths[f"compute_share_{v}"] for v in asics)
+    paths["asic_spend_share"] = cast(np.ndarray, sum(paths[f"spend_share_{v}"] for v in asics))
+    paths["asic_compute_share"] = cast(np.ndarray, sum(paths[f"compute_share_{v}"] for v in asics))
     paths["erosion"] = paths["accelerator_spend"] * (1.0 - paths[f"spend_share_{nvidia}"])
     same_compute_o = np.nansum(np.stack([compute_o[v.id] * nvidia_cost for v in model.challengers]), axis=0)
     same_compute_f = sum(accel_f * spend_f[v.id] / cost[v.id] for v in model.challengers)
@@ -297,7 +302,7 @@ def medians(specs: Mapping) -> dict[str, float]:
     return {name: float(dist.median()) for name, dist in specs.items()}
 
 
-def window_sum(paths: Mapping[str, np.ndarray], years, metric: str, lo: int, hi: int) -> np.ndarray:
+def window_sum(paths: Mapping[str, np.ndarray], years: Years, metric: str, lo: int, hi: int) -> np.ndarray:
     """Sum of `metric` over the years lo..hi, per draw."""
     years = np.asarray(years)
     mask = (years >= lo) & (years <= hi)
@@ -306,7 +311,8 @@ def window_sum(paths: Mapping[str, np.ndarray], years, metric: str, lo: int, hi:
     return paths[metric][:, mask].sum(axis=1)
 
 
-def year_stays_above(paths: Mapping[str, np.ndarray], years, threshold: float, metric: str = "asic_spend_share") -> np.ndarray:
+def year_stays_above(paths: Mapping[str, np.ndarray], years: Years, threshold: float,
+                     metric: str = "asic_spend_share") -> np.ndarray:
     """Per draw, the first year from which `metric` exceeds `threshold` in every later year of the horizon (NaN if it
     is not above in the last year). A year where `metric` is undefined counts as not above."""
     above = np.nan_to_num(paths[metric], nan=-np.inf) > threshold
@@ -314,8 +320,9 @@ def year_stays_above(paths: Mapping[str, np.ndarray], years, threshold: float, m
     return np.where(stays[:, -1], np.asarray(years)[stays.argmax(axis=1)], np.nan)
 
 
-def outcomes(paths: Mapping[str, np.ndarray], years, windows=(NEAR_TERM, LONG_TERM, (NEAR_TERM[0], LONG_TERM[1]),
-                                                                 FORECAST_WINDOW)) -> dict[str, np.ndarray]:
+def outcomes(paths: Mapping[str, np.ndarray], years: Years,
+             windows: Sequence[tuple[int, int]] = (NEAR_TERM, LONG_TERM, (NEAR_TERM[0], LONG_TERM[1]), FORECAST_WINDOW),
+             ) -> dict[str, np.ndarray]:
     """Scalar outcomes per draw: window sums of Nvidia revenue, erosion on both bases and accelerator spend, the ASIC
     spend share over each window, the final Nvidia spend share and the year from which ASICs stay above each threshold
     (NaN = not above in the last year)."""
@@ -333,7 +340,8 @@ def outcomes(paths: Mapping[str, np.ndarray], years, windows=(NEAR_TERM, LONG_TE
     return out
 
 
-def threshold_table(paths: Mapping[str, np.ndarray], years, thresholds=THRESHOLDS) -> pd.DataFrame:
+def threshold_table(paths: Mapping[str, np.ndarray], years: Years,
+                    thresholds: Sequence[float] = THRESHOLDS) -> pd.DataFrame:
     """P(ASIC share of accelerator spend > threshold) in every year, observed and forecast, over the draws: columns
     threshold, year, probability (NaN where the share is undefined in every draw)."""
     years = np.asarray(years)
@@ -345,7 +353,8 @@ def threshold_table(paths: Mapping[str, np.ndarray], years, thresholds=THRESHOLD
     return pd.DataFrame(rows)
 
 
-def stays_above_table(paths: Mapping[str, np.ndarray], years, thresholds=THRESHOLDS) -> pd.DataFrame:
+def stays_above_table(paths: Mapping[str, np.ndarray], years: Years,
+                      thresholds: Sequence[float] = THRESHOLDS) -> pd.DataFrame:
     """The year from which ASICs stay above each threshold of spend through the last year: PERCENTILES over the
     draws, with 'not above in the last year' counted as later than every year (so a percentile may be +inf), and the
     share of draws in which that never happens."""
@@ -366,7 +375,7 @@ def sample_inputs(specs: Mapping, n_draws: int, seed: int) -> dict[str, np.ndarr
     return {name: dist.ppf(u[:, j]) for j, (name, dist) in enumerate(specs.items())}
 
 
-def percentile_table(paths: Mapping[str, np.ndarray], years) -> pd.DataFrame:
+def percentile_table(paths: Mapping[str, np.ndarray], years: Years) -> pd.DataFrame:
     """Tidy per-year percentiles: columns metric, year and one per PERCENTILES (p5, p25, p50, p75, p95)."""
     stacked = np.stack(list(paths.values())).transpose(0, 2, 1).copy()  # (metrics, years, draws), draws contiguous
     q = np.percentile(stacked, PERCENTILES, axis=-1, overwrite_input=True)

@@ -83,9 +83,9 @@ class Draws:
 def forecast_draws(ds: Dataset, p: params.Params, schema: dict) -> Draws:
     """The model's draws of every target for one parameter set (the one call into the forecast model)."""
     result = outlook.run(ds, p, schema, sensitivity=False)
-    model = result["model"]
+    model = result.model
     return Draws(tuple(int(y) for y in model.years), int(model.observed.years[-1]),
-                 {t.name: result["draws"][t.metric] for t in TARGETS})
+                 {t.name: result.draws[t.metric] for t in TARGETS})
 
 
 def _date(year: int, month_day: str) -> str:
@@ -149,13 +149,13 @@ def outcomes(ds: Dataset, schema: dict) -> dict[tuple[str, int], float]:
     """(target, year) -> what happened, for every year whose outcome data/ holds: the model's observed run at the
     default parameters for Epoch-based targets, Amazon's reported capex for capex."""
     truth = outlook.observed_run(ds, params.resolve({}, ds), schema)
-    central = truth["central"]
+    central = truth.central
     found = {}
     for t in TARGETS:
         if t.metric == "capex":
             series = outlook.annual_capex(ds) / 1e3
         else:
-            series = central.loc[list(truth["model"].observed.years), t.metric]
+            series = central.loc[list(truth.model.observed.years), t.metric]
         found.update({(t.name, int(y)): float(v) for y, v in series.items() if np.isfinite(v)})
     return found
 

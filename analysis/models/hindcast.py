@@ -80,11 +80,11 @@ def model_cases(ds: Dataset, base_p: Params, schema: dict[str, Parameter]) -> pd
     rows = []
     for origin, p in origins(ds, base_p, schema).items():
         result = outlook.run(ds, p, schema, sensitivity=False)
-        f_years = list(result["model"].years)
+        f_years = list(result.model.years)
         for metric, label, unit, space in FAMILIES:
             for year in (y for y in years if y > origin):
                 outcome = float(truth[metric][0, years.index(year)])
-                draws = result["draws"][metric][:, f_years.index(year)]
+                draws = result.draws[metric][:, f_years.index(year)]
                 if np.isnan(outcome) or np.isnan(draws).all():
                     continue
                 if space is not None:             # the outcome's own measurement error, added in its space
@@ -92,7 +92,7 @@ def model_cases(ds: Dataset, base_p: Params, schema: dict[str, Parameter]) -> pd
                     noise = forward(truth[metric][1:, years.index(year)]) - forward(outcome)
                     with np.errstate(divide="ignore"):        # a draw at 0 (or a share at 1) stays there
                         draws = back(forward(draws) + noise[np.arange(draws.size) % noise.size])
-                rows.append(_row("model", origin, metric, label, unit, int(year), float(result["central"].loc[year, metric]),
+                rows.append(_row("model", origin, metric, label, unit, int(year), float(result.central[metric].loc[year]),
                                  draws, outcome))
     return pd.DataFrame(rows)
 

@@ -121,7 +121,7 @@ def early_2024(ds: Dataset, schema: dict, releases: pd.DataFrame, year: int = 20
     medians = {}
     for name, p in (("essay_rerun", scenario), ("origin", origin)):
         result = outlook.run(ds, p, schema, sensitivity=False)
-        draws = result["draws"][metric][:, list(result["model"].years).index(year)]
+        draws = result.draws[metric][:, list(result.model.years).index(year)]
         medians[name] = float(pd.Series(draws).median())
     differ = {n: (scenario[n], origin[n]) for n in outlook.parameters(ds) if scenario[n] != origin[n]}
     return {"target": target, "year": year, "essay_release": float(essay["value"].iloc[0]), **medians,

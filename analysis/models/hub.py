@@ -29,7 +29,9 @@ import json
 import math
 import os
 import re
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -128,7 +130,7 @@ def metadata(table: pd.DataFrame, original_file: str = "", owner: str = "Amazon"
 def round_config(rows: pd.DataFrame, reference_date: str) -> dict:
     """One round of tasks.json: the task ids this release's rows use, quantities (quantile, mean) and binary targets
     (pmf over false/true) as two model tasks."""
-    def ids(values) -> dict:
+    def ids(values: Iterable[Any]) -> dict:
         return {"required": None, "optional": sorted(int(v) for v in set(values))}
 
     def task(targets: list[str], output_type: dict, kind: str) -> dict:
@@ -168,7 +170,7 @@ def metadata_schema() -> dict:
             "required": list(METADATA_KEYS), "properties": {k: {"type": kinds[v]} for k, v in METADATA_KEYS.items()}}
 
 
-def _json(payload) -> str:
+def _json(payload: Any) -> str:
     return json.dumps(payload, indent=2, sort_keys=False, allow_nan=False) + "\n"
 
 
@@ -237,9 +239,9 @@ def owner_draws(ds: Dataset, p: params.Params) -> forecasts.Draws:
     last observed year (analysis.models.owner_outlook); every other target not forecast (no draws)."""
     d = owners.draws(ds, p)
     f = owner_outlook.forecast(ds, p, d, owners.owner_label(ds, str(p.owner)), max(d.years))
-    share = f["spend_share"][1:]
+    share = f.spend_share[1:]
     values = {t.name: np.full_like(share, np.nan) for t in forecasts.TARGETS} | {"asic_share_of_spend": share}
-    return forecasts.Draws(tuple(f["years"]), int(f["through"]), values)
+    return forecasts.Draws(tuple(f.years), int(f.through), values)
 
 
 def release(ds: Dataset, p: params.Params, schema: dict, version: str, folder: Path, scenario: str,

@@ -3,11 +3,13 @@
 The pipeline, used by the notebook, the tests and the benchmark alike:
 data + parameters -> `build_model` (observed years as draws of Epoch AI's units x chip prices, analysis.models.observed;
 forecast inputs) -> `input_distributions` (sourced p5/p95, value = median; the observed data as one input) -> `run`
-(central estimate, Monte Carlo, threshold probabilities, tornado, Sobol) -> tables for the report (`by_year`,
-`headlines`, `spend_check`, `hindcast`). The model itself is analysis.models.erosion.
+(central estimate, Monte Carlo, threshold probabilities, tornado, Sobol: a `Forecast`, analysis.models.forecast_result)
+-> tables for the report (`forecast_result.by_year`, `spend_check`, `scenario_table`). The model itself is
+analysis.models.erosion; the headline results and words are section 3's (analysis.sections.erosion_text).
 """
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 from collections import Counter
@@ -19,6 +21,7 @@ import pandas as pd
 
 from analysis.models import erosion, fleet, observed, uncertainty, volatility
 from analysis.models.capex import amazon_quarterly, wide
+from analysis.models.forecast_result import Forecast, InputSpec, ObservedRun, Sensitivity
 from analysis.data import Dataset
 from analysis.data import memo
 from analysis.data.memo import per_dataset, per_run
@@ -205,12 +208,13 @@ def _outlook_rows(ds: Dataset, vintage: str, last_observed: int) -> pd.DataFrame
     return table[(table["vintage"] == vintage) & (table["year"] > last_observed)].sort_values("year")
 
 
-def input_distributions(ds: Dataset, p: Params, schema: dict[str, Parameter], model: erosion.Model) -> dict:
+def input_distributions(ds: Dataset, p: Params, schema: dict[str, Parameter],
+                        model: erosion.Model) -> dict[str, InputSpec]:
     """The inputs' distributions: the observed data (its draws, ordered by the last observed year's accelerator
     spend), each capex growth factor from its outlook row, and every uncertain parameter the model uses, with value =
     median and sourced low/high = p5/p95 (analysis.models.uncertainty)."""
     last_spend = np.nansum(np.stack([s[1:, -1] for s in model.observed.spend.values()]), axis=0)
-    specs: dict[str, erosion.ObservedIndex | uncertainty.SplitDistribution | uncertainty.Uniform] = {
+    specs: dict[str, InputSpec] = {
         erosion.OBSERVED_INPUT: erosion.ObservedIndex(tuple((np.argsort(last_spend, kind="stable") + 1).tolist()))}
     spreads = path_spreads(ds, p)
     specs.update({f"capex_growth_{int(r.year)}": _at_least(r.growth, r.low, r.high, spreads["capex_growth"].predictive_sd())
@@ -349,17 +353,18 @@ def forecast_values(ds: Dataset, p: Params | dict) -> dict:
     return {name: p[name] for name in parameters(ds)}
 
 
-def run(ds: Dataset, p: Params, schema: dict[str, Parameter], sensitivity: bool = True) -> dict:
+def run(ds: Dataset, p: Params, schema: dict[str, Parameter], sensitivity: bool = True) -> Forecast:
     """Central estimate (the model at the inputs' medians), Monte Carlo percentiles (BAND_METRICS) and outcomes, threshold
     probabilities per year and 'stays above' years, and (if `sensitivity`) tornado and Sobol ranking of Nvidia's
     2026-2030 revenue from AWS. The forecast itself runs once per dataset and forecast values in a process (every
     section that shows it reads that run)."""
     result = _forecast(ds, forecast_values(ds, p), schema)
-    if sensitivity:
-        model_fn = erosion.outcome_model(result["model"], SENSITIVITY_OUTCOME)
-        result["tornado"] = erosion.tornado(model_fn, result["specs"])
-        result["sobol"] = erosion.sobol_indices(model_fn, result["specs"], p.sobol_base_samples, p.random_seed)
-    return result
+    if not sensitivity:
+        return result
+    model_fn = erosion.outcome_model(result.model, SENSITIVITY_OUTCOME)
+    return dataclasses.replace(result, sensitivity=Sensitivity(
+        erosion.tornado(model_fn, result.specs),
+        erosion.sobol_indices(model_fn, result.specs, p.sobol_base_samples, p.random_seed)))
 
 
 #: Per-year paths kept as draws in a run's result (for scoring a forecast against outcomes).
@@ -370,7 +375,7 @@ BAND_METRICS = ("accelerator_spend", "nvidia_revenue", "asic_spend_share", "asic
 
 
 @per_run
-def _forecast(ds: Dataset, p: Params, schema: dict[str, Parameter]) -> dict:
+def _forecast(ds: Dataset, p: Params, schema: dict[str, Parameter]) -> Forecast:
     """`run` without the sensitivity analysis, once per forecast parameter set (a scenario table and a hindcast
     repeat runs)."""
     MONTE_CARLO_RUNS[json.dumps(dict(p), sort_keys=True)] += 1
@@ -381,12 +386,12 @@ def _forecast(ds: Dataset, p: Params, schema: dict[str, Parameter]) -> dict:
     central = _table(model, central_paths)
     summary = {k: None if np.isnan(v[0]) else float(v[0]) for k, v in erosion.outcomes(central_paths, model.years).items()}
     paths = erosion.evaluate(model, erosion.sample_inputs(specs, p.mc_draws, p.random_seed))
-    return {"model": model, "specs": specs, "central": central, "summary": summary,
-            "percentiles": erosion.percentile_table({m: paths[m] for m in BAND_METRICS}, model.years),
-            "outcomes": erosion.outcome_table(erosion.outcomes(paths, model.years)),
-            "thresholds": erosion.threshold_table(paths, model.years),
-            "stays_above": erosion.stays_above_table(paths, model.years),
-            "draws": {m: paths[m] for m in SCORED_METRICS}}
+    return Forecast(model, specs, central, summary,
+                    percentiles=erosion.percentile_table({m: paths[m] for m in BAND_METRICS}, model.years),
+                    outcomes=erosion.outcome_table(erosion.outcomes(paths, model.years)),
+                    thresholds=erosion.threshold_table(paths, model.years),
+                    stays_above=erosion.stays_above_table(paths, model.years),
+                    draws={m: paths[m] for m in SCORED_METRICS})
 
 
 def forget_runs(ds: Dataset) -> None:
@@ -395,41 +400,12 @@ def forget_runs(ds: Dataset) -> None:
     memo.forget_runs(ds)
 
 
-def observed_run(ds: Dataset, p: Params, schema: dict[str, Parameter]) -> dict:
+def observed_run(ds: Dataset, p: Params, schema: dict[str, Parameter]) -> ObservedRun:
     """What happened: the model with every observable year observed (whatever `observed_through` says) at the data's
-    central estimate — {"model", "central"} like `run`, without forecast draws."""
+    central estimate, like `run`'s model and central estimate, without forecast draws."""
     last = int(cast(float, schema["observed_through"].maximum))       # an int parameter: its bounds are set
     model = build_model(ds, p.replace(observed_through=last), schema)
-    return {"model": model, "central": _table(model, erosion.evaluate(model))}
-
-
-def _band(result: dict, metric: str) -> pd.DataFrame:
-    pct = result["percentiles"]
-    return pct[pct["metric"] == metric].set_index("year")[[f"p{q}" for q in erosion.PERCENTILES]]
-
-
-def by_year(result: dict) -> pd.DataFrame:
-    """One row per year (observed and forecast): the central estimate with p5/p25/p50/p75/p95 over the draws
-    (observed years carry the data's own band) of Nvidia revenue, the ASIC spend share and the ASIC compute share, and
-    P(ASIC share of spend > 25% / 50%) — the machine-readable outlook, `erosion_by_year.csv`."""
-    c = result["central"]
-    observed_years = set(result["model"].observed.years)
-    table = pd.DataFrame({
-        "year": c.index, "observed": [y in observed_years for y in c.index],
-        "accelerator_spend_usd_b": c["accelerator_spend"].to_numpy(), "nvidia_revenue_usd_b": c["nvidia_revenue"].to_numpy(),
-        "nvidia_spend_share": c["nvidia_spend_share"].to_numpy(), "asic_spend_share": c["asic_spend_share"].to_numpy(),
-        "asic_compute_share": c["asic_compute_share"].to_numpy(),
-        "trainium_compute_share": c["compute_share_trainium"].to_numpy(),
-        "erosion_same_budget_usd_b": c["erosion"].to_numpy(), "erosion_same_compute_usd_b": c["erosion_same_compute"].to_numpy()})
-    for metric, column in (("nvidia_revenue", "nvidia_revenue_usd_b"), ("asic_spend_share", "asic_spend_share"),
-                           ("asic_compute_share", "asic_compute_share")):
-        band = _band(result, metric)
-        for q in erosion.PERCENTILES:
-            table[f"{column}_p{q}"] = band[f"p{q}"].to_numpy()
-    probs = result["thresholds"].pivot(index="year", columns="threshold", values="probability")
-    for t in erosion.THRESHOLDS:
-        table[f"p_asic_spend_share_above_{round(t * 100)}pct"] = probs[t].reindex(c.index).to_numpy()
-    return table
+    return ObservedRun(model, _table(model, erosion.evaluate(model)))
 
 
 def nvidia_datacenter_by_year(ds: Dataset) -> pd.Series:
@@ -442,7 +418,7 @@ def nvidia_datacenter_by_year(ds: Dataset) -> pd.Series:
     return (grouped.sum()[grouped.count() == 4] / 1e3).rename("nvidia_datacenter_revenue")
 
 
-def spend_check(ds: Dataset, p: Params, schema: dict[str, Parameter], result: dict) -> pd.DataFrame:
+def spend_check(ds: Dataset, p: Params, schema: dict[str, Parameter], result: Forecast | ObservedRun) -> pd.DataFrame:
     """Per observed year: the model's accelerator spend and Nvidia revenue (central, with the draws' 5th-95th
     percentiles) beside the widest band Epoch's figures allow (p5 units x low prices to p95 units x high prices,
     summed over chips; `nvidia_*` the incumbent's own) and Nvidia's Data Center revenue (Amazon's implied share of it)."""
@@ -451,9 +427,9 @@ def spend_check(ds: Dataset, p: Params, schema: dict[str, Parameter], result: di
     widest = fleet.yearly(spend, by="vendor").set_index(["year", "vendor"])[["p5", "p95"]] / BILLION
     total = widest.groupby("year").sum()
     nv = widest.xs(fleet.incumbent_epoch_vendor(ds), level="vendor")
-    years = list(result["model"].observed.years)
-    c = result["central"]
-    band = {m: _band(result, m) for m in ("accelerator_spend", "nvidia_revenue")} if "percentiles" in result else None
+    years = list(result.model.observed.years)
+    c = result.central
+    band = {m: result.band(m) for m in ("accelerator_spend", "nvidia_revenue")} if isinstance(result, Forecast) else None
     dc = nvidia_datacenter_by_year(ds).reindex(years)
     table = pd.DataFrame({
         "year": years, "model_accelerator_spend": c.loc[years, "accelerator_spend"].to_numpy(),
@@ -475,65 +451,18 @@ def scenario_table(ds: Dataset, scenario_params: dict[str, Params], schema: dict
     rows, yearly = [], []
     for name, p in scenario_params.items():
         result = run(ds, p, schema, sensitivity=False)
-        s = result["summary"]
-        probs = result["thresholds"].set_index(["threshold", "year"])["probability"]
-        stays = result["stays_above"].set_index("threshold")
+        s = result.summary
+        probs = result.thresholds.set_index(["threshold", "year"])["probability"]
+        stays = result.stays_above.set_index("threshold")
         rows.append({"scenario": name, **{k: s[k] for k in ("nvidia_revenue_2024_2026", "nvidia_revenue_2027_2030",
                                                              "asic_spend_share_2024_2026", "asic_spend_share_2027_2030",
                                                              "nvidia_spend_share_2030")},
                      **{f"p_asic_above_{round(t * 100)}pct_{y}": probs[(t, y)] for t in erosion.THRESHOLDS for y in (2027, 2030)},
-                     **{f"median_year_asic_stays_above_{round(t * 100)}pct": stays.loc[t, "p50"] for t in erosion.THRESHOLDS}})
-        c = result["central"]
+                     **{f"median_year_asic_stays_above_{round(t * 100)}pct": stays["p50"].loc[t] for t in erosion.THRESHOLDS}})
+        c = result.central
         yearly.append(pd.DataFrame({"scenario": name, "year": c.index, "nvidia_revenue": c["nvidia_revenue"].to_numpy(),
                                     "asic_spend_share": c["asic_spend_share"].to_numpy()}))
     return pd.DataFrame(rows), pd.concat(yearly, ignore_index=True)
-
-
-def _year_or_none(x) -> float | None:
-    return None if x is None or not np.isfinite(x) else float(x)
-
-
-def headlines(result: dict) -> list[dict]:
-    """Section 3's headline results (central estimate; Monte Carlo p5-p95 where it applies)."""
-    s = result["summary"]
-    mc = result["outcomes"].set_index("outcome")
-    probs = result["thresholds"].set_index(["threshold", "year"])["probability"]
-    stays = result["stays_above"].set_index("threshold")
-    last = int(result["model"].years[-1])
-
-    def item(key, label, value, unit, band=None):
-        out = {"key": key, "label": label, "value": value, "unit": unit}
-        if band is not None:
-            out.update(p5=float(mc.loc[band, "p5"]), p95=float(mc.loc[band, "p95"]))
-        return out
-
-    items = [
-        item("nvidia_revenue_2024_2026", "Nvidia revenue from AWS, total 2024-2026", s["nvidia_revenue_2024_2026"], "USD_billion", "nvidia_revenue_2024_2026"),
-        item("nvidia_revenue_2027_2030", "Nvidia revenue from AWS, total 2027-2030", s["nvidia_revenue_2027_2030"], "USD_billion", "nvidia_revenue_2027_2030"),
-        item("erosion_2024_2026", "Erosion, same budget (ASIC dollars that could have gone to Nvidia), total 2024-2026", s["erosion_2024_2026"], "USD_billion", "erosion_2024_2026"),
-        item("erosion_2027_2030", "Erosion, same budget (ASIC dollars that could have gone to Nvidia), total 2027-2030", s["erosion_2027_2030"], "USD_billion", "erosion_2027_2030"),
-        item("erosion_same_compute_2024_2026", "Erosion, same compute (ASIC compute priced at Nvidia's cost), total 2024-2026", s["erosion_same_compute_2024_2026"], "USD_billion", "erosion_same_compute_2024_2026"),
-        item("erosion_same_compute_2027_2030", "Erosion, same compute (ASIC compute priced at Nvidia's cost), total 2027-2030", s["erosion_same_compute_2027_2030"], "USD_billion", "erosion_same_compute_2027_2030"),
-        item("asic_share_of_spend_2024_2026", "ASIC share of accelerator spend, 2024-2026", s["asic_spend_share_2024_2026"], "fraction", "asic_spend_share_2024_2026"),
-        item("asic_share_of_spend_2027_2030", "ASIC share of accelerator spend, 2027-2030", s["asic_spend_share_2027_2030"], "fraction", "asic_spend_share_2027_2030"),
-        item(f"nvidia_spend_share_{last}", f"Nvidia share of AWS accelerator spend, {last}", s[f"nvidia_spend_share_{last}"], "fraction", f"nvidia_spend_share_{last}"),
-    ]
-    for (t, y), prob in probs.items():
-        entry = item(f"p_asic_above_{round(t * 100)}pct_{y}", f"P(ASIC share of spend > {t:.0%} in {y})",
-                     None if np.isnan(prob) else float(prob), "fraction")
-        if np.isnan(prob):
-            entry["undefined"] = "no estimate (the data do not split this year by vendor)"
-        items.append(entry)
-    for t, row in stays.iterrows():
-        pct = round(t * 100)
-        items.append({"key": f"year_asic_stays_above_{pct}pct",
-                      "label": f"Median first year from which ASICs stay above {pct}% of spend through {last} (none = not above in {last})",
-                      "value": _year_or_none(row["p50"]), "unit": "year",
-                      "p5": _year_or_none(row["p5"]), "p95": _year_or_none(row["p95"]),
-                      "undefined": f"not above {pct}% in {last}"})
-        items.append(item(f"share_never_stays_above_{pct}pct", f"Share of draws in which ASICs are not above {pct}% of spend in {last}",
-                          float(row["share_never"]), "fraction"))
-    return items
 
 
 def observed_asic_share_range(ds: Dataset, p: Params, schema: dict[str, Parameter]) -> pd.DataFrame:

@@ -16,6 +16,8 @@ an origin has no spread to draw with: no forecast from that origin, said rather 
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 from scipy import special
@@ -27,6 +29,23 @@ from analysis.models import erosion, fleet, hindcast, owners, volatility
 from analysis.models.owners import DRAW_STREAM, OwnerDraws, total
 
 LAST_YEAR = erosion.FORECAST_WINDOW[1]
+
+
+@dataclass(frozen=True)
+class OwnerForecast:
+    """One owner's forecast: its years (first covered to LAST_YEAR), the last observed one (`through`), the spreads
+    used (`step` of the share of compute, `drift` of the cost ratio) and draws (1 + n, years), row 0 the central path,
+    of its non-Nvidia shares of compute and of spend."""
+    years: list[int]
+    through: int
+    step: volatility.Spread
+    drift: volatility.Spread
+    compute_share: np.ndarray
+    spend_share: np.ndarray
+
+    def share(self, metric: str) -> np.ndarray:
+        """The draws of `metric`: "spend_share" or "compute_share"."""
+        return {"spend_share": self.spend_share, "compute_share": self.compute_share}[metric]
 
 
 def _observed(ds: Dataset, d: OwnerDraws, owner: str) -> dict[str, np.ndarray]:
@@ -41,7 +60,7 @@ def _observed(ds: Dataset, d: OwnerDraws, owner: str) -> dict[str, np.ndarray]:
             "nvidia_cost": nv_s[0] / nv_c[0]}
 
 
-def forecast(ds: Dataset, p: Params, d: OwnerDraws, owner: str, through: int) -> dict:
+def forecast(ds: Dataset, p: Params, d: OwnerDraws, owner: str, through: int) -> OwnerForecast:
     """Draws (1 + n, years) of the owner's non-Nvidia compute and spend shares from its first covered year to
     LAST_YEAR, observed up to `through` and forecast after it, with the spreads used; raises ValueError (from
     analysis.models.volatility) when the owner has no yearly move up to `through`."""
@@ -62,22 +81,23 @@ def forecast(ds: Dataset, p: Params, d: OwnerDraws, owner: str, through: int) ->
                           + np.cumsum(step.predictive_sd() * z_share, axis=1))
     ratio = obs["cost_ratio"][:, [last]] * np.exp(np.cumsum(drift.predictive_sd() * z_cost, axis=1))
     first = years.index(covered[0])
-    return {"years": covered + ahead, "through": through, "step": step, "drift": drift,
-            "compute_share": np.hstack([obs["compute_share"][:, first:last + 1], share]),
-            "spend_share": np.hstack([obs["spend_share"][:, first:last + 1], ratio * share / (ratio * share + 1 - share)])}
+    return OwnerForecast(covered + ahead, through, step, drift,
+                         compute_share=np.hstack([obs["compute_share"][:, first:last + 1], share]),
+                         spend_share=np.hstack([obs["spend_share"][:, first:last + 1],
+                                                ratio * share / (ratio * share + 1 - share)]))
 
 
-def by_year(owner: str, f: dict) -> pd.DataFrame:
+def by_year(owner: str, f: OwnerForecast) -> pd.DataFrame:
     """One row per year: observed or forecast, the spend and compute shares' central estimate with the draws' 5th,
     50th and 95th percentiles, and P(spend share > each of erosion.THRESHOLDS)."""
-    table = pd.DataFrame({"owner": owner, "year": f["years"], "observed": [y <= f["through"] for y in f["years"]]})
+    table = pd.DataFrame({"owner": owner, "year": f.years, "observed": [y <= f.through for y in f.years]})
     for metric in ("spend_share", "compute_share"):
-        draws = f[metric]
+        draws = f.share(metric)
         table[metric] = draws[0]
         for q, values in zip(erosion.PERCENTILES, np.percentile(draws[1:], erosion.PERCENTILES, axis=0)):
             table[f"{metric}_p{q}"] = values
     for t in erosion.THRESHOLDS:
-        table[f"p_spend_share_above_{round(t * 100)}pct"] = (f["spend_share"][1:] > t).mean(axis=0)
+        table[f"p_spend_share_above_{round(t * 100)}pct"] = (f.spend_share[1:] > t).mean(axis=0)
     return table
 
 
@@ -89,9 +109,9 @@ def forecasts(ds: Dataset, p: Params, d: OwnerDraws) -> tuple[pd.DataFrame, pd.D
     for owner in d.owners():
         f = forecast(ds, p, d, owner, through)
         tables.append(by_year(owner, f))
-        spreads.append({"owner": owner, "share_step_sd": f["step"].sd, "share_moves": f["step"].moves,
-                        "share_step_predictive_sd": f["step"].predictive_sd(), "cost_drift_sd": f["drift"].sd,
-                        "measured_on": f"{f['step'].first_year}-{f['step'].last_year}"})
+        spreads.append({"owner": owner, "share_step_sd": f.step.sd, "share_moves": f.step.moves,
+                        "share_step_predictive_sd": f.step.predictive_sd(), "cost_drift_sd": f.drift.sd,
+                        "measured_on": f"{f.step.first_year}-{f.step.last_year}"})
     return pd.concat(tables, ignore_index=True), pd.DataFrame(spreads)
 
 
@@ -112,15 +132,15 @@ def hindcast_cases(ds: Dataset, p: Params, d: OwnerDraws) -> tuple[pd.DataFrame,
                 skipped.append((owner, origin))
                 continue
             for metric in ("spend_share", "compute_share"):
-                for year in (y for y in truth["years"] if origin < y <= truth["through"]):
-                    outcome_draws = truth[metric][:, truth["years"].index(year)]
+                for year in (y for y in truth.years if origin < y <= truth.through):
+                    outcome_draws = truth.share(metric)[:, truth.years.index(year)]
                     outcome = float(outcome_draws[0])
                     noise = special.logit(outcome_draws[1:]) - special.logit(outcome)
-                    draws = f[metric][1:, f["years"].index(year)]
+                    draws = f.share(metric)[1:, f.years.index(year)]
                     draws = special.expit(special.logit(draws) + noise[np.arange(draws.size) % noise.size])
                     label = f"{owner}: non-Nvidia share of {metric.split('_')[0]}"
                     rows.append({"owner": owner, **hindcast._row("owners", origin, metric, label, "fraction", int(year),
-                                                                 float(f[metric][0, f["years"].index(year)]), draws, outcome)})
+                                                                 float(f.share(metric)[0, f.years.index(year)]), draws, outcome)})
     return pd.DataFrame(rows), skipped
 
 
@@ -131,7 +151,7 @@ def owner_hindcast(ds: Dataset, p: Params) -> tuple[pd.DataFrame, list[tuple[str
     return hindcast_cases(ds, p, owners.draws(ds, p))
 
 
-def forecast_or_none(ds: Dataset, p: Params, d: OwnerDraws, owner: str, through: int) -> dict | None:
+def forecast_or_none(ds: Dataset, p: Params, d: OwnerDraws, owner: str, through: int) -> OwnerForecast | None:
     """`forecast`, or None where the owner has no observed move up to `through` to measure a spread on."""
     try:
         return forecast(ds, p, d, owner, through)

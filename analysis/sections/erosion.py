@@ -3,6 +3,7 @@ forecast to 2030, with its checks, scenarios, sensitivity, hindcast and track re
 from __future__ import annotations
 
 from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -10,7 +11,7 @@ from analysis import data
 from analysis.data import params, scenarios
 from analysis.data.params import Params
 from analysis.data.units import fmt
-from analysis.models import fleet, forecasts, hub, outlook, owner_outlook, owners
+from analysis.models import fleet, forecast_result, forecasts, hub, outlook, owner_outlook, owners
 from analysis.models import hindcast as hindcasts
 import analysis.sections.erosion_text as erosion_text
 import analysis.sections.track_text as track_text
@@ -18,6 +19,9 @@ import analysis.sections.owner_view as owner_view
 from analysis.sections.base import Section
 from analysis.views import charts
 from analysis.views.exhibits import Collector
+
+if TYPE_CHECKING:
+    import altair as alt
 
 EPOCH = "Source: Epoch AI ai-chip-counts (MIT) x per-chip prices (accelerator_specs.csv); Amazon 10-K/10-Q capex"
 MODEL = "Model: section 3's forecast; inputs data/parameters.csv, data/capex_outlook.csv, data/vendors.csv"
@@ -27,7 +31,7 @@ SOURCES = {"epoch-ai-chip-counts", "amzn-fy25-10k", "latitudeds-trainium2-semian
 
 def _setup(v: SimpleNamespace) -> None:
     v.result = outlook.run(v.ds, v.p, v.schema)
-    v.model = v.result["model"]
+    v.model = v.result.model
     v.last_obs = v.model.observed.years[-1]
 
 
@@ -70,11 +74,11 @@ def spend_check(v: SimpleNamespace, x: Collector) -> None:
 
 
 def forecast(v: SimpleNamespace, x: Collector) -> None:
-    result, central, last_obs = v.result, v.result["central"], v.last_obs
-    x.table(erosion_text.inputs_table(result["specs"], v.schema), {"p5": "number", "median": "number", "p95": "number"},
+    result, central, last_obs = v.result, v.result.central, v.last_obs
+    x.table(erosion_text.inputs_table(result.specs, v.schema), {"p5": "number", "median": "number", "p95": "number"},
             {"input": "Uncertain input", "p5": "5th percentile (= sourced low)", "median": "Median (= value)",
              "p95": "95th percentile (= sourced high)", "source": "Source"})
-    v.yearly = yearly = outlook.by_year(result)
+    v.yearly = yearly = forecast_result.by_year(result)
     x.table(yearly[["year", "observed", "nvidia_revenue_usd_b", "nvidia_revenue_usd_b_p5", "nvidia_revenue_usd_b_p95",
                     "asic_spend_share", "asic_spend_share_p5", "asic_spend_share_p95", "asic_compute_share"]],
             {"nvidia_revenue_usd_b": "USD_billion", "nvidia_revenue_usd_b_p5": "USD_billion", "nvidia_revenue_usd_b_p95": "USD_billion",
@@ -83,7 +87,7 @@ def forecast(v: SimpleNamespace, x: Collector) -> None:
             {"year": "Year", "observed": "Observed", "nvidia_revenue_usd_b": "Nvidia revenue from AWS",
              "nvidia_revenue_usd_b_p5": "5th pct", "nvidia_revenue_usd_b_p95": "95th pct", "asic_spend_share": "ASIC share of spend",
              "asic_spend_share_p5": "5th pct", "asic_spend_share_p95": "95th pct", "asic_compute_share": "ASIC share of compute"})
-    pct = result["percentiles"]
+    pct = result.percentiles
     x.chart(charts.fan(pct[pct["metric"] == "nvidia_revenue"], central["nvidia_revenue"].rename("value").reset_index(),
                        "USD billion per year",
                        f"Nvidia revenue from AWS per year: observed to {last_obs}, then forecast, with 5th-95th percentiles", MODEL,
@@ -94,7 +98,7 @@ def forecast(v: SimpleNamespace, x: Collector) -> None:
                               "Nvidia vs Trainium: compute share and dollar share", MODEL, dash="basis", y_format=".0%"))
 
 
-def _what_if_chart(frame: pd.DataFrame):
+def _what_if_chart(frame: pd.DataFrame) -> alt.Chart:
     return charts.year_lines(frame, "nvidia_revenue", "USD billion per year", "series",
                              "Nvidia revenue from AWS at the chosen values (central estimate)", MODEL)
 
@@ -124,7 +128,7 @@ def what_if(v: SimpleNamespace, x: Collector) -> None:
 
 
 def thresholds(v: SimpleNamespace, x: Collector) -> None:
-    thr = v.result["thresholds"].pivot(index="year", columns="threshold", values="probability").reset_index()
+    thr = v.result.thresholds.pivot(index="year", columns="threshold", values="probability").reset_index()
     thr.columns = ["year", "p25", "p50"]
     x.table(thr, {"p25": "fraction", "p50": "fraction"},
             {"year": "Year", "p25": "P(ASIC share of spend > 25%)", "p50": "P(ASIC share of spend > 50%)"})
@@ -164,12 +168,13 @@ def central_estimate(v: SimpleNamespace, x: Collector) -> None:
 
 
 def sensitivity(v: SimpleNamespace, x: Collector) -> None:
-    def title(name):
+    def title(name: str) -> str:
         return erosion_text.input_title(name, v.schema)
-    tornado = v.result["tornado"]
+    ranked = v.result.ranked()
+    tornado = ranked.tornado
     x.chart(charts.tornado(tornado.assign(input=tornado["input"].map(title)), "Nvidia revenue from AWS 2026-2030, USD billion",
                            "Tornado: one input at a time (10th to 90th percentile)", MODEL))
-    sob = v.result["sobol"].assign(input=v.result["sobol"]["input"].map(title))
+    sob = ranked.sobol.assign(input=ranked.sobol["input"].map(title))
     x.chart(charts.sobol(sob, "Sobol indices of Nvidia revenue from AWS 2026-2030", MODEL))
     x.say("Largest total Sobol indices: " + "; ".join(f"{r.input} {r.ST:.2f}" for r in sob.head(5).itertuples()) + ".")
 
@@ -227,21 +232,21 @@ def headline_results(v: SimpleNamespace, x: Collector) -> None:
     outlooks = ds["capex_outlook"]           # the vintages the parameter can choose (a vintage not yet allowed cites nothing)
     used = (set(ds["vendors"]["source_id"])
             | set(outlooks.loc[outlooks["vintage"].isin(schema["capex_outlook_vintage"].choices), "source_id"])
-            | {schema[n].source_id for n in v.result["specs"] if n in schema} | SOURCES
+            | {schema[n].source_id for n in v.result.specs if n in schema} | SOURCES
             | set(ds["financials"].query("company == 'Nvidia'")["source_id"]))
     x.data_table("hindcast_by_owner", v.hindcast_owners, "Hindcast coverage per owner: outcomes, independent outcomes, "
                  "coverage of the central 50% and 90% intervals, misses above and below, the origins scored and those "
                  "left out", title="Hindcast coverage per owner")
-    x.publish("erosion", outlook.headlines(v.result) + hindcasts.results(v.hindcast, v.hindcast_coverage)
-              + hindcasts.owner_results(v.hindcast_owners), used)
-    x.publish("drivers", erosion_text.drivers(v.result["sobol"], v.scenarios[0], schema, v.model.forecast_years), used)
+    x.publish("erosion", [*erosion_text.headlines(v.result), *hindcasts.results(v.hindcast, v.hindcast_coverage),
+              *hindcasts.owner_results(v.hindcast_owners)], used)
+    x.publish("drivers", erosion_text.drivers(v.result.ranked().sobol, v.scenarios[0], schema, v.model.forecast_years), used)
 
 
 def headlines(ds: data.Dataset, p: Params) -> list[dict]:
     """The forecast's headline numbers alone (what `compare` and `sweep` read): another owner's its own."""
     if not owners.is_report_owner(ds, p):
         return owner_view.headlines(ds, p)["erosion"]
-    return outlook.headlines(outlook.run(ds, p, params.schema(ds), sensitivity=False))
+    return [h.as_dict() for h in erosion_text.headlines(outlook.run(ds, p, params.schema(ds), sensitivity=False))]
 
 
 SECTION = Section("erosion", "03_asic_erosion.ipynb", "ASIC erosion", ("sobol_base_samples", "owner", "tpu_cost_ratio"),

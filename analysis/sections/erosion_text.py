@@ -2,16 +2,17 @@
 section's results (analysis.models.outlook) so that it is tested here rather than written in the notebook."""
 from __future__ import annotations
 
-from collections.abc import Mapping
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 
 from analysis.models import erosion
+from analysis.models.forecast_result import Forecast
 from analysis.data.params import Parameter
 from analysis.data.units import fmt
+from analysis.views.exhibits import Headline
 
 OBSERVED_LABEL = "Observed data (Epoch AI units x chip prices)"
 #: pandas-stubs types an `itertuples()` row's fields as any scalar.
@@ -23,7 +24,7 @@ INPUT_SOURCES = {"capex_growth_": "capex_outlook.csv, widened to Amazon's capex 
                  erosion.START_FRACTION: "unknown: uniform between 0 and the ceiling"}
 
 
-def _range(lo, hi, unit: str) -> str:
+def _range(lo: Any, hi: Any, unit: str) -> str:
     return f"{fmt(lo, unit)}–{fmt(hi, unit)}"
 
 
@@ -49,7 +50,7 @@ def input_title(name: str, schema: dict[str, Parameter]) -> str:
     return f"{schema[f'{vendor}_ceiling'].title.split(' share')[0]}: {what}"
 
 
-def input_family(name: str, years) -> str | None:
+def input_family(name: str, years: Sequence[int]) -> str | None:
     """The path an input that is one year of a path belongs to, named with its years (None for any other input)."""
     span = f"{years[0]}–{years[-1]}"
     if name.startswith("capex_growth_"):
@@ -108,20 +109,20 @@ def spend_check(check: pd.DataFrame, cal: pd.DataFrame, essay: Mapping[str, Any]
             f"{essay_share / cal.loc[last, 'share_of_capex']:.1f}× the estimate.")
 
 
-def stays_above_shown(result: dict) -> pd.DataFrame:
+def stays_above_shown(result: Forecast) -> pd.DataFrame:
     """The 'stays above' table with 'not above in the last year' spelled out."""
-    last = int(result["model"].years[-1])
-    table = result["stays_above"]
+    last = int(result.model.years[-1])
+    table = result.stays_above
     return table.assign(**{c: [f"{v:.0f}" if np.isfinite(v) else f"not above in {last}" for v in table[c]]
                            for c in (f"p{q}" for q in erosion.PERCENTILES)})
 
 
-def threshold_text(result: dict, price_range: pd.DataFrame, schema: dict[str, Parameter]) -> str:
+def threshold_text(result: Forecast, price_range: pd.DataFrame, schema: dict[str, Parameter]) -> str:
     """What the threshold probabilities say, observed years first."""
-    probs = result["thresholds"].set_index(["threshold", "year"])["probability"]
-    stays = result["stays_above"].set_index("threshold")
-    observed = [y for y in result["model"].observed.years if not np.isnan(probs[(0.25, y)])]
-    last = int(result["model"].years[-1])
+    probs = result.thresholds.set_index(["threshold", "year"])["probability"]
+    stays = result.stays_above.set_index("threshold")
+    observed = [y for y in result.model.observed.years if not np.isnan(probs[(0.25, y)])]
+    last = int(result.model.years[-1])
     cost = schema["trainium_unit_cost_usd"]
     text = ""
     if observed:
@@ -131,23 +132,23 @@ def threshold_text(result: dict, price_range: pd.DataFrame, schema: dict[str, Pa
                 + f" (Epoch's unit band × chip prices). Across the Trainium unit cost's sensitivity band "
                 f"({_range(cost.low, cost.high, 'USD')}) the central {o} share is "
                 f"{_range(price_range.set_index('year').loc[o, 'at_low_cost'], price_range.set_index('year').loc[o, 'at_high_cost'], 'fraction')}. ")
-    future = [y for y in result["model"].forecast_years if y in (2026, 2027, last)]
+    future = [y for y in result.model.forecast_years if y in (2026, 2027, last)]
     text += ("Forward, more than 25%: " + ", ".join(f"{fmt(probs[(0.25, y)], 'fraction')} in {y}" for y in future)
              + "; more than 50%: " + ", ".join(f"{fmt(probs[(0.5, y)], 'fraction')} in {y}" for y in future) + ". "
-             f"In {fmt(stays.loc[0.25, 'share_never'], 'fraction')} of the draws ASICs are not above 25% in {last}, so the year "
+             f"In {fmt(stays['share_never'][0.25], 'fraction')} of the draws ASICs are not above 25% in {last}, so the year "
              "from which they stay above it is not a single date but this distribution; 'first year above' would mistake a "
              "one-year blip in the observed data for a crossing.")
     return text
 
 
-def _interval(s: dict, mc: pd.DataFrame, key: str, unit: str) -> str:
+def _interval(s: Mapping[str, float | None], mc: pd.DataFrame, key: str, unit: str) -> str:
     return f"{fmt(s[key], unit)} (5th–95th percentile {_range(mc.loc[key, 'p5'], mc.loc[key, 'p95'], unit)})"
 
 
-def central_text(result: dict) -> str:
+def central_text(result: Forecast) -> str:
     """The central estimate with its intervals, on both erosion bases."""
-    s = result["summary"]
-    mc = result["outcomes"].set_index("outcome")
+    s = result.summary
+    mc = result.outcomes.set_index("outcome")
     return (f"Central estimate (the model at every input's median, the observed data at Epoch's medians): ASICs take "
             f"{_interval(s, mc, 'asic_spend_share_2024_2026', 'fraction')} of AWS's accelerator spend in 2024–2026, when Nvidia earns "
             f"{_interval(s, mc, 'nvidia_revenue_2024_2026', 'USD_billion')} in total from AWS, and "
@@ -157,15 +158,15 @@ def central_text(result: dict) -> str:
             f"{_interval(s, mc, 'erosion_2027_2030', 'USD_billion')} in 2027–2030. On the same compute (the ASICs' compute bought "
             f"from Nvidia at its cost per H100e): {_interval(s, mc, 'erosion_same_compute_2024_2026', 'USD_billion')} and "
             f"{_interval(s, mc, 'erosion_same_compute_2027_2030', 'USD_billion')}. The Monte Carlo median of Nvidia's 2027–2030 "
-            f"revenue is {fmt(mc.loc['nvidia_revenue_2027_2030', 'p50'], 'USD_billion')} "
-            f"({mc.loc['nvidia_revenue_2027_2030', 'p50'] / s['nvidia_revenue_2027_2030'] - 1:+.1%} against the central estimate): "
+            f"revenue is {fmt(mc['p50']['nvidia_revenue_2027_2030'], 'USD_billion')} "
+            f"({mc['p50']['nvidia_revenue_2027_2030'] / s['nvidia_revenue_2027_2030'] - 1:+.1%} against the central estimate): "
             "the median of a sum of skewed products is not the product of medians. Every headline uses the one central estimate.")
 
 
 def hindcast_text(hind: pd.DataFrame, cov: pd.DataFrame) -> str:
     """The hindcast in words: what it tests, coverage of the 50% and 90% intervals per case set and origin, the sides
     of the misses, and the largest misses."""
-    def cover(r) -> str:
+    def cover(r: Any) -> str:
         return (f"{r.inside_90:.0%} of {r.outcomes} outcomes ({r.independent} independent) inside the central 90% interval "
                 f"and {r.inside_50:.0%} inside the central 50%")
     by_origin = cov[cov["level"] == "origin"]
@@ -186,7 +187,8 @@ def hindcast_text(hind: pd.DataFrame, cov: pd.DataFrame) -> str:
     return text
 
 
-def drivers(sobol: pd.DataFrame, scenario_summary: pd.DataFrame, schema: dict[str, Parameter], years) -> list[dict]:
+def drivers(sobol: pd.DataFrame, scenario_summary: pd.DataFrame, schema: dict[str, Parameter],
+            years: Sequence[int]) -> list[dict]:
     """What a forwarded brief names besides the answer. The main driver: the input, or the yearly path of inputs
     (`input_family`), whose first-order Sobol indices of Nvidia's revenue from AWS sum highest — for independent
     inputs that sum is a lower bound of the share of the forecast's variance the group explains alone. The scenario
@@ -208,7 +210,7 @@ def drivers(sobol: pd.DataFrame, scenario_summary: pd.DataFrame, schema: dict[st
 
 def owner_hindcast_text(per_owner: pd.DataFrame) -> str:
     """Coverage per owner in words (analysis.models.hindcast.by_owner)."""
-    def one(r) -> str:
+    def one(r: Any) -> str:
         if not r.outcomes:
             return f"{r.owner}: no case (left out from end-{' and end-'.join(r.left_out.split(', '))}: no move to measure a spread on)"
         return (f"{r.owner}: {r.inside_90:.0%} of {r.outcomes} outcomes inside the central 90% interval "
@@ -217,3 +219,53 @@ def owner_hindcast_text(per_owner: pd.DataFrame) -> str:
             "the outside view of its own history that section 5 and an `owner` run use. Coverage per owner: "
             + "; ".join(one(r) for r in cast(Rows, per_owner.itertuples())) + ". Beyond Amazon these are a handful of "
             "outcomes each: too few to call a forecast calibrated.")
+
+
+def _year_or_none(x: float | None) -> float | None:
+    return None if x is None or not np.isfinite(x) else float(x)
+
+
+#: The window totals among section 3's headline results, each over erosion.NEAR_TERM and erosion.LONG_TERM in turn:
+#: (outcome of erosion.outcomes, headline key, label with `{}` for the window ("2024-2026"), unit).
+WINDOW_RESULTS = (
+    ("nvidia_revenue", "nvidia_revenue", "Nvidia revenue from AWS, total {}", "USD_billion"),
+    ("erosion", "erosion", "Erosion, same budget (ASIC dollars that could have gone to Nvidia), total {}",
+     "USD_billion"),
+    ("erosion_same_compute", "erosion_same_compute",
+     "Erosion, same compute (ASIC compute priced at Nvidia's cost), total {}", "USD_billion"),
+    ("asic_spend_share", "asic_share_of_spend", "ASIC share of accelerator spend, {}", "fraction"),
+)
+
+
+def headlines(result: Forecast) -> list[Headline]:
+    """Section 3's headline results, each with its period: the central estimate, with the Monte Carlo's 5th-95th
+    percentiles where it applies."""
+    s = result.summary
+    mc = result.outcomes.set_index("outcome")
+    first, last = int(result.model.years[0]), int(result.model.years[-1])
+
+    def drawn(key: str, outcome: str, label: str, unit: str, period: tuple[int, int]) -> Headline:
+        return Headline(key, label, s[outcome], unit, (float(mc["p5"][outcome]), float(mc["p95"][outcome])),
+                        period=period)
+
+    items = [drawn(f"{key}_{lo}_{hi}", f"{outcome}_{lo}_{hi}", label.format(f"{lo}-{hi}"), unit, (lo, hi))
+             for outcome, key, label, unit in WINDOW_RESULTS for lo, hi in (erosion.NEAR_TERM, erosion.LONG_TERM)]
+    items.append(drawn(f"nvidia_spend_share_{last}", f"nvidia_spend_share_{last}",
+                       f"Nvidia share of AWS accelerator spend, {last}", "fraction", (last, last)))
+    for r in cast(Rows, result.thresholds.itertuples()):
+        t, y, prob = r.threshold, int(r.year), r.probability
+        undefined = {"undefined": "no estimate (the data do not split this year by vendor)"} if np.isnan(prob) else {}
+        items.append(Headline(f"p_asic_above_{round(t * 100)}pct_{y}", f"P(ASIC share of spend > {t:.0%} in {y})",
+                              None if np.isnan(prob) else float(prob), "fraction", details=undefined, period=(y, y)))
+    for r in cast(Rows, result.stays_above.itertuples()):
+        pct = round(r.threshold * 100)
+        items.append(Headline(
+            f"year_asic_stays_above_{pct}pct",
+            f"Median first year from which ASICs stay above {pct}% of spend through {last} "
+            f"(none = not above in {last})",
+            _year_or_none(r.p50), "year", (_year_or_none(r.p5), _year_or_none(r.p95)),
+            {"undefined": f"not above {pct}% in {last}"}, period=(first, last)))
+        items.append(Headline(f"share_never_stays_above_{pct}pct",
+                              f"Share of draws in which ASICs are not above {pct}% of spend in {last}",
+                              float(r.share_never), "fraction", period=(last, last)))
+    return items

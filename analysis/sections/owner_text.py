@@ -24,7 +24,7 @@ def about(v: SimpleNamespace) -> str:
 
 def thin(v: SimpleNamespace) -> str:
     """A warning where the spread rests on a single yearly move."""
-    if v.forecast["step"].moves > 1:
+    if v.forecast.step.moves > 1:
         return ""
     return (f" {v.owner}'s spread rests on a single yearly move: a Student-t with one degree of freedom, so its paths "
             "reach from almost no non-Nvidia chips to almost all of them within a few years. Read its probabilities as "
@@ -75,9 +75,9 @@ def forecast_text(v: SimpleNamespace) -> str:
     return (f"The forecast for {v.owner} is the outside view of its own history, not section 3's model of Amazon: "
             f"there is no sourced outlook of {v.company}'s capex, so Nvidia's revenue from {v.owner} is not forecast, "
             f"only its non-Nvidia share. Each draw's non-Nvidia share of compute moves from its last observed value as "
-            f"a random walk in log-odds with the step of {v.owner}'s own yearly moves ({f['step'].moves} measured "
-            f"{f['step'].first_year}–{f['step'].last_year}, a Student-t predictive step of "
-            f"{f['step'].predictive_sd():.2f}); the non-Nvidia chips' cost per H100e relative to Nvidia's drifts at "
+            f"a random walk in log-odds with the step of {v.owner}'s own yearly moves ({f.step.moves} measured "
+            f"{f.step.first_year}–{f.step.last_year}, a Student-t predictive step of "
+            f"{f.step.predictive_sd():.2f}); the non-Nvidia chips' cost per H100e relative to Nvidia's drifts at "
             f"the spread of Nvidia's own cost per H100e at {v.owner}; no trend is carried forward." + thin(v))
 
 
@@ -96,9 +96,10 @@ def hindcast_text(v: SimpleNamespace) -> str:
 
 
 def by_year(v: SimpleNamespace) -> pd.DataFrame:
-    """The owner's outlook in the columns of Amazon's `erosion_by_year.csv` (analysis.models.outlook.by_year) where the
-    meaning is the same, the ASIC share standing for the non-Nvidia share: accelerator spend and Nvidia's revenue in
-    the observed years only (not forecast), the shares with their percentiles and P(share of spend > 25% / 50%)."""
+    """The owner's outlook in the columns of Amazon's `erosion_by_year.csv` (analysis.models.forecast_result.by_year)
+    where the meaning is the same, the ASIC share standing for the non-Nvidia share: accelerator spend and Nvidia's
+    revenue in the observed years only (not forecast), the shares with their percentiles and P(share of spend > 25% /
+    50%)."""
     y, f = v.yearly, v.funnel.set_index("year")
     table = pd.DataFrame({"year": y["year"], "observed": y["observed"],
                           "accelerator_spend_usd_b": y["year"].map(f["accelerator_spend"]).where(y["observed"]),
@@ -124,8 +125,8 @@ def forecast_items(v: SimpleNamespace) -> list[dict]:
             items.append({"key": f"p_asic_above_{pct}pct_{r.year}", "unit": "fraction",
                           "label": f"{v.owner}: P(non-Nvidia share of spend > {pct}% in {r.year})",
                           "value": float(getattr(r, f"p_spend_share_above_{pct}pct"))})
-    years = v.forecast["years"]
-    stays = erosion.stays_above_table({"asic_spend_share": v.forecast["spend_share"][1:]}, years)
+    years = v.forecast.years
+    stays = erosion.stays_above_table({"asic_spend_share": v.forecast.spend_share[1:]}, years)
     for row in stays.to_dict("records"):
         pct = round(row["threshold"] * 100)
         year = {k: None if not np.isfinite(row[k]) else float(row[k]) for k in ("p5", "p50", "p95")}
@@ -175,7 +176,7 @@ def findings(v: SimpleNamespace) -> list[dict]:
          "undefined": unforecast,
          "label": f"P(Nvidia revenue from {v.owner} in {end} below half its {last} level) ({unforecast})"},
     ]
-    ahead = next(y for y in v.forecast["years"] if y > last)
+    ahead = next(y for y in v.forecast.years if y > last)
     by_key = {i["key"]: i for i in forecast_items(v)}
     items += [by_key[f"p_asic_above_{round(t * 100)}pct_{y}"]
               for t in erosion.THRESHOLDS for y in dict.fromkeys([ahead, end])]
@@ -193,9 +194,9 @@ def assumptions(v: SimpleNamespace) -> list[dict]:
          "value": "drawn within Epoch AI's unit bands and the chips' price ranges"},
         {"key": "share_step",
          "label": f"Yearly step of the non-Nvidia share of compute (log-odds sd, {v.owner}'s own moves)",
-         "unit": "number", "value": float(f["step"].predictive_sd())},
+         "unit": "number", "value": float(f.step.predictive_sd())},
         {"key": "cost_step", "label": "Yearly step of the cost ratio (log sd, Nvidia's cost per H100e)",
-         "unit": "number", "value": float(f["drift"].predictive_sd())}]
+         "unit": "number", "value": float(f.drift.predictive_sd())}]
     if ratio is not None:
         items.append({"key": ratio, "label": schema[ratio].title, "unit": "number", "value": float(v.p[ratio])})
     items.append({"key": "mc_draws", "label": schema["mc_draws"].title, "unit": "count", "value": int(v.p.mc_draws)})

@@ -3,6 +3,7 @@ Nvidia's revenue from the five owners as a share of its Data Center revenue, and
 disclosures."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from types import SimpleNamespace
 from typing import cast
 
@@ -212,7 +213,7 @@ def hindcast(v: SimpleNamespace, x: Collector) -> None:
                  "5th-95th percentiles, the outcome (the data's central estimate), coverage and CRPS")
 
 
-def _names(names) -> str:
+def _names(names: Iterable[str]) -> str:
     names = list(names)
     return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else "".join(names)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from types import SimpleNamespace
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -11,7 +12,8 @@ import pandas as pd
 from analysis.data import Dataset, params
 from analysis.data.params import Parameter, Params
 from analysis.data.units import UNIT_FORMATS, fmt
-from analysis.models import erosion, ledger, outlook, owners
+from analysis.models import erosion, forecast_result, ledger, outlook, owners
+from analysis.models.forecast_result import Forecast
 import analysis.sections.erosion_text as erosion_text
 import analysis.sections.owner_view as owner_view
 from analysis.sections.base import Section
@@ -27,17 +29,17 @@ SOURCE_NOTE = "Sources: Epoch AI ai-chip-counts (MIT) x chip prices; forecast: s
 EPOCH_ESTIMATE = "estimated from Epoch's chip counts × prices"
 
 
-def key_findings(ds: Dataset, p: Params, schema: dict[str, Parameter], result: dict) -> list[dict]:
+def key_findings(ds: Dataset, p: Params, schema: dict[str, Parameter], result: Forecast) -> list[dict]:
     """Headline items (key, label, value, unit, optional p5/p95 or range): what happened from every observed year
     (whatever the run's `observed_through`; central estimate with the data's own 5th-95th percentiles; the ASIC share
     in the last observed year and in the year it peaked), the outlook from section 3's run `result`, and what the
     verdict (analysis.views.verdict) reads besides section 3's headlines: P(Nvidia's revenue from AWS in the last
     forecast year is below its level in the last observed year, and below half of it), over the forecast's draws."""
-    heads = {h["key"]: h for h in outlook.headlines(result)}
+    heads = {h.key: h.as_dict() for h in erosion_text.headlines(result)}
     truth = p.replace(observed_through=int(schema["observed_through"].maximum or 0))   # every observed year
     truth_result = outlook.observed_run(ds, p, schema)
-    central = truth_result["central"]
-    observed = truth_result["model"].observed.years
+    central = truth_result.central
+    observed = truth_result.model.observed.years
     last = observed[-1]
     bought = outlook.observed_purchases(ds, truth).set_index(["vendor", "year"])
     shares = outlook.observed_share_bands(ds, truth).set_index("year")
@@ -45,9 +47,9 @@ def key_findings(ds: Dataset, p: Params, schema: dict[str, Parameter], result: d
     cal = outlook.calibration(ds, truth).set_index("year")
     price_range = outlook.observed_asic_share_range(ds, truth, schema).set_index("year")
     first = ESSAY_BASE_YEAR if ESSAY_BASE_YEAR in observed else observed[0]
-    peak = int(central.loc[list(observed), "asic_spend_share"].idxmax())
-    end = int(result["model"].years[-1])
-    ahead = next(y for y in result["model"].years if y > last)
+    peak = int(cast(int, central["asic_spend_share"].loc[list(observed)].idxmax()))
+    end = int(result.model.years[-1])
+    ahead = next(y for y in result.model.years if y > last)
 
     def nvidia(year):
         row = bought.loc[("nvidia", year)]
@@ -58,27 +60,27 @@ def key_findings(ds: Dataset, p: Params, schema: dict[str, Parameter], result: d
                 "p5": float(shares.loc[year, "asic_spend_share_p5"]), "p95": float(shares.loc[year, "asic_spend_share_p95"])}
 
     level = nvidia(last)["value"]
-    revenue_end = result["draws"]["nvidia_revenue"][:, -1]      # each draw's Nvidia revenue in the last forecast year
+    revenue_end = result.draws["nvidia_revenue"][:, -1]      # each draw's Nvidia revenue in the last forecast year
     pct = [round(t * 100) for t in (verdict.QUARTER, verdict.MAJORITY)]
     return [
         {"key": "nvidia_revenue_observed_first", "year": first, "label": f"Nvidia revenue from AWS, {first} ({EPOCH_ESTIMATE}; chips only)", **nvidia(first)},
         {"key": "nvidia_revenue_observed_last", "year": last, "label": f"Nvidia revenue from AWS, {last} ({EPOCH_ESTIMATE}; chips only)", **nvidia(last)},
         {"key": "amazon_share_of_nvidia_dc_observed_last", "year": last, "label": f"Amazon's share of Nvidia's Data Center revenue, {last} (chips only)",
-         "value": float(check.loc[last, "amazon_share_of_nvidia_dc"]), "unit": "fraction"},
+         "value": float(check["amazon_share_of_nvidia_dc"].loc[last]), "unit": "fraction"},
         {"key": "trainium_compute_share_observed_last", "year": last, "label": f"Trainium share of the compute Amazon added, {last} (estimated from Epoch's chip counts)",
-         "value": float(central.loc[last, "compute_share_trainium"]), "unit": "fraction",
-         "p5": float(shares.loc[last, "trainium_compute_share_p5"]), "p95": float(shares.loc[last, "trainium_compute_share_p95"])},
+         "value": float(central["compute_share_trainium"].loc[last]), "unit": "fraction",
+         "p5": float(shares["trainium_compute_share_p5"].loc[last]), "p95": float(shares["trainium_compute_share_p95"].loc[last])},
         {"key": "asic_spend_share_observed_last", "year": last, "label": f"ASIC share of Amazon's accelerator spend, {last} ({EPOCH_ESTIMATE})",
          **share(last)},
         {"key": "asic_spend_share_observed_peak", "year": peak,
          "label": f"Highest ASIC share of Amazon's accelerator spend in an observed year: {peak} ({EPOCH_ESTIMATE})", **share(peak)},
         {"key": "asic_spend_share_observed_last_price_range", "year": last,
          "label": f"ASIC share of Amazon's accelerator spend, {last}, across the Trainium unit cost's sensitivity band",
-         "value": float(price_range.loc[last, "central"]), "unit": "fraction",
-         "p5": float(price_range.loc[last, "at_low_cost"]), "p95": float(price_range.loc[last, "at_high_cost"])},
+         "value": float(price_range["central"].loc[last]), "unit": "fraction",
+         "p5": float(price_range["at_low_cost"].loc[last]), "p95": float(price_range["at_high_cost"].loc[last])},
         {"key": "accelerator_share_of_capex_observed_last", "year": last, "label": f"Share of Amazon's capex that bought accelerator chips, {last}",
-         "value": float(cal.loc[last, "share_of_capex"]), "unit": "fraction",
-         "p5": float(cal.loc[last, "share_of_capex_p5"]), "p95": float(cal.loc[last, "share_of_capex_p95"])},
+         "value": float(cal["share_of_capex"].loc[last]), "unit": "fraction",
+         "p5": float(cal["share_of_capex_p5"].loc[last]), "p95": float(cal["share_of_capex_p95"].loc[last])},
         heads["nvidia_revenue_2027_2030"],
         heads["asic_share_of_spend_2027_2030"],
         {"key": "p_nvidia_revenue_below_observed_last", "year": end,
@@ -95,12 +97,12 @@ def key_findings(ds: Dataset, p: Params, schema: dict[str, Parameter], result: d
     ]
 
 
-def assumptions(ds: Dataset, p: Params, schema: dict[str, Parameter], result: dict) -> list[dict]:
+def assumptions(ds: Dataset, p: Params, schema: dict[str, Parameter], result: Forecast) -> list[dict]:
     """What the forecast's probabilities are conditional on, read from its run `result`: each drawn input with its
     median and 5th-95th percentiles, the observed data (drawn), and each input held fixed that moves the forecast with
     its value (a challenger's path and cost only if its ceiling is above 0 or drawn; a cost ratio only where no
     observed year calibrates it), the capex outlook's vintage and the number of draws."""
-    specs, model = result["specs"], result["model"]
+    specs, model = result.specs, result.model
 
     def unit(name):
         code = schema[name].unit if name in schema else "number"
@@ -179,10 +181,10 @@ class Answer:
     verdict: verdict.Verdict
 
 
-def compute_answer(ds: Dataset, p: Params, schema: dict[str, Parameter], result: dict) -> Answer:
+def compute_answer(ds: Dataset, p: Params, schema: dict[str, Parameter], result: Forecast) -> Answer:
     """The answer for parameters `p`, from section 3's run `result`."""
     findings, conditions = key_findings(ds, p, schema, result), assumptions(ds, p, schema, result)
-    results = results_of(findings, outlook.headlines(result), conditions)
+    results = results_of(findings, [h.as_dict() for h in erosion_text.headlines(result)], conditions)
     return Answer(findings, conditions, results, verdict.decide(verdict.from_results(results)))
 
 
@@ -192,10 +194,10 @@ def _setup(v: SimpleNamespace) -> None:
     v.findings, v.assumptions, v.results, v.verdict = v.answer.findings, v.answer.assumptions, v.answer.results, v.answer.verdict
 
 
-def when_charts(result: dict) -> tuple:
+def when_charts(result: Forecast) -> tuple:
     """The two charts that answer "when?": the ASIC share of spend and of compute by year with 50% and 90% bands and
     the thresholds as rules, and P(ASIC share of spend > each threshold) by year."""
-    yearly, last = outlook.by_year(result), result["model"].observed.years[-1]
+    yearly, last = forecast_result.by_year(result), result.model.observed.years[-1]
     qs = [f"p{q}" for q in erosion.PERCENTILES]
     shares = pd.concat([yearly.assign(series=label, value=yearly[column], **{q: yearly[f"{column}_{q}"] for q in qs})
                         for column, label in (("asic_spend_share", "ASIC share of spend"),
@@ -232,11 +234,11 @@ def findings(v: SimpleNamespace, x: Collector) -> None:
     rows = pd.DataFrame([{"finding": f["label"], "value": fmt(f["value"], f["unit"]), "interval": _interval_text(f)}
                          for f in v.findings])
     x.table(rows, {}, {"finding": "Finding", "value": "Central estimate", "interval": "5th–95th percentile (or range)"})
-    pct = v.result["percentiles"]
-    x.chart(charts.fan(pct[pct["metric"] == "nvidia_revenue"], v.result["central"]["nvidia_revenue"].rename("value").reset_index(),
+    pct = v.result.percentiles
+    x.chart(charts.fan(pct[pct["metric"] == "nvidia_revenue"], v.result.central["nvidia_revenue"].rename("value").reset_index(),
                        "USD billion per year", "Nvidia revenue from AWS per year: observed, then forecast, with 5th-95th percentiles",
                        SOURCE_NOTE,
-                       last_observed=v.result["model"].observed.years[-1]))
+                       last_observed=v.result.model.observed.years[-1]))
 
 
 def claims(v: SimpleNamespace, x: Collector) -> None:

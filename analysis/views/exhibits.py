@@ -4,6 +4,7 @@ A section's parts are lists of exhibits (built in `analysis.sections`); a notebo
 each one to `analysis.views.present` (the display protocol the report page reads)."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -72,13 +73,15 @@ class WhatIf:
 class Headline:
     """One headline result: a number (or text) with its unit and, where it has one, its 5th-95th percentile
     `interval` (either end may be undefined); `details` holds what else a result row carries (its year, an
-    outcome and scores, ...)."""
+    outcome and scores, ...); `period` the first and last year it covers (one year: both the same), where known
+    (not yet written to results.json)."""
     key: str
     label: str
     value: Any
     unit: str
     interval: tuple[float | None, float | None] | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    period: tuple[int, int] | None = None
 
     @classmethod
     def of(cls, item: dict[str, Any]) -> Headline:
@@ -129,8 +132,10 @@ class Collector:
     def what_if(self, **arguments: Any) -> None:
         self.exhibits.append(WhatIf(arguments))
 
-    def publish(self, section: str, items: list[dict[str, Any]], sources: set[str]) -> None:
-        self.exhibits.append(Headlines(section, tuple(map(Headline.of, items)), frozenset(sources)))
+    def publish(self, section: str, items: Iterable[Headline | dict[str, Any]], sources: set[str]) -> None:
+        """Publish headline results, each a Headline or a result row (`Headline.of`)."""
+        headlines = tuple(i if isinstance(i, Headline) else Headline.of(i) for i in items)
+        self.exhibits.append(Headlines(section, headlines, frozenset(sources)))
 
 
 def show(exhibits: list[Exhibit]) -> None:

@@ -1,0 +1,91 @@
+"""What a run of section 3's forecast returns (analysis.models.outlook.run), as frozen values, and its readers.
+
+`Forecast` holds the model, the inputs' distributions, the central estimate, the Monte Carlo tables and kept draws, and
+(when asked for) the `Sensitivity` of Nvidia's revenue to the inputs; `ObservedRun` holds what happened (every
+observable year at the data's central estimate). Both are values: a reader takes tables from them and never changes
+them (the memo hands every caller its own copy anyway: analysis.data.memo). `by_year` turns a forecast into the
+machine-readable yearly outlook.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analysis.models import erosion, uncertainty
+
+#: The distribution of one forecast input: the observed data's draw order, a sourced split distribution or a uniform.
+InputSpec = erosion.ObservedIndex | uncertainty.SplitDistribution | uncertainty.Uniform
+
+
+@dataclass(frozen=True)
+class Sensitivity:
+    """How Nvidia's revenue from AWS over the forecast window (outlook.SENSITIVITY_OUTCOME) depends on each input:
+    a one-at-a-time tornado (erosion.tornado) and Sobol' indices (erosion.sobol_indices)."""
+    tornado: pd.DataFrame
+    sobol: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """One run of the forecast: the model, every input's distribution (`specs`), the central estimate (a table by
+    year of every path at the inputs' medians) and its `summary` outcomes (None where undefined), the Monte Carlo's
+    percentiles of outlook.BAND_METRICS by year (`percentiles`: metric, year, p5..p95), outcomes (`outcomes`),
+    threshold probabilities per year (`thresholds`) and 'stays above' years (`stays_above`), the kept per-year
+    draws (`draws`: outlook.SCORED_METRICS), and `sensitivity` when the run computed it."""
+    model: erosion.Model
+    specs: Mapping[str, InputSpec]
+    central: pd.DataFrame
+    summary: Mapping[str, float | None]
+    percentiles: pd.DataFrame
+    outcomes: pd.DataFrame
+    thresholds: pd.DataFrame
+    stays_above: pd.DataFrame
+    draws: Mapping[str, np.ndarray]
+    sensitivity: Sensitivity | None = None
+
+    def band(self, metric: str) -> pd.DataFrame:
+        """The Monte Carlo percentiles (p5..p95 columns) of one per-year `metric`, by year."""
+        pct = self.percentiles
+        return pct[pct["metric"] == metric].set_index("year")[[f"p{q}" for q in erosion.PERCENTILES]]
+
+    def ranked(self) -> Sensitivity:
+        """The sensitivity part; a ValueError for a run made with `sensitivity=False`."""
+        if self.sensitivity is None:
+            raise ValueError("this forecast was run without its sensitivity analysis (sensitivity=False)")
+        return self.sensitivity
+
+
+@dataclass(frozen=True)
+class ObservedRun:
+    """What happened: the model with every observable year observed, and its central estimate by year (no draws)."""
+    model: erosion.Model
+    central: pd.DataFrame
+
+
+def by_year(result: Forecast) -> pd.DataFrame:
+    """One row per year (observed and forecast): the central estimate with p5/p25/p50/p75/p95 over the draws
+    (observed years carry the data's own band) of Nvidia revenue, the ASIC spend share and the ASIC compute share, and
+    P(ASIC share of spend > 25% / 50%) — the machine-readable outlook, `erosion_by_year.csv`."""
+    c = result.central
+    observed_years = set(result.model.observed.years)
+    table = pd.DataFrame({
+        "year": c.index, "observed": [y in observed_years for y in c.index],
+        "accelerator_spend_usd_b": c["accelerator_spend"].to_numpy(),
+        "nvidia_revenue_usd_b": c["nvidia_revenue"].to_numpy(),
+        "nvidia_spend_share": c["nvidia_spend_share"].to_numpy(), "asic_spend_share": c["asic_spend_share"].to_numpy(),
+        "asic_compute_share": c["asic_compute_share"].to_numpy(),
+        "trainium_compute_share": c["compute_share_trainium"].to_numpy(),
+        "erosion_same_budget_usd_b": c["erosion"].to_numpy(),
+        "erosion_same_compute_usd_b": c["erosion_same_compute"].to_numpy()})
+    for metric, column in (("nvidia_revenue", "nvidia_revenue_usd_b"), ("asic_spend_share", "asic_spend_share"),
+                           ("asic_compute_share", "asic_compute_share")):
+        band = result.band(metric)
+        for q in erosion.PERCENTILES:
+            table[f"{column}_p{q}"] = band[f"p{q}"].to_numpy()
+    probs = result.thresholds.pivot(index="year", columns="threshold", values="probability")
+    for t in erosion.THRESHOLDS:
+        table[f"p_asic_spend_share_above_{round(t * 100)}pct"] = probs[t].reindex(c.index).to_numpy()
+    return table

@@ -1,0 +1,111 @@
+"""The forecast as typed values: `outlook.run` returns a frozen `Forecast` (its sensitivity only when asked for),
+`observed_run` an `ObservedRun`, another owner's forecast an `OwnerForecast`; section 3's headlines are `Headline`
+objects with their periods, written to results.json as before."""
+import dataclasses
+import re
+import typing
+
+import numpy as np
+import pytest
+
+from analysis.data import params
+from analysis.models import erosion, forecast_result, outlook, owner_outlook, owners
+from analysis.models.forecast_result import Forecast, ObservedRun, Sensitivity
+from analysis.sections import erosion_text
+from analysis.views.exhibits import Headline
+
+QUICK = {"mc_draws": 1000, "sobol_base_samples": 64}
+
+
+@pytest.fixture(scope="module")
+def quick(ds):
+    return params.resolve(QUICK, ds)
+
+
+def test_run_returns_a_frozen_forecast_with_its_sensitivity_only_when_asked(ds, schema, quick):
+    plain = outlook.run(ds, quick, schema, sensitivity=False)
+    ranked = outlook.run(ds, quick, schema)
+    assert isinstance(plain, Forecast) and plain.sensitivity is None
+    with pytest.raises(ValueError, match="sensitivity=False"):
+        plain.ranked()
+    assert isinstance(ranked.ranked(), Sensitivity) and {"input", "S1"} <= set(ranked.ranked().sobol)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        plain.central = plain.central.head(1)
+    # The sensitivity is added to a copy: the remembered forecast, and what the next caller gets, stay without it.
+    assert outlook.run(ds, quick, schema, sensitivity=False).sensitivity is None
+    assert plain.summary == ranked.summary and plain.central.equals(ranked.central)
+
+
+def test_a_caller_that_changes_its_forecast_changes_no_one_elses(ds, schema, quick):
+    first = outlook.run(ds, quick, schema, sensitivity=False)
+    kept = first.central.copy()
+    first.central.loc[:, "nvidia_revenue"] = -1.0
+    first.draws["nvidia_revenue"][:] = -1.0
+    again = outlook.run(ds, quick, schema, sensitivity=False)
+    assert again.central.equals(kept) and (again.draws["nvidia_revenue"] >= 0).all()
+
+
+def test_every_result_type_is_declared_not_a_dict():
+    """The forecast's producers name their result types (mypy then checks every reader's attribute)."""
+    assert typing.get_type_hints(outlook.run)["return"] is Forecast
+    assert typing.get_type_hints(outlook.observed_run)["return"] is ObservedRun
+    assert typing.get_type_hints(owner_outlook.forecast)["return"] is owner_outlook.OwnerForecast
+    for kind in (Forecast, ObservedRun, Sensitivity, owner_outlook.OwnerForecast):
+        assert dataclasses.fields(kind) and kind.__dataclass_params__.frozen
+        assert not hasattr(kind, "__getitem__"), kind
+
+
+def test_observed_run_observes_every_observable_year(ds, schema):
+    p = params.resolve({"observed_through": 2023}, ds)
+    truth = outlook.observed_run(ds, p, schema)
+    observed = outlook.observable_years(ds)
+    assert list(truth.model.observed.years) == observed and list(truth.central.index[:len(observed)]) == observed
+
+
+def test_owner_forecast_names_its_shares(ds, quick):
+    d = owners.draws(ds, quick)
+    f = owner_outlook.forecast(ds, quick, d, "Meta", max(d.years))
+    assert f.share("spend_share") is f.spend_share and f.share("compute_share") is f.compute_share
+    assert f.spend_share.shape == f.compute_share.shape == (f.spend_share.shape[0], len(f.years))
+    with pytest.raises(KeyError):
+        f.share("capex")
+
+
+def test_section_3s_headlines_carry_their_periods(ds, schema, quick):
+    result = outlook.run(ds, quick, schema, sensitivity=False)
+    heads = erosion_text.headlines(result)
+    assert all(isinstance(h, Headline) and h.period is not None for h in heads)
+    by_key = {h.key: h for h in heads}
+    near, far = erosion.NEAR_TERM, erosion.LONG_TERM
+    last = int(result.model.years[-1])
+    assert by_key[f"nvidia_revenue_{near[0]}_{near[1]}"].period == near
+    assert by_key[f"asic_share_of_spend_{far[0]}_{far[1]}"].period == far
+    assert by_key[f"nvidia_spend_share_{last}"].period == (last, last)
+    assert by_key["share_never_stays_above_25pct"].period == (last, last)
+    assert by_key["year_asic_stays_above_50pct"].period == (int(result.model.years[0]), last)
+    for year in result.model.years:
+        assert by_key[f"p_asic_above_25pct_{year}"].period == (year, year)
+    for h in heads:          # every period the label names, and the label names no other year
+        first, end = h.period
+        named = {int(y) for y in re.findall(r"\b20\d\d\b", h.label)}
+        assert named <= {first, end} and (first in named or end in named), h
+
+
+def test_headlines_are_written_as_before_with_their_band(ds, schema, quick):
+    """results.json keeps its rows: the period is not (yet) one of its fields, the Monte Carlo band is p5/p95."""
+    result = outlook.run(ds, quick, schema, sensitivity=False)
+    key = "nvidia_revenue_2027_2030"
+    mc = result.outcomes.set_index("outcome").loc[key]
+    row = next(h for h in erosion_text.headlines(result) if h.key == key).as_dict()
+    assert row == {"key": key, "label": "Nvidia revenue from AWS, total 2027-2030", "value": result.summary[key],
+                   "unit": "USD_billion", "p5": float(mc["p5"]), "p95": float(mc["p95"])}
+    undefined = next(h for h in erosion_text.headlines(result) if h.key == "p_asic_above_25pct_2022").as_dict()
+    assert undefined["value"] is None and list(undefined) == ["key", "label", "value", "unit", "undefined"]
+
+
+def test_by_year_reads_the_forecasts_bands(ds, schema, quick):
+    result = outlook.run(ds, quick, schema, sensitivity=False)
+    table = forecast_result.by_year(result).set_index("year")
+    band = result.band("asic_spend_share")
+    np.testing.assert_array_equal(table["asic_spend_share_p95"].to_numpy(), band["p95"].to_numpy())
+    assert list(band.columns) == [f"p{q}" for q in erosion.PERCENTILES]
