@@ -87,7 +87,7 @@ def test_papermill_takes_a_parameter_by_name_without_a_warning_and_lists_them(ds
                  for o in c.get("outputs", []) if "application/vnd.awsaccel.section+json" in o.get("data", {})]
     ran = {r["key"]: r["value"] for p in published for r in p["results"]}
     def headlines(overrides):       # computed alone: the full computation publishes the same (a test below)
-        return {h["key"]: h["value"] for h in section.headlines(ds, section.values(overrides, ds))}
+        return {h.key: h.value for h in section.headlines(ds, section.values(overrides, ds))}
     default = headlines({})
     npv = next(k for k in default if "npv" in k)
     assert ran[npv] != default[npv]
@@ -279,8 +279,8 @@ def test_attributed_sections_give_their_headlines_alone(ds):
     for name, section in ATTRIBUTED.items():
         values = section.values({k: v for k, v in QUICK.items() if k in section.parameter_names(ds)}, ds)
         alone = section.headlines(ds, values)
-        full = [h.as_dict() for h in section.compute(ds, values).headlines]
-        assert {h["key"]: h["value"] for h in alone}.items() <= {h["key"]: h["value"] for h in full}.items(), name
+        full = section.compute(ds, values).headlines
+        assert {h.key: h.value for h in alone}.items() <= {h.key: h.value for h in full}.items(), name
 
 
 def test_by_notebook_finds_the_section():

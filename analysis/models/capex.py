@@ -1,6 +1,7 @@
 """Amazon's capex and the AI-hardware funnel: capex -> AI dollars -> accelerators -> megawatts -> rental capacity."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import cast
 
 import pandas as pd
@@ -123,7 +124,7 @@ def epoch_cross_check(ds: Dataset, f: pd.DataFrame) -> pd.DataFrame:
     return out.assign(ratio=out["implied"] / out["epoch_median"])
 
 
-def ai_share_sensitivity(ds: Dataset, p: Params, shares) -> pd.DataFrame:
+def ai_share_sensitivity(ds: Dataset, p: Params, shares: Iterable[float]) -> pd.DataFrame:
     """The focus quarter's funnel at each `ai_share` in `shares` (other parameters as in `p`)."""
     return pd.DataFrame([{**funnel(ds, p.replace(ai_share=s)).loc[p.focus_quarter], "ai_share": s} for s in shares])
 

@@ -7,7 +7,8 @@ from typing import cast
 import numpy as np
 import pandas as pd
 
-from analysis.data.params import Params
+from analysis.data import Dataset
+from analysis.data.params import Parameter, Params
 from analysis.models.forecast_result import Forecast
 
 
@@ -70,7 +71,7 @@ SEQUOIA_ENERGY_AND_BUILDINGS = 2.0
 SEQUOIA_END_USER_MARGIN = 2.0
 
 
-def our_values(ds, p: Params, schema: dict, result: Forecast) -> dict[str, float]:
+def our_values(ds: Dataset, p: Params, schema: dict[str, Parameter], result: Forecast) -> dict[str, float]:
     """The report's figure for each `compares_with` key of data/cross_checks.csv, computed by the section
     pipelines (`result` = section 3's `outlook.run`). Landlord figures use the first case (bought at launch
     prices) unless the published figure is dated at another time, as each line says."""

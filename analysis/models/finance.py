@@ -6,16 +6,26 @@ month 0 holds the purchase; rates passed in are annual effective rates (0.08 = 8
 The only constants are calendar conventions.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from analysis.models import irr
+
+#: An argument: a number or an array (or Series) of numbers (the functions broadcast).
+Values = float | np.ndarray | pd.Series
+#: A result: a numpy scalar for scalar arguments, else an array (`array[()]`).
+Result = Any
 
 HOURS_PER_YEAR = 8760.0
 HOURS_PER_MONTH = HOURS_PER_YEAR / 12  # 730 h
 
 
-def capital_recovery_factor(rate, years):
+def capital_recovery_factor(rate: Values, years: Values) -> Result:
     """Level annual payment per USD of capex repaid over `years` at annual `rate` (1/yr).
 
     r(1+r)^n / ((1+r)^n - 1); the limit 1/n at rate 0.
@@ -27,7 +37,8 @@ def capital_recovery_factor(rate, years):
     return crf[()]
 
 
-def power_cost_per_hour(board_power_w, server_overhead_fraction, pue, usd_per_kwh):
+def power_cost_per_hour(board_power_w: Values, server_overhead_fraction: Values, pue: Values,
+                        usd_per_kwh: Values) -> Result:
     """Electricity cost, USD per accelerator-hour at full draw.
 
     board_power_w (W) x (1 + server share: CPU, NICs, fans, as a fraction of board power)
@@ -37,8 +48,8 @@ def power_cost_per_hour(board_power_w, server_overhead_fraction, pue, usd_per_kw
     return kw * (1.0 + np.asarray(server_overhead_fraction)) * pue * usd_per_kwh
 
 
-def landlord_cost_breakdown(capex_per_accel, life_years, cost_of_capital,
-                            power_cost_per_hour, hosting_per_hour):
+def landlord_cost_breakdown(capex_per_accel: Values, life_years: Values, cost_of_capital: Values,
+                            power_cost_per_hour: Values, hosting_per_hour: Values) -> dict[str, Result]:
     """Landlord cost per accelerator-hour of wall-clock time (USD/h), by component.
 
     Returns dict with 'capital' (capex x CRF / 8760 h), 'power', 'hosting' and 'total';
@@ -53,8 +64,9 @@ def landlord_cost_breakdown(capex_per_accel, life_years, cost_of_capital,
     return {name: value[()] for name, value in parts.items()}
 
 
-def monthly_cash_flows(capex_per_accel, monthly_price_per_hour, utilization,
-                       power_cost_per_hour, hosting_per_hour, residual_fraction=0.0, life_months=None):
+def monthly_cash_flows(capex_per_accel: Values, monthly_price_per_hour: Values, utilization: Values,
+                       power_cost_per_hour: Values, hosting_per_hour: Values, residual_fraction: Values = 0.0,
+                       life_months: Values | None = None) -> Result:
     """Landlord's monthly cash flows per accelerator, USD; shape (..., months + 1).
 
     Month 0 is -capex. Month t = 1..life is 730 h x (utilization x (price_t - power) - hosting):
@@ -79,13 +91,13 @@ def monthly_cash_flows(capex_per_accel, monthly_price_per_hour, utilization,
     return np.concatenate([np.broadcast_to(-capex, lead + (1,)), operating], axis=-1)
 
 
-def decline_factors(months_after, annual_decline):
+def decline_factors(months_after: Values, annual_decline: Values) -> Result:
     """Price multiplier (1 - annual_decline)^(months / 12) for months after a start; 1 at and before it."""
     months = np.maximum(np.asarray(months_after, float), 0.0)
     return ((1.0 - np.asarray(annual_decline, float)) ** (months / 12.0))[()]
 
 
-def fitted_annual_decline(years, prices, groups=None):
+def fitted_annual_decline(years: Values, prices: Values, groups: Values | None = None) -> float:
     """Annual rate of decline of a log-linear least-squares fit ln(price) = a_g + b x years, one level a_g per group
     (series of different price levels share one slope; no groups = one level): 1 - exp(b)."""
     t = pd.Series(np.asarray(years, float))
@@ -96,8 +108,9 @@ def fitted_annual_decline(years, prices, groups=None):
     return float(1.0 - np.exp(slope))
 
 
-def accounting_margin(price_per_sold_hour, utilization, capex_per_accel, residual_fraction, life_years,
-                      power_cost_per_hour, hosting_per_hour):
+def accounting_margin(price_per_sold_hour: Values, utilization: Values, capex_per_accel: Values,
+                      residual_fraction: Values, life_years: Values, power_cost_per_hour: Values,
+                      hosting_per_hour: Values) -> Result:
     """Operating margin per sold accelerator-hour, as a segment report would show it (no cost of capital).
 
     1 - cost / price, cost per sold hour = (straight-line depreciation capex x (1 - residual) /
@@ -109,18 +122,18 @@ def accounting_margin(price_per_sold_hour, utilization, capex_per_accel, residua
     return (1.0 - cost / np.asarray(price_per_sold_hour, float))[()]
 
 
-def payback_month(cash_flows):
+def payback_month(cash_flows: Values) -> Result:
     """First month index at which cumulative cash >= 0; NaN if never (float, broadcasts)."""
     paid = np.cumsum(np.asarray(cash_flows, float), axis=-1) >= 0
     return np.where(paid.any(axis=-1), paid.argmax(axis=-1), np.nan)[()]
 
 
-def monthly_rate(annual_rate):
+def monthly_rate(annual_rate: Values) -> Result:
     """Monthly rate equivalent to an annual effective rate: (1 + r)^(1/12) - 1."""
     return (1.0 + np.asarray(annual_rate, float)) ** (1.0 / 12.0) - 1.0
 
 
-def npv_at(annual_rate, cash_flows_monthly):
+def npv_at(annual_rate: Values, cash_flows_monthly: Values) -> Result:
     """NPV (USD at month 0) of monthly cash flows discounted at an annual effective rate: numpy-financial's npv
     arithmetic, vectorized over the leading axes."""
     flows = np.asarray(cash_flows_monthly, float)
@@ -128,7 +141,7 @@ def npv_at(annual_rate, cash_flows_monthly):
     return (flows / (1 + rate) ** np.arange(flows.shape[-1])).sum(axis=-1)[()]
 
 
-def irr_annual(cash_flows_monthly):
+def irr_annual(cash_flows_monthly: Values) -> Result:
     """IRR of monthly cash flows, annualized as (1 + m)^12 - 1; NaN when no IRR exists.
 
     Flows that change sign more than once can have several IRRs; the monthly rate m is then the root closest to
@@ -140,30 +153,31 @@ def irr_annual(cash_flows_monthly):
     return ((1.0 + m) ** 12 - 1.0)[()]
 
 
-def _linear_root(npv_at_0, npv_at_1):
+def _linear_root(npv_at_0: Values, npv_at_1: Values) -> Result:
     """Root x of the line NPV(x) through NPV(0), NPV(1); inf where NPV does not rise with x."""
     slope = npv_at_1 - npv_at_0
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(slope > 0, -npv_at_0 / slope, np.inf)[()]
 
 
-def breakeven_utilization(capex_per_accel, monthly_price_per_hour, power_cost_per_hour,
-                          hosting_per_hour, cost_of_capital, residual_fraction=0.0, life_months=None):
+def breakeven_utilization(capex_per_accel: Values, monthly_price_per_hour: Values, power_cost_per_hour: Values,
+                          hosting_per_hour: Values, cost_of_capital: Values, residual_fraction: Values = 0.0,
+                          life_months: Values | None = None) -> Result:
     """Utilization (fraction of hours sold) giving NPV = 0 at `cost_of_capital` (annual).
 
     Exact: NPV is linear in utilization. Values > 1 mean unreachable; inf when each sold
     hour does not add value (price <= power on discounted average).
     """
-    def npv(u):
+    def npv(u: float) -> Result:
         return npv_at(cost_of_capital, monthly_cash_flows(
             capex_per_accel, monthly_price_per_hour, u, power_cost_per_hour, hosting_per_hour,
             residual_fraction, life_months))
     return _linear_root(npv(0.0), npv(1.0))
 
 
-def breakeven_price_scale(capex_per_accel, monthly_price_per_hour, utilization,
-                          power_cost_per_hour, hosting_per_hour, cost_of_capital,
-                          residual_fraction=0.0, life_months=None):
+def breakeven_price_scale(capex_per_accel: Values, monthly_price_per_hour: Values, utilization: Values,
+                          power_cost_per_hour: Values, hosting_per_hour: Values, cost_of_capital: Values,
+                          residual_fraction: Values = 0.0, life_months: Values | None = None) -> Result:
     """Multiplier on the whole price path giving NPV = 0 at `cost_of_capital` (annual).
 
     Exact: NPV is linear in the multiplier. With a flat path of ones this is the break-even
@@ -171,15 +185,15 @@ def breakeven_price_scale(capex_per_accel, monthly_price_per_hour, utilization,
     """
     price = np.asarray(monthly_price_per_hour, float)
 
-    def npv(scale):
+    def npv(scale: float) -> Result:
         return npv_at(cost_of_capital, monthly_cash_flows(
             capex_per_accel, scale * price, utilization, power_cost_per_hour, hosting_per_hour,
             residual_fraction, life_months))
     return _linear_root(npv(0.0), npv(1.0))
 
 
-def rent_vs_buy_breakeven_months(purchase_price, buy_running_cost_per_month,
-                                 rent_per_hour, utilization):
+def rent_vs_buy_breakeven_months(purchase_price: Values, buy_running_cost_per_month: Values, rent_per_hour: Values,
+                                 utilization: Values) -> Result:
     """Months after which owning is cheaper than renting the same useful hours (undiscounted), at the tenant's
     utilization of its own server (the share of hours it has work for).
 
@@ -192,8 +206,8 @@ def rent_vs_buy_breakeven_months(purchase_price, buy_running_cost_per_month,
         return np.where(monthly_saving > 0, purchase_price / monthly_saving, np.inf)[()]
 
 
-def cost_per_useful_hour(system_cost, life_years, cost_of_capital, power_kw, usd_per_kwh,
-                         pue, utilization):
+def cost_per_useful_hour(system_cost: Values, life_years: Values, cost_of_capital: Values, power_kw: Values,
+                         usd_per_kwh: Values, pue: Values, utilization: Values) -> Result:
     """USD per busy hour of one model-serving system (e.g. a GPU server or a rack of SRAM chips).
 
     Annualized capex is spread over useful hours only (capital per wall hour / utilization);
@@ -207,19 +221,21 @@ def cost_per_useful_hour(system_cost, life_years, cost_of_capital, power_kw, usd
     return (capital / u + np.asarray(power_kw, float) * pue * usd_per_kwh)[()]
 
 
-def usd_per_million_tokens(usd_per_accel_hour, tokens_per_second):
+def usd_per_million_tokens(usd_per_accel_hour: Values, tokens_per_second: Values) -> Result:
     """USD per 1e6 tokens for an accelerator costing usd_per_accel_hour and producing tokens_per_second."""
     tokens_per_hour = np.asarray(tokens_per_second, float) * 3600.0
     return (np.asarray(usd_per_accel_hour, float) * 1e6 / tokens_per_hour)[()]
 
 
-def implied_licensed_gpus(annual_run_rate_usd, price_per_gpu_year):
+def implied_licensed_gpus(annual_run_rate_usd: Values, price_per_gpu_year: Values) -> Result:
     """Number of GPUs a revenue run rate (USD/yr) pays for at a price per GPU-year (USD)."""
     return (np.asarray(annual_run_rate_usd, float) / price_per_gpu_year)[()]
 
 
-def landlord_grid(capex_per_accel, monthly_price_per_hour, power_cost_per_hour, hosting_per_hour,
-                  cost_of_capital, utilizations, price_scales, residual_fractions, life_years):
+def landlord_grid(capex_per_accel: Values, monthly_price_per_hour: Values, power_cost_per_hour: Values,
+                  hosting_per_hour: Values, cost_of_capital: Values, utilizations: npt.ArrayLike,
+                  price_scales: npt.ArrayLike, residual_fractions: npt.ArrayLike,
+                  life_years: npt.ArrayLike) -> pd.DataFrame:
     """Tidy DataFrame over the full utilization x price-scale x residual x life (years) grid: one row per cell
     with npv (USD at month 0, at `cost_of_capital`), irr_annual and payback_month.
 

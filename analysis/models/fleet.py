@@ -12,6 +12,7 @@ from analysis.data import Dataset
 from analysis.data.memo import per_dataset
 from analysis.data.params import Params
 from analysis.data.vocab import REPORT_OWNER
+from analysis.models import finance
 
 BANDS = ["median", "p5", "p95"]
 #: The owner the report is about: its rows are the defaults of every function here, and its own chips (no price chip
@@ -198,7 +199,7 @@ def server_factor(ds: Dataset, p: Params) -> float:
     return p.h100_server_price_usd / gpus_per_server(ds) / epoch_price(ds, SERVER_PRICE_CHIP, SERVER_PRICE_YEAR)
 
 
-def all_in_capex(ds: Dataset, chip_price_usd, p: Params):
+def all_in_capex(ds: Dataset, chip_price_usd: finance.Values, p: Params) -> finance.Result:
     """Capex per accelerator with its share of the server and of the cluster network, each added once (USD):
     chip price x server_factor / (1 - network_share_of_cluster_capex)."""
     return chip_price_usd * server_factor(ds, p) / (1 - p.network_share_of_cluster_capex)

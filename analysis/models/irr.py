@@ -17,6 +17,7 @@ import functools
 import math
 
 import numpy as np
+import numpy.typing as npt
 import numpy_financial as npf
 
 _reference = np.vectorize(npf.irr, signature="(n)->()", otypes=[float])
@@ -29,7 +30,7 @@ _SMALLEST_FACTOR, _LARGEST_FACTOR = 2.0 ** -40, 2.0 ** 8
 _MAX_STEPS = 200
 
 
-def monthly_irr(rows) -> np.ndarray:
+def monthly_irr(rows: npt.ArrayLike) -> np.ndarray:
     """numpy-financial's irr of each row of a 2-D array of cash flows (one per period, the first at time 0)."""
     rows = np.asarray(rows, float)
     used = np.flatnonzero(np.any(rows != 0, axis=0))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from analysis.data import Dataset, grids, params
@@ -81,7 +82,8 @@ def flows(L: Landlord) -> np.ndarray:
 def cost_per_gpu_hour(L: Landlord) -> pd.DataFrame:
     """Cost per GPU-hour by component: per wall-clock hour at full use (finance.landlord_cost_breakdown), and
     per sold hour at the landlord's utilization (capital and hosting spread over sold hours only)."""
-    full = pd.Series(finance.landlord_cost_breakdown(L.capex, L.life_years, L.cost_of_capital, L.power, L.hosting))
+    full = pd.Series(finance.landlord_cost_breakdown(L.capex, L.life_years, L.cost_of_capital, L.power, L.hosting),
+                     dtype=float)
     sold = full.drop("total") / pd.Series({"capital": L.utilization, "power": 1.0, "hosting": L.utilization})
     return pd.DataFrame({"full_use": full.astype(float), "per_sold_hour": pd.concat(
         [sold, pd.Series({"total": sold.sum()})]).astype(float)}).rename_axis("component").reset_index()
@@ -173,7 +175,7 @@ def realized_percentiles(ds: Dataset, p: Params) -> pd.DataFrame:
     return band_percentiles(realized_band(ds, p))
 
 
-def at_starting_price(L: Landlord, starting_price) -> pd.DataFrame:
+def at_starting_price(L: Landlord, starting_price: npt.ArrayLike) -> pd.DataFrame:
     """IRR and NPV of case `L` when the revenue per sold hour starts at `starting_price` (USD per GPU-hour, one value
     or several) and then follows the shape of L's path (the cut, the lapse of the Capacity Block rate, the decline)."""
     start = np.atleast_1d(np.asarray(starting_price, float))
@@ -250,7 +252,8 @@ def irr_heatmap(L: Landlord) -> pd.DataFrame:
     return what_if_grid(L, UTILIZATION_GRID, PRICE_SCALE_GRID, [L.residual_fraction], [L.life_years])
 
 
-def what_if_grid(L: Landlord, utilizations, price_scales, residual_fractions, life_years) -> pd.DataFrame:
+def what_if_grid(L: Landlord, utilizations: npt.ArrayLike, price_scales: npt.ArrayLike,
+                 residual_fractions: npt.ArrayLike, life_years: npt.ArrayLike) -> pd.DataFrame:
     """NPV, IRR and payback of one case over a utilization x price-scale x residual x life grid
     (finance.landlord_grid on the case's price path)."""
     return finance.landlord_grid(L.capex, L.price, L.power, L.hosting, L.cost_of_capital, utilizations, price_scales,
@@ -290,7 +293,7 @@ def what_if(ds: Dataset, p: Params, axes: dict[str, list]) -> pd.DataFrame:
         cells["payback_month"].append(finance.payback_month(flows))
     shape = (len(declines), len(cases), *u.shape)                          # decline, case, then the grid
 
-    def spread(values) -> np.ndarray:
+    def spread(values: npt.ArrayLike) -> np.ndarray:
         return np.broadcast_to(values, shape).ravel()
     labels = np.array([L.label for L in cases], dtype=object)[:, None, None, None]
     return pd.DataFrame({"case": spread(labels).tolist(), "utilization": spread(u),

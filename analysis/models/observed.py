@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import cast
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from analysis.models import fleet
@@ -58,7 +59,7 @@ def _unit_rows(ds: Dataset, owner: str = fleet.OWNER) -> pd.DataFrame:
     return rows.reset_index(drop=True)
 
 
-def _split_lognormal(median, p5, p95, z) -> np.ndarray:
+def _split_lognormal(median: npt.ArrayLike, p5: npt.ArrayLike, p95: npt.ArrayLike, z: np.ndarray) -> np.ndarray:
     """Quantiles of split lognormals (p5 / median / p95 given, broadcast) at standard-normal scores z."""
     mid = np.log(median)
     sigma = np.where(z < 0, (mid - np.log(p5)) / Z95, (np.log(p95) - mid) / Z95)

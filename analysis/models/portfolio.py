@@ -7,6 +7,9 @@ Every figure comes from `data/` or from a parameter set `p` (a `params.Params`, 
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -42,7 +45,7 @@ DECODE_PROXY = r"^decode_proxy_7b_batch(\d+)$"
 SYSTEM_UTILIZATION_GRID = np.round(np.geomspace(0.05, 1.0, 14), 3)  # utilization from 1 down to 0.05
 
 
-def spec_rows(ds: Dataset, chips) -> pd.DataFrame:
+def spec_rows(ds: Dataset, chips: Iterable[str]) -> pd.DataFrame:
     """Spec rows (dense BF16 TFLOP/s, memory, bandwidth) of `chips`, memory converted to GB."""
     s = ds["accelerator_specs"]
     s = s[s["metric"].isin(SPEC_METRICS) & s["chip_id"].isin(list(chips))]
@@ -102,7 +105,7 @@ def aws_segment_margin(ds: Dataset) -> pd.DataFrame:
     return out.assign(margin=out["operating_income"] / out["revenue"])
 
 
-def tenant_rent_vs_buy(ds: Dataset, p: Params, utilization=None) -> pd.DataFrame:
+def tenant_rent_vs_buy(ds: Dataset, p: Params, utilization: finance.Values | None = None) -> pd.DataFrame:
     """Months after which buying an 8-GPU server beats renting p5 (pre-cut, post-cut, Capacity Blocks), at the
     tenant's utilization of its own server (`utilization`, one value or a grid; default `tenant_utilization`, not the
     landlord's `utilization`).
@@ -124,14 +127,14 @@ def tenant_rent_vs_buy(ds: Dataset, p: Params, utilization=None) -> pd.DataFrame
     return pd.concat(frames, ignore_index=True)
 
 
-def system_cost_per_useful_hour(ds: Dataset, p: Params, utilization=None) -> pd.DataFrame:
+def system_cost_per_useful_hour(ds: Dataset, p: Params, utilization: finance.Values | None = None) -> pd.DataFrame:
     """USD per busy hour of one 8-GPU server and of a Groq system holding one 70B model, and the throughput
     advantage the Groq system needs to match the server's cost per token (ratio of the two). Both are systems their
     owner bought to serve its own model, busy `utilization` of the hours (one value or a grid; default
     `tenant_utilization`, a self-run system's share of hours in use, not AWS's share of hours sold)."""
     n = fleet.gpus_per_server(ds)
     u = np.atleast_1d(np.asarray(p.tenant_utilization if utilization is None else utilization, float))
-    common = dict(life_years=p.depreciation_life_years, cost_of_capital=p.cost_of_capital,
+    common: dict[str, Any] = dict(life_years=p.depreciation_life_years, cost_of_capital=p.cost_of_capital,
                   usd_per_kwh=p.electricity_usd_per_kwh, pue=p.pue, utilization=u)
     gpu = finance.cost_per_useful_hour(p.h100_server_price_usd, power_kw=n * it_kw_per_gpu(ds, p), **common)
     groq = finance.cost_per_useful_hour(p.groq_chips_per_model * p.groq_chip_price_usd,

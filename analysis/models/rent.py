@@ -63,13 +63,13 @@ def _observed_log_rent(ds: Dataset) -> tuple[np.ndarray, np.ndarray]:
     return _month_number(pd.PeriodIndex(observed.index, freq="M")), np.log(observed.to_numpy(float))
 
 
-def _per_draw(x) -> np.ndarray:
+def _per_draw(x: finance.Values) -> np.ndarray:
     """A parameter value as an array that broadcasts against a monthly path: one row per draw when it is an array."""
     a = np.asarray(x, float)
     return a[..., None] if a.ndim else a
 
 
-def market_rent(ds: Dataset, months: pd.PeriodIndex, decline) -> np.ndarray:
+def market_rent(ds: Dataset, months: pd.PeriodIndex, decline: finance.Values) -> np.ndarray:
     """The market rent in each of `months`: log-linear between observed months (market_rent_observed), the first
     observation before it, then x (1 - decline) per year after the last observed month (`decline` may be one value
     per draw: the result then has one row per draw)."""
@@ -79,7 +79,9 @@ def market_rent(ds: Dataset, months: pd.PeriodIndex, decline) -> np.ndarray:
     return level * finance.decline_factors(t - at[-1], _per_draw(decline))
 
 
-def mix_price(on_demand, capacity_block, committed, capacity_block_in_force, on_demand_share, capacity_block_share):
+def mix_price(on_demand: finance.Values, capacity_block: finance.Values, committed: finance.Values,
+              capacity_block_in_force: finance.Values, on_demand_share: finance.Values,
+              capacity_block_share: finance.Values) -> finance.Result:
     """Revenue per rented GPU-hour over the contract mix: on-demand share x on-demand rate + Capacity Block share x
     the Capacity Block rate while it is in force (afterwards those hours earn the committed rate) + the rest x the
     committed rate. Rates broadcast over months, shares over draws (numpy arrays)."""
@@ -90,7 +92,7 @@ def mix_price(on_demand, capacity_block, committed, capacity_block_in_force, on_
     return (od * np.asarray(on_demand, float) + cb * block + (1 - od - cb) * committed)[()]
 
 
-def blended_price(on_demand, capacity_block: float, p: Params):
+def blended_price(on_demand: finance.Values, capacity_block: float, p: Params) -> finance.Result:
     """Revenue per rented GPU-hour at list prices with the Capacity Block rate in force: on-demand share x
     on-demand + capacity-block share x capacity-block rate + the rest (committed use) x on-demand x (1 - committed
     discount)."""

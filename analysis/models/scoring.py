@@ -10,10 +10,11 @@
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 import scoringrules as sr
 
 
-def crps_draws(draws, outcome: float) -> float:
+def crps_draws(draws: npt.ArrayLike, outcome: float) -> float:
     """CRPS of `draws` at `outcome`: the probability-weighted-moment estimator, equal to the 'fair' (unbiased)
     estimator but O(n log n) in time and O(n) in memory."""
     x = np.asarray(draws, dtype=float)
@@ -23,12 +24,13 @@ def crps_draws(draws, outcome: float) -> float:
     return float(sr.crps_ensemble(float(outcome), x, estimator="pwm"))
 
 
-def crps_quantiles(levels, values, outcome: float) -> float:
+def crps_quantiles(levels: npt.ArrayLike, values: npt.ArrayLike, outcome: float) -> float:
     """CRPS approximated from quantiles `values` at probability `levels` (the pinball-loss average)."""
     return float(sr.crps_quantile(float(outcome), np.asarray(values, float), np.asarray(levels, float)))
 
 
-def interval_score(median: float, lower, upper, alpha, outcome: float) -> float:
+def interval_score(median: float, lower: npt.ArrayLike, upper: npt.ArrayLike, alpha: npt.ArrayLike,
+                   outcome: float) -> float:
     """Weighted interval score of a median and central (1 - alpha) intervals [lower, upper] (arrays, one per alpha),
     with Bracher et al.'s weights (alpha / 2 per interval, 1/2 for the median). scoringrules 0.10's numpy backend adds
     w_median x the median itself rather than x |outcome - median|, so the median's term is added here."""

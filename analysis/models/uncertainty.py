@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 from scipy import special
 
 # special.ndtri is the standard normal quantile (scipy.stats.norm.ppf gives the same values) without importing
@@ -40,13 +41,13 @@ class SplitDistribution:
     p95: float
     kind: str
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.kind not in TRANSFORMS:
             raise ValueError(f"unknown distribution kind {self.kind!r}")
         if not self.p5 <= self.center <= self.p95:
             raise ValueError(f"need p5 <= median <= p95, got {self.p5}, {self.center}, {self.p95}")
 
-    def ppf(self, u) -> np.ndarray:
+    def ppf(self, u: npt.ArrayLike) -> np.ndarray:
         """Quantile function (vectorized)."""
         forward, back = TRANSFORMS[self.kind]
         with np.errstate(divide="ignore"):
@@ -68,7 +69,7 @@ class Uniform:
     low: float
     high: float
 
-    def ppf(self, u) -> np.ndarray:
+    def ppf(self, u: npt.ArrayLike) -> np.ndarray:
         return self.low + (self.high - self.low) * np.asarray(u, dtype=float)
 
     def median(self) -> float:

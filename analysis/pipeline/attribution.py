@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from analysis.data import Dataset, params
 from analysis.errors import ParameterError
 from analysis.sections import ATTRIBUTED
+from analysis.views.exhibits import Headline
 
 TOLERANCE = 1e-9                     # relative: below it two values count as equal
 
@@ -63,11 +64,11 @@ def section_values(ds: Dataset, schema: dict, run_values: Mapping[str, Any], dec
     parameters it reads (the others at their defaults, as in a report build)."""
     def values_of(name: str) -> params.Params:
         return params.resolve({n: v for n, v in run_values.items() if n in declared[name]}, ds)
-    def headlines(name: str) -> list[dict]:
+    def headlines(name: str) -> list[Headline]:
         compute = ATTRIBUTED[name].headlines
         assert compute is not None          # ATTRIBUTED holds the sections that declare their headlines
         return compute(ds, values_of(name))
-    return {name: {i["key"]: i["value"] for i in headlines(name)} for name in sections}
+    return {name: {h.key: h.value for h in headlines(name)} for name in sections}
 
 
 def attribute(ds: Dataset, schema: dict, a: Compared, b: Compared, names: list[str], ds_b: Dataset | None = None,

@@ -1,23 +1,67 @@
-"""A report section as an object: its declaration (`Section`) and what computing it gives (`SectionResult`).
+"""A report section as an object: its declaration (`Section`), the state its parts share (`SectionState`, and
+`OwnerState` for another owner's parts) and what computing it gives (`SectionResult`).
 
-A section module declares its parameters by name (their defaults live only in data/parameters.csv), the parts it
-shows in reading order, and its headline numbers; its notebook narrates between the parts. The builder, the
-execution cache, `compare` and `sweep` read the same declaration."""
+A section module declares its parameters by name (their defaults live only in data/parameters.csv), its state class,
+the parts it shows in reading order, and its headline numbers; its notebook narrates between the parts. The builder,
+the execution cache, `compare` and `sweep` read the same declaration."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from analysis import data
 from analysis.data import params
-from analysis.data.params import Params
+from analysis.data.params import Parameter, Params
 from analysis.errors import ParameterError
 from analysis.models import outlook, owners
 from analysis.views.exhibits import Collector, Exhibit, Headline, Headlines
 
-Part = Callable[[SimpleNamespace, Collector], None]
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from analysis.models.owner_outlook import OwnerForecast
+    from analysis.views.verdict import Verdict
+
+
+class SectionState:
+    """What a section's parts share: the dataset `ds`, the parameter values `p` and their `schema`. A section's
+    subclass declares, with its type, every attribute its setup and parts set (a part reads only what its setup or an
+    earlier part has set)."""
+
+    def __init__(self, ds: data.Dataset, p: Params, schema: dict[str, Parameter]) -> None:
+        self.ds, self.p, self.schema = ds, p, schema
+
+
+class OwnerState(SectionState):
+    """What the parts shown for an owner other than Amazon share (analysis.sections.owner_view): the owner's label,
+    its draws, shares, funnel and forecast (`owner_view.core`), its hindcast (`owner_view.setup`) and, for the
+    summary, its findings, assumptions, the results the verdict reads and the verdict (`owner_view.summary_setup`)."""
+    draws: owners.OwnerDraws
+    last: int
+    shares: pd.DataFrame
+    funnel: pd.DataFrame
+    forecast: OwnerForecast
+    yearly: pd.DataFrame
+    challenger: str
+    company: str
+    capex_metric: str
+    skipped: list[tuple[str, int]]
+    hindcast: pd.DataFrame
+    coverage: pd.DataFrame | None
+    findings: list[dict[str, Any]]
+    assumptions: list[dict[str, Any]]
+    results: dict[str, dict[str, dict[str, Any]]]
+    verdict: Verdict
+
+    def __init__(self, ds: data.Dataset, p: Params, schema: dict[str, Parameter], owner: str) -> None:
+        super().__init__(ds, p, schema)
+        self.owner = owner
+
+
+S = TypeVar("S", bound=SectionState)
+#: A part: adds its exhibits to the collector, reading (and possibly extending) the section's state.
+Part = Callable[[S, Collector], None]
 #: A notebook's parameters cell binds each parameter to this: "the default from data/parameters.csv".
 DEFAULT = None
 PARAMETERS_CELL_HEAD = (
@@ -45,30 +89,31 @@ class SectionResult:
 
 
 @dataclass(frozen=True)
-class Section:
+class Section(Generic[S]):
     """One report section: `parameters` are the names it reads (the only ones a report run passes to its
     notebook); `display_only` those among them that change what is shown but no headline number; `inert` those it
     reads (they feed a model it shares) that cannot change what it shows at the defaults, each with the reason;
-    `parts` build
-    its exhibits in order, sharing a namespace (`ds`, `p`, `schema` and what earlier parts leave in it);
+    `state` is its `SectionState` class, which `compute` makes and `setup` then `parts` fill; `parts` build
+    its exhibits in order, sharing that state (`ds`, `p`, `schema` and what `setup` and earlier parts set);
     `headlines(ds, p)` gives its headline numbers alone (for `compare` and `sweep`), if it has any to attribute;
     `uses_forecast` says that it reads the erosion forecast (which a build computes once for all such sections).
     A section that reads the parameter `owner` shows, for an owner other than Amazon, the parts of `other_owner`
     instead (by the names of `parts`, so that its notebook's cells stay the same; a part it does not name shows
-    nothing), after `other_setup`. `headline_charts` names the parts whose charts are the page's headline charts
+    nothing), sharing an `OwnerState`, after `other_setup`. `headline_charts` names the parts whose charts are the page's headline charts
     (its first screen, "when?"), for either owner."""
     name: str
     notebook: str
     title: str
     parameters: tuple[str, ...]
-    parts: Sequence[Part]
+    state: type[S]
+    parts: Sequence[Part[S]]
     display_only: tuple[str, ...] = ()
     inert: Mapping[str, str] = field(default_factory=dict)
-    headlines: Callable[[data.Dataset, Params], list[dict[str, Any]]] | None = None
+    headlines: Callable[[data.Dataset, Params], list[Headline]] | None = None
     uses_forecast: bool = False
-    setup: Callable[[SimpleNamespace], None] = field(default=lambda v: None)
-    other_owner: Mapping[str, Part] = field(default_factory=dict)
-    other_setup: Callable[[SimpleNamespace], None] = field(default=lambda v: None)
+    setup: Callable[[S], None] = field(default=lambda v: None)
+    other_owner: Mapping[str, Part[OwnerState]] = field(default_factory=dict)
+    other_setup: Callable[[OwnerState], None] = field(default=lambda v: None)
     headline_charts: tuple[str, ...] = ()
 
     def parameter_names(self, ds: data.Dataset) -> tuple[str, ...]:
@@ -94,16 +139,22 @@ class Section:
 
     def compute(self, ds: data.Dataset, p: Params) -> SectionResult:
         """Every part's exhibits, in order, and the published headline groups."""
-        shared = SimpleNamespace(ds=ds, p=p, schema=params.schema(ds))
-        other = "owner" in self.parameters and not owners.is_report_owner(ds, p)
-        if other:
-            shared.owner = owners.owner_label(ds, str(p.owner))
-        (self.other_setup if other else self.setup)(shared)
-        parts, published = {}, {}
+        schema = params.schema(ds)
+        other = None
+        if "owner" in self.parameters and not owners.is_report_owner(ds, p):
+            other = OwnerState(ds, p, schema, owners.owner_label(ds, str(p.owner)))
+            self.other_setup(other)
+        else:
+            state = self.state(ds, p, schema)
+            self.setup(state)
+        parts: dict[str, list[Exhibit]] = {}
+        published: dict[str, Headlines] = {}
         for part in self.parts:
             collector = Collector(headline_charts=part.__name__ in self.headline_charts)
-            run = self.other_owner.get(part.__name__, _nothing) if other else part
-            run(shared, collector)
+            if other is None:
+                part(state, collector)
+            elif part.__name__ in self.other_owner:     # a part another owner has no counterpart of shows nothing
+                self.other_owner[part.__name__](other, collector)
             parts[part.__name__] = collector.exhibits
             published.update({e.section: e for e in collector.exhibits if isinstance(e, Headlines)})
         return SectionResult(self.name, p, parts, published)
@@ -129,7 +180,3 @@ class Section:
         """The sources of this section's parameters."""
         schema = params.schema(ds)
         return {schema[name].source_id for name in self.parameter_names(ds)}
-
-
-def _nothing(v: SimpleNamespace, x: Collector) -> None:
-    """A part that shows nothing (one of Amazon's that another owner has no counterpart of)."""

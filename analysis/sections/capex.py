@@ -1,11 +1,11 @@
 """Section 1: Amazon's capex, AWS's share of it, and the funnel from capex to accelerators, power and rent."""
 from __future__ import annotations
 
-from types import SimpleNamespace
+import pandas as pd
 
 from analysis.models import capex, fleet
 import analysis.sections.owner_view as owner_view
-from analysis.sections.base import Section
+from analysis.sections.base import Section, SectionState
 from analysis.views import charts
 from analysis.views.exhibits import Collector
 from analysis.views.present import fmt, sources_of
@@ -15,18 +15,28 @@ PARAMETERS = ("as_of", "focus_quarter", "ai_share", "h100_server_price_usd", "ne
 OTHER_OWNERS_ONLY = "values and draws another owner's purchases (`owner`); Amazon's funnel uses Epoch's medians"
 
 
-def _setup(v: SimpleNamespace) -> None:
+class CapexState(SectionState):
+    """Amazon's quarterly financials (tidy and by quarter), the funnel, and what the parts add: the peers' capex and
+    Epoch's quarterly units (their sources)."""
+    amazon: pd.DataFrame
+    quarters: pd.DataFrame
+    funnel: pd.DataFrame
+    peers: pd.DataFrame
+    epoch_units: pd.DataFrame
+
+
+def _setup(v: CapexState) -> None:
     v.amazon = capex.amazon_quarterly(v.ds)
     v.quarters = capex.wide(v.amazon)
     v.funnel = capex.funnel(v.ds, v.p)
 
 
-def overview(v: SimpleNamespace, x: Collector) -> None:
+def overview(v: CapexState, x: Collector) -> None:
     x.say(f"Data version `{v.ds.version}`, as of {v.p['as_of']}; Amazon quarterly capex from {v.quarters.index[0]} to "
           f"{v.quarters['capex_gross'].dropna().index[-1]}.")
 
 
-def gross_capex(v: SimpleNamespace, x: Collector) -> None:
+def gross_capex(v: CapexState, x: Collector) -> None:
     gross = v.quarters["capex_gross"].dropna()
     first_year, last_year = gross.loc["2022Q1":"2022Q4"].sum(), gross.iloc[-4:].sum()
     x.say(f"Gross capex was {fmt(first_year, 'USD_million')} in the four quarters of 2022 and "
@@ -39,14 +49,14 @@ def gross_capex(v: SimpleNamespace, x: Collector) -> None:
                                    "Source: Amazon 10-Q/10-K cash-flow statements (Q4 = year minus nine months)"))
 
 
-def recent_quarters(v: SimpleNamespace, x: Collector) -> None:
+def recent_quarters(v: CapexState, x: Collector) -> None:
     recent = v.quarters.loc[:, ["capex_gross", "capex_proceeds", "capex_net", "aws_revenue", "aws_operating_income"]].tail(8)
     x.table(recent.reset_index(), {c: "USD_million" for c in recent.columns},
             {"quarter": "Quarter", "capex_gross": "Gross capex", "capex_proceeds": "Proceeds", "capex_net": "Net capex",
              "aws_revenue": "AWS sales", "aws_operating_income": "AWS operating income"})
 
 
-def aws_segment(v: SimpleNamespace, x: Collector) -> None:
+def aws_segment(v: CapexState, x: Collector) -> None:
     aws_capex = v.funnel["aws_capex"]
     aws = v.amazon[v.amazon["metric"].isin(["aws_revenue", "aws_operating_income"])].replace(
         {"aws_revenue": "AWS net sales", "aws_operating_income": "AWS operating income"})
@@ -61,14 +71,14 @@ def aws_segment(v: SimpleNamespace, x: Collector) -> None:
                                    "Source: Amazon quarterly earnings releases and 10-Q segment tables"))
 
 
-def peers(v: SimpleNamespace, x: Collector) -> None:
+def peers(v: CapexState, x: Collector) -> None:
     v.peers = capex.peer_capex(v.ds)
     x.chart(charts.quarterly_lines(v.peers, "USD million per quarter", "company",
                                    "Purchases of property and equipment, four hyperscalers",
                                    "Source: company 10-Q/10-K cash-flow statements (Meta: purchases of P&E, net)"))
 
 
-def essay_check(v: SimpleNamespace, x: Collector) -> None:
+def essay_check(v: CapexState, x: Collector) -> None:
     check, quarter = capex.essay_check(v.ds, v.p), v.p["focus_quarter"]
     x.say(f"Amazon's reported gross capex in {quarter} was "
           f"{fmt(check.loc['Amazon gross capex (reported)', 'this report'], 'USD_million')}. The essay's $8B would be "
@@ -85,7 +95,7 @@ def essay_check(v: SimpleNamespace, x: Collector) -> None:
             {"item": f"{quarter}", "essay": "Essay", "this report": "This report (filings x parameters)"})
 
 
-def funnel(v: SimpleNamespace, x: Collector) -> None:
+def funnel(v: CapexState, x: Collector) -> None:
     quarter, funnel = v.p["focus_quarter"], v.funnel
     mix = fleet.quarterly_mix(v.ds, v.p)
     focus = funnel.loc[quarter]
@@ -114,7 +124,7 @@ def funnel(v: SimpleNamespace, x: Collector) -> None:
                                    "Sources: Epoch AI ai-chip-counts (units, prices; MIT licence); Trainium cost and gross-ups: parameters"))
 
 
-def epoch_check(v: SimpleNamespace, x: Collector) -> None:
+def epoch_check(v: CapexState, x: Collector) -> None:
     compare = capex.epoch_cross_check(v.ds, v.funnel)
     ratio = compare["ratio"]
     last4 = compare.iloc[-4:]
@@ -135,8 +145,8 @@ def epoch_check(v: SimpleNamespace, x: Collector) -> None:
                                       "Sources: Amazon 10-Q/10-K; Epoch AI ai-chip-counts (median; MIT licence)"))
 
 
-def ai_share_sensitivity(v: SimpleNamespace, x: Collector) -> None:
-    grid = capex.ai_share_sensitivity(v.ds, v.p, (0.25, v.p["ai_share"], 0.75))
+def ai_share_sensitivity(v: CapexState, x: Collector) -> None:
+    grid = capex.ai_share_sensitivity(v.ds, v.p, (0.25, v.p.ai_share, 0.75))
     x.table(grid[["ai_share", "ai_hardware", "accelerators", "power_mw", "annual_rental_capacity"]],
             {"ai_share": "fraction", "ai_hardware": "USD_million", "accelerators": "count", "power_mw": "MW",
              "annual_rental_capacity": "USD_million"},
@@ -144,13 +154,13 @@ def ai_share_sensitivity(v: SimpleNamespace, x: Collector) -> None:
              "power_mw": "Facility power", "annual_rental_capacity": "Rent per year"})
 
 
-def headline_results(v: SimpleNamespace, x: Collector) -> None:
+def headline_results(v: CapexState, x: Collector) -> None:
     used = (sources_of(v.amazon, v.peers, v.epoch_units, v.ds["essay_claims"], v.ds["instances"]) | {fleet.EPOCH_SOURCE}
             | SECTION.sources(v.ds))
     x.publish("capex", capex.headline_results(v.ds, v.p), used)
 
 
-SECTION = Section("capex", "01_capex.ipynb", "Capex", PARAMETERS,
+SECTION = Section("capex", "01_capex.ipynb", "Capex", PARAMETERS, CapexState,
                   (overview, gross_capex, recent_quarters, aws_segment, peers, essay_check, funnel, epoch_check,
                    ai_share_sensitivity, headline_results), display_only=("as_of", "trainium_unit_cost_usd"),
                   inert={n: OTHER_OWNERS_ONLY for n in owner_view.PARAMETERS[1:]}, setup=_setup,

@@ -1,13 +1,14 @@
 """Section 4: the essay's claims, each with a verdict, and the report's numbers against published figures."""
 from __future__ import annotations
 
-from types import SimpleNamespace
+from typing import cast
 
 import pandas as pd
 
 from analysis.data.units import fmt
 from analysis.models import crosscheck, ledger, outlook
-from analysis.sections.base import Section
+from analysis.models.outlook import Rows
+from analysis.sections.base import Section, SectionState
 from analysis.views.exhibits import Collector
 
 #: The cross-check panel compares the landlord's and the funnel's numbers too: their parameters, beside the forecast's.
@@ -18,12 +19,19 @@ PARAMETERS = ("h100_server_price_usd", "network_share_of_cluster_capex", "deprec
               "committed_discount", "ai_share")
 
 
-def _setup(v: SimpleNamespace) -> None:
+class ClaimsState(SectionState):
+    """The essay's claims and their verdict counts, and the cross-check panel (`cross_checks` sets it)."""
+    claims: pd.DataFrame
+    counts: pd.Series
+    panel: pd.DataFrame
+
+
+def _setup(v: ClaimsState) -> None:
     v.claims = v.ds["essay_claims"]
     v.counts = ledger.verdict_counts(v.claims)
 
 
-def ledger_table(v: SimpleNamespace, x: Collector) -> None:
+def ledger_table(v: ClaimsState, x: Collector) -> None:
     x.say(f"{len(v.claims)} claims — " + ", ".join(f"{verdict}: {n}" for verdict, n in v.counts.items()) + ". ¶ numbers are "
           "lines of the stored plain-text copy of the essay (the title is ¶1).")
     x.table(v.claims[["claim_id", "paragraph", "claim_type", "quote", "finding", "verdict", "reason", "evidence"]], {},
@@ -42,7 +50,7 @@ def agreement_text(table: pd.DataFrame) -> str:
             f"{fmt(worst['theirs'], worst['unit'])}, {worst['fold']:.1f} times apart. {worst['why_they_differ']}")
 
 
-def cross_checks(v: SimpleNamespace, x: Collector) -> None:
+def cross_checks(v: ClaimsState, x: Collector) -> None:
     result = outlook.run(v.ds, v.p, v.schema, sensitivity=False)
     ours = crosscheck.our_values(v.ds, v.p, v.schema, result)
     published, ours, left_out = crosscheck.comparable(v.ds["cross_checks"], ours)
@@ -56,15 +64,15 @@ def cross_checks(v: SimpleNamespace, x: Collector) -> None:
         x.say("Not compared at these parameters, where the report's figure is zero: " + "; ".join(left_out) + ".")
 
 
-def headline_results(v: SimpleNamespace, x: Collector) -> None:
+def headline_results(v: ClaimsState, x: Collector) -> None:
     claims, panel = v.claims, v.panel
     x.publish("claims", [
-        *({"key": f"claims_{verdict.replace(' ', '_')}", "label": f"Essay claims judged {verdict}", "value": int(n), "unit": "count"}
+        *({"key": f"claims_{str(verdict).replace(' ', '_')}", "label": f"Essay claims judged {verdict}", "value": int(n), "unit": "count"}
           for verdict, n in v.counts.items()),
         *({"key": f"verdict_{r.claim_id.replace('-', '_')}", "label": f"¶{r.paragraph} “{r.quote}”", "value": r.verdict, "unit": "text"}
-          for r in claims.itertuples()),
+          for r in cast(Rows, claims.itertuples())),
         *({"key": f"crosscheck_{r.check_id.replace('-', '_')}_ratio", "label": f"Ours / published: {r.description}",
-           "value": float(r.ratio), "unit": "number"} for r in panel.itertuples())],
+           "value": float(r.ratio), "unit": "number"} for r in cast(Rows, panel.itertuples()))],
         set(claims["source_id"]) | {s for e in claims["evidence"] for s in e.split(";") if s} | set(panel["source_id"]))
 
 
@@ -72,5 +80,5 @@ def headline_results(v: SimpleNamespace, x: Collector) -> None:
 INERT = {name: "the cross-checks read the forecast's central shares, which capex levels and the Monte Carlo do not move"
          for name in ("capex_outlook_vintage", "capex_growth_scale", "accelerator_share_change", "mc_draws", "random_seed")}
 
-SECTION = Section("claims", "04_claims_and_checks.ipynb", "Claims and checks", PARAMETERS,
+SECTION = Section("claims", "04_claims_and_checks.ipynb", "Claims and checks", PARAMETERS, ClaimsState,
                   (ledger_table, cross_checks, headline_results), uses_forecast=True, inert=INERT, setup=_setup)

@@ -2,7 +2,6 @@
 forecast to 2030, with its checks, scenarios, sensitivity, hindcast and track record."""
 from __future__ import annotations
 
-from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -13,12 +12,15 @@ from analysis.data.params import Params
 from analysis.data.units import fmt
 from analysis.models import fleet, forecast_result, forecasts, hub, outlook, owner_outlook, owners
 from analysis.models import hindcast as hindcasts
+from analysis.models.erosion import Model
+from analysis.models.forecast_result import Forecast
 import analysis.sections.erosion_text as erosion_text
+import analysis.sections.owner_text as owner_text
 import analysis.sections.track_text as track_text
 import analysis.sections.owner_view as owner_view
-from analysis.sections.base import Section
+from analysis.sections.base import Section, SectionState
 from analysis.views import charts
-from analysis.views.exhibits import Collector
+from analysis.views.exhibits import Collector, Headline
 
 if TYPE_CHECKING:
     import altair as alt
@@ -29,13 +31,29 @@ MODEL = "Model: section 3's forecast; inputs data/parameters.csv, data/capex_out
 SOURCES = {"epoch-ai-chip-counts", "amzn-fy25-10k", "latitudeds-trainium2-semianalysis"}
 
 
-def _setup(v: SimpleNamespace) -> None:
+class ErosionState(SectionState):
+    """The forecast's run (`result`, its `model` and last observed year) and the tables the parts keep for the
+    headline part: the calibration, the yearly outlook, the scenarios, the hindcasts and the track record."""
+    result: Forecast
+    model: Model
+    last_obs: int
+    calibration: pd.DataFrame
+    yearly: pd.DataFrame
+    scenarios: tuple[pd.DataFrame, pd.DataFrame]
+    hindcast: pd.DataFrame
+    hindcast_coverage: pd.DataFrame
+    hindcast_all: pd.DataFrame
+    hindcast_owners: pd.DataFrame
+    record: pd.DataFrame
+
+
+def _setup(v: ErosionState) -> None:
     v.result = outlook.run(v.ds, v.p, v.schema)
     v.model = v.result.model
     v.last_obs = v.model.observed.years[-1]
 
 
-def observed_purchases(v: SimpleNamespace, x: Collector) -> None:
+def observed_purchases(v: ErosionState, x: Collector) -> None:
     ds, P, model = v.ds, v.p, v.model
     purchases = outlook.observed_purchases(ds, P)
     labels = pd.DataFrame({"vendor": [m.id for m in model.vendors], "label": [m.label for m in model.vendors]})
@@ -56,7 +74,7 @@ def observed_purchases(v: SimpleNamespace, x: Collector) -> None:
     x.say(erosion_text.calibration(cal, v.last_obs, P, v.schema))
 
 
-def spend_check(v: SimpleNamespace, x: Collector) -> None:
+def spend_check(v: ErosionState, x: Collector) -> None:
     check = outlook.spend_check(v.ds, v.p, v.schema, v.result)
     x.table(check, {c: "USD_billion" for c in map(str, check) if c.startswith(("model_", "epoch_", "nvidia_"))} | {"amazon_share_of_nvidia_dc": "fraction"},
             {"year": "Year", "model_accelerator_spend": "Accelerator spend", "model_accelerator_spend_p5": "5th pct",
@@ -73,7 +91,7 @@ def spend_check(v: SimpleNamespace, x: Collector) -> None:
     x.say(erosion_text.spend_check(check, v.calibration, scenarios.resolve_scenario("essay-2024", v.ds)))
 
 
-def forecast(v: SimpleNamespace, x: Collector) -> None:
+def forecast(v: ErosionState, x: Collector) -> None:
     result, central, last_obs = v.result, v.result.central, v.last_obs
     x.table(erosion_text.inputs_table(result.specs, v.schema), {"p5": "number", "median": "number", "p95": "number"},
             {"input": "Uncertain input", "p5": "5th percentile (= sourced low)", "median": "Median (= value)",
@@ -103,7 +121,7 @@ def _what_if_chart(frame: pd.DataFrame) -> alt.Chart:
                              "Nvidia revenue from AWS at the chosen values (central estimate)", MODEL)
 
 
-def _capex_growth_texts(v: SimpleNamespace, scales: list) -> list[str]:
+def _capex_growth_texts(v: ErosionState, scales: list[float]) -> list[str]:
     """What each capex-growth value means to a reader: the factor on every forecast year's growth factor and the
     central capex it gives in the last forecast year (the observed capex times the scaled outlook factors)."""
     texts = []
@@ -114,7 +132,7 @@ def _capex_growth_texts(v: SimpleNamespace, scales: list) -> list[str]:
     return texts
 
 
-def what_if(v: SimpleNamespace, x: Collector) -> None:
+def what_if(v: ErosionState, x: Collector) -> None:
     axes = outlook.what_if_axes(v.schema, v.p)
     points, lines = outlook.what_if(v.ds, v.p, v.schema, axes)
     growth = axes["capex_growth_scale"]
@@ -127,7 +145,7 @@ def what_if(v: SimpleNamespace, x: Collector) -> None:
               shown={"capex_growth_scale": ("Each year's capex growth factor", _capex_growth_texts(v, growth))})
 
 
-def thresholds(v: SimpleNamespace, x: Collector) -> None:
+def thresholds(v: ErosionState, x: Collector) -> None:
     thr = v.result.thresholds.pivot(index="year", columns="threshold", values="probability").reset_index()
     thr.columns = ["year", "p25", "p50"]
     x.table(thr, {"p25": "fraction", "p50": "fraction"},
@@ -147,7 +165,7 @@ SCENARIO_LABELS = {
     "median_year_asic_stays_above_50pct": "Median year from which >50% through 2030"}
 
 
-def scenario_comparison(v: SimpleNamespace, x: Collector) -> None:
+def scenario_comparison(v: ErosionState, x: Collector) -> None:
     scenario_params = {name: scenarios.resolve_scenario(name, v.ds) for name in scenarios.names()}
     v.scenarios = summary, scenario_years = outlook.scenario_table(v.ds, scenario_params, v.schema)
     descriptions = pd.DataFrame([{"scenario": n, "description": scenarios.load(n)["description"]} for n in scenarios.names()])
@@ -163,11 +181,11 @@ def scenario_comparison(v: SimpleNamespace, x: Collector) -> None:
                               "Nvidia revenue from AWS by scenario (central estimates)", MODEL))
 
 
-def central_estimate(v: SimpleNamespace, x: Collector) -> None:
+def central_estimate(v: ErosionState, x: Collector) -> None:
     x.say(erosion_text.central_text(v.result))
 
 
-def sensitivity(v: SimpleNamespace, x: Collector) -> None:
+def sensitivity(v: ErosionState, x: Collector) -> None:
     def title(name: str) -> str:
         return erosion_text.input_title(name, v.schema)
     ranked = v.result.ranked()
@@ -179,7 +197,7 @@ def sensitivity(v: SimpleNamespace, x: Collector) -> None:
     x.say("Largest total Sobol indices: " + "; ".join(f"{r.input} {r.ST:.2f}" for r in sob.head(5).itertuples()) + ".")
 
 
-def hindcast(v: SimpleNamespace, x: Collector) -> None:
+def hindcast(v: ErosionState, x: Collector) -> None:
     v.hindcast = hind = hindcasts.cases(v.ds, v.p, v.schema)
     v.hindcast_coverage = cov = hindcasts.coverage(hind)
     x.say(erosion_text.hindcast_text(hind, cov))
@@ -206,7 +224,7 @@ def hindcast(v: SimpleNamespace, x: Collector) -> None:
              "inside_90": "Inside central 90%?", "miss": "Miss", "crps": "CRPS"})
 
 
-def track_record(v: SimpleNamespace, x: Collector) -> None:
+def track_record(v: ErosionState, x: Collector) -> None:
     v.record = record = hub.score(v.ds, v.schema, forecasts.FORECASTS_DIR)
     x.table(forecasts.summary(record).drop(columns=[f"skill_{b}" for b in forecasts.BASELINES]),
             {"coverage_90": "fraction", "model": "number", **{b: "number" for b in forecasts.BASELINES}},
@@ -216,7 +234,7 @@ def track_record(v: SimpleNamespace, x: Collector) -> None:
     x.say(track_text.summary_text(record))
 
 
-def headline_results(v: SimpleNamespace, x: Collector) -> None:
+def headline_results(v: ErosionState, x: Collector) -> None:
     ds, schema = v.ds, v.schema
     x.data_table("erosion_by_year", v.yearly, "One row per year 2022-2030: the central estimate with the 5th/25th/50th/75th/95th percentiles of "
                  "Nvidia's revenue from AWS (USD bn), the ASIC share of spend and of compute (observed years carry the data's own "
@@ -242,14 +260,15 @@ def headline_results(v: SimpleNamespace, x: Collector) -> None:
     x.publish("drivers", erosion_text.drivers(v.result.ranked().sobol, v.scenarios[0], schema, v.model.forecast_years), used)
 
 
-def headlines(ds: data.Dataset, p: Params) -> list[dict]:
+def headlines(ds: data.Dataset, p: Params) -> list[Headline]:
     """The forecast's headline numbers alone (what `compare` and `sweep` read): another owner's its own."""
     if not owners.is_report_owner(ds, p):
-        return owner_view.headlines(ds, p)["erosion"]
-    return [h.as_dict() for h in erosion_text.headlines(outlook.run(ds, p, params.schema(ds), sensitivity=False))]
+        return [Headline.of(i) for i in owner_text.forecast_items(owner_view.core_state(ds, p))]
+    return erosion_text.headlines(outlook.run(ds, p, params.schema(ds), sensitivity=False))
 
 
 SECTION = Section("erosion", "03_asic_erosion.ipynb", "ASIC erosion", ("sobol_base_samples", "owner", "tpu_cost_ratio"),
+                  ErosionState,
                   (observed_purchases, spend_check, forecast, what_if, thresholds, scenario_comparison, central_estimate,
                    sensitivity, hindcast, track_record, headline_results),
                   headlines=headlines, uses_forecast=True, setup=_setup, display_only=("tpu_cost_ratio",),

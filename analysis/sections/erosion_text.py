@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 
 from analysis.models import erosion
-from analysis.models.forecast_result import Forecast
-from analysis.data.params import Parameter
+from analysis.models.forecast_result import Forecast, InputSpec
+from analysis.data.params import Parameter, Params
 from analysis.data.units import fmt
 from analysis.views.exhibits import Headline
 
@@ -62,7 +62,7 @@ def input_family(name: str, years: Sequence[int]) -> str | None:
     return None
 
 
-def inputs_table(specs: dict, schema: dict[str, Parameter]) -> pd.DataFrame:
+def inputs_table(specs: Mapping[str, InputSpec], schema: dict[str, Parameter]) -> pd.DataFrame:
     """The uncertain inputs with their 5th percentile, median and 95th percentile and source. The observed data are
     one input with many dimensions (drawn by analysis.models.observed), so they are listed without percentiles."""
     rows: list[dict[str, Any]] = []
@@ -77,7 +77,7 @@ def inputs_table(specs: dict, schema: dict[str, Parameter]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def calibration(cal: pd.DataFrame, last: int, p: dict, schema: dict[str, Parameter]) -> str:
+def calibration(cal: pd.DataFrame, last: int, p: Params, schema: dict[str, Parameter]) -> str:
     """How the forecast starts from the last observed year (`cal` = outlook.calibration indexed by year)."""
     row = cal.loc[last]
     years = [y for y in cal.index if y < last]

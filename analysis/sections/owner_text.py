@@ -3,26 +3,28 @@ sentences that depend on the owner's numbers, and its headline items under the k
 and the verdict read them), computed here so that the parts only lay them out."""
 from __future__ import annotations
 
-from types import SimpleNamespace
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 
 from analysis.data.units import fmt
 from analysis.models import erosion, owner_outlook, owners
+from analysis.models.outlook import Rows
+from analysis.sections.base import OwnerState
 
 #: The first observed year the answer reports (as Amazon's: the last full year before the essay).
 FIRST_YEAR = 2023
 
 
-def about(v: SimpleNamespace) -> str:
+def about(v: OwnerState) -> str:
     """Whom the run is about, and which of its chips Epoch AI's data counts."""
     return (f"This run is about **{v.owner}** (`owner` = {v.p.owner}), not Amazon: the headings below are written for "
             f"Amazon, the numbers under them are {v.owner}'s. Its non-Nvidia chips in Epoch AI's data: {v.challenger}; "
             f"not counted: {owners.NOT_COUNTED[v.owner]} (missing, not zero).")
 
 
-def thin(v: SimpleNamespace) -> str:
+def thin(v: OwnerState) -> str:
     """A warning where the spread rests on a single yearly move."""
     if v.forecast.step.moves > 1:
         return ""
@@ -33,7 +35,7 @@ def thin(v: SimpleNamespace) -> str:
 
 # Section 1: capex ----------------------------------------------------------------------------------------------------
 
-def funnel_text(v: SimpleNamespace) -> str:
+def funnel_text(v: OwnerState) -> str:
     """What Nvidia's chips cost the owner in its last observed year, and its accelerators' latest share of capex."""
     f = v.funnel.set_index("year")
     known = f.dropna(subset=["accelerator_spend_of_capex"])
@@ -51,10 +53,10 @@ def funnel_text(v: SimpleNamespace) -> str:
             "filed quarters no share of capex.")
 
 
-def capex_items(v: SimpleNamespace) -> list[dict]:
+def capex_items(v: OwnerState) -> list[dict]:
     """Section 1's headline items: the owner's capex per calendar year and its accelerators' share of it."""
     items = []
-    for r in v.funnel.itertuples():
+    for r in cast(Rows, v.funnel.itertuples()):
         if pd.notna(r.capex):
             items.append({"key": f"capex_{r.year}", "label": f"{v.company} capex, {r.year}", "value": float(r.capex),
                           "unit": "USD_billion"})
@@ -69,7 +71,7 @@ def capex_items(v: SimpleNamespace) -> list[dict]:
 
 # Section 3: the forecast ---------------------------------------------------------------------------------------------
 
-def forecast_text(v: SimpleNamespace) -> str:
+def forecast_text(v: OwnerState) -> str:
     """How the owner's forecast is made, from its own history (and `thin`'s warning)."""
     f = v.forecast
     return (f"The forecast for {v.owner} is the outside view of its own history, not section 3's model of Amazon: "
@@ -81,7 +83,7 @@ def forecast_text(v: SimpleNamespace) -> str:
             f"the spread of Nvidia's own cost per H100e at {v.owner}; no trend is carried forward." + thin(v))
 
 
-def hindcast_text(v: SimpleNamespace) -> str:
+def hindcast_text(v: OwnerState) -> str:
     """What the owner's hindcast scored, or why it has none (the origins left out, with no move before them)."""
     left = [origin for owner, origin in v.skipped if owner == v.owner]
     if len(v.hindcast) == 0:
@@ -95,7 +97,7 @@ def hindcast_text(v: SimpleNamespace) -> str:
             + ". Too few outcomes to call the forecast calibrated.")
 
 
-def by_year(v: SimpleNamespace) -> pd.DataFrame:
+def by_year(v: OwnerState) -> pd.DataFrame:
     """The owner's outlook in the columns of Amazon's `erosion_by_year.csv` (analysis.models.forecast_result.by_year)
     where the meaning is the same, the ASIC share standing for the non-Nvidia share: accelerator spend and Nvidia's
     revenue in the observed years only (not forecast), the shares with their percentiles and P(share of spend > 25% /
@@ -114,7 +116,7 @@ def by_year(v: SimpleNamespace) -> pd.DataFrame:
     return table.reset_index(drop=True)
 
 
-def forecast_items(v: SimpleNamespace) -> list[dict]:
+def forecast_items(v: OwnerState) -> list[dict]:
     """The forecast's headline items under the keys Amazon's use (the verdict reads them): P(non-Nvidia share of spend
     > each threshold) per year, the median year from which it stays above (with 5th-95th percentiles) and the share of
     draws in which it is not above in the last year."""
@@ -143,17 +145,17 @@ def forecast_items(v: SimpleNamespace) -> list[dict]:
 
 # Section 0: the answer -----------------------------------------------------------------------------------------------
 
-def findings(v: SimpleNamespace) -> list[dict]:
+def findings(v: OwnerState) -> list[dict]:
     """The summary's items for this owner, under the keys Amazon's use where the first screen and the verdict read
     them; Nvidia's revenue after the last observed year is not forecast (value None, said why)."""
     s, last, end = v.shares, v.last, owner_outlook.LAST_YEAR
     spend = s["spend_share"].dropna()
-    peak = int(spend.idxmax())
+    peak = int(cast(int, spend.idxmax()))
     unforecast = f"not forecast: no sourced outlook of {v.company}'s capex"
 
-    def band(year: int, column: str) -> dict:
-        return {"value": float(s.loc[year, column]), "p5": float(s.loc[year, f"{column}_p5"]),
-                "p95": float(s.loc[year, f"{column}_p95"])}
+    def band(year: int, column: str) -> dict[str, Any]:
+        return {"value": float(s[column].loc[year]), "p5": float(s[f"{column}_p5"].loc[year]),
+                "p95": float(s[f"{column}_p95"].loc[year])}
     estimate = "estimated from Epoch's chip counts × prices; chips only"
     items: list[dict] = [
         {"key": "owner", "label": "Owner whose purchases the report is about", "value": v.owner, "unit": "text"},
@@ -184,7 +186,7 @@ def findings(v: SimpleNamespace) -> list[dict]:
     return items
 
 
-def assumptions(v: SimpleNamespace) -> list[dict]:
+def assumptions(v: OwnerState) -> list[dict]:
     """What the owner's probabilities are conditional on: the observed data (drawn), the yearly steps (their Student-t
     predictive sd) and each cost ratio that values its non-Nvidia chips, with the number of draws."""
     f, schema = v.forecast, v.schema

@@ -11,8 +11,6 @@ analysis.sections.owner_text.
 """
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import numpy as np
 import pandas as pd
 
@@ -22,6 +20,7 @@ from analysis.data.units import fmt
 from analysis.models import capex, erosion, fleet, observed as measured, owner_outlook, owners
 from analysis.models import hindcast as hindcasts
 import analysis.sections.owner_text as owner_text
+from analysis.sections.base import OwnerState
 from analysis.views import charts, likelihood, verdict
 from analysis.views.exhibits import Collector
 from analysis.views.present import sources_of
@@ -36,7 +35,7 @@ OF_CAPEX_UNITS = {c: "fraction" for n in ("nvidia_spend", "accelerator_spend")
                   for c in (f"{n}_of_capex", f"{n}_of_capex_p5", f"{n}_of_capex_p95")}
 
 
-def core(v: SimpleNamespace) -> None:
+def core(v: OwnerState) -> None:
     """The owner's draws, shares, funnel and forecast from its last observed year (what its headlines need)."""
     v.draws = owners.draws(v.ds, v.p)
     v.last = max(v.draws.years)
@@ -49,7 +48,7 @@ def core(v: SimpleNamespace) -> None:
     v.company, v.capex_metric = owners.CAPEX[v.owner]
 
 
-def setup(v: SimpleNamespace) -> None:
+def setup(v: OwnerState) -> None:
     """`core` and the owner's hindcast (shared by every part)."""
     core(v)
     cases, v.skipped = owner_outlook.owner_hindcast(v.ds, v.p)
@@ -59,17 +58,17 @@ def setup(v: SimpleNamespace) -> None:
 
 # Section 1: capex ----------------------------------------------------------------------------------------------------
 
-def capex_overview(v: SimpleNamespace, x: Collector) -> None:
+def capex_overview(v: OwnerState, x: Collector) -> None:
     x.say(owner_text.about(v) + f" {v.company}'s capex is its cash-flow line `{v.capex_metric}` in "
           "data/financials.csv. AWS's segment, the essay's Q3-2023 claim and the funnel to megawatts and rent are "
           "Amazon's: they are not shown.")
 
 
-def _quarters(v: SimpleNamespace) -> pd.DataFrame:
+def _quarters(v: OwnerState) -> pd.DataFrame:
     return capex.quarterly(v.ds, v.company, [v.capex_metric])
 
 
-def capex_gross(v: SimpleNamespace, x: Collector) -> None:
+def capex_gross(v: OwnerState, x: Collector) -> None:
     q = _quarters(v)
     if q.empty:
         f = v.ds["financials"]
@@ -86,14 +85,14 @@ def capex_gross(v: SimpleNamespace, x: Collector) -> None:
                                    f"Source: {v.company} 10-Q/10-K cash-flow statements"))
 
 
-def capex_recent(v: SimpleNamespace, x: Collector) -> None:
+def capex_recent(v: OwnerState, x: Collector) -> None:
     q = _quarters(v)
     if len(q):
         x.table(q[["quarter", "value", "source_id"]].tail(8), {"value": "USD_million"},
                 {"quarter": "Quarter", "value": f"{v.company} capex", "source_id": "Source"})
 
 
-def capex_funnel(v: SimpleNamespace, x: Collector) -> None:
+def capex_funnel(v: OwnerState, x: Collector) -> None:
     x.say(owner_text.funnel_text(v))
     x.table(v.funnel.drop(columns=["owner"]),
             {"capex": "USD_billion", **SPEND_UNITS, **OF_CAPEX_UNITS, "challenger_spend_of_capex": "fraction",
@@ -106,14 +105,14 @@ def capex_funnel(v: SimpleNamespace, x: Collector) -> None:
                  "and as a share of capex", title=f"{v.owner}: capex and accelerator spend")
 
 
-def capex_epoch(v: SimpleNamespace, x: Collector) -> None:
+def capex_epoch(v: OwnerState, x: Collector) -> None:
     units = fleet.additions(v.ds, "units", owner=v.owner)
     added = units.rename(columns={"vendor": "series", "median": "units"})[["quarter", "series", "units"]]
     x.chart(charts.bars_over_quarters(added, "units", "Accelerators added per quarter",
                                       f"{v.owner}: Epoch AI's median units by vendor", EPOCH))
 
 
-def capex_headlines(v: SimpleNamespace, x: Collector) -> None:
+def capex_headlines(v: OwnerState, x: Collector) -> None:
     x.publish("capex", owner_text.capex_items(v),
               {fleet.EPOCH_SOURCE} | sources_of(_quarters(v), v.ds["financials"].query("company == @v.company")))
 
@@ -124,7 +123,7 @@ CAPEX_PARTS = {"overview": capex_overview, "gross_capex": capex_gross, "recent_q
 
 # Section 2: the landlord ---------------------------------------------------------------------------------------------
 
-def landlord_omitted(v: SimpleNamespace, x: Collector) -> None:
+def landlord_omitted(v: OwnerState, x: Collector) -> None:
     x.say(f"This run is about {v.owner}. This section is AWS's: AWS as a landlord of rented accelerators, priced with "
           f"AWS's instances and list prices. It is not computed for {v.owner}, and nothing in it stands for "
           f"{v.owner}'s economics; run with `owner` = amazon for it.")
@@ -135,7 +134,7 @@ PORTFOLIO_PARTS = {"overview": landlord_omitted}
 
 # Section 3: the forecast ---------------------------------------------------------------------------------------------
 
-def observed(v: SimpleNamespace, x: Collector) -> None:
+def observed(v: OwnerState, x: Collector) -> None:
     d, incumbent = v.draws, fleet.incumbent_epoch_vendor(v.ds)
     added = fleet.yearly(fleet.chip_additions(v.ds, "units", v.owner))
     units = added.pivot(index="year", columns="vendor", values="median")
@@ -157,25 +156,25 @@ def observed(v: SimpleNamespace, x: Collector) -> None:
     shares = v.shares.dropna(subset=["compute_share"]).reset_index()
     x.table(shares[["year", "compute_share", "compute_share_p5", "compute_share_p95", "spend_share", "spend_share_p5",
                     "spend_share_p95"]],
-            {c: "fraction" for c in shares if c.startswith(("compute_share", "spend_share"))},
+            {c: "fraction" for c in map(str, shares) if c.startswith(("compute_share", "spend_share"))},
             {"year": "Year", "compute_share": "Non-Nvidia share of compute", "compute_share_p5": "5th pct",
              "compute_share_p95": "95th pct", "spend_share": "Non-Nvidia share of spend", "spend_share_p5": "5th pct",
              "spend_share_p95": "95th pct"})
 
 
-def epoch_check(v: SimpleNamespace, x: Collector) -> None:
+def epoch_check(v: OwnerState, x: Collector) -> None:
     widest = owners.epoch_band(v.ds, v.p, v.owner).set_index("year")
     mine = v.shares[["nvidia_spend", "nvidia_spend_p5", "nvidia_spend_p95"]].join(widest, how="inner")
     inside = bool(((mine["p5"] <= mine["nvidia_spend_p5"]) & (mine["nvidia_spend_p95"] <= mine["p95"])).all())
     where = "inside in every year" if inside else "outside in some year"
     x.say(f"{v.owner}'s Nvidia spend against the widest band Epoch's figures allow (its 5th-percentile units at the "
           f"low prices to its 95th-percentile units at the high prices): {where}.")
-    x.table(mine.reset_index(), {c: "USD_billion" for c in mine},
+    x.table(mine.reset_index(), {c: "USD_billion" for c in map(str, mine)},
             {"year": "Year", "nvidia_spend": "Nvidia spend", "nvidia_spend_p5": "5th pct",
              "nvidia_spend_p95": "95th pct", "p5": "Epoch's widest low", "p95": "Epoch's widest high"})
 
 
-def _bands(v: SimpleNamespace) -> pd.DataFrame:
+def _bands(v: OwnerState) -> pd.DataFrame:
     qs = [f"p{q}" for q in erosion.PERCENTILES]
     bands = pd.concat([v.yearly.assign(series=label, value=v.yearly[m], **{q: v.yearly[f"{m}_{q}"] for q in qs})
                        for m, label in (("spend_share", "Non-Nvidia share of spend"),
@@ -183,13 +182,13 @@ def _bands(v: SimpleNamespace) -> pd.DataFrame:
     return bands[["year", "series", "value", *qs]]
 
 
-def _probabilities(v: SimpleNamespace) -> pd.DataFrame:
+def _probabilities(v: OwnerState) -> pd.DataFrame:
     return pd.concat([v.yearly.assign(series=f"P(share of spend > {t:.0%})",
                                       probability=v.yearly[f"p_spend_share_above_{round(t * 100)}pct"])
                       for t in erosion.THRESHOLDS])[["year", "series", "probability"]]
 
 
-def forecast(v: SimpleNamespace, x: Collector) -> None:
+def forecast(v: OwnerState, x: Collector) -> None:
     x.say(owner_text.forecast_text(v))
     x.chart(charts.share_bands(_bands(v), v.last, erosion.THRESHOLDS,
                                f"{v.owner}: non-Nvidia share of accelerator spend and compute, observed to {v.last}, "
@@ -197,7 +196,7 @@ def forecast(v: SimpleNamespace, x: Collector) -> None:
                                y_title="Share of the year's additions"))
 
 
-def thresholds(v: SimpleNamespace, x: Collector) -> None:
+def thresholds(v: OwnerState, x: Collector) -> None:
     ticks = sorted({0.0, 1.0} | {t.lower for t in likelihood.SCALE if 0.05 < t.lower < 0.95})
     x.chart(charts.probability_lines(_probabilities(v), v.last, ticks,
                                      f"{v.owner}: probability that non-Nvidia chips take more than 25% / 50% of the "
@@ -205,7 +204,7 @@ def thresholds(v: SimpleNamespace, x: Collector) -> None:
                                      MODEL, likelihood.words))
 
 
-def hindcast(v: SimpleNamespace, x: Collector) -> None:
+def hindcast(v: OwnerState, x: Collector) -> None:
     x.say(owner_text.hindcast_text(v))
     if len(v.hindcast) == 0:
         return
@@ -216,26 +215,27 @@ def hindcast(v: SimpleNamespace, x: Collector) -> None:
              "crps": "CRPS"})
 
 
-def track_record(v: SimpleNamespace, x: Collector) -> None:
+def track_record(v: OwnerState, x: Collector) -> None:
     x.say(f"The forecast hub (forecasts/) locks Amazon's forecasts only: no release of {v.owner}'s has been made, so "
           "there is no track record to score yet.")
 
 
-def headlines(ds: Dataset, p: Params) -> dict[str, list[dict]]:
-    """The owner's headline numbers alone, by section (what `compare` and `sweep` read for another owner)."""
-    v = SimpleNamespace(ds=ds, p=p, schema=params.schema(ds), owner=owners.owner_label(ds, str(p.owner)))
+def core_state(ds: Dataset, p: Params) -> OwnerState:
+    """The state of `core` alone for the owner `p` names: what its headline numbers need (what `compare` and `sweep`
+    read for another owner: `owner_text.forecast_items`, `owner_text.findings`)."""
+    v = OwnerState(ds, p, params.schema(ds), owners.owner_label(ds, str(p.owner)))
     core(v)
-    return {"erosion": owner_text.forecast_items(v), "summary": owner_text.findings(v)}
+    return v
 
 
-def erosion_headlines(v: SimpleNamespace, x: Collector) -> None:
+def erosion_headlines(v: OwnerState, x: Collector) -> None:
     x.data_table("erosion_by_year", owner_text.by_year(v),
                  f"{v.owner}, one row per year to {owner_outlook.LAST_YEAR}: observed or forecast, its non-Nvidia "
                  "share of spend and of compute (central, 5th/25th/50th/75th/95th percentiles; named asic_* as "
                  "Amazon's), P(spend share > 25% / 50%), and in the observed years its accelerator spend and Nvidia's "
                  "revenue from it (USD bn; not forecast)", title="Outlook by year")
     items = owner_text.forecast_items(v)
-    if len(v.hindcast):
+    if v.coverage is not None:         # the owner has a hindcast
         x.data_table("hindcast", v.hindcast, f"{v.owner}'s hindcast: per origin, share and later observed year, the "
                      "forecast, its percentiles, the outcome, coverage and CRPS", title="Hindcast scores")
         items += hindcasts.results(v.hindcast, v.coverage)
@@ -249,7 +249,7 @@ EROSION_PARTS = {"observed_purchases": observed, "spend_check": epoch_check, "fo
 
 # Section 0: the answer -----------------------------------------------------------------------------------------------
 
-def summary_setup(v: SimpleNamespace) -> None:
+def summary_setup(v: OwnerState) -> None:
     setup(v)
     v.findings, v.assumptions = owner_text.findings(v), owner_text.assumptions(v)
     v.results = {"summary": {i["key"]: i for i in v.findings},
@@ -258,7 +258,7 @@ def summary_setup(v: SimpleNamespace) -> None:
     v.verdict = verdict.decide(verdict.from_results(v.results))
 
 
-def answer_first(v: SimpleNamespace, x: Collector) -> None:
+def answer_first(v: OwnerState, x: Collector) -> None:
     said = v.verdict
     x.say(f"**{said.question}** {owner_text.about(v)} This report: **{said.headline}.** {said.happened} {said.fall} "
           f"{said.when}" + owner_text.thin(v))
@@ -277,12 +277,12 @@ def answer_first(v: SimpleNamespace, x: Collector) -> None:
 PARAMETERS = ("owner", "tpu_cost_ratio", "amd_cost_ratio", "mc_draws", "random_seed")
 
 
-def changed(v: SimpleNamespace) -> dict:
+def changed(v: OwnerState) -> dict:
     """The owner's parameters set away from their defaults, by label."""
     return {v.schema[n].title: v.p[n] for n in PARAMETERS if v.p[n] != v.schema[n].default}
 
 
-def summary_findings(v: SimpleNamespace, x: Collector) -> None:
+def summary_findings(v: OwnerState, x: Collector) -> None:
     rows = pd.DataFrame([{"finding": f["label"], "value": fmt(f["value"], f["unit"]),
                           "interval": f"{fmt(f['p5'], f['unit'])} – {fmt(f['p95'], f['unit'])}"
                                       if f.get("p5") is not None else ""}
@@ -290,7 +290,7 @@ def summary_findings(v: SimpleNamespace, x: Collector) -> None:
     x.table(rows, {}, {"finding": "Finding", "value": "Central estimate", "interval": "5th–95th percentile"})
 
 
-def summary_headlines(v: SimpleNamespace, x: Collector) -> None:
+def summary_headlines(v: OwnerState, x: Collector) -> None:
     x.publish("summary", v.findings, {fleet.EPOCH_SOURCE, likelihood.SOURCE_ID})
     x.publish("assumptions", v.assumptions,
               {v.schema[a["key"]].source_id for a in v.assumptions if a["key"] in v.schema})

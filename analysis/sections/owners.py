@@ -4,7 +4,6 @@ disclosures."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from types import SimpleNamespace
 from typing import cast
 
 import pandas as pd
@@ -12,7 +11,7 @@ import pandas as pd
 from analysis.data import Dataset
 from analysis.models import concentration, fleet, owner_outlook, owners
 from analysis.models.outlook import Rows
-from analysis.sections.base import Section
+from analysis.sections.base import Section, SectionState
 from analysis.views import charts
 from analysis.views.exhibits import Collector
 from analysis.views.present import fmt, sources_of
@@ -22,13 +21,27 @@ EPOCH = "Source: Epoch AI ai-chip-counts (MIT): units and H100e by owner and chi
 SHARE_UNITS = {c: "fraction" for s in ("compute_share", "spend_share") for c in (s, f"{s}_p5", f"{s}_p95")}
 
 
-def _setup(v: SimpleNamespace) -> None:
+class OwnersState(SectionState):
+    """Every owner's draws and shares and its last observed year, and what the parts add for the headline part and
+    the checks: Nvidia's share of its revenue, the independent checks, the outlooks and the hindcast."""
+    draws: owners.OwnerDraws
+    shares: pd.DataFrame
+    last: int
+    nvidia: pd.DataFrame
+    customers: pd.DataFrame
+    clouds: pd.DataFrame
+    totals: pd.DataFrame
+    outlook: pd.DataFrame
+    hindcast: pd.DataFrame
+
+
+def _setup(v: OwnersState) -> None:
     v.draws = owners.draws(v.ds, v.p)
     v.shares = owners.shares(v.ds, v.p, v.draws)
     v.last = max(v.draws.years)
 
 
-def coverage(v: SimpleNamespace, x: Collector) -> None:
+def coverage(v: OwnersState, x: Collector) -> None:
     first = v.shares.dropna(subset=["compute_share"]).groupby("owner")["year"].min()
     table = pd.DataFrame({
         "owner": owners.owners(v.ds),
@@ -69,13 +82,13 @@ def _valued(owner: str, schema: dict) -> str:
     return f"H100e x Nvidia's cost per H100e there x {schema[name].title}"
 
 
-def shares(v: SimpleNamespace, x: Collector) -> None:
+def shares(v: OwnersState, x: Collector) -> None:
     s = v.shares.dropna(subset=["compute_share"])
     latest = s[s["year"] == v.last].set_index("owner")
     order = latest["compute_share"].sort_values(ascending=False)
     x.say(f"In {v.last}, the non-Nvidia share of the compute each owner added was "
-          + "; ".join(f"{o} {fmt(r, 'fraction')} ({fmt(latest.loc[o, 'compute_share_p5'], 'fraction')}–"
-                      f"{fmt(latest.loc[o, 'compute_share_p95'], 'fraction')})" for o, r in order.items())
+          + "; ".join(f"{r.Index} {fmt(r.compute_share, 'fraction')} ({fmt(r.compute_share_p5, 'fraction')}–"
+                      f"{fmt(r.compute_share_p95, 'fraction')})" for r in cast(Rows, latest.loc[order.index].itertuples()))
           + ". Of spend (the challengers valued as in the table above): "
           + "; ".join(f"{o} {fmt(latest.loc[o, 'spend_share'], 'fraction')}" for o in order.index) + ".")
     bars = s.assign(value=s["compute_share"], lo=s["compute_share_p5"], hi=s["compute_share_p95"])
@@ -92,7 +105,7 @@ def shares(v: SimpleNamespace, x: Collector) -> None:
                  "Epoch does not cover every vendor of the owner that year")
 
 
-def in_house(v: SimpleNamespace, x: Collector) -> None:
+def in_house(v: OwnersState, x: Collector) -> None:
     paths = owners.in_house_paths(v.shares)
     g = paths[paths["owner"] == "Google"].set_index("year")["compute_share"]
     a = paths[paths["owner"] == fleet.OWNER].set_index("year")["compute_share"]
@@ -105,7 +118,7 @@ def in_house(v: SimpleNamespace, x: Collector) -> None:
                  "compute it added, central with the draws' 5th and 95th percentiles")
 
 
-def nvidia_revenue(v: SimpleNamespace, x: Collector) -> None:
+def nvidia_revenue(v: OwnersState, x: Collector) -> None:
     v.nvidia = n = owners.nvidia_share(v.ds, v.draws)
     s = v.shares
     bars = s.assign(value=s["nvidia_spend"], lo=s["nvidia_spend_p5"], hi=s["nvidia_spend_p95"])
@@ -130,7 +143,7 @@ def nvidia_revenue(v: SimpleNamespace, x: Collector) -> None:
                  "of Nvidia's Data Center revenue, central with the draws' 5th and 95th percentiles")
 
 
-def independent_check(v: SimpleNamespace, x: Collector) -> None:
+def independent_check(v: OwnersState, x: Collector) -> None:
     v.customers = c = concentration.customer_check(v.ds, v.draws)
     v.clouds = clouds = concentration.cloud_share_check(v.ds, v.p)
     v.totals = totals = concentration.epoch_totals(v.ds)
@@ -173,7 +186,7 @@ def concentration_text(c: pd.DataFrame, clouds: pd.DataFrame, totals: pd.DataFra
                f"; outside Epoch's band for {', '.join(totals.loc[~totals['inside_epoch_band'], 'owner'])}."))
 
 
-def to_2030(v: SimpleNamespace, x: Collector) -> None:
+def to_2030(v: OwnersState, x: Collector) -> None:
     v.outlook, spreads = owner_outlook.forecasts(v.ds, v.p, v.draws)
     ahead = v.outlook[~v.outlook["observed"]]
     end = ahead[ahead["year"] == owner_outlook.LAST_YEAR].set_index("owner")
@@ -197,7 +210,7 @@ def to_2030(v: SimpleNamespace, x: Collector) -> None:
                  "P(spend share > 25% / 50%)")
 
 
-def hindcast(v: SimpleNamespace, x: Collector) -> None:
+def hindcast(v: OwnersState, x: Collector) -> None:
     v.hindcast, skipped = owner_outlook.owner_hindcast(v.ds, v.p)
     held = int(v.hindcast["inside_90"].sum()) if len(v.hindcast) else 0
     left = pd.DataFrame(skipped, columns=["owner", "origin"]).groupby("owner", sort=False)["origin"]
@@ -218,7 +231,7 @@ def _names(names: Iterable[str]) -> str:
     return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else "".join(names)
 
 
-def headline_results(v: SimpleNamespace, x: Collector) -> None:
+def headline_results(v: OwnersState, x: Collector) -> None:
     items = []
     for r in cast(Rows, v.shares.itertuples()):
         key = r.owner.lower()
@@ -244,5 +257,5 @@ def headline_results(v: SimpleNamespace, x: Collector) -> None:
               | SECTION.sources(v.ds))
 
 
-SECTION = Section("owners", "05_owners.ipynb", "Beyond AWS", PARAMETERS,
+SECTION = Section("owners", "05_owners.ipynb", "Beyond AWS", PARAMETERS, OwnersState,
                   (coverage, shares, in_house, nvidia_revenue, independent_check, to_2030, hindcast, headline_results), setup=_setup)

@@ -2,7 +2,7 @@
 licences."""
 from __future__ import annotations
 
-from types import SimpleNamespace
+from typing import TYPE_CHECKING, cast
 
 import pandas as pd
 
@@ -12,10 +12,13 @@ from analysis.models import fleet, h100, owners, portfolio, rent
 from analysis.models import landlord as landlord_model   # `landlord` is this section's part
 import analysis.sections.owner_view as owner_view
 import analysis.sections.portfolio_text as portfolio_text
-from analysis.sections.base import Section
+from analysis.sections.base import Section, SectionState
 from analysis.views import charts
-from analysis.views.exhibits import Collector
+from analysis.views.exhibits import Collector, Headline
 from analysis.views.present import fmt, sources_of
+
+if TYPE_CHECKING:
+    import altair as alt
 
 PARAMETERS = ("owner", "h100_server_price_usd", "network_share_of_cluster_capex", "depreciation_life_years",
               "residual_value_fraction", "rental_price_decline_per_year", "cost_of_capital", "server_overhead_fraction",
@@ -32,18 +35,35 @@ LANDLORD_OUTCOME_LABELS = {"case": "Case", "start": "First month of rent", "cape
                            "price_path": "Price path", "basis": "Prices"}
 
 
-def _setup(v: SimpleNamespace) -> None:
+class PortfolioState(SectionState):
+    """The measured throughput, the portfolio table and p5's rates, and what the parts keep for later parts and the
+    headline part's sources: spec rows, Epoch's additions by measure, unit prices, the rental history, the landlord's
+    cases at list and realized prices, the cut case's cost per hour and the bundled-software rows."""
+    measured: pd.DataFrame
+    port: pd.DataFrame
+    rates: dict[str, float]
+    spec: pd.DataFrame
+    added: dict[str, pd.DataFrame]
+    prices: pd.DataFrame
+    history: pd.DataFrame
+    cases: list[landlord_model.Landlord]
+    realized: list[landlord_model.Landlord]
+    cut_cost: pd.DataFrame
+    bundle: pd.DataFrame
+
+
+def _setup(v: PortfolioState) -> None:
     v.measured = v.ds["measured_throughput"]
     v.port = portfolio.portfolio_table(v.ds)
     v.rates = h100.p5_rates(v.ds)
 
 
-def overview(v: SimpleNamespace, x: Collector) -> None:
+def overview(v: PortfolioState, x: Collector) -> None:
     x.say(f"Data version `{v.ds.version}`. Prices are us-east-1 list prices unless a row says otherwise; measured figures "
           f"are from one {v.measured['gpu'].iloc[0]} and one H200 ({v.measured['software'].iloc[0]}, {v.measured['date'].iloc[0]}).")
 
 
-def instances(v: SimpleNamespace, x: Collector) -> None:
+def instances(v: PortfolioState, x: Collector) -> None:
     port, kinds = v.port, portfolio.PRICE_KINDS
     v.spec = portfolio.spec_rows(v.ds, port["chip_id"])
     x.table(port[["instance_type", "accelerator", "accelerator_count", *kinds, *[k + "_per_accel" for k in kinds]]],
@@ -53,7 +73,7 @@ def instances(v: SimpleNamespace, x: Collector) -> None:
              **{k + "_per_accel": f"Per accelerator, {portfolio.PRICE_LABELS[k]}" for k in kinds}})
 
 
-def value_per_dollar(v: SimpleNamespace, x: Collector) -> None:
+def value_per_dollar(v: PortfolioState, x: Collector) -> None:
     port = v.port
     value_cols = ["tflops_per_usd_hour", "measured_tflops_per_usd_hour", "memory_gb_per_usd_hour", "bandwidth_per_usd_hour"]
     shown = port[["instance_type", "price_basis", "value_price_per_accel", "bf16_dense_tflops", "measured_tflops",
@@ -69,7 +89,7 @@ def value_per_dollar(v: SimpleNamespace, x: Collector) -> None:
              "bandwidth_per_usd_hour": "TB/s per USD/h"})
     h100_row = port.set_index("instance_type").loc[h100.LANDLORD_INSTANCE]
     h200 = port[port["chip_id"] == "h200"].iloc[0]
-    best = port.loc[port["tflops_per_usd_hour"].idxmax()]
+    best = port.loc[cast(int, port["tflops_per_usd_hour"].idxmax())]
     note = v.ds["instances"].set_index(["instance_type", "price_kind"]).loc[(best["instance_type"], "on_demand"), "note"]
     x.say(f"On the spec sheet an H100 delivers {h100_row['bf16_dense_tflops']:,.0f} dense BF16 TFLOP/s; the measured sustained rate "
           f"was {h100_row['measured_tflops']:,.0f}, {fmt(h100_row['measured_share_of_spec'], 'fraction')} of spec "
@@ -91,7 +111,7 @@ ADDITION_MEASURES = {"units": ("accelerators", "Accelerators added per quarter (
                      "tdp": ("board power (TDP)", "Board power added per quarter (MW)", 1e-6)}
 
 
-def additions(v: SimpleNamespace, x: Collector) -> None:
+def additions(v: PortfolioState, x: Collector) -> None:
     v.added = {}
     for measure, (name, y_title, factor) in ADDITION_MEASURES.items():
         frame = v.added[measure] = fleet.additions(v.ds, measure)
@@ -101,8 +121,8 @@ def additions(v: SimpleNamespace, x: Collector) -> None:
                                     "Source: Epoch AI ai-chip-counts (MIT licence); complete quarters only", band=("p5", "p95")))
 
 
-def spend_and_compute(v: SimpleNamespace, x: Collector) -> None:
-    cost, trainium = v.p["trainium_unit_cost_usd"], v.schema["trainium_unit_cost_usd"]
+def spend_and_compute(v: PortfolioState, x: Collector) -> None:
+    cost, trainium = v.p.trainium_unit_cost_usd, v.schema["trainium_unit_cost_usd"]
     v.prices = fleet.unit_prices(v.ds, cost)
     shares = fleet.spend_and_compute(v.ds, cost)
     x.table(shares.assign(spend_usd=shares["spend_usd"] / 1e6),
@@ -125,7 +145,7 @@ def spend_and_compute(v: SimpleNamespace, x: Collector) -> None:
                                 "Sources: Epoch AI ai-chip-counts (units, H100e, prices); Trainium price: parameter", y_format=".0%"))
 
 
-def landlord(v: SimpleNamespace, x: Collector) -> None:
+def landlord(v: PortfolioState, x: Collector) -> None:
     ds, P, rates = v.ds, v.p, v.rates
     v.history = rent.rental_history(ds)
     x.chart(charts.xy_lines(v.history, "year", "Year", "usd_per_hour", "USD per H100-hour (log)", "series",
@@ -154,7 +174,7 @@ def landlord(v: SimpleNamespace, x: Collector) -> None:
                             dash="basis"))
 
 
-def landlord_drivers(v: SimpleNamespace, x: Collector) -> None:
+def landlord_drivers(v: PortfolioState, x: Collector) -> None:
     drivers = landlord_model.landlord_drivers(v.ds, v.p)
     x.table(drivers.drop(columns=["name"]), {"low": "number", "high": "number", "payback_month_low": "months", "payback_month_high": "months",
                                              "irr_low": "fraction", "irr_high": "fraction",
@@ -165,7 +185,7 @@ def landlord_drivers(v: SimpleNamespace, x: Collector) -> None:
              "capital_per_hour_low": "Capital per GPU-hour at low", "capital_per_hour_high": "Capital per GPU-hour at high"})
 
 
-def landlord_outcomes(v: SimpleNamespace, x: Collector) -> None:
+def landlord_outcomes(v: PortfolioState, x: Collector) -> None:
     ds, P, cut = v.ds, v.p, v.cases[1]
     realized, listed = (landlord_model.landlord_outcomes(c).assign(basis=c[0].basis) for c in (v.realized, v.cases))
     outcomes = pd.concat([realized, listed], ignore_index=True)
@@ -210,6 +230,7 @@ def landlord_outcomes(v: SimpleNamespace, x: Collector) -> None:
     shown = variants[["case", "price_path", "life_years", "payback_month", "npv", "irr", "breakeven_utilization", "operating_margin"]]
     x.table(shown, {k: u for k, u in LANDLORD_OUTCOME_UNITS.items() if k in shown}, LANDLORD_OUTCOME_LABELS)
     life = v.schema["depreciation_life_years"]
+    assert life.low is not None and life.high is not None     # the life has a range (data/parameters.csv)
     x.say(f"At list prices (the ceiling), flat versus declining prices and a {int(life.low)}- versus {int(life.high)}-year life: "
           f"{life.rationale}.")
     aws = portfolio.aws_segment_margin(ds)
@@ -223,16 +244,16 @@ def landlord_outcomes(v: SimpleNamespace, x: Collector) -> None:
     x.chart(charts.irr_heat_map(landlord_model.irr_heatmap(v.realized[1]),
                                 f"Landlord IRR per year at realized prices, {cut.label}, by utilization and price level",
                                 "Sources: AWS price lists; rental_prices.csv; measured H100 power; parameters (capex, hosting, contract mix)",
-                                mid=P["cost_of_capital"]))
+                                mid=P.cost_of_capital))
 
 
-def _landlord_chart(frame: pd.DataFrame):
+def _landlord_chart(frame: pd.DataFrame) -> alt.LayerChart | alt.Chart:
     return charts.xy_lines(frame, "utilization", "Utilization (share of hours sold)", "npv", "NPV per H100 (USD)",
                            "case", "Landlord NPV per H100 by utilization, at the chosen price decline, residual and life",
                            "Computed by the section 2 model for every grid point when the report was built")
 
 
-def landlord_what_if(v: SimpleNamespace, x: Collector) -> None:
+def landlord_what_if(v: PortfolioState, x: Collector) -> None:
     axes = landlord_model.what_if_axes(v.schema, v.p)
     x.what_if(name="landlord", title="What if: the landlord's H100", description="NPV, IRR and payback month of both landlord cases at realized prices.",
               axes=axes, schema=v.schema, values=v.p, points=landlord_model.what_if(v.ds, v.p, axes),
@@ -241,15 +262,15 @@ def landlord_what_if(v: SimpleNamespace, x: Collector) -> None:
               x="utilization", series="case", within_life={"payback_month": "depreciation_life_years"}, chart_of=_landlord_chart)
 
 
-def tenant(v: SimpleNamespace, x: Collector) -> None:
+def tenant(v: PortfolioState, x: Collector) -> None:
     ds, P = v.ds, v.p
     options = portfolio.tenant_rent_vs_buy(ds, P, landlord_model.UTILIZATION_GRID)
     finite = options[options["breakeven_months"] < float("inf")]
     x.chart(charts.xy_lines(finite, "utilization", "Tenant's utilization (share of hours used)", "breakeven_months",
                             "Months until buying beats renting (log)", "option", "Rent versus buy: break-even month by utilization",
                             "Sources: AWS price lists (p5.48xlarge); measured H100 power; parameters", log_y=True,
-                            rule_y=P["tenant_server_life_years"] * 12))
-    at_u = portfolio.tenant_rent_vs_buy(ds, P, P["tenant_utilization"])
+                            rule_y=P.tenant_server_life_years * 12))
+    at_u = portfolio.tenant_rent_vs_buy(ds, P, P.tenant_utilization)
     x.table(at_u, {"utilization": "fraction", "rent_per_hour": "USD_per_hour", "breakeven_months": "months", "months_of_rent_for_price": "months"},
             {"utilization": "Utilization", "option": "Rent option", "rent_per_hour": "Rent per server-hour",
              "breakeven_months": "Buying beats renting after", "months_of_rent_for_price": "Months of rent = server price"})
@@ -278,7 +299,7 @@ def tenant(v: SimpleNamespace, x: Collector) -> None:
 GROQ_INPUTS = ("groq_chips_per_model", "groq_chip_price_usd", "groq_chip_power_w")
 
 
-def system_size(v: SimpleNamespace, x: Collector) -> None:
+def system_size(v: PortfolioState, x: Collector) -> None:
     ds, P, schema = v.ds, v.p, v.schema
     systems = portfolio.system_cost_per_useful_hour(ds, P, portfolio.SYSTEM_UTILIZATION_GRID)
     long = systems.melt(id_vars="utilization", value_vars=["gpu_server", "groq_system"], var_name="system", value_name="usd").replace(
@@ -290,7 +311,7 @@ def system_size(v: SimpleNamespace, x: Collector) -> None:
             {"utilization": "Utilization", "gpu_server": "GPU server, per useful hour", "groq_system": "Groq system, per useful hour",
              "groq_advantage_needed": "Throughput advantage needed"})
     weak = [n for n in GROQ_INPUTS if schema[n].confidence != "reported"]
-    x.say(f"The Groq system costs {fmt(P['groq_chips_per_model'] * P['groq_chip_price_usd'], 'USD')} against "
+    x.say(f"The Groq system costs {fmt(P.groq_chips_per_model * P.groq_chip_price_usd, 'USD')} against "
           f"{fmt(P['h100_server_price_usd'], 'USD')} for the GPU server, so it must produce "
           f"{systems['groq_advantage_needed'].iloc[-1]:.1f} times the GPU server's tokens per hour at full use, and "
           f"{systems['groq_advantage_needed'].iloc[0]:.1f} times at {fmt(systems['utilization'].iloc[0], 'fraction')} utilization, "
@@ -300,9 +321,9 @@ def system_size(v: SimpleNamespace, x: Collector) -> None:
           + ". Groq's host servers and networking are not included (no sourced figure), which flatters the Groq system.")
 
 
-def tokens(v: SimpleNamespace, x: Collector) -> None:
+def tokens(v: PortfolioState, x: Collector) -> None:
     ds, rates = v.ds, v.rates
-    tokens = portfolio.token_costs(ds, portfolio.gpu_hour_prices(ds, v.cut_cost.loc["total", "per_sold_hour"]))
+    tokens = portfolio.token_costs(ds, portfolio.gpu_hour_prices(ds, v.cut_cost["per_sold_hour"].loc["total"]))
     x.chart(charts.xy_lines(tokens, "batch", "Batch size (log)", "usd_per_million_tokens", "USD per million tokens (log)", "basis",
                             "Cost per million tokens of the decode proxy (dense layers only)",
                             "Sources: measured H100/H200 decode proxy; AWS price lists; AWS cost: this section", log_x=True, log_y=True,
@@ -319,7 +340,7 @@ def tokens(v: SimpleNamespace, x: Collector) -> None:
           f"moved it {rates['on-demand, pre-cut'] / rates['on-demand, post-cut']:.2f}-fold.")
 
 
-def licences(v: SimpleNamespace, x: Collector) -> None:
+def licences(v: PortfolioState, x: Collector) -> None:
     P, rates = v.p, v.rates
     lic = portfolio.nvaie(P, {"pre-cut": rates["on-demand, pre-cut"], "post-cut": rates["on-demand, post-cut"]})
     specs = v.ds["accelerator_specs"]
@@ -333,7 +354,7 @@ def licences(v: SimpleNamespace, x: Collector) -> None:
           f"parameter's rationale: {v.schema['nvaie_run_rate_usd_million'].rationale}), so the GPU count is an upper bound.")
 
 
-def headline_results(v: SimpleNamespace, x: Collector) -> None:
+def headline_results(v: PortfolioState, x: Collector) -> None:
     measured = v.measured
     gemm_rows = measured[measured["metric"].isin([portfolio.SUSTAINED_GEMM, h100.GEMM_POWER])
                          | measured["metric"].str.match(portfolio.DECODE_PROXY)]
@@ -342,12 +363,12 @@ def headline_results(v: SimpleNamespace, x: Collector) -> None:
     x.publish("portfolio", portfolio_text.headline_results(v.ds, v.p), used)
 
 
-def headlines(ds: Dataset, p: Params) -> list[dict]:
+def headlines(ds: Dataset, p: Params) -> list[Headline]:
     """The landlord's headline numbers alone (what `compare` and `sweep` read): none for another owner than Amazon."""
-    return portfolio_text.headline_results(ds, p) if owners.is_report_owner(ds, p) else []
+    return [Headline.of(i) for i in portfolio_text.headline_results(ds, p)] if owners.is_report_owner(ds, p) else []
 
 
-SECTION = Section("portfolio", "02_portfolio.ipynb", "Portfolio", PARAMETERS,
+SECTION = Section("portfolio", "02_portfolio.ipynb", "Portfolio", PARAMETERS, PortfolioState,
                   (overview, instances, value_per_dollar, additions, spend_and_compute, landlord, landlord_drivers,
                    landlord_outcomes, landlord_what_if, tenant, system_size, tokens, licences, headline_results),
                   display_only=("tenant_server_life_years",), headlines=headlines, setup=_setup,

@@ -50,7 +50,7 @@ def realized_text(ds: Dataset, p: Params) -> str:
             f"{fmt(p.committed_discount, 'fraction')} off (a 2021 one-year rate) are the ceiling.")
 
 
-def _item(key: str, label: str, value, unit: str, band: tuple[float, float] | None = None) -> dict:
+def _item(key: str, label: str, value: float, unit: str, band: tuple[float, float] | None = None) -> dict[str, Any]:
     """One headline: its value (None with its `undefined` text when not finite) and its 5th-95th band if any."""
     v = float(value)
     item: dict[str, Any] = ({"key": key, "label": label, "value": v, "unit": unit} if math.isfinite(v) else
@@ -114,9 +114,9 @@ def headline_results(ds: Dataset, p: Params) -> list[dict]:
     ut = f"{p.tenant_utilization:.0%} utilization"          # the tenant's own server (and a self-run Groq system)
     results = [
         _item("aws_cost_per_h100_hour", f"AWS's cost per H100-hour at full use, {cases[-1].label}",
-              cost.loc["total", "full_use"], "USD_per_hour"),
+              cost["full_use"].loc["total"], "USD_per_hour"),
         _item("aws_cost_per_sold_h100_hour", f"AWS's cost per sold H100-hour at {u}, {cases[-1].label}",
-              cost.loc["total", "per_sold_hour"], "USD_per_hour"),
+              cost["per_sold_hour"].loc["total"], "USD_per_hour"),
         *landlord_headlines(ds, p),
         _item("aws_segment_operating_margin", f"AWS segment operating margin, {aws['period']}", aws["margin"],
               "fraction")]

@@ -3,8 +3,7 @@ section pipelines (never typed by hand), plus the dated list of what happened si
 from __future__ import annotations
 
 from dataclasses import dataclass
-from types import SimpleNamespace
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -15,10 +14,11 @@ from analysis.data.units import UNIT_FORMATS, fmt
 from analysis.models import erosion, forecast_result, ledger, outlook, owners
 from analysis.models.forecast_result import Forecast
 import analysis.sections.erosion_text as erosion_text
+import analysis.sections.owner_text as owner_text
 import analysis.sections.owner_view as owner_view
-from analysis.sections.base import Section
+from analysis.sections.base import Section, SectionState
 from analysis.views import charts, likelihood, verdict
-from analysis.views.exhibits import Collector
+from analysis.views.exhibits import Collector, Headline
 
 ESSAY_DATE = "early 2024"  # sources.csv: chipstrat-amazons-nvidia-entanglement
 ESSAY_BASE_YEAR = 2023      # the last full year before the essay appeared
@@ -51,13 +51,14 @@ def key_findings(ds: Dataset, p: Params, schema: dict[str, Parameter], result: F
     end = int(result.model.years[-1])
     ahead = next(y for y in result.model.years if y > last)
 
-    def nvidia(year):
-        row = bought.loc[("nvidia", year)]
-        return {"value": float(row["spend"]), "unit": "USD_billion", "p5": float(row["spend_p5"]), "p95": float(row["spend_p95"])}
+    def nvidia(year: int) -> dict[str, Any]:
+        def spend(column: str) -> float:
+            return float(bought[column].loc[("nvidia", year)])
+        return {"value": spend("spend"), "unit": "USD_billion", "p5": spend("spend_p5"), "p95": spend("spend_p95")}
 
-    def share(year):
-        return {"value": float(central.loc[year, "asic_spend_share"]), "unit": "fraction",
-                "p5": float(shares.loc[year, "asic_spend_share_p5"]), "p95": float(shares.loc[year, "asic_spend_share_p95"])}
+    def share(year: int) -> dict[str, Any]:
+        return {"value": float(central["asic_spend_share"].loc[year]), "unit": "fraction",
+                "p5": float(shares["asic_spend_share_p5"].loc[year]), "p95": float(shares["asic_spend_share_p95"].loc[year])}
 
     level = nvidia(last)["value"]
     revenue_end = result.draws["nvidia_revenue"][:, -1]      # each draw's Nvidia revenue in the last forecast year
@@ -104,7 +105,7 @@ def assumptions(ds: Dataset, p: Params, schema: dict[str, Parameter], result: Fo
     observed year calibrates it), the capex outlook's vintage and the number of draws."""
     specs, model = result.specs, result.model
 
-    def unit(name):
+    def unit(name: str) -> str:
         code = schema[name].unit if name in schema else "number"
         return code if code in UNIT_FORMATS and code != "years" else "number"     # ratios and years read as plain numbers
     items: list[dict] = []
@@ -188,10 +189,17 @@ def compute_answer(ds: Dataset, p: Params, schema: dict[str, Parameter], result:
     return Answer(findings, conditions, results, verdict.decide(verdict.from_results(results)))
 
 
-def _setup(v: SimpleNamespace) -> None:
+class SummaryState(SectionState):
+    """Section 3's run (without its sensitivity), the answer computed from it and the events since the essay (the
+    `events` part sets them)."""
+    result: Forecast
+    answer: Answer
+    events: pd.DataFrame
+
+
+def _setup(v: SummaryState) -> None:
     v.result = outlook.run(v.ds, v.p, v.schema, sensitivity=False)
     v.answer = compute_answer(v.ds, v.p, v.schema, v.result)
-    v.findings, v.assumptions, v.results, v.verdict = v.answer.findings, v.answer.assumptions, v.answer.results, v.answer.verdict
 
 
 def when_charts(result: Forecast) -> tuple:
@@ -215,12 +223,12 @@ def when_charts(result: Forecast) -> tuple:
                                      likelihood.words))
 
 
-def answer_first(v: SimpleNamespace, x: Collector) -> None:
-    x.say(answer(v.findings, v.verdict))
+def answer_first(v: SummaryState, x: Collector) -> None:
+    x.say(answer(v.answer.findings, v.answer.verdict))
     for chart in when_charts(v.result):
         x.chart(chart)
-    x.say(verdict.conditional_on(v.results, changed_values(v.ds, v.p, v.schema)))
-    row = next(r for r in v.verdict.table if r["matched"])
+    x.say(verdict.conditional_on(v.answer.results, changed_values(v.ds, v.p, v.schema)))
+    row = next(r for r in v.answer.verdict.table if r["matched"])
     x.say(f"The answer's words are the first row of the verdict's rule that holds (the rule table is under the answer on "
           f"the report's first screen, and `verdict.rule` in results.json): here *{row['if']}*. Probabilities read as "
           f"words on one scale: {likelihood.glossary()}.")
@@ -230,9 +238,9 @@ def _interval_text(finding: dict) -> str:
     return f"{fmt(finding['p5'], finding['unit'])} – {fmt(finding['p95'], finding['unit'])}" if "p5" in finding else ""
 
 
-def findings(v: SimpleNamespace, x: Collector) -> None:
+def findings(v: SummaryState, x: Collector) -> None:
     rows = pd.DataFrame([{"finding": f["label"], "value": fmt(f["value"], f["unit"]), "interval": _interval_text(f)}
-                         for f in v.findings])
+                         for f in v.answer.findings])
     x.table(rows, {}, {"finding": "Finding", "value": "Central estimate", "interval": "5th–95th percentile (or range)"})
     pct = v.result.percentiles
     x.chart(charts.fan(pct[pct["metric"] == "nvidia_revenue"], v.result.central["nvidia_revenue"].rename("value").reset_index(),
@@ -241,34 +249,36 @@ def findings(v: SimpleNamespace, x: Collector) -> None:
                        last_observed=v.result.model.observed.years[-1]))
 
 
-def claims(v: SimpleNamespace, x: Collector) -> None:
+def claims(v: SummaryState, x: Collector) -> None:
     counts = ledger.verdict_counts(v.ds["essay_claims"])
     x.table(counts.reset_index(), {"claims": "count"}, {"verdict": "Verdict", "claims": "Claims"})
     x.say(f"{int(counts.sum())} claims: " + ", ".join(f"{n} {verdict}" for verdict, n in counts.items()) + ".")
 
 
-def events(v: SimpleNamespace, x: Collector) -> None:
+def events(v: SummaryState, x: Collector) -> None:
     v.events = events = events_since_essay(v.ds)
     shown = events.assign(figure=[fmt(value, unit) if pd.notna(value) else "" for value, unit in zip(events["value"], events["unit"])])
     x.table(shown[["date", "description", "figure", "source_id"]], {},
             {"date": "Date", "description": "What happened", "figure": "Figure", "source_id": "Source"})
 
 
-def headline_results(v: SimpleNamespace, x: Collector) -> None:
-    x.publish("summary", v.findings, {"epoch-ai-chip-counts", "chipstrat-amazons-nvidia-entanglement", likelihood.SOURCE_ID}
+def headline_results(v: SummaryState, x: Collector) -> None:
+    x.publish("summary", v.answer.findings, {"epoch-ai-chip-counts", "chipstrat-amazons-nvidia-entanglement", likelihood.SOURCE_ID}
               | set(v.events["source_id"]) | set(v.ds["essay_claims"]["source_id"]))
-    x.publish("assumptions", v.assumptions, {v.schema[a["key"]].source_id for a in v.assumptions if a["key"] in v.schema})
+    x.publish("assumptions", v.answer.assumptions, {v.schema[a["key"]].source_id for a in v.answer.assumptions if a["key"] in v.schema})
 
 
-def headlines(ds: Dataset, p: Params) -> list[dict]:
+def headlines(ds: Dataset, p: Params) -> list[Headline]:
     """The key findings alone (what `compare` and `sweep` read): another owner's its own."""
     if not owners.is_report_owner(ds, p):
-        return owner_view.headlines(ds, p)["summary"]
-    schema = params.schema(ds)
-    return key_findings(ds, p, schema, outlook.run(ds, p, schema, sensitivity=False))
+        items = owner_text.findings(owner_view.core_state(ds, p))
+    else:
+        schema = params.schema(ds)
+        items = key_findings(ds, p, schema, outlook.run(ds, p, schema, sensitivity=False))
+    return [Headline.of(i) for i in items]
 
 
-SECTION = Section("summary", "00_summary.ipynb", "Summary", ("owner", "tpu_cost_ratio"),
+SECTION = Section("summary", "00_summary.ipynb", "Summary", ("owner", "tpu_cost_ratio"), SummaryState,
                   (answer_first, findings, claims, events, headline_results),
                   headlines=headlines, uses_forecast=True, setup=_setup,
                   inert={"tpu_cost_ratio": "values Google's TPUs: read only for `owner` = google"},

@@ -11,7 +11,7 @@ import pandas as pd
 
 from analysis.models.forecasts import BASELINES, SCORES, summary
 
-def _plain(value):
+def _plain(value: Any) -> Any:
     """A JSON-ready value (NaN and missing -> None, numpy scalars -> Python)."""
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return None
