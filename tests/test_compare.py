@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from analysis import data
-from analysis.pipeline import attribution, cli, compare, front, outdir
+from analysis.pipeline import attribution, cli, compare, compare_input, front, outdir
 from analysis.data import params
 from analysis.models import forecast_result, outlook
 from analysis.sections import erosion_text, portfolio_text, summary
@@ -104,13 +104,13 @@ def test_runs_on_different_data_versions_are_refused(tmp_path, runs, ds):
 
 
 def test_differing_parameters_are_exactly_the_changed_ones(runs):
-    loaded = [compare.load_run(r) for r in runs]
+    loaded = [compare_input.load_run(r) for r in runs]
     assert compare.differing_parameters(loaded) == ["accelerator_share_change", "trainium_ceiling", "utilization"]
 
 
 def test_each_part_is_the_change_from_swapping_that_parameter_alone(runs, ds):
     schema = params.schema(ds)
-    a, b = (compare.load_run(r) for r in runs)
+    a, b = (compare_input.load_run(r) for r in runs)
     names = compare.differing_parameters([a, b])
     at = attribution.attribute(ds, schema, a, b, names)
     assert at["check"] == [] and at["refused"] == {}
@@ -138,7 +138,7 @@ def test_one_parameter_leaves_no_interaction_and_an_edited_report_is_flagged(tmp
     results = json.loads((b / "results.json").read_text())
     results["results"]["portfolio"]["irr_bought_2023"]["value"] += 0.01
     (b / "results.json").write_text(json.dumps(results))
-    a, b = compare.load_run(runs[0]), compare.load_run(b)
+    a, b = compare_input.load_run(runs[0]), compare_input.load_run(b)
     at = attribution.attribute(ds, params.schema(ds), a, b, compare.differing_parameters([a, b]))
     assert at["parameters"] == ["trainium_ceiling"]
     assert all(abs(f["interaction"]) <= 1e-9 * max(1, abs(f["total"])) for f in at["explained"].values() if f["total"] is not None)
@@ -222,7 +222,7 @@ def test_runs_on_two_data_versions_split_into_the_data_change_and_each_parameter
     refresh.refresh(NEWER, new_dir, accept=True)
     new = data.load_dataset(new_dir)
     b = make_run(tmp_path / "B", new, {"trainium_ceiling": 0.6})
-    a, b_run = compare.load_run(runs[0]), compare.load_run(b)
+    a, b_run = compare_input.load_run(runs[0]), compare_input.load_run(b)
     at = attribution.attribute(ds, params.schema(ds), a, b_run, compare.differing_parameters([a, b_run]), new)
     change = f"data {ds.version} -> {new.version}"
     assert at["parameters"] == [change, "trainium_ceiling"] and at["data"] == {"a": ds.version, "b": new.version}
@@ -280,7 +280,7 @@ def test_moved_means_beyond_the_stated_noise_rule_and_lists_key_numbers_first_on
              "erosion": {"copy": item(0.50, "fraction", "big move")}, "assumptions": {"p": item(0.5, "fraction", "input")}}
     second = {key_section: {key: item(0.52, "fraction", "key number"), "other": item(0.90, "fraction", "big move")},
               "erosion": {"copy": item(0.90, "fraction", "big move")}, "assumptions": {"p": item(0.9, "fraction", "input")}}
-    runs = [compare.Run(n, tmp_path, {"results": r}, None) for n, r in (("a", first), ("b", second))]
+    runs = [compare_input.Run(n, tmp_path, {"results": r}, None) for n, r in (("a", first), ("b", second))]
     moved = compare.mark_moved(runs, compare.headline_table(runs))
     assert [h["label"] for h in moved] == ["key number", "big move"]
 

@@ -13,6 +13,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -20,7 +21,7 @@ import psutil
 import pytest
 
 from analysis import data
-from analysis.pipeline import cli, outdir, page, report
+from analysis.pipeline import cli, outdir, page, report, runner
 from analysis.data import scenarios
 from tests.conftest import FROZEN, ROOT, run_cli
 
@@ -414,6 +415,12 @@ def test_after_a_sigkill_the_report_survives_and_the_next_build_cleans_up(world)
         assert [p.name for p in target.parent.glob(".previous.build-*")] == [staging.name]
         raise RuntimeError("stop before the swap")
     assert sorted(p.name for p in target.parent.iterdir()) == ["previous"]
+    # The workers' private temporary folder (the validated snapshot, the kernels' sockets): left by the kill, removed
+    # when the next set of workers starts.
+    private = list(Path(tempfile.gettempdir()).glob(f"{runner.PRIVATE_PREFIX}{process.pid}-*"))
+    assert private
+    runner.Workers(count=1).close()
+    assert not any(path.exists() for path in private)
 
 
 # --- hostile strings: how data text reaches the page (the built page is checked in test_report.py) --------------

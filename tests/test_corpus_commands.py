@@ -31,7 +31,7 @@ import mistune
 import pytest
 
 from analysis import data
-from analysis.pipeline import cli, outdir, refresh, sweep
+from analysis.pipeline import cli, epoch_export, outdir, refresh, sweep
 from analysis.data import params, scenarios
 from analysis.errors import ParameterError, UserError
 from tests.conftest import ROOT, one_line
@@ -448,8 +448,8 @@ def test_the_diff_counts_only_the_rebuilt_owners_rows(data_copy):
     fleet = data_copy / "epoch_fleet.csv"
     text = fleet.read_text(encoding="utf-8")
     fleet.write_text(text + text.splitlines(keepends=True)[1].replace("Amazon,", "Otherco,", 1), encoding="utf-8")
-    old = {t: refresh.read_table(data_copy / f"{t}.csv") for t in refresh.KEYS}
-    assert refresh.diff(old, refresh.import_export(ROOT / "tests" / "fixtures" / "epoch_export")).empty
+    old = {t: refresh.read_table(data_copy / f"{t}.csv") for t in epoch_export.KEYS}
+    assert refresh.diff(old, epoch_export.import_export(ROOT / "tests" / "fixtures" / "epoch_export")).empty
 
 
 # --- refresh: text that reaches CHANGELOG.md and the terminal is inert ---------------------------------------------

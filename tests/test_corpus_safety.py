@@ -24,7 +24,7 @@ import pytest
 
 from analysis import data
 from analysis.data.vocab import NUMBER
-from analysis.pipeline import cache, checked_file, cli, compare, outdir, page, report
+from analysis.pipeline import cache, checked_file, cli, compare, compare_input, outdir, page, report
 from analysis.pipeline import runner as notebook_run
 from analysis.pipeline.runner import NotebookFailed, notebook_paths
 from tests.conftest import FROZEN, ROOT, one_line, run_cli
@@ -363,10 +363,10 @@ HAND_EDITS = {   # name: (edit the copy of run B, words of the refusal)
     "string-for-a-number": (lambda b: _edit_results(b, lambda r: _first_item(r).update(value="lots")), "is not a report's results"),
     "list-for-a-number": (lambda b: _edit_results(b, lambda r: _first_item(r).update(value=[1, 2])), "is not a report's results"),
     "list-for-a-parameter": (lambda b: _edit_results(b, lambda r: r["parameters"].update(utilization=[0.5])), "parameter 'utilization'"),
-    "oversized-results": (lambda b: (b / "results.json").write_bytes(b" " * (compare.MAX_INPUT_BYTES + 1)), "holds more than"),
-    "latin-1-erosion-csv": (lambda b: (b / compare.BY_YEAR).write_bytes((b / compare.BY_YEAR).read_bytes() + "caf\u00e9\n".encode("latin-1")), "erosion table"),
-    "million-row-erosion-csv": (lambda b: (b / compare.BY_YEAR).write_text("year,nvidia_revenue_usd_b,asic_spend_share\n" + "2030,1,0.5\n" * 1_000_000), "erosion table"),
-    "text-in-erosion-csv": (lambda b: (b / compare.BY_YEAR).write_text("year,nvidia_revenue_usd_b,asic_spend_share\n2030,=1+1,0.5\n"), "erosion table"),
+    "oversized-results": (lambda b: (b / "results.json").write_bytes(b" " * (compare_input.MAX_INPUT_BYTES + 1)), "holds more than"),
+    "latin-1-erosion-csv": (lambda b: (b / compare_input.BY_YEAR).write_bytes((b / compare_input.BY_YEAR).read_bytes() + "caf\u00e9\n".encode("latin-1")), "erosion table"),
+    "million-row-erosion-csv": (lambda b: (b / compare_input.BY_YEAR).write_text("year,nvidia_revenue_usd_b,asic_spend_share\n" + "2030,1,0.5\n" * 1_000_000), "erosion table"),
+    "text-in-erosion-csv": (lambda b: (b / compare_input.BY_YEAR).write_text("year,nvidia_revenue_usd_b,asic_spend_share\n2030,=1+1,0.5\n"), "erosion table"),
 }
 
 

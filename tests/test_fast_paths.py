@@ -64,9 +64,9 @@ def test_stored_tables_are_read_only_if_every_cell_equals_its_file(tmp_path, mon
     forged = data.snapshot(data.Dataset(tables={**ds.tables, "financials": ds.tables["financials"].assign(
         value=ds.tables["financials"]["value"] * 10)}, version=ds.version, directory=ds.directory))
     validated: list[str] = []
-    from analysis.data import tables
-    real_validate = tables.validate
-    monkeypatch.setattr(tables, "validate", lambda directory: validated.append("x") or real_validate(directory))
+    from analysis.data import validation
+    real_validate = validation.validate
+    monkeypatch.setattr(validation, "validate", lambda directory: validated.append("x") or real_validate(directory))
     for body, validates in ((genuine, False), (forged, True), (b"not arrow", True)):
         data._load.cache_clear()
         validated.clear()

@@ -114,10 +114,10 @@ CORRUPT = [
 def _validate_only(folder, file):
     """Validate the table of `file` alone, as `data.load_dataset` validates each table, with the id checks against
     the sources (whose own table is valid): a corrupt row costs one table's validation, not the dataset's."""
-    from analysis.data import tables
+    from analysis.data import tables, validation
     (name,) = [n for n, t in tables.TABLES.items() if t.file == file]
-    frames = {n: tables._read_table(folder, n) for n in (name, "sources", "accelerators")}
-    tables._check_references(folder, frames)
+    frames = {n: validation._read_table(folder, n) for n in (name, "sources", "accelerators")}
+    validation._check_references(folder, frames)
 
 
 @pytest.mark.parametrize("file, old, new, fragment", CORRUPT, ids=[f"{c[0]}:{c[3]}" for c in CORRUPT])

@@ -6,7 +6,7 @@ import shutil
 import pytest
 
 from analysis import data
-from analysis.pipeline import cli, refresh
+from analysis.pipeline import cli, epoch_export, refresh
 from tests.conftest import DATA, ROOT
 
 #: Amazon's rows (and a few other owners') of the Epoch AI export that data/epoch_fleet.csv and epoch_cumulative.csv
@@ -21,12 +21,12 @@ def _snapshot(folder):
 
 
 def test_the_importer_reproduces_todays_files_byte_for_byte():
-    current = {t: refresh.read_table(DATA / f"{t}.csv") for t in refresh.KEYS}
-    rows = refresh.import_export(EXPORT)
-    for table in refresh.KEYS:
+    current = {t: refresh.read_table(DATA / f"{t}.csv") for t in epoch_export.KEYS}
+    rows = epoch_export.import_export(EXPORT)
+    for table in epoch_export.KEYS:
         text = refresh._csv_text(table, refresh.merged(current[table], rows[table]))
         assert text == (DATA / f"{table}.csv").read_text(encoding="utf-8")
-        assert {r["owner"] for r in current[table]} == {refresh.OWNER, *refresh.OTHER_OWNERS}
+        assert {r["owner"] for r in current[table]} == {epoch_export.OWNER, *epoch_export.OTHER_OWNERS}
     assert refresh.diff(current, rows).empty
 
 
@@ -51,7 +51,7 @@ def _row(name, maker, owner, start, end, chip, incomplete="", notes="Estimates g
 def test_the_other_owners_rows_are_read_from_the_nvidia_tpu_and_amd_files(tmp_path):
     """Only the other owners' rows; AMD's 'Number of Units (median)' column; a TPU quarter marked incomplete in its
     note; each owner's latest complete cumulative quarter."""
-    q, c = refresh.OTHER_EXPORT_FILES["epoch_fleet"], refresh.OTHER_EXPORT_FILES["epoch_cumulative"]
+    q, c = epoch_export.OTHER_EXPORT_FILES["epoch_fleet"], epoch_export.OTHER_EXPORT_FILES["epoch_cumulative"]
     _export_file(tmp_path, q[0], [_row("Meta A100 Q1 2022", "Nvidia", "Meta", "1/1/2022", "3/31/2022", "A100"),
                                   _row("Amazon A100 Q1 2022", "Nvidia", "Amazon", "1/1/2022", "3/31/2022", "A100"),
                                   _row("China A100 Q1 2022", "Nvidia", "China", "1/1/2022", "3/31/2022", "A100")])
@@ -67,7 +67,7 @@ def test_the_other_owners_rows_are_read_from_the_nvidia_tpu_and_amd_files(tmp_pa
     _export_file(tmp_path, c[2], [_row("Oracle cumulative AMD through Q4 2025", "AMD", "Oracle", "1/1/2024", "12/31/2025", ""),
                                   _row("Other cumulative AMD through Q4 2025", "AMD", "Other", "1/1/2024", "12/31/2025", "")],
                  units="Number of Units (median)")
-    rows = refresh.import_export(tmp_path, refresh.OTHER_OWNERS, refresh.OTHER_EXPORT_FILES)
+    rows = epoch_export.import_export(tmp_path, epoch_export.OTHER_OWNERS, epoch_export.OTHER_EXPORT_FILES)
     fleet = {(r["owner"], r["chip"], r["quarter"], r["measure"]): r for r in rows["epoch_fleet"]}
     assert {k[:3] for k in fleet} == {("Meta", "A100", "2022Q1"), ("Google", "TPU v4", "2022Q4"),
                                       ("Oracle", "Instinct MI300X", "2024Q1")}
@@ -81,18 +81,18 @@ def test_the_other_owners_rows_are_read_from_the_nvidia_tpu_and_amd_files(tmp_pa
 def test_the_other_owners_rows_in_data_are_epochs_own():
     """data/'s rows of the other owners: Epoch's files as imported (pointer to the row, Epoch's vendors and chips)."""
     fleet = refresh.read_table(DATA / "epoch_fleet.csv")
-    others = [r for r in fleet if r["owner"] != refresh.OWNER]
-    assert {r["owner"] for r in others} == set(refresh.OTHER_OWNERS)
+    others = [r for r in fleet if r["owner"] != epoch_export.OWNER]
+    assert {r["owner"] for r in others} == set(epoch_export.OTHER_OWNERS)
     assert {(r["owner"], r["vendor"]) for r in others} == {
         ("Google", "Nvidia"), ("Google", "Google"), *((o, v) for o in ("Microsoft", "Meta", "Oracle") for v in ("Nvidia", "AMD"))}
     for r in others:
         file, name = r["pointer"].split(": row ")
-        assert file in refresh.OTHER_EXPORT_FILES["epoch_fleet"] and name.strip("'").startswith(r["owner"] + " ")
+        assert file in epoch_export.OTHER_EXPORT_FILES["epoch_fleet"] and name.strip("'").startswith(r["owner"] + " ")
 
 
 def test_the_diff_names_rows_added_changed_and_removed_with_old_and_new_values():
-    old = {t: refresh.read_table(DATA / f"{t}.csv") for t in refresh.KEYS}
-    lines = refresh.describe(refresh.diff(old, refresh.import_export(NEWER)))
+    old = {t: refresh.read_table(DATA / f"{t}.csv") for t in epoch_export.KEYS}
+    lines = refresh.describe(refresh.diff(old, epoch_export.import_export(NEWER)))
     assert "epoch_fleet.csv: 3 added, 6 changed, 3 removed" in lines
     assert "epoch_cumulative.csv: 0 added, 1 changed, 0 removed" in lines
     assert "+ Amazon Nvidia B300 2026Q2 units: median 13346, p5 9651, p95 18611" in lines

@@ -1,13 +1,16 @@
 """The notebook runner: a worker runs its notebooks in one kernel, each in a new session; a failure stops it."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
 from analysis.pipeline import worker as notebook_run
-from analysis.pipeline.runner import Job, NotebookFailed, Workers, execute_all
+from analysis.pipeline.runner import PRIVATE_PREFIX, Job, NotebookFailed, Workers, execute_all, remove_abandoned_folders
 
 PROBE = "print(os.getpid(), 'x' in globals(), 'colorsys' in sys.modules)"   # kernel, variables left, modules kept
 
@@ -73,3 +76,16 @@ def test_a_worker_kernel_uses_sockets_in_the_private_folder_and_tcp_when_its_pat
     assert km.transport == "ipc" and km.ip.startswith(str(tmp_path)) and km.connection_file.startswith(str(tmp_path))
     monkeypatch.setattr(notebook_run, "_sockets", tmp_path / ("x" * notebook_run.SOCKET_PATH_LIMIT))
     assert notebook_run._new_kernel().transport == "tcp"
+
+
+def test_a_killed_builds_private_folder_is_removed_by_the_next_and_a_running_ones_is_kept(tmp_path):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    abandoned = tmp_path / f"{PRIVATE_PREFIX}{dead.pid}-abc"
+    running = tmp_path / f"{PRIVATE_PREFIX}{os.getpid()}-def"
+    other = tmp_path / f"{PRIVATE_PREFIX}xyz"
+    for folder in (abandoned, running, other):
+        folder.mkdir()
+        (folder / "dataset.arrow").write_bytes(b"x")
+    assert remove_abandoned_folders(tmp_path) == [abandoned]
+    assert not abandoned.exists() and running.exists() and other.exists()

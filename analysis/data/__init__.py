@@ -1,11 +1,11 @@
 """The one data loader: every table in data/ is checksummed, schema-validated and cross-checked on load.
 
 `load_dataset()` returns a `Dataset` whose tables are pandas DataFrames. A bad file raises
-`DataError` naming the file, line and column, before any number is computed. The schemas and checks live in
-`analysis.data.tables`; a validated dataset can be handed on as a snapshot in Arrow's IPC format (`snapshot`,
-`from_snapshot`: data only, never pickle), so that a report build validates the same files once, and a caller may
-offer a stored snapshot (`load_dataset(stored=...)`, the report builder's cache), which is used only if every cell
-equals its file's (`matches_files`).
+`DataError` naming the file, line and column, before any number is computed. The schemas live in
+`analysis.data.tables`, the checks in `analysis.data.validation`; a validated dataset can be handed on as a
+snapshot in Arrow's IPC format (`snapshot`, `from_snapshot`: data only, never pickle), so that a report build
+validates the same files once, and a caller may offer a stored snapshot (`load_dataset(stored=...)`, the report
+builder's cache), which is used only if every cell equals its file's (`matches_files`).
 """
 from __future__ import annotations
 
@@ -202,8 +202,8 @@ def _load(directory: Path, version: str, stored: StoredTables | None = None) -> 
     from_store = from_snapshot(body, version, directory) if body is not None else None
     if from_store is not None and matches_files(from_store):
         return from_store
-    from analysis.data import tables     # pandera is imported only when a folder is validated
-    return Dataset(tables=tables.validate(directory), version=version, directory=directory)
+    from analysis.data import validation     # pandera is imported only when a folder is validated
+    return Dataset(tables=validation.validate(directory), version=version, directory=directory)
 
 
 def load_dataset(directory: Path | str | None = None, stored: StoredTables | None = None) -> Dataset:

@@ -9,41 +9,25 @@ part, computed first (the first run's parameters on the other run's data).
 
 Attributed sections (`analysis.sections.ATTRIBUTED`) are those that declare their headline numbers
 (`Section.headlines`): each is evaluated with the parameters it reads, as the report build does. Other sections are
-compared but not attributed.
+compared but not attributed. The report folders are read and checked by `analysis.pipeline.compare_input`, the
+overlaid charts drawn by `analysis.pipeline.compare_charts`.
 """
 from __future__ import annotations
 
-import io
 import json
-import math
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
-from analysis import data
-from analysis.pipeline import cache, front, outdir
-from analysis.data import params
-from analysis.pipeline.attribution import ATTRIBUTED, as_number, attribute, difference, same
-from analysis.views import charts
-from analysis.data import Dataset, shorten
-from analysis.errors import UserError
+from analysis.data import Dataset, params
 from analysis.data.units import fmt, unit_label
-from analysis.views.present import chart_spec
-from analysis.pipeline.page import TEMPLATES, chart_html, page_assets, strict_json, vega_script, write_downloads
+from analysis.pipeline import cache, front, outdir
+from analysis.pipeline.attribution import ATTRIBUTED, as_number, attribute, difference, same
+from analysis.pipeline.compare_charts import overlay_charts
+from analysis.pipeline.compare_input import CompareError, Run, load_runs
+from analysis.pipeline.page import TEMPLATES, page_assets, strict_json, vega_script, write_downloads
 
-RESULTS = "results.json"
-BY_YEAR = Path("data") / "erosion_by_year.csv"
-#: The erosion table's columns charted per run (each with its central 50% band): title, axis title, number format.
-CHARTED = {"nvidia_revenue_usd_b": ("Nvidia revenue from AWS by year, each run", "USD billion per year", ",.1f"),
-           "asic_spend_share": ("ASIC share of AWS accelerator spend by year, each run", "Share of spend", ".0%")}
-BY_YEAR_COLUMNS = tuple(f"{c}{end}" for c in CHARTED for end in ("", "_p25", "_p75"))
-LANDLORD_KEYS = {"npv_realized": ("NPV per H100 at realized prices", "USD"),
-                 "irr_realized": ("IRR per year at realized prices", "fraction")}
-LANDLORD_CASES = {"bought_2023": "bought at launch", "bought_at_cut": "bought at the price cut"}
 #: When a headline number "moved" rather than wobbled: a share or probability (unit fraction) by at least
 #: MOVED_POINTS (one percentage point: twice the Monte Carlo standard error of a probability near 50% from 10,000
 #: draws), any other number by at least MOVED_SHARE of its size in the first run (1%: beyond rounding).
@@ -52,114 +36,6 @@ MOVED_SHARE = 0.01
 #: Sections whose numbers are the runs' inputs (shown under "What changed"), not results that moved.
 INPUT_SECTIONS = {"assumptions"}
 FIRST_SCREEN_MOVES = 8               # the moved numbers the first screen lists, largest first
-MAX_INPUT_BYTES = 4 * 1024 * 1024    # a report's results.json or erosion table (each is a few KB)
-MAX_YEARS = 200                      # rows of an erosion table
-
-
-class CompareError(UserError):
-    """Input that `compare` cannot use (exit status 2)."""
-
-
-@dataclass(frozen=True)
-class Run:
-    """One report folder: its name (the folder's name), path, results.json and erosion table (None if it has none)."""
-
-    name: str
-    path: Path
-    results: dict
-    by_year: pd.DataFrame | None
-
-    @property
-    def parameters(self) -> dict:
-        return self.results["parameters"]
-
-
-def _scalar_ok(value, text: bool = True) -> bool:
-    """None, a finite number that a float holds, or (if `text`) a string."""
-    return value is None or (text and isinstance(value, str)) or isinstance(value, bool) or as_number(value) is not None
-
-
-def _item_ok(item) -> bool:
-    return isinstance(item, dict) and {"label", "value", "unit"} <= set(item) and isinstance(item["label"], str) \
-        and isinstance(item["unit"], str) and _scalar_ok(item["value"], text=item["unit"] == "text") \
-        and all(_scalar_ok(item.get(k), text=False) for k in ("p5", "p95"))
-
-
-def _read_results(path: Path) -> dict:
-    """A report's results.json, checked for the shape compare reads; CompareError otherwise."""
-    raw = data.read_bounded(path, MAX_INPUT_BYTES)
-    if raw is None:
-        raise CompareError(f"compare: {path} holds more than {MAX_INPUT_BYTES} bytes; not a report's results")
-    try:
-        results = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise CompareError(f"compare: {path} is not valid JSON (or nests too deep); rebuild that report") from None
-    if not isinstance(results, dict) or not {"data_version", "parameters", "results"} <= set(results) \
-            or not isinstance(results["data_version"], str) or not isinstance(results["parameters"], dict) \
-            or not isinstance(results["results"], dict):
-        raise CompareError(f"compare: {path} is not a report's results (data_version, parameters, results); "
-                           "rebuild that report")
-    for name, value in results["parameters"].items():
-        if not _scalar_ok(value):
-            raise CompareError(f"compare: {path} is not a report's results (parameter {shorten(name)} holds "
-                               f"{shorten(value)}, not a value a parameter takes); rebuild that report")
-    for section, items in results["results"].items():
-        for key, item in (items.items() if isinstance(items, dict) else [("", None)]):
-            if not _item_ok(item):
-                raise CompareError(f"compare: {path} is not a report's results (results {shorten(section, 40)}, "
-                                   f"{shorten(key, 40)} needs a label, a unit, and a number or null as value, p5 and "
-                                   "p95); rebuild that report")
-    return results
-
-
-def _read_by_year(path: Path) -> pd.DataFrame | None:
-    """A report's erosion table (year and BY_YEAR_COLUMNS, numbers only), None if absent; CompareError if it is not
-    one."""
-    if not path.is_file():
-        return None
-    raw = data.read_bounded(path, MAX_INPUT_BYTES)
-    try:
-        frame = pd.read_csv(io.StringIO(raw.decode("utf-8")))[["year", *BY_YEAR_COLUMNS]] if raw else None
-        numeric = frame is not None and len(frame) <= MAX_YEARS and all(     # empty cells are missing values
-            pd.api.types.is_numeric_dtype(frame[c]) and not frame[c].abs().eq(math.inf).any() for c in frame)
-    except (UnicodeDecodeError, ValueError, KeyError, pd.errors.ParserError):
-        numeric = False
-    if not numeric:
-        raise CompareError(f"compare: {path} is not a report's erosion table (UTF-8 CSV, at most {MAX_YEARS} years, "
-                           f"numbers in year, {', '.join(BY_YEAR_COLUMNS)}); rebuild that report")
-    return frame
-
-
-def load_run(path: Path) -> Run:
-    """A report folder built by `python -m analysis run`; anything else raises CompareError."""
-    if not path.is_dir():
-        raise CompareError(f"compare: {path}: no such folder")
-    results_file = path / RESULTS
-    if not (path / outdir.MARKER).is_file() or not results_file.is_file():
-        raise CompareError(f"compare: {path} is not a report folder (no {outdir.MARKER} marker or {RESULTS}); "
-                           "build one with `.venv/bin/python -m analysis run --out PATH`")
-    return Run(path.name, path, _read_results(results_file), _read_by_year(path / BY_YEAR))
-
-
-def load_runs(paths: list[Path], dataset: Dataset, others: tuple[Dataset, ...] = ()) -> list[Run]:
-    """At least two report folders, with distinct names, each built on a data version at hand: data/ (`dataset`)
-    or one of the `others` (data folders of earlier versions, given with --data)."""
-    if len(paths) < 2:
-        raise CompareError(f"compare needs at least two report folders, got {len(paths)}")
-    runs = [load_run(p) for p in paths]
-    names = [r.name for r in runs]
-    if len(set(names)) < len(names):
-        raise CompareError(f"compare: two report folders have the same name ({', '.join(names)}); give distinct folders")
-    at_hand = {dataset.version, *(d.version for d in others)}
-    versions = {r.name: r.results["data_version"] for r in runs}
-    missing = [v for v in dict.fromkeys(versions.values()) if v not in at_hand]
-    if missing:
-        shown = "; ".join(f"{n}: {v}" for n, v in versions.items())
-        kind = "different data versions" if len(set(versions.values())) > 1 else f"data version {missing[0]}"
-        raise CompareError(f"compare: the runs were built on {kind} ({shown}), but data/ is {dataset.version} and no "
-                           f"--data folder holds {', '.join(missing)}; give it with --data PATH (e.g. from `git archive "
-                           "COMMIT data | tar -x -C /tmp/old`) or rebuild the runs on the same data")
-    return runs
 
 
 def differing_parameters(runs: list[Run]) -> list[str]:
@@ -263,51 +139,6 @@ def explanation_rows(headlines: list[dict], attribution: dict, index: int) -> li
     return rows
 
 
-# --- charts --------------------------------------------------------------------------------------------------
-
-def erosion_by_year(runs: list[Run]) -> pd.DataFrame:
-    """Each run's data/erosion_by_year.csv with a `run` column (runs without one are left out)."""
-    frames = [r.by_year.assign(run=r.name) for r in runs if r.by_year is not None]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-
-
-def landlord_outcomes(runs: list[Run]) -> pd.DataFrame:
-    """NPV and IRR of the landlord cases at realized prices in each run's results.json (section portfolio)."""
-    rows = []
-    for r in runs:
-        found = r.results["results"].get("portfolio", {})
-        for tag, case in LANDLORD_CASES.items():
-            row: dict[str, Any] = {"run": r.name, "case": case}
-            for metric in LANDLORD_KEYS:
-                item = found.get(f"{metric}_{tag}")
-                row[metric] = None if item is None else item["value"]
-            rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def _charts(runs: list[Run], downloads: list) -> list[str]:
-    note = "Each run's data/erosion_by_year.csv (central estimate; observed years from Epoch AI x prices)"
-    figures = []
-    by_year = erosion_by_year(runs)
-    if len(by_year):
-        for column, (title, y_title, y_format) in CHARTED.items():
-            band = (f"{column}_p25", f"{column}_p75")
-            chart = charts.year_lines_with_bands(by_year[["year", "run", column, *band]], column, band, y_title, "run",
-                                                 title + " (lines: central estimate; shaded: 25th-75th percentile)", note,
-                                                 y_format=y_format)
-            figures.append(chart_html(chart_spec(chart), downloads))
-    landlord = landlord_outcomes(runs)
-    for metric, (label, unit) in LANDLORD_KEYS.items():
-        frame = landlord[["case", "run", metric]].dropna()
-        if len(frame) and frame.groupby("case")[metric].nunique().max() > 1:     # unchanged outcomes: no chart
-            axis_title = label if unit == "fraction" else f"{label} ({unit_label(unit)})"
-            bars = charts.grouped_bars(frame, "case", "Landlord case (H100)", metric, axis_title, "run",
-                                       f"Landlord {label}, each case and run", "Each run's results.json (section portfolio)",
-                                       y_format=".0%" if unit == "fraction" else ",.0f")
-            figures.append(chart_html(chart_spec(bars), downloads))
-    return figures
-
-
 # --- the page ------------------------------------------------------------------------------------------------
 
 def verdicts(runs: list[Run]) -> list[dict]:
@@ -352,7 +183,7 @@ def build(paths: list[Path], out: Path, dataset: Dataset, others: tuple[Dataset,
                     for b, names in compared]
     with outdir.claim(out) as staging:
         downloads: list[dict] = []
-        figures = _charts(runs, downloads)
+        figures = overlay_charts(runs, downloads)
         pairs = [{"attribution": at, "rows": explanation_rows(headlines, at, i + 1),
                   "titles": {n: schema[n].title if n in schema else n for n in at["parameters"]}}
                  for i, at in enumerate(attributions)]
@@ -374,4 +205,3 @@ def build(paths: list[Path], out: Path, dataset: Dataset, others: tuple[Dataset,
                         "headlines": headlines, "attribution": attributions}
         (staging / "compare.json").write_text(strict_json(summary_json), encoding="utf-8")
     return out
-

@@ -1,78 +1,31 @@
 """Data refresh with a reviewed diff: `python -m analysis refresh epoch PATH [--accept]`.
 
-PATH is a local folder holding Epoch AI's chip-count export in the layout of its ai-chip-counts repository
-(EXPORT_FILES). Amazon's rows are rebuilt into data/epoch_fleet.csv (per chip, quarter and measure) and
-data/epoch_cumulative.csv (each vendor's cumulative total through its latest complete quarter), with the same
-provenance columns as today; the rows of other owners (OTHER_OWNERS, imported once from OTHER_EXPORT_FILES with
-`import_export(folder, OTHER_OWNERS, OTHER_EXPORT_FILES)`) stay as they are, where they are. The diff (Amazon's rows
-added, changed with old -> new, removed) is printed; nothing is written unless `--accept` is given and the new files
-pass the project's own validation. With it, the two files, data/MANIFEST.sha256 and data/CHANGELOG.md (date, source,
-what changed, which headline numbers moved at the default parameters, recomputed in-process like `compare`) change.
-
-`--accept` is one atomic step (`replace_folder`): a copy of data/ is made in a scratch folder beside it, the new
-tables, manifest and changelog entry are written there and fsynced, validated and run through the model, and then
-the scratch folder and data/ trade places in one `renameat2(RENAME_EXCHANGE)`. Whatever fails or kills the command,
-data/ is the old folder or the new one, never a mix; the next refresh removes a scratch folder left behind. Text
-from the export reaches CHANGELOG.md only as Markdown code spans (`markdown_code`), and the terminal only without
-control characters: no heading, link, HTML or emphasis can come from an export.
+PATH is a local folder holding Epoch AI's chip-count export (read by `analysis.pipeline.epoch_export`). Amazon's rows
+of data/epoch_fleet.csv and data/epoch_cumulative.csv are rebuilt from it; the rows of other owners stay as they are,
+where they are. The diff (Amazon's rows added, changed with old -> new, removed) is printed; nothing is written
+unless `--accept` is given and the new files pass the project's own validation. With it, the two files,
+data/MANIFEST.sha256 and data/CHANGELOG.md (date, source, what changed, which headline numbers moved at the default
+parameters, recomputed in-process like `compare`) change, in one atomic step
+(`analysis.pipeline.folder_swap.replace_folder`). Text from the export reaches CHANGELOG.md only as Markdown code
+spans (`markdown_code`), and the terminal only without control characters: no heading, link, HTML or emphasis can
+come from an export.
 """
 from __future__ import annotations
 
 import csv
 import datetime as dt
 import io
-import os
 import re
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from analysis import data
-from analysis.pipeline import outdir
-from analysis.errors import UserError, printable, warn
+from analysis.errors import printable
+from analysis.pipeline.epoch_export import (COLUMNS, KEYS, OWNER, SOURCE_ID, RefreshError, generated_on,
+                                            import_export)
+from analysis.pipeline.folder_swap import replace_folder, write_synced
 
-OWNER = "Amazon"
-SOURCE_ID = "epoch-ai-chip-counts"
 CHANGELOG = "CHANGELOG.md"
-#: Export file per (table, vendor): Nvidia first, then Trainium, as in today's files.
-EXPORT_FILES = {"epoch_fleet": ("nvidia_owners_quarters_by_chip.csv", "trainium_owners_quarters_by_chip.csv"),
-                "epoch_cumulative": ("nvidia_owners_cumulative_totals.csv", "trainium_owners_cumulative_totals.csv")}
-#: measure -> (median, p5, p95 columns of the export, unit).
-MEASURES = {"h100e": ("Compute estimate in H100e (median)", "H100e (5th percentile)", "H100e (95th percentile)", "H100e"),
-            "units": ("Number of Units", "Number of Units (5th percentile)", "Number of Units (95th percentile)", "count"),
-            "tdp": ("Total TDP (W)", "Total TDP (W) (5th percentile)", "Total TDP (W) (95th percentile)", "W")}
-CUMULATIVE_MEASURES = ("units",)
-COLUMNS = {"epoch_fleet": ("owner", "vendor", "chip", "quarter", "measure", "median", "p5", "p95", "unit", "incomplete",
-                           "source_id", "confidence", "pointer"),
-           "epoch_cumulative": ("owner", "vendor", "through_quarter", "measure", "median", "p5", "p95", "unit",
-                                "source_id", "confidence", "pointer")}
-KEYS = {"epoch_fleet": ("owner", "vendor", "chip", "quarter", "measure"),
-        "epoch_cumulative": ("owner", "vendor", "through_quarter", "measure")}
-NUMBER = re.compile(r"\d+(\.\d+)?", re.ASCII)
-DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})", re.ASCII)
-GENERATED = re.compile(r"Estimates generated on: ([0-9-]+ [0-9:]+)")
-#: The other owners kept beside Amazon's rows (for comparison: the TPU program, AMD at Microsoft, Meta and Oracle).
-OTHER_OWNERS = ("Google", "Microsoft", "Meta", "Oracle")
-#: Their export files (owners_csv_export/ of the repository): Nvidia, then Google's TPUs, then AMD.
-OTHER_EXPORT_FILES = {
-    "epoch_fleet": ("nvidia_owners_quarters_by_chip.csv", "tpu_owners_quarters_by_chip.csv",
-                    "amd_owners_quarters_by_chip.csv"),
-    "epoch_cumulative": ("nvidia_owners_cumulative_totals.csv", "tpu_owners_cumulative_totals.csv",
-                         "amd_owners_cumulative_totals.csv")}
-#: A column another export file names differently (the AMD files: 'Number of Units (median)').
-ALIASES = {"Number of Units": "Number of Units (median)"}
-SCRATCH_INFIX = ".refresh-"
-
-
-class RefreshError(UserError):
-    """An export that cannot be imported (exit status 2)."""
-
-
-class RefreshFailed(UserError):
-    """The new data/ could not be written (a full disk, a file-size limit): exit status 1, data/ unchanged."""
-
-    exit_status = 1
 
 
 @dataclass(frozen=True)
@@ -86,138 +39,6 @@ class Diff:
     @property
     def empty(self) -> bool:
         return not any(v for part in (self.added, self.changed, self.removed) for v in part.values())
-
-
-def _quarter(text: str, where: str) -> str:
-    match = DATE.fullmatch(text.strip())
-    if not match:
-        raise RefreshError(f"{where}: expected a date M/D/YYYY, got {data.shorten(text)}")
-    return f"{match.group(3)}Q{(int(match.group(1)) - 1) // 3 + 1}"
-
-
-def _read(folder: Path, name: str, owners: tuple[str, ...] = (OWNER,)) -> list[tuple[int, dict]]:
-    """The rows of `owners` in one export file with their line numbers, grouped by owner in the order given (each
-    owner's rows in the file's order); a column named as in ALIASES is read under its usual name. A file without any,
-    or a row with more or fewer fields than the header, is a RefreshError naming the file (and line)."""
-    path = folder / name
-    if not path.is_file():
-        raise RefreshError(f"{path}: missing (expected Epoch AI's export files: {', '.join(sum(EXPORT_FILES.values(), ()))})")
-    try:
-        reader = csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig")))
-        found = [(reader.line_num, row) for row in reader if row.get("Owner") in owners]
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise RefreshError(f"{path}: not a readable UTF-8 CSV file ({exc})") from None
-    for number, row in found:
-        if None in row or None in row.values():
-            fields = len(row) - (None in row) + len(row.get(None) or ()) - sum(v is None for v in row.values())
-            raise RefreshError(f"{path}, line {number}: {fields} fields where the header has "
-                               f"{len(reader.fieldnames or ())} (a row cut short, or a comma too many)")
-    if not found:
-        raise RefreshError(f"{path}: no rows for {', '.join(owners)} (column 'Owner'); is this Epoch AI's export?")
-    for _, row in found:
-        row.update({usual: row[alias] for usual, alias in ALIASES.items() if usual not in row and alias in row})
-    return [(number, row) for owner in owners for number, row in found if row["Owner"] == owner]
-
-
-def _value(path: Path, number: int, row: dict, column: str) -> str:
-    text = (row.get(column) or "").strip()
-    if not NUMBER.fullmatch(text):
-        raise RefreshError(f"{path}, line {number}, column {column!r}: expected a number, got {data.shorten(text)}")
-    return text
-
-
-def _require(path: Path, row: dict, columns) -> None:
-    for column in columns:
-        if column not in row:
-            raise RefreshError(f"{path}: no column {column!r} (not Epoch AI's export layout)")
-
-
-def _incomplete(row: dict) -> bool:
-    """Epoch marks a partial quarter in its `Incomplete` column or (the TPU files) with a note 'Incomplete: ...'."""
-    return bool((row.get("Incomplete") or "").strip()) or (row.get("Notes") or "").startswith("Incomplete")
-
-
-def fleet_rows(folder: Path, owners: tuple[str, ...] = (OWNER,), files: tuple[str, ...] = EXPORT_FILES["epoch_fleet"],
-               origins: list[str] | None = None) -> list[dict]:
-    """epoch_fleet.csv rows of `owners` (Amazon's by default), file by file in the order given (Nvidia, then
-    Trainium), owner by owner, three measures per row (`origins`, if given, gets each row's export file and line)."""
-    out = []
-    for name in files:
-        path = folder / name
-        for number, row in _read(folder, name, owners):
-            _require(path, row, ("Name", "Chip manufacturer", "Chip type", "Start date"))
-            quarter = _quarter(row["Start date"], f"{path}, line {number}, column 'Start date'")
-            incomplete = "true" if _incomplete(row) else "false"
-            for measure, (median, p5, p95, unit) in MEASURES.items():
-                _require(path, row, (median, p5, p95))
-                out.append({"owner": row["Owner"], "vendor": row["Chip manufacturer"].strip(), "chip": row["Chip type"].strip(),
-                            "quarter": quarter, "measure": measure, "median": _value(path, number, row, median),
-                            "p5": _value(path, number, row, p5), "p95": _value(path, number, row, p95), "unit": unit,
-                            "incomplete": incomplete, "source_id": SOURCE_ID, "confidence": "estimated",
-                            "pointer": f"{name}: row '{row['Name'].strip()}'"})
-                if origins is not None:
-                    origins.append(f"{path}, line {number}")
-    return out
-
-
-def cumulative_rows(folder: Path, owners: tuple[str, ...] = (OWNER,),
-                    files: tuple[str, ...] = EXPORT_FILES["epoch_cumulative"], origins: list[str] | None = None) -> list[dict]:
-    """epoch_cumulative.csv rows of `owners` (Amazon's by default): each vendor's cumulative units through its latest
-    complete quarter, file by file, owner by owner (`origins`, if given, gets each row's export file and line)."""
-    out = []
-    for name in files:
-        path = folder / name
-        rows = _read(folder, name, owners)
-        for owner in dict.fromkeys(r["Owner"] for _, r in rows):
-            out += _latest_cumulative(path, [(n, r) for n, r in rows if r["Owner"] == owner], origins)
-    return out
-
-
-def _latest_cumulative(path: Path, rows: list[tuple[int, dict]], origins: list[str] | None) -> list[dict]:
-    """The cumulative rows (CUMULATIVE_MEASURES) of one owner's latest complete quarter in one file."""
-    name, out = path.name, []
-    complete = [(n, r) for n, r in rows if not _incomplete(r)]
-    if not complete:
-        raise RefreshError(f"{path}: no complete quarter for {rows[0][1]['Owner']}")
-    number, row = max(complete, key=lambda nr: _quarter(nr[1].get("End date", ""), f"{path}, line {nr[0]}, column 'End date'"))
-    _require(path, row, ("Name", "Chip manufacturer", "Start date", "End date"))
-    start = _quarter(row["Start date"], f"{path}, line {number}, column 'Start date'")
-    for measure in CUMULATIVE_MEASURES:
-        median, p5, p95, unit = MEASURES[measure]
-        _require(path, row, (median, p5, p95))
-        out.append({"owner": row["Owner"], "vendor": row["Chip manufacturer"].strip(),
-                    "through_quarter": _quarter(row["End date"], f"{path}, line {number}, column 'End date'"),
-                    "measure": measure, "median": _value(path, number, row, median), "p5": _value(path, number, row, p5),
-                    "p95": _value(path, number, row, p95), "unit": unit, "source_id": SOURCE_ID,
-                    "confidence": "estimated", "pointer": f"{name}: row '{row['Name'].strip()}' (from {start})"})
-        if origins is not None:
-            origins.append(f"{path}, line {number}")
-    return out
-
-
-def import_export(folder: Path, owners: tuple[str, ...] = (OWNER,), files: dict = EXPORT_FILES,
-                  origins: dict[str, list[str]] | None = None) -> dict[str, list[dict]]:
-    """The rows of `owners` (Amazon's by default) of both tables from an export folder's `files` (`origins`, if
-    given, gets per table each row's export file and line)."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise RefreshError(f"refresh epoch {folder}: not a folder (give a local copy of Epoch AI's export; "
-                           "clone github.com/epoch-research/ai-chip-counts first)")
-    if origins is not None:
-        origins.update({table: [] for table in KEYS})
-    return {table: rows(folder, owners, files[table], None if origins is None else origins[table])
-            for table, rows in (("epoch_fleet", fleet_rows), ("epoch_cumulative", cumulative_rows))}
-
-
-def generated_on(folder: Path) -> list[str]:
-    """The 'Estimates generated on' stamps of the export files used (as Epoch writes them), without repeats."""
-    stamps = []
-    for name in sum(EXPORT_FILES.values(), ()):
-        for _, row in _read(Path(folder), name):
-            match = GENERATED.search(row.get("Notes") or "")
-            if match and match.group(1) not in stamps:
-                stamps.append(match.group(1))
-    return stamps
 
 
 def read_table(path: Path) -> list[dict]:
@@ -355,91 +176,6 @@ def _located(message: str, scratch: Path, directory: Path, located: dict[str, li
         return f"{rows[line - 2]} (row {line} of {table}.csv)" if 2 <= line < len(rows) + 2 else match.group()
     message = re.sub(re.escape(str(scratch)) + r"/(epoch_fleet|epoch_cumulative)\.csv, line (\d+)", where, message)
     return message.replace(str(scratch), str(directory))
-
-
-def _named(path: Path, exc: OSError) -> OSError:
-    """`exc` with the path it concerns (a failed write, unlike a failed open, does not name its file)."""
-    return exc if exc.filename else OSError(exc.errno, exc.strerror, str(path))
-
-
-def write_synced(path: Path, text: str) -> None:
-    """Write a new file and flush it to the disk (the scratch folder's files, before the folder swap)."""
-    try:
-        with open(path, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-    except OSError as exc:
-        raise _named(path, exc) from None
-
-
-def _copy_synced(source: Path, target: Path) -> None:
-    """Copy the folder `source` into the existing folder `target`, each file flushed to the disk (links as links)."""
-    for entry in source.iterdir():
-        made = target / entry.name
-        try:
-            if entry.is_symlink():
-                os.symlink(os.readlink(entry), made)
-            elif entry.is_dir():
-                made.mkdir()
-                shutil.copystat(entry, made)
-                _copy_synced(entry, made)
-            else:
-                shutil.copy2(entry, made)
-                fd = os.open(made, os.O_RDONLY)
-                try:
-                    os.fsync(fd)
-                finally:
-                    os.close(fd)
-        except OSError as exc:          # named by the copy written (shutil names the file read)
-            raise OSError(exc.errno, exc.strerror, str(made)) from None
-
-
-def _fsync_folder(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _scratch_pattern(directory: Path) -> re.Pattern:
-    return re.compile(re.escape(f".{directory.name}{SCRATCH_INFIX}") + r"[a-z0-9_]{8}")
-
-
-def replace_folder(directory: Path, write_new) -> None:
-    """Replace `directory` (a data folder) by a changed copy in one atomic step: copy it into a scratch folder beside
-    it (each file fsynced), let `write_new(scratch)` write and check the changes there (each file fsynced), fsync the
-    folder, then exchange the two folders and remove the scratch folder (now the old data). An error before the exchange leaves `directory` untouched; an OSError is
-    a RefreshFailed naming the folder. A scratch folder of a killed refresh (a copy of a data folder: it holds a
-    manifest) is removed first; a lock beside the folder keeps two refreshes apart."""
-    parent = directory.parent
-    with outdir.locked(directory, "refresh into"):
-        for entry in parent.iterdir():
-            if _scratch_pattern(directory).fullmatch(entry.name) and not entry.is_symlink() and entry.is_dir() \
-                    and (entry / data.MANIFEST).is_file():
-                shutil.rmtree(entry, ignore_errors=True)
-        scratch = None
-        try:
-            scratch = Path(tempfile.mkdtemp(prefix=f".{directory.name}{SCRATCH_INFIX}", dir=parent))
-            _copy_synced(directory, scratch)
-            scratch.chmod(directory.stat().st_mode & 0o7777)
-            write_new(scratch)
-            _fsync_folder(scratch)
-            if not outdir.exchange(scratch, directory):
-                raise RefreshFailed(f"refresh epoch: {parent} cannot swap two folders atomically "
-                                    "(renameat2 RENAME_EXCHANGE); nothing was written")
-        except OSError as exc:
-            where = f" ({exc.filename})" if exc.filename else ""
-            raise RefreshFailed(f"refresh epoch: cannot write the new data beside {directory}: "
-                                f"{exc.strerror or exc}{where}; {directory} is unchanged") from None
-        finally:
-            if scratch is not None:
-                shutil.rmtree(scratch, ignore_errors=True)
-        try:                            # the new data/ is in place; this makes the swap durable
-            _fsync_folder(parent)
-        except OSError as exc:
-            warn(f"{directory} is replaced, but {parent} could not be flushed to the disk ({exc.strerror})")
 
 
 def changelog_entry(date: str, export: Path, stamps: list[str], lines: list[str], moves: list[str],

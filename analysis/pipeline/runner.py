@@ -5,6 +5,8 @@ in it one after the other, resetting the kernel to a new session before each. Pa
 imported only when a notebook is to run (a build that reuses every notebook does without them)."""
 from __future__ import annotations
 
+import os
+import shutil
 import tempfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -16,6 +18,7 @@ from analysis.views.images import STATIC_IMAGES_ENV
 from analysis.pipeline.jobs import KERNEL, Job, NotebookFailed  # noqa: F401 (KERNEL re-exported)
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
+PRIVATE_PREFIX = "analysis-build-"      # + the building process's id + "-": its workers' private temporary folder
 
 
 def notebook_paths(directory: Path = NOTEBOOK_DIR) -> list[Path]:
@@ -27,6 +30,28 @@ def declared_parameters(path: Path, dataset: Dataset | None = None) -> tuple[str
     """The parameters a notebook's section reads (`analysis.sections`)."""
     from analysis.sections import by_notebook
     return by_notebook(path.name).parameter_names(dataset or load_dataset())
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:         # another user's process
+        return True
+    return True
+
+
+def remove_abandoned_folders(folder: Path | None = None) -> list[Path]:
+    """Remove the private folders of builds whose process no longer runs (killed outright, it could not remove its
+    own); the folders of running processes are left alone. Returns what was removed."""
+    removed = []
+    for path in Path(folder or tempfile.gettempdir()).glob(f"{PRIVATE_PREFIX}*-*"):
+        pid = path.name.removeprefix(PRIVATE_PREFIX).split("-", 1)[0]
+        if pid.isdigit() and not _running(int(pid)) and path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
 
 
 def chains(jobs: Sequence[Job]) -> list[list[Job]]:
@@ -86,7 +111,8 @@ class Workers:
                  key: object = None):
         from analysis.pipeline import worker     # papermill and the Jupyter client: imported before the workers fork
         self.key = key          # what the kernels loaded (a caller's label: data version and code)
-        self._private = tempfile.TemporaryDirectory(prefix="analysis-build-")
+        remove_abandoned_folders()
+        self._private = tempfile.TemporaryDirectory(prefix=f"{PRIVATE_PREFIX}{os.getpid()}-")
         environment = {}
         if dataset is not None:
             handed_over = Path(self._private.name) / "dataset.arrow"
