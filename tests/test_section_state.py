@@ -61,17 +61,21 @@ def test_every_part_takes_a_section_state_subclass():
     assert checked >= 50
 
 
+def _state_of(part: object) -> object:
+    """The annotated type of a part's first parameter (None if it has none)."""
+    first = next(iter(inspect.signature(part).parameters))
+    return typing.get_type_hints(part).get(first)
+
+
 def test_each_section_builds_the_state_its_parts_read():
     """A section's parts each accept the state class it declares (a subclass of what they annotate); the parts shown
     for another owner accept an OwnerState; its headlines are `Headline`s."""
     for name, section in SECTIONS.items():
         assert issubclass(section.state, SectionState), name
-        for part in section.parts:
-            first = next(iter(typing.get_type_hints(part).values()))
-            assert issubclass(section.state, first), f"{name}.{part.__name__} reads {first.__name__}"
-        for part in section.other_owner.values():
-            first = next(iter(typing.get_type_hints(part).values()))
-            assert issubclass(OwnerState, first), f"{name} (another owner): {part.__name__} reads {first.__name__}"
+        for state, parts in ((section.state, section.parts), (OwnerState, section.other_owner.values())):
+            for part in parts:
+                read = _state_of(part)
+                assert inspect.isclass(read) and issubclass(state, read), f"{name}.{part.__name__} reads {read}"
         if section.headlines is not None:
             assert typing.get_type_hints(section.headlines)["return"] == list[Headline], name
 
