@@ -21,22 +21,23 @@ from tests.test_outlook import NEW_PARAMETERS, NEW_VENDOR
 NEW_SECTION = '''"""A test section: the accelerator vendors of the erosion model, as the data list them."""
 from __future__ import annotations
 
-from analysis.sections.base import Section
+from analysis.sections.base import Section, SectionState
+from analysis.views.exhibits import Collector
 
 
-def vendor_table(v, x) -> None:
+def vendor_table(v: SectionState, x: Collector) -> None:
     vendors = v.ds["vendors"]
     x.table(vendors[["vendor_id", "label", "kind", "role"]], {},
             {"vendor_id": "Vendor", "label": "Name", "kind": "Kind", "role": "Role"})
 
 
-def headline_results(v, x) -> None:
+def headline_results(v: SectionState, x: Collector) -> None:
     x.publish("vendor_list", [{"key": "challengers", "label": "Challenger vendors in the data",
                                "value": int((v.ds["vendors"]["role"] == "challenger").sum()), "unit": "count"}],
               set(v.ds["vendors"]["source_id"]))
 
 
-SECTION = Section("vendor_list", "06_vendor_list.ipynb", "Vendors", (), (vendor_table, headline_results))
+SECTION = Section("vendor_list", "06_vendor_list.ipynb", "Vendors", (), SectionState, (vendor_table, headline_results))
 '''
 
 NEW_NOTEBOOK_PROSE = ("# 6. The vendors the model knows\n\nA test section added by the recipe in docs/architecture.md: "
