@@ -12,7 +12,7 @@ from analysis import data
 from analysis.data import params
 from analysis.pipeline import cache, report
 from analysis.pipeline.runner import notebook_paths
-from analysis.sections.base import Section
+from analysis.sections.base import Section, SectionState
 from analysis.views import exhibits, images, present
 
 MARKDOWN = """# Run the `model`
@@ -119,7 +119,7 @@ def test_a_section_marks_the_charts_of_the_parts_it_declares_and_no_others():
         x.say("when?")
         x.chart(_chart("b"))
     ds = data.load_dataset()
-    section = Section("test", "99_test.ipynb", "Test", (), (plain, when), headline_charts=("when",))
+    section = Section("test", "99_test.ipynb", "Test", (), SectionState, (plain, when), headline_charts=("when",))
     result = section.compute(ds, params.resolve({}, ds))
     assert [(name, e.headline) for name, part in result.parts.items() for e in part
             if isinstance(e, exhibits.Chart)] == [("plain", False), ("when", True)]
