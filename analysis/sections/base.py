@@ -6,6 +6,7 @@ the parts it shows in reading order, and its headline numbers; its notebook narr
 the execution cache, `compare` and `sweep` read the same declaration."""
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -138,24 +139,26 @@ class Section(Generic[S]):
         return params.resolve(dict(overrides or {}), ds)
 
     def compute(self, ds: data.Dataset, p: Params) -> SectionResult:
-        """Every part's exhibits, in order, and the published headline groups."""
+        """Every part's exhibits, in order, and the published headline groups: the parts on the section's state after
+        `setup` or, for another owner, the parts of `other_owner` on an `OwnerState` after `other_setup` (a part
+        another owner has no counterpart of shows nothing)."""
         schema = params.schema(ds)
-        other = None
+        runs: dict[str, Callable[[Collector], None]]
         if "owner" in self.parameters and not owners.is_report_owner(ds, p):
             other = OwnerState(ds, p, schema, owners.owner_label(ds, str(p.owner)))
             self.other_setup(other)
+            runs = {name: functools.partial(part, other) for name, part in self.other_owner.items()}
         else:
             state = self.state(ds, p, schema)
             self.setup(state)
+            runs = {part.__name__: functools.partial(part, state) for part in self.parts}
         parts: dict[str, list[Exhibit]] = {}
         published: dict[str, Headlines] = {}
-        for part in self.parts:
-            collector = Collector(headline_charts=part.__name__ in self.headline_charts)
-            if other is None:
-                part(state, collector)
-            elif part.__name__ in self.other_owner:     # a part another owner has no counterpart of shows nothing
-                self.other_owner[part.__name__](other, collector)
-            parts[part.__name__] = collector.exhibits
+        for name in (part.__name__ for part in self.parts):
+            collector = Collector(headline_charts=name in self.headline_charts)
+            if name in runs:
+                runs[name](collector)
+            parts[name] = collector.exhibits
             published.update({e.section: e for e in collector.exhibits if isinstance(e, Headlines)})
         return SectionResult(self.name, p, parts, published)
 
