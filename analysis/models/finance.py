@@ -18,7 +18,8 @@ from analysis.models import irr
 
 #: An argument: a number or an array (or Series) of numbers (the functions broadcast).
 Values = float | np.ndarray | pd.Series
-#: A result: a numpy scalar for scalar arguments, else an array (`array[()]`).
+#: A result: a numpy scalar for scalar arguments, else an array (`array[()]`, which numpy's stubs type as Any; callers
+#: index, broadcast and convert it either way).
 Result = Any
 
 HOURS_PER_YEAR = 8760.0
