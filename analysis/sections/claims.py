@@ -67,7 +67,8 @@ def cross_checks(v: ClaimsState, x: Collector) -> None:
 def headline_results(v: ClaimsState, x: Collector) -> None:
     claims, panel = v.claims, v.panel
     x.publish("claims", [
-        *({"key": f"claims_{str(verdict).replace(' ', '_')}", "label": f"Essay claims judged {verdict}", "value": int(n), "unit": "count"}
+        *({"key": f"claims_{str(verdict).replace(' ', '_')}", "label": f"Essay claims judged {verdict}", "value": int(n),
+           "unit": "count"}
           for verdict, n in v.counts.items()),
         *({"key": f"verdict_{r.claim_id.replace('-', '_')}", "label": f"¶{r.paragraph} “{r.quote}”", "value": r.verdict, "unit": "text"}
           for r in cast(Rows, claims.itertuples())),

@@ -88,7 +88,8 @@ def shares(v: OwnersState, x: Collector) -> None:
     order = latest["compute_share"].sort_values(ascending=False)
     x.say(f"In {v.last}, the non-Nvidia share of the compute each owner added was "
           + "; ".join(f"{r.Index} {fmt(r.compute_share, 'fraction')} ({fmt(r.compute_share_p5, 'fraction')}–"
-                      f"{fmt(r.compute_share_p95, 'fraction')})" for r in cast(Rows, latest.loc[order.index].itertuples()))
+                      f"{fmt(r.compute_share_p95, 'fraction')})"
+                      for r in cast(Rows, latest.loc[order.index].itertuples()))
           + ". Of spend (the challengers valued as in the table above): "
           + "; ".join(f"{o} {fmt(latest.loc[o, 'spend_share'], 'fraction')}" for o in order.index) + ".")
     bars = s.assign(value=s["compute_share"], lo=s["compute_share_p5"], hi=s["compute_share_p95"])

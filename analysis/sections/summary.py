@@ -58,7 +58,8 @@ def key_findings(ds: Dataset, p: Params, schema: dict[str, Parameter], result: F
 
     def share(year: int) -> dict[str, Any]:
         return {"value": float(central["asic_spend_share"].loc[year]), "unit": "fraction",
-                "p5": float(shares["asic_spend_share_p5"].loc[year]), "p95": float(shares["asic_spend_share_p95"].loc[year])}
+                "p5": float(shares["asic_spend_share_p5"].loc[year]),
+                "p95": float(shares["asic_spend_share_p95"].loc[year])}
 
     level = nvidia(last)["value"]
     revenue_end = result.draws["nvidia_revenue"][:, -1]      # each draw's Nvidia revenue in the last forecast year
@@ -263,9 +264,11 @@ def events(v: SummaryState, x: Collector) -> None:
 
 
 def headline_results(v: SummaryState, x: Collector) -> None:
-    x.publish("summary", v.answer.findings, {"epoch-ai-chip-counts", "chipstrat-amazons-nvidia-entanglement", likelihood.SOURCE_ID}
+    x.publish("summary", v.answer.findings,
+              {"epoch-ai-chip-counts", "chipstrat-amazons-nvidia-entanglement", likelihood.SOURCE_ID}
               | set(v.events["source_id"]) | set(v.ds["essay_claims"]["source_id"]))
-    x.publish("assumptions", v.answer.assumptions, {v.schema[a["key"]].source_id for a in v.answer.assumptions if a["key"] in v.schema})
+    x.publish("assumptions", v.answer.assumptions,
+              {v.schema[a["key"]].source_id for a in v.answer.assumptions if a["key"] in v.schema})
 
 
 def headlines(ds: Dataset, p: Params) -> list[Headline]:
