@@ -38,7 +38,7 @@ def test_consistency_and_incomparable_rows_never_count_as_agreement():
     published = pd.concat([PUBLISHED, PUBLISHED.assign(check_id=["c", "d"], compares_with=["key_c", "key_d"],
                                                          basis=["consistency", "not comparable"])], ignore_index=True)
     table = crosscheck.panel(published, {"key_a": 5.0, "key_b": 1.0, "key_c": 5.0, "key_d": 4.0})
-    assert crosscheck.agreement(table) == {"agree": 1, "independent": 2, "consistency": 1, "not_comparable": 1}
+    assert crosscheck.agreement(table) == crosscheck.Agreement(agree=1, independent=2, consistency=1, not_comparable=1)
     text = claims.agreement_text(table)
     assert text.startswith("1 of 2 independent") and "4.0 times apart" in text
 
@@ -65,8 +65,8 @@ def test_no_independent_row_is_the_reports_own_input(ds, schema):
     assert table.loc["epoch-amazon-units-2025", "ratio"] == pytest.approx(1.0)          # shown, as a consistency row
     assert table.loc["epoch-amazon-units-2025-vs-funnel", "ratio"] > 1.5                  # the funnel counts far more
     counts = crosscheck.agreement(table.reset_index())
-    assert counts["independent"] == len(independent) and counts["consistency"] == 3
-    assert counts["agree"] == int((independent["fold"] <= crosscheck.AGREEMENT_FOLD).sum())
+    assert counts.independent == len(independent) and counts.consistency == 3
+    assert counts.agree == int((independent["fold"] <= crosscheck.AGREEMENT_FOLD).sum())
 
 
 def test_panel_accepts_the_committed_figures(ds):

@@ -393,9 +393,9 @@ def test_token_costs_by_hand(ds):
 
 def test_nvaie_by_hand(p):
     lic = portfolio.nvaie(p, {"pre": P5_PRE / 8, "post": P5_POST / 8})
-    assert lic["licensed_gpus"] == pytest.approx(1e9 / 4_500)
-    assert lic["share_of_rent"]["post"] == pytest.approx(4_500 / 8760 / (P5_POST / 8))
-    assert lic["share_of_rent"]["post"] > lic["share_of_rent"]["pre"]
+    assert lic.licensed_gpus == pytest.approx(1e9 / 4_500)
+    assert lic.share_of_rent["post"] == pytest.approx(4_500 / 8760 / (P5_POST / 8))
+    assert lic.share_of_rent["post"] > lic.share_of_rent["pre"]
 
 
 # --- 8. headline results in the report --------------------------------------------------------------------

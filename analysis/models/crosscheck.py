@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import cast
 
 import numpy as np
@@ -51,13 +52,23 @@ def comparable(published: pd.DataFrame, ours: Mapping[str, float]) -> tuple[pd.D
 AGREEMENT_FOLD = 1.25   # "agree": within 25% either way
 
 
-def agreement(table: pd.DataFrame) -> dict[str, int]:
+@dataclass(frozen=True)
+class Agreement:
+    """The panel's counts: independent, comparable figures that `agree` within 25% out of `independent`; the
+    `consistency` checks and the `not_comparable` rows, counted apart."""
+    agree: int
+    independent: int
+    consistency: int
+    not_comparable: int
+
+
+def agreement(table: pd.DataFrame) -> Agreement:
     """How many independent, comparable figures agree within 25%, out of how many; consistency checks (compared with
     the report's own input) and figures of another scope or definition are counted apart, never as agreement."""
     independent = table[table["basis"] == "independent"]
-    return {"agree": int((independent["fold"] <= AGREEMENT_FOLD).sum()), "independent": len(independent),
-            "consistency": int((table["basis"] == "consistency").sum()),
-            "not_comparable": int((table["basis"] == "not comparable").sum())}
+    return Agreement(agree=int((independent["fold"] <= AGREEMENT_FOLD).sum()), independent=len(independent),
+                     consistency=int((table["basis"] == "consistency").sum()),
+                     not_comparable=int((table["basis"] == "not comparable").sum()))
 
 
 def largest_disagreement(table: pd.DataFrame) -> pd.Series:

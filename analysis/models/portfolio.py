@@ -8,6 +8,7 @@ Every figure comes from `data/` or from a parameter set `p` (a `params.Params`, 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -165,9 +166,18 @@ def token_costs(ds: Dataset, prices: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["chip_id", "basis", "batch"], kind="stable").reset_index(drop=True)
 
 
-def nvaie(p: Params, rent_per_gpu_hour: dict[str, float]) -> dict:
+@dataclass(frozen=True)
+class Licence:
+    """Nvidia AI Enterprise's licence: the GPUs its run rate implies, its price per GPU-hour and that price as a share
+    of each rent (by the rent's name)."""
+    licensed_gpus: float
+    usd_per_gpu_hour: float
+    share_of_rent: dict[str, float]
+
+
+def nvaie(p: Params, rent_per_gpu_hour: dict[str, float]) -> Licence:
     """Implied licensed GPUs (run rate / price per GPU-year) and the licence per GPU-hour as a share of rents."""
     per_hour = p.nvaie_usd_per_gpu_year / finance.HOURS_PER_YEAR
-    return {"licensed_gpus": float(finance.implied_licensed_gpus(p.nvaie_run_rate_usd_million * 1e6,
-                                                                  p.nvaie_usd_per_gpu_year)),
-            "usd_per_gpu_hour": per_hour, "share_of_rent": {k: per_hour / v for k, v in rent_per_gpu_hour.items()}}
+    return Licence(licensed_gpus=float(finance.implied_licensed_gpus(p.nvaie_run_rate_usd_million * 1e6,
+                                                                     p.nvaie_usd_per_gpu_year)),
+                   usd_per_gpu_hour=per_hour, share_of_rent={k: per_hour / v for k, v in rent_per_gpu_hour.items()})

@@ -43,9 +43,9 @@ def agreement_text(table: pd.DataFrame) -> str:
     """The panel's verdict in words: agreement among independent figures and the largest independent disagreement."""
     counts = crosscheck.agreement(table)
     worst = crosscheck.largest_disagreement(table[table["basis"] == "independent"])
-    return (f"{counts['agree']} of {counts['independent']} independent, comparable figures agree within 25%. "
-            f"{counts['consistency']} rows compare the report with its own input (consistency checks: they agree by "
-            f"construction) and {counts['not_comparable']} differ in scope or definition; both are shown and not counted. "
+    return (f"{counts.agree} of {counts.independent} independent, comparable figures agree within 25%. "
+            f"{counts.consistency} rows compare the report with its own input (consistency checks: they agree by "
+            f"construction) and {counts.not_comparable} differ in scope or definition; both are shown and not counted. "
             f"The largest independent disagreement: {worst['description']} — ours {fmt(worst['ours'], worst['unit'])} against "
             f"{fmt(worst['theirs'], worst['unit'])}, {worst['fold']:.1f} times apart. {worst['why_they_differ']}")
 

@@ -222,9 +222,9 @@ def licences(v: PortfolioState, x: Collector) -> None:
     for row in v.bundle.itertuples():
         x.say(f"Bundled: {row.chip_id} — {row.text} (source `{row.source_id}`: {row.pointer}).")
     x.say(f"{fmt(P['nvaie_run_rate_usd_million'], 'USD_million')} a year at {fmt(P['nvaie_usd_per_gpu_year'], 'USD')} per GPU-year "
-          f"is {fmt(lic['licensed_gpus'], 'count')} GPUs. Per GPU-hour the licence is {fmt(lic['usd_per_gpu_hour'], 'USD_per_hour')}: "
-          f"{fmt(lic['share_of_rent']['pre-cut'], 'fraction')} of the p5 on-demand rent before the cut and "
-          f"{fmt(lic['share_of_rent']['post-cut'], 'fraction')} after it. The run rate also includes other software (see the "
+          f"is {fmt(lic.licensed_gpus, 'count')} GPUs. Per GPU-hour the licence is {fmt(lic.usd_per_gpu_hour, 'USD_per_hour')}: "
+          f"{fmt(lic.share_of_rent['pre-cut'], 'fraction')} of the p5 on-demand rent before the cut and "
+          f"{fmt(lic.share_of_rent['post-cut'], 'fraction')} after it. The run rate also includes other software (see the "
           f"parameter's rationale: {v.schema['nvaie_run_rate_usd_million'].rationale}), so the GPU count is an upper bound.")
 
 

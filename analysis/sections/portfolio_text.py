@@ -139,9 +139,9 @@ def headline_results(ds: Dataset, p: Params) -> list[dict]:
         _item("groq_advantage_needed", f"Throughput advantage a Groq 70B system needs to match an 8-GPU server, {ut}",
               groq["groq_advantage_needed"], "times"),
         _item("nvaie_implied_licensed_gpus", "GPUs implied by Nvidia's software run rate at the NVAIE price",
-              lic["licensed_gpus"], "count"),
+              lic.licensed_gpus, "count"),
         _item("nvaie_share_of_post_cut_rent", "NVAIE licence per GPU-hour / p5 post-cut rent per GPU-hour",
-              lic["share_of_rent"]["post"], "fraction")]
+              lic.share_of_rent["post"], "fraction")]
     tokens = portfolio.token_costs(ds, portfolio.gpu_hour_prices(ds, cast(float, cost.loc["total", "per_sold_hour"])))
     for row in tokens[tokens["batch"] == tokens["batch"].max()].itertuples():
         slug = re.sub(r"[^a-z0-9]+", "_", f"{row.chip_id} {row.basis}".lower()).strip("_")
