@@ -10,7 +10,7 @@ import time
 
 from analysis import data
 from analysis.data import params
-from analysis.models import erosion, outlook
+from analysis.models import erosion, erosion_sampling, outlook
 
 N_DRAWS = 100_000
 REPEATS = 5
@@ -32,7 +32,7 @@ def main() -> None:
     model = outlook.build_model(ds, p, schema)
     specs = outlook.input_distributions(ds, p, schema, model)
     best_of(f"model alone ({N_DRAWS:,} draws x {len(model.years)} years x {len(specs)} uncertain inputs)",
-            lambda: erosion.evaluate(model, erosion.sample_inputs(specs, N_DRAWS, p["random_seed"])))
+            lambda: erosion.evaluate(model, erosion_sampling.sample_inputs(specs, N_DRAWS, p["random_seed"])))
     best_of(f"section 3 pipeline (base, {N_DRAWS:,} draws + thresholds + tornado + Sobol N={p['sobol_base_samples']})",
             lambda: outlook.run(ds, p, schema))
 

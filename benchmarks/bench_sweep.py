@@ -1,4 +1,5 @@
-"""Time `python -m analysis sweep` (analysis.pipeline.sweep.run, the code the command runs) on a seeded random sample.
+"""Time `python -m analysis sweep` (analysis.pipeline.sweep_executor.run, the code the command runs) on a seeded random
+sample.
 
 Run from the repo root: `.venv/bin/python benchmarks/bench_sweep.py [--sets N] [--sections erosion,...]
 [--mc-draws D] [--modes local1,local2,dask2] [--save TABLE.csv]`. Each mode runs the same sets: `localW` a local process pool of W
@@ -20,7 +21,7 @@ from pathlib import Path
 import psutil
 
 from analysis import data
-from analysis.pipeline import sweep
+from analysis.pipeline import sweep_executor, sweep_spec
 
 PARAMETERS = {"trainium_ceiling": [0.3, 0.7], "trainium_midpoint": [2026.0, 2029.0],
               "capex_growth_scale": [0.8, 1.2], "accelerator_share_change": [0.8, 1.25]}
@@ -69,23 +70,23 @@ class TreeCPU(threading.Thread):
         return self._own() - self.own + children
 
 
-def timed(mode: str, s: sweep.Sweep, ds) -> tuple[float, float, object]:
+def timed(mode: str, s: sweep_spec.Sweep, ds) -> tuple[float, float, object]:
     """Wall seconds of the sweep, CPU seconds of the process tree (cluster start-up included), and the table."""
     workers = int(mode.removeprefix("local").removeprefix("dask"))
     cpu = TreeCPU()
     cpu.start()
     start = time.perf_counter()
     if mode.startswith("local"):
-        rows = sweep.run(s, ds, "local", workers)
+        rows = sweep_executor.run(s, ds, "local", workers)
         wall = time.perf_counter() - start
     else:
         import distributed
         with distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                       dashboard_address=None) as cluster:
             start = time.perf_counter()      # the cluster's start-up is not the sweep's wall time
-            rows = sweep.run(s, ds, cluster.scheduler_address.replace("tcp://", "dask://"))
+            rows = sweep_executor.run(s, ds, cluster.scheduler_address.replace("tcp://", "dask://"))
             wall = time.perf_counter() - start
-    return wall, cpu.seconds(), sweep.table(s, rows)
+    return wall, cpu.seconds(), sweep_executor.table(s, rows)
 
 
 def main() -> None:
@@ -100,7 +101,7 @@ def main() -> None:
     ds = data.load_dataset()
     print(f"cores: {os.cpu_count()}; load average before: {os.getloadavg()}")
     with tempfile.TemporaryDirectory() as folder:
-        s = sweep.load(sweep_file(Path(folder), args.sets, args.sections.split(","), args.mc_draws), ds)
+        s = sweep_spec.load(sweep_file(Path(folder), args.sets, args.sections.split(","), args.mc_draws), ds)
     tables = {}
     for mode in args.modes.split(","):
         seconds, cpu, tables[mode] = timed(mode, s, ds)

@@ -31,7 +31,7 @@ import mistune
 import pytest
 
 from analysis import data
-from analysis.pipeline import cli, epoch_export, outdir, refresh, sweep
+from analysis.pipeline import cli, epoch_export, outdir, refresh, sweep_executor, sweep_spec
 from analysis.data import params, scenarios
 from analysis.errors import ParameterError, UserError
 from tests.conftest import ROOT, one_line
@@ -63,8 +63,8 @@ def test_a_grid_beyond_the_cap_is_refused_in_under_a_second(tmp_path, ds, capsys
     assert len(FREE_FLOATS) >= parameters
     path = _grid(tmp_path / "grid.yaml", parameters, values)
     start = time.perf_counter()
-    with pytest.raises(sweep.SweepError, match="more than 1,000,000 sets"):
-        sweep.load(path, ds)
+    with pytest.raises(sweep_spec.SweepError, match="more than 1,000,000 sets"):
+        sweep_spec.load(path, ds)
     assert time.perf_counter() - start < 10          # the refusal never enumerates (an enumeration takes hours); generous under load
     out = tmp_path / "out"
     assert cli.main(["sweep", str(path), "--out", str(out)]) == 2
@@ -76,7 +76,7 @@ def test_a_sweep_of_the_most_sets_loads_at_once_and_makes_its_sets_on_demand(tmp
     path = _grid(tmp_path / "grid.yaml", 6, 10)           # 10^6 sets: the cap
     tracemalloc.start()
     start = time.perf_counter()
-    loaded = sweep.load(path, ds)
+    loaded = sweep_spec.load(path, ds)
     seconds, (_, peak) = time.perf_counter() - start, tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert len(loaded.sets) == 10 ** 6 and seconds < 10 and peak < 20e6, (seconds, peak)
@@ -89,7 +89,8 @@ def test_a_sweep_of_the_most_sets_loads_at_once_and_makes_its_sets_on_demand(tmp
 @pytest.mark.parametrize("args, culprit", [
     (["--workers", "99999999999999999999999"], "--workers 99999999999999999999999: from 1 to the"),
     (["--workers", "-1"], "--workers -1: from 1 to the"),
-    (["--workers", str(sweep.cores() + 1)], f"--workers {sweep.cores() + 1}: from 1 to the {sweep.cores()} cores"),
+    (["--workers", str(sweep_executor.cores() + 1)],
+     f"--workers {sweep_executor.cores() + 1}: from 1 to the {sweep_executor.cores()} cores"),
     (["--workers", "1", "--executor", "dask://127.0.0.1:9"], "--workers 1: only for the local pool"),
 ])
 def test_workers_beyond_the_cores_are_refused_withone_line(tmp_path, capsys, args, culprit):
@@ -116,7 +117,7 @@ def test_a_sweep_starts_no_more_processes_than_cores(tmp_path, ds, monkeypatch, 
     path.write_text("description: 640 sets\nsections: [erosion]\ngrid:\n"
                     f"  trainium_ceiling: {[round(0.01 * i, 2) for i in range(1, 81)]}\n"
                     "  capex_growth_scale: [0.6, 0.8, 1.0, 1.2, 1.4, 1.6, 1.7, 1.8]\n", encoding="utf-8")
-    loaded = sweep.load(path, ds)
+    loaded = sweep_spec.load(path, ds)
     made = []
 
     def batch(snapshot, version, directory, rows, sections):
@@ -124,10 +125,10 @@ def test_a_sweep_starts_no_more_processes_than_cores(tmp_path, ds, monkeypatch, 
         return [{"set": i, "status": "ok", "error": "", "values": {}} for i, _ in rows]
 
     _InlinePool.sizes = []
-    monkeypatch.setattr(sweep, "evaluate_batch", batch)
-    monkeypatch.setattr(sweep.concurrent.futures, "ProcessPoolExecutor", _InlinePool)
-    monkeypatch.setattr(sweep, "cores", lambda: 2)
-    rows = sweep.run(loaded, ds, workers=workers)
+    monkeypatch.setattr(sweep_executor, "evaluate_batch", batch)
+    monkeypatch.setattr(sweep_executor.concurrent.futures, "ProcessPoolExecutor", _InlinePool)
+    monkeypatch.setattr(sweep_executor, "cores", lambda: 2)
+    rows = sweep_executor.run(loaded, ds, workers=workers)
     assert [r["set"] for r in rows] == list(range(640)) and sorted(made) == [16] * 40
     assert _InlinePool.sizes == [2]                          # 40 batches, 2 cores: two processes, not 40
 
@@ -137,12 +138,12 @@ def _die(*args):
 
 
 def test_a_worker_process_that_dies_is_one_line_exit_1_and_nothing_written(tmp_path, monkeypatch, capsys):
-    if sweep.cores() < 2:
+    if sweep_executor.cores() < 2:
         pytest.skip("a process pool needs two cores")
     path = tmp_path / "grid.yaml"
     path.write_text("description: two batches\nsections: [erosion]\ngrid:\n"
                     f"  trainium_ceiling: {[round(0.01 * i, 2) for i in range(1, 33)]}\n", encoding="utf-8")
-    monkeypatch.setattr(sweep, "evaluate_batch", _die)
+    monkeypatch.setattr(sweep_executor, "evaluate_batch", _die)
     assert cli.main(["sweep", str(path), "--out", str(tmp_path / "out"), "--workers", "2"]) == 1
     one_line(capsys.readouterr().err, "a worker process died")
     assert not (tmp_path / "out").exists()

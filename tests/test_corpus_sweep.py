@@ -18,7 +18,8 @@ import pytest
 from analysis import data
 from analysis.pipeline import page, report
 from analysis.data import params, scenarios
-from analysis.models import capex, crosscheck, forecast_result, freshness, hindcast, landlord, outlook, rent
+from analysis.models import (capex, crosscheck, forecast_result, freshness, hindcast, landlord, observed_checks,
+                             outlook, rent, scenario_runs)
 from analysis.sections import by_notebook, erosion_text, portfolio_text, summary
 from analysis.views import present, verdict
 from analysis.errors import ParameterError
@@ -55,7 +56,7 @@ def compute_sections(sections: set[str], p: dict, grids: bool = True) -> dict[st
         result = outlook.run(DS, q, SCHEMA, sensitivity="03_asic_erosion" in sections)
         if "03_asic_erosion" in sections:
             hindcast.coverage(hindcast.cases(DS, q, SCHEMA))
-            outlook.spend_check(DS, q, SCHEMA, result)
+            observed_checks.spend_check(DS, q, SCHEMA, result)
             forecast_result.by_year(result)
             headlines["erosion"] = [h.as_dict() for h in erosion_text.headlines(result)]
         if "00_summary" in sections:
@@ -134,7 +135,7 @@ def test_every_named_scenario_builds(name):
     compute_sections(sections, scenarios.resolve_scenario(name, DS), grids=False)
 
 
-WHAT_IF_BOXES = {"02_portfolio": landlord.what_if_axes, "03_asic_erosion": outlook.what_if_axes}
+WHAT_IF_BOXES = {"02_portfolio": landlord.what_if_axes, "03_asic_erosion": scenario_runs.what_if_axes}
 
 
 @pytest.mark.build

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from analysis.models import erosion as e
+from analysis.models import erosion as e, erosion_outcomes as eo, erosion_sampling as es
 from analysis.models.uncertainty import SplitDistribution
 
 VENDORS = (e.Vendor("nvidia", "Nvidia", "gpu"), e.Vendor("asic1", "ASIC one", "asic"), e.Vendor("gpu2", "GPU two", "gpu"))
@@ -160,13 +160,13 @@ def test_threshold_probabilities_cover_every_year_and_stays_above_is_not_first_a
     ceilings = np.array([0.0, 0.0, 0.95, 0.95])   # two draws fall back, two pass 50% of spend
     paths = e.evaluate(model, {"asic1_ceiling": ceilings, "asic1_midpoint": np.full(4, 2026.0)})
     share = paths["asic_spend_share"]
-    table = e.threshold_table(paths, model.years, thresholds=(0.5,)).set_index("year")["probability"]
+    table = eo.threshold_table(paths, model.years, thresholds=(0.5,)).set_index("year")["probability"]
     assert list(table.index) == list(model.years)
     assert np.isnan(table[2023])                                     # the data do not split 2023 by vendor
     assert table[2030] == np.mean(share[:, -1] > 0.5) == 0.5
-    stays = e.stays_above_table(paths, model.years, thresholds=(0.5,)).iloc[0]
+    stays = eo.stays_above_table(paths, model.years, thresholds=(0.5,)).iloc[0]
     assert stays["share_never"] == 0.5 and stays["p95"] == np.inf and stays["p5"] <= 2030
-    year = e.year_stays_above(paths, model.years, 0.5)
+    year = eo.year_stays_above(paths, model.years, 0.5)
     assert np.isnan(year[:2]).all() and (year[2:] >= 2026).all()
 
 
@@ -180,7 +180,7 @@ def test_a_one_year_blip_is_not_a_crossing():
     share = np.array([[0.30, 0.20, 0.22, 0.26, 0.27, 0.28, 0.30],     # above in 2024, below, then above from 2027
                       [0.30, 0.20, 0.20, 0.20, 0.20, 0.20, 0.20],     # a blip only: never stays above
                       [np.nan, 0.26, 0.27, 0.28, 0.29, 0.30, 0.31]])  # undefined first year, above from 2025
-    year = e.year_stays_above({"asic_spend_share": share}, years, 0.25)
+    year = eo.year_stays_above({"asic_spend_share": share}, years, 0.25)
     assert year[0] == 2027 and np.isnan(year[1]) and year[2] == 2025
 
 
@@ -192,23 +192,23 @@ def test_observed_index_orders_draws_and_its_median_is_the_central_row():
 
 def test_window_sums_cover_exactly_their_years(model):
     p = e.evaluate(model)
-    assert e.window_sum(p, model.years, "capex", 2026, 2027)[0] == pytest.approx(120 + 132)
+    assert eo.window_sum(p, model.years, "capex", 2026, 2027)[0] == pytest.approx(120 + 132)
     with pytest.raises(ValueError, match="not inside"):
-        e.window_sum(p, model.years, "capex", 2026, 2031)
+        eo.window_sum(p, model.years, "capex", 2026, 2031)
 
 
 def test_central_estimate_is_the_model_at_the_medians_and_the_tornado_base(model):
     specs = {"asic1_ceiling": SplitDistribution(0.6, 0.4, 0.8, "logitnormal"),
              "capex_growth_2026": SplitDistribution(1.2, 1.0, 1.5, "lognormal"), "observed_data": e.ObservedIndex((1, 2))}
-    fn = e.outcome_model(model, "nvidia_revenue_2026_2030")
-    base = e.tornado(fn, specs)["base"].iloc[0]
-    central = e.outcomes(e.evaluate(model, e.medians(specs)), model.years)["nvidia_revenue_2026_2030"][0]
-    assert base == central == e.outcomes(e.evaluate(model), model.years)["nvidia_revenue_2026_2030"][0]
+    fn = es.outcome_model(model, "nvidia_revenue_2026_2030")
+    base = es.tornado(fn, specs)["base"].iloc[0]
+    central = eo.outcomes(e.evaluate(model, es.medians(specs)), model.years)["nvidia_revenue_2026_2030"][0]
+    assert base == central == eo.outcomes(e.evaluate(model), model.years)["nvidia_revenue_2026_2030"][0]
 
 
 def test_same_seed_is_byte_identical_and_another_seed_differs():
     specs = {"a": SplitDistribution(1.0, 0.5, 3.0, "lognormal"), "b": SplitDistribution(0.3, 0.1, 0.5, "logitnormal")}
-    one, two, other = (e.sample_inputs(specs, 1000, s) for s in (5, 5, 6))
+    one, two, other = (es.sample_inputs(specs, 1000, s) for s in (5, 5, 6))
     assert all(np.array_equal(one[k], two[k]) for k in specs)
     assert not np.array_equal(one["a"], other["a"])
 
@@ -221,7 +221,7 @@ UNIFORM = stats.uniform(0, 1)
 def test_sobol_ranks_dominant_input_first_with_known_indices():
     # y = 10 a + b + 0 c with independent U(0, 1): S1_a = ST_a = 100/101, S1_b = 1/101, S_c = 0.
     specs = {"c": UNIFORM, "b": UNIFORM, "a": UNIFORM}
-    table = e.sobol_indices(lambda p: 10 * p["a"] + p["b"] + 0 * p["c"], specs, 4096, 3)
+    table = es.sobol_indices(lambda p: 10 * p["a"] + p["b"] + 0 * p["c"], specs, 4096, 3)
     assert list(table.input) == ["a", "b", "c"]
     first = table.set_index("input")
     assert first.loc["a", "S1"] == pytest.approx(100 / 101, abs=max(0.02, first.loc["a", "S1_conf"]))
@@ -231,7 +231,7 @@ def test_sobol_ranks_dominant_input_first_with_known_indices():
 
 def test_tornado_swings_on_a_linear_model():
     specs = {"a": stats.norm(0, 1), "b": stats.norm(0, 3), "c": UNIFORM}
-    table = e.tornado(lambda p: 2 * p["a"] - p["b"] + 0.5 * p["c"], specs)
+    table = es.tornado(lambda p: 2 * p["a"] - p["b"] + 0.5 * p["c"], specs)
     assert list(table.input) == ["b", "a", "c"]
     span = stats.norm.ppf(0.9) - stats.norm.ppf(0.1)
     assert table.swing.tolist() == pytest.approx([3 * span, 2 * span, 0.5 * 0.8])
@@ -239,7 +239,7 @@ def test_tornado_swings_on_a_linear_model():
 
 
 def test_percentile_table_is_tidy(model, draws):
-    table = e.percentile_table(e.evaluate(model, draws), model.years)
+    table = eo.percentile_table(e.evaluate(model, draws), model.years)
     assert list(table.columns) == ["metric", "year", "p5", "p25", "p50", "p75", "p95"]
     defined = table.dropna()
     for lower, upper in (("p5", "p25"), ("p25", "p50"), ("p50", "p75"), ("p75", "p95")):

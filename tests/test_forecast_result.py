@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from analysis.data import params
-from analysis.models import erosion, forecast_result, outlook, owner_outlook, owners
+from analysis.models import erosion_outcomes, forecast_result, observations, outlook, owner_outlook, owners
 from analysis.models.forecast_result import Forecast, ObservedRun, Sensitivity
 from analysis.sections import erosion_text
 from analysis.views.exhibits import Headline
@@ -58,7 +58,7 @@ def test_every_result_type_is_declared_not_a_dict():
 def test_observed_run_observes_every_observable_year(ds, schema):
     p = params.resolve({"observed_through": 2023}, ds)
     truth = outlook.observed_run(ds, p, schema)
-    observed = outlook.observable_years(ds)
+    observed = observations.observable_years(ds)
     assert list(truth.model.observed.years) == observed and list(truth.central.index[:len(observed)]) == observed
 
 
@@ -76,7 +76,7 @@ def test_section_3s_headlines_carry_their_periods(ds, schema, quick):
     heads = erosion_text.headlines(result)
     assert all(isinstance(h, Headline) and h.period is not None for h in heads)
     by_key = {h.key: h for h in heads}
-    near, far = erosion.NEAR_TERM, erosion.LONG_TERM
+    near, far = erosion_outcomes.NEAR_TERM, erosion_outcomes.LONG_TERM
     last = int(result.model.years[-1])
     assert by_key[f"nvidia_revenue_{near[0]}_{near[1]}"].period == near
     assert by_key[f"asic_share_of_spend_{far[0]}_{far[1]}"].period == far
@@ -108,4 +108,4 @@ def test_by_year_reads_the_forecasts_bands(ds, schema, quick):
     table = forecast_result.by_year(result).set_index("year")
     band = result.band("asic_spend_share")
     np.testing.assert_array_equal(table["asic_spend_share_p95"].to_numpy(), band["p95"].to_numpy())
-    assert list(band.columns) == [f"p{q}" for q in erosion.PERCENTILES]
+    assert list(band.columns) == [f"p{q}" for q in erosion_outcomes.PERCENTILES]

@@ -10,7 +10,7 @@ import pytest
 
 from analysis.data import releases
 from analysis.pipeline import cli, track
-from analysis.models import forecasts, hub, scoring
+from analysis.models import forecasts, hub, hub_reader, scoring
 from analysis.sections import track_text
 from tests.conftest import ROOT
 
@@ -79,7 +79,7 @@ def test_the_lock_bites_when_a_released_file_is_edited_added_or_removed(tmp_path
     (tmp_path / "model-output/aws-v1/stray.csv").write_text("x\n")
     assert len(releases.check_locked(tmp_path)) == 3
     with pytest.raises(releases.ReleaseError):
-        hub.read(tmp_path)
+        hub_reader.read(tmp_path)
 
 
 def test_committed_forecasts_match_their_manifest():
@@ -178,7 +178,7 @@ def test_release_then_score_end_to_end(tmp_path, capsys):
     folder, out = tmp_path / "forecasts", tmp_path / "track"
     assert cli.main(["release", "essay-2024", "--scenario", "essay-2024", "--reconstructed",
                      "--forecast-date", "2024-02-29", "--forecasts-dir", str(folder)]) == 0
-    table = hub.read(folder)
+    table = hub_reader.read(folder)
     assert set(table["reconstructed"]) == {"true"} and set(table["model_id"]) == {"essay-2024"}
     assert table["horizon"].min() == 0 and table.loc[table["horizon"] == 0, "year"].eq(2023).all()
     assert cli.main(["score", "--out", str(out), "--forecasts-dir", str(folder)]) == 0

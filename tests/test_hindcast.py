@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from analysis.data import params
-from analysis.models import hindcast, outlook, volatility
+from analysis.models import hindcast, observations, outlook, volatility
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +24,7 @@ def test_origins_use_the_february_outlook_after_each_origin(ds, schema):
 def test_an_origin_the_parameters_do_not_allow_is_left_out(ds, schema):
     """data/capex_outlook.csv has a 2023-02 vintage (an end-2022 origin), but observed_through starts at 2023 and the
     vintage is not among capex_outlook_vintage's choices: no origin 2022 until the schema allows both."""
-    assert "2023-02" in set(ds["capex_outlook"]["vintage"]) and 2022 in outlook.observable_years(ds)
+    assert "2023-02" in set(ds["capex_outlook"]["vintage"]) and 2022 in observations.observable_years(ds)
     base = params.resolve({}, ds)
     assert 2022 not in hindcast.origins(ds, base, schema)
     vintage = dataclasses.replace(schema["capex_outlook_vintage"], choices=(*schema["capex_outlook_vintage"].choices, "2023-02"))
@@ -34,7 +34,7 @@ def test_an_origin_the_parameters_do_not_allow_is_left_out(ds, schema):
 
 
 def test_spreads_are_measured_only_on_years_up_to_the_origin(ds, schema):
-    capex = outlook.annual_capex(ds) / 1e3
+    capex = observations.annual_capex(ds) / 1e3
     before = volatility.capex_growth(capex, 2023)
     changed = capex.copy()
     changed[changed.index > 2023] *= 10                  # later outcomes cannot move an earlier origin's spread
@@ -52,7 +52,8 @@ def test_each_case_is_scored_from_its_own_intervals(ds, cases):
     assert (table["inside_50"] == ((table["p25"] <= table["outcome"]) & (table["outcome"] <= table["p75"]))).all()
     assert (table.loc[table["miss"] == "above", "outcome"] > table.loc[table["miss"] == "above", "p95"]).all()
     assert ((table["miss"] == "") == table["inside_90"]).all() and (table["crps"] >= 0).all()
-    assert table.loc[table["case_set"] == "model", "year"].max() == outlook.observable_years(ds)[-1]   # observed only
+    # observed only
+    assert table.loc[table["case_set"] == "model", "year"].max() == observations.observable_years(ds)[-1]
 
 
 def test_coverage_table_counts_what_the_cases_show(cases):

@@ -12,7 +12,7 @@ import pytest
 
 from analysis.pipeline import cli
 from analysis.data import params, releases, scenarios
-from analysis.models import hindsight, hub, outlook
+from analysis.models import hindsight, hub, hub_models, hub_reader, outlook
 from tests.browser import offline_page
 from tests.conftest import ROOT
 
@@ -165,7 +165,7 @@ def test_a_file_whose_path_does_not_name_one_model_and_round_is_refused(tmp_path
 def test_a_forged_release_cannot_change_another_releases_record(tmp_path, capsys):
     """zz-shadow: essay-2024's forecasts x3, listed in the manifest with metadata claiming to be essay-2024."""
     folder = _copy(tmp_path)
-    before = hub.read(folder)
+    before = hub_reader.read(folder)
     frame = pd.read_csv(FORECASTS / ESSAY, dtype=str, keep_default_na=False)
     quantile = frame["output_type"] != "pmf"
     frame.loc[quantile, "value"] = [f"{3 * float(v):.10g}" for v in frame.loc[quantile, "value"]]
@@ -176,7 +176,7 @@ def test_a_forged_release_cannot_change_another_releases_record(tmp_path, capsys
     _refused(tmp_path, folder, capsys, "model-metadata/aws-zz_shadow.yml", "is not model aws-zz_shadow's round")
     _forge(folder, "model-metadata/aws-zz_shadow.yml",
            meta.replace('"essay-2024"', '"zz-shadow"').replace('"essay_2024"', '"zz_shadow"').encode())
-    after = hub.read(folder)                                                           # now a release of its own
+    after = hub_reader.read(folder)                                                           # now a release of its own
     assert set(after["release"]) == {*before["release"], "zz-shadow"}
     pd.testing.assert_frame_equal(after[after["release"] != "zz-shadow"].reset_index(drop=True),
                                   before.reset_index(drop=True))
@@ -230,20 +230,20 @@ def test_the_essay_reconstruction_scores_only_targets_whose_inputs_it_could_have
     for target in hindsight.EVERY_TARGET:                                        # a scored target read nothing later
         reads = inputs[[target in ts for ts in inputs["targets"]]]
         assert (target in excluded) == bool(reads["post_dated"].any())
-    record = hub.score(ds, schema, FORECASTS)
+    record = hub_models.score(ds, schema, FORECASTS)
     essay = record[record["release"] == "essay-2024"]
     assert set(essay.loc[essay["scored"], "target"]) <= set(hindsight.EVERY_TARGET) - set(excluded)
     assert essay.loc[essay["target"].isin(list(excluded)), "crps"].isna().all()
 
 
 def test_early_2024_names_what_separates_the_essay_release_from_the_end_2023_origin(ds, schema):
-    early = hindsight.early_2024(ds, schema, hub.read(FORECASTS))
+    early = hindsight.early_2024(ds, schema, hub_reader.read(FORECASTS))
     # the origin runs the model's own priors; the essay scenario sets its own view of these (both with their reasons)
     essay_set = set(scenarios.load("essay-2024")["values"]) - {"observed_through", "capex_outlook_vintage"}
     assert early is not None and set(early["differ"]) == {n for n in essay_set if n in outlook.parameters(ds)
                                                            and scenarios.resolve_scenario("essay-2024", ds)[n] != params.resolve({}, ds)[n]}
     assert "accelerator_share_change" in early["differ"] and set(early["reasons"]) == set(early["differ"])
-    essay = hub.read(FORECASTS)
+    essay = hub_reader.read(FORECASTS)
     q = essay[(essay["release"] == "essay-2024") & (essay["target"] == "nvidia_revenue_from_aws")
               & (essay["year"] == 2024) & (essay["output_type_id"] == "0.50")]
     assert early["essay_release"] == q["value"].item() and early["origin"] < early["essay_release"]

@@ -6,7 +6,7 @@ import pandas as pd
 
 from analysis import data
 from analysis.data import memo
-from analysis.models import fleet, outlook
+from analysis.models import fleet, observations, outlook
 from tests.conftest import FROZEN
 
 
@@ -46,7 +46,7 @@ def test_a_caller_may_change_its_copy(ds):
 def test_datasets_never_share_results(ds):
     frozen = data.load_dataset(FROZEN)
     for one in (ds, frozen):
-        assert outlook.annual_capex(one).equals(outlook.annual_capex.__wrapped__(one))
+        assert observations.annual_capex(one).equals(observations.annual_capex.__wrapped__(one))
     # Same version and directory, other tables: a different object, so a different result.
     fleet_rows = ds["epoch_fleet"]
     edited = data.Dataset({**ds.tables, "epoch_fleet": fleet_rows.assign(median=fleet_rows["median"] * 2)},
@@ -82,7 +82,7 @@ def test_forget_runs_drops_each_parameter_sets_results_and_keeps_the_data_only_o
     owner_outlook.owner_hindcast(ds, p)
     remembered = {key[0] for key in memo._memo_of(ds)}
     run_results = {outlook._forecast.__wrapped__, owners._draws.__wrapped__, owner_outlook.owner_hindcast.__wrapped__}
-    assert run_results <= remembered and outlook.annual_capex.__wrapped__ in remembered
+    assert run_results <= remembered and observations.annual_capex.__wrapped__ in remembered
     outlook.forget_runs(ds)
     left = {key[0] for key in memo._memo_of(ds)}
-    assert not run_results & left and outlook.annual_capex.__wrapped__ in left
+    assert not run_results & left and observations.annual_capex.__wrapped__ in left

@@ -7,7 +7,8 @@ import pytest
 
 from analysis import data
 from analysis.data import params, scenarios
-from analysis.models import erosion, forecast_result, outlook
+from analysis.models import (erosion, erosion_sampling, forecast_result, observations, observed_checks, outlook,
+                             scenario_runs)
 from analysis.sections import erosion_text
 from analysis.errors import ParameterError
 from tests.conftest import run_cli
@@ -20,7 +21,7 @@ def base(ds, schema):
 
 
 def test_annual_capex_sums_reported_quarters(ds):
-    capex = outlook.annual_capex(ds)
+    capex = observations.annual_capex(ds)
     assert capex[2023] == 14207 + 11455 + 12479 + 14588 == 52729
     assert capex[2024] == 82999 and capex[2025] == 131819
     assert 2026 not in capex.index          # only two quarters of 2026 are reported
@@ -28,7 +29,7 @@ def test_annual_capex_sums_reported_quarters(ds):
 
 def test_observed_purchases_price_epoch_units_chip_by_chip(ds):
     p = params.resolve({}, ds)
-    purchases = outlook.observed_purchases(ds, p).set_index(["year", "vendor"])
+    purchases = observations.observed_purchases(ds, p).set_index(["year", "vendor"])
     fleet = ds["epoch_fleet"].query("owner == 'Amazon'")
     units = fleet[(fleet["measure"] == "units") & fleet["quarter"].str.startswith("2023")].groupby("chip")["median"].sum()
     prices = ds["accelerator_specs"].query("metric == 'price' and source_id == 'epoch-ai-chip-counts' and as_of == '2023'")
@@ -52,12 +53,12 @@ def test_observed_years_carry_the_datas_own_band_and_the_central_row_is_epochs_m
     p, result = base
     model = result.model
     assert model.observed.years == (2022, 2023, 2024, 2025) and model.forecast_years == (2026, 2027, 2028, 2029, 2030)
-    nvidia = outlook.observed_purchases(ds, p).query("vendor == 'nvidia'").set_index("year")
+    nvidia = observations.observed_purchases(ds, p).query("vendor == 'nvidia'").set_index("year")
     central = result.central
     pct = result.percentiles.set_index(["metric", "year"])
     for year in model.observed.years:
         assert central.loc[year, "nvidia_revenue"] == pytest.approx(nvidia.loc[year, "spend"])
-        assert central.loc[year, "capex"] == outlook.annual_capex(ds)[year] / 1e3
+        assert central.loc[year, "capex"] == observations.annual_capex(ds)[year] / 1e3
         row = pct.loc[("nvidia_revenue", year)]
         assert row["p5"] < central.loc[year, "nvidia_revenue"] < row["p95"]          # a band, never re-estimated
         capex = result.draws["capex"][:, list(model.years).index(year)]
@@ -69,7 +70,7 @@ def test_observed_years_carry_the_datas_own_band_and_the_central_row_is_epochs_m
 
 def test_observed_year_bands_lie_inside_epochs_widest_band(ds, schema, base):
     p, result = base
-    check = outlook.spend_check(ds, p, schema, result)
+    check = observed_checks.spend_check(ds, p, schema, result)
     assert list(check["year"]) == [2022, 2023, 2024, 2025]
     assert ((check["epoch_p5"] <= check["model_accelerator_spend_p5"]) & (check["model_accelerator_spend_p95"] <= check["epoch_p95"])).all()
     assert ((check["nvidia_p5"] <= check["model_nvidia_revenue_p5"]) & (check["model_nvidia_revenue_p95"] <= check["nvidia_p95"])).all()
@@ -93,7 +94,7 @@ def test_the_draws_reproduce_epochs_band_of_the_cumulative_total(ds):
 
 def test_nvidia_datacenter_revenue_is_calendarized_by_quarter_end(ds):
     f = ds["financials"].query("company == 'Nvidia' and metric == 'datacenter_revenue'").set_index("fiscal_period")["value"]
-    by_year = outlook.nvidia_datacenter_by_year(ds)
+    by_year = observations.nvidia_datacenter_by_year(ds)
     assert by_year[2024] == pytest.approx(sum(f[f"FY2025Q{q}"] for q in range(1, 5)) / 1e3)   # Feb 2024 - Jan 2025
     assert by_year[2022] == pytest.approx(sum(f[f"FY2023Q{q}"] for q in range(1, 5)) / 1e3)
 
@@ -156,7 +157,7 @@ def test_central_estimate_is_one_definition_everywhere(ds, schema, base):
 def test_shares_sum_to_one_in_every_year_and_draw(base):
     p, result = base
     model = result.model
-    paths = erosion.evaluate(model, erosion.sample_inputs(result.specs, 3000, 9))
+    paths = erosion.evaluate(model, erosion_sampling.sample_inputs(result.specs, 3000, 9))
     for kind in ("compute_share", "spend_share"):
         total = sum(paths[f"{kind}_{v.id}"] for v in model.vendors)
         np.testing.assert_allclose(total[:, 2:], 1.0)                    # every year Epoch covers every vendor
@@ -245,10 +246,11 @@ def test_a_new_challenger_is_rows_only_and_its_ceiling_takes_share_from_nvidia(d
     assert raised.summary["nvidia_revenue_2027_2030"] < at_zero.summary["nvidia_revenue_2027_2030"]
     assert raised.summary["asic_spend_share_2027_2030"] > at_zero.summary["asic_spend_share_2027_2030"]
     # The section's tables take the vendor in: no observed purchases (no Epoch label), and no observed cost ratio.
-    bought = outlook.observed_purchases(copy, high).query("vendor == 'newco'")
+    bought = observations.observed_purchases(copy, high).query("vendor == 'newco'")
     assert list(bought["year"]) == observed_years and (bought["spend"] == 0).all()
-    assert "newco_cost_ratio" not in outlook.calibration(copy, high) and "newco_compute_share" not in outlook.observed_share_bands(copy, high)
-    assert list(outlook.spend_check(copy, high, schema, raised)["year"]) == observed_years
+    assert "newco_cost_ratio" not in outlook.calibration(copy, high)
+    assert "newco_compute_share" not in observations.observed_share_bands(copy, high)
+    assert list(observed_checks.spend_check(copy, high, schema, raised)["year"]) == observed_years
     assert forecast_result.by_year(raised)["nvidia_spend_share"].iloc[-1] < forecast_result.by_year(at_zero)["nvidia_spend_share"].iloc[-1]
     headline = {h.key: h.value for h in erosion_text.headlines(raised)}
     assert headline[f"nvidia_spend_share_{forecast_years[-1]}"] == pytest.approx(nvidia[0].loc[forecast_years[-1]])
@@ -268,7 +270,7 @@ def test_base_scenario_is_the_default_parameter_set(ds):
 
 def test_scenarios_order_as_their_names_say(ds, schema):
     runs = {n: scenarios.resolve_scenario(n, ds) for n in ("base", "nvidia-holds", "asic-surge")}
-    table, _ = outlook.scenario_table(ds, {n: p.replace(mc_draws=2000) for n, p in runs.items()}, schema)
+    table, _ = scenario_runs.scenario_table(ds, {n: p.replace(mc_draws=2000) for n, p in runs.items()}, schema)
     share = table.set_index("scenario")["asic_spend_share_2027_2030"]
     assert share["nvidia-holds"] < share["base"] < share["asic-surge"]
 

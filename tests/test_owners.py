@@ -8,7 +8,7 @@ import pytest
 from scipy import special
 
 from analysis.data import params
-from analysis.models import concentration, fleet, observed, outlook, owner_outlook, owners
+from analysis.models import concentration, fleet, observations, observed, outlook, owner_outlook, owners
 from analysis.sections import erosion_text
 from tests.conftest import ROOT
 
@@ -56,10 +56,10 @@ def test_central_nvidia_spend_is_epochs_medians_times_epochs_prices(ds, p, table
 
 def test_amazon_is_section_3s_own_numbers(ds, p, table):
     amazon = table[table["owner"] == "Amazon"].set_index("year")
-    bands = outlook.observed_share_bands(ds, p).set_index("year")
+    bands = observations.observed_share_bands(ds, p).set_index("year")
     np.testing.assert_allclose(amazon["spend_share"], bands["asic_spend_share"], equal_nan=True)
     np.testing.assert_allclose(amazon["compute_share_p95"], bands["asic_compute_share_p95"], equal_nan=True)
-    purchases = outlook.observed_purchases(ds, p)
+    purchases = observations.observed_purchases(ds, p)
     nvidia = purchases[purchases["vendor"] == "nvidia"].set_index("year")["spend"]
     np.testing.assert_allclose(amazon["nvidia_spend"], nvidia)
 
@@ -96,7 +96,7 @@ def test_fitted_correlations_are_per_owner_and_amazons_are_unchanged(ds):
 
 def test_five_owners_share_of_nvidia_datacenter_revenue(ds, drawn):
     n = owners.nvidia_share(ds, drawn).set_index("year")
-    dc = outlook.nvidia_datacenter_by_year(ds)
+    dc = observations.nvidia_datacenter_by_year(ds)
     total = sum(drawn.spend[(o, "Nvidia")][0] for o in FIVE)
     np.testing.assert_allclose(n["five_owners_nvidia_spend"], total[: len(n)])
     np.testing.assert_allclose(n["share_of_datacenter"], n["five_owners_nvidia_spend"] / dc.loc[n.index])
@@ -134,7 +134,7 @@ def test_amazon_headline_numbers_are_unchanged(ds, schema):
             assert (new is None) == (old[field] is None), (old["key"], field)
             if new is not None:
                 assert new == pytest.approx(old[field], rel=1e-12), (old["key"], field)
-    bands = outlook.observed_share_bands(ds, p).dropna().reset_index(drop=True)
+    bands = observations.observed_share_bands(ds, p).dropna().reset_index(drop=True)
     for column in bands:
         np.testing.assert_allclose(bands[column], [r[column] for r in baseline["observed_share_bands"]], rtol=1e-12)
 
@@ -338,7 +338,7 @@ def test_a_release_locks_another_owners_forecast_as_its_own_model_in_the_hub(ds,
 
     import hubdata
 
-    from analysis.models import forecasts, hub
+    from analysis.models import forecasts, hub_models
     from analysis.models.forecasts import ReleaseError
     from tests.conftest import run_cli
     folder = tmp_path / "forecasts"
@@ -347,10 +347,11 @@ def test_a_release_locks_another_owners_forecast_as_its_own_model_in_the_hub(ds,
     rounds_before = len(json.loads((folder / "hub-config" / "tasks.json").read_text(encoding="utf-8"))["rounds"])
     for owner in ("google", "meta"):
         p = params.resolve({"owner": owner, "mc_draws": 1000}, ds)
-        path = hub.release(ds, p, schema, "2026.12", folder, "defaults", new_date)
+        path = hub_models.release(ds, p, schema, "2026.12", folder, "defaults", new_date)
         assert path == f"model-output/{owner}-2026_12/{new_date}-{owner}-2026_12.csv"
     with pytest.raises(ReleaseError, match="never overwritten"):
-        hub.release(ds, params.resolve({"owner": "meta", "mc_draws": 1000}, ds), schema, "2026.12", folder, "defaults", new_date)
+        hub_models.release(ds, params.resolve({"owner": "meta", "mc_draws": 1000}, ds), schema, "2026.12", folder,
+                           "defaults", new_date)
     assert not forecasts.check_locked(folder)
     rounds = json.loads((folder / "hub-config" / "tasks.json").read_text(encoding="utf-8"))["rounds"]
     assert len(rounds) == rounds_before + 1                 # one round for the date, shared by both owners
@@ -364,9 +365,9 @@ def test_a_release_locks_another_owners_forecast_as_its_own_model_in_the_hub(ds,
     f = owner_outlook.forecast(ds, params.resolve({"owner": "google", "mc_draws": 1000}, ds), d, "Google", 2025)
     median_2030 = mine[(mine["year"] == 2030) & (mine["output_type_id"] == "0.50") & (mine["target"] == "asic_share_of_spend")]
     assert float(median_2030["value"].iloc[0]) == pytest.approx(np.quantile(f.spend_share[1:, -1], 0.5), rel=1e-8)
-    record = hub.score(ds, schema, folder)
+    record = hub_models.score(ds, schema, folder)
     assert {"2026.12", "2026.12 (Google)", "2026.12 (Meta)"} <= set(record["release"])
-    truth = hub.owner_outcomes(ds, "Google")
+    truth = hub_models.owner_outcomes(ds, "Google")
     shares = owners.shares(ds, params.resolve({}, ds), owners.draws(ds, params.resolve({}, ds)))
     assert truth[("asic_share_of_spend", 2025)] == pytest.approx(shares.query("owner == 'Google' and year == 2025")["spend_share"].iloc[0])
     done = run_cli("release", "2026.12", "--set", "owner=google", "--forecasts-dir", str(folder))

@@ -62,9 +62,9 @@ def test_outputs_that_are_not_whole_blocks_are_refused():
 
 
 def test_the_sensitivity_analysis_imports_no_scipy_stats():
-    script = ("import sys; import numpy as np; from analysis.models import erosion, uncertainty\n"
+    script = ("import sys; import numpy as np; from analysis.models import erosion_sampling, uncertainty\n"
               "specs = {'a': uncertainty.Uniform(0.0, 1.0), 'b': uncertainty.Uniform(0.0, 1.0)}\n"
-              "erosion.sobol_indices(lambda p: 3 * p['a'] + p['b'], specs, 64, 1)\n"
+              "erosion_sampling.sobol_indices(lambda p: 3 * p['a'] + p['b'], specs, 64, 1)\n"
               "print(sorted(m for m in sys.modules if m.startswith(('scipy.stats', 'SALib'))))")
     out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis.pipeline import attribution, cli, sweep
+from analysis.pipeline import attribution, cli, sweep, sweep_executor, sweep_spec
 from analysis.data import params
 
 GRID = """description: A small grid for tests
@@ -23,10 +23,10 @@ def _file(tmp_path, text, name="grid.yaml"):
 
 
 def test_a_set_gives_the_numbers_compare_computes_and_batches_do_not_matter(tmp_path, ds):
-    s = sweep.load(_file(tmp_path, GRID), ds)
+    s = sweep_spec.load(_file(tmp_path, GRID), ds)
     assert len(s.sets) == 6 and s.names == ("trainium_ceiling", "capex_growth_scale")
-    one_by_one = sweep.table(s, sweep.run(s, ds, workers=1, batch=1))
-    together = sweep.table(s, sweep.run(s, ds, workers=1, batch=4))
+    one_by_one = sweep_executor.table(s, sweep_executor.run(s, ds, workers=1, batch=1))
+    together = sweep_executor.table(s, sweep_executor.run(s, ds, workers=1, batch=4))
     assert one_by_one.equals(together)
     expected = attribution.section_values(ds, params.schema(ds), s.sets[5], attribution.section_parameters(ds), ("erosion",))
     row = together.iloc[5]
@@ -57,8 +57,8 @@ grid:
   on_demand_usage_share: [0.3, 0.9]
   capacity_block_usage_share: [0.05, 0.5]
 """
-    s = sweep.load(_file(tmp_path, text), ds)
-    frame = sweep.table(s, sweep.run(s, ds, workers=1))
+    s = sweep_spec.load(_file(tmp_path, text), ds)
+    frame = sweep_executor.table(s, sweep_executor.run(s, ds, workers=1))
     assert list(frame["status"]) == ["ok", "ok", "ok", "failed"]
     assert frame.loc[3, "error"].startswith("ParameterError: ") and "must not exceed 1" in frame.loc[3, "error"]
     assert frame.loc[:2, "portfolio.npv_bought_2023"].notna().all() and pd.isna(frame.loc[3, "portfolio.npv_bought_2023"])
@@ -72,7 +72,7 @@ sample:
   seed: 3
   ranges: {trainium_ceiling: [0.3, 0.7], trainium_takeover: [2, 9]}
 """
-    first, again = (sweep.load(_file(tmp_path, text), ds) for _ in range(2))
+    first, again = (sweep_spec.load(_file(tmp_path, text), ds) for _ in range(2))
     assert list(first.sets) == list(again.sets) and len(first.sets) == 50
     ceilings = [v["trainium_ceiling"] for v in first.sets]
     assert all(0.3 <= c <= 0.7 for c in ceilings) and len(set(ceilings)) == 50
@@ -111,8 +111,8 @@ def test_the_sweep_page_draws_every_chart_with_marks_and_titled_from_the_data(tm
     """The page of a two-parameter grid: its charts (each headline against each parameter, and the heat map) are
     drawn in a browser with marks (headline keys hold dots, which Vega-Lite would read as nested fields and draw
     nothing), under the report's style sheet and Content-Security-Policy, with no request and no error."""
-    s = sweep.load(_file(tmp_path, GRID), ds)
-    frame = sweep.table(s, sweep.run(s, ds, workers=1))
+    s = sweep_spec.load(_file(tmp_path, GRID), ds)
+    frame = sweep_executor.table(s, sweep_executor.run(s, ds, workers=1))
     out = sweep.write(tmp_path / "sw", s, frame, {"data_version": ds.version})
     specs = sweep.response_charts(s, frame)
     assert len(specs) == 6
@@ -143,9 +143,9 @@ def test_sets_computed_on_a_kept_dataset_with_kept_sections_give_each_sets_own_n
     numbers come from the kept results."""
     from analysis import data
 
-    monkeypatch.setattr(sweep, "RENEW_AFTER", 3)
-    monkeypatch.setattr(sweep, "KEEP_SECTIONS", 2)
-    monkeypatch.setattr(sweep, "_WORKER", sweep._Worker())
+    monkeypatch.setattr(sweep_executor, "RENEW_AFTER", 3)
+    monkeypatch.setattr(sweep_executor, "KEEP_SECTIONS", 2)
+    monkeypatch.setattr(sweep_executor, "_WORKER", sweep_executor._Worker())
     text = """description: All attributed sections
 fixed: {mc_draws: 1000}
 sample:
@@ -153,8 +153,8 @@ sample:
   seed: 5
   ranges: {trainium_ceiling: [0.3, 0.7], capex_growth_scale: [0.8, 1.2]}
 """
-    s = sweep.load(_file(tmp_path, text), ds)
-    frame = sweep.table(s, sweep.run(s, ds, workers=1, batch=2))
+    s = sweep_spec.load(_file(tmp_path, text), ds)
+    frame = sweep_executor.table(s, sweep_executor.run(s, ds, workers=1, batch=2))
     assert list(frame["status"]) == ["ok"] * 5
     fresh = data.Dataset(ds.tables, ds.version, ds.directory)          # no memo of the sweep's
     for i in range(5):

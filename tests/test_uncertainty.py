@@ -4,7 +4,7 @@ import pytest
 
 from analysis import data
 from analysis.data import params
-from analysis.models import erosion, outlook
+from analysis.models import erosion, erosion_sampling, outlook
 from analysis.models.uncertainty import Z95, SplitDistribution, for_parameter
 
 KINDS = [("normal", 2027.0, 2026.0, 2029.0), ("lognormal", 3.0, 1.0, 6.0), ("logitnormal", 0.45, 0.3, 0.7)]
@@ -56,7 +56,7 @@ def test_every_sampled_input_honours_its_sourced_p5_p95():
     model = outlook.build_model(ds, p, schema)
     specs = outlook.input_distributions(ds, p, schema, model)
     spreads = outlook.path_spreads(ds, p)
-    draws = erosion.sample_inputs(specs, 100_000, 1)
+    draws = erosion_sampling.sample_inputs(specs, 100_000, 1)
     table = ds["capex_outlook"].set_index(["vintage", "year"])
     checked = 0
     for name, x in draws.items():

@@ -10,7 +10,7 @@ import pytest
 
 from analysis.pipeline import front
 from analysis.data import params
-from analysis.models import erosion, outlook
+from analysis.models import erosion_outcomes, outlook
 from analysis.sections import SECTIONS, erosion_text
 from analysis.views import likelihood, verdict
 from analysis.views.exhibits import Text
@@ -104,7 +104,7 @@ def test_the_rule_holds_to_its_stated_thresholds(given, expected):
 
 def test_the_thresholds_are_the_scales_bounds_and_the_forecasts_thresholds():
     assert (verdict.LIKELY, verdict.EVEN) == (likelihood.lower_bound("likely"), likelihood.lower_bound("about as likely as not"))
-    assert (verdict.QUARTER, verdict.MAJORITY) == erosion.THRESHOLDS
+    assert (verdict.QUARTER, verdict.MAJORITY) == erosion_outcomes.THRESHOLDS
     stated = verdict.thresholds()
     assert {k: v["value"] for k, v in stated.items()} == {"quarter": 0.25, "majority": 0.5, "half": 0.5,
                                                          "likely_bound": 0.66, "even_bound": 0.33}

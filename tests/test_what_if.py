@@ -11,7 +11,7 @@ import pytest
 from analysis.pipeline import page as page_module
 from analysis.pipeline import report
 from analysis.data import grids, params
-from analysis.models import landlord, outlook, rent
+from analysis.models import landlord, outlook, rent, scenario_runs
 from analysis.pipeline.runner import NOTEBOOK_DIR
 from analysis.views.present import WHAT_IF_MIMETYPE, fmt, payback_text
 from tests.browser import offline_page
@@ -91,8 +91,8 @@ def test_landlord_grid_points_equal_the_full_pipeline(ds, schema, defaults):
 
 
 def test_erosion_grid_points_equal_the_central_estimate_of_a_run(ds, schema, defaults):
-    axes = outlook.what_if_axes(schema, defaults)
-    points, lines = outlook.what_if(ds, defaults, schema, axes)
+    axes = scenario_runs.what_if_axes(schema, defaults)
+    points, lines = scenario_runs.what_if(ds, defaults, schema, axes)
     assert len(points) == len(axes["trainium_ceiling"]) * len(axes["accelerator_share_change"]) * len(axes["capex_growth_scale"])
     for point in ({}, {"trainium_ceiling": axes["trainium_ceiling"][1], "accelerator_share_change": axes["accelerator_share_change"][0],
                        "capex_growth_scale": 1.5}):

@@ -3,7 +3,7 @@ concentration (data/nvidia_customers.csv: customers at 10% or more of its revenu
 Data Center revenue) and against Epoch AI's cumulative totals (data/epoch_cumulative.csv).
 
 Nvidia's fiscal year ends in late January: a fiscal period is placed in the calendar year (or quarter) holding its
-end date minus 45 days, as `outlook.nvidia_datacenter_by_year` does. Nvidia names none of its large customers, and
+end date minus 45 days, as `observations.nvidia_datacenter_by_year` does. Nvidia names none of its large customers, and
 its direct customers are mostly server makers and distributors: a disclosed share bounds an owner's share rather than
 measuring it.
 """
@@ -17,7 +17,7 @@ import pandas as pd
 from analysis.data import Dataset
 from analysis.data.params import Params
 from analysis.models import fleet, observed
-from analysis.models.outlook import Rows
+from analysis.models.observations import Rows
 from analysis.models.owners import CLOUDS, OwnerDraws
 
 #: A customer at or above this share of Nvidia's revenue must be disclosed (its 10-K and 10-Qs).

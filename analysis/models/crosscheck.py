@@ -86,7 +86,8 @@ def our_values(ds: Dataset, p: Params, schema: dict[str, Parameter], result: For
     """The report's figure for each `compares_with` key of data/cross_checks.csv, computed by the section
     pipelines (`result` = section 3's `outlook.run`). Landlord figures use the first case (bought at launch
     prices) unless the published figure is dated at another time, as each line says."""
-    from analysis.models import capex, fleet, finance, h100, landlord, outlook, rent  # the models this panel draws on
+    # the models this panel draws on
+    from analysis.models import capex, fleet, finance, h100, landlord, observations, rent
 
     launch, at_cut = landlord.landlord_cases(ds, p)
     revenue_4y = float(finance.HOURS_PER_MONTH * launch.utilization * launch.price[:FOUR_YEARS_MONTHS].sum())
@@ -95,7 +96,7 @@ def our_values(ds: Dataset, p: Params, schema: dict[str, Parameter], result: For
     life_revenue = finance.HOURS_PER_MONTH * at_cut.utilization * at_cut.price[:at_cut.life_months].sum()
     rates = h100.p5_rates(ds)
     central = result.central
-    purchases = outlook.observed_purchases(ds, p)
+    purchases = observations.observed_purchases(ds, p)
     last = result.model.observed.years[-1]
     funnel = capex.funnel(ds, p)
     return {

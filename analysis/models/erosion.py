@@ -29,41 +29,31 @@ Pure computation; every input is an argument (analysis.models.outlook builds the
 * Erosion on two bases: same budget (`erosion` = accelerator spend - Nvidia revenue: the challengers' dollars, as if
   spent on Nvidia) and same compute (`erosion_same_compute`: the challengers' H100e priced at Nvidia's cost per H100e,
   what Nvidia would have sold had that compute been bought from it).
-* Central estimate: the model at the inputs' medians (`medians`; the observed data at Epoch's medians). Uncertainty:
-  each input's distribution sampled independently; thresholds are reported as probabilities over the draws, for
-  observed and forecast years alike.
+* The central estimate (the model at the inputs' medians), the Monte Carlo draws and the sensitivity analysis
+  are analysis.models.erosion_sampling; what the draws say (window sums, thresholds, percentiles) is
+  analysis.models.erosion_outcomes.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 import dataclasses
 from dataclasses import dataclass
 from typing import cast
 
 import numpy as np
-import pandas as pd
 from scipy import special
-
-from analysis.models import sobol
 
 LN81 = np.log(81.0)
 MID_YEAR = 0.5
-NEAR_TERM = (2024, 2026)
-LONG_TERM = (2027, 2030)
-FORECAST_WINDOW = (2026, 2030)  # the years no current estimate covers
-THRESHOLDS = (0.25, 0.50)
-PERCENTILES = (5, 25, 50, 75, 95)   # the 90% and 50% intervals and the median
 CHALLENGER_INPUTS = ("ceiling", "midpoint", "takeover", "cost_ratio")
 COST_STEP = "{}_cost_step_{}"
 CHIP_SHARE_STEP = "chip_share_step_{}"
 START_FRACTION = "start_fraction"
 OBSERVED_INPUT = "observed_data"
 
-#: The model's input values by name (`Model.point` and draws of `sample_inputs`), each a number or one value per draw.
+#: The model's input values by name (`Model.point` and draws of `erosion_sampling.sample_inputs`), each a number or
+#: one value per draw.
 Inputs = Mapping[str, "np.typing.ArrayLike"]
-ModelFn = Callable[[dict[str, np.ndarray]], np.ndarray]
-#: Calendar years, one per column of a path.
-Years = Sequence[int] | np.ndarray
 
 
 @dataclass(frozen=True)
@@ -129,7 +119,8 @@ class Model:
         years = [*self.observed.years, *self.forecast_years]
         if not self.observed.years or years != list(range(years[0], years[0] + len(years))):
             raise ValueError("observed then forecast years must be consecutive, observed non-empty")
-        needed = ({f"capex_growth_{y}" for y in self.forecast_years} | {"accelerator_share_change", OBSERVED_INPUT} | {f"{v}_unit_cost_usd" for v in self.observed.priced_at}
+        needed = ({f"capex_growth_{y}" for y in self.forecast_years} | {"accelerator_share_change", OBSERVED_INPUT}
+                  | {f"{v}_unit_cost_usd" for v in self.observed.priced_at}
                   | {f"{v.id}_{name}" for v in self.challengers for name in CHALLENGER_INPUTS
                      if name != "cost_ratio" or v.id not in self.calibrated_cost})
         if needed - set(self.point):
@@ -248,10 +239,12 @@ def evaluate(model: Model, overrides: Inputs | None = None) -> dict[str, np.ndar
     nvidia = model.incumbent.id
     nvidia_cost = spend_o[nvidia] / compute_o[nvidia]                           # USD bn per H100e, per year
 
-    growth = np.hstack(np.broadcast_arrays(*[_col(p, f"capex_growth_{y}", positive=True) for y in model.forecast_years]))
+    growth = np.hstack(np.broadcast_arrays(*[_col(p, f"capex_growth_{y}", positive=True)
+                                             for y in model.forecast_years]))
     capex_f = obs.capex[-1] * np.cumprod(growth, axis=1)
     bound = model.chip_share_bound
-    start = np.minimum((accel_o[:, -1] / obs.capex[-1])[:, None] * _col(p, "accelerator_share_change", positive=True), bound)
+    start = np.minimum((accel_o[:, -1] / obs.capex[-1])[:, None] * _col(p, "accelerator_share_change", positive=True),
+                       bound)
     steps = np.hstack(np.broadcast_arrays(*[_col(p, CHIP_SHARE_STEP.format(y)) for y in model.forecast_years]))
     with np.errstate(divide="ignore"):                 # a random walk in the log-odds of the share of its bound
         share_of_capex = bound * special.expit(special.logit(start / bound) + np.cumsum(steps, axis=1))
@@ -295,137 +288,3 @@ def evaluate(model: Model, overrides: Inputs | None = None) -> dict[str, np.ndar
     paths["erosion_same_compute"] = join(same_compute_o, same_compute_f)
     paths["cumulative_erosion"] = np.nancumsum(paths["erosion"], axis=1)
     return paths
-
-
-def medians(specs: Mapping) -> dict[str, float]:
-    """The median of each input's distribution: where the central estimate evaluates the model."""
-    return {name: float(dist.median()) for name, dist in specs.items()}
-
-
-def window_sum(paths: Mapping[str, np.ndarray], years: Years, metric: str, lo: int, hi: int) -> np.ndarray:
-    """Sum of `metric` over the years lo..hi, per draw."""
-    years = np.asarray(years)
-    mask = (years >= lo) & (years <= hi)
-    if mask.sum() != hi - lo + 1:
-        raise ValueError(f"window {lo}-{hi} is not inside the horizon")
-    return paths[metric][:, mask].sum(axis=1)
-
-
-def year_stays_above(paths: Mapping[str, np.ndarray], years: Years, threshold: float,
-                     metric: str = "asic_spend_share") -> np.ndarray:
-    """Per draw, the first year from which `metric` exceeds `threshold` in every later year of the horizon (NaN if it
-    is not above in the last year). A year where `metric` is undefined counts as not above."""
-    above = np.nan_to_num(paths[metric], nan=-np.inf) > threshold
-    stays = np.flip(np.logical_and.accumulate(np.flip(above, axis=1), axis=1), axis=1)
-    return np.where(stays[:, -1], np.asarray(years)[stays.argmax(axis=1)], np.nan)
-
-
-def outcomes(paths: Mapping[str, np.ndarray], years: Years,
-             windows: Sequence[tuple[int, int]] = (NEAR_TERM, LONG_TERM, (NEAR_TERM[0], LONG_TERM[1]), FORECAST_WINDOW),
-             ) -> dict[str, np.ndarray]:
-    """Scalar outcomes per draw: window sums of Nvidia revenue, erosion on both bases and accelerator spend, the ASIC
-    spend share over each window, the final Nvidia spend share and the year from which ASICs stay above each threshold
-    (NaN = not above in the last year)."""
-    years = np.asarray(years)
-    out = {}
-    for lo, hi in windows:
-        for metric in ("nvidia_revenue", "erosion", "erosion_same_compute", "accelerator_spend"):
-            out[f"{metric}_{lo}_{hi}"] = window_sum(paths, years, metric, lo, hi)
-        asic = sum(window_sum(paths, years, "accelerator_spend", y, y) * paths["asic_spend_share"][:, years == y][:, 0]
-                   for y in range(lo, hi + 1))
-        out[f"asic_spend_share_{lo}_{hi}"] = asic / out[f"accelerator_spend_{lo}_{hi}"]
-    out[f"nvidia_spend_share_{years[-1]}"] = paths["nvidia_spend_share"][:, -1]
-    for threshold in THRESHOLDS:
-        out[f"year_asic_stays_above_{round(threshold * 100)}pct"] = year_stays_above(paths, years, threshold)
-    return out
-
-
-def threshold_table(paths: Mapping[str, np.ndarray], years: Years,
-                    thresholds: Sequence[float] = THRESHOLDS) -> pd.DataFrame:
-    """P(ASIC share of accelerator spend > threshold) in every year, observed and forecast, over the draws: columns
-    threshold, year, probability (NaN where the share is undefined in every draw)."""
-    years = np.asarray(years)
-    share = paths["asic_spend_share"]
-    defined = ~np.isnan(share)
-    rows = [{"threshold": t, "year": int(y),
-             "probability": float(np.mean(share[defined[:, i], i] > t)) if defined[:, i].any() else np.nan}
-            for t in thresholds for i, y in enumerate(years)]
-    return pd.DataFrame(rows)
-
-
-def stays_above_table(paths: Mapping[str, np.ndarray], years: Years,
-                      thresholds: Sequence[float] = THRESHOLDS) -> pd.DataFrame:
-    """The year from which ASICs stay above each threshold of spend through the last year: PERCENTILES over the
-    draws, with 'not above in the last year' counted as later than every year (so a percentile may be +inf), and the
-    share of draws in which that never happens."""
-    rows = []
-    for t in thresholds:
-        year = year_stays_above(paths, years, t)
-        ordered = np.where(np.isnan(year), np.inf, year)
-        q = np.percentile(ordered, PERCENTILES, method="inverted_cdf")
-        rows.append({"threshold": t, **{f"p{p}": float(v) for p, v in zip(PERCENTILES, q)},
-                     "share_never": float(np.mean(np.isnan(year)))})
-    return pd.DataFrame(rows)
-
-
-def sample_inputs(specs: Mapping, n_draws: int, seed: int) -> dict[str, np.ndarray]:
-    """Independent draws of each named input (inverse-CDF sampling with a fixed seed)."""
-    rng = np.random.Generator(np.random.PCG64(seed))
-    u = rng.random((n_draws, len(specs)))
-    return {name: dist.ppf(u[:, j]) for j, (name, dist) in enumerate(specs.items())}
-
-
-def percentile_table(paths: Mapping[str, np.ndarray], years: Years) -> pd.DataFrame:
-    """Tidy per-year percentiles: columns metric, year and one per PERCENTILES (p5, p25, p50, p75, p95)."""
-    stacked = np.stack(list(paths.values())).transpose(0, 2, 1).copy()  # (metrics, years, draws), draws contiguous
-    q = np.percentile(stacked, PERCENTILES, axis=-1, overwrite_input=True)
-    index = pd.MultiIndex.from_product([list(paths), np.asarray(years)], names=["metric", "year"])
-    return pd.DataFrame({f"p{p}": q[i].ravel() for i, p in enumerate(PERCENTILES)}, index=index).reset_index()
-
-
-def outcome_table(outs: Mapping[str, np.ndarray]) -> pd.DataFrame:
-    """Percentiles of each scalar outcome over the draws where it is defined, and the share of such draws."""
-    rows = {}
-    for name, x in outs.items():
-        defined = x[~np.isnan(x)]
-        q = np.percentile(defined, PERCENTILES) if defined.size else np.full(len(PERCENTILES), np.nan)
-        rows[name] = [*q, defined.size / x.size]
-    columns = [f"p{p}" for p in PERCENTILES] + ["share_defined"]
-    return pd.DataFrame.from_dict(rows, orient="index", columns=columns).rename_axis("outcome").reset_index()
-
-
-def outcome_model(model: Model, outcome: str) -> ModelFn:
-    """A scalar outcome (a key of `outcomes`) as a function of named input arrays, for `tornado` and `sobol_indices`."""
-    return lambda params: outcomes(evaluate(model, params), model.years)[outcome]
-
-
-def tornado(model_fn: ModelFn, specs: Mapping, low: float = 0.10, high: float = 0.90) -> pd.DataFrame:
-    """One-at-a-time swings: each input at its `low` and `high` quantile, others at their medians; widest first.
-    The base (last row of the evaluation) is the central estimate."""
-    names = list(specs)
-    k = len(names)
-    params = {n: np.full(2 * k + 1, specs[n].median()) for n in names}
-    for i, n in enumerate(names):
-        params[n][2 * i], params[n][2 * i + 1] = specs[n].ppf(low), specs[n].ppf(high)
-    y = np.asarray(model_fn(params), dtype=float)
-    table = pd.DataFrame({
-        "input": names,
-        "value_low": [params[n][2 * i] for i, n in enumerate(names)],
-        "value_high": [params[n][2 * i + 1] for i, n in enumerate(names)],
-        "outcome_low": y[0:2 * k:2],
-        "outcome_high": y[1:2 * k:2],
-        "base": y[-1],
-    })
-    table["swing"] = (table["outcome_high"] - table["outcome_low"]).abs()
-    return table.sort_values("swing", ascending=False, kind="stable", ignore_index=True)
-
-
-def sobol_indices(model_fn: ModelFn, specs: Mapping, n_base: int, seed: int) -> pd.DataFrame:
-    """First-order and total Sobol indices with 95% CI half-widths, highest ST first (`n_base` a power of 2;
-    cost n_base x (inputs + 2) model runs; analysis.models.sobol, SALib's numbers)."""
-    names = list(specs)
-    u = np.clip(sobol.saltelli_inputs(len(names), n_base, seed), 1e-12, 1 - 1e-12)
-    y = np.asarray(model_fn({n: specs[n].ppf(u[:, j]) for j, n in enumerate(names)}), dtype=float)
-    res = sobol.indices(y, len(names), seed)
-    table = pd.DataFrame({"input": names, **{key: res[key] for key in ("S1", "S1_conf", "ST", "ST_conf")}})
-    return table.sort_values("ST", ascending=False, ignore_index=True)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis.models import erosion, uncertainty
+from analysis.models import erosion, erosion_outcomes, uncertainty
 
 #: The distribution of one forecast input: the observed data's draw order, a sourced split distribution or a uniform.
 InputSpec = erosion.ObservedIndex | uncertainty.SplitDistribution | uncertainty.Uniform
@@ -23,7 +23,7 @@ InputSpec = erosion.ObservedIndex | uncertainty.SplitDistribution | uncertainty.
 @dataclass(frozen=True)
 class Sensitivity:
     """How Nvidia's revenue from AWS over the forecast window (outlook.SENSITIVITY_OUTCOME) depends on each input:
-    a one-at-a-time tornado (erosion.tornado) and Sobol' indices (erosion.sobol_indices)."""
+    a one-at-a-time tornado (erosion_sampling.tornado) and Sobol' indices (erosion_sampling.sobol_indices)."""
     tornado: pd.DataFrame
     sobol: pd.DataFrame
 
@@ -49,7 +49,7 @@ class Forecast:
     def band(self, metric: str) -> pd.DataFrame:
         """The Monte Carlo percentiles (p5..p95 columns) of one per-year `metric`, by year."""
         pct = self.percentiles
-        return pct[pct["metric"] == metric].set_index("year")[[f"p{q}" for q in erosion.PERCENTILES]]
+        return pct[pct["metric"] == metric].set_index("year")[[f"p{q}" for q in erosion_outcomes.PERCENTILES]]
 
     def ranked(self) -> Sensitivity:
         """The sensitivity part; a ValueError for a run made with `sensitivity=False`."""
@@ -83,9 +83,9 @@ def by_year(result: Forecast) -> pd.DataFrame:
     for metric, column in (("nvidia_revenue", "nvidia_revenue_usd_b"), ("asic_spend_share", "asic_spend_share"),
                            ("asic_compute_share", "asic_compute_share")):
         band = result.band(metric)
-        for q in erosion.PERCENTILES:
+        for q in erosion_outcomes.PERCENTILES:
             table[f"{column}_p{q}"] = band[f"p{q}"].to_numpy()
     probs = result.thresholds.pivot(index="year", columns="threshold", values="probability")
-    for t in erosion.THRESHOLDS:
+    for t in erosion_outcomes.THRESHOLDS:
         table[f"p_asic_spend_share_above_{round(t * 100)}pct"] = probs[t].reindex(c.index).to_numpy()
     return table

@@ -27,7 +27,7 @@ import pandas as pd
 
 from analysis import data
 from analysis.data import params
-from analysis.models import outlook, scoring
+from analysis.models import observations, outlook, scoring
 from analysis.data import Dataset
 from analysis.data.releases import FORECAST_COLUMNS
 # The locked folder's names, reached through this module by analysis.models.hub until the branches of issue 29 merge.
@@ -153,7 +153,7 @@ def outcomes(ds: Dataset, schema: dict) -> dict[tuple[str, int], float]:
     found = {}
     for t in TARGETS:
         if t.metric == "capex":
-            series = outlook.annual_capex(ds) / 1e3
+            series = observations.annual_capex(ds) / 1e3
         else:
             series = central.loc[list(truth.model.observed.years), t.metric]
         found.update({(t.name, int(y)): float(v) for y, v in series.items() if np.isfinite(v)})

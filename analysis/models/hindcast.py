@@ -26,7 +26,7 @@ from scipy import special
 
 from analysis.data import Dataset
 from analysis.data.params import Parameter, Params
-from analysis.models import erosion, outlook, scoring, volatility
+from analysis.models import erosion, erosion_sampling, observations, outlook, scoring, volatility
 
 #: (metric, family label, unit, space of its measurement band) of the model's scored quantities.
 FAMILIES = (("capex", "Amazon gross capex", "USD_billion", None),
@@ -51,7 +51,7 @@ def origins(ds: Dataset, base_p: Params, schema: dict[str, Parameter]) -> dict[i
     reference class (Google's TPU shares, data/parameters.csv) includes years after an early origin: stated, a small
     difference (0.68 in 2023 against the 0.72 used)."""
     vintages = set(ds["capex_outlook"]["vintage"]) & set(schema["capex_outlook_vintage"].choices or ())
-    years = [y for y in outlook.observable_years(ds) if y >= cast(float, schema["observed_through"].minimum)]
+    years = [y for y in observations.observable_years(ds) if y >= cast(float, schema["observed_through"].minimum)]
     return {y: base_p.replace(observed_through=y, capex_outlook_vintage=f"{y + 1}-02")
             for y in years[:-1] if f"{y + 1}-02" in vintages}
 
@@ -59,12 +59,13 @@ def origins(ds: Dataset, base_p: Params, schema: dict[str, Parameter]) -> dict[i
 def _measurement(ds: Dataset, base_p: Params, schema: dict[str, Parameter], n: int) -> tuple[dict, list[int]]:
     """Draws of each observed year's value of every family's metric, as the data measure it (every observable year
     observed; Epoch's unit bands, chip prices and Trainium's unit cost drawn), row 0 the central estimate."""
-    last = int(outlook.observable_years(ds)[-1])
+    last = int(observations.observable_years(ds)[-1])
     p = base_p.replace(observed_through=last)
     model = outlook.build_model(ds, p, schema)
     specs = outlook.input_distributions(ds, p, schema, model)
-    drawn = {k: specs[k] for k in (erosion.OBSERVED_INPUT, *(f"{v}_{outlook.UNIT_COST}" for v in model.observed.priced_at))}
-    inputs = erosion.sample_inputs(drawn, n, p.random_seed + 1)
+    drawn = {k: specs[k] for k in (erosion.OBSERVED_INPUT,
+                                   *(f"{v}_{observations.UNIT_COST}" for v in model.observed.priced_at))}
+    inputs = erosion_sampling.sample_inputs(drawn, n, p.random_seed + 1)
     central = erosion.evaluate(model)
     paths = erosion.evaluate(model, inputs)
     n_observed = len(model.observed.years)
@@ -100,7 +101,7 @@ def model_cases(ds: Dataset, base_p: Params, schema: dict[str, Parameter]) -> pd
 def capex_history_cases(ds: Dataset) -> pd.DataFrame:
     """Amazon's capex forecast from its own history at every origin with two or more growth moves before it: one
     and two years ahead, lognormal with the history's mean log growth and spread up to the origin."""
-    capex = outlook.annual_capex(ds) / 1e3
+    capex = observations.annual_capex(ds) / 1e3
     z = special.ndtri((np.arange(HISTORY_DRAWS) + 0.5) / HISTORY_DRAWS)      # fixed normal quantiles: no seed
     rows = []
     for origin in capex.index:

@@ -10,7 +10,7 @@ Observed years are measured, not modelled, but the measurement is an estimate wi
 * Price of each Nvidia chip: a split lognormal through Epoch's yearly low / high (as p5 / p95), one draw per chip used
   in every year (Epoch samples a chip's price once and reuses it across quarters).
 * Amazon's own chips: the sourced unit cost `trainium_unit_cost_usd`, a point value (its range is a sensitivity band,
-  shown separately by analysis.models.outlook.observed_asic_share_range).
+  shown separately by analysis.models.observed_checks.observed_asic_share_range).
 * H100e of a row = its units x Epoch's median H100e per unit for that row.
 
 Row 0 of every array is the central estimate (every input at its median: Epoch's medians, the price rows' values);

@@ -1,147 +1,42 @@
 """Section 3: Nvidia's share of AWS accelerator spend to 2030, calibrated on what was observed.
 
 The pipeline, used by the notebook, the tests and the benchmark alike:
-data + parameters -> `build_model` (observed years as draws of Epoch AI's units x chip prices, analysis.models.observed;
-forecast inputs) -> `input_distributions` (sourced p5/p95, value = median; the observed data as one input) -> `run`
-(central estimate, Monte Carlo, threshold probabilities, tornado, Sobol: a `Forecast`, analysis.models.forecast_result)
--> tables for the report (`forecast_result.by_year`, `spend_check`, `scenario_table`). The model itself is
+data + parameters -> the observed years (analysis.models.observations: draws of Epoch AI's units x chip prices,
+analysis.models.observed) -> `build_model` (observed years and forecast inputs) -> `input_distributions` (sourced
+p5/p95, value = median; the observed data as one input) -> `run` (central estimate, Monte Carlo, threshold
+probabilities, tornado, Sobol: a `Forecast`, analysis.models.forecast_result) -> tables for the report
+(`forecast_result.by_year`, analysis.models.observed_checks, analysis.models.scenario_runs). The model itself is
 analysis.models.erosion; the headline results and words are section 3's (analysis.sections.erosion_text).
 """
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import json
 from collections import Counter
-from collections.abc import Iterable
-from typing import Any, cast
+from typing import cast
 
 import numpy as np
 import pandas as pd
 
-from analysis.models import erosion, fleet, observed, uncertainty, volatility
-from analysis.models.capex import amazon_quarterly, wide
+from analysis.models import erosion, erosion_outcomes, erosion_sampling, fleet, observed, uncertainty, volatility
 from analysis.models.forecast_result import Forecast, InputSpec, ObservedRun, Sensitivity
+from analysis.models.observations import (BILLION, UNIT_COST, Rows, annual_capex, bought_challengers, measured_draws,
+                                          observed_purchases, observed_years, peer_chip_shares, purchase_draws,
+                                          vendors)
 from analysis.data import Dataset
 from analysis.data import memo
 from analysis.data.memo import per_dataset, per_run
-from analysis.data.grids import what_if_values
 from analysis.data.params import Parameter, Params, as_params, resolve
 from analysis.data.params import schema as parameter_schema
 
-BILLION = 1e9
 #: The forecast's own parameters; each challenger vendor of data/vendors.csv adds its VENDOR_PARAMETERS.
 FORECAST_PARAMETERS = ("observed_through", "capex_outlook_vintage", "capex_growth_scale", "accelerator_share_change",
                        "trainium_unit_cost_usd", "h100_server_price_usd", "network_share_of_cluster_capex")
 VENDOR_PARAMETERS = ("ceiling", "midpoint", "takeover", "cost_ratio")
-#: A vendor whose chips have no market price (Amazon's own) is priced by the parameter `<vendor>_unit_cost_usd`.
-UNIT_COST = "unit_cost_usd"
 MONTE_CARLO_PARAMETERS = ("mc_draws", "random_seed")
 #: How often this process ran the forecast's Monte Carlo, per parameter set (JSON of its forecast values).
 MONTE_CARLO_RUNS: Counter[str] = Counter()
-SENSITIVITY_OUTCOME = "nvidia_revenue_{}_{}".format(*erosion.FORECAST_WINDOW)
-#: pandas-stubs types the fields of an `itertuples()` row as any scalar; the tables' columns are checked on load
-#: (analysis.data.tables), so rows are read as Any.
-Rows = Iterable[Any]
-
-
-@per_dataset
-def annual_capex(ds: Dataset) -> pd.Series:
-    """Amazon gross capex per complete calendar year (USD million): the sum of four reported quarters, else the
-    fiscal year's reported total (Amazon's fiscal year is the calendar year)."""
-    gross = wide(amazon_quarterly(ds))["capex_gross"].dropna()
-    years = gross.groupby(gross.index.str[:4].astype(int))
-    quarterly = years.sum()[years.count() == 4]
-    f = ds["financials"]
-    annual = f[(f["company"] == "Amazon") & (f["metric"] == "capex_gross") & f["fiscal_period"].str.fullmatch(r"FY\d{4}")]
-    totals = pd.Series(annual["value"].to_numpy(float), index=annual["fiscal_period"].str[2:].astype(int).to_numpy())
-    return quarterly.combine_first(totals).sort_index()
-
-
-@per_dataset
-def vendors(ds: Dataset) -> tuple[erosion.Vendor, ...]:
-    """Vendors from data/vendors.csv, the incumbent first."""
-    table = ds["vendors"].sort_values("role", key=lambda r: r != "incumbent", kind="stable")
-    return tuple(erosion.Vendor(r.vendor_id, r.label, r.kind) for r in cast(Rows, table.itertuples()))
-
-
-def purchase_draws(ds: Dataset, p: Params) -> observed.Purchases:
-    """The central estimate and draws of Amazon's purchases per vendor and year, Amazon's own chips at the run's
-    (median) unit cost: the forecast's pool, which draws the unit cost as an input of its own."""
-    return observed.draws(ds, float(p.trainium_unit_cost_usd), int(p.random_seed))
-
-
-def measured_draws(ds: Dataset, p: Params) -> observed.Purchases:
-    """`purchase_draws` with the unit cost of each vendor priced by a parameter (`<vendor>_unit_cost_usd`, Amazon's
-    own chips) drawn too, one value per draw: the observed years as the data measure them, what every table and band
-    of the observed years shows. Row 0 stays the central estimate."""
-    pool = purchase_draws(ds, p)
-    schema = parameter_schema(ds)
-    u = np.random.default_rng([int(p.random_seed), 2]).random(next(iter(pool.spend.values())).shape[0] - 1)
-    spend = dict(pool.spend)
-    for v in (v.id for v in vendors(ds) if f"{v.id}_{UNIT_COST}" in schema):
-        name = f"{v}_{UNIT_COST}"
-        param, value = schema[name], cast(float, p[name])
-        dist = uncertainty.for_parameter(value, cast(float, param.default), cast(float, param.low), cast(float, param.high),
-                                         param.distribution)
-        spend[v] = np.vstack([pool.spend[v][:1], pool.spend[v][1:] * (dist.ppf(u) / value)[:, None]])
-    return observed.Purchases(pool.years, spend, dict(pool.compute))
-
-
-def bought_challengers(vs: tuple[erosion.Vendor, ...], draws: observed.Purchases) -> list[str]:
-    """The challengers (ids, in vendors.csv order) the data observe Amazon buying: compute > 0 in some observed year
-    of the central estimate (Trainium; not AMD, which Epoch AI lists no Amazon rows for, nor a vendor without data)."""
-    return [v.id for v in vs[1:] if (np.nan_to_num(draws.compute[v.id][0]) > 0).any()]
-
-
-def observed_purchases(ds: Dataset, p: Params) -> pd.DataFrame:
-    """Amazon's accelerator purchases per complete year and vendor, from Epoch AI's unit estimates: units and H100e
-    (Epoch's medians) and spend (USD bn): the central estimate with the 5th and 95th percentiles of the draws
-    (analysis.models.observed). A vendor Epoch has no Amazon rows for counts as zero; a vendor with rows only from some year
-    on (Trainium from 2024) is missing (NaN) before."""
-    draws = measured_draws(ds, p)
-    units = fleet.yearly(fleet.chip_additions(ds, "units"), by="vendor").pivot(index="year", columns="vendor", values="median")
-    rows = []
-    for v in cast(Rows, ds["vendors"].itertuples()):
-        spend = observed.band(draws.spend[v.vendor_id])
-        for j, year in enumerate(draws.years):
-            n = units[v.epoch_vendor].get(year, np.nan) if v.epoch_vendor in units else 0.0
-            covered = not np.isnan(draws.spend[v.vendor_id][0, j])
-            rows.append({"year": year, "vendor": v.vendor_id, "units": n if covered else np.nan,
-                         "h100e": draws.compute[v.vendor_id][0, j], "spend": spend["central"][j],
-                         "spend_p5": spend["p5"][j], "spend_p95": spend["p95"][j]})
-    return pd.DataFrame(rows)
-
-
-def observed_share_bands(ds: Dataset, p: Params) -> pd.DataFrame:
-    """Per observed year: the share of the compute Amazon added of each challenger the data observe it buying
-    (`<vendor>_compute_share`: Trainium's) and the ASIC share of its accelerator spend and compute — the central
-    estimate with the draws' 5th and 95th percentiles (NaN where the data do not cover every vendor)."""
-    draws = measured_draws(ds, p)
-    vs = vendors(ds)
-    spend = erosion.observed_shares(draws.spend)
-    compute = erosion.observed_shares(draws.compute)
-    asics = [v.id for v in vs if v.kind == "asic"]
-    table = pd.DataFrame({"year": list(draws.years)})
-    for name, values in ((*((f"{v}_compute_share", compute[v]) for v in bought_challengers(vs, draws)),
-                          ("asic_spend_share", cast(np.ndarray, sum(spend[v] for v in asics))),
-                          ("asic_compute_share", cast(np.ndarray, sum(compute[v] for v in asics))))):
-        b = observed.band(values)
-        table[name], table[f"{name}_p5"], table[f"{name}_p95"] = b["central"], b["p5"], b["p95"]
-    return table
-
-
-def observed_years(ds: Dataset, p: Params) -> list[int]:
-    """Years with reported capex and Epoch estimates, up to `observed_through`."""
-    return [y for y in observable_years(ds) if y <= p.observed_through]
-
-
-@per_dataset
-def observable_years(ds: Dataset) -> list[int]:
-    """Years with reported capex and Epoch estimates."""
-    capex = annual_capex(ds)
-    epoch = fleet.yearly(fleet.additions(ds, "units"))["year"].unique()
-    return [int(y) for y in capex.index if y in epoch]
+SENSITIVITY_OUTCOME = "nvidia_revenue_{}_{}".format(*erosion_outcomes.FORECAST_WINDOW)
 
 
 def calibration(ds: Dataset, p: Params) -> pd.DataFrame:
@@ -174,8 +69,8 @@ def build_model(ds: Dataset, p: Params, schema: dict[str, Parameter]) -> erosion
     vs = vendors(ds)
     priced_at = {v.id: cast(float, p[f"{v.id}_{UNIT_COST}"]) for v in vs if f"{v.id}_{UNIT_COST}" in schema}
     obs = erosion.Observed(tuple(years), (annual_capex(ds) / 1e3).loc[years].to_numpy(),
-                           {v.id: draws.spend[v.id][:, cols] for v in vs}, {v.id: draws.compute[v.id][:, cols] for v in vs},
-                           priced_at)
+                           {v.id: draws.spend[v.id][:, cols] for v in vs},
+                           {v.id: draws.compute[v.id][:, cols] for v in vs}, priced_at)
     outlook = capex_outlook(ds, p, years[-1])
     point: dict[str, float] = {f"capex_growth_{int(r.year)}": r.growth for r in cast(Rows, outlook.itertuples())}
     point["accelerator_share_change"] = p.accelerator_share_change
@@ -189,7 +84,8 @@ def build_model(ds: Dataset, p: Params, schema: dict[str, Parameter]) -> erosion
 
 def chip_share_bound(ds: Dataset, p: Params) -> float:
     """The most of capex that accelerator chips could take: all of it buying AI clusters, of which chips are the
-    chip price over the all-in capex per accelerator (server and cluster network, analysis.models.fleet.all_in_capex)."""
+    chip price over the all-in capex per accelerator (server and cluster network,
+    analysis.models.fleet.all_in_capex)."""
     return float((1 - p.network_share_of_cluster_capex) / fleet.server_factor(ds, p))
 
 
@@ -217,7 +113,8 @@ def input_distributions(ds: Dataset, p: Params, schema: dict[str, Parameter],
     specs: dict[str, InputSpec] = {
         erosion.OBSERVED_INPUT: erosion.ObservedIndex(tuple((np.argsort(last_spend, kind="stable") + 1).tolist()))}
     spreads = path_spreads(ds, p)
-    specs.update({f"capex_growth_{int(r.year)}": _at_least(r.growth, r.low, r.high, spreads["capex_growth"].predictive_sd())
+    specs.update({f"capex_growth_{int(r.year)}": _at_least(r.growth, r.low, r.high,
+                                                           spreads["capex_growth"].predictive_sd())
                   for r in cast(Rows, capex_outlook(ds, p, model.observed.years[-1]).itertuples())})
     step = uncertainty.Z95 * spreads["chip_share"].predictive_sd()
     specs.update({erosion.CHIP_SHARE_STEP.format(y): uncertainty.SplitDistribution(0.0, -step, step, "normal")
@@ -266,37 +163,9 @@ def _path_spreads(ds: Dataset, values: dict) -> dict[str, volatility.Spread]:
     incumbent = vendors(ds)[0].id
     spend = observed_purchases(ds, p).pivot(index="year", columns="vendor", values="spend")
     return {"capex_growth": volatility.capex_growth(annual_capex(ds), through),
-            "chip_share": volatility.chip_share(spend, cal["capex"], through, chip_share_bound(ds, p), peer_chip_shares(ds)),
+            "chip_share": volatility.chip_share(spend, cal["capex"], through, chip_share_bound(ds, p),
+                                                peer_chip_shares(ds)),
             "cost_step": volatility.cost_step(cal[f"usd_per_h100e_{incumbent}"], through)}
-
-
-#: The other owners in Epoch AI's data whose capex data/financials.csv holds: owner -> (company, the capex metric).
-PEER_CAPEX = {"Google": ("Alphabet", "capex_gross"), "Microsoft": ("Microsoft", "capex_gross"), "Meta": ("Meta", "capex_net")}
-
-
-@per_dataset
-def calendar_capex(ds: Dataset, company: str, metric: str) -> pd.Series:
-    """A company's capex (USD bn) per calendar year: the sum of the four fiscal quarters in data/financials.csv that end
-    in that year (complete years only; empty for a company with annual rows only)."""
-    f = ds["financials"]
-    q = f[(f["company"] == company) & (f["metric"] == metric) & f["fiscal_period"].str.contains("Q")]
-    grouped = q.assign(year=pd.to_datetime(q["period_end"]).dt.year.to_numpy()).groupby("year")["value"]
-    return (grouped.sum()[grouped.count() == 4] / 1e3).rename("capex")
-
-
-@per_dataset
-def peer_chip_shares(ds: Dataset) -> pd.DataFrame:
-    """Per calendar year (rows) and peer (columns, PEER_CAPEX): the share of its capex that bought Nvidia chips —
-    Epoch AI's median units x Epoch's chip prices, over the capex of the four fiscal quarters ending in that calendar
-    year (complete years only). Nvidia's chips alone: the peers' own chips (TPUs) and AMD's carry no price."""
-    columns = {}
-    for owner, (company, metric) in PEER_CAPEX.items():
-        capex = calendar_capex(ds, company, metric)
-        bought = fleet.owner_years(ds, owner)
-        nvidia = bought[bought["vendor"] == fleet.incumbent_epoch_vendor(ds)].set_index("year")
-        columns[owner] = (nvidia["spend_usd_median"] / BILLION / capex).dropna()
-    return pd.DataFrame(columns)
-
 
 def _at_least(median: float, low: float, high: float, sd: float) -> uncertainty.SplitDistribution:
     """A growth factor's distribution: the sourced low-high as p5-p95, widened on each side to at least the spread of
@@ -314,7 +183,8 @@ def _table(model: erosion.Model, paths: dict) -> pd.DataFrame:
 
 #: The cost of one `run`, measured on this project's 2-core machine (2026-12-04): about 1.3 s and 250 MB, plus 23 s
 #: and 3.4 GB per million Monte Carlo draws, plus 18 s and 2.1 GB per 65,536 Sobol base samples (with sensitivity).
-RUN_COST = {"base": (1.3, 250e6), "mc_draws": (23 / 1e6, 3.4e9 / 1e6), "sobol_base_samples": (18 / 65536, 2.1e9 / 65536)}
+RUN_COST = {"base": (1.3, 250e6), "mc_draws": (23 / 1e6, 3.4e9 / 1e6),
+            "sobol_base_samples": (18 / 65536, 2.1e9 / 65536)}
 
 
 def cost(p: Params, sensitivity: bool = True) -> tuple[float, float]:
@@ -354,23 +224,24 @@ def forecast_values(ds: Dataset, p: Params | dict) -> dict:
 
 
 def run(ds: Dataset, p: Params, schema: dict[str, Parameter], sensitivity: bool = True) -> Forecast:
-    """Central estimate (the model at the inputs' medians), Monte Carlo percentiles (BAND_METRICS) and outcomes, threshold
-    probabilities per year and 'stays above' years, and (if `sensitivity`) tornado and Sobol ranking of Nvidia's
-    2026-2030 revenue from AWS. The forecast itself runs once per dataset and forecast values in a process (every
-    section that shows it reads that run)."""
+    """Central estimate (the model at the inputs' medians), Monte Carlo percentiles (BAND_METRICS) and outcomes,
+    threshold probabilities per year and 'stays above' years, and (if `sensitivity`) tornado and Sobol ranking of
+    Nvidia's 2026-2030 revenue from AWS. The forecast itself runs once per dataset and forecast values in a process
+    (every section that shows it reads that run)."""
     result = _forecast(ds, forecast_values(ds, p), schema)
     if not sensitivity:
         return result
-    model_fn = erosion.outcome_model(result.model, SENSITIVITY_OUTCOME)
+    model_fn = erosion_sampling.outcome_model(result.model, SENSITIVITY_OUTCOME)
     return dataclasses.replace(result, sensitivity=Sensitivity(
-        erosion.tornado(model_fn, result.specs),
-        erosion.sobol_indices(model_fn, result.specs, p.sobol_base_samples, p.random_seed)))
+        erosion_sampling.tornado(model_fn, result.specs),
+        erosion_sampling.sobol_indices(model_fn, result.specs, p.sobol_base_samples, p.random_seed)))
 
 
 #: Per-year paths kept as draws in a run's result (for scoring a forecast against outcomes).
 SCORED_METRICS = ("capex", "accelerator_spend", "nvidia_revenue", "compute_share_trainium", "asic_spend_share",
                   "asic_compute_share")
-#: Per-year paths whose percentiles a run's result keeps: what `by_year`, `spend_check` and the fan charts show.
+#: Per-year paths whose percentiles a run's result keeps: what `forecast_result.by_year`, `observed_checks.spend_check`
+#: and the fan charts show.
 BAND_METRICS = ("accelerator_spend", "nvidia_revenue", "asic_spend_share", "asic_compute_share")
 
 
@@ -382,15 +253,16 @@ def _forecast(ds: Dataset, p: Params, schema: dict[str, Parameter]) -> Forecast:
     p = as_params(p, ds)        # the forecast's values (the memo's key), the others at their defaults
     model = build_model(ds, p, schema)
     specs = input_distributions(ds, p, schema, model)
-    central_paths = erosion.evaluate(model, erosion.medians(specs))
+    central_paths = erosion.evaluate(model, erosion_sampling.medians(specs))
     central = _table(model, central_paths)
-    summary = {k: None if np.isnan(v[0]) else float(v[0]) for k, v in erosion.outcomes(central_paths, model.years).items()}
-    paths = erosion.evaluate(model, erosion.sample_inputs(specs, p.mc_draws, p.random_seed))
+    summary = {k: None if np.isnan(v[0]) else float(v[0])
+               for k, v in erosion_outcomes.outcomes(central_paths, model.years).items()}
+    paths = erosion.evaluate(model, erosion_sampling.sample_inputs(specs, p.mc_draws, p.random_seed))
     return Forecast(model, specs, central, summary,
-                    percentiles=erosion.percentile_table({m: paths[m] for m in BAND_METRICS}, model.years),
-                    outcomes=erosion.outcome_table(erosion.outcomes(paths, model.years)),
-                    thresholds=erosion.threshold_table(paths, model.years),
-                    stays_above=erosion.stays_above_table(paths, model.years),
+                    percentiles=erosion_outcomes.percentile_table({m: paths[m] for m in BAND_METRICS}, model.years),
+                    outcomes=erosion_outcomes.outcome_table(erosion_outcomes.outcomes(paths, model.years)),
+                    thresholds=erosion_outcomes.threshold_table(paths, model.years),
+                    stays_above=erosion_outcomes.stays_above_table(paths, model.years),
                     draws={m: paths[m] for m in SCORED_METRICS})
 
 
@@ -406,104 +278,3 @@ def observed_run(ds: Dataset, p: Params, schema: dict[str, Parameter]) -> Observ
     last = int(cast(float, schema["observed_through"].maximum))       # an int parameter: its bounds are set
     model = build_model(ds, p.replace(observed_through=last), schema)
     return ObservedRun(model, _table(model, erosion.evaluate(model)))
-
-
-def nvidia_datacenter_by_year(ds: Dataset) -> pd.Series:
-    """Nvidia's Data Center revenue per calendar year (USD bn): each fiscal quarter assigned to the calendar quarter
-    containing its end date minus 45 days (Nvidia's quarters end about a month after calendar quarters)."""
-    f = ds["financials"]
-    dc = f[(f["company"] == "Nvidia") & (f["metric"] == "datacenter_revenue")]
-    year = (pd.to_datetime(dc["period_end"]) - pd.Timedelta(days=45)).dt.year
-    grouped = dc.assign(year=year.to_numpy()).groupby("year")["value"]
-    return (grouped.sum()[grouped.count() == 4] / 1e3).rename("nvidia_datacenter_revenue")
-
-
-def spend_check(ds: Dataset, p: Params, schema: dict[str, Parameter], result: Forecast | ObservedRun) -> pd.DataFrame:
-    """Per observed year: the model's accelerator spend and Nvidia revenue (central, with the draws' 5th-95th
-    percentiles) beside the widest band Epoch's figures allow (p5 units x low prices to p95 units x high prices,
-    summed over chips; `nvidia_*` the incumbent's own) and Nvidia's Data Center revenue (Amazon's implied share of it)."""
-    prices = fleet.unit_prices(ds, p.trainium_unit_cost_usd)
-    spend = fleet.spend_by_chip(fleet.chip_additions(ds, "units"), prices)
-    widest = fleet.yearly(spend, by="vendor").set_index(["year", "vendor"])[["p5", "p95"]] / BILLION
-    total = widest.groupby("year").sum()
-    nv = widest.xs(fleet.incumbent_epoch_vendor(ds), level="vendor")
-    years = list(result.model.observed.years)
-    c = result.central
-    band = {m: result.band(m) for m in ("accelerator_spend", "nvidia_revenue")} if isinstance(result, Forecast) else None
-    dc = nvidia_datacenter_by_year(ds).reindex(years)
-    table = pd.DataFrame({
-        "year": years, "model_accelerator_spend": c.loc[years, "accelerator_spend"].to_numpy(),
-        "epoch_p5": total.loc[years, "p5"].to_numpy(), "epoch_p95": total.loc[years, "p95"].to_numpy(),
-        "model_nvidia_revenue": c.loc[years, "nvidia_revenue"].to_numpy(),
-        "nvidia_p5": nv.loc[years, "p5"].to_numpy(), "nvidia_p95": nv.loc[years, "p95"].to_numpy(),
-        "nvidia_datacenter_revenue": dc.to_numpy(),
-        "amazon_share_of_nvidia_dc": c.loc[years, "nvidia_revenue"].to_numpy() / dc.to_numpy()})
-    if band is not None:
-        for m, column in (("accelerator_spend", "model_accelerator_spend"), ("nvidia_revenue", "model_nvidia_revenue")):
-            table[f"{column}_p5"] = band[m].loc[years, "p5"].to_numpy()
-            table[f"{column}_p95"] = band[m].loc[years, "p95"].to_numpy()
-    return table
-
-
-def scenario_table(ds: Dataset, scenario_params: dict[str, Params], schema: dict[str, Parameter]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Each named scenario's central estimate and threshold probabilities: (one row per scenario; yearly central
-    paths, tidy)."""
-    rows, yearly = [], []
-    for name, p in scenario_params.items():
-        result = run(ds, p, schema, sensitivity=False)
-        s = result.summary
-        probs = result.thresholds.set_index(["threshold", "year"])["probability"]
-        stays = result.stays_above.set_index("threshold")
-        rows.append({"scenario": name, **{k: s[k] for k in ("nvidia_revenue_2024_2026", "nvidia_revenue_2027_2030",
-                                                             "asic_spend_share_2024_2026", "asic_spend_share_2027_2030",
-                                                             "nvidia_spend_share_2030")},
-                     **{f"p_asic_above_{round(t * 100)}pct_{y}": probs[(t, y)] for t in erosion.THRESHOLDS for y in (2027, 2030)},
-                     **{f"median_year_asic_stays_above_{round(t * 100)}pct": stays["p50"].loc[t] for t in erosion.THRESHOLDS}})
-        c = result.central
-        yearly.append(pd.DataFrame({"scenario": name, "year": c.index, "nvidia_revenue": c["nvidia_revenue"].to_numpy(),
-                                    "asic_spend_share": c["asic_spend_share"].to_numpy()}))
-    return pd.DataFrame(rows), pd.concat(yearly, ignore_index=True)
-
-
-def observed_asic_share_range(ds: Dataset, p: Params, schema: dict[str, Parameter]) -> pd.DataFrame:
-    """The ASIC share of the observed years' spend (central estimate) at the Trainium unit cost's sensitivity low,
-    its value and its high: how far the observed share depends on the one price no primary source reports."""
-    cost = schema["trainium_unit_cost_usd"]
-    columns = {}
-    for label, value in (("at_low_cost", cost.low), ("central", p.trainium_unit_cost_usd), ("at_high_cost", cost.high)):
-        model = build_model(ds, p.replace(trainium_unit_cost_usd=value), schema)
-        n = len(model.observed.years)
-        columns[label] = erosion.evaluate(model)["asic_spend_share"][0, :n]
-    return pd.DataFrame({"year": model.observed.years, **columns}).dropna()
-
-WHAT_IF_STEPS = {"trainium_ceiling": 5, "accelerator_share_change": 5, "capex_growth_scale": 7}  # grid points
-
-
-def what_if_axes(schema: dict[str, Parameter], p: Params) -> dict[str, list]:
-    """The what-if grid's values per control, over each parameter's sourced (else allowed) range, with the run's
-    own value."""
-    return {name: what_if_values(schema[name], p[name], steps) for name, steps in WHAT_IF_STEPS.items()}
-
-
-def what_if(ds: Dataset, p: Params, schema: dict[str, Parameter], axes: dict[str, list]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The central estimate (as in `run`: every other input at its median) over every combination of the parameter
-    values in `axes`: (one row per grid point with Nvidia's revenue from AWS and the ASIC share of spend in
-    2027-2030; one row per grid point and year with Nvidia's revenue). A name that is a forecast input of the model
-    is varied in one vectorized evaluation; any other (e.g. capex_growth_scale) rebuilds the model per value."""
-    model = build_model(ds, p, schema)
-    inputs = [n for n in axes if n in model.point]
-    rebuilt = [n for n in axes if n not in model.point]
-    combos = list(itertools.product(*(axes[n] for n in inputs)))
-    varied = {n: np.array([c[i] for c in combos], float) for i, n in enumerate(inputs)}
-    points, lines = [], []
-    for outer in itertools.product(*(axes[n] for n in rebuilt)):
-        q = p.replace(**dict(zip(rebuilt, outer)))
-        model = build_model(ds, q, schema)
-        paths = erosion.evaluate(model, {**erosion.medians(input_distributions(ds, q, schema, model)), **varied})
-        outs = erosion.outcomes(paths, model.years)
-        grid = pd.DataFrame({**dict(zip(rebuilt, outer)), **varied})[list(axes)]
-        points.append(grid.assign(nvidia_revenue_2027_2030=outs["nvidia_revenue_2027_2030"],
-                                  asic_spend_share_2027_2030=outs["asic_spend_share_2027_2030"]))
-        revenue = paths["nvidia_revenue"]
-        lines.append(pd.concat([grid.assign(year=y, nvidia_revenue=revenue[:, i]) for i, y in enumerate(model.years)]))
-    return pd.concat(points, ignore_index=True), pd.concat(lines, ignore_index=True)

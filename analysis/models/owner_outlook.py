@@ -25,10 +25,10 @@ from scipy import special
 from analysis.data import Dataset
 from analysis.data.memo import per_run
 from analysis.data.params import Params
-from analysis.models import erosion, fleet, hindcast, owners, volatility
+from analysis.models import erosion_outcomes, fleet, hindcast, owners, volatility
 from analysis.models.owners import DRAW_STREAM, OwnerDraws, total
 
-LAST_YEAR = erosion.FORECAST_WINDOW[1]
+LAST_YEAR = erosion_outcomes.FORECAST_WINDOW[1]
 
 
 @dataclass(frozen=True)
@@ -89,14 +89,15 @@ def forecast(ds: Dataset, p: Params, d: OwnerDraws, owner: str, through: int) ->
 
 def by_year(owner: str, f: OwnerForecast) -> pd.DataFrame:
     """One row per year: observed or forecast, the spend and compute shares' central estimate with the draws' 5th,
-    50th and 95th percentiles, and P(spend share > each of erosion.THRESHOLDS)."""
+    50th and 95th percentiles, and P(spend share > each of erosion_outcomes.THRESHOLDS)."""
     table = pd.DataFrame({"owner": owner, "year": f.years, "observed": [y <= f.through for y in f.years]})
     for metric in ("spend_share", "compute_share"):
         draws = f.share(metric)
         table[metric] = draws[0]
-        for q, values in zip(erosion.PERCENTILES, np.percentile(draws[1:], erosion.PERCENTILES, axis=0)):
+        for q, values in zip(erosion_outcomes.PERCENTILES,
+                             np.percentile(draws[1:], erosion_outcomes.PERCENTILES, axis=0)):
             table[f"{metric}_p{q}"] = values
-    for t in erosion.THRESHOLDS:
+    for t in erosion_outcomes.THRESHOLDS:
         table[f"p_spend_share_above_{round(t * 100)}pct"] = (f.spend_share[1:] > t).mean(axis=0)
     return table
 

@@ -31,7 +31,7 @@ from analysis.data import Dataset
 from analysis.data.memo import per_run
 from analysis.data.params import Params
 from analysis.data.params import schema as parameter_schema
-from analysis.models import fleet, observed, outlook, uncertainty
+from analysis.models import fleet, observations, observed, uncertainty
 from analysis.models.fleet import owner_label, owners
 
 #: Per Epoch vendor label with no price rows: the parameter giving its cost per H100e relative to Nvidia's.
@@ -46,7 +46,7 @@ NOT_COUNTED = {"Amazon": "Inferentia (inference chips): not in Epoch's data",
                "Oracle": "none named"}
 #: The company whose filings report each owner's capex, and its line comparable across companies (purchases of property
 #: and equipment; Meta's net of proceeds, as filed). Oracle's rows are fiscal years to May 31 only: no calendar year.
-CAPEX = {"Amazon": ("Amazon", "capex_gross"), **outlook.PEER_CAPEX, "Oracle": ("Oracle", "capex_gross")}
+CAPEX = {"Amazon": ("Amazon", "capex_gross"), **observations.PEER_CAPEX, "Oracle": ("Oracle", "capex_gross")}
 #: The owners Nvidia counts among its large cloud providers (Meta runs no public cloud).
 CLOUDS = ("Amazon", "Google", "Microsoft", "Oracle")
 DRAW_STREAM = 5      # this module's random streams: [random_seed, DRAW_STREAM, k]
@@ -143,9 +143,9 @@ def shares(ds: Dataset, p: Params, d: OwnerDraws) -> pd.DataFrame:
     """One row per owner and year: the non-Nvidia share of the compute (H100e) and of the spend it added, each the
     central estimate with the draws' 5th and 95th percentiles, NaN where Epoch does not cover every vendor of the
     owner that year; and its spend on Nvidia (USD bn) with its band. Amazon's shares are section 3's own
-    (`outlook.observed_share_bands`, which draws Trainium's unit cost too)."""
+    (`observations.observed_share_bands`, which draws Trainium's unit cost too)."""
     incumbent = fleet.incumbent_epoch_vendor(ds)
-    amazon = outlook.observed_share_bands(ds, p).set_index("year")
+    amazon = observations.observed_share_bands(ds, p).set_index("year")
     rows = []
     for owner in d.owners():
         challengers = [v for v in d.vendors(owner) if v != incumbent]
@@ -168,10 +168,10 @@ def shares(ds: Dataset, p: Params, d: OwnerDraws) -> pd.DataFrame:
 
 def nvidia_share(ds: Dataset, d: OwnerDraws) -> pd.DataFrame:
     """Per year with Nvidia's four quarters reported: the five owners' Nvidia spend (USD bn) and its share of Nvidia's
-    Data Center revenue (calendar years, `outlook.nvidia_datacenter_by_year`), central with the draws' band; owners'
-    draws are summed draw by draw (their unit errors independent, chip prices shared)."""
+    Data Center revenue (calendar years, `observations.nvidia_datacenter_by_year`), central with the draws' band;
+    owners' draws are summed draw by draw (their unit errors independent, chip prices shared)."""
     incumbent = fleet.incumbent_epoch_vendor(ds)
-    dc = outlook.nvidia_datacenter_by_year(ds)
+    dc = observations.nvidia_datacenter_by_year(ds)
     b = observed.band(total(d.spend[(o, incumbent)] for o in d.owners()))
     table = pd.DataFrame({"year": d.years, "five_owners_nvidia_spend": b["central"], "five_owners_nvidia_spend_p5": b["p5"],
                           "five_owners_nvidia_spend_p95": b["p95"]})
@@ -190,7 +190,7 @@ def in_house_paths(shares_table: pd.DataFrame) -> pd.DataFrame:
 
 def epoch_band(ds: Dataset, p: Params, owner: str) -> pd.DataFrame:
     """Per year: the widest band Epoch's figures allow `owner`'s Nvidia spend (USD bn): p5 units x low prices to p95
-    units x high prices, summed over its chips and quarters (as `outlook.spend_check` does for Amazon)."""
+    units x high prices, summed over its chips and quarters (as `observed_checks.spend_check` does for Amazon)."""
     units = fleet.chip_additions(ds, "units", owner)
     nvidia = units[units["vendor"] == fleet.incumbent_epoch_vendor(ds)]
     spend = fleet.spend_by_chip(nvidia, fleet.unit_prices(ds, float(p.trainium_unit_cost_usd)))
@@ -203,7 +203,7 @@ def funnel(ds: Dataset, d: OwnerDraws, owner: str) -> pd.DataFrame:
     values them; NaN before their first covered year) and both together (NaN where either is missing) — each central
     with the draws' 5th and 95th percentiles, and each as a share of that year's capex."""
     company, metric = CAPEX[owner]
-    capex = outlook.calendar_capex(ds, company, metric).reindex(d.years).to_numpy()
+    capex = observations.calendar_capex(ds, company, metric).reindex(d.years).to_numpy()
     incumbent = fleet.incumbent_epoch_vendor(ds)
     others = [v for v in d.vendors(owner) if v != incumbent]
     nvidia = d.spend[(owner, incumbent)]

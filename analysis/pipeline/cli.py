@@ -171,7 +171,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command in ("run", "score", "watch"):       # before any other work
             out = outdir.check(args.out, protected=(args.data_dir or data.data_dir(), cache.protected_dir()))
-        if args.command == "release":     # the version is checked by hub.release, for the run's owner, before computing
+        # the version is checked by hub_models.release, for the run's owner, before computing
+        if args.command == "release":
             forecast_date = args.forecast_date and releases.check_date(args.forecast_date)
         if args.command == "run" and args.use_cache:      # an unchanged re-run leaves the report as it is
             inputs = uptodate.fingerprint(args.scenario, args.params, args.assignments, args.data_dir or data.data_dir())
@@ -207,10 +208,10 @@ def main(argv: list[str] | None = None) -> int:
             out = compare.build(args.runs, args.out, dataset, others, progress=_progress, before=heavy)
             print(f"wrote {out}/index.html and compare.json")
         elif args.command == "release":
-            from analysis.models import hub
+            from analysis.models import hub_models
             values = _values(args, dataset)
             model_id = (args.scenario or "defaults") + ("+custom" if args.params or args.assignments else "")
-            path = hub.release(dataset, values, params.schema(dataset), args.version, args.forecasts_dir,
+            path = hub_models.release(dataset, values, params.schema(dataset), args.version, args.forecasts_dir,
                                model_id, forecast_date, args.reconstructed)
             print(f"wrote {args.forecasts_dir}/{path} and its metadata; added its round to hub-config/tasks.json")
         elif args.command == "score":

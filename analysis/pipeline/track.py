@@ -13,7 +13,7 @@ from analysis.pipeline.page import TEMPLATES, chart_html, inert_csv, page_assets
 from analysis.data import Dataset
 from analysis.data.releases import MANIFEST, ReleaseError
 from analysis.data.units import fmt, unit_label
-from analysis.models import forecasts, hindsight, hub
+from analysis.models import forecasts, hindsight, hub, hub_reader
 from analysis.sections import track_text
 from analysis.views import charts
 from analysis.views.present import chart_spec
@@ -92,7 +92,7 @@ def _rows(record: pd.DataFrame) -> list[dict]:
 
 def write(dataset: Dataset, schema: dict, folder: Path, out: Path) -> Path:
     """Score every release in the hub `folder` and write the track-record folder `out` atomically (outdir.claim)."""
-    releases = hub.read(folder)
+    releases = hub_reader.read(folder)
     if releases.empty:
         raise ReleaseError(f"{folder}: no release to score yet (write one with `python -m analysis release VERSION`)")
     record = forecasts.track_record(releases, forecasts.outcomes(dataset, schema), forecasts.outside_views(dataset),

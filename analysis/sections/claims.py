@@ -7,7 +7,7 @@ import pandas as pd
 
 from analysis.data.units import fmt
 from analysis.models import crosscheck, ledger, outlook
-from analysis.models.outlook import Rows
+from analysis.models.observations import Rows
 from analysis.sections.base import Section, SectionState
 from analysis.views.exhibits import Collector
 

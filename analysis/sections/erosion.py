@@ -10,7 +10,8 @@ from analysis import data
 from analysis.data import params, scenarios
 from analysis.data.params import Params
 from analysis.data.units import fmt
-from analysis.models import fleet, forecast_result, forecasts, hub, outlook, owner_outlook, owners
+from analysis.models import (fleet, forecast_result, forecasts, hub_models, observations, observed_checks, outlook,
+                             owner_outlook, owners, scenario_runs)
 from analysis.models import hindcast as hindcasts
 from analysis.models.erosion import Model
 from analysis.models.forecast_result import Forecast
@@ -55,7 +56,7 @@ def _setup(v: ErosionState) -> None:
 
 def observed_purchases(v: ErosionState, x: Collector) -> None:
     ds, P, model = v.ds, v.p, v.model
-    purchases = outlook.observed_purchases(ds, P)
+    purchases = observations.observed_purchases(ds, P)
     labels = pd.DataFrame({"vendor": [m.id for m in model.vendors], "label": [m.label for m in model.vendors]})
     shown = purchases[purchases["year"] <= v.last_obs].merge(labels)
     x.table(shown[["year", "label", "units", "h100e", "spend", "spend_p5", "spend_p95"]],
@@ -75,7 +76,7 @@ def observed_purchases(v: ErosionState, x: Collector) -> None:
 
 
 def spend_check(v: ErosionState, x: Collector) -> None:
-    check = outlook.spend_check(v.ds, v.p, v.schema, v.result)
+    check = observed_checks.spend_check(v.ds, v.p, v.schema, v.result)
     x.table(check, {c: "USD_billion" for c in map(str, check) if c.startswith(("model_", "epoch_", "nvidia_"))} | {"amazon_share_of_nvidia_dc": "fraction"},
             {"year": "Year", "model_accelerator_spend": "Accelerator spend", "model_accelerator_spend_p5": "5th pct",
              "model_accelerator_spend_p95": "95th pct", "epoch_p5": "Epoch's widest low", "epoch_p95": "Epoch's widest high",
@@ -133,8 +134,8 @@ def _capex_growth_texts(v: ErosionState, scales: list[float]) -> list[str]:
 
 
 def what_if(v: ErosionState, x: Collector) -> None:
-    axes = outlook.what_if_axes(v.schema, v.p)
-    points, lines = outlook.what_if(v.ds, v.p, v.schema, axes)
+    axes = scenario_runs.what_if_axes(v.schema, v.p)
+    points, lines = scenario_runs.what_if(v.ds, v.p, v.schema, axes)
     growth = axes["capex_growth_scale"]
     x.what_if(name="erosion", title="What if: Nvidia's revenue from AWS",
               description="The central estimate of Nvidia's revenue from AWS and the ASIC share of spend.",
@@ -153,7 +154,8 @@ def thresholds(v: ErosionState, x: Collector) -> None:
     x.table(erosion_text.stays_above_shown(v.result), {"threshold": "fraction", "share_never": "fraction"},
             {"threshold": "ASIC share of spend stays above", "p5": "5th pct year", "p25": "25th pct year", "p50": "Median year",
              "p75": "75th pct year", "p95": "95th pct year", "share_never": "Share of draws not above in 2030"})
-    x.say(erosion_text.threshold_text(v.result, outlook.observed_asic_share_range(v.ds, v.p, v.schema), v.schema))
+    x.say(erosion_text.threshold_text(v.result, observed_checks.observed_asic_share_range(v.ds, v.p, v.schema),
+                                      v.schema))
 
 
 SCENARIO_LABELS = {
@@ -167,7 +169,7 @@ SCENARIO_LABELS = {
 
 def scenario_comparison(v: ErosionState, x: Collector) -> None:
     scenario_params = {name: scenarios.resolve_scenario(name, v.ds) for name in scenarios.names()}
-    v.scenarios = summary, scenario_years = outlook.scenario_table(v.ds, scenario_params, v.schema)
+    v.scenarios = summary, scenario_years = scenario_runs.scenario_table(v.ds, scenario_params, v.schema)
     descriptions = pd.DataFrame([{"scenario": n, "description": scenarios.load(n)["description"]} for n in scenarios.names()])
     x.table(descriptions, {}, {"scenario": "Scenario", "description": "What it assumes"})
     columns = [str(c) for c in summary]
@@ -225,7 +227,7 @@ def hindcast(v: ErosionState, x: Collector) -> None:
 
 
 def track_record(v: ErosionState, x: Collector) -> None:
-    v.record = record = hub.score(v.ds, v.schema, forecasts.FORECASTS_DIR)
+    v.record = record = hub_models.score(v.ds, v.schema, forecasts.FORECASTS_DIR)
     x.table(forecasts.summary(record).drop(columns=[f"skill_{b}" for b in forecasts.BASELINES]),
             {"coverage_90": "fraction", "model": "number", **{b: "number" for b in forecasts.BASELINES}},
             {"release": "Release", "target": "Target", "unit": "Unit", "scored": "Years scored",

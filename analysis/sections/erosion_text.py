@@ -8,7 +8,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
-from analysis.models import erosion
+from analysis.models import erosion, erosion_outcomes
 from analysis.models.forecast_result import Forecast, InputSpec
 from analysis.data.params import Parameter, Params
 from analysis.data.units import fmt
@@ -114,7 +114,7 @@ def stays_above_shown(result: Forecast) -> pd.DataFrame:
     last = int(result.model.years[-1])
     table = result.stays_above
     return table.assign(**{c: [f"{v:.0f}" if np.isfinite(v) else f"not above in {last}" for v in table[c]]
-                           for c in (f"p{q}" for q in erosion.PERCENTILES)})
+                           for c in (f"p{q}" for q in erosion_outcomes.PERCENTILES)})
 
 
 def threshold_text(result: Forecast, price_range: pd.DataFrame, schema: dict[str, Parameter]) -> str:
@@ -225,8 +225,9 @@ def _year_or_none(x: float | None) -> float | None:
     return None if x is None or not np.isfinite(x) else float(x)
 
 
-#: The window totals among section 3's headline results, each over erosion.NEAR_TERM and erosion.LONG_TERM in turn:
-#: (outcome of erosion.outcomes, headline key, label with `{}` for the window ("2024-2026"), unit).
+#: The window totals among section 3's headline results, each over erosion_outcomes.NEAR_TERM and
+#: erosion_outcomes.LONG_TERM in turn: (outcome of erosion_outcomes.outcomes, headline key, label with `{}` for the
+#: window ("2024-2026"), unit).
 WINDOW_RESULTS = (
     ("nvidia_revenue", "nvidia_revenue", "Nvidia revenue from AWS, total {}", "USD_billion"),
     ("erosion", "erosion", "Erosion, same budget (ASIC dollars that could have gone to Nvidia), total {}",
@@ -249,7 +250,8 @@ def headlines(result: Forecast) -> list[Headline]:
                         period=period)
 
     items = [drawn(f"{key}_{lo}_{hi}", f"{outcome}_{lo}_{hi}", label.format(f"{lo}-{hi}"), unit, (lo, hi))
-             for outcome, key, label, unit in WINDOW_RESULTS for lo, hi in (erosion.NEAR_TERM, erosion.LONG_TERM)]
+             for outcome, key, label, unit in WINDOW_RESULTS
+             for lo, hi in (erosion_outcomes.NEAR_TERM, erosion_outcomes.LONG_TERM)]
     items.append(drawn(f"nvidia_spend_share_{last}", f"nvidia_spend_share_{last}",
                        f"Nvidia share of AWS accelerator spend, {last}", "fraction", (last, last)))
     for r in cast(Rows, result.thresholds.itertuples()):

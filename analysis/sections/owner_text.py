@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 
 from analysis.data.units import fmt
-from analysis.models import erosion, owner_outlook, owners
-from analysis.models.outlook import Rows
+from analysis.models import erosion_outcomes, owner_outlook, owners
+from analysis.models.observations import Rows
 from analysis.sections.base import OwnerState
 
 #: The first observed year the answer reports (as Amazon's: the last full year before the essay).
@@ -109,9 +109,9 @@ def by_year(v: OwnerState) -> pd.DataFrame:
                           "nvidia_spend_share": 1 - y["spend_share"], "asic_spend_share": y["spend_share"],
                           "asic_compute_share": y["compute_share"]})
     for metric, column in (("spend_share", "asic_spend_share"), ("compute_share", "asic_compute_share")):
-        for q in erosion.PERCENTILES:
+        for q in erosion_outcomes.PERCENTILES:
             table[f"{column}_p{q}"] = y[f"{metric}_p{q}"]
-    for t in erosion.THRESHOLDS:
+    for t in erosion_outcomes.THRESHOLDS:
         table[f"p_asic_spend_share_above_{round(t * 100)}pct"] = y[f"p_spend_share_above_{round(t * 100)}pct"]
     return table.reset_index(drop=True)
 
@@ -122,13 +122,13 @@ def forecast_items(v: OwnerState) -> list[dict]:
     draws in which it is not above in the last year."""
     items = []
     for r in v.yearly.itertuples():
-        for t in erosion.THRESHOLDS:
+        for t in erosion_outcomes.THRESHOLDS:
             pct = round(t * 100)
             items.append({"key": f"p_asic_above_{pct}pct_{r.year}", "unit": "fraction",
                           "label": f"{v.owner}: P(non-Nvidia share of spend > {pct}% in {r.year})",
                           "value": float(getattr(r, f"p_spend_share_above_{pct}pct"))})
     years = v.forecast.years
-    stays = erosion.stays_above_table({"asic_spend_share": v.forecast.spend_share[1:]}, years)
+    stays = erosion_outcomes.stays_above_table({"asic_spend_share": v.forecast.spend_share[1:]}, years)
     for row in stays.to_dict("records"):
         pct = round(row["threshold"] * 100)
         year = {k: None if not np.isfinite(row[k]) else float(row[k]) for k in ("p5", "p50", "p95")}
@@ -181,8 +181,8 @@ def findings(v: OwnerState) -> list[dict]:
     ahead = next(y for y in v.forecast.years if y > last)
     by_key = {i["key"]: i for i in forecast_items(v)}
     items += [by_key[f"p_asic_above_{round(t * 100)}pct_{y}"]
-              for t in erosion.THRESHOLDS for y in dict.fromkeys([ahead, end])]
-    items += [by_key[f"share_never_stays_above_{round(t * 100)}pct"] for t in erosion.THRESHOLDS]
+              for t in erosion_outcomes.THRESHOLDS for y in dict.fromkeys([ahead, end])]
+    items += [by_key[f"share_never_stays_above_{round(t * 100)}pct"] for t in erosion_outcomes.THRESHOLDS]
     return items
 
 

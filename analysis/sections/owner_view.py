@@ -17,7 +17,7 @@ import pandas as pd
 from analysis.data import Dataset, params
 from analysis.data.params import Params
 from analysis.data.units import fmt
-from analysis.models import capex, erosion, fleet, observed as measured, owner_outlook, owners
+from analysis.models import capex, erosion_outcomes, fleet, observed as measured, owner_outlook, owners
 from analysis.models import hindcast as hindcasts
 import analysis.sections.owner_text as owner_text
 from analysis.sections.base import OwnerState
@@ -175,7 +175,7 @@ def epoch_check(v: OwnerState, x: Collector) -> None:
 
 
 def _bands(v: OwnerState) -> pd.DataFrame:
-    qs = [f"p{q}" for q in erosion.PERCENTILES]
+    qs = [f"p{q}" for q in erosion_outcomes.PERCENTILES]
     bands = pd.concat([v.yearly.assign(series=label, value=v.yearly[m], **{q: v.yearly[f"{m}_{q}"] for q in qs})
                        for m, label in (("spend_share", "Non-Nvidia share of spend"),
                                         ("compute_share", "Non-Nvidia share of compute"))])
@@ -185,12 +185,12 @@ def _bands(v: OwnerState) -> pd.DataFrame:
 def _probabilities(v: OwnerState) -> pd.DataFrame:
     return pd.concat([v.yearly.assign(series=f"P(share of spend > {t:.0%})",
                                       probability=v.yearly[f"p_spend_share_above_{round(t * 100)}pct"])
-                      for t in erosion.THRESHOLDS])[["year", "series", "probability"]]
+                      for t in erosion_outcomes.THRESHOLDS])[["year", "series", "probability"]]
 
 
 def forecast(v: OwnerState, x: Collector) -> None:
     x.say(owner_text.forecast_text(v))
-    x.chart(charts.share_bands(_bands(v), v.last, erosion.THRESHOLDS,
+    x.chart(charts.share_bands(_bands(v), v.last, erosion_outcomes.THRESHOLDS,
                                f"{v.owner}: non-Nvidia share of accelerator spend and compute, observed to {v.last}, "
                                "then forecast, with 50% and 90% intervals", f"{EPOCH}. {MODEL}",
                                y_title="Share of the year's additions"))
@@ -263,7 +263,7 @@ def answer_first(v: OwnerState, x: Collector) -> None:
     x.say(f"**{said.question}** {owner_text.about(v)} This report: **{said.headline}.** {said.happened} {said.fall} "
           f"{said.when}" + owner_text.thin(v))
     ticks = sorted({0.0, 1.0} | {t.lower for t in likelihood.SCALE if 0.05 < t.lower < 0.95})
-    x.chart(charts.share_bands(_bands(v), v.last, erosion.THRESHOLDS,
+    x.chart(charts.share_bands(_bands(v), v.last, erosion_outcomes.THRESHOLDS,
                                f"Non-Nvidia share of {v.owner}'s accelerator spend and compute: observed to {v.last}, "
                                "then forecast, with 50% (25th–75th percentile) and 90% (5th–95th) intervals",
                                f"{EPOCH}. {MODEL}", y_title="Share of the year's additions"))

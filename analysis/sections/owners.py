@@ -10,7 +10,7 @@ import pandas as pd
 
 from analysis.data import Dataset
 from analysis.models import concentration, fleet, owner_outlook, owners
-from analysis.models.outlook import Rows
+from analysis.models.observations import Rows
 from analysis.sections.base import Section, SectionState
 from analysis.views import charts
 from analysis.views.exhibits import Collector

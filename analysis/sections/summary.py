@@ -11,7 +11,8 @@ import pandas as pd
 from analysis.data import Dataset, params
 from analysis.data.params import Parameter, Params
 from analysis.data.units import UNIT_FORMATS, fmt
-from analysis.models import erosion, forecast_result, ledger, outlook, owners
+from analysis.models import (erosion, erosion_outcomes, forecast_result, ledger, observations, observed_checks, outlook,
+                             owners)
 from analysis.models.forecast_result import Forecast
 import analysis.sections.erosion_text as erosion_text
 import analysis.sections.owner_text as owner_text
@@ -41,11 +42,11 @@ def key_findings(ds: Dataset, p: Params, schema: dict[str, Parameter], result: F
     central = truth_result.central
     observed = truth_result.model.observed.years
     last = observed[-1]
-    bought = outlook.observed_purchases(ds, truth).set_index(["vendor", "year"])
-    shares = outlook.observed_share_bands(ds, truth).set_index("year")
-    check = outlook.spend_check(ds, truth, schema, truth_result).set_index("year")
+    bought = observations.observed_purchases(ds, truth).set_index(["vendor", "year"])
+    shares = observations.observed_share_bands(ds, truth).set_index("year")
+    check = observed_checks.spend_check(ds, truth, schema, truth_result).set_index("year")
     cal = outlook.calibration(ds, truth).set_index("year")
-    price_range = outlook.observed_asic_share_range(ds, truth, schema).set_index("year")
+    price_range = observed_checks.observed_asic_share_range(ds, truth, schema).set_index("year")
     first = ESSAY_BASE_YEAR if ESSAY_BASE_YEAR in observed else observed[0]
     peak = int(cast(int, central["asic_spend_share"].loc[list(observed)].idxmax()))
     end = int(result.model.years[-1])
@@ -207,7 +208,7 @@ def when_charts(result: Forecast) -> tuple:
     """The two charts that answer "when?": the ASIC share of spend and of compute by year with 50% and 90% bands and
     the thresholds as rules, and P(ASIC share of spend > each threshold) by year."""
     yearly, last = forecast_result.by_year(result), result.model.observed.years[-1]
-    qs = [f"p{q}" for q in erosion.PERCENTILES]
+    qs = [f"p{q}" for q in erosion_outcomes.PERCENTILES]
     shares = pd.concat([yearly.assign(series=label, value=yearly[column], **{q: yearly[f"{column}_{q}"] for q in qs})
                         for column, label in (("asic_spend_share", "ASIC share of spend"),
                                               ("asic_compute_share", "ASIC share of compute"))])

@@ -27,10 +27,10 @@ from analysis.views import likelihood
 
 QUESTION = "Is Nvidia's revenue from AWS at risk due to ASICs?"
 
-#: The ASIC share of spend whose passing the rule reads (the forecast's own thresholds, erosion.THRESHOLDS): 25%, about
-#: the ASIC share of AI servers shipped worldwide that TrendForce expects for 2026 (data/cross_checks.csv,
-#: trendforce-asic-share-2026: 0.27), so that above it AWS leans to ASICs more than the market does; and 50%, ASICs
-#: taking most of the spend.
+#: The ASIC share of spend whose passing the rule reads (the forecast's own thresholds,
+#: erosion_outcomes.THRESHOLDS): 25%, about the ASIC share of AI servers shipped worldwide that TrendForce expects for
+#: 2026 (data/cross_checks.csv, trendforce-asic-share-2026: 0.27), so that above it AWS leans to ASICs more than the
+#: market does; and 50%, ASICs taking most of the spend.
 QUARTER, MAJORITY = 0.25, 0.50
 #: The second revenue level, 50% of the last observed year's (the first is that level itself, i.e. any fall): it
 #: separates a dip in Nvidia's sales to AWS from a collapse.
