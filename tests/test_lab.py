@@ -41,6 +41,8 @@ def _all_in_one(folder: Path) -> tuple[Path, list[str]]:
     cells, origins = [], []
     for path in notebook_paths():
         nb = nbformat.read(str(path), as_version=4)
+        for cell in nb.cells:
+            cell.id = f"{path.stem[:2]}-{cell.id}"          # unique in the one notebook
         cells += nb.cells
         origins += [path.stem] * len(nb.cells)
     combined = nbformat.read(str(notebook_paths()[0]), as_version=4)
