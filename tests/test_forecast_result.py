@@ -76,7 +76,7 @@ def test_section_3s_headlines_carry_their_periods(ds, schema, quick):
     heads = erosion_text.headlines(result)
     assert all(isinstance(h, Headline) and h.period is not None for h in heads)
     by_key = {h.key: h for h in heads}
-    near, far = erosion_outcomes.NEAR_TERM, erosion_outcomes.LONG_TERM
+    near, far = result.horizons.near, result.horizons.long
     last = int(result.model.years[-1])
     assert by_key[f"nvidia_revenue_{near[0]}_{near[1]}"].period == near
     assert by_key[f"asic_share_of_spend_{far[0]}_{far[1]}"].period == far

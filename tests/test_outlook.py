@@ -7,7 +7,7 @@ import pytest
 
 from analysis import data
 from analysis.data import params, scenarios
-from analysis.models import (erosion, erosion_sampling, forecast_result, observations, observed_checks, outlook,
+from analysis.models import (erosion, erosion_sampling, forecast_result, horizons, observations, observed_checks, outlook,
                              scenario_runs)
 from analysis.sections import erosion_text
 from analysis.errors import ParameterError
@@ -142,7 +142,7 @@ def test_one_time_convention_annual_sums_and_mid_year_curves(ds, schema, base):
 def test_central_estimate_is_one_definition_everywhere(ds, schema, base):
     p, result = base
     s = result.summary
-    assert result.ranked().tornado["base"].iloc[0] == pytest.approx(s[outlook.SENSITIVITY_OUTCOME], rel=1e-12)
+    assert result.ranked().tornado["base"].iloc[0] == pytest.approx(s[horizons.window_key("nvidia_revenue", result.horizons.forecast)], rel=1e-12)
     heads = {h.key: h for h in erosion_text.headlines(result)}
     assert heads["nvidia_revenue_2027_2030"].value == s["nvidia_revenue_2027_2030"]
     by_year = forecast_result.by_year(result).set_index("year")

@@ -11,6 +11,7 @@ import pandas as pd
 from analysis.data import Dataset
 from analysis.models import concentration, fleet, owner_outlook, owners
 from analysis.models.observations import Rows
+from analysis.models.horizons import horizons
 from analysis.sections.base import Section, SectionState
 from analysis.views import charts
 from analysis.views.exhibits import Collector
@@ -190,11 +191,11 @@ def concentration_text(c: pd.DataFrame, clouds: pd.DataFrame, totals: pd.DataFra
 def to_2030(v: OwnersState, x: Collector) -> None:
     v.outlook, spreads = owner_outlook.forecasts(v.ds, v.p, v.draws)
     ahead = v.outlook[~v.outlook["observed"]]
-    end = ahead[ahead["year"] == owner_outlook.LAST_YEAR].set_index("owner")
+    end = ahead[ahead["year"] == horizons(v.ds).end].set_index("owner")
     x.data_table("owners_spreads", spreads, "Per owner: the yearly step of its non-Nvidia compute share in log-odds (root "
                  "mean square of its own moves), the number of moves, the Student-t predictive step and the cost ratio's "
                  "step, with the years they were measured on")
-    x.say(f"By {owner_outlook.LAST_YEAR}, P(non-Nvidia share of spend > 25%): "
+    x.say(f"By {horizons(v.ds).end}, P(non-Nvidia share of spend > 25%): "
           + "; ".join(f"{o} {fmt(r['p_spend_share_above_25pct'], 'fraction')}" for o, r in end.iterrows())
           + "; P(> 50%): " + "; ".join(f"{o} {fmt(r['p_spend_share_above_50pct'], 'fraction')}" for o, r in end.iterrows())
           + f". The spread of {_names(spreads.loc[spreads['share_moves'] == 1, 'owner'])} rests on a single yearly move: "
@@ -206,7 +207,7 @@ def to_2030(v: OwnersState, x: Collector) -> None:
                               "Probability that each owner's non-Nvidia share of accelerator spend exceeds 25%, by year",
                               "Model: each owner's last observed share as a random walk, spreads from its own years; "
                               + EPOCH.removeprefix("Source: "), y_format=".0%"))
-    x.data_table("owners_outlook", v.outlook, "One row per owner and year to " + str(owner_outlook.LAST_YEAR) + ": observed "
+    x.data_table("owners_outlook", v.outlook, "One row per owner and year to " + str(horizons(v.ds).end) + ": observed "
                  "or forecast, the non-Nvidia share of spend and of compute (central, 5th/50th/95th percentiles) and "
                  "P(spend share > 25% / 50%)")
 
