@@ -62,7 +62,7 @@ def compute_sections(sections: set[str], p: dict, grids: bool = True) -> dict[st
         if "00_summary" in sections:
             answer = summary.compute_answer(DS, q, SCHEMA, result)
             headlines["summary"], headlines["assumptions"] = answer.findings, answer.assumptions
-            summary.answer(DS, answer.findings, answer.verdict, result.horizons.long)
+            summary.answer(DS, answer.findings, answer.verdict)
             summary.when_charts(result)
             verdict.conditional_on(answer.results, summary.changed_values(DS, q, SCHEMA))
         if "04_claims_and_checks" in sections:

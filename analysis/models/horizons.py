@@ -25,6 +25,11 @@ from analysis.data.params import schema as parameter_schema
 NEAR_OBSERVED_YEARS = 2
 #: A window: its first and last calendar year, both included.
 Window = tuple[int, int]
+#: How a result key names its window or year: by its role, never by its years (the result's row carries them as its
+#: `period`): `nvidia_revenue_long_term`, `nvidia_spend_share_end`.
+NEAR_TERM, LONG_TERM, END = "near_term", "long_term", "end"
+#: The role of the first year after the last observed one (of every observed year, whatever a run's `observed_through`).
+NEXT_YEAR = "next_year"
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,11 @@ class Horizons:
     def windows(self) -> tuple[Window, ...]:
         """Every window a forecast sums over (analysis.models.erosion_outcomes.outcomes)."""
         return self.near, self.long, self.whole, self.forecast
+
+    @property
+    def by_role(self) -> dict[str, Window]:
+        """The windows a headline total or share covers, by the role its key names."""
+        return {NEAR_TERM: self.near, LONG_TERM: self.long}
 
     @property
     def probability_years(self) -> tuple[int, ...]:

@@ -38,10 +38,10 @@ from analysis.views.present import (EXHIBIT_MIMETYPE, SECTION_MIMETYPE, TABLE_MI
                                    emitted, fmt, unit_label)
 
 HIDDEN_INPUT_TAGS = {"parameters", "injected-parameters"}
-#: What results.json keeps of a headline item: its number with interval, and a hindcast or track-record row's outcome
-#: and scores.
-RESULT_FIELDS = ("label", "value", "unit", "p5", "p95", "year", "undefined", "outcome", "error", "inside_p5_p95", "covered_90", "crps",
-                 "wis", "brier", "persistence", "outside_view", "coverage_90", "resolves")
+#: What results.json keeps of a headline item: its number with interval and period (its first and last year: a key
+#: names a role, never a year), and a hindcast or track-record row's outcome and scores.
+RESULT_FIELDS = ("label", "value", "unit", "p5", "p95", "period", "year", "undefined", "outcome", "error", "inside_p5_p95",
+                 "covered_90", "crps", "wis", "brier", "persistence", "outside_view", "coverage_90", "resolves")
 LONG_TABLE_ROWS = 8        # a table with more body rows moves to the appendix, leaving a link in its place
 TITLING_LEVELS = 3         # a moved table is titled by the last heading of level 1 to this before it
 

@@ -10,7 +10,7 @@ import pandas as pd
 
 from analysis.models import erosion, erosion_outcomes
 from analysis.models.forecast_result import Forecast, InputSpec
-from analysis.models.horizons import Horizons, Window, span, window_key
+from analysis.models.horizons import END, LONG_TERM, Horizons, Window, span, window_key
 from analysis.data.params import Parameter, Params
 from analysis.data.units import fmt
 from analysis.views.exhibits import Headline
@@ -204,12 +204,14 @@ def drivers(sobol: pd.DataFrame, scenario_summary: pd.DataFrame, schema: dict[st
     groups = sobol.assign(group=[input_family(n, years) or input_title(n, schema) for n in sobol["input"]])
     first_order = groups.groupby("group", sort=True)["S1"].sum().sort_values(ascending=False, kind="stable")
     items = [{"key": "main_driver_first_order_sobol", "unit": "fraction", "value": float(first_order.iloc[0]),
+              "period": [years[0], years[-1]],
               "label": f"Main driver of Nvidia revenue from AWS {years[0]}-{years[-1]}: {first_order.index[0]}; at "
                        "least this share of its variance comes from it alone (sum of first-order Sobol indices)"}]
     column = window_key("asic_spend_share", long_term)
     ordered = scenario_summary.sort_values([column, "scenario"], ignore_index=True)
     for role, row in (("lowest", ordered.iloc[0]), ("highest", ordered.iloc[-1])):
-        items.append({"key": f"scenario_{role}_{column}", "unit": "fraction", "value": float(row[column]),
+        items.append({"key": f"scenario_{role}_asic_spend_share_{LONG_TERM}", "unit": "fraction",
+                      "value": float(row[column]), "period": list(long_term),
                       "label": f"ASIC share of accelerator spend {span(long_term, '-')}, {role} named scenario ({row['scenario']}), "
                                "central estimate"})
     return items
@@ -246,8 +248,9 @@ WINDOW_RESULTS = (
 
 
 def headlines(result: Forecast) -> list[Headline]:
-    """Section 3's headline results, each with its period: the central estimate, with the Monte Carlo's 5th-95th
-    percentiles where it applies."""
+    """Section 3's headline results, each with its period (a window total's key names its role, analysis.models.horizons;
+    a yearly probability's its year): the central estimate, with the Monte Carlo's 5th-95th percentiles where it
+    applies."""
     s = result.summary
     mc = result.outcomes.set_index("outcome")
     first, last = int(result.model.years[0]), int(result.model.years[-1])
@@ -256,9 +259,9 @@ def headlines(result: Forecast) -> list[Headline]:
         return Headline(key, label, s[outcome], unit, (float(mc["p5"][outcome]), float(mc["p95"][outcome])),
                         period=period)
 
-    items = [drawn(window_key(key, w), window_key(outcome, w), label.format(span(w, "-")), unit, w)
-             for outcome, key, label, unit in WINDOW_RESULTS for w in (result.horizons.near, result.horizons.long)]
-    items.append(drawn(f"nvidia_spend_share_{last}", f"nvidia_spend_share_{last}",
+    items = [drawn(f"{key}_{role}", window_key(outcome, w), label.format(span(w, "-")), unit, w)
+             for outcome, key, label, unit in WINDOW_RESULTS for role, w in result.horizons.by_role.items()]
+    items.append(drawn(f"nvidia_spend_share_{END}", f"nvidia_spend_share_{last}",
                        f"Nvidia share of AWS accelerator spend, {last}", "fraction", (last, last)))
     for r in cast(Rows, result.thresholds.itertuples()):
         t, y, prob = r.threshold, int(r.year), r.probability
