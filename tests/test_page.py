@@ -99,9 +99,10 @@ def test_every_first_screen_number_is_a_published_result(built):
     numbers = front.key_numbers(results)
     assert [n.key for n in numbers] == [key for key, _ in front.FRONT["numbers"]]
     page = (built / "index.html").read_text(encoding="utf-8")
-    for n in numbers:
+    for n, (_, kind) in zip(numbers, front.FRONT["numbers"]):
         item = front.lookup(results, n.key)
-        assert str(front.years_of(item)[1]) in n.period                 # the period is read from the row's period
+        assert n.period.startswith({"year": "in ", "total": "total ", "vs": f"{item['period'][1]} vs ", "by": "in "}[kind])
+        assert str(item["period"][0]) in n.period                       # the period is read from the row's period
         assert f'data-key="{n.key}"' in page and n.value in page
 
 
