@@ -136,13 +136,13 @@ def test_one_parameter_leaves_no_interaction_and_an_edited_report_is_flagged(tmp
     b = tmp_path / "B"
     make_run(b, ds, {"trainium_ceiling": 0.6})
     results = json.loads((b / "results.json").read_text())
-    results["results"]["portfolio"]["irr_bought_2023"]["value"] += 0.01
+    results["results"]["portfolio"]["irr_bought_at_launch"]["value"] += 0.01
     (b / "results.json").write_text(json.dumps(results))
     a, b = compare_input.load_run(runs[0]), compare_input.load_run(b)
     at = attribution.attribute(ds, params.schema(ds), a, b, compare.differing_parameters([a, b]))
     assert at["parameters"] == ["trainium_ceiling"]
     assert all(abs(f["interaction"]) <= 1e-9 * max(1, abs(f["total"])) for f in at["explained"].values() if f["total"] is not None)
-    assert at["check"] == ["B: portfolio.irr_bought_2023"]
+    assert at["check"] == ["B: portfolio.irr_bought_at_launch"]
 
 
 def test_fmt_change_signs_and_units():

@@ -165,7 +165,7 @@ def test_a_build_where_a_landlord_case_never_pays_back_writes_a_page(tmp_path):
     values = params.resolve({"utilization": 0.1, "rental_price_decline_per_year": 0.9}, DS)
     out = report.build(tmp_path / "never", values, SCHEMA, DS)
     results = json.loads((out / "results.json").read_text())["results"]["portfolio"]
-    assert results["payback_month_bought_2023"]["value"] is None
+    assert results["payback_month_bought_at_launch"]["value"] is None
     page = (out / "index.html").read_text(encoding="utf-8")
     assert page.count(portfolio_text.NOT_WITHIN_LIFE) >= 2 and "does not pay back within its life" in page
 

@@ -61,7 +61,7 @@ grid:
     frame = sweep_executor.table(s, sweep_executor.run(s, ds, workers=1))
     assert list(frame["status"]) == ["ok", "ok", "ok", "failed"]
     assert frame.loc[3, "error"].startswith("ParameterError: ") and "must not exceed 1" in frame.loc[3, "error"]
-    assert frame.loc[:2, "portfolio.npv_bought_2023"].notna().all() and pd.isna(frame.loc[3, "portfolio.npv_bought_2023"])
+    assert frame.loc[:2, "portfolio.npv_bought_at_launch"].notna().all() and pd.isna(frame.loc[3, "portfolio.npv_bought_at_launch"])
 
 
 def test_a_sample_is_seeded_and_stays_in_its_ranges(tmp_path, ds):

@@ -86,11 +86,6 @@ SEQUOIA_END_USER_MARGIN = 2.0
 COST_SHEET = "h100-cluster-cost-sheet"
 
 
-def _published_year(ds: Dataset, source_id: str) -> int:
-    """The year a source of data/sources.csv was published (its `date_published` begins YYYY)."""
-    return int(str(ds["sources"].set_index("id").loc[source_id, "date_published"])[:4])
-
-
 def our_values(ds: Dataset, p: Params, schema: dict[str, Parameter], result: Forecast) -> dict[str, float]:
     """The report's figure for each `compares_with` key of data/cross_checks.csv, computed by the section
     pipelines (`result` = section 3's `outlook.run`). Landlord figures use the first case (bought at launch
@@ -122,7 +117,8 @@ def our_values(ds: Dataset, p: Params, schema: dict[str, Parameter], result: For
                                              .loc["total", "full_use"])),
         "breakeven_price_after_cut": float(cut["breakeven_price_scale"] * cut["mean_price"]),
         # The published cost sheet is dated (its source's date): the all-in capex at Epoch's H100 price of that year.
-        "capex_per_h100_usd": float(fleet.all_in_capex(ds, h100.h100_price(ds, _published_year(ds, COST_SHEET)), p)),
+        "capex_per_h100_usd": float(fleet.all_in_capex(ds, h100.h100_price(ds, fleet.published_year(ds, COST_SHEET)),
+                                                       p)),
         "landlord_mean_price_before_cut": float(rent.blended_price(rates["on-demand, pre-cut"],
                                                                    rates["Capacity Blocks"], p)),
         "rental_revenue_per_h100_4y": revenue_4y,

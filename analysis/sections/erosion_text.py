@@ -11,6 +11,7 @@ import pandas as pd
 from analysis.models import erosion, erosion_outcomes
 from analysis.models.forecast_result import Forecast, InputSpec
 from analysis.models.horizons import END, LONG_TERM, Horizons, Window, span, window_key
+from analysis.data import scenarios
 from analysis.data.params import Parameter, Params
 from analysis.data.units import fmt
 from analysis.views.exhibits import Headline
@@ -105,7 +106,7 @@ def spend_check(check: pd.DataFrame, cal: pd.DataFrame, essay: Mapping[str, Any]
             f"of Nvidia's Data Center revenue in {check['year'].iloc[0]}–{last} ({fmt(row['model_nvidia_revenue'], 'USD_billion')} of "
             f"{fmt(row['nvidia_datacenter_revenue'], 'USD_billion')} in {last}). The 5th–95th percentiles of the data's draws lie inside "
             "the widest band Epoch's own figures allow (every chip's 5th-percentile units at its low price to its 95th-percentile "
-            f"units at its high price). The essay's reading of capex ({fmt(essay_share, 'fraction')} of it on chips, the essay-2024 "
+            f"units at its high price). The essay's reading of capex ({fmt(essay_share, 'fraction')} of it on chips, the {scenarios.ESSAY} "
             f"scenario) would have put {last} purchases at {fmt(essay_share * cal.loc[last, 'capex'], 'USD_billion')}, "
             f"{essay_share / cal.loc[last, 'share_of_capex']:.1f}× the estimate.")
 

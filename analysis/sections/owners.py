@@ -10,6 +10,7 @@ import pandas as pd
 
 from analysis.data import Dataset
 from analysis.models import concentration, fleet, owner_outlook, owners
+from analysis.models import hindcast as hindcast_model
 from analysis.models.observations import Rows
 from analysis.models.horizons import horizons
 from analysis.sections.base import Section, SectionState
@@ -220,7 +221,8 @@ def hindcast(v: OwnersState, x: Collector) -> None:
     cases = "; ".join(f"{r.owner}'s {r.year} {r.metric.replace('_', ' ')} from end-{r.origin}: forecast "
                       f"{fmt(r.forecast, 'fraction')} ({fmt(r.p5, 'fraction')}–{fmt(r.p95, 'fraction')}), outcome "
                       f"{fmt(r.outcome, 'fraction')}" for r in cast(Rows, v.hindcast.itertuples()))
-    x.say(f"Hindcast from end-2023 and end-2024, scored like section 3's: {len(v.hindcast)} outcomes ({scored}), {held} "
+    origins = " and ".join(f"end-{y}" for y in hindcast_model.origin_years(v.ds, v.schema))
+    x.say(f"Hindcast from {origins}, scored like section 3's: {len(v.hindcast)} outcomes ({scored}), {held} "
           f"inside the 90% interval ({cases}). Left out, with fewer than two observed years before the origin and so no move to "
           "measure a spread on: " + "; ".join(f"{o} from end-{' and end-'.join(map(str, years))}" for o, years in left)
           + ". Coverage per owner is therefore " + scored + "'s alone, and too few outcomes to call calibrated.")
