@@ -189,7 +189,7 @@ def concentration_text(c: pd.DataFrame, clouds: pd.DataFrame, totals: pd.DataFra
                f"; outside Epoch's band for {', '.join(totals.loc[~totals['inside_epoch_band'], 'owner'])}."))
 
 
-def to_2030(v: OwnersState, x: Collector) -> None:
+def outlook_ahead(v: OwnersState, x: Collector) -> None:
     v.outlook, spreads = owner_outlook.forecasts(v.ds, v.p, v.draws)
     ahead = v.outlook[~v.outlook["observed"]]
     end = ahead[ahead["year"] == horizons(v.ds).end].set_index("owner")
@@ -262,4 +262,4 @@ def headline_results(v: OwnersState, x: Collector) -> None:
 
 
 SECTION = Section("owners", "05_owners.ipynb", "Beyond AWS", PARAMETERS, OwnersState,
-                  (coverage, shares, in_house, nvidia_revenue, independent_check, to_2030, hindcast, headline_results), setup=_setup)
+                  (coverage, shares, in_house, nvidia_revenue, independent_check, outlook_ahead, hindcast, headline_results), setup=_setup)
