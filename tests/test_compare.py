@@ -118,31 +118,31 @@ def test_each_part_is_the_change_from_swapping_that_parameter_alone(runs, ds):
     base = outlook.run(ds, defaults, schema, sensitivity=False).summary["nvidia_revenue_2027_2030"]
     for name in ("trainium_ceiling", "accelerator_share_change"):
         alone = outlook.run(ds, params.resolve({name: b.parameters[name]}, ds), schema, sensitivity=False)
-        part = at["explained"]["erosion.nvidia_revenue_2027_2030"]["parameters"][name]
+        part = at["explained"]["erosion.nvidia_revenue_long_term"]["parameters"][name]
         assert part == pytest.approx(alone.summary["nvidia_revenue_2027_2030"] - base) and part != 0
     # utilization is no input of the outlook, but moves the landlord's NPV
-    assert at["explained"]["erosion.nvidia_revenue_2027_2030"]["parameters"]["utilization"] == 0
+    assert at["explained"]["erosion.nvidia_revenue_long_term"]["parameters"]["utilization"] == 0
     npv = at["explained"]["portfolio.npv_bought_at_cut"]
     assert npv["parameters"]["utilization"] < 0 and npv["parameters"]["trainium_ceiling"] == 0
     for found in at["explained"].values():      # parts + interaction add up to the change between the reports
         if found["total"] is not None:
             assert sum(found["parameters"].values()) + found["interaction"] == pytest.approx(found["total"], abs=1e-9)
-    stored = json.loads((runs[1] / "results.json").read_text())["results"]["erosion"]["nvidia_revenue_2027_2030"]["value"]
-    first = json.loads((runs[0] / "results.json").read_text())["results"]["erosion"]["nvidia_revenue_2027_2030"]["value"]
-    assert at["explained"]["erosion.nvidia_revenue_2027_2030"]["total"] == pytest.approx(stored - first)
+    stored = json.loads((runs[1] / "results.json").read_text())["results"]["erosion"]["nvidia_revenue_long_term"]["value"]
+    first = json.loads((runs[0] / "results.json").read_text())["results"]["erosion"]["nvidia_revenue_long_term"]["value"]
+    assert at["explained"]["erosion.nvidia_revenue_long_term"]["total"] == pytest.approx(stored - first)
 
 
 def test_one_parameter_leaves_no_interaction_and_an_edited_report_is_flagged(tmp_path, runs, ds):
     b = tmp_path / "B"
     make_run(b, ds, {"trainium_ceiling": 0.6})
     results = json.loads((b / "results.json").read_text())
-    results["results"]["portfolio"]["irr_bought_2023"]["value"] += 0.01
+    results["results"]["portfolio"]["irr_bought_at_launch"]["value"] += 0.01
     (b / "results.json").write_text(json.dumps(results))
     a, b = compare_input.load_run(runs[0]), compare_input.load_run(b)
     at = attribution.attribute(ds, params.schema(ds), a, b, compare.differing_parameters([a, b]))
     assert at["parameters"] == ["trainium_ceiling"]
     assert all(abs(f["interaction"]) <= 1e-9 * max(1, abs(f["total"])) for f in at["explained"].values() if f["total"] is not None)
-    assert at["check"] == ["B: portfolio.irr_bought_2023"]
+    assert at["check"] == ["B: portfolio.irr_bought_at_launch"]
 
 
 def test_fmt_change_signs_and_units():
@@ -165,7 +165,7 @@ def test_page_shows_parameters_numbers_and_explanations(page, runs):
     saved = json.loads((page / "compare.json").read_text())
     assert saved["differing_parameters"] == ["accelerator_share_change", "trainium_ceiling", "utilization"]
     assert "<code>trainium_ceiling</code>" in html and "Why the numbers differ" in html
-    explained = saved["attribution"][0]["explained"]["erosion.nvidia_revenue_2027_2030"]
+    explained = saved["attribution"][0]["explained"]["erosion.nvidia_revenue_long_term"]
     assert compare.fmt_change(explained["total"], "USD_billion") in html
     assert compare.fmt_change(explained["parameters"]["trainium_ceiling"], "USD_billion") in html
     assert not re.search(r"<script[^>]+src=", html) and "cdn." not in html.lower()
@@ -227,7 +227,7 @@ def test_runs_on_two_data_versions_split_into_the_data_change_and_each_parameter
     change = f"data {ds.version} -> {new.version}"
     assert at["parameters"] == [change, "trainium_ceiling"] and at["data"] == {"a": ds.version, "b": new.version}
     assert at["check"] == [] and at["refused"] == {}
-    key = "erosion.nvidia_revenue_2027_2030"
+    key = "erosion.nvidia_revenue_long_term"
     default = params.schema(ds)["trainium_ceiling"].default            # run A's value
     value = {(d.version, c): outlook.run(d, params.resolve({"trainium_ceiling": c}, d), params.schema(d),
                                          sensitivity=False).summary["nvidia_revenue_2027_2030"]

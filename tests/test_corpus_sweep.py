@@ -62,7 +62,7 @@ def compute_sections(sections: set[str], p: dict, grids: bool = True) -> dict[st
         if "00_summary" in sections:
             answer = summary.compute_answer(DS, q, SCHEMA, result)
             headlines["summary"], headlines["assumptions"] = answer.findings, answer.assumptions
-            summary.answer(answer.findings, answer.verdict)
+            summary.answer(DS, answer.findings, answer.verdict)
             summary.when_charts(result)
             verdict.conditional_on(answer.results, summary.changed_values(DS, q, SCHEMA))
         if "04_claims_and_checks" in sections:
@@ -165,7 +165,7 @@ def test_a_build_where_a_landlord_case_never_pays_back_writes_a_page(tmp_path):
     values = params.resolve({"utilization": 0.1, "rental_price_decline_per_year": 0.9}, DS)
     out = report.build(tmp_path / "never", values, SCHEMA, DS)
     results = json.loads((out / "results.json").read_text())["results"]["portfolio"]
-    assert results["payback_month_bought_2023"]["value"] is None
+    assert results["payback_month_bought_at_launch"]["value"] is None
     page = (out / "index.html").read_text(encoding="utf-8")
     assert page.count(portfolio_text.NOT_WITHIN_LIFE) >= 2 and "does not pay back within its life" in page
 

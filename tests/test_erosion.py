@@ -200,10 +200,11 @@ def test_window_sums_cover_exactly_their_years(model):
 def test_central_estimate_is_the_model_at_the_medians_and_the_tornado_base(model):
     specs = {"asic1_ceiling": SplitDistribution(0.6, 0.4, 0.8, "logitnormal"),
              "capex_growth_2026": SplitDistribution(1.2, 1.0, 1.5, "lognormal"), "observed_data": e.ObservedIndex((1, 2))}
-    fn = es.outcome_model(model, "nvidia_revenue_2026_2030")
+    window = (2026, 2030)
+    fn = es.outcome_model(model, window)
     base = es.tornado(fn, specs)["base"].iloc[0]
-    central = eo.outcomes(e.evaluate(model, es.medians(specs)), model.years)["nvidia_revenue_2026_2030"][0]
-    assert base == central == eo.outcomes(e.evaluate(model), model.years)["nvidia_revenue_2026_2030"][0]
+    central = eo.outcomes(e.evaluate(model, es.medians(specs)), model.years, [window])["nvidia_revenue_2026_2030"][0]
+    assert base == central == eo.outcomes(e.evaluate(model), model.years, [window])["nvidia_revenue_2026_2030"][0]
 
 
 def test_same_seed_is_byte_identical_and_another_seed_differs():

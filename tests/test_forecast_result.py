@@ -76,11 +76,11 @@ def test_section_3s_headlines_carry_their_periods(ds, schema, quick):
     heads = erosion_text.headlines(result)
     assert all(isinstance(h, Headline) and h.period is not None for h in heads)
     by_key = {h.key: h for h in heads}
-    near, far = erosion_outcomes.NEAR_TERM, erosion_outcomes.LONG_TERM
+    near, far = result.horizons.near, result.horizons.long
     last = int(result.model.years[-1])
-    assert by_key[f"nvidia_revenue_{near[0]}_{near[1]}"].period == near
-    assert by_key[f"asic_share_of_spend_{far[0]}_{far[1]}"].period == far
-    assert by_key[f"nvidia_spend_share_{last}"].period == (last, last)
+    assert by_key["nvidia_revenue_near_term"].period == near
+    assert by_key["asic_share_of_spend_long_term"].period == far
+    assert by_key["nvidia_spend_share_end"].period == (last, last)
     assert by_key["share_never_stays_above_25pct"].period == (last, last)
     assert by_key["year_asic_stays_above_50pct"].period == (int(result.model.years[0]), last)
     for year in result.model.years:
@@ -91,16 +91,20 @@ def test_section_3s_headlines_carry_their_periods(ds, schema, quick):
         assert named <= {first, end} and (first in named or end in named), h
 
 
-def test_headlines_are_written_as_before_with_their_band(ds, schema, quick):
-    """results.json keeps its rows: the period is not (yet) one of its fields, the Monte Carlo band is p5/p95."""
+def test_headlines_are_written_with_their_band_and_period(ds, schema, quick):
+    """A results.json row: its key names a role, its `period` the years; the Monte Carlo band is p5/p95."""
     result = outlook.run(ds, quick, schema, sensitivity=False)
-    key = "nvidia_revenue_2027_2030"
-    mc = result.outcomes.set_index("outcome").loc[key]
-    row = next(h for h in erosion_text.headlines(result) if h.key == key).as_dict()
-    assert row == {"key": key, "label": "Nvidia revenue from AWS, total 2027-2030", "value": result.summary[key],
-                   "unit": "USD_billion", "p5": float(mc["p5"]), "p95": float(mc["p95"])}
+    outcome = "nvidia_revenue_2027_2030"
+    mc = result.outcomes.set_index("outcome").loc[outcome]
+    row = next(h for h in erosion_text.headlines(result) if h.key == "nvidia_revenue_long_term").as_dict()
+    assert row == {"key": "nvidia_revenue_long_term", "label": "Nvidia revenue from AWS, total 2027-2030",
+                   "value": result.summary[outcome], "unit": "USD_billion", "p5": float(mc["p5"]),
+                   "p95": float(mc["p95"]), "period": [2027, 2030]}
+    assert Headline.of(row) == next(h for h in erosion_text.headlines(result) if h.key == "nvidia_revenue_long_term")
     undefined = next(h for h in erosion_text.headlines(result) if h.key == "p_asic_above_25pct_2022").as_dict()
-    assert undefined["value"] is None and list(undefined) == ["key", "label", "value", "unit", "undefined"]
+    assert undefined["value"] is None
+    assert list(undefined) == ["key", "label", "value", "unit", "period", "undefined"]
+    assert undefined["period"] == [2022, 2022]
 
 
 def test_by_year_reads_the_forecasts_bands(ds, schema, quick):

@@ -7,7 +7,7 @@ import pytest
 
 from analysis import data
 from analysis.data import params, scenarios
-from analysis.models import (erosion, erosion_sampling, forecast_result, observations, observed_checks, outlook,
+from analysis.models import (erosion, erosion_sampling, forecast_result, horizons, observations, observed_checks, outlook,
                              scenario_runs)
 from analysis.sections import erosion_text
 from analysis.errors import ParameterError
@@ -142,9 +142,10 @@ def test_one_time_convention_annual_sums_and_mid_year_curves(ds, schema, base):
 def test_central_estimate_is_one_definition_everywhere(ds, schema, base):
     p, result = base
     s = result.summary
-    assert result.ranked().tornado["base"].iloc[0] == pytest.approx(s[outlook.SENSITIVITY_OUTCOME], rel=1e-12)
+    assert result.ranked().tornado["base"].iloc[0] == pytest.approx(s[horizons.window_key("nvidia_revenue", result.horizons.forecast)], rel=1e-12)
     heads = {h.key: h for h in erosion_text.headlines(result)}
-    assert heads["nvidia_revenue_2027_2030"].value == s["nvidia_revenue_2027_2030"]
+    assert heads["nvidia_revenue_long_term"].value == s["nvidia_revenue_2027_2030"]
+    assert heads["nvidia_revenue_long_term"].period == (2027, 2030)
     by_year = forecast_result.by_year(result).set_index("year")
     assert by_year.loc[2030, "nvidia_spend_share"] == s["nvidia_spend_share_2030"]
     # The Monte Carlo median of a sum of skewed products is not the model at the medians; it stays close.
@@ -252,8 +253,9 @@ def test_a_new_challenger_is_rows_only_and_its_ceiling_takes_share_from_nvidia(d
     assert "newco_compute_share" not in observations.observed_share_bands(copy, high)
     assert list(observed_checks.spend_check(copy, high, schema, raised)["year"]) == observed_years
     assert forecast_result.by_year(raised)["nvidia_spend_share"].iloc[-1] < forecast_result.by_year(at_zero)["nvidia_spend_share"].iloc[-1]
-    headline = {h.key: h.value for h in erosion_text.headlines(raised)}
-    assert headline[f"nvidia_spend_share_{forecast_years[-1]}"] == pytest.approx(nvidia[0].loc[forecast_years[-1]])
+    headline = {h.key: h for h in erosion_text.headlines(raised)}
+    assert headline["nvidia_spend_share_end"].value == pytest.approx(nvidia[0].loc[forecast_years[-1]])
+    assert headline["nvidia_spend_share_end"].period == (forecast_years[-1],) * 2
 
 
 def test_every_scenario_file_resolves_with_a_reason_per_value(ds):

@@ -99,9 +99,10 @@ def test_every_first_screen_number_is_a_published_result(built):
     numbers = front.key_numbers(results)
     assert [n.key for n in numbers] == [key for key, _ in front.FRONT["numbers"]]
     page = (built / "index.html").read_text(encoding="utf-8")
-    for n in numbers:
+    for n, (_, kind) in zip(numbers, front.FRONT["numbers"]):
         item = front.lookup(results, n.key)
-        assert str(front.years_of(item)[0]) in n.period                 # the period is read from the label
+        assert n.period.startswith({"year": "in ", "total": "total ", "vs": f"{item['period'][1]} vs ", "by": "in "}[kind])
+        assert str(item["period"][0]) in n.period                       # the period is read from the row's period
         assert f'data-key="{n.key}"' in page and n.value in page
 
 
@@ -112,13 +113,16 @@ def test_a_key_the_build_does_not_publish_stops_the_build_by_name(monkeypatch):
 
 
 def test_periods_and_words_come_from_the_results():
-    item = {"label": "Nvidia revenue from AWS, total 2027-2030", "value": 126.6, "unit": "USD_billion", "p5": 67.9, "p95": 187.8}
+    """The period is the row's `period`, never the years in its label."""
+    item = {"label": "Nvidia revenue from AWS, total 1999", "value": 126.6, "unit": "USD_billion", "p5": 67.9,
+            "p95": 187.8, "period": [2027, 2030]}
     assert front.period(item, "total") == "total 2027–30"
     assert front.interval(item) == "5th–95th percentile $67.9B–$187.8B"
-    assert front.period({"label": "P(ASIC share of spend > 25% in 2030)"}, "by") == "in 2030"
-    assert front.period({"label": "P(Nvidia revenue from AWS in 2030 below its 2025 level)"}, "vs") == "2030 vs 2025"
-    with pytest.raises(ValueError, match="names no year"):
-        front.period({"label": "Share of draws"}, "year")
+    assert front.period({"label": "P(ASIC share of spend > 25%)", "period": [2030, 2030]}, "by") == "in 2030"
+    assert front.period({"label": "P(Nvidia revenue from AWS below its level)", "period": [2025, 2030]}, "vs") == "2030 vs 2025"
+    assert front.period({"label": "x", "period": [1999, 2101]}, "total") == "total 1999–2101"
+    with pytest.raises(ValueError, match="has no period"):
+        front.period({"label": "Share of draws in 2030"}, "year")
 
 
 # --- length, on screen and on paper ----------------------------------------------------------------------------

@@ -404,7 +404,7 @@ def test_headline_keys_reach_the_report(ds, p):
     """The committed notebook (which test_report checks a fresh build reproduces byte for byte) publishes the
     section, and the report renderer collects exactly these headline results from it."""
     expected = {r["key"]: r for r in portfolio_text.headline_results(ds, p)}
-    assert {"aws_cost_per_h100_hour", "payback_month_bought_2023", "irr_bought_at_cut", "npv_bought_at_cut",
+    assert {"aws_cost_per_h100_hour", "payback_month_bought_at_launch", "irr_bought_at_cut", "npv_bought_at_cut",
             "operating_margin_bought_at_cut", "aws_segment_operating_margin", "tenant_breakeven_months_post_cut",
             "nvidia_spend_share_latest_year"} <= set(expected)
     nb = nbformat.read(str(ROOT / "notebooks" / "02_portfolio.ipynb"), as_version=4)

@@ -121,7 +121,7 @@ def test_accept_updates_the_data_the_manifest_and_the_changelog(data_copy, capsy
     entry = log.split("\n## ")[-1]
     assert "Epoch AI chip counts refreshed" in entry and "07-15-2026 18:00" in entry
     assert "epoch_fleet.csv: 3 added, 6 changed, 3 removed" in entry and f"-> {ds.version}" in entry
-    assert "erosion.nvidia_revenue_2027_2030: " in entry          # a headline number that moved, old -> new
+    assert "erosion.nvidia_revenue_long_term: " in entry          # a headline number that moved, old -> new
     assert cli.main(["--data-dir", str(data_copy), "refresh", "epoch", str(NEWER)]) == 0
     assert "no change; nothing written" in capsys.readouterr().out
 

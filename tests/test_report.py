@@ -157,7 +157,8 @@ def test_scenario_with_an_override_changes_results_and_is_marked(tmp_path):
     ds = data.load_dataset()
     p = params.resolve({**scenarios.load("essay-2024")["values"], "ai_share": 0.75}, ds)
     expected = outlook.run(ds, p, params.schema(ds)).summary["nvidia_revenue_2024_2026"]
-    assert results["results"]["erosion"]["nvidia_revenue_2024_2026"]["value"] == pytest.approx(expected)
+    assert results["results"]["erosion"]["nvidia_revenue_near_term"]["value"] == pytest.approx(expected)
+    assert results["results"]["erosion"]["nvidia_revenue_near_term"]["period"] == [2024, 2026]
     page = (out / "index.html").read_text(encoding="utf-8")
     assert "scenario essay-2024" in page and 'class="num changed">0.75<' in page
 

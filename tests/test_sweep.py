@@ -46,7 +46,7 @@ def test_the_table_is_identical_on_a_process_pool_and_on_dask(tmp_path):
     pool, dask = ((tmp_path / name / "sweep.csv").read_bytes() for name in ("pool", "dask"))
     assert pool == dask and pool.count(b"\n") == 7
     assert sorted(p.name for p in (tmp_path / "pool" / "charts").iterdir()) == sorted(
-        f"erosion.{key}-{chart}.svg" for key in ("asic_share_of_spend_2027_2030", "nvidia_revenue_2027_2030")
+        f"erosion.{key}-{chart}.svg" for key in ("asic_share_of_spend_long_term", "nvidia_revenue_long_term")
         for chart in ("by-trainium_ceiling", "by-capex_growth_scale", "surface"))
 
 
@@ -61,7 +61,7 @@ grid:
     frame = sweep_executor.table(s, sweep_executor.run(s, ds, workers=1))
     assert list(frame["status"]) == ["ok", "ok", "ok", "failed"]
     assert frame.loc[3, "error"].startswith("ParameterError: ") and "must not exceed 1" in frame.loc[3, "error"]
-    assert frame.loc[:2, "portfolio.npv_bought_2023"].notna().all() and pd.isna(frame.loc[3, "portfolio.npv_bought_2023"])
+    assert frame.loc[:2, "portfolio.npv_bought_at_launch"].notna().all() and pd.isna(frame.loc[3, "portfolio.npv_bought_at_launch"])
 
 
 def test_a_sample_is_seeded_and_stays_in_its_ranges(tmp_path, ds):

@@ -40,9 +40,9 @@ def test_the_workbook_holds_every_headline_number_of_results_json(built):
     forecast = [c.value for c in book["Forecast by year"][1]]
     assert "nvidia_revenue_usd_b (USD bn)" in forecast and "asic_spend_share (share (0-1))" in forecast
     landlord = [[c.value for c in row] for row in book["Landlord cases"].iter_rows()]
-    npv_label = results["results"]["portfolio"]["npv_bought_2023"]["label"].split(", bought")[0]
+    npv_label = results["results"]["portfolio"]["npv_bought_at_launch"]["label"].split(", bought")[0]
     npv = next(r for r in landlord if r[0] == npv_label)
-    assert npv[2] == results["results"]["portfolio"]["npv_bought_2023"]["value"]
+    assert npv[2] == results["results"]["portfolio"]["npv_bought_at_launch"]["value"]
     parameters = {r[0]: r for r in book["Parameters"].iter_rows(min_row=2, values_only=True)}
     assert set(parameters) == set(results["parameters"]) and all(r[10] and r[11] for r in parameters.values())
 

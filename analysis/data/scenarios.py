@@ -26,6 +26,9 @@ from analysis.data.params import Params, resolve
 
 SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
 SCENARIO_DIR_ENV = "ANALYSIS_SCENARIO_DIR"
+#: The scenario of what was known when the essay appeared: its `observed_through` is the last year the essay knew, its
+#: `capex_outlook_vintage` the month its view dates to.
+ESSAY = "essay-2024"
 NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,63}", re.ASCII)
 MAX_BYTES = 64 * 1024
 MAX_TEXT = 500

@@ -82,6 +82,10 @@ SEQUOIA_ENERGY_AND_BUILDINGS = 2.0
 SEQUOIA_END_USER_MARGIN = 2.0
 
 
+#: The source of the published H100 cluster cost sheet (cross_checks.csv h100-cluster-capex-per-gpu).
+COST_SHEET = "h100-cluster-cost-sheet"
+
+
 def our_values(ds: Dataset, p: Params, schema: dict[str, Parameter], result: Forecast) -> dict[str, float]:
     """The report's figure for each `compares_with` key of data/cross_checks.csv, computed by the section
     pipelines (`result` = section 3's `outlook.run`). Landlord figures use the first case (bought at launch
@@ -99,7 +103,7 @@ def our_values(ds: Dataset, p: Params, schema: dict[str, Parameter], result: For
     purchases = observations.observed_purchases(ds, p)
     last = result.model.observed.years[-1]
     funnel = capex.funnel(ds, p)
-    return {
+    values = {
         # Nvidia's claim: rent earned over four years per dollar of Nvidia hardware (the GPU price alone).
         "rental_revenue_per_hardware_dollar_4y": revenue_4y / gpu_price,
         # Sequoia's arithmetic applied to Amazon: its latest observed accelerator spend x 2 x 2 (USD million).
@@ -112,15 +116,21 @@ def our_values(ds: Dataset, p: Params, schema: dict[str, Parameter], result: For
         "aws_cost_per_h100_hour": float(cast(float, landlord.cost_per_gpu_hour(at_cut).set_index("component")
                                              .loc["total", "full_use"])),
         "breakeven_price_after_cut": float(cut["breakeven_price_scale"] * cut["mean_price"]),
-        # The published cost sheet is dated August 2024: the all-in capex at Epoch's 2024 H100 price.
-        "capex_per_h100_usd": float(fleet.all_in_capex(ds, h100.h100_price(ds, 2024), p)),
+        # The published cost sheet is dated (its source's date): the all-in capex at Epoch's H100 price of that year.
+        "capex_per_h100_usd": float(fleet.all_in_capex(ds, h100.h100_price(ds, fleet.published_year(ds, COST_SHEET)),
+                                                       p)),
         "landlord_mean_price_before_cut": float(rent.blended_price(rates["on-demand, pre-cut"],
                                                                    rates["Capacity Blocks"], p)),
         "rental_revenue_per_h100_4y": revenue_4y,
-        "asic_share_of_amazon_spend_2026": float(central["asic_spend_share"].loc[2026]),
-        "trainium_compute_share_2024": float(central["compute_share_trainium"].loc[2024]),
-        "trainium_compute_share_2025": float(central["compute_share_trainium"].loc[2025]),
-        "amazon_accelerators_added_2025": float(purchases.query("year == 2025")["units"].sum()),
-        # The capex funnel's count (the essay's split carried forward), its four quarters of 2025.
-        "funnel_accelerators_added_2025": float(funnel.loc[funnel.index.str.startswith("2025"), "accelerators"].sum()),
     }
+    # Figures of one year: those of the years a published figure names (its `compares_with` key ends in the year).
+    yearly = {**{f"asic_share_of_amazon_spend_{y}": float(v) for y, v in central["asic_spend_share"].items()},
+              **{f"trainium_compute_share_{y}": float(v) for y, v in central["compute_share_trainium"].items()},
+              **{f"amazon_accelerators_added_{y}": float(units)
+                 for y, units in purchases.groupby("year")["units"].sum().items()},
+              # The capex funnel's count (the essay's split carried forward), its four quarters of each year.
+              **{f"funnel_accelerators_added_{year}":
+                 float(funnel.loc[funnel.index.str.startswith(year), "accelerators"].sum())
+                 for year in dict.fromkeys(funnel.index.str[:4])}}
+    published = set(ds["cross_checks"]["compares_with"])
+    return values | {key: value for key, value in yearly.items() if key in published}

@@ -1,5 +1,5 @@
-"""What the erosion model's paths say (analysis.models.erosion.evaluate): per draw, sums over the near, long and
-forecast windows, the ASIC spend share over each window and the year from which ASICs stay above each threshold
+"""What the erosion model's paths say (analysis.models.erosion.evaluate): per draw, sums over the windows of
+analysis.models.horizons, the ASIC spend share over each window and the year from which ASICs stay above each threshold
 (`outcomes`), and over the draws the probability of each threshold per year, the 'stays above' years, the yearly
 percentiles and the outcomes' percentiles. Thresholds are probabilities over the draws, observed and forecast years
 alike.
@@ -11,9 +11,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-NEAR_TERM = (2024, 2026)
-LONG_TERM = (2027, 2030)
-FORECAST_WINDOW = (2026, 2030)  # the years no current estimate covers
+from analysis.models.horizons import Window, window_key
+
 THRESHOLDS = (0.25, 0.50)
 PERCENTILES = (5, 25, 50, 75, 95)   # the 90% and 50% intervals and the median
 #: Calendar years, one per column of a path.
@@ -38,20 +37,19 @@ def year_stays_above(paths: Mapping[str, np.ndarray], years: Years, threshold: f
     return np.where(stays[:, -1], np.asarray(years)[stays.argmax(axis=1)], np.nan)
 
 
-def outcomes(paths: Mapping[str, np.ndarray], years: Years,
-             windows: Sequence[tuple[int, int]] = (NEAR_TERM, LONG_TERM, (NEAR_TERM[0], LONG_TERM[1]), FORECAST_WINDOW),
-             ) -> dict[str, np.ndarray]:
-    """Scalar outcomes per draw: window sums of Nvidia revenue, erosion on both bases and accelerator spend, the ASIC
-    spend share over each window, the final Nvidia spend share and the year from which ASICs stay above each threshold
-    (NaN = not above in the last year)."""
+def outcomes(paths: Mapping[str, np.ndarray], years: Years, windows: Sequence[Window]) -> dict[str, np.ndarray]:
+    """Scalar outcomes per draw: the sums over each of `windows` (analysis.models.horizons.Horizons.windows) of Nvidia
+    revenue, erosion on both bases and accelerator spend, the ASIC spend share over each window, the final Nvidia spend
+    share and the year from which ASICs stay above each threshold (NaN = not above in the last year)."""
     years = np.asarray(years)
     out = {}
-    for lo, hi in windows:
+    for window in windows:
+        lo, hi = window
         for metric in ("nvidia_revenue", "erosion", "erosion_same_compute", "accelerator_spend"):
-            out[f"{metric}_{lo}_{hi}"] = window_sum(paths, years, metric, lo, hi)
+            out[window_key(metric, window)] = window_sum(paths, years, metric, lo, hi)
         asic = sum(window_sum(paths, years, "accelerator_spend", y, y) * paths["asic_spend_share"][:, years == y][:, 0]
                    for y in range(lo, hi + 1))
-        out[f"asic_spend_share_{lo}_{hi}"] = asic / out[f"accelerator_spend_{lo}_{hi}"]
+        out[window_key("asic_spend_share", window)] = asic / out[window_key("accelerator_spend", window)]
     out[f"nvidia_spend_share_{years[-1]}"] = paths["nvidia_spend_share"][:, -1]
     for threshold in THRESHOLDS:
         out[f"year_asic_stays_above_{round(threshold * 100)}pct"] = year_stays_above(paths, years, threshold)

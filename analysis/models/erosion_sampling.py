@@ -12,8 +12,11 @@ import pandas as pd
 from analysis.models import sobol
 from analysis.models.erosion import Model, evaluate
 from analysis.models.erosion_outcomes import outcomes
+from analysis.models.horizons import Window, window_key
 
 ModelFn = Callable[[dict[str, np.ndarray]], np.ndarray]
+#: The outcome whose dependence on the inputs the sensitivity analysis measures, summed over the forecast window.
+SENSITIVITY_METRIC = "nvidia_revenue"
 
 
 def medians(specs: Mapping) -> dict[str, float]:
@@ -28,9 +31,11 @@ def sample_inputs(specs: Mapping, n_draws: int, seed: int) -> dict[str, np.ndarr
     return {name: dist.ppf(u[:, j]) for j, (name, dist) in enumerate(specs.items())}
 
 
-def outcome_model(model: Model, outcome: str) -> ModelFn:
-    """A scalar outcome (a key of `outcomes`) as a function of named input arrays, for `tornado` and `sobol_indices`."""
-    return lambda params: outcomes(evaluate(model, params), model.years)[outcome]
+def outcome_model(model: Model, window: Window) -> ModelFn:
+    """Nvidia's revenue from AWS over `window` (an outcome of `outcomes`) as a function of named input arrays, for
+    `tornado` and `sobol_indices`."""
+    outcome = window_key(SENSITIVITY_METRIC, window)
+    return lambda params: outcomes(evaluate(model, params), model.years, [window])[outcome]
 
 
 def tornado(model_fn: ModelFn, specs: Mapping, low: float = 0.10, high: float = 0.90) -> pd.DataFrame:

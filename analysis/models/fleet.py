@@ -11,6 +11,7 @@ import pandas as pd
 from analysis.data import Dataset
 from analysis.data.memo import per_dataset
 from analysis.data.params import Params
+from analysis.data.params import schema as parameter_schema
 from analysis.data.vocab import REPORT_OWNER
 from analysis.models import finance
 
@@ -176,8 +177,6 @@ def spend_and_compute(ds: Dataset, trainium_unit_cost_usd: float) -> pd.DataFram
     return vendor_shares(yearly(spend), yearly(additions(ds, "h100e")), incumbent_epoch_vendor(ds))
 
 
-#: The server price sources price 2023 systems (SemiAnalysis, May 2023; the essay, early 2024).
-SERVER_PRICE_YEAR = 2023
 #: The chip of the one sourced server price (`h100_server_price_usd`: an H100 SXM server).
 SERVER_PRICE_CHIP = "h100-sxm"
 #: The AWS instance that is one such server (its GPU count in instances.csv is the server's); section 2's landlord
@@ -192,11 +191,17 @@ def gpus_per_server(ds: Dataset) -> int:
     return int(inst.loc[inst["instance_type"] == H100_SERVER_INSTANCE, "accelerator_count"].iloc[0])
 
 
+def published_year(ds: Dataset, source_id: str) -> int:
+    """The year a source of data/sources.csv was published (its `date_published` begins with the year)."""
+    return int(str(ds.source(source_id)["date_published"])[:4])
+
+
 def server_factor(ds: Dataset, p: Params) -> float:
     """Cost of a server per accelerator over the chip's price, from one sourced price: an H100 server
-    (`h100_server_price_usd`) / its GPU count (gpus_per_server) over Epoch AI's H100 price of the same year. Applied
-    to every chip's price."""
-    return p.h100_server_price_usd / gpus_per_server(ds) / epoch_price(ds, SERVER_PRICE_CHIP, SERVER_PRICE_YEAR)
+    (`h100_server_price_usd`) / its GPU count (gpus_per_server) over Epoch AI's H100 price of the same year, the year
+    the parameter's source priced it (SemiAnalysis, May 2023). Applied to every chip's price."""
+    year = published_year(ds, parameter_schema(ds)["h100_server_price_usd"].source_id)
+    return p.h100_server_price_usd / gpus_per_server(ds) / epoch_price(ds, SERVER_PRICE_CHIP, year)
 
 
 def all_in_capex(ds: Dataset, chip_price_usd: finance.Values, p: Params) -> finance.Result:

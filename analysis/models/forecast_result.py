@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.models import erosion, erosion_outcomes, uncertainty
+from analysis.models.horizons import Horizons
 
 #: The distribution of one forecast input: the observed data's draw order, a sourced split distribution or a uniform.
 InputSpec = erosion.ObservedIndex | uncertainty.SplitDistribution | uncertainty.Uniform
@@ -22,7 +23,7 @@ InputSpec = erosion.ObservedIndex | uncertainty.SplitDistribution | uncertainty.
 
 @dataclass(frozen=True)
 class Sensitivity:
-    """How Nvidia's revenue from AWS over the forecast window (outlook.SENSITIVITY_OUTCOME) depends on each input:
+    """How Nvidia's revenue from AWS over the forecast window (analysis.models.horizons) depends on each input:
     a one-at-a-time tornado (erosion_sampling.tornado) and Sobol' indices (erosion_sampling.sobol_indices)."""
     tornado: pd.DataFrame
     sobol: pd.DataFrame
@@ -30,12 +31,14 @@ class Sensitivity:
 
 @dataclass(frozen=True)
 class Forecast:
-    """One run of the forecast: the model, every input's distribution (`specs`), the central estimate (a table by
-    year of every path at the inputs' medians) and its `summary` outcomes (None where undefined), the Monte Carlo's
-    percentiles of outlook.BAND_METRICS by year (`percentiles`: metric, year, p5..p95), outcomes (`outcomes`),
-    threshold probabilities per year (`thresholds`) and 'stays above' years (`stays_above`), the kept per-year
-    draws (`draws`: outlook.SCORED_METRICS), and `sensitivity` when the run computed it."""
+    """One run of the forecast: the model, the windows its outcomes sum over (`horizons`), every input's distribution
+    (`specs`), the central estimate (a table by year of every path at the inputs' medians) and its `summary` outcomes
+    (None where undefined), the Monte Carlo's percentiles of outlook.BAND_METRICS by year (`percentiles`: metric, year,
+    p5..p95), outcomes (`outcomes`), threshold probabilities per year (`thresholds`) and 'stays above' years
+    (`stays_above`), the kept per-year draws (`draws`: outlook.SCORED_METRICS), and `sensitivity` when the run computed
+    it."""
     model: erosion.Model
+    horizons: Horizons
     specs: Mapping[str, InputSpec]
     central: pd.DataFrame
     summary: Mapping[str, float | None]

@@ -43,6 +43,11 @@ HISTORY_DRAWS = 10_000
 Rows = Iterable[Any]
 
 
+def origin_years(ds: Dataset, schema: dict[str, Parameter]) -> list[int]:
+    """The years a hindcast forecasts from: each observable year from `observed_through`'s minimum, before the last."""
+    return [y for y in observations.observable_years(ds) if y >= cast(float, schema["observed_through"].minimum)][:-1]
+
+
 def origins(ds: Dataset, base_p: Params, schema: dict[str, Parameter]) -> dict[int, Params]:
     """Rolling origins: each observable year before the last with a capex outlook of the February after it, with the
     run's parameters (the model's priors) and that February's outlook. An origin the parameters do not allow
@@ -51,9 +56,8 @@ def origins(ds: Dataset, base_p: Params, schema: dict[str, Parameter]) -> dict[i
     reference class (Google's TPU shares, data/parameters.csv) includes years after an early origin: stated, a small
     difference (0.68 in 2023 against the 0.72 used)."""
     vintages = set(ds["capex_outlook"]["vintage"]) & set(schema["capex_outlook_vintage"].choices or ())
-    years = [y for y in observations.observable_years(ds) if y >= cast(float, schema["observed_through"].minimum)]
     return {y: base_p.replace(observed_through=y, capex_outlook_vintage=f"{y + 1}-02")
-            for y in years[:-1] if f"{y + 1}-02" in vintages}
+            for y in origin_years(ds, schema) if f"{y + 1}-02" in vintages}
 
 
 def _measurement(ds: Dataset, base_p: Params, schema: dict[str, Parameter], n: int) -> tuple[dict, list[int]]:

@@ -105,18 +105,20 @@ def excluded(ds: Dataset, releases: pd.DataFrame) -> dict[tuple[str, str], str]:
     return found
 
 
-def early_2024(ds: Dataset, schema: dict, releases: pd.DataFrame, year: int = 2024,
+def early_2024(ds: Dataset, schema: dict, releases: pd.DataFrame, year: int | None = None,
                metric: str = "nvidia_revenue", target: str = "nvidia_revenue_from_aws") -> dict | None:
-    """"What did we think in early 2024?": the locked essay-2024 release's median of `target` in `year`, the
+    """"What did we think in early 2024?": the locked essay-2024 release's median of `target` in `year` (by default
+    the essay's first forecast year, the year after the essay scenario's `observed_through`), the
     end-2023 hindcast origin's (analysis.models.hindcast.origins, at the default parameters), the essay scenario re-run on today's data and model, and the
     parameters in which the origin differs from the essay scenario (each with both values). None without the
     release or the origin."""
-    essay = releases[(releases["release"] == "essay-2024") & (releases["target"] == target) & (releases["year"] == year)
+    scenario = scenarios.resolve_scenario(scenarios.ESSAY, ds)
+    year = int(scenario.observed_through) + 1 if year is None else year
+    essay = releases[(releases["release"] == scenarios.ESSAY) & (releases["target"] == target) & (releases["year"] == year)
                      & (releases["output_type_id"] == "0.50")]
     origins = hindcast.origins(ds, params.resolve({}, ds), schema)
     if essay.empty or year - 1 not in origins:
         return None
-    scenario = scenarios.resolve_scenario("essay-2024", ds)
     origin = origins[year - 1]
     medians = {}
     for name, p in (("essay_rerun", scenario), ("origin", origin)):
@@ -125,5 +127,5 @@ def early_2024(ds: Dataset, schema: dict, releases: pd.DataFrame, year: int = 20
         medians[name] = float(pd.Series(draws).median())
     differ = {n: (scenario[n], origin[n]) for n in outlook.parameters(ds) if scenario[n] != origin[n]}
     return {"target": target, "year": year, "essay_release": float(essay["value"].iloc[0]), **medians,
-            "differ": differ, "reasons": {n: scenarios.load("essay-2024")["reasons"].get(n, "") for n in differ},
+            "differ": differ, "reasons": {n: scenarios.load(scenarios.ESSAY)["reasons"].get(n, "") for n in differ},
             "outcome": forecasts.outcomes(ds, schema).get((target, year))}

@@ -1,4 +1,5 @@
-"""Section 3: Nvidia's share of AWS accelerator spend to 2030, calibrated on what was observed.
+"""Section 3: Nvidia's share of AWS accelerator spend to the horizon's end (analysis.models.horizons), calibrated on
+what was observed.
 
 The pipeline, used by the notebook, the tests and the benchmark alike:
 data + parameters -> the observed years (analysis.models.observations: draws of Epoch AI's units x chip prices,
@@ -19,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.models import erosion, erosion_outcomes, erosion_sampling, fleet, observed, uncertainty, volatility
+from analysis.models.horizons import horizons
 from analysis.models.forecast_result import Forecast, InputSpec, ObservedRun, Sensitivity
 from analysis.models.observations import (BILLION, UNIT_COST, Rows, annual_capex, bought_challengers, measured_draws,
                                           observed_purchases, observed_years, peer_chip_shares, purchase_draws,
@@ -36,7 +38,6 @@ VENDOR_PARAMETERS = ("ceiling", "midpoint", "takeover", "cost_ratio")
 MONTE_CARLO_PARAMETERS = ("mc_draws", "random_seed")
 #: How often this process ran the forecast's Monte Carlo, per parameter set (JSON of its forecast values).
 MONTE_CARLO_RUNS: Counter[str] = Counter()
-SENSITIVITY_OUTCOME = "nvidia_revenue_{}_{}".format(*erosion_outcomes.FORECAST_WINDOW)
 
 
 def calibration(ds: Dataset, p: Params) -> pd.DataFrame:
@@ -226,12 +227,12 @@ def forecast_values(ds: Dataset, p: Params | dict) -> dict:
 def run(ds: Dataset, p: Params, schema: dict[str, Parameter], sensitivity: bool = True) -> Forecast:
     """Central estimate (the model at the inputs' medians), Monte Carlo percentiles (BAND_METRICS) and outcomes,
     threshold probabilities per year and 'stays above' years, and (if `sensitivity`) tornado and Sobol ranking of
-    Nvidia's 2026-2030 revenue from AWS. The forecast itself runs once per dataset and forecast values in a process
-    (every section that shows it reads that run)."""
+    Nvidia's revenue from AWS over the forecast window (analysis.models.horizons). The forecast itself runs once per
+    dataset and forecast values in a process (every section that shows it reads that run)."""
     result = _forecast(ds, forecast_values(ds, p), schema)
     if not sensitivity:
         return result
-    model_fn = erosion_sampling.outcome_model(result.model, SENSITIVITY_OUTCOME)
+    model_fn = erosion_sampling.outcome_model(result.model, horizons(ds).forecast)
     return dataclasses.replace(result, sensitivity=Sensitivity(
         erosion_sampling.tornado(model_fn, result.specs),
         erosion_sampling.sobol_indices(model_fn, result.specs, p.sobol_base_samples, p.random_seed)))
@@ -255,12 +256,13 @@ def _forecast(ds: Dataset, p: Params, schema: dict[str, Parameter]) -> Forecast:
     specs = input_distributions(ds, p, schema, model)
     central_paths = erosion.evaluate(model, erosion_sampling.medians(specs))
     central = _table(model, central_paths)
+    h = horizons(ds)
     summary = {k: None if np.isnan(v[0]) else float(v[0])
-               for k, v in erosion_outcomes.outcomes(central_paths, model.years).items()}
+               for k, v in erosion_outcomes.outcomes(central_paths, model.years, h.windows).items()}
     paths = erosion.evaluate(model, erosion_sampling.sample_inputs(specs, p.mc_draws, p.random_seed))
-    return Forecast(model, specs, central, summary,
+    return Forecast(model, h, specs, central, summary,
                     percentiles=erosion_outcomes.percentile_table({m: paths[m] for m in BAND_METRICS}, model.years),
-                    outcomes=erosion_outcomes.outcome_table(erosion_outcomes.outcomes(paths, model.years)),
+                    outcomes=erosion_outcomes.outcome_table(erosion_outcomes.outcomes(paths, model.years, h.windows)),
                     thresholds=erosion_outcomes.threshold_table(paths, model.years),
                     stays_above=erosion_outcomes.stays_above_table(paths, model.years),
                     draws={m: paths[m] for m in SCORED_METRICS})

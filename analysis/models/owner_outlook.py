@@ -25,15 +25,14 @@ from scipy import special
 from analysis.data import Dataset
 from analysis.data.memo import per_run
 from analysis.data.params import Params
+from analysis.data.params import schema as parameter_schema
 from analysis.models import erosion_outcomes, fleet, hindcast, owners, volatility
+from analysis.models.horizons import horizons
 from analysis.models.owners import DRAW_STREAM, OwnerDraws, total
-
-LAST_YEAR = erosion_outcomes.FORECAST_WINDOW[1]
-
 
 @dataclass(frozen=True)
 class OwnerForecast:
-    """One owner's forecast: its years (first covered to LAST_YEAR), the last observed one (`through`), the spreads
+    """One owner's forecast: its years (first covered to the horizon's end, analysis.models.horizons), the last observed one (`through`), the spreads
     used (`step` of the share of compute, `drift` of the cost ratio) and draws (1 + n, years), row 0 the central path,
     of its non-Nvidia shares of compute and of spend."""
     years: list[int]
@@ -62,7 +61,7 @@ def _observed(ds: Dataset, d: OwnerDraws, owner: str) -> dict[str, np.ndarray]:
 
 def forecast(ds: Dataset, p: Params, d: OwnerDraws, owner: str, through: int) -> OwnerForecast:
     """Draws (1 + n, years) of the owner's non-Nvidia compute and spend shares from its first covered year to
-    LAST_YEAR, observed up to `through` and forecast after it, with the spreads used; raises ValueError (from
+    the horizon's end (analysis.models.horizons), observed up to `through` and forecast after it, with the spreads used; raises ValueError (from
     analysis.models.volatility) when the owner has no yearly move up to `through`."""
     obs = _observed(ds, d, owner)
     years = list(d.years)
@@ -71,7 +70,7 @@ def forecast(ds: Dataset, p: Params, d: OwnerDraws, owner: str, through: int) ->
     step = volatility.chip_share(pd.DataFrame({"challengers": obs["challenger_compute"]}, index=index),
                                  pd.Series(obs["total_compute"], index=index), through)
     drift = volatility.cost_step(pd.Series(obs["nvidia_cost"], index=index), through)
-    ahead = list(range(through + 1, LAST_YEAR + 1))
+    ahead = list(range(through + 1, horizons(ds).end + 1))
     n = obs["compute_share"].shape[0] - 1
     rng = np.random.default_rng([int(p.random_seed), DRAW_STREAM, 100 + d.owners().index(owner), through])
     z_share = np.vstack([np.zeros((1, len(ahead))), rng.standard_normal((n, len(ahead)))])
@@ -116,18 +115,16 @@ def forecasts(ds: Dataset, p: Params, d: OwnerDraws) -> tuple[pd.DataFrame, pd.D
     return pd.concat(tables, ignore_index=True), pd.DataFrame(spreads)
 
 
-ORIGINS = (2023, 2024)
-
-
 def hindcast_cases(ds: Dataset, p: Params, d: OwnerDraws) -> tuple[pd.DataFrame, list[tuple[str, int]]]:
-    """Each owner's forecast from end-2023 and end-2024, scored like analysis.models.hindcast's model cases: the spend and
+    """Each owner's forecast from the end of each of analysis.models.hindcast's origin years (2023 and 2024 in today's
+    data), scored like its model cases: the spend and
     compute shares of each later observed year, the outcome the data's central estimate and the forecast's draws
     combined with the outcome's own measurement band in log-odds. Also the (owner, origin) pairs left out: fewer than
     two observed years up to the origin, no move to measure a spread on."""
     rows, skipped = [], []
     for owner in d.owners():
         truth = forecast_or_none(ds, p, d, owner, max(d.years))
-        for origin in ORIGINS:
+        for origin in hindcast.origin_years(ds, parameter_schema(ds)):
             f = forecast_or_none(ds, p, d, owner, origin)
             if f is None or truth is None:
                 skipped.append((owner, origin))

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.models import erosion, erosion_outcomes, erosion_sampling
+from analysis.models.horizons import horizons, window_key
 from analysis.models.outlook import build_model, input_distributions, run
 from analysis.data import Dataset
 from analysis.data.grids import what_if_values
@@ -25,11 +26,11 @@ def scenario_table(ds: Dataset, scenario_params: dict[str, Params],
         s = result.summary
         probs = result.thresholds.set_index(["threshold", "year"])["probability"]
         stays = result.stays_above.set_index("threshold")
-        rows.append({"scenario": name, **{k: s[k] for k in ("nvidia_revenue_2024_2026", "nvidia_revenue_2027_2030",
-                                                             "asic_spend_share_2024_2026", "asic_spend_share_2027_2030",
-                                                             "nvidia_spend_share_2030")},
+        h = result.horizons
+        totals = [window_key(m, w) for m in ("nvidia_revenue", "asic_spend_share") for w in (h.near, h.long)]
+        rows.append({"scenario": name, **{k: s[k] for k in (*totals, f"nvidia_spend_share_{h.end}")},
                      **{f"p_asic_above_{round(t * 100)}pct_{y}": probs[(t, y)]
-                        for t in erosion_outcomes.THRESHOLDS for y in (2027, 2030)},
+                        for t in erosion_outcomes.THRESHOLDS for y in dict.fromkeys((h.long[0], h.end))},
                      **{f"median_year_asic_stays_above_{round(t * 100)}pct": stays["p50"].loc[t]
                         for t in erosion_outcomes.THRESHOLDS}})
         c = result.central
@@ -50,10 +51,13 @@ def what_if_axes(schema: dict[str, Parameter], p: Params) -> dict[str, list]:
 def what_if(ds: Dataset, p: Params, schema: dict[str, Parameter],
             axes: dict[str, list]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The central estimate (as in `run`: every other input at its median) over every combination of the parameter
-    values in `axes`: (one row per grid point with Nvidia's revenue from AWS and the ASIC share of spend in
-    2027-2030; one row per grid point and year with Nvidia's revenue). A name that is a forecast input of the model
-    is varied in one vectorized evaluation; any other (e.g. capex_growth_scale) rebuilds the model per value."""
+    values in `axes`: (one row per grid point with Nvidia's revenue from AWS and the ASIC share of spend over the
+    long-term window (analysis.models.horizons); one row per grid point and year with Nvidia's revenue). A name that
+    is a forecast input of the model is varied in one vectorized evaluation; any other (e.g. capex_growth_scale)
+    rebuilds the model per value."""
     model = build_model(ds, p, schema)
+    long_term = horizons(ds).long
+    keys = [window_key(m, long_term) for m in ("nvidia_revenue", "asic_spend_share")]
     inputs = [n for n in axes if n in model.point]
     rebuilt = [n for n in axes if n not in model.point]
     combos = list(itertools.product(*(axes[n] for n in inputs)))
@@ -64,10 +68,9 @@ def what_if(ds: Dataset, p: Params, schema: dict[str, Parameter],
         model = build_model(ds, q, schema)
         paths = erosion.evaluate(model, {**erosion_sampling.medians(input_distributions(ds, q, schema, model)),
                                          **varied})
-        outs = erosion_outcomes.outcomes(paths, model.years)
+        outs = erosion_outcomes.outcomes(paths, model.years, [long_term])
         grid = pd.DataFrame({**dict(zip(rebuilt, outer)), **varied})[list(axes)]
-        points.append(grid.assign(nvidia_revenue_2027_2030=outs["nvidia_revenue_2027_2030"],
-                                  asic_spend_share_2027_2030=outs["asic_spend_share_2027_2030"]))
+        points.append(grid.assign(**{key: outs[key] for key in keys}))
         revenue = paths["nvidia_revenue"]
         lines.append(pd.concat([grid.assign(year=y, nvidia_revenue=revenue[:, i]) for i, y in enumerate(model.years)]))
     return pd.concat(points, ignore_index=True), pd.concat(lines, ignore_index=True)

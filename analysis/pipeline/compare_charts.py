@@ -15,7 +15,7 @@ from analysis.views.present import chart_spec
 
 LANDLORD_KEYS = {"npv_realized": ("NPV per H100 at realized prices", "USD"),
                  "irr_realized": ("IRR per year at realized prices", "fraction")}
-LANDLORD_CASES = {"bought_2023": "bought at launch", "bought_at_cut": "bought at the price cut"}
+LANDLORD_CASES = {"bought_at_launch": "bought at launch", "bought_at_cut": "bought at the price cut"}
 
 
 def erosion_by_year(runs: list[Run]) -> pd.DataFrame:

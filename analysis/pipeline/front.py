@@ -1,19 +1,19 @@
 """The page's first screen (and the one-page brief): the answer to the essay's question (analysis.views.verdict: its
 words by one stated rule, and what its probabilities are conditional on), a few key numbers with their intervals and
-periods, and the headline charts ("when?": the charts its section declares headline charts, `Section.headline_charts`,
+periods (each result row's `period`: its keys name a role, never a year), and the headline charts ("when?": the charts its section declares headline charts, `Section.headline_charts`,
 which the builder lifts from the executed notebook).
 
 Which results appear is declared once, in FRONT and in analysis.views.verdict, by the address results.json gives them
-(`section.key`); every number and year in the words is read from those results (values, intervals, and the years in
-their labels), never typed here. A key that a build does not publish stops the build with its name.
+(`section.key`); every number and year in the words is read from those results (values, intervals, and their
+periods), never typed here. A key that a build does not publish stops the build with its name.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import TypedDict
 
 from analysis.data.units import fmt
+from analysis.models.horizons import END, LONG_TERM
 from analysis.views import verdict
 from analysis.views.verdict import lookup
 
@@ -24,20 +24,18 @@ class Front(TypedDict):
 
 
 #: The first screen, declared once. The verdict's inputs are read by analysis.views.verdict; `numbers` are the key
-#: numbers shown, in order, each with how its period reads ("year": in one year; "total": a sum over the years in its
-#: label; "span": a share of the spend over those years; "by": a probability for the year in its label; "vs": a
-#: comparison of the first year in its label with the second).
+#: numbers shown, in order, each with how its period reads ("year": in one year; "total": a sum over the years of its
+#: period; "span": a share of the spend over those years; "by": a probability for the year of its period; "vs": a
+#: comparison of its period's last year with its first).
 FRONT: Front = {
     "numbers": [
         ("summary.nvidia_revenue_observed_last", "year"),
         ("summary.asic_spend_share_observed_last", "year"),
-        ("summary.nvidia_revenue_2027_2030", "total"),
+        (f"summary.nvidia_revenue_{LONG_TERM}", "total"),
         ("summary.p_nvidia_revenue_below_observed_last", "vs"),
-        ("summary.p_asic_above_25pct_2030", "by"),
+        (f"summary.p_asic_above_25pct_{END}", "by"),
     ],
 }
-
-YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 
 
 @dataclass(frozen=True)
@@ -50,25 +48,27 @@ class KeyNumber:
     period: str
 
 
-def years_of(item: dict) -> list[int]:
-    """The calendar years an item's label names, in order."""
-    return [int(y) for y in YEAR.findall(item["label"])]
+def years_of(item: dict) -> tuple[int, int]:
+    """The first and last year of a result row's `period`; a row without one stops with its label."""
+    if item.get("period") is None:
+        raise ValueError(f"first screen: {item['label']!r} has no period, so its period cannot be shown")
+    first, last = item["period"]
+    return int(first), int(last)
 
 
-def span(years: list[int]) -> str:
-    """2027–30 for [2027, 2030]; one year as itself."""
-    if len(years) == 1 or years[0] == years[-1]:
-        return str(years[0])
-    return f"{years[0]}–{years[-1] % 100:02d}" if years[0] // 100 == years[-1] // 100 else f"{years[0]}–{years[-1]}"
+def span(years: tuple[int, int]) -> str:
+    """2027–30 for (2027, 2030); one year as itself."""
+    first, last = years
+    if first == last:
+        return str(first)
+    return f"{first}–{last % 100:02d}" if first // 100 == last // 100 else f"{first}–{last}"
 
 
 def period(item: dict, kind: str) -> str:
-    """How the period of a key number reads, from the years in its label."""
+    """How the period of a key number reads, from its row's `period`."""
     years = years_of(item)
-    if not years:
-        raise ValueError(f"first screen: {item['label']!r} names no year, so its period cannot be shown")
     if kind == "vs":
-        return f"{years[0]} vs {years[-1]}"
+        return f"{years[1]} vs {years[0]}"
     text = {"year": "in {}", "total": "total {}", "span": "share of all spend {}", "by": "in {}"}[kind]
     return text.format(span(years))
 
@@ -98,12 +98,12 @@ def answer(results: dict, changed: dict, scenario: str | None) -> dict:
 
 
 #: The brief's driver and scenario range (analysis.sections.erosion_text.drivers), by results.json address.
-DRIVERS = ("drivers.main_driver_first_order_sobol", "drivers.scenario_lowest_asic_spend_share_2027_2030",
-           "drivers.scenario_highest_asic_spend_share_2027_2030")
+DRIVERS = ("drivers.main_driver_first_order_sobol", f"drivers.scenario_lowest_asic_spend_share_{LONG_TERM}",
+           f"drivers.scenario_highest_asic_spend_share_{LONG_TERM}")
 
 
 def drivers(results: dict) -> list[KeyNumber]:
-    """The main driver and the named scenarios' range, formatted as key numbers (their period from their labels);
+    """The main driver and the named scenarios' range, formatted as key numbers (with their periods);
     none for a build without them (another owner's: its forecast has no sensitivity analysis or scenarios)."""
     if "drivers" not in results:
         return []

@@ -28,7 +28,7 @@ import nbformat.reader
 from analysis.pipeline import cache, charts, citation, front, outdir, workbook
 from analysis.pipeline.page import (STATIC_POLICY, TEMPLATES, chart_html, linkable, page_assets, register_download, slug, strict_json,
                                  vega_script, what_if_html, write_downloads)
-from analysis.models import fleet, freshness
+from analysis.models import fleet, freshness, hindcast
 from analysis.views import images, likelihood
 from analysis.data import FORECASTS_DIR, Dataset, snapshot
 from analysis.data.vocab import LOW_CONFIDENCE_SOURCE_DOMAINS
@@ -38,10 +38,10 @@ from analysis.views.present import (EXHIBIT_MIMETYPE, SECTION_MIMETYPE, TABLE_MI
                                    emitted, fmt, unit_label)
 
 HIDDEN_INPUT_TAGS = {"parameters", "injected-parameters"}
-#: What results.json keeps of a headline item: its number with interval, and a hindcast or track-record row's outcome
-#: and scores.
-RESULT_FIELDS = ("label", "value", "unit", "p5", "p95", "year", "undefined", "outcome", "error", "inside_p5_p95", "covered_90", "crps",
-                 "wis", "brier", "persistence", "outside_view", "coverage_90", "resolves")
+#: What results.json keeps of a headline item: its number with interval and period (its first and last year: a key
+#: names a role, never a year), and a hindcast or track-record row's outcome and scores.
+RESULT_FIELDS = ("label", "value", "unit", "p5", "p95", "period", "year", "undefined", "outcome", "error", "inside_p5_p95",
+                 "covered_90", "crps", "wis", "brier", "persistence", "outside_view", "coverage_90", "resolves")
 LONG_TABLE_ROWS = 8        # a table with more body rows moves to the appendix, leaving a link in its place
 TITLING_LEVELS = 3         # a moved table is titled by the last heading of level 1 to this before it
 
@@ -285,7 +285,7 @@ def build(out_dir: Path, values: Params, schema: dict[str, Parameter], dataset: 
         context = dict(title_suffix=f" — scenario {scenario}" if scenario else "", as_of=values.as_of,
                        data_version=dataset.version, verdict=answer, numbers=front.key_numbers(found),
                        values=values, parameters=parameters, likelihood_scale=likelihood.SCALE, bin_text=likelihood.bin_text,
-                       fmt=fmt)
+                       fmt=fmt, origins=hindcast.origin_years(dataset, schema))
         assets = page_assets(bundle[0])
         (staging / "index.html").write_text(TEMPLATES.get_template("report.html.j2").render(
             **context, headline_charts=page.headline_charts, toc=page.toc, bodies=bodies, tables=page.tables,

@@ -11,7 +11,7 @@ A sweep file (YAML, read as strictly as a scenario file):
       n: 1000
       seed: 1
       ranges: {trainium_ceiling: [0.3, 0.7]}
-    charts: [erosion.nvidia_revenue_2027_2030]      # optional: headline keys charted against each swept parameter
+    charts: [erosion.nvidia_revenue_long_term]      # optional: headline keys charted against each swept parameter
 
 Each set goes through the section functions `compare` uses (`attribution.section_values`: each section with the
 parameters its notebook declares), never the notebooks. The result is one table, `sweep.csv` (a row per set: its
@@ -70,7 +70,7 @@ def _direction(means: pd.DataFrame, name: str) -> str:
 def response_charts(sweep: Sweep, frame: pd.DataFrame) -> dict[str, dict]:
     """Vega-Lite specs of the response surfaces, each under a takeaway title: per charted key, its value against
     each swept parameter (a sample: every set; a grid: the mean over the other parameters), and for a grid of two or
-    more parameters a heat map of the first two. Headline keys hold dots (`erosion.nvidia_revenue_2027_2030`), which
+    more parameters a heat map of the first two. Headline keys hold dots (`erosion.nvidia_revenue_long_term`), which
     Vega-Lite reads as nested fields, so the charts' fields are plain names (`setting`, `other`, `result`) and the
     keys appear only in titles."""
     import altair as alt

@@ -14,11 +14,12 @@ import numpy as np
 from analysis.pipeline import attribution
 from analysis.data import params, scenarios
 from analysis.data import Dataset
+from analysis.models.horizons import LONG_TERM
 from analysis.errors import ParameterError, UserError
 
 KEYS = {"description", "sections", "fixed", "grid", "sample", "charts"}
 MAX_SETS = 1_000_000
-DEFAULT_CHARTS = ("erosion.nvidia_revenue_2027_2030", "erosion.asic_share_of_spend_2027_2030")
+DEFAULT_CHARTS = (f"erosion.nvidia_revenue_{LONG_TERM}", f"erosion.asic_share_of_spend_{LONG_TERM}")
 
 
 class SweepError(UserError):

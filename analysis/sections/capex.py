@@ -38,8 +38,9 @@ def overview(v: CapexState, x: Collector) -> None:
 
 def gross_capex(v: CapexState, x: Collector) -> None:
     gross = v.quarters["capex_gross"].dropna()
-    first_year, last_year = gross.loc["2022Q1":"2022Q4"].sum(), gross.iloc[-4:].sum()
-    x.say(f"Gross capex was {fmt(first_year, 'USD_million')} in the four quarters of 2022 and "
+    first = gross.index[0][:4]                  # the data's first year, whole (its quarters begin in Q1)
+    first_year, last_year = gross[gross.index.str.startswith(first)].sum(), gross.iloc[-4:].sum()
+    x.say(f"Gross capex was {fmt(first_year, 'USD_million')} in the four quarters of {first} and "
           f"{fmt(last_year, 'USD_million')} in the four quarters to {gross.index[-1]}: "
           f"{last_year / first_year:.1f} times as much. The latest quarter alone, {gross.index[-1]}, was "
           f"{fmt(gross.iloc[-1], 'USD_million')}.")

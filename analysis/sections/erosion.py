@@ -1,5 +1,5 @@
 """Section 3: ASIC erosion — Nvidia's share of Amazon's accelerator spend, observed to the last complete year and
-forecast to 2030, with its checks, scenarios, sensitivity, hindcast and track record."""
+forecast to the horizon's end (analysis.models.horizons), with its checks, scenarios, sensitivity, hindcast and track record."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -15,6 +15,7 @@ from analysis.models import (fleet, forecast_result, forecasts, hub_models, obse
 from analysis.models import hindcast as hindcasts
 from analysis.models.erosion import Model
 from analysis.models.forecast_result import Forecast
+from analysis.models.horizons import span, window_key
 import analysis.sections.erosion_text as erosion_text
 import analysis.sections.owner_text as owner_text
 import analysis.sections.track_text as track_text
@@ -89,7 +90,7 @@ def spend_check(v: ErosionState, x: Collector) -> None:
     x.chart(charts.grouped_bars(bars[["year", "series", "value", "lo", "hi"]], "year", "Calendar year", "value", "USD billion",
                                 "series", "Amazon's accelerator purchases: central estimate with the data's 5th-95th percentiles", EPOCH,
                                 band=("lo", "hi"), y_format=",.1f"))
-    x.say(erosion_text.spend_check(check, v.calibration, scenarios.resolve_scenario("essay-2024", v.ds)))
+    x.say(erosion_text.spend_check(check, v.calibration, scenarios.resolve_scenario(scenarios.ESSAY, v.ds)))
 
 
 def forecast(v: ErosionState, x: Collector) -> None:
@@ -135,13 +136,16 @@ def _capex_growth_texts(v: ErosionState, scales: list[float]) -> list[str]:
 
 def what_if(v: ErosionState, x: Collector) -> None:
     axes = scenario_runs.what_if_axes(v.schema, v.p)
+    long_term = v.result.horizons.long
     points, lines = scenario_runs.what_if(v.ds, v.p, v.schema, axes)
     growth = axes["capex_growth_scale"]
     x.what_if(name="erosion", title="What if: Nvidia's revenue from AWS",
               description="The central estimate of Nvidia's revenue from AWS and the ASIC share of spend.",
               axes=axes, schema=v.schema, values=v.p, points=points,
-              outputs={"nvidia_revenue_2027_2030": ("Nvidia revenue from AWS, 2027-2030", "USD_billion"),
-                       "asic_spend_share_2027_2030": ("ASIC share of accelerator spend, 2027-2030", "fraction")},
+              outputs={window_key("nvidia_revenue", long_term):
+                       (f"Nvidia revenue from AWS, {span(long_term, '-')}", "USD_billion"),
+                       window_key("asic_spend_share", long_term):
+                       (f"ASIC share of accelerator spend, {span(long_term, '-')}", "fraction")},
               x="year", lines=lines.assign(series="central estimate"), chart_of=_what_if_chart,
               shown={"capex_growth_scale": ("Each year's capex growth factor", _capex_growth_texts(v, growth))})
 
@@ -153,18 +157,9 @@ def thresholds(v: ErosionState, x: Collector) -> None:
             {"year": "Year", "p25": "P(ASIC share of spend > 25%)", "p50": "P(ASIC share of spend > 50%)"})
     x.table(erosion_text.stays_above_shown(v.result), {"threshold": "fraction", "share_never": "fraction"},
             {"threshold": "ASIC share of spend stays above", "p5": "5th pct year", "p25": "25th pct year", "p50": "Median year",
-             "p75": "75th pct year", "p95": "95th pct year", "share_never": "Share of draws not above in 2030"})
+             "p75": "75th pct year", "p95": "95th pct year", "share_never": f"Share of draws not above in {v.result.horizons.end}"})
     x.say(erosion_text.threshold_text(v.result, observed_checks.observed_asic_share_range(v.ds, v.p, v.schema),
                                       v.schema))
-
-
-SCENARIO_LABELS = {
-    "scenario": "Scenario", "nvidia_revenue_2024_2026": "Nvidia revenue, total 2024-26", "nvidia_revenue_2027_2030": "Nvidia revenue, total 2027-30",
-    "asic_spend_share_2024_2026": "ASIC share 2024-26", "asic_spend_share_2027_2030": "ASIC share 2027-30",
-    "nvidia_spend_share_2030": "Nvidia share 2030", "p_asic_above_25pct_2027": "P(>25%) 2027", "p_asic_above_25pct_2030": "P(>25%) 2030",
-    "p_asic_above_50pct_2027": "P(>50%) 2027", "p_asic_above_50pct_2030": "P(>50%) 2030",
-    "median_year_asic_stays_above_25pct": "Median year from which >25% through 2030",
-    "median_year_asic_stays_above_50pct": "Median year from which >50% through 2030"}
 
 
 def scenario_comparison(v: ErosionState, x: Collector) -> None:
@@ -175,7 +170,7 @@ def scenario_comparison(v: ErosionState, x: Collector) -> None:
     columns = [str(c) for c in summary]
     x.table(summary, {c: "USD_billion" for c in columns if c.startswith("nvidia_revenue")}
             | {c: "fraction" for c in columns if c.startswith(("asic_", "nvidia_spend", "p_asic"))}
-            | {c: "year" for c in columns if c.startswith("median_year")}, SCENARIO_LABELS)
+            | {c: "year" for c in columns if c.startswith("median_year")}, erosion_text.scenario_labels(v.result.horizons))
     x.data_table("scenarios", summary, "One row per named scenario (scenarios/*.yaml): Nvidia revenue from AWS (USD "
                  "billion, central estimate), the ASIC share of accelerator spend (fraction), the probabilities of an ASIC "
                  "share above 25% and 50% and the median years from which it stays above them.", "Named scenarios")
@@ -192,10 +187,11 @@ def sensitivity(v: ErosionState, x: Collector) -> None:
         return erosion_text.input_title(name, v.schema)
     ranked = v.result.ranked()
     tornado = ranked.tornado
-    x.chart(charts.tornado(tornado.assign(input=tornado["input"].map(title)), "Nvidia revenue from AWS 2026-2030, USD billion",
+    window = span(v.result.horizons.forecast, "-")
+    x.chart(charts.tornado(tornado.assign(input=tornado["input"].map(title)), f"Nvidia revenue from AWS {window}, USD billion",
                            "Tornado: one input at a time (10th to 90th percentile)", MODEL))
     sob = ranked.sobol.assign(input=ranked.sobol["input"].map(title))
-    x.chart(charts.sobol(sob, "Sobol indices of Nvidia revenue from AWS 2026-2030", MODEL))
+    x.chart(charts.sobol(sob, f"Sobol indices of Nvidia revenue from AWS {window}", MODEL))
     x.say("Largest total Sobol indices: " + "; ".join(f"{r.input} {r.ST:.2f}" for r in sob.head(5).itertuples()) + ".")
 
 
@@ -238,7 +234,8 @@ def track_record(v: ErosionState, x: Collector) -> None:
 
 def headline_results(v: ErosionState, x: Collector) -> None:
     ds, schema = v.ds, v.schema
-    x.data_table("erosion_by_year", v.yearly, "One row per year 2022-2030: the central estimate with the 5th/25th/50th/75th/95th percentiles of "
+    years = v.result.model.years
+    x.data_table("erosion_by_year", v.yearly, f"One row per year {years[0]}-{years[-1]}: the central estimate with the 5th/25th/50th/75th/95th percentiles of "
                  "Nvidia's revenue from AWS (USD bn), the ASIC share of spend and of compute (observed years carry the data's own "
                  "band), and P(ASIC share of spend > 25% / 50%)", title="Erosion outlook by year")
     x.data_table("hindcast", v.hindcast_all, "Rolling-origin hindcast of every owner: per owner, case set, origin, quantity "
@@ -259,7 +256,8 @@ def headline_results(v: ErosionState, x: Collector) -> None:
                  "left out", title="Hindcast coverage per owner")
     x.publish("erosion", [*erosion_text.headlines(v.result), *hindcasts.results(v.hindcast, v.hindcast_coverage),
               *hindcasts.owner_results(v.hindcast_owners)], used)
-    x.publish("drivers", erosion_text.drivers(v.result.ranked().sobol, v.scenarios[0], schema, v.model.forecast_years), used)
+    x.publish("drivers", erosion_text.drivers(v.result.ranked().sobol, v.scenarios[0], schema, v.model.forecast_years,
+                                                v.result.horizons.long), used)
 
 
 def headlines(ds: data.Dataset, p: Params) -> list[Headline]:

@@ -10,6 +10,8 @@ import pandas as pd
 
 from analysis.models import erosion, erosion_outcomes
 from analysis.models.forecast_result import Forecast, InputSpec
+from analysis.models.horizons import END, LONG_TERM, Horizons, Window, span, window_key
+from analysis.data import scenarios
 from analysis.data.params import Parameter, Params
 from analysis.data.units import fmt
 from analysis.views.exhibits import Headline
@@ -104,7 +106,7 @@ def spend_check(check: pd.DataFrame, cal: pd.DataFrame, essay: Mapping[str, Any]
             f"of Nvidia's Data Center revenue in {check['year'].iloc[0]}–{last} ({fmt(row['model_nvidia_revenue'], 'USD_billion')} of "
             f"{fmt(row['nvidia_datacenter_revenue'], 'USD_billion')} in {last}). The 5th–95th percentiles of the data's draws lie inside "
             "the widest band Epoch's own figures allow (every chip's 5th-percentile units at its low price to its 95th-percentile "
-            f"units at its high price). The essay's reading of capex ({fmt(essay_share, 'fraction')} of it on chips, the essay-2024 "
+            f"units at its high price). The essay's reading of capex ({fmt(essay_share, 'fraction')} of it on chips, the {scenarios.ESSAY} "
             f"scenario) would have put {last} purchases at {fmt(essay_share * cal.loc[last, 'capex'], 'USD_billion')}, "
             f"{essay_share / cal.loc[last, 'share_of_capex']:.1f}× the estimate.")
 
@@ -132,7 +134,7 @@ def threshold_text(result: Forecast, price_range: pd.DataFrame, schema: dict[str
                 + f" (Epoch's unit band × chip prices). Across the Trainium unit cost's sensitivity band "
                 f"({_range(cost.low, cost.high, 'USD')}) the central {o} share is "
                 f"{_range(price_range.set_index('year').loc[o, 'at_low_cost'], price_range.set_index('year').loc[o, 'at_high_cost'], 'fraction')}. ")
-    future = [y for y in result.model.forecast_years if y in (2026, 2027, last)]
+    future = [y for y in result.model.forecast_years if y in result.horizons.probability_years]
     text += ("Forward, more than 25%: " + ", ".join(f"{fmt(probs[(0.25, y)], 'fraction')} in {y}" for y in future)
              + "; more than 50%: " + ", ".join(f"{fmt(probs[(0.5, y)], 'fraction')} in {y}" for y in future) + ". "
              f"In {fmt(stays['share_never'][0.25], 'fraction')} of the draws ASICs are not above 25% in {last}, so the year "
@@ -146,20 +148,26 @@ def _interval(s: Mapping[str, float | None], mc: pd.DataFrame, key: str, unit: s
 
 
 def central_text(result: Forecast) -> str:
-    """The central estimate with its intervals, on both erosion bases."""
+    """The central estimate with its intervals, on both erosion bases, over the near and the long term."""
     s = result.summary
     mc = result.outcomes.set_index("outcome")
+    h = result.horizons
+    near, long = span(h.near), span(h.long)
+
+    def shown(metric: str, window: Window, unit: str) -> str:
+        return _interval(s, mc, window_key(metric, window), unit)
+    revenue = window_key("nvidia_revenue", h.long)
     return (f"Central estimate (the model at every input's median, the observed data at Epoch's medians): ASICs take "
-            f"{_interval(s, mc, 'asic_spend_share_2024_2026', 'fraction')} of AWS's accelerator spend in 2024–2026, when Nvidia earns "
-            f"{_interval(s, mc, 'nvidia_revenue_2024_2026', 'USD_billion')} in total from AWS, and "
-            f"{_interval(s, mc, 'asic_spend_share_2027_2030', 'fraction')} in 2027–2030, when Nvidia earns "
-            f"{_interval(s, mc, 'nvidia_revenue_2027_2030', 'USD_billion')} in total. Erosion on the same budget (the ASIC dollars, "
-            f"had they gone to Nvidia): {_interval(s, mc, 'erosion_2024_2026', 'USD_billion')} in 2024–2026 and "
-            f"{_interval(s, mc, 'erosion_2027_2030', 'USD_billion')} in 2027–2030. On the same compute (the ASICs' compute bought "
-            f"from Nvidia at its cost per H100e): {_interval(s, mc, 'erosion_same_compute_2024_2026', 'USD_billion')} and "
-            f"{_interval(s, mc, 'erosion_same_compute_2027_2030', 'USD_billion')}. The Monte Carlo median of Nvidia's 2027–2030 "
-            f"revenue is {fmt(mc['p50']['nvidia_revenue_2027_2030'], 'USD_billion')} "
-            f"({mc['p50']['nvidia_revenue_2027_2030'] / s['nvidia_revenue_2027_2030'] - 1:+.1%} against the central estimate): "
+            f"{shown('asic_spend_share', h.near, 'fraction')} of AWS's accelerator spend in {near}, when Nvidia earns "
+            f"{shown('nvidia_revenue', h.near, 'USD_billion')} in total from AWS, and "
+            f"{shown('asic_spend_share', h.long, 'fraction')} in {long}, when Nvidia earns "
+            f"{shown('nvidia_revenue', h.long, 'USD_billion')} in total. Erosion on the same budget (the ASIC dollars, "
+            f"had they gone to Nvidia): {shown('erosion', h.near, 'USD_billion')} in {near} and "
+            f"{shown('erosion', h.long, 'USD_billion')} in {long}. On the same compute (the ASICs' compute bought "
+            f"from Nvidia at its cost per H100e): {shown('erosion_same_compute', h.near, 'USD_billion')} and "
+            f"{shown('erosion_same_compute', h.long, 'USD_billion')}. The Monte Carlo median of Nvidia's {long} "
+            f"revenue is {fmt(mc['p50'][revenue], 'USD_billion')} "
+            f"({mc['p50'][revenue] / s[revenue] - 1:+.1%} against the central estimate): "
             "the median of a sum of skewed products is not the product of medians. Every headline uses the one central estimate.")
 
 
@@ -188,22 +196,24 @@ def hindcast_text(hind: pd.DataFrame, cov: pd.DataFrame) -> str:
 
 
 def drivers(sobol: pd.DataFrame, scenario_summary: pd.DataFrame, schema: dict[str, Parameter],
-            years: Sequence[int]) -> list[dict]:
+            years: Sequence[int], long_term: Window) -> list[dict]:
     """What a forwarded brief names besides the answer. The main driver: the input, or the yearly path of inputs
     (`input_family`), whose first-order Sobol indices of Nvidia's revenue from AWS sum highest — for independent
     inputs that sum is a lower bound of the share of the forecast's variance the group explains alone. The scenario
-    range: the lowest and highest central ASIC share of spend 2027-2030 over the named scenarios, each labelled with
-    the scenario that gives it."""
+    range: the lowest and highest central ASIC share of spend over `long_term` across the named scenarios, each labelled
+    with the scenario that gives it."""
     groups = sobol.assign(group=[input_family(n, years) or input_title(n, schema) for n in sobol["input"]])
     first_order = groups.groupby("group", sort=True)["S1"].sum().sort_values(ascending=False, kind="stable")
     items = [{"key": "main_driver_first_order_sobol", "unit": "fraction", "value": float(first_order.iloc[0]),
+              "period": [years[0], years[-1]],
               "label": f"Main driver of Nvidia revenue from AWS {years[0]}-{years[-1]}: {first_order.index[0]}; at "
                        "least this share of its variance comes from it alone (sum of first-order Sobol indices)"}]
-    column = "asic_spend_share_2027_2030"
+    column = window_key("asic_spend_share", long_term)
     ordered = scenario_summary.sort_values([column, "scenario"], ignore_index=True)
     for role, row in (("lowest", ordered.iloc[0]), ("highest", ordered.iloc[-1])):
-        items.append({"key": f"scenario_{role}_{column}", "unit": "fraction", "value": float(row[column]),
-                      "label": f"ASIC share of accelerator spend 2027-2030, {role} named scenario ({row['scenario']}), "
+        items.append({"key": f"scenario_{role}_asic_spend_share_{LONG_TERM}", "unit": "fraction",
+                      "value": float(row[column]), "period": list(long_term),
+                      "label": f"ASIC share of accelerator spend {span(long_term, '-')}, {role} named scenario ({row['scenario']}), "
                                "central estimate"})
     return items
 
@@ -225,9 +235,9 @@ def _year_or_none(x: float | None) -> float | None:
     return None if x is None or not np.isfinite(x) else float(x)
 
 
-#: The window totals among section 3's headline results, each over erosion_outcomes.NEAR_TERM and
-#: erosion_outcomes.LONG_TERM in turn: (outcome of erosion_outcomes.outcomes, headline key, label with `{}` for the
-#: window ("2024-2026"), unit).
+#: The window totals among section 3's headline results, each over the near and the long term in turn
+#: (analysis.models.horizons): (outcome of erosion_outcomes.outcomes, headline key, label with `{}` for the window
+#: ("2024-2026"), unit).
 WINDOW_RESULTS = (
     ("nvidia_revenue", "nvidia_revenue", "Nvidia revenue from AWS, total {}", "USD_billion"),
     ("erosion", "erosion", "Erosion, same budget (ASIC dollars that could have gone to Nvidia), total {}",
@@ -239,8 +249,9 @@ WINDOW_RESULTS = (
 
 
 def headlines(result: Forecast) -> list[Headline]:
-    """Section 3's headline results, each with its period: the central estimate, with the Monte Carlo's 5th-95th
-    percentiles where it applies."""
+    """Section 3's headline results, each with its period (a window total's key names its role, analysis.models.horizons;
+    a yearly probability's its year): the central estimate, with the Monte Carlo's 5th-95th percentiles where it
+    applies."""
     s = result.summary
     mc = result.outcomes.set_index("outcome")
     first, last = int(result.model.years[0]), int(result.model.years[-1])
@@ -249,10 +260,9 @@ def headlines(result: Forecast) -> list[Headline]:
         return Headline(key, label, s[outcome], unit, (float(mc["p5"][outcome]), float(mc["p95"][outcome])),
                         period=period)
 
-    items = [drawn(f"{key}_{lo}_{hi}", f"{outcome}_{lo}_{hi}", label.format(f"{lo}-{hi}"), unit, (lo, hi))
-             for outcome, key, label, unit in WINDOW_RESULTS
-             for lo, hi in (erosion_outcomes.NEAR_TERM, erosion_outcomes.LONG_TERM)]
-    items.append(drawn(f"nvidia_spend_share_{last}", f"nvidia_spend_share_{last}",
+    items = [drawn(f"{key}_{role}", window_key(outcome, w), label.format(span(w, "-")), unit, w)
+             for outcome, key, label, unit in WINDOW_RESULTS for role, w in result.horizons.by_role.items()]
+    items.append(drawn(f"nvidia_spend_share_{END}", f"nvidia_spend_share_{last}",
                        f"Nvidia share of AWS accelerator spend, {last}", "fraction", (last, last)))
     for r in cast(Rows, result.thresholds.itertuples()):
         t, y, prob = r.threshold, int(r.year), r.probability
@@ -271,3 +281,19 @@ def headlines(result: Forecast) -> list[Headline]:
                               f"Share of draws in which ASICs are not above {pct}% of spend in {last}",
                               float(r.share_never), "fraction", period=(last, last)))
     return items
+
+
+def scenario_labels(h: Horizons) -> dict[str, str]:
+    """The named scenarios' table's column titles (analysis.models.scenario_runs.scenario_table), with their years."""
+    def short(window: Window) -> str:
+        return f"{window[0]}-{window[1] % 100:02d}"
+    percents = [round(t * 100) for t in erosion_outcomes.THRESHOLDS]
+    probabilities = {f"p_asic_above_{pct}pct_{y}": f"P(>{pct}%) {y}" for pct in percents for y in (h.long[0], h.end)}
+    return {"scenario": "Scenario",
+            window_key("nvidia_revenue", h.near): f"Nvidia revenue, total {short(h.near)}",
+            window_key("nvidia_revenue", h.long): f"Nvidia revenue, total {short(h.long)}",
+            window_key("asic_spend_share", h.near): f"ASIC share {short(h.near)}",
+            window_key("asic_spend_share", h.long): f"ASIC share {short(h.long)}",
+            f"nvidia_spend_share_{h.end}": f"Nvidia share {h.end}", **probabilities,
+            **{f"median_year_asic_stays_above_{pct}pct": f"Median year from which >{pct}% through {h.end}"
+               for pct in percents}}

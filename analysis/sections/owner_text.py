@@ -8,13 +8,12 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
+from analysis.data import scenarios
 from analysis.data.units import fmt
-from analysis.models import erosion_outcomes, owner_outlook, owners
+from analysis.models import erosion_outcomes, owners
+from analysis.models.horizons import END, LONG_TERM, NEXT_YEAR, horizons, span
 from analysis.models.observations import Rows
 from analysis.sections.base import OwnerState
-
-#: The first observed year the answer reports (as Amazon's: the last full year before the essay).
-FIRST_YEAR = 2023
 
 
 def about(v: OwnerState) -> str:
@@ -124,7 +123,8 @@ def forecast_items(v: OwnerState) -> list[dict]:
     for r in v.yearly.itertuples():
         for t in erosion_outcomes.THRESHOLDS:
             pct = round(t * 100)
-            items.append({"key": f"p_asic_above_{pct}pct_{r.year}", "unit": "fraction",
+            items.append({"key": f"p_asic_above_{pct}pct_{r.year}", "period": [int(cast(int, r.year))] * 2,
+                          "unit": "fraction",
                           "label": f"{v.owner}: P(non-Nvidia share of spend > {pct}% in {r.year})",
                           "value": float(getattr(r, f"p_spend_share_above_{pct}pct"))})
     years = v.forecast.years
@@ -148,7 +148,9 @@ def forecast_items(v: OwnerState) -> list[dict]:
 def findings(v: OwnerState) -> list[dict]:
     """The summary's items for this owner, under the keys Amazon's use where the first screen and the verdict read
     them; Nvidia's revenue after the last observed year is not forecast (value None, said why)."""
-    s, last, end = v.shares, v.last, owner_outlook.LAST_YEAR
+    h = horizons(v.ds)
+    s, last, end = v.shares, v.last, h.end
+    first = int(scenarios.resolve_scenario(scenarios.ESSAY, v.ds).observed_through)  # as Amazon's: the essay's year
     spend = s["spend_share"].dropna()
     peak = int(cast(int, spend.idxmax()))
     unforecast = f"not forecast: no sourced outlook of {v.company}'s capex"
@@ -159,29 +161,32 @@ def findings(v: OwnerState) -> list[dict]:
     estimate = "estimated from Epoch's chip counts × prices; chips only"
     items: list[dict] = [
         {"key": "owner", "label": "Owner whose purchases the report is about", "value": v.owner, "unit": "text"},
-        {"key": "nvidia_revenue_observed_first", "year": FIRST_YEAR, "unit": "USD_billion",
-         "label": f"Nvidia revenue from {v.owner}, {FIRST_YEAR} ({estimate})", **band(FIRST_YEAR, "nvidia_spend")},
-        {"key": "nvidia_revenue_observed_last", "year": last, "unit": "USD_billion",
+        {"key": "nvidia_revenue_observed_first", "year": first, "period": [first, first], "unit": "USD_billion",
+         "label": f"Nvidia revenue from {v.owner}, {first} ({estimate})", **band(first, "nvidia_spend")},
+        {"key": "nvidia_revenue_observed_last", "year": last, "period": [last, last], "unit": "USD_billion",
          "label": f"Nvidia revenue from {v.owner}, {last} ({estimate})", **band(last, "nvidia_spend")},
-        {"key": "asic_spend_share_observed_last", "year": last, "unit": "fraction",
+        {"key": "asic_spend_share_observed_last", "year": last, "period": [last, last], "unit": "fraction",
          "label": f"Non-Nvidia share of {v.owner}'s accelerator spend, {last} ({v.challenger}; {estimate})",
          **band(last, "spend_share")},
-        {"key": "asic_spend_share_observed_peak", "year": peak, "unit": "fraction",
+        {"key": "asic_spend_share_observed_peak", "year": peak, "period": [peak, peak], "unit": "fraction",
          "label": f"Highest non-Nvidia share of {v.owner}'s accelerator spend in an observed year: {peak}",
          **band(peak, "spend_share")},
-        {"key": "nvidia_revenue_2027_2030", "unit": "USD_billion", "value": None, "undefined": unforecast,
-         "label": f"Nvidia revenue from {v.owner}, total 2027-2030 ({unforecast})"},
-        {"key": "p_nvidia_revenue_below_observed_last", "year": end, "unit": "fraction", "value": None,
+        {"key": f"nvidia_revenue_{LONG_TERM}", "period": list(h.long), "unit": "USD_billion", "value": None,
+         "undefined": unforecast,
+         "label": f"Nvidia revenue from {v.owner}, total {span(h.long, '-')} ({unforecast})"},
+        {"key": "p_nvidia_revenue_below_observed_last", "year": end, "period": [last, end], "unit": "fraction",
+         "value": None,
          "undefined": unforecast,
          "label": f"P(Nvidia revenue from {v.owner} in {end} below its {last} level) ({unforecast})"},
-        {"key": "p_nvidia_revenue_below_half_observed_last", "year": end, "unit": "fraction", "value": None,
+        {"key": "p_nvidia_revenue_below_half_observed_last", "year": end, "period": [last, end], "unit": "fraction",
+         "value": None,
          "undefined": unforecast,
          "label": f"P(Nvidia revenue from {v.owner} in {end} below half its {last} level) ({unforecast})"},
     ]
     ahead = next(y for y in v.forecast.years if y > last)
     by_key = {i["key"]: i for i in forecast_items(v)}
-    items += [by_key[f"p_asic_above_{round(t * 100)}pct_{y}"]
-              for t in erosion_outcomes.THRESHOLDS for y in dict.fromkeys([ahead, end])]
+    items += [{**by_key[f"p_asic_above_{round(t * 100)}pct_{y}"], "key": f"p_asic_above_{round(t * 100)}pct_{role}"}
+              for t in erosion_outcomes.THRESHOLDS for role, y in ((NEXT_YEAR, ahead), (END, end))]
     items += [by_key[f"share_never_stays_above_{round(t * 100)}pct"] for t in erosion_outcomes.THRESHOLDS]
     return items
 

@@ -20,6 +20,7 @@ from analysis.data.units import fmt
 from analysis.models import capex, erosion_outcomes, fleet, observed as measured, owner_outlook, owners
 from analysis.models import hindcast as hindcasts
 import analysis.sections.owner_text as owner_text
+from analysis.models.horizons import horizons
 from analysis.sections.base import OwnerState
 from analysis.views import charts, likelihood, verdict
 from analysis.views.exhibits import Collector
@@ -230,7 +231,7 @@ def core_state(ds: Dataset, p: Params) -> OwnerState:
 
 def erosion_headlines(v: OwnerState, x: Collector) -> None:
     x.data_table("erosion_by_year", owner_text.by_year(v),
-                 f"{v.owner}, one row per year to {owner_outlook.LAST_YEAR}: observed or forecast, its non-Nvidia "
+                 f"{v.owner}, one row per year to {horizons(v.ds).end}: observed or forecast, its non-Nvidia "
                  "share of spend and of compute (central, 5th/25th/50th/75th/95th percentiles; named asic_* as "
                  "Amazon's), P(spend share > 25% / 50%), and in the observed years its accelerator spend and Nvidia's "
                  "revenue from it (USD bn; not forecast)", title="Outlook by year")

@@ -10,7 +10,9 @@ import pandas as pd
 
 from analysis.data import Dataset
 from analysis.models import concentration, fleet, owner_outlook, owners
+from analysis.models import hindcast as hindcast_model
 from analysis.models.observations import Rows
+from analysis.models.horizons import horizons
 from analysis.sections.base import Section, SectionState
 from analysis.views import charts
 from analysis.views.exhibits import Collector
@@ -187,14 +189,14 @@ def concentration_text(c: pd.DataFrame, clouds: pd.DataFrame, totals: pd.DataFra
                f"; outside Epoch's band for {', '.join(totals.loc[~totals['inside_epoch_band'], 'owner'])}."))
 
 
-def to_2030(v: OwnersState, x: Collector) -> None:
+def outlook_ahead(v: OwnersState, x: Collector) -> None:
     v.outlook, spreads = owner_outlook.forecasts(v.ds, v.p, v.draws)
     ahead = v.outlook[~v.outlook["observed"]]
-    end = ahead[ahead["year"] == owner_outlook.LAST_YEAR].set_index("owner")
+    end = ahead[ahead["year"] == horizons(v.ds).end].set_index("owner")
     x.data_table("owners_spreads", spreads, "Per owner: the yearly step of its non-Nvidia compute share in log-odds (root "
                  "mean square of its own moves), the number of moves, the Student-t predictive step and the cost ratio's "
                  "step, with the years they were measured on")
-    x.say(f"By {owner_outlook.LAST_YEAR}, P(non-Nvidia share of spend > 25%): "
+    x.say(f"By {horizons(v.ds).end}, P(non-Nvidia share of spend > 25%): "
           + "; ".join(f"{o} {fmt(r['p_spend_share_above_25pct'], 'fraction')}" for o, r in end.iterrows())
           + "; P(> 50%): " + "; ".join(f"{o} {fmt(r['p_spend_share_above_50pct'], 'fraction')}" for o, r in end.iterrows())
           + f". The spread of {_names(spreads.loc[spreads['share_moves'] == 1, 'owner'])} rests on a single yearly move: "
@@ -206,7 +208,7 @@ def to_2030(v: OwnersState, x: Collector) -> None:
                               "Probability that each owner's non-Nvidia share of accelerator spend exceeds 25%, by year",
                               "Model: each owner's last observed share as a random walk, spreads from its own years; "
                               + EPOCH.removeprefix("Source: "), y_format=".0%"))
-    x.data_table("owners_outlook", v.outlook, "One row per owner and year to " + str(owner_outlook.LAST_YEAR) + ": observed "
+    x.data_table("owners_outlook", v.outlook, "One row per owner and year to " + str(horizons(v.ds).end) + ": observed "
                  "or forecast, the non-Nvidia share of spend and of compute (central, 5th/50th/95th percentiles) and "
                  "P(spend share > 25% / 50%)")
 
@@ -219,7 +221,8 @@ def hindcast(v: OwnersState, x: Collector) -> None:
     cases = "; ".join(f"{r.owner}'s {r.year} {r.metric.replace('_', ' ')} from end-{r.origin}: forecast "
                       f"{fmt(r.forecast, 'fraction')} ({fmt(r.p5, 'fraction')}–{fmt(r.p95, 'fraction')}), outcome "
                       f"{fmt(r.outcome, 'fraction')}" for r in cast(Rows, v.hindcast.itertuples()))
-    x.say(f"Hindcast from end-2023 and end-2024, scored like section 3's: {len(v.hindcast)} outcomes ({scored}), {held} "
+    origins = " and ".join(f"end-{y}" for y in hindcast_model.origin_years(v.ds, v.schema))
+    x.say(f"Hindcast from {origins}, scored like section 3's: {len(v.hindcast)} outcomes ({scored}), {held} "
           f"inside the 90% interval ({cases}). Left out, with fewer than two observed years before the origin and so no move to "
           "measure a spread on: " + "; ".join(f"{o} from end-{' and end-'.join(map(str, years))}" for o, years in left)
           + ". Coverage per owner is therefore " + scored + "'s alone, and too few outcomes to call calibrated.")
@@ -259,4 +262,4 @@ def headline_results(v: OwnersState, x: Collector) -> None:
 
 
 SECTION = Section("owners", "05_owners.ipynb", "Beyond AWS", PARAMETERS, OwnersState,
-                  (coverage, shares, in_house, nvidia_revenue, independent_check, to_2030, hindcast, headline_results), setup=_setup)
+                  (coverage, shares, in_house, nvidia_revenue, independent_check, outlook_ahead, hindcast, headline_results), setup=_setup)

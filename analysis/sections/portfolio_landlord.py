@@ -47,8 +47,10 @@ class LandlordState(SectionState):
 def landlord(v: LandlordState, x: Collector) -> None:
     ds, P, rates = v.ds, v.p, v.rates
     v.history = rent.rental_history(ds)
+    years = v.history["year"]
     x.chart(charts.xy_lines(v.history, "year", "Year", "usd_per_hour", "USD per H100-hour (log)", "series",
-                            "Public H100 rental prices, 2023–2026: AWS list, contract index and market rents",
+                            f"Public H100 rental prices, {int(years.min())}–{int(years.max())}: AWS list, contract "
+                            "index and market rents",
                             "Sources: AWS price lists; SemiAnalysis; Latent Space; AIMultiple (rental_prices.csv)",
                             log_y=True))
     x.say(portfolio_text.decline_text(ds, P))

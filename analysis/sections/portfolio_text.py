@@ -67,7 +67,7 @@ def landlord_headlines(ds: Dataset, p: Params) -> list[dict]:
     listed, realized = landlord_outcomes(landlord_cases(ds, p)), landlord_outcomes(landlord_cases(ds, p, REALIZED))
     band, points = realized_percentiles(ds, p), realized_price_points(ds, p)
     out = []
-    for tag, (_, row), (_, real) in zip(("bought_2023", "bought_at_cut"), listed.iterrows(), realized.iterrows()):
+    for tag, (_, row), (_, real) in zip(("bought_at_launch", "bought_at_cut"), listed.iterrows(), realized.iterrows()):
         case = row["case"]
         b = band.loc[case]
         out += [_item(f"capex_per_h100_{tag}", f"All-in capex per H100, {case}", row["capex"], "USD")]

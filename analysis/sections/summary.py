@@ -8,12 +8,13 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
-from analysis.data import Dataset, params
+from analysis.data import Dataset, params, scenarios
 from analysis.data.params import Parameter, Params
 from analysis.data.units import UNIT_FORMATS, fmt
 from analysis.models import (erosion, erosion_outcomes, forecast_result, ledger, observations, observed_checks, outlook,
                              owners)
 from analysis.models.forecast_result import Forecast
+from analysis.models.horizons import END, LONG_TERM, NEXT_YEAR, span
 import analysis.sections.erosion_text as erosion_text
 import analysis.sections.owner_text as owner_text
 import analysis.sections.owner_view as owner_view
@@ -21,9 +22,8 @@ from analysis.sections.base import Section, SectionState
 from analysis.views import charts, likelihood, verdict
 from analysis.views.exhibits import Collector, Headline
 
-ESSAY_DATE = "early 2024"  # sources.csv: chipstrat-amazons-nvidia-entanglement
-ESSAY_BASE_YEAR = 2023      # the last full year before the essay appeared
-EVENTS_FROM = "2024-02"     # the scenarios date the essay's view to February 2024
+#: The essay's row of data/sources.csv (its `date_published` says when it appeared).
+ESSAY_SOURCE = "chipstrat-amazons-nvidia-entanglement"
 ESSAY_ANSWER = "Yes, but not so much in the near-term."
 SOURCE_NOTE = "Sources: Epoch AI ai-chip-counts (MIT) x chip prices; forecast: section 3's model"
 #: What the observed years' spend figures are: Epoch AI's chip counts x chip prices (no networking, systems or software).
@@ -47,7 +47,8 @@ def key_findings(ds: Dataset, p: Params, schema: dict[str, Parameter], result: F
     check = observed_checks.spend_check(ds, truth, schema, truth_result).set_index("year")
     cal = outlook.calibration(ds, truth).set_index("year")
     price_range = observed_checks.observed_asic_share_range(ds, truth, schema).set_index("year")
-    first = ESSAY_BASE_YEAR if ESSAY_BASE_YEAR in observed else observed[0]
+    essay_base = int(scenarios.resolve_scenario(scenarios.ESSAY, ds).observed_through)  # the last year the essay knew
+    first = essay_base if essay_base in observed else observed[0]
     peak = int(cast(int, central["asic_spend_share"].loc[list(observed)].idxmax()))
     end = int(result.model.years[-1])
     ahead = next(y for y in result.model.years if y > last)
@@ -66,36 +67,42 @@ def key_findings(ds: Dataset, p: Params, schema: dict[str, Parameter], result: F
     revenue_end = result.draws["nvidia_revenue"][:, -1]      # each draw's Nvidia revenue in the last forecast year
     pct = [round(t * 100) for t in (verdict.QUARTER, verdict.MAJORITY)]
     return [
-        {"key": "nvidia_revenue_observed_first", "year": first, "label": f"Nvidia revenue from AWS, {first} ({EPOCH_ESTIMATE}; chips only)", **nvidia(first)},
-        {"key": "nvidia_revenue_observed_last", "year": last, "label": f"Nvidia revenue from AWS, {last} ({EPOCH_ESTIMATE}; chips only)", **nvidia(last)},
-        {"key": "amazon_share_of_nvidia_dc_observed_last", "year": last, "label": f"Amazon's share of Nvidia's Data Center revenue, {last} (chips only)",
+        {"key": "nvidia_revenue_observed_first", "year": first, "period": [first, first],
+         "label": f"Nvidia revenue from AWS, {first} ({EPOCH_ESTIMATE}; chips only)", **nvidia(first)},
+        {"key": "nvidia_revenue_observed_last", "year": last, "period": [last, last],
+         "label": f"Nvidia revenue from AWS, {last} ({EPOCH_ESTIMATE}; chips only)", **nvidia(last)},
+        {"key": "amazon_share_of_nvidia_dc_observed_last", "year": last, "period": [last, last],
+         "label": f"Amazon's share of Nvidia's Data Center revenue, {last} (chips only)",
          "value": float(check["amazon_share_of_nvidia_dc"].loc[last]), "unit": "fraction"},
-        {"key": "trainium_compute_share_observed_last", "year": last, "label": f"Trainium share of the compute Amazon added, {last} (estimated from Epoch's chip counts)",
+        {"key": "trainium_compute_share_observed_last", "year": last, "period": [last, last],
+         "label": f"Trainium share of the compute Amazon added, {last} (estimated from Epoch's chip counts)",
          "value": float(central["compute_share_trainium"].loc[last]), "unit": "fraction",
          "p5": float(shares["trainium_compute_share_p5"].loc[last]), "p95": float(shares["trainium_compute_share_p95"].loc[last])},
-        {"key": "asic_spend_share_observed_last", "year": last, "label": f"ASIC share of Amazon's accelerator spend, {last} ({EPOCH_ESTIMATE})",
-         **share(last)},
-        {"key": "asic_spend_share_observed_peak", "year": peak,
+        {"key": "asic_spend_share_observed_last", "year": last, "period": [last, last],
+         "label": f"ASIC share of Amazon's accelerator spend, {last} ({EPOCH_ESTIMATE})", **share(last)},
+        {"key": "asic_spend_share_observed_peak", "year": peak, "period": [peak, peak],
          "label": f"Highest ASIC share of Amazon's accelerator spend in an observed year: {peak} ({EPOCH_ESTIMATE})", **share(peak)},
-        {"key": "asic_spend_share_observed_last_price_range", "year": last,
+        {"key": "asic_spend_share_observed_last_price_range", "year": last, "period": [last, last],
          "label": f"ASIC share of Amazon's accelerator spend, {last}, across the Trainium unit cost's sensitivity band",
          "value": float(price_range["central"].loc[last]), "unit": "fraction",
          "p5": float(price_range["at_low_cost"].loc[last]), "p95": float(price_range["at_high_cost"].loc[last])},
-        {"key": "accelerator_share_of_capex_observed_last", "year": last, "label": f"Share of Amazon's capex that bought accelerator chips, {last}",
+        {"key": "accelerator_share_of_capex_observed_last", "year": last, "period": [last, last],
+         "label": f"Share of Amazon's capex that bought accelerator chips, {last}",
          "value": float(cal["share_of_capex"].loc[last]), "unit": "fraction",
          "p5": float(cal["share_of_capex_p5"].loc[last]), "p95": float(cal["share_of_capex_p95"].loc[last])},
-        heads["nvidia_revenue_2027_2030"],
-        heads["asic_share_of_spend_2027_2030"],
-        {"key": "p_nvidia_revenue_below_observed_last", "year": end,
+        heads[f"nvidia_revenue_{LONG_TERM}"],
+        heads[f"asic_share_of_spend_{LONG_TERM}"],
+        {"key": "p_nvidia_revenue_below_observed_last", "year": end, "period": [last, end],
          "label": f"P(Nvidia revenue from AWS in {end} below its {last} level)", "value": float(np.mean(revenue_end < level)),
          "unit": "fraction"},
-        {"key": "nvidia_revenue_half_observed_last", "year": last,
+        {"key": "nvidia_revenue_half_observed_last", "year": last, "period": [last, last],
          "label": f"Half of Nvidia revenue from AWS in {last} (the verdict's second level)", "value": level * verdict.HALF,
          "unit": "USD_billion"},
-        {"key": "p_nvidia_revenue_below_half_observed_last", "year": end,
+        {"key": "p_nvidia_revenue_below_half_observed_last", "year": end, "period": [last, end],
          "label": f"P(Nvidia revenue from AWS in {end} below half its {last} level)",
          "value": float(np.mean(revenue_end < level * verdict.HALF)), "unit": "fraction"},
-        *(heads[f"p_asic_above_{t}pct_{y}"] for t in pct for y in dict.fromkeys([ahead, end])),
+        *({**heads[f"p_asic_above_{t}pct_{y}"], "key": f"p_asic_above_{t}pct_{role}"}
+          for t in pct for role, y in ((NEXT_YEAR, ahead), (END, end))),
         *(heads[f"share_never_stays_above_{t}pct"] for t in pct),
     ]
 
@@ -151,19 +158,26 @@ def _interval(item: dict) -> str:
     return f"{fmt(item['value'], item['unit'])} ({fmt(item['p5'], item['unit'])}–{fmt(item['p95'], item['unit'])})"
 
 
-def answer(findings: list[dict], said: verdict.Verdict) -> str:
+def essay_date(ds: Dataset) -> str:
+    """When the essay appeared, in words, from its row of data/sources.csv ("early 2024")."""
+    sources = ds["sources"].set_index("id")
+    return str(sources.loc[ESSAY_SOURCE, "date_published"]).split(" (")[0]
+
+
+def answer(ds: Dataset, findings: list[dict], said: verdict.Verdict) -> str:
     """The answer to the essay's question in a few sentences: the verdict (its words from the rule), then the compute
-    share and the central outlook; every number from `findings`."""
+    share and the central outlook over the long term; every number and year from `findings`."""
     f = {item["key"]: item for item in findings}
     trn, asic = f["trainium_compute_share_observed_last"], f["asic_spend_share_observed_last"]
+    revenue = f[f"nvidia_revenue_{LONG_TERM}"]
     cheaper = trn["value"] > asic["value"]
     return (
-        f"**{verdict.QUESTION}** The essay ({ESSAY_DATE}): *\"{ESSAY_ANSWER}\"* This report: **{said.headline}.** "
+        f"**{verdict.QUESTION}** The essay ({essay_date(ds)}): *\"{ESSAY_ANSWER}\"* This report: **{said.headline}.** "
         f"{said.happened} Trainium took {fmt(trn['value'], 'fraction')} of the compute Amazon added in {trn['year']}: "
         f"{'more' if cheaper else 'less'} than the ASICs' share of the dollars, because a unit of Trainium compute costs "
         f"{'less' if cheaper else 'more'} than Nvidia's. "
-        f"{said.fall} {said.when} The central estimate puts Nvidia's revenue from AWS in 2027–2030 at "
-        f"{_interval(f['nvidia_revenue_2027_2030'])}, with ASICs taking {_interval(f['asic_share_of_spend_2027_2030'])} of "
+        f"{said.fall} {said.when} The central estimate puts Nvidia's revenue from AWS in {span(revenue['period'])} at "
+        f"{_interval(revenue)}, with ASICs taking {_interval(f[f'asic_share_of_spend_{LONG_TERM}'])} of "
         "the spend."
     )
 
@@ -171,7 +185,8 @@ def answer(findings: list[dict], said: verdict.Verdict) -> str:
 def events_since_essay(ds: Dataset) -> pd.DataFrame:
     """What happened since the essay appeared, oldest first (data/events.csv)."""
     events = ds["events"]
-    return events[events["date"] >= EVENTS_FROM].sort_values(["date", "event_id"], ignore_index=True)
+    since = scenarios.resolve_scenario(scenarios.ESSAY, ds).capex_outlook_vintage   # the month the essay's view dates to
+    return events[events["date"] >= since].sort_values(["date", "event_id"], ignore_index=True)
 
 
 @dataclass(frozen=True)
@@ -226,7 +241,7 @@ def when_charts(result: Forecast) -> tuple:
 
 
 def answer_first(v: SummaryState, x: Collector) -> None:
-    x.say(answer(v.answer.findings, v.answer.verdict))
+    x.say(answer(v.ds, v.answer.findings, v.answer.verdict))
     for chart in when_charts(v.result):
         x.chart(chart)
     x.say(verdict.conditional_on(v.answer.results, changed_values(v.ds, v.p, v.schema)))

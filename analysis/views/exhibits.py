@@ -73,8 +73,8 @@ class WhatIf:
 class Headline:
     """One headline result: a number (or text) with its unit and, where it has one, its 5th-95th percentile
     `interval` (either end may be undefined); `details` holds what else a result row carries (its year, an
-    outcome and scores, ...); `period` the first and last year it covers (one year: both the same), where known
-    (not yet written to results.json)."""
+    outcome and scores, ...); `period` the first and last year it covers (one year: both the same), where known: a
+    key names a role, never a year, and the row's `period` says which years."""
     key: str
     label: str
     value: Any
@@ -86,13 +86,17 @@ class Headline:
     @classmethod
     def of(cls, item: dict[str, Any]) -> Headline:
         interval = (item.get("p5"), item.get("p95")) if "p5" in item or "p95" in item else None
+        period = item.get("period")
         return cls(item["key"], item["label"], item["value"], item["unit"], interval,
-                   {k: v for k, v in item.items() if k not in {"key", "label", "value", "unit", "p5", "p95"}})
+                   {k: v for k, v in item.items() if k not in {"key", "label", "value", "unit", "p5", "p95", "period"}},
+                   None if period is None else (int(period[0]), int(period[1])))
 
     def as_dict(self) -> dict[str, Any]:
         """The result row as the report's results.json holds it."""
         interval = {} if self.interval is None else {"p5": self.interval[0], "p95": self.interval[1]}
-        return {"key": self.key, "label": self.label, "value": self.value, "unit": self.unit, **interval, **self.details}
+        period = {} if self.period is None else {"period": list(self.period)}
+        return {"key": self.key, "label": self.label, "value": self.value, "unit": self.unit, **interval, **period,
+                **self.details}
 
 
 @dataclass(frozen=True)
