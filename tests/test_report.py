@@ -42,6 +42,18 @@ def test_report_folder_holds_page_results_and_executed_notebooks(built):
 
 
 @pytest.mark.build
+def test_the_method_names_the_hindcast_origins_the_erosion_section_published(built, ds, schema):
+    """The page's method list takes the hindcast's origins from the section's published row (the builder imports no
+    model to find them); they are the years `hindcast.origins` reruns the forecast from."""
+    from analysis.models import hindcast
+    published = json.loads((built / "results.json").read_text())["results"]["erosion"]["hindcast_model_origins"]
+    years = sorted(hindcast.origins(ds, params.resolve({}, ds), schema))
+    assert published["value"] == " and ".join(f"end-{y}" for y in years) and published["period"] == [years[0], years[-1]]
+    for page in ("index.html", "brief.html"):
+        assert f"forecasts made from {published['value']} scored against what happened" in (built / page).read_text()
+
+
+@pytest.mark.build
 def test_page_is_self_contained(built):
     page = (built / "index.html").read_text(encoding="utf-8")
     assert page.count("vegaEmbed") >= 1 and page.count("<script>") == 2      # one bundle + one init script

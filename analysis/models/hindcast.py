@@ -196,8 +196,13 @@ def results(table: pd.DataFrame, cov: pd.DataFrame) -> list[dict]:
     """The hindcast for results.json: coverage of the 50% and 90% intervals and misses on each side over all cases,
     per case set and per origin of the model (capex history's origins are in the data table), and every case's
     forecast, intervals, outcome and scores."""
-    items = []
+    items: list[dict] = []
     shown = cov["level"].isin(["all", "case set"]) | ((cov["level"] == "origin") & (cov["case_set"] == "model"))
+    origins = sorted(int(o) for o in cov.loc[(cov["level"] == "origin") & (cov["case_set"] == "model"), "origin"])
+    if origins:
+        items.append({"key": "hindcast_model_origins", "unit": "text", "period": [origins[0], origins[-1]],
+                      "value": " and ".join(f"end-{o}" for o in origins),
+                      "label": "Hindcast: the year-ends the model's forecast was made again from"})
     for r in cast(Rows, cov[shown].itertuples()):
         scope = "all cases" if r.level == "all" else (
             f"the model from end-{int(r.origin)}" if r.level == "origin" and r.case_set == "model" else

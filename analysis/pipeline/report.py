@@ -28,7 +28,7 @@ import nbformat.reader
 from analysis.pipeline import cache, charts, citation, front, outdir, workbook
 from analysis.pipeline.page import (STATIC_POLICY, TEMPLATES, chart_html, linkable, page_assets, register_download, slug, strict_json,
                                  vega_script, what_if_html, write_downloads)
-from analysis.models import fleet, freshness, hindcast
+from analysis.models import fleet, freshness
 from analysis.views import images, likelihood
 from analysis.data import FORECASTS_DIR, Dataset, snapshot
 from analysis.data.vocab import LOW_CONFIDENCE_SOURCE_DOMAINS
@@ -285,7 +285,7 @@ def build(out_dir: Path, values: Params, schema: dict[str, Parameter], dataset: 
         context = dict(title_suffix=f" — scenario {scenario}" if scenario else "", as_of=values.as_of,
                        data_version=dataset.version, verdict=answer, numbers=front.key_numbers(found),
                        values=values, parameters=parameters, likelihood_scale=likelihood.SCALE, bin_text=likelihood.bin_text,
-                       fmt=fmt, origins=hindcast.origin_years(dataset, schema))
+                       fmt=fmt, origins=found.get("erosion", {}).get("hindcast_model_origins", {}).get("value"))
         assets = page_assets(bundle[0])
         (staging / "index.html").write_text(TEMPLATES.get_template("report.html.j2").render(
             **context, headline_charts=page.headline_charts, toc=page.toc, bodies=bodies, tables=page.tables,
