@@ -393,12 +393,20 @@ def test_a_full_disk_during_a_build_is_one_line_and_status_1(builder, tmp_path, 
     assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == []
 
 
+def _bytes_read() -> int:
+    """Bytes this process has read through read(2) so far (Linux's /proc/self/io `rchar`)."""
+    io = dict(line.split(": ") for line in Path("/proc/self/io").read_text().splitlines())
+    return int(io["rchar"])
+
+
 def test_a_two_gigabyte_params_file_is_refused_without_reading_it(tmp_path, capsys):
     big = tmp_path / "big.yaml"
     with big.open("wb") as handle:
         handle.truncate(2 * 1024 ** 3)                 # sparse: no disk used
+    before = _bytes_read()
     assert cli.main(["run", "--out", str(tmp_path / "r"), "--params", str(big)]) == 2
     one_line(capsys.readouterr().err, f"{2 * 1024 ** 3} bytes; a scenario file holds at most")
+    assert _bytes_read() - before < 256 * 1024 ** 2    # the data, code and notebooks it digests; not the 2 GiB
 
 
 def test_stdout_on_a_full_device_is_one_line_and_status_1():

@@ -14,6 +14,8 @@ import json
 import re
 from pathlib import Path
 
+from analysis.data import read_bounded
+from analysis.data.scenarios import MAX_BYTES as PARAMS_FILE_LIMIT
 from analysis.pipeline import cache
 from analysis.pipeline.checked_file import read_verified, write_atomic
 from analysis.pipeline.citation import CITATION_FILE
@@ -25,11 +27,14 @@ FORMAT = 1      # bump when the fingerprint's recipe or the record's layout chan
 
 
 def fingerprint(scenario: str | None, params_file: Path | None, assignments: list[str], data_dir: Path) -> str | None:
-    """SHA-256 over everything a `run` with these options reads; None if a file it names cannot be read (the
-    build then reports it)."""
+    """SHA-256 over everything a `run` with these options reads; None if a file it names cannot be read or a
+    --params file is larger than a parameter file may be (the build then reports it; such a file is not read)."""
     try:
+        params = params_file and read_bounded(params_file, PARAMS_FILE_LIMIT)
+        if params is None and params_file is not None:
+            return None
         options = {"format": FORMAT, "scenario": scenario, "set": assignments, "data": str(data_dir.resolve()),
-                   "params": params_file and hashlib.sha256(params_file.read_bytes()).hexdigest(),
+                   "params": params and hashlib.sha256(params).hexdigest(),
                    "citation": CITATION_FILE.is_file() and hashlib.sha256(CITATION_FILE.read_bytes()).hexdigest()}
         parts = [json.dumps(options, sort_keys=True), cache.tree_digest(data_dir, "*"),
                  cache.tree_digest(NOTEBOOK_DIR, "*.ipynb"), cache.inputs_digest(), cache.code_digest()]
