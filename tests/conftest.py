@@ -99,9 +99,15 @@ def frozen_copy(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="session", autouse=True)
 def private_cache(tmp_path_factory):
-    """Every test session (each xdist worker) gets its own empty execution cache, never the repository's."""
-    from analysis.pipeline.cache import CACHE_DIR_ENV
-    os.environ[CACHE_DIR_ENV] = str(tmp_path_factory.mktemp("execution-cache"))
+    """Every test session (each xdist worker) gets its own execution cache, never the repository's, holding only the
+    validated tables of data/ (as any build keeps them): the commands its tests run in fresh processes then read
+    them, verified against the files, instead of each validating data/ again. Tests of the cache itself use folders
+    of their own."""
+    from analysis import data
+    from analysis.pipeline import cache
+    os.environ[cache.CACHE_DIR_ENV] = str(tmp_path_factory.mktemp("execution-cache"))
+    dataset = data.load_dataset()
+    cache.store_tables(dataset.version, data.snapshot(dataset))
 
 
 def run_cli(*args: str, env: dict | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess:

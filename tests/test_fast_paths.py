@@ -144,3 +144,24 @@ def test_an_unchanged_run_imports_neither_the_sections_nor_papermill_nor_pandera
     result = subprocess.run([sys.executable, "-c", probe, str(tmp_path / "out")], capture_output=True, text=True,
                             cwd=ROOT, env=dict(os.environ))
     assert result.stdout.strip().splitlines()[-1] == "0 []", result.stderr
+
+
+def test_listing_commands_read_the_tables_a_build_kept_instead_of_validating(tmp_path, monkeypatch):
+    """`params` and `scenarios` read the validated tables the cache keeps (verified against the files), so they do
+    not import pandera; with no stored tables they validate."""
+    import os
+    import subprocess
+    monkeypatch.setenv(cache.CACHE_DIR_ENV, str(tmp_path / "cache"))
+    probe = ("import json, sys; from analysis.pipeline import cli; status = cli.main([sys.argv[1]]); "
+             "print(status, 'pandera' in sys.modules)")
+
+    def imports_pandera(command: str) -> bool:
+        result = subprocess.run([sys.executable, "-c", probe, command], capture_output=True, text=True, cwd=ROOT,
+                                env=dict(os.environ))
+        status, imported = result.stdout.strip().splitlines()[-1].split()
+        assert status == "0", result.stderr
+        return imported == "True"
+    assert imports_pandera("params")
+    ds = data.load_dataset()
+    cache.store_tables(ds.version, data.snapshot(ds))
+    assert not imports_pandera("params") and not imports_pandera("scenarios")

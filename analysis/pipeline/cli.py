@@ -179,9 +179,10 @@ def main(argv: list[str] | None = None) -> int:
             if uptodate.current(out, inputs):
                 print(f"{out} is up to date: same parameters, data, notebooks and code as when it was built")
                 return 0
-        # `run` may read the validated tables its cache keeps (verified against the files) rather than validate them
-        dataset = data.load_dataset(args.data_dir, stored=cache.stored_tables
-                                    if args.command == "run" and args.use_cache else None)
+        # every command may read the validated tables a build kept in the cache (verified against the files) rather
+        # than validate them again; `run --no-cache` validates
+        dataset = data.load_dataset(args.data_dir, stored=None if args.command == "run" and not args.use_cache
+                                    else cache.stored_tables)
         if args.command == "watch":
             from analysis.pipeline import watch
             watch.watch(out, args.scenario, args.params, args.assignments, args.data_dir or data.data_dir(),
