@@ -86,3 +86,31 @@ def test_forget_runs_drops_each_parameter_sets_results_and_keeps_the_data_only_o
     outlook.forget_runs(ds)
     left = {key[0] for key in memo._memo_of(ds)}
     assert not run_results & left and observations.annual_capex.__wrapped__ in left
+
+
+def test_a_caller_changing_frames_and_arrays_inside_a_result_leaves_the_memo_as_it_was(ds):
+    """`private_copy` copies pandas objects shallow (copy-on-write keeps them private) and arrays, containers and
+    dataclasses item by item: whatever a caller changes in place, the next caller gets the first result."""
+    import dataclasses
+
+    import numpy as np
+
+    @dataclasses.dataclass(frozen=True)
+    class Run:
+        draws: dict
+        table: pd.DataFrame
+
+    @memo.per_dataset
+    def run(ds, seed):
+        return [Run({"x": np.arange(3.0)}, pd.DataFrame({"a": [1.0, 2.0]})), (np.ones(2), pd.Series([5.0]))]
+    first = run(ds, 1)
+    first[0].draws["x"][:] = -1
+    first[0].draws["y"] = np.zeros(1)
+    first[0].table.loc[0, "a"] = -1
+    first[0].table["b"] = 0
+    first[1][0][0] = -1
+    first[1][1].iloc[0] = -1
+    again = run(ds, 1)
+    assert list(again[0].draws) == ["x"] and again[0].draws["x"].tolist() == [0.0, 1.0, 2.0]
+    assert again[0].table.equals(pd.DataFrame({"a": [1.0, 2.0]}))
+    assert again[1][0].tolist() == [1.0, 1.0] and again[1][1].tolist() == [5.0]

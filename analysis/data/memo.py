@@ -3,9 +3,10 @@
 A result is remembered per Dataset object, by identity: a Dataset is frozen and hands out copies of its tables, so
 one object always holds the same data, and two datasets (even with equal versions) never share a result. It is
 forgotten with the dataset. Other arguments are part of the key with their types (1, 1.0 and True differ, as do
-0.0 and -0.0), mappings such as a parameter set or schema with every item. Every call returns its own deep copy, so a
-caller may change what it gets. A result of one parameter set (a forecast run and its draws: `per_run`) is dropped by
-`forget_runs`, which a process that computes many sets calls after each.
+0.0 and -0.0), mappings such as a parameter set or schema with every item. Every call returns its own copy, so a
+caller may change what it gets (`private_copy`: pandas objects shallow, which copy-on-write makes private; arrays,
+containers and dataclasses item by item). A result of one parameter set (a forecast run and its draws: `per_run`) is
+dropped by `forget_runs`, which a process that computes many sets calls after each.
 """
 from __future__ import annotations
 
@@ -15,6 +16,9 @@ import functools
 import inspect
 import weakref
 from collections.abc import Callable, Mapping
+
+import numpy as np
+import pandas as pd
 
 from analysis.data import Dataset
 
@@ -49,9 +53,45 @@ def _key(value):
     return (type(value), repr(value) if isinstance(value, float) else value)
 
 
+#: Types whose values cannot be changed in place: returned as they are.
+_ATOMIC = frozenset({int, float, complex, str, bytes, bool, type(None)})
+
+
+def private_copy(value):
+    """A copy of a remembered result that its caller may change without changing the memo, for less than
+    `copy.deepcopy` costs: a DataFrame, Series or Index shallow (pandas' copy-on-write, the default since pandas 3,
+    copies its data on the first write to either side), an array copied, a dict, list, tuple or dataclass item by
+    item; what cannot change in place (a number, text, a tuple or frozen dataclass holding only such) is returned as
+    it is; anything else is deep-copied."""
+    kind = type(value)
+    if kind in _ATOMIC or isinstance(value, np.generic):
+        return value
+    if isinstance(value, (pd.DataFrame, pd.Series, pd.Index)):
+        return value.copy(deep=False)
+    if kind is np.ndarray:
+        return value.copy()
+    if kind is dict:
+        return {k: private_copy(v) for k, v in value.items()}
+    if kind is list:
+        return [private_copy(v) for v in value]
+    if kind is tuple:
+        items = tuple(private_copy(v) for v in value)
+        return value if all(a is b for a, b in zip(items, value)) else items
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        names = vars(value) if hasattr(value, "__dict__") else [f.name for f in dataclasses.fields(value)]
+        items = {name: private_copy(getattr(value, name)) for name in names}
+        if kind.__dataclass_params__.frozen and all(items[name] is getattr(value, name) for name in names):
+            return value
+        new = copy.copy(value)
+        for name, item in items.items():
+            object.__setattr__(new, name, item)
+        return new
+    return copy.deepcopy(value)
+
+
 def per_dataset(fn: Callable) -> Callable:
     """Decorator for `fn(ds, ...)` whose result depends only on the Dataset `ds` and its other (hashable) arguments:
-    computed once per dataset and argument values (defaults filled in), a deep copy returned on every call."""
+    computed once per dataset and argument values (defaults filled in), a private copy returned on every call."""
     signature = inspect.signature(fn)
 
     @functools.wraps(fn)
@@ -65,7 +105,7 @@ def per_dataset(fn: Callable) -> Callable:
         key = (fn, *map(_key, others))
         if key not in memo:
             memo[key] = fn(*bound.args, **bound.kwargs)
-        return copy.deepcopy(memo[key])
+        return private_copy(memo[key])
 
     return remembered
 

@@ -14,8 +14,10 @@ $ANALYSIS_SCENARIO_DIR, if set, replaces scenarios/ (tests use it; kernels inher
 """
 from __future__ import annotations
 
+import copy
 import os
 import re
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -83,6 +85,13 @@ def _parse(path: Path):
     raw = read_bounded(path, MAX_BYTES)
     if raw is None:
         raise ParameterError(f"{path}: {path.stat().st_size} bytes; a scenario file holds at most {MAX_BYTES}")
+    return copy.deepcopy(_parsed(path, raw))
+
+
+@lru_cache(maxsize=64)
+def _parsed(path: Path, raw: bytes):
+    """The YAML document of a file's bytes `raw` (remembered by path and bytes: a sweep resolves the essay's
+    scenario once per parameter set; the file is read every time, so an edit is seen)."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
