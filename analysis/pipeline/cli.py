@@ -192,10 +192,12 @@ def main(argv: list[str] | None = None) -> int:
             _list_params(dataset, args.format, args.write)
         elif args.command == "notebooks":
             from analysis.sections import SECTIONS
+            from analysis.views import images
             for s in SECTIONS.values():
                 write_parameters_cell(NOTEBOOK_DIR / s.notebook, s.parameters_cell(dataset))
+            # the committed notebooks carry each chart's static image, unless $ANALYSIS_STATIC_IMAGES is "off" (tests)
             execute_all([Job(NOTEBOOK_DIR / s.notebook, NOTEBOOK_DIR / s.notebook, {}, uses_forecast=s.uses_forecast)
-                         for s in SECTIONS.values()], dataset=dataset)
+                         for s in SECTIONS.values()], dataset=dataset, static_images=images.wanted())
         elif args.command == "scenarios":
             scenarios.check_all(dataset)
             for name in scenarios.names():
