@@ -176,14 +176,33 @@ def test_the_outlook_holds_the_last_observed_share_centrally_and_probabilities_m
     assert 0 < meta.loc[2030, "p_spend_share_above_25pct"] < 1
 
 
-def test_the_hindcast_uses_only_years_up_to_its_origin_and_leaves_out_owners_without_a_move(ds, p, drawn):
+def test_the_hindcast_uses_only_years_up_to_its_origin_and_leaves_out_origins_without_any_move(ds, p, drawn):
     cases, skipped = owner_outlook.hindcast_cases(ds, p, drawn)
-    assert set(cases["owner"]) == {"Google"} and set(cases["origin"]) == {2024} and set(cases["year"]) == {2025}
-    assert ("Microsoft", 2024) in skipped and ("Google", 2023) in skipped and len(skipped) == 9
+    assert set(cases["owner"]) == set(FIVE) and set(cases["origin"]) == {2024} and set(cases["year"]) == {2025}
+    assert skipped == [(owner, 2023) for owner in FIVE]          # no owner had a yearly move by the end of 2023
     f = owner_outlook.forecast(ds, p, drawn, "Google", 2024)
-    assert f.step.last_year == 2024 and f.step.moves == 1
-    assert cases.set_index("metric").loc["compute_share", "forecast"] == pytest.approx(
+    assert f.step.last_year == 2024 and f.step.moves == 1 and f.step_from == owner_outlook.OWN_MOVES
+    assert set(cases.loc[cases["owner"] != "Google", "step_from"]) == {owner_outlook.OTHER_OWNERS_MOVES}
+    assert cases[cases["owner"] == "Google"].set_index("metric").loc["compute_share", "forecast"] == pytest.approx(
         table_value(ds, p, drawn, "Google", 2024, "compute_share"))
+
+
+def test_an_owner_without_a_move_of_its_own_takes_the_other_owners_moves_up_to_the_origin(ds, p, drawn):
+    """Microsoft's challenger chips first appear in 2024: from end-2024 its step is the root mean square of the other
+    owners' yearly moves of the same share up to 2024 (Google's 2023->2024 alone), never a later year's; its live
+    forecast (from its last observed year) uses its own move."""
+    def share(owner):
+        h = fleet.yearly(fleet.additions(ds, "h100e", owner=owner)).pivot(index="year", columns="vendor", values="median")
+        return h.drop(columns="Nvidia").sum(axis=1, min_count=1) / h.sum(axis=1)
+    google = share("Google")
+    move = special.logit(google.loc[2024]) - special.logit(google.loc[2023])
+    f = owner_outlook.forecast(ds, p, drawn, "Microsoft", 2024)
+    assert f.step_from == owner_outlook.OTHER_OWNERS_MOVES and f.step.moves == 1 and f.step.last_year == 2024
+    assert f.step.sd == pytest.approx(abs(move), rel=1e-9) and np.isnan(f.step.persistence)
+    live = owner_outlook.forecast(ds, p, drawn, "Microsoft", 2025)
+    assert live.step_from == owner_outlook.OWN_MOVES and live.step.first_year == 2024
+    with pytest.raises(ValueError):
+        owner_outlook.forecast(ds, p, drawn, "Microsoft", 2023)      # nothing of its own observed in 2023
 
 
 def table_value(ds, p, drawn, owner, year, column):
@@ -286,11 +305,13 @@ def test_every_owner_is_in_the_hindcast_with_its_coverage(ds, p, drawn):
     cases, skipped = owner_outlook.hindcast_cases(ds, p, drawn)
     cov = hindcast.by_owner(cases, skipped, FIVE).set_index("owner")
     assert list(cov.index) == FIVE
-    assert cov.loc["Google", "outcomes"] == 2 and cov.loc["Google", "origins"] == "2024" and cov.loc["Google", "left_out"] == "2023"
-    assert cov.loc["Google", "inside_90"] == cases["inside_90"].mean()
-    assert cov.loc["Meta", "outcomes"] == 0 and cov.loc["Meta", "left_out"] == "2023, 2024" and np.isnan(cov.loc["Meta", "inside_90"])
+    for owner in FIVE:
+        assert cov.loc[owner, "outcomes"] == 2 and cov.loc[owner, "origins"] == "2024" and cov.loc[owner, "left_out"] == "2023"
+        assert cov.loc[owner, "inside_90"] == cases.loc[cases["owner"] == owner, "inside_90"].mean()
+    empty = hindcast.by_owner(cases[cases["owner"] != "Meta"], skipped, FIVE).set_index("owner")
+    assert empty.loc["Meta", "outcomes"] == 0 and np.isnan(empty.loc["Meta", "inside_90"])
     keys = [r["key"] for r in hindcast.owner_results(cov.reset_index())]
-    assert keys == ["hindcast_google_coverage_90"]
+    assert keys == [f"hindcast_{owner.lower()}_coverage_90" for owner in FIVE]
 
 
 @pytest.mark.build

@@ -30,6 +30,10 @@ from analysis.models import erosion_outcomes, fleet, hindcast, owners, volatilit
 from analysis.models.horizons import horizons
 from analysis.models.owners import DRAW_STREAM, OwnerDraws, total
 
+#: Whose moves an owner's share step was measured on (`OwnerForecast.step_from`).
+OWN_MOVES, OTHER_OWNERS_MOVES = "own moves", "other owners' moves"
+
+
 @dataclass(frozen=True)
 class OwnerForecast:
     """One owner's forecast: its years (first covered to the horizon's end, analysis.models.horizons), the last observed one (`through`), the spreads
@@ -41,6 +45,7 @@ class OwnerForecast:
     drift: volatility.Spread
     compute_share: np.ndarray
     spend_share: np.ndarray
+    step_from: str = OWN_MOVES       # whose yearly moves `step` was measured on (`_share_step`)
 
     def share(self, metric: str) -> np.ndarray:
         """The draws of `metric`: "spend_share" or "compute_share"."""
@@ -61,14 +66,16 @@ def _observed(ds: Dataset, d: OwnerDraws, owner: str) -> dict[str, np.ndarray]:
 
 def forecast(ds: Dataset, p: Params, d: OwnerDraws, owner: str, through: int) -> OwnerForecast:
     """Draws (1 + n, years) of the owner's non-Nvidia compute and spend shares from its first covered year to
-    the horizon's end (analysis.models.horizons), observed up to `through` and forecast after it, with the spreads used; raises ValueError (from
-    analysis.models.volatility) when the owner has no yearly move up to `through`."""
+    the horizon's end (analysis.models.horizons), observed up to `through` and forecast after it, with the spreads
+    used; raises ValueError when the data do not cover the owner's non-Nvidia chips in `through`, or (from
+    analysis.models.volatility) when neither the owner nor any other owner has a yearly move up to `through`."""
     obs = _observed(ds, d, owner)
     years = list(d.years)
     covered = [y for y in years if y <= through and not np.isnan(obs["challenger_compute"][years.index(y)])]
+    if through not in covered:
+        raise ValueError(f"{owner}: the data do not cover its non-Nvidia chips in {through}")
     index = pd.Index(years)
-    step = volatility.chip_share(pd.DataFrame({"challengers": obs["challenger_compute"]}, index=index),
-                                 pd.Series(obs["total_compute"], index=index), through)
+    step, step_from = _share_step(ds, d, owner, through)
     drift = volatility.cost_step(pd.Series(obs["nvidia_cost"], index=index), through)
     ahead = list(range(through + 1, horizons(ds).end + 1))
     n = obs["compute_share"].shape[0] - 1
@@ -83,7 +90,22 @@ def forecast(ds: Dataset, p: Params, d: OwnerDraws, owner: str, through: int) ->
     return OwnerForecast(covered + ahead, through, step, drift,
                          compute_share=np.hstack([obs["compute_share"][:, first:last + 1], share]),
                          spend_share=np.hstack([obs["spend_share"][:, first:last + 1],
-                                                ratio * share / (ratio * share + 1 - share)]))
+                                                ratio * share / (ratio * share + 1 - share)]), step_from=step_from)
+
+
+def _share_step(ds: Dataset, d: OwnerDraws, owner: str, through: int) -> tuple[volatility.Spread, str]:
+    """The step of the owner's non-Nvidia compute share, from its own yearly moves up to `through`; where it has none
+    (its challenger chips first appear in the data in `through`, say), from the other owners' moves up to `through`,
+    a reference class of the same measure (`volatility.reference_step`). With whose moves it was measured."""
+    index = pd.Index(d.years)
+    obs = _observed(ds, d, owner)
+    try:
+        return volatility.chip_share(pd.DataFrame({"challengers": obs["challenger_compute"]}, index=index),
+                                     pd.Series(obs["total_compute"], index=index), through), OWN_MOVES
+    except ValueError:
+        shares = {o: _observed(ds, d, o) for o in d.owners() if o != owner}
+        peers = pd.DataFrame({o: x["challenger_compute"] / x["total_compute"] for o, x in shares.items()}, index=index)
+        return volatility.reference_step(peers, through), OTHER_OWNERS_MOVES
 
 
 def by_year(owner: str, f: OwnerForecast) -> pd.DataFrame:
@@ -111,7 +133,7 @@ def forecasts(ds: Dataset, p: Params, d: OwnerDraws) -> tuple[pd.DataFrame, pd.D
         tables.append(by_year(owner, f))
         spreads.append({"owner": owner, "share_step_sd": f.step.sd, "share_moves": f.step.moves,
                         "share_step_predictive_sd": f.step.predictive_sd(), "cost_drift_sd": f.drift.sd,
-                        "measured_on": f"{f.step.first_year}-{f.step.last_year}"})
+                        "measured_on": f"{f.step.first_year}-{f.step.last_year}", "step_from": f.step_from})
     return pd.concat(tables, ignore_index=True), pd.DataFrame(spreads)
 
 
@@ -138,7 +160,8 @@ def hindcast_cases(ds: Dataset, p: Params, d: OwnerDraws) -> tuple[pd.DataFrame,
                     draws = special.expit(special.logit(draws) + noise[np.arange(draws.size) % noise.size])
                     label = f"{owner}: non-Nvidia share of {metric.split('_')[0]}"
                     rows.append({"owner": owner, **hindcast._row("owners", origin, metric, label, "fraction", int(year),
-                                                                 float(f.share(metric)[0, f.years.index(year)]), draws, outcome)})
+                                                                 float(f.share(metric)[0, f.years.index(year)]), draws, outcome),
+                                 "step_from": f.step_from})
     return pd.DataFrame(rows), skipped
 
 

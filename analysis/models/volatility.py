@@ -91,14 +91,29 @@ def chip_share(spend: pd.DataFrame, capex: pd.Series, through: int, bound: float
         share = both.sum(axis=1).to_numpy(float) / capex.loc[[before, after]].to_numpy(float) / bound
         moves[(after, "Amazon")] = float(np.diff(special.logit(share))[0])
     if peers is not None:
-        known = peers[peers.index <= through].sort_index()
-        steps = special.logit(known / bound).diff()
-        consecutive = pd.Series(known.index, index=known.index).diff() == 1
-        for owner in steps.columns:
-            moves |= {(int(y), owner): float(m) for y, m in steps.loc[consecutive, owner].dropna().items()}
+        moves |= _moves(peers, through, bound)
     pooled = pd.Series(list(moves.values()), index=[year for year, _ in moves], dtype=float)
     own = pd.Series({year: m for (year, owner), m in moves.items() if owner == "Amazon"}, dtype=float)
     return dataclasses.replace(_spread(pooled, rms=True), persistence=_spread(own, rms=True).persistence)
+
+
+def _moves(shares: pd.DataFrame, through: int, bound: float) -> dict[tuple[int, str], float]:
+    """(year, owner) -> the yearly move in log-odds of each owner's share (`shares`: years x owners, a fraction of
+    `bound`; NaN where the data do not cover it) between consecutive years up to `through`."""
+    known = shares[shares.index <= through].sort_index()
+    steps = special.logit(known / bound).diff()
+    consecutive = pd.Series(known.index, index=known.index).diff() == 1
+    return {(int(y), owner): float(m) for owner in steps.columns
+            for y, m in steps.loc[consecutive, owner].dropna().items()}
+
+
+def reference_step(shares: pd.DataFrame, through: int) -> Spread:
+    """Step of a random walk in log-odds for a share with no yearly move of its own up to `through`: the root mean
+    square of the same share's yearly moves at other owners (`shares`: years x owners) up to `through`, a reference
+    class (no persistence: the moves are of different owners). Raises ValueError if none of them moved either."""
+    moves = _moves(shares, through, 1.0)
+    pooled = pd.Series(list(moves.values()), index=[year for year, _ in moves], dtype=float)
+    return dataclasses.replace(_spread(pooled, rms=True), persistence=float("nan"))
 
 
 def cost_step(nvidia_cost_per_h100e: pd.Series, through: int) -> Spread:

@@ -222,11 +222,13 @@ def owner_hindcast_text(per_owner: pd.DataFrame) -> str:
     """Coverage per owner in words (analysis.models.hindcast.by_owner)."""
     def one(r: Any) -> str:
         if not r.outcomes:
-            return f"{r.owner}: no case (left out from end-{' and end-'.join(r.left_out.split(', '))}: no move to measure a spread on)"
+            return (f"{r.owner}: no case (left out from end-{' and end-'.join(r.left_out.split(', '))}: no observed "
+                    "share or no move at any owner to measure a spread on)")
         return (f"{r.owner}: {r.inside_90:.0%} of {r.outcomes} outcomes inside the central 90% interval "
                 f"({r.case_sets.replace('_', ' ')}, from end-{' and end-'.join(r.origins.split(', '))})")
     return ("Every owner is hindcast: Amazon by section 3's model and its capex history, and every owner (Amazon too) by "
-            "the outside view of its own history that section 5 and an `owner` run use. Coverage per owner: "
+            "the outside view of its own history that section 5 and an `owner` run use (its step from the other owners' moves "
+            "where it had none of its own before the origin). Coverage per owner: "
             + "; ".join(one(r) for r in cast(Rows, per_owner.itertuples())) + ". Beyond Amazon these are a handful of "
             "outcomes each: too few to call a forecast calibrated.")
 

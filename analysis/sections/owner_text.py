@@ -12,6 +12,7 @@ from analysis.data import scenarios
 from analysis.data.units import fmt
 from analysis.models import erosion_outcomes, owners
 from analysis.models.horizons import END, LONG_TERM, NEXT_YEAR, horizons, span
+from analysis.models.owner_outlook import OTHER_OWNERS_MOVES
 from analysis.models.observations import Rows
 from analysis.sections.base import OwnerState
 
@@ -86,13 +87,17 @@ def hindcast_text(v: OwnerState) -> str:
     """What the owner's hindcast scored, or why it has none (the origins left out, with no move before them)."""
     left = [origin for owner, origin in v.skipped if owner == v.owner]
     if len(v.hindcast) == 0:
-        return (f"No hindcast of {v.owner}: fewer than two observed years before every origin (end-"
-                + " and end-".join(map(str, left)) + "), so no move to measure a spread on.")
+        return (f"No hindcast of {v.owner}: no observed share in the origin year or no move at any owner before it "
+                "(end-" + " and end-".join(map(str, left)) + "), so no spread to draw with.")
     origins = " and end-".join(map(str, sorted(v.hindcast["origin"].unique())))
+    borrowed = sorted(v.hindcast.loc[v.hindcast["step_from"] == OTHER_OWNERS_MOVES, "origin"].unique())
     return (f"Hindcast of {v.owner}'s forecast from end-{origins}: {len(v.hindcast)} outcomes, "
             f"{int(v.hindcast['inside_90'].sum())} inside the central 90% interval"
-            + (f"; left out, with no move before it to measure a spread on: end-{' and end-'.join(map(str, left))}"
-               if left else "")
+            + (f" (from end-{' and end-'.join(map(str, borrowed))} its step is the root mean square of the other "
+               f"owners' moves, a reference class: {v.owner} had no yearly move of its own before then)"
+               if borrowed else "")
+            + (f"; left out, with no observed share or no move at any owner before it: end-"
+               f"{' and end-'.join(map(str, left))}" if left else "")
             + ". Too few outcomes to call the forecast calibrated.")
 
 

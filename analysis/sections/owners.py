@@ -222,10 +222,17 @@ def hindcast(v: OwnersState, x: Collector) -> None:
                       f"{fmt(r.forecast, 'fraction')} ({fmt(r.p5, 'fraction')}–{fmt(r.p95, 'fraction')}), outcome "
                       f"{fmt(r.outcome, 'fraction')}" for r in cast(Rows, v.hindcast.itertuples()))
     origins = " and ".join(f"end-{y}" for y in hindcast_model.origin_years(v.ds, v.schema))
+    borrowed = (v.hindcast.loc[v.hindcast["step_from"] == owner_outlook.OTHER_OWNERS_MOVES, ["owner", "origin"]]
+                .drop_duplicates() if len(v.hindcast) else pd.DataFrame(columns=["owner", "origin"]))
     x.say(f"Hindcast from {origins}, scored like section 3's: {len(v.hindcast)} outcomes ({scored}), {held} "
-          f"inside the 90% interval ({cases}). Left out, with fewer than two observed years before the origin and so no move to "
-          "measure a spread on: " + "; ".join(f"{o} from end-{' and end-'.join(map(str, years))}" for o, years in left)
-          + ". Coverage per owner is therefore " + scored + "'s alone, and too few outcomes to call calibrated.")
+          f"inside the 90% interval ({cases}). "
+          + (("Where an owner had no yearly move of its own before the origin ("
+              + "; ".join(f"{r.owner} from end-{r.origin}" for r in cast(Rows, borrowed.itertuples()))
+              + "), its step is the root mean square of the other owners' moves up to the origin, a reference class "
+              "(column step_from). ") if len(borrowed) else "")
+          + "Left out, with no observed share in the origin year or no move at any owner before it to measure a "
+          "spread on: " + "; ".join(f"{o} from end-{' and end-'.join(map(str, years))}" for o, years in left)
+          + ". Each owner has a handful of outcomes at most: too few to call calibrated.")
     x.data_table("owners_hindcast", v.hindcast, "Per owner, origin, share and later observed year: the simple forecast, its "
                  "5th-95th percentiles, the outcome (the data's central estimate), coverage and CRPS")
 
