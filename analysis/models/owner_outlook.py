@@ -6,13 +6,15 @@ the same spreads (analysis.models.volatility), each measured on that owner's obs
 
 * the non-Nvidia share of compute added moves as a random walk in log-odds from each draw's last observed share, its
   step the root mean square of the owner's own yearly moves (`volatility.chip_share`, the share of the owner's compute
-  that is not Nvidia's) as a Student-t predictive (`Spread.predictive_sd`): no trend is carried forward;
+  that is not Nvidia's) as a Student-t predictive (`Spread.predictive_sd`): no trend is carried forward. An owner
+  whose challenger chips first appear in the origin year has no move of its own: its step is then the root mean square
+  of the other owners' moves up to the origin, a reference class (`volatility.reference_step`, `step_from`);
 * the challengers' cost per H100e relative to Nvidia's drifts as a random walk in log space from each draw's last
   observed ratio, at the spread of the yearly moves of Nvidia's own cost per H100e at that owner (`volatility.cost_step`);
 * the spend share follows: r c / (r c + 1 - c), with c the compute share and r the cost ratio.
 
-The central path holds the last observed year (every step at its median, zero). An owner with no yearly move before
-an origin has no spread to draw with: no forecast from that origin, said rather than guessed.
+The central path holds the last observed year (every step at its median, zero). An owner the data do not cover in an
+origin year, or an origin before which no owner moved, has no forecast from that origin: said rather than guessed.
 """
 from __future__ import annotations
 
@@ -141,8 +143,9 @@ def hindcast_cases(ds: Dataset, p: Params, d: OwnerDraws) -> tuple[pd.DataFrame,
     """Each owner's forecast from the end of each of analysis.models.hindcast's origin years (2023 and 2024 in today's
     data), scored like its model cases: the spend and
     compute shares of each later observed year, the outcome the data's central estimate and the forecast's draws
-    combined with the outcome's own measurement band in log-odds. Also the (owner, origin) pairs left out: fewer than
-    two observed years up to the origin, no move to measure a spread on."""
+    combined with the outcome's own measurement band in log-odds; `step_from` says whose moves the step was measured
+    on. Also the (owner, origin) pairs left out: no observed share in the origin year, or no move at any owner before
+    it to measure a spread on."""
     rows, skipped = [], []
     for owner in d.owners():
         truth = forecast_or_none(ds, p, d, owner, max(d.years))
