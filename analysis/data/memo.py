@@ -62,7 +62,7 @@ def private_copy(value):
     `copy.deepcopy` costs: a DataFrame, Series or Index shallow (pandas' copy-on-write, the default since pandas 3,
     copies its data on the first write to either side), an array copied, a dict, list, tuple or dataclass item by
     item; what cannot change in place (a number, text, a tuple or frozen dataclass holding only such) is returned as
-    it is; anything else is deep-copied."""
+    it is; a type with its own `__deepcopy__` (a parameter set returns itself) and anything else is deep-copied."""
     kind = type(value)
     if kind in _ATOMIC or isinstance(value, np.generic):
         return value
@@ -77,6 +77,10 @@ def private_copy(value):
     if kind is tuple:
         items = tuple(private_copy(v) for v in value)
         return value if all(a is b for a, b in zip(items, value)) else items
+    if hasattr(kind, "__deepcopy__"):       # a type that says how it is copied (an immutable one returns itself)
+        return copy.deepcopy(value)
+    if hasattr(kind, "__deepcopy__"):       # a type that says how it is copied (an immutable one returns itself)
+        return copy.deepcopy(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         names = vars(value) if hasattr(value, "__dict__") else [f.name for f in dataclasses.fields(value)]
         items = {name: private_copy(getattr(value, name)) for name in names}
