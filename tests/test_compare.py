@@ -32,12 +32,12 @@ def make_run(folder: Path, ds, overrides: dict, version: str | None = None) -> P
     schema = params.schema(ds)
     p = params.resolve(overrides, ds)
     result = outlook.run(ds, p, schema, sensitivity=False)
-    sections = {"erosion": [h.as_dict() for h in erosion_text.headlines(result)], "summary": summary.key_findings(ds, p, schema, result),
+    sections = {"erosion": erosion_text.headlines(result), "summary": summary.key_findings(ds, p, schema, result).items,
                 "portfolio": portfolio_text.headline_results(ds, p)}
     used = set().union(*(declared_parameters(path) for path in notebook_paths()))
     results = {"as_of": p["as_of"], "data_version": version or ds.version, "scenario": None,
                "parameters": {n: p[n] for n in sorted(used)},
-               "results": {s: {i["key"]: {k: i[k] for k in ("label", "value", "unit")} for i in items}
+               "results": {s: {i.key: {"label": i.label, "value": i.value, "unit": i.unit} for i in items}
                            for s, items in sections.items()},
                "verdict": summary.compute_answer(ds, p, schema, result).verdict.as_dict()}
     (folder / "data").mkdir(parents=True)

@@ -162,8 +162,8 @@ def test_one_year_back_the_forecast_keys_periods_and_words_follow(ds, schema, ba
     central = erosion_text.central_text(then)
     assert "in 2023–2025" in central and "in 2026–2030" in central and "2027–2030" not in central
     # Section 0's findings and words: what happened still reads every observed year; the outlook is 2026-2030.
-    findings = summary.key_findings(back, then_p, then_schema, then)
-    by_key = {f["key"]: f for f in findings}
+    findings = summary.key_findings(back, then_p, then_schema, then).items
+    by_key = {f.key: f.as_dict() for f in findings}
     assert by_key["nvidia_revenue_observed_last"]["period"] == [2025, 2025]
     assert by_key["nvidia_revenue_long_term"]["period"] == [2026, 2030]
     assert by_key["p_asic_above_25pct_end"]["period"] == [2030, 2030]

@@ -17,6 +17,7 @@ from PIL import Image
 from analysis.data import FORECASTS_DIR
 from analysis.pipeline import citation, front, page, report
 from analysis.views import verdict
+from analysis.views.exhibits import Headline
 from analysis.pipeline.runner import notebook_paths
 from analysis.views.chart_text import chart_subtitle, chart_title
 from analysis.views.present import CATEGORY_COLOURS, VEGALITE_MIMETYPE
@@ -101,8 +102,9 @@ def test_every_first_screen_number_is_a_published_result(built):
     page = (built / "index.html").read_text(encoding="utf-8")
     for n, (_, kind) in zip(numbers, front.FRONT["numbers"]):
         item = front.lookup(results, n.key)
-        assert n.period.startswith({"year": "in ", "total": "total ", "vs": f"{item['period'][1]} vs ", "by": "in "}[kind])
-        assert str(item["period"][0]) in n.period                       # the period is read from the row's period
+        assert item.period is not None
+        assert n.period.startswith({"year": "in ", "total": "total ", "vs": f"{item.period[1]} vs ", "by": "in "}[kind])
+        assert str(item.period[0]) in n.period                       # the period is read from the row's period
         assert f'data-key="{n.key}"' in page and n.value in page
 
 
@@ -114,15 +116,17 @@ def test_a_key_the_build_does_not_publish_stops_the_build_by_name(monkeypatch):
 
 def test_periods_and_words_come_from_the_results():
     """The period is the row's `period`, never the years in its label."""
-    item = {"label": "Nvidia revenue from AWS, total 1999", "value": 126.6, "unit": "USD_billion", "p5": 67.9,
-            "p95": 187.8, "period": [2027, 2030]}
+    def row(label: str, period: list[int] | None = None, **rest) -> Headline:
+        return Headline.of({"key": "k", "label": label, "value": rest.pop("value", 0.5), "unit": rest.pop("unit", "fraction"),
+                            **({} if period is None else {"period": period}), **rest})
+    item = row("Nvidia revenue from AWS, total 1999", [2027, 2030], value=126.6, unit="USD_billion", p5=67.9, p95=187.8)
     assert front.period(item, "total") == "total 2027–30"
     assert front.interval(item) == "5th–95th percentile $67.9B–$187.8B"
-    assert front.period({"label": "P(ASIC share of spend > 25%)", "period": [2030, 2030]}, "by") == "in 2030"
-    assert front.period({"label": "P(Nvidia revenue from AWS below its level)", "period": [2025, 2030]}, "vs") == "2030 vs 2025"
-    assert front.period({"label": "x", "period": [1999, 2101]}, "total") == "total 1999–2101"
+    assert front.period(row("P(ASIC share of spend > 25%)", [2030, 2030]), "by") == "in 2030"
+    assert front.period(row("P(Nvidia revenue from AWS below its level)", [2025, 2030]), "vs") == "2030 vs 2025"
+    assert front.period(row("x", [1999, 2101]), "total") == "total 1999–2101"
     with pytest.raises(ValueError, match="has no period"):
-        front.period({"label": "Share of draws in 2030"}, "year")
+        front.period(row("Share of draws in 2030"), "year")
 
 
 # --- length, on screen and on paper ----------------------------------------------------------------------------

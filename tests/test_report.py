@@ -387,7 +387,7 @@ def test_every_number_in_the_summary_comes_from_results_json(built):
     ds = data.load_dataset()
     p, schema = params.resolve({}, ds), params.schema(ds)
     computed = summary.key_findings(ds, p, schema, outlook.run(ds, p, schema, sensitivity=False))
-    assert {f["key"]: f["value"] for f in computed} == pytest.approx({k: v["value"] for k, v in results.items()})
+    assert {f.key: f.value for f in computed.items} == pytest.approx({k: v["value"] for k, v in results.items()})
 
 
 @pytest.mark.build

@@ -12,7 +12,8 @@ from analysis.pipeline import front
 from analysis.data import params
 from analysis.models import erosion_outcomes, outlook
 from analysis.sections import SECTIONS, erosion_text
-from analysis.views import likelihood, verdict
+from analysis.sections import summary as summary_section
+from analysis.views import likelihood, verdict, verdict_inputs
 from analysis.views.exhibits import Text
 from tests.conftest import ROOT
 
@@ -155,13 +156,13 @@ def test_inputs_are_read_from_results_by_address_and_a_missing_one_is_named():
                        for pct, p in ((25, 0.4), (50, 0.05)) for y in range(2022, 2031)},
                     **{f"year_asic_stays_above_{pct}pct": {"value": None, "p5": 2024.0, "p95": None, "unit": "year"} for pct in (25, 50)},
                     **{f"share_never_stays_above_{pct}pct": {"value": 0.6, **item} for pct in (25, 50)}}}
-    read = verdict.from_results(results)
+    read = verdict_inputs.from_results(results)
     assert read.end == 2030 and read.last == 2025 and read.share_peak.year == 2024
     assert set(read.p_above[0.25]) == set(range(2024, 2031)) and read.p_end(0.5) == 0.05
     assert verdict.decide(read).rule == verdict.decide(i).rule == "quarter"
     del results["summary"]["asic_spend_share_observed_peak"]
     with pytest.raises(KeyError, match="summary.asic_spend_share_observed_peak"):
-        verdict.from_results(results)
+        verdict_inputs.from_results(results)
 
 
 def test_what_the_probabilities_assume_is_read_from_the_run():
@@ -169,11 +170,12 @@ def test_what_the_probabilities_assume_is_read_from_the_run():
         "trainium_ceiling": {"label": "Trainium share ceiling", "value": 0.45, "unit": "fraction", "p5": 0.3, "p95": 0.7},
         "observed_data": {"label": "Observed data", "value": "drawn within Epoch AI's bands", "unit": "text"},
         "trainium_unit_cost_usd": {"label": "Trainium unit cost", "value": 4000.0, "unit": "USD"}}}
-    text = verdict.conditional_on(results, {"Trainium share ceiling": 0.7}, "asic-surge")
+    assumed = verdict_inputs.assumptions(results)
+    text = verdict.conditional_on(assumed, {"Trainium share ceiling": 0.7}, "asic-surge")
     assert "Drawn (5th–95th percentiles): Trainium share ceiling 30.0%–70.0%." in text
     assert "Observed data: drawn within Epoch AI's bands." in text and "Held fixed: Trainium unit cost $4,000." in text
     assert text.endswith("Scenario: asic-surge. Values set away from the defaults: Trainium share ceiling = 0.7.")
-    assert "Scenario" not in verdict.conditional_on(results, {}) and "none (the defaults)" in verdict.conditional_on(results, {})
+    assert "Scenario" not in verdict.conditional_on(assumed, {}) and "none (the defaults)" in verdict.conditional_on(assumed, {})
 
 
 # --- the verdict follows the forecast: three parameter sets ------------------------------------------------------
@@ -213,9 +215,19 @@ def test_each_parameter_set_gets_the_rule_row_its_forecast_implies(verdicts, nam
     assert said["matched"] == SETS[name][1], (said["headline"], said["inputs"])
     assert f"**{said['headline']}.**" in answer                      # section 0 says what the first screen says
     row = next(r for r in said["rule"] if r["matched"])
-    i = verdict.from_results(found)
+    i = verdict_inputs.from_results(found)
     assert next(r for r in verdict.RULES if r.name == row["name"]).holds(i)
     assert not any(r.holds(i) for r in verdict.RULES[:[r.name for r in verdict.RULES].index(row["name"])])
+
+
+def test_the_sections_typed_inputs_are_what_its_published_results_read_back(ds):
+    """Section 0 hands the verdict a typed value (summary.key_findings(...).inputs); the one parser of results read
+    back from disk (verdict_inputs.from_results) gives the same value from what the section published."""
+    p = params.resolve({}, ds)
+    found, _ = _published(ds, p)
+    typed = summary_section.key_findings(ds, p, params.schema(ds), outlook.run(ds, p, params.schema(ds),
+                                                                              sensitivity=False)).inputs
+    assert verdict_inputs.from_results(found) == typed
 
 
 def test_the_three_verdicts_differ_in_words_and_say_what_they_assume(verdicts):

@@ -17,6 +17,7 @@ from analysis.models.erosion import Model
 from analysis.models.forecast_result import Forecast
 from analysis.models.horizons import span, window_key
 import analysis.sections.erosion_text as erosion_text
+import analysis.sections.hindcast_items as hindcast_items
 import analysis.sections.owner_text as owner_text
 import analysis.sections.track_text as track_text
 import analysis.sections.owner_view as owner_view
@@ -245,7 +246,8 @@ def headline_results(v: ErosionState, x: Collector) -> None:
     x.data_table("hindcast_coverage", v.hindcast_coverage, "Hindcast calibration per case set and origin, per family and over all "
                  "cases: outcomes, independent outcomes, coverage of the central 50% and 90% intervals, misses above and "
                  "below, mean CRPS", title="Hindcast calibration")
-    x.publish("track_record", [i for i in track_text.results(v.record) if i.get("resolved", True)], {"epoch-ai-chip-counts", "amzn-fy25-10k"})
+    x.publish("track_record", [i for i in track_text.results(v.record) if i.details.get("resolved", True)],
+              {"epoch-ai-chip-counts", "amzn-fy25-10k"})
     outlooks = ds["capex_outlook"]           # the vintages the parameter can choose (a vintage not yet allowed cites nothing)
     used = (set(ds["vendors"]["source_id"])
             | set(outlooks.loc[outlooks["vintage"].isin(schema["capex_outlook_vintage"].choices), "source_id"])
@@ -254,8 +256,8 @@ def headline_results(v: ErosionState, x: Collector) -> None:
     x.data_table("hindcast_by_owner", v.hindcast_owners, "Hindcast coverage per owner: outcomes, independent outcomes, "
                  "coverage of the central 50% and 90% intervals, misses above and below, the origins scored and those "
                  "left out", title="Hindcast coverage per owner")
-    x.publish("erosion", [*erosion_text.headlines(v.result), *hindcasts.results(v.hindcast, v.hindcast_coverage),
-              *hindcasts.owner_results(v.hindcast_owners)], used)
+    x.publish("erosion", [*erosion_text.headlines(v.result), *hindcast_items.results(v.hindcast, v.hindcast_coverage),
+              *hindcast_items.owner_results(v.hindcast_owners)], used)
     x.publish("drivers", erosion_text.drivers(v.result.ranked().sobol, v.scenarios[0], schema, v.model.forecast_years,
                                                 v.result.horizons.long), used)
 
@@ -263,7 +265,7 @@ def headline_results(v: ErosionState, x: Collector) -> None:
 def headlines(ds: data.Dataset, p: Params) -> list[Headline]:
     """The forecast's headline numbers alone (what `compare` and `sweep` read): another owner's its own."""
     if not owners.is_report_owner(ds, p):
-        return [Headline.of(i) for i in owner_text.forecast_items(owner_view.core_state(ds, p))]
+        return owner_text.forecast_items(owner_view.core_state(ds, p))
     return erosion_text.headlines(outlook.run(ds, p, params.schema(ds), sensitivity=False))
 
 

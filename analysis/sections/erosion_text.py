@@ -196,7 +196,7 @@ def hindcast_text(hind: pd.DataFrame, cov: pd.DataFrame) -> str:
 
 
 def drivers(sobol: pd.DataFrame, scenario_summary: pd.DataFrame, schema: dict[str, Parameter],
-            years: Sequence[int], long_term: Window) -> list[dict]:
+            years: Sequence[int], long_term: Window) -> list[Headline]:
     """What a forwarded brief names besides the answer. The main driver: the input, or the yearly path of inputs
     (`input_family`), whose first-order Sobol indices of Nvidia's revenue from AWS sum highest — for independent
     inputs that sum is a lower bound of the share of the forecast's variance the group explains alone. The scenario
@@ -204,17 +204,17 @@ def drivers(sobol: pd.DataFrame, scenario_summary: pd.DataFrame, schema: dict[st
     with the scenario that gives it."""
     groups = sobol.assign(group=[input_family(n, years) or input_title(n, schema) for n in sobol["input"]])
     first_order = groups.groupby("group", sort=True)["S1"].sum().sort_values(ascending=False, kind="stable")
-    items = [{"key": "main_driver_first_order_sobol", "unit": "fraction", "value": float(first_order.iloc[0]),
-              "period": [years[0], years[-1]],
-              "label": f"Main driver of Nvidia revenue from AWS {years[0]}-{years[-1]}: {first_order.index[0]}; at "
-                       "least this share of its variance comes from it alone (sum of first-order Sobol indices)"}]
+    items = [Headline("main_driver_first_order_sobol",
+                      f"Main driver of Nvidia revenue from AWS {years[0]}-{years[-1]}: {first_order.index[0]}; at "
+                      "least this share of its variance comes from it alone (sum of first-order Sobol indices)",
+                      float(first_order.iloc[0]), "fraction", period=(int(years[0]), int(years[-1])))]
     column = window_key("asic_spend_share", long_term)
     ordered = scenario_summary.sort_values([column, "scenario"], ignore_index=True)
     for role, row in (("lowest", ordered.iloc[0]), ("highest", ordered.iloc[-1])):
-        items.append({"key": f"scenario_{role}_asic_spend_share_{LONG_TERM}", "unit": "fraction",
-                      "value": float(row[column]), "period": list(long_term),
-                      "label": f"ASIC share of accelerator spend {span(long_term, '-')}, {role} named scenario ({row['scenario']}), "
-                               "central estimate"})
+        items.append(Headline(f"scenario_{role}_asic_spend_share_{LONG_TERM}",
+                              f"ASIC share of accelerator spend {span(long_term, '-')}, {role} named scenario "
+                              f"({row['scenario']}), central estimate", float(row[column]), "fraction",
+                              period=(int(long_term[0]), int(long_term[1]))))
     return items
 
 

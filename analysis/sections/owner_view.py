@@ -19,10 +19,11 @@ from analysis.data.params import Params
 from analysis.data.units import fmt
 from analysis.models import capex, erosion_outcomes, fleet, observed as measured, owner_outlook, owners
 from analysis.models import hindcast as hindcasts
+import analysis.sections.hindcast_items as hindcast_items
 import analysis.sections.owner_text as owner_text
 from analysis.models.horizons import horizons
 from analysis.sections.base import OwnerState
-from analysis.views import charts, likelihood, verdict
+from analysis.views import charts, likelihood, verdict, verdict_inputs
 from analysis.views.exhibits import Collector
 from analysis.views.present import sources_of
 
@@ -239,7 +240,7 @@ def erosion_headlines(v: OwnerState, x: Collector) -> None:
     if v.coverage is not None:         # the owner has a hindcast
         x.data_table("hindcast", v.hindcast, f"{v.owner}'s hindcast: per origin, share and later observed year, the "
                      "forecast, its percentiles, the outcome, coverage and CRPS", title="Hindcast scores")
-        items += hindcasts.results(v.hindcast, v.coverage)
+        items += hindcast_items.results(v.hindcast, v.coverage)
     x.publish("erosion", items, {fleet.EPOCH_SOURCE} | {v.schema[n].source_id for n in owners.COST_RATIOS.values()})
 
 
@@ -253,10 +254,15 @@ EROSION_PARTS = {"observed_purchases": observed, "spend_check": epoch_check, "fo
 def summary_setup(v: OwnerState) -> None:
     setup(v)
     v.findings, v.assumptions = owner_text.findings(v), owner_text.assumptions(v)
-    v.results = {"summary": {i["key"]: i for i in v.findings},
-                 "erosion": {i["key"]: i for i in owner_text.forecast_items(v)},
-                 "assumptions": {i["key"]: i for i in v.assumptions}}
-    v.verdict = verdict.decide(verdict.from_results(v.results))
+    found = {h.key: h for h in v.findings}
+    above = owner_text.p_above(v)
+    def estimate(key: str) -> verdict.Estimate:
+        return verdict_inputs.estimate(found[key], "summary")
+    v.verdict = verdict.decide(verdict.Inputs(
+        estimate("nvidia_revenue_observed_first"), estimate("nvidia_revenue_observed_last"),
+        estimate("asic_spend_share_observed_last"), estimate("asic_spend_share_observed_peak"),
+        end=max(above[verdict.QUARTER]), p_fall=None, p_halve=None, p_above=above, stays=owner_text.stays_above(v),
+        subject=verdict.Subject.other(v.owner)))
 
 
 def answer_first(v: OwnerState, x: Collector) -> None:
@@ -271,22 +277,22 @@ def answer_first(v: OwnerState, x: Collector) -> None:
     x.chart(charts.probability_lines(_probabilities(v), v.last, ticks,
                                      "Probability that non-Nvidia chips take more than 25% / 50% of the spend, by year",
                                      MODEL, likelihood.words))
-    x.say(verdict.conditional_on(v.results, changed(v)))
+    x.say(verdict.conditional_on(v.assumptions, changed(v)))
 
 
 #: The parameters the owner's sections read besides `owner` (the valuation of its non-Nvidia chips and the draws).
 PARAMETERS = ("owner", "tpu_cost_ratio", "amd_cost_ratio", "mc_draws", "random_seed")
 
 
-def changed(v: OwnerState) -> dict:
+def changed(v: OwnerState) -> dict[str, object]:
     """The owner's parameters set away from their defaults, by label."""
     return {v.schema[n].title: v.p[n] for n in PARAMETERS if v.p[n] != v.schema[n].default}
 
 
 def summary_findings(v: OwnerState, x: Collector) -> None:
-    rows = pd.DataFrame([{"finding": f["label"], "value": fmt(f["value"], f["unit"]),
-                          "interval": f"{fmt(f['p5'], f['unit'])} – {fmt(f['p95'], f['unit'])}"
-                                      if f.get("p5") is not None else ""}
+    rows = pd.DataFrame([{"finding": f.label, "value": fmt(f.value, f.unit),
+                          "interval": f"{fmt(f.interval[0], f.unit)} – {fmt(f.interval[1], f.unit)}"
+                                      if f.interval is not None and f.interval[0] is not None else ""}
                          for f in v.findings])
     x.table(rows, {}, {"finding": "Finding", "value": "Central estimate", "interval": "5th–95th percentile"})
 
@@ -294,7 +300,7 @@ def summary_findings(v: OwnerState, x: Collector) -> None:
 def summary_headlines(v: OwnerState, x: Collector) -> None:
     x.publish("summary", v.findings, {fleet.EPOCH_SOURCE, likelihood.SOURCE_ID})
     x.publish("assumptions", v.assumptions,
-              {v.schema[a["key"]].source_id for a in v.assumptions if a["key"] in v.schema})
+              {v.schema[a.key].source_id for a in v.assumptions if a.key in v.schema})
 
 
 SUMMARY_PARTS = {"answer_first": answer_first, "findings": summary_findings, "headline_results": summary_headlines}

@@ -15,7 +15,7 @@ from analysis.models.observations import Rows
 from analysis.models.horizons import horizons
 from analysis.sections.base import Section, SectionState
 from analysis.views import charts
-from analysis.views.exhibits import Collector
+from analysis.views.exhibits import Collector, Headline
 from analysis.views.present import fmt, sources_of
 
 PARAMETERS = ("trainium_unit_cost_usd", "tpu_cost_ratio", "amd_cost_ratio", "mc_draws", "random_seed")
@@ -236,7 +236,7 @@ def _names(names: Iterable[str]) -> str:
 
 
 def headline_results(v: OwnersState, x: Collector) -> None:
-    items = []
+    items: list[Headline] = []
     for r in cast(Rows, v.shares.itertuples()):
         key = r.owner.lower()
         for name, label, unit in (("compute_share", "non-Nvidia share of compute added", "fraction"),
@@ -244,18 +244,18 @@ def headline_results(v: OwnersState, x: Collector) -> None:
                                   ("nvidia_spend", "spend on Nvidia chips", "USD_billion")):
             value = getattr(r, name)
             if pd.notna(value):
-                items.append({"key": f"{key}_{name}_{r.year}", "label": f"{r.owner}: {label}, {r.year}", "value": float(value),
-                              "unit": unit, "p5": float(getattr(r, f"{name}_p5")), "p95": float(getattr(r, f"{name}_p95"))})
+                items.append(Headline(f"{key}_{name}_{r.year}", f"{r.owner}: {label}, {r.year}", float(value), unit,
+                                      (float(getattr(r, f"{name}_p5")), float(getattr(r, f"{name}_p95")))))
     for r in cast(Rows, v.outlook[~v.outlook["observed"]].itertuples()):
         for t in (25, 50):
-            items.append({"key": f"{r.owner.lower()}_p_spend_share_above_{t}pct_{r.year}",
-                          "label": f"{r.owner}: P(non-Nvidia share of spend > {t}% in {r.year}), simple forecast",
-                          "value": float(getattr(r, f"p_spend_share_above_{t}pct")), "unit": "fraction"})
+            items.append(Headline(f"{r.owner.lower()}_p_spend_share_above_{t}pct_{r.year}",
+                                  f"{r.owner}: P(non-Nvidia share of spend > {t}% in {r.year}), simple forecast",
+                                  float(getattr(r, f"p_spend_share_above_{t}pct")), "fraction"))
     for r in cast(Rows, v.nvidia.itertuples()):
-        items.append({"key": f"five_owners_share_of_nvidia_datacenter_{r.year}",
-                      "label": f"Five owners' Nvidia chips as a share of Nvidia's Data Center revenue, {r.year}",
-                      "value": float(r.share_of_datacenter), "unit": "fraction", "p5": float(r.share_of_datacenter_p5),
-                      "p95": float(r.share_of_datacenter_p95)})
+        items.append(Headline(f"five_owners_share_of_nvidia_datacenter_{r.year}",
+                              f"Five owners' Nvidia chips as a share of Nvidia's Data Center revenue, {r.year}",
+                              float(r.share_of_datacenter), "fraction",
+                              (float(r.share_of_datacenter_p5), float(r.share_of_datacenter_p95))))
     f = v.ds["financials"]
     x.publish("owners", items, {fleet.EPOCH_SOURCE} | sources_of(v.ds["nvidia_customers"], f[f["company"] == "Nvidia"])
               | SECTION.sources(v.ds))

@@ -12,18 +12,21 @@ Three things are kept apart:
   is said to be passed, not treated as a future event.
 
 The "at risk?" words follow from the second and third by RULES (first row that holds), whose bounds are the word
-scale's own (analysis.views.likelihood), so that the words and the rule cannot disagree. The inputs are read from a
-build's results (`from_results`: `section -> key -> item`, as results.json holds them); the same function serves the
-first screen, the brief, results.json (`Verdict.as_dict`) and section 0.
+scale's own (analysis.views.likelihood), so that the words and the rule cannot disagree. The inputs are a typed
+value (`Inputs`): section 0 builds them from its own numbers; a reader of a results.json read back from disk (the
+first screen, the brief, compare) parses them with `from_results`, the one reader of results rows by address, which
+names a missing one. The same `decide` serves the first screen, the brief, results.json (`Verdict.as_dict`) and
+section 0.
 """
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from analysis.data.units import fmt
 from analysis.views import likelihood
+from analysis.views.exhibits import Headline
 
 QUESTION = "Is Nvidia's revenue from AWS at risk due to ASICs?"
 
@@ -39,8 +42,6 @@ HALF = 0.5
 #: "likely"; "possibly" from the lower bound of "about as likely as not".
 LIKELY = likelihood.lower_bound("likely")
 EVEN = likelihood.lower_bound("about as likely as not")
-
-ABOVE_KEY = re.compile(r"p_asic_above_(\d+)pct_(\d{4})")
 
 
 @dataclass(frozen=True)
@@ -67,8 +68,6 @@ class Subject:
 
 
 AMAZON = Subject()
-#: Where a build for another owner publishes its name (a text item), read by `from_results`.
-OWNER_KEY = "summary.owner"
 
 
 @dataclass(frozen=True)
@@ -167,27 +166,46 @@ RULES = (
 
 
 @dataclass(frozen=True)
+class RuleRow:
+    """One row of the rule as shown: its condition, its words with this run's years, whether it held."""
+    name: str
+    condition: str
+    then: str
+    matched: bool
+
+
+@dataclass(frozen=True)
+class Used:
+    """One input of the rule as results.json shows it: its value, unit and where results.json holds it."""
+    value: float | None
+    unit: str
+    address: str
+
+
+@dataclass(frozen=True)
 class Verdict:
     """The answer: the headline words, the rule row that gave them, the rule as a table (`table`: each row's
     condition, its words with this run's years, whether it is the row that held), the sentences on what happened, the
     fall and when; `inputs` the rule's inputs with their values and where results.json holds them."""
     headline: str
     rule: str
-    table: list[dict]
+    table: tuple[RuleRow, ...]
     happened: str
     fall: str
     when: str
-    inputs: dict[str, dict]
+    inputs: Mapping[str, Used]
     subject: Subject = AMAZON
 
     @property
     def question(self) -> str:
         return self.subject.say(QUESTION)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """The verdict as results.json holds it (`verdict.rule` is the rule table with the row that matched)."""
+        rule = [{"name": r.name, "if": r.condition, "then": r.then, "matched": r.matched} for r in self.table]
+        inputs = {name: {"value": u.value, "unit": u.unit, "from": u.address} for name, u in self.inputs.items()}
         return {"question": self.question, "headline": self.headline, "matched": self.rule,
-                "rule": self.table, "thresholds": thresholds(), "inputs": self.inputs,
+                "rule": rule, "thresholds": thresholds(), "inputs": inputs,
                 "sentences": {"happened": self.happened, "fall": self.fall, "when": self.when}}
 
 
@@ -209,15 +227,15 @@ def decide(i: Inputs) -> Verdict:
              "quarter": likelihood.words(i.p_end(QUARTER)), "majority": likelihood.words(i.p_end(MAJORITY))}
     say = i.subject.say
     headline = say(rule.words.format(end=i.end, last=i.last, **words))
-    table = [{"name": r.name, "if": say(r.condition), "then": say(r.words.format(end=i.end, last=i.last, **PLACEHOLDERS)),
-              "matched": r is rule} for r in RULES]
+    table = tuple(RuleRow(r.name, say(r.condition), say(r.words.format(end=i.end, last=i.last, **PLACEHOLDERS)),
+                          r is rule) for r in RULES)
     used = {"p_fall": (i.p_fall, "fraction", "summary.p_nvidia_revenue_below_observed_last"),
             "p_halve": (i.p_halve, "fraction", "summary.p_nvidia_revenue_below_half_observed_last"),
             "revenue_level": (i.revenue_last.value, i.revenue_last.unit, i.revenue_last.address),
             **{f"p_share_above_{round(t * 100)}pct": (i.p_end(t), "fraction", f"erosion.p_asic_above_{round(t * 100)}pct_{i.end}")
                for t in (QUARTER, MAJORITY)},
             "last_observed_year": (i.last, "year", i.revenue_last.address), "last_forecast_year": (i.end, "year", "")}
-    inputs = {name: {"value": value, "unit": unit, "from": address} for name, (value, unit, address) in used.items()}
+    inputs = {name: Used(value, unit, address) for name, (value, unit, address) in used.items()}
     return Verdict(headline, rule.name, table, say(happened(i)), say(fall(i)), say(when(i)), inputs, i.subject)
 
 
@@ -284,58 +302,16 @@ def when(i: Inputs) -> str:
     return f"When? {parts[0].upper()}{parts[1:]}."
 
 
-def _estimate(results: Mapping, address: str, year: int | None = None) -> Estimate:
-    item = lookup(results, address)
-    return Estimate(item["value"], item["unit"], int(item["year"]) if year is None else year, item.get("p5"),
-                    item.get("p95"), address)
-
-
-def lookup(results: Mapping, address: str) -> dict:
-    """The result at `section.key`; a missing one stops with its name."""
-    section, _, key = address.partition(".")
-    try:
-        return results[section][key]
-    except KeyError:
-        raise KeyError(f"verdict: no result {address!r} in this build") from None
-
-
-def from_results(results: Mapping) -> Inputs:
-    """The verdict's inputs from a build's results (`section -> key -> item`); the subject is Amazon unless the build
-    names another owner (OWNER_KEY)."""
-    above: dict[float, dict[int, float]] = {}
-    for key, item in results["erosion"].items():
-        match = ABOVE_KEY.fullmatch(key)
-        if match and item["value"] is not None:
-            above.setdefault(int(match.group(1)) / 100, {})[int(match.group(2))] = item["value"]
-    stays = {}
-    for t in (QUARTER, MAJORITY):
-        year = lookup(results, f"erosion.year_asic_stays_above_{round(t * 100)}pct")
-        never = lookup(results, f"erosion.share_never_stays_above_{round(t * 100)}pct")["value"]
-        stays[t] = Stays(year["value"], year.get("p5"), year.get("p95"), never)
-    return Inputs(revenue_first=_estimate(results, "summary.nvidia_revenue_observed_first"),
-                  revenue_last=_estimate(results, "summary.nvidia_revenue_observed_last"),
-                  share_last=_estimate(results, "summary.asic_spend_share_observed_last"),
-                  share_peak=_estimate(results, "summary.asic_spend_share_observed_peak"),
-                  end=max(above[QUARTER]),
-                  p_fall=lookup(results, "summary.p_nvidia_revenue_below_observed_last")["value"],
-                  p_halve=lookup(results, "summary.p_nvidia_revenue_below_half_observed_last")["value"],
-                  p_above=above, stays=stays, subject=_subject(results))
-
-
-def _subject(results: Mapping) -> Subject:
-    section, _, key = OWNER_KEY.partition(".")
-    owner = results.get(section, {}).get(key)
-    return AMAZON if owner is None else Subject.other(str(owner["value"]))
-
-
-def conditional_on(results: Mapping, changed: Mapping[str, object], scenario: str | None = None) -> str:
-    """What the probabilities assume, read from the run: the inputs drawn (with their 5th-95th percentiles), those held
-    fixed (with their values), from `results["assumptions"]`, and the scenario (if the build names one) and the values
-    set away from the defaults."""
-    items = list(results["assumptions"].values())
-    drawn = [f"{a['label']} {fmt(a['p5'], a['unit'])}–{fmt(a['p95'], a['unit'])}" for a in items if a.get("p5") is not None]
-    fixed = [f"{a['label']} {fmt(a['value'], a['unit'])}" for a in items if a.get("p5") is None and a["unit"] != "text"]
-    said = [f"{a['label']}: {a['value']}" for a in items if a["unit"] == "text"]
+def conditional_on(assumptions: Sequence[Headline], changed: Mapping[str, object], scenario: str | None = None) -> str:
+    """What the probabilities assume, read from the run's published `assumptions`: the inputs drawn (with their
+    5th-95th percentiles), those held fixed (with their values), and the scenario (if the build names one) and the
+    values set away from the defaults."""
+    def band(a: Headline) -> tuple[float | None, float | None]:
+        return a.interval or (None, None)
+    drawn = [f"{a.label} {fmt(band(a)[0], a.unit)}–{fmt(band(a)[1], a.unit)}" for a in assumptions
+             if band(a)[0] is not None]
+    fixed = [f"{a.label} {fmt(a.value, a.unit)}" for a in assumptions if band(a)[0] is None and a.unit != "text"]
+    said = [f"{a.label}: {a.value}" for a in assumptions if a.unit == "text"]
     settings = ", ".join(f"{name} = {value}" for name, value in changed.items()) or "none (the defaults)"
     return ("These probabilities are conditional on the model of section 3 and on its inputs. Drawn (5th–95th "
             f"percentiles): {'; '.join(drawn)}. {'. '.join(said)}. Held fixed: {'; '.join(fixed)}. "
