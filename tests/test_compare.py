@@ -115,11 +115,11 @@ def test_each_part_is_the_change_from_swapping_that_parameter_alone(runs, ds):
     at = attribution.attribute(ds, schema, a, b, names)
     assert at["check"] == [] and at["refused"] == {}
     defaults = params.resolve({}, ds)
-    base = outlook.run(ds, defaults, schema, sensitivity=False).summary["nvidia_revenue_2027_2030"]
+    base = outlook.run(ds, defaults, schema, sensitivity=False).summary.total("nvidia_revenue", (2027, 2030))
     for name in ("trainium_ceiling", "accelerator_share_change"):
         alone = outlook.run(ds, params.resolve({name: b.parameters[name]}, ds), schema, sensitivity=False)
         part = at["explained"]["erosion.nvidia_revenue_long_term"]["parameters"][name]
-        assert part == pytest.approx(alone.summary["nvidia_revenue_2027_2030"] - base) and part != 0
+        assert part == pytest.approx(alone.summary.total("nvidia_revenue", (2027, 2030)) - base) and part != 0
     # utilization is no input of the outlook, but moves the landlord's NPV
     assert at["explained"]["erosion.nvidia_revenue_long_term"]["parameters"]["utilization"] == 0
     npv = at["explained"]["portfolio.npv_bought_at_cut"]
@@ -230,7 +230,7 @@ def test_runs_on_two_data_versions_split_into_the_data_change_and_each_parameter
     key = "erosion.nvidia_revenue_long_term"
     default = params.schema(ds)["trainium_ceiling"].default            # run A's value
     value = {(d.version, c): outlook.run(d, params.resolve({"trainium_ceiling": c}, d), params.schema(d),
-                                         sensitivity=False).summary["nvidia_revenue_2027_2030"]
+                                         sensitivity=False).summary.total("nvidia_revenue", (2027, 2030))
              for d in (ds, new) for c in (default, 0.6)}
     parts = at["explained"][key]["parameters"]
     assert parts[change] == pytest.approx(value[(new.version, default)] - value[(ds.version, default)]) and parts[change] != 0

@@ -168,7 +168,7 @@ def test_scenario_with_an_override_changes_results_and_is_marked(tmp_path):
     from analysis.models import outlook
     ds = data.load_dataset()
     p = params.resolve({**scenarios.load("essay-2024")["values"], "ai_share": 0.75}, ds)
-    expected = outlook.run(ds, p, params.schema(ds)).summary["nvidia_revenue_2024_2026"]
+    expected = outlook.run(ds, p, params.schema(ds)).summary.total("nvidia_revenue", (2024, 2026))
     assert results["results"]["erosion"]["nvidia_revenue_near_term"]["value"] == pytest.approx(expected)
     assert results["results"]["erosion"]["nvidia_revenue_near_term"]["period"] == [2024, 2026]
     page = (out / "index.html").read_text(encoding="utf-8")

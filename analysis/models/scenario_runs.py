@@ -27,8 +27,9 @@ def scenario_table(ds: Dataset, scenario_params: dict[str, Params],
         probs = result.thresholds.set_index(["threshold", "year"])["probability"]
         stays = result.stays_above.set_index("threshold")
         h = result.horizons
-        totals = [window_key(m, w) for m in ("nvidia_revenue", "asic_spend_share") for w in (h.near, h.long)]
-        rows.append({"scenario": name, **{k: s[k] for k in (*totals, f"nvidia_spend_share_{h.end}")},
+        totals = {window_key(m, w): s.total(m, w)
+                  for m in ("nvidia_revenue", "asic_spend_share") for w in (h.near, h.long)}
+        rows.append({"scenario": name, **totals, f"nvidia_spend_share_{h.end}": s.nvidia_spend_share_end,
                      **{f"p_asic_above_{round(t * 100)}pct_{y}": probs[(t, y)]
                         for t in erosion_outcomes.THRESHOLDS for y in dict.fromkeys((h.long[0], h.end))},
                      **{f"median_year_asic_stays_above_{round(t * 100)}pct": stays["p50"].loc[t]

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.models import erosion, erosion_outcomes
-from analysis.models.forecast_result import Forecast, InputSpec
+from analysis.models.forecast_result import Forecast, InputSpec, WindowMetric
 from analysis.models.horizons import END, LONG_TERM, Horizons, Window, span, window_key
 from analysis.data import scenarios
 from analysis.data.params import Parameter, Params
@@ -143,8 +143,8 @@ def threshold_text(result: Forecast, price_range: pd.DataFrame, schema: dict[str
     return text
 
 
-def _interval(s: Mapping[str, float | None], mc: pd.DataFrame, key: str, unit: str) -> str:
-    return f"{fmt(s[key], unit)} (5th–95th percentile {_range(mc.loc[key, 'p5'], mc.loc[key, 'p95'], unit)})"
+def _interval(value: float | None, mc: pd.DataFrame, key: str, unit: str) -> str:
+    return f"{fmt(value, unit)} (5th–95th percentile {_range(mc.loc[key, 'p5'], mc.loc[key, 'p95'], unit)})"
 
 
 def central_text(result: Forecast) -> str:
@@ -154,9 +154,10 @@ def central_text(result: Forecast) -> str:
     h = result.horizons
     near, long = span(h.near), span(h.long)
 
-    def shown(metric: str, window: Window, unit: str) -> str:
-        return _interval(s, mc, window_key(metric, window), unit)
+    def shown(metric: WindowMetric, window: Window, unit: str) -> str:
+        return _interval(s.total(metric, window), mc, window_key(metric, window), unit)
     revenue = window_key("nvidia_revenue", h.long)
+    central = cast(float, s.total("nvidia_revenue", h.long))
     return (f"Central estimate (the model at every input's median, the observed data at Epoch's medians): ASICs take "
             f"{shown('asic_spend_share', h.near, 'fraction')} of AWS's accelerator spend in {near}, when Nvidia earns "
             f"{shown('nvidia_revenue', h.near, 'USD_billion')} in total from AWS, and "
@@ -167,7 +168,7 @@ def central_text(result: Forecast) -> str:
             f"from Nvidia at its cost per H100e): {shown('erosion_same_compute', h.near, 'USD_billion')} and "
             f"{shown('erosion_same_compute', h.long, 'USD_billion')}. The Monte Carlo median of Nvidia's {long} "
             f"revenue is {fmt(mc['p50'][revenue], 'USD_billion')} "
-            f"({mc['p50'][revenue] / s[revenue] - 1:+.1%} against the central estimate): "
+            f"({mc['p50'][revenue] / central - 1:+.1%} against the central estimate): "
             "the median of a sum of skewed products is not the product of medians. Every headline uses the one central estimate.")
 
 
@@ -238,7 +239,7 @@ def _year_or_none(x: float | None) -> float | None:
 #: The window totals among section 3's headline results, each over the near and the long term in turn
 #: (analysis.models.horizons): (outcome of erosion_outcomes.outcomes, headline key, label with `{}` for the window
 #: ("2024-2026"), unit).
-WINDOW_RESULTS = (
+WINDOW_RESULTS: tuple[tuple[WindowMetric, str, str, str], ...] = (
     ("nvidia_revenue", "nvidia_revenue", "Nvidia revenue from AWS, total {}", "USD_billion"),
     ("erosion", "erosion", "Erosion, same budget (ASIC dollars that could have gone to Nvidia), total {}",
      "USD_billion"),
@@ -256,13 +257,12 @@ def headlines(result: Forecast) -> list[Headline]:
     mc = result.outcomes.set_index("outcome")
     first, last = int(result.model.years[0]), int(result.model.years[-1])
 
-    def drawn(key: str, outcome: str, label: str, unit: str, period: tuple[int, int]) -> Headline:
-        return Headline(key, label, s[outcome], unit, (float(mc["p5"][outcome]), float(mc["p95"][outcome])),
-                        period=period)
+    def drawn(key: str, value: float | None, outcome: str, label: str, unit: str, period: tuple[int, int]) -> Headline:
+        return Headline(key, label, value, unit, (float(mc["p5"][outcome]), float(mc["p95"][outcome])), period=period)
 
-    items = [drawn(f"{key}_{role}", window_key(outcome, w), label.format(span(w, "-")), unit, w)
-             for outcome, key, label, unit in WINDOW_RESULTS for role, w in result.horizons.by_role.items()]
-    items.append(drawn(f"nvidia_spend_share_{END}", f"nvidia_spend_share_{last}",
+    items = [drawn(f"{key}_{role}", s.total(metric, w), window_key(metric, w), label.format(span(w, "-")), unit, w)
+             for metric, key, label, unit in WINDOW_RESULTS for role, w in result.horizons.by_role.items()]
+    items.append(drawn(f"nvidia_spend_share_{END}", s.nvidia_spend_share_end, f"nvidia_spend_share_{last}",
                        f"Nvidia share of AWS accelerator spend, {last}", "fraction", (last, last)))
     for r in cast(Rows, result.thresholds.itertuples()):
         t, y, prob = r.threshold, int(r.year), r.probability
