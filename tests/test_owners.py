@@ -270,10 +270,11 @@ def test_another_owners_sections_show_its_own_numbers_and_omit_the_landlord(ds, 
     assert "nvidia_revenue_long_term" not in erosion
 
 
-def test_the_verdict_names_the_owner_and_never_reads_a_revenue_forecast_it_lacks(google):
+def test_the_verdict_names_the_owner_and_never_reads_a_revenue_forecast_it_lacks(ds, google):
     from analysis.views import verdict, verdict_inputs
     results = {s: {h.key: h.as_dict() for h in g.items} for r in google.values() for s, g in r.published.items()}
-    said = verdict.decide(verdict_inputs.from_results(results))
+    from analysis.models.horizons import thresholds
+    said = verdict.decide(verdict_inputs.from_results(results, thresholds(ds)))
     assert said.question == "Is Nvidia's revenue from Google at risk due to non-Nvidia chips?"
     assert "AWS" not in said.headline + said.happened + said.fall + said.when and "Amazon" not in said.happened
     assert said.rule not in {"halves", "falls", "falls_not_from_asics", "may_fall"}

@@ -14,7 +14,9 @@ import vl_convert
 from markupsafe import escape
 from PIL import Image
 
+from analysis import data
 from analysis.data import FORECASTS_DIR
+from analysis.models.horizons import thresholds
 from analysis.pipeline import citation, front, page, report
 from analysis.views import verdict
 from analysis.views.exhibits import Headline
@@ -97,7 +99,7 @@ def test_the_when_charts_are_drawn_beside_each_other_and_start_within_two_screen
 @pytest.mark.build
 def test_every_first_screen_number_is_a_published_result(built):
     results = json.loads((built / "results.json").read_text())["results"]
-    numbers = front.key_numbers(results)
+    numbers = front.key_numbers(results, thresholds(data.load_dataset()))
     assert [n.key for n in numbers] == [key for key, _ in front.FRONT["numbers"]]
     page = (built / "index.html").read_text(encoding="utf-8")
     for n, (_, kind) in zip(numbers, front.FRONT["numbers"]):
@@ -111,7 +113,7 @@ def test_every_first_screen_number_is_a_published_result(built):
 def test_a_key_the_build_does_not_publish_stops_the_build_by_name(monkeypatch):
     monkeypatch.setitem(front.FRONT, "numbers", [("summary.no_such_key", "year")])
     with pytest.raises(KeyError, match="summary.no_such_key"):
-        front.key_numbers({"summary": {}})
+        front.key_numbers({"summary": {}}, thresholds(data.load_dataset()))
 
 
 def test_periods_and_words_come_from_the_results():

@@ -362,7 +362,7 @@ def _numbers_not_in(text: str, items: dict, thresholds: dict | None = None) -> l
     stated share thresholds (results.json `verdict.thresholds`, as percentages), nor a calendar year."""
     from analysis.views.present import fmt
     allowed = {fmt(item[k], item["unit"]) for item in items.values() for k in ("value", "p5", "p95") if k in item}
-    allowed |= {f"{thresholds[k]['value']:.0%}" for k in ("quarter", "majority", "half")} if thresholds else set()
+    allowed |= {f"{thresholds[k]['value']:.0%}" for k in ("share_lower", "share_upper", "revenue_level")} if thresholds else set()
     return [n for n in NUMBER.findall(text) if n not in allowed and not re.fullmatch(r"(19|20)\d\d", n)]
 
 

@@ -150,7 +150,7 @@ def test_the_rule_catches_a_loose_mapping_and_passes_a_typed_one():
     assert [list(loose_definitions(s)) for s in passed] == [[]] * len(passed)
     assert used_names("from analysis.models import capex\ncapex.f()", "analysis.models.capex") == {"f"}
     assert used_names("from analysis.models.capex import f", "analysis.models.capex") == {"f"}
-    assert used_names("import analysis.sections.x as y\ny.f", "analysis.sections.x") == {"f"}
+    assert used_names("import analysis.sections.erosion_text as y\ny.f", "analysis.sections.erosion_text") == {"f"}
 
 
 def test_no_loose_mapping_crosses_a_layer():

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.models import erosion, erosion_outcomes, uncertainty
-from analysis.models.horizons import Horizons, Window, window_key
+from analysis.models.horizons import Horizons, Thresholds, Window, percent, window_key
 
 #: The distribution of one forecast input: the observed data's draw order, a sourced split distribution or a uniform.
 InputSpec = erosion.ObservedIndex | uncertainty.SplitDistribution | uncertainty.Uniform
@@ -49,7 +49,7 @@ class Outcomes:
         last year `end`."""
         return Outcomes({(m, w): values[window_key(m, w)] for m in WINDOW_METRICS for w in windows},
                         values[f"nvidia_spend_share_{end}"],
-                        {t: values[f"year_asic_stays_above_{round(t * 100)}pct"] for t in thresholds})
+                        {t: values[f"year_asic_stays_above_{percent(t)}pct"] for t in thresholds})
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,8 @@ class Sensitivity:
 
 @dataclass(frozen=True)
 class Forecast:
-    """One run of the forecast: the model, the windows its outcomes sum over (`horizons`), every input's distribution
+    """One run of the forecast: the model, the windows its outcomes sum over (`horizons`), the thresholds it reads
+    (`levels`: the data's, analysis.models.horizons.thresholds), every input's distribution
     (`specs`), the central estimate (a table by year of every path at the inputs' medians) and its `summary` outcomes
     (`Outcomes`), the Monte Carlo's percentiles of outlook.BAND_METRICS by year (`percentiles`: metric, year,
     p5..p95), outcomes (`outcomes`), threshold probabilities per year (`thresholds`) and 'stays above' years
@@ -70,6 +71,7 @@ class Forecast:
     it."""
     model: erosion.Model
     horizons: Horizons
+    levels: Thresholds
     specs: Mapping[str, InputSpec]
     central: pd.DataFrame
     summary: Outcomes
@@ -102,7 +104,7 @@ class ObservedRun:
 def by_year(result: Forecast) -> pd.DataFrame:
     """One row per year (observed and forecast): the central estimate with p5/p25/p50/p75/p95 over the draws
     (observed years carry the data's own band) of Nvidia revenue, the ASIC spend share and the ASIC compute share, and
-    P(ASIC share of spend > 25% / 50%) — the machine-readable outlook, `erosion_by_year.csv`."""
+    P(ASIC share of spend > each threshold, `levels`) — the machine-readable outlook, `erosion_by_year.csv`."""
     c = result.central
     observed_years = set(result.model.observed.years)
     table = pd.DataFrame({
@@ -120,6 +122,6 @@ def by_year(result: Forecast) -> pd.DataFrame:
         for q in erosion_outcomes.PERCENTILES:
             table[f"{column}_p{q}"] = band[f"p{q}"].to_numpy()
     probs = result.thresholds.pivot(index="year", columns="threshold", values="probability")
-    for t in erosion_outcomes.THRESHOLDS:
-        table[f"p_asic_spend_share_above_{round(t * 100)}pct"] = probs[t].reindex(c.index).to_numpy()
+    for t in result.levels.shares:
+        table[f"p_asic_spend_share_above_{percent(t)}pct"] = probs[t].reindex(c.index).to_numpy()
     return table

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, TypedDict
 
 from analysis.data.units import fmt
-from analysis.models.horizons import END, LONG_TERM
+from analysis.models.horizons import END, LONG_TERM, Thresholds
 from analysis.views import verdict
 from analysis.views.exhibits import Headline
 from analysis.views.verdict_inputs import Results, assumptions, from_results, lookup
@@ -27,14 +27,15 @@ class Front(TypedDict):
 #: The first screen, declared once. The verdict's inputs are read by analysis.views.verdict; `numbers` are the key
 #: numbers shown, in order, each with how its period reads ("year": in one year; "total": a sum over the years of its
 #: period; "span": a share of the spend over those years; "by": a probability for the year of its period; "vs": a
-#: comparison of its period's last year with its first).
+#: comparison of its period's last year with its first). An address may name the data's lower ASIC share threshold
+#: in percent as `{lower}` (analysis.models.horizons.thresholds).
 FRONT: Front = {
     "numbers": [
         ("summary.nvidia_revenue_observed_last", "year"),
         ("summary.asic_spend_share_observed_last", "year"),
         (f"summary.nvidia_revenue_{LONG_TERM}", "total"),
         ("summary.p_nvidia_revenue_below_observed_last", "vs"),
-        (f"summary.p_asic_above_25pct_{END}", "by"),
+        (f"summary.p_asic_above_{{lower}}pct_{END}", "by"),
     ],
 }
 
@@ -81,20 +82,21 @@ def interval(item: Headline) -> str:
     return f"5th–95th percentile {fmt(low, item.unit)}–{fmt(high, item.unit)}"
 
 
-def key_numbers(results: Results) -> list[KeyNumber]:
-    """The declared key numbers, formatted."""
+def key_numbers(results: Results, levels: Thresholds) -> list[KeyNumber]:
+    """The declared key numbers, formatted (`levels`: the data's thresholds, which addresses may name)."""
     shown = []
-    for address, kind in FRONT["numbers"]:
+    for declared, kind in FRONT["numbers"]:
+        address = declared.format(lower=levels.lower.percent)
         item = lookup(results, address)
         shown.append(KeyNumber(address, item.label, fmt(item.value, item.unit), interval(item), period(item, kind)))
     return shown
 
 
-def answer(results: Results, changed: dict[str, object], scenario: str | None) -> dict[str, Any]:
+def answer(results: Results, levels: Thresholds, changed: dict[str, object], scenario: str | None) -> dict[str, Any]:
     """The verdict (analysis.views.verdict: words by its rule, the sentences on what happened, the fall and when, the
     rule table) with what its probabilities are conditional on (`changed`: the values set away from the defaults),
     as the templates and results.json use it."""
-    said = verdict.decide(from_results(results))
+    said = verdict.decide(from_results(results, levels))
     return {**said.as_dict(), "conditional_on": verdict.conditional_on(assumptions(results), changed, scenario)}
 
 

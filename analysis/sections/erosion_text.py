@@ -10,7 +10,7 @@ import pandas as pd
 
 from analysis.models import erosion, erosion_outcomes
 from analysis.models.forecast_result import Forecast, InputSpec, WindowMetric
-from analysis.models.horizons import END, LONG_TERM, Horizons, Window, span, window_key
+from analysis.models.horizons import END, LONG_TERM, Horizons, Thresholds, Window, percent, span, window_key
 from analysis.data import scenarios
 from analysis.data.params import Parameter, Params
 from analysis.data.units import fmt
@@ -123,21 +123,24 @@ def threshold_text(result: Forecast, price_range: pd.DataFrame, schema: dict[str
     """What the threshold probabilities say, observed years first."""
     probs = result.thresholds.set_index(["threshold", "year"])["probability"]
     stays = result.stays_above.set_index("threshold")
-    observed = [y for y in result.model.observed.years if not np.isnan(probs[(0.25, y)])]
+    lower, upper = result.levels.shares
+    observed = [y for y in result.model.observed.years if not np.isnan(probs[(lower, y)])]
     last = int(result.model.years[-1])
     cost = schema["trainium_unit_cost_usd"]
     text = ""
     if observed:
         o = observed[-1]
-        text = ("Even the observed years are uncertain: the probability that ASICs took more than 25% of Amazon's accelerator "
-                "spend is " + ", ".join(f"{fmt(probs[(0.25, y)], 'fraction')} in {y}" for y in observed)
+        text = (f"Even the observed years are uncertain: the probability that ASICs took more than {lower:.0%} of "
+                "Amazon's accelerator spend is " + ", ".join(f"{fmt(probs[(lower, y)], 'fraction')} in {y}" for y in observed)
                 + f" (Epoch's unit band × chip prices). Across the Trainium unit cost's sensitivity band "
                 f"({_range(cost.low, cost.high, 'USD')}) the central {o} share is "
                 f"{_range(price_range.set_index('year').loc[o, 'at_low_cost'], price_range.set_index('year').loc[o, 'at_high_cost'], 'fraction')}. ")
     future = [y for y in result.model.forecast_years if y in result.horizons.probability_years]
-    text += ("Forward, more than 25%: " + ", ".join(f"{fmt(probs[(0.25, y)], 'fraction')} in {y}" for y in future)
-             + "; more than 50%: " + ", ".join(f"{fmt(probs[(0.5, y)], 'fraction')} in {y}" for y in future) + ". "
-             f"In {fmt(stays['share_never'][0.25], 'fraction')} of the draws ASICs are not above 25% in {last}, so the year "
+    text += (f"Forward, more than {lower:.0%}: " + ", ".join(f"{fmt(probs[(lower, y)], 'fraction')} in {y}" for y in future)
+             + f"; more than {upper:.0%}: " + ", ".join(f"{fmt(probs[(upper, y)], 'fraction')} in {y}" for y in future)
+             + ". "
+             f"In {fmt(stays['share_never'][lower], 'fraction')} of the draws ASICs are not above {lower:.0%} in {last}, so "
+             "the year "
              "from which they stay above it is not a single date but this distribution; 'first year above' would mistake a "
              "one-year blip in the observed data for a crossing.")
     return text
@@ -267,10 +270,10 @@ def headlines(result: Forecast) -> list[Headline]:
     for r in cast(Rows, result.thresholds.itertuples()):
         t, y, prob = r.threshold, int(r.year), r.probability
         undefined = {"undefined": "no estimate (the data do not split this year by vendor)"} if np.isnan(prob) else {}
-        items.append(Headline(f"p_asic_above_{round(t * 100)}pct_{y}", f"P(ASIC share of spend > {t:.0%} in {y})",
+        items.append(Headline(f"p_asic_above_{percent(t)}pct_{y}", f"P(ASIC share of spend > {t:.0%} in {y})",
                               None if np.isnan(prob) else float(prob), "fraction", details=undefined, period=(y, y)))
     for r in cast(Rows, result.stays_above.itertuples()):
-        pct = round(r.threshold * 100)
+        pct = percent(r.threshold)
         items.append(Headline(
             f"year_asic_stays_above_{pct}pct",
             f"Median first year from which ASICs stay above {pct}% of spend through {last} "
@@ -283,11 +286,12 @@ def headlines(result: Forecast) -> list[Headline]:
     return items
 
 
-def scenario_labels(h: Horizons) -> dict[str, str]:
-    """The named scenarios' table's column titles (analysis.models.scenario_runs.scenario_table), with their years."""
+def scenario_labels(h: Horizons, levels: Thresholds) -> dict[str, str]:
+    """The named scenarios' table's column titles (analysis.models.scenario_runs.scenario_table), with their years and
+    the data's thresholds."""
     def short(window: Window) -> str:
         return f"{window[0]}-{window[1] % 100:02d}"
-    percents = [round(t * 100) for t in erosion_outcomes.THRESHOLDS]
+    percents = [percent(t) for t in levels.shares]
     probabilities = {f"p_asic_above_{pct}pct_{y}": f"P(>{pct}%) {y}" for pct in percents for y in (h.long[0], h.end)}
     return {"scenario": "Scenario",
             window_key("nvidia_revenue", h.near): f"Nvidia revenue, total {short(h.near)}",

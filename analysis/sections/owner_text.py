@@ -11,7 +11,7 @@ import pandas as pd
 from analysis.data import scenarios
 from analysis.data.units import fmt
 from analysis.models import erosion_outcomes, owners
-from analysis.models.horizons import END, LONG_TERM, NEXT_YEAR, horizons, span
+from analysis.models.horizons import END, LONG_TERM, NEXT_YEAR, horizons, percent, span, thresholds
 from analysis.models.observations import Rows
 from analysis.sections.base import OwnerState
 from analysis.views import verdict_inputs
@@ -101,8 +101,8 @@ def hindcast_text(v: OwnerState) -> str:
 def by_year(v: OwnerState) -> pd.DataFrame:
     """The owner's outlook in the columns of Amazon's `erosion_by_year.csv` (analysis.models.forecast_result.by_year)
     where the meaning is the same, the ASIC share standing for the non-Nvidia share: accelerator spend and Nvidia's
-    revenue in the observed years only (not forecast), the shares with their percentiles and P(share of spend > 25% /
-    50%)."""
+    revenue in the observed years only (not forecast), the shares with their percentiles and P(share of spend > each
+    of the data's thresholds)."""
     y, f = v.yearly, v.funnel.set_index("year")
     table = pd.DataFrame({"year": y["year"], "observed": y["observed"],
                           "accelerator_spend_usd_b": y["year"].map(f["accelerator_spend"]).where(y["observed"]),
@@ -112,8 +112,8 @@ def by_year(v: OwnerState) -> pd.DataFrame:
     for metric, column in (("spend_share", "asic_spend_share"), ("compute_share", "asic_compute_share")):
         for q in erosion_outcomes.PERCENTILES:
             table[f"{column}_p{q}"] = y[f"{metric}_p{q}"]
-    for t in erosion_outcomes.THRESHOLDS:
-        table[f"p_asic_spend_share_above_{round(t * 100)}pct"] = y[f"p_spend_share_above_{round(t * 100)}pct"]
+    for pct in (percent(t) for t in thresholds(v.ds).shares):
+        table[f"p_asic_spend_share_above_{pct}pct"] = y[f"p_spend_share_above_{pct}pct"]
     return table.reset_index(drop=True)
 
 
@@ -124,14 +124,13 @@ def forecast_items(v: OwnerState) -> list[Headline]:
     items = []
     for r in v.yearly.itertuples():
         year = int(cast(int, r.year))
-        for t in erosion_outcomes.THRESHOLDS:
-            pct = round(t * 100)
+        for pct in (percent(t) for t in thresholds(v.ds).shares):
             items.append(Headline(f"p_asic_above_{pct}pct_{year}",
                                   f"{v.owner}: P(non-Nvidia share of spend > {pct}% in {year})",
                                   float(getattr(r, f"p_spend_share_above_{pct}pct")), "fraction", period=(year, year)))
     last = v.forecast.years[-1]
     for t, stays in stays_above(v).items():
-        pct = round(t * 100)
+        pct = percent(t)
         items.append(Headline(f"year_asic_stays_above_{pct}pct",
                               f"{v.owner}: median first year from which non-Nvidia chips stay above {pct}% of spend "
                               f"through {last} (none = not above in {last})", stays.median, "year",
@@ -144,14 +143,15 @@ def forecast_items(v: OwnerState) -> list[Headline]:
 
 def stays_above(v: OwnerState) -> dict[float, Stays]:
     """The year from which the owner's non-Nvidia share of spend stays above each threshold, over its draws."""
-    table = erosion_outcomes.stays_above_table({"asic_spend_share": v.forecast.spend_share[1:]}, v.forecast.years)
+    table = erosion_outcomes.stays_above_table({"asic_spend_share": v.forecast.spend_share[1:]}, v.forecast.years,
+                                               thresholds(v.ds).shares)
     return verdict_inputs.stays_of(table)
 
 
 def p_above(v: OwnerState) -> dict[float, dict[int, float]]:
     """P(the owner's non-Nvidia share of spend > each threshold) by year."""
-    return {t: {int(cast(int, r.year)): float(getattr(r, f"p_spend_share_above_{round(t * 100)}pct"))
-                for r in v.yearly.itertuples()} for t in erosion_outcomes.THRESHOLDS}
+    return {t: {int(cast(int, r.year)): float(getattr(r, f"p_spend_share_above_{percent(t)}pct"))
+                for r in v.yearly.itertuples()} for t in thresholds(v.ds).shares}
 
 
 # Section 0: the answer -----------------------------------------------------------------------------------------------
@@ -192,15 +192,17 @@ def findings(v: OwnerState) -> list[Headline]:
         not_forecast("p_nvidia_revenue_below_observed_last",
                      f"P(Nvidia revenue from {v.owner} in {end} below its {last} level)", "fraction", (last, end),
                      {"year": end}),
-        not_forecast("p_nvidia_revenue_below_half_observed_last",
-                     f"P(Nvidia revenue from {v.owner} in {end} below half its {last} level)", "fraction", (last, end),
+        not_forecast(f"p_nvidia_revenue_below_{thresholds(v.ds).revenue_level.percent}pct_observed_last",
+                     f"P(Nvidia revenue from {v.owner} in {end} below {thresholds(v.ds).revenue_level.value:.0%} of "
+                     f"its {last} level)", "fraction", (last, end),
                      {"year": end}),
     ]
     ahead = next(y for y in v.forecast.years if y > last)
     by_key = {i.key: i for i in forecast_items(v)}
-    items += [replace(by_key[f"p_asic_above_{round(t * 100)}pct_{y}"], key=f"p_asic_above_{round(t * 100)}pct_{role}")
-              for t in erosion_outcomes.THRESHOLDS for role, y in ((NEXT_YEAR, ahead), (END, end))]
-    items += [by_key[f"share_never_stays_above_{round(t * 100)}pct"] for t in erosion_outcomes.THRESHOLDS]
+    pcts = [percent(t) for t in thresholds(v.ds).shares]
+    items += [replace(by_key[f"p_asic_above_{pct}pct_{y}"], key=f"p_asic_above_{pct}pct_{role}")
+              for pct in pcts for role, y in ((NEXT_YEAR, ahead), (END, end))]
+    items += [by_key[f"share_never_stays_above_{pct}pct"] for pct in pcts]
     return items
 
 

@@ -21,7 +21,8 @@ from analysis.models import capex, erosion_outcomes, fleet, observed as measured
 from analysis.models import hindcast as hindcasts
 import analysis.sections.hindcast_items as hindcast_items
 import analysis.sections.owner_text as owner_text
-from analysis.models.horizons import horizons
+from analysis.models.horizons import horizons, percent
+from analysis.models.horizons import thresholds as levels
 from analysis.sections.base import OwnerState
 from analysis.views import charts, likelihood, verdict, verdict_inputs
 from analysis.views.exhibits import Collector
@@ -45,7 +46,7 @@ def core(v: OwnerState) -> None:
     v.shares = shares[shares["owner"] == v.owner].set_index("year")
     v.funnel = owners.funnel(v.ds, v.draws, v.owner)
     v.forecast = owner_outlook.forecast(v.ds, v.p, v.draws, v.owner, v.last)
-    v.yearly = owner_outlook.by_year(v.owner, v.forecast)
+    v.yearly = owner_outlook.by_year(v.owner, v.forecast, levels(v.ds).shares)
     v.challenger = owners.CHALLENGERS[v.owner]
     v.company, v.capex_metric = owners.CAPEX[v.owner]
 
@@ -186,13 +187,18 @@ def _bands(v: OwnerState) -> pd.DataFrame:
 
 def _probabilities(v: OwnerState) -> pd.DataFrame:
     return pd.concat([v.yearly.assign(series=f"P(share of spend > {t:.0%})",
-                                      probability=v.yearly[f"p_spend_share_above_{round(t * 100)}pct"])
-                      for t in erosion_outcomes.THRESHOLDS])[["year", "series", "probability"]]
+                                      probability=v.yearly[f"p_spend_share_above_{percent(t)}pct"])
+                      for t in levels(v.ds).shares])[["year", "series", "probability"]]
+
+
+def _shares_text(v: OwnerState) -> str:
+    """The data's two thresholds in words: "25% / 50%"."""
+    return " / ".join(f"{t:.0%}" for t in levels(v.ds).shares)
 
 
 def forecast(v: OwnerState, x: Collector) -> None:
     x.say(owner_text.forecast_text(v))
-    x.chart(charts.share_bands(_bands(v), v.last, erosion_outcomes.THRESHOLDS,
+    x.chart(charts.share_bands(_bands(v), v.last, levels(v.ds).shares,
                                f"{v.owner}: non-Nvidia share of accelerator spend and compute, observed to {v.last}, "
                                "then forecast, with 50% and 90% intervals", f"{EPOCH}. {MODEL}",
                                y_title="Share of the year's additions"))
@@ -201,8 +207,8 @@ def forecast(v: OwnerState, x: Collector) -> None:
 def thresholds(v: OwnerState, x: Collector) -> None:
     ticks = sorted({0.0, 1.0} | {t.lower for t in likelihood.SCALE if 0.05 < t.lower < 0.95})
     x.chart(charts.probability_lines(_probabilities(v), v.last, ticks,
-                                     f"{v.owner}: probability that non-Nvidia chips take more than 25% / 50% of the "
-                                     "spend, by year",
+                                     f"{v.owner}: probability that non-Nvidia chips take more than {_shares_text(v)} "
+                                     "of the spend, by year",
                                      MODEL, likelihood.words))
 
 
@@ -234,8 +240,8 @@ def erosion_headlines(v: OwnerState, x: Collector) -> None:
     x.data_table("erosion_by_year", owner_text.by_year(v),
                  f"{v.owner}, one row per year to {horizons(v.ds).end}: observed or forecast, its non-Nvidia "
                  "share of spend and of compute (central, 5th/25th/50th/75th/95th percentiles; named asic_* as "
-                 "Amazon's), P(spend share > 25% / 50%), and in the observed years its accelerator spend and Nvidia's "
-                 "revenue from it (USD bn; not forecast)", title="Outlook by year")
+                 f"Amazon's), P(spend share > {_shares_text(v)}), and in the observed years its accelerator spend and "
+                 "Nvidia's revenue from it (USD bn; not forecast)", title="Outlook by year")
     items = owner_text.forecast_items(v)
     if v.coverage is not None:         # the owner has a hindcast
         x.data_table("hindcast", v.hindcast, f"{v.owner}'s hindcast: per origin, share and later observed year, the "
@@ -261,8 +267,8 @@ def summary_setup(v: OwnerState) -> None:
     v.verdict = verdict.decide(verdict.Inputs(
         estimate("nvidia_revenue_observed_first"), estimate("nvidia_revenue_observed_last"),
         estimate("asic_spend_share_observed_last"), estimate("asic_spend_share_observed_peak"),
-        end=max(above[verdict.QUARTER]), p_fall=None, p_halve=None, p_above=above, stays=owner_text.stays_above(v),
-        subject=verdict.Subject.other(v.owner)))
+        end=max(above[levels(v.ds).lower.value]), p_fall=None, p_halve=None, p_above=above,
+        stays=owner_text.stays_above(v), levels=levels(v.ds), subject=verdict.Subject.other(v.owner)))
 
 
 def answer_first(v: OwnerState, x: Collector) -> None:
@@ -270,12 +276,13 @@ def answer_first(v: OwnerState, x: Collector) -> None:
     x.say(f"**{said.question}** {owner_text.about(v)} This report: **{said.headline}.** {said.happened} {said.fall} "
           f"{said.when}" + owner_text.thin(v))
     ticks = sorted({0.0, 1.0} | {t.lower for t in likelihood.SCALE if 0.05 < t.lower < 0.95})
-    x.chart(charts.share_bands(_bands(v), v.last, erosion_outcomes.THRESHOLDS,
+    x.chart(charts.share_bands(_bands(v), v.last, levels(v.ds).shares,
                                f"Non-Nvidia share of {v.owner}'s accelerator spend and compute: observed to {v.last}, "
                                "then forecast, with 50% (25th–75th percentile) and 90% (5th–95th) intervals",
                                f"{EPOCH}. {MODEL}", y_title="Share of the year's additions"))
     x.chart(charts.probability_lines(_probabilities(v), v.last, ticks,
-                                     "Probability that non-Nvidia chips take more than 25% / 50% of the spend, by year",
+                                     f"Probability that non-Nvidia chips take more than {_shares_text(v)} of the "
+                                     "spend, by year",
                                      MODEL, likelihood.words))
     x.say(verdict.conditional_on(v.assumptions, changed(v)))
 

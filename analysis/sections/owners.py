@@ -12,7 +12,7 @@ from analysis.data import Dataset
 from analysis.models import concentration, fleet, owner_outlook, owners
 from analysis.models import hindcast as hindcast_model
 from analysis.models.observations import Rows
-from analysis.models.horizons import horizons
+from analysis.models.horizons import horizons, percent, thresholds
 from analysis.sections.base import Section, SectionState
 from analysis.views import charts
 from analysis.views.exhibits import Collector, Headline
@@ -196,21 +196,24 @@ def outlook_ahead(v: OwnersState, x: Collector) -> None:
     x.data_table("owners_spreads", spreads, "Per owner: the yearly step of its non-Nvidia compute share in log-odds (root "
                  "mean square of its own moves), the number of moves, the Student-t predictive step and the cost ratio's "
                  "step, with the years they were measured on")
-    x.say(f"By {horizons(v.ds).end}, P(non-Nvidia share of spend > 25%): "
-          + "; ".join(f"{o} {fmt(r['p_spend_share_above_25pct'], 'fraction')}" for o, r in end.iterrows())
-          + "; P(> 50%): " + "; ".join(f"{o} {fmt(r['p_spend_share_above_50pct'], 'fraction')}" for o, r in end.iterrows())
+    lower, upper = thresholds(v.ds).shares
+    x.say(f"By {horizons(v.ds).end}, P(non-Nvidia share of spend > {lower:.0%}): "
+          + "; ".join(f"{o} {fmt(r[f'p_spend_share_above_{percent(lower)}pct'], 'fraction')}" for o, r in end.iterrows())
+          + f"; P(> {upper:.0%}): "
+          + "; ".join(f"{o} {fmt(r[f'p_spend_share_above_{percent(upper)}pct'], 'fraction')}" for o, r in end.iterrows())
           + f". The spread of {_names(spreads.loc[spreads['share_moves'] == 1, 'owner'])} rests on a single yearly move: "
           "a Student-t with one degree of freedom, so their paths reach from almost no non-Nvidia chips to almost all "
           "of them within a few years. Read these as how little one move of history says, not as a forecast of a "
           "programme; Amazon's own forecast, which models its capex and Trainium's path, is section 3's.")
-    lines = ahead.assign(value=ahead["p_spend_share_above_25pct"])
-    x.chart(charts.year_lines(lines[["year", "owner", "value"]], "value", "P(non-Nvidia share of spend > 25%)", "owner",
-                              "Probability that each owner's non-Nvidia share of accelerator spend exceeds 25%, by year",
+    lines = ahead.assign(value=ahead[f"p_spend_share_above_{percent(lower)}pct"])
+    x.chart(charts.year_lines(lines[["year", "owner", "value"]], "value", f"P(non-Nvidia share of spend > {lower:.0%})",
+                              "owner", f"Probability that each owner's non-Nvidia share of accelerator spend exceeds "
+                              f"{lower:.0%}, by year",
                               "Model: each owner's last observed share as a random walk, spreads from its own years; "
                               + EPOCH.removeprefix("Source: "), y_format=".0%"))
     x.data_table("owners_outlook", v.outlook, "One row per owner and year to " + str(horizons(v.ds).end) + ": observed "
                  "or forecast, the non-Nvidia share of spend and of compute (central, 5th/50th/95th percentiles) and "
-                 "P(spend share > 25% / 50%)")
+                 f"P(spend share > {lower:.0%} / {upper:.0%})")
 
 
 def hindcast(v: OwnersState, x: Collector) -> None:
@@ -247,7 +250,7 @@ def headline_results(v: OwnersState, x: Collector) -> None:
                 items.append(Headline(f"{key}_{name}_{r.year}", f"{r.owner}: {label}, {r.year}", float(value), unit,
                                       (float(getattr(r, f"{name}_p5")), float(getattr(r, f"{name}_p95")))))
     for r in cast(Rows, v.outlook[~v.outlook["observed"]].itertuples()):
-        for t in (25, 50):
+        for t in (percent(share) for share in thresholds(v.ds).shares):
             items.append(Headline(f"{r.owner.lower()}_p_spend_share_above_{t}pct_{r.year}",
                                   f"{r.owner}: P(non-Nvidia share of spend > {t}% in {r.year}), simple forecast",
                                   float(getattr(r, f"p_spend_share_above_{t}pct")), "fraction"))

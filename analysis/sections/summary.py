@@ -15,7 +15,7 @@ from analysis.data.units import UNIT_FORMATS, fmt
 from analysis.models import (erosion, erosion_outcomes, forecast_result, ledger, observations, observed_checks, outlook,
                              owners)
 from analysis.models.forecast_result import Forecast
-from analysis.models.horizons import END, LONG_TERM, NEXT_YEAR, span
+from analysis.models.horizons import END, LONG_TERM, NEXT_YEAR, percent, span
 import analysis.sections.erosion_text as erosion_text
 import analysis.sections.owner_text as owner_text
 import analysis.sections.owner_view as owner_view
@@ -49,8 +49,8 @@ def key_findings(ds: Dataset, p: Params, schema: dict[str, Parameter], result: F
     observed year (whatever the run's `observed_through`; central estimate with the data's own 5th-95th percentiles; the
     ASIC share in the last observed year and in the year it peaked), the outlook from section 3's run `result`, and
     what the verdict (analysis.views.verdict) reads besides section 3's headlines: P(Nvidia's revenue from AWS in the
-    last forecast year is below its level in the last observed year, and below half of it), over the forecast's draws;
-    with the verdict's inputs, from the same numbers."""
+    last forecast year is below its level in the last observed year, and below the data's revenue level of it), over
+    the forecast's draws; with the verdict's inputs, from the same numbers."""
     heads = {h.key: h for h in erosion_text.headlines(result)}
     truth = p.replace(observed_through=int(schema["observed_through"].maximum or 0))   # every observed year
     truth_result = outlook.observed_run(ds, p, schema)
@@ -89,8 +89,9 @@ def key_findings(ds: Dataset, p: Params, schema: dict[str, Parameter], result: F
     level = revenue_last.value
     revenue_end = result.draws["nvidia_revenue"][:, -1]      # each draw's Nvidia revenue in the last forecast year
     p_fall = float(np.mean(revenue_end < level))
-    p_halve = float(np.mean(revenue_end < level * verdict.HALF))
-    pct = [round(t * 100) for t in (verdict.QUARTER, verdict.MAJORITY)]
+    levels = result.levels
+    p_halve = float(np.mean(revenue_end < level * levels.revenue_level.value))
+    pct = [percent(t) for t in levels.shares]
     items = (
         revenue_first, revenue_last,
         _observed("amazon_share_of_nvidia_dc_observed_last",
@@ -113,11 +114,12 @@ def key_findings(ds: Dataset, p: Params, schema: dict[str, Parameter], result: F
         heads[f"asic_share_of_spend_{LONG_TERM}"],
         Headline("p_nvidia_revenue_below_observed_last", f"P(Nvidia revenue from AWS in {end} below its {last} level)",
                  p_fall, "fraction", details={"year": end}, period=(last, end)),
-        _observed("nvidia_revenue_half_observed_last",
-                  f"Half of Nvidia revenue from AWS in {last} (the verdict's second level)", last,
-                  level * verdict.HALF, "USD_billion"),
-        Headline("p_nvidia_revenue_below_half_observed_last",
-                 f"P(Nvidia revenue from AWS in {end} below half its {last} level)", p_halve, "fraction",
+        _observed(f"nvidia_revenue_{levels.revenue_level.percent}pct_observed_last",
+                  f"{levels.revenue_level.value:.0%} of Nvidia revenue from AWS in {last} (the verdict's second level)",
+                  last, level * levels.revenue_level.value, "USD_billion"),
+        Headline(f"p_nvidia_revenue_below_{levels.revenue_level.percent}pct_observed_last",
+                 f"P(Nvidia revenue from AWS in {end} below {levels.revenue_level.value:.0%} of its {last} level)",
+                 p_halve, "fraction",
                  details={"year": end}, period=(last, end)),
         *(replace(heads[f"p_asic_above_{t}pct_{y}"], key=f"p_asic_above_{t}pct_{role}")
           for t in pct for role, y in ((NEXT_YEAR, ahead), (END, end))),
@@ -127,8 +129,8 @@ def key_findings(ds: Dataset, p: Params, schema: dict[str, Parameter], result: F
     def estimate(h: Headline) -> verdict.Estimate:
         return verdict_inputs.estimate(h, "summary")
     inputs = verdict.Inputs(estimate(revenue_first), estimate(revenue_last), estimate(share_last), estimate(share_peak),
-                            end=max(above[verdict.QUARTER]), p_fall=p_fall, p_halve=p_halve, p_above=above,
-                            stays=verdict_inputs.stays_of(result.stays_above))
+                            end=max(above[levels.lower.value]), p_fall=p_fall, p_halve=p_halve, p_above=above,
+                            stays=verdict_inputs.stays_of(result.stays_above), levels=levels)
     return KeyFindings(items, inputs)
 
 
@@ -243,16 +245,17 @@ def when_charts(result: Forecast) -> tuple:
     shares = pd.concat([yearly.assign(series=label, value=yearly[column], **{q: yearly[f"{column}_{q}"] for q in qs})
                         for column, label in (("asic_spend_share", "ASIC share of spend"),
                                               ("asic_compute_share", "ASIC share of compute"))])
-    thresholds = (verdict.QUARTER, verdict.MAJORITY)
+    thresholds = result.levels.shares
     probs = pd.concat([yearly.assign(series=f"P(share of spend > {t:.0%})",
-                                     probability=yearly[f"p_asic_spend_share_above_{round(t * 100)}pct"])
+                                     probability=yearly[f"p_asic_spend_share_above_{percent(t)}pct"])
                        for t in thresholds])
     ticks = sorted({0.0, 1.0} | {t.lower for t in likelihood.SCALE if 0.05 < t.lower < 0.95})
     return (charts.share_bands(shares[["year", "series", "value", *qs]], last, thresholds,
                                f"ASIC share of Amazon's accelerator spend and compute: observed to {last}, then forecast, "
                                "with 50% (25th–75th percentile) and 90% (5th–95th) intervals", SOURCE_NOTE, y_title="Share of the year's additions"),
             charts.probability_lines(probs[["year", "series", "probability"]], last, ticks,
-                                     "Probability that ASICs take more than 25% / 50% of the spend, by year", SOURCE_NOTE,
+                                     "Probability that ASICs take more than "
+                                     f"{' / '.join(f'{t:.0%}' for t in thresholds)} of the spend, by year", SOURCE_NOTE,
                                      likelihood.words))
 
 

@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 
 from analysis.views.exhibits import Headline
-from analysis.views.verdict import AMAZON, MAJORITY, QUARTER, Estimate, Inputs, Stays, Subject
+from analysis.models.horizons import Thresholds, percent
+from analysis.views.verdict import AMAZON, Estimate, Inputs, Stays, Subject
 
 #: A build's results as results.json holds them: section -> key -> result row.
 Results = Mapping[str, Mapping[str, Mapping[str, Any]]]
@@ -64,18 +65,19 @@ def assumptions(results: Results) -> list[Headline]:
     return [Headline.of({"key": key, "label": key, **item}) for key, item in results["assumptions"].items()]
 
 
-def from_results(results: Results) -> Inputs:
-    """The verdict's inputs from a build's results; the subject is Amazon unless the build names another owner
-    (OWNER_KEY)."""
+def from_results(results: Results, levels: Thresholds) -> Inputs:
+    """The verdict's inputs from a build's results, whose keys name the data's thresholds `levels` in percent; the
+    subject is Amazon unless the build names another owner (OWNER_KEY)."""
     above: dict[float, dict[int, float]] = {}
+    by_percent = {percent(t): t for t in levels.shares}
     for key, item in results["erosion"].items():
         match = ABOVE_KEY.fullmatch(key)
-        if match and item["value"] is not None:
-            above.setdefault(int(match.group(1)) / 100, {})[int(match.group(2))] = item["value"]
+        if match and item["value"] is not None and int(match.group(1)) in by_percent:
+            above.setdefault(by_percent[int(match.group(1))], {})[int(match.group(2))] = item["value"]
     stays = {}
-    for t in (QUARTER, MAJORITY):
-        year = lookup(results, f"erosion.year_asic_stays_above_{round(t * 100)}pct")
-        never = lookup(results, f"erosion.share_never_stays_above_{round(t * 100)}pct").value
+    for t in levels.shares:
+        year = lookup(results, f"erosion.year_asic_stays_above_{percent(t)}pct")
+        never = lookup(results, f"erosion.share_never_stays_above_{percent(t)}pct").value
         stays[t] = Stays(year.value, *(year.interval or (None, None)), never)
     section, _, key = OWNER_KEY.partition(".")
     owner = results.get(section, {}).get(key)
@@ -85,7 +87,9 @@ def from_results(results: Results) -> Inputs:
     return Inputs(revenue_first=read("nvidia_revenue_observed_first"),
                   revenue_last=read("nvidia_revenue_observed_last"),
                   share_last=read("asic_spend_share_observed_last"), share_peak=read("asic_spend_share_observed_peak"),
-                  end=max(above[QUARTER]),
+                  end=max(above[levels.lower.value]),
                   p_fall=lookup(results, "summary.p_nvidia_revenue_below_observed_last").value,
-                  p_halve=lookup(results, "summary.p_nvidia_revenue_below_half_observed_last").value,
-                  p_above=above, stays=stays, subject=AMAZON if owner is None else Subject.other(str(owner["value"])))
+                  p_halve=lookup(results,
+                                 f"summary.p_nvidia_revenue_below_{levels.revenue_level.percent}pct_observed_last").value,
+                  p_above=above, stays=stays, levels=levels,
+                  subject=AMAZON if owner is None else Subject.other(str(owner["value"])))
