@@ -162,7 +162,8 @@ def ai_share_sensitivity(v: CapexState, x: Collector) -> None:
 def headline_items(ds: Dataset, p: Params) -> list[Headline]:
     """Headline numbers of the capex section (value and unit each). The funnel's accelerators, power and rent are the
     essay's AI split (`ai_share`) carried forward, not an estimate: they are labelled so and given for the essay's own
-    quarter only; the latest quarters' implied counts stand beside Epoch AI's count in the section and the cross-checks."""
+    quarter only; the latest quarters' implied counts stand beside Epoch AI's count in the section and the
+    cross-checks."""
     f = capex.funnel(ds, p)
     if p.focus_quarter not in f.index:
         raise KeyError(f"focus_quarter {p.focus_quarter} has no Amazon capex data")
@@ -171,13 +172,20 @@ def headline_items(ds: Dataset, p: Params) -> list[Headline]:
     latest_q = f.index[-1]
     split = f"at the essay's split ({p.ai_share:.0%} of AWS capex on AI hardware)"
     return [
-        Headline("focus_quarter_amazon_capex_gross", f"Amazon gross capex, {q}", float(focus["capex_gross"]), "USD_million"),
-        Headline("focus_quarter_ai_hardware", f"AI hardware capex, {q}, {split}", float(focus["ai_hardware"]), "USD_million"),
-        Headline("focus_quarter_all_in_usd", f"Mean all-in capex per accelerator of the {q} mix", float(focus["all_in_usd"]), "USD"),
-        Headline("focus_quarter_accelerators", f"Accelerators bought, {q}, {split}", float(focus["accelerators"]), "count"),
-        Headline("focus_quarter_power_mw", f"Facility power of those accelerators, {q}, {split}", float(focus["power_mw"]), "MW"),
-        Headline("focus_quarter_annual_rental_capacity", f"Annual rental revenue capacity of {q} purchases, {split}", float(focus["annual_rental_capacity"]), "USD_million"),
-        Headline("latest_four_quarters_capex_gross", f"Amazon gross capex, four quarters to {latest_q}", float(last4["capex_gross"].sum()), "USD_million"),
+        Headline("focus_quarter_amazon_capex_gross", f"Amazon gross capex, {q}", float(focus["capex_gross"]),
+                 "USD_million"),
+        Headline("focus_quarter_ai_hardware", f"AI hardware capex, {q}, {split}", float(focus["ai_hardware"]),
+                 "USD_million"),
+        Headline("focus_quarter_all_in_usd", f"Mean all-in capex per accelerator of the {q} mix",
+                 float(focus["all_in_usd"]), "USD"),
+        Headline("focus_quarter_accelerators", f"Accelerators bought, {q}, {split}", float(focus["accelerators"]),
+                 "count"),
+        Headline("focus_quarter_power_mw", f"Facility power of those accelerators, {q}, {split}",
+                 float(focus["power_mw"]), "MW"),
+        Headline("focus_quarter_annual_rental_capacity", f"Annual rental revenue capacity of {q} purchases, {split}",
+                 float(focus["annual_rental_capacity"]), "USD_million"),
+        Headline("latest_four_quarters_capex_gross", f"Amazon gross capex, four quarters to {latest_q}",
+                 float(last4["capex_gross"].sum()), "USD_million"),
     ]
 
 

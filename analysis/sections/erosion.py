@@ -172,7 +172,8 @@ def scenario_comparison(v: ErosionState, x: Collector) -> None:
     columns = [str(c) for c in summary]
     x.table(summary, {c: "USD_billion" for c in columns if c.startswith("nvidia_revenue")}
             | {c: "fraction" for c in columns if c.startswith(("asic_", "nvidia_spend", "p_asic"))}
-            | {c: "year" for c in columns if c.startswith("median_year")}, erosion_text.scenario_labels(v.result.horizons, v.result.levels))
+            | {c: "year" for c in columns if c.startswith("median_year")},
+            erosion_text.scenario_labels(v.result.horizons, v.result.levels))
     x.data_table("scenarios", summary, "One row per named scenario (scenarios/*.yaml): Nvidia revenue from AWS (USD "
                  "billion, central estimate), the ASIC share of accelerator spend (fraction), the probabilities of an ASIC "
                  f"share above {' and '.join(f'{t:.0%}' for t in v.result.levels.shares)} and the median years from "

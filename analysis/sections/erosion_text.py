@@ -131,18 +131,18 @@ def threshold_text(result: Forecast, price_range: pd.DataFrame, schema: dict[str
     if observed:
         o = observed[-1]
         text = (f"Even the observed years are uncertain: the probability that ASICs took more than {lower:.0%} of "
-                "Amazon's accelerator spend is " + ", ".join(f"{fmt(probs[(lower, y)], 'fraction')} in {y}" for y in observed)
+                "Amazon's accelerator spend is "
+                + ", ".join(f"{fmt(probs[(lower, y)], 'fraction')} in {y}" for y in observed)
                 + f" (Epoch's unit band × chip prices). Across the Trainium unit cost's sensitivity band "
                 f"({_range(cost.low, cost.high, 'USD')}) the central {o} share is "
                 f"{_range(price_range.set_index('year').loc[o, 'at_low_cost'], price_range.set_index('year').loc[o, 'at_high_cost'], 'fraction')}. ")
     future = [y for y in result.model.forecast_years if y in result.horizons.probability_years]
-    text += (f"Forward, more than {lower:.0%}: " + ", ".join(f"{fmt(probs[(lower, y)], 'fraction')} in {y}" for y in future)
+    text += (f"Forward, more than {lower:.0%}: "
+             + ", ".join(f"{fmt(probs[(lower, y)], 'fraction')} in {y}" for y in future)
              + f"; more than {upper:.0%}: " + ", ".join(f"{fmt(probs[(upper, y)], 'fraction')} in {y}" for y in future)
-             + ". "
-             f"In {fmt(stays['share_never'][lower], 'fraction')} of the draws ASICs are not above {lower:.0%} in {last}, so "
-             "the year "
-             "from which they stay above it is not a single date but this distribution; 'first year above' would mistake a "
-             "one-year blip in the observed data for a crossing.")
+             + f". In {fmt(stays['share_never'][lower], 'fraction')} of the draws ASICs are not above {lower:.0%} in "
+             f"{last}, so the year from which they stay above it is not a single date but this distribution; "
+             "'first year above' would mistake a one-year blip in the observed data for a crossing.")
     return text
 
 

@@ -197,10 +197,11 @@ def outlook_ahead(v: OwnersState, x: Collector) -> None:
                  "mean square of its own moves), the number of moves, the Student-t predictive step and the cost ratio's "
                  "step, with the years they were measured on")
     lower, upper = thresholds(v.ds).shares
-    x.say(f"By {horizons(v.ds).end}, P(non-Nvidia share of spend > {lower:.0%}): "
-          + "; ".join(f"{o} {fmt(r[f'p_spend_share_above_{percent(lower)}pct'], 'fraction')}" for o, r in end.iterrows())
-          + f"; P(> {upper:.0%}): "
-          + "; ".join(f"{o} {fmt(r[f'p_spend_share_above_{percent(upper)}pct'], 'fraction')}" for o, r in end.iterrows())
+
+    def by_owner(t: float) -> str:
+        return "; ".join(f"{o} {fmt(r[f'p_spend_share_above_{percent(t)}pct'], 'fraction')}" for o, r in end.iterrows())
+    x.say(f"By {horizons(v.ds).end}, P(non-Nvidia share of spend > {lower:.0%}): {by_owner(lower)}"
+          + f"; P(> {upper:.0%}): {by_owner(upper)}"
           + f". The spread of {_names(spreads.loc[spreads['share_moves'] == 1, 'owner'])} rests on a single yearly move: "
           "a Student-t with one degree of freedom, so their paths reach from almost no non-Nvidia chips to almost all "
           "of them within a few years. Read these as how little one move of history says, not as a forecast of a "

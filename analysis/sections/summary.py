@@ -76,12 +76,14 @@ def key_findings(ds: Dataset, p: Params, schema: dict[str, Parameter], result: F
 
     def share(key: str, label: str, year: int) -> Headline:
         return _observed(key, label, year, float(central["asic_spend_share"].loc[year]), "fraction",
-                         (float(shares["asic_spend_share_p5"].loc[year]), float(shares["asic_spend_share_p95"].loc[year])))
+                         (float(shares["asic_spend_share_p5"].loc[year]),
+                          float(shares["asic_spend_share_p95"].loc[year])))
 
     def column(frame: pd.DataFrame, name: str) -> float:
         return float(frame[name].loc[last])
 
-    revenue_first, revenue_last = nvidia("nvidia_revenue_observed_first", first), nvidia("nvidia_revenue_observed_last", last)
+    revenue_first = nvidia("nvidia_revenue_observed_first", first)
+    revenue_last = nvidia("nvidia_revenue_observed_last", last)
     share_last = share("asic_spend_share_observed_last",
                        f"ASIC share of Amazon's accelerator spend, {last} ({EPOCH_ESTIMATE})", last)
     share_peak = share("asic_spend_share_observed_peak", f"Highest ASIC share of Amazon's accelerator spend in an "
@@ -194,10 +196,12 @@ def answer(ds: Dataset, findings: Sequence[Headline], said: verdict.Verdict) -> 
     cheaper = trn.value > asic.value
     return (
         f"**{verdict.QUESTION}** The essay ({essay_date(ds)}): *\"{ESSAY_ANSWER}\"* This report: **{said.headline}.** "
-        f"{said.happened} Trainium took {fmt(trn.value, 'fraction')} of the compute Amazon added in {trn.details['year']}: "
+        f"{said.happened} Trainium took {fmt(trn.value, 'fraction')} of the compute Amazon added in "
+        f"{trn.details['year']}: "
         f"{'more' if cheaper else 'less'} than the ASICs' share of the dollars, because a unit of Trainium compute costs "
         f"{'less' if cheaper else 'more'} than Nvidia's. "
-        f"{said.fall} {said.when} The central estimate puts Nvidia's revenue from AWS in {span(cast(tuple[int, int], revenue.period))} at "
+        f"{said.fall} {said.when} The central estimate puts Nvidia's revenue from AWS in "
+        f"{span(cast(tuple[int, int], revenue.period))} at "
         f"{_interval(revenue)}, with ASICs taking {_interval(f[f'asic_share_of_spend_{LONG_TERM}'])} of "
         "the spend."
     )
@@ -266,7 +270,8 @@ def answer_first(v: SummaryState, x: Collector) -> None:
     x.say(verdict.conditional_on(v.answer.assumptions, changed_values(v.ds, v.p, v.schema)))
     row = next(r for r in v.answer.verdict.table if r.matched)
     x.say(f"The answer's words are the first row of the verdict's rule that holds (the rule table is under the answer on "
-          f"the report's first screen, and `verdict.rule` in results.json): here *{row.condition}*. Probabilities read as "
+          f"the report's first screen, and `verdict.rule` in results.json): here *{row.condition}*. Probabilities read "
+          "as "
           f"words on one scale: {likelihood.glossary()}.")
 
 

@@ -18,9 +18,9 @@ its row and rationale.
 The "at risk?" words follow from the second and third by RULES (first row that holds), whose bounds are the word
 scale's own (analysis.views.likelihood), so that the words and the rule cannot disagree. The inputs are a typed
 value (`Inputs`): section 0 builds them from its own numbers; a reader of a results.json read back from disk (the
-first screen, the brief, compare) parses them with `from_results`, the one reader of results rows by address, which
-names a missing one. The same `decide` serves the first screen, the brief, results.json (`Verdict.as_dict`) and
-section 0.
+first screen and the brief) parses them with `verdict_inputs.from_results`, the one reader of results rows by
+address, which names a missing one. The same `decide` serves the first screen, the brief, results.json
+(`Verdict.as_dict`) and section 0.
 """
 from __future__ import annotations
 
@@ -242,12 +242,14 @@ def decide(i: Inputs) -> Verdict:
     say = i.subject.say
     headline = say(rule.words.format(end=i.end, last=i.last, **named, **words))
     table = tuple(RuleRow(r.name, say(r.condition.format(**named)),
-                          say(r.words.format(end=i.end, last=i.last, **named, **placeholders)), r is rule) for r in RULES)
+                          say(r.words.format(end=i.end, last=i.last, **named, **placeholders)), r is rule)
+                  for r in RULES)
     used = {"p_fall": (i.p_fall, "fraction", "summary.p_nvidia_revenue_below_observed_last"),
             "p_halve": (i.p_halve, "fraction",
                         f"summary.p_nvidia_revenue_below_{i.levels.revenue_level.percent}pct_observed_last"),
             "revenue_level": (i.revenue_last.value, i.revenue_last.unit, i.revenue_last.address),
-            **{f"p_share_above_{percent(t)}pct": (i.p_end(t), "fraction", f"erosion.p_asic_above_{percent(t)}pct_{i.end}")
+            **{f"p_share_above_{percent(t)}pct": (i.p_end(t), "fraction",
+                                                   f"erosion.p_asic_above_{percent(t)}pct_{i.end}")
                for t in (i.lower, i.upper)},
             "last_observed_year": (i.last, "year", i.revenue_last.address), "last_forecast_year": (i.end, "year", "")}
     inputs = {name: Used(value, unit, address) for name, (value, unit, address) in used.items()}

@@ -1,7 +1,7 @@
 """The verdict's inputs (analysis.views.verdict.Inputs), made in one of two ways: by a section from its own forecast's
 tables (`p_above_of`, `stays_of`, `estimate`), or from a build's results read back from disk (`from_results`, the
-one reader of results rows by their address `section.key`, which names a missing one: the first screen, the brief
-and compare use it)."""
+one reader of results rows by their address `section.key`, which names a missing one: the first screen and the
+brief use it)."""
 from __future__ import annotations
 
 import re
@@ -89,7 +89,7 @@ def from_results(results: Results, levels: Thresholds) -> Inputs:
                   share_last=read("asic_spend_share_observed_last"), share_peak=read("asic_spend_share_observed_peak"),
                   end=max(above[levels.lower.value]),
                   p_fall=lookup(results, "summary.p_nvidia_revenue_below_observed_last").value,
-                  p_halve=lookup(results,
-                                 f"summary.p_nvidia_revenue_below_{levels.revenue_level.percent}pct_observed_last").value,
+                  p_halve=lookup(results, f"summary.p_nvidia_revenue_below_{levels.revenue_level.percent}pct"
+                                          "_observed_last").value,
                   p_above=above, stays=stays, levels=levels,
                   subject=AMAZON if owner is None else Subject.other(str(owner["value"])))
