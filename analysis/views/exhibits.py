@@ -136,9 +136,11 @@ class Collector:
     def what_if(self, **arguments: Any) -> None:
         self.exhibits.append(WhatIf(arguments))
 
-    def publish(self, section: str, items: Iterable[Headline], sources: set[str]) -> None:
-        """Publish headline results."""
-        self.exhibits.append(Headlines(section, tuple(items), frozenset(sources)))
+    def publish(self, section: str, items: Iterable[Headline | Mapping[str, Any]], sources: set[str]) -> None:
+        """Publish headline results: `Headline`s (every section of the package makes its own so), or result rows as the
+        section recipe writes them (docs/architecture.md), each read at once by `Headline.of`."""
+        headlines = tuple(i if isinstance(i, Headline) else Headline.of(i) for i in items)
+        self.exhibits.append(Headlines(section, headlines, frozenset(sources)))
 
 
 def show(exhibits: list[Exhibit]) -> None:
