@@ -99,8 +99,9 @@ def test_the_when_charts_are_drawn_beside_each_other_and_start_within_two_screen
 @pytest.mark.build
 def test_every_first_screen_number_is_a_published_result(built):
     results = json.loads((built / "results.json").read_text())["results"]
-    numbers = front.key_numbers(results, thresholds(data.load_dataset()))
-    assert [n.key for n in numbers] == [key for key, _ in front.FRONT["numbers"]]
+    levels = thresholds(data.load_dataset())
+    numbers = front.key_numbers(results, levels)
+    assert [n.key for n in numbers] == [key for key, _ in front.addresses(levels)]
     page = (built / "index.html").read_text(encoding="utf-8")
     for n, (_, kind) in zip(numbers, front.FRONT["numbers"]):
         item = front.lookup(results, n.key)

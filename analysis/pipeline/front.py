@@ -82,11 +82,15 @@ def interval(item: Headline) -> str:
     return f"5th–95th percentile {fmt(low, item.unit)}–{fmt(high, item.unit)}"
 
 
+def addresses(levels: Thresholds) -> list[tuple[str, str]]:
+    """The declared key numbers' addresses (with the data's thresholds `levels` named in them) and kinds."""
+    return [(declared.format(lower=levels.lower.percent), kind) for declared, kind in FRONT["numbers"]]
+
+
 def key_numbers(results: Results, levels: Thresholds) -> list[KeyNumber]:
     """The declared key numbers, formatted (`levels`: the data's thresholds, which addresses may name)."""
     shown = []
-    for declared, kind in FRONT["numbers"]:
-        address = declared.format(lower=levels.lower.percent)
+    for address, kind in addresses(levels):
         item = lookup(results, address)
         shown.append(KeyNumber(address, item.label, fmt(item.value, item.unit), interval(item), period(item, kind)))
     return shown
