@@ -7,6 +7,7 @@ import pytest
 from analysis import data
 from analysis.data import params
 from analysis.models import capex, fleet
+from analysis.sections import capex as capex_section
 
 
 @pytest.fixture(scope="module")
@@ -143,7 +144,7 @@ def test_quarterly_series_are_complete_from_2022(ds):
 
 def test_headlines_follow_the_funnel(ds):
     p = params.resolve({}, ds)
-    results = {r["key"]: r for r in capex.headline_results(ds, p)}
+    results = {r.key: r.as_dict() for r in capex_section.headline_items(ds, p)}
     m = fleet.quarterly_mix(ds, p)
     q = m[m["quarter"] == "2023Q3"]
     mean_all_in = (q["unit_share"] * q["all_in_usd"]).sum()

@@ -32,12 +32,12 @@ def make_run(folder: Path, ds, overrides: dict, version: str | None = None) -> P
     schema = params.schema(ds)
     p = params.resolve(overrides, ds)
     result = outlook.run(ds, p, schema, sensitivity=False)
-    sections = {"erosion": [h.as_dict() for h in erosion_text.headlines(result)], "summary": summary.key_findings(ds, p, schema, result),
+    sections = {"erosion": erosion_text.headlines(result), "summary": summary.key_findings(ds, p, schema, result).items,
                 "portfolio": portfolio_text.headline_results(ds, p)}
     used = set().union(*(declared_parameters(path) for path in notebook_paths()))
     results = {"as_of": p["as_of"], "data_version": version or ds.version, "scenario": None,
                "parameters": {n: p[n] for n in sorted(used)},
-               "results": {s: {i["key"]: {k: i[k] for k in ("label", "value", "unit")} for i in items}
+               "results": {s: {i.key: {"label": i.label, "value": i.value, "unit": i.unit} for i in items}
                            for s, items in sections.items()},
                "verdict": summary.compute_answer(ds, p, schema, result).verdict.as_dict()}
     (folder / "data").mkdir(parents=True)
@@ -115,11 +115,11 @@ def test_each_part_is_the_change_from_swapping_that_parameter_alone(runs, ds):
     at = attribution.attribute(ds, schema, a, b, names)
     assert at["check"] == [] and at["refused"] == {}
     defaults = params.resolve({}, ds)
-    base = outlook.run(ds, defaults, schema, sensitivity=False).summary["nvidia_revenue_2027_2030"]
+    base = outlook.run(ds, defaults, schema, sensitivity=False).summary.total("nvidia_revenue", (2027, 2030))
     for name in ("trainium_ceiling", "accelerator_share_change"):
         alone = outlook.run(ds, params.resolve({name: b.parameters[name]}, ds), schema, sensitivity=False)
         part = at["explained"]["erosion.nvidia_revenue_long_term"]["parameters"][name]
-        assert part == pytest.approx(alone.summary["nvidia_revenue_2027_2030"] - base) and part != 0
+        assert part == pytest.approx(alone.summary.total("nvidia_revenue", (2027, 2030)) - base) and part != 0
     # utilization is no input of the outlook, but moves the landlord's NPV
     assert at["explained"]["erosion.nvidia_revenue_long_term"]["parameters"]["utilization"] == 0
     npv = at["explained"]["portfolio.npv_bought_at_cut"]
@@ -230,7 +230,7 @@ def test_runs_on_two_data_versions_split_into_the_data_change_and_each_parameter
     key = "erosion.nvidia_revenue_long_term"
     default = params.schema(ds)["trainium_ceiling"].default            # run A's value
     value = {(d.version, c): outlook.run(d, params.resolve({"trainium_ceiling": c}, d), params.schema(d),
-                                         sensitivity=False).summary["nvidia_revenue_2027_2030"]
+                                         sensitivity=False).summary.total("nvidia_revenue", (2027, 2030))
              for d in (ds, new) for c in (default, 0.6)}
     parts = at["explained"][key]["parameters"]
     assert parts[change] == pytest.approx(value[(new.version, default)] - value[(ds.version, default)]) and parts[change] != 0

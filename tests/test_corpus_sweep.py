@@ -21,6 +21,7 @@ from analysis.data import params, scenarios
 from analysis.models import (capex, crosscheck, forecast_result, freshness, hindcast, landlord, observed_checks,
                              outlook, rent, scenario_runs)
 from analysis.sections import by_notebook, erosion_text, portfolio_text, summary
+from analysis.sections import capex as capex_section
 from analysis.views import present, verdict
 from analysis.errors import ParameterError
 from analysis.pipeline.runner import declared_parameters, notebook_paths
@@ -40,11 +41,11 @@ def compute_sections(sections: set[str], p: dict, grids: bool = True) -> dict[st
     slower sensitivity grids); return the headline results of the sections that publish them."""
     headlines = {}
     if "01_capex" in sections:
-        headlines["capex"] = capex.headline_results(DS, p)
+        headlines["capex"] = [h.as_dict() for h in capex_section.headline_items(DS, p)]
         capex.essay_check(DS, p)
         freshness.stale_series(DS, p["as_of"])
     if "02_portfolio" in sections:
-        headlines["portfolio"] = portfolio_text.headline_results(DS, p)
+        headlines["portfolio"] = [h.as_dict() for h in portfolio_text.headline_results(DS, p)]
         for _, case in landlord.landlord_outcomes(landlord.landlord_cases(DS, p)).iterrows():
             portfolio_text.month_text(case["payback_month"])
         if grids:
@@ -61,10 +62,11 @@ def compute_sections(sections: set[str], p: dict, grids: bool = True) -> dict[st
             headlines["erosion"] = [h.as_dict() for h in erosion_text.headlines(result)]
         if "00_summary" in sections:
             answer = summary.compute_answer(DS, q, SCHEMA, result)
-            headlines["summary"], headlines["assumptions"] = answer.findings, answer.assumptions
+            headlines["summary"] = [h.as_dict() for h in answer.findings]
+            headlines["assumptions"] = [h.as_dict() for h in answer.assumptions]
             summary.answer(DS, answer.findings, answer.verdict)
             summary.when_charts(result)
-            verdict.conditional_on(answer.results, summary.changed_values(DS, q, SCHEMA))
+            verdict.conditional_on(answer.assumptions, summary.changed_values(DS, q, SCHEMA))
         if "04_claims_and_checks" in sections:
             crosscheck.panel(*crosscheck.comparable(DS["cross_checks"], crosscheck.our_values(DS, q, SCHEMA, result))[:2])
     # A section not named above (a new one, the owners' view) is computed whole, so that none is silently left out.

@@ -130,7 +130,7 @@ def test_a_resolved_quantile_target_is_scored_beside_persistence_and_the_outside
     table = _release()
     outcome = 25.0
     record = forecasts.track_record(table, {("accelerator_spend", 2026): outcome},
-                                    {("accelerator_spend", 2026): {"value": 20.0, "check_id": "x"}})
+                                    {("accelerator_spend", 2026): forecasts.OutsideView(20.0, "x")})
     row = record[(record["target"] == "accelerator_spend") & (record["year"] == 2026)].iloc[0]
     q = table[(table["target"] == "accelerator_spend") & (table["year"] == 2026) & (table["output_type"] == "quantile")]
     levels, values = q["output_type_id"].astype(float).to_numpy(), q["value"].to_numpy()
@@ -163,13 +163,13 @@ def test_the_summary_averages_scores_over_resolved_years():
     rows = record[(record["target"] == "amazon_gross_capex")]
     assert s["scored"] == 2 and s["model"] == pytest.approx(rows["crps"].mean())
     assert s["persistence"] == pytest.approx(rows["persistence_crps"].mean()) and np.isnan(s["outside_view"])
-    keys = {i["key"] for i in track_text.results(record)}
+    keys = {i.key for i in track_text.results(record)}
     assert "track_v1_amazon_gross_capex_crps" in keys and "track_v1_amazon_gross_capex_2027" in keys
 
 
 def test_outside_views_come_from_cross_checks(ds):
     views = forecasts.outside_views(ds)
-    assert views[("asic_share_of_spend", 2026)]["check_id"] == "trendforce-asic-share-2026"
+    assert views[("asic_share_of_spend", 2026)].check_id == "trendforce-asic-share-2026"
 
 
 # --- the commands ----------------------------------------------------------------------------------------------

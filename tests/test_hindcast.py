@@ -6,6 +6,7 @@ import pytest
 
 from analysis.data import params
 from analysis.models import hindcast, observations, outlook, volatility
+from analysis.sections import hindcast_items
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +95,7 @@ def test_a_chip_outcome_interval_includes_its_measurement_band_and_capex_does_no
 
 def test_results_carry_coverage_per_origin_and_every_case(cases):
     table, cov = cases
-    items = {i["key"]: i for i in hindcast.results(table, cov)}
+    items = {i.key: i.as_dict() for i in hindcast_items.results(table, cov)}
     assert items["hindcast_coverage_90"]["value"] == pytest.approx(table["inside_90"].mean())
     assert items["hindcast_coverage_50"]["value"] == pytest.approx(table["inside_50"].mean())
     assert items["hindcast_model_2023_coverage_90"]["value"] == pytest.approx(

@@ -23,8 +23,8 @@ import pytest
 
 from analysis import data
 from analysis.data import params
-from analysis.models import erosion_outcomes, hindcast, outlook
-from analysis.models.horizons import Horizons, horizons
+from analysis.models import hindcast, outlook
+from analysis.models.horizons import Horizons, horizons, thresholds
 from analysis.pipeline import front
 from analysis.sections import erosion_text, summary
 from tests.conftest import DATA, ROOT, run_cli
@@ -60,9 +60,6 @@ ALLOWED = {
         "the essay's own claim (a fixed quarter in history)",
     ("analysis/sections/portfolio_text.py", " off (a 2021 one-year rate) are the ceiling."):
         "the date of the archived rate that sources committed_discount (data/parameters.csv)",
-    ("analysis/views/verdict.py", "about the ASIC share of AI servers shipped worldwide that TrendForce expects for "
-                                  "2026 (cross_checks.csv trendforce-asic-share-2026)"):
-        "the year of a published figure the rule's threshold cites",
 }
 
 
@@ -162,19 +159,19 @@ def test_one_year_back_the_forecast_keys_periods_and_words_follow(ds, schema, ba
     central = erosion_text.central_text(then)
     assert "in 2023–2025" in central and "in 2026–2030" in central and "2027–2030" not in central
     # Section 0's findings and words: what happened still reads every observed year; the outlook is 2026-2030.
-    findings = summary.key_findings(back, then_p, then_schema, then)
-    by_key = {f["key"]: f for f in findings}
+    findings = summary.key_findings(back, then_p, then_schema, then).items
+    by_key = {f.key: f.as_dict() for f in findings}
     assert by_key["nvidia_revenue_observed_last"]["period"] == [2025, 2025]
     assert by_key["nvidia_revenue_long_term"]["period"] == [2026, 2030]
     assert by_key["p_asic_above_25pct_end"]["period"] == [2030, 2030]
     said = summary.compute_answer(back, then_p, then_schema, then).verdict
     words = summary.answer(back, findings, said)
     assert "in 2026–2030 at" in words
-    numbers = front.key_numbers({"summary": by_key})
+    numbers = front.key_numbers({"summary": by_key}, thresholds(back))
     assert [n.period for n in numbers] == ["in 2025", "in 2025", "total 2026–30", "2030 vs 2025", "in 2030"]
-    labels = erosion_text.scenario_labels(then.horizons)
+    labels = erosion_text.scenario_labels(then.horizons, then.levels)
     assert labels["nvidia_revenue_2023_2025"] == "Nvidia revenue, total 2023-25"
-    assert {t for t, _ in then.thresholds.groupby("threshold")} == set(erosion_outcomes.THRESHOLDS)
+    assert {t for t, _ in then.thresholds.groupby("threshold")} == set(thresholds(back).shares)
     assert hindcast.origin_years(back, then_schema) == hindcast.origin_years(ds, schema)   # the data's, not a run's
 
 

@@ -142,17 +142,19 @@ def test_one_time_convention_annual_sums_and_mid_year_curves(ds, schema, base):
 def test_central_estimate_is_one_definition_everywhere(ds, schema, base):
     p, result = base
     s = result.summary
-    assert result.ranked().tornado["base"].iloc[0] == pytest.approx(s[horizons.window_key("nvidia_revenue", result.horizons.forecast)], rel=1e-12)
+    assert result.ranked().tornado["base"].iloc[0] == pytest.approx(s.total("nvidia_revenue", result.horizons.forecast), rel=1e-12)
     heads = {h.key: h for h in erosion_text.headlines(result)}
-    assert heads["nvidia_revenue_long_term"].value == s["nvidia_revenue_2027_2030"]
+    assert heads["nvidia_revenue_long_term"].value == s.total("nvidia_revenue", (2027, 2030))
     assert heads["nvidia_revenue_long_term"].period == (2027, 2030)
     by_year = forecast_result.by_year(result).set_index("year")
-    assert by_year.loc[2030, "nvidia_spend_share"] == s["nvidia_spend_share_2030"]
+    assert by_year.loc[2030, "nvidia_spend_share"] == s.nvidia_spend_share_end
     # The Monte Carlo median of a sum of skewed products is not the model at the medians; it stays close.
     mc = result.outcomes.set_index("outcome")
-    for key in ("nvidia_revenue_2024_2026", "nvidia_revenue_2027_2030", "asic_spend_share_2027_2030"):
-        assert mc.loc[key, "p50"] == pytest.approx(s[key], rel=0.2), key      # skewed paths: median of outputs != output at medians
-        assert mc.loc[key, "p5"] < s[key] < mc.loc[key, "p95"]
+    for metric, window in (("nvidia_revenue", (2024, 2026)), ("nvidia_revenue", (2027, 2030)),
+                           ("asic_spend_share", (2027, 2030))):
+        key, central = horizons.window_key(metric, window), s.total(metric, window)
+        assert mc.loc[key, "p50"] == pytest.approx(central, rel=0.2), key   # skewed paths: median of outputs != output at medians
+        assert mc.loc[key, "p5"] < central < mc.loc[key, "p95"]
 
 
 def test_shares_sum_to_one_in_every_year_and_draw(base):
@@ -244,8 +246,8 @@ def test_a_new_challenger_is_rows_only_and_its_ceiling_takes_share_from_nvidia(d
     assert (nvidia[0].loc[forecast_years] < nvidia[1].loc[forecast_years]).all()
     assert np.allclose(nvidia[0].loc[observed_years], nvidia[1].loc[observed_years], equal_nan=True)
     assert (raised.central.loc[forecast_years, "compute_share_newco"] > 0).all()
-    assert raised.summary["nvidia_revenue_2027_2030"] < at_zero.summary["nvidia_revenue_2027_2030"]
-    assert raised.summary["asic_spend_share_2027_2030"] > at_zero.summary["asic_spend_share_2027_2030"]
+    assert raised.summary.total("nvidia_revenue", (2027, 2030)) < at_zero.summary.total("nvidia_revenue", (2027, 2030))
+    assert raised.summary.total("asic_spend_share", (2027, 2030)) > at_zero.summary.total("asic_spend_share", (2027, 2030))
     # The section's tables take the vendor in: no observed purchases (no Epoch label), and no observed cost ratio.
     bought = observations.observed_purchases(copy, high).query("vendor == 'newco'")
     assert list(bought["year"]) == observed_years and (bought["spend"] == 0).all()

@@ -289,19 +289,21 @@ def test_another_owners_sections_show_its_own_numbers_and_omit_the_landlord(ds, 
     assert "nvidia_revenue_long_term" not in erosion
 
 
-def test_the_verdict_names_the_owner_and_never_reads_a_revenue_forecast_it_lacks(google):
-    from analysis.views import verdict
+def test_the_verdict_names_the_owner_and_never_reads_a_revenue_forecast_it_lacks(ds, google):
+    from analysis.views import verdict, verdict_inputs
     results = {s: {h.key: h.as_dict() for h in g.items} for r in google.values() for s, g in r.published.items()}
-    said = verdict.decide(verdict.from_results(results))
+    from analysis.models.horizons import thresholds
+    said = verdict.decide(verdict_inputs.from_results(results, thresholds(ds)))
     assert said.question == "Is Nvidia's revenue from Google at risk due to non-Nvidia chips?"
     assert "AWS" not in said.headline + said.happened + said.fall + said.when and "Amazon" not in said.happened
     assert said.rule not in {"halves", "falls", "falls_not_from_asics", "may_fall"}
-    assert "not forecast" in said.fall and said.inputs["p_fall"]["value"] is None
+    assert "not forecast" in said.fall and said.inputs["p_fall"].value is None
     assert verdict.AMAZON.say(verdict.QUESTION) == verdict.QUESTION           # Amazon's words unchanged
 
 
 def test_every_owner_is_in_the_hindcast_with_its_coverage(ds, p, drawn):
     from analysis.models import hindcast
+    from analysis.sections import hindcast_items
     cases, skipped = owner_outlook.hindcast_cases(ds, p, drawn)
     cov = hindcast.by_owner(cases, skipped, FIVE).set_index("owner")
     assert list(cov.index) == FIVE
@@ -310,7 +312,7 @@ def test_every_owner_is_in_the_hindcast_with_its_coverage(ds, p, drawn):
         assert cov.loc[owner, "inside_90"] == cases.loc[cases["owner"] == owner, "inside_90"].mean()
     empty = hindcast.by_owner(cases[cases["owner"] != "Meta"], skipped, FIVE).set_index("owner")
     assert empty.loc["Meta", "outcomes"] == 0 and np.isnan(empty.loc["Meta", "inside_90"])
-    keys = [r["key"] for r in hindcast.owner_results(cov.reset_index())]
+    keys = [r.key for r in hindcast_items.owner_results(cov.reset_index())]
     assert keys == [f"hindcast_{owner.lower()}_coverage_90" for owner in FIVE]
 
 

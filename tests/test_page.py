@@ -14,9 +14,12 @@ import vl_convert
 from markupsafe import escape
 from PIL import Image
 
+from analysis import data
 from analysis.data import FORECASTS_DIR
+from analysis.models.horizons import thresholds
 from analysis.pipeline import citation, front, page, report
 from analysis.views import verdict
+from analysis.views.exhibits import Headline
 from analysis.pipeline.runner import notebook_paths
 from analysis.views.chart_text import chart_subtitle, chart_title
 from analysis.views.present import CATEGORY_COLOURS, VEGALITE_MIMETYPE
@@ -96,33 +99,37 @@ def test_the_when_charts_are_drawn_beside_each_other_and_start_within_two_screen
 @pytest.mark.build
 def test_every_first_screen_number_is_a_published_result(built):
     results = json.loads((built / "results.json").read_text())["results"]
-    numbers = front.key_numbers(results)
-    assert [n.key for n in numbers] == [key for key, _ in front.FRONT["numbers"]]
+    levels = thresholds(data.load_dataset())
+    numbers = front.key_numbers(results, levels)
+    assert [n.key for n in numbers] == [key for key, _ in front.addresses(levels)]
     page = (built / "index.html").read_text(encoding="utf-8")
     for n, (_, kind) in zip(numbers, front.FRONT["numbers"]):
         item = front.lookup(results, n.key)
-        assert n.period.startswith({"year": "in ", "total": "total ", "vs": f"{item['period'][1]} vs ", "by": "in "}[kind])
-        assert str(item["period"][0]) in n.period                       # the period is read from the row's period
+        assert item.period is not None
+        assert n.period.startswith({"year": "in ", "total": "total ", "vs": f"{item.period[1]} vs ", "by": "in "}[kind])
+        assert str(item.period[0]) in n.period                       # the period is read from the row's period
         assert f'data-key="{n.key}"' in page and n.value in page
 
 
 def test_a_key_the_build_does_not_publish_stops_the_build_by_name(monkeypatch):
     monkeypatch.setitem(front.FRONT, "numbers", [("summary.no_such_key", "year")])
     with pytest.raises(KeyError, match="summary.no_such_key"):
-        front.key_numbers({"summary": {}})
+        front.key_numbers({"summary": {}}, thresholds(data.load_dataset()))
 
 
 def test_periods_and_words_come_from_the_results():
     """The period is the row's `period`, never the years in its label."""
-    item = {"label": "Nvidia revenue from AWS, total 1999", "value": 126.6, "unit": "USD_billion", "p5": 67.9,
-            "p95": 187.8, "period": [2027, 2030]}
+    def row(label: str, period: list[int] | None = None, **rest) -> Headline:
+        return Headline.of({"key": "k", "label": label, "value": rest.pop("value", 0.5), "unit": rest.pop("unit", "fraction"),
+                            **({} if period is None else {"period": period}), **rest})
+    item = row("Nvidia revenue from AWS, total 1999", [2027, 2030], value=126.6, unit="USD_billion", p5=67.9, p95=187.8)
     assert front.period(item, "total") == "total 2027–30"
     assert front.interval(item) == "5th–95th percentile $67.9B–$187.8B"
-    assert front.period({"label": "P(ASIC share of spend > 25%)", "period": [2030, 2030]}, "by") == "in 2030"
-    assert front.period({"label": "P(Nvidia revenue from AWS below its level)", "period": [2025, 2030]}, "vs") == "2030 vs 2025"
-    assert front.period({"label": "x", "period": [1999, 2101]}, "total") == "total 1999–2101"
+    assert front.period(row("P(ASIC share of spend > 25%)", [2030, 2030]), "by") == "in 2030"
+    assert front.period(row("P(Nvidia revenue from AWS below its level)", [2025, 2030]), "vs") == "2030 vs 2025"
+    assert front.period(row("x", [1999, 2101]), "total") == "total 1999–2101"
     with pytest.raises(ValueError, match="has no period"):
-        front.period({"label": "Share of draws in 2030"}, "year")
+        front.period(row("Share of draws in 2030"), "year")
 
 
 # --- length, on screen and on paper ----------------------------------------------------------------------------

@@ -343,8 +343,8 @@ TENANT_KEYS = ("tenant_breakeven_months_", "groq_advantage_needed")
 
 def _split(items):
     """Headline values (label included) by who they belong to: the landlord, the tenant (and a self-run system)."""
-    return ({i["key"]: (i["label"], i["value"]) for i in items if i["key"].startswith(LANDLORD_KEYS)},
-            {i["key"]: (i["label"], i["value"]) for i in items if i["key"].startswith(TENANT_KEYS)})
+    return ({i.key: (i.label, i.value) for i in items if i.key.startswith(LANDLORD_KEYS)},
+            {i.key: (i.label, i.value) for i in items if i.key.startswith(TENANT_KEYS)})
 
 
 def test_tenant_utilization_moves_only_the_tenant_and_utilization_only_the_landlord(ds, p):
@@ -403,7 +403,7 @@ def test_nvaie_by_hand(p):
 def test_headline_keys_reach_the_report(ds, p):
     """The committed notebook (which test_report checks a fresh build reproduces byte for byte) publishes the
     section, and the report renderer collects exactly these headline results from it."""
-    expected = {r["key"]: r for r in portfolio_text.headline_results(ds, p)}
+    expected = {r.key: r.as_dict() for r in portfolio_text.headline_results(ds, p)}
     assert {"aws_cost_per_h100_hour", "payback_month_bought_at_launch", "irr_bought_at_cut", "npv_bought_at_cut",
             "operating_margin_bought_at_cut", "aws_segment_operating_margin", "tenant_breakeven_months_post_cut",
             "nvidia_spend_share_latest_year"} <= set(expected)

@@ -22,7 +22,7 @@ NEW_SECTION = '''"""A test section: the accelerator vendors of the erosion model
 from __future__ import annotations
 
 from analysis.sections.base import Section, SectionState
-from analysis.views.exhibits import Collector
+from analysis.views.exhibits import Collector, Headline
 
 
 def vendor_table(v: SectionState, x: Collector) -> None:
@@ -32,8 +32,8 @@ def vendor_table(v: SectionState, x: Collector) -> None:
 
 
 def headline_results(v: SectionState, x: Collector) -> None:
-    x.publish("vendor_list", [{"key": "challengers", "label": "Challenger vendors in the data",
-                               "value": int((v.ds["vendors"]["role"] == "challenger").sum()), "unit": "count"}],
+    x.publish("vendor_list", [Headline("challengers", "Challenger vendors in the data",
+                                       int((v.ds["vendors"]["role"] == "challenger").sum()), "count")],
               set(v.ds["vendors"]["source_id"]))
 
 

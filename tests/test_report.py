@@ -168,7 +168,7 @@ def test_scenario_with_an_override_changes_results_and_is_marked(tmp_path):
     from analysis.models import outlook
     ds = data.load_dataset()
     p = params.resolve({**scenarios.load("essay-2024")["values"], "ai_share": 0.75}, ds)
-    expected = outlook.run(ds, p, params.schema(ds)).summary["nvidia_revenue_2024_2026"]
+    expected = outlook.run(ds, p, params.schema(ds)).summary.total("nvidia_revenue", (2024, 2026))
     assert results["results"]["erosion"]["nvidia_revenue_near_term"]["value"] == pytest.approx(expected)
     assert results["results"]["erosion"]["nvidia_revenue_near_term"]["period"] == [2024, 2026]
     page = (out / "index.html").read_text(encoding="utf-8")
@@ -362,7 +362,7 @@ def _numbers_not_in(text: str, items: dict, thresholds: dict | None = None) -> l
     stated share thresholds (results.json `verdict.thresholds`, as percentages), nor a calendar year."""
     from analysis.views.present import fmt
     allowed = {fmt(item[k], item["unit"]) for item in items.values() for k in ("value", "p5", "p95") if k in item}
-    allowed |= {f"{thresholds[k]['value']:.0%}" for k in ("quarter", "majority", "half")} if thresholds else set()
+    allowed |= {f"{thresholds[k]['value']:.0%}" for k in ("share_lower", "share_upper", "revenue_level")} if thresholds else set()
     return [n for n in NUMBER.findall(text) if n not in allowed and not re.fullmatch(r"(19|20)\d\d", n)]
 
 
@@ -387,7 +387,7 @@ def test_every_number_in_the_summary_comes_from_results_json(built):
     ds = data.load_dataset()
     p, schema = params.resolve({}, ds), params.schema(ds)
     computed = summary.key_findings(ds, p, schema, outlook.run(ds, p, schema, sensitivity=False))
-    assert {f["key"]: f["value"] for f in computed} == pytest.approx({k: v["value"] for k, v in results.items()})
+    assert {f.key: f.value for f in computed.items} == pytest.approx({k: v["value"] for k, v in results.items()})
 
 
 @pytest.mark.build

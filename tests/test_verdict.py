@@ -10,9 +10,12 @@ import pytest
 
 from analysis.pipeline import front
 from analysis.data import params
-from analysis.models import erosion_outcomes, outlook
+from analysis import data
+from analysis.models import outlook
+from analysis.models.horizons import thresholds
 from analysis.sections import SECTIONS, erosion_text
-from analysis.views import likelihood, verdict
+from analysis.sections import summary as summary_section
+from analysis.views import likelihood, verdict, verdict_inputs
 from analysis.views.exhibits import Text
 from tests.conftest import ROOT
 
@@ -70,7 +73,12 @@ def test_the_word_check_would_see_a_word_typed_into_code(tmp_path):
 
 # --- the rule, at and either side of each stated threshold ------------------------------------------------------
 
-def _inputs(fall=0.0, halve=0.0, quarter=0.0, majority=0.0, share=0.2, peak=(2024, 0.2)) -> verdict.Inputs:
+#: The data's thresholds (data/parameters.csv), as every run of this dataset reads them.
+LEVELS = thresholds(data.load_dataset())
+LOWER, UPPER = LEVELS.shares
+
+
+def _inputs(fall=0.0, halve=0.0, lower=0.0, upper=0.0, share=0.2, peak=(2024, 0.2)) -> verdict.Inputs:
     years = range(2022, 2031)
     return verdict.Inputs(
         revenue_first=verdict.Estimate(3.2, "USD_billion", 2023, 2.4, 4.3),
@@ -78,22 +86,22 @@ def _inputs(fall=0.0, halve=0.0, quarter=0.0, majority=0.0, share=0.2, peak=(202
         share_last=verdict.Estimate(share, "fraction", 2025, share - 0.05, share + 0.05),
         share_peak=verdict.Estimate(peak[1], "fraction", peak[0], peak[1] - 0.05, peak[1] + 0.05),
         end=2030, p_fall=fall, p_halve=halve,
-        p_above={verdict.QUARTER: {y: quarter for y in years}, verdict.MAJORITY: {y: majority for y in years}},
-        stays={t: verdict.Stays(None, None, None, 1.0) for t in (verdict.QUARTER, verdict.MAJORITY)})
+        p_above={LOWER: {y: lower for y in years}, UPPER: {y: upper for y in years}},
+        stays={t: verdict.Stays(None, None, None, 1.0) for t in LEVELS.shares}, levels=LEVELS)
 
 
 L, E = verdict.LIKELY, verdict.EVEN
 BOUNDARIES = [
     # (inputs, rule that must hold first): each threshold just below, at, and just above its bound
-    (dict(quarter=E - EPS), "not_yet"), (dict(quarter=E), "quarter"), (dict(quarter=E + EPS), "quarter"),
-    (dict(quarter=0.5, majority=E - EPS), "quarter"), (dict(quarter=0.5, majority=E), "majority"),
-    (dict(quarter=0.5, majority=E + EPS), "majority"),
+    (dict(lower=E - EPS), "not_yet"), (dict(lower=E), "lower_share"), (dict(lower=E + EPS), "lower_share"),
+    (dict(lower=0.5, upper=E - EPS), "lower_share"), (dict(lower=0.5, upper=E), "upper_share"),
+    (dict(lower=0.5, upper=E + EPS), "upper_share"),
     (dict(fall=E - EPS), "not_yet"), (dict(fall=E), "may_fall"), (dict(fall=E + EPS), "may_fall"),
     (dict(fall=L - EPS), "may_fall"), (dict(fall=L), "falls_not_from_asics"), (dict(fall=L + EPS), "falls_not_from_asics"),
-    (dict(fall=L, quarter=E - EPS), "falls_not_from_asics"), (dict(fall=L, quarter=E), "falls"),
-    (dict(fall=L - EPS, quarter=E), "may_fall"),
-    (dict(fall=0.9, halve=L - EPS, quarter=0.5), "falls"), (dict(fall=0.9, halve=L, quarter=0.5), "halves"),
-    (dict(fall=0.9, halve=L + EPS, quarter=0.5), "halves"), (dict(fall=0.9, halve=L, quarter=E - EPS), "falls_not_from_asics"),
+    (dict(fall=L, lower=E - EPS), "falls_not_from_asics"), (dict(fall=L, lower=E), "falls"),
+    (dict(fall=L - EPS, lower=E), "may_fall"),
+    (dict(fall=0.9, halve=L - EPS, lower=0.5), "falls"), (dict(fall=0.9, halve=L, lower=0.5), "falls_below_level"),
+    (dict(fall=0.9, halve=L + EPS, lower=0.5), "falls_below_level"), (dict(fall=0.9, halve=L, lower=E - EPS), "falls_not_from_asics"),
 ]
 
 
@@ -102,30 +110,32 @@ def test_the_rule_holds_to_its_stated_thresholds(given, expected):
     assert verdict.decide(_inputs(**given)).rule == expected
 
 
-def test_the_thresholds_are_the_scales_bounds_and_the_forecasts_thresholds():
+def test_the_thresholds_are_the_scales_bounds_and_the_datas_rows(schema):
     assert (verdict.LIKELY, verdict.EVEN) == (likelihood.lower_bound("likely"), likelihood.lower_bound("about as likely as not"))
-    assert (verdict.QUARTER, verdict.MAJORITY) == erosion_outcomes.THRESHOLDS
-    stated = verdict.thresholds()
-    assert {k: v["value"] for k, v in stated.items()} == {"quarter": 0.25, "majority": 0.5, "half": 0.5,
+    stated = verdict.thresholds(LEVELS)
+    assert {k: v["value"] for k, v in stated.items()} == {"share_lower": 0.25, "share_upper": 0.5, "revenue_level": 0.5,
                                                          "likely_bound": 0.66, "even_bound": 0.33}
     assert all(v["why"] for v in stated.values())
+    for key in ("share_lower", "share_upper", "revenue_level"):     # each read from its row, with its rationale
+        row = schema[stated[key]["parameter"]]
+        assert (row.default, row.rationale, row.confidence) == (stated[key]["value"], stated[key]["why"], "assumption")
 
 
 def test_the_headline_words_come_from_the_scale_and_the_rule_table_states_every_row():
-    said = verdict.decide(_inputs(fall=1.0, halve=0.995, quarter=0.7))
+    said = verdict.decide(_inputs(fall=1.0, halve=0.995, lower=0.7))
     assert said.headline == "Yes: a fall below 50% of its 2025 level by 2030 is virtually certain"
     table = said.as_dict()["rule"]
     assert [r["name"] for r in table] == [r.name for r in verdict.RULES] and sum(r["matched"] for r in table) == 1
     assert table[-1]["if"] == "otherwise" and "66%" in table[0]["if"] and "33%" in table[0]["if"]
     assert "[the word for P(fall)]" in table[3]["then"] and "2025" in table[3]["then"]
     assert said.as_dict()["inputs"]["p_halve"] == {"value": 0.995, "unit": "fraction",
-                                                   "from": "summary.p_nvidia_revenue_below_half_observed_last"}
+                                                   "from": "summary.p_nvidia_revenue_below_50pct_observed_last"}
 
 
 def test_a_threshold_already_passed_is_said_to_be_passed_not_forecast():
-    now = verdict.when(_inputs(share=0.3, peak=(2025, 0.3), quarter=0.8))
+    now = verdict.when(_inputs(share=0.3, peak=(2025, 0.3), lower=0.8))
     assert "above 25% of the spend: already above in the central estimate for 2025 (30.0%)" in now.lower()
-    before = verdict.when(_inputs(share=0.227, peak=(2024, 0.27), quarter=0.49))
+    before = verdict.when(_inputs(share=0.227, peak=(2024, 0.27), lower=0.49))
     assert "above in the central estimate for 2024 (27.0%) but not for 2025 (22.7%)" in before
     future = verdict.when(_inputs(share=0.1, peak=(2025, 0.1)))
     assert "not yet (10.0% in 2025)" in future and "already" not in future
@@ -142,7 +152,7 @@ def test_what_happened_says_which_way_revenue_moved_and_whether_the_bands_overla
 
 
 def test_inputs_are_read_from_results_by_address_and_a_missing_one_is_named():
-    i = _inputs(fall=0.1, halve=0.01, quarter=0.4, majority=0.05)
+    i = _inputs(fall=0.1, halve=0.01, lower=0.4, upper=0.05)
     item = dict(unit="fraction")
     results = {
         "summary": {"nvidia_revenue_observed_first": {"value": 3.2, "unit": "USD_billion", "year": 2023},
@@ -150,18 +160,18 @@ def test_inputs_are_read_from_results_by_address_and_a_missing_one_is_named():
                     "asic_spend_share_observed_last": {"value": 0.2, "year": 2025, **item},
                     "asic_spend_share_observed_peak": {"value": 0.27, "year": 2024, **item},
                     "p_nvidia_revenue_below_observed_last": {"value": 0.1, **item},
-                    "p_nvidia_revenue_below_half_observed_last": {"value": 0.01, **item}},
+                    "p_nvidia_revenue_below_50pct_observed_last": {"value": 0.01, **item}},
         "erosion": {**{f"p_asic_above_{pct}pct_{y}": {"value": None if y < 2024 else p, **item}
                        for pct, p in ((25, 0.4), (50, 0.05)) for y in range(2022, 2031)},
                     **{f"year_asic_stays_above_{pct}pct": {"value": None, "p5": 2024.0, "p95": None, "unit": "year"} for pct in (25, 50)},
                     **{f"share_never_stays_above_{pct}pct": {"value": 0.6, **item} for pct in (25, 50)}}}
-    read = verdict.from_results(results)
+    read = verdict_inputs.from_results(results, LEVELS)
     assert read.end == 2030 and read.last == 2025 and read.share_peak.year == 2024
     assert set(read.p_above[0.25]) == set(range(2024, 2031)) and read.p_end(0.5) == 0.05
-    assert verdict.decide(read).rule == verdict.decide(i).rule == "quarter"
+    assert verdict.decide(read).rule == verdict.decide(i).rule == "lower_share"
     del results["summary"]["asic_spend_share_observed_peak"]
     with pytest.raises(KeyError, match="summary.asic_spend_share_observed_peak"):
-        verdict.from_results(results)
+        verdict_inputs.from_results(results, LEVELS)
 
 
 def test_what_the_probabilities_assume_is_read_from_the_run():
@@ -169,11 +179,12 @@ def test_what_the_probabilities_assume_is_read_from_the_run():
         "trainium_ceiling": {"label": "Trainium share ceiling", "value": 0.45, "unit": "fraction", "p5": 0.3, "p95": 0.7},
         "observed_data": {"label": "Observed data", "value": "drawn within Epoch AI's bands", "unit": "text"},
         "trainium_unit_cost_usd": {"label": "Trainium unit cost", "value": 4000.0, "unit": "USD"}}}
-    text = verdict.conditional_on(results, {"Trainium share ceiling": 0.7}, "asic-surge")
+    assumed = verdict_inputs.assumptions(results)
+    text = verdict.conditional_on(assumed, {"Trainium share ceiling": 0.7}, "asic-surge")
     assert "Drawn (5th–95th percentiles): Trainium share ceiling 30.0%–70.0%." in text
     assert "Observed data: drawn within Epoch AI's bands." in text and "Held fixed: Trainium unit cost $4,000." in text
     assert text.endswith("Scenario: asic-surge. Values set away from the defaults: Trainium share ceiling = 0.7.")
-    assert "Scenario" not in verdict.conditional_on(results, {}) and "none (the defaults)" in verdict.conditional_on(results, {})
+    assert "Scenario" not in verdict.conditional_on(assumed, {}) and "none (the defaults)" in verdict.conditional_on(assumed, {})
 
 
 # --- the verdict follows the forecast: three parameter sets ------------------------------------------------------
@@ -181,7 +192,7 @@ def test_what_the_probabilities_assume_is_read_from_the_run():
 #: Parameter sets whose verdicts must differ: the defaults; capex shrinking while Trainium grows (Nvidia's revenue
 #: from AWS falls); and a low Trainium ceiling (ASICs stay small).
 SETS = {"defaults": ({}, "may_fall"),
-        "revenue falls": ({"capex_growth_scale": 0.5, "trainium_ceiling": 0.7}, "halves"),
+        "revenue falls": ({"capex_growth_scale": 0.5, "trainium_ceiling": 0.7}, "falls_below_level"),
         "ASICs stay small": ({"trainium_ceiling": 0.1}, "not_yet")}
 
 
@@ -203,7 +214,7 @@ def verdicts(ds):
         p = params.resolve(overrides, ds)
         found, answer = _published(ds, p)
         schema = params.schema(ds)                # the page names a changed value by its label, as report.build does
-        out[name] = (front.answer(found, {schema[k].title: v for k, v in overrides.items()}, None), answer, found)
+        out[name] = (front.answer(found, LEVELS, {schema[k].title: v for k, v in overrides.items()}, None), answer, found)
     return out
 
 
@@ -213,9 +224,19 @@ def test_each_parameter_set_gets_the_rule_row_its_forecast_implies(verdicts, nam
     assert said["matched"] == SETS[name][1], (said["headline"], said["inputs"])
     assert f"**{said['headline']}.**" in answer                      # section 0 says what the first screen says
     row = next(r for r in said["rule"] if r["matched"])
-    i = verdict.from_results(found)
+    i = verdict_inputs.from_results(found, LEVELS)
     assert next(r for r in verdict.RULES if r.name == row["name"]).holds(i)
     assert not any(r.holds(i) for r in verdict.RULES[:[r.name for r in verdict.RULES].index(row["name"])])
+
+
+def test_the_sections_typed_inputs_are_what_its_published_results_read_back(ds):
+    """Section 0 hands the verdict a typed value (summary.key_findings(...).inputs); the one parser of results read
+    back from disk (verdict_inputs.from_results) gives the same value from what the section published."""
+    p = params.resolve({}, ds)
+    found, _ = _published(ds, p)
+    typed = summary_section.key_findings(ds, p, params.schema(ds), outlook.run(ds, p, params.schema(ds),
+                                                                              sensitivity=False)).inputs
+    assert verdict_inputs.from_results(found, LEVELS) == typed
 
 
 def test_the_three_verdicts_differ_in_words_and_say_what_they_assume(verdicts):

@@ -100,8 +100,8 @@ def test_erosion_grid_points_equal_the_central_estimate_of_a_run(ds, schema, def
         result = outlook.run(ds, p, schema, sensitivity=False)
         match = (points[list(axes)] == [p[n] for n in axes]).all(axis=1)
         row = points[match].iloc[0]
-        assert row["nvidia_revenue_2027_2030"] == pytest.approx(result.summary["nvidia_revenue_2027_2030"])
-        assert row["asic_spend_share_2027_2030"] == pytest.approx(result.summary["asic_spend_share_2027_2030"])
+        assert row["nvidia_revenue_2027_2030"] == pytest.approx(result.summary.total("nvidia_revenue", (2027, 2030)))
+        assert row["asic_spend_share_2027_2030"] == pytest.approx(result.summary.total("asic_spend_share", (2027, 2030)))
         path = lines[(lines[list(axes)] == [p[n] for n in axes]).all(axis=1)].set_index("year")["nvidia_revenue"]
         assert path.to_numpy() == pytest.approx(result.central["nvidia_revenue"].to_numpy())
 
@@ -174,8 +174,8 @@ def test_moving_a_control_shows_the_python_value_of_that_grid_point(page, ds, sc
         assert _move(erosion, "capex_growth_scale", 2.0)["y_axis"] != shown["y_axis"]    # the axis refits the lines
         _move(erosion, "capex_growth_scale", 1.5)
         summary = outlook.run(ds, p.replace(mc_draws=1000), schema, sensitivity=False).summary
-        assert shown["rows"] == [[fmt(summary["nvidia_revenue_2027_2030"], "USD_billion"),
-                                  fmt(summary["asic_spend_share_2027_2030"], "fraction")]]
+        assert shown["rows"] == [[fmt(summary.total("nvidia_revenue", (2027, 2030)), "USD_billion"),
+                                  fmt(summary.total("asic_spend_share", (2027, 2030)), "fraction")]]
         off.page.wait_for_timeout(500)
         swatches = off.page.eval_on_selector_all(".what-if-chart g.role-legend-symbol path[stroke-dasharray]",
                                                  "paths => paths.map(p => p.getAttribute('stroke'))")

@@ -61,3 +61,6 @@ class ParameterFields:
     sobol_base_samples: int  # count
     residual_value_fraction: float  # fraction
     rental_price_decline_per_year: float  # fraction
+    asic_share_threshold_lower: float  # fraction
+    asic_share_threshold_upper: float  # fraction
+    revenue_fall_level: float  # fraction

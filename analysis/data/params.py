@@ -111,6 +111,13 @@ class Parameter:
         return self                 # so the schema memo (per_dataset) copies only its dict
 
     @property
+    def per_dataset(self) -> bool:
+        """A definition of the dataset rather than a run's choice: its range is its default alone (min = max), so
+        only an edit of data/ changes it and no section reads it as a parameter (analysis.models.horizons reads the
+        default: the report's thresholds)."""
+        return self.minimum is not None and self.minimum == self.maximum
+
+    @property
     def title(self) -> str:
         """A short human name for tables and charts (the `label` column; the name where none is given)."""
         return self.label or self.name

@@ -145,25 +145,3 @@ def essay_check(ds: Dataset, p: Params) -> pd.DataFrame:
         {"item": "AI hardware capex", "essay": essay_ai, "this report": row["ai_hardware"]},
         {"item": "AWS share of Amazon capex", "essay": essay_aws / row["capex_gross"], "this report": row["aws_capex_share"]},
     ]).set_index("item")
-
-
-def headline_results(ds: Dataset, p: Params) -> list[dict]:
-    """Headline numbers of the capex section (value and unit each). The funnel's accelerators, power and rent are the
-    essay's AI split (`ai_share`) carried forward, not an estimate: they are labelled so and given for the essay's own
-    quarter only; the latest quarters' implied counts stand beside Epoch AI's count in the section and the cross-checks."""
-    f = funnel(ds, p)
-    if p.focus_quarter not in f.index:
-        raise KeyError(f"focus_quarter {p.focus_quarter} has no Amazon capex data")
-    focus, q = cast(pd.Series, f.loc[p.focus_quarter]), p.focus_quarter
-    last4 = f.iloc[-4:]
-    latest_q = f.index[-1]
-    split = f"at the essay's split ({p.ai_share:.0%} of AWS capex on AI hardware)"
-    return [
-        {"key": "focus_quarter_amazon_capex_gross", "label": f"Amazon gross capex, {q}", "value": float(focus["capex_gross"]), "unit": "USD_million"},
-        {"key": "focus_quarter_ai_hardware", "label": f"AI hardware capex, {q}, {split}", "value": float(focus["ai_hardware"]), "unit": "USD_million"},
-        {"key": "focus_quarter_all_in_usd", "label": f"Mean all-in capex per accelerator of the {q} mix", "value": float(focus["all_in_usd"]), "unit": "USD"},
-        {"key": "focus_quarter_accelerators", "label": f"Accelerators bought, {q}, {split}", "value": float(focus["accelerators"]), "unit": "count"},
-        {"key": "focus_quarter_power_mw", "label": f"Facility power of those accelerators, {q}, {split}", "value": float(focus["power_mw"]), "unit": "MW"},
-        {"key": "focus_quarter_annual_rental_capacity", "label": f"Annual rental revenue capacity of {q} purchases, {split}", "value": float(focus["annual_rental_capacity"]), "unit": "USD_million"},
-        {"key": "latest_four_quarters_capex_gross", "label": f"Amazon gross capex, four quarters to {latest_q}", "value": float(last4["capex_gross"].sum()), "unit": "USD_million"},
-    ]

@@ -2,7 +2,7 @@
 analysis.models.horizons, the ASIC spend share over each window and the year from which ASICs stay above each threshold
 (`outcomes`), and over the draws the probability of each threshold per year, the 'stays above' years, the yearly
 percentiles and the outcomes' percentiles. Thresholds are probabilities over the draws, observed and forecast years
-alike.
+alike; which thresholds is the data's (analysis.models.horizons.thresholds), never typed here.
 """
 from __future__ import annotations
 
@@ -11,9 +11,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from analysis.models.horizons import Window, window_key
+from analysis.models.horizons import Window, percent, window_key
 
-THRESHOLDS = (0.25, 0.50)
 PERCENTILES = (5, 25, 50, 75, 95)   # the 90% and 50% intervals and the median
 #: Calendar years, one per column of a path.
 Years = Sequence[int] | np.ndarray
@@ -37,10 +36,11 @@ def year_stays_above(paths: Mapping[str, np.ndarray], years: Years, threshold: f
     return np.where(stays[:, -1], np.asarray(years)[stays.argmax(axis=1)], np.nan)
 
 
-def outcomes(paths: Mapping[str, np.ndarray], years: Years, windows: Sequence[Window]) -> dict[str, np.ndarray]:
+def outcomes(paths: Mapping[str, np.ndarray], years: Years, windows: Sequence[Window],
+             thresholds: Sequence[float] = ()) -> dict[str, np.ndarray]:
     """Scalar outcomes per draw: the sums over each of `windows` (analysis.models.horizons.Horizons.windows) of Nvidia
     revenue, erosion on both bases and accelerator spend, the ASIC spend share over each window, the final Nvidia spend
-    share and the year from which ASICs stay above each threshold (NaN = not above in the last year)."""
+    share and the year from which ASICs stay above each of `thresholds` (NaN = not above in the last year)."""
     years = np.asarray(years)
     out = {}
     for window in windows:
@@ -51,13 +51,12 @@ def outcomes(paths: Mapping[str, np.ndarray], years: Years, windows: Sequence[Wi
                    for y in range(lo, hi + 1))
         out[window_key("asic_spend_share", window)] = asic / out[window_key("accelerator_spend", window)]
     out[f"nvidia_spend_share_{years[-1]}"] = paths["nvidia_spend_share"][:, -1]
-    for threshold in THRESHOLDS:
-        out[f"year_asic_stays_above_{round(threshold * 100)}pct"] = year_stays_above(paths, years, threshold)
+    for threshold in thresholds:
+        out[f"year_asic_stays_above_{percent(threshold)}pct"] = year_stays_above(paths, years, threshold)
     return out
 
 
-def threshold_table(paths: Mapping[str, np.ndarray], years: Years,
-                    thresholds: Sequence[float] = THRESHOLDS) -> pd.DataFrame:
+def threshold_table(paths: Mapping[str, np.ndarray], years: Years, thresholds: Sequence[float]) -> pd.DataFrame:
     """P(ASIC share of accelerator spend > threshold) in every year, observed and forecast, over the draws: columns
     threshold, year, probability (NaN where the share is undefined in every draw)."""
     years = np.asarray(years)
@@ -69,8 +68,7 @@ def threshold_table(paths: Mapping[str, np.ndarray], years: Years,
     return pd.DataFrame(rows)
 
 
-def stays_above_table(paths: Mapping[str, np.ndarray], years: Years,
-                      thresholds: Sequence[float] = THRESHOLDS) -> pd.DataFrame:
+def stays_above_table(paths: Mapping[str, np.ndarray], years: Years, thresholds: Sequence[float]) -> pd.DataFrame:
     """The year from which ASICs stay above each threshold of spend through the last year: PERCENTILES over the
     draws, with 'not above in the last year' counted as later than every year (so a percentile may be +inf), and the
     share of draws in which that never happens."""

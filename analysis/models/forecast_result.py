@@ -10,15 +10,46 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
 
 from analysis.models import erosion, erosion_outcomes, uncertainty
-from analysis.models.horizons import Horizons
+from analysis.models.horizons import Horizons, Thresholds, Window, percent, window_key
 
 #: The distribution of one forecast input: the observed data's draw order, a sourced split distribution or a uniform.
 InputSpec = erosion.ObservedIndex | uncertainty.SplitDistribution | uncertainty.Uniform
+
+
+#: The outcomes summed (or, for the ASIC share of spend, averaged by spend) over a window (erosion_outcomes.outcomes).
+WindowMetric = Literal["nvidia_revenue", "erosion", "erosion_same_compute", "accelerator_spend", "asic_spend_share"]
+WINDOW_METRICS: tuple[WindowMetric, ...] = get_args(WindowMetric)
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    """The central estimate's scalar outcomes (None where undefined): each window metric over each window of the
+    horizons, Nvidia's share of spend in the last year and the year from which ASICs stay above each threshold."""
+    windows: Mapping[tuple[WindowMetric, Window], float | None]
+    nvidia_spend_share_end: float | None
+    stays_above: Mapping[float, float | None]
+
+    def total(self, metric: WindowMetric, window: Window) -> float | None:
+        """`metric` over `window` (a ValueError names a window the run did not sum over)."""
+        if (metric, window) not in self.windows:
+            raise ValueError(f"no outcome {metric} over {window}: the run's windows are "
+                             f"{sorted({w for _, w in self.windows})}")
+        return self.windows[(metric, window)]
+
+    @staticmethod
+    def of(values: Mapping[str, float | None], windows: tuple[Window, ...], end: int,
+           thresholds: tuple[float, ...]) -> Outcomes:
+        """From the named outcomes of erosion_outcomes.outcomes at the central estimate, over `windows` and to the
+        last year `end`."""
+        return Outcomes({(m, w): values[window_key(m, w)] for m in WINDOW_METRICS for w in windows},
+                        values[f"nvidia_spend_share_{end}"],
+                        {t: values[f"year_asic_stays_above_{percent(t)}pct"] for t in thresholds})
 
 
 @dataclass(frozen=True)
@@ -31,17 +62,19 @@ class Sensitivity:
 
 @dataclass(frozen=True)
 class Forecast:
-    """One run of the forecast: the model, the windows its outcomes sum over (`horizons`), every input's distribution
+    """One run of the forecast: the model, the windows its outcomes sum over (`horizons`), the thresholds it reads
+    (`levels`: the data's, analysis.models.horizons.thresholds), every input's distribution
     (`specs`), the central estimate (a table by year of every path at the inputs' medians) and its `summary` outcomes
-    (None where undefined), the Monte Carlo's percentiles of outlook.BAND_METRICS by year (`percentiles`: metric, year,
+    (`Outcomes`), the Monte Carlo's percentiles of outlook.BAND_METRICS by year (`percentiles`: metric, year,
     p5..p95), outcomes (`outcomes`), threshold probabilities per year (`thresholds`) and 'stays above' years
     (`stays_above`), the kept per-year draws (`draws`: outlook.SCORED_METRICS), and `sensitivity` when the run computed
     it."""
     model: erosion.Model
     horizons: Horizons
+    levels: Thresholds
     specs: Mapping[str, InputSpec]
     central: pd.DataFrame
-    summary: Mapping[str, float | None]
+    summary: Outcomes
     percentiles: pd.DataFrame
     outcomes: pd.DataFrame
     thresholds: pd.DataFrame
@@ -71,7 +104,7 @@ class ObservedRun:
 def by_year(result: Forecast) -> pd.DataFrame:
     """One row per year (observed and forecast): the central estimate with p5/p25/p50/p75/p95 over the draws
     (observed years carry the data's own band) of Nvidia revenue, the ASIC spend share and the ASIC compute share, and
-    P(ASIC share of spend > 25% / 50%) — the machine-readable outlook, `erosion_by_year.csv`."""
+    P(ASIC share of spend > each threshold, `levels`) — the machine-readable outlook, `erosion_by_year.csv`."""
     c = result.central
     observed_years = set(result.model.observed.years)
     table = pd.DataFrame({
@@ -89,6 +122,6 @@ def by_year(result: Forecast) -> pd.DataFrame:
         for q in erosion_outcomes.PERCENTILES:
             table[f"{column}_p{q}"] = band[f"p{q}"].to_numpy()
     probs = result.thresholds.pivot(index="year", columns="threshold", values="probability")
-    for t in erosion_outcomes.THRESHOLDS:
-        table[f"p_asic_spend_share_above_{round(t * 100)}pct"] = probs[t].reindex(c.index).to_numpy()
+    for t in result.levels.shares:
+        table[f"p_asic_spend_share_above_{percent(t)}pct"] = probs[t].reindex(c.index).to_numpy()
     return table

@@ -20,7 +20,7 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 import pandas as pd
@@ -80,7 +80,7 @@ class Draws:
     values: dict[str, np.ndarray]
 
 
-def forecast_draws(ds: Dataset, p: params.Params, schema: dict) -> Draws:
+def forecast_draws(ds: Dataset, p: params.Params, schema: dict[str, params.Parameter]) -> Draws:
     """The model's draws of every target for one parameter set (the one call into the forecast model)."""
     result = outlook.run(ds, p, schema, sensitivity=False)
     model = result.model
@@ -145,7 +145,7 @@ def release_table(draws: Draws, release: str, forecast_date: str, model_id: str,
 
 # --- the track record ----------------------------------------------------------------------------------------
 
-def outcomes(ds: Dataset, schema: dict) -> dict[tuple[str, int], float]:
+def outcomes(ds: Dataset, schema: dict[str, params.Parameter]) -> dict[tuple[str, int], float]:
     """(target, year) -> what happened, for every year whose outcome data/ holds: the model's observed run at the
     default parameters for Epoch-based targets, Amazon's reported capex for capex."""
     truth = outlook.observed_run(ds, params.resolve({}, ds), schema)
@@ -160,8 +160,14 @@ def outcomes(ds: Dataset, schema: dict) -> dict[tuple[str, int], float]:
     return found
 
 
-def outside_views(ds: Dataset) -> dict[tuple[str, int], dict]:
-    """(target, year) -> {value, check_id} from data/cross_checks.csv (OUTSIDE_VIEWS)."""
+class OutsideView(NamedTuple):
+    """A published figure a forecast is compared with: its value and its row of data/cross_checks.csv."""
+    value: float
+    check_id: str
+
+
+def outside_views(ds: Dataset) -> dict[tuple[str, int], OutsideView]:
+    """(target, year) -> the outside view from data/cross_checks.csv (OUTSIDE_VIEWS)."""
     checks = ds["cross_checks"]
     found = {}
     for target, pattern in OUTSIDE_VIEWS.items():
@@ -169,7 +175,7 @@ def outside_views(ds: Dataset) -> dict[tuple[str, int], dict]:
         for row in cast(Iterable[Any], checks.itertuples()):        # columns checked on load (analysis.data.tables)
             match = regex.fullmatch(str(row.compares_with))
             if match:
-                found[(target, int(match.group(1)))] = {"value": float(row.published_value), "check_id": row.check_id}
+                found[(target, int(match.group(1)))] = OutsideView(float(row.published_value), str(row.check_id))
     return found
 
 
@@ -214,20 +220,21 @@ BASELINE_SCORES = {"persistence": ("crps", "wis", "brier"), "trend": ("crps", "w
                    "outside_view": ("crps", "wis", "brier")}
 
 
-def _baselines(binary: bool, target: str, year: int, last_observed: int, persist: float | None, found: dict,
-               outside: dict) -> dict[str, float | None]:
+def _baselines(binary: bool, target: str, year: int, last_observed: int, persist: float | None,
+               found: dict[tuple[str, int], float],
+               outside: dict[tuple[str, int], OutsideView]) -> dict[str, float | None]:
     """Each baseline's forecast of `target` in `year` (a point value, or a probability for a binary target), given the
     release's own horizon-0 value `persist` (`_persistence`)."""
-    of, threshold = BINARY.get(target, (target, None))
+    of, threshold = BINARY.get(target, (target, math.nan))
     view = outside.get((of, year))
     if binary:
         return {"persistence": persist, "climatology": climatology(found, target, last_observed),
-                "outside_view": None if view is None else float(view["value"] > threshold)}
+                "outside_view": None if view is None else float(view.value > threshold)}
     growth = trend(found, target, last_observed)
     carried = None if persist is None or growth is None else persist * growth ** (year - last_observed)
     if carried is not None and UNIT_BOUNDS.get(target):
         carried = min(carried, UNIT_BOUNDS[target])
-    return {"persistence": persist, "trend": carried, "outside_view": None if view is None else view["value"]}
+    return {"persistence": persist, "trend": carried, "outside_view": None if view is None else view.value}
 
 
 def _persistence(rows: list[dict]) -> dict[tuple[str, str], float]:
@@ -245,7 +252,9 @@ def _persistence(rows: list[dict]) -> dict[tuple[str, str], float]:
 UNIT_BOUNDS = {"asic_share_of_spend": 1.0}
 
 
-def track_record(releases: pd.DataFrame, found: dict, outside: dict, excluded: dict | None = None) -> pd.DataFrame:
+def track_record(releases: pd.DataFrame, found: dict[tuple[str, int], float],
+                 outside: dict[tuple[str, int], OutsideView],
+                 excluded: dict[tuple[str, str], str] | None = None) -> pd.DataFrame:
     """One row per release, target and forecast year (horizon >= 1): the forecast (median and p5-p95, or the
     probability), the outcome if known (else when it is expected), error, 90% coverage, CRPS/WIS or Brier, and the
     same scores of each baseline (BASELINES). `excluded` maps (release, target) to why it is not scored (e.g. its
@@ -264,7 +273,7 @@ def track_record(releases: pd.DataFrame, found: dict, outside: dict, excluded: d
         if horizon < 1:
             continue
         binary = target in BINARY
-        of, threshold = BINARY.get(target, (target, None))
+        of, threshold = BINARY.get(target, (target, math.nan))
         outcome = found.get((of, int(year)))
         base = _baselines(binary, target, int(year), int(year) - horizon, persistence.get((rel, target)), found,
                           outside)
@@ -276,7 +285,7 @@ def track_record(releases: pd.DataFrame, found: dict, outside: dict, excluded: d
                "horizon": horizon, "resolution_source": first["resolution_source"],
                "resolved": outcome is not None, "resolves": None if outcome is not None else first["resolution_date"],
                "scored": outcome is not None and why is None, "excluded": why,
-               "outside_view_id": None if view is None else view["check_id"], **base}
+               "outside_view_id": None if view is None else view.check_id, **base}
         if binary:
             prob = float(first["value"])
             row.update(forecast=prob, outcome=None if outcome is None else float(outcome > threshold))

@@ -105,7 +105,7 @@ def excluded(ds: Dataset, releases: pd.DataFrame) -> dict[tuple[str, str], str]:
     return found
 
 
-def early_2024(ds: Dataset, schema: dict, releases: pd.DataFrame, year: int | None = None,
+def early_2024(ds: Dataset, schema: dict[str, params.Parameter], releases: pd.DataFrame, year: int | None = None,
                metric: str = "nvidia_revenue", target: str = "nvidia_revenue_from_aws") -> dict | None:
     """"What did we think in early 2024?": the locked essay-2024 release's median of `target` in `year` (by default
     the essay's first forecast year, the year after the essay scenario's `observed_through`), the

@@ -11,6 +11,11 @@ dataset publishes the same keys); the horizon's end is the last year of the defa
 * long term: the years after it to the end (2027-2030);
 * forecast: the years no current estimate covers, the first forecast year to the end (2026-2030);
 * the probability years: the first forecast year, the first long-term year and the end.
+
+The thresholds the report reads (`Thresholds`: the two ASIC shares of spend whose passing it reports, and the
+verdict's second revenue level) are read the same way, from their rows of data/parameters.csv: a definition of the
+dataset (each row's range is its default alone), so that one edit of the data moves the probabilities, the result keys
+that name a threshold in percent (`percent`) and the prose, and every run of a dataset publishes the same keys.
 """
 from __future__ import annotations
 
@@ -79,6 +84,47 @@ class Horizons:
         return tuple(dict.fromkeys((self.forecast[0], self.long[0], self.end)))
 
 
+@dataclass(frozen=True)
+class Threshold:
+    """One threshold: its value (a fraction), its row of data/parameters.csv and the rationale given there."""
+    value: float
+    parameter: str
+    why: str
+
+    @property
+    def percent(self) -> int:
+        """The value in whole percent, as result keys name it (`p_asic_above_25pct_end`)."""
+        return percent(self.value)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The ASIC shares of accelerator spend whose passing the report reads (`lower`, `upper`) and the verdict's second
+    level of Nvidia's revenue, as a share of the last observed year's (`revenue_level`)."""
+    lower: Threshold
+    upper: Threshold
+    revenue_level: Threshold
+
+    def __post_init__(self) -> None:
+        if not 0 < self.lower.value < self.upper.value < 1 or percent(self.lower.value) == percent(self.upper.value):
+            raise ValueError(f"the ASIC share thresholds {self.lower.value} and {self.upper.value} must rise within "
+                             "(0, 1) and differ in whole percent (result keys name them so)")
+
+    @property
+    def shares(self) -> tuple[float, float]:
+        """The two ASIC share thresholds, lower first."""
+        return self.lower.value, self.upper.value
+
+
+#: The rows of data/parameters.csv that give the thresholds: (lower, upper, revenue level).
+THRESHOLD_PARAMETERS = ("asic_share_threshold_lower", "asic_share_threshold_upper", "revenue_fall_level")
+
+
+def percent(share: float) -> int:
+    """A share in whole percent, as result keys and labels name a threshold."""
+    return round(share * 100)
+
+
 def window_key(metric: str, window: Window) -> str:
     """The name of a window's total or share: `nvidia_revenue_2027_2030`."""
     return f"{metric}_{window[0]}_{window[1]}"
@@ -97,3 +143,12 @@ def horizons(ds: Dataset) -> Horizons:
     vintage = schema["capex_outlook_vintage"].default
     outlook = ds["capex_outlook"]
     return Horizons(through, int(outlook.loc[outlook["vintage"] == vintage, "year"].max()))
+
+
+@per_dataset
+def thresholds(ds: Dataset) -> Thresholds:
+    """The dataset's thresholds (see the module's docstring)."""
+    schema = parameter_schema(ds)
+    lower, upper, level = (Threshold(float(cast(float, schema[name].default)), name, schema[name].rationale)
+                           for name in THRESHOLD_PARAMETERS)
+    return Thresholds(lower, upper, level)

@@ -30,8 +30,8 @@ def owner_draws(ds: Dataset, p: params.Params) -> forecasts.Draws:
     return forecasts.Draws(tuple(f.years), int(f.through), values)
 
 
-def release(ds: Dataset, p: params.Params, schema: dict, version: str, folder: Path, scenario: str,
-            forecast_date: str | None = None, reconstructed: bool = False) -> str:
+def release(ds: Dataset, p: params.Params, schema: dict[str, params.Parameter], version: str, folder: Path,
+            scenario: str, forecast_date: str | None = None, reconstructed: bool = False) -> str:
     """Compute and lock release `version` of parameter set `p` in the hub (checked before any computing): the owner
     of `p` (`owner`) decides the model (Amazon's: section 3's; another's: `owner_draws`); returns its model-output
     path."""
@@ -46,7 +46,7 @@ def release(ds: Dataset, p: params.Params, schema: dict, version: str, folder: P
 OWNER_LABEL = re.compile(r".* \((\w+)\)")
 
 
-def score(ds: Dataset, schema: dict, folder: Path) -> pd.DataFrame:
+def score(ds: Dataset, schema: dict[str, params.Parameter], folder: Path) -> pd.DataFrame:
     """The track record of every release in the hub `folder` against data/ now (no release: refused): Amazon's against
     section 3's outcomes, another owner's against its own observed non-Nvidia share (`owner_outcomes`)."""
     releases = read(folder)

@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 
 from analysis.models import erosion, erosion_outcomes, erosion_sampling, fleet, observed, uncertainty, volatility
-from analysis.models.horizons import horizons
-from analysis.models.forecast_result import Forecast, InputSpec, ObservedRun, Sensitivity
+from analysis.models.horizons import horizons, thresholds
+from analysis.models.forecast_result import Forecast, InputSpec, ObservedRun, Outcomes, Sensitivity
 from analysis.models.observations import (BILLION, UNIT_COST, Rows, annual_capex, bought_challengers, measured_draws,
                                           observed_purchases, observed_years, peer_chip_shares, purchase_draws,
                                           vendors)
@@ -257,14 +257,17 @@ def _forecast(ds: Dataset, p: Params, schema: dict[str, Parameter]) -> Forecast:
     central_paths = erosion.evaluate(model, erosion_sampling.medians(specs))
     central = _table(model, central_paths)
     h = horizons(ds)
-    summary = {k: None if np.isnan(v[0]) else float(v[0])
-               for k, v in erosion_outcomes.outcomes(central_paths, model.years, h.windows).items()}
+    limits = thresholds(ds)
+    summary = Outcomes.of({k: None if np.isnan(v[0]) else float(v[0]) for k, v in
+                           erosion_outcomes.outcomes(central_paths, model.years, h.windows, limits.shares).items()},
+                          h.windows, int(model.years[-1]), limits.shares)
     paths = erosion.evaluate(model, erosion_sampling.sample_inputs(specs, p.mc_draws, p.random_seed))
-    return Forecast(model, h, specs, central, summary,
+    return Forecast(model, h, limits, specs, central, summary,
                     percentiles=erosion_outcomes.percentile_table({m: paths[m] for m in BAND_METRICS}, model.years),
-                    outcomes=erosion_outcomes.outcome_table(erosion_outcomes.outcomes(paths, model.years, h.windows)),
-                    thresholds=erosion_outcomes.threshold_table(paths, model.years),
-                    stays_above=erosion_outcomes.stays_above_table(paths, model.years),
+                    outcomes=erosion_outcomes.outcome_table(
+                        erosion_outcomes.outcomes(paths, model.years, h.windows, limits.shares)),
+                    thresholds=erosion_outcomes.threshold_table(paths, model.years, limits.shares),
+                    stays_above=erosion_outcomes.stays_above_table(paths, model.years, limits.shares),
                     draws={m: paths[m] for m in SCORED_METRICS})
 
 

@@ -29,7 +29,7 @@ from analysis.data.memo import per_run
 from analysis.data.params import Params
 from analysis.data.params import schema as parameter_schema
 from analysis.models import erosion_outcomes, fleet, hindcast, owners, volatility
-from analysis.models.horizons import horizons
+from analysis.models.horizons import horizons, percent, thresholds
 from analysis.models.owners import DRAW_STREAM, OwnerDraws, total
 
 #: Whose moves an owner's share step was measured on (`OwnerForecast.step_from`).
@@ -110,9 +110,9 @@ def _share_step(ds: Dataset, d: OwnerDraws, owner: str, through: int) -> tuple[v
         return volatility.reference_step(peers, through), OTHER_OWNERS_MOVES
 
 
-def by_year(owner: str, f: OwnerForecast) -> pd.DataFrame:
+def by_year(owner: str, f: OwnerForecast, shares: tuple[float, ...]) -> pd.DataFrame:
     """One row per year: observed or forecast, the spend and compute shares' central estimate with the draws' 5th,
-    50th and 95th percentiles, and P(spend share > each of erosion_outcomes.THRESHOLDS)."""
+    50th and 95th percentiles, and P(spend share > each of `shares`, the data's thresholds)."""
     table = pd.DataFrame({"owner": owner, "year": f.years, "observed": [y <= f.through for y in f.years]})
     for metric in ("spend_share", "compute_share"):
         draws = f.share(metric)
@@ -120,8 +120,8 @@ def by_year(owner: str, f: OwnerForecast) -> pd.DataFrame:
         for q, values in zip(erosion_outcomes.PERCENTILES,
                              np.percentile(draws[1:], erosion_outcomes.PERCENTILES, axis=0)):
             table[f"{metric}_p{q}"] = values
-    for t in erosion_outcomes.THRESHOLDS:
-        table[f"p_spend_share_above_{round(t * 100)}pct"] = (f.spend_share[1:] > t).mean(axis=0)
+    for t in shares:
+        table[f"p_spend_share_above_{percent(t)}pct"] = (f.spend_share[1:] > t).mean(axis=0)
     return table
 
 
@@ -132,7 +132,7 @@ def forecasts(ds: Dataset, p: Params, d: OwnerDraws) -> tuple[pd.DataFrame, pd.D
     tables, spreads = [], []
     for owner in d.owners():
         f = forecast(ds, p, d, owner, through)
-        tables.append(by_year(owner, f))
+        tables.append(by_year(owner, f, thresholds(ds).shares))
         spreads.append({"owner": owner, "share_step_sd": f.step.sd, "share_moves": f.step.moves,
                         "share_step_predictive_sd": f.step.predictive_sd(), "cost_drift_sd": f.drift.sd,
                         "measured_on": f"{f.step.first_year}-{f.step.last_year}", "step_from": f.step_from})

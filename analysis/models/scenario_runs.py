@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.models import erosion, erosion_outcomes, erosion_sampling
-from analysis.models.horizons import horizons, window_key
+from analysis.models.horizons import horizons, percent, window_key
 from analysis.models.outlook import build_model, input_distributions, run
 from analysis.data import Dataset
 from analysis.data.grids import what_if_values
@@ -27,12 +27,13 @@ def scenario_table(ds: Dataset, scenario_params: dict[str, Params],
         probs = result.thresholds.set_index(["threshold", "year"])["probability"]
         stays = result.stays_above.set_index("threshold")
         h = result.horizons
-        totals = [window_key(m, w) for m in ("nvidia_revenue", "asic_spend_share") for w in (h.near, h.long)]
-        rows.append({"scenario": name, **{k: s[k] for k in (*totals, f"nvidia_spend_share_{h.end}")},
-                     **{f"p_asic_above_{round(t * 100)}pct_{y}": probs[(t, y)]
-                        for t in erosion_outcomes.THRESHOLDS for y in dict.fromkeys((h.long[0], h.end))},
-                     **{f"median_year_asic_stays_above_{round(t * 100)}pct": stays["p50"].loc[t]
-                        for t in erosion_outcomes.THRESHOLDS}})
+        totals = {window_key(m, w): s.total(m, w)
+                  for m in ("nvidia_revenue", "asic_spend_share") for w in (h.near, h.long)}
+        rows.append({"scenario": name, **totals, f"nvidia_spend_share_{h.end}": s.nvidia_spend_share_end,
+                     **{f"p_asic_above_{percent(t)}pct_{y}": probs[(t, y)]
+                        for t in result.levels.shares for y in dict.fromkeys((h.long[0], h.end))},
+                     **{f"median_year_asic_stays_above_{percent(t)}pct": stays["p50"].loc[t]
+                        for t in result.levels.shares}})
         c = result.central
         yearly.append(pd.DataFrame({"scenario": name, "year": c.index, "nvidia_revenue": c["nvidia_revenue"].to_numpy(),
                                     "asic_spend_share": c["asic_spend_share"].to_numpy()}))

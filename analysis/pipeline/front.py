@@ -10,12 +10,13 @@ periods), never typed here. A key that a build does not publish stops the build 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TypedDict
+from typing import Any, TypedDict
 
 from analysis.data.units import fmt
-from analysis.models.horizons import END, LONG_TERM
+from analysis.models.horizons import END, LONG_TERM, Thresholds
 from analysis.views import verdict
-from analysis.views.verdict import lookup
+from analysis.views.exhibits import Headline
+from analysis.views.verdict_inputs import Results, assumptions, from_results, lookup
 
 
 class Front(TypedDict):
@@ -26,14 +27,15 @@ class Front(TypedDict):
 #: The first screen, declared once. The verdict's inputs are read by analysis.views.verdict; `numbers` are the key
 #: numbers shown, in order, each with how its period reads ("year": in one year; "total": a sum over the years of its
 #: period; "span": a share of the spend over those years; "by": a probability for the year of its period; "vs": a
-#: comparison of its period's last year with its first).
+#: comparison of its period's last year with its first). An address may name the data's lower ASIC share threshold
+#: in percent as `{lower}` (analysis.models.horizons.thresholds).
 FRONT: Front = {
     "numbers": [
         ("summary.nvidia_revenue_observed_last", "year"),
         ("summary.asic_spend_share_observed_last", "year"),
         (f"summary.nvidia_revenue_{LONG_TERM}", "total"),
         ("summary.p_nvidia_revenue_below_observed_last", "vs"),
-        (f"summary.p_asic_above_25pct_{END}", "by"),
+        (f"summary.p_asic_above_{{lower}}pct_{END}", "by"),
     ],
 }
 
@@ -48,12 +50,11 @@ class KeyNumber:
     period: str
 
 
-def years_of(item: dict) -> tuple[int, int]:
-    """The first and last year of a result row's `period`; a row without one stops with its label."""
-    if item.get("period") is None:
-        raise ValueError(f"first screen: {item['label']!r} has no period, so its period cannot be shown")
-    first, last = item["period"]
-    return int(first), int(last)
+def years_of(item: Headline) -> tuple[int, int]:
+    """The first and last year of a result's `period`; a result without one stops with its label."""
+    if item.period is None:
+        raise ValueError(f"first screen: {item.label!r} has no period, so its period cannot be shown")
+    return item.period
 
 
 def span(years: tuple[int, int]) -> str:
@@ -64,7 +65,7 @@ def span(years: tuple[int, int]) -> str:
     return f"{first}–{last % 100:02d}" if first // 100 == last // 100 else f"{first}–{last}"
 
 
-def period(item: dict, kind: str) -> str:
+def period(item: Headline, kind: str) -> str:
     """How the period of a key number reads, from its row's `period`."""
     years = years_of(item)
     if kind == "vs":
@@ -73,28 +74,34 @@ def period(item: dict, kind: str) -> str:
     return text.format(span(years))
 
 
-def interval(item: dict) -> str:
+def interval(item: Headline) -> str:
     """"5th–95th percentile A–B" for an item with an interval, else ""."""
-    if item.get("p5") is None or item.get("p95") is None:
+    low, high = item.interval or (None, None)
+    if low is None or high is None:
         return ""
-    return f"5th–95th percentile {fmt(item['p5'], item['unit'])}–{fmt(item['p95'], item['unit'])}"
+    return f"5th–95th percentile {fmt(low, item.unit)}–{fmt(high, item.unit)}"
 
 
-def key_numbers(results: dict) -> list[KeyNumber]:
-    """The declared key numbers, formatted."""
+def addresses(levels: Thresholds) -> list[tuple[str, str]]:
+    """The declared key numbers' addresses (with the data's thresholds `levels` named in them) and kinds."""
+    return [(declared.format(lower=levels.lower.percent), kind) for declared, kind in FRONT["numbers"]]
+
+
+def key_numbers(results: Results, levels: Thresholds) -> list[KeyNumber]:
+    """The declared key numbers, formatted (`levels`: the data's thresholds, which addresses may name)."""
     shown = []
-    for address, kind in FRONT["numbers"]:
+    for address, kind in addresses(levels):
         item = lookup(results, address)
-        shown.append(KeyNumber(address, item["label"], fmt(item["value"], item["unit"]), interval(item), period(item, kind)))
+        shown.append(KeyNumber(address, item.label, fmt(item.value, item.unit), interval(item), period(item, kind)))
     return shown
 
 
-def answer(results: dict, changed: dict, scenario: str | None) -> dict:
+def answer(results: Results, levels: Thresholds, changed: dict[str, object], scenario: str | None) -> dict[str, Any]:
     """The verdict (analysis.views.verdict: words by its rule, the sentences on what happened, the fall and when, the
     rule table) with what its probabilities are conditional on (`changed`: the values set away from the defaults),
     as the templates and results.json use it."""
-    said = verdict.decide(verdict.from_results(results))
-    return {**said.as_dict(), "conditional_on": verdict.conditional_on(results, changed, scenario)}
+    said = verdict.decide(from_results(results, levels))
+    return {**said.as_dict(), "conditional_on": verdict.conditional_on(assumptions(results), changed, scenario)}
 
 
 #: The brief's driver and scenario range (analysis.sections.erosion_text.drivers), by results.json address.
@@ -102,10 +109,10 @@ DRIVERS = ("drivers.main_driver_first_order_sobol", f"drivers.scenario_lowest_as
            f"drivers.scenario_highest_asic_spend_share_{LONG_TERM}")
 
 
-def drivers(results: dict) -> list[KeyNumber]:
+def drivers(results: Results) -> list[KeyNumber]:
     """The main driver and the named scenarios' range, formatted as key numbers (with their periods);
     none for a build without them (another owner's: its forecast has no sensitivity analysis or scenarios)."""
     if "drivers" not in results:
         return []
-    return [KeyNumber(address, item["label"], fmt(item["value"], item["unit"]), "", span(years_of(item)))
+    return [KeyNumber(address, item.label, fmt(item.value, item.unit), "", span(years_of(item)))
             for address in DRIVERS for item in [lookup(results, address)]]

@@ -29,6 +29,7 @@ from analysis.pipeline import cache, charts, citation, front, outdir, workbook
 from analysis.pipeline.page import (STATIC_POLICY, TEMPLATES, chart_html, linkable, page_assets, register_download, slug, strict_json,
                                  vega_script, what_if_html, write_downloads)
 from analysis.models import fleet, freshness
+from analysis.models.horizons import thresholds
 from analysis.views import images, likelihood
 from analysis.data import FORECASTS_DIR, Dataset, snapshot
 from analysis.data.vocab import LOW_CONFIDENCE_SOURCE_DOMAINS
@@ -280,10 +281,11 @@ def build(out_dir: Path, values: Params, schema: dict[str, Parameter], dataset: 
         stale = freshness.stale_series(dataset, values.as_of)
         found = {s["section"]: {r["key"]: r for r in s["results"]} for s in sections}
         parameters = _parameter_rows(schema, values, used, low_confidence_sources(dataset))
-        answer = front.answer(found, {p["label"]: p["value"] for p in parameters if p["changed"]}, scenario)
+        levels = thresholds(dataset)
+        answer = front.answer(found, levels, {p["label"]: p["value"] for p in parameters if p["changed"]}, scenario)
         release = citation.latest_release(FORECASTS_DIR)
         context = dict(title_suffix=f" — scenario {scenario}" if scenario else "", as_of=values.as_of,
-                       data_version=dataset.version, verdict=answer, numbers=front.key_numbers(found),
+                       data_version=dataset.version, verdict=answer, numbers=front.key_numbers(found, levels),
                        values=values, parameters=parameters, likelihood_scale=likelihood.SCALE, bin_text=likelihood.bin_text,
                        fmt=fmt, origins=found.get("erosion", {}).get("hindcast_model_origins", {}).get("value"))
         assets = page_assets(bundle[0])

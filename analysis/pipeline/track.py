@@ -115,7 +115,7 @@ def write(dataset: Dataset, schema: dict, folder: Path, out: Path) -> Path:
             rows = [[None if pd.isna(v) else v for v in row] for row in frame.itertuples(index=False)]
             (staging / name).write_text(inert_csv(list(frame.columns), rows), encoding="utf-8")
         body = {"data_version": dataset.version, "early_2024": early,
-                "results": {"track_record": {i["key"]: i for i in track_text.results(record)}}}
+                "results": {"track_record": {i.key: i.as_dict() for i in track_text.results(record)}}}
         (staging / "results.json").write_text(strict_json(body), encoding="utf-8")
     return out
 

@@ -37,7 +37,7 @@ class SectionState:
 class OwnerState(SectionState):
     """What the parts shown for an owner other than Amazon share (analysis.sections.owner_view): the owner's label,
     its draws, shares, funnel and forecast (`owner_view.core`), its hindcast (`owner_view.setup`) and, for the
-    summary, its findings, assumptions, the results the verdict reads and the verdict (`owner_view.summary_setup`)."""
+    summary, its findings, assumptions and the verdict (`owner_view.summary_setup`)."""
     draws: owners.OwnerDraws
     last: int
     shares: pd.DataFrame
@@ -50,9 +50,8 @@ class OwnerState(SectionState):
     skipped: list[tuple[str, int]]
     hindcast: pd.DataFrame
     coverage: pd.DataFrame | None
-    findings: list[dict[str, Any]]
-    assumptions: list[dict[str, Any]]
-    results: dict[str, dict[str, dict[str, Any]]]
+    findings: list[Headline]
+    assumptions: list[Headline]
     verdict: Verdict
 
     def __init__(self, ds: data.Dataset, p: Params, schema: dict[str, Parameter], owner: str) -> None:

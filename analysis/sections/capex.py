@@ -1,13 +1,17 @@
 """Section 1: Amazon's capex, AWS's share of it, and the funnel from capex to accelerators, power and rent."""
 from __future__ import annotations
 
+from typing import cast
+
 import pandas as pd
 
+from analysis.data import Dataset
+from analysis.data.params import Params
 from analysis.models import capex, fleet
 import analysis.sections.owner_view as owner_view
 from analysis.sections.base import Section, SectionState
 from analysis.views import charts
-from analysis.views.exhibits import Collector
+from analysis.views.exhibits import Collector, Headline
 from analysis.views.present import fmt, sources_of
 
 PARAMETERS = ("as_of", "focus_quarter", "ai_share", "h100_server_price_usd", "network_share_of_cluster_capex",
@@ -155,10 +159,40 @@ def ai_share_sensitivity(v: CapexState, x: Collector) -> None:
              "power_mw": "Facility power", "annual_rental_capacity": "Rent per year"})
 
 
+def headline_items(ds: Dataset, p: Params) -> list[Headline]:
+    """Headline numbers of the capex section (value and unit each). The funnel's accelerators, power and rent are the
+    essay's AI split (`ai_share`) carried forward, not an estimate: they are labelled so and given for the essay's own
+    quarter only; the latest quarters' implied counts stand beside Epoch AI's count in the section and the
+    cross-checks."""
+    f = capex.funnel(ds, p)
+    if p.focus_quarter not in f.index:
+        raise KeyError(f"focus_quarter {p.focus_quarter} has no Amazon capex data")
+    focus, q = cast(pd.Series, f.loc[p.focus_quarter]), p.focus_quarter
+    last4 = f.iloc[-4:]
+    latest_q = f.index[-1]
+    split = f"at the essay's split ({p.ai_share:.0%} of AWS capex on AI hardware)"
+    return [
+        Headline("focus_quarter_amazon_capex_gross", f"Amazon gross capex, {q}", float(focus["capex_gross"]),
+                 "USD_million"),
+        Headline("focus_quarter_ai_hardware", f"AI hardware capex, {q}, {split}", float(focus["ai_hardware"]),
+                 "USD_million"),
+        Headline("focus_quarter_all_in_usd", f"Mean all-in capex per accelerator of the {q} mix",
+                 float(focus["all_in_usd"]), "USD"),
+        Headline("focus_quarter_accelerators", f"Accelerators bought, {q}, {split}", float(focus["accelerators"]),
+                 "count"),
+        Headline("focus_quarter_power_mw", f"Facility power of those accelerators, {q}, {split}",
+                 float(focus["power_mw"]), "MW"),
+        Headline("focus_quarter_annual_rental_capacity", f"Annual rental revenue capacity of {q} purchases, {split}",
+                 float(focus["annual_rental_capacity"]), "USD_million"),
+        Headline("latest_four_quarters_capex_gross", f"Amazon gross capex, four quarters to {latest_q}",
+                 float(last4["capex_gross"].sum()), "USD_million"),
+    ]
+
+
 def headline_results(v: CapexState, x: Collector) -> None:
     used = (sources_of(v.amazon, v.peers, v.epoch_units, v.ds["essay_claims"], v.ds["instances"]) | {fleet.EPOCH_SOURCE}
             | SECTION.sources(v.ds))
-    x.publish("capex", capex.headline_results(v.ds, v.p), used)
+    x.publish("capex", headline_items(v.ds, v.p), used)
 
 
 SECTION = Section("capex", "01_capex.ipynb", "Capex", PARAMETERS, CapexState,

@@ -9,7 +9,7 @@ from analysis.data.units import fmt
 from analysis.models import crosscheck, ledger, outlook
 from analysis.models.observations import Rows
 from analysis.sections.base import Section, SectionState
-from analysis.views.exhibits import Collector
+from analysis.views.exhibits import Collector, Headline
 
 #: The cross-check panel compares the landlord's and the funnel's numbers too: their parameters, beside the forecast's.
 PARAMETERS = ("h100_server_price_usd", "network_share_of_cluster_capex", "depreciation_life_years",
@@ -67,13 +67,12 @@ def cross_checks(v: ClaimsState, x: Collector) -> None:
 def headline_results(v: ClaimsState, x: Collector) -> None:
     claims, panel = v.claims, v.panel
     x.publish("claims", [
-        *({"key": f"claims_{str(verdict).replace(' ', '_')}", "label": f"Essay claims judged {verdict}", "value": int(n),
-           "unit": "count"}
+        *(Headline(f"claims_{str(verdict).replace(' ', '_')}", f"Essay claims judged {verdict}", int(n), "count")
           for verdict, n in v.counts.items()),
-        *({"key": f"verdict_{r.claim_id.replace('-', '_')}", "label": f"¶{r.paragraph} “{r.quote}”", "value": r.verdict, "unit": "text"}
+        *(Headline(f"verdict_{r.claim_id.replace('-', '_')}", f"¶{r.paragraph} “{r.quote}”", r.verdict, "text")
           for r in cast(Rows, claims.itertuples())),
-        *({"key": f"crosscheck_{r.check_id.replace('-', '_')}_ratio", "label": f"Ours / published: {r.description}",
-           "value": float(r.ratio), "unit": "number"} for r in cast(Rows, panel.itertuples()))],
+        *(Headline(f"crosscheck_{r.check_id.replace('-', '_')}_ratio", f"Ours / published: {r.description}",
+                   float(r.ratio), "number") for r in cast(Rows, panel.itertuples()))],
         set(claims["source_id"]) | {s for e in claims["evidence"] for s in e.split(";") if s} | set(panel["source_id"]))
 
 

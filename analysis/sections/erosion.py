@@ -15,8 +15,9 @@ from analysis.models import (fleet, forecast_result, forecasts, hub_models, obse
 from analysis.models import hindcast as hindcasts
 from analysis.models.erosion import Model
 from analysis.models.forecast_result import Forecast
-from analysis.models.horizons import span, window_key
+from analysis.models.horizons import percent, span, window_key
 import analysis.sections.erosion_text as erosion_text
+import analysis.sections.hindcast_items as hindcast_items
 import analysis.sections.owner_text as owner_text
 import analysis.sections.track_text as track_text
 import analysis.sections.owner_view as owner_view
@@ -152,9 +153,10 @@ def what_if(v: ErosionState, x: Collector) -> None:
 
 def thresholds(v: ErosionState, x: Collector) -> None:
     thr = v.result.thresholds.pivot(index="year", columns="threshold", values="probability").reset_index()
-    thr.columns = ["year", "p25", "p50"]
-    x.table(thr, {"p25": "fraction", "p50": "fraction"},
-            {"year": "Year", "p25": "P(ASIC share of spend > 25%)", "p50": "P(ASIC share of spend > 50%)"})
+    shares = v.result.levels.shares
+    thr.columns = ["year", *(f"p{percent(t)}" for t in shares)]
+    x.table(thr, {f"p{percent(t)}": "fraction" for t in shares},
+            {"year": "Year", **{f"p{percent(t)}": f"P(ASIC share of spend > {t:.0%})" for t in shares}})
     x.table(erosion_text.stays_above_shown(v.result), {"threshold": "fraction", "share_never": "fraction"},
             {"threshold": "ASIC share of spend stays above", "p5": "5th pct year", "p25": "25th pct year", "p50": "Median year",
              "p75": "75th pct year", "p95": "95th pct year", "share_never": f"Share of draws not above in {v.result.horizons.end}"})
@@ -170,10 +172,12 @@ def scenario_comparison(v: ErosionState, x: Collector) -> None:
     columns = [str(c) for c in summary]
     x.table(summary, {c: "USD_billion" for c in columns if c.startswith("nvidia_revenue")}
             | {c: "fraction" for c in columns if c.startswith(("asic_", "nvidia_spend", "p_asic"))}
-            | {c: "year" for c in columns if c.startswith("median_year")}, erosion_text.scenario_labels(v.result.horizons))
+            | {c: "year" for c in columns if c.startswith("median_year")},
+            erosion_text.scenario_labels(v.result.horizons, v.result.levels))
     x.data_table("scenarios", summary, "One row per named scenario (scenarios/*.yaml): Nvidia revenue from AWS (USD "
                  "billion, central estimate), the ASIC share of accelerator spend (fraction), the probabilities of an ASIC "
-                 "share above 25% and 50% and the median years from which it stays above them.", "Named scenarios")
+                 f"share above {' and '.join(f'{t:.0%}' for t in v.result.levels.shares)} and the median years from "
+                 "which it stays above them.", "Named scenarios")
     x.chart(charts.year_lines(scenario_years, "nvidia_revenue", "USD billion per year", "scenario",
                               "Nvidia revenue from AWS by scenario (central estimates)", MODEL))
 
@@ -237,7 +241,8 @@ def headline_results(v: ErosionState, x: Collector) -> None:
     years = v.result.model.years
     x.data_table("erosion_by_year", v.yearly, f"One row per year {years[0]}-{years[-1]}: the central estimate with the 5th/25th/50th/75th/95th percentiles of "
                  "Nvidia's revenue from AWS (USD bn), the ASIC share of spend and of compute (observed years carry the data's own "
-                 "band), and P(ASIC share of spend > 25% / 50%)", title="Erosion outlook by year")
+                 f"band), and P(ASIC share of spend > {' / '.join(f'{t:.0%}' for t in v.result.levels.shares)})",
+                 title="Erosion outlook by year")
     x.data_table("hindcast", v.hindcast_all, "Rolling-origin hindcast of every owner: per owner, case set, origin, quantity "
                  "and year, the forecast, its 5th/25th/75th/95th percentiles of what the data would show, the outcome, the "
                  "error, whether the central 50% and 90% intervals held it, the side of a miss and the CRPS (Amazon: section "
@@ -245,7 +250,8 @@ def headline_results(v: ErosionState, x: Collector) -> None:
     x.data_table("hindcast_coverage", v.hindcast_coverage, "Hindcast calibration per case set and origin, per family and over all "
                  "cases: outcomes, independent outcomes, coverage of the central 50% and 90% intervals, misses above and "
                  "below, mean CRPS", title="Hindcast calibration")
-    x.publish("track_record", [i for i in track_text.results(v.record) if i.get("resolved", True)], {"epoch-ai-chip-counts", "amzn-fy25-10k"})
+    x.publish("track_record", [i for i in track_text.results(v.record) if i.details.get("resolved", True)],
+              {"epoch-ai-chip-counts", "amzn-fy25-10k"})
     outlooks = ds["capex_outlook"]           # the vintages the parameter can choose (a vintage not yet allowed cites nothing)
     used = (set(ds["vendors"]["source_id"])
             | set(outlooks.loc[outlooks["vintage"].isin(schema["capex_outlook_vintage"].choices), "source_id"])
@@ -254,8 +260,8 @@ def headline_results(v: ErosionState, x: Collector) -> None:
     x.data_table("hindcast_by_owner", v.hindcast_owners, "Hindcast coverage per owner: outcomes, independent outcomes, "
                  "coverage of the central 50% and 90% intervals, misses above and below, the origins scored and those "
                  "left out", title="Hindcast coverage per owner")
-    x.publish("erosion", [*erosion_text.headlines(v.result), *hindcasts.results(v.hindcast, v.hindcast_coverage),
-              *hindcasts.owner_results(v.hindcast_owners)], used)
+    x.publish("erosion", [*erosion_text.headlines(v.result), *hindcast_items.results(v.hindcast, v.hindcast_coverage),
+              *hindcast_items.owner_results(v.hindcast_owners)], used)
     x.publish("drivers", erosion_text.drivers(v.result.ranked().sobol, v.scenarios[0], schema, v.model.forecast_years,
                                                 v.result.horizons.long), used)
 
@@ -263,7 +269,7 @@ def headline_results(v: ErosionState, x: Collector) -> None:
 def headlines(ds: data.Dataset, p: Params) -> list[Headline]:
     """The forecast's headline numbers alone (what `compare` and `sweep` read): another owner's its own."""
     if not owners.is_report_owner(ds, p):
-        return [Headline.of(i) for i in owner_text.forecast_items(owner_view.core_state(ds, p))]
+        return owner_text.forecast_items(owner_view.core_state(ds, p))
     return erosion_text.headlines(outlook.run(ds, p, params.schema(ds), sensitivity=False))
 
 

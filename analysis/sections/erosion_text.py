@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 
 from analysis.models import erosion, erosion_outcomes
-from analysis.models.forecast_result import Forecast, InputSpec
-from analysis.models.horizons import END, LONG_TERM, Horizons, Window, span, window_key
+from analysis.models.forecast_result import Forecast, InputSpec, WindowMetric
+from analysis.models.horizons import END, LONG_TERM, Horizons, Thresholds, Window, percent, span, window_key
 from analysis.data import scenarios
 from analysis.data.params import Parameter, Params
 from analysis.data.units import fmt
@@ -123,28 +123,31 @@ def threshold_text(result: Forecast, price_range: pd.DataFrame, schema: dict[str
     """What the threshold probabilities say, observed years first."""
     probs = result.thresholds.set_index(["threshold", "year"])["probability"]
     stays = result.stays_above.set_index("threshold")
-    observed = [y for y in result.model.observed.years if not np.isnan(probs[(0.25, y)])]
+    lower, upper = result.levels.shares
+    observed = [y for y in result.model.observed.years if not np.isnan(probs[(lower, y)])]
     last = int(result.model.years[-1])
     cost = schema["trainium_unit_cost_usd"]
     text = ""
     if observed:
         o = observed[-1]
-        text = ("Even the observed years are uncertain: the probability that ASICs took more than 25% of Amazon's accelerator "
-                "spend is " + ", ".join(f"{fmt(probs[(0.25, y)], 'fraction')} in {y}" for y in observed)
+        text = (f"Even the observed years are uncertain: the probability that ASICs took more than {lower:.0%} of "
+                "Amazon's accelerator spend is "
+                + ", ".join(f"{fmt(probs[(lower, y)], 'fraction')} in {y}" for y in observed)
                 + f" (Epoch's unit band × chip prices). Across the Trainium unit cost's sensitivity band "
                 f"({_range(cost.low, cost.high, 'USD')}) the central {o} share is "
                 f"{_range(price_range.set_index('year').loc[o, 'at_low_cost'], price_range.set_index('year').loc[o, 'at_high_cost'], 'fraction')}. ")
     future = [y for y in result.model.forecast_years if y in result.horizons.probability_years]
-    text += ("Forward, more than 25%: " + ", ".join(f"{fmt(probs[(0.25, y)], 'fraction')} in {y}" for y in future)
-             + "; more than 50%: " + ", ".join(f"{fmt(probs[(0.5, y)], 'fraction')} in {y}" for y in future) + ". "
-             f"In {fmt(stays['share_never'][0.25], 'fraction')} of the draws ASICs are not above 25% in {last}, so the year "
-             "from which they stay above it is not a single date but this distribution; 'first year above' would mistake a "
-             "one-year blip in the observed data for a crossing.")
+    text += (f"Forward, more than {lower:.0%}: "
+             + ", ".join(f"{fmt(probs[(lower, y)], 'fraction')} in {y}" for y in future)
+             + f"; more than {upper:.0%}: " + ", ".join(f"{fmt(probs[(upper, y)], 'fraction')} in {y}" for y in future)
+             + f". In {fmt(stays['share_never'][lower], 'fraction')} of the draws ASICs are not above {lower:.0%} in "
+             f"{last}, so the year from which they stay above it is not a single date but this distribution; "
+             "'first year above' would mistake a one-year blip in the observed data for a crossing.")
     return text
 
 
-def _interval(s: Mapping[str, float | None], mc: pd.DataFrame, key: str, unit: str) -> str:
-    return f"{fmt(s[key], unit)} (5th–95th percentile {_range(mc.loc[key, 'p5'], mc.loc[key, 'p95'], unit)})"
+def _interval(value: float | None, mc: pd.DataFrame, key: str, unit: str) -> str:
+    return f"{fmt(value, unit)} (5th–95th percentile {_range(mc.loc[key, 'p5'], mc.loc[key, 'p95'], unit)})"
 
 
 def central_text(result: Forecast) -> str:
@@ -154,9 +157,10 @@ def central_text(result: Forecast) -> str:
     h = result.horizons
     near, long = span(h.near), span(h.long)
 
-    def shown(metric: str, window: Window, unit: str) -> str:
-        return _interval(s, mc, window_key(metric, window), unit)
+    def shown(metric: WindowMetric, window: Window, unit: str) -> str:
+        return _interval(s.total(metric, window), mc, window_key(metric, window), unit)
     revenue = window_key("nvidia_revenue", h.long)
+    central = cast(float, s.total("nvidia_revenue", h.long))
     return (f"Central estimate (the model at every input's median, the observed data at Epoch's medians): ASICs take "
             f"{shown('asic_spend_share', h.near, 'fraction')} of AWS's accelerator spend in {near}, when Nvidia earns "
             f"{shown('nvidia_revenue', h.near, 'USD_billion')} in total from AWS, and "
@@ -167,7 +171,7 @@ def central_text(result: Forecast) -> str:
             f"from Nvidia at its cost per H100e): {shown('erosion_same_compute', h.near, 'USD_billion')} and "
             f"{shown('erosion_same_compute', h.long, 'USD_billion')}. The Monte Carlo median of Nvidia's {long} "
             f"revenue is {fmt(mc['p50'][revenue], 'USD_billion')} "
-            f"({mc['p50'][revenue] / s[revenue] - 1:+.1%} against the central estimate): "
+            f"({mc['p50'][revenue] / central - 1:+.1%} against the central estimate): "
             "the median of a sum of skewed products is not the product of medians. Every headline uses the one central estimate.")
 
 
@@ -196,7 +200,7 @@ def hindcast_text(hind: pd.DataFrame, cov: pd.DataFrame) -> str:
 
 
 def drivers(sobol: pd.DataFrame, scenario_summary: pd.DataFrame, schema: dict[str, Parameter],
-            years: Sequence[int], long_term: Window) -> list[dict]:
+            years: Sequence[int], long_term: Window) -> list[Headline]:
     """What a forwarded brief names besides the answer. The main driver: the input, or the yearly path of inputs
     (`input_family`), whose first-order Sobol indices of Nvidia's revenue from AWS sum highest — for independent
     inputs that sum is a lower bound of the share of the forecast's variance the group explains alone. The scenario
@@ -204,17 +208,17 @@ def drivers(sobol: pd.DataFrame, scenario_summary: pd.DataFrame, schema: dict[st
     with the scenario that gives it."""
     groups = sobol.assign(group=[input_family(n, years) or input_title(n, schema) for n in sobol["input"]])
     first_order = groups.groupby("group", sort=True)["S1"].sum().sort_values(ascending=False, kind="stable")
-    items = [{"key": "main_driver_first_order_sobol", "unit": "fraction", "value": float(first_order.iloc[0]),
-              "period": [years[0], years[-1]],
-              "label": f"Main driver of Nvidia revenue from AWS {years[0]}-{years[-1]}: {first_order.index[0]}; at "
-                       "least this share of its variance comes from it alone (sum of first-order Sobol indices)"}]
+    items = [Headline("main_driver_first_order_sobol",
+                      f"Main driver of Nvidia revenue from AWS {years[0]}-{years[-1]}: {first_order.index[0]}; at "
+                      "least this share of its variance comes from it alone (sum of first-order Sobol indices)",
+                      float(first_order.iloc[0]), "fraction", period=(int(years[0]), int(years[-1])))]
     column = window_key("asic_spend_share", long_term)
     ordered = scenario_summary.sort_values([column, "scenario"], ignore_index=True)
     for role, row in (("lowest", ordered.iloc[0]), ("highest", ordered.iloc[-1])):
-        items.append({"key": f"scenario_{role}_asic_spend_share_{LONG_TERM}", "unit": "fraction",
-                      "value": float(row[column]), "period": list(long_term),
-                      "label": f"ASIC share of accelerator spend {span(long_term, '-')}, {role} named scenario ({row['scenario']}), "
-                               "central estimate"})
+        items.append(Headline(f"scenario_{role}_asic_spend_share_{LONG_TERM}",
+                              f"ASIC share of accelerator spend {span(long_term, '-')}, {role} named scenario "
+                              f"({row['scenario']}), central estimate", float(row[column]), "fraction",
+                              period=(int(long_term[0]), int(long_term[1]))))
     return items
 
 
@@ -240,7 +244,7 @@ def _year_or_none(x: float | None) -> float | None:
 #: The window totals among section 3's headline results, each over the near and the long term in turn
 #: (analysis.models.horizons): (outcome of erosion_outcomes.outcomes, headline key, label with `{}` for the window
 #: ("2024-2026"), unit).
-WINDOW_RESULTS = (
+WINDOW_RESULTS: tuple[tuple[WindowMetric, str, str, str], ...] = (
     ("nvidia_revenue", "nvidia_revenue", "Nvidia revenue from AWS, total {}", "USD_billion"),
     ("erosion", "erosion", "Erosion, same budget (ASIC dollars that could have gone to Nvidia), total {}",
      "USD_billion"),
@@ -258,21 +262,20 @@ def headlines(result: Forecast) -> list[Headline]:
     mc = result.outcomes.set_index("outcome")
     first, last = int(result.model.years[0]), int(result.model.years[-1])
 
-    def drawn(key: str, outcome: str, label: str, unit: str, period: tuple[int, int]) -> Headline:
-        return Headline(key, label, s[outcome], unit, (float(mc["p5"][outcome]), float(mc["p95"][outcome])),
-                        period=period)
+    def drawn(key: str, value: float | None, outcome: str, label: str, unit: str, period: tuple[int, int]) -> Headline:
+        return Headline(key, label, value, unit, (float(mc["p5"][outcome]), float(mc["p95"][outcome])), period=period)
 
-    items = [drawn(f"{key}_{role}", window_key(outcome, w), label.format(span(w, "-")), unit, w)
-             for outcome, key, label, unit in WINDOW_RESULTS for role, w in result.horizons.by_role.items()]
-    items.append(drawn(f"nvidia_spend_share_{END}", f"nvidia_spend_share_{last}",
+    items = [drawn(f"{key}_{role}", s.total(metric, w), window_key(metric, w), label.format(span(w, "-")), unit, w)
+             for metric, key, label, unit in WINDOW_RESULTS for role, w in result.horizons.by_role.items()]
+    items.append(drawn(f"nvidia_spend_share_{END}", s.nvidia_spend_share_end, f"nvidia_spend_share_{last}",
                        f"Nvidia share of AWS accelerator spend, {last}", "fraction", (last, last)))
     for r in cast(Rows, result.thresholds.itertuples()):
         t, y, prob = r.threshold, int(r.year), r.probability
         undefined = {"undefined": "no estimate (the data do not split this year by vendor)"} if np.isnan(prob) else {}
-        items.append(Headline(f"p_asic_above_{round(t * 100)}pct_{y}", f"P(ASIC share of spend > {t:.0%} in {y})",
+        items.append(Headline(f"p_asic_above_{percent(t)}pct_{y}", f"P(ASIC share of spend > {t:.0%} in {y})",
                               None if np.isnan(prob) else float(prob), "fraction", details=undefined, period=(y, y)))
     for r in cast(Rows, result.stays_above.itertuples()):
-        pct = round(r.threshold * 100)
+        pct = percent(r.threshold)
         items.append(Headline(
             f"year_asic_stays_above_{pct}pct",
             f"Median first year from which ASICs stay above {pct}% of spend through {last} "
@@ -285,11 +288,12 @@ def headlines(result: Forecast) -> list[Headline]:
     return items
 
 
-def scenario_labels(h: Horizons) -> dict[str, str]:
-    """The named scenarios' table's column titles (analysis.models.scenario_runs.scenario_table), with their years."""
+def scenario_labels(h: Horizons, levels: Thresholds) -> dict[str, str]:
+    """The named scenarios' table's column titles (analysis.models.scenario_runs.scenario_table), with their years and
+    the data's thresholds."""
     def short(window: Window) -> str:
         return f"{window[0]}-{window[1] % 100:02d}"
-    percents = [round(t * 100) for t in erosion_outcomes.THRESHOLDS]
+    percents = [percent(t) for t in levels.shares]
     probabilities = {f"p_asic_above_{pct}pct_{y}": f"P(>{pct}%) {y}" for pct in percents for y in (h.long[0], h.end)}
     return {"scenario": "Scenario",
             window_key("nvidia_revenue", h.near): f"Nvidia revenue, total {short(h.near)}",

@@ -3,18 +3,21 @@ sentences that depend on the owner's numbers, and its headline items under the k
 and the verdict read them), computed here so that the parts only lay them out."""
 from __future__ import annotations
 
-from typing import Any, cast
+from dataclasses import replace
+from typing import cast
 
-import numpy as np
 import pandas as pd
 
 from analysis.data import scenarios
 from analysis.data.units import fmt
 from analysis.models import erosion_outcomes, owners
-from analysis.models.horizons import END, LONG_TERM, NEXT_YEAR, horizons, span
+from analysis.models.horizons import END, LONG_TERM, NEXT_YEAR, horizons, percent, span, thresholds
 from analysis.models.owner_outlook import OTHER_OWNERS_MOVES
 from analysis.models.observations import Rows
 from analysis.sections.base import OwnerState
+from analysis.views import verdict_inputs
+from analysis.views.exhibits import Headline
+from analysis.views.verdict import Stays
 
 
 def about(v: OwnerState) -> str:
@@ -53,19 +56,18 @@ def funnel_text(v: OwnerState) -> str:
             "filed quarters no share of capex.")
 
 
-def capex_items(v: OwnerState) -> list[dict]:
+def capex_items(v: OwnerState) -> list[Headline]:
     """Section 1's headline items: the owner's capex per calendar year and its accelerators' share of it."""
     items = []
     for r in cast(Rows, v.funnel.itertuples()):
         if pd.notna(r.capex):
-            items.append({"key": f"capex_{r.year}", "label": f"{v.company} capex, {r.year}", "value": float(r.capex),
-                          "unit": "USD_billion"})
+            items.append(Headline(f"capex_{r.year}", f"{v.company} capex, {r.year}", float(r.capex), "USD_billion"))
         if pd.notna(r.accelerator_spend_of_capex):
-            items.append({"key": f"accelerator_share_of_capex_{r.year}", "unit": "fraction",
-                          "label": f"{v.owner}: accelerator chips as a share of capex, {r.year} "
-                                   "(estimated from Epoch's chip counts)",
-                          "value": float(r.accelerator_spend_of_capex), "p5": float(r.accelerator_spend_of_capex_p5),
-                          "p95": float(r.accelerator_spend_of_capex_p95)})
+            items.append(Headline(f"accelerator_share_of_capex_{r.year}",
+                                  f"{v.owner}: accelerator chips as a share of capex, {r.year} "
+                                  "(estimated from Epoch's chip counts)", float(r.accelerator_spend_of_capex),
+                                  "fraction",
+                                  (float(r.accelerator_spend_of_capex_p5), float(r.accelerator_spend_of_capex_p95))))
     return items
 
 
@@ -104,8 +106,8 @@ def hindcast_text(v: OwnerState) -> str:
 def by_year(v: OwnerState) -> pd.DataFrame:
     """The owner's outlook in the columns of Amazon's `erosion_by_year.csv` (analysis.models.forecast_result.by_year)
     where the meaning is the same, the ASIC share standing for the non-Nvidia share: accelerator spend and Nvidia's
-    revenue in the observed years only (not forecast), the shares with their percentiles and P(share of spend > 25% /
-    50%)."""
+    revenue in the observed years only (not forecast), the shares with their percentiles and P(share of spend > each
+    of the data's thresholds)."""
     y, f = v.yearly, v.funnel.set_index("year")
     table = pd.DataFrame({"year": y["year"], "observed": y["observed"],
                           "accelerator_spend_usd_b": y["year"].map(f["accelerator_spend"]).where(y["observed"]),
@@ -115,42 +117,51 @@ def by_year(v: OwnerState) -> pd.DataFrame:
     for metric, column in (("spend_share", "asic_spend_share"), ("compute_share", "asic_compute_share")):
         for q in erosion_outcomes.PERCENTILES:
             table[f"{column}_p{q}"] = y[f"{metric}_p{q}"]
-    for t in erosion_outcomes.THRESHOLDS:
-        table[f"p_asic_spend_share_above_{round(t * 100)}pct"] = y[f"p_spend_share_above_{round(t * 100)}pct"]
+    for pct in (percent(t) for t in thresholds(v.ds).shares):
+        table[f"p_asic_spend_share_above_{pct}pct"] = y[f"p_spend_share_above_{pct}pct"]
     return table.reset_index(drop=True)
 
 
-def forecast_items(v: OwnerState) -> list[dict]:
+def forecast_items(v: OwnerState) -> list[Headline]:
     """The forecast's headline items under the keys Amazon's use (the verdict reads them): P(non-Nvidia share of spend
     > each threshold) per year, the median year from which it stays above (with 5th-95th percentiles) and the share of
     draws in which it is not above in the last year."""
     items = []
     for r in v.yearly.itertuples():
-        for t in erosion_outcomes.THRESHOLDS:
-            pct = round(t * 100)
-            items.append({"key": f"p_asic_above_{pct}pct_{r.year}", "period": [int(cast(int, r.year))] * 2,
-                          "unit": "fraction",
-                          "label": f"{v.owner}: P(non-Nvidia share of spend > {pct}% in {r.year})",
-                          "value": float(getattr(r, f"p_spend_share_above_{pct}pct"))})
-    years = v.forecast.years
-    stays = erosion_outcomes.stays_above_table({"asic_spend_share": v.forecast.spend_share[1:]}, years)
-    for row in stays.to_dict("records"):
-        pct = round(row["threshold"] * 100)
-        year = {k: None if not np.isfinite(row[k]) else float(row[k]) for k in ("p5", "p50", "p95")}
-        items.append({"key": f"year_asic_stays_above_{pct}pct", "unit": "year", "value": year["p50"], "p5": year["p5"],
-                      "p95": year["p95"], "undefined": f"not above {pct}% in {years[-1]}",
-                      "label": f"{v.owner}: median first year from which non-Nvidia chips stay above {pct}% of spend "
-                               f"through {years[-1]} (none = not above in {years[-1]})"})
-        items.append({"key": f"share_never_stays_above_{pct}pct", "unit": "fraction",
-                      "value": float(row["share_never"]),
-                      "label": f"{v.owner}: share of draws in which non-Nvidia chips are not above {pct}% of spend "
-                               f"in {years[-1]}"})
+        year = int(cast(int, r.year))
+        for pct in (percent(t) for t in thresholds(v.ds).shares):
+            items.append(Headline(f"p_asic_above_{pct}pct_{year}",
+                                  f"{v.owner}: P(non-Nvidia share of spend > {pct}% in {year})",
+                                  float(getattr(r, f"p_spend_share_above_{pct}pct")), "fraction", period=(year, year)))
+    last = v.forecast.years[-1]
+    for t, stays in stays_above(v).items():
+        pct = percent(t)
+        items.append(Headline(f"year_asic_stays_above_{pct}pct",
+                              f"{v.owner}: median first year from which non-Nvidia chips stay above {pct}% of spend "
+                              f"through {last} (none = not above in {last})", stays.median, "year",
+                              (stays.p5, stays.p95), {"undefined": f"not above {pct}% in {last}"}))
+        items.append(Headline(f"share_never_stays_above_{pct}pct",
+                              f"{v.owner}: share of draws in which non-Nvidia chips are not above {pct}% of spend "
+                              f"in {last}", stays.never, "fraction"))
     return items
+
+
+def stays_above(v: OwnerState) -> dict[float, Stays]:
+    """The year from which the owner's non-Nvidia share of spend stays above each threshold, over its draws."""
+    table = erosion_outcomes.stays_above_table({"asic_spend_share": v.forecast.spend_share[1:]}, v.forecast.years,
+                                               thresholds(v.ds).shares)
+    return verdict_inputs.stays_of(table)
+
+
+def p_above(v: OwnerState) -> dict[float, dict[int, float]]:
+    """P(the owner's non-Nvidia share of spend > each threshold) by year."""
+    return {t: {int(cast(int, r.year)): float(getattr(r, f"p_spend_share_above_{percent(t)}pct"))
+                for r in v.yearly.itertuples()} for t in thresholds(v.ds).shares}
 
 
 # Section 0: the answer -----------------------------------------------------------------------------------------------
 
-def findings(v: OwnerState) -> list[dict]:
+def findings(v: OwnerState) -> list[Headline]:
     """The summary's items for this owner, under the keys Amazon's use where the first screen and the verdict read
     them; Nvidia's revenue after the last observed year is not forecast (value None, said why)."""
     h = horizons(v.ds)
@@ -160,56 +171,59 @@ def findings(v: OwnerState) -> list[dict]:
     peak = int(cast(int, spend.idxmax()))
     unforecast = f"not forecast: no sourced outlook of {v.company}'s capex"
 
-    def band(year: int, column: str) -> dict[str, Any]:
-        return {"value": float(s[column].loc[year]), "p5": float(s[f"{column}_p5"].loc[year]),
-                "p95": float(s[f"{column}_p95"].loc[year])}
+    def observed(key: str, label: str, year: int, column: str, unit: str) -> Headline:
+        return Headline(key, label, float(s[column].loc[year]), unit,
+                        (float(s[f"{column}_p5"].loc[year]), float(s[f"{column}_p95"].loc[year])), {"year": year},
+                        (year, year))
+
+    def not_forecast(key: str, label: str, unit: str, period: tuple[int, int], year: dict[str, int]) -> Headline:
+        return Headline(key, f"{label} ({unforecast})", None, unit, details={**year, "undefined": unforecast},
+                        period=period)
     estimate = "estimated from Epoch's chip counts × prices; chips only"
-    items: list[dict] = [
-        {"key": "owner", "label": "Owner whose purchases the report is about", "value": v.owner, "unit": "text"},
-        {"key": "nvidia_revenue_observed_first", "year": first, "period": [first, first], "unit": "USD_billion",
-         "label": f"Nvidia revenue from {v.owner}, {first} ({estimate})", **band(first, "nvidia_spend")},
-        {"key": "nvidia_revenue_observed_last", "year": last, "period": [last, last], "unit": "USD_billion",
-         "label": f"Nvidia revenue from {v.owner}, {last} ({estimate})", **band(last, "nvidia_spend")},
-        {"key": "asic_spend_share_observed_last", "year": last, "period": [last, last], "unit": "fraction",
-         "label": f"Non-Nvidia share of {v.owner}'s accelerator spend, {last} ({v.challenger}; {estimate})",
-         **band(last, "spend_share")},
-        {"key": "asic_spend_share_observed_peak", "year": peak, "period": [peak, peak], "unit": "fraction",
-         "label": f"Highest non-Nvidia share of {v.owner}'s accelerator spend in an observed year: {peak}",
-         **band(peak, "spend_share")},
-        {"key": f"nvidia_revenue_{LONG_TERM}", "period": list(h.long), "unit": "USD_billion", "value": None,
-         "undefined": unforecast,
-         "label": f"Nvidia revenue from {v.owner}, total {span(h.long, '-')} ({unforecast})"},
-        {"key": "p_nvidia_revenue_below_observed_last", "year": end, "period": [last, end], "unit": "fraction",
-         "value": None,
-         "undefined": unforecast,
-         "label": f"P(Nvidia revenue from {v.owner} in {end} below its {last} level) ({unforecast})"},
-        {"key": "p_nvidia_revenue_below_half_observed_last", "year": end, "period": [last, end], "unit": "fraction",
-         "value": None,
-         "undefined": unforecast,
-         "label": f"P(Nvidia revenue from {v.owner} in {end} below half its {last} level) ({unforecast})"},
+    items = [
+        Headline("owner", "Owner whose purchases the report is about", v.owner, "text"),
+        observed("nvidia_revenue_observed_first", f"Nvidia revenue from {v.owner}, {first} ({estimate})", first,
+                 "nvidia_spend", "USD_billion"),
+        observed("nvidia_revenue_observed_last", f"Nvidia revenue from {v.owner}, {last} ({estimate})", last,
+                 "nvidia_spend", "USD_billion"),
+        observed("asic_spend_share_observed_last",
+                 f"Non-Nvidia share of {v.owner}'s accelerator spend, {last} ({v.challenger}; {estimate})", last,
+                 "spend_share", "fraction"),
+        observed("asic_spend_share_observed_peak",
+                 f"Highest non-Nvidia share of {v.owner}'s accelerator spend in an observed year: {peak}", peak,
+                 "spend_share", "fraction"),
+        not_forecast(f"nvidia_revenue_{LONG_TERM}", f"Nvidia revenue from {v.owner}, total {span(h.long, '-')}",
+                     "USD_billion", h.long, {}),
+        not_forecast("p_nvidia_revenue_below_observed_last",
+                     f"P(Nvidia revenue from {v.owner} in {end} below its {last} level)", "fraction", (last, end),
+                     {"year": end}),
+        not_forecast(f"p_nvidia_revenue_below_{thresholds(v.ds).revenue_level.percent}pct_observed_last",
+                     f"P(Nvidia revenue from {v.owner} in {end} below {thresholds(v.ds).revenue_level.value:.0%} of "
+                     f"its {last} level)", "fraction", (last, end),
+                     {"year": end}),
     ]
     ahead = next(y for y in v.forecast.years if y > last)
-    by_key = {i["key"]: i for i in forecast_items(v)}
-    items += [{**by_key[f"p_asic_above_{round(t * 100)}pct_{y}"], "key": f"p_asic_above_{round(t * 100)}pct_{role}"}
-              for t in erosion_outcomes.THRESHOLDS for role, y in ((NEXT_YEAR, ahead), (END, end))]
-    items += [by_key[f"share_never_stays_above_{round(t * 100)}pct"] for t in erosion_outcomes.THRESHOLDS]
+    by_key = {i.key: i for i in forecast_items(v)}
+    pcts = [percent(t) for t in thresholds(v.ds).shares]
+    items += [replace(by_key[f"p_asic_above_{pct}pct_{y}"], key=f"p_asic_above_{pct}pct_{role}")
+              for pct in pcts for role, y in ((NEXT_YEAR, ahead), (END, end))]
+    items += [by_key[f"share_never_stays_above_{pct}pct"] for pct in pcts]
     return items
 
 
-def assumptions(v: OwnerState) -> list[dict]:
+def assumptions(v: OwnerState) -> list[Headline]:
     """What the owner's probabilities are conditional on: the observed data (drawn), the yearly steps (their Student-t
     predictive sd) and each cost ratio that values its non-Nvidia chips, with the number of draws."""
     f, schema = v.forecast, v.schema
     ratio = owners.COST_RATIOS.get("Google" if v.owner == "Google" else "AMD")
-    items: list[dict] = [
-        {"key": "observed", "label": f"{v.owner}'s purchases in the observed years", "unit": "text",
-         "value": "drawn within Epoch AI's unit bands and the chips' price ranges"},
-        {"key": "share_step",
-         "label": f"Yearly step of the non-Nvidia share of compute (log-odds sd, {v.owner}'s own moves)",
-         "unit": "number", "value": float(f.step.predictive_sd())},
-        {"key": "cost_step", "label": "Yearly step of the cost ratio (log sd, Nvidia's cost per H100e)",
-         "unit": "number", "value": float(f.drift.predictive_sd())}]
+    items = [
+        Headline("observed", f"{v.owner}'s purchases in the observed years",
+                 "drawn within Epoch AI's unit bands and the chips' price ranges", "text"),
+        Headline("share_step", f"Yearly step of the non-Nvidia share of compute (log-odds sd, {v.owner}'s own moves)",
+                 float(f.step.predictive_sd()), "number"),
+        Headline("cost_step", "Yearly step of the cost ratio (log sd, Nvidia's cost per H100e)",
+                 float(f.drift.predictive_sd()), "number")]
     if ratio is not None:
-        items.append({"key": ratio, "label": schema[ratio].title, "unit": "number", "value": float(v.p[ratio])})
-    items.append({"key": "mc_draws", "label": schema["mc_draws"].title, "unit": "count", "value": int(v.p.mc_draws)})
+        items.append(Headline(ratio, schema[ratio].title, float(v.p[ratio]), "number"))
+    items.append(Headline("mc_draws", schema["mc_draws"].title, int(v.p.mc_draws), "count"))
     return items

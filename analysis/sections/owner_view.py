@@ -19,10 +19,12 @@ from analysis.data.params import Params
 from analysis.data.units import fmt
 from analysis.models import capex, erosion_outcomes, fleet, observed as measured, owner_outlook, owners
 from analysis.models import hindcast as hindcasts
+import analysis.sections.hindcast_items as hindcast_items
 import analysis.sections.owner_text as owner_text
-from analysis.models.horizons import horizons
+from analysis.models.horizons import horizons, percent
+from analysis.models.horizons import thresholds as levels
 from analysis.sections.base import OwnerState
-from analysis.views import charts, likelihood, verdict
+from analysis.views import charts, likelihood, verdict, verdict_inputs
 from analysis.views.exhibits import Collector
 from analysis.views.present import sources_of
 
@@ -44,7 +46,7 @@ def core(v: OwnerState) -> None:
     v.shares = shares[shares["owner"] == v.owner].set_index("year")
     v.funnel = owners.funnel(v.ds, v.draws, v.owner)
     v.forecast = owner_outlook.forecast(v.ds, v.p, v.draws, v.owner, v.last)
-    v.yearly = owner_outlook.by_year(v.owner, v.forecast)
+    v.yearly = owner_outlook.by_year(v.owner, v.forecast, levels(v.ds).shares)
     v.challenger = owners.CHALLENGERS[v.owner]
     v.company, v.capex_metric = owners.CAPEX[v.owner]
 
@@ -185,13 +187,18 @@ def _bands(v: OwnerState) -> pd.DataFrame:
 
 def _probabilities(v: OwnerState) -> pd.DataFrame:
     return pd.concat([v.yearly.assign(series=f"P(share of spend > {t:.0%})",
-                                      probability=v.yearly[f"p_spend_share_above_{round(t * 100)}pct"])
-                      for t in erosion_outcomes.THRESHOLDS])[["year", "series", "probability"]]
+                                      probability=v.yearly[f"p_spend_share_above_{percent(t)}pct"])
+                      for t in levels(v.ds).shares])[["year", "series", "probability"]]
+
+
+def _shares_text(v: OwnerState) -> str:
+    """The data's two thresholds in words: "25% / 50%"."""
+    return " / ".join(f"{t:.0%}" for t in levels(v.ds).shares)
 
 
 def forecast(v: OwnerState, x: Collector) -> None:
     x.say(owner_text.forecast_text(v))
-    x.chart(charts.share_bands(_bands(v), v.last, erosion_outcomes.THRESHOLDS,
+    x.chart(charts.share_bands(_bands(v), v.last, levels(v.ds).shares,
                                f"{v.owner}: non-Nvidia share of accelerator spend and compute, observed to {v.last}, "
                                "then forecast, with 50% and 90% intervals", f"{EPOCH}. {MODEL}",
                                y_title="Share of the year's additions"))
@@ -200,8 +207,8 @@ def forecast(v: OwnerState, x: Collector) -> None:
 def thresholds(v: OwnerState, x: Collector) -> None:
     ticks = sorted({0.0, 1.0} | {t.lower for t in likelihood.SCALE if 0.05 < t.lower < 0.95})
     x.chart(charts.probability_lines(_probabilities(v), v.last, ticks,
-                                     f"{v.owner}: probability that non-Nvidia chips take more than 25% / 50% of the "
-                                     "spend, by year",
+                                     f"{v.owner}: probability that non-Nvidia chips take more than {_shares_text(v)} "
+                                     "of the spend, by year",
                                      MODEL, likelihood.words))
 
 
@@ -233,13 +240,13 @@ def erosion_headlines(v: OwnerState, x: Collector) -> None:
     x.data_table("erosion_by_year", owner_text.by_year(v),
                  f"{v.owner}, one row per year to {horizons(v.ds).end}: observed or forecast, its non-Nvidia "
                  "share of spend and of compute (central, 5th/25th/50th/75th/95th percentiles; named asic_* as "
-                 "Amazon's), P(spend share > 25% / 50%), and in the observed years its accelerator spend and Nvidia's "
-                 "revenue from it (USD bn; not forecast)", title="Outlook by year")
+                 f"Amazon's), P(spend share > {_shares_text(v)}), and in the observed years its accelerator spend and "
+                 "Nvidia's revenue from it (USD bn; not forecast)", title="Outlook by year")
     items = owner_text.forecast_items(v)
     if v.coverage is not None:         # the owner has a hindcast
         x.data_table("hindcast", v.hindcast, f"{v.owner}'s hindcast: per origin, share and later observed year, the "
                      "forecast, its percentiles, the outcome, coverage and CRPS", title="Hindcast scores")
-        items += hindcasts.results(v.hindcast, v.coverage)
+        items += hindcast_items.results(v.hindcast, v.coverage)
     x.publish("erosion", items, {fleet.EPOCH_SOURCE} | {v.schema[n].source_id for n in owners.COST_RATIOS.values()})
 
 
@@ -253,10 +260,15 @@ EROSION_PARTS = {"observed_purchases": observed, "spend_check": epoch_check, "fo
 def summary_setup(v: OwnerState) -> None:
     setup(v)
     v.findings, v.assumptions = owner_text.findings(v), owner_text.assumptions(v)
-    v.results = {"summary": {i["key"]: i for i in v.findings},
-                 "erosion": {i["key"]: i for i in owner_text.forecast_items(v)},
-                 "assumptions": {i["key"]: i for i in v.assumptions}}
-    v.verdict = verdict.decide(verdict.from_results(v.results))
+    found = {h.key: h for h in v.findings}
+    above = owner_text.p_above(v)
+    def estimate(key: str) -> verdict.Estimate:
+        return verdict_inputs.estimate(found[key], "summary")
+    v.verdict = verdict.decide(verdict.Inputs(
+        estimate("nvidia_revenue_observed_first"), estimate("nvidia_revenue_observed_last"),
+        estimate("asic_spend_share_observed_last"), estimate("asic_spend_share_observed_peak"),
+        end=max(above[levels(v.ds).lower.value]), p_fall=None, p_halve=None, p_above=above,
+        stays=owner_text.stays_above(v), levels=levels(v.ds), subject=verdict.Subject.other(v.owner)))
 
 
 def answer_first(v: OwnerState, x: Collector) -> None:
@@ -264,29 +276,30 @@ def answer_first(v: OwnerState, x: Collector) -> None:
     x.say(f"**{said.question}** {owner_text.about(v)} This report: **{said.headline}.** {said.happened} {said.fall} "
           f"{said.when}" + owner_text.thin(v))
     ticks = sorted({0.0, 1.0} | {t.lower for t in likelihood.SCALE if 0.05 < t.lower < 0.95})
-    x.chart(charts.share_bands(_bands(v), v.last, erosion_outcomes.THRESHOLDS,
+    x.chart(charts.share_bands(_bands(v), v.last, levels(v.ds).shares,
                                f"Non-Nvidia share of {v.owner}'s accelerator spend and compute: observed to {v.last}, "
                                "then forecast, with 50% (25th–75th percentile) and 90% (5th–95th) intervals",
                                f"{EPOCH}. {MODEL}", y_title="Share of the year's additions"))
     x.chart(charts.probability_lines(_probabilities(v), v.last, ticks,
-                                     "Probability that non-Nvidia chips take more than 25% / 50% of the spend, by year",
+                                     f"Probability that non-Nvidia chips take more than {_shares_text(v)} of the "
+                                     "spend, by year",
                                      MODEL, likelihood.words))
-    x.say(verdict.conditional_on(v.results, changed(v)))
+    x.say(verdict.conditional_on(v.assumptions, changed(v)))
 
 
 #: The parameters the owner's sections read besides `owner` (the valuation of its non-Nvidia chips and the draws).
 PARAMETERS = ("owner", "tpu_cost_ratio", "amd_cost_ratio", "mc_draws", "random_seed")
 
 
-def changed(v: OwnerState) -> dict:
+def changed(v: OwnerState) -> dict[str, object]:
     """The owner's parameters set away from their defaults, by label."""
     return {v.schema[n].title: v.p[n] for n in PARAMETERS if v.p[n] != v.schema[n].default}
 
 
 def summary_findings(v: OwnerState, x: Collector) -> None:
-    rows = pd.DataFrame([{"finding": f["label"], "value": fmt(f["value"], f["unit"]),
-                          "interval": f"{fmt(f['p5'], f['unit'])} – {fmt(f['p95'], f['unit'])}"
-                                      if f.get("p5") is not None else ""}
+    rows = pd.DataFrame([{"finding": f.label, "value": fmt(f.value, f.unit),
+                          "interval": f"{fmt(f.interval[0], f.unit)} – {fmt(f.interval[1], f.unit)}"
+                                      if f.interval is not None and f.interval[0] is not None else ""}
                          for f in v.findings])
     x.table(rows, {}, {"finding": "Finding", "value": "Central estimate", "interval": "5th–95th percentile"})
 
@@ -294,7 +307,7 @@ def summary_findings(v: OwnerState, x: Collector) -> None:
 def summary_headlines(v: OwnerState, x: Collector) -> None:
     x.publish("summary", v.findings, {fleet.EPOCH_SOURCE, likelihood.SOURCE_ID})
     x.publish("assumptions", v.assumptions,
-              {v.schema[a["key"]].source_id for a in v.assumptions if a["key"] in v.schema})
+              {v.schema[a.key].source_id for a in v.assumptions if a.key in v.schema})
 
 
 SUMMARY_PARTS = {"answer_first": answer_first, "findings": summary_findings, "headline_results": summary_headlines}

@@ -12,10 +12,10 @@ from analysis.data import Dataset
 from analysis.models import concentration, fleet, owner_outlook, owners
 from analysis.models import hindcast as hindcast_model
 from analysis.models.observations import Rows
-from analysis.models.horizons import horizons
+from analysis.models.horizons import horizons, percent, thresholds
 from analysis.sections.base import Section, SectionState
 from analysis.views import charts
-from analysis.views.exhibits import Collector
+from analysis.views.exhibits import Collector, Headline
 from analysis.views.present import fmt, sources_of
 
 PARAMETERS = ("trainium_unit_cost_usd", "tpu_cost_ratio", "amd_cost_ratio", "mc_draws", "random_seed")
@@ -196,21 +196,25 @@ def outlook_ahead(v: OwnersState, x: Collector) -> None:
     x.data_table("owners_spreads", spreads, "Per owner: the yearly step of its non-Nvidia compute share in log-odds (root "
                  "mean square of its own moves), the number of moves, the Student-t predictive step and the cost ratio's "
                  "step, with the years they were measured on")
-    x.say(f"By {horizons(v.ds).end}, P(non-Nvidia share of spend > 25%): "
-          + "; ".join(f"{o} {fmt(r['p_spend_share_above_25pct'], 'fraction')}" for o, r in end.iterrows())
-          + "; P(> 50%): " + "; ".join(f"{o} {fmt(r['p_spend_share_above_50pct'], 'fraction')}" for o, r in end.iterrows())
+    lower, upper = thresholds(v.ds).shares
+
+    def by_owner(t: float) -> str:
+        return "; ".join(f"{o} {fmt(r[f'p_spend_share_above_{percent(t)}pct'], 'fraction')}" for o, r in end.iterrows())
+    x.say(f"By {horizons(v.ds).end}, P(non-Nvidia share of spend > {lower:.0%}): {by_owner(lower)}"
+          + f"; P(> {upper:.0%}): {by_owner(upper)}"
           + f". The spread of {_names(spreads.loc[spreads['share_moves'] == 1, 'owner'])} rests on a single yearly move: "
           "a Student-t with one degree of freedom, so their paths reach from almost no non-Nvidia chips to almost all "
           "of them within a few years. Read these as how little one move of history says, not as a forecast of a "
           "programme; Amazon's own forecast, which models its capex and Trainium's path, is section 3's.")
-    lines = ahead.assign(value=ahead["p_spend_share_above_25pct"])
-    x.chart(charts.year_lines(lines[["year", "owner", "value"]], "value", "P(non-Nvidia share of spend > 25%)", "owner",
-                              "Probability that each owner's non-Nvidia share of accelerator spend exceeds 25%, by year",
+    lines = ahead.assign(value=ahead[f"p_spend_share_above_{percent(lower)}pct"])
+    x.chart(charts.year_lines(lines[["year", "owner", "value"]], "value", f"P(non-Nvidia share of spend > {lower:.0%})",
+                              "owner", f"Probability that each owner's non-Nvidia share of accelerator spend exceeds "
+                              f"{lower:.0%}, by year",
                               "Model: each owner's last observed share as a random walk, spreads from its own years; "
                               + EPOCH.removeprefix("Source: "), y_format=".0%"))
     x.data_table("owners_outlook", v.outlook, "One row per owner and year to " + str(horizons(v.ds).end) + ": observed "
                  "or forecast, the non-Nvidia share of spend and of compute (central, 5th/50th/95th percentiles) and "
-                 "P(spend share > 25% / 50%)")
+                 f"P(spend share > {lower:.0%} / {upper:.0%})")
 
 
 def hindcast(v: OwnersState, x: Collector) -> None:
@@ -243,7 +247,7 @@ def _names(names: Iterable[str]) -> str:
 
 
 def headline_results(v: OwnersState, x: Collector) -> None:
-    items = []
+    items: list[Headline] = []
     for r in cast(Rows, v.shares.itertuples()):
         key = r.owner.lower()
         for name, label, unit in (("compute_share", "non-Nvidia share of compute added", "fraction"),
@@ -251,18 +255,18 @@ def headline_results(v: OwnersState, x: Collector) -> None:
                                   ("nvidia_spend", "spend on Nvidia chips", "USD_billion")):
             value = getattr(r, name)
             if pd.notna(value):
-                items.append({"key": f"{key}_{name}_{r.year}", "label": f"{r.owner}: {label}, {r.year}", "value": float(value),
-                              "unit": unit, "p5": float(getattr(r, f"{name}_p5")), "p95": float(getattr(r, f"{name}_p95"))})
+                items.append(Headline(f"{key}_{name}_{r.year}", f"{r.owner}: {label}, {r.year}", float(value), unit,
+                                      (float(getattr(r, f"{name}_p5")), float(getattr(r, f"{name}_p95")))))
     for r in cast(Rows, v.outlook[~v.outlook["observed"]].itertuples()):
-        for t in (25, 50):
-            items.append({"key": f"{r.owner.lower()}_p_spend_share_above_{t}pct_{r.year}",
-                          "label": f"{r.owner}: P(non-Nvidia share of spend > {t}% in {r.year}), simple forecast",
-                          "value": float(getattr(r, f"p_spend_share_above_{t}pct")), "unit": "fraction"})
+        for t in (percent(share) for share in thresholds(v.ds).shares):
+            items.append(Headline(f"{r.owner.lower()}_p_spend_share_above_{t}pct_{r.year}",
+                                  f"{r.owner}: P(non-Nvidia share of spend > {t}% in {r.year}), simple forecast",
+                                  float(getattr(r, f"p_spend_share_above_{t}pct")), "fraction"))
     for r in cast(Rows, v.nvidia.itertuples()):
-        items.append({"key": f"five_owners_share_of_nvidia_datacenter_{r.year}",
-                      "label": f"Five owners' Nvidia chips as a share of Nvidia's Data Center revenue, {r.year}",
-                      "value": float(r.share_of_datacenter), "unit": "fraction", "p5": float(r.share_of_datacenter_p5),
-                      "p95": float(r.share_of_datacenter_p95)})
+        items.append(Headline(f"five_owners_share_of_nvidia_datacenter_{r.year}",
+                              f"Five owners' Nvidia chips as a share of Nvidia's Data Center revenue, {r.year}",
+                              float(r.share_of_datacenter), "fraction",
+                              (float(r.share_of_datacenter_p5), float(r.share_of_datacenter_p95))))
     f = v.ds["financials"]
     x.publish("owners", items, {fleet.EPOCH_SOURCE} | sources_of(v.ds["nvidia_customers"], f[f["company"] == "Nvidia"])
               | SECTION.sources(v.ds))

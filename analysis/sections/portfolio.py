@@ -239,7 +239,7 @@ def headline_results(v: PortfolioState, x: Collector) -> None:
 
 def headlines(ds: Dataset, p: Params) -> list[Headline]:
     """The landlord's headline numbers alone (what `compare` and `sweep` read): none for another owner than Amazon."""
-    return [Headline.of(i) for i in portfolio_text.headline_results(ds, p)] if owners.is_report_owner(ds, p) else []
+    return portfolio_text.headline_results(ds, p) if owners.is_report_owner(ds, p) else []
 
 
 SECTION = Section("portfolio", "02_portfolio.ipynb", "Portfolio", PARAMETERS, PortfolioState,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, cast
+from typing import cast
 
 import pandas as pd
 
@@ -15,6 +15,7 @@ from analysis.models import fleet, h100, portfolio, rent
 from analysis.models.landlord import (cost_per_gpu_hour, landlord_cases, landlord_outcomes,
                                       realized_percentiles, realized_price_points)
 from analysis.models.rent import REALIZED
+from analysis.views.exhibits import Headline
 
 NOT_WITHIN_LIFE = "not within life"         # a payback month beyond the asset's life
 
@@ -50,17 +51,16 @@ def realized_text(ds: Dataset, p: Params) -> str:
             f"{fmt(p.committed_discount, 'fraction')} off (a 2021 one-year rate) are the ceiling.")
 
 
-def _item(key: str, label: str, value: float, unit: str, band: tuple[float, float] | None = None) -> dict[str, Any]:
+def _item(key: str, label: str, value: float, unit: str, band: tuple[float, float] | None = None) -> Headline:
     """One headline: its value (None with its `undefined` text when not finite) and its 5th-95th band if any."""
-    v = float(value)
-    item: dict[str, Any] = ({"key": key, "label": label, "value": v, "unit": unit} if math.isfinite(v) else
-                            {"key": key, "label": label, "value": None, "unit": unit, "undefined": _undefined(key)})
-    if band is not None:
-        item.update({end: float(b) if math.isfinite(b) else None for end, b in zip(("p5", "p95"), band)})
-    return item
+    def finite(x: float) -> float | None:
+        return float(x) if math.isfinite(x) else None
+    v = finite(float(value))
+    return Headline(key, label, v, unit, None if band is None else (finite(band[0]), finite(band[1])),
+                    {} if v is not None else {"undefined": _undefined(key)})
 
 
-def landlord_headlines(ds: Dataset, p: Params) -> list[dict]:
+def landlord_headlines(ds: Dataset, p: Params) -> list[Headline]:
     """The landlord's headline numbers: per case, capex, the realized-price payback, NPV and IRR with their 5th-95th
     band, the break-even starting price and the IRR at REALIZED_PRICE_POINTS; the list-price payback, NPV and IRR
     labelled as the ceiling they are; break-even utilization and operating margin (list prices)."""
@@ -95,7 +95,7 @@ def landlord_headlines(ds: Dataset, p: Params) -> list[dict]:
     return out
 
 
-def headline_results(ds: Dataset, p: Params) -> list[dict]:
+def headline_results(ds: Dataset, p: Params) -> list[Headline]:
     """Headline numbers of the portfolio section (value and unit each; a 5th-95th band where one is drawn)."""
     cases = landlord_cases(ds, p)
     cost = cost_per_gpu_hour(cases[-1]).set_index("component")

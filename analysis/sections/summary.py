@@ -2,8 +2,9 @@
 section pipelines (never typed by hand), plus the dated list of what happened since the essay."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, cast
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -14,12 +15,12 @@ from analysis.data.units import UNIT_FORMATS, fmt
 from analysis.models import (erosion, erosion_outcomes, forecast_result, ledger, observations, observed_checks, outlook,
                              owners)
 from analysis.models.forecast_result import Forecast
-from analysis.models.horizons import END, LONG_TERM, NEXT_YEAR, span
+from analysis.models.horizons import END, LONG_TERM, NEXT_YEAR, percent, span
 import analysis.sections.erosion_text as erosion_text
 import analysis.sections.owner_text as owner_text
 import analysis.sections.owner_view as owner_view
 from analysis.sections.base import Section, SectionState
-from analysis.views import charts, likelihood, verdict
+from analysis.views import charts, likelihood, verdict, verdict_inputs
 from analysis.views.exhibits import Collector, Headline
 
 #: The essay's row of data/sources.csv (its `date_published` says when it appeared).
@@ -30,13 +31,27 @@ SOURCE_NOTE = "Sources: Epoch AI ai-chip-counts (MIT) x chip prices; forecast: s
 EPOCH_ESTIMATE = "estimated from Epoch's chip counts × prices"
 
 
-def key_findings(ds: Dataset, p: Params, schema: dict[str, Parameter], result: Forecast) -> list[dict]:
-    """Headline items (key, label, value, unit, optional p5/p95 or range): what happened from every observed year
-    (whatever the run's `observed_through`; central estimate with the data's own 5th-95th percentiles; the ASIC share
-    in the last observed year and in the year it peaked), the outlook from section 3's run `result`, and what the
-    verdict (analysis.views.verdict) reads besides section 3's headlines: P(Nvidia's revenue from AWS in the last
-    forecast year is below its level in the last observed year, and below half of it), over the forecast's draws."""
-    heads = {h.key: h.as_dict() for h in erosion_text.headlines(result)}
+@dataclass(frozen=True)
+class KeyFindings:
+    """The key findings (published under `summary`) and the verdict's inputs, read from the same numbers."""
+    items: tuple[Headline, ...]
+    inputs: verdict.Inputs
+
+
+def _observed(key: str, label: str, year: int, value: float, unit: str,
+              band: tuple[float | None, float | None] | None = None) -> Headline:
+    """A finding of one observed year."""
+    return Headline(key, label, value, unit, band, {"year": year}, (year, year))
+
+
+def key_findings(ds: Dataset, p: Params, schema: dict[str, Parameter], result: Forecast) -> KeyFindings:
+    """Headline items (key, label, value, unit, optional 5th-95th percentiles or range): what happened from every
+    observed year (whatever the run's `observed_through`; central estimate with the data's own 5th-95th percentiles; the
+    ASIC share in the last observed year and in the year it peaked), the outlook from section 3's run `result`, and
+    what the verdict (analysis.views.verdict) reads besides section 3's headlines: P(Nvidia's revenue from AWS in the
+    last forecast year is below its level in the last observed year, and below the data's revenue level of it), over
+    the forecast's draws; with the verdict's inputs, from the same numbers."""
+    heads = {h.key: h for h in erosion_text.headlines(result)}
     truth = p.replace(observed_through=int(schema["observed_through"].maximum or 0))   # every observed year
     truth_result = outlook.observed_run(ds, p, schema)
     central = truth_result.central
@@ -53,61 +68,75 @@ def key_findings(ds: Dataset, p: Params, schema: dict[str, Parameter], result: F
     end = int(result.model.years[-1])
     ahead = next(y for y in result.model.years if y > last)
 
-    def nvidia(year: int) -> dict[str, Any]:
+    def nvidia(key: str, year: int) -> Headline:
         def spend(column: str) -> float:
             return float(bought[column].loc[("nvidia", year)])
-        return {"value": spend("spend"), "unit": "USD_billion", "p5": spend("spend_p5"), "p95": spend("spend_p95")}
+        return _observed(key, f"Nvidia revenue from AWS, {year} ({EPOCH_ESTIMATE}; chips only)", year, spend("spend"),
+                         "USD_billion", (spend("spend_p5"), spend("spend_p95")))
 
-    def share(year: int) -> dict[str, Any]:
-        return {"value": float(central["asic_spend_share"].loc[year]), "unit": "fraction",
-                "p5": float(shares["asic_spend_share_p5"].loc[year]),
-                "p95": float(shares["asic_spend_share_p95"].loc[year])}
+    def share(key: str, label: str, year: int) -> Headline:
+        return _observed(key, label, year, float(central["asic_spend_share"].loc[year]), "fraction",
+                         (float(shares["asic_spend_share_p5"].loc[year]),
+                          float(shares["asic_spend_share_p95"].loc[year])))
 
-    level = nvidia(last)["value"]
+    def column(frame: pd.DataFrame, name: str) -> float:
+        return float(frame[name].loc[last])
+
+    revenue_first = nvidia("nvidia_revenue_observed_first", first)
+    revenue_last = nvidia("nvidia_revenue_observed_last", last)
+    share_last = share("asic_spend_share_observed_last",
+                       f"ASIC share of Amazon's accelerator spend, {last} ({EPOCH_ESTIMATE})", last)
+    share_peak = share("asic_spend_share_observed_peak", f"Highest ASIC share of Amazon's accelerator spend in an "
+                       f"observed year: {peak} ({EPOCH_ESTIMATE})", peak)
+    level = revenue_last.value
     revenue_end = result.draws["nvidia_revenue"][:, -1]      # each draw's Nvidia revenue in the last forecast year
-    pct = [round(t * 100) for t in (verdict.QUARTER, verdict.MAJORITY)]
-    return [
-        {"key": "nvidia_revenue_observed_first", "year": first, "period": [first, first],
-         "label": f"Nvidia revenue from AWS, {first} ({EPOCH_ESTIMATE}; chips only)", **nvidia(first)},
-        {"key": "nvidia_revenue_observed_last", "year": last, "period": [last, last],
-         "label": f"Nvidia revenue from AWS, {last} ({EPOCH_ESTIMATE}; chips only)", **nvidia(last)},
-        {"key": "amazon_share_of_nvidia_dc_observed_last", "year": last, "period": [last, last],
-         "label": f"Amazon's share of Nvidia's Data Center revenue, {last} (chips only)",
-         "value": float(check["amazon_share_of_nvidia_dc"].loc[last]), "unit": "fraction"},
-        {"key": "trainium_compute_share_observed_last", "year": last, "period": [last, last],
-         "label": f"Trainium share of the compute Amazon added, {last} (estimated from Epoch's chip counts)",
-         "value": float(central["compute_share_trainium"].loc[last]), "unit": "fraction",
-         "p5": float(shares["trainium_compute_share_p5"].loc[last]), "p95": float(shares["trainium_compute_share_p95"].loc[last])},
-        {"key": "asic_spend_share_observed_last", "year": last, "period": [last, last],
-         "label": f"ASIC share of Amazon's accelerator spend, {last} ({EPOCH_ESTIMATE})", **share(last)},
-        {"key": "asic_spend_share_observed_peak", "year": peak, "period": [peak, peak],
-         "label": f"Highest ASIC share of Amazon's accelerator spend in an observed year: {peak} ({EPOCH_ESTIMATE})", **share(peak)},
-        {"key": "asic_spend_share_observed_last_price_range", "year": last, "period": [last, last],
-         "label": f"ASIC share of Amazon's accelerator spend, {last}, across the Trainium unit cost's sensitivity band",
-         "value": float(price_range["central"].loc[last]), "unit": "fraction",
-         "p5": float(price_range["at_low_cost"].loc[last]), "p95": float(price_range["at_high_cost"].loc[last])},
-        {"key": "accelerator_share_of_capex_observed_last", "year": last, "period": [last, last],
-         "label": f"Share of Amazon's capex that bought accelerator chips, {last}",
-         "value": float(cal["share_of_capex"].loc[last]), "unit": "fraction",
-         "p5": float(cal["share_of_capex_p5"].loc[last]), "p95": float(cal["share_of_capex_p95"].loc[last])},
+    p_fall = float(np.mean(revenue_end < level))
+    levels = result.levels
+    p_halve = float(np.mean(revenue_end < level * levels.revenue_level.value))
+    pct = [percent(t) for t in levels.shares]
+    items = (
+        revenue_first, revenue_last,
+        _observed("amazon_share_of_nvidia_dc_observed_last",
+                  f"Amazon's share of Nvidia's Data Center revenue, {last} (chips only)", last,
+                  column(check, "amazon_share_of_nvidia_dc"), "fraction"),
+        _observed("trainium_compute_share_observed_last",
+                  f"Trainium share of the compute Amazon added, {last} (estimated from Epoch's chip counts)", last,
+                  float(central["compute_share_trainium"].loc[last]), "fraction",
+                  (column(shares, "trainium_compute_share_p5"), column(shares, "trainium_compute_share_p95"))),
+        share_last, share_peak,
+        _observed("asic_spend_share_observed_last_price_range",
+                  f"ASIC share of Amazon's accelerator spend, {last}, across the Trainium unit cost's sensitivity band",
+                  last, column(price_range, "central"), "fraction",
+                  (column(price_range, "at_low_cost"), column(price_range, "at_high_cost"))),
+        _observed("accelerator_share_of_capex_observed_last",
+                  f"Share of Amazon's capex that bought accelerator chips, {last}", last,
+                  column(cal, "share_of_capex"), "fraction",
+                  (column(cal, "share_of_capex_p5"), column(cal, "share_of_capex_p95"))),
         heads[f"nvidia_revenue_{LONG_TERM}"],
         heads[f"asic_share_of_spend_{LONG_TERM}"],
-        {"key": "p_nvidia_revenue_below_observed_last", "year": end, "period": [last, end],
-         "label": f"P(Nvidia revenue from AWS in {end} below its {last} level)", "value": float(np.mean(revenue_end < level)),
-         "unit": "fraction"},
-        {"key": "nvidia_revenue_half_observed_last", "year": last, "period": [last, last],
-         "label": f"Half of Nvidia revenue from AWS in {last} (the verdict's second level)", "value": level * verdict.HALF,
-         "unit": "USD_billion"},
-        {"key": "p_nvidia_revenue_below_half_observed_last", "year": end, "period": [last, end],
-         "label": f"P(Nvidia revenue from AWS in {end} below half its {last} level)",
-         "value": float(np.mean(revenue_end < level * verdict.HALF)), "unit": "fraction"},
-        *({**heads[f"p_asic_above_{t}pct_{y}"], "key": f"p_asic_above_{t}pct_{role}"}
+        Headline("p_nvidia_revenue_below_observed_last", f"P(Nvidia revenue from AWS in {end} below its {last} level)",
+                 p_fall, "fraction", details={"year": end}, period=(last, end)),
+        _observed(f"nvidia_revenue_{levels.revenue_level.percent}pct_observed_last",
+                  f"{levels.revenue_level.value:.0%} of Nvidia revenue from AWS in {last} (the verdict's second level)",
+                  last, level * levels.revenue_level.value, "USD_billion"),
+        Headline(f"p_nvidia_revenue_below_{levels.revenue_level.percent}pct_observed_last",
+                 f"P(Nvidia revenue from AWS in {end} below {levels.revenue_level.value:.0%} of its {last} level)",
+                 p_halve, "fraction",
+                 details={"year": end}, period=(last, end)),
+        *(replace(heads[f"p_asic_above_{t}pct_{y}"], key=f"p_asic_above_{t}pct_{role}")
           for t in pct for role, y in ((NEXT_YEAR, ahead), (END, end))),
         *(heads[f"share_never_stays_above_{t}pct"] for t in pct),
-    ]
+    )
+    above = verdict_inputs.p_above_of(result.thresholds)
+    def estimate(h: Headline) -> verdict.Estimate:
+        return verdict_inputs.estimate(h, "summary")
+    inputs = verdict.Inputs(estimate(revenue_first), estimate(revenue_last), estimate(share_last), estimate(share_peak),
+                            end=max(above[levels.lower.value]), p_fall=p_fall, p_halve=p_halve, p_above=above,
+                            stays=verdict_inputs.stays_of(result.stays_above), levels=levels)
+    return KeyFindings(items, inputs)
 
 
-def assumptions(ds: Dataset, p: Params, schema: dict[str, Parameter], result: Forecast) -> list[dict]:
+def assumptions(ds: Dataset, p: Params, schema: dict[str, Parameter], result: Forecast) -> list[Headline]:
     """What the forecast's probabilities are conditional on, read from its run `result`: each drawn input with its
     median and 5th-95th percentiles, the observed data (drawn), and each input held fixed that moves the forecast with
     its value (a challenger's path and cost only if its ceiling is above 0 or drawn; a cost ratio only where no
@@ -117,45 +146,39 @@ def assumptions(ds: Dataset, p: Params, schema: dict[str, Parameter], result: Fo
     def unit(name: str) -> str:
         code = schema[name].unit if name in schema else "number"
         return code if code in UNIT_FORMATS and code != "years" else "number"     # ratios and years read as plain numbers
-    items: list[dict] = []
-    families: dict[str, dict] = {}
+    items: list[Headline] = []
+    families: dict[str, Headline] = {}
     for name, dist in specs.items():
         family = erosion_text.input_family(name, model.forecast_years)
+        band = float(dist.ppf(0.05)), float(dist.ppf(0.95))
         if name == erosion.OBSERVED_INPUT:
-            items.append({"key": name, "label": erosion_text.OBSERVED_LABEL, "unit": "text",
-                          "value": "drawn within Epoch AI's unit bands and the chips' price ranges"})
+            items.append(Headline(name, erosion_text.OBSERVED_LABEL,
+                                  "drawn within Epoch AI's unit bands and the chips' price ranges", "text"))
         elif family is not None:          # a path's yearly inputs, one item: the widest 5th-95th of its years
-            p5, p95 = float(dist.ppf(0.05)), float(dist.ppf(0.95))
-            group = families.setdefault(family, {"key": family, "label": family, "value": float(dist.median()),
-                                                 "unit": "number", "p5": p5, "p95": p95})
-            group["p5"], group["p95"] = min(group["p5"], p5), max(group["p95"], p95)
+            group = families.setdefault(family, Headline(family, family, float(dist.median()), "number", band))
+            low, high = cast(tuple[float, float], group.interval)
+            families[family] = replace(group, interval=(min(low, band[0]), max(high, band[1])))
         else:
-            items.append({"key": name, "label": erosion_text.input_title(name, schema), "value": float(dist.median()),
-                          "unit": unit(name), "p5": float(dist.ppf(0.05)), "p95": float(dist.ppf(0.95))})
+            items.append(Headline(name, erosion_text.input_title(name, schema), float(dist.median()), unit(name), band))
     items[1:1] = list(families.values())
     idle = {f"{v.id}_{k}" for v in model.challengers if p[f"{v.id}_ceiling"] == 0 and f"{v.id}_ceiling" not in specs
             for k in outlook.VENDOR_PARAMETERS if k != "ceiling"} | {f"{v}_cost_ratio" for v in model.calibrated_cost}
     for name in outlook.parameters(ds):
         if name not in specs and name not in idle and name != "random_seed":
-            items.append({"key": name, "label": schema[name].title, "value": p[name], "unit": unit(name)})
+            items.append(Headline(name, schema[name].title, p[name], unit(name)))
     return items
 
 
-def changed_values(ds: Dataset, p: Params, schema: dict[str, Parameter]) -> dict:
+def changed_values(ds: Dataset, p: Params, schema: dict[str, Parameter]) -> dict[str, object]:
     """The forecast's parameters whose value differs from its default in `p`, by their labels (as the page names them)."""
     return {schema[name].title: p[name] for name in outlook.parameters(ds) if p[name] != schema[name].default}
 
 
-def results_of(findings: list[dict], heads: list[dict], conditions: list[dict]) -> dict[str, dict[str, dict]]:
-    """The published items the verdict reads, as a build's results hold them (section -> key -> item)."""
-    return {section: {item["key"]: item for item in items}
-            for section, items in (("summary", findings), ("erosion", heads), ("assumptions", conditions))}
-
-
-def _interval(item: dict) -> str:
-    if "p5" not in item:
-        return fmt(item["value"], item["unit"])
-    return f"{fmt(item['value'], item['unit'])} ({fmt(item['p5'], item['unit'])}–{fmt(item['p95'], item['unit'])})"
+def _interval(item: Headline) -> str:
+    if item.interval is None:
+        return fmt(item.value, item.unit)
+    low, high = item.interval
+    return f"{fmt(item.value, item.unit)} ({fmt(low, item.unit)}–{fmt(high, item.unit)})"
 
 
 def essay_date(ds: Dataset) -> str:
@@ -164,19 +187,21 @@ def essay_date(ds: Dataset) -> str:
     return str(sources.loc[ESSAY_SOURCE, "date_published"]).split(" (")[0]
 
 
-def answer(ds: Dataset, findings: list[dict], said: verdict.Verdict) -> str:
+def answer(ds: Dataset, findings: Sequence[Headline], said: verdict.Verdict) -> str:
     """The answer to the essay's question in a few sentences: the verdict (its words from the rule), then the compute
     share and the central outlook over the long term; every number and year from `findings`."""
-    f = {item["key"]: item for item in findings}
+    f = {item.key: item for item in findings}
     trn, asic = f["trainium_compute_share_observed_last"], f["asic_spend_share_observed_last"]
     revenue = f[f"nvidia_revenue_{LONG_TERM}"]
-    cheaper = trn["value"] > asic["value"]
+    cheaper = trn.value > asic.value
     return (
         f"**{verdict.QUESTION}** The essay ({essay_date(ds)}): *\"{ESSAY_ANSWER}\"* This report: **{said.headline}.** "
-        f"{said.happened} Trainium took {fmt(trn['value'], 'fraction')} of the compute Amazon added in {trn['year']}: "
+        f"{said.happened} Trainium took {fmt(trn.value, 'fraction')} of the compute Amazon added in "
+        f"{trn.details['year']}: "
         f"{'more' if cheaper else 'less'} than the ASICs' share of the dollars, because a unit of Trainium compute costs "
         f"{'less' if cheaper else 'more'} than Nvidia's. "
-        f"{said.fall} {said.when} The central estimate puts Nvidia's revenue from AWS in {span(revenue['period'])} at "
+        f"{said.fall} {said.when} The central estimate puts Nvidia's revenue from AWS in "
+        f"{span(cast(tuple[int, int], revenue.period))} at "
         f"{_interval(revenue)}, with ASICs taking {_interval(f[f'asic_share_of_spend_{LONG_TERM}'])} of "
         "the spend."
     )
@@ -191,19 +216,16 @@ def events_since_essay(ds: Dataset) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class Answer:
-    """The section's answer: its key findings and the forecast's assumptions (both published), the items the verdict
-    reads (`results`, as a build's results hold them) and the verdict."""
-    findings: list[dict]
-    assumptions: list[dict]
-    results: dict[str, dict[str, dict]]
+    """The section's answer: its key findings and the forecast's assumptions (both published) and the verdict."""
+    findings: tuple[Headline, ...]
+    assumptions: tuple[Headline, ...]
     verdict: verdict.Verdict
 
 
 def compute_answer(ds: Dataset, p: Params, schema: dict[str, Parameter], result: Forecast) -> Answer:
     """The answer for parameters `p`, from section 3's run `result`."""
-    findings, conditions = key_findings(ds, p, schema, result), assumptions(ds, p, schema, result)
-    results = results_of(findings, [h.as_dict() for h in erosion_text.headlines(result)], conditions)
-    return Answer(findings, conditions, results, verdict.decide(verdict.from_results(results)))
+    found = key_findings(ds, p, schema, result)
+    return Answer(found.items, tuple(assumptions(ds, p, schema, result)), verdict.decide(found.inputs))
 
 
 class SummaryState(SectionState):
@@ -227,16 +249,17 @@ def when_charts(result: Forecast) -> tuple:
     shares = pd.concat([yearly.assign(series=label, value=yearly[column], **{q: yearly[f"{column}_{q}"] for q in qs})
                         for column, label in (("asic_spend_share", "ASIC share of spend"),
                                               ("asic_compute_share", "ASIC share of compute"))])
-    thresholds = (verdict.QUARTER, verdict.MAJORITY)
+    thresholds = result.levels.shares
     probs = pd.concat([yearly.assign(series=f"P(share of spend > {t:.0%})",
-                                     probability=yearly[f"p_asic_spend_share_above_{round(t * 100)}pct"])
+                                     probability=yearly[f"p_asic_spend_share_above_{percent(t)}pct"])
                        for t in thresholds])
     ticks = sorted({0.0, 1.0} | {t.lower for t in likelihood.SCALE if 0.05 < t.lower < 0.95})
     return (charts.share_bands(shares[["year", "series", "value", *qs]], last, thresholds,
                                f"ASIC share of Amazon's accelerator spend and compute: observed to {last}, then forecast, "
                                "with 50% (25th–75th percentile) and 90% (5th–95th) intervals", SOURCE_NOTE, y_title="Share of the year's additions"),
             charts.probability_lines(probs[["year", "series", "probability"]], last, ticks,
-                                     "Probability that ASICs take more than 25% / 50% of the spend, by year", SOURCE_NOTE,
+                                     "Probability that ASICs take more than "
+                                     f"{' / '.join(f'{t:.0%}' for t in thresholds)} of the spend, by year", SOURCE_NOTE,
                                      likelihood.words))
 
 
@@ -244,19 +267,22 @@ def answer_first(v: SummaryState, x: Collector) -> None:
     x.say(answer(v.ds, v.answer.findings, v.answer.verdict))
     for chart in when_charts(v.result):
         x.chart(chart)
-    x.say(verdict.conditional_on(v.answer.results, changed_values(v.ds, v.p, v.schema)))
-    row = next(r for r in v.answer.verdict.table if r["matched"])
+    x.say(verdict.conditional_on(v.answer.assumptions, changed_values(v.ds, v.p, v.schema)))
+    row = next(r for r in v.answer.verdict.table if r.matched)
     x.say(f"The answer's words are the first row of the verdict's rule that holds (the rule table is under the answer on "
-          f"the report's first screen, and `verdict.rule` in results.json): here *{row['if']}*. Probabilities read as "
+          f"the report's first screen, and `verdict.rule` in results.json): here *{row.condition}*. Probabilities read "
+          "as "
           f"words on one scale: {likelihood.glossary()}.")
 
 
-def _interval_text(finding: dict) -> str:
-    return f"{fmt(finding['p5'], finding['unit'])} – {fmt(finding['p95'], finding['unit'])}" if "p5" in finding else ""
+def _interval_text(finding: Headline) -> str:
+    if finding.interval is None:
+        return ""
+    return f"{fmt(finding.interval[0], finding.unit)} – {fmt(finding.interval[1], finding.unit)}"
 
 
 def findings(v: SummaryState, x: Collector) -> None:
-    rows = pd.DataFrame([{"finding": f["label"], "value": fmt(f["value"], f["unit"]), "interval": _interval_text(f)}
+    rows = pd.DataFrame([{"finding": f.label, "value": fmt(f.value, f.unit), "interval": _interval_text(f)}
                          for f in v.answer.findings])
     x.table(rows, {}, {"finding": "Finding", "value": "Central estimate", "interval": "5th–95th percentile (or range)"})
     pct = v.result.percentiles
@@ -284,17 +310,15 @@ def headline_results(v: SummaryState, x: Collector) -> None:
               {"epoch-ai-chip-counts", "chipstrat-amazons-nvidia-entanglement", likelihood.SOURCE_ID}
               | set(v.events["source_id"]) | set(v.ds["essay_claims"]["source_id"]))
     x.publish("assumptions", v.answer.assumptions,
-              {v.schema[a["key"]].source_id for a in v.answer.assumptions if a["key"] in v.schema})
+              {v.schema[a.key].source_id for a in v.answer.assumptions if a.key in v.schema})
 
 
 def headlines(ds: Dataset, p: Params) -> list[Headline]:
     """The key findings alone (what `compare` and `sweep` read): another owner's its own."""
     if not owners.is_report_owner(ds, p):
-        items = owner_text.findings(owner_view.core_state(ds, p))
-    else:
-        schema = params.schema(ds)
-        items = key_findings(ds, p, schema, outlook.run(ds, p, schema, sensitivity=False))
-    return [Headline.of(i) for i in items]
+        return owner_text.findings(owner_view.core_state(ds, p))
+    schema = params.schema(ds)
+    return list(key_findings(ds, p, schema, outlook.run(ds, p, schema, sensitivity=False)).items)
 
 
 SECTION = Section("summary", "00_summary.ipynb", "Summary", ("owner", "tpu_cost_ratio"), SummaryState,

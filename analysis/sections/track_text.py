@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.models.forecasts import BASELINES, SCORES, summary
+from analysis.views.exhibits import Headline
 
 def _plain(value: Any) -> Any:
     """A JSON-ready value (NaN and missing -> None, numpy scalars -> Python)."""
@@ -18,20 +19,21 @@ def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def results(record: pd.DataFrame) -> list[dict]:
-    """The track record as results.json items (key, label, value, unit, and each row's scores)."""
-    items: list[dict] = []
+def results(record: pd.DataFrame) -> list[Headline]:
+    """The track record as results.json items (key, label, value, unit, and each row's scores; a forecast's 5th-95th
+    percentiles as its interval)."""
+    rows: list[dict[str, Any]] = []
     for r in cast(Iterable[Any], summary(record).itertuples()):
-        items.append({"key": f"track_{r.release}_{r.target}_{r.score}", "label": f"Track record, release {r.release}: "
-                      f"{r.target}, mean {SCORES[r.score]} over {r.scored} scored years (each baseline's beside it)",
-                      "value": r.model, "unit": "score", "coverage_90": _plain(r.coverage_90),
-                      **{b: _plain(getattr(r, b)) for b in BASELINES}})
-    for rec in record.to_dict("records"):
-        items.append({"key": f"track_{rec['release']}_{rec['target']}_{rec['year']}",
-                      "label": f"Release {rec['release']}: {rec['target']}, {rec['year']}",
-                      "value": _plain(rec["forecast"]),
-                      "unit": rec["unit"], **{k: _plain(v) for k, v in rec.items() if k not in ("forecast", "unit")}})
-    return items
+        rows.append({"key": f"track_{r.release}_{r.target}_{r.score}", "label": f"Track record, release {r.release}: "
+                     f"{r.target}, mean {SCORES[r.score]} over {r.scored} scored years (each baseline's beside it)",
+                     "value": r.model, "unit": "score", "coverage_90": _plain(r.coverage_90),
+                     **{b: _plain(getattr(r, b)) for b in BASELINES}})
+    for rec in cast(list[dict[str, Any]], record.to_dict("records")):
+        rows.append({"key": f"track_{rec['release']}_{rec['target']}_{rec['year']}",
+                     "label": f"Release {rec['release']}: {rec['target']}, {rec['year']}",
+                     "value": _plain(rec["forecast"]),
+                     "unit": rec["unit"], **{k: _plain(v) for k, v in rec.items() if k not in ("forecast", "unit")}})
+    return [Headline.of(row) for row in rows]
 
 
 def losses(record: pd.DataFrame) -> list[str]:

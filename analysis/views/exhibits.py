@@ -4,7 +4,7 @@ A section's parts are lists of exhibits (built in `analysis.sections`); a notebo
 each one to `analysis.views.present` (the display protocol the report page reads)."""
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -84,7 +84,7 @@ class Headline:
     period: tuple[int, int] | None = None
 
     @classmethod
-    def of(cls, item: dict[str, Any]) -> Headline:
+    def of(cls, item: Mapping[str, Any]) -> Headline:
         interval = (item.get("p5"), item.get("p95")) if "p5" in item or "p95" in item else None
         period = item.get("period")
         return cls(item["key"], item["label"], item["value"], item["unit"], interval,
@@ -136,10 +136,9 @@ class Collector:
     def what_if(self, **arguments: Any) -> None:
         self.exhibits.append(WhatIf(arguments))
 
-    def publish(self, section: str, items: Iterable[Headline | dict[str, Any]], sources: set[str]) -> None:
-        """Publish headline results, each a Headline or a result row (`Headline.of`)."""
-        headlines = tuple(i if isinstance(i, Headline) else Headline.of(i) for i in items)
-        self.exhibits.append(Headlines(section, headlines, frozenset(sources)))
+    def publish(self, section: str, items: Iterable[Headline], sources: set[str]) -> None:
+        """Publish headline results (`Headline`s, made where the numbers are)."""
+        self.exhibits.append(Headlines(section, tuple(items), frozenset(sources)))
 
 
 def show(exhibits: list[Exhibit]) -> None:

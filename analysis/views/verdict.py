@@ -6,41 +6,38 @@ Three things are kept apart:
   revenue from AWS in the first and last observed years (estimated from Epoch AI's chip counts x chip prices, with the
   data's 5th-95th percentiles);
 * whether Nvidia's revenue from AWS is likely to fall: P(revenue in the last forecast year < its level in the last
-  observed year) and P(< HALF of that level);
-* when the ASIC share of spend passes each threshold (QUARTER, MAJORITY): P(share > t) per year and the year from
-  which it stays above t (median and 5th-95th percentiles); a threshold the central observed estimate already passed
-  is said to be passed, not treated as a future event.
+  observed year) and P(< the data's revenue level (`revenue_fall_level`) of that level);
+* when the ASIC share of spend passes each threshold (the data's `asic_share_threshold_lower` and `_upper`): P(share >
+  t) per year and the year from which it stays above t (median and 5th-95th percentiles); a threshold the central
+  observed estimate already passed is said to be passed, not treated as a future event.
+
+The thresholds are data (data/parameters.csv, read by analysis.models.horizons.thresholds and carried by the
+`Inputs`), never typed here: the rule's conditions and words name their values, and `thresholds` states each with
+its row and rationale.
 
 The "at risk?" words follow from the second and third by RULES (first row that holds), whose bounds are the word
-scale's own (analysis.views.likelihood), so that the words and the rule cannot disagree. The inputs are read from a
-build's results (`from_results`: `section -> key -> item`, as results.json holds them); the same function serves the
-first screen, the brief, results.json (`Verdict.as_dict`) and section 0.
+scale's own (analysis.views.likelihood), so that the words and the rule cannot disagree. The inputs are a typed
+value (`Inputs`): section 0 builds them from its own numbers; a reader of a results.json read back from disk (the
+first screen and the brief) parses them with `verdict_inputs.from_results`, the one reader of results rows by
+address, which names a missing one. The same `decide` serves the first screen, the brief, results.json
+(`Verdict.as_dict`) and section 0.
 """
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from analysis.data.units import fmt
+from analysis.models.horizons import Thresholds, percent
 from analysis.views import likelihood
+from analysis.views.exhibits import Headline
 
 QUESTION = "Is Nvidia's revenue from AWS at risk due to ASICs?"
-
-#: The ASIC share of spend whose passing the rule reads (the forecast's own thresholds,
-#: erosion_outcomes.THRESHOLDS): 25%, about the ASIC share of AI servers shipped worldwide that TrendForce expects for
-#: 2026 (data/cross_checks.csv, trendforce-asic-share-2026: 0.27), so that above it AWS leans to ASICs more than the
-#: market does; and 50%, ASICs taking most of the spend.
-QUARTER, MAJORITY = 0.25, 0.50
-#: The second revenue level, 50% of the last observed year's (the first is that level itself, i.e. any fall): it
-#: separates a dip in Nvidia's sales to AWS from a collapse.
-HALF = 0.5
 #: The rule's probability bounds are the word scale's: a statement is made ("likely to fall") from the lower bound of
 #: "likely"; "possibly" from the lower bound of "about as likely as not".
 LIKELY = likelihood.lower_bound("likely")
 EVEN = likelihood.lower_bound("about as likely as not")
-
-ABOVE_KEY = re.compile(r"p_asic_above_(\d+)pct_(\d{4})")
 
 
 @dataclass(frozen=True)
@@ -67,8 +64,6 @@ class Subject:
 
 
 AMAZON = Subject()
-#: Where a build for another owner publishes its name (a text item), read by `from_results`.
-OWNER_KEY = "summary.owner"
 
 
 @dataclass(frozen=True)
@@ -101,7 +96,8 @@ class Stays:
 class Inputs:
     """Everything the verdict reads. `p_above[t][year]` is P(ASIC share of spend > t) in that year (years with an
     estimate); `p_fall` and `p_halve` compare Nvidia's revenue from AWS in the last forecast year `end` with
-    `revenue_last` and with HALF of it (None: not forecast for the `subject`, whose shares alone are)."""
+    `revenue_last` and with the data's revenue level of it (None: not forecast for the `subject`, whose shares alone
+    are); `levels` are the data's thresholds."""
     revenue_first: Estimate
     revenue_last: Estimate
     share_last: Estimate
@@ -111,11 +107,20 @@ class Inputs:
     p_halve: float | None
     p_above: Mapping[float, Mapping[int, float]]
     stays: Mapping[float, Stays]
+    levels: Thresholds
     subject: Subject = AMAZON
 
     @property
     def last(self) -> int:
         return self.revenue_last.year
+
+    @property
+    def lower(self) -> float:
+        return self.levels.lower.value
+
+    @property
+    def upper(self) -> float:
+        return self.levels.upper.value
 
     def p_end(self, threshold: float) -> float:
         return self.p_above[threshold][self.end]
@@ -123,8 +128,9 @@ class Inputs:
 
 @dataclass(frozen=True)
 class Rule:
-    """One row of the rule: a condition as stated, the test of it, and the headline words (a template over `end`,
-    `last` and the scale's words for the inputs, `fall`, `halve`, `quarter`, `majority`)."""
+    """One row of the rule: a condition as stated (a template over the thresholds' words `level`, `lower`, `upper`),
+    the test of it, and the headline words (a template over those, `end`, `last` and the scale's words for the inputs,
+    `fall`, `halve`, `p_lower`, `p_upper`)."""
     name: str
     condition: str
     holds: Callable[[Inputs], bool]
@@ -132,38 +138,60 @@ class Rule:
 
 
 _FALL = "P(revenue in the last forecast year below its level in the last observed year)"
-_HALVE = f"P(revenue in the last forecast year below {HALF:.0%} of that level)"
-_QUARTER = f"P(ASIC share of spend > {QUARTER:.0%} in the last forecast year)"
-_MAJORITY = f"P(ASIC share of spend > {MAJORITY:.0%} in the last forecast year)"
+_HALVE = "P(revenue in the last forecast year below {level} of that level)"
+_LOWER = "P(ASIC share of spend > {lower} in the last forecast year)"
+_UPPER = "P(ASIC share of spend > {upper} in the last forecast year)"
 
 #: How the rule table shows the words a row takes from the scale.
-PLACEHOLDERS = {"fall": "[the word for P(fall)]", "halve": f"[the word for P(below {HALF:.0%})]",
-                "quarter": f"[the word for P(> {QUARTER:.0%})]", "majority": f"[the word for P(> {MAJORITY:.0%})]"}
+PLACEHOLDERS = {"fall": "[the word for P(fall)]", "halve": "[the word for P(below {level})]",
+                "p_lower": "[the word for P(> {lower})]", "p_upper": "[the word for P(> {upper})]"}
 
 #: The rule, in order: the first row whose condition holds gives the headline.
 RULES = (
-    Rule("halves", f"{_HALVE} ≥ {LIKELY:.0%} and {_QUARTER} ≥ {EVEN:.0%}",
-         lambda i: i.p_halve is not None and i.p_halve >= LIKELY and i.p_end(QUARTER) >= EVEN,
-         f"Yes: a fall below {HALF:.0%} of its {{last}} level by {{end}} is {{halve}}"),
-    Rule("falls", f"{_FALL} ≥ {LIKELY:.0%} and {_QUARTER} ≥ {EVEN:.0%}",
-         lambda i: i.p_fall is not None and i.p_fall >= LIKELY and i.p_end(QUARTER) >= EVEN,
+    Rule("falls_below_level", f"{_HALVE} ≥ {LIKELY:.0%} and {_LOWER} ≥ {EVEN:.0%}",
+         lambda i: i.p_halve is not None and i.p_halve >= LIKELY and i.p_end(i.lower) >= EVEN,
+         "Yes: a fall below {level} of its {last} level by {end} is {halve}"),
+    Rule("falls", f"{_FALL} ≥ {LIKELY:.0%} and {_LOWER} ≥ {EVEN:.0%}",
+         lambda i: i.p_fall is not None and i.p_fall >= LIKELY and i.p_end(i.lower) >= EVEN,
          "Yes: a fall below its {last} level by {end} is {fall}"),
     Rule("falls_not_from_asics", f"{_FALL} ≥ {LIKELY:.0%}",
          lambda i: i.p_fall is not None and i.p_fall >= LIKELY,
          "At risk, but not mainly from ASICs: a fall below its {last} level by {end} is {fall}, ASICs taking more than "
-         f"{QUARTER:.0%} of the spend {{quarter}}"),
+         "{lower} of the spend {p_lower}"),
     Rule("may_fall", f"{_FALL} ≥ {EVEN:.0%}",
          lambda i: i.p_fall is not None and i.p_fall >= EVEN,
          "Possibly: a fall below its {last} level by {end} is {fall}"),
-    Rule("majority", f"{_MAJORITY} ≥ {EVEN:.0%}",
-         lambda i: i.p_end(MAJORITY) >= EVEN,
-         f"In share, not in dollars: ASICs taking more than {MAJORITY:.0%} of the spend by {{end}} is {{majority}}, a fall "
+    Rule("upper_share", f"{_UPPER} ≥ {EVEN:.0%}",
+         lambda i: i.p_end(i.upper) >= EVEN,
+         "In share, not in dollars: ASICs taking more than {upper} of the spend by {end} is {p_upper}, a fall "
          "in Nvidia's revenue {fall}"),
-    Rule("quarter", f"{_QUARTER} ≥ {EVEN:.0%}",
-         lambda i: i.p_end(QUARTER) >= EVEN,
+    Rule("lower_share", f"{_LOWER} ≥ {EVEN:.0%}",
+         lambda i: i.p_end(i.lower) >= EVEN,
          "In share, not in dollars"),
     Rule("not_yet", "otherwise", lambda i: True, "Not by {end}"),
 )
+
+
+def _levels(t: Thresholds) -> dict[str, str]:
+    """The thresholds as the rule's templates name them (`level`, `lower`, `upper`): "50%"."""
+    return {"level": f"{t.revenue_level.value:.0%}", "lower": f"{t.lower.value:.0%}", "upper": f"{t.upper.value:.0%}"}
+
+
+@dataclass(frozen=True)
+class RuleRow:
+    """One row of the rule as shown: its condition, its words with this run's years, whether it held."""
+    name: str
+    condition: str
+    then: str
+    matched: bool
+
+
+@dataclass(frozen=True)
+class Used:
+    """One input of the rule as results.json shows it: its value, unit and where results.json holds it."""
+    value: float | None
+    unit: str
+    address: str
 
 
 @dataclass(frozen=True)
@@ -173,31 +201,33 @@ class Verdict:
     fall and when; `inputs` the rule's inputs with their values and where results.json holds them."""
     headline: str
     rule: str
-    table: list[dict]
+    table: tuple[RuleRow, ...]
     happened: str
     fall: str
     when: str
-    inputs: dict[str, dict]
+    inputs: Mapping[str, Used]
+    levels: Thresholds
     subject: Subject = AMAZON
 
     @property
     def question(self) -> str:
         return self.subject.say(QUESTION)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """The verdict as results.json holds it (`verdict.rule` is the rule table with the row that matched)."""
+        rule = [{"name": r.name, "if": r.condition, "then": r.then, "matched": r.matched} for r in self.table]
+        inputs = {name: {"value": u.value, "unit": u.unit, "from": u.address} for name, u in self.inputs.items()}
         return {"question": self.question, "headline": self.headline, "matched": self.rule,
-                "rule": self.table, "thresholds": thresholds(), "inputs": self.inputs,
+                "rule": rule, "thresholds": thresholds(self.levels), "inputs": inputs,
                 "sentences": {"happened": self.happened, "fall": self.fall, "when": self.when}}
 
 
-def thresholds() -> dict[str, dict]:
-    """The rule's named thresholds, with their rationale."""
-    return {"quarter": {"value": QUARTER, "why": "about the ASIC share of AI servers shipped worldwide that TrendForce "
-                                                "expects for 2026 (cross_checks.csv trendforce-asic-share-2026)"},
-            "majority": {"value": MAJORITY, "why": "ASICs taking most of AWS's accelerator spend"},
-            "half": {"value": HALF, "why": "the second revenue level (the first is the last observed year's level): a "
-                                          "collapse, not a dip"},
+def thresholds(levels: Thresholds) -> dict[str, dict[str, Any]]:
+    """The rule's named thresholds: the data's (each with its row of data/parameters.csv and the rationale given there)
+    and the word scale's bounds."""
+    return {**{key: {"value": t.value, "parameter": t.parameter, "why": t.why}
+               for key, t in (("share_lower", levels.lower), ("share_upper", levels.upper),
+                              ("revenue_level", levels.revenue_level))},
             **{key: {"value": bound, "why": f"the lower bound of {likelihood.words(bound)!r} on the word scale"}
                for key, bound in (("likely_bound", LIKELY), ("even_bound", EVEN))}}
 
@@ -205,20 +235,26 @@ def thresholds() -> dict[str, dict]:
 def decide(i: Inputs) -> Verdict:
     """The verdict for the inputs `i`."""
     rule = next(r for r in RULES if r.holds(i))
+    named = _levels(i.levels)
     words = {"fall": _words(i.p_fall), "halve": _words(i.p_halve),
-             "quarter": likelihood.words(i.p_end(QUARTER)), "majority": likelihood.words(i.p_end(MAJORITY))}
+             "p_lower": likelihood.words(i.p_end(i.lower)), "p_upper": likelihood.words(i.p_end(i.upper))}
+    placeholders = {k: v.format(**named) for k, v in PLACEHOLDERS.items()}
     say = i.subject.say
-    headline = say(rule.words.format(end=i.end, last=i.last, **words))
-    table = [{"name": r.name, "if": say(r.condition), "then": say(r.words.format(end=i.end, last=i.last, **PLACEHOLDERS)),
-              "matched": r is rule} for r in RULES]
+    headline = say(rule.words.format(end=i.end, last=i.last, **named, **words))
+    table = tuple(RuleRow(r.name, say(r.condition.format(**named)),
+                          say(r.words.format(end=i.end, last=i.last, **named, **placeholders)), r is rule)
+                  for r in RULES)
     used = {"p_fall": (i.p_fall, "fraction", "summary.p_nvidia_revenue_below_observed_last"),
-            "p_halve": (i.p_halve, "fraction", "summary.p_nvidia_revenue_below_half_observed_last"),
+            "p_halve": (i.p_halve, "fraction",
+                        f"summary.p_nvidia_revenue_below_{i.levels.revenue_level.percent}pct_observed_last"),
             "revenue_level": (i.revenue_last.value, i.revenue_last.unit, i.revenue_last.address),
-            **{f"p_share_above_{round(t * 100)}pct": (i.p_end(t), "fraction", f"erosion.p_asic_above_{round(t * 100)}pct_{i.end}")
-               for t in (QUARTER, MAJORITY)},
+            **{f"p_share_above_{percent(t)}pct": (i.p_end(t), "fraction",
+                                                   f"erosion.p_asic_above_{percent(t)}pct_{i.end}")
+               for t in (i.lower, i.upper)},
             "last_observed_year": (i.last, "year", i.revenue_last.address), "last_forecast_year": (i.end, "year", "")}
-    inputs = {name: {"value": value, "unit": unit, "from": address} for name, (value, unit, address) in used.items()}
-    return Verdict(headline, rule.name, table, say(happened(i)), say(fall(i)), say(when(i)), inputs, i.subject)
+    inputs = {name: Used(value, unit, address) for name, (value, unit, address) in used.items()}
+    return Verdict(headline, rule.name, table, say(happened(i)), say(fall(i)), say(when(i)), inputs, i.levels,
+                   i.subject)
 
 
 #: How a probability that is not forecast (None) reads.
@@ -245,13 +281,13 @@ def happened(i: Inputs) -> str:
 
 def fall(i: Inputs) -> str:
     """Whether Nvidia's revenue from AWS is likely to fall, at both stated levels."""
-    level = i.revenue_last
+    level, half = i.revenue_last, i.levels.revenue_level.value
     if i.p_fall is None or i.p_halve is None:
         return (f"Will it fall? Nvidia's revenue from AWS after {i.last} ({fmt(level.value, level.unit)} in {i.last}) is "
                 f"{NOT_FORECAST}: there is no sourced outlook of {i.subject.owner}'s capex, so only its ASIC share is.")
     return (f"Will it fall? Nvidia's revenue from AWS in {i.end} below its {i.last} level of {fmt(level.value, level.unit)} is "
-            f"{likelihood.words(i.p_fall)} (probability {fmt(i.p_fall, 'fraction')}); below {HALF:.0%} of it, "
-            f"{fmt(level.value * HALF, level.unit)}, {likelihood.words(i.p_halve)} ({fmt(i.p_halve, 'fraction')}).")
+            f"{likelihood.words(i.p_fall)} (probability {fmt(i.p_fall, 'fraction')}); below {half:.0%} of it, "
+            f"{fmt(level.value * half, level.unit)}, {likelihood.words(i.p_halve)} ({fmt(i.p_halve, 'fraction')}).")
 
 
 def _passing(i: Inputs, t: float) -> str:
@@ -280,62 +316,20 @@ def _passing(i: Inputs, t: float) -> str:
 
 def when(i: Inputs) -> str:
     """When the ASIC share of spend passes each threshold."""
-    parts = "; ".join(_passing(i, t) for t in (QUARTER, MAJORITY))
+    parts = "; ".join(_passing(i, t) for t in (i.lower, i.upper))
     return f"When? {parts[0].upper()}{parts[1:]}."
 
 
-def _estimate(results: Mapping, address: str, year: int | None = None) -> Estimate:
-    item = lookup(results, address)
-    return Estimate(item["value"], item["unit"], int(item["year"]) if year is None else year, item.get("p5"),
-                    item.get("p95"), address)
-
-
-def lookup(results: Mapping, address: str) -> dict:
-    """The result at `section.key`; a missing one stops with its name."""
-    section, _, key = address.partition(".")
-    try:
-        return results[section][key]
-    except KeyError:
-        raise KeyError(f"verdict: no result {address!r} in this build") from None
-
-
-def from_results(results: Mapping) -> Inputs:
-    """The verdict's inputs from a build's results (`section -> key -> item`); the subject is Amazon unless the build
-    names another owner (OWNER_KEY)."""
-    above: dict[float, dict[int, float]] = {}
-    for key, item in results["erosion"].items():
-        match = ABOVE_KEY.fullmatch(key)
-        if match and item["value"] is not None:
-            above.setdefault(int(match.group(1)) / 100, {})[int(match.group(2))] = item["value"]
-    stays = {}
-    for t in (QUARTER, MAJORITY):
-        year = lookup(results, f"erosion.year_asic_stays_above_{round(t * 100)}pct")
-        never = lookup(results, f"erosion.share_never_stays_above_{round(t * 100)}pct")["value"]
-        stays[t] = Stays(year["value"], year.get("p5"), year.get("p95"), never)
-    return Inputs(revenue_first=_estimate(results, "summary.nvidia_revenue_observed_first"),
-                  revenue_last=_estimate(results, "summary.nvidia_revenue_observed_last"),
-                  share_last=_estimate(results, "summary.asic_spend_share_observed_last"),
-                  share_peak=_estimate(results, "summary.asic_spend_share_observed_peak"),
-                  end=max(above[QUARTER]),
-                  p_fall=lookup(results, "summary.p_nvidia_revenue_below_observed_last")["value"],
-                  p_halve=lookup(results, "summary.p_nvidia_revenue_below_half_observed_last")["value"],
-                  p_above=above, stays=stays, subject=_subject(results))
-
-
-def _subject(results: Mapping) -> Subject:
-    section, _, key = OWNER_KEY.partition(".")
-    owner = results.get(section, {}).get(key)
-    return AMAZON if owner is None else Subject.other(str(owner["value"]))
-
-
-def conditional_on(results: Mapping, changed: Mapping[str, object], scenario: str | None = None) -> str:
-    """What the probabilities assume, read from the run: the inputs drawn (with their 5th-95th percentiles), those held
-    fixed (with their values), from `results["assumptions"]`, and the scenario (if the build names one) and the values
-    set away from the defaults."""
-    items = list(results["assumptions"].values())
-    drawn = [f"{a['label']} {fmt(a['p5'], a['unit'])}–{fmt(a['p95'], a['unit'])}" for a in items if a.get("p5") is not None]
-    fixed = [f"{a['label']} {fmt(a['value'], a['unit'])}" for a in items if a.get("p5") is None and a["unit"] != "text"]
-    said = [f"{a['label']}: {a['value']}" for a in items if a["unit"] == "text"]
+def conditional_on(assumptions: Sequence[Headline], changed: Mapping[str, object], scenario: str | None = None) -> str:
+    """What the probabilities assume, read from the run's published `assumptions`: the inputs drawn (with their
+    5th-95th percentiles), those held fixed (with their values), and the scenario (if the build names one) and the
+    values set away from the defaults."""
+    def band(a: Headline) -> tuple[float | None, float | None]:
+        return a.interval or (None, None)
+    drawn = [f"{a.label} {fmt(band(a)[0], a.unit)}–{fmt(band(a)[1], a.unit)}" for a in assumptions
+             if band(a)[0] is not None]
+    fixed = [f"{a.label} {fmt(a.value, a.unit)}" for a in assumptions if band(a)[0] is None and a.unit != "text"]
+    said = [f"{a.label}: {a.value}" for a in assumptions if a.unit == "text"]
     settings = ", ".join(f"{name} = {value}" for name, value in changed.items()) or "none (the defaults)"
     return ("These probabilities are conditional on the model of section 3 and on its inputs. Drawn (5th–95th "
             f"percentiles): {'; '.join(drawn)}. {'. '.join(said)}. Held fixed: {'; '.join(fixed)}. "
