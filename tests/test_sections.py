@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from analysis import data
-from analysis.pipeline.runner import Job, chains, notebook_paths
+from analysis.pipeline.runner import RUN_CALL, Job, chains, notebook_paths
 from analysis.data import params
 from analysis.errors import ParameterError
 from analysis.models import outlook
@@ -71,6 +71,36 @@ def test_parameters_cells_declare_every_parameter_with_no_default(ds):
         tree = ast.parse(cell.source)
         assert [ast.unparse(node) for node in tree.body] == ["overrides = {}"] + [
             f"{name} = None" for name in section.parameter_names(ds)], path.name
+
+
+@pytest.mark.build          # not a report build, but it computes every section two or three times (about 7 s)
+def test_each_notebook_says_above_its_call_how_to_see_one_part_with_another_value(ds):
+    """Above its call of the section, each notebook says what the call computes and shows how to re-run one part
+    with another value: the lines `Section.run_hint` writes (`make notebooks`)."""
+    for path in notebook_paths():
+        cell = next(c for c in _code_cells(path) if RUN_CALL in c.source.split("\n"))
+        hint = by_notebook(path.name).run_hint(ds)
+        assert "\n".join([*hint, RUN_CALL]) in cell.source, f"{path.name}: run `make notebooks`"
+
+
+def test_the_example_above_the_call_runs_and_changes_the_part_it_shows(ds):
+    """Section 1's example: a parameter it reads, at the high end of its band, and a part whose texts or tables that
+    value changes; run as written, it shows that part."""
+    section = SECTIONS["capex"]
+    example = section.run_hint(ds)[-1].removeprefix("#     ")
+    subscript = ast.parse(example, mode="eval").body.args[0]       # show(SECTION.run({name: value})[part])
+    overrides, part = ast.literal_eval(subscript.value.args[0]), ast.literal_eval(subscript.slice)
+    ((name, value),) = overrides.items()
+    assert name in section.parameter_names(ds) and value == params.schema(ds)[name].high
+    shown: list = []
+    eval(compile(example, "example", "eval"), {"SECTION": section, "show": shown.extend})
+    assert _shown_text(shown) == _shown_text(section.compute(ds, section.values(overrides, ds))[part])
+    assert _shown_text(shown) != _shown_text(section.compute(ds, section.values({}, ds))[part])
+
+
+def _shown_text(exhibits: list) -> list[str]:
+    return [e.markdown if isinstance(e, Text) else e.frame.to_csv() for e in exhibits
+            if isinstance(e, (Text, Table, DataTable))]
 
 
 @pytest.mark.kernel

@@ -62,13 +62,26 @@ def chains(jobs: Sequence[Job]) -> list[list[Job]]:
     return ([forecast] if forecast else []) + [[job] for job in jobs if not job.uses_forecast]
 
 
-def write_parameters_cell(path: Path, source: str) -> None:
-    """Set the source of the notebook's parameters cell (the cell tagged `parameters`) to `source`, in place."""
+#: The line of a notebook that calls its section (the `run_hint` comment goes above it).
+RUN_CALL = "result = SECTION.run(overrides, globals())"
+
+
+def write_generated_cells(path: Path, parameters_source: str, run_hint: Sequence[str]) -> None:
+    """Set, in place, what the data decide in a notebook: the source of its parameters cell (the cell tagged
+    `parameters`) and the comment lines just above its call of the section (`RUN_CALL`)."""
     import nbformat
     nb = nbformat.read(str(path), as_version=4)
-    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
-    if cell.source != source:
-        cell.source = source
+    cell = next((c for c in nb.cells if "parameters" in c.metadata.get("tags", [])), None)
+    call = next((c for c in nb.cells if c.cell_type == "code" and RUN_CALL in c.source.split("\n")), None)
+    if cell is None or call is None:
+        raise ValueError(f"{path.name}: a section's notebook has a cell tagged 'parameters' and a line `{RUN_CALL}`")
+    lines = call.source.split("\n")
+    at = start = lines.index(RUN_CALL)
+    while start > 0 and lines[start - 1].startswith("#"):
+        start -= 1
+    hinted = "\n".join([*lines[:start], *run_hint, *lines[at:]])
+    if (cell.source, call.source) != (parameters_source, hinted):
+        cell.source, call.source = parameters_source, hinted
         nbformat.write(nb, str(path))
 
 

@@ -16,7 +16,7 @@ from analysis.data import params
 from analysis.data.params import Parameter, Params
 from analysis.errors import ParameterError
 from analysis.models import outlook, owners
-from analysis.views.exhibits import Collector, Exhibit, Headline, Headlines
+from analysis.views.exhibits import Collector, DataTable, Exhibit, Headline, Headlines, Table, Text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -68,6 +68,10 @@ PARAMETERS_CELL_HEAD = (
     "# This section's parameters; None = the default from data/parameters.csv (`make params` lists each default, unit,",
     "# allowed range and source). Set one with papermill -p NAME VALUE, several with -y \"overrides: {name: value}\";",
     "# a name this section does not read is refused.")
+#: The comment above a notebook's call of its section (`Section.run_hint`), before the example.
+RUN_HINT_HEAD = (
+    "# Every number in this notebook comes from the call below: this section's parts, computed on the data in data/",
+    "# with the parameters above. To see one part again with another value, in a new cell:")
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,12 @@ class SectionResult:
     def headlines(self) -> tuple[Headline, ...]:
         """The section's own headline results."""
         return self.published[self.name].items if self.name in self.published else ()
+
+
+def _shown(exhibits: list[Exhibit]) -> list[str]:
+    """What a part's texts and tables say, to tell whether a parameter changed it (charts follow their tables)."""
+    return [e.markdown if isinstance(e, Text) else e.frame.to_csv() for e in exhibits
+            if isinstance(e, (Text, Table, DataTable))]
 
 
 @dataclass(frozen=True)
@@ -177,6 +187,24 @@ class Section(Generic[S]):
         schema = params.schema(ds)
         lines = [f"{name} = {DEFAULT}  # {schema[name].title} ({schema[name].unit})" for name in self.parameter_names(ds)]
         return "\n".join([*PARAMETERS_CELL_HEAD, "overrides = {}", *lines])
+
+    def run_hint(self, ds: data.Dataset) -> tuple[str, ...]:
+        """The comment lines above the notebook's call of this section: what the call computes, and an example that
+        re-runs one part with one parameter at the high end of its sensitivity band (data/parameters.csv): the first
+        such parameter, of its own before the forecast's, that changes a part after the first (the call's cell shows
+        the first), and the first part it changes."""
+        schema = params.schema(ds)
+        inert = self.inert_parameters(ds)
+        banded = [n for n in dict.fromkeys((*self.parameters, *self.parameter_names(ds))) if schema[n].high is not None
+                  and schema[n].high != schema[n].default and n not in inert and n not in self.display_only]
+        before = self.compute(ds, self.values({}, ds)).parts
+        for name in banded:
+            high = int(schema[name].high) if schema[name].type == "int" else schema[name].high  # type: ignore[arg-type]
+            after = self.compute(ds, self.values({name: high}, ds)).parts
+            moved = [part for part in list(before)[1:] if _shown(before[part]) != _shown(after[part])]
+            if moved:
+                return (*RUN_HINT_HEAD, f'#     show(SECTION.run({{"{name}": {high!r}}})["{moved[0]}"])')
+        return (*RUN_HINT_HEAD, f'#     show(SECTION.run()["{list(before)[min(1, len(before) - 1)]}"])')
 
     def sources(self, ds: data.Dataset) -> set[str]:
         """The sources of this section's parameters."""
