@@ -5,11 +5,9 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import nbformat
-import psutil
 import pytest
 
 from analysis.pipeline import worker as notebook_run
@@ -108,24 +106,3 @@ def test_each_job_is_reported_as_it_finishes_in_the_callers_thread_before_its_ch
     execute_all([Job(path, outputs[path], {}, uses_forecast=True) for path in (first, slow)], workers=1,
                 on_done=on_done)
     assert seen == [("a.ipynb", True, False), ("b.ipynb", True, True)]
-
-
-@pytest.mark.kernel
-def test_early_workers_import_the_sections_before_the_first_notebook_which_still_gets_a_new_session(tmp_path):
-    probe = _notebook(tmp_path, "a.ipynb", ["import sys",
-                                            "print('analysis.sections' in sys.modules, 'analysis' in globals())"])
-    with Workers(count=1, early=tmp_path) as early:
-        time.sleep(0.5)             # the kernel is starting: the job is handed over while it imports
-        execute_all([Job(probe, probe, {})], pool=early)
-        assert early.closed is False            # its workers end; the pool is closed by the caller
-    assert _outputs(probe) == [(1, []), (2, ["True", "False"])]     # modules loaded; no variable, counting from 1
-
-
-def test_early_workers_that_ran_nothing_are_stopped_without_waiting_for_their_kernels(tmp_path):
-    started, before = time.monotonic(), set(psutil.Process().children())
-    with Workers(count=2, early=tmp_path) as early:
-        workers = [p for p in psutil.Process().children() if p not in before]
-        assert len(workers) == 2
-    gone, alive = psutil.wait_procs(workers, timeout=30)
-    assert alive == [] and early.closed
-    assert time.monotonic() - started < 5          # a kernel's start and imports (about 2 s) plus its shutdown

@@ -10,7 +10,6 @@ links, images or HTML), and sources link only to http(s) URLs.
 from __future__ import annotations
 
 import base64
-import contextlib
 import dataclasses
 import html
 import importlib
@@ -203,15 +202,6 @@ def plan(dataset: Dataset, schema: dict[str, Parameter]) -> list[Planned]:
     return planned
 
 
-def _early_workers(dataset: Dataset, use_cache: bool, given: Workers | None) -> Workers | contextlib.nullcontext[None]:
-    """Without `given` workers, workers started before planning (`Workers(early=...)`: kernels start and import the
-    sections while the builder plans) for a build that will execute notebooks: the cache unused, or no plan stored for
-    this data and code (nothing was built from them); else nothing (workers start when a notebook is to run)."""
-    if given is None and (not use_cache or cache.stored_plan(dataset.version) is None):
-        return Workers(data_dir=dataset.directory, static_images=False, early=NOTEBOOK_DIR)
-    return contextlib.nullcontext()
-
-
 def _run_notebooks(folder: Path, sections: list[Planned], values: Params, schema: dict[str, Parameter],
                    dataset: Dataset, use_cache: bool, workers: Workers | None, progress: Callable[[str], None],
                    meanwhile: Callable[[], None], ready: Callable[[Path], None]) -> tuple[list[Path], dict[str, str], set[str]]:
@@ -305,16 +295,15 @@ def build(out_dir: Path, values: Params, schema: dict[str, Parameter], dataset: 
     given, kept warm by the caller) and write the report folder atomically (see `outdir`); `progress` receives one
     line per notebook."""
     out_dir = outdir.check(out_dir, protected=(dataset.directory, cache.protected_dir()))
-    importlib.import_module("vl_convert")    # a broken environment stops here, before any worker or kernel starts
-    # workers started early are closed when the report is written, their kernels shutting down meanwhile
-    with outdir.claim(out_dir) as staging, _early_workers(dataset, use_cache, workers) as early:
+    with outdir.claim(out_dir) as staging:
         (staging / "notebooks").mkdir()
         cache.store_tables(dataset.version, snapshot(dataset))     # unchanged data are then validated once
+        importlib.import_module("vl_convert")    # a broken environment stops here, before any worker or kernel starts
         bundle = []         # vl-convert holds the GIL while it builds the bundle: build it here, not in a thread
         planned = plan(dataset, schema)
         pages = _Pages([p.notebook for p in planned], use_cache)
         executed, keys, used = _run_notebooks(staging / "notebooks", planned, values, schema, dataset, use_cache,
-                                              workers or early, progress, meanwhile=lambda: bundle.append(vega_script()),
+                                              workers, progress, meanwhile=lambda: bundle.append(vega_script()),
                                               ready=pages.add)
         if len(pages.bodies) < len(executed):
             raise RuntimeError(f"notebooks not rendered: {sorted(set(p.name for p in executed) - pages.arrived)}")

@@ -22,7 +22,6 @@ from analysis.views.images import STATIC_IMAGES_ENV
 from analysis.pipeline.jobs import KERNEL, Job, NotebookFailed  # noqa: F401 (KERNEL re-exported)
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
-SECTION_MODULES = "analysis.sections"     # what the notebooks import (numpy, pandas, altair, the models): preloaded
 POLL_SECONDS = 0.02     # how often the builder looks for finished chains while it waits for jobs
 PRIVATE_PREFIX = "analysis-build-"      # + the building process's id + "-": its workers' private temporary folder
 
@@ -83,15 +82,13 @@ def execute_all(jobs: Sequence[Job], dataset: Dataset | None = None, workers: in
                 static_images: bool = True, pool: Workers | None = None) -> list[Path]:
     """Run notebooks in parallel processes (two cores: two workers), each chain of `chains(jobs)` in one worker;
     results in job order; in this thread, `meanwhile()` is called once the chains are handed to the workers and
-    `on_done(source)` for each job as its chain finishes. The workers are `pool`'s (given `dataset` if it has none
-    yet), else started for these jobs alone (`Workers`, with `dataset` and `static_images`)."""
+    `on_done(source)` for each job as soon as it finishes (before the rest of its chain). The workers are `pool`'s
+    (kept for further builds), else started for these jobs alone (`Workers`, with `dataset` and `static_images`)."""
     if not jobs:
         if meanwhile:
             meanwhile()
         return []
     if pool is not None:
-        if dataset is not None:
-            pool.hand_over(dataset)
         return pool.run(jobs, on_done, meanwhile)
     with Workers(dataset, min(workers, len(chains(jobs))), static_images) as once:
         return once.run(jobs, on_done, meanwhile)
@@ -101,45 +98,30 @@ class Workers:
     """Worker processes with their kernels (`analysis.pipeline.worker`), for one build or kept across several (the
     `watch` command: kernels started and modules imported once).
 
-    With a `dataset` (or the `data_dir` of one handed over later, `hand_over`, before the first job), the kernels
-    read its folder and, rather than each validating it again, a snapshot of it written once into a private temporary
-    folder (removed with the workers, as are the kernels' sockets there, `worker.setup`); without `static_images`
-    their charts carry no PNG (`analysis.views.images`). With `early` (the folder of the notebooks to run), the workers
-    start at once, each starting its kernel there and importing the section modules in it, while the caller still
-    prepares the jobs (planning); such a pool serves one `run`, after which its workers end, and is stopped at once
-    if it ran none. If a job fails or the caller is interrupted, the workers are stopped rather than awaited,
-    and the pool is closed (`closed`); `key` is the caller's label of what the kernels loaded."""
+    With a `dataset`, the kernels read its folder and, rather than each validating it again, a snapshot of it
+    written once into a private temporary folder (removed with the workers, as are the kernels' sockets there,
+    `worker.setup`); without `static_images` their charts
+    carry no PNG (`analysis.views.images`). Workers announce each job done on a queue (`worker.execute_chain`). If a
+    job fails or the caller is interrupted, the workers are stopped rather than awaited, and the pool is closed
+    (`closed`); `key` is the caller's label of what the kernels loaded."""
 
     def __init__(self, dataset: Dataset | None = None, count: int = 2, static_images: bool = True,
-                 key: object = None, data_dir: Path | None = None, early: Path | None = None):
+                 key: object = None):
         from analysis.pipeline import worker     # papermill and the Jupyter client: imported before the workers fork
         self.key = key          # what the kernels loaded (a caller's label: data version and code)
         remove_abandoned_folders()
         self._private = tempfile.TemporaryDirectory(prefix=f"{PRIVATE_PREFIX}{os.getpid()}-")
-        self._snapshot = Path(self._private.name) / "dataset.arrow"
-        self._data_dir = dataset.directory if dataset is not None else data_dir
         environment = {}
-        if self._data_dir is not None:
-            environment = {DATA_DIR_ENV: str(self._data_dir), SNAPSHOT_ENV: str(self._snapshot)}
+        if dataset is not None:
+            handed_over = Path(self._private.name) / "dataset.arrow"
+            handed_over.write_bytes(snapshot(dataset))
+            environment = {DATA_DIR_ENV: str(dataset.directory), SNAPSHOT_ENV: str(handed_over)}
         environment[STATIC_IMAGES_ENV] = "on" if static_images else "off"
-        preload = (early, SECTION_MODULES) if early else None
         self._finished: multiprocessing.Queue = multiprocessing.Queue()  # (run, position in its chain) of each job done
         self._runs = itertools.count()
         self._pool = ProcessPoolExecutor(max_workers=max(1, count), initializer=worker.setup,
-                                         initargs=(environment, self._private.name, preload, self._finished))
+                                         initargs=(environment, self._private.name, self._finished))
         self.closed = False
-        self._early, self._ran = early is not None, False
-        if dataset is not None:
-            self.hand_over(dataset)
-        if early:
-            self._pool.submit(worker.started)      # forks every worker now (a forking pool starts them all at once)
-
-    def hand_over(self, dataset: Dataset) -> None:
-        """Write the snapshot of `dataset` the kernels read (once: a pool's kernels keep the dataset they loaded)."""
-        if dataset.directory != self._data_dir:
-            raise ValueError(f"the workers read {self._data_dir}, not {dataset.directory}")
-        if not self._snapshot.exists():
-            self._snapshot.write_bytes(snapshot(dataset))
 
     def __enter__(self) -> Workers:
         return self
@@ -151,7 +133,6 @@ class Workers:
             meanwhile: Callable[[], None] | None = None) -> list[Path]:
         """Run `jobs` (see `execute_all`)."""
         from analysis.pipeline import worker
-        self._ran = True
         run = next(self._runs)      # tells this run's finished jobs from any an earlier run left on the queue
         reported: set[tuple[int, int]] = set()
 
@@ -183,8 +164,6 @@ class Workers:
         except BaseException:
             self.stop()
             raise
-        if self._early:         # its workers end (their kernels shut down) while the caller goes on
-            self._pool.shutdown(wait=False)
         return [job.target for job in jobs]
 
     def stop(self) -> None:
@@ -193,16 +172,10 @@ class Workers:
         self._pool.shutdown(wait=False, cancel_futures=True)
         for process in processes:
             process.terminate()
-        self._end()
+        self.close()
 
     def close(self) -> None:
-        """Let the workers end (their kernels are shut down) and remove the snapshot; workers started early for a
-        build that ran no notebook are stopped instead (their kernels may still be importing)."""
-        if self._early and not self._ran and not self.closed:
-            self.stop()
-        self._end()
-
-    def _end(self) -> None:
+        """Let the workers end (their kernels are shut down) and remove the snapshot."""
         if not self.closed:
             self.closed = True
             self._pool.shutdown(wait=True)

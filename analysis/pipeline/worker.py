@@ -51,14 +51,10 @@ class _WorkerKernel(AsyncKernelManager):
 
     def new_session(self) -> bool:
         """Reset the kernel to a new session; False if it did not answer as expected."""
-        return self.run_silently(NEW_SESSION)
-
-    def run_silently(self, code: str) -> bool:
-        """Run `code` in the kernel, unrecorded and with no output; False if it did not run without error."""
         kc = self.client()
         kc.start_channels()
         try:
-            reply = run_sync(kc.execute_interactive)(code, silent=True, store_history=False, timeout=60,
+            reply = run_sync(kc.execute_interactive)(NEW_SESSION, silent=True, store_history=False, timeout=60,
                                                      output_hook=lambda msg: None)
         except TimeoutError:
             return False
@@ -140,23 +136,10 @@ def _exit(signum, frame):
     os._exit(128 + signum)      # at once, no traceback; the kernel sees its parent go and exits (JPY_PARENT_PID)
 
 
-def _start_early(folder: Path, module: str) -> None:
-    """Start this worker's kernel in `folder` and import `module` in it now, while the builder is still preparing the
-    jobs (the first notebook then finds the kernel running and its modules loaded, in a new session). A kernel that
-    fails here is stopped, and the first notebook starts one again (and reports why it cannot)."""
-    try:
-        if not _kernel_in(folder).run_silently(f"import {module}"):
-            _stop_kernel()
-    except Exception:   # reported by the first notebook, which tries again
-        _stop_kernel()
-
-
-def setup(environment: dict[str, str], sockets: str | None = None, preload: tuple[Path, str] | None = None,
-          finished: Any = None) -> None:
+def setup(environment: dict[str, str], sockets: str | None = None, finished: Any = None) -> None:
     """In a worker: the kernels it starts inherit `environment` (data folder, validated snapshot) and put their
-    sockets in the folder `sockets` (else they use TCP, Jupyter's default); with `preload` (a folder, a module) the
-    kernel starts at once, in that folder, and imports that module (`_start_early`); each job done is announced on
-    the queue `finished` (`execute_chain`). Ctrl-C is left to
+    sockets in the folder `sockets` (else they use TCP, Jupyter's default); each job done is announced on the queue
+    `finished` (`execute_chain`). Ctrl-C is left to
     the parent, which stops the workers with SIGTERM; SIGTERM ends the worker at once (its kernel follows); and on
     Linux a parent killed outright (SIGKILL) sends its workers SIGTERM too, rather than leaving them to finish an
     abandoned build."""
@@ -169,12 +152,6 @@ def setup(environment: dict[str, str], sockets: str | None = None, preload: tupl
     signal.signal(signal.SIGTERM, _exit)
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    if preload is not None:
-        _start_early(*preload)
-
-
-def started() -> None:
-    """A task that does nothing: submitting it starts the pool's worker processes (and their `setup`)."""
 
 
 def execute_chain(chain: list[Job], token: object = None) -> list[Path]:
