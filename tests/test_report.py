@@ -413,3 +413,19 @@ def test_results_json_has_every_years_threshold_probabilities_and_no_false_certa
         for key, item in section.items():
             if item.get("p5") is not None:
                 assert item["p5"] != item["p95"], key          # an interval of zero width would claim certainty
+
+
+def test_notebooks_are_rendered_in_reading_order_whatever_order_they_finish_in(tmp_path):
+    """The builder renders each notebook as it arrives from a kernel (`report._Pages`): a notebook waits for those
+    before it, so the page and the brief's images are those of rendering them in order."""
+    names = [path.name for path in notebook_paths()]
+    for path in notebook_paths():
+        shutil.copy(path, tmp_path / path.name)
+    ordered, arrived = report._Pages(names, use_cache=False), report._Pages(names, use_cache=False)
+    for name in names:
+        ordered.add(tmp_path / name)
+    for name in reversed(names):
+        arrived.add(tmp_path / name)
+        assert len(arrived.bodies) == (len(names) if name == names[0] else 0)
+    assert arrived.bodies == ordered.bodies and arrived.page == ordered.page and arrived.brief == ordered.brief
+    assert arrived.brief and len(arrived.bodies) == len(names)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import nbformat
@@ -89,3 +90,19 @@ def test_a_killed_builds_private_folder_is_removed_by_the_next_and_a_running_one
         (folder / "dataset.arrow").write_bytes(b"x")
     assert remove_abandoned_folders(tmp_path) == [abandoned]
     assert not abandoned.exists() and running.exists() and other.exists()
+
+
+@pytest.mark.kernel
+def test_each_job_is_reported_as_it_finishes_in_the_callers_thread_before_its_chain_does(tmp_path):
+    """Jobs chained in one kernel (`uses_forecast`) are each announced when done, while the rest of the chain still
+    runs, so that the builder can render them meanwhile; a chain reported only when whole fails this."""
+    first = _notebook(tmp_path, "a.ipynb", ["x = 1"])
+    slow = _notebook(tmp_path, "b.ipynb", ["import time\ntime.sleep(3)"])
+    outputs = {path: tmp_path / f"out-{path.name}" for path in (first, slow)}
+    seen = []
+
+    def on_done(source):
+        seen.append((source.name, threading.current_thread() is threading.main_thread(), outputs[slow].exists()))
+    execute_all([Job(path, outputs[path], {}, uses_forecast=True) for path in (first, slow)], workers=1,
+                on_done=on_done)
+    assert seen == [("a.ipynb", True, False), ("b.ipynb", True, True)]

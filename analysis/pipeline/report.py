@@ -203,18 +203,19 @@ def plan(dataset: Dataset, schema: dict[str, Parameter]) -> list[Planned]:
     return planned
 
 
-def _run_notebooks(folder: Path, values: Params, schema: dict[str, Parameter], dataset: Dataset, use_cache: bool,
-                   workers: Workers | None, progress: Callable[[str], None], meanwhile: Callable[[], None]) -> tuple[list[Path], dict[str, str], set[str]]:
+def _run_notebooks(folder: Path, sections: list[Planned], values: Params, schema: dict[str, Parameter],
+                   dataset: Dataset, use_cache: bool, workers: Workers | None, progress: Callable[[str], None],
+                   meanwhile: Callable[[], None], ready: Callable[[Path], None]) -> tuple[list[Path], dict[str, str], set[str]]:
     """Execute every section's notebook into `folder`, or copy it from the cache when its key is stored there
-    (`analysis.pipeline.cache`); every execution is stored; `meanwhile()` runs while the kernels do. The notebooks of
-    the sections that show the forecast run one after the other in one kernel, which computes the forecast once for
-    them all (`runner.chains`). Returns the executed notebooks in reading order, their cache keys and the parameters
-    the sections read."""
+    (`analysis.pipeline.cache`); every execution is stored; `meanwhile()` runs while the kernels do, and `ready(path)`
+    as each notebook is in place (the cached ones while the kernels run). The notebooks of the sections that show the
+    forecast run one after the other in one kernel, which computes the forecast once for them all (`runner.chains`).
+    Returns the executed notebooks in reading order, their cache keys and the parameters the sections read."""
     code, inputs = cache.code_digest(), cache.inputs_digest()
-    sections = plan(dataset, schema)
     jobs: list[Job] = []
     keys: dict[str, str] = {}
     used: set[str] = set()
+    reused: list[Path] = []
     started, finished = time.monotonic(), itertools.count(1)
     brief_changes = False           # whether a notebook with headline charts (the brief's images) is executed
 
@@ -232,14 +233,21 @@ def _run_notebooks(folder: Path, values: Params, schema: dict[str, Parameter], d
             brief_changes |= section.headline_charts
         else:
             target.write_bytes(stored)
+            reused.append(target)
             done(path, "reused from the cache")
 
     def meanwhile_and_warm() -> None:     # vl-convert's engine starts while the kernels run; the brief renders later
         meanwhile()
         if brief_changes:
             images.start_renderer()
-    execute_all(jobs, dataset=dataset, on_done=lambda path: done(path, "executed"), meanwhile=meanwhile_and_warm,
-                static_images=False, pool=workers)
+        for target in reused:
+            ready(target)
+
+    def executed(source: Path) -> None:
+        done(source, "executed")
+        ready(folder / source.name)
+    execute_all(jobs, dataset=dataset, on_done=executed, meanwhile=meanwhile_and_warm, static_images=False,
+                pool=workers)
     for job in jobs:
         if job.key:
             cache.store(job.key, job.target.read_bytes())
@@ -256,6 +264,31 @@ def _brief_images(specs: list[tuple[dict, str]], use_cache: bool) -> list[tuple[
                                          cache.code_digest())).decode("ascii"), text) for spec, text in specs]
 
 
+class _Pages:
+    """The executed notebooks rendered for the page in reading order as they come in (`add`; a notebook waits for
+    those before it), and the brief's chart images rendered as soon as their notebook is (`brief`), so that both are
+    done while kernels still run. `order` is the notebooks' reading order."""
+
+    def __init__(self, order: list[str], use_cache: bool) -> None:
+        self.order, self.use_cache = order, use_cache
+        self.page = Page()
+        self.bodies: list[str] = []
+        self.arrived: set[str] = set()
+        self.brief: list[tuple[str, str]] = []       # (PNG as base64, text) of page.headline_specs, in order
+
+    def add(self, path: Path) -> None:
+        self.arrived.add(path.name)
+        while len(self.bodies) < len(self.order) and self.order[len(self.bodies)] in self.arrived:
+            self._render(path.with_name(self.order[len(self.bodies)]))
+        self.brief += _brief_images(self.page.headline_specs[len(self.brief):], self.use_cache)
+
+    def _render(self, path: Path) -> None:
+        """Checked by the cache (`cache.load`) or just written by a kernel: not validated again."""
+        nb = nbformat.reader.reads(path.read_text(encoding="utf-8"))
+        page = self.page
+        self.bodies.append(render_notebook(nb, path.stem, page.toc, page.sections, page.downloads, page))
+
+
 def build(out_dir: Path, values: Params, schema: dict[str, Parameter], dataset: Dataset, scenario: str | None = None,
           use_cache: bool = True, progress: Callable[[str], None] = lambda line: None,
           workers: Workers | None = None) -> Path:
@@ -268,12 +301,14 @@ def build(out_dir: Path, values: Params, schema: dict[str, Parameter], dataset: 
         cache.store_tables(dataset.version, snapshot(dataset))     # unchanged data are then validated once
         importlib.import_module("vl_convert")    # a broken environment stops here, before any worker or kernel starts
         bundle = []         # vl-convert holds the GIL while it builds the bundle: build it here, not in a thread
-        executed, keys, used = _run_notebooks(staging / "notebooks", values, schema, dataset, use_cache, workers, progress,
-                                              meanwhile=lambda: bundle.append(vega_script()))
-        page, bodies = Page(), []
-        for path in executed:    # checked by the cache (`cache.load`) or just written by a kernel: not validated again
-            nb = nbformat.reader.reads(path.read_text(encoding="utf-8"))
-            bodies.append(render_notebook(nb, path.stem, page.toc, page.sections, page.downloads, page))
+        planned = plan(dataset, schema)
+        pages = _Pages([p.notebook for p in planned], use_cache)
+        executed, keys, used = _run_notebooks(staging / "notebooks", planned, values, schema, dataset, use_cache,
+                                              workers, progress, meanwhile=lambda: bundle.append(vega_script()),
+                                              ready=pages.add)
+        if len(pages.bodies) < len(executed):
+            raise RuntimeError(f"notebooks not rendered: {sorted(set(p.name for p in executed) - pages.arrived)}")
+        page, bodies = pages.page, pages.bodies
         sections, downloads = page.sections, page.downloads
         source_ids = sorted({sid for s in sections for sid in s["sources"]} |
                             {schema[name].source_id for name in used})
@@ -294,7 +329,7 @@ def build(out_dir: Path, values: Params, schema: dict[str, Parameter], dataset: 
             sections=sections, sources=sources, stale=stale.to_dict("records"), downloads=downloads,
             assets=assets), encoding="utf-8")
         (staging / "brief.html").write_text(TEMPLATES.get_template("brief.html.j2").render(
-            **context, headline_pngs=_brief_images(page.headline_specs, use_cache), policy=STATIC_POLICY, drivers=front.drivers(found),
+            **context, headline_pngs=pages.brief, policy=STATIC_POLICY, drivers=front.drivers(found),
             hindcast=found.get("erosion", {}).get("hindcast_coverage_90"), owner=fleet.owner_label(dataset, values.owner),
             release=release, cite=citation.citation(release=release)), encoding="utf-8")
         write_downloads(downloads, staging / "data")

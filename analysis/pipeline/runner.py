@@ -5,11 +5,15 @@ in it one after the other, resetting the kernel to a new session before each. Pa
 imported only when a notebook is to run (a build that reuses every notebook does without them)."""
 from __future__ import annotations
 
+import contextlib
+import itertools
+import multiprocessing
 import os
+import queue
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
@@ -18,6 +22,7 @@ from analysis.views.images import STATIC_IMAGES_ENV
 from analysis.pipeline.jobs import KERNEL, Job, NotebookFailed  # noqa: F401 (KERNEL re-exported)
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
+POLL_SECONDS = 0.02     # how often the builder looks for finished chains while it waits for jobs
 PRIVATE_PREFIX = "analysis-build-"      # + the building process's id + "-": its workers' private temporary folder
 
 
@@ -85,21 +90,13 @@ def write_generated_cells(path: Path, parameters_source: str, run_hint: Sequence
         nbformat.write(nb, str(path))
 
 
-def _notify(on_done: Callable[[Path], None], chain: list[Job]) -> Callable:
-    def callback(future):
-        if not future.cancelled() and future.exception() is None:
-            for job in chain:
-                on_done(job.source)
-    return callback
-
-
 def execute_all(jobs: Sequence[Job], dataset: Dataset | None = None, workers: int = 2,
                 on_done: Callable[[Path], None] | None = None, meanwhile: Callable[[], None] | None = None,
                 static_images: bool = True, pool: Workers | None = None) -> list[Path]:
     """Run notebooks in parallel processes (two cores: two workers), each chain of `chains(jobs)` in one worker;
-    results in job order; `on_done(source)` is called for each job as its chain finishes, and `meanwhile()` in this
-    process while they run. The workers are `pool`'s (kept for further builds), else started for these jobs alone
-    (`Workers`, with `dataset` and `static_images`)."""
+    results in job order; in this thread, `meanwhile()` is called once the chains are handed to the workers and
+    `on_done(source)` for each job as soon as it finishes (before the rest of its chain). The workers are `pool`'s
+    (kept for further builds), else started for these jobs alone (`Workers`, with `dataset` and `static_images`)."""
     if not jobs:
         if meanwhile:
             meanwhile()
@@ -117,8 +114,9 @@ class Workers:
     With a `dataset`, the kernels read its folder and, rather than each validating it again, a snapshot of it
     written once into a private temporary folder (removed with the workers, as are the kernels' sockets there,
     `worker.setup`); without `static_images` their charts
-    carry no PNG (`analysis.views.images`). If a job fails or the caller is interrupted, the workers are stopped
-    rather than awaited, and the pool is closed (`closed`); `key` is the caller's label of what the kernels loaded."""
+    carry no PNG (`analysis.views.images`). Workers announce each job done on a queue (`worker.execute_chain`). If a
+    job fails or the caller is interrupted, the workers are stopped rather than awaited, and the pool is closed
+    (`closed`); `key` is the caller's label of what the kernels loaded."""
 
     def __init__(self, dataset: Dataset | None = None, count: int = 2, static_images: bool = True,
                  key: object = None):
@@ -132,8 +130,10 @@ class Workers:
             handed_over.write_bytes(snapshot(dataset))
             environment = {DATA_DIR_ENV: str(dataset.directory), SNAPSHOT_ENV: str(handed_over)}
         environment[STATIC_IMAGES_ENV] = "on" if static_images else "off"
+        self._finished: multiprocessing.Queue = multiprocessing.Queue()  # (run, position in its chain) of each job done
+        self._runs = itertools.count()
         self._pool = ProcessPoolExecutor(max_workers=max(1, count), initializer=worker.setup,
-                                         initargs=(environment, self._private.name))
+                                         initargs=(environment, self._private.name, self._finished))
         self.closed = False
 
     def __enter__(self) -> Workers:
@@ -146,24 +146,38 @@ class Workers:
             meanwhile: Callable[[], None] | None = None) -> list[Path]:
         """Run `jobs` (see `execute_all`)."""
         from analysis.pipeline import worker
-        try:
-            futures = []
-            for chain in chains(jobs):
-                futures.append(self._pool.submit(worker.execute_chain, chain))
+        run = next(self._runs)      # tells this run's finished jobs from any an earlier run left on the queue
+        reported: set[tuple[int, int]] = set()
+
+        def report(chain: int, position: int, job: Job) -> None:
+            if (chain, position) not in reported:
+                reported.add((chain, position))
                 if on_done:
-                    futures[-1].add_done_callback(_notify(on_done, chain))
+                    on_done(job.source)
+        try:
+            planned = chains(jobs)
+            running: dict[Future, int] = {self._pool.submit(worker.execute_chain, chain, (run, number)): number
+                                          for number, chain in enumerate(planned)}
             if meanwhile:
                 meanwhile()
-            try:
-                for future in futures:
-                    future.result()
-            except BrokenProcessPool:
-                raise NotebookFailed("a worker process running the notebooks ended abruptly (killed, or out of "
-                                     "memory)") from None
-            return [job.target for job in jobs]
+            while running:
+                with contextlib.suppress(queue.Empty):
+                    (which, number), position = self._finished.get(timeout=POLL_SECONDS)
+                    if which == run:
+                        report(number, position, planned[number][position])
+                for future in [f for f in running if f.done()]:
+                    try:
+                        future.result()
+                    except BrokenProcessPool:
+                        raise NotebookFailed("a worker process running the notebooks ended abruptly (killed, or out "
+                                             "of memory)") from None
+                    number = running.pop(future)
+                    for position, job in enumerate(planned[number]):
+                        report(number, position, job)
         except BaseException:
             self.stop()
             raise
+        return [job.target for job in jobs]
 
     def stop(self) -> None:
         """Stop the workers at once (their kernels follow), without waiting for running jobs."""

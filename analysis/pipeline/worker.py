@@ -65,6 +65,7 @@ class _WorkerKernel(AsyncKernelManager):
 
 _worker_kernel: tuple[Path, _WorkerKernel] | None = None     # this worker process's kernel and its folder
 _sockets: Path | None = None         # the build's private folder, where this worker's kernels put their sockets
+_finished: Any = None       # the pool's queue of finished jobs (`execute_chain`), if any
 
 
 def _new_kernel() -> _WorkerKernel:
@@ -135,15 +136,17 @@ def _exit(signum, frame):
     os._exit(128 + signum)      # at once, no traceback; the kernel sees its parent go and exits (JPY_PARENT_PID)
 
 
-def setup(environment: dict[str, str], sockets: str | None = None) -> None:
+def setup(environment: dict[str, str], sockets: str | None = None, finished: Any = None) -> None:
     """In a worker: the kernels it starts inherit `environment` (data folder, validated snapshot) and put their
-    sockets in the folder `sockets` (else they use TCP, Jupyter's default). Ctrl-C is left to
+    sockets in the folder `sockets` (else they use TCP, Jupyter's default); each job done is announced on the queue
+    `finished` (`execute_chain`). Ctrl-C is left to
     the parent, which stops the workers with SIGTERM; SIGTERM ends the worker at once (its kernel follows); and on
     Linux a parent killed outright (SIGKILL) sends its workers SIGTERM too, rather than leaving them to finish an
     abandoned build."""
-    global _sockets
+    global _sockets, _finished
     os.environ.update(environment)
     _sockets = Path(sockets) if sockets else None
+    _finished = finished
     multiprocessing.util.Finalize(None, _stop_kernel, exitpriority=0)    # when the worker ends normally
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _exit)
@@ -151,8 +154,14 @@ def setup(environment: dict[str, str], sockets: str | None = None) -> None:
         ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
-def execute_chain(chain: list[Job]) -> list[Path]:
-    """Run the jobs of one chain in this worker's kernel, one after the other."""
-    return [execute(job.source, job.target, job.parameters, job.key) for job in chain]
+def execute_chain(chain: list[Job], token: object = None) -> list[Path]:
+    """Run the jobs of one chain in this worker's kernel, one after the other, putting `(token, position in the
+    chain)` on the pool's queue of finished jobs (if any) as each is done, before the chain is."""
+    done = []
+    for position, job in enumerate(chain):
+        done.append(execute(job.source, job.target, job.parameters, job.key))
+        if _finished is not None:
+            _finished.put((token, position))
+    return done
 
 
