@@ -398,9 +398,14 @@ def test_a_signal_during_a_build_keeps_the_previous_report_and_leaves_nothing(wo
 
 
 @pytest.mark.build
-def test_after_a_sigkill_the_report_survives_and_the_next_build_cleans_up(world):
+def test_after_a_sigkill_the_report_survives_and_the_next_build_cleans_up(world, monkeypatch):
     target = world / "reports" / "previous"
     before = _tree(target)
+    # A temporary folder of the test's own (short: the kernels' sockets go there), so that no build running beside
+    # this test removes the killed build's private folder before the test looks for it.
+    temporary = Path(tempfile.mkdtemp(prefix="k"))
+    monkeypatch.setenv("TMPDIR", str(temporary))
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
     process = subprocess.Popen([sys.executable, "-m", "analysis", "run", "--out", str(target), "--no-cache"], cwd=ROOT,
                                stderr=subprocess.DEVNULL, start_new_session=True)
     _wait_for_kernels(process)
@@ -417,10 +422,11 @@ def test_after_a_sigkill_the_report_survives_and_the_next_build_cleans_up(world)
     assert sorted(p.name for p in target.parent.iterdir()) == ["previous"]
     # The workers' private temporary folder (the validated snapshot, the kernels' sockets): left by the kill, removed
     # when the next set of workers starts.
-    private = list(Path(tempfile.gettempdir()).glob(f"{runner.PRIVATE_PREFIX}{process.pid}-*"))
+    private = list(temporary.glob(f"{runner.PRIVATE_PREFIX}{process.pid}-*"))
     assert private
     runner.Workers(count=1).close()
     assert not any(path.exists() for path in private)
+    shutil.rmtree(temporary)
 
 
 # --- hostile strings: how data text reaches the page (the built page is checked in test_report.py) --------------

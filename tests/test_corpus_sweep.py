@@ -100,7 +100,7 @@ def _edge_values(p: params.Parameter) -> list:
     return sorted({p.minimum, min(p.minimum + step, p.maximum), max(p.maximum - step, p.minimum), p.maximum})
 
 
-NUMERIC = [name for name, p in SCHEMA.items() if p.type in ("float", "int")]
+NUMERIC = [name for name, p in SCHEMA.items() if p.type in ("float", "int") and not p.per_dataset]
 
 
 @pytest.mark.build
