@@ -22,6 +22,7 @@ from analysis.data import params
 from analysis.errors import ParameterError
 from analysis.models import outlook
 from analysis.sections import ATTRIBUTED, SECTIONS, by_notebook
+from analysis.sections.base import RUN_HINT_HEAD
 from analysis.views.exhibits import Chart, DataTable, Headlines, Table, Text, WhatIf
 from tests.conftest import ROOT
 
@@ -73,14 +74,23 @@ def test_parameters_cells_declare_every_parameter_with_no_default(ds):
             f"{name} = None" for name in section.parameter_names(ds)], path.name
 
 
-@pytest.mark.build          # not a report build, but it computes every section two or three times (about 7 s)
 def test_each_notebook_says_above_its_call_how_to_see_one_part_with_another_value(ds):
     """Above its call of the section, each notebook says what the call computes and shows how to re-run one part
-    with another value: the lines `Section.run_hint` writes (`make notebooks`)."""
+    with another value: a parameter the section reads, at the high end of its band, and one of its parts; for the
+    sections that do not compute the forecast (cheap to recompute), exactly the lines `Section.run_hint` writes
+    (`make notebooks`; recomputing the forecast sections twice would cost about 4 s here)."""
+    schema = params.schema(ds)
     for path in notebook_paths():
-        cell = next(c for c in _code_cells(path) if RUN_CALL in c.source.split("\n"))
-        hint = by_notebook(path.name).run_hint(ds)
-        assert "\n".join([*hint, RUN_CALL]) in cell.source, f"{path.name}: run `make notebooks`"
+        section = by_notebook(path.name)
+        lines = next(c for c in _code_cells(path) if RUN_CALL in c.source.split("\n")).source.split("\n")
+        at = lines.index(RUN_CALL)
+        assert lines[at - 3:at - 1] == list(RUN_HINT_HEAD), f"{path.name}: run `make notebooks`"
+        subscript = ast.parse(lines[at - 1].removeprefix("#     "), mode="eval").body.args[0]
+        ((name, value),) = ast.literal_eval(subscript.value.args[0]).items()
+        assert name in section.parameter_names(ds) and value == schema[name].high, path.name
+        assert ast.literal_eval(subscript.slice) in [part.__name__ for part in section.parts], path.name
+        if not section.uses_forecast:
+            assert lines[at - 3:at] == list(section.run_hint(ds)), f"{path.name}: run `make notebooks`"
 
 
 def test_the_example_above_the_call_runs_and_changes_the_part_it_shows(ds):
