@@ -198,7 +198,26 @@ def _locked(path: Path):
 
 
 @pytest.fixture(scope="session")
-def default_build(tmp_path_factory) -> dict:
+def warm(ds):
+    """`warm()`: two worker processes with their kernels for builds of the repository's dataset, kept for the
+    session as `watch` keeps them (started once; a pool a failed build closed is replaced), so an in-process build
+    starts no kernel and its kernels import the sections once. Strict nbval, and the tests of the build's own
+    processes and signals, use fresh kernels; that a kept kernel gives the same notebooks as a fresh one is
+    test_report's byte-identity test."""
+    from analysis.pipeline.runner import Workers
+    pools: list[Workers] = []
+
+    def warm() -> Workers:
+        if not pools or pools[-1].closed:
+            pools.append(Workers(ds, static_images=False, key="tests"))
+        return pools[-1]
+    yield warm
+    for pool in pools:
+        pool.close()
+
+
+@pytest.fixture(scope="session")
+def default_build(tmp_path_factory, warm) -> dict:
     """The default report, built once per test session: the first xdist worker to need it builds it under a lock in
     the folder all workers share; the others wait and read it. Returns its folder (`out`), the cache folder its build
     filled (`cache`: copy it before building into it), the build's progress lines (`progress`) and the digest of
@@ -216,7 +235,8 @@ def default_build(tmp_path_factory) -> dict:
             lines: list[str] = []
             with pytest.MonkeyPatch.context() as patch:
                 patch.setenv(cache.CACHE_DIR_ENV, str(cache_dir))
-                report.build(out, params.resolve({}, ds), params.schema(ds), ds, progress=lines.append)
+                report.build(out, params.resolve({}, ds), params.schema(ds), ds, progress=lines.append,
+                             workers=warm())
             done.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
     return {"out": out, "cache": cache_dir, "progress": done.read_text(encoding="utf-8").splitlines(),
             "digest": digest(out)}

@@ -161,11 +161,11 @@ def test_every_corner_of_a_what_if_box_builds_a_page(notebook, monkeypatch):
 
 
 @pytest.mark.build
-def test_a_build_where_a_landlord_case_never_pays_back_writes_a_page(tmp_path):
+def test_a_build_where_a_landlord_case_never_pays_back_writes_a_page(tmp_path, warm):
     """`run --set utilization=0.1` (a value the page's own what-if box offers): payback beyond the life is shown as
     "not within life", not a traceback."""
     values = params.resolve({"utilization": 0.1, "rental_price_decline_per_year": 0.9}, DS)
-    out = report.build(tmp_path / "never", values, SCHEMA, DS)
+    out = report.build(tmp_path / "never", values, SCHEMA, DS, workers=warm())
     results = json.loads((out / "results.json").read_text())["results"]["portfolio"]
     assert results["payback_month_bought_at_launch"]["value"] is None
     page = (out / "index.html").read_text(encoding="utf-8")

@@ -30,7 +30,7 @@ def _files(folder) -> dict:
 
 @pytest.mark.build
 def test_a_what_if_through_every_fast_path_is_byte_identical_to_a_build_without_them(default_build, tmp_path,
-                                                                                      monkeypatch):
+                                                                                      monkeypatch, warm):
     """Real kernels: the default build filled the cache (tables, plan, notebooks, the brief's chart images: the
     session's default report, whose cache is copied here); a what-if then executes one notebook and renders no image
     it has; a build of the same what-if with use_cache=False (its own empty cache) must give the same bytes in every
@@ -47,11 +47,11 @@ def test_a_what_if_through_every_fast_path_is_byte_identical_to_a_build_without_
                 and sum(n in s.parameters for s in planned) == 1)
     what_if = params.resolve({name: (schema[name].default + schema[name].maximum) / 2}, ds)
     lines: list[str] = []
-    fast = report.build(tmp_path / "fast", what_if, schema, ds, progress=lines.append)
+    fast = report.build(tmp_path / "fast", what_if, schema, ds, progress=lines.append, workers=warm())
     assert sum(" executed " in line for line in lines) == 1
     assert len(set((tmp_path / "cache" / "charts").iterdir()) - stored_charts) <= HEADLINE_CHARTS
     monkeypatch.setenv(cache.CACHE_DIR_ENV, str(tmp_path / "other-cache"))
-    slow = report.build(tmp_path / "slow", what_if, schema, ds, use_cache=False)
+    slow = report.build(tmp_path / "slow", what_if, schema, ds, use_cache=False)        # fresh kernels
     assert not (tmp_path / "other-cache" / "charts").exists()          # --no-cache keeps no image
     fast_files, slow_files = _files(fast), _files(slow)
     assert sorted(fast_files) == sorted(slow_files)

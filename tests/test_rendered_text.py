@@ -77,7 +77,7 @@ def test_the_scanner_catches_each_kind_and_skips_code_and_the_parameter_appendix
 
 @pytest.mark.build
 @pytest.mark.parametrize("name", ["default", *scenarios.names()])
-def test_every_page_says_each_number_one_way(name, built, default_build, tmp_path, monkeypatch):
+def test_every_page_says_each_number_one_way(name, built, default_build, tmp_path, monkeypatch, warm):
     """The default report (the session's, at the default Monte Carlo), and each scenario's built into a copy of its
     cache: a scenario that sets nothing (the base) is the defaults and reuses the default report's notebooks; the
     others run at the FAST Monte Carlo."""
@@ -90,7 +90,7 @@ def test_every_page_says_each_number_one_way(name, built, default_build, tmp_pat
         values = scenarios.resolve_scenario(name, ds)
         if scenarios.load(name)["values"]:
             values = values.replace(**FAST)
-        folder = report.build(tmp_path / name, values, schema, ds, scenario=name)
+        folder = report.build(tmp_path / name, values, schema, ds, scenario=name, workers=warm())
     problems = {}
     for page in PAGES:
         found = offences(visible_text((folder / page).read_text(encoding="utf-8")), set(schema))

@@ -112,6 +112,7 @@ def test_data_index_lists_every_chart_once_with_its_file(built):
 @pytest.mark.build
 def test_same_inputs_give_byte_identical_reports(built, tmp_path):
     ds = data.load_dataset()
+    # fresh kernels: the session's default report was built in kept ones (tests/conftest.py `warm`)
     again = report.build(tmp_path / "again", params.resolve({}, ds), params.schema(ds), ds, use_cache=False)
     files = sorted(str(p.relative_to(built)) for p in built.rglob("*") if p.is_file())
     assert files == sorted(str(p.relative_to(again)) for p in again.rglob("*") if p.is_file())
