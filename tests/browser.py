@@ -2,9 +2,10 @@
 counted), console errors and page errors collected."""
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 import pytest
 
@@ -41,18 +42,41 @@ class Offline:
             route.abort()
 
 
+_launched: list = []        # this test process's (playwright, browser), launched on first use, closed at exit
+
+
+def _browser():
+    """This process's headless chromium, launched once (about 0.6 s a launch) and again if it went away."""
+    if not _launched or not _launched[1].is_connected():
+        from playwright.sync_api import sync_playwright
+        executable = chromium()
+        if not _launched:
+            atexit.register(_close)
+        _close()
+        pw = sync_playwright().start()
+        _launched[:] = [pw, pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)]
+    return _launched[1]
+
+
+def _close() -> None:
+    if _launched:
+        pw, browser = _launched
+        with suppress(Exception):       # at exit, or after the browser went away
+            browser.close()
+        with suppress(Exception):
+            pw.stop()
+
+
 @contextmanager
 def offline_page(allowed: tuple[str, ...] = ("file:", "data:"), **context_options):
-    """A fresh headless chromium page that may load only URLs starting with `allowed`."""
-    from playwright.sync_api import sync_playwright
-
-    executable = chromium()
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield Offline(browser.new_page(**context_options), allowed)
-        finally:
-            browser.close()
+    """A fresh headless chromium page, in a browser context of its own (no cookie, cache or storage of another page),
+    that may load only URLs starting with `allowed`."""
+    chromium()                          # skips (or fails under CI) without chromium
+    context = _browser().new_context(**context_options)
+    try:
+        yield Offline(context.new_page(), allowed)
+    finally:
+        context.close()
 
 
 #: Per chart of a page, the items Vega drew in its data-mark groups (`g.role-mark`: bars, lines, points, areas,
