@@ -11,6 +11,7 @@ from analysis.models.forecast_result import Forecast, ObservedRun
 from analysis.models.observations import BILLION, nvidia_datacenter_by_year
 from analysis.models.outlook import build_model
 from analysis.data import Dataset
+from analysis.data.memo import per_dataset
 from analysis.data.params import Parameter, Params
 
 
@@ -19,11 +20,7 @@ def spend_check(ds: Dataset, p: Params, schema: dict[str, Parameter], result: Fo
     percentiles) beside the widest band Epoch's figures allow (p5 units x low prices to p95 units x high prices,
     summed over chips; `nvidia_*` the incumbent's own) and Nvidia's Data Center revenue (Amazon's implied share of
     it)."""
-    prices = fleet.unit_prices(ds, p.trainium_unit_cost_usd)
-    spend = fleet.spend_by_chip(fleet.chip_additions(ds, "units"), prices)
-    widest = fleet.yearly(spend, by="vendor").set_index(["year", "vendor"])[["p5", "p95"]] / BILLION
-    total = widest.groupby("year").sum()
-    nv = widest.xs(fleet.incumbent_epoch_vendor(ds), level="vendor")
+    total, nv = epoch_bands(ds, p.trainium_unit_cost_usd)
     years = list(result.model.observed.years)
     c = result.central
     band = ({m: result.band(m) for m in ("accelerator_spend", "nvidia_revenue")} if isinstance(result, Forecast)
@@ -41,6 +38,18 @@ def spend_check(ds: Dataset, p: Params, schema: dict[str, Parameter], result: Fo
             table[f"{column}_p5"] = band[m].loc[years, "p5"].to_numpy()
             table[f"{column}_p95"] = band[m].loc[years, "p95"].to_numpy()
     return table
+
+
+@per_dataset
+def epoch_bands(ds: Dataset, trainium_unit_cost_usd: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per year, the widest band of accelerator spend Epoch's figures allow (p5 units x low prices to p95 units x
+    high prices, summed over chips; USD billion), all vendors' and the incumbent's own: it depends on the data and
+    the one unit cost no primary source reports alone, so a sweep computes it once."""
+    prices = fleet.unit_prices(ds, trainium_unit_cost_usd)
+    spend = fleet.spend_by_chip(fleet.chip_additions(ds, "units"), prices)
+    widest = fleet.yearly(spend, by="vendor").set_index(["year", "vendor"])[["p5", "p95"]] / BILLION
+    incumbent = widest[widest.index.get_level_values("vendor") == fleet.incumbent_epoch_vendor(ds)]
+    return widest.groupby("year").sum(), incumbent.droplevel("vendor")
 
 
 def observed_asic_share_range(ds: Dataset, p: Params, schema: dict[str, Parameter]) -> pd.DataFrame:
