@@ -12,11 +12,8 @@ happened (section 0's observed figures, the hindcast's outcomes) reads every obs
 """
 from __future__ import annotations
 
-import ast
-import csv
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -27,9 +24,9 @@ from analysis.models import hindcast, outlook
 from analysis.models.horizons import Horizons, horizons, thresholds
 from analysis.pipeline import front
 from analysis.sections import erosion_text, summary
-from tests.conftest import DATA, ROOT, run_cli
+from tests.conftest import run_cli
+from tests.source_scan import check_allow_list, code_constants, data_with_parameter
 
-PACKAGE = ROOT / "analysis"
 YEAR = re.compile(r"(?<![0-9])(?:19|20)[0-9]{2}(?![0-9])")
 #: The year literals analysis/ may hold: (file, the literal, why it is not a horizon).
 ALLOWED = {
@@ -63,45 +60,23 @@ ALLOWED = {
 }
 
 
-def _docstrings(tree: ast.AST) -> set[int]:
-    found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.body:
-            first = node.body[0]
-            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
-                found.add(id(first.value))
-    return found
-
-
-def year_literals(path: Path) -> list[tuple[int, object]]:
+def year_literals(source: str) -> list[tuple[int, object]]:
     """Each int from 1900 to 2099 and each string holding such a year in a module's code (not its comments or
     docstrings), with its line."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    skip = _docstrings(tree)
-    found = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Constant) and id(node) not in skip and not isinstance(node.value, bool):
-            value = node.value
-            if (isinstance(value, int) and 1900 <= value <= 2099) or (isinstance(value, str) and YEAR.search(value)):
-                found.append((node.lineno, value))
-    return found
+    return [(node.lineno, node.value) for node in code_constants(source)
+            if (isinstance(node.value, int) and 1900 <= node.value <= 2099)
+            or (isinstance(node.value, str) and YEAR.search(node.value))]
 
 
 def test_no_year_is_typed_in_the_code_outside_the_allow_list():
-    found = {(str(path.relative_to(ROOT)), value): line
-             for path in sorted(PACKAGE.rglob("*.py")) for line, value in year_literals(path)}
-    unexplained = sorted(f"{name}:{line}: {value!r}" for (name, value), line in found.items()
-                         if (name, value) not in ALLOWED)
-    assert not unexplained, "a year typed in code (take it from the data, or allow it with a reason):\n" + "\n".join(
-        unexplained)
-    assert not set(ALLOWED) - set(found), f"allowed but gone: {sorted(set(ALLOWED) - set(found))}"
+    check_allow_list(year_literals, ALLOWED, "a year typed in code (take it from the data, or allow it with a reason)")
 
 
 def test_the_scan_finds_a_year_in_code_and_not_in_a_docstring_or_comment(tmp_path):
     module = tmp_path / "m.py"
     module.write_text('"""Forecast to 2030."""\nEND = 2030  # to 2030\n\n\ndef f():\n    """In 2027."""\n'
                       '    return f"total {END} of 2027_2030", "2026-02", 1899, 2100, True\n', encoding="utf-8")
-    assert sorted(map(repr, (value for _, value in year_literals(module)))) == sorted(
+    assert sorted(map(repr, (value for _, value in year_literals(module.read_text(encoding="utf-8"))))) == sorted(
         map(repr, [2030, "2026-02", " of 2027_2030"]))
 
 
@@ -122,18 +97,9 @@ def test_the_dataset_gives_its_horizons(ds, schema):
 
 def _one_year_back(target: Path) -> Path:
     """A copy of data/ whose forecast starts one year earlier (`observed_through`'s default one year back)."""
-    shutil.copytree(DATA, target)
-    path = target / "parameters.csv"
-    with path.open(encoding="utf-8", newline="") as f:
-        rows = list(csv.DictReader(f))
-    row = next(r for r in rows if r["name"] == "observed_through")
-    row["default"] = str(int(row["default"]) - 1)
-    with path.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-    data.write_manifest(target)
-    return target
+    def back(row: dict[str, str]) -> None:
+        row["default"] = str(int(row["default"]) - 1)
+    return data_with_parameter(target, "observed_through", back)
 
 
 @pytest.fixture(scope="module")

@@ -5,10 +5,7 @@ probabilities, the result keys that name a threshold in percent, and the prose, 
 whose lower threshold is 0.30, computed in-process)."""
 from __future__ import annotations
 
-import ast
-import csv
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -20,9 +17,8 @@ from analysis.models.horizons import THRESHOLD_PARAMETERS, thresholds
 from analysis.pipeline import front
 from analysis.sections import SECTIONS, erosion_text, summary
 from analysis.views import verdict
-from tests.conftest import DATA, ROOT
+from tests.source_scan import check_allow_list, code_constants, data_with_parameter
 
-PACKAGE = ROOT / "analysis"
 #: The data's thresholds as numbers (0.25, 0.5) ...
 NUMBERS = {0.25, 0.5}
 #: ... and as the words and keys that name them: "> 25%", "above 50%", "more than 25%", "_25pct".
@@ -53,25 +49,11 @@ ALLOWED = {
 }
 
 
-def _docstrings(tree: ast.AST) -> set[int]:
-    found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.body:
-            first = node.body[0]
-            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
-                found.add(id(first.value))
-    return found
-
-
 def threshold_literals(source: str) -> list[tuple[int, object]]:
     """Each 0.25 or 0.5 and each string naming 25% or 50% as a threshold in a module's code (not its comments or
     docstrings), with its line; for a string, the match."""
-    tree = ast.parse(source)
-    skip = _docstrings(tree)
     found: list[tuple[int, object]] = []
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Constant) or id(node) in skip or isinstance(node.value, bool):
-            continue
+    for node in code_constants(source):
         if isinstance(node.value, float) and node.value in NUMBERS:
             found.append((node.lineno, node.value))
         elif isinstance(node.value, str):
@@ -80,18 +62,9 @@ def threshold_literals(source: str) -> list[tuple[int, object]]:
     return found
 
 
-def _found() -> dict[tuple[str, object], int]:
-    return {(str(path.relative_to(ROOT)), value): line for path in sorted(PACKAGE.rglob("*.py"))
-            for line, value in threshold_literals(path.read_text(encoding="utf-8"))}
-
-
 def test_no_threshold_is_typed_in_the_code_outside_the_allow_list():
-    found = _found()
-    unexplained = sorted(f"{name}:{line}: {value!r}" for (name, value), line in found.items()
-                         if (name, value) not in ALLOWED)
-    assert not unexplained, "a threshold typed in code (read it from analysis.models.horizons.thresholds, or allow "\
-                            "it with a reason):\n" + "\n".join(unexplained)
-    assert not set(ALLOWED) - set(found), f"allowed but gone: {sorted(set(ALLOWED) - set(found))}"
+    check_allow_list(threshold_literals, ALLOWED, "a threshold typed in code (read it from "
+                     "analysis.models.horizons.thresholds, or allow it with a reason)")
 
 
 def test_the_scan_finds_a_threshold_in_code_and_not_in_a_docstring_or_an_interval():
@@ -103,18 +76,9 @@ def test_the_scan_finds_a_threshold_in_code_and_not_in_a_docstring_or_an_interva
 
 def _lower_threshold_at(target: Path, value: str) -> Path:
     """A copy of data/ whose lower ASIC share threshold is `value` (its default, min and max: one row edited)."""
-    shutil.copytree(DATA, target)
-    path = target / "parameters.csv"
-    with path.open(encoding="utf-8", newline="") as f:
-        rows = list(csv.DictReader(f))
-    row = next(r for r in rows if r["name"] == THRESHOLD_PARAMETERS[0])
-    row["default"] = row["min"] = row["max"] = value
-    with path.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-    data.write_manifest(target)
-    return target
+    def edit(row: dict[str, str]) -> None:
+        row["default"] = row["min"] = row["max"] = value
+    return data_with_parameter(target, THRESHOLD_PARAMETERS[0], edit)
 
 
 @pytest.fixture(scope="module")
