@@ -15,6 +15,7 @@ import nbformat
 import pytest
 
 from analysis.pipeline.cache import CACHE_DIR_ENV
+from analysis.pipeline.runner import RUN_CALL
 from tests.conftest import ROOT
 from tests.test_outlook import NEW_PARAMETERS, NEW_VENDOR
 
@@ -81,7 +82,7 @@ def _add_section(repo: Path) -> None:
              nbformat.v4.new_code_cell("overrides = {}", metadata={"tags": ["parameters"]}),
              nbformat.v4.new_code_cell("from analysis.sections.vendor_list import SECTION\n"
                                        "from analysis.views.exhibits import show\n\n"
-                                       "result = SECTION.run(overrides, globals())"),
+                                       + RUN_CALL),
              nbformat.v4.new_markdown_cell("## Every vendor"),
              nbformat.v4.new_code_cell('show(result["vendor_table"])'),
              nbformat.v4.new_code_cell('show(result["headline_results"])')]

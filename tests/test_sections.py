@@ -22,7 +22,7 @@ from analysis.data import params
 from analysis.errors import ParameterError
 from analysis.models import outlook
 from analysis.sections import ATTRIBUTED, SECTIONS, by_notebook
-from analysis.sections.base import RUN_HINT_HEAD
+from analysis.sections.base import RUN_HINT_HEAD, shown_text
 from analysis.views.exhibits import Chart, DataTable, Headlines, Table, Text, WhatIf
 from tests.conftest import ROOT
 
@@ -104,13 +104,8 @@ def test_the_example_above_the_call_runs_and_changes_the_part_it_shows(ds):
     assert name in section.parameter_names(ds) and value == params.schema(ds)[name].high
     shown: list = []
     eval(compile(example, "example", "eval"), {"SECTION": section, "show": shown.extend})
-    assert _shown_text(shown) == _shown_text(section.compute(ds, section.values(overrides, ds))[part])
-    assert _shown_text(shown) != _shown_text(section.compute(ds, section.values({}, ds))[part])
-
-
-def _shown_text(exhibits: list) -> list[str]:
-    return [e.markdown if isinstance(e, Text) else e.frame.to_csv() for e in exhibits
-            if isinstance(e, (Text, Table, DataTable))]
+    assert shown_text(shown) == shown_text(section.compute(ds, section.values(overrides, ds))[part])
+    assert shown_text(shown) != shown_text(section.compute(ds, section.values({}, ds))[part])
 
 
 @pytest.mark.kernel

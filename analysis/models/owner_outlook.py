@@ -77,7 +77,7 @@ def forecast(ds: Dataset, p: Params, d: OwnerDraws, owner: str, through: int) ->
     if through not in covered:
         raise ValueError(f"{owner}: the data do not cover its non-Nvidia chips in {through}")
     index = pd.Index(years)
-    step, step_from = _share_step(ds, d, owner, through)
+    step, step_from = _share_step(ds, d, owner, obs, through)
     drift = volatility.cost_step(pd.Series(obs["nvidia_cost"], index=index), through)
     ahead = list(range(through + 1, horizons(ds).end + 1))
     n = obs["compute_share"].shape[0] - 1
@@ -95,12 +95,13 @@ def forecast(ds: Dataset, p: Params, d: OwnerDraws, owner: str, through: int) ->
                                                 ratio * share / (ratio * share + 1 - share)]), step_from=step_from)
 
 
-def _share_step(ds: Dataset, d: OwnerDraws, owner: str, through: int) -> tuple[volatility.Spread, str]:
-    """The step of the owner's non-Nvidia compute share, from its own yearly moves up to `through`; where it has none
-    (its challenger chips first appear in the data in `through`, say), from the other owners' moves up to `through`,
-    a reference class of the same measure (`volatility.reference_step`). With whose moves it was measured."""
+def _share_step(ds: Dataset, d: OwnerDraws, owner: str, obs: dict[str, np.ndarray],
+                through: int) -> tuple[volatility.Spread, str]:
+    """The step of the owner's non-Nvidia compute share (`obs`: its `_observed` arrays), from its own yearly moves
+    up to `through`; where it has none (its challenger chips first appear in the data in `through`, say), from the
+    other owners' moves up to `through`, a reference class of the same measure (`volatility.reference_step`). With
+    whose moves it was measured."""
     index = pd.Index(d.years)
-    obs = _observed(ds, d, owner)
     try:
         return volatility.chip_share(pd.DataFrame({"challengers": obs["challenger_compute"]}, index=index),
                                      pd.Series(obs["total_compute"], index=index), through), OWN_MOVES

@@ -92,7 +92,7 @@ class SectionResult:
         return self.published[self.name].items if self.name in self.published else ()
 
 
-def _shown(exhibits: list[Exhibit]) -> list[str]:
+def shown_text(exhibits: list[Exhibit]) -> list[str]:
     """What a part's texts and tables say, to tell whether a parameter changed it (charts follow their tables)."""
     return [e.markdown if isinstance(e, Text) else e.frame.to_csv() for e in exhibits
             if isinstance(e, (Text, Table, DataTable))]
@@ -201,7 +201,7 @@ class Section(Generic[S]):
         for name in banded:
             high = int(schema[name].high) if schema[name].type == "int" else schema[name].high  # type: ignore[arg-type]
             after = self.compute(ds, self.values({name: high}, ds)).parts
-            moved = [part for part in list(before)[1:] if _shown(before[part]) != _shown(after[part])]
+            moved = [part for part in list(before)[1:] if shown_text(before[part]) != shown_text(after[part])]
             if moved:
                 return (*RUN_HINT_HEAD, f'#     show(SECTION.run({{"{name}": {high!r}}})["{moved[0]}"])')
         return (*RUN_HINT_HEAD, f'#     show(SECTION.run()["{list(before)[min(1, len(before) - 1)]}"])')
