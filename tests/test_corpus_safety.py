@@ -409,6 +409,13 @@ def test_a_two_gigabyte_params_file_is_refused_without_reading_it(tmp_path, caps
     assert _bytes_read() - before < 256 * 1024 ** 2    # the data, code and notebooks it digests; not the 2 GiB
 
 
+def test_an_empty_params_file_is_refused_in_one_line(tmp_path, capsys):
+    empty = tmp_path / "empty.yaml"
+    empty.write_bytes(b"")
+    assert cli.main(["run", "--out", str(tmp_path / "r"), "--params", str(empty)]) == 2
+    one_line(capsys.readouterr().err, "empty.yaml: expected exactly 'description'")
+
+
 def test_stdout_on_a_full_device_is_one_line_and_status_1():
     with open("/dev/full", "w") as full:
         result = subprocess.run([sys.executable, "-m", "analysis", "params"], cwd=ROOT, stdout=full,

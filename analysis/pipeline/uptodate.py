@@ -30,11 +30,11 @@ def fingerprint(scenario: str | None, params_file: Path | None, assignments: lis
     """SHA-256 over everything a `run` with these options reads; None if a file it names cannot be read or a
     --params file is larger than a parameter file may be (the build then reports it; such a file is not read)."""
     try:
-        params = params_file and read_bounded(params_file, PARAMS_FILE_LIMIT)
-        if params is None and params_file is not None:
+        params = read_bounded(params_file, PARAMS_FILE_LIMIT) if params_file is not None else b""
+        if params is None:
             return None
         options = {"format": FORMAT, "scenario": scenario, "set": assignments, "data": str(data_dir.resolve()),
-                   "params": params and hashlib.sha256(params).hexdigest(),
+                   "params": params_file and hashlib.sha256(params).hexdigest(),
                    "citation": CITATION_FILE.is_file() and hashlib.sha256(CITATION_FILE.read_bytes()).hexdigest()}
         parts = [json.dumps(options, sort_keys=True), cache.tree_digest(data_dir, "*"),
                  cache.tree_digest(NOTEBOOK_DIR, "*.ipynb"), cache.inputs_digest(), cache.code_digest()]
