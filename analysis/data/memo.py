@@ -79,8 +79,6 @@ def private_copy(value):
         return value if all(a is b for a, b in zip(items, value)) else items
     if hasattr(kind, "__deepcopy__"):       # a type that says how it is copied (an immutable one returns itself)
         return copy.deepcopy(value)
-    if hasattr(kind, "__deepcopy__"):       # a type that says how it is copied (an immutable one returns itself)
-        return copy.deepcopy(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         names = vars(value) if hasattr(value, "__dict__") else [f.name for f in dataclasses.fields(value)]
         items = {name: private_copy(getattr(value, name)) for name in names}
