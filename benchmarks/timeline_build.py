@@ -62,7 +62,7 @@ for name in ("_run_notebooks", "render_notebook", "_brief_images", "vega_script"
 wrap(report.workbook, "write", "workbook.write")
 wrap(report.images, "start_renderer")
 wrap(report.cache, "store_tables")
-wrap(worker, "_kernel_in", "kernel start or new session")
+wrap(worker, "_kernel", "kernel start or new session")
 wrap(worker, "execute")
 strip_volatile = jobs.strip_volatile
 worker.strip_volatile = papermill_timings

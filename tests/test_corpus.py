@@ -360,22 +360,20 @@ def test_subprocess_refuses_an_empty_data_file_and_an_unmarked_out(world):
 
 # --- faults in a real build: a signal while kernels run ----------------------------------------------------------
 
-def _kernels_of(pid: int) -> list[psutil.Process]:
-    """The Jupyter kernels among a process's descendants."""
-    kernels = []
-    for child in psutil.Process(pid).children(recursive=True):
-        try:
-            if "ipykernel_launcher" in child.cmdline():
-                kernels.append(child)
-        except psutil.Error:        # gone meanwhile
-            pass
-    return kernels
+def _workers_of(pid: int) -> list[psutil.Process]:
+    """The worker processes a build forked to run its notebooks (each runs its kernel in itself)."""
+    try:
+        build = psutil.Process(pid)
+        return [child for child in build.children(recursive=True) if child.cmdline() == build.cmdline()]
+    except psutil.Error:        # gone meanwhile
+        return []
 
 
-def _wait_for_kernels(process: subprocess.Popen) -> None:
+def _wait_for_workers(process: subprocess.Popen) -> None:
+    """Wait until the build has forked the workers its notebooks run in."""
     deadline = time.monotonic() + 120
-    while not _kernels_of(process.pid):
-        assert process.poll() is None and time.monotonic() < deadline, "the build never started a kernel"
+    while not _workers_of(process.pid):
+        assert process.poll() is None and time.monotonic() < deadline, "the build never started a worker"
         time.sleep(0.1)
 
 
@@ -388,7 +386,7 @@ def test_a_signal_during_a_build_keeps_the_previous_report_and_leaves_nothing(wo
                                stderr=subprocess.PIPE, text=True, start_new_session=True,
                                # a shell's background job starts with Ctrl-C ignored; the user's terminal does not
                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    _wait_for_kernels(process)
+    _wait_for_workers(process)
     os.killpg(process.pid, signum) if signum == signal.SIGINT else process.send_signal(signum)  # Ctrl-C: whole group
     _, err = process.communicate(timeout=120)
     assert process.returncode == 130, err
@@ -408,11 +406,11 @@ def test_after_a_sigkill_the_report_survives_and_the_next_build_cleans_up(world,
     monkeypatch.setattr(tempfile, "tempdir", str(temporary))
     process = subprocess.Popen([sys.executable, "-m", "analysis", "run", "--out", str(target), "--no-cache"], cwd=ROOT,
                                stderr=subprocess.DEVNULL, start_new_session=True)
-    _wait_for_kernels(process)
+    _wait_for_workers(process)
     workers = psutil.Process(process.pid).children(recursive=True)
     process.kill()                                                        # the main process only
     process.wait(timeout=60)
-    gone, alive = psutil.wait_procs(workers, timeout=60)                  # workers and kernels follow it
+    gone, alive = psutil.wait_procs(workers, timeout=60)                  # its workers follow it
     assert alive == [], alive
     assert _tree(target) == before
     assert list(target.parent.glob(".previous.build-*"))                  # what a SIGKILL leaves behind ...

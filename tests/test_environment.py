@@ -89,8 +89,8 @@ def test_runtime_dependencies_are_what_the_package_imports_and_the_tools_an_extr
     assert not runtime & dev
     assert imported <= runtime, sorted(imported - runtime)          # an import the installed package would miss
     assert not imported & dev, sorted(imported & dev)               # a developer tool the package needs at run time
-    # Not imported but run: the kernel papermill starts, and JupyterLab, the notebooks' reader (`make lab`).
-    assert runtime - imported == {"ipykernel", "jupyterlab"}, sorted(runtime - imported)
+    # Not imported but run: JupyterLab, the notebooks' reader (`make lab`).
+    assert runtime - imported == {"jupyterlab"}, sorted(runtime - imported)
 
 
 def test_requirements_in_names_exactly_the_pinned_dependencies():

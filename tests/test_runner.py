@@ -5,7 +5,6 @@ import os
 import subprocess
 import sys
 import threading
-from pathlib import Path
 
 import nbformat
 import pytest
@@ -13,7 +12,7 @@ import pytest
 from analysis.pipeline import worker as notebook_run
 from analysis.pipeline.runner import PRIVATE_PREFIX, Job, NotebookFailed, Workers, execute_all, remove_abandoned_folders
 
-PROBE = "print(os.getpid(), 'x' in globals(), 'colorsys' in sys.modules)"   # kernel, variables left, modules kept
+PROBE = "print(os.getpid(), 'x' in globals(), hasattr(sys, 'probe_mark'))"   # kernel, variables left, modules kept
 
 
 def _notebook(folder, name, cells):
@@ -31,7 +30,7 @@ def _outputs(path):
 
 @pytest.mark.kernel
 def test_one_worker_runs_its_notebooks_in_one_kernel_each_in_a_new_session(tmp_path):
-    first = _notebook(tmp_path, "a.ipynb", ["import os, sys", PROBE, "import colorsys\nx = 1", PROBE])
+    first = _notebook(tmp_path, "a.ipynb", ["import os, sys", PROBE, "sys.probe_mark = 1\nx = 1", PROBE])
     second = _notebook(tmp_path, "b.ipynb", ["import os, sys", PROBE])
     execute_all([Job(first, first, {}), Job(second, second, {})], workers=1)
     a, b = _outputs(first), _outputs(second)
@@ -40,8 +39,29 @@ def test_one_worker_runs_its_notebooks_in_one_kernel_each_in_a_new_session(tmp_p
     assert b == [(1, []), (2, [pid, "False", "True"])]      # same kernel, counts from 1, no variable, modules kept
 
 
+@pytest.fixture
+def as_a_worker(monkeypatch):
+    """Notebooks run in this process, as a worker runs them: the kernel's shell sets its environment (TERM,
+    CLICOLOR, ...) and the notebook's folder becomes the working one, so both are put back afterwards, and the
+    kernel is stopped."""
+    monkeypatch.chdir(os.getcwd())
+    monkeypatch.setattr(os, "environ", os.environ.copy())
+    yield
+    notebook_run._stop_kernel()
+
+
 @pytest.mark.kernel
-def test_a_failed_notebook_is_not_written_and_its_kernel_is_not_reused(tmp_path):
+def test_a_kept_kernel_answers_only_the_notebook_it_runs(tmp_path, as_a_worker):
+    """An in-process kernel sends every message to each client that ever connected: a long-lived worker (`watch`)
+    would keep every earlier notebook's outputs in memory unless each new session drops the earlier clients."""
+    path = _notebook(tmp_path, "a.ipynb", ["print('x' * 1000)"])
+    for _ in range(3):
+        notebook_run.execute(path, tmp_path / "out.ipynb", {})
+    assert len(notebook_run._worker_kernel.kernel.frontends) == 1
+
+
+@pytest.mark.kernel
+def test_a_failed_notebook_is_not_written_and_its_kernel_is_not_reused(tmp_path, as_a_worker):
     failing = _notebook(tmp_path, "a.ipynb", ["x = 1", "raise ValueError('bad input')"])
     before = failing.read_bytes()
     try:
@@ -56,27 +76,43 @@ def test_a_failed_notebook_is_not_written_and_its_kernel_is_not_reused(tmp_path)
 def test_kept_workers_run_a_later_build_in_the_kernel_they_started(tmp_path):
     """`watch` keeps its workers between builds: the second build's notebook runs in the first one's kernel (same
     process, modules still loaded), in a new session; once closed, the pool refuses to be reused silently."""
-    first = _notebook(tmp_path, "a.ipynb", ["import os, sys", PROBE, "import colorsys\nx = 1"])
+    first = _notebook(tmp_path, "a.ipynb", ["import os, sys", PROBE, "sys.probe_mark = 1\nx = 1"])
     second = _notebook(tmp_path, "b.ipynb", ["import os, sys", PROBE])
-    transport = _notebook(tmp_path, "c.ipynb", ["from ipykernel.kernelapp import IPKernelApp\n"
-                                                 "print(IPKernelApp.instance().transport)"])
+    in_worker = _notebook(tmp_path, "c.ipynb", ["import multiprocessing\nprint(multiprocessing.parent_process().pid)"])
     with Workers(count=1) as kept:
         execute_all([Job(first, first, {})], pool=kept)
-        execute_all([Job(second, second, {}), Job(transport, transport, {})], pool=kept)
-        private = list(Path(kept._private.name).iterdir())
+        execute_all([Job(second, second, {}), Job(in_worker, in_worker, {})], pool=kept)
     assert kept.closed
     pid = _outputs(first)[1][1][0]
     assert _outputs(second) == [(1, []), (2, [pid, "False", "True"])]
-    assert _outputs(transport) == [(1, ["ipc"])]           # Unix sockets, in the pool's private folder
-    assert any(path.name.startswith("kernel-") for path in private)
+    assert _outputs(in_worker) == [(1, [str(os.getpid())])]    # the kernel is the worker this process forked
 
 
-def test_a_worker_kernel_uses_sockets_in_the_private_folder_and_tcp_when_its_path_is_too_long(tmp_path, monkeypatch):
-    monkeypatch.setattr(notebook_run, "_sockets", tmp_path)
-    km = notebook_run._new_kernel()
-    assert km.transport == "ipc" and km.ip.startswith(str(tmp_path)) and km.connection_file.startswith(str(tmp_path))
-    monkeypatch.setattr(notebook_run, "_sockets", tmp_path / ("x" * notebook_run.SOCKET_PATH_LIMIT))
-    assert notebook_run._new_kernel().transport == "tcp"
+#: Cells whose outputs take every form a notebook of the report can show: a stream on each channel, a rich display,
+#: an execution result, Markdown, an empty cell and a parameter papermill injects.
+EVERY_OUTPUT = ["import sys\nfrom IPython.display import Markdown, display\nlabel = 'x'",
+                "print('out', label); print('err', file=sys.stderr)",
+                "display({'a': 1}, raw=False); display(Markdown('**m**'))\n{'b': [1.5, None]}",
+                "", "import pandas as pd\npd.DataFrame({'v': [1, 2]})"]
+
+
+@pytest.mark.kernel
+def test_a_workers_in_process_kernel_gives_the_outputs_of_a_kernel_process(tmp_path):
+    """The build runs notebooks in an IPython kernel inside its worker process; papermill's own kernel process (as
+    nbval's and a reader's) must give the same notebook, byte for byte once the volatile metadata are stripped."""
+    import papermill
+    from analysis.pipeline.jobs import strip_volatile, write_notebook
+    source = _notebook(tmp_path, "a.ipynb", EVERY_OUTPUT)
+    nb = nbformat.read(str(source), as_version=4)
+    nb.cells[0].metadata["tags"] = ["parameters"]
+    nbformat.write(nb, str(source))
+    in_worker, in_process = tmp_path / "worker.ipynb", tmp_path / "process.ipynb"
+    execute_all([Job(source, in_worker, {"label": "y"})], workers=1)
+    papermill.execute_notebook(str(source), str(in_process), parameters={"label": "y"}, kernel_name="python3",
+                               progress_bar=False, cwd=str(tmp_path))
+    write_notebook(strip_volatile(nbformat.read(str(in_process), as_version=4)), in_process)
+    assert in_worker.read_text() == in_process.read_text()
+    assert "out y" in in_worker.read_text() and "err" in in_worker.read_text()
 
 
 def test_a_killed_builds_private_folder_is_removed_by_the_next_and_a_running_ones_is_kept(tmp_path):

@@ -1,7 +1,7 @@
 """Executing the report's notebooks with papermill (what a worker runs is `analysis.pipeline.jobs.Job`).
 
-Two worker processes run the notebooks (`analysis.pipeline.worker`); each keeps one kernel and runs its notebooks
-in it one after the other, resetting the kernel to a new session before each. Papermill and the Jupyter client are
+Two worker processes run the notebooks (`analysis.pipeline.worker`); each keeps one kernel, in its own process, and
+runs its notebooks in it one after the other, resetting the kernel to a new session before each. Papermill and the Jupyter client are
 imported only when a notebook is to run (a build that reuses every notebook does without them)."""
 from __future__ import annotations
 
@@ -112,8 +112,7 @@ class Workers:
     `watch` command: kernels started and modules imported once).
 
     With a `dataset`, the kernels read its folder and, rather than each validating it again, a snapshot of it
-    written once into a private temporary folder (removed with the workers, as are the kernels' sockets there,
-    `worker.setup`); without `static_images` their charts
+    written once into a private temporary folder (removed with the workers); without `static_images` their charts
     carry no PNG (`analysis.views.images`). Workers announce each job done on a queue (`worker.execute_chain`). If a
     job fails or the caller is interrupted, the workers are stopped rather than awaited, and the pool is closed
     (`closed`); `key` is the caller's label of what the kernels loaded."""
@@ -133,7 +132,7 @@ class Workers:
         self._finished: multiprocessing.Queue = multiprocessing.Queue()  # (run, position in its chain) of each job done
         self._runs = itertools.count()
         self._pool = ProcessPoolExecutor(max_workers=max(1, count), initializer=worker.setup,
-                                         initargs=(environment, self._private.name, self._finished))
+                                         initargs=(environment, self._finished))
         self.closed = False
 
     def __enter__(self) -> Workers:

@@ -1,106 +1,135 @@
-"""What runs in a worker process of a build (`analysis.pipeline.runner.execute_all`): one Jupyter kernel, kept
-across the worker's notebooks and reset to a new session before each (see `_WorkerKernel`), and papermill."""
+"""What runs in a worker process of a build (`analysis.pipeline.runner.execute_all`): papermill, and the Jupyter
+kernel it executes notebooks in: an IPython kernel inside the worker process itself (`_WorkerKernel`), kept across
+the worker's notebooks and reset to a new session before each."""
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import ctypes
 import multiprocessing.util
 import os
 import signal
+import threading
 from pathlib import Path
 from typing import Any
 
 import nbformat
 import papermill
-from jupyter_client.manager import AsyncKernelManager
-from jupyter_core.utils import run_sync
-from traitlets import List
+from ipykernel.inprocess.blocking import BlockingInProcessKernelClient
+from ipykernel.inprocess.ipkernel import InProcessInteractiveShell, InProcessKernel
+from ipykernel.inprocess.manager import InProcessKernelManager
+from traitlets import DottedObjectName, default
+from traitlets.config import Config
 
 from analysis.pipeline.cache import record_key
 from analysis.pipeline.jobs import KERNEL, Job, NotebookFailed, strip_volatile, write_notebook
 
 PR_SET_PDEATHSIG = 1
-# Kernels log only critical errors: each would otherwise log an error when jupyter_client interrupts it before
-# shutting it down. Errors in cells reach papermill, not this log. History stays in memory, as papermill's own
-# kernels keep it.
-KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL", "--HistoryManager.hist_file=:memory:"]
-SOCKET_PATH_LIMIT = 100     # bytes of a socket prefix: Linux allows 107 for the whole path, which adds "-<n>"
-NEW_SESSION = "get_ipython().reset(new_session=True)"
+# History stays in memory, as papermill's own kernels keep it.
+KERNEL_CONFIG = Config({"HistoryManager": {"hist_file": ":memory:"}})
+# debugpy, which ipykernel imports, warns on stderr about frozen modules unless told not to check them.
+QUIET_DEBUGGER = {"PYDEVD_DISABLE_FILE_VALIDATION": "1"}
 
 
-class _WorkerKernel(AsyncKernelManager):
-    """The kernel a worker runs its notebooks in, one after the other: a kernel per notebook would start Python and
-    import pandas, altair and the model again each time (about 1.5 s of CPU). Before each notebook but the first the
+_loop: tuple[int, asyncio.AbstractEventLoop] | None = None     # the process that made it, and the kernel's loop
+
+
+def _kernel_loop() -> asyncio.AbstractEventLoop:
+    """The event loop, running in a thread of its own, where this process's kernel handles requests (papermill's
+    loop is busy waiting for the answer). One per process: a loop inherited through a fork has no thread."""
+    global _loop
+    if _loop is None or _loop[0] != os.getpid():
+        loop = asyncio.new_event_loop()
+        threading.Thread(target=loop.run_forever, name="kernel", daemon=True).start()
+        _loop = (os.getpid(), loop)
+    return _loop[1]
+
+
+class _KernelClient(BlockingInProcessKernelClient):
+    """The in-process client with the signature nbclient calls (`wait_for_ready(timeout=...)`), whose requests the
+    kernel handles in this process's kernel loop (ipykernel's own would use jupyter_core's, which a forked process
+    inherits without its thread, and waits for ever)."""
+
+    def _dispatch_to_kernel(self, msg) -> None:
+        stream = self.kernel.shell_stream
+        self.session.send(stream, msg)
+        asyncio.run_coroutine_threadsafe(self.kernel.dispatch_shell(stream.recv_multipart()), _kernel_loop()).result()
+        _, reply = self.session.recv(stream, copy=False)
+        self.shell_channel.call_handlers_later(reply)
+
+    def wait_for_ready(self, timeout: float | None = None) -> None:
+        self.kernel_info()
+        reply = self.shell_channel.get_msg(block=True, timeout=timeout)
+        if reply["msg_type"] != "kernel_info_reply":
+            raise RuntimeError(f"the in-process kernel answered {reply['msg_type']} to kernel_info_request")
+        self.iopub_channel.get_msgs()       # its status messages
+
+
+class _Kernel(InProcessKernel):
+    """ipykernel's in-process kernel, whose printed output reaches the notebook: its streams are told which request
+    they answer (a kernel process's shell tells `sys.stdout`, which is the kernel's own stream there, not here)."""
+
+    async def execute_request(self, stream, ident, parent):
+        self.stdout.set_parent(parent)
+        self.stderr.set_parent(parent)
+        await super().execute_request(stream, ident, parent)
+
+
+class _WorkerKernel(InProcessKernelManager):
+    """The kernel a worker runs its notebooks in, one after the other: an IPython kernel in the worker's own process
+    (ipykernel's in-process kernel), which papermill drives through the Jupyter messaging protocol as it drives a
+    kernel process. A worker is forked from the builder after the section modules are imported, so a notebook's
+    imports, a kernel process's start and the messages' trip over sockets cost nothing (a kernel process of its own
+    took about 1.5 s of CPU to start and import pandas, altair and the model). Before each notebook but the first the
     kernel is reset to a new session (no variables; execution counts from 1); only loaded modules stay. Strict nbval,
-    which runs every notebook in a kernel of its own, checks on every commit that this gives the same outputs.
+    which runs every notebook in a kernel process of its own, checks on every commit that this gives the same outputs.
 
-    Papermill opens a client per notebook; all clients share the kernel's session identity, so each is closed
-    before the next opens (`close_clients`)."""
+    The kernel's code runs in the worker process, so the worker moves into the notebook's folder for it (a kernel
+    process would start there)."""
 
-    clients: List[Any] = List()
+    client_class = DottedObjectName(f"{__name__}._KernelClient")
 
-    def client(self, **kwargs):
-        kc = super().client(**kwargs)
-        self.clients.append(kc)
-        return kc
+    @default("blocking_class")
+    def _default_blocking_class(self):
+        return _KernelClient
 
-    def close_clients(self) -> None:
-        for kc in self.clients:
-            kc.stop_channels()
-        self.clients = []
+    def start_kernel(self, **kwargs) -> None:
+        """A new kernel, with a shell of its own: IPython's shell is a process-wide singleton, which a new kernel
+        would otherwise take over from a stopped one (or from the process this one was forked from)."""
+        InProcessInteractiveShell.clear_instance()
+        self.kernel = _Kernel(parent=self, session=self.session)
 
-    def new_session(self) -> bool:
-        """Reset the kernel to a new session; False if it did not answer as expected."""
-        kc = self.client()
-        kc.start_channels()
-        try:
-            reply = run_sync(kc.execute_interactive)(NEW_SESSION, silent=True, store_history=False, timeout=60,
-                                                     output_hook=lambda msg: None)
-        except TimeoutError:
-            return False
-        finally:
-            self.close_clients()
-        return reply["content"]["status"] == "ok"
+    def shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:    # nbclient passes `now`
+        super().shutdown_kernel()
+
+    def new_session(self) -> None:
+        """Reset the kernel to a new session, whose messages reach the next notebook's client only (an in-process
+        kernel sends each to every client that ever connected)."""
+        self.kernel.shell.reset(new_session=True)
+        self.kernel.frontends = []
 
 
-_worker_kernel: tuple[Path, _WorkerKernel] | None = None     # this worker process's kernel and its folder
-_sockets: Path | None = None         # the build's private folder, where this worker's kernels put their sockets
+_worker_kernel: _WorkerKernel | None = None     # this worker process's kernel
 _finished: Any = None       # the pool's queue of finished jobs (`execute_chain`), if any
 
 
-def _new_kernel() -> _WorkerKernel:
-    """A kernel manager whose kernel talks over Unix sockets in the build's private folder, not localhost TCP
-    (Jupyter's default): a TCP port is chosen free and bound only later by the kernel, so a kernel starting at the
-    same moment in another process (the other worker, a test run beside the build) can take the same port, and the
-    kernel fails to start. A socket path of one's own cannot be taken (unless the temporary folder's path is too long
-    for a socket address: then TCP)."""
-    prefix = _sockets / f"kernel-{os.getpid()}" if _sockets is not None else None
-    if prefix is None or len(str(prefix).encode()) > SOCKET_PATH_LIMIT:
-        return _WorkerKernel(kernel_name=KERNEL)
-    return _WorkerKernel(kernel_name=KERNEL, transport="ipc", ip=str(prefix), connection_file=f"{prefix}.json")
-
-
-def _kernel_in(folder: Path) -> _WorkerKernel:
-    """This worker's kernel, ready for a notebook in `folder`: reset to a new session, or started there."""
+def _kernel() -> _WorkerKernel:
+    """This worker's kernel, ready for a notebook: reset to a new session, or started."""
     global _worker_kernel
     if _worker_kernel is not None:
-        kernel_folder, km = _worker_kernel
-        if kernel_folder == folder and run_sync(km.is_alive)() and km.new_session():
-            return km
-        _stop_kernel()
-    km = _new_kernel()
-    run_sync(km.start_kernel)(extra_arguments=KERNEL_ARGUMENTS, cwd=str(folder))
-    _worker_kernel = (folder, km)
+        _worker_kernel.new_session()
+        return _worker_kernel
+    km = _WorkerKernel(config=KERNEL_CONFIG)
+    km.start_kernel()
+    _worker_kernel = km
     return km
 
 
 def _stop_kernel() -> None:
     global _worker_kernel
     if _worker_kernel is not None:
-        _, km = _worker_kernel
-        _worker_kernel = None
-        km.close_clients()
-        run_sync(km.shutdown_kernel)(now=True)
+        km, _worker_kernel = _worker_kernel, None
+        km.shutdown_kernel()
 
 
 def execute(source: Path, target: Path, parameters: dict, cache_key: str | None = None) -> Path:
@@ -110,12 +139,12 @@ def execute(source: Path, target: Path, parameters: dict, cache_key: str | None 
 
     The notebook is written once, when it has run (papermill would rewrite it after every cell)."""
     partial = target.with_name(f".{target.stem}.running.ipynb")
-    km = _kernel_in(source.parent)
+    km = _kernel()
     try:
+        os.chdir(source.parent)
         papermill.execute_notebook(str(source), str(partial), parameters=parameters or None, kernel_name=KERNEL,
                                    cwd=str(source.parent), progress_bar=False, log_output=False,
                                    request_save_on_cell_execute=False, km=km)
-        km.close_clients()
         nb = strip_volatile(nbformat.read(str(partial), as_version=4))
         write_notebook(record_key(nb, cache_key) if cache_key else nb, partial)
         partial.replace(target)
@@ -133,19 +162,16 @@ def execute(source: Path, target: Path, parameters: dict, cache_key: str | None 
 
 
 def _exit(signum, frame):
-    os._exit(128 + signum)      # at once, no traceback; the kernel sees its parent go and exits (JPY_PARENT_PID)
+    os._exit(128 + signum)      # at once, no traceback
 
 
-def setup(environment: dict[str, str], sockets: str | None = None, finished: Any = None) -> None:
-    """In a worker: the kernels it starts inherit `environment` (data folder, validated snapshot) and put their
-    sockets in the folder `sockets` (else they use TCP, Jupyter's default); each job done is announced on the queue
-    `finished` (`execute_chain`). Ctrl-C is left to
-    the parent, which stops the workers with SIGTERM; SIGTERM ends the worker at once (its kernel follows); and on
-    Linux a parent killed outright (SIGKILL) sends its workers SIGTERM too, rather than leaving them to finish an
-    abandoned build."""
-    global _sockets, _finished
-    os.environ.update(environment)
-    _sockets = Path(sockets) if sockets else None
+def setup(environment: dict[str, str], finished: Any = None) -> None:
+    """In a worker: its kernel sees `environment` (data folder, validated snapshot); each job done is announced on
+    the queue `finished` (`execute_chain`). Ctrl-C is left to the parent, which stops the workers with SIGTERM;
+    SIGTERM ends the worker at once; and on Linux a parent killed outright (SIGKILL) sends its workers SIGTERM too,
+    rather than leaving them to finish an abandoned build."""
+    global _finished
+    os.environ.update({**environment, **QUIET_DEBUGGER})
     _finished = finished
     multiprocessing.util.Finalize(None, _stop_kernel, exitpriority=0)    # when the worker ends normally
     signal.signal(signal.SIGINT, signal.SIG_IGN)
