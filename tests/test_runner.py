@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -142,3 +143,27 @@ def test_each_job_is_reported_as_it_finishes_in_the_callers_thread_before_its_ch
     execute_all([Job(path, outputs[path], {}, uses_forecast=True) for path in (first, slow)], workers=1,
                 on_done=on_done)
     assert seen == [("a.ipynb", True, False), ("b.ipynb", True, True)]
+
+
+
+def _marking_chain(jobs, token=None):
+    """`execute_chain`, marking in the folder $TAKEN that this worker has taken its chain (the workers fork from the
+    test's process, which patches the module: they run this)."""
+    (Path(os.environ["TAKEN"]) / str(os.getpid())).touch()
+    return _execute_chain(jobs, token)
+
+
+_execute_chain = notebook_run.execute_chain
+
+
+@pytest.mark.kernel
+def test_the_callers_work_meanwhile_starts_once_each_worker_has_taken_a_chain(tmp_path, monkeypatch):
+    """The builder's own work while the kernels run (vl-convert's engine start holds the interpreter) must not keep
+    the pool's threads from handing the second chain over: `meanwhile` runs once both workers have theirs."""
+    monkeypatch.setenv("TAKEN", str(tmp_path))
+    monkeypatch.setattr(notebook_run, "execute_chain", _marking_chain)
+    paths = [_notebook(tmp_path, f"{name}.ipynb", ["import time\ntime.sleep(1)"]) for name in "ab"]
+    seen = []
+    execute_all([Job(path, path, {}) for path in paths], workers=2,
+                meanwhile=lambda: seen.append(len([p for p in tmp_path.iterdir() if p.name.isdigit()])))
+    assert seen == [2]

@@ -94,7 +94,7 @@ def execute_all(jobs: Sequence[Job], dataset: Dataset | None = None, workers: in
                 on_done: Callable[[Path], None] | None = None, meanwhile: Callable[[], None] | None = None,
                 static_images: bool = True, pool: Workers | None = None) -> list[Path]:
     """Run notebooks in parallel processes (two cores: two workers), each chain of `chains(jobs)` in one worker;
-    results in job order; in this thread, `meanwhile()` is called once the chains are handed to the workers and
+    results in job order; in this thread, `meanwhile()` is called once each worker has taken a chain and
     `on_done(source)` for each job as soon as it finishes (before the rest of its chain). The workers are `pool`'s
     (kept for further builds), else started for these jobs alone (`Workers`, with `dataset` and `static_images`)."""
     if not jobs:
@@ -119,7 +119,10 @@ class Workers:
 
     def __init__(self, dataset: Dataset | None = None, count: int = 2, static_images: bool = True,
                  key: object = None):
-        from analysis.pipeline import worker     # papermill and the Jupyter client: imported before the workers fork
+        # Papermill, the kernel and the sections (numpy, pandas, altair, the models): imported once, here, rather
+        # than in each worker; the workers fork from this process.
+        import analysis.sections  # noqa: F401
+        from analysis.pipeline import worker
         self.key = key          # what the kernels loaded (a caller's label: data version and code)
         remove_abandoned_folders()
         self._private = tempfile.TemporaryDirectory(prefix=f"{PRIVATE_PREFIX}{os.getpid()}-")
@@ -157,12 +160,19 @@ class Workers:
             planned = chains(jobs)
             running: dict[Future, int] = {self._pool.submit(worker.execute_chain, chain, (run, number)): number
                                           for number, chain in enumerate(planned)}
-            if meanwhile:
-                meanwhile()
+            # `meanwhile` once each worker has its first chain: work in this thread (vl-convert's engine start holds
+            # the interpreter for about half a second) would keep the pool's threads from handing the chains over.
+            waiting_for = min(len(planned), self._pool._max_workers)     # no public count of workers in 3.11
             while running:
+                if meanwhile and not waiting_for:
+                    meanwhile()
+                    meanwhile = None
                 with contextlib.suppress(queue.Empty):
                     (which, number), position = self._finished.get(timeout=POLL_SECONDS)
-                    if which == run:
+                    if which == run and position == worker.STARTED:
+                        waiting_for = max(0, waiting_for - 1)
+                    elif which == run:
+                        waiting_for = 0
                         report(number, position, planned[number][position])
                 for future in [f for f in running if f.done()]:
                     try:
@@ -173,6 +183,8 @@ class Workers:
                     number = running.pop(future)
                     for position, job in enumerate(planned[number]):
                         report(number, position, job)
+            if meanwhile:
+                meanwhile()
         except BaseException:
             self.stop()
             raise
