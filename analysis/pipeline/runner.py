@@ -134,7 +134,8 @@ class Workers:
         environment[STATIC_IMAGES_ENV] = "on" if static_images else "off"
         self._finished: multiprocessing.Queue = multiprocessing.Queue()  # (run, position in its chain) of each job done
         self._runs = itertools.count()
-        self._pool = ProcessPoolExecutor(max_workers=max(1, count), initializer=worker.setup,
+        self._count = max(1, count)
+        self._pool = ProcessPoolExecutor(max_workers=self._count, initializer=worker.setup,
                                          initargs=(environment, self._finished))
         self.closed = False
 
@@ -162,7 +163,7 @@ class Workers:
                                           for number, chain in enumerate(planned)}
             # `meanwhile` once each worker has its first chain: work in this thread (vl-convert's engine start holds
             # the interpreter for about half a second) would keep the pool's threads from handing the chains over.
-            waiting_for = min(len(planned), self._pool._max_workers)     # no public count of workers in 3.11
+            waiting_for = min(len(planned), self._count)
             while running:
                 if meanwhile and not waiting_for:
                     meanwhile()
