@@ -159,8 +159,9 @@ class Workers:
                     on_done(job.source)
         try:
             planned = chains(jobs)
-            running: dict[Future, int] = {self._pool.submit(worker.execute_chain, chain, (run, number)): number
-                                          for number, chain in enumerate(planned)}
+            with worker.held_signals():     # the first submission forks the workers
+                running: dict[Future, int] = {self._pool.submit(worker.execute_chain, chain, (run, number)): number
+                                              for number, chain in enumerate(planned)}
             # `meanwhile` once each worker has its first chain: work in this thread (vl-convert's engine start holds
             # the interpreter for about half a second) would keep the pool's threads from handing the chains over.
             waiting_for = min(len(planned), self._count)

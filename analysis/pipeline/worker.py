@@ -166,22 +166,39 @@ def _exit(signum, frame):
     os._exit(128 + signum)      # at once, no traceback
 
 
+#: The signals a worker answers itself: the builder blocks them while it forks the workers (`held_signals`), so that
+#: none reaches a worker before `setup` has set its own handlers (the builder's would raise KeyboardInterrupt there).
+WORKER_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+@contextlib.contextmanager
+def held_signals():
+    """Block WORKER_SIGNALS in this thread meanwhile (the workers forked meanwhile inherit the block; `setup` lifts
+    it); a signal that arrives meanwhile is delivered after."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, WORKER_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, WORKER_SIGNALS)
+
+
 def setup(environment: dict[str, str], finished: Any = None) -> None:
     """In a worker: its kernel sees `environment` (data folder, validated snapshot); each job done is announced on
     the queue `finished` (`execute_chain`). Ctrl-C is left to the parent, which stops the workers with SIGTERM;
     SIGTERM ends the worker at once; and on Linux a parent killed outright (SIGKILL) sends its workers SIGTERM too,
     rather than leaving them to finish an abandoned build."""
     global _finished
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _exit)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, WORKER_SIGNALS)
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
     os.environ.update({**environment, **QUIET_DEBUGGER})
     _finished = finished
     # What the worker inherited (the imported modules, the builder's data) stays for its life: out of the garbage
     # collector's sight, each full collection (one per new session, and the model's own) costs a third as much.
     gc.freeze()
     multiprocessing.util.Finalize(None, _stop_kernel, exitpriority=0)    # when the worker ends normally
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, _exit)
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 #: The position a worker announces when it takes a chain, before its first job.
