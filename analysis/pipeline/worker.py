@@ -86,7 +86,9 @@ class _WorkerKernel(InProcessKernelManager):
     which runs every notebook in a kernel process of its own, checks on every commit that this gives the same outputs.
 
     The kernel's code runs in the worker process, so the worker moves into the notebook's folder for it (a kernel
-    process would start there)."""
+    process would start there). Two differences from a kernel process remain, neither of which the report's notebooks
+    meet: a cell runs in the worker's "kernel" thread, not its main thread (it cannot set a signal handler), and a
+    cell that ends its process (`os._exit`, a crash) ends the worker, which the build reports as a failed notebook."""
 
     client_class = DottedObjectName(f"{__name__}._KernelClient")
 
