@@ -1,6 +1,5 @@
 """mypy over `analysis/` (configured in pyproject.toml) as one unit of the test run: in `make test` it runs on one
-worker while the other runs tests, instead of before them all (a cold check takes about 25 s). `make check` runs
-mypy itself and leaves this test out."""
+worker while the other runs tests, instead of before them all (a cold check takes about 25 s); so in `make check`."""
 from __future__ import annotations
 
 import pytest
