@@ -135,14 +135,15 @@ def test_each_job_is_reported_as_it_finishes_in_the_callers_thread_before_its_ch
     runs, so that the builder can render them meanwhile; a chain reported only when whole fails this."""
     first = _notebook(tmp_path, "a.ipynb", ["x = 1"])
     slow = _notebook(tmp_path, "b.ipynb", ["import time\ntime.sleep(3)"])
-    outputs = {path: tmp_path / f"out-{path.name}" for path in (first, slow)}
+    last = _notebook(tmp_path, "c.ipynb", ["x = 2"])       # the forecast chain's last job runs alone (`chains`)
+    outputs = {path: tmp_path / f"out-{path.name}" for path in (first, slow, last)}
     seen = []
 
     def on_done(source):
         seen.append((source.name, threading.current_thread() is threading.main_thread(), outputs[slow].exists()))
-    execute_all([Job(path, outputs[path], {}, uses_forecast=True) for path in (first, slow)], workers=1,
+    execute_all([Job(path, outputs[path], {}, uses_forecast=True) for path in (first, slow, last)], workers=1,
                 on_done=on_done)
-    assert seen == [("a.ipynb", True, False), ("b.ipynb", True, True)]
+    assert seen == [("a.ipynb", True, False), ("b.ipynb", True, True), ("c.ipynb", True, True)]
 
 
 

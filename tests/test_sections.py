@@ -306,12 +306,18 @@ def test_the_counter_sees_a_forecast_at_new_values():
     assert outlook.MONTE_CARLO_RUNS[key] == before + 1
 
 
-def test_a_build_runs_every_section_that_shows_the_forecast_in_one_kernel():
+def test_a_build_runs_the_sections_that_show_the_forecast_in_one_kernel_but_the_last():
+    """The forecast chain comes first; its last job runs alone (a worker done with the other jobs takes it); every
+    job runs once."""
     jobs = [Job(Path(s.notebook), Path(s.notebook), {}, None, s.uses_forecast) for s in SECTIONS.values()]
+    showing = [j.source.name for j in jobs if j.uses_forecast]
     planned = chains(jobs)
-    forecast = [chain for chain in planned if any(job.uses_forecast for job in chain)]
-    assert len(forecast) == 1 and {j.source.name for j in forecast[0]} == {s.notebook for s in SECTIONS.values() if s.uses_forecast}
+    assert [j.source.name for j in planned[0]] == showing[:-1] and [showing[-1]] in [[j.source.name for j in c]
+                                                                                   for c in planned[1:]]
+    assert all(len(chain) == 1 for chain in planned[1:])
     assert sorted(j.source.name for chain in planned for j in chain) == sorted(s.notebook for s in SECTIONS.values())
+    only_forecast = [j for j in jobs if j.uses_forecast]
+    assert chains(only_forecast) == [only_forecast[:-1], only_forecast[-1:]] and chains(only_forecast[:1]) == [only_forecast[:1]]
 
 
 def test_attributed_sections_give_their_headlines_alone(ds):

@@ -209,7 +209,8 @@ def _run_notebooks(folder: Path, sections: list[Planned], values: Params, schema
     """Execute every section's notebook into `folder`, or copy it from the cache when its key is stored there
     (`analysis.pipeline.cache`); every execution is stored; `meanwhile()` runs while the kernels do, and `ready(path)`
     as each notebook is in place (the cached ones while the kernels run). The notebooks of the sections that show the
-    forecast run one after the other in one kernel, which computes the forecast once for them all (`runner.chains`).
+    forecast run one after the other in one kernel, which computes the forecast once for them, but the last, which a
+    free worker takes (`runner.chains`).
     Returns the executed notebooks in reading order, their cache keys and the parameters the sections read."""
     code, inputs = cache.code_digest(), cache.inputs_digest()
     jobs: list[Job] = []

@@ -106,10 +106,11 @@ class Section(Generic[S]):
     `state` is its `SectionState` class, which `compute` makes and `setup` then `parts` fill; `parts` build
     its exhibits in order, sharing that state (`ds`, `p`, `schema` and what `setup` and earlier parts set);
     `headlines(ds, p)` gives its headline numbers alone as `Headline`s (for `compare` and `sweep`), if it has any
-    to attribute; `uses_forecast` says that it reads the erosion forecast (which a build computes once for all such
-    sections). A section that reads the parameter `owner` shows, for an owner other than Amazon, the parts of
-    `other_owner` instead (by the names of `parts`, so that its notebook's cells stay the same; a part it does not
-    name shows nothing), sharing an `OwnerState`, after `other_setup`. `headline_charts` names the parts whose
+    to attribute; `uses_forecast` says that it reads the erosion forecast (which each of a build's workers
+    computes once for the sections of this kind it runs, `runner.chains`). A section that reads the parameter
+    `owner` shows, for an owner other than Amazon, the parts of `other_owner` instead (by the names of `parts`, so
+    that its notebook's cells stay the same; a part it does not name shows nothing), sharing an `OwnerState`, after
+    `other_setup`. `headline_charts` names the parts whose
     charts are the page's headline charts (its first screen, "when?"), for either owner."""
     name: str
     notebook: str
