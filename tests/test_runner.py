@@ -43,9 +43,7 @@ def test_one_worker_runs_its_notebooks_in_one_kernel_each_in_a_new_session(tmp_p
 @pytest.fixture
 def as_a_worker(monkeypatch):
     """Notebooks run in this process, as a worker runs them: the kernel's shell sets its environment (TERM,
-    CLICOLOR, ...) and the notebook's folder becomes the working one, so both are put back afterwards, and the
-    kernel is stopped."""
-    monkeypatch.chdir(os.getcwd())
+    CLICOLOR, ...), so it is put back afterwards, and the kernel is stopped."""
     monkeypatch.setattr(os, "environ", os.environ.copy())
     yield
     notebook_run._stop_kernel()
@@ -90,11 +88,11 @@ def test_kept_workers_run_a_later_build_in_the_kernel_they_started(tmp_path):
 
 
 #: Cells whose outputs take every form a notebook of the report can show: a stream on each channel, a rich display,
-#: an execution result, Markdown, an empty cell and a parameter papermill injects.
+#: an execution result, Markdown, an empty cell and a parameter papermill injects; and the folder a cell runs in.
 EVERY_OUTPUT = ["import sys\nfrom IPython.display import Markdown, display\nlabel = 'x'",
                 "print('out', label); print('err', file=sys.stderr)",
                 "display({'a': 1}, raw=False); display(Markdown('**m**'))\n{'b': [1.5, None]}",
-                "", "import pandas as pd\npd.DataFrame({'v': [1, 2]})"]
+                "", "import pandas as pd\npd.DataFrame({'v': [1, 2]})", "import os\nos.getcwd()"]
 
 
 @pytest.mark.kernel

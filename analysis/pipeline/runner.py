@@ -1,8 +1,9 @@
 """Executing the report's notebooks with papermill (what a worker runs is `analysis.pipeline.jobs.Job`).
 
 Two worker processes run the notebooks (`analysis.pipeline.worker`); each keeps one kernel, in its own process, and
-runs its notebooks in it one after the other, resetting the kernel to a new session before each. Papermill and the Jupyter client are
-imported only when a notebook is to run (a build that reuses every notebook does without them)."""
+runs its notebooks in it one after the other, resetting the kernel to a new session before each. Papermill, the
+kernel and the sections are imported only when a notebook is to run (a build that reuses every notebook does without
+them)."""
 from __future__ import annotations
 
 import contextlib

@@ -85,10 +85,11 @@ class _WorkerKernel(InProcessKernelManager):
     kernel is reset to a new session (no variables; execution counts from 1); only loaded modules stay. Strict nbval,
     which runs every notebook in a kernel process of its own, checks on every commit that this gives the same outputs.
 
-    The kernel's code runs in the worker process, so the worker moves into the notebook's folder for it (a kernel
-    process would start there). Two differences from a kernel process remain, neither of which the report's notebooks
-    meet: a cell runs in the worker's "kernel" thread, not its main thread (it cannot set a signal handler), and a
-    cell that ends its process (`os._exit`, a crash) ends the worker, which the build reports as a failed notebook."""
+    The kernel's code runs in the worker process, which papermill moves into the notebook's folder while it runs
+    (its `cwd`, where a kernel process would start). Two differences from a kernel process remain, neither of which
+    the report's notebooks meet: a cell runs in the worker's "kernel" thread, not its main thread (it cannot set a
+    signal handler), and a cell that ends its process (`os._exit`, a crash) ends the worker, which the build reports
+    as a failed notebook."""
 
     client_class = DottedObjectName(f"{__name__}._KernelClient")
 
@@ -144,7 +145,6 @@ def execute(source: Path, target: Path, parameters: dict, cache_key: str | None 
     partial = target.with_name(f".{target.stem}.running.ipynb")
     km = _kernel()
     try:
-        os.chdir(source.parent)
         papermill.execute_notebook(str(source), str(partial), parameters=parameters or None, kernel_name=KERNEL,
                                    cwd=str(source.parent), progress_bar=False, log_output=False,
                                    request_save_on_cell_execute=False, km=km)
