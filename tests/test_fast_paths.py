@@ -3,16 +3,21 @@ folder are used only when they verify, and a build through them gives the same f
 without them."""
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
 import shutil
 import sys
 
 import pytest
+from PIL import Image
 
 from analysis import data
 from analysis.data import params
 from analysis.pipeline import cache, charts, cli, report
 from analysis.views import images
+from analysis.views.present import EXHIBIT_MIMETYPE, VEGALITE_MIMETYPE
+from tests.browser import chromium
 from tests.conftest import ROOT
 from tests.test_page import HEADLINE_CHARTS
 
@@ -31,16 +36,17 @@ def _files(folder) -> dict:
 @pytest.mark.build
 def test_a_what_if_through_every_fast_path_is_byte_identical_to_a_build_without_them(default_build, tmp_path,
                                                                                       monkeypatch, warm):
-    """Real kernels: the default build filled the cache (tables, plan, notebooks, the brief's chart images: the
-    session's default report, whose cache is copied here); a what-if then executes one notebook and renders no image
-    it has; a build of the same what-if with use_cache=False (its own empty cache) must give the same bytes in every
-    file, the notebooks with papermill's injected cell included."""
+    """Real kernels: the default build filled the cache (tables, plan, notebooks: the session's default report,
+    whose cache is copied here; the brief's chart images are the committed notebooks', so none was drawn or kept); a
+    what-if then executes one notebook and draws no image it has; a build of the same what-if with use_cache=False
+    (its own empty cache) must give the same bytes in every file, the notebooks with papermill's injected cell
+    included."""
     shutil.copytree(default_build["cache"], tmp_path / "cache")
     monkeypatch.setenv(cache.CACHE_DIR_ENV, str(tmp_path / "cache"))
     ds = data.load_dataset()
     schema = params.schema(ds)
-    stored_charts = set((tmp_path / "cache" / "charts").iterdir())
-    assert len(stored_charts) == HEADLINE_CHARTS
+    stored_charts = set((tmp_path / "cache" / "charts").glob("*"))
+    assert stored_charts == set()
     assert cache.stored_tables(ds.version) and cache.stored_plan(ds.version)
     planned = report.plan(ds, schema)
     name = next(n for n, p in schema.items() if p.type == "float" and p.default < p.maximum
@@ -49,7 +55,7 @@ def test_a_what_if_through_every_fast_path_is_byte_identical_to_a_build_without_
     lines: list[str] = []
     fast = report.build(tmp_path / "fast", what_if, schema, ds, progress=lines.append, workers=warm())
     assert sum(" executed " in line for line in lines) == 1
-    assert len(set((tmp_path / "cache" / "charts").iterdir()) - stored_charts) <= HEADLINE_CHARTS
+    assert len(set((tmp_path / "cache" / "charts").glob("*")) - stored_charts) <= HEADLINE_CHARTS
     monkeypatch.setenv(cache.CACHE_DIR_ENV, str(tmp_path / "other-cache"))
     slow = report.build(tmp_path / "slow", what_if, schema, ds, use_cache=False)        # fresh kernels
     assert not (tmp_path / "other-cache" / "charts").exists()          # --no-cache keeps no image
@@ -122,6 +128,57 @@ def test_a_chart_image_is_reused_only_if_it_is_an_intact_palette_png(tmp_path):
     assert len(rendered) == 5
 
 
+def _notebook_with(*outputs: dict) -> str:
+    return json.dumps({"cells": [{"cell_type": "code", "outputs": list(outputs)}]})
+
+
+def test_a_committed_image_is_taken_only_for_its_own_spec_and_only_if_it_is_an_intact_palette_png(tmp_path,
+                                                                                                   monkeypatch):
+    rendered: list[dict] = []
+
+    def render(spec):
+        rendered.append(spec)
+        return images.render_png(spec)
+    monkeypatch.setattr(charts, "render_png", render)
+    square = images.render_png(SQUARE)
+    shown = {"output_type": "display_data", "data": {VEGALITE_MIMETYPE: SQUARE,
+                                                     "image/png": base64.b64encode(square).decode()}}
+    notebook = tmp_path / "committed.ipynb"
+    notebook.write_text(_notebook_with(shown))
+    committed = charts.committed_images(notebook, VEGALITE_MIMETYPE)
+    without_schema = {k: v for k, v in SQUARE.items() if k != "$schema"}
+    assert charts.png(without_schema, None, "salt", committed) == square and rendered == []
+    other = {**without_schema, "mark": "circle"}
+    assert charts.png(other, None, "salt", committed) != square and rendered == [other]
+    for planted in (b"<svg onload=alert(1)></svg>", square[:40], images.render_png(other)[:-1],
+                    Image.new("RGBA", (4, 4)).tobytes()):
+        notebook.write_text(_notebook_with({"data": {VEGALITE_MIMETYPE: SQUARE,
+                                                     "image/png": base64.b64encode(planted).decode()}}))
+        assert charts.committed_images(notebook, VEGALITE_MIMETYPE) == {}
+    for broken in ("not json", "[1, 2]", '{"cells": 3}', '{"cells": [{"outputs": [{"data": {"image/png": 5}}]}]}',
+                   _notebook_with({"data": {VEGALITE_MIMETYPE: SQUARE, "image/png": "***"}})):
+        notebook.write_text(broken)
+        assert charts.committed_images(notebook, VEGALITE_MIMETYPE) == {}
+    assert charts.committed_images(tmp_path / "missing.ipynb", VEGALITE_MIMETYPE) == {}
+
+
+def test_the_committed_images_the_brief_can_take_are_the_images_of_their_specs():
+    """The brief takes a committed notebook's image for a chart with the same spec (`charts.committed_images`), so
+    each such image must be what `images.render_png` draws of its spec today: a change of the drawing without `make
+    notebooks` fails here. The images were drawn with the fonts Debian's chromium package installs."""
+    chromium()
+    for notebook in report.notebook_paths(report.NOTEBOOK_DIR):
+        nb = json.loads(notebook.read_text(encoding="utf-8"))
+        shown = [o["data"] for c in nb["cells"] for o in c.get("outputs", [])
+                 if VEGALITE_MIMETYPE in o.get("data", {}) and o["data"][EXHIBIT_MIMETYPE]["headline"]]
+        committed = charts.committed_images(notebook, VEGALITE_MIMETYPE)
+        assert len(committed) >= len(shown)
+        for output in shown:
+            spec = output[VEGALITE_MIMETYPE]
+            assert committed[charts.spec_digest(spec)] == images.render_png(
+                {k: v for k, v in spec.items() if k != "$schema"}), f"{notebook.name}: run `make notebooks`"
+
+
 def test_an_unchanged_run_imports_neither_the_sections_nor_papermill_nor_pandera(tmp_path, monkeypatch):
     """The cache holds the tables, the plan and every notebook (the committed ones, stored under their keys): the
     run reuses them all without importing what only executing or validating needs."""
@@ -148,18 +205,19 @@ def test_an_unchanged_run_imports_neither_the_sections_nor_papermill_nor_pandera
 
 def test_listing_commands_read_the_tables_a_build_kept_instead_of_validating(tmp_path, monkeypatch):
     """`params` and `scenarios` read the validated tables the cache keeps (verified against the files), so they do
-    not import pandera; with no stored tables they validate."""
+    not import pandera; with no stored tables they validate, without importing hypothesis (which pandera's
+    data-synthesis strategies would import: `validation._load_pandera_checks_without_hypothesis`)."""
     import os
     import subprocess
     monkeypatch.setenv(cache.CACHE_DIR_ENV, str(tmp_path / "cache"))
     probe = ("import json, sys; from analysis.pipeline import cli; status = cli.main([sys.argv[1]]); "
-             "print(status, 'pandera' in sys.modules)")
+             "print(status, 'pandera' in sys.modules, 'hypothesis' in sys.modules)")
 
     def imports_pandera(command: str) -> bool:
         result = subprocess.run([sys.executable, "-c", probe, command], capture_output=True, text=True, cwd=ROOT,
                                 env=dict(os.environ))
-        status, imported = result.stdout.strip().splitlines()[-1].split()
-        assert status == "0", result.stderr
+        status, imported, hypothesis = result.stdout.strip().splitlines()[-1].split()
+        assert status == "0" and hypothesis == "False", result.stderr
         return imported == "True"
     assert imports_pandera("params")
     ds = data.load_dataset()

@@ -17,7 +17,7 @@ from PIL import Image
 from analysis import data
 from analysis.data import FORECASTS_DIR
 from analysis.models.horizons import thresholds
-from analysis.pipeline import citation, front, page, report
+from analysis.pipeline import charts, citation, front, page, report
 from analysis.views import verdict
 from analysis.views.exhibits import Headline
 from analysis.pipeline.runner import notebook_paths
@@ -205,6 +205,15 @@ def test_brief_can_be_forwarded_with_its_driver_range_limitations_release_and_ci
         assert sum(n for n, c in image.getcolors(1 << 16) if abs(c - background) > 16) > 0.02 * image.width * image.height
     links = re.findall(r'href="([^"]+)"', brief)
     assert all(h.startswith("https://") for h in links), f"a relative link dies once the brief is forwarded: {links}"
+
+
+@pytest.mark.build
+def test_the_default_briefs_images_are_the_committed_notebooks_images_of_the_same_charts(built):
+    """With the committed notebooks' parameters and data, the brief draws no image: it takes the committed ones."""
+    brief = (built / "brief.html").read_text(encoding="utf-8")
+    shown = [base64.b64decode(png) for png in re.findall(r'src="data:image/png;base64,([^"]+)"', brief)]
+    committed = [png for path in notebook_paths() for png in charts.committed_images(path, VEGALITE_MIMETYPE).values()]
+    assert len(shown) == HEADLINE_CHARTS and all(png in committed for png in shown)
 
 
 # --- a phone ---------------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ DataError naming the file, line and column.
 """
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import cast
@@ -17,6 +18,23 @@ import pandera.pandas as pa
 from analysis.data.tables import CHIP_TABLES, TABLES
 from analysis.data.vocab import CONTROL_CHARACTERS, MAX_TEXT, NUMBER, REPORT_OWNER, evidence_ids, shorten
 from analysis.errors import DataError
+
+
+def _load_pandera_checks_without_hypothesis() -> None:
+    """Load pandera's built-in checks now (its first validation would), without importing hypothesis: with them it
+    loads its data-synthesis strategies, which import hypothesis where it is installed (it is, for the tests): about
+    0.15 s of every validating run, for strategies this package never uses. A process that has imported hypothesis
+    already (a test run) loads them as pandera would."""
+    if "hypothesis" in sys.modules:
+        return
+    sys.modules["hypothesis"] = None       # type: ignore[assignment]  # its import now fails: the strategies do without
+    try:
+        import pandera.backends.pandas.builtin_checks  # noqa: F401
+    finally:
+        del sys.modules["hypothesis"]
+
+
+_load_pandera_checks_without_hypothesis()
 
 
 def _describe_failure(path: Path, failures: pd.DataFrame) -> str:

@@ -56,7 +56,7 @@ class Page:
     downloads: list = field(default_factory=list)
     tables: list = field(default_factory=list)
     headline_charts: list = field(default_factory=list)
-    headline_specs: list = field(default_factory=list)    # (Vega-Lite spec, text description) of each, for the brief
+    headline_specs: list = field(default_factory=list)    # (Vega-Lite spec, text description, notebook) of each, for the brief
 
 
 class _Headings(mistune.HTMLRenderer):
@@ -108,7 +108,7 @@ def _output_html(output, prefix: str, page: Page, heading: str) -> str:
         if not data[EXHIBIT_MIMETYPE]["headline"]:
             return shown
         page.headline_charts.append(shown)               # declared a headline chart: on the first screen instead
-        page.headline_specs.append((data[VEGALITE_MIMETYPE], data["text/plain"]))
+        page.headline_specs.append((data[VEGALITE_MIMETYPE], data["text/plain"], prefix))
         return ""
     if TABLE_MIMETYPE in data:
         table = data[TABLE_MIMETYPE]
@@ -218,7 +218,9 @@ def _run_notebooks(folder: Path, sections: list[Planned], values: Params, schema
     used: set[str] = set()
     reused: list[Path] = []
     started, finished = time.monotonic(), itertools.count(1)
-    brief_changes = False           # whether a notebook with headline charts (the brief's images) is executed
+    # Whether the brief's images may need drawing: a notebook with headline charts runs with parameters of its own
+    # (with the defaults, its charts are the committed notebook's, whose images the brief takes: `_brief_images`).
+    brief_changes = False
 
     def done(path: Path, how: str) -> None:
         progress(f"[{next(finished)}/{len(sections)}] {path.name} {how} ({time.monotonic() - started:.1f} s)")
@@ -231,13 +233,13 @@ def _run_notebooks(folder: Path, sections: list[Planned], values: Params, schema
         if stored is None:
             overrides = {k: values[k] for k in names if values[k] != schema[k].default}
             jobs.append(Job(path, target, {"overrides": overrides} if overrides else {}, key, section.uses_forecast))
-            brief_changes |= section.headline_charts
+            brief_changes |= section.headline_charts and bool(overrides)
         else:
             target.write_bytes(stored)
             reused.append(target)
             done(path, "reused from the cache")
 
-    def meanwhile_and_warm() -> None:     # vl-convert's engine starts while the kernels run; the brief renders later
+    def meanwhile_and_warm() -> None:     # vl-convert's engine starts while the kernels run; the brief draws later
         meanwhile()
         if brief_changes:
             images.start_renderer()
@@ -255,14 +257,18 @@ def _run_notebooks(folder: Path, sections: list[Planned], values: Params, schema
     return [folder / s.notebook for s in sections], keys, used
 
 
-def _brief_images(specs: list[tuple[dict, str]], use_cache: bool) -> list[tuple[str, str]]:
-    """(PNG as base64, text description) of each of the brief's charts (kept in the cache folder if it is used),
-    rendered from the spec as `present.chart_bundle` renders it (before it adds `$schema`): the same image as the
-    committed notebook's."""
+def _brief_images(specs: list[tuple[dict, str, str]], use_cache: bool) -> list[tuple[str, str]]:
+    """(PNG as base64, text description) of each of the brief's charts, from (spec, text, notebook stem): the
+    committed notebook's image of the same spec if it has one (`charts.committed_images`), else rendered (kept in the
+    cache folder if it is used) from the spec as `present.chart_bundle` renders it (before it adds `$schema`): the
+    same image as the committed notebook's."""
     kept = cache.cache_dir() if use_cache else None
     folder = kept / "charts" if kept else None
+    committed = {stem: charts.committed_images(NOTEBOOK_DIR / f"{stem}.ipynb", VEGALITE_MIMETYPE)
+                 for stem in dict.fromkeys(stem for _, _, stem in specs)}
     return [(base64.b64encode(charts.png({k: v for k, v in spec.items() if k != "$schema"}, folder,
-                                         cache.code_digest())).decode("ascii"), text) for spec, text in specs]
+                                         cache.code_digest(), committed[stem])).decode("ascii"), text)
+            for spec, text, stem in specs]
 
 
 class _Pages:
