@@ -104,7 +104,8 @@ def test_the_charts_marked_headline_are_lifted_in_order_from_whichever_notebook(
     first = report.render_notebook(_notebook("# One", [shown[0]]), "one", page.toc, page.sections, page.downloads, page)
     second = report.render_notebook(_notebook("# Two", shown[1:]), "two", page.toc, page.sections, page.downloads, page)
     assert "Plain first" in first and "Marked" not in second
-    assert [spec["title"]["text"] for spec, _ in page.headline_specs] == ["Marked second", "Marked third"]
+    lifted = [(spec["title"]["text"], notebook) for spec, _, notebook in page.headline_specs]
+    assert lifted == [("Marked second", "two"), ("Marked third", "two")]
     assert [("Marked second" in html, "Marked third" in html) for html in page.headline_charts] == [(True, False),
                                                                                                    (False, True)]
     shown[0].data[present.EXHIBIT_MIMETYPE] = {"headline": "yes"}
