@@ -32,11 +32,11 @@ compare-scenarios: $(INSTALLED)
 # --no-loadscope-reorder keeps.
 PYTEST := $(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder --durations=5
 
-## check: the quick loop: lint, then the type check (mypy: tests/test_typecheck.py, one unit of the run, beside the others) and the unit tests (no kernel, no browser, no report build); prints its time
+## check: the quick loop: lint, then the type check (mypy: tests/test_typecheck.py, one unit of the run, beside the others) and the unit tests (no kernel, no browser, no report build, no whole command: the markers in pyproject.toml); prints its time
 check: $(INSTALLED)
 	@start=$$(date +%s); \
 	$(BIN)/ruff check analysis tests benchmarks notebooks && \
-	$(PYTEST) -m "not kernel and not browser and not build" && \
+	$(PYTEST) -m "not kernel and not browser and not build and not command" && \
 	echo "make check: passed in $$(( $$(date +%s) - start )) s"
 
 ## test: everything, as CI runs it: lint (ruff), then the tests: the type check (mypy, configured in pyproject.toml; one unit of the test run, tests/test_typecheck.py), unit tests, strict nbval on the committed notebooks, report and browser tests

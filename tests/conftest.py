@@ -21,8 +21,8 @@ DATA = ROOT / "data"
 FROZEN = ROOT / "tests" / "fixtures" / "data"
 
 
-#: Markers of the heavy tests, whose units run first; `make check` leaves out all but "typecheck" (registered in
-#: pyproject.toml; --strict-markers refuses any other).
+#: Markers of the heavy tests, whose units run first; `make check` leaves out all but "typecheck", and the tests
+#: marked "command" (registered in pyproject.toml; --strict-markers refuses any other).
 HEAVY = ("kernel", "browser", "build", "typecheck")
 
 #: Parametrized tests whose cases are each a unit of work of their own under `--dist loadfile` (every other test

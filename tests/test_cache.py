@@ -21,6 +21,8 @@ from analysis.data import params, scenarios
 from analysis.pipeline.runner import declared_parameters, notebook_paths
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.command       # whole commands and builds: `make test` runs them, `make check` does not
+
 
 def _keys(out: Path) -> dict:
     return {name: entry["cache_key"] for name, entry in json.loads((out / "results.json").read_text())["notebooks"].items()}

@@ -83,6 +83,7 @@ def test_a_params_file_uses_the_scenario_checks(tmp_path, captured, capsys):
     assert err == f"error: {str(as_scenario.value).replace(str(tmp_path / 'scenarios'), str(tmp_path))}\n"
 
 
+@pytest.mark.command
 def test_params_json_lists_every_parameter_with_the_notebooks_that_declare_it():
     result = run_cli("params", "--format", "json")
     assert result.returncode == 0 and result.stderr == ""
@@ -103,6 +104,7 @@ def test_params_json_lists_every_parameter_with_the_notebooks_that_declare_it():
     assert any(len(row["notebooks"]) > 1 for row in listed) and any(row["choices"] for row in listed)
 
 
+@pytest.mark.command
 def test_params_rejects_an_unknown_format():
     result = run_cli("params", "--format", "xml")
     assert result.returncode == 2 and "invalid choice: 'xml'" in result.stderr

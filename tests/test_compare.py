@@ -20,6 +20,8 @@ from analysis.pipeline.runner import NOTEBOOK_DIR, declared_parameters, notebook
 from tests.browser import drawn_marks, offline_page
 from tests.conftest import one_line, run_cli
 
+pytestmark = pytest.mark.command       # whole commands and builds: `make test` runs them, `make check` does not
+
 
 @pytest.fixture(scope="module")
 def ds():

@@ -323,6 +323,7 @@ def test_a_failed_build_leaves_the_report_and_no_staging(world):
     assert sorted(p.name for p in target.parent.iterdir()) == ["previous"]
 
 
+@pytest.mark.command
 def test_output_piped_into_a_reader_that_stops_is_not_a_traceback():
     process = subprocess.Popen([sys.executable, "-m", "analysis", "params"], cwd=ROOT, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
@@ -333,6 +334,7 @@ def test_output_piped_into_a_reader_that_stops_is_not_a_traceback():
 
 # --- the real process, one case per category -------------------------------------------------------------------
 
+@pytest.mark.command
 def test_subprocess_refuses_a_huge_number_with_one_line(world):
     before = _tree(world)
     result = run_cli(*_run(world, "--set", f"mc_draws={LONG}"))
@@ -341,6 +343,7 @@ def test_subprocess_refuses_a_huge_number_with_one_line(world):
     assert _tree(world) == before
 
 
+@pytest.mark.command
 def test_subprocess_refuses_a_broken_scenario_file(world):
     (world / "scenarios" / "zz.yaml").write_bytes(BOMB.encode())
     result = run_cli(*_run(world, "--scenario", "base"), env={scenarios.SCENARIO_DIR_ENV: str(world / "scenarios")})
@@ -348,6 +351,7 @@ def test_subprocess_refuses_a_broken_scenario_file(world):
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.command
 def test_subprocess_refuses_an_empty_data_file_and_an_unmarked_out(world):
     (world / "data" / "financials.csv").write_bytes(b"")
     data.write_manifest(world / "data")

@@ -36,6 +36,8 @@ from analysis.data import params, scenarios
 from analysis.errors import ParameterError, UserError
 from tests.conftest import ROOT, one_line
 
+pytestmark = pytest.mark.command       # whole commands and builds: `make test` runs them, `make check` does not
+
 NEWER = ROOT / "tests" / "fixtures" / "epoch_export_newer"
 SCHEMA_ROWS = list(csv.DictReader((ROOT / "data" / "parameters.csv").open(encoding="utf-8")))
 #: Float parameters that no rule across parameters ties to another (any combination of their values is valid).

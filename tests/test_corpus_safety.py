@@ -31,6 +31,8 @@ from tests.conftest import FROZEN, ROOT, one_line, run_cli
 from tests.test_compare import make_run
 from tests.test_corpus import _tree, _wait_for_workers
 
+pytestmark = pytest.mark.command       # whole commands and builds: `make test` runs them, `make check` does not
+
 ALL = [path.name for path in notebook_paths()]
 
 

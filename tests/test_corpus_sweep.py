@@ -26,6 +26,8 @@ from analysis.views import present, verdict
 from analysis.errors import ParameterError
 from analysis.pipeline.runner import declared_parameters, notebook_paths
 
+pytestmark = pytest.mark.command       # whole commands and builds: `make test` runs them, `make check` does not
+
 DS = data.load_dataset()
 SCHEMA = params.schema(DS)
 #: Small Monte Carlo and Sobol samples: the sweep checks that a value builds, not the size of the bands.

@@ -56,6 +56,7 @@ def _assert_cli_refuses(data_dir, fragment):
     assert "Traceback" not in err.getvalue() and len(err.getvalue().strip().splitlines()) == 1
 
 
+@pytest.mark.command
 def test_cli_refuses_a_corrupt_file_in_a_real_process(frozen_copy):
     csv = frozen_copy / "financials.csv"
     line = _line_of(csv, "Amazon,capex_gross,FY2023Q3,")
@@ -332,6 +333,7 @@ def test_a_snapshot_of_other_files_or_none_is_ignored(monkeypatch, frozen_copy, 
     assert _load_fresh(monkeypatch, FROZEN, tmp_path / "gone.arrow").version == validated.version   # no snapshot
 
 
+@pytest.mark.command
 def test_a_kernel_reading_the_snapshot_does_not_import_pandera(ds, tmp_path):
     (tmp_path / "snapshot.arrow").write_bytes(data.snapshot(ds))
     probe = "import sys; from analysis import data; data.load_dataset(); print('pandera' in sys.modules)"

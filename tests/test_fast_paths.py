@@ -21,6 +21,8 @@ from tests.browser import chromium
 from tests.conftest import ROOT
 from tests.test_page import HEADLINE_CHARTS
 
+pytestmark = pytest.mark.command       # whole commands and builds: `make test` runs them, `make check` does not
+
 SQUARE = {"$schema": "https://vega.github.io/schema/vega-lite/v6.json", "data": {"values": [{"x": 1, "y": 2}]},
           "mark": "point", "encoding": {"x": {"field": "x", "type": "quantitative"}}}
 

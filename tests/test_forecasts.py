@@ -174,6 +174,7 @@ def test_outside_views_come_from_cross_checks(ds):
 
 # --- the commands ----------------------------------------------------------------------------------------------
 
+@pytest.mark.command
 def test_release_then_score_end_to_end(tmp_path, capsys):
     folder, out = tmp_path / "forecasts", tmp_path / "track"
     assert cli.main(["release", "essay-2024", "--scenario", "essay-2024", "--reconstructed",

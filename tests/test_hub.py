@@ -182,6 +182,7 @@ def test_a_forged_release_cannot_change_another_releases_record(tmp_path, capsys
                                   before.reset_index(drop=True))
 
 
+@pytest.mark.command
 def test_score_writes_inert_csv_and_strict_json(tmp_path):
     folder = _copy(tmp_path)
     meta = folder / "model-metadata/aws-essay_2024.yml"

@@ -291,6 +291,7 @@ def test_bad_scenario_files_are_refused_with_the_file_named(tmp_path, ds):
         scenarios.resolve_scenario("range", ds, tmp_path)
 
 
+@pytest.mark.command
 def test_cli_refuses_an_unknown_scenario(tmp_path):
     result = run_cli("run", "--scenario", "no-such", "--out", str(tmp_path / "r"))
     assert result.returncode == 2 and "unknown scenario 'no-such'" in result.stderr

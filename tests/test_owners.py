@@ -364,6 +364,7 @@ def test_compare_and_sweep_read_each_owners_own_headlines(ds, schema):
     assert sweep._direction(means, "owner") == "by owner: amazon 0.5; google 0.25"
 
 
+@pytest.mark.command
 def test_a_release_locks_another_owners_forecast_as_its_own_model_in_the_hub(ds, schema, tmp_path):
     """`release VERSION --set owner=NAME`: model NAME-VERSION beside Amazon's aws-VERSION; two owners' releases of one
     date share its round (the union of their tasks); hubdata reads every file; the track record names the owner and

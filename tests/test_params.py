@@ -58,6 +58,7 @@ def test_valid_override_is_typed():
     assert params.resolve({"ai_share": "0.25"})["ai_share"] == 0.25
 
 
+@pytest.mark.command
 def test_cli_lists_parameters():
     result = run_cli("params")
     assert result.returncode == 0

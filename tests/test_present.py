@@ -143,6 +143,7 @@ def test_png_bytes_depend_on_the_pixels_only_not_on_palette_order():
     assert images.render_png(present.chart_spec(_line(_shares()))) == png       # and a second render is the same bytes
 
 
+@pytest.mark.command
 def test_chart_images_are_the_same_bytes_in_a_fresh_process():
     """A chart rendered in another Python process (as each build's kernels are) gives the same PNG bytes."""
     import hashlib

@@ -9,6 +9,8 @@ from analysis import data
 from analysis.pipeline import cli, epoch_export, refresh
 from tests.conftest import DATA, ROOT
 
+pytestmark = pytest.mark.command       # whole commands and builds: `make test` runs them, `make check` does not
+
 #: Amazon's rows (and a few other owners') of the Epoch AI export that data/epoch_fleet.csv and epoch_cumulative.csv
 #: were built from (commit d1b1bc3). After a real refresh of data/, copy the new export's rows here.
 EXPORT = ROOT / "tests" / "fixtures" / "epoch_export"

@@ -61,6 +61,7 @@ def test_outputs_that_are_not_whole_blocks_are_refused():
         sobol.indices(np.ones(10), 2, 1)
 
 
+@pytest.mark.command
 def test_the_sensitivity_analysis_imports_no_scipy_stats():
     script = ("import sys; import numpy as np; from analysis.models import erosion_sampling, uncertainty\n"
               "specs = {'a': uncertainty.Uniform(0.0, 1.0), 'b': uncertainty.Uniform(0.0, 1.0)}\n"

@@ -7,6 +7,8 @@ import pytest
 from analysis.pipeline import attribution, cli, sweep, sweep_executor, sweep_spec
 from analysis.data import params
 
+pytestmark = pytest.mark.command       # whole commands and builds: `make test` runs them, `make check` does not
+
 GRID = """description: A small grid for tests
 sections: [erosion]
 fixed: {mc_draws: 1000}

@@ -83,6 +83,7 @@ def test_a_mistake_before_the_first_build_ends_it_as_run_would(tmp_path, builds)
     assert builds == []
 
 
+@pytest.mark.command
 def test_the_command_refuses_a_missing_params_file_in_one_line(tmp_path):
     result = run_cli("watch", "--out", str(tmp_path / "r"), "--params", str(tmp_path / "missing.yaml"))
     assert result.returncode == 2 and not (tmp_path / "r").exists()
