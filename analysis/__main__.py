@@ -1,3 +1,4 @@
+import contextlib
 import gc
 import os
 import signal
@@ -39,6 +40,14 @@ except OSError as exc:          # stdout on a full disk or /dev/full
     print(f"error: cannot write the output ({exc.strerror})", file=sys.stderr)
     _quiet_stdout()
     status = 1
+if status == 130:
+    # Interrupted, and unwound (the staging folder removed, the workers stopped): end now with status 130. CPython
+    # 3.11 remembers a KeyboardInterrupt raised inside code it ran from a string (a dataclass's generated methods, while
+    # a module was being imported, say), even one that was caught, and would end the process by SIGINT after
+    # sys.exit (status -2 instead of 130).
+    with contextlib.suppress(OSError):
+        sys.stderr.flush()
+    os._exit(130)
 # The work is done and written: the interpreter's last garbage collections at exit, over the ~190,000 objects a
 # build leaves (pandas, altair's schema classes, the models), would take about 0.4 s; frozen objects are not collected
 # (atexit handlers and open files are finalized as before).

@@ -23,7 +23,7 @@ import pytest
 from analysis import data
 from analysis.pipeline import cli, outdir, page, report, runner
 from analysis.data import scenarios
-from tests.conftest import FROZEN, ROOT, run_cli
+from tests.conftest import FROZEN, ROOT, run_cli, one_line
 
 
 def _tree(root: Path) -> dict[str, bytes | None]:
@@ -364,8 +364,9 @@ def test_subprocess_refuses_an_empty_data_file_and_an_unmarked_out(world):
 
 # --- faults in a real build: a signal while kernels run ----------------------------------------------------------
 
-def _workers_of(pid: int) -> list[psutil.Process]:
-    """The worker processes a build forked to run its notebooks (each runs its kernel in itself)."""
+def _forked(pid: int) -> list[psutil.Process]:
+    """The processes a build forked: the child validating the data (`data._validated_beside`), later the two workers
+    its notebooks run in (each runs its kernel in itself)."""
     try:
         build = psutil.Process(pid)
         return [child for child in build.children(recursive=True) if child.cmdline() == build.cmdline()]
@@ -373,12 +374,18 @@ def _workers_of(pid: int) -> list[psutil.Process]:
         return []
 
 
-def _wait_for_workers(process: subprocess.Popen) -> None:
-    """Wait until the build has forked the workers its notebooks run in."""
+def _wait_for_forks(process: subprocess.Popen, count: int, poll: float = 0.1) -> None:
+    """Wait until the build has forked `count` processes at once (1: the validating child; 2: a full build's
+    workers)."""
     deadline = time.monotonic() + 120
-    while not _workers_of(process.pid):
-        assert process.poll() is None and time.monotonic() < deadline, "the build never started a worker"
-        time.sleep(0.1)
+    while len(_forked(process.pid)) < count:
+        assert process.poll() is None and time.monotonic() < deadline, f"the build never had {count} forked processes"
+        time.sleep(poll)
+
+
+def _wait_for_workers(process: subprocess.Popen) -> None:
+    """Wait until a full build has forked the two workers its notebooks run in."""
+    _wait_for_forks(process, 2)
 
 
 @pytest.mark.build
@@ -397,6 +404,27 @@ def test_a_signal_during_a_build_keeps_the_previous_report_and_leaves_nothing(wo
     errors = [line for line in err.splitlines() if line.startswith("error:")]
     assert errors == ["error: interrupted; any previous report is left as it was"] and "Traceback" not in err, err
     assert _tree(world) == before                                       # the lock is gone too
+
+
+@pytest.mark.build
+@pytest.mark.parametrize("after", [0.05, 0.15, 0.25])
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
+def test_a_signal_while_the_data_are_validated_is_one_line_and_status_130(world, signum, after):
+    """The data are validated in a child process while the build imports the sections: an interrupt then (`after`
+    seconds into it: the child's, or an import's, of a module whose dataclasses CPython builds from strings) is the
+    same one line and status 130, and nothing is written."""
+    target = world / "reports" / "previous"
+    before = _tree(world)
+    process = subprocess.Popen([sys.executable, "-m", "analysis", "run", "--out", str(target), "--no-cache"], cwd=ROOT,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    _wait_for_forks(process, 1, poll=0.01)
+    time.sleep(after)
+    os.killpg(process.pid, signum) if signum == signal.SIGINT else process.send_signal(signum)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err
+    one_line(err, "error: interrupted; any previous report is left as it was")
+    assert _tree(world) == before
 
 
 @pytest.mark.build

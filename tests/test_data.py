@@ -68,6 +68,59 @@ def test_cli_refuses_a_corrupt_file_in_a_real_process(frozen_copy):
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
 
 
+def _children() -> set[int]:
+    """This process's child processes."""
+    import psutil
+    return {child.pid for child in psutil.Process().children()}
+
+
+def test_tables_validated_beside_other_work_are_the_tables_validated_here(frozen_copy):
+    """`meanwhile` runs in this process while a forked child validates; the child's tables are this process's own,
+    column by column and dtype by dtype, and its refusal is the same one line."""
+    ran: list[int] = []
+    before = _children()            # a test session may keep workers of its own
+
+    def meanwhile():
+        ran.append(os.getpid())
+    data._load.cache_clear()
+    beside = data.load_dataset(frozen_copy, meanwhile=meanwhile)
+    here = data._validated(frozen_copy, data.verify_manifest(frozen_copy))
+    assert ran == [os.getpid()] and sorted(beside.tables) == sorted(here.tables)
+    for name, frame in here.tables.items():
+        pd.testing.assert_frame_equal(beside.tables[name], frame, check_exact=True)
+    csv = frozen_copy / "financials.csv"
+    _edit(csv, "Amazon,capex_gross,FY2023Q3,2023-09-30,12479,", "Amazon,capex_gross,FY2023Q3,2023-09-30,12.4.79,")
+    data.write_manifest(frozen_copy)
+    with pytest.raises(DataError) as here_refused:
+        data._validated(frozen_copy, data.verify_manifest(frozen_copy))
+    with pytest.raises(DataError) as beside_refused:
+        data.load_dataset(frozen_copy, meanwhile=meanwhile)
+    assert str(beside_refused.value) == str(here_refused.value) and "12.4.79" in str(here_refused.value)
+    assert ran == [os.getpid()] * 2 and _children() == before
+
+
+def test_a_validating_child_that_fails_leaves_the_validation_here_and_no_process_behind(frozen_copy, monkeypatch):
+    calls: list[int] = []
+    before = _children()            # a test session may keep workers of its own
+
+    def broken(directory, version):
+        calls.append(os.getpid())
+        raise RuntimeError("a bug in the validation")
+    monkeypatch.setattr(data, "_validated", broken)
+    data._load.cache_clear()
+    with pytest.raises(RuntimeError, match="a bug in the validation"):       # raised here, with its traceback
+        data.load_dataset(frozen_copy, meanwhile=lambda: None)
+    assert calls == [os.getpid()] and _children() == before     # the child's call was in the child
+
+    def interrupted():
+        raise KeyboardInterrupt
+    data._load.cache_clear()
+    with pytest.raises(KeyboardInterrupt):
+        data.load_dataset(frozen_copy, meanwhile=interrupted)
+    assert _children() == before
+    data._load.cache_clear()
+
+
 def test_non_numeric_cell(frozen_copy):
     csv = frozen_copy / "financials.csv"
     line = _line_of(csv, "Amazon,capex_gross,FY2023Q3,")

@@ -194,7 +194,8 @@ StoredTables = Callable[[str], bytes | None]
 
 
 @lru_cache(maxsize=4)
-def _load(directory: Path, version: str, stored: StoredTables | None = None) -> Dataset:
+def _load(directory: Path, version: str, stored: StoredTables | None = None,
+          meanwhile: Callable[[], object] | None = None) -> Dataset:
     from_build = _build_snapshot(directory, version)
     if from_build is not None:
         return from_build
@@ -202,15 +203,66 @@ def _load(directory: Path, version: str, stored: StoredTables | None = None) -> 
     from_store = from_snapshot(body, version, directory) if body is not None else None
     if from_store is not None and matches_files(from_store):
         return from_store
+    if meanwhile is not None:
+        beside = _validated_beside(directory, version, meanwhile)
+        if beside is not None:
+            return beside
+    return _validated(directory, version)
+
+
+def _validated(directory: Path, version: str) -> Dataset:
     from analysis.data import validation     # pandera is imported only when a folder is validated
     return Dataset(tables=validation.validate(directory), version=version, directory=directory)
 
 
-def load_dataset(directory: Path | str | None = None, stored: StoredTables | None = None) -> Dataset:
+#: What a validating child process sends first: its snapshot of the validated tables, or a DataError's message.
+_TABLES, _REFUSED = b"T", b"E"
+
+
+def _validated_beside(directory: Path, version: str, meanwhile: Callable[[], object]) -> Dataset | None:
+    """The folder validated in a forked child process while this one runs `meanwhile()` (on two cores the
+    validation, about 0.45 s with pandera's import, then takes no wall time beside work this process needs next,
+    such as importing the sections): the child sends a snapshot of the validated tables, or the message of the
+    DataError it raised, which is raised here. None if the child ended without either (this process then validates,
+    and any bug shows its traceback here)."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:                                # the child: validate, send, end without running any exit handler
+        status = 1
+        try:
+            os.close(read_end)
+            try:
+                body = _TABLES + snapshot(_validated(directory, version))
+            except DataError as exc:
+                body = _REFUSED + str(exc).encode("utf-8")
+            with os.fdopen(write_end, "wb") as pipe:
+                pipe.write(body)
+            status = 0
+        finally:                                # a bug, Ctrl-C or a closed pipe: status 1, no traceback
+            os._exit(status)
+    os.close(write_end)
+    try:
+        with os.fdopen(read_end, "rb") as pipe:
+            meanwhile()
+            body = pipe.read()
+    except BaseException:
+        os.kill(pid, 9)
+        raise
+    finally:
+        os.waitpid(pid, 0)
+    if body.startswith(_REFUSED):
+        raise DataError(body[len(_REFUSED):].decode("utf-8"))
+    return from_snapshot(body[len(_TABLES):], version, directory) if body.startswith(_TABLES) else None
+
+
+def load_dataset(directory: Path | str | None = None, stored: StoredTables | None = None,
+                 meanwhile: Callable[[], object] | None = None) -> Dataset:
     """Verify checksums, validate every table and return the dataset (cached per data version). In a report
     build's kernels the build's validated snapshot of the same files is read instead of validating them again;
-    `stored` may offer a snapshot kept from an earlier run, read if it holds exactly the files' cells."""
+    `stored` may offer a snapshot kept from an earlier run, read if it holds exactly the files' cells. Where the
+    tables are validated, `meanwhile()` (a function of stable identity: it is part of the cache key) runs in this
+    process while a child process validates them (`_validated_beside`)."""
     directory = Path(directory).resolve() if directory else data_dir()
     if not directory.is_dir():
         raise DataError(f"{directory}: data directory not found")
-    return _load(directory, verify_manifest(directory), stored)
+    return _load(directory, verify_manifest(directory), stored, meanwhile)

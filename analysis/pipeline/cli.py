@@ -155,6 +155,12 @@ def _values(args, dataset) -> params.Params:
     return params.resolve(overrides, dataset)
 
 
+def _import_sections() -> None:
+    """Import the sections (altair, scipy and the models: about 0.35 s), which a build's plan and its workers need,
+    while a child process validates the data (`data.load_dataset`'s `meanwhile`)."""
+    import analysis.sections  # noqa: F401
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -182,7 +188,8 @@ def main(argv: list[str] | None = None) -> int:
         # every command may read the validated tables a build kept in the cache (verified against the files) rather
         # than validate them again; `run --no-cache` validates
         dataset = data.load_dataset(args.data_dir, stored=None if args.command == "run" and not args.use_cache
-                                    else cache.stored_tables)
+                                    else cache.stored_tables,
+                                    meanwhile=_import_sections if args.command in ("run", "watch", "notebooks") else None)
         if args.command == "watch":
             from analysis.pipeline import watch
             watch.watch(out, args.scenario, args.params, args.assignments, args.data_dir or data.data_dir(),
