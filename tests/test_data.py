@@ -84,6 +84,7 @@ def test_tables_validated_beside_other_work_are_the_tables_validated_here(frozen
         ran.append(os.getpid())
     data._load.cache_clear()
     beside = data.load_dataset(frozen_copy, meanwhile=meanwhile)
+    assert data.load_dataset(frozen_copy) is beside         # a later call (`watch`'s) finds it: not validated again
     here = data._validated(frozen_copy, data.verify_manifest(frozen_copy))
     assert ran == [os.getpid()] and sorted(beside.tables) == sorted(here.tables)
     for name, frame in here.tables.items():

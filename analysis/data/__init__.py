@@ -193,9 +193,13 @@ def matches_files(dataset: Dataset) -> bool:
 StoredTables = Callable[[str], bytes | None]
 
 
+#: What the running `load_dataset` call's caller does while a child process validates (its `meanwhile`): kept out of
+#: `_load`'s cache key, so that a later call without it finds the same dataset.
+_meanwhile: list[Callable[[], object]] = []
+
+
 @lru_cache(maxsize=4)
-def _load(directory: Path, version: str, stored: StoredTables | None = None,
-          meanwhile: Callable[[], object] | None = None) -> Dataset:
+def _load(directory: Path, version: str, stored: StoredTables | None = None) -> Dataset:
     from_build = _build_snapshot(directory, version)
     if from_build is not None:
         return from_build
@@ -203,8 +207,8 @@ def _load(directory: Path, version: str, stored: StoredTables | None = None,
     from_store = from_snapshot(body, version, directory) if body is not None else None
     if from_store is not None and matches_files(from_store):
         return from_store
-    if meanwhile is not None:
-        beside = _validated_beside(directory, version, meanwhile)
+    if _meanwhile:
+        beside = _validated_beside(directory, version, _meanwhile[-1])
         if beside is not None:
             return beside
     return _validated(directory, version)
@@ -260,9 +264,16 @@ def load_dataset(directory: Path | str | None = None, stored: StoredTables | Non
     """Verify checksums, validate every table and return the dataset (cached per data version). In a report
     build's kernels the build's validated snapshot of the same files is read instead of validating them again;
     `stored` may offer a snapshot kept from an earlier run, read if it holds exactly the files' cells. Where the
-    tables are validated, `meanwhile()` (a function of stable identity: it is part of the cache key) runs in this
+    tables are validated (not when they come from a snapshot or this process's cache), `meanwhile()` runs in this
     process while a child process validates them (`_validated_beside`)."""
     directory = Path(directory).resolve() if directory else data_dir()
     if not directory.is_dir():
         raise DataError(f"{directory}: data directory not found")
-    return _load(directory, verify_manifest(directory), stored, meanwhile)
+    version = verify_manifest(directory)
+    if meanwhile is None:
+        return _load(directory, version, stored)
+    _meanwhile.append(meanwhile)
+    try:
+        return _load(directory, version, stored)
+    finally:
+        _meanwhile.pop()
