@@ -35,6 +35,8 @@ SPREAD = (
     "tests/test_corpus_sweep.py::test_every_named_scenario_builds",
     "tests/test_owners.py::test_run_builds_a_complete_report_for_each_owner",
     "tests/test_rendered_text.py::test_every_page_says_each_number_one_way",
+    "tests/test_corpus.py::test_a_signal_while_the_data_are_validated_is_one_line_and_status_130",
+    "tests/test_corpus.py::test_a_signal_during_a_build_keeps_the_previous_report_and_leaves_nothing",
 )
 
 

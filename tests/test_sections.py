@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from analysis import data
+from analysis.pipeline import runner
 from analysis.pipeline.runner import RUN_CALL, Job, chains, notebook_paths
 from analysis.data import params
 from analysis.errors import ParameterError
@@ -91,6 +92,14 @@ def test_each_notebook_says_above_its_call_how_to_see_one_part_with_another_valu
         assert ast.literal_eval(subscript.slice) in [part.__name__ for part in section.parts], path.name
         if not section.uses_forecast:
             assert lines[at - 3:at] == list(section.run_hint(ds)), f"{path.name}: run `make notebooks`"
+
+
+def test_run_hints_computed_in_forked_processes_are_each_sections_own(ds):
+    """`make notebooks` computes the run hints in two forked processes (`runner.run_hints`): each is what the
+    section's `run_hint` gives here, in the sections' order (the cheap sections: the others cost seconds each)."""
+    cheap = [SECTIONS["capex"], SECTIONS["claims"]]          # about 0.2 s each
+    assert runner.run_hints(cheap, ds) == [section.run_hint(ds) for section in cheap]
+    assert runner._hinted == []
 
 
 def test_the_example_above_the_call_runs_and_changes_the_part_it_shows(ds):

@@ -16,7 +16,7 @@ from analysis import data
 from analysis.pipeline import cache, outdir, uptodate
 from analysis.data import params, releases, scenarios, schema_export
 from analysis.errors import UserError, error, report_interrupt, warn
-from analysis.pipeline.runner import NOTEBOOK_DIR, Job, NotebookFailed, execute_all, write_generated_cells
+from analysis.pipeline.runner import NOTEBOOK_DIR, Job, NotebookFailed, execute_all, run_hints, write_generated_cells
 
 
 def _parameter_options(parser: argparse.ArgumentParser) -> None:
@@ -200,8 +200,8 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "notebooks":
             from analysis.sections import SECTIONS
             from analysis.views import images
-            for s in SECTIONS.values():
-                write_generated_cells(NOTEBOOK_DIR / s.notebook, s.parameters_cell(dataset), s.run_hint(dataset))
+            for s, hint in zip(SECTIONS.values(), run_hints(list(SECTIONS.values()), dataset)):
+                write_generated_cells(NOTEBOOK_DIR / s.notebook, s.parameters_cell(dataset), hint)
             # the committed notebooks carry each chart's static image, unless $ANALYSIS_STATIC_IMAGES is "off" (tests)
             execute_all([Job(NOTEBOOK_DIR / s.notebook, NOTEBOOK_DIR / s.notebook, {}, uses_forecast=s.uses_forecast)
                          for s in SECTIONS.values()], dataset=dataset, static_images=images.wanted())

@@ -12,15 +12,20 @@ import multiprocessing
 import os
 import queue
 import shutil
+import signal
 import tempfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from analysis.data import DATA_DIR_ENV, SNAPSHOT_ENV, Dataset, load_dataset, snapshot
 from analysis.views.images import STATIC_IMAGES_ENV
 from analysis.pipeline.jobs import KERNEL, Job, NotebookFailed  # noqa: F401 (KERNEL re-exported)
+
+if TYPE_CHECKING:
+    from analysis.sections.base import Section
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 POLL_SECONDS = 0.02     # how often the builder looks for finished chains while it waits for jobs
@@ -72,6 +77,28 @@ def chains(jobs: Sequence[Job]) -> list[list[Job]]:
 
 #: The line of a notebook that calls its section (the `run_hint` comment goes above it).
 RUN_CALL = "result = SECTION.run(overrides, globals())"
+
+
+#: The sections and dataset `run_hints` hands to the processes it forks (they inherit it; nothing is pickled).
+_hinted: list[tuple[Sequence[Section[Any]], Dataset]] = []
+
+
+def run_hints(sections: Sequence[Section[Any]], dataset: Dataset, processes: int = 2) -> list[tuple[str, ...]]:
+    """Each section's `run_hint` (a few computations of the section each: about 6 s for the six, half of it section
+    3's), in `processes` processes forked from this one, which inherit the sections and `dataset`; Ctrl-C is left to
+    this process."""
+    _hinted.append((sections, dataset))
+    try:
+        with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"),
+                                 initializer=signal.signal, initargs=(signal.SIGINT, signal.SIG_IGN)) as pool:
+            return list(pool.map(_run_hint, range(len(sections))))
+    finally:
+        _hinted.pop()
+
+
+def _run_hint(index: int) -> tuple[str, ...]:
+    sections, dataset = _hinted[-1]
+    return tuple(sections[index].run_hint(dataset))
 
 
 def write_generated_cells(path: Path, parameters_source: str, run_hint: Sequence[str]) -> None:
