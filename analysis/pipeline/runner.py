@@ -18,14 +18,11 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Protocol
 
 from analysis.data import DATA_DIR_ENV, SNAPSHOT_ENV, Dataset, load_dataset, snapshot
 from analysis.views.images import STATIC_IMAGES_ENV
 from analysis.pipeline.jobs import KERNEL, Job, NotebookFailed  # noqa: F401 (KERNEL re-exported)
-
-if TYPE_CHECKING:
-    from analysis.sections.base import Section
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 POLL_SECONDS = 0.02     # how often the builder looks for finished chains while it waits for jobs
@@ -79,11 +76,17 @@ def chains(jobs: Sequence[Job]) -> list[list[Job]]:
 RUN_CALL = "result = SECTION.run(overrides, globals())"
 
 
+class Hinted(Protocol):
+    """What `run_hints` needs of a section (`analysis.sections.base.Section`)."""
+
+    def run_hint(self, ds: Dataset) -> tuple[str, ...]: ...
+
+
 #: The sections and dataset `run_hints` hands to the processes it forks (they inherit it; nothing is pickled).
-_hinted: list[tuple[Sequence[Section[Any]], Dataset]] = []
+_hinted: list[tuple[Sequence[Hinted], Dataset]] = []
 
 
-def run_hints(sections: Sequence[Section[Any]], dataset: Dataset, processes: int = 2) -> list[tuple[str, ...]]:
+def run_hints(sections: Sequence[Hinted], dataset: Dataset, processes: int = 2) -> list[tuple[str, ...]]:
     """Each section's `run_hint` (a few computations of the section each: about 6 s for the six, half of it section
     3's), in `processes` processes forked from this one, which inherit the sections and `dataset`; Ctrl-C is left to
     this process."""
