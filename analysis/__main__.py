@@ -45,8 +45,9 @@ if status == 130:
     # 3.11 remembers a KeyboardInterrupt raised inside code it ran from a string (a dataclass's generated methods, while
     # a module was being imported, say), even one that was caught, and would end the process by SIGINT after
     # sys.exit (status -2 instead of 130).
-    with contextlib.suppress(OSError):
-        sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError):
+            stream.flush()
     os._exit(130)
 # The work is done and written: the interpreter's last garbage collections at exit, over the ~190,000 objects a
 # build leaves (pandas, altair's schema classes, the models), would take about 0.4 s; frozen objects are not collected

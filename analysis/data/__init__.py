@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import signal
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -250,7 +251,7 @@ def _validated_beside(directory: Path, version: str, meanwhile: Callable[[], obj
             meanwhile()
             body = pipe.read()
     except BaseException:
-        os.kill(pid, 9)
+        os.kill(pid, signal.SIGKILL)
         raise
     finally:
         os.waitpid(pid, 0)

@@ -38,14 +38,18 @@ def png(spec: dict, folder: Path | None, salt: str, committed: Mapping[str, byte
     return render_png(spec) if folder is None else remembered(folder, salt, spec, render_png)
 
 
-def spec_digest(spec: dict) -> str | None:
-    """SHA-256 of a Vega-Lite spec as canonical JSON (sorted keys), without its `$schema`; None if it is not plain
-    JSON."""
+def _canonical(spec: dict) -> str | None:
+    """A spec as canonical JSON (sorted keys); None if it is not plain JSON."""
     try:
-        canonical = json.dumps({k: v for k, v in spec.items() if k != "$schema"}, sort_keys=True, allow_nan=False)
+        return json.dumps(spec, sort_keys=True, allow_nan=False)
     except (TypeError, ValueError):
         return None
-    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def spec_digest(spec: dict) -> str | None:
+    """SHA-256 of a Vega-Lite spec as canonical JSON, without its `$schema`; None if it is not plain JSON."""
+    canonical = _canonical({k: v for k, v in spec.items() if k != "$schema"})
+    return None if canonical is None else hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def committed_images(notebook: Path, mimetype: str) -> dict[str, bytes]:
@@ -89,9 +93,8 @@ def _is_palette_png(body: bytes) -> bool:
 
 def remembered(folder: Path, salt: str, spec: dict, render: Callable[[dict], bytes]) -> bytes:
     """The PNG of `spec`: from the store if it holds an intact one, else `render(spec)`, stored."""
-    try:
-        canonical = json.dumps(spec, sort_keys=True, allow_nan=False)
-    except (TypeError, ValueError):     # not plain JSON: rendered, not stored
+    canonical = _canonical(spec)
+    if canonical is None:               # not plain JSON: rendered, not stored
         return render(spec)
     key = hashlib.sha256(salt.encode() + b"\0" + canonical.encode()).hexdigest()
     path = folder / f"{key}.png"
