@@ -128,6 +128,23 @@ def test_the_trainium_price_moves_observed_and_forecast_shares_together(ds, sche
         assert share[2025] < share[2026] < share[2027], cost                # on the way from 2025 to 2027
 
 
+@pytest.mark.parametrize("overrides", [{}, {"trainium_unit_cost_usd": 3000.0}, {"observed_through": 2024},
+                                       {"random_seed": 7, "trainium_unit_cost_usd": 6500.0}])
+def test_the_observed_asic_share_range_is_the_models_own_observed_rows(ds, schema, overrides):
+    """observed_asic_share_range reads the central row of the purchases directly: it equals, bit for bit, the erosion
+    model's observed ASIC spend share built at each of the three unit costs."""
+    p = params.resolve(overrides, ds)
+    cost = schema["trainium_unit_cost_usd"]
+    table = observed_checks.observed_asic_share_range(ds, p, schema)
+    assert list(table.columns) == ["year", "at_low_cost", "central", "at_high_cost"] and len(table) > 0
+    for column, value in (("at_low_cost", cost.low), ("central", p.trainium_unit_cost_usd), ("at_high_cost", cost.high)):
+        model = outlook.build_model(ds, p.replace(trainium_unit_cost_usd=value), schema)
+        share = erosion.evaluate(model)["asic_spend_share"][0, :len(model.observed.years)]
+        by_year = dict(zip(model.observed.years, share))
+        assert set(table["year"]) == {y for y, s in by_year.items() if not np.isnan(s)}
+        assert [by_year[y] for y in table["year"]] == table[column].tolist(), column
+
+
 def test_one_time_convention_annual_sums_and_mid_year_curves(ds, schema, base):
     p, result = base
     fleet = ds["epoch_fleet"].query("owner == 'Amazon' and measure == 'h100e' and quarter.str.startswith('2025')")

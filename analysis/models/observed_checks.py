@@ -4,12 +4,14 @@ depends on the one price no primary source reports, Amazon's own unit cost (`obs
 """
 from __future__ import annotations
 
+from typing import cast
+
+import numpy as np
 import pandas as pd
 
-from analysis.models import erosion, fleet
+from analysis.models import erosion, fleet, observed
 from analysis.models.forecast_result import Forecast, ObservedRun
-from analysis.models.observations import BILLION, nvidia_datacenter_by_year
-from analysis.models.outlook import build_model
+from analysis.models.observations import BILLION, nvidia_datacenter_by_year, observed_years, vendors
 from analysis.data import Dataset
 from analysis.data.memo import per_dataset
 from analysis.data.params import Parameter, Params
@@ -56,9 +58,21 @@ def observed_asic_share_range(ds: Dataset, p: Params, schema: dict[str, Paramete
     """The ASIC share of the observed years' spend (central estimate) at the Trainium unit cost's sensitivity low,
     its value and its high: how far the observed share depends on the one price no primary source reports."""
     cost = schema["trainium_unit_cost_usd"]
-    columns = {}
-    for label, value in (("at_low_cost", cost.low), ("central", p.trainium_unit_cost_usd), ("at_high_cost", cost.high)):
-        model = build_model(ds, p.replace(trainium_unit_cost_usd=value), schema)
-        n = len(model.observed.years)
-        columns[label] = erosion.evaluate(model)["asic_spend_share"][0, :n]
-    return pd.DataFrame({"year": model.observed.years, **columns}).dropna()
+    years = tuple(observed_years(ds, p))
+    columns = {label: central_asic_spend_share(ds, float(cast(float, value)), int(p.random_seed), years)
+               for label, value in (("at_low_cost", cost.low), ("central", p.trainium_unit_cost_usd),
+                                    ("at_high_cost", cost.high))}
+    return pd.DataFrame({"year": years, **columns}).dropna()
+
+
+@per_dataset
+def central_asic_spend_share(ds: Dataset, trainium_unit_cost_usd: float, seed: int,
+                             years: tuple[int, ...]) -> np.ndarray:
+    """The ASIC share of accelerator spend in `years`, central estimate (row 0 of the purchases priced at this unit
+    cost: what the erosion model shows for those years); NaN where the data do not cover every vendor. It depends on
+    the data and the one unit cost alone, so a sweep computes it once per cost."""
+    pool = observed.draws(ds, trainium_unit_cost_usd, seed)
+    cols = [pool.years.index(y) for y in years]
+    vs = vendors(ds)
+    shares = erosion.observed_shares({v.id: pool.spend[v.id][0, cols] for v in vs})
+    return cast(np.ndarray, sum(shares[v.id] for v in vs if v.kind == "asic"))
