@@ -11,7 +11,10 @@ Each round runs, one after the other (so that the machine's load hits them all a
     parameter read by the most notebooks, (c2) NAME a float parameter read by one notebook only (the first in schema
     order);
 (d1) an unchanged re-run: `run` into the folder (a) wrote, with (a)'s inputs (the report is found up to date);
-(d2) the same inputs into a new folder, on the same cache (every notebook reused, the page written again).
+(d2) the same inputs into a new folder, on the same cache (every notebook reused, the page written again);
+(e1, e2) after the rounds, the what-ifs of (c1) and (c2) in `watch` (its workers and kernels kept warm): one
+    `watch --params FILE` process, FILE rewritten with a new value for each what-if; the time from the rewrite to
+    watch's "built" line (its 0.3 s polling included, as a reader waits for it). CPU and memory are not sampled here.
 Per command: median wall time and range, median CPU time of its process tree (user + system, kernels included),
 peak memory (the largest single process, and the largest sum over its process tree, sampled every 20 ms) and the
 one-minute load average just before it ran (the machine may be shared: compare CPU times, and ratios within a run).
@@ -21,12 +24,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -112,6 +117,38 @@ def timed(command: list[str], env: dict) -> Sample:
     return Sample(wall, usage.ru_utime + usage.ru_stime, peak[0] / MIB, peak[1] / MIB, load)
 
 
+def watched(folder: Path, env: dict, chosen: dict[str, str], new_value: Callable[[str, int], str],
+            runs: int) -> dict[str, list[tuple[float, float]]]:
+    """(e1, e2): one `watch` process on a params file; per what-if, the seconds from rewriting the file to its
+    "built" line, and the load average before."""
+    values = folder / "watch-params.yaml"
+    values.write_text("description: benchmark\nvalues: {}\n")
+    command = [str(BIN / "python"), "-m", "analysis", "watch", "--out", str(folder / "watch"), "--params", str(values)]
+    child = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    assert child.stdout is not None
+
+    def built() -> None:
+        line = child.stdout.readline()
+        if not line.startswith("built "):
+            raise SystemExit(f"watch printed {line!r}, not a built line")
+    seconds: dict[str, list[tuple[float, float]]] = {key: [] for key in chosen}
+    try:
+        built()                                     # the first build
+        for i in range(runs):
+            for key, name in chosen.items():
+                load = os.getloadavg()[0]
+                time.sleep(1.0)                     # a new modification time, and the last build's workers idle
+                start = time.perf_counter()
+                values.write_text(f"description: benchmark\nvalues:\n  {name}: {{value: {new_value(name, i)}, why: benchmark}}\n")
+                built()
+                seconds[key].append((time.perf_counter() - start, load))
+                print(f"watch {key} {seconds[key][-1][0]:.1f} s", file=sys.stderr)
+    finally:
+        child.send_signal(signal.SIGINT)
+        child.wait()
+    return seconds
+
+
 def hand_run(work: Path, env: dict) -> Sample:
     """(b): papermill per notebook, then nbconvert --to html per notebook (the sums; peaks: the largest)."""
     work.mkdir()
@@ -131,6 +168,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help="rounds (medians are taken over them; default 5)")
     parser.add_argument("--no-hand-run", dest="hand_run", action="store_false",
                         help="skip (b), the hand-run pipeline (about 50 s a round)")
+    parser.add_argument("--no-watch", dest="watch", action="store_false", help="skip (e1, e2), the what-ifs in watch")
     args = parser.parse_args()
     chosen = what_if_parameters()
     schema, read = params.schema(), readers()
@@ -138,7 +176,7 @@ def main() -> None:
     start = time.perf_counter()
     vl_convert.javascript_bundle()
     bundle_seconds = time.perf_counter() - start
-    times: dict[str, list[Sample]] = {k: [] for k in ("a", "b", "c1", "c2", "d1", "d2")}
+    times: dict[str, list[Sample]] = {k: [] for k in ("a", "b", "c1", "c2", "d1", "d2", "e1", "e2")}
     run = [str(BIN / "python"), "-m", "analysis", "run"]
 
     def new_value(name: str, i: int) -> str:
@@ -159,11 +197,16 @@ def main() -> None:
             times["d2"].append(timed([*run, "--out", str(folder / f"d-{i}")], env))
             print(f"round {i + 1}: " + ", ".join(f"{k} {v[-1].wall:.1f} s (load {v[-1].load:.1f})"
                                                  for k, v in times.items() if v), file=sys.stderr)
+        if args.watch:
+            env = {**os.environ, "PYTHONPATH": str(ROOT), cache.CACHE_DIR_ENV: str(folder / "cache-watch")}
+            for key, seconds in watched(folder, env, chosen, new_value, args.runs).items():
+                times[f"e{key[1:]}"] = [Sample(s, float("nan"), float("nan"), float("nan"), load) for s, load in seconds]
     load_after = os.getloadavg()
     labels = {"a": "full build, empty cache", "b": "hand-run pipeline (papermill + nbconvert per notebook)",
               **{key: f"what-if `--set {name}` (read by {len(read[name])} notebook{'s' * (len(read[name]) > 1)})"
                  for key, name in chosen.items()},
-              "d1": "unchanged re-run (same folder: up to date)", "d2": "unchanged inputs, new folder"}
+              "d1": "unchanged re-run (same folder: up to date)", "d2": "unchanged inputs, new folder",
+              **{f"e{key[1:]}": f"what-if `{name}` in `watch` (warm workers)" for key, name in chosen.items()}}
     print(f"{args.runs} rounds; load average (1/5/15 min) before {load_before[0]:.2f}/{load_before[1]:.2f}/"
           f"{load_before[2]:.2f}, after {load_after[0]:.2f}/{load_after[1]:.2f}/{load_after[2]:.2f}; "
           f"{os.cpu_count()} CPUs; building the Vega bundle (once per environment, at install) takes "

@@ -83,23 +83,24 @@ def saltelli_inputs(count: int, n_base: int, seed: int) -> np.ndarray:
 
 
 def _first_order(a: np.ndarray, ab: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return _normalised(np.mean(b * (ab - a), axis=0), a, b)
+    return np.mean(b * (ab - a), axis=0)
 
 
 def _total_order(a: np.ndarray, ab: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return _normalised(0.5 * np.mean((a - ab) ** 2, axis=0), a, b)
+    return 0.5 * np.mean((a - ab) ** 2, axis=0)
 
 
-def _normalised(estimate: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """An estimate over the variance of the outputs of A and B (0 where they are constant)."""
+def _normaliser(a: np.ndarray, b: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """Divides an estimate by the variance of the outputs of A and B (0 where they are constant): computed once per
+    A and B, which every input's estimators share."""
     y = np.r_[a, b]
     if np.ptp(y) <= np.finfo(float).eps:
         warnings.warn("Constant values encountered, indicating model evaluations (or subset of evaluations) "
                       "produced identical values.", stacklevel=3)
-        return np.zeros(y.shape[1:], dtype=np.float64)
+        return lambda estimate: np.zeros(y.shape[1:], dtype=np.float64)
     variance = np.var(y, axis=0)
-    return np.divide(estimate, variance, out=np.zeros_like(variance, dtype=np.float64),
-                     where=variance > np.finfo(float).eps)
+    return lambda estimate: np.divide(estimate, variance, out=np.zeros_like(variance, dtype=np.float64),
+                                      where=variance > np.finfo(float).eps)
 
 
 def indices(y: np.ndarray, count: int, seed: int) -> dict[str, np.ndarray]:
@@ -117,11 +118,14 @@ def indices(y: np.ndarray, count: int, seed: int) -> dict[str, np.ndarray]:
     integers: Callable = np.random.default_rng(seed).integers if seed else np.random.randint
     resamples = integers(n, size=(n, RESAMPLES))
     z = special.ndtri(0.5 + CONFIDENCE / 2)
+    a_resampled, b_resampled = a[resamples], b[resamples]          # the same for every input
+    spread = np.ptp(np.r_[a_resampled, b_resampled])
+    normalised, normalised_resampled = _normaliser(a, b), _normaliser(a_resampled, b_resampled)
     out = {key: np.zeros(count) for key in ("S1", "S1_conf", "ST", "ST_conf")}
     for j in range(count):
-        spread = np.ptp(np.r_[a[resamples], b[resamples]])
+        ab_resampled = ab[resamples, j]
         for key, estimator in (("S1", _first_order), ("ST", _total_order)):
-            out[key][j] = estimator(a, ab[:, j], b)
-            resampled = estimator(a[resamples], ab[resamples, j], b[resamples])
+            out[key][j] = normalised(estimator(a, ab[:, j], b))
+            resampled = normalised_resampled(estimator(a_resampled, ab_resampled, b_resampled))
             out[f"{key}_conf"][j] = z * resampled.std(ddof=1) if spread != 0.0 else 0.0
     return out
