@@ -248,3 +248,23 @@ def test_early_2024_names_what_separates_the_essay_release_from_the_end_2023_ori
     q = essay[(essay["release"] == "essay-2024") & (essay["target"] == "nvidia_revenue_from_aws")
               & (essay["year"] == 2024) & (essay["output_type_id"] == "0.50")]
     assert early["essay_release"] == q["value"].item() and early["origin"] < early["essay_release"]
+
+
+def test_the_remembered_track_record_follows_the_hubs_bytes(tmp_path, ds, schema):
+    """`score` is remembered per dataset and the hub's bytes: a changed file is read again (and refused), a new
+    release is scored, and the unchanged hub gives the same table without reading it again."""
+    folder = tmp_path / "forecasts"
+    shutil.copytree(FORECASTS, folder)
+    first = hub_models.score(ds, schema, folder)
+    assert hub_models.score(ds, schema, folder).equals(first)
+    output = folder / ESSAY
+    original = output.read_bytes()
+    output.write_bytes(original.replace(b"\n", b"\r\n", 1))
+    with pytest.raises(releases.ReleaseError, match="changed after its release"):
+        hub_models.score(ds, schema, folder)
+    output.write_bytes(original)
+    assert hub_models.score(ds, schema, folder).equals(first)
+    p = params.resolve({}, ds)
+    hub_models.release(ds, p, schema, "v9", folder, "base", forecast_date="2026-12-01")
+    scored = hub_models.score(ds, schema, folder)
+    assert set(scored["release"]) - set(first["release"]) and len(scored) > len(first)

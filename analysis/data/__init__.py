@@ -57,6 +57,15 @@ def data_dir() -> Path:
     return Path(os.environ.get(DATA_DIR_ENV, PACKAGE_DATA_DIR)).resolve()
 
 
+def tree_digest(directory: Path, pattern: str) -> str:
+    """SHA-256 over the relative paths and bytes of the files under `directory` matching `pattern`."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in directory.rglob(pattern) if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(f"{path.relative_to(directory).as_posix()}\0{path.stat().st_size}\0".encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 

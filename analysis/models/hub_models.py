@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.data import Dataset, params
+from analysis.data import Dataset, params, tree_digest
 from analysis.data.memo import per_dataset
 from analysis.models import fleet, forecasts, hindsight, owner_outlook, owners
 from analysis.models.forecasts import ReleaseError
@@ -48,7 +48,15 @@ OWNER_LABEL = re.compile(r".* \((\w+)\)")
 
 def score(ds: Dataset, schema: dict[str, params.Parameter], folder: Path) -> pd.DataFrame:
     """The track record of every release in the hub `folder` against data/ now (no release: refused): Amazon's against
-    section 3's outcomes, another owner's against its own observed non-Nvidia share (`owner_outcomes`)."""
+    section 3's outcomes, another owner's against its own observed non-Nvidia share (`owner_outcomes`). It reads no
+    parameter, so it is remembered per dataset and the folder's bytes: a what-if scores the hub once."""
+    folder = Path(folder).resolve()
+    return _score(ds, schema, folder, tree_digest(folder, "*") if folder.is_dir() else "")
+
+
+@per_dataset
+def _score(ds: Dataset, schema: dict[str, params.Parameter], folder: Path, contents: str) -> pd.DataFrame:
+    """`score` of `folder` while its files' digest is `contents` (the memo's key; not read here)."""
     releases = read(folder)
     if releases.empty:
         raise ReleaseError(f"{folder}: no release to score yet (write one with `python -m analysis release VERSION`)")

@@ -42,7 +42,7 @@ import nbformat
 from analysis.pipeline.checked_file import read_verified, write_atomic
 from analysis.errors import warn
 from analysis.views.present import emitted
-from analysis.data import FORECASTS_DIR
+from analysis.data import FORECASTS_DIR, tree_digest
 from analysis.data.scenarios import scenario_dir
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
@@ -115,15 +115,6 @@ def _unsafe(info: os.stat_result) -> str | None:
         return (f"is writable by other users (mode {stat.S_IMODE(info.st_mode):o}), who could plant entries in it "
                 "(`chmod go-w` it, or delete it)")
     return None
-
-
-def tree_digest(directory: Path, pattern: str) -> str:
-    """SHA-256 over the relative paths and bytes of the files under `directory` matching `pattern`."""
-    digest = hashlib.sha256()
-    for path in sorted(p for p in directory.rglob(pattern) if p.is_file() and "__pycache__" not in p.parts):
-        digest.update(f"{path.relative_to(directory).as_posix()}\0{path.stat().st_size}\0".encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
 
 
 @cache

@@ -14,7 +14,7 @@ import json
 import re
 from pathlib import Path
 
-from analysis.data import read_bounded
+from analysis.data import read_bounded, tree_digest
 from analysis.data.scenarios import MAX_BYTES as PARAMS_FILE_LIMIT
 from analysis.pipeline import cache
 from analysis.pipeline.checked_file import read_verified, write_atomic
@@ -36,8 +36,8 @@ def fingerprint(scenario: str | None, params_file: Path | None, assignments: lis
         options = {"format": FORMAT, "scenario": scenario, "set": assignments, "data": str(data_dir.resolve()),
                    "params": params_file and hashlib.sha256(params).hexdigest(),
                    "citation": CITATION_FILE.is_file() and hashlib.sha256(CITATION_FILE.read_bytes()).hexdigest()}
-        parts = [json.dumps(options, sort_keys=True), cache.tree_digest(data_dir, "*"),
-                 cache.tree_digest(NOTEBOOK_DIR, "*.ipynb"), cache.inputs_digest(), cache.code_digest()]
+        parts = [json.dumps(options, sort_keys=True), tree_digest(data_dir, "*"),
+                 tree_digest(NOTEBOOK_DIR, "*.ipynb"), cache.inputs_digest(), cache.code_digest()]
     except OSError:
         return None
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
