@@ -100,7 +100,7 @@ def test_a_workers_in_process_kernel_gives_the_outputs_of_a_kernel_process(tmp_p
     """The build runs notebooks in an IPython kernel inside its worker process; papermill's own kernel process (as
     nbval's and a reader's) must give the same notebook, byte for byte once the volatile metadata are stripped."""
     import papermill
-    from analysis.pipeline.jobs import strip_volatile, write_notebook
+    from analysis.pipeline.jobs import strip_volatile
     source = _notebook(tmp_path, "a.ipynb", EVERY_OUTPUT)
     nb = nbformat.read(str(source), as_version=4)
     nb.cells[0].metadata["tags"] = ["parameters"]
@@ -109,7 +109,7 @@ def test_a_workers_in_process_kernel_gives_the_outputs_of_a_kernel_process(tmp_p
     execute_all([Job(source, in_worker, {"label": "y"})], workers=1)
     papermill.execute_notebook(str(source), str(in_process), parameters={"label": "y"}, kernel_name="python3",
                                progress_bar=False, cwd=str(tmp_path))
-    write_notebook(strip_volatile(nbformat.read(str(in_process), as_version=4)), in_process)
+    nbformat.write(strip_volatile(nbformat.read(str(in_process), as_version=4)), str(in_process))
     assert in_worker.read_text() == in_process.read_text()
     assert "out y" in in_worker.read_text() and "err" in in_worker.read_text()
 

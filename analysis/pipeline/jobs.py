@@ -41,7 +41,3 @@ def strip_volatile(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
             cell["id"] = INJECTED_TAG
     return nb
 
-
-def write_notebook(nb: nbformat.NotebookNode, path: Path) -> None:
-    import nbformat
-    nbformat.write(nb, str(path))

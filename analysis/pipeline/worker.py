@@ -14,16 +14,17 @@ import threading
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import papermill
 from ipykernel.inprocess.blocking import BlockingInProcessKernelClient
 from ipykernel.inprocess.ipkernel import InProcessInteractiveShell, InProcessKernel
 from ipykernel.inprocess.manager import InProcessKernelManager
+from papermill.engines import NBClientEngine, papermill_engines
+from papermill.execute import raise_for_execution_errors
 from traitlets import DottedObjectName, default
 from traitlets.config import Config
 
 from analysis.pipeline.cache import record_key
-from analysis.pipeline.jobs import KERNEL, Job, NotebookFailed, strip_volatile, write_notebook
+from analysis.pipeline.jobs import KERNEL, Job, NotebookFailed, strip_volatile
 
 PR_SET_PDEATHSIG = 1
 # History stays in memory, as papermill's own kernels keep it.
@@ -136,6 +137,24 @@ def _stop_kernel() -> None:
         km.shutdown_kernel()
 
 
+class _FinalEngine(NBClientEngine):
+    """papermill's engine (nbclient), returning the executed notebook as a build keeps it: a failed cell raised,
+    volatile metadata stripped and the cache key (if any) recorded. papermill's own write of the notebook is then
+    the only one (rather than papermill writing it, and `execute` reading it back to write it again: about 0.07 s of
+    CPU per notebook)."""
+
+    @classmethod
+    def execute_notebook(cls, nb, kernel_name, cache_key: str | None = None, **kwargs):
+        nb = super().execute_notebook(nb, kernel_name, **kwargs)
+        raise_for_execution_errors(nb, None)        # while papermill's marks of a failed cell are still there
+        nb = strip_volatile(nb)
+        return record_key(nb, cache_key) if cache_key else nb
+
+
+ENGINE = "analysis"
+papermill_engines.register(ENGINE, _FinalEngine)
+
+
 def execute(source: Path, target: Path, parameters: dict, cache_key: str | None = None) -> Path:
     """Run one notebook with papermill in this worker's kernel (in the notebook's folder), strip volatile metadata,
     record the cache key (if any), then move the result onto `target` (which may be `source`): a failed run leaves
@@ -146,10 +165,10 @@ def execute(source: Path, target: Path, parameters: dict, cache_key: str | None 
     km = _kernel()
     try:
         papermill.execute_notebook(str(source), str(partial), parameters=parameters or None, kernel_name=KERNEL,
-                                   cwd=str(source.parent), progress_bar=False, log_output=False,
-                                   request_save_on_cell_execute=False, km=km)
-        nb = strip_volatile(nbformat.read(str(partial), as_version=4))
-        write_notebook(record_key(nb, cache_key) if cache_key else nb, partial)
+                                   engine_name=ENGINE, cache_key=cache_key, cwd=str(source.parent),
+                                   progress_bar=False, log_output=False, request_save_on_cell_execute=False, km=km)
+        with partial.open("ab") as written:     # the last newline, which nbformat.write adds and papermill does not
+            written.write(b"\n")
         partial.replace(target)
     except BaseException as exc:
         _stop_kernel()
