@@ -88,3 +88,22 @@ def test_the_command_refuses_a_missing_params_file_in_one_line(tmp_path):
     result = run_cli("watch", "--out", str(tmp_path / "r"), "--params", str(tmp_path / "missing.yaml"))
     assert result.returncode == 2 and not (tmp_path / "r").exists()
     one_line(result.stderr, "--params", "no such file")
+
+
+def test_an_edit_of_the_params_file_ends_the_wait_for_the_next_fingerprint(tmp_path):
+    """Between fingerprints, watch looks at the --params file alone: an edit (here 0.1 s in) ends the wait long
+    before its end; with no edit, or no such file, the whole wait passes."""
+    import threading
+    import time
+    mine = tmp_path / "mine.yaml"
+    _params(mine, 0.5)
+    timer = threading.Timer(0.1, _params, (mine, 0.75))
+    timer.start()
+    started = time.monotonic()
+    watch._wait_for_edit(mine, 30.0)
+    assert time.monotonic() - started < 15.0
+    timer.join()
+    for path in (mine, tmp_path / "missing.yaml", None):
+        started = time.monotonic()
+        watch._wait_for_edit(path, 0.2)
+        assert time.monotonic() - started >= 0.2
