@@ -1,6 +1,6 @@
 """The forecast as typed values: `outlook.run` returns a frozen `Forecast` (its sensitivity only when asked for),
-`observed_run` an `ObservedRun`, another owner's forecast an `OwnerForecast`; section 3's headlines are `Headline`
-objects with their periods, written to results.json as before."""
+`observed_run` and `central_run` a `CentralRun`, another owner's forecast an `OwnerForecast`; section 3's headlines are
+`Headline` objects with their periods, written to results.json as before."""
 import dataclasses
 import re
 import typing
@@ -10,7 +10,7 @@ import pytest
 
 from analysis.data import params
 from analysis.models import erosion_outcomes, forecast_result, observations, outlook, owner_outlook, owners
-from analysis.models.forecast_result import Forecast, ObservedRun, Sensitivity
+from analysis.models.forecast_result import CentralRun, Forecast, Sensitivity
 from analysis.sections import erosion_text
 from analysis.views.exhibits import Headline
 
@@ -48,9 +48,10 @@ def test_a_caller_that_changes_its_forecast_changes_no_one_elses(ds, schema, qui
 def test_every_result_type_is_declared_not_a_dict():
     """The forecast's producers name their result types (mypy then checks every reader's attribute)."""
     assert typing.get_type_hints(outlook.run)["return"] is Forecast
-    assert typing.get_type_hints(outlook.observed_run)["return"] is ObservedRun
+    assert typing.get_type_hints(outlook.observed_run)["return"] is CentralRun
+    assert typing.get_type_hints(outlook.central_run)["return"] is CentralRun
     assert typing.get_type_hints(owner_outlook.forecast)["return"] is owner_outlook.OwnerForecast
-    for kind in (Forecast, ObservedRun, Sensitivity, owner_outlook.OwnerForecast):
+    for kind in (Forecast, CentralRun, Sensitivity, owner_outlook.OwnerForecast):
         assert dataclasses.fields(kind) and kind.__dataclass_params__.frozen
         assert not hasattr(kind, "__getitem__"), kind
 
@@ -113,3 +114,14 @@ def test_by_year_reads_the_forecasts_bands(ds, schema, quick):
     band = result.band("asic_spend_share")
     np.testing.assert_array_equal(table["asic_spend_share_p95"].to_numpy(), band["p95"].to_numpy())
     assert list(band.columns) == [f"p{q}" for q in erosion_outcomes.PERCENTILES]
+
+
+@pytest.mark.parametrize("overrides", [{}, {"trainium_unit_cost_usd": 3100.0, "trainium_ceiling": 0.6},
+                                       {"observed_through": 2024, "capex_outlook_vintage": "2025-02"}])
+def test_the_central_run_is_the_forecasts_central_path_without_its_draws(ds, schema, overrides):
+    """`central_run` gives, bit for bit, the central estimate and model years of `run` (section 4 reads it alone)."""
+    p = params.resolve({"mc_draws": 1000, **overrides}, ds)
+    central, full = outlook.central_run(ds, p, schema), outlook.run(ds, p, schema, sensitivity=False)
+    assert central.central.equals(full.central) and len(central.central) > 5
+    assert central.model.years.tolist() == full.model.years.tolist()
+    assert central.model.observed.years == full.model.observed.years

@@ -10,7 +10,7 @@ import pandas as pd
 
 from analysis.data import Dataset
 from analysis.data.params import Parameter, Params
-from analysis.models.forecast_result import Forecast
+from analysis.models.forecast_result import CentralRun, Forecast
 
 
 def panel(published: pd.DataFrame, ours: Mapping[str, float]) -> pd.DataFrame:
@@ -86,10 +86,11 @@ SEQUOIA_END_USER_MARGIN = 2.0
 COST_SHEET = "h100-cluster-cost-sheet"
 
 
-def our_values(ds: Dataset, p: Params, schema: dict[str, Parameter], result: Forecast) -> dict[str, float]:
+def our_values(ds: Dataset, p: Params, schema: dict[str, Parameter], result: Forecast | CentralRun) -> dict[str, float]:
     """The report's figure for each `compares_with` key of data/cross_checks.csv, computed by the section
-    pipelines (`result` = section 3's `outlook.run`). Landlord figures use the first case (bought at launch
-    prices) unless the published figure is dated at another time, as each line says."""
+    pipelines (`result` = section 3's forecast, `outlook.run`, or its central path alone, `outlook.central_run`).
+    Landlord figures use the first case (bought at launch prices) unless the published figure is dated at another
+    time, as each line says."""
     # the models this panel draws on
     from analysis.models import capex, fleet, finance, h100, landlord, observations, rent
 

@@ -1,8 +1,9 @@
 """What a run of section 3's forecast returns (analysis.models.outlook.run), as frozen values, and its readers.
 
 `Forecast` holds the model, the inputs' distributions, the central estimate, the Monte Carlo tables and kept draws, and
-(when asked for) the `Sensitivity` of Nvidia's revenue to the inputs; `ObservedRun` holds what happened (every
-observable year at the data's central estimate). Both are values: a reader takes tables from them and never changes
+(when asked for) the `Sensitivity` of Nvidia's revenue to the inputs; a `CentralRun` holds a model and its central
+estimate alone: what happened (every observable year at the data's central estimate), or the forecast's central path
+without its draws. Both are values: a reader takes tables from them and never changes
 them (the memo hands every caller its own copy anyway: analysis.data.memo). `by_year` turns a forecast into the
 machine-readable yearly outlook.
 """
@@ -95,8 +96,9 @@ class Forecast:
 
 
 @dataclass(frozen=True)
-class ObservedRun:
-    """What happened: the model with every observable year observed, and its central estimate by year (no draws)."""
+class CentralRun:
+    """A model and its central estimate by year, no draws: what happened (`outlook.observed_run`, every observable
+    year observed) or the forecast's central path (`outlook.central_run`)."""
     model: erosion.Model
     central: pd.DataFrame
 

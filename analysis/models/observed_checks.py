@@ -10,14 +10,14 @@ import numpy as np
 import pandas as pd
 
 from analysis.models import erosion, fleet, observed
-from analysis.models.forecast_result import Forecast, ObservedRun
+from analysis.models.forecast_result import CentralRun, Forecast
 from analysis.models.observations import BILLION, nvidia_datacenter_by_year, observed_years, vendors
 from analysis.data import Dataset
 from analysis.data.memo import per_dataset
 from analysis.data.params import Parameter, Params
 
 
-def spend_check(ds: Dataset, p: Params, schema: dict[str, Parameter], result: Forecast | ObservedRun) -> pd.DataFrame:
+def spend_check(ds: Dataset, p: Params, schema: dict[str, Parameter], result: Forecast | CentralRun) -> pd.DataFrame:
     """Per observed year: the model's accelerator spend and Nvidia revenue (central, with the draws' 5th-95th
     percentiles) beside the widest band Epoch's figures allow (p5 units x low prices to p95 units x high prices,
     summed over chips; `nvidia_*` the incumbent's own) and Nvidia's Data Center revenue (Amazon's implied share of

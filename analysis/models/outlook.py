@@ -21,7 +21,7 @@ import pandas as pd
 
 from analysis.models import erosion, erosion_outcomes, erosion_sampling, fleet, observed, uncertainty, volatility
 from analysis.models.horizons import horizons, thresholds
-from analysis.models.forecast_result import Forecast, InputSpec, ObservedRun, Outcomes, Sensitivity
+from analysis.models.forecast_result import CentralRun, Forecast, InputSpec, Outcomes, Sensitivity
 from analysis.models.observations import (BILLION, UNIT_COST, Rows, annual_capex, bought_challengers, measured_draws,
                                           observed_purchases, observed_years, peer_chip_shares, purchase_draws,
                                           vendors)
@@ -252,9 +252,7 @@ def _forecast(ds: Dataset, p: Params, schema: dict[str, Parameter]) -> Forecast:
     repeat runs)."""
     MONTE_CARLO_RUNS[json.dumps(dict(p), sort_keys=True)] += 1
     p = as_params(p, ds)        # the forecast's values (the memo's key), the others at their defaults
-    model = build_model(ds, p, schema)
-    specs = input_distributions(ds, p, schema, model)
-    central_paths = erosion.evaluate(model, erosion_sampling.medians(specs))
+    model, specs, central_paths = _at_medians(ds, p, schema)
     central = _table(model, central_paths)
     h = horizons(ds)
     limits = thresholds(ds)
@@ -271,15 +269,35 @@ def _forecast(ds: Dataset, p: Params, schema: dict[str, Parameter]) -> Forecast:
                     draws={m: paths[m] for m in SCORED_METRICS})
 
 
+def central_run(ds: Dataset, p: Params, schema: dict[str, Parameter]) -> CentralRun:
+    """The forecast's model and central estimate (`run(...).central`, the model at its inputs' medians) without the
+    Monte Carlo: for a reader of the central path alone (section 4's cross-checks), about a fifth of `run`'s cost."""
+    return _central_run(ds, forecast_values(ds, p), schema)
+
+
+@per_run
+def _central_run(ds: Dataset, p: Params, schema: dict[str, Parameter]) -> CentralRun:
+    model, _, central_paths = _at_medians(ds, as_params(p, ds), schema)
+    return CentralRun(model, _table(model, central_paths))
+
+
+def _at_medians(ds: Dataset, p: Params, schema: dict[str, Parameter]
+                ) -> tuple[erosion.Model, dict[str, InputSpec], dict[str, np.ndarray]]:
+    """The model of `p`, its inputs' distributions and its paths at their medians (the central estimate)."""
+    model = build_model(ds, p, schema)
+    specs = input_distributions(ds, p, schema, model)
+    return model, specs, erosion.evaluate(model, erosion_sampling.medians(specs))
+
+
 def forget_runs(ds: Dataset) -> None:
     """Drop the forecast runs and every other result of one parameter set remembered for `ds` (each may hold draws:
     analysis.data.memo.per_run): for a process that runs many parameter sets on one dataset (a sweep worker)."""
     memo.forget_runs(ds)
 
 
-def observed_run(ds: Dataset, p: Params, schema: dict[str, Parameter]) -> ObservedRun:
+def observed_run(ds: Dataset, p: Params, schema: dict[str, Parameter]) -> CentralRun:
     """What happened: the model with every observable year observed (whatever `observed_through` says) at the data's
     central estimate, like `run`'s model and central estimate, without forecast draws."""
     last = int(cast(float, schema["observed_through"].maximum))       # an int parameter: its bounds are set
     model = build_model(ds, p.replace(observed_through=last), schema)
-    return ObservedRun(model, _table(model, erosion.evaluate(model)))
+    return CentralRun(model, _table(model, erosion.evaluate(model)))

@@ -51,8 +51,7 @@ def agreement_text(table: pd.DataFrame) -> str:
 
 
 def cross_checks(v: ClaimsState, x: Collector) -> None:
-    result = outlook.run(v.ds, v.p, v.schema, sensitivity=False)
-    ours = crosscheck.our_values(v.ds, v.p, v.schema, result)
+    ours = crosscheck.our_values(v.ds, v.p, v.schema, outlook.central_run(v.ds, v.p, v.schema))
     published, ours, left_out = crosscheck.comparable(v.ds["cross_checks"], ours)
     v.panel = panel = crosscheck.panel(published, ours)
     x.table(panel[["description", "unit", "ours", "theirs", "ratio", "basis", "why_they_differ", "source_id"]],
