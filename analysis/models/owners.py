@@ -98,9 +98,7 @@ def _draws(ds: Dataset, n: int, seed: int, trainium_unit_cost_usd: float, cost_r
     spend: dict[tuple[str, str], np.ndarray] = {}
     compute: dict[tuple[str, str], np.ndarray] = {}
     for k, (owner, rows) in enumerate(rows_by_owner.items(), start=1):
-        rng = np.random.default_rng([seed, DRAW_STREAM, k])
-        units = np.vstack([rows["median"].to_numpy()[None, :],
-                           observed._unit_draws(rows, observed.unit_correlation(ds, owner), rng, n)])
+        units = _units(ds, owner, k, n, seed)
         priced = rows[["chip", "year"]].merge(prices, on=["chip", "year"], how="left")
         has_price = priced["usd"].notna().to_numpy()
         z = chip_z[:, [priced_chips.index(c) if c in priced_chips else 0 for c in rows["chip"]]]
@@ -121,6 +119,16 @@ def _draws(ds: Dataset, n: int, seed: int, trainium_unit_cost_usd: float, cost_r
         for vendor in (v for v in rows["vendor"].unique() if v in COST_RATIOS):
             spend[(owner, vendor)] = compute[(owner, vendor)] * nvidia_cost * ratios[vendor][:, None]
     return OwnerDraws(years, spend, compute)
+
+
+@per_run
+def _units(ds: Dataset, owner: str, stream: int, n: int, seed: int) -> np.ndarray:
+    """The owner's unit draws (1 + n, its Epoch rows; row 0 Epoch's medians) from random stream `stream`: no price
+    or cost parameter changes them, so a what-if of one (the Trainium unit cost, say) draws them again for no one."""
+    rows = observed._unit_rows(ds, owner)
+    rng = np.random.default_rng([seed, DRAW_STREAM, stream])
+    return np.vstack([rows["median"].to_numpy()[None, :],
+                      observed._unit_draws(rows, observed.unit_correlation(ds, owner), rng, n)])
 
 
 def _ratio_draws(ds: Dataset, values: dict[str, float], n: int, seed: int) -> dict[str, np.ndarray]:
