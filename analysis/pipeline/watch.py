@@ -67,14 +67,18 @@ def watch(out: Path, scenario: str | None, params_file: Path | None, assignments
 
 
 def _wait_for_edit(path: Path | None, seconds: float) -> None:
-    """Wait `seconds`, or less if `path` (the file a reader edits in the what-if loop) is written meanwhile: a
-    what-if starts within EDIT_POLL_SECONDS of the edit, not up to POLL_SECONDS later (the fingerprint, which reads
-    every input, costs about 8 ms; a stat, microseconds)."""
+    """Wait `seconds`, or less if `path` (the file a reader edits in the what-if loop) is written meanwhile and then
+    left unchanged for EDIT_POLL_SECONDS (a file written in two steps, emptied then filled, is read once, whole): a
+    what-if starts within a few hundredths of a second of the edit, not up to POLL_SECONDS later (the fingerprint,
+    which reads every input, costs about 8 ms; a stat, microseconds)."""
     deadline = time.monotonic() + seconds
-    before = _stamp(path)
+    seen, written = _stamp(path), False
     while time.monotonic() < deadline:
         time.sleep(min(EDIT_POLL_SECONDS, seconds))
-        if _stamp(path) != before:
+        now = _stamp(path)
+        if now != seen:
+            seen, written = now, True
+        elif written:
             return
 
 
