@@ -337,3 +337,21 @@ def test_the_paths_spreads_read_no_parameter_but_their_own(ds, schema):
     assert {"capex_growth_scale", "trainium_ceiling", "mc_draws"} <= set(moved)
     through = params.resolve({"observed_through": 2024}, ds)
     assert repr(outlook.path_spreads(ds, through)) == repr(outlook._path_spreads.__wrapped__(ds, through)) != base
+
+
+@pytest.mark.parametrize("overrides", [{}, {"trainium_unit_cost_usd": 3100.0}, {"observed_through": 2024},
+                                       {"observed_through": 2023, "network_share_of_cluster_capex": 0.2}])
+def test_the_paths_spreads_are_measured_on_the_central_estimates_the_calibration_tables_show(ds, overrides):
+    """path_spreads reads the purchases' central row directly: its spreads equal, bit for bit, those measured on the
+    central columns of `calibration` and `observed_purchases` (the tables section 3 shows)."""
+    from analysis.models import volatility
+    p = params.resolve(overrides, ds)
+    through = observations.observed_years(ds, p)[-1]
+    cal = outlook.calibration(ds, p).set_index("year")
+    spend = observations.observed_purchases(ds, p).pivot(index="year", columns="vendor", values="spend")
+    incumbent = observations.vendors(ds)[0].id
+    expected = {"capex_growth": volatility.capex_growth(observations.annual_capex(ds), through),
+                "chip_share": volatility.chip_share(spend, cal["capex"], through, outlook.chip_share_bound(ds, p),
+                                                    observations.peer_chip_shares(ds)),
+                "cost_step": volatility.cost_step(cal[f"usd_per_h100e_{incumbent}"], through)}
+    assert repr(outlook.path_spreads(ds, p)) == repr(expected)

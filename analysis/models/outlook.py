@@ -23,8 +23,7 @@ from analysis.models import erosion, erosion_outcomes, erosion_sampling, fleet, 
 from analysis.models.horizons import horizons, thresholds
 from analysis.models.forecast_result import CentralRun, Forecast, InputSpec, Outcomes, Sensitivity
 from analysis.models.observations import (BILLION, UNIT_COST, Rows, annual_capex, bought_challengers, measured_draws,
-                                          observed_purchases, observed_years, peer_chip_shares, purchase_draws,
-                                          vendors)
+                                          observed_years, peer_chip_shares, purchase_draws, vendors)
 from analysis.data import Dataset
 from analysis.data import memo
 from analysis.data.memo import per_dataset, per_run
@@ -160,13 +159,15 @@ def _path_spreads(ds: Dataset, values: dict) -> dict[str, volatility.Spread]:
     default)."""
     p = as_params(values, ds)
     through = observed_years(ds, p)[-1]
-    cal = calibration(ds, p).set_index("year")
+    draws = purchase_draws(ds, p)       # row 0, the central estimate, is what the spreads are measured on
+    years = pd.Index(draws.years, name="year")
+    capex = (annual_capex(ds) / 1e3).reindex(years).dropna()
+    spend = pd.DataFrame({v: s[0] for v, s in draws.spend.items()}, index=years).sort_index(axis=1)  # by vendor id
     incumbent = vendors(ds)[0].id
-    spend = observed_purchases(ds, p).pivot(index="year", columns="vendor", values="spend")
+    usd_per_h100e = pd.Series(draws.spend[incumbent][0] / draws.compute[incumbent][0] * BILLION, index=years)
     return {"capex_growth": volatility.capex_growth(annual_capex(ds), through),
-            "chip_share": volatility.chip_share(spend, cal["capex"], through, chip_share_bound(ds, p),
-                                                peer_chip_shares(ds)),
-            "cost_step": volatility.cost_step(cal[f"usd_per_h100e_{incumbent}"], through)}
+            "chip_share": volatility.chip_share(spend, capex, through, chip_share_bound(ds, p), peer_chip_shares(ds)),
+            "cost_step": volatility.cost_step(usd_per_h100e.loc[capex.index], through)}
 
 def _at_least(median: float, low: float, high: float, sd: float) -> uncertainty.SplitDistribution:
     """A growth factor's distribution: the sourced low-high as p5-p95, widened on each side to at least the spread of
