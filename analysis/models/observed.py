@@ -27,7 +27,7 @@ import pandas as pd
 
 from analysis.models import fleet
 from analysis.data import Dataset
-from analysis.data.memo import per_dataset
+from analysis.data.memo import per_dataset, per_run
 from analysis.models.uncertainty import Z95
 
 #: Draws of the observed data kept per dataset; the forecast's draws pick from them (analysis.models.erosion.ObservedIndex).
@@ -121,15 +121,11 @@ def unit_correlation(ds: Dataset, owner: str = fleet.OWNER) -> dict[str, float]:
 def draws(ds: Dataset, trainium_unit_cost_usd: float, seed: int, n: int = POOL_SIZE) -> Purchases:
     """The central estimate and `n` draws of Amazon's purchases per vendor (data/vendors.csv) and year."""
     rows = _unit_rows(ds)
-    rng = np.random.default_rng([seed, 1])
-    units = np.vstack([rows["median"].to_numpy()[None, :], _unit_draws(rows, unit_correlation(ds), rng, n)])
+    units, z = _scores(ds, seed, n)
     prices = fleet.unit_prices(ds, trainium_unit_cost_usd)
     priced = rows[["chip", "year"]].merge(prices, on=["chip", "year"], how="left")
     if priced["usd"].isna().any():
         raise KeyError(f"no unit price for {priced.loc[priced['usd'].isna(), ['chip', 'year']].drop_duplicates().values.tolist()}")
-    chips = sorted(rows["chip"].unique())
-    chip_z = np.vstack([np.zeros((1, len(chips))), rng.standard_normal((n, len(chips)))])
-    z = chip_z[:, [chips.index(c) for c in rows["chip"]]]
     low = priced["low"].fillna(priced["usd"]).to_numpy()
     high = priced["high"].fillna(priced["usd"]).to_numpy()
     price = _split_lognormal(priced["usd"].to_numpy(), low, high, z)
@@ -150,6 +146,19 @@ def draws(ds: Dataset, trainium_unit_cost_usd: float, seed: int, n: int = POOL_S
                 c[:, j] = compute[:, cols].sum(axis=1)
         out_spend[cast(str, v.vendor_id)], out_compute[cast(str, v.vendor_id)] = s, c
     return Purchases(years, out_spend, out_compute)
+
+
+@per_run
+def _scores(ds: Dataset, seed: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """`draws`' unit draws (1 + n, rows; row 0 Epoch's medians) and each row's chip-price score (1 + n, rows; one
+    standard-normal score per chip, row 0 zero), from one random stream: no price changes them, so a what-if of the
+    Trainium unit cost draws them again for no one."""
+    rows = _unit_rows(ds)
+    rng = np.random.default_rng([seed, 1])
+    units = np.vstack([rows["median"].to_numpy()[None, :], _unit_draws(rows, unit_correlation(ds), rng, n)])
+    chips = sorted(rows["chip"].unique())
+    chip_z = np.vstack([np.zeros((1, len(chips))), rng.standard_normal((n, len(chips)))])
+    return units, chip_z[:, [chips.index(c) for c in rows["chip"]]]
 
 
 def band(values: np.ndarray) -> dict[str, np.ndarray]:
