@@ -166,3 +166,21 @@ def test_the_callers_work_meanwhile_starts_once_each_worker_has_taken_a_chain(tm
     execute_all([Job(path, path, {}) for path in paths], workers=2,
                 meanwhile=lambda: seen.append(len([p for p in tmp_path.iterdir() if p.name.isdigit()])))
     assert seen == [2]
+
+
+def test_a_worker_hands_papermill_its_notebook_without_the_last_runs_outputs_and_reads_a_changed_one_again(tmp_path):
+    """A committed notebook carries its last run's outputs: the worker gives papermill the notebook without them
+    (remembered while the file's bytes stay the same), and a notebook whose bytes changed is read again."""
+    from analysis.pipeline import worker
+    source = _notebook(tmp_path, "a.ipynb", ["print(1)", "x = 2"])
+    nb = nbformat.read(str(source), as_version=4)
+    nb.cells[0].outputs = [nbformat.v4.new_output("stream", text="1\n")]
+    nb.cells[0].execution_count = 1
+    nbformat.write(nb, str(source))
+    first = worker._unexecuted(source)
+    assert [c.outputs for c in first.cells] == [[], []] and [c.execution_count for c in first.cells] == [None, None]
+    assert [c.source for c in first.cells] == ["print(1)", "x = 2"]
+    assert worker._unexecuted(source) is first
+    nb.cells[1].source = "x = 3"
+    nbformat.write(nb, str(source))
+    assert [c.source for c in worker._unexecuted(source).cells] == ["print(1)", "x = 3"]
