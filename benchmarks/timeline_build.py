@@ -47,7 +47,8 @@ def wrap(module, name: str, label: str | None = None) -> None:
 def papermill_timings(nb):
     """Log the notebook's papermill timings, then strip them as the worker does."""
     metadata = nb.metadata.get("papermill", {})
-    log(f"  nb {metadata.get('input_path', '?').rsplit('/', 1)[-1]} papermill {metadata.get('duration')} s")
+    written = str(metadata.get("output_path", "?")).rsplit("/", 1)[-1]      # the worker's `.NAME.running.ipynb`
+    log(f"  nb {written.removeprefix('.').removesuffix('.running.ipynb')} papermill {metadata.get('duration')} s")
     for number, cell in enumerate(nb.cells):
         seconds = cell.metadata.get("papermill", {}).get("duration")
         if cell.cell_type == "code" and seconds is not None and seconds > 0.05:
