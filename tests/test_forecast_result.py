@@ -1,6 +1,7 @@
 """The forecast as typed values: `outlook.run` returns a frozen `Forecast` (its sensitivity only when asked for),
-`observed_run` and `central_run` a `CentralRun`, another owner's forecast an `OwnerForecast`; section 3's headlines are
-`Headline` objects with their periods, written to results.json as before."""
+`observed_run` and `central_run` a `CentralRun`, `drawn_run` a `DrawnRun`, another owner's forecast an
+`OwnerForecast`; section 3's headlines are `Headline` objects with their periods, written to results.json as
+before."""
 import dataclasses
 import re
 import typing
@@ -10,7 +11,7 @@ import pytest
 
 from analysis.data import params
 from analysis.models import erosion_outcomes, forecast_result, observations, outlook, owner_outlook, owners
-from analysis.models.forecast_result import CentralRun, Forecast, Sensitivity
+from analysis.models.forecast_result import CentralRun, DrawnRun, Forecast, Sensitivity
 from analysis.sections import erosion_text
 from analysis.views.exhibits import Headline
 
@@ -50,8 +51,9 @@ def test_every_result_type_is_declared_not_a_dict():
     assert typing.get_type_hints(outlook.run)["return"] is Forecast
     assert typing.get_type_hints(outlook.observed_run)["return"] is CentralRun
     assert typing.get_type_hints(outlook.central_run)["return"] is CentralRun
+    assert typing.get_type_hints(outlook.drawn_run)["return"] is DrawnRun
     assert typing.get_type_hints(owner_outlook.forecast)["return"] is owner_outlook.OwnerForecast
-    for kind in (Forecast, CentralRun, Sensitivity, owner_outlook.OwnerForecast):
+    for kind in (Forecast, CentralRun, DrawnRun, Sensitivity, owner_outlook.OwnerForecast):
         assert dataclasses.fields(kind) and kind.__dataclass_params__.frozen
         assert not hasattr(kind, "__getitem__"), kind
 
@@ -125,3 +127,13 @@ def test_the_central_run_is_the_forecasts_central_path_without_its_draws(ds, sch
     assert central.central.equals(full.central) and len(central.central) > 5
     assert central.model.years.tolist() == full.model.years.tolist()
     assert central.model.observed.years == full.model.observed.years
+
+
+@pytest.mark.parametrize("overrides", [{}, {"observed_through": 2023, "capex_outlook_vintage": "2024-02"}])
+def test_the_drawn_run_is_the_forecasts_central_path_and_draws_without_its_tables(ds, schema, overrides):
+    """`drawn_run` (what the hindcast scores) gives, bit for bit, `run`'s central estimate and kept draws."""
+    p = params.resolve({"mc_draws": 1000, **overrides}, ds)
+    drawn, full = outlook.drawn_run(ds, p, schema), outlook.run(ds, p, schema, sensitivity=False)
+    assert drawn.central.equals(full.central) and drawn.model.years.tolist() == full.model.years.tolist()
+    assert set(drawn.draws) == set(full.draws) == set(outlook.SCORED_METRICS)
+    assert all(np.array_equal(drawn.draws[m], full.draws[m], equal_nan=True) for m in drawn.draws)

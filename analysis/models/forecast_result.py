@@ -103,6 +103,15 @@ class CentralRun:
     central: pd.DataFrame
 
 
+@dataclass(frozen=True)
+class DrawnRun:
+    """A forecast's model, central estimate by year and kept draws (`outlook.SCORED_METRICS`), without its Monte Carlo
+    tables: what a hindcast scores (`outlook.drawn_run`)."""
+    model: erosion.Model
+    central: pd.DataFrame
+    draws: Mapping[str, np.ndarray]
+
+
 def by_year(result: Forecast) -> pd.DataFrame:
     """One row per year (observed and forecast): the central estimate with p5/p25/p50/p75/p95 over the draws
     (observed years carry the data's own band) of Nvidia revenue, the ASIC spend share and the ASIC compute share, and

@@ -84,7 +84,7 @@ def model_cases(ds: Dataset, base_p: Params, schema: dict[str, Parameter]) -> pd
     truth, years = _measurement(ds, base_p, schema, int(base_p.mc_draws))
     rows = []
     for origin, p in origins(ds, base_p, schema).items():
-        result = outlook.run(ds, p, schema, sensitivity=False)
+        result = outlook.drawn_run(ds, p, schema)
         f_years = list(result.model.years)
         for metric, label, unit, space in FAMILIES:
             for year in (y for y in years if y > origin):

@@ -21,7 +21,7 @@ import pandas as pd
 
 from analysis.models import erosion, erosion_outcomes, erosion_sampling, fleet, observed, uncertainty, volatility
 from analysis.models.horizons import horizons, thresholds
-from analysis.models.forecast_result import CentralRun, Forecast, InputSpec, Outcomes, Sensitivity
+from analysis.models.forecast_result import CentralRun, DrawnRun, Forecast, InputSpec, Outcomes, Sensitivity
 from analysis.models.observations import (BILLION, UNIT_COST, Rows, annual_capex, bought_challengers, measured_draws,
                                           observed_years, peer_chip_shares, purchase_draws, vendors)
 from analysis.data import Dataset
@@ -253,14 +253,13 @@ def _forecast(ds: Dataset, p: Params, schema: dict[str, Parameter]) -> Forecast:
     repeat runs)."""
     MONTE_CARLO_RUNS[json.dumps(dict(p), sort_keys=True)] += 1
     p = as_params(p, ds)        # the forecast's values (the memo's key), the others at their defaults
-    model, specs, central_paths = _at_medians(ds, p, schema)
+    model, specs, central_paths, paths = _drawn(ds, p, schema)
     central = _table(model, central_paths)
     h = horizons(ds)
     limits = thresholds(ds)
     summary = Outcomes.of({k: None if np.isnan(v[0]) else float(v[0]) for k, v in
                            erosion_outcomes.outcomes(central_paths, model.years, h.windows, limits.shares).items()},
                           h.windows, int(model.years[-1]), limits.shares)
-    paths = erosion.evaluate(model, erosion_sampling.sample_inputs(specs, p.mc_draws, p.random_seed))
     return Forecast(model, h, limits, specs, central, summary,
                     percentiles=erosion_outcomes.percentile_table({m: paths[m] for m in BAND_METRICS}, model.years),
                     outcomes=erosion_outcomes.outcome_table(
@@ -280,6 +279,26 @@ def central_run(ds: Dataset, p: Params, schema: dict[str, Parameter]) -> Central
 def _central_run(ds: Dataset, p: Params, schema: dict[str, Parameter]) -> CentralRun:
     model, _, central_paths = _at_medians(ds, as_params(p, ds), schema)
     return CentralRun(model, _table(model, central_paths))
+
+
+def drawn_run(ds: Dataset, p: Params, schema: dict[str, Parameter]) -> DrawnRun:
+    """`run`'s model, central estimate and kept draws alone, without the Monte Carlo tables (percentiles, outcomes,
+    thresholds): what a hindcast scores, for about two thirds of `run`'s cost."""
+    return _drawn_run(ds, forecast_values(ds, p), schema)
+
+
+@per_run
+def _drawn_run(ds: Dataset, p: Params, schema: dict[str, Parameter]) -> DrawnRun:
+    model, _, central_paths, paths = _drawn(ds, as_params(p, ds), schema)
+    return DrawnRun(model, _table(model, central_paths), {m: paths[m] for m in SCORED_METRICS})
+
+
+def _drawn(ds: Dataset, p: Params, schema: dict[str, Parameter]
+           ) -> tuple[erosion.Model, dict[str, InputSpec], dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """`_at_medians`, and the paths of `p.mc_draws` draws of the inputs."""
+    model, specs, central_paths = _at_medians(ds, p, schema)
+    return model, specs, central_paths, erosion.evaluate(model, erosion_sampling.sample_inputs(specs, p.mc_draws,
+                                                                                                p.random_seed))
 
 
 def _at_medians(ds: Dataset, p: Params, schema: dict[str, Parameter]
