@@ -200,7 +200,7 @@ def main() -> None:
         if args.watch:
             env = {**os.environ, "PYTHONPATH": str(ROOT), cache.CACHE_DIR_ENV: str(folder / "cache-watch")}
             for key, seconds in watched(folder, env, chosen, new_value, args.runs).items():
-                times[f"e{key[1:]}"] = [Sample(s, float("nan"), float("nan"), float("nan"), load) for s, load in seconds]
+                times[f"e{key[1:]}"] = [Sample(s, 0.0, 0.0, 0.0, load) for s, load in seconds]
     load_after = os.getloadavg()
     labels = {"a": "full build, empty cache", "b": "hand-run pipeline (papermill + nbconvert per notebook)",
               **{key: f"what-if `--set {name}` (read by {len(read[name])} notebook{'s' * (len(read[name]) > 1)})"
@@ -219,9 +219,11 @@ def main() -> None:
             continue
         walls = [s.wall for s in times[key]]
         medians[key] = statistics.median(walls)
-        print(f"| ({key}) {label} | {medians[key]:.1f} | {min(walls):.1f}–{max(walls):.1f} | "
-              f"{statistics.median(s.cpu for s in times[key]):.1f} | {max(s.peak_process for s in times[key]):.0f} / "
-              f"{max(s.peak_tree for s in times[key]):.0f} | {statistics.median(s.load for s in times[key]):.2f} |")
+        sampled = not key.startswith("e")          # watch's what-ifs: wall time only
+        usage = (f"{statistics.median(s.cpu for s in times[key]):.1f} | {max(s.peak_process for s in times[key]):.0f} / "
+                 f"{max(s.peak_tree for s in times[key]):.0f}") if sampled else "– | –"
+        print(f"| ({key}) {label} | {medians[key]:.1f} | {min(walls):.1f}–{max(walls):.1f} | {usage} | "
+              f"{statistics.median(s.load for s in times[key]):.2f} |")
     if times["b"]:
         paired = statistics.median(b.wall / a.wall for a, b in zip(times["a"], times["b"]))
         print(f"\nratio b/a (how many times faster the build is than the hand-run pipeline): "
