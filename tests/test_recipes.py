@@ -57,8 +57,11 @@ def _tracked_copy(target: Path) -> None:
 
 
 def _digests(folder: Path) -> dict[str, str]:
+    """Every file's digest but the cache's, the reports' and Python's compiled modules (`make` writes those; git
+    ignores them)."""
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in folder.rglob("*") if p.is_file() and ".cache" not in p.parts and "reports" not in p.parts}
+            for p in folder.rglob("*")
+            if p.is_file() and not {".cache", "reports", "__pycache__"} & set(p.parts)}
 
 
 def _add_vendor(repo: Path) -> None:
