@@ -3,9 +3,9 @@
 `Forecast` holds the model, the inputs' distributions, the central estimate, the Monte Carlo tables and kept draws, and
 (when asked for) the `Sensitivity` of Nvidia's revenue to the inputs; a `CentralRun` holds a model and its central
 estimate alone: what happened (every observable year at the data's central estimate), or the forecast's central path
-without its draws. Both are values: a reader takes tables from them and never changes
-them (the memo hands every caller its own copy anyway: analysis.data.memo). `by_year` turns a forecast into the
-machine-readable yearly outlook.
+without its draws; a `DrawnRun` the forecast's central path and kept draws without its tables. All are values: a
+reader takes tables from them and never changes them (the memo hands every caller its own copy anyway:
+analysis.data.memo). `by_year` turns a forecast into the machine-readable yearly outlook.
 """
 from __future__ import annotations
 

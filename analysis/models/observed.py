@@ -79,6 +79,13 @@ def _unit_draws(rows: pd.DataFrame, rho: dict[str, float], rng: np.random.Genera
     return _split_lognormal(rows["median"].to_numpy(), rows["p5"].to_numpy(), rows["p95"].to_numpy(), z)
 
 
+def units(ds: Dataset, owner: str, rng: np.random.Generator, n: int) -> np.ndarray:
+    """The owner's units per Epoch row: row 0 Epoch's medians (the central estimate), then `n` draws from `rng`
+    (one common factor per vendor, `unit_correlation`), (1 + n, rows)."""
+    rows = _unit_rows(ds, owner)
+    return np.vstack([rows["median"].to_numpy()[None, :], _unit_draws(rows, unit_correlation(ds, owner), rng, n)])
+
+
 def _correlated(own: np.ndarray, common: np.ndarray, rho: float) -> np.ndarray:
     """Standard-normal scores with correlation `rho` between columns: the common factor's share and each column's own."""
     scores = np.sqrt(1.0 - rho) * own
@@ -155,10 +162,10 @@ def _scores(ds: Dataset, seed: int, n: int) -> tuple[np.ndarray, np.ndarray]:
     Trainium unit cost draws them again for no one."""
     rows = _unit_rows(ds)
     rng = np.random.default_rng([seed, 1])
-    units = np.vstack([rows["median"].to_numpy()[None, :], _unit_draws(rows, unit_correlation(ds), rng, n)])
+    drawn = units(ds, fleet.OWNER, rng, n)
     chips = sorted(rows["chip"].unique())
     chip_z = np.vstack([np.zeros((1, len(chips))), rng.standard_normal((n, len(chips)))])
-    return units, chip_z[:, [chips.index(c) for c in rows["chip"]]]
+    return drawn, chip_z[:, [chips.index(c) for c in rows["chip"]]]
 
 
 def band(values: np.ndarray) -> dict[str, np.ndarray]:

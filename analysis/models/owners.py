@@ -125,10 +125,7 @@ def _draws(ds: Dataset, n: int, seed: int, trainium_unit_cost_usd: float, cost_r
 def _units(ds: Dataset, owner: str, stream: int, n: int, seed: int) -> np.ndarray:
     """The owner's unit draws (1 + n, its Epoch rows; row 0 Epoch's medians) from random stream `stream`: no price
     or cost parameter changes them, so a what-if of one (the Trainium unit cost, say) draws them again for no one."""
-    rows = observed._unit_rows(ds, owner)
-    rng = np.random.default_rng([seed, DRAW_STREAM, stream])
-    return np.vstack([rows["median"].to_numpy()[None, :],
-                      observed._unit_draws(rows, observed.unit_correlation(ds, owner), rng, n)])
+    return observed.units(ds, owner, np.random.default_rng([seed, DRAW_STREAM, stream]), n)
 
 
 def _ratio_draws(ds: Dataset, values: dict[str, float], n: int, seed: int) -> dict[str, np.ndarray]:
