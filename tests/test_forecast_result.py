@@ -67,7 +67,7 @@ def test_observed_run_observes_every_observable_year(ds, schema):
 
 def test_owner_forecast_names_its_shares(ds, quick):
     d = owners.draws(ds, quick)
-    f = owner_outlook.forecast(ds, quick, d, "Meta", max(d.years))
+    f = owner_outlook.forecast(ds, d, "Meta", max(d.years))
     assert f.share("spend_share") is f.spend_share and f.share("compute_share") is f.compute_share
     assert f.spend_share.shape == f.compute_share.shape == (f.spend_share.shape[0], len(f.years))
     with pytest.raises(KeyError):

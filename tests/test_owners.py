@@ -146,7 +146,7 @@ def test_amazon_headline_numbers_are_unchanged(ds, schema):
 
 @pytest.fixture(scope="module")
 def outlook_table(ds, p, drawn):
-    return owner_outlook.forecasts(ds, p, drawn)
+    return owner_outlook.forecasts(ds, drawn)
 
 
 def test_each_owners_step_is_measured_on_its_own_years(ds, p, drawn, outlook_table):
@@ -169,7 +169,7 @@ def test_the_outlook_holds_the_last_observed_share_centrally_and_probabilities_m
     np.testing.assert_allclose(meta.loc[2026:, "spend_share"], meta.loc[2025, "spend_share"], rtol=1e-12)
     observed_share = table.query("owner == 'Meta' and year == 2025")["spend_share"].iloc[0]
     assert meta.loc[2025, "spend_share"] == pytest.approx(observed_share)
-    f = owner_outlook.forecast(ds, p, drawn, "Meta", 2025)
+    f = owner_outlook.forecast(ds, drawn, "Meta", 2025)
     j = f.years.index(2030)
     assert meta.loc[2030, "p_spend_share_above_25pct"] == pytest.approx((f.spend_share[1:, j] > 0.25).mean())
     assert (meta["p_spend_share_above_50pct"] <= meta["p_spend_share_above_25pct"]).all()
@@ -177,10 +177,10 @@ def test_the_outlook_holds_the_last_observed_share_centrally_and_probabilities_m
 
 
 def test_the_hindcast_uses_only_years_up_to_its_origin_and_leaves_out_origins_without_any_move(ds, p, drawn):
-    cases, skipped = owner_outlook.hindcast_cases(ds, p, drawn)
+    cases, skipped = owner_outlook.hindcast_cases(ds, drawn)
     assert set(cases["owner"]) == set(FIVE) and set(cases["origin"]) == {2024} and set(cases["year"]) == {2025}
     assert skipped == [(owner, 2023) for owner in FIVE]          # no owner had a yearly move by the end of 2023
-    f = owner_outlook.forecast(ds, p, drawn, "Google", 2024)
+    f = owner_outlook.forecast(ds, drawn, "Google", 2024)
     assert f.step.last_year == 2024 and f.step.moves == 1 and f.step_from == owner_outlook.OWN_MOVES
     assert set(cases.loc[cases["owner"] != "Google", "step_from"]) == {owner_outlook.OTHER_OWNERS_MOVES}
     assert cases[cases["owner"] == "Google"].set_index("metric").loc["compute_share", "forecast"] == pytest.approx(
@@ -196,18 +196,41 @@ def test_an_owner_without_a_move_of_its_own_takes_the_other_owners_moves_up_to_t
         return h.drop(columns="Nvidia").sum(axis=1, min_count=1) / h.sum(axis=1)
     google = share("Google")
     move = special.logit(google.loc[2024]) - special.logit(google.loc[2023])
-    f = owner_outlook.forecast(ds, p, drawn, "Microsoft", 2024)
+    f = owner_outlook.forecast(ds, drawn, "Microsoft", 2024)
     assert f.step_from == owner_outlook.OTHER_OWNERS_MOVES and f.step.moves == 1 and f.step.last_year == 2024
     assert f.step.sd == pytest.approx(abs(move), rel=1e-9) and np.isnan(f.step.persistence)
-    live = owner_outlook.forecast(ds, p, drawn, "Microsoft", 2025)
+    live = owner_outlook.forecast(ds, drawn, "Microsoft", 2025)
     assert live.step_from == owner_outlook.OWN_MOVES and live.step.first_year == 2024
     with pytest.raises(ValueError):
-        owner_outlook.forecast(ds, p, drawn, "Microsoft", 2023)      # nothing of its own observed in 2023
+        owner_outlook.forecast(ds, drawn, "Microsoft", 2023)      # nothing of its own observed in 2023
 
 
 def table_value(ds, p, drawn, owner, year, column):
     shares = owners.shares(ds, p, drawn)
     return shares[(shares["owner"] == owner) & (shares["year"] == year)][column].iloc[0]
+
+
+@pytest.mark.parametrize(("name", "value", "moved"), [("trainium_unit_cost_usd", 5000.0, ["Amazon"]),
+                                                     ("tpu_cost_ratio", 0.6, ["Google"])])
+def test_a_what_if_of_one_owners_price_draws_and_forecasts_that_owner_again_and_no_other(ds, p, drawn, name, value, moved):
+    """An owner's draws, forecasts and hindcast are remembered by its own inputs (`OwnerInputs`): a what-if of a price
+    that one owner's chips read changes that owner's inputs alone; what the memo then returns for the what-if is what
+    a computation from nothing gives."""
+    from analysis.data import memo
+    what_if = params.resolve({"mc_draws": 2000, name: value}, ds)
+    after = owners.draws(ds, what_if)
+    assert [o for o in FIVE if after.inputs[o] != drawn.inputs[o]] == moved
+    for owner in set(FIVE) - set(moved):
+        for vendor in drawn.vendors(owner):
+            np.testing.assert_array_equal(after.spend[(owner, vendor)], drawn.spend[(owner, vendor)])
+    assert any(not np.array_equal(after.spend[(moved[0], v)], drawn.spend[(moved[0], v)]) for v in after.vendors(moved[0]))
+    remembered = owner_outlook.forecasts(ds, after), owner_outlook.hindcast_cases(ds, after)
+    memo.forget_runs(ds)
+    fresh_draws = owners.draws(ds, what_if)
+    fresh = owner_outlook.forecasts(ds, fresh_draws), owner_outlook.hindcast_cases(ds, fresh_draws)
+    for got, expected in zip([*remembered[0], remembered[1][0]], [*fresh[0], fresh[1][0]]):
+        pd.testing.assert_frame_equal(got, expected, check_exact=True)
+    assert remembered[1][1] == fresh[1][1]
 
 
 def test_the_section_states_what_each_owner_is_and_what_is_missing(ds):
@@ -304,7 +327,7 @@ def test_the_verdict_names_the_owner_and_never_reads_a_revenue_forecast_it_lacks
 def test_every_owner_is_in_the_hindcast_with_its_coverage(ds, p, drawn):
     from analysis.models import hindcast
     from analysis.sections import hindcast_items
-    cases, skipped = owner_outlook.hindcast_cases(ds, p, drawn)
+    cases, skipped = owner_outlook.hindcast_cases(ds, drawn)
     cov = hindcast.by_owner(cases, skipped, FIVE).set_index("owner")
     assert list(cov.index) == FIVE
     for owner in FIVE:
@@ -397,7 +420,7 @@ def test_a_release_locks_another_owners_forecast_as_its_own_model_in_the_hub(ds,
     mine = table[table["model_id"] == "google-2026_12"]
     assert set(mine["target"]) == {"asic_share_of_spend", "asic_share_of_spend_above_25pct", "asic_share_of_spend_above_50pct"}
     d = owners.draws(ds, params.resolve({"owner": "google", "mc_draws": 1000}, ds))
-    f = owner_outlook.forecast(ds, params.resolve({"owner": "google", "mc_draws": 1000}, ds), d, "Google", 2025)
+    f = owner_outlook.forecast(ds, d, "Google", 2025)
     median_2030 = mine[(mine["year"] == 2030) & (mine["output_type_id"] == "0.50") & (mine["target"] == "asic_share_of_spend")]
     assert float(median_2030["value"].iloc[0]) == pytest.approx(np.quantile(f.spend_share[1:, -1], 0.5), rel=1e-8)
     record = hub_models.score(ds, schema, folder)

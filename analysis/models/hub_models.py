@@ -24,7 +24,7 @@ def owner_draws(ds: Dataset, p: params.Params) -> forecasts.Draws:
     """Another owner's forecast as release draws: its non-Nvidia share of spend under the share target, from its
     last observed year (analysis.models.owner_outlook); every other target not forecast (no draws)."""
     d = owners.draws(ds, p)
-    f = owner_outlook.forecast(ds, p, d, owners.owner_label(ds, str(p.owner)), max(d.years))
+    f = owner_outlook.forecast(ds, d, owners.owner_label(ds, str(p.owner)), max(d.years))
     share = f.spend_share[1:]
     values = {t.name: np.full_like(share, np.nan) for t in forecasts.TARGETS} | {"asic_share_of_spend": share}
     return forecasts.Draws(tuple(f.years), int(f.through), values)

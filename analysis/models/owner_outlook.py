@@ -30,7 +30,7 @@ from analysis.data.params import Params
 from analysis.data.params import schema as parameter_schema
 from analysis.models import erosion_outcomes, fleet, hindcast, owners, volatility
 from analysis.models.horizons import horizons, percent, thresholds
-from analysis.models.owners import DRAW_STREAM, OwnerDraws, total
+from analysis.models.owners import DRAW_STREAM, OwnerDraws, OwnerInputs, total
 
 #: Whose moves an owner's share step was measured on (`OwnerForecast.step_from`).
 OWN_MOVES, OTHER_OWNERS_MOVES = "own moves", "other owners' moves"
@@ -54,36 +54,43 @@ class OwnerForecast:
         return {"spend_share": self.spend_share, "compute_share": self.compute_share}[metric]
 
 
-def _observed(ds: Dataset, d: OwnerDraws, owner: str) -> dict[str, np.ndarray]:
+def _observed(ds: Dataset, i: OwnerInputs) -> dict[str, np.ndarray]:
     """Draw arrays (1 + n, years) of the owner's non-Nvidia compute share, spend share and cost ratio, and the central
-    compute by vendor group, over all observed years."""
+    compute by vendor group, over all observed years (its draws from `i`)."""
     incumbent = fleet.incumbent_epoch_vendor(ds)
-    others = [v for v in d.vendors(owner) if v != incumbent]
-    nv_s, nv_c = d.spend[(owner, incumbent)], d.compute[(owner, incumbent)]
-    ch_s, ch_c = total(d.spend[(owner, v)] for v in others), total(d.compute[(owner, v)] for v in others)
+    spend, compute = owners.owner_spend(ds, i), owners.owner_compute(ds, i.owner, i.n, i.seed, i.years)
+    others = [v for v in spend if v != incumbent]
+    nv_s, nv_c = spend[incumbent], compute[incumbent]
+    ch_s, ch_c = total(spend[v] for v in others), total(compute[v] for v in others)
     return {"compute_share": ch_c / (ch_c + nv_c), "spend_share": ch_s / (ch_s + nv_s),
             "cost_ratio": (ch_s / ch_c) / (nv_s / nv_c), "challenger_compute": ch_c[0], "total_compute": (ch_c + nv_c)[0],
             "nvidia_cost": nv_s[0] / nv_c[0]}
 
 
-def forecast(ds: Dataset, p: Params, d: OwnerDraws, owner: str, through: int) -> OwnerForecast:
+def forecast(ds: Dataset, d: OwnerDraws, owner: str, through: int) -> OwnerForecast:
     """Draws (1 + n, years) of the owner's non-Nvidia compute and spend shares from its first covered year to
     the horizon's end (analysis.models.horizons), observed up to `through` and forecast after it, with the spreads
     used; raises ValueError when the data do not cover the owner's non-Nvidia chips in `through`, or (from
-    analysis.models.volatility) when neither the owner nor any other owner has a yearly move up to `through`."""
-    obs = _observed(ds, d, owner)
-    years = list(d.years)
+    analysis.models.volatility) when neither the owner nor any other owner has a yearly move up to `through`.
+    Computed once per dataset, owner's inputs (`d.inputs`) and `through`: a what-if that changes one owner's inputs
+    forecasts that owner again, not the others."""
+    return _forecast(ds, d.inputs[owner], through)
+
+
+@per_run
+def _forecast(ds: Dataset, i: OwnerInputs, through: int) -> OwnerForecast:
+    obs = _observed(ds, i)
+    years = list(i.years)
     covered = [y for y in years if y <= through and not np.isnan(obs["challenger_compute"][years.index(y)])]
     if through not in covered:
-        raise ValueError(f"{owner}: the data do not cover its non-Nvidia chips in {through}")
+        raise ValueError(f"{i.owner}: the data do not cover its non-Nvidia chips in {through}")
     index = pd.Index(years)
-    step, step_from = _share_step(ds, d, owner, obs, through)
+    step, step_from = _share_step(ds, i, obs, through)
     drift = volatility.cost_step(pd.Series(obs["nvidia_cost"], index=index), through)
     ahead = list(range(through + 1, horizons(ds).end + 1))
-    n = obs["compute_share"].shape[0] - 1
-    rng = np.random.default_rng([int(p.random_seed), DRAW_STREAM, 100 + d.owners().index(owner), through])
-    z_share = np.vstack([np.zeros((1, len(ahead))), rng.standard_normal((n, len(ahead)))])
-    z_cost = np.vstack([np.zeros((1, len(ahead))), rng.standard_normal((n, len(ahead)))])
+    rng = np.random.default_rng([i.seed, DRAW_STREAM, 100 + owners.owners(ds).index(i.owner), through])
+    z_share = np.vstack([np.zeros((1, len(ahead))), rng.standard_normal((i.n, len(ahead)))])
+    z_cost = np.vstack([np.zeros((1, len(ahead))), rng.standard_normal((i.n, len(ahead)))])
     last = years.index(through)
     share = special.expit(special.logit(obs["compute_share"][:, [last]])
                           + np.cumsum(step.predictive_sd() * z_share, axis=1))
@@ -95,20 +102,29 @@ def forecast(ds: Dataset, p: Params, d: OwnerDraws, owner: str, through: int) ->
                                                 ratio * share / (ratio * share + 1 - share)]), step_from=step_from)
 
 
-def _share_step(ds: Dataset, d: OwnerDraws, owner: str, obs: dict[str, np.ndarray],
+def _share_step(ds: Dataset, i: OwnerInputs, obs: dict[str, np.ndarray],
                 through: int) -> tuple[volatility.Spread, str]:
     """The step of the owner's non-Nvidia compute share (`obs`: its `_observed` arrays), from its own yearly moves
     up to `through`; where it has none (its challenger chips first appear in the data in `through`, say), from the
     other owners' moves up to `through`, a reference class of the same measure (`volatility.reference_step`). With
     whose moves it was measured."""
-    index = pd.Index(d.years)
+    index = pd.Index(i.years)
     try:
         return volatility.chip_share(pd.DataFrame({"challengers": obs["challenger_compute"]}, index=index),
                                      pd.Series(obs["total_compute"], index=index), through), OWN_MOVES
     except ValueError:
-        shares = {o: _observed(ds, d, o) for o in d.owners() if o != owner}
-        peers = pd.DataFrame({o: x["challenger_compute"] / x["total_compute"] for o, x in shares.items()}, index=index)
+        peers = pd.DataFrame({o: _central_compute_share(ds, o, i) for o in owners.owners(ds) if o != i.owner},
+                             index=index)
         return volatility.reference_step(peers, through), OTHER_OWNERS_MOVES
+
+
+def _central_compute_share(ds: Dataset, owner: str, i: OwnerInputs) -> np.ndarray:
+    """`owner`'s central non-Nvidia share of the compute it added per year, from its unit draws for `i`'s draws, seed
+    and years (no price reaches it)."""
+    compute = owners.owner_compute(ds, owner, i.n, i.seed, i.years)
+    incumbent = fleet.incumbent_epoch_vendor(ds)
+    challengers = total(a for v, a in compute.items() if v != incumbent)
+    return challengers[0] / (challengers + compute[incumbent])[0]
 
 
 def by_year(owner: str, f: OwnerForecast, shares: tuple[float, ...]) -> pd.DataFrame:
@@ -126,13 +142,13 @@ def by_year(owner: str, f: OwnerForecast, shares: tuple[float, ...]) -> pd.DataF
     return table
 
 
-def forecasts(ds: Dataset, p: Params, d: OwnerDraws) -> tuple[pd.DataFrame, pd.DataFrame]:
+def forecasts(ds: Dataset, d: OwnerDraws) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every owner's forecast from its last observed year: (the yearly table of all owners; one row per owner with the
     spreads used and the years they were measured on)."""
     through = max(d.years)
     tables, spreads = [], []
     for owner in d.owners():
-        f = forecast(ds, p, d, owner, through)
+        f = forecast(ds, d, owner, through)
         tables.append(by_year(owner, f, thresholds(ds).shares))
         spreads.append({"owner": owner, "share_step_sd": f.step.sd, "share_moves": f.step.moves,
                         "share_step_predictive_sd": f.step.predictive_sd(), "cost_drift_sd": f.drift.sd,
@@ -140,7 +156,7 @@ def forecasts(ds: Dataset, p: Params, d: OwnerDraws) -> tuple[pd.DataFrame, pd.D
     return pd.concat(tables, ignore_index=True), pd.DataFrame(spreads)
 
 
-def hindcast_cases(ds: Dataset, p: Params, d: OwnerDraws) -> tuple[pd.DataFrame, list[tuple[str, int]]]:
+def hindcast_cases(ds: Dataset, d: OwnerDraws) -> tuple[pd.DataFrame, list[tuple[str, int]]]:
     """Each owner's forecast from the end of each of analysis.models.hindcast's origin years (2023 and 2024 in today's
     data), scored like its model cases: the spend and
     compute shares of each later observed year, the outcome the data's central estimate and the forecast's draws
@@ -149,37 +165,46 @@ def hindcast_cases(ds: Dataset, p: Params, d: OwnerDraws) -> tuple[pd.DataFrame,
     it to measure a spread on."""
     rows, skipped = [], []
     for owner in d.owners():
-        truth = forecast_or_none(ds, p, d, owner, max(d.years))
-        for origin in hindcast.origin_years(ds, parameter_schema(ds)):
-            f = forecast_or_none(ds, p, d, owner, origin)
-            if f is None or truth is None:
-                skipped.append((owner, origin))
-                continue
-            for metric in ("spend_share", "compute_share"):
-                for year in (y for y in truth.years if origin < y <= truth.through):
-                    outcome_draws = truth.share(metric)[:, truth.years.index(year)]
-                    outcome = float(outcome_draws[0])
-                    noise = special.logit(outcome_draws[1:]) - special.logit(outcome)
-                    draws = f.share(metric)[1:, f.years.index(year)]
-                    draws = special.expit(special.logit(draws) + noise[np.arange(draws.size) % noise.size])
-                    label = f"{owner}: non-Nvidia share of {metric.split('_')[0]}"
-                    rows.append({"owner": owner, **hindcast._row("owners", origin, metric, label, "fraction", int(year),
-                                                                 float(f.share(metric)[0, f.years.index(year)]), draws, outcome),
-                                 "step_from": f.step_from})
+        owner_rows, owner_skipped = _owner_cases(ds, d.inputs[owner])
+        rows += owner_rows
+        skipped += owner_skipped
     return pd.DataFrame(rows), skipped
+
+
+@per_run
+def _owner_cases(ds: Dataset, i: OwnerInputs) -> tuple[list[dict], list[tuple[str, int]]]:
+    """`hindcast_cases`' rows and left-out origins of one owner, once per its inputs."""
+    rows, skipped = [], []
+    truth = _forecast_or_none(ds, i, max(i.years))
+    for origin in hindcast.origin_years(ds, parameter_schema(ds)):
+        f = _forecast_or_none(ds, i, origin)
+        if f is None or truth is None:
+            skipped.append((i.owner, origin))
+            continue
+        for metric in ("spend_share", "compute_share"):
+            for year in (y for y in truth.years if origin < y <= truth.through):
+                outcome_draws = truth.share(metric)[:, truth.years.index(year)]
+                outcome = float(outcome_draws[0])
+                noise = special.logit(outcome_draws[1:]) - special.logit(outcome)
+                draws = f.share(metric)[1:, f.years.index(year)]
+                draws = special.expit(special.logit(draws) + noise[np.arange(draws.size) % noise.size])
+                label = f"{i.owner}: non-Nvidia share of {metric.split('_')[0]}"
+                rows.append({"owner": i.owner, **hindcast._row("owners", origin, metric, label, "fraction", int(year),
+                                                               float(f.share(metric)[0, f.years.index(year)]), draws, outcome),
+                             "step_from": f.step_from})
+    return rows, skipped
 
 
 @per_run
 def owner_hindcast(ds: Dataset, p: Params) -> tuple[pd.DataFrame, list[tuple[str, int]]]:
     """`hindcast_cases` of every owner's draws at `p` (analysis.models.owners.draws), once per dataset and parameter
     set: sections 3 and 5 both show it."""
-    return hindcast_cases(ds, p, owners.draws(ds, p))
+    return hindcast_cases(ds, owners.draws(ds, p))
 
 
-def forecast_or_none(ds: Dataset, p: Params, d: OwnerDraws, owner: str, through: int) -> OwnerForecast | None:
+def _forecast_or_none(ds: Dataset, i: OwnerInputs, through: int) -> OwnerForecast | None:
     """`forecast`, or None where the owner has no observed move up to `through` to measure a spread on."""
     try:
-        return forecast(ds, p, d, owner, through)
+        return _forecast(ds, i, through)
     except (ValueError, IndexError):
         return None
-

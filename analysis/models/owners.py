@@ -53,13 +53,30 @@ DRAW_STREAM = 5      # this module's random streams: [random_seed, DRAW_STREAM, 
 
 
 @dataclass(frozen=True)
+class OwnerInputs:
+    """What one owner's draws are computed from, as values (the key its results are remembered by, so that a what-if
+    recomputes only the owners whose inputs it changes): the draws and seed, the years of every owner's arrays, per
+    Epoch unit row its chip's column among the chips' price scores and its price (usd, low, high; None where Epoch
+    gives none), the number of priced chips, and the cost ratio of each unpriced vendor (`COST_RATIOS`) the owner has."""
+    owner: str
+    n: int
+    seed: int
+    years: tuple[int, ...]
+    row_prices: tuple[tuple[int, float | None, float | None, float | None], ...]
+    priced_chips: int
+    ratios: tuple[tuple[str, float], ...]
+
+
+@dataclass(frozen=True)
 class OwnerDraws:
     """Per owner and Epoch vendor label, arrays (1 + draws, years): spend (USD bn) and compute added (H100e); NaN in
-    years before the vendor's first complete quarter at that owner."""
+    years before the vendor's first complete quarter at that owner. `inputs`: per owner, what its arrays were drawn
+    from."""
 
     years: tuple[int, ...]
     spend: dict[tuple[str, str], np.ndarray]
     compute: dict[tuple[str, str], np.ndarray]
+    inputs: dict[str, OwnerInputs]
 
     def owners(self) -> list[str]:
         return list(dict.fromkeys(o for o, _ in self.spend))
@@ -90,58 +107,98 @@ def _draws(ds: Dataset, n: int, seed: int, trainium_unit_cost_usd: float, cost_r
     """`draws` of the parameters it reads: draws, seed, the Trainium unit cost and the COST_RATIOS values, in order."""
     prices = fleet.unit_prices(ds, trainium_unit_cost_usd)
     priced_chips = sorted(prices["chip"].unique())
-    chip_z = np.vstack([np.zeros((1, len(priced_chips))),
-                        np.random.default_rng([seed, DRAW_STREAM, 0]).standard_normal((n, len(priced_chips)))])
-    ratios = _ratio_draws(ds, dict(zip(COST_RATIOS, cost_ratios)), n, seed)
+    ratios = dict(zip(COST_RATIOS, cost_ratios))
     rows_by_owner = {o: observed._unit_rows(ds, o) for o in owners(ds)}
     years = tuple(sorted({int(y) for rows in rows_by_owner.values() for y in rows["year"]}))
+    inputs: dict[str, OwnerInputs] = {}
     spend: dict[tuple[str, str], np.ndarray] = {}
     compute: dict[tuple[str, str], np.ndarray] = {}
-    for k, (owner, rows) in enumerate(rows_by_owner.items(), start=1):
-        units = _units(ds, owner, k, n, seed)
+    for owner, rows in rows_by_owner.items():
         priced = rows[["chip", "year"]].merge(prices, on=["chip", "year"], how="left")
-        has_price = priced["usd"].notna().to_numpy()
-        z = chip_z[:, [priced_chips.index(c) if c in priced_chips else 0 for c in rows["chip"]]]
-        price = observed._split_lognormal(priced["usd"].fillna(1.0).to_numpy(), priced["low"].fillna(priced["usd"]).fillna(1.0).to_numpy(),
-                                          priced["high"].fillna(priced["usd"]).fillna(1.0).to_numpy(), z)
-        row_spend = np.where(has_price, units * price / 1e9, np.nan)
-        row_compute = units * rows["h100e_per_unit"].to_numpy()
-        for vendor in rows["vendor"].unique():
-            mine = (rows["vendor"] == vendor).to_numpy()
-            s, c = np.full((n + 1, len(years)), np.nan), np.full((n + 1, len(years)), np.nan)
-            for j, year in enumerate(years):
-                cols = mine & (rows["year"] == year).to_numpy()
-                if cols.any():
-                    s[:, j], c[:, j] = row_spend[:, cols].sum(axis=1), row_compute[:, cols].sum(axis=1)
-            spend[(owner, vendor)], compute[(owner, vendor)] = s, c
-        incumbent = fleet.incumbent_epoch_vendor(ds)
-        nvidia_cost = spend[(owner, incumbent)] / compute[(owner, incumbent)]
-        for vendor in (v for v in rows["vendor"].unique() if v in COST_RATIOS):
-            spend[(owner, vendor)] = compute[(owner, vendor)] * nvidia_cost * ratios[vendor][:, None]
-    return OwnerDraws(years, spend, compute)
+        columns = [priced_chips.index(c) if c in priced_chips else 0 for c in rows["chip"]]
+        inputs[owner] = i = OwnerInputs(
+            owner, n, seed, years,
+            tuple(zip(columns, *(_values_or_none(priced[c]) for c in ("usd", "low", "high")))),
+            len(priced_chips), tuple((v, ratios[v]) for v in rows["vendor"].unique() if v in COST_RATIOS))
+        compute |= {(owner, v): a for v, a in owner_compute(ds, owner, n, seed, years).items()}
+        spend |= {(owner, v): a for v, a in owner_spend(ds, i).items()}
+    return OwnerDraws(years, spend, compute, inputs)
 
 
 @per_run
-def _units(ds: Dataset, owner: str, stream: int, n: int, seed: int) -> np.ndarray:
-    """The owner's unit draws (1 + n, its Epoch rows; row 0 Epoch's medians) from random stream `stream`: no price
-    or cost parameter changes them, so a what-if of one (the Trainium unit cost, say) draws them again for no one."""
+def owner_compute(ds: Dataset, owner: str, n: int, seed: int, years: tuple[int, ...]) -> dict[str, np.ndarray]:
+    """Per Epoch vendor label of `owner`: the compute it added (H100e), arrays (1 + n, `years`); NaN in years without
+    the vendor. Its unit draws alone decide it: no price or cost parameter does."""
+    rows = observed._unit_rows(ds, owner)
+    return _by_vendor_and_year(rows, _units(ds, owner, n, seed) * rows["h100e_per_unit"].to_numpy(), years)
+
+
+@per_run
+def owner_spend(ds: Dataset, i: OwnerInputs) -> dict[str, np.ndarray]:
+    """Per Epoch vendor label of `i.owner`: what the accelerators it added cost (USD bn), arrays (1 + n, years): its
+    units at their chip's price draw (one per chip, shared by every owner and year), or for a vendor without prices,
+    its compute at Nvidia's cost per H100e at the owner times the vendor's cost ratio draw."""
+    rows = observed._unit_rows(ds, i.owner)
+    column = np.array([row[0] for row in i.row_prices])
+    usd, low, high = (np.array(c, dtype=float) for c in list(zip(*i.row_prices))[1:])     # None: NaN
+    chip_z = np.vstack([np.zeros((1, i.priced_chips)),
+                        np.random.default_rng([i.seed, DRAW_STREAM, 0]).standard_normal((i.n, i.priced_chips))])
+    has_price = ~np.isnan(usd)
+    low, high = np.where(np.isnan(low), usd, low), np.where(np.isnan(high), usd, high)
+    median, p5, p95 = (np.where(np.isnan(a), 1.0, a) for a in (usd, low, high))
+    price = observed._split_lognormal(median, p5, p95, chip_z[:, column])
+    units = _units(ds, i.owner, i.n, i.seed)
+    spend = _by_vendor_and_year(rows, np.where(has_price, units * price / 1e9, np.nan), i.years)
+    compute = owner_compute(ds, i.owner, i.n, i.seed, i.years)
+    incumbent = fleet.incumbent_epoch_vendor(ds)
+    nvidia_cost = spend[incumbent] / compute[incumbent]
+    for vendor, ratio in i.ratios:
+        spend[vendor] = compute[vendor] * nvidia_cost * _ratio_draws(ds, vendor, ratio, i.n, i.seed)[:, None]
+    return spend
+
+
+def _values_or_none(column: pd.Series) -> list[float | None]:
+    """A price column's values, None where it is missing (NaN is unequal to itself: the inputs would never compare
+    equal)."""
+    return [None if pd.isna(v) else float(v) for v in column]
+
+
+def _by_vendor_and_year(rows: pd.DataFrame, values: np.ndarray, years: tuple[int, ...]) -> dict[str, np.ndarray]:
+    """Per vendor of `rows` (in order of appearance): `values` (1 + n, rows) summed over its rows in each of `years`,
+    (1 + n, years); NaN in years without a row of it."""
+    out = {}
+    for vendor in rows["vendor"].unique():
+        mine = (rows["vendor"] == vendor).to_numpy()
+        summed = np.full((values.shape[0], len(years)), np.nan)
+        for j, year in enumerate(years):
+            cols = mine & (rows["year"] == year).to_numpy()
+            if cols.any():
+                summed[:, j] = values[:, cols].sum(axis=1)
+        out[vendor] = summed
+    return out
+
+
+@per_run
+def _units(ds: Dataset, owner: str, n: int, seed: int) -> np.ndarray:
+    """The owner's unit draws (1 + n, its Epoch rows; row 0 Epoch's medians) from its own random stream (its place
+    among the owners): no price or cost parameter changes them, so a what-if of one (the Trainium unit cost, say)
+    draws them again for no one."""
+    stream = owners(ds).index(owner) + 1
     return observed.units(ds, owner, np.random.default_rng([seed, DRAW_STREAM, stream]), n)
 
 
-def _ratio_draws(ds: Dataset, values: dict[str, float], n: int, seed: int) -> dict[str, np.ndarray]:
-    """Per unpriced vendor: its cost ratio, row 0 the run's value (`values`, per vendor), rows 1..n drawn from the
-    parameter's distribution (its sourced low-high as p5-p95; a fixed parameter stays at its value)."""
-    schema = parameter_schema(ds)
-    out = {}
-    for k, (vendor, name) in enumerate(COST_RATIOS.items(), start=len(owners(ds)) + 1):
-        param, value = schema[name], values[vendor]
-        if param.distribution == "fixed":
-            out[vendor] = np.full(n + 1, value)
-            continue
-        dist = uncertainty.for_parameter(value, cast(float, param.default), cast(float, param.low), cast(float, param.high),
-                                         param.distribution)
-        out[vendor] = np.concatenate([[value], dist.ppf(np.random.default_rng([seed, DRAW_STREAM, k]).random(n))])
-    return out
+def _ratio_draws(ds: Dataset, vendor: str, value: float, n: int, seed: int) -> np.ndarray:
+    """The cost ratio of an unpriced vendor (COST_RATIOS): row 0 `value`, rows 1..n drawn from the parameter's
+    distribution (its sourced low-high as p5-p95; a fixed parameter stays at its value), from the vendor's own random
+    stream (one draw per vendor, shared by its owners)."""
+    name = COST_RATIOS[vendor]
+    param = parameter_schema(ds)[name]
+    if param.distribution == "fixed":
+        return np.full(n + 1, value)
+    stream = len(owners(ds)) + 1 + list(COST_RATIOS).index(vendor)
+    dist = uncertainty.for_parameter(value, cast(float, param.default), cast(float, param.low), cast(float, param.high),
+                                     param.distribution)
+    return np.concatenate([[value], dist.ppf(np.random.default_rng([seed, DRAW_STREAM, stream]).random(n))])
 
 
 def shares(ds: Dataset, p: Params, d: OwnerDraws) -> pd.DataFrame:

@@ -45,7 +45,7 @@ def core(v: OwnerState) -> None:
     shares = owners.shares(v.ds, v.p, v.draws)
     v.shares = shares[shares["owner"] == v.owner].set_index("year")
     v.funnel = owners.funnel(v.ds, v.draws, v.owner)
-    v.forecast = owner_outlook.forecast(v.ds, v.p, v.draws, v.owner, v.last)
+    v.forecast = owner_outlook.forecast(v.ds, v.draws, v.owner, v.last)
     v.yearly = owner_outlook.by_year(v.owner, v.forecast, levels(v.ds).shares)
     v.challenger = owners.CHALLENGERS[v.owner]
     v.company, v.capex_metric = owners.CAPEX[v.owner]

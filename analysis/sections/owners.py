@@ -190,7 +190,7 @@ def concentration_text(c: pd.DataFrame, clouds: pd.DataFrame, totals: pd.DataFra
 
 
 def outlook_ahead(v: OwnersState, x: Collector) -> None:
-    v.outlook, spreads = owner_outlook.forecasts(v.ds, v.p, v.draws)
+    v.outlook, spreads = owner_outlook.forecasts(v.ds, v.draws)
     ahead = v.outlook[~v.outlook["observed"]]
     end = ahead[ahead["year"] == horizons(v.ds).end].set_index("owner")
     x.data_table("owners_spreads", spreads, "Per owner: the yearly step of its non-Nvidia compute share in log-odds (root "
