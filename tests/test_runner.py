@@ -88,9 +88,12 @@ def test_kept_workers_run_a_later_build_in_the_kernel_they_started(tmp_path):
 
 
 #: Cells whose outputs take every form a notebook of the report can show: a stream on each channel, a rich display,
-#: an execution result, Markdown, an empty cell and a parameter papermill injects; and the folder a cell runs in.
+#: an execution result, Markdown, an empty cell and a parameter papermill injects; and the folder a cell runs in;
+#: streams and displays interleaved (each display flushes the streams: their text comes before it).
 EVERY_OUTPUT = ["import sys\nfrom IPython.display import Markdown, display\nlabel = 'x'",
                 "print('out', label); print('err', file=sys.stderr)",
+                "print('1'); display({'text/plain': '2'}, raw=True); display({'text/plain': '3'}, raw=True)\n"
+                "print('4', file=sys.stderr); print('5'); display({'text/plain': '6'}, raw=True); print('7')",
                 "display({'a': 1}, raw=False); display(Markdown('**m**'))\n{'b': [1.5, None]}",
                 "", "import pandas as pd\npd.DataFrame({'v': [1, 2]})", "import os\nos.getcwd()"]
 

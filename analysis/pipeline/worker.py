@@ -20,6 +20,7 @@ import papermill
 from ipykernel.inprocess.blocking import BlockingInProcessKernelClient
 from ipykernel.inprocess.ipkernel import InProcessInteractiveShell, InProcessKernel
 from ipykernel.inprocess.manager import InProcessKernelManager
+from ipykernel.iostream import OutStream
 from papermill.engines import NBClientEngine, papermill_engines
 from papermill.execute import raise_for_execution_errors
 from traitlets import DottedObjectName, default
@@ -69,9 +70,30 @@ class _KernelClient(BlockingInProcessKernelClient):
         self.iopub_channel.get_msgs()       # its status messages
 
 
+class _Stream(OutStream):
+    """ipykernel's output stream, whose `flush` hands its text to the kernel's IO thread and waits for the thread to
+    take it only when text was written since the thread last sent it. IPython flushes stdout and stderr before every
+    display, and an empty flush cost that round trip all the same (about 0.3 ms of CPU each: a few hundred per build;
+    300 displays 0.12 -> 0.03 CPU-s). Text written is still sent before a later display, as the IO thread sends in
+    the order it is handed work (`write` marks the stream `_flush_pending` until the thread has sent it)."""
+
+    def flush(self) -> None:
+        if self._flush_pending:
+            super().flush()
+
+
 class _Kernel(InProcessKernel):
     """ipykernel's in-process kernel, whose printed output reaches the notebook: its streams are told which request
-    they answer (a kernel process's shell tells `sys.stdout`, which is the kernel's own stream there, not here)."""
+    they answer (a kernel process's shell tells `sys.stdout`, which is the kernel's own stream there, not here), and
+    flush only when written to (`_Stream`)."""
+
+    @default("stdout")
+    def _default_stdout(self) -> _Stream:
+        return _Stream(self.session, self.iopub_thread, "stdout", watchfd=False)
+
+    @default("stderr")
+    def _default_stderr(self) -> _Stream:
+        return _Stream(self.session, self.iopub_thread, "stderr", watchfd=False)
 
     async def execute_request(self, stream, ident, parent):
         self.stdout.set_parent(parent)
