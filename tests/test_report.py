@@ -15,6 +15,7 @@ from markupsafe import escape
 from analysis import data
 from analysis.views.present import VEGALITE_MIMETYPE
 from analysis.pipeline import cache, outdir, report
+from analysis.pipeline.page import write_downloads
 from analysis.data import params, scenarios
 from analysis.pipeline.runner import notebook_paths
 from tests.browser import drawn_marks, offline_page
@@ -418,11 +419,15 @@ def test_results_json_has_every_years_threshold_probabilities_and_no_false_certa
 
 def test_notebooks_are_rendered_in_reading_order_whatever_order_they_finish_in(tmp_path):
     """The builder renders each notebook as it arrives from a kernel (`report._Pages`): a notebook waits for those
-    before it, so the page and the brief's images are those of rendering them in order."""
+    before it, so the page, the brief's images and the CSV downloads written as they come are those of rendering
+    them in order, and the CSVs are every download of the page (`write_downloads`' files)."""
     names = [path.name for path in notebook_paths()]
     for path in notebook_paths():
         shutil.copy(path, tmp_path / path.name)
-    ordered, arrived = report._Pages(names, use_cache=False), report._Pages(names, use_cache=False)
+    folders = [tmp_path / name for name in ("ordered", "arrived", "all")]
+    for folder in folders[:2]:
+        folder.mkdir()
+    ordered, arrived = (report._Pages(names, use_cache=False, data=folder) for folder in folders[:2])
     for name in names:
         ordered.add(tmp_path / name)
     for name in reversed(names):
@@ -430,3 +435,7 @@ def test_notebooks_are_rendered_in_reading_order_whatever_order_they_finish_in(t
         assert len(arrived.bodies) == (len(names) if name == names[0] else 0)
     assert arrived.bodies == ordered.bodies and arrived.page == ordered.page and arrived.brief == ordered.brief
     assert arrived.brief and len(arrived.bodies) == len(names)
+    write_downloads(arrived.page.downloads, folders[2])
+    (folders[2] / "index.csv").unlink()
+    written = [{p.name: p.read_bytes() for p in folder.iterdir()} for folder in folders]
+    assert written[0] == written[1] == written[2] and len(written[0]) == len(arrived.page.downloads) > 20

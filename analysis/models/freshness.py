@@ -6,6 +6,7 @@ from typing import cast
 import pandas as pd
 
 from analysis.data import Dataset
+from analysis.data.memo import per_dataset
 from analysis.data.params import quarter_of
 from analysis.data.vocab import REPORT_OWNER
 
@@ -17,8 +18,9 @@ def quarter_index(label: str) -> int:
     return int(label[:4]) * 4 + int(label[-1]) - 1
 
 
+@per_dataset
 def latest_points(ds: Dataset) -> pd.DataFrame:
-    """The latest quarter of every quarterly series in the data."""
+    """The latest quarter of every quarterly series in the data (once per dataset)."""
     fin = ds["financials"]
     fin = fin[fin["fiscal_period"].str.contains("Q")]
     fin = fin.assign(series=fin["company"] + " " + fin["metric"].str.replace("_", " "),     # "AWS operating income"

@@ -140,10 +140,20 @@ def inert_csv(columns: list, rows: list) -> str:
 
 
 def write_downloads(downloads: list, folder: Path) -> None:
-    """Write every chart's and data table's CSV, and data/index.csv listing them (id, title, description, file)."""
+    """Write every chart's and data table's CSV into the new folder `folder`, and its index.csv listing them."""
     folder.mkdir()
     for entry in downloads:
-        (folder / f"{entry['id']}.csv").write_text(inert_csv(entry["columns"], entry["rows"]), encoding="utf-8")
+        write_download(entry, folder)
+    write_download_index(downloads, folder)
+
+
+def write_download(entry: dict, folder: Path) -> None:
+    """Write one chart's or data table's CSV (`register_download`'s entry) into `folder`."""
+    (folder / f"{entry['id']}.csv").write_text(inert_csv(entry["columns"], entry["rows"]), encoding="utf-8")
+
+
+def write_download_index(downloads: list, folder: Path) -> None:
+    """Write `folder`/index.csv, listing every download (id, title, description, file)."""
     index = [[d["id"], d["title"], d["description"], d["file"]] for d in downloads]
     (folder / "index.csv").write_text(inert_csv(["id", "title", "description", "file"], index), encoding="utf-8")
 

@@ -27,11 +27,12 @@ import nbformat.reader
 
 from analysis.pipeline import cache, charts, citation, front, outdir, workbook
 from analysis.pipeline.page import (STATIC_POLICY, TEMPLATES, chart_html, linkable, page_assets, register_download, slug, strict_json,
-                                 vega_script, what_if_html, write_downloads)
+                                 vega_script, what_if_html, write_download, write_download_index)
 from analysis.models import fleet, freshness
 from analysis.models.horizons import thresholds
 from analysis.views import images, likelihood
 from analysis.data import FORECASTS_DIR, Dataset, snapshot
+from analysis.data.memo import per_dataset
 from analysis.data.vocab import LOW_CONFIDENCE_SOURCE_DOMAINS
 from analysis.pipeline.runner import NOTEBOOK_DIR, Job, Workers, execute_all, notebook_paths
 from analysis.data.params import Parameter, Params
@@ -183,6 +184,11 @@ class Planned:
     headline_charts: bool
 
 
+#: The dataset's snapshot (Arrow IPC, about 10 ms to write), once per Dataset object: `watch` builds on one again and
+#: again.
+_snapshot = per_dataset(snapshot)
+
+
 def plan(dataset: Dataset, schema: dict[str, Parameter]) -> list[Planned]:
     """Every section, in reading order: the plan stored for this data version and code (`cache.stored_plan`), if it
     names exactly the notebooks in the notebook folder and only parameters of the schema; else computed from
@@ -273,20 +279,25 @@ def _brief_images(specs: list[tuple[dict, str, str]], use_cache: bool) -> list[t
 
 class _Pages:
     """The executed notebooks rendered for the page in reading order as they come in (`add`; a notebook waits for
-    those before it), and the brief's chart images rendered as soon as their notebook is (`brief`), so that both are
-    done while kernels still run. `order` is the notebooks' reading order."""
+    those before it), with their CSV downloads written into `data` as they are registered, and the brief's chart
+    images rendered as soon as their notebook is (`brief`), so that all of it is done while kernels still run.
+    `order` is the notebooks' reading order."""
 
-    def __init__(self, order: list[str], use_cache: bool) -> None:
-        self.order, self.use_cache = order, use_cache
+    def __init__(self, order: list[str], use_cache: bool, data: Path) -> None:
+        self.order, self.use_cache, self.data = order, use_cache, data
         self.page = Page()
         self.bodies: list[str] = []
         self.arrived: set[str] = set()
         self.brief: list[tuple[str, str]] = []       # (PNG as base64, text) of page.headline_specs, in order
+        self.written = 0                              # page.downloads written into `data`
 
     def add(self, path: Path) -> None:
         self.arrived.add(path.name)
         while len(self.bodies) < len(self.order) and self.order[len(self.bodies)] in self.arrived:
             self._render(path.with_name(self.order[len(self.bodies)]))
+        for entry in self.page.downloads[self.written:]:
+            write_download(entry, self.data)
+        self.written = len(self.page.downloads)
         self.brief += _brief_images(self.page.headline_specs[len(self.brief):], self.use_cache)
 
     def _render(self, path: Path) -> None:
@@ -305,11 +316,12 @@ def build(out_dir: Path, values: Params, schema: dict[str, Parameter], dataset: 
     out_dir = outdir.check(out_dir, protected=(dataset.directory, cache.protected_dir()))
     with outdir.claim(out_dir) as staging:
         (staging / "notebooks").mkdir()
-        cache.store_tables(dataset.version, snapshot(dataset))     # unchanged data are then validated once
+        (staging / "data").mkdir()
+        cache.store_tables(dataset.version, _snapshot(dataset))     # unchanged data are then validated once
         importlib.import_module("vl_convert")    # a broken environment stops here, before any worker or kernel starts
         bundle = []         # vl-convert holds the GIL while it builds the bundle: build it here, not in a thread
         planned = plan(dataset, schema)
-        pages = _Pages([p.notebook for p in planned], use_cache)
+        pages = _Pages([p.notebook for p in planned], use_cache, staging / "data")
         executed, keys, used = _run_notebooks(staging / "notebooks", planned, values, schema, dataset, use_cache,
                                               workers, progress, meanwhile=lambda: bundle.append(vega_script()),
                                               ready=pages.add)
@@ -339,7 +351,7 @@ def build(out_dir: Path, values: Params, schema: dict[str, Parameter], dataset: 
             **context, headline_pngs=pages.brief, policy=STATIC_POLICY, drivers=front.drivers(found),
             hindcast=found.get("erosion", {}).get("hindcast_coverage_90"), owner=fleet.owner_label(dataset, values.owner),
             release=release, cite=citation.citation(release=release)), encoding="utf-8")
-        write_downloads(downloads, staging / "data")
+        write_download_index(downloads, staging / "data")
         published = {s["section"]: {r["key"]: {k: r[k] for k in RESULT_FIELDS if k in r} for r in s["results"]}
                      for s in sections}
         results = {"as_of": values.as_of, "data_version": dataset.version, "scenario": scenario,
