@@ -25,6 +25,7 @@ import pandas as pd
 from scipy import special
 
 from analysis.data import Dataset
+from analysis.data.memo import per_dataset
 from analysis.data.params import Parameter, Params
 from analysis.models import erosion, erosion_sampling, observations, outlook, scoring, volatility
 
@@ -102,9 +103,11 @@ def model_cases(ds: Dataset, base_p: Params, schema: dict[str, Parameter]) -> pd
     return pd.DataFrame(rows)
 
 
+@per_dataset
 def capex_history_cases(ds: Dataset) -> pd.DataFrame:
     """Amazon's capex forecast from its own history at every origin with two or more growth moves before it: one
-    and two years ahead, lognormal with the history's mean log growth and spread up to the origin."""
+    and two years ahead, lognormal with the history's mean log growth and spread up to the origin (data only: once
+    per dataset)."""
     capex = observations.annual_capex(ds) / 1e3
     z = special.ndtri((np.arange(HISTORY_DRAWS) + 0.5) / HISTORY_DRAWS)      # fixed normal quantiles: no seed
     rows = []

@@ -72,6 +72,7 @@ def what_if(ds: Dataset, p: Params, schema: dict[str, Parameter],
         outs = erosion_outcomes.outcomes(paths, model.years, [long_term])
         grid = pd.DataFrame({**dict(zip(rebuilt, outer)), **varied})[list(axes)]
         points.append(grid.assign(**{key: outs[key] for key in keys}))
-        revenue = paths["nvidia_revenue"]
-        lines.append(pd.concat([grid.assign(year=y, nvidia_revenue=revenue[:, i]) for i, y in enumerate(model.years)]))
+        years = np.asarray(model.years)       # the grid once per year, year by year
+        lines.append(grid.iloc[np.tile(np.arange(len(grid)), len(years))].assign(
+            year=np.repeat(years, len(grid)), nvidia_revenue=paths["nvidia_revenue"].T.reshape(-1)))
     return pd.concat(points, ignore_index=True), pd.concat(lines, ignore_index=True)
