@@ -5,6 +5,7 @@ import base64
 import copy
 import csv
 import io
+import json
 
 import altair as alt
 import nbformat
@@ -208,3 +209,50 @@ def test_every_chart_the_notebooks_show_is_valid_vega_lite():
     broken = {**_without_own_additions(specs[0]), "mark": "no such mark"}
     with pytest.raises(ValidationError):
         validate_jsonschema(broken, schema, rootschema=schema)
+
+
+def _altair_default(chart) -> str:
+    return json.dumps(chart.to_dict(validate=False), sort_keys=True)
+
+
+def test_the_charts_data_are_altairs_own_values_for_every_chart_the_sections_draw(monkeypatch, ds):
+    """`chart_data.values` replaces altair's default data transformer in `chart_spec` for speed: every chart the
+    sections draw (the report's owner and another, whose sections differ) converts to the spec altair's default
+    gives, through the fast path."""
+    from analysis.sections import SECTIONS
+    from analysis.views import chart_data
+    from analysis.views.exhibits import show
+    charts = []
+    monkeypatch.setattr(present, "display", lambda obj, raw=False: None)
+    spec_of = present.chart_spec
+    monkeypatch.setattr(present, "chart_spec", lambda chart, description=None: (charts.append(chart),
+                                                                                spec_of(chart, description))[1])
+    for values in ({}, {"owner": "google"}):
+        for section in SECTIONS.values():
+            if set(values) <= set(section.parameter_names(ds)):
+                result = section.run(values, {})
+                for part in result.parts:
+                    show(result[part])
+    frames = [d for c in charts for d in (c.data, *(layer.data for layer in getattr(c, "layer", [])))
+              if isinstance(d, pd.DataFrame)]
+    assert len(charts) >= 30 and all(chart_data._records(f) is not None for f in frames)
+    for chart in charts:
+        assert json.dumps(chart_data.to_dict(chart), sort_keys=True) == _altair_default(chart)
+
+
+def test_chart_data_hands_other_frames_to_altair_and_converts_missing_values_as_it_does():
+    from altair.utils.data import MaxRowsError
+    from analysis.views import chart_data
+    mixed = pd.DataFrame({"x": [1.5, np.nan, np.inf, -0.0], "n": [1, 2, 3, 4], "ok": [True, False, True, False],
+                          "label": pd.Series(["a", None, "c", "d"], dtype="str"),
+                          "text": pd.Series(["a", pd.NA, "c", "d"], dtype="string")})
+    when = pd.DataFrame({"t": pd.to_datetime(["2024-01-01", "2025-06-30"]), "v": [1.0, 2.0]})
+    for frame in (mixed, when, pd.DataFrame({"o": [[1, 2], None]})):
+        chart = alt.Chart(frame).mark_point().encode(x=f"{frame.columns[0]}:Q")
+        assert json.dumps(chart_data.to_dict(chart), sort_keys=True) == _altair_default(chart)
+    assert chart_data._records(mixed) is not None and chart_data._records(when) is None
+    with pytest.raises(ValueError, match="Column names must be strings"):
+        chart_data.values(pd.DataFrame({0: [1.0]}))
+    assert chart_data.values(mixed)["values"][1] == {"x": None, "n": 2, "ok": False, "label": None, "text": None}
+    with pytest.raises(MaxRowsError):
+        chart_data.values(pd.DataFrame({"v": np.arange(chart_data.MAX_ROWS + 1.0)}))

@@ -116,8 +116,10 @@ def chart_spec(chart: alt.TopLevelMixin, description: str | None = None) -> dict
     summary of its axes, series and ranges).
 
     The spec is not validated here: altair's schema validation costs about as much as the rest of the spec, for every
-    chart of every build; tests/test_present.py validates every chart the report's sections draw."""
-    spec = chart.to_dict(validate=False)
+    chart of every build; tests/test_present.py validates every chart the report's sections draw. Its data are
+    converted by `chart_data.values` (altair's default transformer's output, for less)."""
+    from analysis.views import chart_data       # altair is loaded: a chart is here
+    spec = chart_data.to_dict(chart)
     config = spec.setdefault("config", {})
     config.setdefault("view", {})["continuousHeight"] = CHART_HEIGHT
     config.update(CHART_CONFIG)          # each entry replaced whole, as altair's configure_axis & co. replace theirs
