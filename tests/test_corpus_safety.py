@@ -385,10 +385,11 @@ def test_a_hand_edited_compare_input_is_refused_withone_line(hostile_compare, tm
     assert not (tmp_path / "cmp").exists()
 
 
-def test_a_full_disk_during_a_build_is_one_line_and_status_1(builder, tmp_path, monkeypatch, capsys):
+@pytest.mark.parametrize("step", ["write_download", "write_download_index"])   # as notebooks arrive; at the end
+def test_a_full_disk_during_a_build_is_one_line_and_status_1(builder, tmp_path, monkeypatch, capsys, step):
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "reports"))
-    monkeypatch.setattr(report, "write_downloads", full)
+    monkeypatch.setattr(report, step, full)
     (tmp_path / "reports").mkdir()
     assert cli.main(["run", "--out", str(tmp_path / "reports" / "r")]) == 1
     one_line(capsys.readouterr().err, "No space left on device", "any previous report is left as it was")
