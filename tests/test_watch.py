@@ -24,24 +24,13 @@ class Rounds:
         return self.done <= max(self.edits) + 1
 
 
-class Builds(list):
-    """The values of each build, in order; `renderer_started`: the number of builds done each time the engine that
-    draws the brief's images was started."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.renderer_started: list[int] = []
-
-
 @pytest.fixture
 def builds(tmp_path, monkeypatch):
-    """A stand-in for the build (it records the values it was given, writes a small report), no waiting and no
-    image engine."""
+    """A stand-in for the build (it records the values it was given, writes a small report) and no waiting."""
     monkeypatch.setenv(cache.CACHE_DIR_ENV, str(tmp_path / "cache"))
     cache._checked.cache_clear()
     monkeypatch.setattr(watch, "POLL_SECONDS", 0)
-    seen = Builds()
-    monkeypatch.setattr(watch.images, "start_renderer", lambda: seen.renderer_started.append(len(seen)))
+    seen: list[dict] = []
 
     def build(out, values, *args, **kwargs):
         assert kwargs["workers"] is not None           # the kept workers are handed to every build
@@ -84,15 +73,6 @@ def test_it_builds_once_then_only_when_an_input_changes(tmp_path, builds, capsys
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "utilization" in err[0] and "the last report is kept" in err[0]
     assert (tmp_path / "r" / "index.html").read_text(encoding="utf-8") == "3"
-
-
-def test_the_image_engine_starts_once_after_the_first_build_while_the_reader_edits(tmp_path, builds):
-    """The brief's images need vl-convert's engine (about 0.6 s of CPU to start): started after the first build, it
-    is ready for the first what-if rather than started beside its kernels."""
-    mine = tmp_path / "mine.yaml"
-    _params(mine, 0.5)
-    _watch(tmp_path, mine, Rounds({2: lambda: _params(mine, 0.6), 4: lambda: _params(mine, 0.7)}))
-    assert len(builds) == 3 and builds.renderer_started == [1]
 
 
 def test_a_mistake_before_the_first_build_ends_it_as_run_would(tmp_path, builds):

@@ -19,7 +19,6 @@ from analysis.data.params import Params
 from analysis.errors import UserError, error
 from analysis.pipeline import cache, report, uptodate
 from analysis.pipeline.runner import NotebookFailed, Workers
-from analysis.views import images
 
 POLL_SECONDS = 0.3      # how often every input's fingerprint is compared with the last build's
 EDIT_POLL_SECONDS = 0.02    # how often, meanwhile, the --params file's size and modification time are looked at
@@ -56,8 +55,6 @@ def watch(out: Path, scenario: str | None, params_file: Path | None, assignments
                 uptodate.record(out, inputs)
                 say(f"built {out} in {time.monotonic() - started:.1f} s ({executed.count} notebook"
                     f"{'s' * (executed.count != 1)} executed); watching for changes (Ctrl-C ends)")
-                if first:       # while the reader edits: the engine that draws the brief's images (about 0.6 s of
-                    images.start_renderer()     # CPU), which a what-if would otherwise start beside the kernels
             except (UserError, NotebookFailed) as exc:
                 if first:
                     raise           # nothing built yet: the command fails as `run` would
