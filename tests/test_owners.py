@@ -216,7 +216,7 @@ def test_a_what_if_of_one_owners_price_draws_and_forecasts_that_owner_again_and_
     """An owner's draws, forecasts and hindcast are remembered by its own inputs (`OwnerInputs`): a what-if of a price
     that one owner's chips read changes that owner's inputs alone; what the memo then returns for the what-if is what
     a computation from nothing gives."""
-    from analysis.data import memo
+    from analysis.data import Dataset
     what_if = params.resolve({"mc_draws": 2000, name: value}, ds)
     after = owners.draws(ds, what_if)
     assert [o for o in FIVE if after.inputs[o] != drawn.inputs[o]] == moved
@@ -225,9 +225,9 @@ def test_a_what_if_of_one_owners_price_draws_and_forecasts_that_owner_again_and_
             np.testing.assert_array_equal(after.spend[(owner, vendor)], drawn.spend[(owner, vendor)])
     assert any(not np.array_equal(after.spend[(moved[0], v)], drawn.spend[(moved[0], v)]) for v in after.vendors(moved[0]))
     remembered = owner_outlook.forecasts(ds, after), owner_outlook.hindcast_cases(ds, after)
-    memo.forget_runs(ds)
-    fresh_draws = owners.draws(ds, what_if)
-    fresh = owner_outlook.forecasts(ds, fresh_draws), owner_outlook.hindcast_cases(ds, fresh_draws)
+    new = Dataset(tables=ds.tables, version=ds.version, directory=ds.directory)     # a memo of its own, empty
+    fresh_draws = owners.draws(new, what_if)
+    fresh = owner_outlook.forecasts(new, fresh_draws), owner_outlook.hindcast_cases(new, fresh_draws)
     for got, expected in zip([*remembered[0], remembered[1][0]], [*fresh[0], fresh[1][0]]):
         pd.testing.assert_frame_equal(got, expected, check_exact=True)
     assert remembered[1][1] == fresh[1][1]
