@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from analysis import errors
 from analysis.pipeline import cli, report
 from analysis.data import params, scenarios
 from tests.conftest import ROOT, run_cli
@@ -154,3 +155,24 @@ def test_commands_shown_on_pages_and_in_the_quick_start_run_in_the_projects_envi
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     quick = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
     assert "Python 3.11" in quick and ".venv/bin/python -m analysis run" in quick
+
+
+def test_ctrl_c_while_a_class_is_created_is_the_interrupt_line_and_status_130(monkeypatch, capsys, tmp_path):
+    """CPython 3.11 raises a KeyboardInterrupt that arrives while a class is created (a dataclass of a section module
+    imported while the data are validated) as `RuntimeError: Error calling __set_name__ ...` from it: still an
+    interrupt, one line and status 130; any other RuntimeError is a bug, raised with its traceback."""
+    def interrupted_import(*args, **kwargs):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as exc:
+            raise RuntimeError("Error calling __set_name__ on 'Field' instance 'x' in 'Observed'") from exc
+    monkeypatch.setattr(cli.data, "load_dataset", interrupted_import)
+    monkeypatch.setattr(errors, "_reported", [])        # the line is printed once per process
+    assert cli.main(["run", "--out", str(tmp_path / "r")]) == 130
+    assert capsys.readouterr().err.strip() == "error: interrupted; any previous report is left as it was"
+
+    def bug(*args, **kwargs):
+        raise RuntimeError("a bug")
+    monkeypatch.setattr(cli.data, "load_dataset", bug)
+    with pytest.raises(RuntimeError, match="a bug"):
+        cli.main(["run", "--out", str(tmp_path / "r")])

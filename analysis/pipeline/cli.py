@@ -254,6 +254,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         report_interrupt()
         return 130
+    except RuntimeError as exc:
+        if not isinstance(exc.__cause__, KeyboardInterrupt):
+            raise
+        # Ctrl-C while a module's class was being created (the sections are imported while the data are validated):
+        # CPython 3.11 raises it as "RuntimeError: Error calling __set_name__ ..." from the KeyboardInterrupt.
+        report_interrupt()
+        return 130
     except BrokenPipeError:
         raise                           # stdout's reader is gone: nothing to report (see __main__)
     except OSError as exc:              # a full disk, a folder removed under the build, ...
