@@ -4,7 +4,7 @@ import os
 import signal
 import sys
 
-from analysis.errors import report_interrupt
+from analysis.errors import is_interrupt, report_interrupt
 
 _signalled: list[int] = []
 
@@ -30,7 +30,9 @@ try:
     from analysis.pipeline.cli import main
     status = main()
     sys.stdout.flush()
-except KeyboardInterrupt:       # during start-up, before main() handles it
+except (KeyboardInterrupt, RuntimeError) as exc:      # during start-up (its imports), before main() handles it
+    if not is_interrupt(exc):
+        raise
     report_interrupt()
     status = 130
 except BrokenPipeError:         # output piped into a command that stopped reading (`| head`): not an error to report

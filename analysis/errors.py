@@ -23,6 +23,14 @@ class DataError(UserError):
 _reported: list[bool] = []
 
 
+def is_interrupt(exc: BaseException) -> bool:
+    """Whether `exc` is Ctrl-C or SIGTERM (a KeyboardInterrupt here), also as CPython 3.11 raises one that arrives
+    while a class is being created (a module's dataclass, during an import): "RuntimeError: Error calling
+    __set_name__ ..." from the KeyboardInterrupt."""
+    return isinstance(exc, KeyboardInterrupt) or (isinstance(exc, RuntimeError)
+                                                  and isinstance(exc.__cause__, KeyboardInterrupt))
+
+
 def report_interrupt() -> None:
     """The one line for Ctrl-C or SIGTERM (exit status 130), printed once however many signals arrive."""
     if not _reported:

@@ -15,7 +15,7 @@ from pathlib import Path
 from analysis import data
 from analysis.pipeline import cache, outdir, uptodate
 from analysis.data import params, releases, scenarios, schema_export
-from analysis.errors import UserError, error, report_interrupt, warn
+from analysis.errors import UserError, error, is_interrupt, report_interrupt, warn
 from analysis.pipeline.runner import NOTEBOOK_DIR, Job, NotebookFailed, execute_all, run_hints, write_generated_cells
 
 
@@ -251,14 +251,9 @@ def main(argv: list[str] | None = None) -> int:
     except NotebookFailed as exc:
         error(f"notebook failed: {exc}")
         return 1
-    except KeyboardInterrupt:
-        report_interrupt()
-        return 130
-    except RuntimeError as exc:
-        if not isinstance(exc.__cause__, KeyboardInterrupt):
+    except (KeyboardInterrupt, RuntimeError) as exc:     # the sections are imported while the data are validated
+        if not is_interrupt(exc):
             raise
-        # Ctrl-C while a module's class was being created (the sections are imported while the data are validated):
-        # CPython 3.11 raises it as "RuntimeError: Error calling __set_name__ ..." from the KeyboardInterrupt.
         report_interrupt()
         return 130
     except BrokenPipeError:

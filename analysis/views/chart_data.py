@@ -10,6 +10,7 @@ NAME) while it converts a chart; tests/test_present.py checks the two give the s
 draw."""
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import altair as alt
@@ -19,7 +20,7 @@ from altair.vegalite.data import default_data_transformer
 
 NAME = "analysis-values"
 #: altair's default limit of a chart's rows (`default_data_transformer`'s max_rows): a larger frame is altair's.
-MAX_ROWS = 5000
+MAX_ROWS: int = inspect.signature(default_data_transformer).parameters["max_rows"].default
 
 
 def values(data: Any) -> Any:
@@ -32,8 +33,8 @@ def values(data: Any) -> Any:
 def _records(frame: pd.DataFrame) -> list[dict] | None:
     """One dict per row of `frame`, or None where altair's own conversion is needed."""
     names = list(frame.columns)
-    if (not names or len(frame) > MAX_ROWS or not frame.columns.is_unique or isinstance(frame.columns, pd.RangeIndex)
-            or isinstance(frame.index, pd.MultiIndex) or not all(isinstance(n, str) for n in names)):
+    if (not names or len(frame) > MAX_ROWS or not frame.columns.is_unique or isinstance(frame.index, pd.MultiIndex)
+            or not all(isinstance(n, str) for n in names)):
         return None
     columns = []
     for name in names:
