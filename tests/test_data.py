@@ -1,5 +1,6 @@
 """The data layer: schema, checksums, references, freshness, and spot checks against cited sources."""
 import contextlib
+import hashlib
 import io
 import os
 import re
@@ -396,3 +397,38 @@ def test_a_kernel_reading_the_snapshot_does_not_import_pandera(ds, tmp_path):
         result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT,
                                 env={**plain, **env})
         assert result.stdout.strip() == imported, result.stderr
+
+
+def _walked_digest(directory, pattern: str) -> str:
+    """What `tree_digest` computes, spelled out with pathlib: the relative path, size and bytes of every file
+    `rglob(pattern)` selects, but those under `__pycache__`, in pathlib's order."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in directory.rglob(pattern) if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(f"{path.relative_to(directory).as_posix()}\0{path.stat().st_size}\0".encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def test_tree_digest_selects_and_orders_the_files_as_rglob_does(tmp_path):
+    """Nested folders (a/b sorts before a-b by parts, after it as text), hidden files, `__pycache__`, a link to a
+    file (counted), a linked folder (not entered), a dangling link, names that differ in case; and every input's
+    part of the key: a changed byte, a renamed file."""
+    (tmp_path / "a" / "__pycache__").mkdir(parents=True)
+    (tmp_path / "a" / "b.txt").write_text("1")
+    (tmp_path / "a" / "__pycache__" / "b.txt").write_text("cached")
+    (tmp_path / "a-b.txt").write_text("2")
+    (tmp_path / ".hidden.txt").write_text("3")
+    (tmp_path / "B.TXT").write_text("4")
+    (tmp_path / "z.yaml").write_text("5")
+    (tmp_path / "link.txt").symlink_to(tmp_path / "a" / "b.txt")
+    (tmp_path / "linked").symlink_to(tmp_path / "a")
+    (tmp_path / "dangling.txt").symlink_to(tmp_path / "missing")
+    for pattern in ("*", "*.txt", "*.yaml", "*.none"):
+        assert data.tree_digest(tmp_path, pattern) == _walked_digest(tmp_path, pattern), pattern
+    assert data.tree_digest(data.data_dir(), "*") == _walked_digest(data.data_dir(), "*")
+    before = data.tree_digest(tmp_path, "*.txt")
+    (tmp_path / "a" / "b.txt").write_text("9")
+    changed = data.tree_digest(tmp_path, "*.txt")
+    (tmp_path / "a" / "b.txt").rename(tmp_path / "a" / "c.txt")
+    assert len({before, changed, data.tree_digest(tmp_path, "*.txt")}) == 3
+    assert data.tree_digest(tmp_path, "*.yaml") == _walked_digest(tmp_path, "*.yaml")

@@ -7,6 +7,7 @@ the report's 29 charts), so the kernels of a report build, whose page draws the 
 skips image/png outputs, so its kernels need none either (tests/conftest.py)."""
 from __future__ import annotations
 
+import functools
 import io
 import os
 
@@ -23,8 +24,10 @@ def wanted() -> bool:
     return os.environ.get(STATIC_IMAGES_ENV, "on") != "off"
 
 
+@functools.cache
 def start_renderer() -> None:
-    """Start vl-convert's rendering engine in this process (about a second, once), e.g. while kernels run."""
+    """Start vl-convert's rendering engine in this process (about a second), e.g. while kernels run; once: the
+    engine then stays (a later call would draw a throwaway chart, 0.04-0.07 s of CPU, for nothing)."""
     import vl_convert
     vl_convert.vegalite_to_svg({"mark": "point"})
 
