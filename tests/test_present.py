@@ -110,6 +110,46 @@ def test_publish_table_carries_rows_and_rejects_bad_names(shown):
         present.publish_table("Bad Name", frame, "x")
 
 
+
+def test_publish_table_gives_every_kind_of_column_as_json_values(shown):
+    """Each dtype a section publishes, and the others a frame can hold, against the rule spelled out with pandas
+    over the whole frame: a missing or infinite number is None, numpy scalars are Python's, timestamps ISO text;
+    a repeated column name keeps both columns."""
+    frame = pd.DataFrame({
+        "float": [1.5, np.nan, np.inf, -np.inf], "int": np.array([1, 2, 3, 4]), "bool": [True, False, True, False],
+        "nullable": pd.array([1, None, 3, 4], dtype="Int64"), "text": pd.array(["a", None, "c", "d"], dtype="str"),
+        "when": pd.to_datetime(["2024-01-01", None, "2025-06-30", "2026-12-31"]),
+        "mixed": [np.float64(2.5), np.inf, None, "x"], "small": np.array([0.5, np.nan, 1.0, 2.0], dtype=np.float32)})
+    frame.columns = [*frame.columns[:-1], "float"]          # a name given twice
+    present.publish_table("kinds", frame, "Every kind.")
+    finite = frame.apply(lambda c: c.notna() & ~c.isin([np.inf, -np.inf]))
+    expected = [[present._plain(v) for v in row] for row in frame.astype(object).where(finite, None).itertuples(index=False)]
+    rows = shown[0][present.TABLE_MIMETYPE]["rows"]
+    assert rows == expected and [[type(v) for v in r] for r in rows] == [[type(v) for v in r] for r in expected]
+    assert rows[1] == [None, 2, False, None, None, None, None, None] and rows[0][5] == "2024-01-01T00:00:00"
+    assert json.dumps(rows, allow_nan=False)
+    present.publish_table("empty", frame.iloc[:0], "No rows.")
+    present.publish_table("no_columns", frame.iloc[:, :0], "No columns.")
+    assert shown[1][present.TABLE_MIMETYPE]["rows"] == [] and shown[2][present.TABLE_MIMETYPE]["rows"] == [[]] * 4
+
+
+
+@pytest.mark.parametrize("names, columns", [
+    (["Verdict", "Claims"], [["supported", "partly supported"], ["15", "12"]]),
+    (["a", "long heading over here"], [["x", "yy"], ["1", "22"]]),
+    (["a" * 60, "b"], [["x" * 70, "y"], ["z", "w" * 49]]),          # wider than display.max_colwidth: not cut
+    (["n"], [["é×–", "日本"]]), (["a", "a"], [["1"], ["2"]]), (["x"], [[""]]), ([""], [["v"]]),
+    (["a", "b"], [["n/a", " lead"], ["trail ", "mid dle"]]),
+    (["a"], [[]]), ([], []), (["t"], [["a\tb", "c\nd"]]), ([1, "b"], [["x"], ["y"]]),      # to pandas itself
+])
+def test_a_tables_text_is_pandas_to_string(names, columns):
+    expected = pd.DataFrame(dict(enumerate(columns))).set_axis(names, axis=1).to_string(index=False)
+    assert present.text_table(names, columns) == expected
+    with pd.option_context("display.colheader_justify", "left"):
+        left = pd.DataFrame(dict(enumerate(columns))).set_axis(names, axis=1).to_string(index=False)
+        assert present.text_table(names, columns) == left
+
+
 def test_report_writes_a_csv_per_chart_and_table_and_an_index(tmp_path, shown):
     present.show_chart(_line(_shares()))
     present.show_chart(_line(_shares()))                          # the same title twice: ids stay unique
