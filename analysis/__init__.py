@@ -1,4 +1,5 @@
 """Economics of AI accelerators at AWS: data, parameters, models and the report builder."""
+import importlib
 import os
 import platform
 import sys
@@ -24,6 +25,5 @@ if platform.machine() in ("x86_64", "AMD64") and "numpy" not in sys.modules:
 
 def numerics_pinned() -> bool:
     """Whether numpy runs no machine-specific SIMD code in this process (every dispatch target off)."""
-    import importlib
     umath = importlib.import_module("numpy._core._multiarray_umath")     # where numpy lists them (no typed API)
     return not any(umath.__cpu_features__.get(target) for target in umath.__cpu_dispatch__)
