@@ -166,8 +166,9 @@ def test_a_committed_image_is_taken_only_for_its_own_spec_and_only_if_it_is_an_i
 
 def test_the_committed_images_the_brief_can_take_are_the_images_of_their_specs():
     """The brief takes a committed notebook's image for a chart with the same spec (`charts.committed_images`), so
-    each such image must be what `images.render_png` draws of its spec today: a change of the drawing without `make
-    notebooks` fails here. The images were drawn with the fonts Debian's chromium package installs."""
+    each such image must be what `images.render_png` draws of its spec today: a change of the drawing without
+    `python -m analysis notebooks --redraw` fails here (`make notebooks` keeps the image of an unchanged spec). The
+    images were drawn with the fonts Debian's chromium package installs."""
     chromium()
     for notebook in report.notebook_paths(report.NOTEBOOK_DIR):
         nb = json.loads(notebook.read_text(encoding="utf-8"))
@@ -178,7 +179,7 @@ def test_the_committed_images_the_brief_can_take_are_the_images_of_their_specs()
         for output in shown:
             spec = output[VEGALITE_MIMETYPE]
             assert committed[charts.spec_digest(spec)] == images.render_png(
-                {k: v for k, v in spec.items() if k != "$schema"}), f"{notebook.name}: run `make notebooks`"
+                {k: v for k, v in spec.items() if k != "$schema"}), f"{notebook.name}: notebooks --redraw"
 
 
 def test_an_unchanged_run_imports_neither_the_sections_nor_papermill_nor_pandera(tmp_path, monkeypatch):

@@ -187,3 +187,19 @@ def test_a_worker_hands_papermill_its_notebook_without_the_last_runs_outputs_and
     nb.cells[1].source = "x = 3"
     nbformat.write(nb, str(source))
     assert [c.source for c in worker._unexecuted(source).cells] == ["print(1)", "x = 3"]
+
+
+@pytest.mark.kernel
+def test_the_kernels_take_a_known_image_for_its_spec_and_draw_any_other(tmp_path):
+    """`notebooks` hands the committed images to the kernels (`known_images`, spec digest -> PNG): a chart whose spec
+    has one takes it, and a chart of any other spec is drawn."""
+    from analysis.views import images
+    spec = {"data": {"values": [{"x": 1}]}, "mark": "point", "encoding": {"x": {"field": "x", "type": "quantitative"}}}
+    other = {**spec, "mark": "tick"}
+    path = _notebook(tmp_path, "a.ipynb", [
+        "from analysis.views import images",
+        f"print(images.png_of({spec!r}) == b'known', images.png_of({other!r})[:8] == b'\\x89PNG\\r\\n\\x1a\\n')"])
+    execute_all([Job(path, path, {})], workers=1, known_images={images.spec_digest(spec): b"known"})
+    assert _outputs(path)[1][1] == ["True", "True"]
+    execute_all([Job(path, path, {})], workers=1)
+    assert _outputs(path)[1][1] == ["False", "True"]        # none known: drawn

@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from analysis.pipeline.checked_file import read_verified, write_atomic
-from analysis.views.images import render_png
+from analysis.views.images import canonical, render_png, spec_digest
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 PNG_END = b"\x00\x00\x00\x00IEND\xaeB`\x82"     # the IEND chunk, always the same 12 bytes: a PNG cut short lacks it
@@ -36,20 +36,6 @@ def png(spec: dict, folder: Path | None, salt: str, committed: Mapping[str, byte
     if known is not None:
         return known
     return render_png(spec) if folder is None else remembered(folder, salt, spec, render_png)
-
-
-def _canonical(spec: dict) -> str | None:
-    """A spec as canonical JSON (sorted keys); None if it is not plain JSON."""
-    try:
-        return json.dumps(spec, sort_keys=True, allow_nan=False)
-    except (TypeError, ValueError):
-        return None
-
-
-def spec_digest(spec: dict) -> str | None:
-    """SHA-256 of a Vega-Lite spec as canonical JSON, without its `$schema`; None if it is not plain JSON."""
-    canonical = _canonical({k: v for k, v in spec.items() if k != "$schema"})
-    return None if canonical is None else hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def committed_images(notebook: Path, mimetype: str) -> dict[str, bytes]:
@@ -93,10 +79,10 @@ def _is_palette_png(body: bytes) -> bool:
 
 def remembered(folder: Path, salt: str, spec: dict, render: Callable[[dict], bytes]) -> bytes:
     """The PNG of `spec`: from the store if it holds an intact one, else `render(spec)`, stored."""
-    canonical = _canonical(spec)
-    if canonical is None:               # not plain JSON: rendered, not stored
+    text = canonical(spec)
+    if text is None:                    # not plain JSON: rendered, not stored
         return render(spec)
-    key = hashlib.sha256(salt.encode() + b"\0" + canonical.encode()).hexdigest()
+    key = hashlib.sha256(salt.encode() + b"\0" + text.encode()).hexdigest()
     path = folder / f"{key}.png"
     body = read_verified(path)
     if body is not None and _is_palette_png(body):

@@ -93,8 +93,11 @@ def _parser() -> argparse.ArgumentParser:
                          help="with --format python: write analysis/data/parameter_types.py rather than print it")
     command("scenarios", "list the named scenarios with their values and reasons")
     command("data-manifest", "rewrite data/MANIFEST.sha256 after a deliberate data edit")
-    command("notebooks", "rewrite each notebook's parameters cell from its section's parameters, then re-execute "
-                         "the committed notebooks in place with default parameters")
+    renotebook = command("notebooks", "rewrite each notebook's parameters cell from its section's parameters, then "
+                                      "re-execute the committed notebooks in place with default parameters")
+    renotebook.add_argument("--redraw", action="store_true",
+                            help="draw every chart's static image again, not only those whose spec changed (after an "
+                                 "upgrade of vl-convert, Pillow or the fonts)")
     return parser
 
 
@@ -202,9 +205,15 @@ def main(argv: list[str] | None = None) -> int:
             from analysis.views import images
             for s, hint in zip(SECTIONS.values(), run_hints(list(SECTIONS.values()), dataset)):
                 write_generated_cells(NOTEBOOK_DIR / s.notebook, s.parameters_cell(dataset), hint)
-            # the committed notebooks carry each chart's static image, unless $ANALYSIS_STATIC_IMAGES is "off" (tests)
+            # the committed notebooks carry each chart's static image, unless $ANALYSIS_STATIC_IMAGES is "off" (tests);
+            # a chart whose spec is unchanged keeps its image (the same bytes), only the others are drawn
+            from analysis.pipeline.charts import committed_images
+            from analysis.views.present import VEGALITE_MIMETYPE
+            known = {} if args.redraw else {
+                digest: body for s in SECTIONS.values()
+                for digest, body in committed_images(NOTEBOOK_DIR / s.notebook, VEGALITE_MIMETYPE).items()}
             execute_all([Job(NOTEBOOK_DIR / s.notebook, NOTEBOOK_DIR / s.notebook, {}, uses_forecast=s.uses_forecast)
-                         for s in SECTIONS.values()], dataset=dataset, static_images=images.wanted())
+                         for s in SECTIONS.values()], dataset=dataset, static_images=images.wanted(), known_images=known)
         elif args.command == "scenarios":
             scenarios.check_all(dataset)
             for name in scenarios.names():

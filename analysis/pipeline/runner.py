@@ -14,14 +14,14 @@ import queue
 import shutil
 import signal
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Protocol
 
 from analysis.data import DATA_DIR_ENV, SNAPSHOT_ENV, Dataset, load_dataset, snapshot
-from analysis.views.images import STATIC_IMAGES_ENV
+from analysis.views.images import KNOWN_IMAGES_ENV, STATIC_IMAGES_ENV
 from analysis.pipeline.jobs import KERNEL, Job, NotebookFailed  # noqa: F401 (KERNEL re-exported)
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
@@ -125,18 +125,20 @@ def write_generated_cells(path: Path, parameters_source: str, run_hint: Sequence
 
 def execute_all(jobs: Sequence[Job], dataset: Dataset | None = None, workers: int = 2,
                 on_done: Callable[[Path], None] | None = None, meanwhile: Callable[[], None] | None = None,
-                static_images: bool = True, pool: Workers | None = None) -> list[Path]:
+                static_images: bool = True, pool: Workers | None = None,
+                known_images: Mapping[str, bytes] | None = None) -> list[Path]:
     """Run notebooks in parallel processes (two cores: two workers), each chain of `chains(jobs)` in one worker;
     results in job order; in this thread, `meanwhile()` is called once each worker has taken a chain and
     `on_done(source)` for each job as soon as it finishes (before the rest of its chain). The workers are `pool`'s
-    (kept for further builds), else started for these jobs alone (`Workers`, with `dataset` and `static_images`)."""
+    (kept for further builds), else started for these jobs alone (`Workers`, with `dataset`, `static_images` and
+    `known_images`)."""
     if not jobs:
         if meanwhile:
             meanwhile()
         return []
     if pool is not None:
         return pool.run(jobs, on_done, meanwhile)
-    with Workers(dataset, min(workers, len(chains(jobs))), static_images) as once:
+    with Workers(dataset, min(workers, len(chains(jobs))), static_images, known_images=known_images) as once:
         return once.run(jobs, on_done, meanwhile)
 
 
@@ -146,12 +148,13 @@ class Workers:
 
     With a `dataset`, the kernels read its folder and, rather than each validating it again, a snapshot of it
     written once into a private temporary folder (removed with the workers); without `static_images` their charts
-    carry no PNG (`analysis.views.images`). Workers announce each job done on a queue (`worker.execute_chain`). If a
+    carry no PNG (`analysis.views.images`), and with `known_images` (spec digest -> PNG, the same folder) they take
+    those rather than drawing them again. Workers announce each job done on a queue (`worker.execute_chain`). If a
     job fails or the caller is interrupted, the workers are stopped rather than awaited, and the pool is closed
     (`closed`); `key` is the caller's label of what the kernels loaded."""
 
     def __init__(self, dataset: Dataset | None = None, count: int = 2, static_images: bool = True,
-                 key: object = None):
+                 key: object = None, known_images: Mapping[str, bytes] | None = None):
         # Papermill, the kernel and the sections (numpy, pandas, altair, the models): imported once, here, rather
         # than in each worker; the workers fork from this process.
         import analysis.sections  # noqa: F401
@@ -165,6 +168,12 @@ class Workers:
             handed_over.write_bytes(snapshot(dataset))
             environment = {DATA_DIR_ENV: str(dataset.directory), SNAPSHOT_ENV: str(handed_over)}
         environment[STATIC_IMAGES_ENV] = "on" if static_images else "off"
+        if known_images:
+            folder = Path(self._private.name) / "images"
+            folder.mkdir()
+            for digest, body in known_images.items():
+                (folder / f"{digest}.png").write_bytes(body)
+            environment[KNOWN_IMAGES_ENV] = str(folder)
         self._finished: multiprocessing.Queue = multiprocessing.Queue()  # (run, position in its chain) of each job done
         self._runs = itertools.count()
         self._count = max(1, count)

@@ -8,13 +8,19 @@ skips image/png outputs, so its kernels need none either (tests/conftest.py)."""
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
+import json
 import os
+from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
 STATIC_IMAGES_ENV = "ANALYSIS_STATIC_IMAGES"
+#: A folder of images already drawn, each `<spec_digest>.png` (the committed notebooks' own, handed to the kernels of
+#: `notebooks` by the builder): `png_of` takes an image from it rather than drawing the same spec again.
+KNOWN_IMAGES_ENV = "ANALYSIS_KNOWN_IMAGES"
 PNG_SCALE = 1
 PNG_COLORS = 64          # a palette PNG is about a tenth of the size of vl-convert's RGBA one
 
@@ -30,6 +36,33 @@ def start_renderer() -> None:
     engine then stays (a later call would draw a throwaway chart, 0.04-0.07 s of CPU, for nothing)."""
     import vl_convert
     vl_convert.vegalite_to_svg({"mark": "point"})
+
+
+def canonical(spec: dict) -> str | None:
+    """A spec as canonical JSON (sorted keys); None if it is not plain JSON."""
+    try:
+        return json.dumps(spec, sort_keys=True, allow_nan=False)
+    except (TypeError, ValueError):
+        return None
+
+
+def spec_digest(spec: dict) -> str | None:
+    """SHA-256 of a Vega-Lite spec as canonical JSON, without its `$schema`; None if it is not plain JSON."""
+    text = canonical({k: v for k, v in spec.items() if k != "$schema"})
+    return None if text is None else hashlib.sha256(text.encode()).hexdigest()
+
+
+def png_of(spec: dict) -> bytes:
+    """The palette PNG of `spec`: the one KNOWN_IMAGES_ENV's folder holds for its digest if any (the same bytes
+    `render_png` gives: it draws a spec the same way every time), else drawn. `make notebooks` draws only the charts
+    whose spec changed (about 0.28 s of CPU each, 31 charts)."""
+    folder, digest = os.environ.get(KNOWN_IMAGES_ENV), spec_digest(spec)
+    if folder and digest:
+        try:
+            return (Path(folder) / f"{digest}.png").read_bytes()
+        except OSError:
+            pass
+    return render_png(spec)
 
 
 def render_png(spec: dict) -> bytes:

@@ -105,7 +105,7 @@ def chart_bundle(chart: alt.TopLevelMixin, description: str | None = None, headl
     `images.wanted()` says none is), a text description (also the spec's `description`, which Vega exposes as the
     chart's ARIA label) and whether it is a headline chart (EXHIBIT_MIMETYPE: the page lifts it to the first screen)."""
     spec = chart_spec(chart, description)
-    png = {"image/png": base64.b64encode(images.render_png(spec)).decode("ascii")} if images.wanted() else {}
+    png = {"image/png": base64.b64encode(images.png_of(spec)).decode("ascii")} if images.wanted() else {}
     spec["$schema"] = VEGALITE_SCHEMA
     return {VEGALITE_MIMETYPE: spec, **png, EXHIBIT_MIMETYPE: {"headline": headline},
             "text/plain": f"Chart: {spec['description']}"}
