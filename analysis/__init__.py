@@ -15,11 +15,11 @@ sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]  # None
 # notebooks of 2026-12-07 failed strict nbval on the second). With these groups off, numpy runs its x86-64 baseline
 # code everywhere, so the same inputs give the same bytes on any x86-64 machine; on one with AVX2 only, turning them
 # off changed no byte of the report and no measurable time. Read when numpy is imported: set here, before any module
-# of the package imports it, and inherited by the kernels, workers and sweep processes a command starts. A process
-# that imported numpy before this package keeps its own paths (`numerics_pinned` tells).
+# of the package imports it, and inherited by the kernels, workers and sweep processes a command starts (also where
+# this process imported numpy first: it keeps its own paths, which `numerics_pinned` tells, but its children do not).
 NUMPY_DISPATCH_ENV = "NPY_DISABLE_CPU_FEATURES"
 NUMPY_DISPATCH_OFF = "X86_V3 X86_V4 AVX512_ICL AVX512_SPR"      # numpy 2.x's dispatch targets on x86-64
-if platform.machine() in ("x86_64", "AMD64") and "numpy" not in sys.modules:
+if platform.machine() in ("x86_64", "AMD64"):
     os.environ.setdefault(NUMPY_DISPATCH_ENV, NUMPY_DISPATCH_OFF)
 
 

@@ -43,3 +43,7 @@ def test_numpy_imported_before_the_package_keeps_its_own_paths_and_says_so():
     if targets != "True":
         pytest.skip("this machine has none of numpy's dispatch targets")
     assert _pinned_in_a_new_process("import numpy, analysis; print(analysis.numerics_pinned())") == "False"
+    child = ("import numpy, analysis, subprocess, sys; print(analysis.numerics_pinned(), subprocess.run("
+             "[sys.executable, '-c', 'import numpy, analysis; print(analysis.numerics_pinned())'], "
+             "capture_output=True, text=True).stdout)")
+    assert _pinned_in_a_new_process(child).split() == ["False", "True"]     # its children are pinned all the same
