@@ -40,6 +40,8 @@ ALLOWED: dict[tuple[str, str], str] = {
     **{("analysis.views.chart_text", name): "a Vega-Lite spec: JSON by its nature (the page's chart text reads it)"
        for name in ("chart_data", "chart_name", "chart_subtitle", "chart_title")},
     ("analysis.views.images", "render_png"): "a Vega-Lite spec: JSON by its nature (rendered to a PNG)",
+    **{("analysis.views.images", name): "a Vega-Lite spec: JSON by its nature (its canonical text and digest key the "
+                                        "images kept for it)" for name in ("canonical", "spec_digest")},
     ("analysis.views.present", "chart_spec"): "a chart's Vega-Lite spec: JSON by its nature",
 }
 
