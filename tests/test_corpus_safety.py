@@ -79,7 +79,7 @@ def test_forged_tables_with_a_correct_checksum_change_no_number(builder, tmp_pat
         (folder / f"dataset-{ds.version}-{cache.code_digest()}.{suffix}").write_bytes(body)
     seen = []
     monkeypatch.setattr(report, "build", lambda out, values, schema, dataset, **kw: seen.append(dataset) or out)
-    data._load.cache_clear()
+    data.forget_loaded()
     assert cli.main(["run", "--out", str(tmp_path / "report")]) == 0
     assert seen[0]["financials"]["value"].equals(ds.tables["financials"]["value"])
 

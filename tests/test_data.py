@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -83,7 +84,7 @@ def test_tables_validated_beside_other_work_are_the_tables_validated_here(frozen
 
     def meanwhile():
         ran.append(os.getpid())
-    data._load.cache_clear()
+    data.forget_loaded()
     beside = data.load_dataset(frozen_copy, meanwhile=meanwhile)
     assert data.load_dataset(frozen_copy) is beside         # a later call (`watch`'s) finds it: not validated again
     here = data._validated(frozen_copy, data.verify_manifest(frozen_copy))
@@ -109,18 +110,18 @@ def test_a_validating_child_that_fails_leaves_the_validation_here_and_no_process
         calls.append(os.getpid())
         raise RuntimeError("a bug in the validation")
     monkeypatch.setattr(data, "_validated", broken)
-    data._load.cache_clear()
+    data.forget_loaded()
     with pytest.raises(RuntimeError, match="a bug in the validation"):       # raised here, with its traceback
         data.load_dataset(frozen_copy, meanwhile=lambda: None)
     assert calls == [os.getpid()] and _children() == before     # the child's call was in the child
 
     def interrupted():
         raise KeyboardInterrupt
-    data._load.cache_clear()
+    data.forget_loaded()
     with pytest.raises(KeyboardInterrupt):
         data.load_dataset(frozen_copy, meanwhile=interrupted)
     assert _children() == before
-    data._load.cache_clear()
+    data.forget_loaded()
 
 
 def test_non_numeric_cell(frozen_copy):
@@ -353,6 +354,34 @@ def test_spot_check_instance_prices_and_specs(ds):
     assert measured.loc[("h100-sxm", "gemm_bf16_8192_sustained_20s"), "value"] == 680.612
 
 
+def test_a_folder_with_the_same_verified_manifest_reuses_the_tables_validated_here(tmp_path, monkeypatch):
+    """Tables validated once serve every copy of the same files (its manifest pins their bytes); a copy whose file
+    differs from its manifest is refused, and one whose manifest differs is validated."""
+    import shutil
+    from analysis.data import validation
+    validated: list[Path] = []
+    real_validate = validation.validate
+    monkeypatch.setattr(validation, "validate", lambda directory: validated.append(directory) or real_validate(directory))
+    first, second, edited = (shutil.copytree(FROZEN, tmp_path / name) for name in ("first", "second", "edited"))
+    data.forget_loaded()
+    try:
+        one, two = data.load_dataset(first), data.load_dataset(second)
+        assert validated == [first] and one.tables is two.tables and two.directory == second
+        _edit(edited / "financials.csv", "Amazon,capex_gross,FY2023Q3,2023-09-30,12479,",
+              "Amazon,capex_gross,FY2023Q3,2023-09-30,12480,")
+        with pytest.raises(DataError, match="contents differ from the checksum"):
+            data.load_dataset(edited)
+        data.write_manifest(edited)
+        changed = data.load_dataset(edited)
+        assert validated == [first, edited] and changed.version != one.version
+        assert not changed["financials"].equals(one["financials"])
+        data.forget_loaded()
+        data.load_dataset(second)
+        assert validated == [first, edited, second]
+    finally:
+        data.forget_loaded()
+
+
 # --- the build's validated snapshot (its kernels read it instead of validating the same files again)
 
 def _load_fresh(monkeypatch, directory, snapshot=None):
@@ -361,11 +390,11 @@ def _load_fresh(monkeypatch, directory, snapshot=None):
         monkeypatch.delenv(data.SNAPSHOT_ENV, raising=False)
     else:
         monkeypatch.setenv(data.SNAPSHOT_ENV, str(snapshot))
-    data._load.cache_clear()
+    data.forget_loaded()
     try:
         return data.load_dataset(directory)
     finally:
-        data._load.cache_clear()
+        data.forget_loaded()
 
 
 def test_a_snapshot_of_the_same_files_is_read_instead_of_validating(monkeypatch, frozen_copy, tmp_path):

@@ -76,12 +76,12 @@ def test_stored_tables_are_read_only_if_every_cell_equals_its_file(tmp_path, mon
     real_validate = validation.validate
     monkeypatch.setattr(validation, "validate", lambda directory: validated.append("x") or real_validate(directory))
     for body, validates in ((genuine, False), (forged, True), (b"not arrow", True)):
-        data._load.cache_clear()
+        data.forget_loaded()
         validated.clear()
         loaded = data.load_dataset(stored=lambda version, body=body: body)
         assert bool(validated) is validates
         assert loaded["financials"]["value"].equals(ds.tables["financials"]["value"])
-    data._load.cache_clear()
+    data.forget_loaded()
 
 
 def test_run_reads_a_forged_tables_entry_under_its_own_key_and_refuses_it(tmp_path, monkeypatch):
@@ -95,9 +95,9 @@ def test_run_reads_a_forged_tables_entry_under_its_own_key_and_refuses_it(tmp_pa
     assert cache.stored_tables(ds.version) == forged
     seen = []
     monkeypatch.setattr(report, "build", lambda out, values, schema, dataset, **kw: seen.append(dataset) or out)
-    data._load.cache_clear()
+    data.forget_loaded()
     assert cli.main(["run", "--out", str(tmp_path / "report")]) == 0
-    data._load.cache_clear()
+    data.forget_loaded()
     assert seen[0]["financials"]["value"].equals(ds.tables["financials"]["value"])
 
 

@@ -115,6 +115,12 @@ def manifest_text(directory: Path) -> str:
 
 def verify_manifest(directory: Path) -> str:
     """Check every data file against the manifest; return the data version (12 hex digits)."""
+    return _verified_manifest_digest(directory)[:12]
+
+
+def _verified_manifest_digest(directory: Path) -> str:
+    """Check every data file against the manifest; return the manifest's SHA-256 (64 hex digits), which then pins
+    the bytes of every data file in the folder."""
     manifest = directory / MANIFEST
     if not manifest.is_file():
         raise DataError(f"{manifest}: checksum manifest is missing (run `make data-manifest` after editing data)")
@@ -143,7 +149,7 @@ def verify_manifest(directory: Path) -> str:
         if _sha256(path) != digest:
             raise DataError(f"{path}: contents differ from the checksum in {MANIFEST} "
                             "(the file was edited; review the change, then run `make data-manifest`)")
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def read_bounded(path: Path, limit: int) -> bytes | None:
@@ -227,20 +233,38 @@ StoredTables = Callable[[str], bytes | None]
 _meanwhile: list[Callable[[], object]] = []
 
 
+#: Tables validated in this process (or in a child process for it), by the SHA-256 of the manifest they were
+#: validated under: the manifest pins every file's bytes, so another folder whose verified manifest is the same holds
+#: the same tables (a copy of data/, such as each bad-input test's), and they are not validated again.
+_validated_tables: dict[str, dict] = {}
+_VALIDATED_KEPT = 4
+
+
 @lru_cache(maxsize=4)
-def _load(directory: Path, version: str, stored: StoredTables | None = None) -> Dataset:
+def _load(directory: Path, manifest_digest: str, stored: StoredTables | None = None) -> Dataset:
+    version = manifest_digest[:12]
     from_build = _build_snapshot(directory, version)
     if from_build is not None:
         return from_build
+    if manifest_digest in _validated_tables:
+        return Dataset(tables=_validated_tables[manifest_digest], version=version, directory=directory)
     body = stored(version) if stored else None
     from_store = from_snapshot(body, version, directory) if body is not None else None
     if from_store is not None and matches_files(from_store):
         return from_store
-    if _meanwhile:
-        beside = _validated_beside(directory, version, _meanwhile[-1])
-        if beside is not None:
-            return beside
-    return _validated(directory, version)
+    validated = _validated_beside(directory, version, _meanwhile[-1]) if _meanwhile else None
+    if validated is None:
+        validated = _validated(directory, version)
+    while len(_validated_tables) >= _VALIDATED_KEPT:
+        del _validated_tables[next(iter(_validated_tables))]
+    _validated_tables[manifest_digest] = validated.tables
+    return validated
+
+
+def forget_loaded() -> None:
+    """Forget every dataset this process loaded or validated: the next `load_dataset` reads its folder again."""
+    _load.cache_clear()
+    _validated_tables.clear()
 
 
 def _validated(directory: Path, version: str) -> Dataset:
@@ -290,7 +314,8 @@ def _validated_beside(directory: Path, version: str, meanwhile: Callable[[], obj
 
 def load_dataset(directory: Path | str | None = None, stored: StoredTables | None = None,
                  meanwhile: Callable[[], object] | None = None) -> Dataset:
-    """Verify checksums, validate every table and return the dataset (cached per data version). In a report
+    """Verify checksums, validate every table and return the dataset (cached per folder and manifest; tables this
+    process validated are reused for any folder whose verified manifest is the same, `_validated_tables`). In a report
     build's kernels the build's validated snapshot of the same files is read instead of validating them again;
     `stored` may offer a snapshot kept from an earlier run, read if it holds exactly the files' cells. Where the
     tables are validated (not when they come from a snapshot or this process's cache), `meanwhile()` runs in this
@@ -298,11 +323,11 @@ def load_dataset(directory: Path | str | None = None, stored: StoredTables | Non
     directory = Path(directory).resolve() if directory else data_dir()
     if not directory.is_dir():
         raise DataError(f"{directory}: data directory not found")
-    version = verify_manifest(directory)
+    manifest_digest = _verified_manifest_digest(directory)
     if meanwhile is None:
-        return _load(directory, version, stored)
+        return _load(directory, manifest_digest, stored)
     _meanwhile.append(meanwhile)
     try:
-        return _load(directory, version, stored)
+        return _load(directory, manifest_digest, stored)
     finally:
         _meanwhile.pop()
