@@ -35,8 +35,10 @@ compare-scenarios: compiled
 
 # Two workers, one test file at a time (a notebook's cells share one kernel), except the cases of the tests
 # tests/conftest.py lists in SPREAD (each a unit of its own); conftest puts the heavy units first, which
-# --no-loadscope-reorder keeps.
-PYTEST := $(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder --durations=5
+# --no-loadscope-reorder keeps. PYTHONDONTWRITEBYTECODE is emptied for pytest so that it keeps the test modules with
+# their asserts rewritten (tests/__pycache__, ignored by git): each worker otherwise rewrites them again on every run
+# (about 4 s of its start).
+PYTEST := PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder --durations=5
 
 ## check: the quick loop: lint, then the type check (mypy: tests/test_typecheck.py, one unit of the run, beside the others) and the unit tests (no kernel, no browser, no report build, no whole command: the markers in pyproject.toml); prints its time
 check: compiled

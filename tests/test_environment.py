@@ -97,3 +97,13 @@ def test_requirements_in_names_exactly_the_pinned_dependencies():
     text = (ROOT / "requirements.in").read_text(encoding="utf-8")
     named = {_normalized(line.strip()) for line in text.splitlines() if line.strip() and not line.startswith("#")}
     assert named == {_normalized(name) for name in _pyproject_pins()}
+
+
+def test_this_pytest_process_imported_the_package_first_and_reads_its_compiled_modules():
+    """tests/preload.py: the package came before nbval's nbformat (no IRI grammar compiled here), and pytest left
+    its modules as Python compiled them (it rewrites the asserts of a package a `-p` option names)."""
+    from _pytest.assertion.rewrite import AssertionRewritingHook
+
+    from analysis import data
+    assert sys.modules.get("rfc3987_syntax") is None
+    assert not isinstance(data.__spec__.loader, AssertionRewritingHook)

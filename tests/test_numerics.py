@@ -22,7 +22,7 @@ def _pinned_in_a_new_process(code: str) -> str:
 
 
 def test_this_test_process_and_the_kernels_it_starts_run_numpys_baseline_code():
-    """pytest imports the package first (`-p analysis`): its own numpy, and the environment that strict nbval's
+    """pytest imports the package first (`-p tests.preload`): its own numpy, and the environment that strict nbval's
     kernels and the builds' workers inherit, are pinned."""
     assert analysis.numerics_pinned()
     assert os.environ[analysis.NUMPY_DISPATCH_ENV] == analysis.NUMPY_DISPATCH_OFF
