@@ -98,51 +98,56 @@ def lab(tmp_path_factory):
         log.close()
 
 
-@pytest.mark.browser
-def test_every_chart_renders_in_jupyterlab_untrusted_and_offline(lab):
-    base, notebook, _ = lab
-    expected = _charts(notebook)
-    with offline_page(allowed=(base, "data:", "blob:"), viewport={"width": 1400, "height": 1000}) as offline:
-        offline.page.goto(f"{base}/lab/tree/{notebook.name}?token={TOKEN}")
-        drawn = ".jp-RenderedVegaCommon5"
-        offline.page.wait_for_function(
-            f"n => Array.from(document.querySelectorAll('{drawn}')).filter(o => o.querySelector('canvas, svg')).length >= n",
-            arg=expected, timeout=90_000)
-        rendered = offline.page.evaluate(
-            f"Array.from(document.querySelectorAll('{drawn}')).filter(o => o.querySelector('canvas, svg')).length")
-        as_text = offline.page.evaluate(
-            "Array.from(document.querySelectorAll('.jp-RenderedText')).filter(o => o.innerText.startsWith('Chart: ')).length")
-        trusted = offline.page.evaluate("document.querySelectorAll('.jp-OutputArea-output.jp-mod-trusted').length")
-    assert expected >= 5
-    assert rendered == expected and as_text == 0
-    assert trusted == 0
-    assert offline.blocked == [] and offline.errors == []
-
-
 #: Per drawn cell: does it hold a typeset formula, and does an output show money ("$" then a digit) as text?
 CELLS = """Array.from(document.querySelectorAll('.jp-Notebook .jp-Cell')).map(cell => [
     cell.querySelectorAll('.MathJax, .MathJax_Display, .MathJax_Preview, mjx-container, .jp-RenderedLatex').length > 0,
     Array.from(cell.querySelectorAll('.jp-OutputArea-output')).some(e => /\\$\\d/.test(e.innerText))])"""
+#: The chart outputs JupyterLab drew (a canvas or an SVG inside).
+DRAWN = ("Array.from(document.querySelectorAll('.jp-RenderedVegaCommon5'))"
+         ".filter(o => o.querySelector('canvas, svg')).length")
 
 
-@pytest.mark.browser
-def test_no_notebook_renders_money_as_maths_in_jupyterlab(lab):
-    """JupyterLab typesets markdown with MathJax: two dollar signs in one block ("$3.2B ($2.0B–$5.1B)") would become
-    a formula. Every notebook's cells are drawn; none holds a typeset formula, and money shows as $."""
+@pytest.fixture(scope="module")
+def opened(lab) -> dict:
+    """The all-in-one notebook opened once in a fresh offline browser (each opening starts the whole application):
+    what the tests below read from it, once every cell and every chart is drawn and MathJax has had time to
+    typeset."""
     base, notebook, origins = lab
+    expected = _charts(notebook)
     with offline_page(allowed=(base, "data:", "blob:"), viewport={"width": 1400, "height": 1000}) as offline:
         offline.page.goto(f"{base}/lab/tree/{notebook.name}?token={TOKEN}")
         offline.page.wait_for_function(
             "n => document.querySelectorAll('.jp-Notebook .jp-Cell').length >= n", arg=len(origins), timeout=90_000)
+        offline.page.wait_for_function(f"n => {DRAWN} >= n", arg=expected, timeout=90_000)
         offline.page.wait_for_timeout(2000)                  # MathJax typesets after the cells are drawn
-        cells = offline.page.evaluate(CELLS)
+        return {"expected": expected, "origins": origins, "rendered": offline.page.evaluate(DRAWN),
+                "as_text": offline.page.evaluate("Array.from(document.querySelectorAll('.jp-RenderedText'))"
+                                                 ".filter(o => o.innerText.startsWith('Chart: ')).length"),
+                "trusted": offline.page.evaluate("document.querySelectorAll('.jp-OutputArea-output.jp-mod-trusted')"
+                                                 ".length"),
+                "cells": offline.page.evaluate(CELLS), "blocked": offline.blocked, "errors": offline.errors}
+
+
+@pytest.mark.browser
+def test_every_chart_renders_in_jupyterlab_untrusted_and_offline(opened):
+    assert opened["expected"] >= 5
+    assert opened["rendered"] == opened["expected"] and opened["as_text"] == 0
+    assert opened["trusted"] == 0
+    assert opened["blocked"] == [] and opened["errors"] == []
+
+
+@pytest.mark.browser
+def test_no_notebook_renders_money_as_maths_in_jupyterlab(opened):
+    """JupyterLab typesets markdown with MathJax: two dollar signs in one block ("$3.2B ($2.0B–$5.1B)") would become
+    a formula. Every notebook's cells are drawn; none holds a typeset formula, and money shows as $."""
+    origins, cells = opened["origins"], opened["cells"]
     assert len(cells) == len(origins)
     maths = [f"{origin}, cell {origins[:i + 1].count(origin)}" for i, (origin, (formula, _)) in
              enumerate(zip(origins, cells)) if formula]
     assert maths == []
     with_money = {origin for origin, (_, money) in zip(origins, cells) if money}
     assert {"00_summary", "01_capex"} <= with_money          # the money is there, as text
-    assert offline.blocked == []
+    assert opened["blocked"] == []
 
 
 def test_every_notebook_opens_with_a_narrative_then_its_parameters():

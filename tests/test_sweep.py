@@ -97,7 +97,8 @@ sample:
     ("description: x\ngrid: {trainium_ceiling: [0.3]}\n", ["--workers", "0"], "--workers 0"),
     ("description: x\ngrid: {trainium_ceiling: [0.3]}\n", ["--executor", "dask://127.0.0.1:9"], "cannot connect"),
 ])
-def test_bad_sweep_input_is_one_line_exit_2_nothing_written(tmp_path, capsys, text, args, culprit):
+def test_bad_sweep_input_is_one_line_exit_2_nothing_written(tmp_path, capsys, monkeypatch, text, args, culprit):
+    monkeypatch.setattr(sweep_executor, "SCHEDULER_TIMEOUT", "0.5s")   # a refused connection is retried until then
     path = tmp_path / "grid.yaml"
     if text is not None:
         path.write_text(text, encoding="utf-8")

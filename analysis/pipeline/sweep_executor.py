@@ -172,6 +172,9 @@ def _run_pool(processes: int, args: tuple, batches: Iterator, sections: tuple[st
     return results
 
 
+#: How long a sweep waits for a Dask scheduler to answer (distributed retries a refused connection until then).
+SCHEDULER_TIMEOUT = "5s"
+
 def _run_dask(executor: str, args: tuple, batches: Iterator, sections: tuple[str, ...]) -> list[list[dict]]:
     try:
         import distributed
@@ -187,7 +190,7 @@ def _run_dask(executor: str, args: tuple, batches: Iterator, sections: tuple[str
     lost = (concurrent.futures.CancelledError, asyncio.CancelledError, OSError, TimeoutError,
             distributed.comm.CommClosedError, distributed.KilledWorker)
     try:
-        client = distributed.Client(f"tcp://{host}:{port}", timeout="5s", set_as_default=False)
+        client = distributed.Client(f"tcp://{host}:{port}", timeout=SCHEDULER_TIMEOUT, set_as_default=False)
     except (OSError, TimeoutError) as exc:
         raise SweepError(f"--executor {executor}: cannot connect to a Dask scheduler ({type(exc).__name__})") from None
     # distributed logs tracebacks while it reconnects: the one line below says it
