@@ -94,12 +94,38 @@ def test_each_notebook_says_above_its_call_how_to_see_one_part_with_another_valu
             assert lines[at - 3:at] == list(section.run_hint(ds)), f"{path.name}: run `make notebooks`"
 
 
-def test_run_hints_computed_in_forked_processes_are_each_sections_own(ds):
-    """`make notebooks` computes the run hints in two forked processes (`runner.run_hints`): each is what the
-    section's `run_hint` gives here, in the sections' order (the cheap sections: the others cost seconds each)."""
-    cheap = [SECTIONS["capex"], SECTIONS["claims"]]          # about 0.2 s each
-    assert runner.run_hints(cheap, ds) == [section.run_hint(ds) for section in cheap]
-    assert runner._hinted == []
+@pytest.mark.kernel
+def test_run_hints_computed_in_the_workers_that_ran_the_notebooks_are_each_sections_own(ds, tmp_path):
+    """`make notebooks` asks each worker for the run hint of the section whose notebook it ran (`Job.run_hint_of`),
+    computed there with the section's models at their defaults remembered: each is what the section's `run_hint`
+    gives here (the cheap sections: the others cost seconds each); a job that asks for none gets none."""
+    cheap = {"capex": SECTIONS["capex"], "claims": SECTIONS["claims"]}
+    asking = [Job(ROOT / "notebooks" / s.notebook, tmp_path / s.notebook, {}, uses_forecast=s.uses_forecast,
+                  run_hint_of=name) for name, s in cheap.items()]
+    plain = Job(ROOT / "notebooks" / cheap["capex"].notebook, tmp_path / "plain.ipynb", {})
+    hints = runner.execute_all([*asking, plain], dataset=ds, static_images=False)
+    assert hints == {job.target: section.run_hint(ds) for job, section in zip(asking, cheap.values())}
+
+
+def test_generated_cells_keep_or_replace_the_run_hint(tmp_path):
+    """`write_generated_cells` sets the parameters cell and the comment lines above the section's call; without a
+    hint (before the notebook runs) it keeps those lines; a notebook already as asked is not written again."""
+    path = tmp_path / "nb.ipynb"
+    path.write_bytes((ROOT / "notebooks" / SECTIONS["capex"].notebook).read_bytes())
+    def call_lines():
+        return next(c for c in _code_cells(path) if RUN_CALL in c.source.split("\n")).source.split("\n")
+    before = call_lines()
+    parameters = next(c for c in _code_cells(path) if "parameters" in c.metadata.get("tags", [])).source
+    runner.write_generated_cells(path, parameters + "\n# changed", None)
+    assert call_lines() == before
+    assert next(c for c in _code_cells(path) if "parameters" in c.metadata.get("tags", [])).source.endswith("# changed")
+    runner.write_generated_cells(path, parameters, ("# a new hint",))
+    lines = call_lines()
+    assert lines[lines.index(RUN_CALL) - 1] == "# a new hint" and not set(RUN_HINT_HEAD) & set(lines)
+    assert set(RUN_HINT_HEAD) <= set(before)
+    written = path.stat().st_mtime_ns
+    runner.write_generated_cells(path, parameters, ("# a new hint",))
+    assert path.stat().st_mtime_ns == written
 
 
 def test_the_example_above_the_call_runs_and_changes_the_part_it_shows(ds):

@@ -16,7 +16,7 @@ from analysis import data
 from analysis.pipeline import cache, outdir, uptodate
 from analysis.data import params, releases, scenarios, schema_export
 from analysis.errors import UserError, error, is_interrupt, report_interrupt, warn
-from analysis.pipeline.runner import NOTEBOOK_DIR, Job, NotebookFailed, execute_all, run_hints, write_generated_cells
+from analysis.pipeline.runner import NOTEBOOK_DIR, Job, NotebookFailed, execute_all, write_generated_cells
 
 
 def _parameter_options(parser: argparse.ArgumentParser) -> None:
@@ -203,8 +203,8 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "notebooks":
             from analysis.sections import SECTIONS
             from analysis.views import images
-            for s, hint in zip(SECTIONS.values(), run_hints(list(SECTIONS.values()), dataset)):
-                write_generated_cells(NOTEBOOK_DIR / s.notebook, s.parameters_cell(dataset), hint)
+            for s in SECTIONS.values():
+                write_generated_cells(NOTEBOOK_DIR / s.notebook, s.parameters_cell(dataset), None)
             # the committed notebooks carry each chart's static image, unless $ANALYSIS_STATIC_IMAGES is "off" (tests);
             # a chart whose spec is unchanged keeps its image (the same bytes), only the others are drawn
             from analysis.pipeline.charts import committed_images
@@ -212,8 +212,14 @@ def main(argv: list[str] | None = None) -> int:
             known = {} if args.redraw else {
                 digest: body for s in SECTIONS.values()
                 for digest, body in committed_images(NOTEBOOK_DIR / s.notebook, VEGALITE_MIMETYPE).items()}
-            execute_all([Job(NOTEBOOK_DIR / s.notebook, NOTEBOOK_DIR / s.notebook, {}, uses_forecast=s.uses_forecast)
-                         for s in SECTIONS.values()], dataset=dataset, static_images=images.wanted(), known_images=known)
+            # each section's run hint (the example above its call) is computed in the worker that ran its notebook,
+            # with the models at their defaults remembered there, and written in afterwards: comment lines, which
+            # change no output
+            hints = execute_all([Job(NOTEBOOK_DIR / s.notebook, NOTEBOOK_DIR / s.notebook, {},
+                                     uses_forecast=s.uses_forecast, run_hint_of=name) for name, s in SECTIONS.items()],
+                                dataset=dataset, static_images=images.wanted(), known_images=known)
+            for s in SECTIONS.values():
+                write_generated_cells(NOTEBOOK_DIR / s.notebook, s.parameters_cell(dataset), hints[NOTEBOOK_DIR / s.notebook])
         elif args.command == "scenarios":
             scenarios.check_all(dataset)
             for name in scenarios.names():

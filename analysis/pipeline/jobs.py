@@ -21,12 +21,15 @@ class NotebookFailed(Exception):
 @dataclass(frozen=True)
 class Job:
     """One notebook to execute: from `source` into `target` with papermill `parameters`, its cache key recorded
-    (if any); `uses_forecast` if its section shows the erosion forecast."""
+    (if any); `uses_forecast` if its section shows the erosion forecast; `run_hint_of`, the name of a section whose
+    `run_hint` the worker computes after the notebook, with what the notebook's run left in the worker's memos
+    (the `notebooks` command)."""
     source: Path
     target: Path
     parameters: dict
     key: str | None = None
     uses_forecast: bool = False
+    run_hint_of: str | None = None
 
 
 def strip_volatile(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:

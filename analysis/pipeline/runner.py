@@ -12,13 +12,11 @@ import multiprocessing
 import os
 import queue
 import shutil
-import signal
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Protocol
 
 from analysis.data import DATA_DIR_ENV, SNAPSHOT_ENV, Dataset, load_dataset, snapshot
 from analysis.views.images import KNOWN_IMAGES_ENV, STATIC_IMAGES_ENV
@@ -76,37 +74,9 @@ def chains(jobs: Sequence[Job]) -> list[list[Job]]:
 RUN_CALL = "result = SECTION.run(overrides, globals())"
 
 
-class Hinted(Protocol):
-    """What `run_hints` needs of a section (`analysis.sections.base.Section`)."""
-
-    def run_hint(self, ds: Dataset) -> tuple[str, ...]: ...
-
-
-#: The sections and dataset `run_hints` hands to the processes it forks (they inherit it; nothing is pickled).
-_hinted: list[tuple[Sequence[Hinted], Dataset]] = []
-
-
-def run_hints(sections: Sequence[Hinted], dataset: Dataset, processes: int = 2) -> list[tuple[str, ...]]:
-    """Each section's `run_hint` (a few computations of the section each: about 6 s for the six, half of it section
-    3's), in `processes` processes forked from this one, which inherit the sections and `dataset`; Ctrl-C is left to
-    this process."""
-    _hinted.append((sections, dataset))
-    try:
-        with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"),
-                                 initializer=signal.signal, initargs=(signal.SIGINT, signal.SIG_IGN)) as pool:
-            return list(pool.map(_run_hint, range(len(sections))))
-    finally:
-        _hinted.pop()
-
-
-def _run_hint(index: int) -> tuple[str, ...]:
-    sections, dataset = _hinted[-1]
-    return tuple(sections[index].run_hint(dataset))
-
-
-def write_generated_cells(path: Path, parameters_source: str, run_hint: Sequence[str]) -> None:
+def write_generated_cells(path: Path, parameters_source: str, run_hint: Sequence[str] | None) -> None:
     """Set, in place, what the data decide in a notebook: the source of its parameters cell (the cell tagged
-    `parameters`) and the comment lines just above its call of the section (`RUN_CALL`)."""
+    `parameters`) and the comment lines just above its call of the section (`RUN_CALL`; None keeps them)."""
     import nbformat
     nb = nbformat.read(str(path), as_version=4)
     cell = next((c for c in nb.cells if "parameters" in c.metadata.get("tags", [])), None)
@@ -117,7 +87,7 @@ def write_generated_cells(path: Path, parameters_source: str, run_hint: Sequence
     at = start = lines.index(RUN_CALL)
     while start > 0 and lines[start - 1].startswith("#"):
         start -= 1
-    hinted = "\n".join([*lines[:start], *run_hint, *lines[at:]])
+    hinted = call.source if run_hint is None else "\n".join([*lines[:start], *run_hint, *lines[at:]])
     if (cell.source, call.source) != (parameters_source, hinted):
         cell.source, call.source = parameters_source, hinted
         nbformat.write(nb, str(path))
@@ -126,16 +96,17 @@ def write_generated_cells(path: Path, parameters_source: str, run_hint: Sequence
 def execute_all(jobs: Sequence[Job], dataset: Dataset | None = None, workers: int = 2,
                 on_done: Callable[[Path], None] | None = None, meanwhile: Callable[[], None] | None = None,
                 static_images: bool = True, pool: Workers | None = None,
-                known_images: Mapping[str, bytes] | None = None) -> list[Path]:
+                known_images: Mapping[str, bytes] | None = None) -> dict[Path, tuple[str, ...]]:
     """Run notebooks in parallel processes (two cores: two workers), each chain of `chains(jobs)` in one worker;
-    results in job order; in this thread, `meanwhile()` is called once each worker has taken a chain and
+    returns the run hints the jobs asked for (`Job.run_hint_of`), by job target; in this thread, `meanwhile()` is
+    called once each worker has taken a chain and
     `on_done(source)` for each job as soon as it finishes (before the rest of its chain). The workers are `pool`'s
     (kept for further builds), else started for these jobs alone (`Workers`, with `dataset`, `static_images` and
     `known_images`)."""
     if not jobs:
         if meanwhile:
             meanwhile()
-        return []
+        return {}
     if pool is not None:
         return pool.run(jobs, on_done, meanwhile)
     with Workers(dataset, min(workers, len(chains(jobs))), static_images, known_images=known_images) as once:
@@ -188,11 +159,12 @@ class Workers:
         self.close()
 
     def run(self, jobs: Sequence[Job], on_done: Callable[[Path], None] | None = None,
-            meanwhile: Callable[[], None] | None = None) -> list[Path]:
+            meanwhile: Callable[[], None] | None = None) -> dict[Path, tuple[str, ...]]:
         """Run `jobs` (see `execute_all`)."""
         from analysis.pipeline import worker
         run = next(self._runs)      # tells this run's finished jobs from any an earlier run left on the queue
         reported: set[tuple[int, int]] = set()
+        hints: dict[Path, tuple[str, ...]] = {}
 
         def report(chain: int, position: int, job: Job) -> None:
             if (chain, position) not in reported:
@@ -220,19 +192,21 @@ class Workers:
                         report(number, position, planned[number][position])
                 for future in [f for f in running if f.done()]:
                     try:
-                        future.result()
+                        chain_hints = future.result()
                     except BrokenProcessPool:
                         raise NotebookFailed("a worker process running the notebooks ended abruptly (killed, or out "
                                              "of memory)") from None
                     number = running.pop(future)
-                    for position, job in enumerate(planned[number]):
+                    for position, (job, hint) in enumerate(zip(planned[number], chain_hints)):
                         report(number, position, job)
+                        if hint is not None:
+                            hints[job.target] = hint
             if meanwhile:
                 meanwhile()
         except BaseException:
             self.stop()
             raise
-        return [job.target for job in jobs]
+        return hints
 
     def stop(self) -> None:
         """Stop the workers at once (their kernels follow), without waiting for running jobs."""

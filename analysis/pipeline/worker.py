@@ -272,17 +272,26 @@ def setup(environment: dict[str, str], finished: Any = None) -> None:
 STARTED = -1
 
 
-def execute_chain(chain: list[Job], token: object = None) -> list[Path]:
+def execute_chain(chain: list[Job], token: object = None) -> list[tuple[str, ...] | None]:
     """Run the jobs of one chain in this worker's kernel, one after the other, putting `(token, position in the
     chain)` on the pool's queue of finished jobs (if any) when it takes the chain (position STARTED) and as each job
-    is done, before the chain is."""
+    is done, before the chain is. Returns, per job, the run hint it asked for (`Job.run_hint_of`), else None."""
     if _finished is not None:
         _finished.put((token, STARTED))
-    done = []
+    hints: list[tuple[str, ...] | None] = []
     for position, job in enumerate(chain):
-        done.append(execute(job.source, job.target, job.parameters, job.key))
+        execute(job.source, job.target, job.parameters, job.key)
+        hints.append(_run_hint(job.run_hint_of) if job.run_hint_of else None)
         if _finished is not None:
             _finished.put((token, position))
-    return done
+    return hints
+
+
+def _run_hint(section: str) -> tuple[str, ...]:
+    """The section's `run_hint`, computed in this worker after its notebook ran here: the dataset is the kernel's
+    (the same folder and snapshot, so the same object) and the section's models at their defaults are remembered."""
+    from analysis import data
+    from analysis.sections import SECTIONS
+    return tuple(SECTIONS[section].run_hint(data.load_dataset()))
 
 
