@@ -98,11 +98,10 @@ def execute_all(jobs: Sequence[Job], dataset: Dataset | None = None, workers: in
                 static_images: bool = True, pool: Workers | None = None,
                 known_images: Mapping[str, bytes] | None = None) -> dict[Path, tuple[str, ...]]:
     """Run notebooks in parallel processes (two cores: two workers), each chain of `chains(jobs)` in one worker;
-    returns the run hints the jobs asked for (`Job.run_hint_of`), by job target; in this thread, `meanwhile()` is
-    called once each worker has taken a chain and
-    `on_done(source)` for each job as soon as it finishes (before the rest of its chain). The workers are `pool`'s
-    (kept for further builds), else started for these jobs alone (`Workers`, with `dataset`, `static_images` and
-    `known_images`)."""
+    returns the run hints the jobs asked for (`Job.run_hint_of`), by job target. In this thread, `meanwhile()` is
+    called once each worker has taken a chain and `on_done(source)` for each job as soon as it finishes (before the
+    rest of its chain). The workers are `pool`'s (kept for further builds), else started for these jobs alone
+    (`Workers`, with `dataset`, `static_images` and `known_images`)."""
     if not jobs:
         if meanwhile:
             meanwhile()
