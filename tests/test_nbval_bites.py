@@ -17,9 +17,12 @@ NOTEBOOK = "01_capex.ipynb"
 
 
 def _nbval(notebook, data_dir):
+    """Strict nbval on `notebook` in a pytest process of its own, with the plugins `make test` loads (pyproject.toml's
+    `addopts`: the notebook's folder is outside the repository)."""
     env = {**os.environ, data.DATA_DIR_ENV: str(data_dir)}
-    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--nbval", "--nbval-current-env",
-                           "-q", str(notebook)], capture_output=True, text=True, env=env, cwd=notebook.parent, timeout=600)
+    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--disable-plugin-autoload",
+                           "-p", "tests.preload", "-p", "nbval.plugin", "--nbval", "--nbval-current-env", "-q",
+                           str(notebook)], capture_output=True, text=True, env=env, cwd=notebook.parent, timeout=600)
 
 
 @pytest.mark.kernel
