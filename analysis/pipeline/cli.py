@@ -203,23 +203,23 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "notebooks":
             from analysis.sections import SECTIONS
             from analysis.views import images
-            for s in SECTIONS.values():
-                write_generated_cells(NOTEBOOK_DIR / s.notebook, s.parameters_cell(dataset), None)
+            committed = {name: NOTEBOOK_DIR / s.notebook for name, s in SECTIONS.items()}
+            for name, s in SECTIONS.items():        # the parameters cells first: the kernels run them
+                write_generated_cells(committed[name], s.parameters_cell(dataset), None)
             # the committed notebooks carry each chart's static image, unless $ANALYSIS_STATIC_IMAGES is "off" (tests);
             # a chart whose spec is unchanged keeps its image (the same bytes), only the others are drawn
             from analysis.pipeline.charts import committed_images
             from analysis.views.present import VEGALITE_MIMETYPE
-            known = {} if args.redraw else {
-                digest: body for s in SECTIONS.values()
-                for digest, body in committed_images(NOTEBOOK_DIR / s.notebook, VEGALITE_MIMETYPE).items()}
+            known = {} if args.redraw else {digest: body for path in committed.values()
+                                             for digest, body in committed_images(path, VEGALITE_MIMETYPE).items()}
             # each section's run hint (the example above its call) is computed in the worker that ran its notebook,
             # with the models at their defaults remembered there, and written in afterwards: comment lines, which
             # change no output
-            hints = execute_all([Job(NOTEBOOK_DIR / s.notebook, NOTEBOOK_DIR / s.notebook, {},
-                                     uses_forecast=s.uses_forecast, run_hint_of=name) for name, s in SECTIONS.items()],
+            hints = execute_all([Job(path, path, {}, uses_forecast=SECTIONS[name].uses_forecast, run_hint_of=name)
+                                 for name, path in committed.items()],
                                 dataset=dataset, static_images=images.wanted(), known_images=known)
-            for s in SECTIONS.values():
-                write_generated_cells(NOTEBOOK_DIR / s.notebook, s.parameters_cell(dataset), hints[NOTEBOOK_DIR / s.notebook])
+            for name, s in SECTIONS.items():
+                write_generated_cells(committed[name], s.parameters_cell(dataset), hints[committed[name]])
         elif args.command == "scenarios":
             scenarios.check_all(dataset)
             for name in scenarios.names():
