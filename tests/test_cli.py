@@ -176,3 +176,30 @@ def test_ctrl_c_while_a_class_is_created_is_the_interrupt_line_and_status_130(mo
     monkeypatch.setattr(cli.data, "load_dataset", bug)
     with pytest.raises(RuntimeError, match="a bug"):
         cli.main(["run", "--out", str(tmp_path / "r")])
+
+
+@pytest.mark.parametrize("command, imported", [
+    (["run"], {"analysis.sections", "analysis.pipeline.worker", "analysis.pipeline.report"}),
+    (["watch"], {"analysis.sections", "analysis.pipeline.worker", "analysis.pipeline.report"}),
+    (["notebooks"], {"analysis.sections", "analysis.pipeline.worker"}),
+    (["params"], None),
+])
+def test_commands_that_run_notebooks_import_their_modules_while_the_data_are_validated(monkeypatch, tmp_path, command,
+                                                                                     imported):
+    """`run`, `watch` and `notebooks` hand `load_dataset` the imports their workers and builder need next, to run
+    beside the validating child; a command that runs no notebook hands it none."""
+    handed = []
+
+    def load_dataset(*args, meanwhile=None, **kwargs):
+        handed.append(meanwhile)
+        raise errors.UserError("stop here")
+    monkeypatch.setattr(cli.data, "load_dataset", load_dataset)
+    out = ["--out", str(tmp_path / "r")] if command[0] in ("run", "watch") else []
+    assert cli.main(command + out) == 2
+    if imported is None:
+        assert handed == [None]
+        return
+    assert set(cli.IMPORTED_BESIDE_VALIDATION[command[0]]) == imported
+    monkeypatch.setattr(cli.importlib, "import_module", lambda name: handed.append(name))
+    handed.pop()()
+    assert set(handed) == imported
