@@ -339,6 +339,45 @@ def test_the_paths_spreads_read_no_parameter_but_their_own(ds, schema):
     assert repr(outlook.path_spreads(ds, through)) == repr(outlook._path_spreads.__wrapped__(ds, through)) != base
 
 
+def test_the_observed_tables_read_no_parameter_but_the_measured_values(ds, schema):
+    """The measured draws and the tables built on them (the observed purchases, share bands and calibration) are
+    remembered by `observations.measured_values`: moving any other parameter leaves each as it is, computed afresh;
+    moving a measured one changes it."""
+    defaults = params.resolve({}, ds)
+    listed = set(observations.measured_values(ds, defaults))
+    assert {"random_seed", "trainium_unit_cost_usd"} <= listed
+    tables = {"draws": (observations.measured_draws, observations.measured_draws_at),
+              "purchases": (observations.observed_purchases, observations._observed_purchases),
+              "share bands": (observations.observed_share_bands, observations._observed_share_bands),
+              "calibration": (outlook.calibration, outlook._calibration)}
+
+    def shown(result) -> str:          # every number of a table or of the draws, in full
+        if isinstance(result, observations.observed.Purchases):
+            return repr((result.years, *({k: v.tobytes() for k, v in arrays.items()}
+                                         for arrays in (result.spend, result.compute))))
+        return result.to_csv()
+    base = {name: shown(remembered(ds, defaults)) for name, (remembered, _) in tables.items()}
+    moved = []
+    for name, param in schema.items():
+        if name in listed or not (param.choices or param.type in ("int", "float")):
+            continue
+        if param.choices:
+            value = next(c for c in param.choices if c != param.default)
+        else:
+            low, high = (param.low, param.high) if param.low is not None else (param.minimum, param.maximum)
+            value = high if high != param.default else low
+            value = int(value) if param.type == "int" else float(value)
+        p = params.resolve({name: value}, ds)
+        for table, (remembered, computed) in tables.items():
+            fresh = shown(computed.__wrapped__(ds, p))
+            assert fresh == base[table] == shown(remembered(ds, p)), f"{name} moves the {table}: list it"
+        moved.append(name)
+    assert {"capex_growth_scale", "trainium_ceiling", "mc_draws", "observed_through"} <= set(moved)
+    cheaper = params.resolve({"trainium_unit_cost_usd": 3100.0}, ds)
+    for table, (remembered, computed) in tables.items():
+        assert shown(remembered(ds, cheaper)) == shown(computed.__wrapped__(ds, cheaper)) != base[table], table
+
+
 @pytest.mark.parametrize("overrides", [{}, {"trainium_unit_cost_usd": 3100.0}, {"observed_through": 2024},
                                        {"observed_through": 2023, "network_share_of_cluster_capex": 0.2}])
 def test_the_paths_spreads_are_measured_on_the_central_estimates_the_calibration_tables_show(ds, overrides):

@@ -5,7 +5,7 @@ Center revenue and the peers' Nvidia share of capex. The forecast (analysis.mode
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, cast
 
 import numpy as np
@@ -14,8 +14,8 @@ import pandas as pd
 from analysis.models import erosion, fleet, observed, uncertainty
 from analysis.models.capex import amazon_quarterly, wide
 from analysis.data import Dataset
-from analysis.data.memo import per_dataset
-from analysis.data.params import Params
+from analysis.data.memo import per_dataset, per_run
+from analysis.data.params import Params, Value, as_params
 from analysis.data.params import schema as parameter_schema
 
 BILLION = 1e9
@@ -53,10 +53,27 @@ def purchase_draws(ds: Dataset, p: Params) -> observed.Purchases:
     return observed.draws(ds, float(p.trainium_unit_cost_usd), int(p.random_seed))
 
 
+def measured_values(ds: Dataset, p: Params) -> dict[str, Value]:
+    """The values of the parameters `measured_draws` reads, its memo's key and that of the observed tables built on
+    it: the draws' seed, the unit cost the pool is priced at (Trainium's) and each `<vendor>_unit_cost_usd`. Sets
+    that differ elsewhere (a sweep of forecast inputs, a what-if of capex growth) share them."""
+    schema = parameter_schema(ds)
+    names = ("random_seed", "trainium_unit_cost_usd",
+             *(f"{v.id}_{UNIT_COST}" for v in vendors(ds) if f"{v.id}_{UNIT_COST}" in schema))
+    return {name: p[name] for name in dict.fromkeys(names)}
+
+
 def measured_draws(ds: Dataset, p: Params) -> observed.Purchases:
     """`purchase_draws` with the unit cost of each vendor priced by a parameter (`<vendor>_unit_cost_usd`, Amazon's
     own chips) drawn too, one value per draw: the observed years as the data measure them, what every table and band
-    of the observed years shows. Row 0 stays the central estimate."""
+    of the observed years shows. Row 0 stays the central estimate. Computed once per dataset and `measured_values`."""
+    return measured_draws_at(ds, measured_values(ds, p))
+
+
+@per_run
+def measured_draws_at(ds: Dataset, values: Mapping[str, Value]) -> observed.Purchases:
+    """`measured_draws` at `values` (`measured_values`, the other parameters at their defaults; or a whole set)."""
+    p = as_params(values, ds)
     pool = purchase_draws(ds, p)
     schema = parameter_schema(ds)
     u = np.random.default_rng([int(p.random_seed), 2]).random(next(iter(pool.spend.values())).shape[0] - 1)
@@ -80,8 +97,14 @@ def observed_purchases(ds: Dataset, p: Params) -> pd.DataFrame:
     """Amazon's accelerator purchases per complete year and vendor, from Epoch AI's unit estimates: units and H100e
     (Epoch's medians) and spend (USD bn): the central estimate with the 5th and 95th percentiles of the draws
     (analysis.models.observed). A vendor Epoch has no Amazon rows for counts as zero; a vendor with rows only from some
-    year on (Trainium from 2024) is missing (NaN) before."""
-    draws = measured_draws(ds, p)
+    year on (Trainium from 2024) is missing (NaN) before. Computed once per dataset and `measured_values`."""
+    return _observed_purchases(ds, measured_values(ds, p))
+
+
+@per_dataset
+def _observed_purchases(ds: Dataset, measured: Mapping[str, Value]) -> pd.DataFrame:
+    """`observed_purchases` at `measured` (see `measured_draws_at`)."""
+    draws = measured_draws_at(ds, measured)
     units = fleet.yearly(fleet.chip_additions(ds, "units"), by="vendor").pivot(index="year", columns="vendor",
                                                                                 values="median")
     rows = []
@@ -99,8 +122,15 @@ def observed_purchases(ds: Dataset, p: Params) -> pd.DataFrame:
 def observed_share_bands(ds: Dataset, p: Params) -> pd.DataFrame:
     """Per observed year: the share of the compute Amazon added of each challenger the data observe it buying
     (`<vendor>_compute_share`: Trainium's) and the ASIC share of its accelerator spend and compute — the central
-    estimate with the draws' 5th and 95th percentiles (NaN where the data do not cover every vendor)."""
-    draws = measured_draws(ds, p)
+    estimate with the draws' 5th and 95th percentiles (NaN where the data do not cover every vendor). Computed once
+    per dataset and `measured_values`."""
+    return _observed_share_bands(ds, measured_values(ds, p))
+
+
+@per_dataset
+def _observed_share_bands(ds: Dataset, measured: Mapping[str, Value]) -> pd.DataFrame:
+    """`observed_share_bands` at `measured` (see `measured_draws_at`)."""
+    draws = measured_draws_at(ds, measured)
     vs = vendors(ds)
     spend = erosion.observed_shares(draws.spend)
     compute = erosion.observed_shares(draws.compute)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections import Counter
+from collections.abc import Mapping
 from typing import cast
 
 import numpy as np
@@ -22,12 +23,12 @@ import pandas as pd
 from analysis.models import erosion, erosion_outcomes, erosion_sampling, fleet, observed, uncertainty, volatility
 from analysis.models.horizons import horizons, thresholds
 from analysis.models.forecast_result import CentralRun, DrawnRun, Forecast, InputSpec, Outcomes, Sensitivity
-from analysis.models.observations import (BILLION, UNIT_COST, Rows, annual_capex, bought_challengers, measured_draws,
-                                          observed_years, peer_chip_shares, purchase_draws, vendors)
+from analysis.models.observations import (BILLION, UNIT_COST, Rows, annual_capex, bought_challengers, measured_draws_at,
+                                          measured_values, observed_years, peer_chip_shares, purchase_draws, vendors)
 from analysis.data import Dataset
 from analysis.data import memo
 from analysis.data.memo import per_dataset, per_run
-from analysis.data.params import Parameter, Params, as_params, resolve
+from analysis.data.params import Parameter, Params, Value, as_params, resolve
 from analysis.data.params import schema as parameter_schema
 
 #: The forecast's own parameters; each challenger vendor of data/vendors.csv adds its VENDOR_PARAMETERS.
@@ -43,8 +44,15 @@ def calibration(ds: Dataset, p: Params) -> pd.DataFrame:
     """Per observed year: Amazon capex, accelerator purchases (USD bn) and their share of capex, USD per H100e of the
     incumbent (Nvidia) and of each challenger the data observe buying (compute > 0 in some year: Trainium), and each
     such challenger's cost ratio to the incumbent (`<vendor>_cost_ratio`) — each the central estimate with the draws'
-    5th and 95th percentiles. Each draw's last observed year is where its forecast starts (analysis.models.erosion)."""
-    draws = measured_draws(ds, p)
+    5th and 95th percentiles. Each draw's last observed year is where its forecast starts (analysis.models.erosion).
+    Computed once per dataset and `observations.measured_values`."""
+    return _calibration(ds, measured_values(ds, p))
+
+
+@per_dataset
+def _calibration(ds: Dataset, measured: Mapping[str, Value]) -> pd.DataFrame:
+    """`calibration` at `measured` (see `observations.measured_draws_at`)."""
+    draws = measured_draws_at(ds, measured)
     years = list(draws.years)
     capex = (annual_capex(ds) / 1e3).reindex(years).to_numpy()
     total = np.nansum(np.stack(list(draws.spend.values())), axis=0)
