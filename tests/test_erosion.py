@@ -214,6 +214,24 @@ def test_same_seed_is_byte_identical_and_another_seed_differs():
     assert not np.array_equal(one["a"], other["a"])
 
 
+def test_kept_input_draws_are_the_inverse_cdf_of_their_column_and_each_callers_own():
+    """`sample_inputs` keeps each input's draws per process (a sweep's sets share most inputs): they are the quantiles
+    of its column of the seeded uniforms, the numbers a fresh computation gives, and a caller that changes its arrays
+    changes no later call's."""
+    specs = {"a": SplitDistribution(1.0, 0.5, 3.0, "lognormal"), "b": SplitDistribution(0.3, 0.1, 0.5, "logitnormal"),
+             "observed_data": e.ObservedIndex((3, 1, 2))}
+    u = np.random.Generator(np.random.PCG64(11)).random((500, len(specs)))
+    expected = {name: dist.ppf(u[:, j]) for j, (name, dist) in enumerate(specs.items())}
+    first = es.sample_inputs(specs, 500, 11)
+    for name in specs:
+        assert first[name].tobytes() == expected[name].tobytes()
+        first[name][:] = -1.0
+    again = es.sample_inputs({**specs, "b": SplitDistribution(0.3, 0.1, 0.5, "logitnormal")}, 500, 11)
+    assert all(again[name].tobytes() == expected[name].tobytes() for name in specs)
+    shifted = es.sample_inputs({"b": specs["b"], "a": specs["a"], "observed_data": specs["observed_data"]}, 500, 11)
+    assert shifted["b"].tobytes() == specs["b"].ppf(u[:, 0]).tobytes() != expected["b"].tobytes()
+
+
 # --- sensitivity tools ----------------------------------------------------------------------------------------
 
 UNIFORM = stats.uniform(0, 1)
