@@ -186,6 +186,7 @@ def peer_chip_shares(ds: Dataset) -> pd.DataFrame:
     return pd.DataFrame(columns)
 
 
+@per_dataset
 def nvidia_datacenter_by_year(ds: Dataset) -> pd.Series:
     """Nvidia's Data Center revenue per calendar year (USD bn): each fiscal quarter assigned to the calendar quarter
     containing its end date minus 45 days (Nvidia's quarters end about a month after calendar quarters)."""
