@@ -203,3 +203,25 @@ def test_commands_that_run_notebooks_import_their_modules_while_the_data_are_val
     monkeypatch.setattr(cli.importlib, "import_module", lambda name: handed.append(name))
     handed.pop()()
     assert set(handed) == imported
+
+
+def test_the_collector_is_off_through_start_up_and_on_once_the_command_has_its_modules_and_data(capsys):
+    """`python -m analysis` starts with the garbage collector off; `_collect_from_here` (called once the data are
+    loaded) freezes what start-up made and turns it back on, and leaves a caller's own collector (a test's) alone."""
+    import gc
+    import subprocess
+    import sys
+    probe = ("import gc, runpy; from analysis.pipeline import cli; cli.main = lambda: print(gc.isenabled()) or 0; "
+             "runpy.run_module('analysis', run_name='__main__')")
+    started = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert (started.returncode, started.stdout.strip()) == (0, "False"), started.stderr
+    frozen = gc.get_freeze_count()
+    cli._collect_from_here()                            # this process's collector is on: nothing changes
+    assert gc.isenabled() and gc.get_freeze_count() == frozen
+    gc.disable()
+    try:
+        assert cli.main(["scenarios"]) == 0                # loads the data, then collects from there on
+        assert gc.isenabled() and gc.get_freeze_count() > frozen
+    finally:
+        gc.enable()
+        gc.unfreeze()

@@ -8,6 +8,7 @@ leaving any previous report in place.
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import json
 import sys
@@ -183,6 +184,15 @@ def _importing(command: str) -> Callable[[], None] | None:
     return import_them
 
 
+def _collect_from_here() -> None:
+    """`python -m analysis` starts with the garbage collector off (analysis/__main__.py); once the command has its
+    modules and data, what start-up made is frozen (out of every later collection's sight, as in the workers forked
+    afterwards) and collection resumes. A caller that left the collector on (a test calling `main`) is left as it is."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -212,6 +222,7 @@ def main(argv: list[str] | None = None) -> int:
         dataset = data.load_dataset(args.data_dir, stored=None if args.command == "run" and not args.use_cache
                                     else cache.stored_tables,
                                     meanwhile=_importing(args.command))
+        _collect_from_here()
         if args.command == "watch":
             from analysis.pipeline import watch
             watch.watch(out, args.scenario, args.params, args.assignments, args.data_dir or data.data_dir(),
