@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -16,6 +17,12 @@ from analysis.models.erosion_outcomes import outcomes
 from analysis.models.horizons import Window, window_key
 
 ModelFn = Callable[[dict[str, np.ndarray]], np.ndarray]
+
+
+class Quantiles(Protocol):
+    """An input's distribution as the sampling reads it: its quantile function."""
+
+    def ppf(self, u: np.ndarray) -> np.ndarray: ...
 #: The outcome whose dependence on the inputs the sensitivity analysis measures, summed over the forecast window.
 SENSITIVITY_METRIC = "nvidia_revenue"
 
@@ -38,8 +45,9 @@ INPUT_DRAWS_KEPT = 128
 
 
 @functools.lru_cache(maxsize=INPUT_DRAWS_KEPT)
-def _input_draws(dist, column: int, n_draws: int, inputs: int, seed: int) -> np.ndarray:
-    """`dist`'s quantiles at column `column` of the uniforms of (`n_draws`, `inputs`, `seed`), kept read-only."""
+def _input_draws(dist: Quantiles, column: int, n_draws: int, inputs: int, seed: int) -> np.ndarray:
+    """`dist`'s quantiles at column `column` of the uniforms of (`n_draws`, `inputs`, `seed`), kept read-only (`dist`
+    hashable: a frozen dataclass of numbers compares by its values)."""
     drawn = np.asarray(dist.ppf(_uniforms(n_draws, inputs, seed)[:, column]), dtype=float)
     drawn.flags.writeable = False
     return drawn
