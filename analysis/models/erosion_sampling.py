@@ -23,6 +23,8 @@ class Quantiles(Protocol):
     """An input's distribution as the sampling reads it: its quantile function."""
 
     def ppf(self, u: np.ndarray) -> np.ndarray: ...
+
+
 #: The outcome whose dependence on the inputs the sensitivity analysis measures, summed over the forecast window.
 SENSITIVITY_METRIC = "nvidia_revenue"
 
