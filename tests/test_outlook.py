@@ -315,13 +315,9 @@ def test_cli_refuses_an_unknown_scenario(tmp_path):
     assert "Traceback" not in result.stderr and not (tmp_path / "r").exists()
 
 
-def test_the_paths_spreads_read_no_parameter_but_their_own(ds, schema):
-    # path_spreads is remembered by spread_values: moving any other parameter must leave the spreads as they are.
-    defaults = params.resolve({}, ds)
-    listed = set(outlook.spread_values(ds, defaults))
-    assert {"observed_through", "random_seed", "trainium_unit_cost_usd"} <= listed
-    base = repr(outlook.path_spreads(ds, defaults))
-    moved = []
+def moved_elsewhere(ds, schema, listed: set[str]):
+    """(name, parameter set) for each numeric or choice parameter outside `listed`, moved alone off its default (to
+    its sourced high, else its low; to another choice)."""
     for name, param in schema.items():
         if name in listed or not (param.choices or param.type in ("int", "float")):
             continue
@@ -331,7 +327,17 @@ def test_the_paths_spreads_read_no_parameter_but_their_own(ds, schema):
             low, high = (param.low, param.high) if param.low is not None else (param.minimum, param.maximum)
             value = high if high != param.default else low
             value = int(value) if param.type == "int" else float(value)
-        p = params.resolve({name: value}, ds)
+        yield name, params.resolve({name: value}, ds)
+
+
+def test_the_paths_spreads_read_no_parameter_but_their_own(ds, schema):
+    # path_spreads is remembered by spread_values: moving any other parameter must leave the spreads as they are.
+    defaults = params.resolve({}, ds)
+    listed = set(outlook.spread_values(ds, defaults))
+    assert {"observed_through", "random_seed", "trainium_unit_cost_usd"} <= listed
+    base = repr(outlook.path_spreads(ds, defaults))
+    moved = []
+    for name, p in moved_elsewhere(ds, schema, listed):
         assert repr(outlook._path_spreads.__wrapped__(ds, p)) == base, f"{name} moves the spreads: list it"
         moved.append(name)
     assert {"capex_growth_scale", "trainium_ceiling", "mc_draws"} <= set(moved)
@@ -358,16 +364,7 @@ def test_the_observed_tables_read_no_parameter_but_the_measured_values(ds, schem
         return result.to_csv()
     base = {name: shown(remembered(ds, defaults)) for name, (remembered, _) in tables.items()}
     moved = []
-    for name, param in schema.items():
-        if name in listed or not (param.choices or param.type in ("int", "float")):
-            continue
-        if param.choices:
-            value = next(c for c in param.choices if c != param.default)
-        else:
-            low, high = (param.low, param.high) if param.low is not None else (param.minimum, param.maximum)
-            value = high if high != param.default else low
-            value = int(value) if param.type == "int" else float(value)
-        p = params.resolve({name: value}, ds)
+    for name, p in moved_elsewhere(ds, schema, listed):
         for table, (remembered, computed) in tables.items():
             fresh = shown(computed.__wrapped__(ds, p))
             assert fresh == base[table] == shown(remembered(ds, p)), f"{name} moves the {table}: list it"
