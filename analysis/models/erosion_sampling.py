@@ -42,8 +42,9 @@ def sample_inputs(specs: Mapping, n_draws: int, seed: int) -> dict[str, np.ndarr
 
 
 #: Input draws kept per process (`_input_draws`): a sweep's or a build's runs differ in a few inputs, and the draws
-#: of the others are the same numbers (their distribution, column and uniforms are); 80 KB each at 10,000 draws.
-INPUT_DRAWS_KEPT = 128
+#: of the others are the same numbers (their distribution, column and uniforms are); 80 KB each at 10,000 draws, so
+#: about 5 MB of a worker's memory.
+INPUT_DRAWS_KEPT = 64
 
 
 @functools.lru_cache(maxsize=INPUT_DRAWS_KEPT)
@@ -55,7 +56,7 @@ def _input_draws(dist: Quantiles, column: int, n_draws: int, inputs: int, seed: 
     return drawn
 
 
-@functools.lru_cache(maxsize=4)
+@functools.lru_cache(maxsize=2)
 def _uniforms(n_draws: int, inputs: int, seed: int) -> np.ndarray:
     """The (n_draws, inputs) uniforms every input's draws are read from (PCG64 seeded with `seed`), kept read-only."""
     u = np.random.Generator(np.random.PCG64(seed)).random((n_draws, inputs))

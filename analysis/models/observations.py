@@ -14,7 +14,7 @@ import pandas as pd
 from analysis.models import erosion, fleet, observed, uncertainty
 from analysis.models.capex import amazon_quarterly, wide
 from analysis.data import Dataset
-from analysis.data.memo import per_dataset, per_run
+from analysis.data.memo import per_dataset
 from analysis.data.params import Params, Value, as_params
 from analysis.data.params import schema as parameter_schema
 
@@ -66,13 +66,13 @@ def measured_values(ds: Dataset, p: Params) -> dict[str, Value]:
 def measured_draws(ds: Dataset, p: Params) -> observed.Purchases:
     """`purchase_draws` with the unit cost of each vendor priced by a parameter (`<vendor>_unit_cost_usd`, Amazon's
     own chips) drawn too, one value per draw: the observed years as the data measure them, what every table and band
-    of the observed years shows. Row 0 stays the central estimate. Computed once per dataset and `measured_values`."""
+    of the observed years shows. Row 0 stays the central estimate."""
     return measured_draws_at(ds, measured_values(ds, p))
 
 
-@per_run
 def measured_draws_at(ds: Dataset, values: Mapping[str, Value]) -> observed.Purchases:
-    """`measured_draws` at `values` (`measured_values`, the other parameters at their defaults; or a whole set)."""
+    """`measured_draws` at `values` (`measured_values`, the other parameters at their defaults; or a whole set). Not
+    kept (2.5 MB a set of values): the tables built on it are, by the same values."""
     p = as_params(values, ds)
     pool = purchase_draws(ds, p)
     schema = parameter_schema(ds)
