@@ -353,7 +353,7 @@ def test_the_observed_tables_read_no_parameter_but_the_measured_values(ds, schem
     defaults = params.resolve({}, ds)
     listed = set(observations.measured_values(ds, defaults))
     assert {"random_seed", "trainium_unit_cost_usd"} <= listed
-    tables = {"draws": (observations.measured_draws, observations.measured_draws_at),     # computed each time
+    tables = {"draws": (observations.measured_draws, observations.measured_draws),     # computed each time
               "purchases": (observations.observed_purchases, observations._observed_purchases),
               "share bands": (observations.observed_share_bands, observations._observed_share_bands),
               "calibration": (outlook.calibration, outlook._calibration)}

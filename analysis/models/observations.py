@@ -54,25 +54,20 @@ def purchase_draws(ds: Dataset, p: Params) -> observed.Purchases:
 
 
 def measured_values(ds: Dataset, p: Params) -> dict[str, Value]:
-    """The values of the parameters `measured_draws` reads, its memo's key and that of the observed tables built on
-    it: the draws' seed, the unit cost the pool is priced at (Trainium's) and each `<vendor>_unit_cost_usd`. Sets
-    that differ elsewhere (a sweep of forecast inputs, a what-if of capex growth) share them."""
+    """The values of the parameters `measured_draws` reads, the memo key of the observed tables built on it: the
+    draws' seed, the unit cost the pool is priced at (Trainium's) and each `<vendor>_unit_cost_usd`. Sets that differ
+    elsewhere (a sweep of forecast inputs, a what-if of capex growth) share them."""
     schema = parameter_schema(ds)
     names = ("random_seed", "trainium_unit_cost_usd",
              *(f"{v.id}_{UNIT_COST}" for v in vendors(ds) if f"{v.id}_{UNIT_COST}" in schema))
     return {name: p[name] for name in dict.fromkeys(names)}
 
 
-def measured_draws(ds: Dataset, p: Params) -> observed.Purchases:
+def measured_draws(ds: Dataset, values: Mapping[str, Value]) -> observed.Purchases:
     """`purchase_draws` with the unit cost of each vendor priced by a parameter (`<vendor>_unit_cost_usd`, Amazon's
     own chips) drawn too, one value per draw: the observed years as the data measure them, what every table and band
-    of the observed years shows. Row 0 stays the central estimate."""
-    return measured_draws_at(ds, measured_values(ds, p))
-
-
-def measured_draws_at(ds: Dataset, values: Mapping[str, Value]) -> observed.Purchases:
-    """`measured_draws` at `values` (`measured_values`, the other parameters at their defaults; or a whole set). Not
-    kept (2.5 MB a set of values): the tables built on it are, by the same values."""
+    of the observed years shows. Row 0 stays the central estimate. `values`: a parameter set, or `measured_values`
+    (the others at their defaults). Not kept (2.5 MB a set of values): the tables built on it are."""
     p = as_params(values, ds)
     pool = purchase_draws(ds, p)
     schema = parameter_schema(ds)
@@ -103,8 +98,8 @@ def observed_purchases(ds: Dataset, p: Params) -> pd.DataFrame:
 
 @per_dataset
 def _observed_purchases(ds: Dataset, measured: Mapping[str, Value]) -> pd.DataFrame:
-    """`observed_purchases` at `measured` (see `measured_draws_at`)."""
-    draws = measured_draws_at(ds, measured)
+    """`observed_purchases` at `measured` (see `measured_draws`)."""
+    draws = measured_draws(ds, measured)
     units = fleet.yearly(fleet.chip_additions(ds, "units"), by="vendor").pivot(index="year", columns="vendor",
                                                                                 values="median")
     rows = []
@@ -129,8 +124,8 @@ def observed_share_bands(ds: Dataset, p: Params) -> pd.DataFrame:
 
 @per_dataset
 def _observed_share_bands(ds: Dataset, measured: Mapping[str, Value]) -> pd.DataFrame:
-    """`observed_share_bands` at `measured` (see `measured_draws_at`)."""
-    draws = measured_draws_at(ds, measured)
+    """`observed_share_bands` at `measured` (see `measured_draws`)."""
+    draws = measured_draws(ds, measured)
     vs = vendors(ds)
     spend = erosion.observed_shares(draws.spend)
     compute = erosion.observed_shares(draws.compute)

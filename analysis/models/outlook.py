@@ -23,7 +23,7 @@ import pandas as pd
 from analysis.models import erosion, erosion_outcomes, erosion_sampling, fleet, observed, uncertainty, volatility
 from analysis.models.horizons import horizons, thresholds
 from analysis.models.forecast_result import CentralRun, DrawnRun, Forecast, InputSpec, Outcomes, Sensitivity
-from analysis.models.observations import (BILLION, UNIT_COST, Rows, annual_capex, bought_challengers, measured_draws_at,
+from analysis.models.observations import (BILLION, UNIT_COST, Rows, annual_capex, bought_challengers, measured_draws,
                                           measured_values, observed_years, peer_chip_shares, purchase_draws, vendors)
 from analysis.data import Dataset
 from analysis.data import memo
@@ -51,8 +51,8 @@ def calibration(ds: Dataset, p: Params) -> pd.DataFrame:
 
 @per_dataset
 def _calibration(ds: Dataset, measured: Mapping[str, Value]) -> pd.DataFrame:
-    """`calibration` at `measured` (see `observations.measured_draws_at`)."""
-    draws = measured_draws_at(ds, measured)
+    """`calibration` at `measured` (see `observations.measured_draws`)."""
+    draws = measured_draws(ds, measured)
     years = list(draws.years)
     capex = (annual_capex(ds) / 1e3).reindex(years).to_numpy()
     total = np.nansum(np.stack(list(draws.spend.values())), axis=0)
