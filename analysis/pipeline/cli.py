@@ -165,11 +165,9 @@ def _values(args, dataset) -> params.Params:
 #: `meanwhile`): the sections (altair, scipy and the models), which its plan and kernels need, the workers' kernel
 #: (ipykernel, papermill) and, for a report, its builder. Imported here, they are ready when the data are, and the
 #: workers forked afterwards inherit them (about 0.8 s of imports beside a 0.85 s validation on two cores).
-IMPORTED_BESIDE_VALIDATION = {
-    "run": ("analysis.sections", "analysis.pipeline.worker", "analysis.pipeline.report"),
-    "watch": ("analysis.sections", "analysis.pipeline.worker", "analysis.pipeline.report"),
-    "notebooks": ("analysis.sections", "analysis.pipeline.worker"),
-}
+_KERNELS = ("analysis.sections", "analysis.pipeline.worker")
+IMPORTED_BESIDE_VALIDATION = {"run": (*_KERNELS, "analysis.pipeline.report"),
+                              "watch": (*_KERNELS, "analysis.pipeline.report"), "notebooks": _KERNELS}
 
 
 def _importing(command: str) -> Callable[[], None] | None:
